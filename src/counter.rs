@@ -1,0 +1,101 @@
+//! The counters that received packets feed, named after the VRRPv3 MIB (RFC 6527) and, for VRRPv2
+//! authentication, the VRRP MIB (RFC 2787).
+
+use std::fmt;
+
+/// A statistics counter that a rejected packet increments.
+///
+/// Every [`RxError`](crate::packet::RxError) maps to exactly one counter through
+/// [`RxError::counter`](crate::packet::RxError::counter), so the router's statistics count each
+/// discarded packet once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Counter {
+    /// `vrrpv3RouterChecksumErrors` (global): invalid checksum.
+    ChecksumErrors,
+    /// `vrrpv3RouterVersionErrors` (global): unknown or unsupported version.
+    VersionErrors,
+    /// `vrrpv3RouterVrIdErrors` (global): a VRID that is valid for no virtual router here.
+    VrIdErrors,
+    /// `vrrpv3StatisticsIpTtlErrors`: TTL or hop limit other than 255.
+    IpTtlErrors,
+    /// `vrrpv3StatisticsRcvdInvalidTypePackets`: a Type other than ADVERTISEMENT.
+    RcvdInvalidTypePackets,
+    /// `vrrpv3StatisticsPacketLengthErrors`: too short for the header or the address count, or a
+    /// malformed IP header around it.
+    PacketLengthErrors,
+    /// `vrrpv3StatisticsAddressListErrors`: an address list that cannot be right (empty, or an IPv6
+    /// list that does not start with a link-local address), or that differs from the configuration.
+    AddressListErrors,
+    /// `vrrpv3StatisticsAdvIntervalErrors`: an interval of zero, or one that differs from the
+    /// configuration.
+    AdvIntervalErrors,
+    /// `vrrpStatsInvalidAuthType` (RFC 2787): a VRRPv2 authentication type that is unknown or
+    /// unsupported (IP Authentication Header).
+    InvalidAuthType,
+    /// `vrrpStatsAuthTypeMismatch` (RFC 2787): a VRRPv2 authentication type other than the configured one.
+    AuthTypeMismatch,
+    /// `vrrpStatsAuthFailures` (RFC 2787): a VRRPv2 password other than the configured one.
+    AuthFailures,
+}
+
+impl Counter {
+    /// Whether RFC 6527 keeps this counter once per router rather than per virtual router.
+    pub const fn is_global(self) -> bool {
+        matches!(
+            self,
+            Self::ChecksumErrors | Self::VersionErrors | Self::VrIdErrors
+        )
+    }
+
+    /// The MIB object's name, for logs and statistics output.
+    pub const fn mib_name(self) -> &'static str {
+        match self {
+            Self::ChecksumErrors => "vrrpv3RouterChecksumErrors",
+            Self::VersionErrors => "vrrpv3RouterVersionErrors",
+            Self::VrIdErrors => "vrrpv3RouterVrIdErrors",
+            Self::IpTtlErrors => "vrrpv3StatisticsIpTtlErrors",
+            Self::RcvdInvalidTypePackets => "vrrpv3StatisticsRcvdInvalidTypePackets",
+            Self::PacketLengthErrors => "vrrpv3StatisticsPacketLengthErrors",
+            Self::AddressListErrors => "vrrpv3StatisticsAddressListErrors",
+            Self::AdvIntervalErrors => "vrrpv3StatisticsAdvIntervalErrors",
+            Self::InvalidAuthType => "vrrpStatsInvalidAuthType",
+            Self::AuthTypeMismatch => "vrrpStatsAuthTypeMismatch",
+            Self::AuthFailures => "vrrpStatsAuthFailures",
+        }
+    }
+}
+
+impl fmt::Display for Counter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.mib_name())
+    }
+}
+
+/// `vrrpv3StatisticsProtoErrReason` (RFC 6527): why the last packet was discarded, for the errors
+/// the MIB names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProtoErrReason {
+    /// `noError(0)`.
+    NoError,
+    /// `ipTtlError(1)`.
+    IpTtlError,
+    /// `versionError(2)`.
+    VersionError,
+    /// `checksumError(3)`.
+    ChecksumError,
+    /// `vrIdError(4)`.
+    VrIdError,
+}
+
+impl ProtoErrReason {
+    /// The MIB's integer value.
+    pub const fn mib_value(self) -> u8 {
+        match self {
+            Self::NoError => 0,
+            Self::IpTtlError => 1,
+            Self::VersionError => 2,
+            Self::ChecksumError => 3,
+            Self::VrIdError => 4,
+        }
+    }
+}

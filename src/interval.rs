@@ -1,0 +1,69 @@
+//! The advertisement interval, kept in centiseconds whatever the protocol version.
+
+use std::fmt;
+use std::num::NonZeroU16;
+use std::time::Duration;
+
+/// An advertisement interval in centiseconds (RFC 5798 §5.2.7), never zero (RFC 9568 erratum 8301).
+///
+/// VRRPv3 carries 12 bits of centiseconds (1–4095). VRRPv2 carries whole seconds in 8 bits (RFC 3768
+/// §5.3.7), which this type holds as a multiple of 100 centiseconds, so that the units of the two
+/// versions cannot be mixed up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Interval(NonZeroU16);
+
+impl Interval {
+    /// The default interval of one second (RFC 5798 §5.2.7).
+    // `unwrap` is evaluated at compile time: a zero here would fail the build, never a router.
+    pub const DEFAULT: Self = Self(NonZeroU16::new(100).unwrap());
+    /// The largest interval VRRPv3 can carry: 4095 centiseconds.
+    pub const V3_MAX_CENTIS: u16 = 0x0FFF;
+    /// The largest interval VRRPv2 can carry: 255 seconds.
+    pub const V2_MAX_SECS: u8 = u8::MAX;
+
+    /// An interval of `centis` centiseconds, or `None` for zero.
+    pub const fn from_centis(centis: u16) -> Option<Self> {
+        match NonZeroU16::new(centis) {
+            Some(v) => Some(Self(v)),
+            None => None,
+        }
+    }
+
+    /// An interval of `secs` whole seconds, as VRRPv2 carries it, or `None` for zero.
+    pub const fn from_secs(secs: u8) -> Option<Self> {
+        // 255 × 100 fits in a u16.
+        Self::from_centis(secs as u16 * 100)
+    }
+
+    /// The interval in centiseconds.
+    pub const fn as_centis(self) -> u16 {
+        self.0.get()
+    }
+
+    /// The interval in whole seconds if it is a whole number of seconds that VRRPv2 can carry.
+    pub const fn as_v2_secs(self) -> Option<u8> {
+        let centis = self.0.get();
+        if centis % 100 == 0 && centis / 100 <= Self::V2_MAX_SECS as u16 {
+            Some((centis / 100) as u8)
+        } else {
+            None
+        }
+    }
+
+    /// The interval as a [`Duration`].
+    pub const fn as_duration(self) -> Duration {
+        Duration::from_millis(self.0.get() as u64 * 10)
+    }
+}
+
+impl Default for Interval {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} cs", self.0)
+    }
+}

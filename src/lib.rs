@@ -1,0 +1,26 @@
+//! # vrrp
+//!
+//! The Virtual Router Redundancy Protocol for programs that own a virtual IP address: VRRPv3
+//! (RFC 5798 as updated by RFC 9568) for IPv4 and IPv6, and VRRPv2 (RFC 3768) for legacy peers.
+//!
+//! This release holds the wire format: [`packet`] turns received bytes into a validated
+//! [`packet::Advertisement`] and back, with both forms of the VRRPv3 IPv4 checksum found in the field.
+//! The sans-IO virtual router and the Linux backends build on it.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod counter;
+mod family;
+mod interval;
+mod mac;
+pub mod packet;
+mod priority;
+mod vrid;
+
+pub use counter::{Counter, ProtoErrReason};
+pub use family::AddressFamily;
+pub use interval::Interval;
+pub use mac::MacAddress;
+pub use priority::Priority;
+pub use vrid::Vrid;

@@ -1,0 +1,42 @@
+//! The priority field of an advertisement (RFC 5798 §5.2.4).
+
+use std::fmt;
+
+/// A router's priority for a virtual router (RFC 5798 §5.2.4).
+///
+/// On the wire every value is possible: 255 is sent by the address owner, 1–254 by backups and 0 by a
+/// Master that stops participating. Which values a router may be configured with is the configuration's
+/// concern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Priority(u8);
+
+impl Priority {
+    /// Priority 0: the Master stops participating and a Backup takes over after Skew_Time.
+    pub const SHUTDOWN: Self = Self(0);
+    /// The default priority of a backup router (RFC 5798 §5.2.4).
+    pub const DEFAULT: Self = Self(100);
+    /// Priority 255: the router owns the virtual addresses.
+    pub const OWNER: Self = Self(255);
+
+    /// The priority `value`.
+    pub const fn new(value: u8) -> Self {
+        Self(value)
+    }
+
+    /// The priority as it appears on the wire.
+    pub const fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl Default for Priority {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
