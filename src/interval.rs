@@ -43,7 +43,7 @@ impl Interval {
     /// The interval in whole seconds if it is a whole number of seconds that VRRPv2 can carry.
     pub const fn as_v2_secs(self) -> Option<u8> {
         let centis = self.0.get();
-        if centis % 100 == 0 && centis / 100 <= Self::V2_MAX_SECS as u16 {
+        if centis.is_multiple_of(100) && centis / 100 <= Self::V2_MAX_SECS as u16 {
             Some((centis / 100) as u8)
         } else {
             None
@@ -65,5 +65,31 @@ impl Default for Interval {
 impl fmt::Display for Interval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} cs", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_is_no_interval() {
+        assert_eq!(Interval::from_centis(0), None);
+        assert_eq!(Interval::from_secs(0), None);
+    }
+
+    #[test]
+    fn v2_seconds_are_whole_and_at_most_255() {
+        assert_eq!(Interval::from_secs(255).map(Interval::as_centis), Some(25_500));
+        assert_eq!(Interval::from_centis(300).and_then(Interval::as_v2_secs), Some(3));
+        assert_eq!(Interval::from_centis(350).and_then(Interval::as_v2_secs), None);
+        assert_eq!(Interval::from_centis(25_600).and_then(Interval::as_v2_secs), None);
+    }
+
+    #[test]
+    fn centiseconds_convert_to_milliseconds() {
+        let interval = Interval::from_centis(4095).expect("non-zero");
+        assert_eq!(interval.as_duration(), Duration::from_millis(40_950));
+        assert_eq!(Interval::default().as_duration(), Duration::from_secs(1));
     }
 }

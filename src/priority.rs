@@ -40,3 +40,14 @@ impl fmt::Display for Priority {
         self.0.fmt(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v3_pkt_07_default_priority_is_100_and_the_reserved_values_are_named() {
+        assert_eq!(Priority::default().get(), 100);
+        assert_eq!((Priority::SHUTDOWN.get(), Priority::OWNER.get()), (0, 255));
+    }
+}

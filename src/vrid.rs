@@ -27,3 +27,14 @@ impl fmt::Display for Vrid {
         self.0.fmt(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v3_pkt_05_vrid_0_is_invalid_and_1_to_255_are_valid() {
+        assert_eq!(Vrid::new(0), None);
+        assert!((1..=255).all(|v| Vrid::new(v).map(Vrid::get) == Some(v)));
+    }
+}
