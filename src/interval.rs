@@ -80,10 +80,22 @@ mod tests {
 
     #[test]
     fn v2_seconds_are_whole_and_at_most_255() {
-        assert_eq!(Interval::from_secs(255).map(Interval::as_centis), Some(25_500));
-        assert_eq!(Interval::from_centis(300).and_then(Interval::as_v2_secs), Some(3));
-        assert_eq!(Interval::from_centis(350).and_then(Interval::as_v2_secs), None);
-        assert_eq!(Interval::from_centis(25_600).and_then(Interval::as_v2_secs), None);
+        assert_eq!(
+            Interval::from_secs(255).map(Interval::as_centis),
+            Some(25_500)
+        );
+        assert_eq!(
+            Interval::from_centis(300).and_then(Interval::as_v2_secs),
+            Some(3)
+        );
+        assert_eq!(
+            Interval::from_centis(350).and_then(Interval::as_v2_secs),
+            None
+        );
+        assert_eq!(
+            Interval::from_centis(25_600).and_then(Interval::as_v2_secs),
+            None
+        );
     }
 
     #[test]

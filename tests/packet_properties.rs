@@ -41,6 +41,19 @@ impl Sent {
     }
 }
 
+/// A VRRPv3 advertisement for VRID 1 at the default priority; `any_sent` varies those.
+fn v3(centis: u16, addresses: AddressList, form: ChecksumForm) -> Advertisement {
+    Advertisement {
+        version: Version::V3,
+        vrid: Vrid::new(1).expect("non-zero"),
+        priority: Priority::DEFAULT,
+        interval: Interval::from_centis(centis).expect("generated intervals are non-zero"),
+        addresses,
+        authentication: Authentication::None,
+        checksum_form: form,
+    }
+}
+
 fn link_local() -> impl Strategy<Value = Ipv6Addr> {
     any::<u64>().prop_map(|iid| Ipv6Addr::from((0xfe80_u128 << 112) | u128::from(iid)))
 }
@@ -57,15 +70,7 @@ fn v3_ipv4() -> impl Strategy<Value = Sent> {
         any::<u32>(),
     )
         .prop_map(|(addresses, centis, form, source, destination)| Sent {
-            advert: Advertisement {
-                version: Version::V3,
-                vrid: Vrid::new(1).expect("non-zero"),
-                priority: Priority::DEFAULT,
-                interval: Interval::from_centis(centis).expect("non-zero"),
-                addresses: AddressList::ipv4(addresses),
-                authentication: Authentication::None,
-                checksum_form: form,
-            },
+            advert: v3(centis, AddressList::ipv4(addresses), form),
             source: Ipv4Addr::from(source).into(),
             destination: Ipv4Addr::from(destination).into(),
         })
@@ -80,15 +85,11 @@ fn v3_ipv6() -> impl Strategy<Value = Sent> {
         any::<u128>(),
     )
         .prop_map(|(first, rest, centis, source, destination)| Sent {
-            advert: Advertisement {
-                version: Version::V3,
-                vrid: Vrid::new(1).expect("non-zero"),
-                priority: Priority::DEFAULT,
-                interval: Interval::from_centis(centis).expect("non-zero"),
-                addresses: AddressList::ipv6(std::iter::once(first).chain(rest)),
-                authentication: Authentication::None,
-                checksum_form: ChecksumForm::PseudoHeader,
-            },
+            advert: v3(
+                centis,
+                AddressList::ipv6(std::iter::once(first).chain(rest)),
+                ChecksumForm::PseudoHeader,
+            ),
             source: source.into(),
             destination: Ipv6Addr::from(destination).into(),
         })
@@ -104,14 +105,11 @@ fn v2_ipv4() -> impl Strategy<Value = Sent> {
         .prop_map(|(addresses, secs, password, source)| Sent {
             advert: Advertisement {
                 version: Version::V2,
-                vrid: Vrid::new(1).expect("non-zero"),
-                priority: Priority::DEFAULT,
                 interval: Interval::from_secs(secs).expect("non-zero"),
-                addresses: AddressList::ipv4(addresses),
                 authentication: password.map_or(Authentication::None, |p| {
                     Authentication::Password(Password::new(&p).expect("1 to 8 bytes"))
                 }),
-                checksum_form: ChecksumForm::MessageOnly,
+                ..v3(100, AddressList::ipv4(addresses), ChecksumForm::MessageOnly)
             },
             source: Ipv4Addr::from(source).into(),
             destination: vrrp::packet::IPV4_MULTICAST.into(),

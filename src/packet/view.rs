@@ -149,11 +149,8 @@ impl<T: AsRef<[u8]>> Packet<T> {
         let bytes = self.bytes();
         match self.version {
             Version::V3 => {
-                let [high, low] = [
-                    bytes[field::V3_MAX_ADVER_INT.start],
-                    bytes[field::V3_MAX_ADVER_INT.start + 1],
-                ];
-                u16::from_be_bytes([high, low]) & 0x0FFF
+                let at = field::V3_MAX_ADVER_INT.start;
+                u16::from_be_bytes([bytes[at], bytes[at + 1]]) & 0x0FFF
             }
             Version::V2 => u16::from(bytes[field::V2_ADVER_INT]) * 100,
         }
