@@ -39,6 +39,26 @@ pub enum Counter {
 }
 
 impl Counter {
+    /// Every counter, in declaration order.
+    pub const ALL: [Self; 11] = [
+        Self::ChecksumErrors,
+        Self::VersionErrors,
+        Self::VrIdErrors,
+        Self::IpTtlErrors,
+        Self::RcvdInvalidTypePackets,
+        Self::PacketLengthErrors,
+        Self::AddressListErrors,
+        Self::AdvIntervalErrors,
+        Self::InvalidAuthType,
+        Self::AuthTypeMismatch,
+        Self::AuthFailures,
+    ];
+
+    /// The position of this counter in [`Counter::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// Whether RFC 6527 keeps this counter once per router rather than per virtual router.
     pub const fn is_global(self) -> bool {
         matches!(

@@ -10,17 +10,26 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod action;
+mod config;
 mod counter;
 mod family;
 mod interval;
 mod mac;
 pub mod packet;
 mod priority;
+mod router;
+mod stats;
+pub mod timing;
 mod vrid;
 
+pub use action::{Action, Reason, State, Transmit};
+pub use config::{Announcements, Config, ConfigBuilder, ConfigError, LowerPriorityResponse};
 pub use counter::{Counter, ProtoErrReason};
 pub use family::AddressFamily;
 pub use interval::Interval;
 pub use mac::MacAddress;
 pub use priority::Priority;
+pub use router::VirtualRouter;
+pub use stats::{NewMasterReason, Stats};
 pub use vrid::Vrid;

@@ -2,7 +2,7 @@
 
 use std::net::Ipv6Addr;
 
-use crate::{AddressFamily, Counter, Interval, ProtoErrReason};
+use crate::{AddressFamily, Counter, Interval, ProtoErrReason, Vrid};
 
 use super::{Ipv4Error, Version};
 
@@ -82,6 +82,33 @@ pub enum RxError {
     /// The VRRPv2 password differs from the configured one.
     #[error("VRRPv2 password does not match")]
     AuthFailure,
+    /// The VRID is not the virtual router's (RFC 5798 §7.1).
+    #[error("VRID {received} is not configured here (expected {configured})")]
+    VridMismatch {
+        /// The virtual router's VRID.
+        configured: Vrid,
+        /// The VRID received.
+        received: Vrid,
+    },
+    /// The version is not the one the virtual router runs (RFC 5798 §7.1).
+    #[error("{received} advertisement for a {configured} virtual router")]
+    VersionMismatch {
+        /// The virtual router's version.
+        configured: Version,
+        /// The version received.
+        received: Version,
+    },
+    /// A VRRPv2 interval other than the configured one (RFC 3768 §7.1 discards it).
+    #[error("VRRPv2 interval {received} differs from the configured {configured}")]
+    IntervalMismatch {
+        /// The configured interval.
+        configured: Interval,
+        /// The interval received.
+        received: Interval,
+    },
+    /// A VRRPv2 address list other than the configured one from a non-owner (RFC 3768 §7.1).
+    #[error("VRRPv2 address list differs from the configuration")]
+    AddressListMismatch,
 }
 
 impl RxError {
@@ -99,6 +126,10 @@ impl RxError {
             Self::ZeroInterval => Counter::AdvIntervalErrors,
             Self::AuthTypeMismatch { .. } => Counter::AuthTypeMismatch,
             Self::AuthFailure => Counter::AuthFailures,
+            Self::VridMismatch { .. } => Counter::VrIdErrors,
+            Self::VersionMismatch { .. } => Counter::VersionErrors,
+            Self::IntervalMismatch { .. } => Counter::AdvIntervalErrors,
+            Self::AddressListMismatch => Counter::AddressListErrors,
         }
     }
 

@@ -1,0 +1,121 @@
+//! What a virtual router asks its caller to do.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use bytes::Bytes;
+
+use crate::packet::AddressList;
+
+/// The protocol state of a virtual router (RFC 5798 §6.4), plus keepalived's Fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Not started, or shut down: nothing sent, adverts ignored.
+    Initialize,
+    /// Listening for the Master; takes over when Master_Down_Timer fires.
+    Backup,
+    /// Owns the virtual addresses and advertises every Advertisement_Interval.
+    Master,
+    /// The link (or a tracked interface) is down: addresses released, nothing sent.
+    Fault,
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Initialize => "initialize",
+            Self::Backup => "backup",
+            Self::Master => "master",
+            Self::Fault => "fault",
+        })
+    }
+}
+
+/// Why a virtual router changed state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// `start` was called: the owner becomes Master, any other router Backup.
+    Startup,
+    /// Master_Down_Timer fired with no advertisement heard (RFC 6527 `masterNoResponse`).
+    MasterNoResponse,
+    /// Master_Down_Timer fired after a Master of lower priority was ignored (`preempted`).
+    Preempted,
+    /// Master_Down_Timer fired Skew_Time after the Master advertised priority 0 (`priority`).
+    MasterStopped,
+    /// A Master heard an advertisement of higher priority, or lost the tie on equal priority.
+    HigherPriority,
+    /// `shutdown` was called.
+    Shutdown,
+    /// The link went down.
+    LinkDown,
+    /// The link came back up.
+    LinkUp,
+    /// A tracked interface or health check failed.
+    TrackingFault,
+    /// Every tracked interface and health check is fine again.
+    TrackingRecovered,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Startup => "startup",
+            Self::MasterNoResponse => "master-no-response",
+            Self::Preempted => "preempted",
+            Self::MasterStopped => "master-stopped",
+            Self::HigherPriority => "higher-priority",
+            Self::Shutdown => "shutdown",
+            Self::LinkDown => "link-down",
+            Self::LinkUp => "link-up",
+            Self::TrackingFault => "tracking-fault",
+            Self::TrackingRecovered => "tracking-recovered",
+        })
+    }
+}
+
+/// An advertisement to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    /// The interface to send on.
+    pub interface_index: u32,
+    /// The source address (the one the checksum was computed with).
+    pub source: IpAddr,
+    /// The destination: 224.0.0.18 or ff02::12.
+    pub destination: IpAddr,
+    /// The VRRP message, to be sent with TTL / hop limit 255 and IP protocol 112.
+    pub payload: Bytes,
+}
+
+/// Something the caller must do, in order, after a call into the virtual router.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Send an advertisement.
+    Send(Transmit),
+    /// Configure the virtual addresses on the interface. With `accept` false (Accept_Mode off, RFC
+    /// 5798 §6.4.3) packets addressed to them must not be accepted, except IPv6 neighbour discovery.
+    AddAddresses {
+        /// The addresses to add.
+        addresses: AddressList,
+        /// Whether packets addressed to them are accepted.
+        accept: bool,
+    },
+    /// Remove the virtual addresses from the interface.
+    RemoveAddresses(AddressList),
+    /// Announce the addresses: a gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6)
+    /// for each, `repeat` times.
+    Announce {
+        /// The addresses to announce.
+        addresses: AddressList,
+        /// How many announcements of each address.
+        repeat: u8,
+    },
+    /// The state changed.
+    StateChanged {
+        /// The state left.
+        from: State,
+        /// The state entered.
+        to: State,
+        /// Why.
+        reason: Reason,
+    },
+}

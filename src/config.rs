@@ -1,0 +1,496 @@
+//! The configuration of one virtual router, validated once so that the state machine never meets an
+//! impossible combination.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use bytes::BytesMut;
+
+use crate::packet::{
+    AddressList, Advertisement, Authentication, ChecksumAcceptance, ChecksumForm, EmitError,
+    IPV4_MULTICAST, IPV6_MULTICAST, Version,
+};
+use crate::{AddressFamily, Interval, Priority, Vrid};
+
+/// How a Master answers an advertisement of lower priority (or a lost tie).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LowerPriorityResponse {
+    /// RFC 9568 §6.4.3: discard it and advertise at once, so the other router and learning bridges
+    /// hear the Master without waiting an interval; the addresses are announced again too.
+    #[default]
+    Readvertise,
+    /// RFC 5798 §6.4.3: discard it silently.
+    Discard,
+}
+
+/// Gratuitous ARPs / unsolicited neighbour advertisements sent for the virtual addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Announcements {
+    /// How many announcements make one burst (keepalived's `garp_master_repeat`, default 5).
+    pub repeat: u8,
+    /// A second burst this long after becoming Master (keepalived's `garp_master_delay`, default 5 s);
+    /// `None` for no second burst.
+    pub second_burst: Option<Duration>,
+    /// A burst every this long while Master (keepalived's `garp_master_refresh`); `None` for none.
+    pub refresh: Option<Duration>,
+}
+
+impl Default for Announcements {
+    fn default() -> Self {
+        Self {
+            repeat: 5,
+            second_burst: Some(Duration::from_secs(5)),
+            refresh: None,
+        }
+    }
+}
+
+/// A validated virtual router configuration. Build one with [`Config::builder`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub(crate) interface_index: u32,
+    pub(crate) vrid: Vrid,
+    pub(crate) version: Version,
+    pub(crate) priority: Priority,
+    pub(crate) owner: bool,
+    pub(crate) interval: Interval,
+    pub(crate) primary_address: IpAddr,
+    pub(crate) addresses: AddressList,
+    pub(crate) preempt: bool,
+    pub(crate) preempt_delay: Duration,
+    pub(crate) accept: bool,
+    pub(crate) checksum_form: ChecksumForm,
+    pub(crate) checksum_acceptance: ChecksumAcceptance,
+    pub(crate) authentication: Authentication,
+    pub(crate) lower_priority_response: LowerPriorityResponse,
+    pub(crate) announcements: Announcements,
+}
+
+impl Config {
+    /// Starts a configuration for VRID `vrid` on interface `interface_index`, advertising from
+    /// `primary_address`: the interface's primary IPv4 address, or its IPv6 link-local address
+    /// (RFC 5798 §5.1.1.1, §5.1.2.1). That address also breaks priority ties (§6.4.3).
+    pub fn builder(interface_index: u32, vrid: u8, primary_address: IpAddr) -> ConfigBuilder {
+        ConfigBuilder {
+            interface_index,
+            vrid,
+            primary_address,
+            version: Version::V3,
+            priority: Priority::DEFAULT.get(),
+            owner: false,
+            interval: Duration::from_secs(1),
+            addresses: Vec::new(),
+            preempt: true,
+            preempt_delay: Duration::ZERO,
+            accept: false,
+            checksum_form: ChecksumForm::default(),
+            checksum_acceptance: ChecksumAcceptance::default(),
+            authentication: Authentication::None,
+            lower_priority_response: LowerPriorityResponse::default(),
+            announcements: Announcements::default(),
+        }
+    }
+
+    /// The interface index the virtual router runs on.
+    pub fn interface_index(&self) -> u32 {
+        self.interface_index
+    }
+
+    /// The virtual router identifier.
+    pub fn vrid(&self) -> Vrid {
+        self.vrid
+    }
+
+    /// The address family of the virtual addresses.
+    pub fn family(&self) -> AddressFamily {
+        self.addresses.family()
+    }
+
+    /// The protocol version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The configured priority (255 for the address owner).
+    pub fn priority(&self) -> Priority {
+        self.priority
+    }
+
+    /// The Advertisement_Interval.
+    pub fn interval(&self) -> Interval {
+        self.interval
+    }
+
+    /// The sending address, which also breaks ties.
+    pub fn primary_address(&self) -> IpAddr {
+        self.primary_address
+    }
+
+    /// The virtual addresses, in advertisement order.
+    pub fn addresses(&self) -> &AddressList {
+        &self.addresses
+    }
+
+    /// Whether this router owns the virtual addresses: they are its real interface addresses, it
+    /// advertises priority 255, and it never adds or removes them.
+    pub fn is_owner(&self) -> bool {
+        self.owner
+    }
+
+    /// Preempt_Mode: whether a higher-priority Backup takes over from a lower-priority Master.
+    pub fn preempt(&self) -> bool {
+        self.preempt
+    }
+
+    /// How long after start-up (or entering Backup) preemption is held back (keepalived's extension).
+    pub fn preempt_delay(&self) -> Duration {
+        self.preempt_delay
+    }
+
+    /// Accept_Mode: whether a non-owner Master accepts packets addressed to the virtual addresses.
+    pub fn accept(&self) -> bool {
+        self.accept
+    }
+
+    /// The VRRPv3 IPv4 checksum form sent.
+    pub fn checksum_form(&self) -> ChecksumForm {
+        self.checksum_form
+    }
+
+    /// The VRRPv3 IPv4 checksum forms accepted.
+    pub fn checksum_acceptance(&self) -> ChecksumAcceptance {
+        self.checksum_acceptance
+    }
+
+    /// VRRPv2 authentication.
+    pub fn authentication(&self) -> &Authentication {
+        &self.authentication
+    }
+
+    /// How a Master answers a lower-priority advertisement.
+    pub fn lower_priority_response(&self) -> LowerPriorityResponse {
+        self.lower_priority_response
+    }
+
+    /// The announcement schedule.
+    pub fn announcements(&self) -> Announcements {
+        self.announcements
+    }
+}
+
+impl Config {
+    /// Proves the advertisement this configuration sends can be emitted, so the router never meets
+    /// an emit error at run time.
+    fn check_advertisement(&self) -> Result<(), ConfigError> {
+        let advert = Advertisement {
+            version: self.version,
+            vrid: self.vrid,
+            priority: self.priority,
+            interval: self.interval,
+            addresses: self.addresses.clone(),
+            authentication: self.authentication,
+            checksum_form: self.checksum_form,
+        };
+        let destination = match self.family() {
+            AddressFamily::Ipv4 => IpAddr::V4(IPV4_MULTICAST),
+            AddressFamily::Ipv6 => IpAddr::V6(IPV6_MULTICAST),
+        };
+        let mut scratch = BytesMut::new();
+        advert
+            .emit_to(self.primary_address, destination, &mut scratch)
+            .map_err(ConfigError::Advertisement)
+    }
+}
+
+/// Collects a virtual router's settings; [`build`](Self::build) validates them together.
+#[derive(Clone, Debug)]
+pub struct ConfigBuilder {
+    interface_index: u32,
+    vrid: u8,
+    primary_address: IpAddr,
+    version: Version,
+    priority: u8,
+    owner: bool,
+    interval: Duration,
+    addresses: Vec<IpAddr>,
+    preempt: bool,
+    preempt_delay: Duration,
+    accept: bool,
+    checksum_form: ChecksumForm,
+    checksum_acceptance: ChecksumAcceptance,
+    authentication: Authentication,
+    lower_priority_response: LowerPriorityResponse,
+    announcements: Announcements,
+}
+
+impl ConfigBuilder {
+    /// The protocol version (default VRRPv3).
+    pub fn version(mut self, version: Version) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The priority: 1–254 (default 100), or 255 with [`owner`](Self::owner).
+    pub fn priority(mut self, priority: u8) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    /// Declares this router the owner of the virtual addresses (RFC 5798 §5.2.4): they are configured
+    /// on its interface, and it must run at priority 255.
+    pub fn owner(mut self, owner: bool) -> Self {
+        self.owner = owner;
+        self
+    }
+
+    /// The Advertisement_Interval (default 1 s): a whole number of centiseconds, 10 ms to 40.95 s for
+    /// VRRPv3, whole seconds up to 255 s for VRRPv2.
+    pub fn advert_interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Adds a virtual address. For IPv6 the first one must be link-local.
+    pub fn address(mut self, address: IpAddr) -> Self {
+        self.addresses.push(address);
+        self
+    }
+
+    /// Preempt_Mode (default true).
+    pub fn preempt(mut self, preempt: bool) -> Self {
+        self.preempt = preempt;
+        self
+    }
+
+    /// Hold back preemption this long after start-up or entering Backup (default none).
+    pub fn preempt_delay(mut self, delay: Duration) -> Self {
+        self.preempt_delay = delay;
+        self
+    }
+
+    /// Accept_Mode (default false).
+    pub fn accept(mut self, accept: bool) -> Self {
+        self.accept = accept;
+        self
+    }
+
+    /// The VRRPv3 IPv4 checksum form to send (default with pseudo-header).
+    pub fn checksum_form(mut self, form: ChecksumForm) -> Self {
+        self.checksum_form = form;
+        self
+    }
+
+    /// The VRRPv3 IPv4 checksum forms to accept (default either).
+    pub fn checksum_acceptance(mut self, acceptance: ChecksumAcceptance) -> Self {
+        self.checksum_acceptance = acceptance;
+        self
+    }
+
+    /// VRRPv2 authentication (default none).
+    pub fn authentication(mut self, authentication: Authentication) -> Self {
+        self.authentication = authentication;
+        self
+    }
+
+    /// How a Master answers a lower-priority advertisement (default RFC 9568: advertise at once).
+    pub fn lower_priority_response(mut self, response: LowerPriorityResponse) -> Self {
+        self.lower_priority_response = response;
+        self
+    }
+
+    /// The announcement schedule (default 5 at once, 5 more after 5 s, no refresh).
+    pub fn announcements(mut self, announcements: Announcements) -> Self {
+        self.announcements = announcements;
+        self
+    }
+
+    /// Validates the settings together.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        let vrid = Vrid::new(self.vrid).ok_or(ConfigError::VridZero)?;
+        let priority = match (self.priority, self.owner) {
+            (0, _) => return Err(ConfigError::PriorityZero),
+            (255, false) => return Err(ConfigError::PriorityReservedForOwner),
+            (p, true) if p != 255 => return Err(ConfigError::OwnerPriorityNot255(p)),
+            (p, _) => Priority::new(p),
+        };
+        let interval = self.validated_interval()?;
+        let family = AddressFamily::of(self.primary_address);
+        let Some(&first) = self.addresses.first() else {
+            return Err(ConfigError::NoAddresses);
+        };
+        if let Some(&other) = self
+            .addresses
+            .iter()
+            .find(|a| AddressFamily::of(**a) != family)
+        {
+            return Err(ConfigError::MixedFamilies {
+                primary_address: self.primary_address,
+                address: other,
+            });
+        }
+        if self.addresses.len() > usize::from(u8::MAX) {
+            return Err(ConfigError::TooManyAddresses(self.addresses.len()));
+        }
+        if let Some(duplicate) = self
+            .addresses
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| self.addresses[..i].contains(a).then_some(*a))
+        {
+            return Err(ConfigError::DuplicateAddress(duplicate));
+        }
+        let addresses = match (family, first) {
+            (AddressFamily::Ipv4, _) => {
+                AddressList::ipv4(self.addresses.iter().filter_map(|a| match a {
+                    IpAddr::V4(v4) => Some(*v4),
+                    IpAddr::V6(_) => None,
+                }))
+            }
+            (AddressFamily::Ipv6, IpAddr::V6(first)) if !first.is_unicast_link_local() => {
+                return Err(ConfigError::FirstIpv6AddressNotLinkLocal(first));
+            }
+            (AddressFamily::Ipv6, _) => {
+                AddressList::ipv6(self.addresses.iter().filter_map(|a| match a {
+                    IpAddr::V6(v6) => Some(*v6),
+                    IpAddr::V4(_) => None,
+                }))
+            }
+        };
+        if let IpAddr::V6(source) = self.primary_address
+            && !source.is_unicast_link_local()
+        {
+            return Err(ConfigError::Ipv6SourceNotLinkLocal(source));
+        }
+        if self.version == Version::V2 && family == AddressFamily::Ipv6 {
+            return Err(ConfigError::Version2WithIpv6);
+        }
+        if self.version == Version::V3 && self.authentication != Authentication::None {
+            return Err(ConfigError::AuthenticationInVersion3);
+        }
+        if self.owner && self.preempt_delay > Duration::ZERO {
+            return Err(ConfigError::PreemptDelayOnOwner);
+        }
+        if self.announcements.repeat == 0 {
+            return Err(ConfigError::NoAnnouncements);
+        }
+        let config = Config {
+            interface_index: self.interface_index,
+            vrid,
+            version: self.version,
+            priority,
+            owner: self.owner,
+            interval,
+            primary_address: self.primary_address,
+            addresses,
+            preempt: self.preempt,
+            preempt_delay: self.preempt_delay,
+            accept: self.accept,
+            checksum_form: self.checksum_form,
+            checksum_acceptance: self.checksum_acceptance,
+            authentication: self.authentication,
+            lower_priority_response: self.lower_priority_response,
+            announcements: self.announcements,
+        };
+        config.check_advertisement()?;
+        Ok(config)
+    }
+
+    fn validated_interval(&self) -> Result<Interval, ConfigError> {
+        let duration = self.interval;
+        if duration.is_zero() {
+            return Err(ConfigError::IntervalZero);
+        }
+        if !duration.as_nanos().is_multiple_of(10_000_000) {
+            return Err(ConfigError::IntervalNotCentiseconds(duration));
+        }
+        let max_centis = match self.version {
+            Version::V3 => u128::from(Interval::V3_MAX_CENTIS),
+            Version::V2 => u128::from(Interval::V2_MAX_SECS) * 100,
+        };
+        let interval = u16::try_from(duration.as_millis() / 10)
+            .ok()
+            .filter(|&centis| u128::from(centis) <= max_centis)
+            .and_then(Interval::from_centis)
+            .ok_or(ConfigError::IntervalTooLong(duration))?;
+        if self.version == Version::V2 && interval.as_v2_secs().is_none() {
+            return Err(ConfigError::Version2IntervalNotWholeSeconds(duration));
+        }
+        Ok(interval)
+    }
+}
+
+/// A configuration that cannot run: one variant per invalid setting or combination.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// VRID 0 (RFC 5798 §5.2.3: 1–255).
+    #[error("VRID 0 is invalid; use 1 to 255")]
+    VridZero,
+    /// Priority 0 is reserved for a Master that stops (RFC 5798 §5.2.4).
+    #[error(
+        "priority 0 is reserved for a Master that stops; use 1 to 254, or 255 for the address owner"
+    )]
+    PriorityZero,
+    /// Priority 255 belongs to the owner of the addresses (RFC 5798 §5.2.4).
+    #[error(
+        "priority 255 is for the owner of the virtual addresses; declare the owner, or use 1 to 254"
+    )]
+    PriorityReservedForOwner,
+    /// The owner of the addresses must use priority 255 (RFC 5798 §5.2.4).
+    #[error("the owner of the virtual addresses must use priority 255, not {0}")]
+    OwnerPriorityNot255(u8),
+    /// The interval is zero (RFC 9568 erratum 8301).
+    #[error("the advertisement interval must not be zero")]
+    IntervalZero,
+    /// The interval is not a whole number of centiseconds.
+    #[error("advertisement interval {0:?} is not a whole number of centiseconds")]
+    IntervalNotCentiseconds(Duration),
+    /// The interval exceeds 4095 cs (VRRPv3) or 255 s (VRRPv2).
+    #[error(
+        "advertisement interval {0:?} is too long: VRRPv3 carries at most 40.95 s, VRRPv2 at most 255 s"
+    )]
+    IntervalTooLong(Duration),
+    /// VRRPv2 carries whole seconds only (RFC 3768 §5.3.7).
+    #[error("VRRPv2 carries whole seconds; advertisement interval {0:?} is not one")]
+    Version2IntervalNotWholeSeconds(Duration),
+    /// VRRPv2 is defined for IPv4 only.
+    #[error("VRRPv2 is defined for IPv4 only; use VRRPv3 for IPv6")]
+    Version2WithIpv6,
+    /// VRRPv3 has no authentication.
+    #[error("VRRPv3 has no authentication; a password needs VRRPv2")]
+    AuthenticationInVersion3,
+    /// No virtual address.
+    #[error("a virtual router needs at least one virtual address")]
+    NoAddresses,
+    /// More than 255 addresses do not fit an advertisement.
+    #[error("{0} virtual addresses do not fit an advertisement (at most 255)")]
+    TooManyAddresses(usize),
+    /// An address appears twice.
+    #[error("virtual address {0} is listed twice")]
+    DuplicateAddress(IpAddr),
+    /// The virtual addresses and the primary address are not of one family (RFC 5798 §5.2.9).
+    #[error("virtual address {address} is not of the family of primary address {primary_address}")]
+    MixedFamilies {
+        /// The sending address, which decides the family.
+        primary_address: IpAddr,
+        /// The first address of the other family.
+        address: IpAddr,
+    },
+    /// The first IPv6 virtual address must be link-local (RFC 9568 §5.2.9).
+    #[error("the first IPv6 virtual address {0} must be link-local (fe80::/10)")]
+    FirstIpv6AddressNotLinkLocal(std::net::Ipv6Addr),
+    /// IPv6 advertisements are sent from the interface's link-local address (RFC 5798 §5.1.2.1).
+    #[error("IPv6 advertisements are sent from a link-local address, not {0}")]
+    Ipv6SourceNotLinkLocal(std::net::Ipv6Addr),
+    /// An owner (priority 255) always preempts at once (RFC 5798 §6.1).
+    #[error(
+        "the address owner (priority 255) preempts at once; a preempt delay has no meaning for it"
+    )]
+    PreemptDelayOnOwner,
+    /// An announcement burst of zero packets announces nothing.
+    #[error("an announcement burst needs at least one packet")]
+    NoAnnouncements,
+    /// The advertisement this configuration would send cannot be emitted; the checks above should
+    /// have caught the cause, so this names a gap in them.
+    #[error("the configuration's advertisement cannot be emitted: {0}")]
+    Advertisement(EmitError),
+}

@@ -1,0 +1,496 @@
+//! One virtual router: the RFC 5798 / RFC 9568 state machine (and RFC 3768's VRRPv2 rules), sans IO.
+//!
+//! # Driving it
+//!
+//! The router never reads the clock and never touches the network. Its caller:
+//!
+//! 1. calls [`start`](VirtualRouter::start), then feeds it what happens: received packets
+//!    ([`handle_packet`](VirtualRouter::handle_packet)), link changes, priority changes and timer
+//!    expiries ([`handle_timeout`](VirtualRouter::handle_timeout)), each with the current time;
+//! 2. after **every** such call drains [`poll_action`](VirtualRouter::poll_action) until it returns
+//!    `None`, carrying the actions out in order (send, add or remove addresses, announce);
+//! 3. then re-reads [`poll_timeout`](VirtualRouter::poll_timeout) and calls `handle_timeout` when that
+//!    instant is reached. Calling `handle_timeout` early, or twice, does nothing.
+//!
+//! Time only moves forward: a `now` older than one already seen is taken as the latest seen.
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+
+use crate::action::{Action, Reason, State, Transmit};
+use crate::config::{Config, LowerPriorityResponse};
+use crate::packet::{Advertisement, IPV4_MULTICAST, IPV6_MULTICAST, RxError, RxMeta, Version};
+use crate::stats::{NewMasterReason, Stats};
+use crate::timing::{master_down_interval, skew_time};
+use crate::{AddressFamily, Counter, Interval, Priority};
+
+/// One virtual router: (interface, address family, VRID).
+#[derive(Debug)]
+pub struct VirtualRouter {
+    config: Config,
+    state: State,
+    /// The priority advertised: the configured one, moved by tracking, always 1–254 for a non-owner.
+    priority: Priority,
+    /// Master_Adver_Interval: learned from the Master's adverts in VRRPv3.
+    master_adver_interval: Interval,
+    /// Master_Down_Timer, running in Backup.
+    master_down_at: Option<Instant>,
+    /// Adver_Timer, running in Master.
+    advert_at: Option<Instant>,
+    /// The next announcement burst, in Master.
+    announce_at: Option<Instant>,
+    /// Preemption is held back until then (keepalived's `preempt_delay`).
+    preempt_allowed_at: Option<Instant>,
+    /// Why Master_Down_Timer was last left running: decides the NewMasterReason when it fires.
+    takeover_reason: Reason,
+    /// The sender of the last advertisement accepted in Backup (RFC 6527 MasterIpAddr).
+    master_address: Option<IpAddr>,
+    link_up: bool,
+    tracking_fault: bool,
+    latest: Option<Instant>,
+    actions: VecDeque<Action>,
+    stats: Stats,
+    tx: BytesMut,
+}
+
+impl VirtualRouter {
+    /// A virtual router in Initialize, waiting for [`start`](Self::start).
+    pub fn new(config: Config) -> Self {
+        Self {
+            priority: config.priority,
+            master_adver_interval: config.interval,
+            config,
+            state: State::Initialize,
+            master_down_at: None,
+            advert_at: None,
+            announce_at: None,
+            preempt_allowed_at: None,
+            takeover_reason: Reason::MasterNoResponse,
+            master_address: None,
+            link_up: true,
+            tracking_fault: false,
+            latest: None,
+            actions: VecDeque::new(),
+            stats: Stats::default(),
+            tx: BytesMut::new(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The priority advertised now.
+    pub fn priority(&self) -> Priority {
+        self.priority
+    }
+
+    /// The statistics.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The Master's address as last heard in Backup, or this router's own in Master.
+    pub fn master_address(&self) -> Option<IpAddr> {
+        match self.state {
+            State::Master => Some(self.config.primary_address),
+            _ => self.master_address,
+        }
+    }
+
+    /// Master_Adver_Interval: the configured interval, or in VRRPv3 the one the Master advertises.
+    pub fn master_adver_interval(&self) -> Interval {
+        self.master_adver_interval
+    }
+
+    /// Skew_Time for the current priority and Master_Adver_Interval.
+    pub fn skew_time(&self) -> Duration {
+        skew_time(
+            self.config.version,
+            self.priority,
+            self.master_adver_interval,
+        )
+    }
+
+    /// Master_Down_Interval for the current priority and Master_Adver_Interval.
+    pub fn master_down_interval(&self) -> Duration {
+        master_down_interval(
+            self.config.version,
+            self.priority,
+            self.master_adver_interval,
+        )
+    }
+
+    /// The next action to carry out; drain until `None` after every call that takes `now`.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next, if any timer runs.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [self.master_down_at, self.advert_at, self.announce_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// The Startup event (RFC 5798 §6.4.1): the owner becomes Master at once, any other router Backup.
+    /// With the link down (or a tracking fault) the router waits in Fault instead.
+    pub fn start(&mut self, now: Instant) {
+        let now = self.advance(now);
+        if self.state != State::Initialize {
+            return;
+        }
+        self.enter_operational(now, Reason::Startup);
+    }
+
+    /// The Shutdown event: a Master advertises priority 0 and releases its addresses (RFC 5798
+    /// §6.4.3); every router returns to Initialize.
+    pub fn shutdown(&mut self, now: Instant) {
+        self.advance(now);
+        match self.state {
+            State::Initialize => return,
+            State::Master => {
+                self.send_advert(Priority::SHUTDOWN);
+                self.release_addresses();
+            }
+            State::Backup | State::Fault => {}
+        }
+        self.stop_timers();
+        self.change_state(State::Initialize, Reason::Shutdown);
+    }
+
+    /// Handles the timers that are due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.advance(now);
+        if self.master_down_at.is_some_and(|at| at <= now) {
+            self.master_down_at = None;
+            self.become_master(now, self.takeover_reason);
+        }
+        if let Some(at) = self.advert_at.filter(|&at| at <= now) {
+            self.send_advert(self.priority);
+            // Scheduled from the deadline, not from `now`, so adverts do not drift; after a stall
+            // longer than an interval the schedule restarts from now rather than catching up.
+            let next = at + self.config.interval.as_duration();
+            self.advert_at = Some(if next > now {
+                next
+            } else {
+                now + self.config.interval.as_duration()
+            });
+        }
+        if self.announce_at.is_some_and(|at| at <= now) {
+            self.announce();
+            self.announce_at = self
+                .config
+                .announcements
+                .refresh
+                .map(|refresh| now + refresh);
+        }
+    }
+
+    /// Handles a received VRRP message (`vrrp`: the IP payload) that arrived with metadata `rx`.
+    ///
+    /// A packet that fails a check is discarded, counted in [`stats`](Self::stats) and returned as
+    /// the error; otherwise it drives the state machine. Adverts are ignored in Initialize and Fault,
+    /// and so are the router's own, looped back.
+    pub fn handle_packet(&mut self, now: Instant, rx: &RxMeta, vrrp: &[u8]) -> Result<(), RxError> {
+        let now = self.advance(now);
+        if matches!(self.state, State::Initialize) || rx.source() == self.config.primary_address {
+            return Ok(());
+        }
+        let advert = Advertisement::parse_with(rx, vrrp, self.config.checksum_acceptance)
+            .and_then(|advert| self.check_against_config(advert))
+            .inspect_err(|error| self.stats.record_error(error))?;
+        self.stats.rcvd_advertisements += 1;
+        if advert.version == Version::V3 && rx.family() == AddressFamily::Ipv4 {
+            self.stats.record_checksum_form(advert.checksum_form);
+        }
+        if advert.priority == Priority::SHUTDOWN {
+            self.stats.rcvd_pri_zero_packets += 1;
+        }
+        if self.config.owner && advert.priority == Priority::OWNER {
+            // RFC 9568 erratum 8298: another router claims the addresses; processed (ties decide).
+            self.stats.owner_conflicts += 1;
+        }
+        match self.state {
+            State::Backup => self.backup_receive(now, rx.source(), &advert),
+            State::Master => self.master_receive(now, rx.source(), &advert),
+            State::Initialize | State::Fault => {}
+        }
+        Ok(())
+    }
+
+    /// Sets the priority from tracking (health checks, weights). It is clamped to 1–254; the owner's
+    /// priority never changes. The new priority applies to the next advertisement and timer.
+    pub fn set_priority(&mut self, now: Instant, priority: Priority) {
+        self.advance(now);
+        if !self.config.owner {
+            self.priority = Priority::new(priority.get().clamp(1, 254));
+        }
+    }
+
+    /// The link of the router's interface went up or down. Down: leave Master or Backup for Fault,
+    /// releasing the addresses (nothing can be sent). Up: back to Backup (the owner: Master).
+    pub fn handle_link(&mut self, now: Instant, up: bool) {
+        let now = self.advance(now);
+        self.link_up = up;
+        self.update_fault(now, Reason::LinkDown, Reason::LinkUp);
+    }
+
+    /// A tracked interface or health check failed (`true`) or recovered (`false`). In Fault the
+    /// router releases its addresses; a Master first advertises priority 0 so a Backup takes over
+    /// after Skew_Time.
+    pub fn set_tracking_fault(&mut self, now: Instant, fault: bool) {
+        let now = self.advance(now);
+        self.tracking_fault = fault;
+        self.update_fault(now, Reason::TrackingFault, Reason::TrackingRecovered);
+    }
+
+    fn update_fault(&mut self, now: Instant, down: Reason, up: Reason) {
+        let faulty = !self.link_up || self.tracking_fault;
+        match (self.state, faulty) {
+            (State::Master | State::Backup, true) => {
+                if self.state == State::Master {
+                    if self.link_up {
+                        self.send_advert(Priority::SHUTDOWN);
+                    }
+                    self.release_addresses();
+                }
+                self.stop_timers();
+                self.change_state(State::Fault, down);
+            }
+            (State::Fault, false) => self.enter_operational(now, up),
+            _ => {}
+        }
+    }
+
+    /// Startup, or recovery from Fault: Master for the owner, Backup for the others.
+    fn enter_operational(&mut self, now: Instant, reason: Reason) {
+        if !self.link_up || self.tracking_fault {
+            if self.state != State::Fault {
+                self.change_state(
+                    State::Fault,
+                    if self.link_up {
+                        Reason::TrackingFault
+                    } else {
+                        Reason::LinkDown
+                    },
+                );
+            }
+            return;
+        }
+        if self.config.owner {
+            self.become_master(now, reason);
+        } else {
+            self.master_adver_interval = self.config.interval;
+            self.preempt_allowed_at = Some(now + self.config.preempt_delay);
+            self.enter_backup(now, reason);
+        }
+    }
+
+    fn enter_backup(&mut self, now: Instant, reason: Reason) {
+        self.stop_timers();
+        self.takeover_reason = Reason::MasterNoResponse;
+        self.master_down_at = Some(now + self.master_down_interval());
+        self.change_state(State::Backup, reason);
+    }
+
+    fn become_master(&mut self, now: Instant, reason: Reason) {
+        self.stop_timers();
+        self.send_advert(self.priority);
+        if !self.config.owner {
+            self.actions.push_back(Action::AddAddresses {
+                addresses: self.config.addresses.clone(),
+                accept: self.config.accept,
+            });
+        }
+        self.announce();
+        let interval = self.config.interval.as_duration();
+        self.advert_at = Some(now + interval);
+        let announcements = self.config.announcements;
+        self.announce_at = announcements
+            .second_burst
+            .or(announcements.refresh)
+            .map(|delay| now + delay);
+        self.stats.master_transitions += 1;
+        self.stats.new_master_reason = match reason {
+            Reason::Preempted => NewMasterReason::Preempted,
+            Reason::MasterNoResponse => NewMasterReason::MasterNoResponse,
+            _ => NewMasterReason::Priority,
+        };
+        self.change_state(State::Master, reason);
+    }
+
+    fn backup_receive(&mut self, now: Instant, source: IpAddr, advert: &Advertisement) {
+        if advert.priority == Priority::SHUTDOWN {
+            // RFC 5798 §6.4.2 (425-430): take over after Skew_Time.
+            self.master_down_at = Some(now + self.skew_time());
+            self.takeover_reason = Reason::MasterStopped;
+            return;
+        }
+        let may_preempt = self.config.preempt && self.preempt_allowed_at.is_none_or(|at| now >= at);
+        if !may_preempt || advert.priority >= self.priority {
+            // (445-460): follow this Master, learning its interval (VRRPv3) and recomputing Skew_Time
+            // and Master_Down_Interval with it (RFC 9568 §6.4.2).
+            if self.config.version == Version::V3 {
+                self.master_adver_interval = advert.interval;
+            }
+            self.master_down_at = Some(now + self.master_down_interval());
+            self.takeover_reason = Reason::MasterNoResponse;
+            self.master_address = Some(source);
+        } else {
+            // (465-470): a lower-priority Master is ignored; the timer runs out and we preempt.
+            self.takeover_reason = Reason::Preempted;
+        }
+    }
+
+    fn master_receive(&mut self, now: Instant, source: IpAddr, advert: &Advertisement) {
+        let interval = self.config.interval.as_duration();
+        if advert.priority == Priority::SHUTDOWN {
+            // (705-715): answer at once so the Backups do not take over.
+            self.send_advert(self.priority);
+            self.advert_at = Some(now + interval);
+            return;
+        }
+        // (725-765): compare priority, then the primary addresses as unsigned numbers in network order.
+        let theirs_wins = advert.priority > self.priority
+            || (advert.priority == self.priority && source > self.config.primary_address);
+        if theirs_wins {
+            if self.config.version == Version::V3 {
+                self.master_adver_interval = advert.interval;
+            }
+            self.release_addresses();
+            self.master_address = Some(source);
+            self.enter_backup(now, Reason::HigherPriority);
+        } else if self.config.lower_priority_response == LowerPriorityResponse::Readvertise {
+            // RFC 9568 §6.4.3: assert Master at once; announce again, as the other router may have
+            // taken the addresses (split brain healing).
+            self.send_advert(self.priority);
+            self.advert_at = Some(now + interval);
+            self.announce();
+        }
+    }
+
+    /// The receive checks that need the configuration (RFC 5798 §7.1, RFC 3768 §7.1).
+    fn check_against_config(&mut self, advert: Advertisement) -> Result<Advertisement, RxError> {
+        let config = &self.config;
+        if advert.vrid != config.vrid {
+            return Err(RxError::VridMismatch {
+                configured: config.vrid,
+                received: advert.vrid,
+            });
+        }
+        if advert.version != config.version {
+            return Err(RxError::VersionMismatch {
+                configured: config.version,
+                received: advert.version,
+            });
+        }
+        let same_addresses = advert.addresses.len() == config.addresses.len()
+            && advert
+                .addresses
+                .iter()
+                .all(|a| config.addresses.iter().any(|c| c == a));
+        match config.version {
+            Version::V2 => {
+                config.authentication.verify(&advert.authentication)?;
+                if advert.interval != config.interval {
+                    return Err(RxError::IntervalMismatch {
+                        configured: config.interval,
+                        received: advert.interval,
+                    });
+                }
+                if !same_addresses && advert.priority != Priority::OWNER {
+                    return Err(RxError::AddressListMismatch);
+                }
+            }
+            Version::V3 => {
+                // RFC 9568 §7.1: log and count, but process.
+                if advert.interval != config.interval {
+                    self.stats.record_mismatch(Counter::AdvIntervalErrors);
+                }
+                if !same_addresses {
+                    self.stats.record_mismatch(Counter::AddressListErrors);
+                }
+            }
+        }
+        Ok(advert)
+    }
+
+    fn send_advert(&mut self, priority: Priority) {
+        let config = &self.config;
+        let destination = match config.family() {
+            AddressFamily::Ipv4 => IpAddr::V4(IPV4_MULTICAST),
+            AddressFamily::Ipv6 => IpAddr::V6(IPV6_MULTICAST),
+        };
+        let advert = Advertisement {
+            version: config.version,
+            vrid: config.vrid,
+            priority,
+            interval: config.interval,
+            addresses: config.addresses.clone(),
+            authentication: config.authentication,
+            checksum_form: config.checksum_form,
+        };
+        // `Config::build` proved this configuration's advertisement emits, so this cannot fail.
+        if advert
+            .emit_to(config.primary_address, destination, &mut self.tx)
+            .is_err()
+        {
+            return;
+        }
+        self.actions.push_back(Action::Send(Transmit {
+            interface_index: config.interface_index,
+            source: config.primary_address,
+            destination,
+            payload: self.tx.split().freeze(),
+        }));
+        self.stats.sent_advertisements += 1;
+        if priority == Priority::SHUTDOWN {
+            self.stats.sent_pri_zero_packets += 1;
+        }
+    }
+
+    fn announce(&mut self) {
+        self.actions.push_back(Action::Announce {
+            addresses: self.config.addresses.clone(),
+            repeat: self.config.announcements.repeat,
+        });
+        self.stats.sent_announcements += 1;
+    }
+
+    fn release_addresses(&mut self) {
+        if !self.config.owner {
+            self.actions
+                .push_back(Action::RemoveAddresses(self.config.addresses.clone()));
+        }
+    }
+
+    fn stop_timers(&mut self) {
+        self.master_down_at = None;
+        self.advert_at = None;
+        self.announce_at = None;
+    }
+
+    fn change_state(&mut self, to: State, reason: Reason) {
+        let from = std::mem::replace(&mut self.state, to);
+        self.actions
+            .push_back(Action::StateChanged { from, to, reason });
+    }
+
+    /// Takes `now` forward only: an earlier instant than one already seen counts as the latest.
+    fn advance(&mut self, now: Instant) -> Instant {
+        let now = self.latest.map_or(now, |latest| latest.max(now));
+        self.latest = Some(now);
+        now
+    }
+}

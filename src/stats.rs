@@ -1,0 +1,76 @@
+//! The statistics of one virtual router: RFC 6527's counters and a few more that operators need.
+
+use crate::packet::{ChecksumForm, RxError};
+use crate::{Counter, ProtoErrReason};
+
+/// `vrrpv3StatisticsNewMasterReason` (RFC 6527): why this router last became Master.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum NewMasterReason {
+    /// `notMaster(0)`: it never became Master.
+    #[default]
+    NotMaster,
+    /// `priority(1)`: it owns the addresses, or the Master stopped with priority 0.
+    Priority,
+    /// `preempted(2)`: it took over from a Master of lower priority.
+    Preempted,
+    /// `masterNoResponse(3)`: the Master went silent.
+    MasterNoResponse,
+}
+
+/// The statistics of one virtual router.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    errors: [u64; Counter::ALL.len()],
+    /// `vrrpv3StatisticsMasterTransitions`.
+    pub master_transitions: u64,
+    /// `vrrpv3StatisticsNewMasterReason`.
+    pub new_master_reason: NewMasterReason,
+    /// `vrrpv3StatisticsProtoErrReason`: the last protocol error.
+    pub proto_err_reason: Option<ProtoErrReason>,
+    /// `vrrpv3StatisticsRcvdAdvertisements`: adverts that passed every check.
+    pub rcvd_advertisements: u64,
+    /// `vrrpv3StatisticsRcvdPriZeroPackets`.
+    pub rcvd_pri_zero_packets: u64,
+    /// `vrrpv3StatisticsSentPriZeroPackets`.
+    pub sent_pri_zero_packets: u64,
+    /// Advertisements sent.
+    pub sent_advertisements: u64,
+    /// Announcement bursts requested (each of `repeat` packets per address).
+    pub sent_announcements: u64,
+    /// Received VRRPv3 IPv4 adverts whose checksum matched with the pseudo-header.
+    pub rcvd_pseudo_header_checksums: u64,
+    /// Received VRRPv3 IPv4 adverts whose checksum matched over the message only (RFC 9568).
+    pub rcvd_message_only_checksums: u64,
+    /// Adverts of priority 255 heard while this router owns the addresses (RFC 9568 §8.3.2).
+    pub owner_conflicts: u64,
+}
+
+impl Stats {
+    /// How many received packets were discarded for `counter`.
+    pub fn errors(&self, counter: Counter) -> u64 {
+        self.errors[counter.index()]
+    }
+
+    /// All discarded packets, whatever the reason.
+    pub fn total_errors(&self) -> u64 {
+        self.errors.iter().sum()
+    }
+
+    pub(crate) fn record_error(&mut self, error: &RxError) {
+        self.errors[error.counter().index()] += 1;
+        if let Some(reason) = error.proto_err_reason() {
+            self.proto_err_reason = Some(reason);
+        }
+    }
+
+    pub(crate) fn record_mismatch(&mut self, counter: Counter) {
+        self.errors[counter.index()] += 1;
+    }
+
+    pub(crate) fn record_checksum_form(&mut self, form: ChecksumForm) {
+        match form {
+            ChecksumForm::PseudoHeader => self.rcvd_pseudo_header_checksums += 1,
+            ChecksumForm::MessageOnly => self.rcvd_message_only_checksums += 1,
+        }
+    }
+}

@@ -1,0 +1,958 @@
+//! The state-machine rows of the RFC checklist (RFC 5798 §6 and §7.1 as updated by RFC 9568, RFC 3768),
+//! one test per requirement, named after its id, driven with simulated time: deadlines are checked
+//! exactly, and nothing sleeps.
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::{Duration, Instant};
+
+use common::{MASTER_LL, VIP, VIP_LL, VIP6};
+use vrrp::packet::{
+    AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST,
+    Password, RxError, RxMeta, Version,
+};
+use vrrp::{
+    Action, Announcements, Config, ConfigBuilder, ConfigError, Counter, Interval,
+    LowerPriorityResponse, NewMasterReason, Priority, ProtoErrReason, Reason, State, VirtualRouter,
+};
+
+const LOCAL: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+const HIGHER_ADDRESS: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
+const LOWER_ADDRESS: Ipv4Addr = Ipv4Addr::new(192, 0, 1, 9);
+const LOCAL_LL: Ipv6Addr = MASTER_LL;
+const SECOND: Duration = Duration::from_secs(1);
+
+fn builder() -> ConfigBuilder {
+    Config::builder(2, 51, LOCAL.into()).address(VIP.into())
+}
+
+fn build(builder: ConfigBuilder) -> Config {
+    builder.build().expect("valid test configuration")
+}
+
+/// A router of `config` started at `t0`, with its start-up actions drained.
+fn started(config: Config, t0: Instant) -> VirtualRouter {
+    let mut router = VirtualRouter::new(config);
+    router.start(t0);
+    drain(&mut router);
+    router
+}
+
+fn drain(router: &mut VirtualRouter) -> Vec<Action> {
+    std::iter::from_fn(|| router.poll_action()).collect()
+}
+
+/// An advert for VRID 51 as a peer at `source` sends it.
+fn advert_from(source: IpAddr, priority: u8, centis: u16) -> (RxMeta, Vec<u8>) {
+    let (addresses, destination, rx) = match source {
+        IpAddr::V4(s) => (
+            AddressList::ipv4([VIP]),
+            IpAddr::V4(IPV4_MULTICAST),
+            RxMeta::ipv4(s, IPV4_MULTICAST, 255, 2),
+        ),
+        IpAddr::V6(s) => (
+            AddressList::ipv6([VIP_LL, VIP6]),
+            IpAddr::V6(IPV6_MULTICAST),
+            RxMeta::ipv6(s, IPV6_MULTICAST, 255, 2),
+        ),
+    };
+    let advert = Advertisement {
+        version: Version::V3,
+        vrid: common::vrid(51),
+        priority: Priority::new(priority),
+        interval: Interval::from_centis(centis).expect("non-zero"),
+        addresses,
+        authentication: Authentication::None,
+        checksum_form: ChecksumForm::PseudoHeader,
+    };
+    (rx, common::emit(&advert, source, destination))
+}
+
+fn receive(
+    router: &mut VirtualRouter,
+    now: Instant,
+    source: impl Into<IpAddr>,
+    priority: u8,
+) -> Vec<Action> {
+    let (rx, bytes) = advert_from(source.into(), priority, 100);
+    router
+        .handle_packet(now, &rx, &bytes)
+        .expect("valid advert");
+    drain(router)
+}
+
+/// The priority of each advert sent among `actions`.
+fn sent_priorities(actions: &[Action]) -> Vec<u8> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send(t) => Some(t.payload[2]),
+            _ => None,
+        })
+        .collect()
+}
+
+fn state_change(actions: &[Action]) -> Option<(State, State, Reason)> {
+    actions.iter().find_map(|a| match a {
+        Action::StateChanged { from, to, reason } => Some((*from, *to, *reason)),
+        _ => None,
+    })
+}
+
+/// A Backup of priority 100 that heard a Master of priority 200 at `t0 + 1 s`.
+fn backup_following_master(t0: Instant) -> VirtualRouter {
+    let mut router = started(build(builder()), t0);
+    receive(&mut router, t0 + SECOND, HIGHER_ADDRESS, 200);
+    router
+}
+
+/// A Master of priority 100 at `t0 + MDI`.
+fn master(config: Config, t0: Instant) -> (VirtualRouter, Instant) {
+    let mut router = started(config, t0);
+    let at = router.poll_timeout().expect("Master_Down_Timer runs");
+    router.handle_timeout(at);
+    drain(&mut router);
+    assert_eq!(router.state(), State::Master);
+    (router, at)
+}
+
+#[test]
+fn v3_par_01_defaults() {
+    let config = build(builder());
+    assert_eq!(config.priority(), Priority::new(100));
+    assert_eq!(config.interval().as_centis(), 100);
+    assert!(config.preempt() && !config.accept() && !config.is_owner());
+    assert_eq!(config.version(), Version::V3);
+    assert_eq!(config.checksum_form(), ChecksumForm::PseudoHeader);
+    assert_eq!(
+        config.lower_priority_response(),
+        LowerPriorityResponse::Readvertise
+    );
+    let router = VirtualRouter::new(config);
+    assert_eq!(
+        router.master_adver_interval().as_centis(),
+        100,
+        "Master_Adver_Interval starts at the configured one"
+    );
+}
+
+#[test]
+fn v3_pkt_05_07_10_configuration_is_validated() {
+    let v6 = || Config::builder(2, 51, LOCAL_LL.into());
+    let cases: Vec<(ConfigBuilder, ConfigError)> = vec![
+        (
+            Config::builder(2, 0, LOCAL.into()).address(VIP.into()),
+            ConfigError::VridZero,
+        ),
+        (builder().priority(0), ConfigError::PriorityZero),
+        (
+            builder().priority(255),
+            ConfigError::PriorityReservedForOwner,
+        ),
+        (builder().owner(true), ConfigError::OwnerPriorityNot255(100)),
+        (
+            builder().advert_interval(Duration::ZERO),
+            ConfigError::IntervalZero,
+        ),
+        (
+            builder().advert_interval(Duration::from_millis(40_960)),
+            ConfigError::IntervalTooLong(Duration::from_millis(40_960)),
+        ),
+        (
+            builder().advert_interval(Duration::from_millis(15)),
+            ConfigError::IntervalNotCentiseconds(Duration::from_millis(15)),
+        ),
+        (
+            builder()
+                .version(Version::V2)
+                .advert_interval(Duration::from_millis(500)),
+            ConfigError::Version2IntervalNotWholeSeconds(Duration::from_millis(500)),
+        ),
+        (
+            builder()
+                .version(Version::V2)
+                .advert_interval(Duration::from_secs(256)),
+            ConfigError::IntervalTooLong(Duration::from_secs(256)),
+        ),
+        (
+            v6().address(VIP_LL.into()).version(Version::V2),
+            ConfigError::Version2WithIpv6,
+        ),
+        (
+            Config::builder(2, 51, LOCAL.into()),
+            ConfigError::NoAddresses,
+        ),
+        (
+            v6().address(VIP6.into()),
+            ConfigError::FirstIpv6AddressNotLinkLocal(VIP6),
+        ),
+        (
+            builder().address(VIP6.into()),
+            ConfigError::MixedFamilies {
+                primary_address: LOCAL.into(),
+                address: VIP6.into(),
+            },
+        ),
+        (
+            Config::builder(2, 51, VIP6.into()).address(VIP_LL.into()),
+            ConfigError::Ipv6SourceNotLinkLocal(VIP6),
+        ),
+        (
+            builder().priority(255).owner(true).preempt_delay(SECOND),
+            ConfigError::PreemptDelayOnOwner,
+        ),
+        (
+            builder().address(VIP.into()),
+            ConfigError::DuplicateAddress(VIP.into()),
+        ),
+        (
+            builder().authentication(Authentication::Password(
+                Password::new(b"pw").expect("2 bytes"),
+            )),
+            ConfigError::AuthenticationInVersion3,
+        ),
+        (
+            builder().announcements(Announcements {
+                repeat: 0,
+                ..Announcements::default()
+            }),
+            ConfigError::NoAnnouncements,
+        ),
+    ];
+    for (builder, expected) in cases {
+        assert_eq!(builder.build(), Err(expected.clone()), "{expected}");
+    }
+    let too_many = (0..256u32).fold(Config::builder(2, 51, LOCAL.into()), |b, i| {
+        b.address(Ipv4Addr::from(0xC633_6400 + i).into())
+    });
+    assert_eq!(too_many.build(), Err(ConfigError::TooManyAddresses(256)));
+    // The limits themselves are valid.
+    assert!(
+        builder()
+            .advert_interval(Duration::from_millis(40_950))
+            .build()
+            .is_ok()
+    );
+    assert!(
+        builder()
+            .advert_interval(Duration::from_millis(10))
+            .build()
+            .is_ok()
+    );
+    assert!(
+        builder()
+            .version(Version::V2)
+            .advert_interval(Duration::from_secs(255))
+            .build()
+            .is_ok()
+    );
+    assert!(builder().priority(254).build().is_ok() && builder().priority(1).build().is_ok());
+}
+
+#[test]
+fn v3_par_04_owner_preempts_whatever_preempt_mode_says() {
+    let t0 = Instant::now();
+    let mut owner = started(
+        build(builder().priority(255).owner(true).preempt(false)),
+        t0,
+    );
+    assert_eq!(owner.state(), State::Master);
+    let actions = receive(&mut owner, t0 + SECOND, HIGHER_ADDRESS, 254);
+    assert_eq!(
+        owner.state(),
+        State::Master,
+        "the owner never yields to a lower priority"
+    );
+    assert_eq!(sent_priorities(&actions), [255]);
+}
+
+#[test]
+fn v3_par_06_ipv4_and_ipv6_routers_with_one_vrid_are_independent() {
+    let t0 = Instant::now();
+    let mut v4 = started(build(builder()), t0);
+    let v6_config = build(
+        Config::builder(2, 51, LOCAL_LL.into())
+            .address(VIP_LL.into())
+            .address(VIP6.into())
+            .priority(200),
+    );
+    let mut v6 = started(v6_config, t0);
+    receive(
+        &mut v6,
+        t0 + SECOND,
+        Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2),
+        100,
+    );
+    assert_eq!(v4.poll_timeout(), Some(t0 + v4.master_down_interval()));
+    assert_eq!(
+        v6.poll_timeout(),
+        Some(t0 + v6.master_down_interval()),
+        "a lower priority does not reset its timer"
+    );
+    v4.handle_timeout(t0 + v4.master_down_interval());
+    assert_eq!((v4.state(), v6.state()), (State::Master, State::Backup));
+}
+
+#[test]
+fn v3_fsm_01_initialize_ignores_everything_but_startup() {
+    let t0 = Instant::now();
+    let mut router = VirtualRouter::new(build(builder()));
+    let (rx, bytes) = advert_from(HIGHER_ADDRESS.into(), 200, 100);
+    assert_eq!(router.handle_packet(t0, &rx, &bytes), Ok(()));
+    router.handle_timeout(t0 + Duration::from_secs(100));
+    router.set_priority(t0, Priority::new(50));
+    assert_eq!(drain(&mut router), []);
+    assert_eq!(
+        (router.state(), router.poll_timeout()),
+        (State::Initialize, None)
+    );
+    assert_eq!(router.stats().rcvd_advertisements, 0);
+}
+
+#[test]
+fn v3_fsm_02_owner_starts_as_master_advertising_and_announcing() {
+    let t0 = Instant::now();
+    let mut router = VirtualRouter::new(build(builder().priority(255).owner(true)));
+    router.start(t0);
+    let actions = drain(&mut router);
+    assert!(
+        matches!(&actions[0], Action::Send(t) if t.payload[2] == 255 && t.destination == IpAddr::V4(IPV4_MULTICAST))
+    );
+    assert!(
+        matches!(&actions[1], Action::Announce { addresses, repeat: 5 } if addresses.as_ipv4() == Some(&[VIP][..]))
+    );
+    assert_eq!(
+        state_change(&actions),
+        Some((State::Initialize, State::Master, Reason::Startup))
+    );
+    assert_eq!(
+        actions.len(),
+        3,
+        "the owner's addresses are its own: none added: {actions:?}"
+    );
+    assert_eq!(router.poll_timeout(), Some(t0 + SECOND));
+    assert_eq!(router.stats().new_master_reason, NewMasterReason::Priority);
+}
+
+#[test]
+fn v3_fsm_03_non_owner_starts_as_backup_with_master_down_timer() {
+    let t0 = Instant::now();
+    let mut router = VirtualRouter::new(build(builder()));
+    router.start(t0);
+    assert_eq!(
+        state_change(&drain(&mut router)),
+        Some((State::Initialize, State::Backup, Reason::Startup))
+    );
+    assert_eq!(
+        router.poll_timeout(),
+        Some(t0 + Duration::from_micros(3_609_375))
+    );
+}
+
+#[test]
+fn v3_fsm_08_backup_shutdown_sends_nothing() {
+    let t0 = Instant::now();
+    let mut router = backup_following_master(t0);
+    router.shutdown(t0 + 2 * SECOND);
+    let actions = drain(&mut router);
+    assert_eq!(
+        actions,
+        [Action::StateChanged {
+            from: State::Backup,
+            to: State::Initialize,
+            reason: Reason::Shutdown
+        }]
+    );
+    assert_eq!(router.poll_timeout(), None);
+}
+
+#[test]
+fn v3_fsm_09_backup_takes_over_exactly_master_down_interval_after_the_last_advert() {
+    let t0 = Instant::now();
+    let mut router = backup_following_master(t0);
+    let last_advert = t0 + SECOND;
+    let takeover = last_advert + Duration::from_micros(3_609_375);
+    assert_eq!(router.poll_timeout(), Some(takeover));
+    router.handle_timeout(takeover - Duration::from_nanos(1));
+    assert_eq!(
+        drain(&mut router),
+        [],
+        "one nanosecond early changes nothing"
+    );
+    router.handle_timeout(takeover);
+    let actions = drain(&mut router);
+    assert_eq!(sent_priorities(&actions), [100]);
+    assert!(matches!(
+        &actions[1],
+        Action::AddAddresses { accept: false, .. }
+    ));
+    assert!(matches!(&actions[2], Action::Announce { .. }));
+    assert_eq!(
+        state_change(&actions),
+        Some((State::Backup, State::Master, Reason::MasterNoResponse))
+    );
+    assert_eq!(
+        router.stats().new_master_reason,
+        NewMasterReason::MasterNoResponse
+    );
+    assert_eq!(router.poll_timeout(), Some(takeover + SECOND));
+}
+
+#[test]
+fn v3_fsm_10_priority_zero_makes_the_backup_take_over_after_skew_time() {
+    let t0 = Instant::now();
+    let mut router = backup_following_master(t0);
+    let stop = t0 + 2 * SECOND;
+    receive(&mut router, stop, HIGHER_ADDRESS, 0);
+    assert_eq!(
+        router.poll_timeout(),
+        Some(stop + Duration::from_micros(609_375))
+    );
+    router.handle_timeout(stop + Duration::from_micros(609_375));
+    let actions = drain(&mut router);
+    assert_eq!(
+        state_change(&actions),
+        Some((State::Backup, State::Master, Reason::MasterStopped))
+    );
+    assert_eq!(router.stats().rcvd_pri_zero_packets, 1);
+    assert_eq!(router.stats().new_master_reason, NewMasterReason::Priority);
+}
+
+#[test]
+fn v3_fsm_11_backup_learns_the_masters_interval_and_recomputes_skew() {
+    let t0 = Instant::now();
+    let mut router = started(build(builder()), t0);
+    let (rx, bytes) = advert_from(HIGHER_ADDRESS.into(), 200, 250);
+    router
+        .handle_packet(t0 + SECOND, &rx, &bytes)
+        .expect("valid");
+    // 3 × 2.5 s + (156 × 2.5 s) / 256.
+    let mdi = Duration::from_millis(7_500) + Duration::from_nanos(1_523_437_500);
+    assert_eq!(router.master_adver_interval().as_centis(), 250);
+    assert_eq!(router.poll_timeout(), Some(t0 + SECOND + mdi));
+    assert_eq!(
+        router.stats().errors(Counter::AdvIntervalErrors),
+        1,
+        "RFC 9568: counted, not dropped"
+    );
+    // An equal priority resets the timer too: there is no tie-break in Backup.
+    receive(&mut router, t0 + 3 * SECOND, HIGHER_ADDRESS, 100);
+    assert_eq!(router.master_adver_interval().as_centis(), 100);
+    assert_eq!(
+        router.poll_timeout(),
+        Some(t0 + 3 * SECOND + router.master_down_interval())
+    );
+}
+
+#[test]
+fn v3_fsm_12_with_preempt_a_lower_priority_master_is_ignored_and_preempted() {
+    let t0 = Instant::now();
+    let mut router = started(build(builder()), t0);
+    let deadline = router.poll_timeout();
+    receive(&mut router, t0 + SECOND, HIGHER_ADDRESS, 50);
+    assert_eq!(router.poll_timeout(), deadline, "the timer is not reset");
+    router.handle_timeout(deadline.expect("runs"));
+    assert_eq!(
+        state_change(&drain(&mut router)),
+        Some((State::Backup, State::Master, Reason::Preempted))
+    );
+    assert_eq!(router.stats().new_master_reason, NewMasterReason::Preempted);
+}
+
+#[test]
+fn v3_fsm_12_without_preempt_a_lower_priority_master_is_followed() {
+    let t0 = Instant::now();
+    let mut router = started(build(builder().preempt(false)), t0);
+    receive(&mut router, t0 + SECOND, HIGHER_ADDRESS, 50);
+    assert_eq!(
+        router.poll_timeout(),
+        Some(t0 + SECOND + router.master_down_interval())
+    );
+}
+
+#[test]
+fn preempt_delay_holds_preemption_back_after_startup() {
+    let t0 = Instant::now();
+    let mut router = started(build(builder().preempt_delay(Duration::from_secs(10))), t0);
+    receive(&mut router, t0 + SECOND, HIGHER_ADDRESS, 50);
+    assert_eq!(
+        router.poll_timeout(),
+        Some(t0 + SECOND + router.master_down_interval()),
+        "followed during the delay"
+    );
+    receive(
+        &mut router,
+        t0 + Duration::from_secs(11),
+        HIGHER_ADDRESS,
+        50,
+    );
+    assert_eq!(
+        router.poll_timeout(),
+        Some(t0 + SECOND + router.master_down_interval()),
+        "ignored after it"
+    );
+}
+
+#[test]
+fn v3_fsm_19_master_shutdown_advertises_priority_0_and_releases_the_addresses() {
+    let t0 = Instant::now();
+    let (mut router, at) = master(build(builder()), t0);
+    router.shutdown(at + SECOND / 2);
+    let actions = drain(&mut router);
+    assert_eq!(sent_priorities(&actions), [0]);
+    assert!(matches!(&actions[1], Action::RemoveAddresses(a) if a.as_ipv4() == Some(&[VIP][..])));
+    assert_eq!(
+        state_change(&actions),
+        Some((State::Master, State::Initialize, Reason::Shutdown))
+    );
+    assert_eq!(
+        (router.poll_timeout(), router.stats().sent_pri_zero_packets),
+        (None, 1)
+    );
+}
+
+#[test]
+fn v3_fsm_20_master_advertises_every_interval_without_drift() {
+    let t0 = Instant::now();
+    let no_second_burst = Announcements {
+        second_burst: None,
+        ..Announcements::default()
+    };
+    let config = builder()
+        .advert_interval(Duration::from_millis(30))
+        .announcements(no_second_burst);
+    let (mut router, at) = master(build(config), t0);
+    for n in 1..=1000u32 {
+        let due = router.poll_timeout().expect("Adver_Timer runs");
+        assert_eq!(due, at + Duration::from_millis(30) * n, "advert {n}");
+        // Late wake-ups (up to 5 ms) must not push the schedule.
+        router.handle_timeout(due + Duration::from_millis(u64::from(n % 6)));
+        assert_eq!(sent_priorities(&drain(&mut router)), [100]);
+    }
+    assert_eq!(router.stats().sent_advertisements, 1001);
+}
+
+#[test]
+fn v3_fsm_21_master_answers_priority_0_at_once() {
+    let t0 = Instant::now();
+    let (mut router, at) = master(build(builder()), t0);
+    let now = at + SECOND / 4;
+    let actions = receive(&mut router, now, HIGHER_ADDRESS, 0);
+    assert_eq!(sent_priorities(&actions), [100]);
+    assert_eq!(router.poll_timeout(), Some(now + SECOND));
+}
+
+#[test]
+fn v3_fsm_22_master_yields_to_higher_priority_and_to_a_tie_with_a_greater_address() {
+    let t0 = Instant::now();
+    for (source, priority) in [(LOWER_ADDRESS, 101), (HIGHER_ADDRESS, 100)] {
+        let (mut router, at) = master(build(builder()), t0);
+        let (rx, bytes) = advert_from(source.into(), priority, 250);
+        router.handle_packet(at, &rx, &bytes).expect("valid");
+        let actions = drain(&mut router);
+        assert!(matches!(&actions[0], Action::RemoveAddresses(_)));
+        assert_eq!(
+            state_change(&actions),
+            Some((State::Master, State::Backup, Reason::HigherPriority))
+        );
+        assert_eq!(router.master_adver_interval().as_centis(), 250);
+        assert_eq!(
+            router.poll_timeout(),
+            Some(at + router.master_down_interval())
+        );
+        assert_eq!(router.master_address(), Some(source.into()));
+    }
+    // IPv6 compares link-local sources: fe80::2 beats fe80::1.
+    let v6 = build(
+        Config::builder(2, 51, LOCAL_LL.into())
+            .address(VIP_LL.into())
+            .address(VIP6.into()),
+    );
+    let (mut router, at) = master(v6, t0);
+    receive(
+        &mut router,
+        at,
+        Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2),
+        100,
+    );
+    assert_eq!(router.state(), State::Backup);
+}
+
+#[test]
+fn v3_fsm_23_master_readvertises_at_once_on_a_losing_advert() {
+    let t0 = Instant::now();
+    let (mut router, at) = master(build(builder()), t0);
+    for (source, priority) in [(HIGHER_ADDRESS, 99), (LOWER_ADDRESS, 100)] {
+        let actions = receive(&mut router, at, source, priority);
+        assert_eq!(sent_priorities(&actions), [100], "RFC 9568 §6.4.3");
+        assert!(
+            matches!(&actions[1], Action::Announce { .. }),
+            "split brain: announce again"
+        );
+        assert_eq!(router.state(), State::Master);
+    }
+    let (mut strict, at) = master(
+        build(builder().lower_priority_response(LowerPriorityResponse::Discard)),
+        t0,
+    );
+    assert_eq!(
+        receive(&mut strict, at, HIGHER_ADDRESS, 99),
+        [],
+        "RFC 5798: discarded silently"
+    );
+}
+
+#[test]
+fn v3_fsm_24_preempt_mode_is_not_consulted_in_master() {
+    let t0 = Instant::now();
+    let (mut router, at) = master(build(builder().preempt(false)), t0);
+    receive(&mut router, at, HIGHER_ADDRESS, 200);
+    assert_eq!(router.state(), State::Backup);
+}
+
+#[test]
+fn v3_rx_05_an_advert_for_another_vrid_is_discarded_and_counted() {
+    let t0 = Instant::now();
+    let mut router = backup_following_master(t0);
+    let deadline = router.poll_timeout();
+    let (rx, bytes) = advert_from(HIGHER_ADDRESS.into(), 200, 100);
+    let mut other = Advertisement::parse(&rx, &bytes).expect("valid");
+    other.vrid = common::vrid(52);
+    let bytes = common::emit(&other, HIGHER_ADDRESS, IPV4_MULTICAST);
+    let err = router
+        .handle_packet(t0 + 2 * SECOND, &rx, &bytes)
+        .expect_err("other VRID");
+    assert_eq!(
+        err,
+        RxError::VridMismatch {
+            configured: common::vrid(51),
+            received: common::vrid(52)
+        }
+    );
+    assert_eq!(router.stats().errors(Counter::VrIdErrors), 1);
+    assert_eq!(
+        router.stats().proto_err_reason,
+        Some(ProtoErrReason::VrIdError)
+    );
+    assert_eq!(router.poll_timeout(), deadline);
+}
+
+#[test]
+fn v3_rx_06_owner_processes_adverts_and_counts_other_owners() {
+    let t0 = Instant::now();
+    let mut owner = started(build(builder().priority(255).owner(true)), t0);
+    receive(&mut owner, t0 + SECOND, HIGHER_ADDRESS, 255);
+    assert_eq!(owner.stats().owner_conflicts, 1);
+    assert_eq!(
+        owner.state(),
+        State::Backup,
+        "erratum 8298: the tie-break decides between two owners"
+    );
+}
+
+#[test]
+fn v3_rx_07_discarded_packets_are_counted_with_their_reason() {
+    let t0 = Instant::now();
+    let mut router = backup_following_master(t0);
+    let (_, bytes) = advert_from(HIGHER_ADDRESS.into(), 200, 100);
+    let ttl_254 = RxMeta::ipv4(HIGHER_ADDRESS, IPV4_MULTICAST, 254, 2);
+    assert_eq!(
+        router.handle_packet(t0, &ttl_254, &bytes),
+        Err(RxError::HopLimit(254))
+    );
+    let mut damaged = bytes.clone();
+    damaged[2] ^= 1;
+    let rx = RxMeta::ipv4(HIGHER_ADDRESS, IPV4_MULTICAST, 255, 2);
+    assert!(matches!(
+        router.handle_packet(t0, &rx, &damaged),
+        Err(RxError::Checksum { .. })
+    ));
+    let stats = router.stats();
+    assert_eq!(
+        (
+            stats.errors(Counter::IpTtlErrors),
+            stats.errors(Counter::ChecksumErrors)
+        ),
+        (1, 1)
+    );
+    assert_eq!(stats.proto_err_reason, Some(ProtoErrReason::ChecksumError));
+    assert_eq!((stats.total_errors(), stats.rcvd_advertisements), (2, 1));
+}
+
+#[test]
+fn v3_rx_08_a_different_address_list_is_counted_but_processed() {
+    let t0 = Instant::now();
+    let mut router = started(
+        build(builder().address(Ipv4Addr::new(192, 0, 2, 101).into())),
+        t0,
+    );
+    receive(&mut router, t0 + SECOND, HIGHER_ADDRESS, 200);
+    assert_eq!(router.stats().errors(Counter::AddressListErrors), 1);
+    assert_eq!(
+        router.poll_timeout(),
+        Some(t0 + SECOND + router.master_down_interval())
+    );
+}
+
+#[test]
+fn v3_rx_12_a_different_interval_is_counted_and_adopted() {
+    let t0 = Instant::now();
+    let mut router = started(build(builder()), t0);
+    let (rx, bytes) = advert_from(HIGHER_ADDRESS.into(), 200, 10);
+    router.handle_packet(t0, &rx, &bytes).expect("processed");
+    assert_eq!(router.stats().errors(Counter::AdvIntervalErrors), 1);
+    assert_eq!(router.master_adver_interval().as_centis(), 10);
+}
+
+#[test]
+fn own_adverts_looped_back_are_ignored() {
+    let t0 = Instant::now();
+    let (mut router, at) = master(build(builder()), t0);
+    let (rx, bytes) = advert_from(LOCAL.into(), 200, 100);
+    assert_eq!(router.handle_packet(at, &rx, &bytes), Ok(()));
+    assert_eq!(
+        (drain(&mut router), router.stats().rcvd_advertisements),
+        (vec![], 0)
+    );
+}
+
+fn v2_builder() -> ConfigBuilder {
+    builder().version(Version::V2)
+}
+
+fn v2_advert(priority: u8, secs: u8, authentication: Authentication) -> (RxMeta, Vec<u8>) {
+    let advert = Advertisement {
+        version: Version::V2,
+        vrid: common::vrid(51),
+        priority: Priority::new(priority),
+        interval: Interval::from_secs(secs).expect("non-zero"),
+        addresses: AddressList::ipv4([VIP]),
+        authentication,
+        checksum_form: ChecksumForm::MessageOnly,
+    };
+    (
+        RxMeta::ipv4(HIGHER_ADDRESS, IPV4_MULTICAST, 255, 2),
+        common::emit(&advert, HIGHER_ADDRESS, IPV4_MULTICAST),
+    )
+}
+
+#[test]
+fn v2_05_master_down_interval_uses_the_v2_skew_and_the_configured_interval() {
+    let t0 = Instant::now();
+    let mut router = started(build(v2_builder()), t0);
+    assert_eq!(
+        router.poll_timeout(),
+        Some(t0 + Duration::from_micros(3_609_375))
+    );
+    let (rx, bytes) = v2_advert(200, 1, Authentication::None);
+    router
+        .handle_packet(t0 + SECOND, &rx, &bytes)
+        .expect("valid");
+    assert_eq!(
+        router.poll_timeout(),
+        Some(t0 + SECOND + Duration::from_micros(3_609_375))
+    );
+}
+
+#[test]
+fn v2_06_an_interval_other_than_the_configured_one_is_discarded() {
+    let t0 = Instant::now();
+    let mut router = started(build(v2_builder()), t0);
+    let deadline = router.poll_timeout();
+    let (rx, bytes) = v2_advert(200, 2, Authentication::None);
+    let err = router
+        .handle_packet(t0 + SECOND, &rx, &bytes)
+        .expect_err("interval mismatch");
+    assert!(matches!(err, RxError::IntervalMismatch { .. }));
+    assert_eq!(
+        (
+            router.poll_timeout(),
+            router.stats().errors(Counter::AdvIntervalErrors)
+        ),
+        (deadline, 1)
+    );
+    assert_eq!(
+        router.master_adver_interval().as_centis(),
+        100,
+        "VRRPv2 learns no interval"
+    );
+}
+
+#[test]
+fn v2_07_authentication_must_match_the_configuration() {
+    let t0 = Instant::now();
+    let secret = Authentication::Password(Password::new(b"secret12").expect("8 bytes"));
+    let mut router = started(build(v2_builder().authentication(secret)), t0);
+    let (rx, bytes) = v2_advert(200, 1, secret);
+    router
+        .handle_packet(t0, &rx, &bytes)
+        .expect("same password");
+    let wrong = Authentication::Password(Password::new(b"secret13").expect("8 bytes"));
+    let (rx, bytes) = v2_advert(200, 1, wrong);
+    assert_eq!(
+        router.handle_packet(t0, &rx, &bytes),
+        Err(RxError::AuthFailure)
+    );
+    let (rx, bytes) = v2_advert(200, 1, Authentication::None);
+    assert_eq!(
+        router.handle_packet(t0, &rx, &bytes),
+        Err(RxError::AuthTypeMismatch {
+            configured: 1,
+            received: 0
+        })
+    );
+    let stats = router.stats();
+    assert_eq!(
+        (
+            stats.errors(Counter::AuthFailures),
+            stats.errors(Counter::AuthTypeMismatch)
+        ),
+        (1, 1)
+    );
+}
+
+#[test]
+fn v2_07_a_different_address_list_from_a_non_owner_is_discarded() {
+    let t0 = Instant::now();
+    let mut router = started(
+        build(v2_builder().address(Ipv4Addr::new(192, 0, 2, 101).into())),
+        t0,
+    );
+    let (rx, bytes) = v2_advert(200, 1, Authentication::None);
+    assert_eq!(
+        router.handle_packet(t0, &rx, &bytes),
+        Err(RxError::AddressListMismatch)
+    );
+    let (rx, bytes) = v2_advert(255, 1, Authentication::None);
+    assert_eq!(
+        router.handle_packet(t0, &rx, &bytes),
+        Ok(()),
+        "an owner's list is taken as it is"
+    );
+}
+
+#[test]
+fn tracking_moves_the_priority_within_1_to_254_and_never_the_owners() {
+    let t0 = Instant::now();
+    let mut router = started(build(builder()), t0);
+    router.set_priority(t0, Priority::new(255));
+    assert_eq!(router.priority().get(), 254);
+    router.set_priority(t0, Priority::new(0));
+    assert_eq!(router.priority().get(), 1);
+    let mut owner = started(build(builder().priority(255).owner(true)), t0);
+    owner.set_priority(t0, Priority::new(10));
+    assert_eq!(owner.priority(), Priority::OWNER);
+    // A Master advertises its new priority from the next advert on.
+    let (mut master_router, at) = master(build(builder()), t0);
+    master_router.set_priority(at, Priority::new(42));
+    master_router.handle_timeout(at + SECOND);
+    assert_eq!(sent_priorities(&drain(&mut master_router)), [42]);
+}
+
+#[test]
+fn link_down_puts_a_master_in_fault_and_link_up_brings_it_back_as_backup() {
+    let t0 = Instant::now();
+    let (mut router, at) = master(build(builder()), t0);
+    router.handle_link(at, false);
+    let actions = drain(&mut router);
+    assert_eq!(
+        sent_priorities(&actions),
+        [] as [u8; 0],
+        "nothing can be sent on a dead link"
+    );
+    assert!(matches!(&actions[0], Action::RemoveAddresses(_)));
+    assert_eq!(
+        state_change(&actions),
+        Some((State::Master, State::Fault, Reason::LinkDown))
+    );
+    assert_eq!(router.poll_timeout(), None);
+    let (rx, bytes) = advert_from(HIGHER_ADDRESS.into(), 200, 100);
+    router.handle_packet(at, &rx, &bytes).expect("valid");
+    assert_eq!(drain(&mut router), [], "Fault ignores adverts");
+    let up = at + SECOND;
+    router.handle_link(up, true);
+    assert_eq!(
+        state_change(&drain(&mut router)),
+        Some((State::Fault, State::Backup, Reason::LinkUp))
+    );
+    assert_eq!(
+        router.poll_timeout(),
+        Some(up + router.master_down_interval())
+    );
+}
+
+#[test]
+fn a_tracking_fault_makes_the_master_hand_over_with_priority_0() {
+    let t0 = Instant::now();
+    let (mut router, at) = master(build(builder()), t0);
+    router.set_tracking_fault(at, true);
+    let actions = drain(&mut router);
+    assert_eq!(sent_priorities(&actions), [0]);
+    assert_eq!(
+        state_change(&actions),
+        Some((State::Master, State::Fault, Reason::TrackingFault))
+    );
+    router.set_tracking_fault(at + SECOND, false);
+    assert_eq!(
+        state_change(&drain(&mut router)),
+        Some((State::Fault, State::Backup, Reason::TrackingRecovered))
+    );
+    // Starting while faulty waits in Fault.
+    let mut cold = VirtualRouter::new(build(builder()));
+    cold.handle_link(t0, false);
+    cold.start(t0);
+    assert_eq!(
+        state_change(&drain(&mut cold)),
+        Some((State::Initialize, State::Fault, Reason::LinkDown))
+    );
+}
+
+#[test]
+fn announcements_repeat_after_the_second_burst_delay_and_every_refresh() {
+    let t0 = Instant::now();
+    let schedule = Announcements {
+        repeat: 3,
+        second_burst: Some(Duration::from_secs(5)),
+        refresh: Some(Duration::from_secs(60)),
+    };
+    let (mut router, at) = master(
+        build(
+            builder()
+                .advert_interval(Duration::from_secs(40))
+                .announcements(schedule),
+        ),
+        t0,
+    );
+    let announced_at = |router: &mut VirtualRouter, when: Instant| {
+        router.handle_timeout(when);
+        drain(router)
+            .iter()
+            .any(|a| matches!(a, Action::Announce { repeat: 3, .. }))
+    };
+    assert!(!announced_at(
+        &mut router,
+        at + Duration::from_secs(5) - Duration::from_nanos(1)
+    ));
+    assert!(announced_at(&mut router, at + Duration::from_secs(5)));
+    assert!(announced_at(&mut router, at + Duration::from_secs(65)));
+    assert_eq!(router.stats().sent_announcements, 3);
+}
+
+#[test]
+fn time_never_moves_backwards_and_early_timeouts_do_nothing() {
+    let t0 = Instant::now();
+    let mut router = started(build(builder()), t0 + SECOND);
+    let deadline = router.poll_timeout();
+    router.handle_timeout(t0);
+    assert_eq!(
+        (drain(&mut router), router.poll_timeout()),
+        (vec![], deadline)
+    );
+    receive(&mut router, t0, HIGHER_ADDRESS, 200);
+    assert_eq!(
+        router.poll_timeout(),
+        Some(t0 + SECOND + router.master_down_interval()),
+        "an old `now` counts as the latest"
+    );
+}
