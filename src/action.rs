@@ -54,6 +54,8 @@ pub enum Reason {
     TrackingFault,
     /// Every tracked interface and health check is fine again.
     TrackingRecovered,
+    /// Another member of the sync group changed state.
+    SyncGroup,
 }
 
 impl fmt::Display for Reason {
@@ -69,6 +71,7 @@ impl fmt::Display for Reason {
             Self::LinkUp => "link-up",
             Self::TrackingFault => "tracking-fault",
             Self::TrackingRecovered => "tracking-recovered",
+            Self::SyncGroup => "sync-group",
         })
     }
 }

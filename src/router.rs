@@ -50,6 +50,8 @@ pub struct VirtualRouter {
     master_address: Option<IpAddr>,
     link_up: bool,
     tracking_fault: bool,
+    /// Held in Fault because another member of its sync group is.
+    group_fault: bool,
     latest: Option<Instant>,
     actions: VecDeque<Action>,
     stats: Stats,
@@ -72,6 +74,7 @@ impl VirtualRouter {
             master_address: None,
             link_up: true,
             tracking_fault: false,
+            group_fault: false,
             latest: None,
             actions: VecDeque::new(),
             stats: Stats::default(),
@@ -255,8 +258,36 @@ impl VirtualRouter {
         self.update_fault(now, Reason::TrackingFault, Reason::TrackingRecovered);
     }
 
+    /// Whether the router's own link or tracking holds it in Fault (a sync group's fault aside).
+    pub(crate) fn own_fault(&self) -> bool {
+        !self.link_up || self.tracking_fault
+    }
+
+    /// Follows a member of its sync group into `state` (keepalived's `vrrp_sync_group`): Master,
+    /// Backup, or Fault; leaving a group Fault returns to Backup. Does nothing in Initialize.
+    pub(crate) fn follow_group(&mut self, now: Instant, state: State) {
+        let now = self.advance(now);
+        match (self.state, state) {
+            (State::Initialize, _) => {}
+            (State::Backup, State::Master) => self.become_master(now, Reason::SyncGroup),
+            (State::Master, State::Backup) => {
+                self.release_addresses();
+                self.enter_backup(now, Reason::SyncGroup);
+            }
+            (State::Master | State::Backup, State::Fault) => {
+                self.group_fault = true;
+                self.update_fault(now, Reason::SyncGroup, Reason::SyncGroup);
+            }
+            (_, State::Backup | State::Initialize) if self.group_fault => {
+                self.group_fault = false;
+                self.update_fault(now, Reason::SyncGroup, Reason::SyncGroup);
+            }
+            _ => {}
+        }
+    }
+
     fn update_fault(&mut self, now: Instant, down: Reason, up: Reason) {
-        let faulty = !self.link_up || self.tracking_fault;
+        let faulty = self.own_fault() || self.group_fault;
         match (self.state, faulty) {
             (State::Master | State::Backup, true) => {
                 if self.state == State::Master {
@@ -275,7 +306,7 @@ impl VirtualRouter {
 
     /// Startup, or recovery from Fault: Master for the owner, Backup for the others.
     fn enter_operational(&mut self, now: Instant, reason: Reason) {
-        if !self.link_up || self.tracking_fault {
+        if self.own_fault() || self.group_fault {
             if self.state != State::Fault {
                 self.change_state(
                     State::Fault,

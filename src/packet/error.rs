@@ -106,6 +106,14 @@ pub enum RxError {
         /// The interval received.
         received: Interval,
     },
+    /// No virtual router here runs this VRID on this interface and family (RFC 5798 §7.1).
+    #[error("no virtual router for VRID {vrid} on interface {interface_index}")]
+    UnknownVrid {
+        /// The interface the packet arrived on.
+        interface_index: u32,
+        /// The VRID received.
+        vrid: Vrid,
+    },
     /// A VRRPv2 address list other than the configured one from a non-owner (RFC 3768 §7.1).
     #[error("VRRPv2 address list differs from the configuration")]
     AddressListMismatch,
@@ -126,7 +134,7 @@ impl RxError {
             Self::ZeroInterval => Counter::AdvIntervalErrors,
             Self::AuthTypeMismatch { .. } => Counter::AuthTypeMismatch,
             Self::AuthFailure => Counter::AuthFailures,
-            Self::VridMismatch { .. } => Counter::VrIdErrors,
+            Self::VridMismatch { .. } | Self::UnknownVrid { .. } => Counter::VrIdErrors,
             Self::VersionMismatch { .. } => Counter::VersionErrors,
             Self::IntervalMismatch { .. } => Counter::AdvIntervalErrors,
             Self::AddressListMismatch => Counter::AddressListErrors,

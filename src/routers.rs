@@ -1,0 +1,295 @@
+//! Many virtual routers behind one input: what a driver with one socket per address family runs.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::time::Instant;
+
+use crate::action::{Action, Reason};
+use crate::config::Config;
+use crate::packet::{Advertisement, RxError, RxMeta};
+use crate::router::VirtualRouter;
+use crate::{AddressFamily, Counter, Priority, Vrid};
+
+/// What identifies a virtual router on a host (RFC 5798 §6.2): interface, address family and VRID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RouterKey {
+    /// The interface index.
+    pub interface_index: u32,
+    /// The address family.
+    pub family: AddressFamily,
+    /// The virtual router identifier.
+    pub vrid: Vrid,
+}
+
+impl RouterKey {
+    /// The key of the virtual router `config` describes.
+    pub fn of(config: &Config) -> Self {
+        Self {
+            interface_index: config.interface_index(),
+            family: config.family(),
+            vrid: config.vrid(),
+        }
+    }
+}
+
+impl fmt::Display for RouterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "if{}/{}/vrid{}",
+            self.interface_index, self.family, self.vrid
+        )
+    }
+}
+
+/// The router-wide counters of RFC 6527 (`vrrpv3RouterChecksumErrors`, `…VersionErrors`,
+/// `…VrIdErrors`), for packets of every virtual router, and for those no virtual router took.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GlobalStats {
+    /// Packets with an invalid checksum.
+    pub checksum_errors: u64,
+    /// Packets with an unknown or unsupported version.
+    pub version_errors: u64,
+    /// Packets for a VRID that no virtual router here runs.
+    pub vrid_errors: u64,
+}
+
+impl GlobalStats {
+    fn record(&mut self, error: &RxError) {
+        match error.counter() {
+            Counter::ChecksumErrors => self.checksum_errors += 1,
+            Counter::VersionErrors => self.version_errors += 1,
+            Counter::VrIdErrors => self.vrid_errors += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Why a virtual router or sync group could not be added.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RoutersError {
+    /// A virtual router with this key already runs.
+    #[error("virtual router {0} is configured twice")]
+    Duplicate(RouterKey),
+    /// A sync group names a virtual router that is not configured.
+    #[error("sync group member {0} is not a configured virtual router")]
+    UnknownMember(RouterKey),
+    /// A virtual router can belong to one sync group only.
+    #[error("virtual router {0} is already in a sync group")]
+    AlreadyGrouped(RouterKey),
+}
+
+/// Many virtual routers driven as one: packets are demultiplexed by (interface, family, VRID),
+/// deadlines merged, actions tagged with the router they come from, and sync groups kept together.
+///
+/// It is driven like a [`VirtualRouter`]: after every call that takes `now`, drain
+/// [`poll_action`](Self::poll_action) to `None`, then wait until [`poll_timeout`](Self::poll_timeout).
+#[derive(Debug, Default)]
+pub struct Routers {
+    routers: Vec<VirtualRouter>,
+    keys: Vec<RouterKey>,
+    index: HashMap<RouterKey, usize>,
+    group_of: Vec<Option<usize>>,
+    groups: Vec<Vec<usize>>,
+    global: GlobalStats,
+    actions: VecDeque<(RouterKey, Action)>,
+}
+
+impl Routers {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a virtual router in Initialize; [`start`](Self::start) starts it with the others.
+    pub fn add(&mut self, config: Config) -> Result<RouterKey, RoutersError> {
+        let key = RouterKey::of(&config);
+        if self.index.contains_key(&key) {
+            return Err(RoutersError::Duplicate(key));
+        }
+        self.index.insert(key, self.routers.len());
+        self.routers.push(VirtualRouter::new(config));
+        self.keys.push(key);
+        self.group_of.push(None);
+        Ok(key)
+    }
+
+    /// Makes `members` a sync group: when one changes state, the others follow it (keepalived's
+    /// `vrrp_sync_group`), so that, say, the inside and outside addresses of a firewall move together.
+    pub fn add_sync_group(&mut self, members: &[RouterKey]) -> Result<(), RoutersError> {
+        let mut indices = Vec::with_capacity(members.len());
+        for key in members {
+            let &i = self
+                .index
+                .get(key)
+                .ok_or(RoutersError::UnknownMember(*key))?;
+            if self.group_of[i].is_some() || indices.contains(&i) {
+                return Err(RoutersError::AlreadyGrouped(*key));
+            }
+            indices.push(i);
+        }
+        for &i in &indices {
+            self.group_of[i] = Some(self.groups.len());
+        }
+        self.groups.push(indices);
+        Ok(())
+    }
+
+    /// The virtual router of `key`.
+    pub fn get(&self, key: &RouterKey) -> Option<&VirtualRouter> {
+        self.index.get(key).map(|&i| &self.routers[i])
+    }
+
+    /// Every virtual router with its key, in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = (RouterKey, &VirtualRouter)> {
+        self.keys.iter().copied().zip(&self.routers)
+    }
+
+    /// How many virtual routers there are.
+    pub fn len(&self) -> usize {
+        self.routers.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.routers.is_empty()
+    }
+
+    /// The router-wide counters.
+    pub fn global_stats(&self) -> GlobalStats {
+        self.global
+    }
+
+    /// The next action and the router it comes from.
+    pub fn poll_action(&mut self) -> Option<(RouterKey, Action)> {
+        self.actions.pop_front()
+    }
+
+    /// The earliest deadline of any virtual router.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.routers
+            .iter()
+            .filter_map(VirtualRouter::poll_timeout)
+            .min()
+    }
+
+    /// Starts every virtual router.
+    pub fn start(&mut self, now: Instant) {
+        self.each(now, |router| router.start(now));
+    }
+
+    /// Shuts every virtual router down: Masters advertise priority 0 and release their addresses.
+    pub fn shutdown(&mut self, now: Instant) {
+        self.each(now, |router| router.shutdown(now));
+    }
+
+    /// Runs the timers due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for i in 0..self.routers.len() {
+            if self.routers[i].poll_timeout().is_some_and(|at| at <= now) {
+                self.routers[i].handle_timeout(now);
+                self.settle(now, i);
+            }
+        }
+    }
+
+    /// Hands a received VRRP message to the virtual router it is for, and returns that router's key.
+    ///
+    /// A message for no virtual router here is counted as a VRID error if it is otherwise sound, and
+    /// as what is wrong with it if not.
+    pub fn handle_packet(
+        &mut self,
+        now: Instant,
+        rx: &RxMeta,
+        vrrp: &[u8],
+    ) -> Result<RouterKey, RxError> {
+        let key = vrrp
+            .get(1)
+            .copied()
+            .and_then(Vrid::new)
+            .map(|vrid| RouterKey {
+                interface_index: rx.interface_index(),
+                family: rx.family(),
+                vrid,
+            });
+        let Some((key, i)) = key.and_then(|key| self.index.get(&key).map(|&i| (key, i))) else {
+            let error = match Advertisement::parse(rx, vrrp) {
+                Err(error) => error,
+                Ok(advert) => RxError::UnknownVrid {
+                    interface_index: rx.interface_index(),
+                    vrid: advert.vrid,
+                },
+            };
+            self.global.record(&error);
+            return Err(error);
+        };
+        let result = self.routers[i].handle_packet(now, rx, vrrp);
+        if let Err(error) = &result {
+            self.global.record(error);
+        }
+        self.settle(now, i);
+        result.map(|()| key)
+    }
+
+    /// The link of interface `interface_index` went up or down: every virtual router on it follows.
+    pub fn handle_link(&mut self, now: Instant, interface_index: u32, up: bool) {
+        for i in 0..self.routers.len() {
+            if self.keys[i].interface_index == interface_index {
+                self.routers[i].handle_link(now, up);
+                self.settle(now, i);
+            }
+        }
+    }
+
+    /// Sets the tracked priority of one virtual router (see [`VirtualRouter::set_priority`]).
+    pub fn set_priority(&mut self, now: Instant, key: &RouterKey, priority: Priority) -> bool {
+        self.with(now, key, |router| router.set_priority(now, priority))
+    }
+
+    /// Sets or clears a tracking fault of one virtual router (see [`VirtualRouter::set_tracking_fault`]).
+    pub fn set_tracking_fault(&mut self, now: Instant, key: &RouterKey, fault: bool) -> bool {
+        self.with(now, key, |router| router.set_tracking_fault(now, fault))
+    }
+
+    fn with(&mut self, now: Instant, key: &RouterKey, f: impl FnOnce(&mut VirtualRouter)) -> bool {
+        let Some(&i) = self.index.get(key) else {
+            return false;
+        };
+        f(&mut self.routers[i]);
+        self.settle(now, i);
+        true
+    }
+
+    fn each(&mut self, now: Instant, f: impl Fn(&mut VirtualRouter)) {
+        for i in 0..self.routers.len() {
+            f(&mut self.routers[i]);
+            self.settle(now, i);
+        }
+    }
+
+    /// Moves router `i`'s actions to the queue, and makes its sync group follow a state change.
+    fn settle(&mut self, now: Instant, i: usize) {
+        let mut changed_to = None;
+        while let Some(action) = self.routers[i].poll_action() {
+            if let Action::StateChanged { to, reason, .. } = action
+                && reason != Reason::SyncGroup
+            {
+                changed_to = Some(to);
+            }
+            self.actions.push_back((self.keys[i], action));
+        }
+        let (Some(to), Some(group)) = (changed_to, self.group_of[i]) else {
+            return;
+        };
+        // Followers go where this member went; a member leaving Fault for Backup also releases the
+        // members its fault held back (see `VirtualRouter::follow_group`).
+        for member in self.groups[group].clone() {
+            if member != i {
+                self.routers[member].follow_group(now, to);
+                while let Some(action) = self.routers[member].poll_action() {
+                    self.actions.push_back((self.keys[member], action));
+                }
+            }
+        }
+    }
+}

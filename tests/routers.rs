@@ -1,0 +1,279 @@
+//! Many virtual routers behind one input: demultiplexing, router-wide counters, merged deadlines and
+//! sync groups, with simulated time.
+
+mod common;
+
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use common::VIP;
+use vrrp::packet::{
+    AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, RxError, RxMeta,
+    Version,
+};
+use vrrp::{Action, Config, Interval, Priority, Reason, RouterKey, Routers, RoutersError, State};
+
+const LOCAL: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
+
+fn config(interface_index: u32, vrid: u8, vip: Ipv4Addr) -> Config {
+    Config::builder(interface_index, vrid, LOCAL.into())
+        .address(vip.into())
+        .build()
+        .expect("valid")
+}
+
+/// An advert from the peer for `vrid` with `vip`, as received on `interface_index`.
+fn advert(interface_index: u32, vrid: u8, vip: Ipv4Addr, priority: u8) -> (RxMeta, Vec<u8>) {
+    let advert = Advertisement {
+        version: Version::V3,
+        vrid: common::vrid(vrid),
+        priority: Priority::new(priority),
+        interval: Interval::DEFAULT,
+        addresses: AddressList::ipv4([vip]),
+        authentication: Authentication::None,
+        checksum_form: ChecksumForm::PseudoHeader,
+    };
+    let rx = RxMeta::ipv4(PEER, IPV4_MULTICAST, 255, interface_index);
+    (rx, common::emit(&advert, PEER, IPV4_MULTICAST))
+}
+
+fn drain(routers: &mut Routers) -> Vec<(RouterKey, Action)> {
+    std::iter::from_fn(|| routers.poll_action()).collect()
+}
+
+fn changes(actions: &[(RouterKey, Action)]) -> Vec<(u8, State, Reason)> {
+    actions
+        .iter()
+        .filter_map(|(key, action)| match action {
+            Action::StateChanged { to, reason, .. } => Some((key.vrid.get(), *to, *reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn vip(n: u8) -> Ipv4Addr {
+    Ipv4Addr::new(198, 51, 100, n)
+}
+
+#[test]
+fn v3_rx_05_packets_reach_the_router_of_their_interface_family_and_vrid() {
+    let t0 = Instant::now();
+    let mut routers = Routers::new();
+    let a = routers.add(config(2, 51, VIP)).expect("new");
+    let b = routers.add(config(2, 52, vip(52))).expect("new");
+    let c = routers.add(config(3, 51, VIP)).expect("new");
+    assert_eq!(
+        routers.add(config(2, 51, vip(9))),
+        Err(RoutersError::Duplicate(a))
+    );
+    routers.start(t0);
+    drain(&mut routers);
+
+    let later = t0 + Duration::from_secs(1);
+    let (rx, bytes) = advert(2, 51, VIP, 200);
+    assert_eq!(routers.handle_packet(later, &rx, &bytes), Ok(a));
+    let deadline = |routers: &Routers, key| {
+        routers
+            .get(&key)
+            .and_then(|r| r.poll_timeout())
+            .expect("runs")
+    };
+    assert!(
+        deadline(&routers, a) > deadline(&routers, b),
+        "only VRID 51 on interface 2 was reset"
+    );
+    assert_eq!(deadline(&routers, b), deadline(&routers, c));
+    assert_eq!(
+        routers.poll_timeout(),
+        Some(deadline(&routers, b)),
+        "the earliest deadline of all"
+    );
+
+    let (rx, bytes) = advert(2, 53, vip(53), 200);
+    assert_eq!(
+        routers.handle_packet(later, &rx, &bytes),
+        Err(RxError::UnknownVrid {
+            interface_index: 2,
+            vrid: common::vrid(53)
+        })
+    );
+    let (rx, mut damaged) = advert(4, 51, VIP, 200);
+    damaged[7] ^= 1;
+    assert!(matches!(
+        routers.handle_packet(later, &rx, &damaged),
+        Err(RxError::Checksum { .. })
+    ));
+    let (rx, mut damaged) = advert(2, 52, vip(52), 200);
+    damaged[7] ^= 1;
+    assert!(matches!(
+        routers.handle_packet(later, &rx, &damaged),
+        Err(RxError::Checksum { .. })
+    ));
+    let global = routers.global_stats();
+    assert_eq!(
+        (
+            global.vrid_errors,
+            global.checksum_errors,
+            global.version_errors
+        ),
+        (1, 2, 0)
+    );
+}
+
+#[test]
+fn timeouts_fire_only_the_routers_that_are_due() {
+    let t0 = Instant::now();
+    let mut routers = Routers::new();
+    for vrid in 1..=3 {
+        routers.add(config(2, vrid, vip(vrid))).expect("new");
+    }
+    routers.start(t0);
+    drain(&mut routers);
+    let (rx, bytes) = advert(2, 2, vip(2), 200);
+    routers
+        .handle_packet(t0 + Duration::from_secs(1), &rx, &bytes)
+        .expect("valid");
+    let due = routers.poll_timeout().expect("runs");
+    routers.handle_timeout(due);
+    let became_master: Vec<_> = changes(&drain(&mut routers))
+        .into_iter()
+        .map(|(vrid, to, _)| (vrid, to))
+        .collect();
+    assert_eq!(became_master, [(1, State::Master), (3, State::Master)]);
+}
+
+#[test]
+fn a_link_change_reaches_every_router_on_that_interface_only() {
+    let t0 = Instant::now();
+    let mut routers = Routers::new();
+    routers.add(config(2, 1, vip(1))).expect("new");
+    routers.add(config(2, 2, vip(2))).expect("new");
+    routers.add(config(3, 3, vip(3))).expect("new");
+    routers.start(t0);
+    drain(&mut routers);
+    routers.handle_link(t0, 2, false);
+    let faults = changes(&drain(&mut routers));
+    assert_eq!(
+        faults,
+        [
+            (1, State::Fault, Reason::LinkDown),
+            (2, State::Fault, Reason::LinkDown)
+        ]
+    );
+}
+
+/// Two routers on two interfaces in one sync group, both Backup at `t0`.
+fn grouped(t0: Instant) -> (Routers, RouterKey, RouterKey) {
+    let mut routers = Routers::new();
+    let inside = routers.add(config(2, 1, vip(1))).expect("new");
+    let outside = routers.add(config(3, 2, vip(2))).expect("new");
+    routers
+        .add_sync_group(&[inside, outside])
+        .expect("new group");
+    routers.start(t0);
+    drain(&mut routers);
+    (routers, inside, outside)
+}
+
+#[test]
+fn sync_group_members_become_master_and_backup_together() {
+    let t0 = Instant::now();
+    let (mut routers, inside, _) = grouped(t0);
+    // The outside Master keeps advertising; the inside one went silent.
+    let (rx, bytes) = advert(3, 2, vip(2), 200);
+    routers
+        .handle_packet(t0 + Duration::from_secs(1), &rx, &bytes)
+        .expect("valid");
+    let due = routers
+        .get(&inside)
+        .and_then(|r| r.poll_timeout())
+        .expect("runs");
+    routers.handle_timeout(due);
+    let actions = drain(&mut routers);
+    assert_eq!(
+        changes(&actions),
+        [
+            (1, State::Master, Reason::MasterNoResponse),
+            (2, State::Master, Reason::SyncGroup)
+        ]
+    );
+    let added: Vec<_> = actions
+        .iter()
+        .filter_map(|(key, a)| matches!(a, Action::AddAddresses { .. }).then_some(key.vrid.get()))
+        .collect();
+    assert_eq!(added, [1, 2]);
+
+    let (rx, bytes) = advert(2, 1, vip(1), 200);
+    routers.handle_packet(due, &rx, &bytes).expect("valid");
+    assert_eq!(
+        changes(&drain(&mut routers)),
+        [
+            (1, State::Backup, Reason::HigherPriority),
+            (2, State::Backup, Reason::SyncGroup)
+        ]
+    );
+}
+
+#[test]
+fn a_sync_group_members_fault_holds_the_others_in_fault_until_it_recovers() {
+    let t0 = Instant::now();
+    let (mut routers, inside, outside) = grouped(t0);
+    let due = routers.poll_timeout().expect("runs");
+    routers.handle_timeout(due);
+    drain(&mut routers);
+    assert_eq!(
+        routers.get(&outside).map(|r| r.state()),
+        Some(State::Master)
+    );
+
+    routers.handle_link(due, 2, false);
+    let actions = drain(&mut routers);
+    assert_eq!(
+        changes(&actions),
+        [
+            (1, State::Fault, Reason::LinkDown),
+            (2, State::Fault, Reason::SyncGroup)
+        ]
+    );
+    let outside_sent: Vec<u8> = actions
+        .iter()
+        .filter_map(|(key, a)| match a {
+            Action::Send(t) if *key == outside => Some(t.payload[2]),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(outside_sent, [0], "the outside Master hands over at once");
+
+    routers.handle_link(due, 2, true);
+    assert_eq!(
+        changes(&drain(&mut routers)),
+        [
+            (1, State::Backup, Reason::LinkUp),
+            (2, State::Backup, Reason::SyncGroup)
+        ]
+    );
+    assert_eq!(routers.get(&inside).map(|r| r.state()), Some(State::Backup));
+}
+
+#[test]
+fn sync_groups_are_validated() {
+    let mut routers = Routers::new();
+    let a = routers.add(config(2, 1, vip(1))).expect("new");
+    let b = routers.add(config(2, 2, vip(2))).expect("new");
+    let unknown = RouterKey {
+        vrid: common::vrid(9),
+        ..a
+    };
+    assert_eq!(
+        routers.add_sync_group(&[a, unknown]),
+        Err(RoutersError::UnknownMember(unknown))
+    );
+    routers.add_sync_group(&[a, b]).expect("new group");
+    assert_eq!(
+        routers.add_sync_group(&[b]),
+        Err(RoutersError::AlreadyGrouped(b))
+    );
+    assert_eq!(routers.len(), 2);
+    assert!(routers.iter().all(|(_, r)| r.state() == State::Initialize));
+}
