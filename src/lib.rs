@@ -20,6 +20,7 @@ pub mod packet;
 mod priority;
 mod router;
 mod routers;
+pub mod sim;
 mod stats;
 pub mod timing;
 mod vrid;

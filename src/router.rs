@@ -28,7 +28,7 @@ use crate::timing::{master_down_interval, skew_time};
 use crate::{AddressFamily, Counter, Interval, Priority};
 
 /// One virtual router: (interface, address family, VRID).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct VirtualRouter {
     config: Config,
     state: State,

@@ -84,7 +84,7 @@ pub enum RoutersError {
 ///
 /// It is driven like a [`VirtualRouter`]: after every call that takes `now`, drain
 /// [`poll_action`](Self::poll_action) to `None`, then wait until [`poll_timeout`](Self::poll_timeout).
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Routers {
     routers: Vec<VirtualRouter>,
     keys: Vec<RouterKey>,

@@ -1,0 +1,446 @@
+//! A deterministic in-memory LAN for virtual routers: a virtual clock, latency with jitter, loss,
+//! partitions, crashes and restarts. The same seed gives the same run, to the nanosecond.
+//!
+//! It drives real [`Routers`] exactly as a driver would (drain the actions after every call, sleep
+//! until the earliest deadline), so embedders can test their own failover logic without root, sockets
+//! or waiting.
+//!
+//! ```
+//! use std::time::Duration;
+//! use vrrp::sim::Lan;
+//! use vrrp::{Config, State};
+//!
+//! let mut lan = Lan::new(7);
+//! let config = |address: [u8; 4], priority| {
+//!     Config::builder(1, 51, address.into())
+//!         .priority(priority)
+//!         .address([192, 0, 2, 100].into())
+//!         .build()
+//! };
+//! let a = lan.add_host(vec![config([192, 0, 2, 1], 200)?])?;
+//! let b = lan.add_host(vec![config([192, 0, 2, 2], 100)?])?;
+//! lan.start_all();
+//! lan.run_for(Duration::from_secs(5));
+//! assert_eq!(lan.state(a, 51), Some(State::Master));
+//!
+//! lan.crash(a);
+//! lan.run_for(Duration::from_secs(5));
+//! assert_eq!(lan.state(b, 51), Some(State::Master));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use crate::Priority;
+use crate::action::{Action, Reason, State};
+use crate::config::Config;
+use crate::packet::RxMeta;
+use crate::routers::{RouterKey, Routers, RoutersError};
+
+/// A host on the simulated LAN.
+pub type HostId = usize;
+
+/// Something that happened on the LAN, for timelines and assertions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// When, since the simulation started.
+    pub at: Duration,
+    /// On which host.
+    pub host: HostId,
+    /// Which virtual router, if the event is a router's.
+    pub router: Option<RouterKey>,
+    /// What.
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// A virtual router changed state.
+    StateChanged {
+        /// The state left.
+        from: State,
+        /// The state entered.
+        to: State,
+        /// Why.
+        reason: Reason,
+    },
+    /// An advertisement was sent, with this priority.
+    AdvertSent(Priority),
+    /// The virtual addresses were added.
+    AddressesAdded,
+    /// The virtual addresses were removed.
+    AddressesRemoved,
+    /// The virtual addresses were announced.
+    Announced,
+    /// The host crashed: no priority 0, its addresses gone with it.
+    Crashed,
+    /// The host came back and started its routers.
+    Restarted,
+    /// The host's routers were shut down cleanly.
+    Stopped,
+}
+
+struct Host {
+    /// The host's routers as configured, never started: what a crash or restart goes back to.
+    pristine: Routers,
+    routers: Routers,
+    alive: bool,
+    /// The partition the host is in; hosts hear each other only within one.
+    partition: u32,
+    /// The virtual addresses the host has configured, as its actions said.
+    addresses: BTreeSet<IpAddr>,
+    /// Packets delivered to the host, and of those the ones its routers refused.
+    delivered: u64,
+    refused: u64,
+}
+
+struct Delivery {
+    to: HostId,
+    partition: u32,
+    rx: RxMeta,
+    payload: bytes::Bytes,
+}
+
+/// The simulated LAN. See the [module documentation](self).
+pub struct Lan {
+    start: Instant,
+    now: Instant,
+    hosts: Vec<Host>,
+    in_flight: BinaryHeap<Reverse<(Instant, u64, usize)>>,
+    deliveries: Vec<Option<Delivery>>,
+    sequence: u64,
+    rng: SplitMix64,
+    latency: Duration,
+    jitter: Duration,
+    loss_percent: u8,
+    events: Vec<Event>,
+}
+
+impl Lan {
+    /// An empty LAN whose randomness (jitter, loss) comes from `seed`; latency 100 µs, no jitter, no
+    /// loss.
+    pub fn new(seed: u64) -> Self {
+        let start = Instant::now();
+        Self {
+            start,
+            now: start,
+            hosts: Vec::new(),
+            in_flight: BinaryHeap::new(),
+            deliveries: Vec::new(),
+            sequence: 0,
+            rng: SplitMix64(seed),
+            latency: Duration::from_micros(100),
+            jitter: Duration::ZERO,
+            loss_percent: 0,
+            events: Vec::new(),
+        }
+    }
+
+    /// Adds a host running a virtual router per configuration. All hosts share one segment: every
+    /// advert reaches every other live host in the same partition, on the sender's interface index.
+    pub fn add_host(&mut self, configs: Vec<Config>) -> Result<HostId, RoutersError> {
+        let mut pristine = Routers::new();
+        for config in configs {
+            pristine.add(config)?;
+        }
+        self.hosts.push(Host {
+            routers: pristine.clone(),
+            pristine,
+            alive: true,
+            partition: 0,
+            addresses: BTreeSet::new(),
+            delivered: 0,
+            refused: 0,
+        });
+        Ok(self.hosts.len() - 1)
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// The virtual time elapsed since the LAN was made.
+    pub fn elapsed(&self) -> Duration {
+        self.now - self.start
+    }
+
+    /// Sets the one-way latency and the random jitter added to it (uniform in `0..=jitter`).
+    pub fn set_latency(&mut self, latency: Duration, jitter: Duration) {
+        self.latency = latency;
+        self.jitter = jitter;
+    }
+
+    /// Sets the share of packets lost, in percent (0–100).
+    pub fn set_loss(&mut self, percent: u8) {
+        self.loss_percent = percent.min(100);
+    }
+
+    /// Splits the LAN: each listed group of hosts hears only itself; unlisted hosts form one more.
+    pub fn partition(&mut self, groups: &[&[HostId]]) {
+        for host in &mut self.hosts {
+            host.partition = 0;
+        }
+        for (i, group) in groups.iter().enumerate() {
+            for &host in *group {
+                self.hosts[host].partition = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            }
+        }
+    }
+
+    /// Joins the LAN again.
+    pub fn heal(&mut self) {
+        self.partition(&[]);
+    }
+
+    /// Starts the routers of every host.
+    pub fn start_all(&mut self) {
+        for host in 0..self.hosts.len() {
+            self.hosts[host].routers.start(self.now);
+            self.collect(host);
+        }
+    }
+
+    /// Kills a host: its routers stop without a word and its addresses vanish.
+    pub fn crash(&mut self, host: HostId) {
+        let h = &mut self.hosts[host];
+        h.alive = false;
+        h.addresses.clear();
+        h.routers = h.pristine.clone();
+        self.record(host, None, EventKind::Crashed);
+    }
+
+    /// Boots a crashed host again and starts its routers.
+    pub fn restart(&mut self, host: HostId) {
+        let h = &mut self.hosts[host];
+        h.alive = true;
+        h.routers = h.pristine.clone();
+        h.routers.start(self.now);
+        self.record(host, None, EventKind::Restarted);
+        self.collect(host);
+    }
+
+    /// Shuts a host's routers down cleanly (a Master sends priority 0 and releases its addresses).
+    pub fn stop(&mut self, host: HostId) {
+        self.hosts[host].routers.shutdown(self.now);
+        self.record(host, None, EventKind::Stopped);
+        self.collect(host);
+    }
+
+    /// Sets the tracked priority of a host's router for `vrid` (on any interface and family).
+    pub fn set_priority(&mut self, host: HostId, vrid: u8, priority: Priority) {
+        if let Some(key) = self.key(host, vrid) {
+            self.hosts[host]
+                .routers
+                .set_priority(self.now, &key, priority);
+            self.collect(host);
+        }
+    }
+
+    /// Runs the LAN for `duration` of virtual time.
+    pub fn run_for(&mut self, duration: Duration) {
+        self.run_until(self.now + duration);
+    }
+
+    /// Runs the LAN until virtual time `until`: deliveries and timers in time order.
+    pub fn run_until(&mut self, until: Instant) {
+        loop {
+            let next_delivery = self.in_flight.peek().map(|Reverse((at, _, _))| *at);
+            let next_timer = self
+                .hosts
+                .iter()
+                .filter(|h| h.alive)
+                .filter_map(|h| h.routers.poll_timeout())
+                .min();
+            let next = match (next_delivery, next_timer) {
+                (Some(d), Some(t)) => d.min(t),
+                (d, t) => match d.or(t) {
+                    Some(at) => at,
+                    None => break,
+                },
+            };
+            if next > until {
+                break;
+            }
+            self.now = self.now.max(next);
+            if next_delivery == Some(next) {
+                self.deliver_next();
+            } else {
+                for host in 0..self.hosts.len() {
+                    if self.hosts[host].alive {
+                        self.hosts[host].routers.handle_timeout(self.now);
+                        self.collect(host);
+                    }
+                }
+            }
+        }
+        self.now = self.now.max(until);
+    }
+
+    /// The state of a host's router for `vrid`, if it has one.
+    pub fn state(&self, host: HostId, vrid: u8) -> Option<State> {
+        let key = self.key(host, vrid)?;
+        self.hosts[host].routers.get(&key).map(|r| r.state())
+    }
+
+    /// The hosts whose router for `vrid` is Master.
+    pub fn masters(&self, vrid: u8) -> Vec<HostId> {
+        (0..self.hosts.len())
+            .filter(|&h| self.state(h, vrid) == Some(State::Master))
+            .collect()
+    }
+
+    /// A host's routers.
+    pub fn routers(&self, host: HostId) -> &Routers {
+        &self.hosts[host].routers
+    }
+
+    /// Whether a host is up.
+    pub fn is_alive(&self, host: HostId) -> bool {
+        self.hosts[host].alive
+    }
+
+    /// The virtual addresses a host has configured.
+    pub fn addresses(&self, host: HostId) -> &BTreeSet<IpAddr> {
+        &self.hosts[host].addresses
+    }
+
+    /// Packets delivered to a host, and how many of them its routers refused.
+    pub fn deliveries(&self, host: HostId) -> (u64, u64) {
+        (self.hosts[host].delivered, self.hosts[host].refused)
+    }
+
+    /// How many hosts there are.
+    pub fn host_count(&self) -> usize {
+        self.hosts.len()
+    }
+
+    /// Everything that happened, in order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    fn key(&self, host: HostId, vrid: u8) -> Option<RouterKey> {
+        self.hosts[host]
+            .routers
+            .iter()
+            .map(|(key, _)| key)
+            .find(|key| key.vrid.get() == vrid)
+    }
+
+    fn record(&mut self, host: HostId, router: Option<RouterKey>, kind: EventKind) {
+        self.events.push(Event {
+            at: self.now - self.start,
+            host,
+            router,
+            kind,
+        });
+    }
+
+    /// Carries out a host's pending actions.
+    fn collect(&mut self, host: HostId) {
+        while let Some((key, action)) = self.hosts[host].routers.poll_action() {
+            let kind = match action {
+                Action::Send(transmit) => {
+                    let priority =
+                        Priority::new(transmit.payload.get(2).copied().unwrap_or_default());
+                    self.transmit(host, transmit);
+                    EventKind::AdvertSent(priority)
+                }
+                Action::AddAddresses { addresses, .. } => {
+                    self.hosts[host].addresses.extend(addresses.iter());
+                    EventKind::AddressesAdded
+                }
+                Action::RemoveAddresses(addresses) => {
+                    for address in addresses.iter() {
+                        self.hosts[host].addresses.remove(&address);
+                    }
+                    EventKind::AddressesRemoved
+                }
+                Action::Announce { .. } => EventKind::Announced,
+                Action::StateChanged { from, to, reason } => {
+                    EventKind::StateChanged { from, to, reason }
+                }
+            };
+            self.record(host, Some(key), kind);
+        }
+    }
+
+    fn transmit(&mut self, from: HostId, transmit: crate::action::Transmit) {
+        let partition = self.hosts[from].partition;
+        for to in 0..self.hosts.len() {
+            if to == from || self.hosts[to].partition != partition {
+                continue;
+            }
+            if self.loss_percent > 0 && self.rng.below(100) < u64::from(self.loss_percent) {
+                continue;
+            }
+            let jitter_nanos = u64::try_from(self.jitter.as_nanos()).unwrap_or(u64::MAX);
+            let jitter = Duration::from_nanos(self.rng.below(jitter_nanos.saturating_add(1)));
+            let rx = match (transmit.source, transmit.destination) {
+                (IpAddr::V4(s), IpAddr::V4(d)) => RxMeta::ipv4(s, d, 255, transmit.interface_index),
+                (IpAddr::V6(s), IpAddr::V6(d)) => RxMeta::ipv6(s, d, 255, transmit.interface_index),
+                // A router only emits one family per advert; nothing else reaches here.
+                _ => continue,
+            };
+            let at = self.now + self.latency + jitter;
+            self.sequence += 1;
+            self.deliveries.push(Some(Delivery {
+                to,
+                partition,
+                rx,
+                payload: transmit.payload.clone(),
+            }));
+            self.in_flight
+                .push(Reverse((at, self.sequence, self.deliveries.len() - 1)));
+        }
+    }
+
+    fn deliver_next(&mut self) {
+        let Some(Reverse((_, _, index))) = self.in_flight.pop() else {
+            return;
+        };
+        let Some(delivery) = self.deliveries.get_mut(index).and_then(Option::take) else {
+            return;
+        };
+        let host = &mut self.hosts[delivery.to];
+        // A packet in flight is lost if its receiver died or was cut off meanwhile.
+        if !host.alive || host.partition != delivery.partition {
+            return;
+        }
+        host.delivered += 1;
+        if host
+            .routers
+            .handle_packet(self.now, &delivery.rx, &delivery.payload)
+            .is_err()
+        {
+            host.refused += 1;
+        }
+        self.collect(delivery.to);
+        if self.in_flight.is_empty() {
+            self.deliveries.clear();
+        }
+    }
+}
+
+/// SplitMix64 (Steele, Lea and Flood, 2014): small, fast, and the same numbers for the same seed.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..bound` (0 when `bound` is 0).
+    fn below(&mut self, bound: u64) -> u64 {
+        if bound == 0 { 0 } else { self.next() % bound }
+    }
+}

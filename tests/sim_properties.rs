@@ -1,0 +1,240 @@
+//! Property tests in the simulated LAN, over 1,000 random seeds per run: after any mix of crashes,
+//! restarts, clean stops, partitions, loss and priority changes, once the network has been stable for
+//! Master_Down_Interval plus one advert interval, there is exactly one Master, it has the highest
+//! priority, every router holds the addresses exactly when it is Master, and the counters add up.
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use proptest::prelude::*;
+use vrrp::sim::{EventKind, HostId, Lan};
+use vrrp::{Config, Priority, State};
+
+const VRID: u8 = 51;
+
+#[derive(Clone, Debug)]
+enum Chaos {
+    Crash(usize),
+    Restart(usize),
+    Stop(usize),
+    Partition(usize),
+    Heal,
+    Loss(u8),
+    Priority(usize, u8),
+}
+
+fn chaos() -> impl Strategy<Value = Chaos> {
+    prop_oneof![
+        (0..4usize).prop_map(Chaos::Crash),
+        (0..4usize).prop_map(Chaos::Restart),
+        (0..4usize).prop_map(Chaos::Stop),
+        (1..4usize).prop_map(Chaos::Partition),
+        Just(Chaos::Heal),
+        (0..=60u8).prop_map(Chaos::Loss),
+        ((0..4usize), 1..=254u8).prop_map(|(h, p)| Chaos::Priority(h, p)),
+    ]
+}
+
+#[derive(Clone, Debug)]
+struct Scenario {
+    seed: u64,
+    priorities: Vec<u8>,
+    interval_cs: u16,
+    jitter_us: u64,
+    /// (intervals to wait before, what happens)
+    chaos: Vec<(u8, Chaos)>,
+}
+
+fn scenario() -> impl Strategy<Value = Scenario> {
+    (
+        any::<u64>(),
+        prop::collection::vec(1..=254u8, 2..=4),
+        prop_oneof![Just(10u16), Just(30), Just(100)],
+        0..500u64,
+        prop::collection::vec((0..10u8, chaos()), 0..16),
+    )
+        .prop_map(
+            |(seed, priorities, interval_cs, jitter_us, chaos)| Scenario {
+                seed,
+                priorities,
+                interval_cs,
+                jitter_us,
+                chaos,
+            },
+        )
+}
+
+fn host_address(host: usize) -> Ipv4Addr {
+    Ipv4Addr::new(192, 0, 2, 1 + u8::try_from(host).expect("few hosts"))
+}
+
+fn build(scenario: &Scenario) -> Lan {
+    let mut lan = Lan::new(scenario.seed);
+    lan.set_latency(
+        Duration::from_micros(200),
+        Duration::from_micros(scenario.jitter_us),
+    );
+    for (host, &priority) in scenario.priorities.iter().enumerate() {
+        let config = Config::builder(1, VRID, host_address(host).into())
+            .priority(priority)
+            .advert_interval(Duration::from_millis(u64::from(scenario.interval_cs) * 10))
+            .address(Ipv4Addr::new(198, 51, 100, 1).into())
+            .build()
+            .expect("valid");
+        lan.add_host(vec![config]).expect("one router per host");
+    }
+    lan
+}
+
+/// Addresses are held exactly by Masters; stopped and crashed hosts hold none.
+fn check_addresses(lan: &Lan) -> Result<(), TestCaseError> {
+    for host in 0..lan.host_count() {
+        let master = lan.state(host, VRID) == Some(State::Master);
+        prop_assert_eq!(
+            !lan.addresses(host).is_empty(),
+            master,
+            "host {} at {:?}",
+            host,
+            lan.elapsed()
+        );
+    }
+    Ok(())
+}
+
+/// The statistics of each host's current routers agree with the events since it (re)started.
+fn check_counters(lan: &Lan) -> Result<(), TestCaseError> {
+    for host in 0..lan.host_count() {
+        let since_boot: Vec<&EventKind> = {
+            let events: Vec<_> = lan.events().iter().filter(|e| e.host == host).collect();
+            let boot = events
+                .iter()
+                .rposition(|e| matches!(e.kind, EventKind::Crashed | EventKind::Restarted))
+                .map_or(0, |i| i + 1);
+            events[boot..].iter().map(|e| &e.kind).collect()
+        };
+        let sent = since_boot
+            .iter()
+            .filter(|k| matches!(k, EventKind::AdvertSent(_)))
+            .count() as u64;
+        let became_master = since_boot
+            .iter()
+            .filter(|k| {
+                matches!(
+                    k,
+                    EventKind::StateChanged {
+                        to: State::Master,
+                        ..
+                    }
+                )
+            })
+            .count() as u64;
+        let (_, router) = lan.routers(host).iter().next().expect("one router");
+        let stats = router.stats();
+        prop_assert_eq!(stats.sent_advertisements, sent);
+        prop_assert_eq!(stats.master_transitions, became_master);
+        let (delivered, refused) = lan.deliveries(host);
+        prop_assert!(stats.rcvd_advertisements + stats.total_errors() <= delivered);
+        prop_assert_eq!(refused, 0, "the simulated LAN corrupts nothing");
+    }
+    Ok(())
+}
+
+fn run(scenario: &Scenario) -> Result<(), TestCaseError> {
+    let mut lan = build(scenario);
+    let hosts = lan.host_count();
+    let interval = Duration::from_millis(u64::from(scenario.interval_cs) * 10);
+    lan.start_all();
+    for (wait, chaos) in &scenario.chaos {
+        lan.run_for(interval * u32::from(*wait));
+        check_addresses(&lan)?;
+        match *chaos {
+            Chaos::Crash(h) if h < hosts => lan.crash(h),
+            Chaos::Restart(h) if h < hosts && !lan.is_alive(h) => lan.restart(h),
+            Chaos::Stop(h) if h < hosts && lan.is_alive(h) => lan.stop(h),
+            Chaos::Partition(split) => {
+                let left: Vec<HostId> = (0..split.min(hosts)).collect();
+                lan.partition(&[&left]);
+            }
+            Chaos::Heal => lan.heal(),
+            Chaos::Loss(percent) => lan.set_loss(percent),
+            Chaos::Priority(h, p) if h < hosts => lan.set_priority(h, VRID, Priority::new(p)),
+            _ => {}
+        }
+    }
+    // Make the network stable: joined, lossless, every host up and running.
+    lan.heal();
+    lan.set_loss(0);
+    for host in 0..hosts {
+        let stopped = lan.state(host, VRID) == Some(State::Initialize);
+        if !lan.is_alive(host) || stopped {
+            if lan.is_alive(host) {
+                lan.crash(host);
+            }
+            lan.restart(host);
+        }
+    }
+    // Master_Down_Interval is below 4 intervals; add one interval and the delivery time.
+    let slowest_mdi = lan
+        .routers(0)
+        .iter()
+        .next()
+        .map(|(_, r)| 3 * r.config().interval().as_duration() + r.config().interval().as_duration())
+        .expect("one router");
+    lan.run_for(slowest_mdi + interval + 2 * Duration::from_micros(200 + scenario.jitter_us));
+
+    let masters = lan.masters(VRID);
+    prop_assert_eq!(masters.len(), 1, "masters {:?}", masters);
+    let best = (0..hosts)
+        .filter_map(|h| lan.routers(h).iter().next().map(|(_, r)| r.priority()))
+        .max();
+    let master_priority = lan
+        .routers(masters[0])
+        .iter()
+        .next()
+        .map(|(_, r)| r.priority());
+    prop_assert_eq!(master_priority, best, "the Master has the highest priority");
+    check_addresses(&lan)?;
+    check_counters(&lan)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn after_any_chaos_a_stable_lan_has_one_master_with_the_highest_priority(scenario in scenario()) {
+        run(&scenario)?;
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run() {
+    let scenario = Scenario {
+        seed: 42,
+        priorities: vec![200, 100, 150],
+        interval_cs: 10,
+        jitter_us: 300,
+        chaos: vec![
+            (3, Chaos::Loss(30)),
+            (5, Chaos::Crash(0)),
+            (5, Chaos::Restart(0)),
+        ],
+    };
+    let timeline = |scenario: &Scenario| {
+        let mut lan = build(scenario);
+        lan.start_all();
+        for (wait, chaos) in &scenario.chaos {
+            lan.run_for(Duration::from_millis(100) * u32::from(*wait));
+            match *chaos {
+                Chaos::Loss(p) => lan.set_loss(p),
+                Chaos::Crash(h) => lan.crash(h),
+                Chaos::Restart(h) => lan.restart(h),
+                _ => {}
+            }
+        }
+        lan.run_for(Duration::from_secs(2));
+        lan.events().to_vec()
+    };
+    let first = timeline(&scenario);
+    assert!(first.len() > 50);
+    assert_eq!(first, timeline(&scenario));
+}
