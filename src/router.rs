@@ -14,11 +14,11 @@
 //!
 //! Time only moves forward: a `now` older than one already seen is taken as the latest seen.
 
-use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use smallvec::SmallVec;
 
 use crate::action::{Action, Reason, State, Transmit};
 use crate::config::{Config, LowerPriorityResponse};
@@ -53,7 +53,9 @@ pub struct VirtualRouter {
     /// Held in Fault because another member of its sync group is.
     group_fault: bool,
     latest: Option<Instant>,
-    actions: VecDeque<Action>,
+    /// Pending actions, oldest first. One fits inline, which is what a router in steady state queues
+    /// per call (a Send); the heap is used only across a state change and given back once drained.
+    actions: SmallVec<[Action; 1]>,
     stats: Stats,
     tx: BytesMut,
 }
@@ -76,7 +78,7 @@ impl VirtualRouter {
             tracking_fault: false,
             group_fault: false,
             latest: None,
-            actions: VecDeque::new(),
+            actions: SmallVec::new(),
             stats: Stats::default(),
             tx: BytesMut::new(),
         }
@@ -135,7 +137,14 @@ impl VirtualRouter {
 
     /// The next action to carry out; drain until `None` after every call that takes `now`.
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        if self.actions.is_empty() {
+            if self.actions.spilled() {
+                self.actions.shrink_to_fit();
+            }
+            return None;
+        }
+        // At most a handful of actions are queued, so shifting them is cheaper than a ring buffer.
+        Some(self.actions.remove(0))
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if any timer runs.
@@ -339,7 +348,7 @@ impl VirtualRouter {
         self.stop_timers();
         self.send_advert(self.priority);
         if !self.config.owner {
-            self.actions.push_back(Action::AddAddresses {
+            self.actions.push(Action::AddAddresses {
                 addresses: self.config.addresses.clone(),
                 accept: self.config.accept,
             });
@@ -479,7 +488,7 @@ impl VirtualRouter {
         {
             return;
         }
-        self.actions.push_back(Action::Send(Transmit {
+        self.actions.push(Action::Send(Transmit {
             interface_index: config.interface_index,
             source: config.primary_address,
             destination,
@@ -492,7 +501,7 @@ impl VirtualRouter {
     }
 
     fn announce(&mut self) {
-        self.actions.push_back(Action::Announce {
+        self.actions.push(Action::Announce {
             addresses: self.config.addresses.clone(),
             repeat: self.config.announcements.repeat,
         });
@@ -502,7 +511,7 @@ impl VirtualRouter {
     fn release_addresses(&mut self) {
         if !self.config.owner {
             self.actions
-                .push_back(Action::RemoveAddresses(self.config.addresses.clone()));
+                .push(Action::RemoveAddresses(self.config.addresses.clone()));
         }
     }
 
@@ -514,8 +523,7 @@ impl VirtualRouter {
 
     fn change_state(&mut self, to: State, reason: Reason) {
         let from = std::mem::replace(&mut self.state, to);
-        self.actions
-            .push_back(Action::StateChanged { from, to, reason });
+        self.actions.push(Action::StateChanged { from, to, reason });
     }
 
     /// Takes `now` forward only: an earlier instant than one already seen counts as the latest.

@@ -1,6 +1,7 @@
 //! Many virtual routers behind one input: what a driver with one socket per address family runs.
 
-use std::collections::{HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt;
 use std::time::Instant;
 
@@ -93,6 +94,11 @@ pub struct Routers {
     groups: Vec<Vec<usize>>,
     global: GlobalStats,
     actions: VecDeque<(RouterKey, Action)>,
+    /// Each router's deadline as last scheduled in `timers`.
+    scheduled: Vec<Option<Instant>>,
+    /// Deadlines, earliest first. An entry whose instant is no longer its router's `scheduled` one is
+    /// stale and skipped, so a changed deadline costs a push instead of a search.
+    timers: BinaryHeap<Reverse<(Instant, usize)>>,
 }
 
 impl Routers {
@@ -111,6 +117,7 @@ impl Routers {
         self.routers.push(VirtualRouter::new(config));
         self.keys.push(key);
         self.group_of.push(None);
+        self.scheduled.push(None);
         Ok(key)
     }
 
@@ -167,10 +174,8 @@ impl Routers {
 
     /// The earliest deadline of any virtual router.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.routers
-            .iter()
-            .filter_map(VirtualRouter::poll_timeout)
-            .min()
+        // Every mutating call ends by discarding stale entries, so the top is current.
+        self.timers.peek().map(|Reverse((at, _))| *at)
     }
 
     /// Starts every virtual router.
@@ -185,12 +190,19 @@ impl Routers {
 
     /// Runs the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        for i in 0..self.routers.len() {
-            if self.routers[i].poll_timeout().is_some_and(|at| at <= now) {
-                self.routers[i].handle_timeout(now);
-                self.settle(now, i);
+        while let Some(&Reverse((at, i))) = self.timers.peek() {
+            if at > now {
+                break;
             }
+            self.timers.pop();
+            if self.scheduled[i] != Some(at) {
+                continue;
+            }
+            self.scheduled[i] = None;
+            self.routers[i].handle_timeout(now);
+            self.settle(now, i);
         }
+        self.discard_stale();
     }
 
     /// Hands a received VRRP message to the virtual router it is for, and returns that router's key.
@@ -267,8 +279,10 @@ impl Routers {
         }
     }
 
-    /// Moves router `i`'s actions to the queue, and makes its sync group follow a state change.
+    /// Moves router `i`'s actions to the queue, makes its sync group follow a state change, and
+    /// schedules the deadlines that changed.
     fn settle(&mut self, now: Instant, i: usize) {
+        self.reschedule(i);
         let mut changed_to = None;
         while let Some(action) = self.routers[i].poll_action() {
             if let Action::StateChanged { to, reason, .. } = action
@@ -279,6 +293,7 @@ impl Routers {
             self.actions.push_back((self.keys[i], action));
         }
         let (Some(to), Some(group)) = (changed_to, self.group_of[i]) else {
+            self.discard_stale();
             return;
         };
         // Followers go where this member went; a member leaving Fault for Backup also releases the
@@ -289,7 +304,28 @@ impl Routers {
                 while let Some(action) = self.routers[member].poll_action() {
                     self.actions.push_back((self.keys[member], action));
                 }
+                self.reschedule(member);
             }
+        }
+        self.discard_stale();
+    }
+
+    fn reschedule(&mut self, i: usize) {
+        let deadline = self.routers[i].poll_timeout();
+        if deadline != self.scheduled[i] {
+            self.scheduled[i] = deadline;
+            if let Some(at) = deadline {
+                self.timers.push(Reverse((at, i)));
+            }
+        }
+    }
+
+    fn discard_stale(&mut self) {
+        while let Some(&Reverse((at, i))) = self.timers.peek() {
+            if self.scheduled[i] == Some(at) {
+                break;
+            }
+            self.timers.pop();
         }
     }
 }

@@ -277,3 +277,77 @@ fn sync_groups_are_validated() {
     assert_eq!(routers.len(), 2);
     assert!(routers.iter().all(|(_, r)| r.state() == State::Initialize));
 }
+
+mod deadlines {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Advert { vrid: u8, priority: u8 },
+        Timeout,
+        Wait(u16),
+        Link { interface: u32, up: bool },
+        Priority { vrid: u8, priority: u8 },
+        Shutdown,
+        Start,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (1..=6u8, 0..=255u8).prop_map(|(vrid, priority)| Op::Advert { vrid, priority }),
+            Just(Op::Timeout),
+            (0..2000u16).prop_map(Op::Wait),
+            (2..=3u32, any::<bool>()).prop_map(|(interface, up)| Op::Link { interface, up }),
+            (1..=6u8, 1..=254u8).prop_map(|(vrid, priority)| Op::Priority { vrid, priority }),
+            Just(Op::Shutdown),
+            Just(Op::Start),
+        ]
+    }
+
+    proptest! {
+        /// The deadline heap always names exactly the earliest deadline of any router.
+        #[test]
+        fn poll_timeout_is_the_earliest_router_deadline(ops in prop::collection::vec(op(), 1..60)) {
+            let t0 = Instant::now();
+            let mut routers = Routers::new();
+            let keys: Vec<RouterKey> = (1..=6u8)
+                .map(|vrid| routers.add(config(2 + u32::from(vrid % 2), vrid, vip(vrid))).expect("new"))
+                .collect();
+            routers.add_sync_group(&keys[..2]).expect("new group");
+            routers.start(t0);
+            let mut now = t0;
+            for op in ops {
+                match op {
+                    Op::Advert { vrid, priority } => {
+                        let (rx, bytes) = advert(2 + u32::from(vrid % 2), vrid, vip(vrid), priority);
+                        let _ = routers.handle_packet(now, &rx, &bytes);
+                    }
+                    Op::Timeout => {
+                        if let Some(at) = routers.poll_timeout() {
+                            now = now.max(at);
+                            routers.handle_timeout(now);
+                        }
+                    }
+                    Op::Wait(ms) => {
+                        now += Duration::from_millis(u64::from(ms));
+                        routers.handle_timeout(now);
+                    }
+                    Op::Link { interface, up } => routers.handle_link(now, interface, up),
+                    Op::Priority { vrid, priority } => {
+                        let key = keys[usize::from(vrid - 1)];
+                        routers.set_priority(now, &key, Priority::new(priority));
+                    }
+                    Op::Shutdown => routers.shutdown(now),
+                    Op::Start => routers.start(now),
+                }
+                drain(&mut routers);
+                let earliest = routers.iter().filter_map(|(_, r)| r.poll_timeout()).min();
+                prop_assert_eq!(routers.poll_timeout(), earliest);
+                if matches!(op, Op::Timeout | Op::Wait(_)) {
+                    prop_assert!(earliest.is_none_or(|at| at > now), "a due timer was left");
+                }
+            }
+        }
+    }
+}

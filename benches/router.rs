@@ -1,0 +1,143 @@
+//! The state machine in steady state: a Backup hearing its Master, and a host of 1,000 virtual
+//! routers through one advertisement interval.
+
+use std::hint::black_box;
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use vrrp::packet::{
+    AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, RxMeta, Version,
+};
+use vrrp::{Config, Interval, Priority, Routers, VirtualRouter};
+
+const LOCAL: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
+const INTERVAL: Duration = Duration::from_millis(100);
+
+fn vip(n: usize) -> Ipv4Addr {
+    Ipv4Addr::from(0xC633_6400 + u32::try_from(n).expect("few routers"))
+}
+
+/// VRIDs 1–250 on interfaces 1, 2, 3, …: 1,000 routers use 4 interfaces.
+fn key(n: usize) -> (u32, u8) {
+    (
+        1 + u32::try_from(n / 250).expect("few"),
+        1 + u8::try_from(n % 250).expect("below 250"),
+    )
+}
+
+fn config(n: usize, priority: u8) -> Config {
+    let (interface, vrid) = key(n);
+    Config::builder(interface, vrid, LOCAL.into())
+        .priority(priority)
+        .advert_interval(INTERVAL)
+        .address(vip(n).into())
+        .build()
+        .expect("valid")
+}
+
+/// The Master's advert for router `n`, as received.
+fn advert(n: usize) -> (RxMeta, Vec<u8>) {
+    let (interface, vrid) = key(n);
+    let advert = Advertisement {
+        version: Version::V3,
+        vrid: vrrp::Vrid::new(vrid).expect("non-zero"),
+        priority: Priority::new(200),
+        interval: Interval::from_centis(10).expect("non-zero"),
+        addresses: AddressList::ipv4([vip(n)]),
+        authentication: Authentication::None,
+        checksum_form: ChecksumForm::PseudoHeader,
+    };
+    let mut bytes = vec![0; advert.buffer_len()];
+    advert
+        .emit(PEER.into(), IPV4_MULTICAST.into(), &mut bytes)
+        .expect("valid");
+    (RxMeta::ipv4(PEER, IPV4_MULTICAST, 255, interface), bytes)
+}
+
+fn backup_hears_master(c: &mut Criterion) {
+    let t0 = Instant::now();
+    let mut router = VirtualRouter::new(config(0, 100));
+    router.start(t0);
+    while router.poll_action().is_some() {}
+    let (rx, bytes) = advert(0);
+    let mut now = t0;
+    c.bench_function("router/backup_receives_advert", |b| {
+        b.iter(|| {
+            now += Duration::from_micros(1);
+            let result = router.handle_packet(black_box(now), black_box(&rx), black_box(&bytes));
+            while router.poll_action().is_some() {}
+            result
+        })
+    });
+}
+
+/// `count` routers; with `spread`, priorities 1–250 so their Skew_Times, and so their deadlines,
+/// differ as they do on a real host.
+fn routers(count: usize, spread: bool, t0: Instant) -> Routers {
+    let mut routers = Routers::new();
+    for n in 0..count {
+        let priority = if spread {
+            1 + u8::try_from(n % 250).expect("below 250")
+        } else {
+            100
+        };
+        routers.add(config(n, priority)).expect("distinct keys");
+    }
+    routers.start(t0);
+    while routers.poll_action().is_some() {}
+    routers
+}
+
+fn thousand_routers_one_interval(c: &mut Criterion) {
+    let adverts: Vec<_> = (0..1000).map(advert).collect();
+    let t0 = Instant::now();
+    c.bench_function("routers_1000/backups_receive_one_interval", |b| {
+        b.iter_batched(
+            || routers(1000, false, t0),
+            |mut routers| {
+                let now = t0 + INTERVAL;
+                for (rx, bytes) in &adverts {
+                    let _ = routers.handle_packet(now, rx, bytes);
+                    while routers.poll_action().is_some() {}
+                }
+                routers
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    c.bench_function("routers_1000/masters_advertise_one_interval", |b| {
+        b.iter_batched(
+            || {
+                // Masters whose deadlines are spread over the interval: every router has become
+                // Master within one interval of the first (Skew_Time < 1 interval), then one more.
+                let mut routers = routers(1000, true, t0);
+                let first = routers.poll_timeout().expect("timers run");
+                let settled = first + 2 * INTERVAL;
+                let mut now = first;
+                while let Some(at) = routers.poll_timeout().filter(|&at| at < settled) {
+                    now = at;
+                    routers.handle_timeout(at);
+                    while routers.poll_action().is_some() {}
+                }
+                (routers, now)
+            },
+            |(mut routers, start)| {
+                let end = start + INTERVAL;
+                let mut sent = 0;
+                while let Some(at) = routers.poll_timeout().filter(|&at| at <= end) {
+                    routers.handle_timeout(at);
+                    while routers.poll_action().is_some() {
+                        sent += 1;
+                    }
+                }
+                (routers, sent)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+}
+
+criterion_group!(benches, backup_hears_master, thousand_routers_one_interval);
+criterion_main!(benches);
