@@ -34,3 +34,9 @@ fn ipv4_datagram_seeds_hold_the_invariants_and_the_captures_parse() {
     let (files, parsed) = replay("ipv4_datagram", invariants::ipv4_datagram);
     assert!(parsed >= 20, "{parsed} of {files} parsed");
 }
+
+#[test]
+fn router_sequence_seeds_hold_the_invariants() {
+    let (files, ran) = replay("router_sequence", invariants::router_sequence);
+    assert!(ran >= 4, "{ran} of {files} ran");
+}

@@ -88,3 +88,173 @@ fn assert_stable(
         Advertisement::parse_with(rx, &out, acceptance).expect("an emitted advertisement parses");
     assert_eq!(&again, advert);
 }
+
+/// Input: a configuration selector, then operations (a tag byte and its arguments) fed to one
+/// virtual router. Invariants: nothing panics; `handle_timeout` before `poll_timeout()` changes
+/// nothing; a non-owner holds its addresses exactly when it is Master. Returns whether it ran.
+pub fn router_sequence(data: &[u8]) -> bool {
+    use std::collections::BTreeSet;
+    use std::time::{Duration, Instant};
+
+    use vrrp::{Action, Priority, State, VirtualRouter};
+
+    let Some((&selector, mut ops)) = data.split_first() else {
+        return false;
+    };
+    let Some(config) = sequence::config(selector) else {
+        return false;
+    };
+    let owner = config.is_owner();
+    let mut router = VirtualRouter::new(config);
+    let t0 = Instant::now();
+    let mut now = t0;
+    let mut held = BTreeSet::new();
+    let apply = |router: &mut VirtualRouter, held: &mut BTreeSet<std::net::IpAddr>| {
+        while let Some(action) = router.poll_action() {
+            match action {
+                Action::AddAddresses { addresses, .. } => held.extend(addresses.iter()),
+                Action::RemoveAddresses(addresses) => {
+                    for address in addresses.iter() {
+                        assert!(held.remove(&address), "removed {address} that was not held");
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !owner {
+            assert_eq!(
+                !held.is_empty(),
+                router.state() == State::Master,
+                "addresses and state disagree"
+            );
+        }
+    };
+    while let Some((&tag, rest)) = ops.split_first() {
+        ops = rest;
+        let mut arg = || {
+            let (&byte, rest) = ops.split_first().unwrap_or((&0, &[]));
+            ops = rest;
+            byte
+        };
+        match tag % 10 {
+            0 => router.start(now),
+            1 => router.shutdown(now),
+            2 => {
+                if let Some(at) = router.poll_timeout() {
+                    now = now.max(at);
+                    router.handle_timeout(now);
+                }
+            }
+            3 => now += Duration::from_millis(u64::from(arg()) * 8),
+            4 => {
+                // Early: strictly before the deadline, nothing may happen.
+                if let Some(at) = router.poll_timeout().filter(|&at| at > now) {
+                    let state = router.state();
+                    router.handle_timeout(now);
+                    assert!(router.poll_action().is_none(), "an early timeout acted");
+                    assert_eq!((router.state(), router.poll_timeout()), (state, Some(at)));
+                }
+            }
+            5 => router.set_priority(now, Priority::new(arg())),
+            6 => router.handle_link(now, arg() % 2 == 0),
+            7 => router.set_tracking_fault(now, arg() % 2 == 0),
+            8 => {
+                let (priority, interval, source) = (arg(), arg(), arg());
+                let (rx, bytes) = sequence::advert(router.config(), priority, interval, source);
+                let _ = router.handle_packet(now, &rx, &bytes);
+            }
+            _ => {
+                let len = usize::from(arg()).min(ops.len());
+                let (bytes, rest) = ops.split_at(len);
+                ops = rest;
+                let rx = sequence::peer_rx(router.config(), 7);
+                let _ = router.handle_packet(now, &rx, bytes);
+            }
+        }
+        apply(&mut router, &mut held);
+    }
+    true
+}
+
+mod sequence {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    use std::time::Duration;
+
+    use vrrp::packet::{
+        Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST, Password,
+        RxMeta, Version,
+    };
+    use vrrp::{Config, Interval, Priority};
+
+    /// One of a few configurations: VRRPv3 IPv4, VRRPv2 IPv4 with a password, VRRPv3 IPv6, an owner.
+    pub fn config(selector: u8) -> Option<Config> {
+        let local4 = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10));
+        let vip4 = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100));
+        let builder = match selector % 4 {
+            0 => Config::builder(1, 51, local4)
+                .address(vip4)
+                .advert_interval(Duration::from_millis(100)),
+            1 => Config::builder(1, 51, local4)
+                .address(vip4)
+                .version(Version::V2)
+                .authentication(Authentication::Password(Password::new(b"secret").ok()?)),
+            2 => Config::builder(
+                1,
+                51,
+                IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 10)),
+            )
+            .address(IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x100)))
+            .address(IpAddr::V6(Ipv6Addr::new(
+                0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100,
+            ))),
+            _ => Config::builder(1, 51, local4)
+                .address(vip4)
+                .priority(255)
+                .owner(true),
+        };
+        builder.preempt(selector & 0x10 == 0).build().ok()
+    }
+
+    /// Receive metadata for a peer whose address ends in `last`.
+    pub fn peer_rx(config: &Config, last: u8) -> RxMeta {
+        match config.primary_address() {
+            IpAddr::V4(_) => RxMeta::ipv4(Ipv4Addr::new(192, 0, 2, last), IPV4_MULTICAST, 255, 1),
+            IpAddr::V6(_) => RxMeta::ipv6(
+                Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(last)),
+                IPV6_MULTICAST,
+                255,
+                1,
+            ),
+        }
+    }
+
+    /// A well-formed advert for the router's VRID from a peer, with fuzzed priority and interval.
+    pub fn advert(config: &Config, priority: u8, interval: u8, source: u8) -> (RxMeta, Vec<u8>) {
+        let rx = peer_rx(config, source);
+        let v2 = config.version() == Version::V2;
+        let interval = if v2 {
+            Interval::from_secs(interval % 3 + 1)
+        } else {
+            Interval::from_centis(u16::from(interval) * 4 + 1)
+        };
+        let advert = Advertisement {
+            version: config.version(),
+            vrid: config.vrid(),
+            priority: Priority::new(priority),
+            interval: interval.unwrap_or_default(),
+            addresses: config.addresses().clone(),
+            authentication: *config.authentication(),
+            checksum_form: if v2 {
+                ChecksumForm::MessageOnly
+            } else {
+                ChecksumForm::PseudoHeader
+            },
+        };
+        let mut bytes = vec![0; advert.buffer_len()];
+        let written = advert
+            .emit(rx.source(), rx.destination(), &mut bytes)
+            .unwrap_or(0);
+        bytes.truncate(written);
+        (rx, bytes)
+    }
+}
