@@ -3,9 +3,18 @@
 //! The Virtual Router Redundancy Protocol for programs that own a virtual IP address: VRRPv3
 //! (RFC 5798 as updated by RFC 9568) for IPv4 and IPv6, and VRRPv2 (RFC 3768) for legacy peers.
 //!
-//! This release holds the wire format: [`packet`] turns received bytes into a validated
-//! [`packet::Advertisement`] and back, with both forms of the VRRPv3 IPv4 checksum found in the field.
-//! The sans-IO virtual router and the Linux backends build on it.
+//! - [`packet`]: the wire format. Received bytes become a validated [`packet::Advertisement`] (every
+//!   receive check of RFC 5798 §7.1 that needs only the packet, each failure a typed
+//!   [`packet::RxError`] mapped to its [`Counter`]), and back.
+//! - [`Config`] and [`VirtualRouter`]: one virtual router's state machine, sans IO. It is fed
+//!   received packets, link and priority changes and timer expiries with the current time, and asks
+//!   for [`Action`]s: send this advertisement, add or remove these addresses, announce them, state
+//!   changed. See [`VirtualRouter`] for the exact driving rules.
+//! - [`Routers`]: many virtual routers behind one input, with sync groups.
+//! - [`sim`]: a deterministic in-memory LAN to test failover logic without root or network.
+//! - [`timing`]: Skew_Time and Master_Down_Interval.
+//!
+//! The Linux backends (raw sockets, netlink, ARP/ND, virtual MACs) and drivers build on this core.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -36,3 +45,8 @@ pub use router::VirtualRouter;
 pub use routers::{GlobalStats, RouterKey, Routers, RoutersError};
 pub use stats::{NewMasterReason, Stats};
 pub use vrid::Vrid;
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
