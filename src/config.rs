@@ -64,6 +64,7 @@ pub struct Config {
     pub(crate) authentication: Authentication,
     pub(crate) lower_priority_response: LowerPriorityResponse,
     pub(crate) announcements: Announcements,
+    pub(crate) v2_interop: bool,
 }
 
 impl Config {
@@ -88,6 +89,7 @@ impl Config {
             authentication: Authentication::None,
             lower_priority_response: LowerPriorityResponse::default(),
             announcements: Announcements::default(),
+            v2_interop: false,
         }
     }
 
@@ -176,29 +178,67 @@ impl Config {
     pub fn announcements(&self) -> Announcements {
         self.announcements
     }
+
+    /// Whether this VRRPv3 IPv4 router also speaks VRRPv2 (RFC 5798 §8.4).
+    pub fn v2_interop(&self) -> bool {
+        self.v2_interop
+    }
+
+    /// The whole seconds a VRRPv2 copy of this router's advert carries in interop mode: the interval
+    /// rounded to the nearest second, at least 1 (RFC 3768 has no sub-second intervals).
+    pub fn v2_interop_interval(&self) -> Interval {
+        let secs = (self.interval.as_centis() + 50) / 100;
+        let secs = u8::try_from(secs.clamp(1, 255)).unwrap_or(u8::MAX);
+        Interval::from_secs(secs).unwrap_or(Interval::DEFAULT)
+    }
 }
 
 impl Config {
     /// Proves the advertisement this configuration sends can be emitted, so the router never meets
     /// an emit error at run time.
     fn check_advertisement(&self) -> Result<(), ConfigError> {
-        let advert = Advertisement {
+        let destination = self.destination();
+        let mut scratch = BytesMut::new();
+        for advert in std::iter::once(self.advertisement(self.priority))
+            .chain(self.v2_interop_advertisement(self.priority))
+        {
+            advert
+                .emit_to(self.primary_address, destination, &mut scratch)
+                .map_err(ConfigError::Advertisement)?;
+        }
+        Ok(())
+    }
+
+    /// Where advertisements go: 224.0.0.18 or ff02::12 (RFC 5798 §5.1.1.2, §5.1.2.2).
+    pub(crate) fn destination(&self) -> IpAddr {
+        match self.family() {
+            AddressFamily::Ipv4 => IpAddr::V4(IPV4_MULTICAST),
+            AddressFamily::Ipv6 => IpAddr::V6(IPV6_MULTICAST),
+        }
+    }
+
+    /// The advertisement this router sends at `priority`.
+    pub(crate) fn advertisement(&self, priority: Priority) -> Advertisement {
+        Advertisement {
             version: self.version,
             vrid: self.vrid,
-            priority: self.priority,
+            priority,
             interval: self.interval,
             addresses: self.addresses.clone(),
             authentication: self.authentication,
             checksum_form: self.checksum_form,
-        };
-        let destination = match self.family() {
-            AddressFamily::Ipv4 => IpAddr::V4(IPV4_MULTICAST),
-            AddressFamily::Ipv6 => IpAddr::V6(IPV6_MULTICAST),
-        };
-        let mut scratch = BytesMut::new();
-        advert
-            .emit_to(self.primary_address, destination, &mut scratch)
-            .map_err(ConfigError::Advertisement)
+        }
+    }
+
+    /// The VRRPv2 copy sent alongside in interop mode.
+    pub(crate) fn v2_interop_advertisement(&self, priority: Priority) -> Option<Advertisement> {
+        self.v2_interop.then(|| Advertisement {
+            version: Version::V2,
+            interval: self.v2_interop_interval(),
+            authentication: Authentication::None,
+            checksum_form: ChecksumForm::MessageOnly,
+            ..self.advertisement(priority)
+        })
     }
 }
 
@@ -221,6 +261,7 @@ pub struct ConfigBuilder {
     authentication: Authentication,
     lower_priority_response: LowerPriorityResponse,
     announcements: Announcements,
+    v2_interop: bool,
 }
 
 impl ConfigBuilder {
@@ -304,6 +345,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// VRRPv2/VRRPv3 interoperation (RFC 5798 §8.4, default off; VRRPv3 over IPv4 only): send a
+    /// VRRPv2 copy of every advertisement, and accept VRRPv2 adverts. Meant for migrations, not as a
+    /// permanent deployment; give no VRRPv2 router a higher priority than a sub-second VRRPv3 one.
+    pub fn v2_interop(mut self, interop: bool) -> Self {
+        self.v2_interop = interop;
+        self
+    }
+
     /// Validates the settings together.
     pub fn build(self) -> Result<Config, ConfigError> {
         let vrid = Vrid::new(self.vrid).ok_or(ConfigError::VridZero)?;
@@ -373,6 +422,9 @@ impl ConfigBuilder {
         if self.announcements.repeat == 0 {
             return Err(ConfigError::NoAnnouncements);
         }
+        if self.v2_interop && (self.version != Version::V3 || family != AddressFamily::Ipv4) {
+            return Err(ConfigError::InteropNeedsVersion3OverIpv4);
+        }
         let config = Config {
             interface_index: self.interface_index,
             vrid,
@@ -390,6 +442,7 @@ impl ConfigBuilder {
             authentication: self.authentication,
             lower_priority_response: self.lower_priority_response,
             announcements: self.announcements,
+            v2_interop: self.v2_interop,
         };
         config.check_advertisement()?;
         Ok(config)
@@ -486,6 +539,9 @@ pub enum ConfigError {
         "the address owner (priority 255) preempts at once; a preempt delay has no meaning for it"
     )]
     PreemptDelayOnOwner,
+    /// VRRPv2/VRRPv3 interoperation is defined for a VRRPv3 router over IPv4 (RFC 5798 §8.4).
+    #[error("VRRPv2 interoperation needs a VRRPv3 router over IPv4")]
+    InteropNeedsVersion3OverIpv4,
     /// An announcement burst of zero packets announces nothing.
     #[error("an announcement burst needs at least one packet")]
     NoAnnouncements,

@@ -22,7 +22,7 @@ use smallvec::SmallVec;
 
 use crate::action::{Action, Reason, State, Transmit};
 use crate::config::{Config, LowerPriorityResponse};
-use crate::packet::{Advertisement, IPV4_MULTICAST, IPV6_MULTICAST, RxError, RxMeta, Version};
+use crate::packet::{Advertisement, RxError, RxMeta, Version};
 use crate::stats::{NewMasterReason, Stats};
 use crate::timing::{master_down_interval, skew_time};
 use crate::{AddressFamily, Counter, Interval, Priority};
@@ -48,6 +48,8 @@ pub struct VirtualRouter {
     takeover_reason: Reason,
     /// The sender of the last advertisement accepted in Backup (RFC 6527 MasterIpAddr).
     master_address: Option<IpAddr>,
+    /// In VRRPv2 interop mode, the last router heard sending VRRPv3: its VRRPv2 copies are ignored.
+    v3_speaker: Option<IpAddr>,
     link_up: bool,
     tracking_fault: bool,
     /// Held in Fault because another member of its sync group is.
@@ -74,6 +76,7 @@ impl VirtualRouter {
             preempt_allowed_at: None,
             takeover_reason: Reason::MasterNoResponse,
             master_address: None,
+            v3_speaker: None,
             link_up: true,
             tracking_fault: false,
             group_fault: false,
@@ -228,6 +231,14 @@ impl VirtualRouter {
         }
         if advert.priority == Priority::SHUTDOWN {
             self.stats.rcvd_pri_zero_packets += 1;
+        }
+        if self.config.v2_interop {
+            // RFC 5798 §8.4.2: follow a Master's VRRPv3 adverts and ignore its VRRPv2 copies.
+            match advert.version {
+                Version::V3 => self.v3_speaker = Some(rx.source()),
+                Version::V2 if self.v3_speaker == Some(rx.source()) => return Ok(()),
+                Version::V2 => {}
+            }
         }
         if self.config.owner && advert.priority == Priority::OWNER {
             // RFC 9568 erratum 8298: another router claims the addresses; processed (ties decide).
@@ -429,11 +440,16 @@ impl VirtualRouter {
                 received: advert.vrid,
             });
         }
-        if advert.version != config.version {
+        let interop = config.v2_interop && advert.version == Version::V2;
+        if advert.version != config.version && !interop {
             return Err(RxError::VersionMismatch {
                 configured: config.version,
                 received: advert.version,
             });
+        }
+        if interop {
+            // A VRRPv3 router speaks no VRRPv2 authentication: only type 0 is understood.
+            config.authentication.verify(&advert.authentication)?;
         }
         let same_addresses = advert.addresses.len() == config.addresses.len()
             && advert
@@ -467,21 +483,17 @@ impl VirtualRouter {
     }
 
     fn send_advert(&mut self, priority: Priority) {
+        let v3 = self.config.advertisement(priority);
+        let v2_copy = self.config.v2_interop_advertisement(priority);
+        for advert in std::iter::once(v3).chain(v2_copy) {
+            self.send(&advert);
+        }
+    }
+
+    fn send(&mut self, advert: &Advertisement) {
         let config = &self.config;
-        let destination = match config.family() {
-            AddressFamily::Ipv4 => IpAddr::V4(IPV4_MULTICAST),
-            AddressFamily::Ipv6 => IpAddr::V6(IPV6_MULTICAST),
-        };
-        let advert = Advertisement {
-            version: config.version,
-            vrid: config.vrid,
-            priority,
-            interval: config.interval,
-            addresses: config.addresses.clone(),
-            authentication: config.authentication,
-            checksum_form: config.checksum_form,
-        };
-        // `Config::build` proved this configuration's advertisement emits, so this cannot fail.
+        let destination = config.destination();
+        // `Config::build` proved this configuration's advertisements emit, so this cannot fail.
         if advert
             .emit_to(config.primary_address, destination, &mut self.tx)
             .is_err()
@@ -495,7 +507,7 @@ impl VirtualRouter {
             payload: self.tx.split().freeze(),
         }));
         self.stats.sent_advertisements += 1;
-        if priority == Priority::SHUTDOWN {
+        if advert.priority == Priority::SHUTDOWN {
             self.stats.sent_pri_zero_packets += 1;
         }
     }

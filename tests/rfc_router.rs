@@ -956,3 +956,124 @@ fn time_never_moves_backwards_and_early_timeouts_do_nothing() {
         "an old `now` counts as the latest"
     );
 }
+
+fn interop_builder() -> ConfigBuilder {
+    builder().v2_interop(true)
+}
+
+#[test]
+fn v3_v2i_01_interop_is_an_option_of_vrrpv3_over_ipv4() {
+    assert!(!build(builder()).v2_interop(), "off by default");
+    assert_eq!(
+        v2_builder().v2_interop(true).build(),
+        Err(ConfigError::InteropNeedsVersion3OverIpv4)
+    );
+    let v6 = Config::builder(2, 51, LOCAL_LL.into())
+        .address(VIP_LL.into())
+        .v2_interop(true);
+    assert_eq!(v6.build(), Err(ConfigError::InteropNeedsVersion3OverIpv4));
+    // Without interop a VRRPv2 advert is a version error.
+    let t0 = Instant::now();
+    let mut router = started(build(builder()), t0);
+    let (rx, bytes) = v2_advert(200, 1, Authentication::None);
+    assert_eq!(
+        router.handle_packet(t0, &rx, &bytes),
+        Err(RxError::VersionMismatch {
+            configured: Version::V3,
+            received: Version::V2
+        })
+    );
+    assert_eq!(router.stats().errors(Counter::VersionErrors), 1);
+}
+
+#[test]
+fn v3_v2i_02_an_interop_master_sends_both_versions_every_interval() {
+    let t0 = Instant::now();
+    for (interval_ms, v2_secs) in [(1000, 1), (300, 1), (30, 1), (1500, 2), (40_950, 41)] {
+        let (mut router, at) = master(
+            build(interop_builder().advert_interval(Duration::from_millis(interval_ms))),
+            t0,
+        );
+        router.handle_timeout(at + Duration::from_millis(interval_ms));
+        let sent: Vec<(u8, u8)> = drain(&mut router)
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send(t) => Some((
+                    t.payload[0],
+                    if t.payload[0] == 0x21 {
+                        t.payload[5]
+                    } else {
+                        0
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            sent,
+            [(0x31, 0), (0x21, v2_secs)],
+            "interval {interval_ms} ms"
+        );
+    }
+    let (mut router, at) = master(build(interop_builder()), t0);
+    router.shutdown(at);
+    assert_eq!(
+        sent_priorities(&drain(&mut router)),
+        [0, 0],
+        "priority 0 in both versions"
+    );
+}
+
+#[test]
+fn v3_v2i_03_a_backup_times_out_on_a_vrrpv2_masters_rate() {
+    let t0 = Instant::now();
+    let mut router = started(build(interop_builder()), t0);
+    let (rx, bytes) = v2_advert(200, 3, Authentication::None);
+    router
+        .handle_packet(t0 + SECOND, &rx, &bytes)
+        .expect("accepted in interop mode");
+    assert_eq!(
+        router.master_adver_interval().as_centis(),
+        300,
+        "seconds converted to centiseconds"
+    );
+    assert_eq!(
+        router.poll_timeout(),
+        Some(t0 + SECOND + router.master_down_interval())
+    );
+    assert_eq!(
+        router.master_down_interval(),
+        Duration::from_millis(9_000) + Duration::from_nanos(1_828_125_000)
+    );
+    let password = Authentication::Password(Password::new(b"pw").expect("2 bytes"));
+    let (rx, bytes) = v2_advert(200, 3, password);
+    assert_eq!(
+        router.handle_packet(t0, &rx, &bytes),
+        Err(RxError::AuthTypeMismatch {
+            configured: 0,
+            received: 1
+        })
+    );
+}
+
+#[test]
+fn v3_v2i_04_a_backup_ignores_the_vrrpv2_copies_of_a_master_that_sends_vrrpv3() {
+    let t0 = Instant::now();
+    let mut router = started(build(interop_builder()), t0);
+    receive(&mut router, t0 + SECOND, HIGHER_ADDRESS, 200);
+    let deadline = router.poll_timeout();
+    let (rx, bytes) = v2_advert(200, 3, Authentication::None);
+    router
+        .handle_packet(t0 + 2 * SECOND, &rx, &bytes)
+        .expect("ignored, not refused");
+    assert_eq!(
+        router.poll_timeout(),
+        deadline,
+        "the VRRPv2 copy neither resets the timer"
+    );
+    assert_eq!(
+        router.master_adver_interval().as_centis(),
+        100,
+        "nor changes the learned interval"
+    );
+}

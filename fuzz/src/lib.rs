@@ -186,11 +186,12 @@ mod sequence {
     };
     use vrrp::{Config, Interval, Priority};
 
-    /// One of a few configurations: VRRPv3 IPv4, VRRPv2 IPv4 with a password, VRRPv3 IPv6, an owner.
+    /// One of a few configurations: VRRPv3 IPv4, VRRPv2 IPv4 with a password, VRRPv3 IPv6, an owner,
+    /// VRRPv3 IPv4 interoperating with VRRPv2.
     pub fn config(selector: u8) -> Option<Config> {
         let local4 = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10));
         let vip4 = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100));
-        let builder = match selector % 4 {
+        let builder = match selector % 5 {
             0 => Config::builder(1, 51, local4)
                 .address(vip4)
                 .advert_interval(Duration::from_millis(100)),
@@ -207,10 +208,13 @@ mod sequence {
             .address(IpAddr::V6(Ipv6Addr::new(
                 0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100,
             ))),
-            _ => Config::builder(1, 51, local4)
+            3 => Config::builder(1, 51, local4)
                 .address(vip4)
                 .priority(255)
                 .owner(true),
+            _ => Config::builder(1, 51, local4)
+                .address(vip4)
+                .v2_interop(true),
         };
         builder.preempt(selector & 0x10 == 0).build().ok()
     }
@@ -231,19 +235,24 @@ mod sequence {
     /// A well-formed advert for the router's VRID from a peer, with fuzzed priority and interval.
     pub fn advert(config: &Config, priority: u8, interval: u8, source: u8) -> (RxMeta, Vec<u8>) {
         let rx = peer_rx(config, source);
-        let v2 = config.version() == Version::V2;
+        // In interop mode peers with an odd address speak VRRPv2.
+        let v2 = config.version() == Version::V2 || (config.v2_interop() && source % 2 == 1);
         let interval = if v2 {
             Interval::from_secs(interval % 3 + 1)
         } else {
             Interval::from_centis(u16::from(interval) * 4 + 1)
         };
         let advert = Advertisement {
-            version: config.version(),
+            version: if v2 { Version::V2 } else { Version::V3 },
             vrid: config.vrid(),
             priority: Priority::new(priority),
             interval: interval.unwrap_or_default(),
             addresses: config.addresses().clone(),
-            authentication: *config.authentication(),
+            authentication: if config.version() == Version::V2 {
+                *config.authentication()
+            } else {
+                Authentication::None
+            },
             checksum_form: if v2 {
                 ChecksumForm::MessageOnly
             } else {
