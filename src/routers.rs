@@ -258,6 +258,11 @@ impl Routers {
         self.with(now, key, |router| router.set_priority(now, priority))
     }
 
+    /// Sets the tracking weight of one virtual router (see [`VirtualRouter::set_tracking_weight`]).
+    pub fn set_tracking_weight(&mut self, now: Instant, key: &RouterKey, weight: i16) -> bool {
+        self.with(now, key, |router| router.set_tracking_weight(now, weight))
+    }
+
     /// Sets or clears a tracking fault of one virtual router (see [`VirtualRouter::set_tracking_fault`]).
     pub fn set_tracking_fault(&mut self, now: Instant, key: &RouterKey, fault: bool) -> bool {
         self.with(now, key, |router| router.set_tracking_fault(now, fault))

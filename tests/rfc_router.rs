@@ -851,6 +851,27 @@ fn tracking_moves_the_priority_within_1_to_254_and_never_the_owners() {
 }
 
 #[test]
+fn tracking_weights_add_to_the_configured_priority_within_1_to_254() {
+    let t0 = Instant::now();
+    let mut router = started(build(builder().priority(200)), t0);
+    for (weight, expected) in [
+        (-50, 150),
+        (30, 230),
+        (100, 254),
+        (-300, 1),
+        (i16::MAX, 254),
+        (i16::MIN, 1),
+        (0, 200),
+    ] {
+        router.set_tracking_weight(t0, weight);
+        assert_eq!(router.priority().get(), expected, "weight {weight}");
+    }
+    let mut owner = started(build(builder().priority(255).owner(true)), t0);
+    owner.set_tracking_weight(t0, -100);
+    assert_eq!(owner.priority(), Priority::OWNER);
+}
+
+#[test]
 fn link_down_puts_a_master_in_fault_and_link_up_brings_it_back_as_backup() {
     let t0 = Instant::now();
     let (mut router, at) = master(build(builder()), t0);

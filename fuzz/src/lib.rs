@@ -155,7 +155,10 @@ pub fn router_sequence(data: &[u8]) -> bool {
                     assert_eq!((router.state(), router.poll_timeout()), (state, Some(at)));
                 }
             }
-            5 => router.set_priority(now, Priority::new(arg())),
+            5 => match arg() {
+                selector if selector % 2 == 0 => router.set_priority(now, Priority::new(arg())),
+                _ => router.set_tracking_weight(now, i16::from_be_bytes([arg(), arg()])),
+            },
             6 => router.handle_link(now, arg() % 2 == 0),
             7 => router.set_tracking_fault(now, arg() % 2 == 0),
             8 => {
