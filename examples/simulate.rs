@@ -20,7 +20,7 @@ const LATENCY: Duration = Duration::from_micros(100);
 const ROUTERS: [(&str, u8); 3] = [("A", 200), ("B", 150), ("C", 100)];
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let mut lan = Lan::new(1);
+    let mut lan = Lan::new(1, std::time::Instant::now());
     lan.set_latency(LATENCY, Duration::ZERO);
     for (i, (_, priority)) in ROUTERS.iter().enumerate() {
         let address = Ipv4Addr::new(192, 0, 2, 1 + u8::try_from(i)?);

@@ -10,7 +10,7 @@
 //! use vrrp::sim::Lan;
 //! use vrrp::{Config, State};
 //!
-//! let mut lan = Lan::new(7);
+//! let mut lan = Lan::new(7, std::time::Instant::now());
 //! let config = |address: [u8; 4], priority| {
 //!     Config::builder(1, 51, address.into())
 //!         .priority(priority)
@@ -121,13 +121,13 @@ pub struct Lan {
 }
 
 impl Lan {
-    /// An empty LAN whose randomness (jitter, loss) comes from `seed`; latency 100 µs, no jitter, no
-    /// loss.
-    pub fn new(seed: u64) -> Self {
-        let start = Instant::now();
+    /// An empty LAN whose virtual clock starts at `epoch` and whose randomness (jitter, loss) comes
+    /// from `seed`; latency 100 µs, no jitter, no loss. Like the rest of the crate it never reads the
+    /// clock: pass `Instant::now()`, or any instant.
+    pub fn new(seed: u64, epoch: Instant) -> Self {
         Self {
-            start,
-            now: start,
+            start: epoch,
+            now: epoch,
             hosts: Vec::new(),
             in_flight: BinaryHeap::new(),
             deliveries: Vec::new(),

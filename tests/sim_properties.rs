@@ -69,7 +69,7 @@ fn host_address(host: usize) -> Ipv4Addr {
 }
 
 fn build(scenario: &Scenario) -> Lan {
-    let mut lan = Lan::new(scenario.seed);
+    let mut lan = Lan::new(scenario.seed, std::time::Instant::now());
     lan.set_latency(
         Duration::from_micros(200),
         Duration::from_micros(scenario.jitter_us),
