@@ -93,9 +93,10 @@ impl fmt::Display for Counter {
 
 /// `vrrpv3StatisticsProtoErrReason` (RFC 6527): why the last packet was discarded, for the errors
 /// the MIB names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProtoErrReason {
     /// `noError(0)`.
+    #[default]
     NoError,
     /// `ipTtlError(1)`.
     IpTtlError,

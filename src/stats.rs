@@ -25,8 +25,8 @@ pub struct Stats {
     pub master_transitions: u64,
     /// `vrrpv3StatisticsNewMasterReason`.
     pub new_master_reason: NewMasterReason,
-    /// `vrrpv3StatisticsProtoErrReason`: the last protocol error.
-    pub proto_err_reason: Option<ProtoErrReason>,
+    /// `vrrpv3StatisticsProtoErrReason`: the last protocol error, `NoError` until there is one.
+    pub proto_err_reason: ProtoErrReason,
     /// `vrrpv3StatisticsRcvdAdvertisements`: adverts that passed every check.
     pub rcvd_advertisements: u64,
     /// `vrrpv3StatisticsRcvdPriZeroPackets`.
@@ -59,7 +59,7 @@ impl Stats {
     pub(crate) fn record_error(&mut self, error: &RxError) {
         self.errors[error.counter().index()] += 1;
         if let Some(reason) = error.proto_err_reason() {
-            self.proto_err_reason = Some(reason);
+            self.proto_err_reason = reason;
         }
     }
 

@@ -130,6 +130,7 @@ fn v3_par_01_defaults() {
         LowerPriorityResponse::Readvertise
     );
     let router = VirtualRouter::new(config);
+    assert_eq!(router.stats().proto_err_reason, ProtoErrReason::NoError);
     assert_eq!(
         router.master_adver_interval().as_centis(),
         100,
@@ -631,10 +632,7 @@ fn v3_rx_05_an_advert_for_another_vrid_is_discarded_and_counted() {
         }
     );
     assert_eq!(router.stats().errors(Counter::VrIdErrors), 1);
-    assert_eq!(
-        router.stats().proto_err_reason,
-        Some(ProtoErrReason::VrIdError)
-    );
+    assert_eq!(router.stats().proto_err_reason, ProtoErrReason::VrIdError);
     assert_eq!(router.poll_timeout(), deadline);
 }
 
@@ -676,7 +674,7 @@ fn v3_rx_07_discarded_packets_are_counted_with_their_reason() {
         ),
         (1, 1)
     );
-    assert_eq!(stats.proto_err_reason, Some(ProtoErrReason::ChecksumError));
+    assert_eq!(stats.proto_err_reason, ProtoErrReason::ChecksumError);
     assert_eq!((stats.total_errors(), stats.rcvd_advertisements), (2, 1));
 }
 
