@@ -388,17 +388,20 @@ impl ConfigBuilder {
         {
             return Err(ConfigError::DuplicateAddress(duplicate));
         }
-        let addresses = match (family, first) {
-            (AddressFamily::Ipv4, _) => {
+        if let IpAddr::V6(first) = first
+            && !first.is_unicast_link_local()
+        {
+            return Err(ConfigError::FirstIpv6AddressNotLinkLocal(first));
+        }
+        // Every address is of `family`, as checked above.
+        let addresses = match family {
+            AddressFamily::Ipv4 => {
                 AddressList::ipv4(self.addresses.iter().filter_map(|a| match a {
                     IpAddr::V4(v4) => Some(*v4),
                     IpAddr::V6(_) => None,
                 }))
             }
-            (AddressFamily::Ipv6, IpAddr::V6(first)) if !first.is_unicast_link_local() => {
-                return Err(ConfigError::FirstIpv6AddressNotLinkLocal(first));
-            }
-            (AddressFamily::Ipv6, _) => {
+            AddressFamily::Ipv6 => {
                 AddressList::ipv6(self.addresses.iter().filter_map(|a| match a {
                     IpAddr::V6(v6) => Some(*v6),
                     IpAddr::V4(_) => None,
