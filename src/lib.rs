@@ -13,6 +13,7 @@
 //! - [`Routers`]: many virtual routers behind one input, with sync groups.
 //! - [`sim`]: a deterministic in-memory LAN to test failover logic without root or network.
 //! - [`timing`]: Skew_Time and Master_Down_Interval.
+//! - [`announce`]: the gratuitous ARP and unsolicited neighbour advertisement frames.
 //!
 //! The Linux backends (raw sockets, netlink, ARP/ND, virtual MACs) and drivers build on this core.
 
@@ -20,6 +21,7 @@
 #![warn(missing_docs)]
 
 mod action;
+pub mod announce;
 mod config;
 mod counter;
 mod family;

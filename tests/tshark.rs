@@ -7,9 +7,8 @@
 mod common;
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::process::Command;
 
-use common::{MASTER, MASTER_LL, emit, pcap, v2_ipv4, v3_ipv4, v3_ipv6};
+use common::{MASTER, MASTER_LL, emit, tshark, v2_ipv4, v3_ipv4, v3_ipv6};
 use etherparse::{IpNumber, PacketBuilder};
 use vrrp::packet::{
     AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST,
@@ -130,42 +129,14 @@ const FIELDS: [&str; 13] = [
 /// Decodes `adverts` with tshark, checking the VRRPv3 IPv4 checksum in `form`, and compares each frame.
 fn assert_tshark_decodes(name: &str, form: ChecksumForm, adverts: &[Advertisement]) {
     let emitted: Vec<Emitted> = adverts.iter().map(frame).collect();
-    let dir = std::env::temp_dir().join(format!("vrrp-tshark-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    let path = dir.join("emitted.pcap");
-    pcap::write_frames(
-        &path,
-        &emitted.iter().map(|e| e.frame.clone()).collect::<Vec<_>>(),
-    );
-
-    let as_in_v2 = matches!(form, ChecksumForm::MessageOnly);
-    let mut command = Command::new("tshark");
-    command
-        .args(["-n", "-r"])
-        .arg(&path)
-        .args([
-            "-o",
-            &format!(
-                "vrrp.v3_checksum_as_in_v2:{}",
-                if as_in_v2 { "TRUE" } else { "FALSE" }
-            ),
-        ])
-        .args(["-T", "fields", "-E", "separator=|", "-E", "aggregator=,"]);
-    for field in FIELDS {
-        command.args(["-e", field]);
-    }
-    let output = command.output().unwrap_or_else(|e| {
-        panic!("running tshark failed ({e}): install it with `apt-get install tshark`")
-    });
-    assert!(
-        output.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    std::fs::remove_dir_all(&dir).expect("removing the temporary directory");
-
-    let stdout = String::from_utf8(output.stdout).expect("tshark prints UTF-8");
-    let decoded: Vec<&str> = stdout.lines().collect();
+    let frames: Vec<Vec<u8>> = emitted.iter().map(|e| e.frame.clone()).collect();
+    let as_in_v2 = if form == ChecksumForm::MessageOnly {
+        "TRUE"
+    } else {
+        "FALSE"
+    };
+    let pref = format!("vrrp.v3_checksum_as_in_v2:{as_in_v2}");
+    let decoded = tshark::decode(name, &frames, &[&pref], &FIELDS);
     let expected: Vec<&str> = emitted.iter().map(|e| e.expected.as_str()).collect();
     assert_eq!(decoded, expected, "fields: {}", FIELDS.join("|"));
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod pcap;
+pub mod tshark;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
