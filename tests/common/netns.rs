@@ -1,0 +1,166 @@
+//! Network namespaces that a test creates and removes itself (also when it fails), and running the
+//! test binary inside them. Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The environment variable that tells a re-executed test binary which part to play.
+pub const ROLE: &str = "VRRP_NETNS_ROLE";
+/// The marker of the lines a child reports on, among libtest's own output.
+pub const REPORT: &str = "VRRP-NETNS";
+
+/// Runs `ip` with `args`, failing the test with its error output if it fails.
+pub fn ip(args: &[&str]) {
+    let output = Command::new("ip")
+        .args(args)
+        .output()
+        .expect("running ip (install iproute2)");
+    assert!(
+        output.status.success(),
+        "ip {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A network namespace, deleted (with its interfaces) when dropped.
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    /// A new namespace, named after this process and `suffix` so parallel runs do not collide,
+    /// with its loopback up.
+    pub fn new(suffix: &str) -> Self {
+        let name = format!("vrrp-{}-{suffix}", std::process::id());
+        ip(&["netns", "add", &name]);
+        let netns = Self { name };
+        netns.ip(&["link", "set", "lo", "up"]);
+        netns
+    }
+
+    /// Runs `ip` inside the namespace.
+    pub fn ip(&self, args: &[&str]) {
+        let mut all = vec!["-n", self.name.as_str()];
+        all.extend_from_slice(args);
+        ip(&all);
+    }
+
+    /// Gives interface `device` (already in this namespace) the addresses `ipv4` (with prefix) and
+    /// `link_local` (with prefix, no duplicate address detection), no automatic link-local, and
+    /// brings it up.
+    pub fn configure(&self, device: &str, ipv4: &str, link_local: &str) {
+        self.ip(&["link", "set", device, "addrgenmode", "none"]);
+        self.ip(&["addr", "add", ipv4, "dev", device]);
+        self.ip(&["addr", "add", link_local, "dev", device, "nodad"]);
+        self.ip(&["link", "set", device, "up"]);
+    }
+
+    /// Waits until `device` is operationally up (a veth is once both ends are): IPv6 drops what is
+    /// sent before that, silently.
+    pub fn wait_until_up(&self, device: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let output = Command::new("ip")
+                .args(["-n", &self.name, "-o", "link", "show", device])
+                .output()
+                .expect("running ip");
+            if String::from_utf8_lossy(&output.stdout).contains("state UP") {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{device} in {} never came up",
+                self.name
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts this test binary inside the namespace, running test `test` as `role`, with `env`.
+    pub fn spawn(&self, test: &str, role: &str, env: &[(&str, &str)]) -> Reporter {
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let mut command = Command::new("ip");
+        command
+            .args(["netns", "exec", &self.name])
+            .arg(exe)
+            .args([
+                "--exact",
+                test,
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(ROLE, role)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command
+            .spawn()
+            .expect("starting the test binary in the namespace");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                // libtest's "test NAME ... " has no newline, so a report may follow it on one line.
+                if let Some(at) = line.find(REPORT) {
+                    let _ = tx.send(line[at + REPORT.len()..].trim().to_string());
+                }
+            }
+        });
+        Reporter { child, lines }
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        // Deleting the namespace deletes its interfaces too; a failure here must not hide the test's.
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
+    }
+}
+
+/// A veth pair with one end in each namespace.
+pub fn veth(a: &Netns, a_device: &str, b: &Netns, b_device: &str) {
+    a.ip(&[
+        "link", "add", a_device, "type", "veth", "peer", "name", b_device, "netns", &b.name,
+    ]);
+}
+
+/// A child test process and the report lines it prints.
+pub struct Reporter {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Reporter {
+    /// The next report line, waiting at most `timeout`.
+    pub fn next(&self, timeout: Duration) -> Option<String> {
+        self.lines.recv_timeout(timeout).ok()
+    }
+
+    /// Waits for the child and fails the test if it failed.
+    pub fn finish(mut self) {
+        let status = self.child.wait().expect("waiting for the child");
+        assert!(status.success(), "child test process failed: {status}");
+    }
+}
+
+impl Drop for Reporter {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Prints a report line for the parent.
+pub fn report(line: &str) {
+    println!("{REPORT} {line}");
+}

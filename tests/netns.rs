@@ -1,0 +1,196 @@
+//! Behaviour on real interfaces, in network namespaces the tests create and remove themselves. They
+//! need root, so they are ignored by a plain `cargo test`; run them with the README's second test
+//! command: `cargo test --all-features --test netns -- --ignored --test-threads=1`.
+//!
+//! Only documentation and link-local addresses are used, inside the namespaces.
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::netns::{self, Netns, ROLE, report};
+use vrrp::linux::{Received, SocketError, VrrpSocket, interface_index};
+use vrrp::packet::{
+    AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST,
+    Version,
+};
+use vrrp::{AddressFamily, Interval, Priority, Transmit};
+
+const SOCKET_TEST: &str = "v3_rx_01_tx_02_raw_sockets_carry_adverts_with_their_metadata";
+const SENDER_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+const SENDER_LL: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+
+/// The advert the sender sends for `family`.
+fn advert(family: AddressFamily) -> Advertisement {
+    let addresses = match family {
+        AddressFamily::Ipv4 => AddressList::ipv4([Ipv4Addr::new(192, 0, 2, 100)]),
+        AddressFamily::Ipv6 => AddressList::ipv6([
+            Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x100),
+            Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100),
+        ]),
+    };
+    Advertisement {
+        version: Version::V3,
+        vrid: vrrp::Vrid::new(51).expect("non-zero"),
+        priority: Priority::new(200),
+        interval: Interval::DEFAULT,
+        addresses,
+        authentication: Authentication::None,
+        checksum_form: ChecksumForm::PseudoHeader,
+    }
+}
+
+fn device() -> String {
+    std::env::var("VRRP_NETNS_DEVICE").expect("the parent names the device")
+}
+
+/// In the receiving namespace: joins the groups, reports readiness and its interface index, then
+/// reports each advert received until it has one of each family.
+fn receive() {
+    let index = interface_index(&device()).expect("interface index");
+    let sockets = [AddressFamily::Ipv4, AddressFamily::Ipv6].map(|family| {
+        let socket = VrrpSocket::open(family).expect("open");
+        socket.join(index).expect("join");
+        socket
+    });
+    report(&format!("ready {index}"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = [false; 2];
+    let mut buffer = [0u8; 2048];
+    while seen != [true; 2] && Instant::now() < deadline {
+        for (i, socket) in sockets.iter().enumerate() {
+            match socket.recv(&mut buffer) {
+                Ok(Received::Packet { rx, payload }) => {
+                    let parsed = Advertisement::parse(&rx, payload)
+                        .map(|a| format!("vrid={} priority={}", a.vrid, a.priority))
+                        .unwrap_or_else(|e| format!("error={e}"));
+                    report(&format!(
+                        "rx {} {} {} {} {} {parsed}",
+                        rx.family(),
+                        rx.source(),
+                        rx.destination(),
+                        rx.hop_limit(),
+                        rx.interface_index()
+                    ));
+                    seen[i] = true;
+                }
+                Ok(Received::Malformed(error)) => report(&format!("malformed {error}")),
+                Err(SocketError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(error) => panic!("receiving: {error}"),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// In the sending namespace: sends one advert of each family, and checks that its own socket does
+/// not hear it (multicast loopback off).
+fn send() {
+    let index = interface_index(&device()).expect("interface index");
+    for (family, source, destination) in [
+        (
+            AddressFamily::Ipv4,
+            IpAddr::V4(SENDER_V4),
+            IpAddr::V4(IPV4_MULTICAST),
+        ),
+        (
+            AddressFamily::Ipv6,
+            IpAddr::V6(SENDER_LL),
+            IpAddr::V6(IPV6_MULTICAST),
+        ),
+    ] {
+        let socket = VrrpSocket::open(family).expect("open");
+        socket.join(index).expect("join");
+        let mut payload = bytes::BytesMut::new();
+        advert(family)
+            .emit_to(source, destination, &mut payload)
+            .expect("valid");
+        let transmit = Transmit {
+            interface_index: index,
+            source,
+            destination,
+            payload: Bytes::from(payload),
+        };
+        socket.send(&transmit).expect("send");
+        std::thread::sleep(Duration::from_millis(100));
+        let mut buffer = [0u8; 2048];
+        let echo = socket.recv(&mut buffer);
+        assert!(
+            matches!(&echo, Err(SocketError::Io { source, .. }) if source.kind() == std::io::ErrorKind::WouldBlock),
+            "the sender heard itself: {echo:?}"
+        );
+        let wrong_family = Transmit {
+            source: IpAddr::V4(SENDER_V4),
+            destination: IpAddr::V4(IPV4_MULTICAST),
+            ..transmit
+        };
+        if family == AddressFamily::Ipv6 {
+            assert!(matches!(
+                socket.send(&wrong_family),
+                Err(SocketError::FamilyMismatch { .. })
+            ));
+        }
+        report(&format!("sent {family}"));
+    }
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (README's second test command)"]
+fn v3_rx_01_tx_02_raw_sockets_carry_adverts_with_their_metadata() {
+    match std::env::var(ROLE).as_deref() {
+        Ok("receive") => return receive(),
+        Ok("send") => return send(),
+        _ => {}
+    }
+    let a = Netns::new("sock-a");
+    let b = Netns::new("sock-b");
+    netns::veth(&a, "va", &b, "vb");
+    a.configure("va", "192.0.2.1/24", "fe80::1/64");
+    b.configure("vb", "192.0.2.2/24", "fe80::2/64");
+    a.wait_until_up("va");
+    b.wait_until_up("vb");
+
+    let receiver = b.spawn(SOCKET_TEST, "receive", &[("VRRP_NETNS_DEVICE", "vb")]);
+    let ready = receiver
+        .next(Duration::from_secs(10))
+        .expect("the receiver is ready");
+    let index = ready
+        .strip_prefix("ready ")
+        .expect("ready line")
+        .to_string();
+    let sender = a.spawn(SOCKET_TEST, "send", &[("VRRP_NETNS_DEVICE", "va")]);
+    assert_eq!(
+        sender.next(Duration::from_secs(10)).as_deref(),
+        Some("sent ipv4")
+    );
+    assert_eq!(
+        sender.next(Duration::from_secs(10)).as_deref(),
+        Some("sent ipv6")
+    );
+    sender.finish();
+
+    let mut received: Vec<String> = std::iter::from_fn(|| receiver.next(Duration::from_secs(10)))
+        .take(2)
+        .collect();
+    received.sort();
+    receiver.finish();
+    assert_eq!(
+        received,
+        [
+            format!("rx ipv4 192.0.2.1 224.0.0.18 255 {index} vrid=51 priority=200"),
+            format!("rx ipv6 fe80::1 ff02::12 255 {index} vrid=51 priority=200"),
+        ]
+    );
+}
+
+#[test]
+fn opening_a_socket_without_cap_net_raw_names_the_capability() {
+    // Only meaningful where the test runs unprivileged; as root the socket opens.
+    match VrrpSocket::open(AddressFamily::Ipv4) {
+        Ok(socket) => assert_eq!(socket.family(), AddressFamily::Ipv4),
+        Err(error) => assert!(error.to_string().contains("CAP_NET_RAW"), "{error}"),
+    }
+}
