@@ -194,3 +194,110 @@ fn opening_a_socket_without_cap_net_raw_names_the_capability() {
         Err(error) => assert!(error.to_string().contains("CAP_NET_RAW"), "{error}"),
     }
 }
+
+const NETLINK_TEST: &str = "netlink_adds_lists_and_removes_virtual_addresses";
+
+/// Runs `ip` inside the current namespace and returns its output.
+fn ip_output(args: &[&str]) -> String {
+    let output = std::process::Command::new("ip")
+        .args(args)
+        .output()
+        .expect("running ip");
+    assert!(
+        output.status.success(),
+        "ip {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Inside the namespace: every netlink operation, checked against `ip`.
+fn exercise_netlink() {
+    use vrrp::linux::{Netlink, NetlinkError};
+    let mut netlink = Netlink::open().expect("netlink");
+    let interface = netlink.interface_by_name("va").expect("va exists");
+    assert_eq!(interface.index, interface_index("va").expect("index"));
+    assert!(interface.up && interface.mac.is_some(), "{interface:?}");
+    assert!(matches!(
+        netlink.interface_by_name("nope0"),
+        Err(NetlinkError::UnknownInterface(_))
+    ));
+
+    let v4: IpAddr = "192.0.2.100".parse().expect("address");
+    let v6: IpAddr = "2001:db8::100".parse().expect("address");
+    netlink
+        .add_address(interface.index, v4, 24, Some("va:vrrp"))
+        .expect("add IPv4");
+    netlink
+        .add_address(interface.index, v6, 64, None)
+        .expect("add IPv6");
+    let shown = ip_output(&["-o", "addr", "show", "dev", "va"]);
+    assert!(
+        shown.contains("inet 192.0.2.100/24") && shown.contains("va:vrrp"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("inet6 2001:db8::100/64") && !shown.contains("tentative"),
+        "nodad: {shown}"
+    );
+
+    assert!(matches!(
+        netlink.add_address(interface.index, v4, 24, None),
+        Err(NetlinkError::AlreadyPresent { .. })
+    ));
+    let listed = netlink
+        .addresses(interface.index, AddressFamily::Ipv4)
+        .expect("list");
+    let addresses: Vec<(IpAddr, u8)> = listed.iter().map(|a| (a.address, a.prefix_len)).collect();
+    assert_eq!(
+        addresses,
+        [("192.0.2.1".parse().expect("address"), 24), (v4, 24)],
+        "primary first"
+    );
+    let listed6 = netlink
+        .addresses(interface.index, AddressFamily::Ipv6)
+        .expect("list");
+    assert!(
+        listed6
+            .iter()
+            .any(|a| a.address == v6 && a.prefix_len == 64),
+        "{listed6:?}"
+    );
+
+    netlink
+        .remove_address(interface.index, v4, 24)
+        .expect("remove IPv4");
+    netlink
+        .remove_address(interface.index, v6, 64)
+        .expect("remove IPv6");
+    let shown = ip_output(&["-o", "addr", "show", "dev", "va"]);
+    assert!(
+        !shown.contains("192.0.2.100") && !shown.contains("2001:db8::100"),
+        "{shown}"
+    );
+    assert!(matches!(
+        netlink.remove_address(interface.index, v4, 24),
+        Err(NetlinkError::NotPresent { .. })
+    ));
+    report("netlink ok");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (README's second test command)"]
+fn netlink_adds_lists_and_removes_virtual_addresses() {
+    if std::env::var(ROLE).as_deref() == Ok("netlink") {
+        return exercise_netlink();
+    }
+    let a = Netns::new("netlink");
+    a.ip(&["link", "add", "va", "type", "veth", "peer", "name", "vb"]);
+    a.configure("va", "192.0.2.1/24", "fe80::1/64");
+    a.ip(&["link", "set", "vb", "up"]);
+    a.wait_until_up("va");
+    let child = a.spawn(NETLINK_TEST, "netlink", &[]);
+    assert_eq!(
+        child.next(Duration::from_secs(10)).as_deref(),
+        Some("netlink ok")
+    );
+    child.finish();
+}

@@ -4,8 +4,10 @@
 use std::ffi::CString;
 use std::io;
 
+pub mod netlink;
 pub mod socket;
 
+pub use netlink::{Interface, InterfaceAddress, Netlink, NetlinkError};
 pub use socket::{Received, SocketError, VrrpSocket};
 
 /// The index of the network interface called `name`.

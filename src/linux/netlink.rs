@@ -1,0 +1,339 @@
+//! Interfaces and addresses through rtnetlink (netlink-packet-route over a synchronous netlink-sys
+//! socket): look interfaces up by name or index, list their addresses, and add or remove the virtual
+//! addresses.
+
+use std::io;
+use std::net::IpAddr;
+
+use netlink_packet_core::{
+    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage,
+    NetlinkPayload,
+};
+use netlink_packet_route::address::{
+    AddressAttribute, AddressHeaderFlags, AddressMessage, AddressScope,
+};
+use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use netlink_packet_route::{AddressFamily as NetlinkFamily, RouteNetlinkMessage};
+use netlink_sys::protocols::NETLINK_ROUTE;
+use netlink_sys::{Socket, SocketAddr};
+
+use crate::{AddressFamily, MacAddress};
+
+/// Why a netlink request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NetlinkError {
+    /// Changing addresses needs CAP_NET_ADMIN.
+    #[error("{operation} needs CAP_NET_ADMIN (run as root or grant the capability)")]
+    Permission {
+        /// What was being done.
+        operation: &'static str,
+    },
+    /// No interface has this name.
+    #[error("no network interface is called {0:?}")]
+    UnknownInterface(String),
+    /// The address is already configured on the interface (and was not added by this call).
+    #[error("{address} is already configured on interface {interface_index}")]
+    AlreadyPresent {
+        /// The interface.
+        interface_index: u32,
+        /// The address.
+        address: IpAddr,
+    },
+    /// The address is not configured on the interface.
+    #[error("{address} is not configured on interface {interface_index}")]
+    NotPresent {
+        /// The interface.
+        interface_index: u32,
+        /// The address.
+        address: IpAddr,
+    },
+    /// Any other failure of the netlink socket or of the kernel's answer.
+    #[error("{operation} failed: {source}")]
+    Io {
+        /// What was being done.
+        operation: &'static str,
+        /// The error.
+        source: io::Error,
+    },
+}
+
+/// A network interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interface {
+    /// Its index.
+    pub index: u32,
+    /// Its name.
+    pub name: String,
+    /// Its hardware address, if it has an Ethernet one.
+    pub mac: Option<MacAddress>,
+    /// Whether it is administratively up.
+    pub up: bool,
+    /// Whether it is up and has carrier (IFF_RUNNING).
+    pub running: bool,
+}
+
+/// An address configured on an interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InterfaceAddress {
+    /// The interface.
+    pub interface_index: u32,
+    /// The address.
+    pub address: IpAddr,
+    /// The prefix length.
+    pub prefix_len: u8,
+}
+
+/// A synchronous rtnetlink connection.
+#[derive(Debug)]
+pub struct Netlink {
+    socket: Socket,
+    sequence: u32,
+}
+
+impl Netlink {
+    /// Opens a rtnetlink socket.
+    pub fn open() -> Result<Self, NetlinkError> {
+        let io_error = |operation| move |source| NetlinkError::Io { operation, source };
+        let mut socket =
+            Socket::new(NETLINK_ROUTE).map_err(io_error("opening a netlink socket"))?;
+        socket
+            .bind_auto()
+            .map_err(io_error("binding the netlink socket"))?;
+        socket
+            .connect(&SocketAddr::new(0, 0))
+            .map_err(io_error("connecting the netlink socket"))?;
+        Ok(Self {
+            socket,
+            sequence: 0,
+        })
+    }
+
+    /// Every interface.
+    pub fn interfaces(&mut self) -> Result<Vec<Interface>, NetlinkError> {
+        let request = RouteNetlinkMessage::GetLink(LinkMessage::default());
+        let replies = self.request(request, NLM_F_DUMP, "listing interfaces")?;
+        Ok(replies
+            .into_iter()
+            .filter_map(|reply| match reply {
+                RouteNetlinkMessage::NewLink(link) => Some(interface(link)),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The interface called `name`.
+    pub fn interface_by_name(&mut self, name: &str) -> Result<Interface, NetlinkError> {
+        self.interfaces()?
+            .into_iter()
+            .find(|interface| interface.name == name)
+            .ok_or_else(|| NetlinkError::UnknownInterface(name.to_string()))
+    }
+
+    /// The addresses of `family` configured on interface `interface_index`, in the kernel's order
+    /// (for IPv4 the primary address first).
+    pub fn addresses(
+        &mut self,
+        interface_index: u32,
+        family: AddressFamily,
+    ) -> Result<Vec<InterfaceAddress>, NetlinkError> {
+        let mut message = AddressMessage::default();
+        message.header.family = netlink_family(family);
+        let request = RouteNetlinkMessage::GetAddress(message);
+        let replies = self.request(request, NLM_F_DUMP, "listing addresses")?;
+        Ok(replies
+            .into_iter()
+            .filter_map(|reply| match reply {
+                RouteNetlinkMessage::NewAddress(message) => interface_address(&message),
+                _ => None,
+            })
+            .filter(|a| {
+                a.interface_index == interface_index && AddressFamily::of(a.address) == family
+            })
+            .collect())
+    }
+
+    /// Adds `address`/`prefix_len` to interface `interface_index`, with `label` for IPv4. IPv6
+    /// addresses skip duplicate address detection (`nodad`): a VRRP Backup must not hold the address
+    /// meanwhile, and the Master must answer for it at once (RFC 5798 §8.2.2 notes DAD can fail).
+    /// An address already there is reported as [`NetlinkError::AlreadyPresent`] and left alone.
+    pub fn add_address(
+        &mut self,
+        interface_index: u32,
+        address: IpAddr,
+        prefix_len: u8,
+        label: Option<&str>,
+    ) -> Result<(), NetlinkError> {
+        let message = address_message(interface_index, address, prefix_len, label);
+        let request = RouteNetlinkMessage::NewAddress(message);
+        match self.request(
+            request,
+            NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
+            "adding an address",
+        ) {
+            Err(NetlinkError::Io { source, .. }) if source.raw_os_error() == Some(libc::EEXIST) => {
+                Err(NetlinkError::AlreadyPresent {
+                    interface_index,
+                    address,
+                })
+            }
+            result => result.map(drop),
+        }
+    }
+
+    /// Removes `address`/`prefix_len` from interface `interface_index`.
+    pub fn remove_address(
+        &mut self,
+        interface_index: u32,
+        address: IpAddr,
+        prefix_len: u8,
+    ) -> Result<(), NetlinkError> {
+        let message = address_message(interface_index, address, prefix_len, None);
+        let request = RouteNetlinkMessage::DelAddress(message);
+        match self.request(request, NLM_F_ACK, "removing an address") {
+            Err(NetlinkError::Io { source, .. })
+                if source.raw_os_error() == Some(libc::EADDRNOTAVAIL) =>
+            {
+                Err(NetlinkError::NotPresent {
+                    interface_index,
+                    address,
+                })
+            }
+            result => result.map(drop),
+        }
+    }
+
+    /// Sends `message` and collects the replies until the kernel's acknowledgement or end of dump.
+    fn request(
+        &mut self,
+        message: RouteNetlinkMessage,
+        flags: u16,
+        operation: &'static str,
+    ) -> Result<Vec<RouteNetlinkMessage>, NetlinkError> {
+        let io_error = |source| NetlinkError::Io { operation, source };
+        self.sequence = self.sequence.wrapping_add(1);
+        let mut header = NetlinkHeader::default();
+        header.flags = NLM_F_REQUEST | flags;
+        header.sequence_number = self.sequence;
+        let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(message));
+        packet.finalize();
+        let mut buffer = vec![0; packet.buffer_len()];
+        packet.serialize(&mut buffer);
+        self.socket.send(&buffer, 0).map_err(io_error)?;
+
+        let mut replies = Vec::new();
+        loop {
+            let (datagram, _) = self.socket.recv_from_full().map_err(io_error)?;
+            let mut rest = datagram.as_slice();
+            while !rest.is_empty() {
+                let reply =
+                    NetlinkMessage::<RouteNetlinkMessage>::deserialize(rest).map_err(|e| {
+                        io_error(io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
+                    })?;
+                let len = usize::try_from(reply.header.length).unwrap_or(usize::MAX);
+                // Netlink messages are padded to 4 bytes; a zero length would never advance.
+                let advance = len
+                    .checked_add(3)
+                    .map(|l| l & !3)
+                    .filter(|&l| l > 0)
+                    .unwrap_or(rest.len());
+                rest = rest.get(advance..).unwrap_or_default();
+                if reply.header.sequence_number != self.sequence {
+                    continue;
+                }
+                match reply.payload {
+                    NetlinkPayload::Done(_) => return Ok(replies),
+                    NetlinkPayload::Error(error) => {
+                        return match error.code {
+                            None => Ok(replies),
+                            Some(code) if -code.get() == libc::EPERM => {
+                                Err(NetlinkError::Permission { operation })
+                            }
+                            Some(code) => Err(io_error(io::Error::from_raw_os_error(-code.get()))),
+                        };
+                    }
+                    NetlinkPayload::InnerMessage(message) => replies.push(message),
+                    NetlinkPayload::Noop | NetlinkPayload::Overrun(_) => {}
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn netlink_family(family: AddressFamily) -> NetlinkFamily {
+    match family {
+        AddressFamily::Ipv4 => NetlinkFamily::Inet,
+        AddressFamily::Ipv6 => NetlinkFamily::Inet6,
+    }
+}
+
+fn interface(link: LinkMessage) -> Interface {
+    let mut interface = Interface {
+        index: link.header.index,
+        name: String::new(),
+        mac: None,
+        up: link.header.flags.contains(LinkFlags::Up),
+        running: link.header.flags.contains(LinkFlags::Running),
+    };
+    for attribute in link.attributes {
+        match attribute {
+            LinkAttribute::IfName(name) => interface.name = name,
+            LinkAttribute::Address(bytes) => {
+                interface.mac = <[u8; 6]>::try_from(bytes.as_slice()).ok().map(MacAddress);
+            }
+            _ => {}
+        }
+    }
+    interface
+}
+
+fn interface_address(message: &AddressMessage) -> Option<InterfaceAddress> {
+    // For IPv4 IFA_LOCAL is the address itself (IFA_ADDRESS the peer on point-to-point links).
+    let local = message.attributes.iter().find_map(|a| match a {
+        AddressAttribute::Local(address) => Some(*address),
+        _ => None,
+    });
+    let address = local.or_else(|| {
+        message.attributes.iter().find_map(|a| match a {
+            AddressAttribute::Address(address) => Some(*address),
+            _ => None,
+        })
+    })?;
+    Some(InterfaceAddress {
+        interface_index: message.header.index,
+        address,
+        prefix_len: message.header.prefix_len,
+    })
+}
+
+fn address_message(
+    interface_index: u32,
+    address: IpAddr,
+    prefix_len: u8,
+    label: Option<&str>,
+) -> AddressMessage {
+    let mut message = AddressMessage::default();
+    message.header.family = netlink_family(AddressFamily::of(address));
+    message.header.prefix_len = prefix_len;
+    message.header.index = interface_index;
+    message.header.scope = match address {
+        IpAddr::V6(v6) if v6.is_unicast_link_local() => AddressScope::Link,
+        _ => AddressScope::Universe,
+    };
+    match address {
+        IpAddr::V4(_) => {
+            message.attributes.push(AddressAttribute::Local(address));
+            message.attributes.push(AddressAttribute::Address(address));
+            if let Some(label) = label {
+                message
+                    .attributes
+                    .push(AddressAttribute::Label(label.to_string()));
+            }
+        }
+        IpAddr::V6(_) => {
+            message.header.flags = AddressHeaderFlags::Nodad;
+            message.attributes.push(AddressAttribute::Address(address));
+        }
+    }
+    message
+}
