@@ -301,3 +301,74 @@ fn netlink_adds_lists_and_removes_virtual_addresses() {
     );
     child.finish();
 }
+
+const EVENTS_TEST: &str = "netlink_events_report_link_and_address_changes";
+
+/// Inside the namespace: waits up to 5 s for an event that `matches`.
+fn wait_for(
+    events: &mut vrrp::linux::NetlinkEvents,
+    what: &str,
+    matches: impl Fn(&vrrp::linux::NetlinkEvent) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if events.recv().expect("events").iter().any(&matches) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no event: {what}");
+}
+
+fn follow_events() {
+    use vrrp::linux::{NetlinkEvent, NetlinkEvents};
+    let index = interface_index("va").expect("index");
+    let mut events = NetlinkEvents::subscribe().expect("subscribe");
+    assert_eq!(events.recv().expect("events"), [], "nothing happened yet");
+
+    ip_output(&["link", "set", "vb", "down"]);
+    wait_for(
+        &mut events,
+        "va loses carrier",
+        |e| matches!(e, NetlinkEvent::Link(i) if i.index == index && i.up && !i.running),
+    );
+    ip_output(&["link", "set", "vb", "up"]);
+    wait_for(
+        &mut events,
+        "va has carrier again",
+        |e| matches!(e, NetlinkEvent::Link(i) if i.index == index && i.running),
+    );
+    let added: IpAddr = "192.0.2.50".parse().expect("address");
+    ip_output(&["addr", "add", "192.0.2.50/24", "dev", "va"]);
+    wait_for(
+        &mut events,
+        "address added",
+        |e| matches!(e, NetlinkEvent::AddressAdded(a) if a.address == added && a.interface_index == index),
+    );
+    ip_output(&["addr", "del", "192.0.2.50/24", "dev", "va"]);
+    wait_for(
+        &mut events,
+        "address removed",
+        |e| matches!(e, NetlinkEvent::AddressRemoved(a) if a.address == added),
+    );
+    report("events ok");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (README's second test command)"]
+fn netlink_events_report_link_and_address_changes() {
+    if std::env::var(ROLE).as_deref() == Ok("events") {
+        return follow_events();
+    }
+    let a = Netns::new("events");
+    a.ip(&["link", "add", "va", "type", "veth", "peer", "name", "vb"]);
+    a.configure("va", "192.0.2.1/24", "fe80::1/64");
+    a.ip(&["link", "set", "vb", "up"]);
+    a.wait_until_up("va");
+    let child = a.spawn(EVENTS_TEST, "events", &[]);
+    assert_eq!(
+        child.next(Duration::from_secs(30)).as_deref(),
+        Some("events ok")
+    );
+    child.finish();
+}

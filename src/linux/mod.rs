@@ -7,7 +7,9 @@ use std::io;
 pub mod netlink;
 pub mod socket;
 
-pub use netlink::{Interface, InterfaceAddress, Netlink, NetlinkError};
+pub use netlink::{
+    Interface, InterfaceAddress, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents,
+};
 pub use socket::{Received, SocketError, VrrpSocket};
 
 /// The index of the network interface called `name`.

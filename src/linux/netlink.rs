@@ -1,6 +1,6 @@
 //! Interfaces and addresses through rtnetlink (netlink-packet-route over a synchronous netlink-sys
-//! socket): look interfaces up by name or index, list their addresses, and add or remove the virtual
-//! addresses.
+//! socket): look interfaces up by name or index, list their addresses, add or remove the virtual
+//! addresses, and follow link and address changes.
 
 use std::io;
 use std::net::IpAddr;
@@ -336,4 +336,107 @@ fn address_message(
         }
     }
     message
+}
+
+/// A change the kernel reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetlinkEvent {
+    /// An interface's state: what a virtual router on it must learn through
+    /// [`VirtualRouter::handle_link`](crate::VirtualRouter::handle_link).
+    Link(Interface),
+    /// An interface was removed.
+    LinkRemoved {
+        /// Its index.
+        index: u32,
+    },
+    /// An address was added.
+    AddressAdded(InterfaceAddress),
+    /// An address was removed.
+    AddressRemoved(InterfaceAddress),
+}
+
+/// A non-blocking subscription to link and address changes; poll its descriptor for readability.
+#[derive(Debug)]
+pub struct NetlinkEvents {
+    socket: Socket,
+}
+
+impl NetlinkEvents {
+    /// Subscribes to link, IPv4 address and IPv6 address changes.
+    pub fn subscribe() -> Result<Self, NetlinkError> {
+        let io_error = |operation| move |source| NetlinkError::Io { operation, source };
+        let mut socket =
+            Socket::new(NETLINK_ROUTE).map_err(io_error("opening a netlink socket"))?;
+        socket
+            .bind_auto()
+            .map_err(io_error("binding the netlink socket"))?;
+        for group in [
+            libc::RTNLGRP_LINK,
+            libc::RTNLGRP_IPV4_IFADDR,
+            libc::RTNLGRP_IPV6_IFADDR,
+        ] {
+            socket
+                .add_membership(group)
+                .map_err(io_error("subscribing to netlink events"))?;
+        }
+        socket
+            .set_non_blocking(true)
+            .map_err(io_error("making the netlink socket non-blocking"))?;
+        Ok(Self { socket })
+    }
+
+    /// The events waiting now, in order; empty when there are none.
+    pub fn recv(&mut self) -> Result<Vec<NetlinkEvent>, NetlinkError> {
+        let mut events = Vec::new();
+        loop {
+            let datagram = match self.socket.recv_from_full() {
+                Ok((datagram, _)) => datagram,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(events),
+                Err(source) => {
+                    return Err(NetlinkError::Io {
+                        operation: "receiving netlink events",
+                        source,
+                    });
+                }
+            };
+            let mut rest = datagram.as_slice();
+            while let Ok(message) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(rest) {
+                let len = usize::try_from(message.header.length).unwrap_or(usize::MAX);
+                let advance = len
+                    .checked_add(3)
+                    .map(|l| l & !3)
+                    .filter(|&l| l > 0)
+                    .unwrap_or(rest.len());
+                rest = rest.get(advance..).unwrap_or_default();
+                if let NetlinkPayload::InnerMessage(inner) = message.payload {
+                    events.extend(event(inner));
+                }
+                if rest.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+impl std::os::fd::AsFd for NetlinkEvents {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}
+
+fn event(message: RouteNetlinkMessage) -> Option<NetlinkEvent> {
+    match message {
+        RouteNetlinkMessage::NewLink(link) => Some(NetlinkEvent::Link(interface(link))),
+        RouteNetlinkMessage::DelLink(link) => Some(NetlinkEvent::LinkRemoved {
+            index: link.header.index,
+        }),
+        RouteNetlinkMessage::NewAddress(message) => {
+            interface_address(&message).map(NetlinkEvent::AddressAdded)
+        }
+        RouteNetlinkMessage::DelAddress(message) => {
+            interface_address(&message).map(NetlinkEvent::AddressRemoved)
+        }
+        _ => None,
+    }
 }
