@@ -372,3 +372,81 @@ fn netlink_events_report_link_and_address_changes() {
     );
     child.finish();
 }
+
+const ANNOUNCE_TEST: &str =
+    "v3_fsm_09_announcements_make_the_neighbours_resolve_the_virtual_addresses_to_the_virtual_macs";
+
+fn announce() {
+    use vrrp::linux::Announcer;
+    let index = interface_index("va").expect("index");
+    let announcer = Announcer::open().expect("packet socket");
+    let vrid = vrrp::Vrid::new(51).expect("non-zero");
+    let v4 = AddressList::ipv4([Ipv4Addr::new(192, 0, 2, 100)]);
+    let mac4 = vrrp::MacAddress::virtual_router(vrid, AddressFamily::Ipv4);
+    assert_eq!(
+        announcer
+            .announce(index, &v4, mac4, None, 3)
+            .expect("announce IPv4"),
+        3
+    );
+    let v6 = AddressList::ipv6([
+        Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x100),
+        Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100),
+    ]);
+    let mac6 = vrrp::MacAddress::virtual_router(vrid, AddressFamily::Ipv6);
+    assert!(matches!(
+        announcer.announce(index, &v6, mac6, None, 1),
+        Err(vrrp::linux::AnnounceError::NoLinkLocalSource(_))
+    ));
+    assert_eq!(
+        announcer
+            .announce(index, &v6, mac6, Some(SENDER_LL), 2)
+            .expect("announce IPv6"),
+        4
+    );
+    report("announced");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (README's second test command)"]
+fn v3_fsm_09_announcements_make_the_neighbours_resolve_the_virtual_addresses_to_the_virtual_macs() {
+    if std::env::var(ROLE).as_deref() == Ok("announce") {
+        return announce();
+    }
+    let a = Netns::new("ann-a");
+    let b = Netns::new("ann-b");
+    netns::veth(&a, "va", &b, "vb");
+    a.configure("va", "192.0.2.1/24", "fe80::1/64");
+    b.configure("vb", "192.0.2.2/24", "fe80::2/64");
+    b.ip(&["addr", "add", "2001:db8::2/64", "dev", "vb", "nodad"]);
+    // Hosts only learn from unsolicited announcements when told to (or when they already knew the
+    // address); this stands for a client that had the VIP in its cache. Linux applies RFC 9131's
+    // untracked-NA rule on routers only, hence forwarding.
+    b.sysctl("net.ipv4.conf.vb.arp_accept", "1");
+    b.sysctl("net.ipv6.conf.vb.forwarding", "1");
+    b.sysctl("net.ipv6.conf.vb.accept_untracked_na", "1");
+    a.wait_until_up("va");
+    b.wait_until_up("vb");
+
+    let child = a.spawn(ANNOUNCE_TEST, "announce", &[]);
+    assert_eq!(
+        child.next(Duration::from_secs(10)).as_deref(),
+        Some("announced")
+    );
+    child.finish();
+    let expected = [
+        "192.0.2.100 lladdr 00:00:5e:00:01:33",
+        "fe80::100 lladdr 00:00:5e:00:02:33",
+        "2001:db8::100 lladdr 00:00:5e:00:02:33",
+    ];
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut neighbours = String::new();
+    while Instant::now() < deadline {
+        neighbours = b.ip_output(&["neigh", "show", "dev", "vb"]);
+        if expected.iter().all(|entry| neighbours.contains(entry)) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("the neighbour cache of the peer lacks {expected:?}:\n{neighbours}");
+}

@@ -4,9 +4,11 @@
 use std::ffi::CString;
 use std::io;
 
+pub mod announcer;
 pub mod netlink;
 pub mod socket;
 
+pub use announcer::{AnnounceError, Announcer};
 pub use netlink::{
     Interface, InterfaceAddress, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents,
 };

@@ -58,6 +58,33 @@ impl Netns {
         self.ip(&["link", "set", device, "up"]);
     }
 
+    /// Sets sysctl `key` (a path under /proc/sys, dots for slashes) inside the namespace.
+    pub fn sysctl(&self, key: &str, value: &str) {
+        let path = format!("/proc/sys/{}", key.replace('.', "/"));
+        let status = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.name,
+                "sh",
+                "-c",
+                &format!("echo {value} > {path}"),
+            ])
+            .status()
+            .expect("running sh in the namespace");
+        assert!(status.success(), "setting {key} in {}", self.name);
+    }
+
+    /// The output of `ip` with `args` inside the namespace.
+    pub fn ip_output(&self, args: &[&str]) -> String {
+        let output = Command::new("ip")
+            .args(["-n", &self.name])
+            .args(args)
+            .output()
+            .expect("running ip");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
     /// Waits until `device` is operationally up (a veth is once both ends are): IPv6 drops what is
     /// sent before that, silently.
     pub fn wait_until_up(&self, device: &str) {
