@@ -450,3 +450,81 @@ fn v3_fsm_09_announcements_make_the_neighbours_resolve_the_virtual_addresses_to_
     }
     panic!("the neighbour cache of the peer lacks {expected:?}:\n{neighbours}");
 }
+
+const MACVLAN_TEST: &str =
+    "v3_mac_03_a_virtual_mac_device_has_a_link_local_address_not_derived_from_the_virtual_mac";
+
+fn create_macvlan() {
+    use vrrp::linux::{Netlink, NetlinkError};
+    let mut netlink = Netlink::open().expect("netlink");
+    let parent = interface_index("va").expect("index");
+    let vmac = vrrp::MacAddress::virtual_router(
+        vrrp::Vrid::new(51).expect("non-zero"),
+        AddressFamily::Ipv6,
+    );
+    let index = netlink
+        .create_macvlan(parent, "vrrp6.51", vmac)
+        .expect("create");
+    assert!(matches!(
+        netlink.create_macvlan(parent, "vrrp6.51", vmac),
+        Err(NetlinkError::InterfaceExists(_))
+    ));
+    let details = ip_output(&["-d", "link", "show", "vrrp6.51"]);
+    for expected in [
+        "link/ether 00:00:5e:00:02:33",
+        "macvlan mode bridge",
+        "addrgenmode random",
+        "state UP",
+    ] {
+        assert!(
+            details.contains(expected),
+            "{expected} missing from:\n{details}"
+        );
+    }
+    let interface = netlink.interface_by_name("vrrp6.51").expect("listed");
+    assert_eq!((interface.index, interface.mac), (index, Some(vmac)));
+    // The link-local address comes with the link; the one EUI-64 would derive from the virtual MAC
+    // (fe80::200:5eff:fe00:233) is what two routers must never share.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let link_locals = loop {
+        let link_locals: Vec<_> = netlink
+            .addresses(index, AddressFamily::Ipv6)
+            .expect("addresses")
+            .into_iter()
+            .map(|a| a.address)
+            .collect();
+        if !link_locals.is_empty() || Instant::now() > deadline {
+            break link_locals;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let eui64: IpAddr = "fe80::200:5eff:fe00:233".parse().expect("address");
+    assert!(
+        !link_locals.is_empty() && !link_locals.contains(&eui64),
+        "{link_locals:?}"
+    );
+    netlink.set_link_up(index, false).expect("down");
+    assert!(ip_output(&["link", "show", "vrrp6.51"]).contains("state DOWN"));
+    netlink.delete_link(index).expect("delete");
+    assert!(netlink.interface_by_name("vrrp6.51").is_err());
+    report("macvlan ok");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (README's second test command)"]
+fn v3_mac_03_a_virtual_mac_device_has_a_link_local_address_not_derived_from_the_virtual_mac() {
+    if std::env::var(ROLE).as_deref() == Ok("macvlan") {
+        return create_macvlan();
+    }
+    let a = Netns::new("macvlan");
+    a.ip(&["link", "add", "va", "type", "veth", "peer", "name", "vb"]);
+    a.configure("va", "192.0.2.1/24", "fe80::1/64");
+    a.ip(&["link", "set", "vb", "up"]);
+    a.wait_until_up("va");
+    let child = a.spawn(MACVLAN_TEST, "macvlan", &[]);
+    assert_eq!(
+        child.next(Duration::from_secs(10)).as_deref(),
+        Some("macvlan ok")
+    );
+    child.finish();
+}

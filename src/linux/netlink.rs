@@ -12,7 +12,10 @@ use netlink_packet_core::{
 use netlink_packet_route::address::{
     AddressAttribute, AddressHeaderFlags, AddressMessage, AddressScope,
 };
-use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkMessage};
+use netlink_packet_route::link::{
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan, LinkAttribute,
+    LinkFlags, LinkInfo, LinkMessage, MacVlanMode,
+};
 use netlink_packet_route::{AddressFamily as NetlinkFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 use netlink_sys::{Socket, SocketAddr};
@@ -47,6 +50,9 @@ pub enum NetlinkError {
         /// The address.
         address: IpAddr,
     },
+    /// An interface with this name exists already.
+    #[error("a network interface called {0:?} exists already")]
+    InterfaceExists(String),
     /// Any other failure of the netlink socket or of the kernel's answer.
     #[error("{operation} failed: {source}")]
     Io {
@@ -200,6 +206,85 @@ impl Netlink {
             }
             result => result.map(drop),
         }
+    }
+
+    /// Creates a macvlan called `name` on interface `parent_index` with `mac` (the virtual router MAC),
+    /// in bridge mode so that it hears the other routers through its parent, with IPv6 address
+    /// generation set to random so that its link-local address is not derived from the virtual MAC
+    /// (RFC 9568 §7.4; two routers would otherwise share one), and brings it up. Returns its index.
+    pub fn create_macvlan(
+        &mut self,
+        parent_index: u32,
+        name: &str,
+        mac: MacAddress,
+    ) -> Result<u32, NetlinkError> {
+        let mut link = LinkMessage::default();
+        link.attributes
+            .push(LinkAttribute::IfName(name.to_string()));
+        link.attributes.push(LinkAttribute::Link(parent_index));
+        link.attributes
+            .push(LinkAttribute::Address(mac.octets().to_vec()));
+        link.attributes.push(LinkAttribute::LinkInfo(vec![
+            LinkInfo::Kind(InfoKind::MacVlan),
+            LinkInfo::Data(InfoData::MacVlan(vec![InfoMacVlan::Mode(
+                MacVlanMode::Bridge,
+            )])),
+        ]));
+        let request = RouteNetlinkMessage::NewLink(link);
+        match self.request(
+            request,
+            NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
+            "creating a macvlan",
+        ) {
+            Err(NetlinkError::Io { source, .. }) if source.raw_os_error() == Some(libc::EEXIST) => {
+                return Err(NetlinkError::InterfaceExists(name.to_string()));
+            }
+            result => result.map(drop)?,
+        }
+        let index = self.interface_by_name(name)?.index;
+        // The kernel refuses the address generation mode at creation; it must be set before the
+        // link comes up, which is when the link-local address is made.
+        let mut mode = LinkMessage::default();
+        mode.header.index = index;
+        mode.attributes
+            .push(LinkAttribute::AfSpecUnspec(vec![AfSpecUnspec::Inet6(
+                vec![AfSpecInet6::AddrGenMode(In6AddrGenMode::Random)],
+            )]));
+        self.request(
+            RouteNetlinkMessage::SetLink(mode),
+            NLM_F_ACK,
+            "setting addrgenmode random",
+        )?;
+        self.set_link_up(index, true)?;
+        Ok(index)
+    }
+
+    /// Sets interface `index` administratively up or down.
+    pub fn set_link_up(&mut self, index: u32, up: bool) -> Result<(), NetlinkError> {
+        let mut link = LinkMessage::default();
+        link.header.index = index;
+        link.header.change_mask = LinkFlags::Up;
+        if up {
+            link.header.flags = LinkFlags::Up;
+        }
+        self.request(
+            RouteNetlinkMessage::SetLink(link),
+            NLM_F_ACK,
+            "setting a link up or down",
+        )
+        .map(drop)
+    }
+
+    /// Deletes interface `index` (a macvlan this crate created).
+    pub fn delete_link(&mut self, index: u32) -> Result<(), NetlinkError> {
+        let mut link = LinkMessage::default();
+        link.header.index = index;
+        self.request(
+            RouteNetlinkMessage::DelLink(link),
+            NLM_F_ACK,
+            "deleting a link",
+        )
+        .map(drop)
     }
 
     /// Sends `message` and collects the replies until the kernel's acknowledgement or end of dump.
