@@ -197,21 +197,6 @@ fn opening_a_socket_without_cap_net_raw_names_the_capability() {
 
 const NETLINK_TEST: &str = "netlink_adds_lists_and_removes_virtual_addresses";
 
-/// Runs `ip` inside the current namespace and returns its output.
-fn ip_output(args: &[&str]) -> String {
-    let output = std::process::Command::new("ip")
-        .args(args)
-        .output()
-        .expect("running ip");
-    assert!(
-        output.status.success(),
-        "ip {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 /// Inside the namespace: every netlink operation, checked against `ip`.
 fn exercise_netlink() {
     use vrrp::linux::{Netlink, NetlinkError};
@@ -232,7 +217,7 @@ fn exercise_netlink() {
     netlink
         .add_address(interface.index, v6, 64, None)
         .expect("add IPv6");
-    let shown = ip_output(&["-o", "addr", "show", "dev", "va"]);
+    let shown = netns::ip(&["-o", "addr", "show", "dev", "va"]);
     assert!(
         shown.contains("inet 192.0.2.100/24") && shown.contains("va:vrrp"),
         "{shown}"
@@ -271,7 +256,7 @@ fn exercise_netlink() {
     netlink
         .remove_address(interface.index, v6, 64)
         .expect("remove IPv6");
-    let shown = ip_output(&["-o", "addr", "show", "dev", "va"]);
+    let shown = netns::ip(&["-o", "addr", "show", "dev", "va"]);
     assert!(
         !shown.contains("192.0.2.100") && !shown.contains("2001:db8::100"),
         "{shown}"
@@ -289,17 +274,7 @@ fn netlink_adds_lists_and_removes_virtual_addresses() {
     if std::env::var(ROLE).as_deref() == Ok("netlink") {
         return exercise_netlink();
     }
-    let a = Netns::new("netlink");
-    a.ip(&["link", "add", "va", "type", "veth", "peer", "name", "vb"]);
-    a.configure("va", "192.0.2.1/24", "fe80::1/64");
-    a.ip(&["link", "set", "vb", "up"]);
-    a.wait_until_up("va");
-    let child = a.spawn(NETLINK_TEST, "netlink", &[]);
-    assert_eq!(
-        child.next(Duration::from_secs(10)).as_deref(),
-        Some("netlink ok")
-    );
-    child.finish();
+    Netns::with_veth_pair("netlink").run_child(NETLINK_TEST, "netlink", "netlink ok");
 }
 
 const EVENTS_TEST: &str = "netlink_events_report_link_and_address_changes";
@@ -326,26 +301,26 @@ fn follow_events() {
     let mut events = NetlinkEvents::subscribe().expect("subscribe");
     assert_eq!(events.recv().expect("events"), [], "nothing happened yet");
 
-    ip_output(&["link", "set", "vb", "down"]);
+    netns::ip(&["link", "set", "vb", "down"]);
     wait_for(
         &mut events,
         "va loses carrier",
         |e| matches!(e, NetlinkEvent::Link(i) if i.index == index && i.up && !i.running),
     );
-    ip_output(&["link", "set", "vb", "up"]);
+    netns::ip(&["link", "set", "vb", "up"]);
     wait_for(
         &mut events,
         "va has carrier again",
         |e| matches!(e, NetlinkEvent::Link(i) if i.index == index && i.running),
     );
     let added: IpAddr = "192.0.2.50".parse().expect("address");
-    ip_output(&["addr", "add", "192.0.2.50/24", "dev", "va"]);
+    netns::ip(&["addr", "add", "192.0.2.50/24", "dev", "va"]);
     wait_for(
         &mut events,
         "address added",
         |e| matches!(e, NetlinkEvent::AddressAdded(a) if a.address == added && a.interface_index == index),
     );
-    ip_output(&["addr", "del", "192.0.2.50/24", "dev", "va"]);
+    netns::ip(&["addr", "del", "192.0.2.50/24", "dev", "va"]);
     wait_for(
         &mut events,
         "address removed",
@@ -360,17 +335,7 @@ fn netlink_events_report_link_and_address_changes() {
     if std::env::var(ROLE).as_deref() == Ok("events") {
         return follow_events();
     }
-    let a = Netns::new("events");
-    a.ip(&["link", "add", "va", "type", "veth", "peer", "name", "vb"]);
-    a.configure("va", "192.0.2.1/24", "fe80::1/64");
-    a.ip(&["link", "set", "vb", "up"]);
-    a.wait_until_up("va");
-    let child = a.spawn(EVENTS_TEST, "events", &[]);
-    assert_eq!(
-        child.next(Duration::from_secs(30)).as_deref(),
-        Some("events ok")
-    );
-    child.finish();
+    Netns::with_veth_pair("events").run_child(EVENTS_TEST, "events", "events ok");
 }
 
 const ANNOUNCE_TEST: &str =
@@ -442,7 +407,7 @@ fn v3_fsm_09_announcements_make_the_neighbours_resolve_the_virtual_addresses_to_
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut neighbours = String::new();
     while Instant::now() < deadline {
-        neighbours = b.ip_output(&["neigh", "show", "dev", "vb"]);
+        neighbours = b.ip(&["neigh", "show", "dev", "vb"]);
         if expected.iter().all(|entry| neighbours.contains(entry)) {
             return;
         }
@@ -469,7 +434,7 @@ fn create_macvlan() {
         netlink.create_macvlan(parent, "vrrp6.51", vmac),
         Err(NetlinkError::InterfaceExists(_))
     ));
-    let details = ip_output(&["-d", "link", "show", "vrrp6.51"]);
+    let details = netns::ip(&["-d", "link", "show", "vrrp6.51"]);
     for expected in [
         "link/ether 00:00:5e:00:02:33",
         "macvlan mode bridge",
@@ -504,7 +469,7 @@ fn create_macvlan() {
         "{link_locals:?}"
     );
     netlink.set_link_up(index, false).expect("down");
-    assert!(ip_output(&["link", "show", "vrrp6.51"]).contains("state DOWN"));
+    assert!(netns::ip(&["link", "show", "vrrp6.51"]).contains("state DOWN"));
     netlink.delete_link(index).expect("delete");
     assert!(netlink.interface_by_name("vrrp6.51").is_err());
     report("macvlan ok");
@@ -516,15 +481,5 @@ fn v3_mac_03_a_virtual_mac_device_has_a_link_local_address_not_derived_from_the_
     if std::env::var(ROLE).as_deref() == Ok("macvlan") {
         return create_macvlan();
     }
-    let a = Netns::new("macvlan");
-    a.ip(&["link", "add", "va", "type", "veth", "peer", "name", "vb"]);
-    a.configure("va", "192.0.2.1/24", "fe80::1/64");
-    a.ip(&["link", "set", "vb", "up"]);
-    a.wait_until_up("va");
-    let child = a.spawn(MACVLAN_TEST, "macvlan", &[]);
-    assert_eq!(
-        child.next(Duration::from_secs(10)).as_deref(),
-        Some("macvlan ok")
-    );
-    child.finish();
+    Netns::with_veth_pair("macvlan").run_child(MACVLAN_TEST, "macvlan", "macvlan ok");
 }

@@ -99,15 +99,13 @@ pub struct Netlink {
 impl Netlink {
     /// Opens a rtnetlink socket.
     pub fn open() -> Result<Self, NetlinkError> {
-        let io_error = |operation| move |source| NetlinkError::Io { operation, source };
-        let mut socket =
-            Socket::new(NETLINK_ROUTE).map_err(io_error("opening a netlink socket"))?;
-        socket
-            .bind_auto()
-            .map_err(io_error("binding the netlink socket"))?;
+        let socket = route_socket()?;
         socket
             .connect(&SocketAddr::new(0, 0))
-            .map_err(io_error("connecting the netlink socket"))?;
+            .map_err(|source| NetlinkError::Io {
+                operation: "connecting the netlink socket",
+                source,
+            })?;
         Ok(Self {
             socket,
             sequence: 0,
@@ -308,20 +306,8 @@ impl Netlink {
         let mut replies = Vec::new();
         loop {
             let (datagram, _) = self.socket.recv_from_full().map_err(io_error)?;
-            let mut rest = datagram.as_slice();
-            while !rest.is_empty() {
-                let reply =
-                    NetlinkMessage::<RouteNetlinkMessage>::deserialize(rest).map_err(|e| {
-                        io_error(io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
-                    })?;
-                let len = usize::try_from(reply.header.length).unwrap_or(usize::MAX);
-                // Netlink messages are padded to 4 bytes; a zero length would never advance.
-                let advance = len
-                    .checked_add(3)
-                    .map(|l| l & !3)
-                    .filter(|&l| l > 0)
-                    .unwrap_or(rest.len());
-                rest = rest.get(advance..).unwrap_or_default();
+            for reply in split_messages(&datagram) {
+                let reply = reply.map_err(io_error)?;
                 if reply.header.sequence_number != self.sequence {
                     continue;
                 }
@@ -337,12 +323,55 @@ impl Netlink {
                         };
                     }
                     NetlinkPayload::InnerMessage(message) => replies.push(message),
-                    NetlinkPayload::Noop | NetlinkPayload::Overrun(_) => {}
+                    // Noop and overrun notices carry nothing a request waits for.
                     _ => {}
                 }
             }
         }
     }
+}
+
+/// A rtnetlink socket bound to an address of the kernel's choosing.
+fn route_socket() -> Result<Socket, NetlinkError> {
+    let io_error = |operation| move |source| NetlinkError::Io { operation, source };
+    let mut socket = Socket::new(NETLINK_ROUTE).map_err(io_error("opening a netlink socket"))?;
+    socket
+        .bind_auto()
+        .map_err(io_error("binding the netlink socket"))?;
+    Ok(socket)
+}
+
+/// The netlink messages packed in one datagram, in order; one that does not decode ends the list
+/// with its error.
+fn split_messages(
+    datagram: &[u8],
+) -> impl Iterator<Item = io::Result<NetlinkMessage<RouteNetlinkMessage>>> + '_ {
+    let mut rest = datagram;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        match NetlinkMessage::<RouteNetlinkMessage>::deserialize(rest) {
+            Ok(message) => {
+                let len = usize::try_from(message.header.length).unwrap_or(usize::MAX);
+                // Netlink messages are padded to 4 bytes; a zero length would never advance.
+                let advance = len
+                    .checked_add(3)
+                    .map(|l| l & !3)
+                    .filter(|&l| l > 0)
+                    .unwrap_or(rest.len());
+                rest = rest.get(advance..).unwrap_or_default();
+                Some(Ok(message))
+            }
+            Err(error) => {
+                rest = &[];
+                Some(Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    error.to_string(),
+                )))
+            }
+        }
+    })
 }
 
 fn netlink_family(family: AddressFamily) -> NetlinkFamily {
@@ -450,11 +479,7 @@ impl NetlinkEvents {
     /// Subscribes to link, IPv4 address and IPv6 address changes.
     pub fn subscribe() -> Result<Self, NetlinkError> {
         let io_error = |operation| move |source| NetlinkError::Io { operation, source };
-        let mut socket =
-            Socket::new(NETLINK_ROUTE).map_err(io_error("opening a netlink socket"))?;
-        socket
-            .bind_auto()
-            .map_err(io_error("binding the netlink socket"))?;
+        let socket = route_socket()?;
         for group in [
             libc::RTNLGRP_LINK,
             libc::RTNLGRP_IPV4_IFADDR,
@@ -484,20 +509,9 @@ impl NetlinkEvents {
                     });
                 }
             };
-            let mut rest = datagram.as_slice();
-            while let Ok(message) = NetlinkMessage::<RouteNetlinkMessage>::deserialize(rest) {
-                let len = usize::try_from(message.header.length).unwrap_or(usize::MAX);
-                let advance = len
-                    .checked_add(3)
-                    .map(|l| l & !3)
-                    .filter(|&l| l > 0)
-                    .unwrap_or(rest.len());
-                rest = rest.get(advance..).unwrap_or_default();
+            for message in split_messages(&datagram).map_while(Result::ok) {
                 if let NetlinkPayload::InnerMessage(inner) = message.payload {
                     events.extend(event(inner));
-                }
-                if rest.is_empty() {
-                    break;
                 }
             }
         }

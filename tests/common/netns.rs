@@ -11,8 +11,8 @@ pub const ROLE: &str = "VRRP_NETNS_ROLE";
 /// The marker of the lines a child reports on, among libtest's own output.
 pub const REPORT: &str = "VRRP-NETNS";
 
-/// Runs `ip` with `args`, failing the test with its error output if it fails.
-pub fn ip(args: &[&str]) {
+/// Runs `ip` with `args` and returns its output, failing the test with its error output if it fails.
+pub fn ip(args: &[&str]) -> String {
     let output = Command::new("ip")
         .args(args)
         .output()
@@ -23,6 +23,7 @@ pub fn ip(args: &[&str]) {
         args.join(" "),
         String::from_utf8_lossy(&output.stderr)
     );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// A network namespace, deleted (with its interfaces) when dropped.
@@ -41,11 +42,31 @@ impl Netns {
         netns
     }
 
-    /// Runs `ip` inside the namespace.
-    pub fn ip(&self, args: &[&str]) {
+    /// Runs `ip` inside the namespace and returns its output.
+    pub fn ip(&self, args: &[&str]) -> String {
         let mut all = vec!["-n", self.name.as_str()];
         all.extend_from_slice(args);
-        ip(&all);
+        ip(&all)
+    }
+
+    /// A namespace holding a veth pair `va` (192.0.2.1/24, fe80::1/64) and `vb`, both up.
+    pub fn with_veth_pair(suffix: &str) -> Self {
+        let netns = Self::new(suffix);
+        netns.ip(&["link", "add", "va", "type", "veth", "peer", "name", "vb"]);
+        netns.configure("va", "192.0.2.1/24", "fe80::1/64");
+        netns.ip(&["link", "set", "vb", "up"]);
+        netns.wait_until_up("va");
+        netns
+    }
+
+    /// Runs test `test` as `role` inside the namespace and expects it to report `expected`.
+    pub fn run_child(&self, test: &str, role: &str, expected: &str) {
+        let child = self.spawn(test, role, &[]);
+        assert_eq!(
+            child.next(Duration::from_secs(30)).as_deref(),
+            Some(expected)
+        );
+        child.finish();
     }
 
     /// Gives interface `device` (already in this namespace) the addresses `ipv4` (with prefix) and
@@ -73,16 +94,6 @@ impl Netns {
             .status()
             .expect("running sh in the namespace");
         assert!(status.success(), "setting {key} in {}", self.name);
-    }
-
-    /// The output of `ip` with `args` inside the namespace.
-    pub fn ip_output(&self, args: &[&str]) -> String {
-        let output = Command::new("ip")
-            .args(["-n", &self.name])
-            .args(args)
-            .output()
-            .expect("running ip");
-        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// Waits until `device` is operationally up (a veth is once both ends are): IPv6 drops what is
