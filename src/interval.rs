@@ -14,8 +14,7 @@ pub struct Interval(NonZeroU16);
 
 impl Interval {
     /// The default interval of one second (RFC 5798 §5.2.7).
-    // `unwrap` is evaluated at compile time: a zero here would fail the build, never a router.
-    pub const DEFAULT: Self = Self(NonZeroU16::new(100).unwrap());
+    pub const DEFAULT: Self = Self(NonZeroU16::MIN.saturating_add(99));
     /// The largest interval VRRPv3 can carry: 4095 centiseconds.
     pub const V3_MAX_CENTIS: u16 = 0x0FFF;
     /// The largest interval VRRPv2 can carry: 255 seconds.

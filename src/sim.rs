@@ -123,7 +123,7 @@ pub struct Lan {
 impl Lan {
     /// An empty LAN whose virtual clock starts at `epoch` and whose randomness (jitter, loss) comes
     /// from `seed`; latency 100 µs, no jitter, no loss. Like the rest of the crate it never reads the
-    /// clock: pass `Instant::now()`, or any instant.
+    /// clock: pass the current instant, or any other.
     pub fn new(seed: u64, epoch: Instant) -> Self {
         Self {
             start: epoch,
