@@ -289,9 +289,9 @@ impl VirtualRouter {
         self.update_fault(now, Reason::TrackingFault, Reason::TrackingRecovered);
     }
 
-    /// Whether the router's own link or tracking holds it in Fault (a sync group's fault aside).
-    pub(crate) fn own_fault(&self) -> bool {
-        !self.link_up || self.tracking_fault
+    /// Whether the link, tracking, or a sync group member holds the router in Fault.
+    fn is_faulty(&self) -> bool {
+        !self.link_up || self.tracking_fault || self.group_fault
     }
 
     /// Follows a member of its sync group into `state` (keepalived's `vrrp_sync_group`): Master,
@@ -318,7 +318,7 @@ impl VirtualRouter {
     }
 
     fn update_fault(&mut self, now: Instant, down: Reason, up: Reason) {
-        let faulty = self.own_fault() || self.group_fault;
+        let faulty = self.is_faulty();
         match (self.state, faulty) {
             (State::Master | State::Backup, true) => {
                 if self.state == State::Master {
@@ -337,7 +337,7 @@ impl VirtualRouter {
 
     /// Startup, or recovery from Fault: Master for the owner, Backup for the others.
     fn enter_operational(&mut self, now: Instant, reason: Reason) {
-        if self.own_fault() || self.group_fault {
+        if self.is_faulty() {
             if self.state != State::Fault {
                 self.change_state(
                     State::Fault,

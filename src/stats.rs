@@ -57,7 +57,7 @@ impl Stats {
     }
 
     pub(crate) fn record_error(&mut self, error: &RxError) {
-        self.errors[error.counter().index()] += 1;
+        self.record_mismatch(error.counter());
         if let Some(reason) = error.proto_err_reason() {
             self.proto_err_reason = reason;
         }

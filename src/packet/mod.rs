@@ -281,26 +281,26 @@ fn verify_checksum(
     let pseudo_header =
         || checksum::pseudo_header_sum(rx.source(), rx.destination(), message.len());
 
-    let candidates: &[ChecksumForm] = match (packet.version(), packet.family()) {
-        (Version::V2, _) => &[ChecksumForm::MessageOnly],
-        (Version::V3, AddressFamily::Ipv6) => &[ChecksumForm::PseudoHeader],
-        (Version::V3, AddressFamily::Ipv4) => match acceptance {
-            ChecksumAcceptance::Either => &[ChecksumForm::PseudoHeader, ChecksumForm::MessageOnly],
-            ChecksumAcceptance::Only(ChecksumForm::PseudoHeader) => &[ChecksumForm::PseudoHeader],
-            ChecksumAcceptance::Only(ChecksumForm::MessageOnly) => &[ChecksumForm::MessageOnly],
-        },
+    // The forms to try, in order: only VRRPv3 over IPv4 has a choice, which `acceptance` makes.
+    let candidates = match (packet.version(), packet.family()) {
+        (Version::V2, _) => [Some(ChecksumForm::MessageOnly), None],
+        (Version::V3, AddressFamily::Ipv6) => [Some(ChecksumForm::PseudoHeader), None],
+        (Version::V3, AddressFamily::Ipv4) => {
+            [ChecksumForm::PseudoHeader, ChecksumForm::MessageOnly]
+                .map(|form| acceptance.accepts(form).then_some(form))
+        }
     };
     let extra = |form| match form {
         ChecksumForm::PseudoHeader => pseudo_header(),
         ChecksumForm::MessageOnly => 0,
     };
-    for &form in candidates {
+    for form in candidates.into_iter().flatten() {
         if checksum::verifies(with_checksum, extra(form)) {
             return Ok(form);
         }
     }
     // Every arm above names at least one form.
-    let first = candidates.first().copied().unwrap_or_default();
+    let first = candidates.into_iter().flatten().next().unwrap_or_default();
     Err(RxError::Checksum {
         received,
         expected: checksum::finish(without_checksum, extra(first)),
