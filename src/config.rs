@@ -12,6 +12,9 @@ use crate::packet::{
 };
 use crate::{AddressFamily, Interval, Priority, Vrid};
 
+const MULTICAST_V4: IpAddr = IpAddr::V4(IPV4_MULTICAST);
+const MULTICAST_V6: IpAddr = IpAddr::V6(IPV6_MULTICAST);
+
 /// How a Master answers an advertisement of lower priority (or a lost tie).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum LowerPriorityResponse {
@@ -65,6 +68,7 @@ pub struct Config {
     pub(crate) lower_priority_response: LowerPriorityResponse,
     pub(crate) announcements: Announcements,
     pub(crate) v2_interop: bool,
+    pub(crate) unicast_peers: Box<[IpAddr]>,
 }
 
 impl Config {
@@ -90,6 +94,7 @@ impl Config {
             lower_priority_response: LowerPriorityResponse::default(),
             announcements: Announcements::default(),
             v2_interop: false,
+            unicast_peers: Vec::new(),
         }
     }
 
@@ -191,29 +196,40 @@ impl Config {
         let secs = u8::try_from(secs.clamp(1, 255)).unwrap_or(u8::MAX);
         Interval::from_secs(secs).unwrap_or(Interval::DEFAULT)
     }
+
+    /// The unicast peers advertisements go to instead of the multicast group; empty for multicast.
+    pub fn unicast_peers(&self) -> &[IpAddr] {
+        &self.unicast_peers
+    }
 }
 
 impl Config {
     /// Proves the advertisement this configuration sends can be emitted, so the router never meets
     /// an emit error at run time.
     fn check_advertisement(&self) -> Result<(), ConfigError> {
-        let destination = self.destination();
         let mut scratch = BytesMut::new();
         for advert in std::iter::once(self.advertisement(self.priority))
             .chain(self.v2_interop_advertisement(self.priority))
         {
-            advert
-                .emit_to(self.primary_address, destination, &mut scratch)
-                .map_err(ConfigError::Advertisement)?;
+            for &destination in self.destinations() {
+                advert
+                    .emit_to(self.primary_address, destination, &mut scratch)
+                    .map_err(ConfigError::Advertisement)?;
+            }
         }
         Ok(())
     }
 
-    /// Where advertisements go: 224.0.0.18 or ff02::12 (RFC 5798 §5.1.1.2, §5.1.2.2).
-    pub(crate) fn destination(&self) -> IpAddr {
-        match self.family() {
-            AddressFamily::Ipv4 => IpAddr::V4(IPV4_MULTICAST),
-            AddressFamily::Ipv6 => IpAddr::V6(IPV6_MULTICAST),
+    /// Where advertisements go: the unicast peers if there are any, and if not the multicast group,
+    /// 224.0.0.18 or ff02::12 (RFC 5798 §5.1.1.2, §5.1.2.2).
+    pub(crate) fn destinations(&self) -> &[IpAddr] {
+        if self.unicast_peers.is_empty() {
+            std::slice::from_ref(match self.family() {
+                AddressFamily::Ipv4 => &MULTICAST_V4,
+                AddressFamily::Ipv6 => &MULTICAST_V6,
+            })
+        } else {
+            &self.unicast_peers
         }
     }
 
@@ -262,6 +278,7 @@ pub struct ConfigBuilder {
     lower_priority_response: LowerPriorityResponse,
     announcements: Announcements,
     v2_interop: bool,
+    unicast_peers: Vec<IpAddr>,
 }
 
 impl ConfigBuilder {
@@ -353,6 +370,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// Adds a unicast peer (keepalived's `unicast_peer`): advertisements go to each peer instead of
+    /// the multicast group, and adverts from any other source are discarded and counted as
+    /// [`UnknownPeerErrors`](crate::Counter::UnknownPeerErrors). For networks without multicast.
+    pub fn unicast_peer(mut self, peer: IpAddr) -> Self {
+        self.unicast_peers.push(peer);
+        self
+    }
+
     /// Validates the settings together.
     pub fn build(self) -> Result<Config, ConfigError> {
         let vrid = Vrid::new(self.vrid).ok_or(ConfigError::VridZero)?;
@@ -428,6 +453,7 @@ impl ConfigBuilder {
         if self.v2_interop && (self.version != Version::V3 || family != AddressFamily::Ipv4) {
             return Err(ConfigError::InteropNeedsVersion3OverIpv4);
         }
+        self.check_unicast_peers(family)?;
         let config = Config {
             interface_index: self.interface_index,
             vrid,
@@ -446,9 +472,25 @@ impl ConfigBuilder {
             lower_priority_response: self.lower_priority_response,
             announcements: self.announcements,
             v2_interop: self.v2_interop,
+            unicast_peers: self.unicast_peers.into_boxed_slice(),
         };
         config.check_advertisement()?;
         Ok(config)
+    }
+
+    fn check_unicast_peers(&self, family: AddressFamily) -> Result<(), ConfigError> {
+        for (i, &peer) in self.unicast_peers.iter().enumerate() {
+            if AddressFamily::of(peer) != family {
+                return Err(ConfigError::PeerFamilyMismatch(peer));
+            }
+            if peer.is_multicast() || peer.is_unspecified() || peer == self.primary_address {
+                return Err(ConfigError::InvalidPeer(peer));
+            }
+            if self.unicast_peers[..i].contains(&peer) {
+                return Err(ConfigError::DuplicatePeer(peer));
+            }
+        }
+        Ok(())
     }
 
     fn validated_interval(&self) -> Result<Interval, ConfigError> {
@@ -545,6 +587,15 @@ pub enum ConfigError {
     /// VRRPv2/VRRPv3 interoperation is defined for a VRRPv3 router over IPv4 (RFC 5798 §8.4).
     #[error("VRRPv2 interoperation needs a VRRPv3 router over IPv4")]
     InteropNeedsVersion3OverIpv4,
+    /// A unicast peer of the other address family.
+    #[error("unicast peer {0} is not of the virtual router's address family")]
+    PeerFamilyMismatch(IpAddr),
+    /// A unicast peer that is multicast, unspecified, or the router's own primary address.
+    #[error("unicast peer {0} must be another router's unicast address")]
+    InvalidPeer(IpAddr),
+    /// A unicast peer listed twice.
+    #[error("unicast peer {0} is listed twice")]
+    DuplicatePeer(IpAddr),
     /// An announcement burst of zero packets announces nothing.
     #[error("an announcement burst needs at least one packet")]
     NoAnnouncements,

@@ -36,11 +36,14 @@ pub enum Counter {
     AuthTypeMismatch,
     /// `vrrpStatsAuthFailures` (RFC 2787): a VRRPv2 password other than the configured one.
     AuthFailures,
+    /// An advertisement from a source that is not one of the configured unicast peers. No MIB
+    /// defines it; unicast VRRP is an extension (keepalived's `unicast_peer`).
+    UnknownPeerErrors,
 }
 
 impl Counter {
     /// Every counter, in declaration order.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::ChecksumErrors,
         Self::VersionErrors,
         Self::VrIdErrors,
@@ -52,6 +55,7 @@ impl Counter {
         Self::InvalidAuthType,
         Self::AuthTypeMismatch,
         Self::AuthFailures,
+        Self::UnknownPeerErrors,
     ];
 
     /// The position of this counter in [`Counter::ALL`].
@@ -67,7 +71,8 @@ impl Counter {
         )
     }
 
-    /// The MIB object's name, for logs and statistics output.
+    /// The MIB object's name (or, for [`UnknownPeerErrors`](Self::UnknownPeerErrors), a name in
+    /// the same style), for logs and statistics output.
     pub const fn mib_name(self) -> &'static str {
         match self {
             Self::ChecksumErrors => "vrrpv3RouterChecksumErrors",
@@ -81,6 +86,7 @@ impl Counter {
             Self::InvalidAuthType => "vrrpStatsInvalidAuthType",
             Self::AuthTypeMismatch => "vrrpStatsAuthTypeMismatch",
             Self::AuthFailures => "vrrpStatsAuthFailures",
+            Self::UnknownPeerErrors => "unknownPeerErrors",
         }
     }
 }

@@ -24,9 +24,13 @@
 
 mod action;
 pub mod announce;
+pub mod backend;
 mod config;
 mod counter;
+mod event;
+mod executor;
 mod family;
+mod handle;
 mod interval;
 #[cfg(all(feature = "linux", target_os = "linux"))]
 #[allow(unsafe_code)]
@@ -44,7 +48,10 @@ mod vrid;
 pub use action::{Action, Reason, State, Transmit};
 pub use config::{Announcements, Config, ConfigBuilder, ConfigError, LowerPriorityResponse};
 pub use counter::{Counter, ProtoErrReason};
+pub use event::{Event, Operation, RouterReport, StatsReport};
+pub use executor::{Executor, Placement};
 pub use family::AddressFamily;
+pub use handle::{Command, DriverHandle, DriverStopped};
 pub use interval::Interval;
 pub use mac::MacAddress;
 pub use priority::Priority;

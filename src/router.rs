@@ -222,7 +222,9 @@ impl VirtualRouter {
         if matches!(self.state, State::Initialize) || rx.source() == self.config.primary_address {
             return Ok(());
         }
-        let advert = Advertisement::parse_with(rx, vrrp, self.config.checksum_acceptance)
+        let advert = self
+            .check_peer(rx.source())
+            .and_then(|()| Advertisement::parse_with(rx, vrrp, self.config.checksum_acceptance))
             .and_then(|advert| self.check_against_config(advert))
             .inspect_err(|error| self.stats.record_error(error))?;
         self.stats.rcvd_advertisements += 1;
@@ -443,6 +445,16 @@ impl VirtualRouter {
     }
 
     /// The receive checks that need the configuration (RFC 5798 §7.1, RFC 3768 §7.1).
+    /// With unicast peers configured, only they may speak to this router.
+    fn check_peer(&self, source: IpAddr) -> Result<(), RxError> {
+        let peers = &self.config.unicast_peers;
+        if peers.is_empty() || peers.contains(&source) {
+            Ok(())
+        } else {
+            Err(RxError::UnknownPeer(source))
+        }
+    }
+
     fn check_against_config(&mut self, advert: Advertisement) -> Result<Advertisement, RxError> {
         let config = &self.config;
         if advert.vrid != config.vrid {
@@ -503,20 +515,21 @@ impl VirtualRouter {
 
     fn send(&mut self, advert: &Advertisement) {
         let config = &self.config;
-        let destination = config.destination();
-        // `Config::build` proved this configuration's advertisements emit, so this cannot fail.
-        if advert
-            .emit_to(config.primary_address, destination, &mut self.tx)
-            .is_err()
-        {
-            return;
+        for &destination in config.destinations() {
+            // `Config::build` proved this configuration's advertisements emit, so this cannot fail.
+            if advert
+                .emit_to(config.primary_address, destination, &mut self.tx)
+                .is_err()
+            {
+                return;
+            }
+            self.actions.push(Action::Send(Transmit {
+                interface_index: config.interface_index,
+                source: config.primary_address,
+                destination,
+                payload: self.tx.split().freeze(),
+            }));
         }
-        self.actions.push(Action::Send(Transmit {
-            interface_index: config.interface_index,
-            source: config.primary_address,
-            destination,
-            payload: self.tx.split().freeze(),
-        }));
         self.stats.sent_advertisements += 1;
         if advert.priority == Priority::SHUTDOWN {
             self.stats.sent_pri_zero_packets += 1;

@@ -53,6 +53,8 @@ pub struct GlobalStats {
     pub version_errors: u64,
     /// Packets for a VRID that no virtual router here runs.
     pub vrid_errors: u64,
+    /// Datagrams whose IP header could not be taken apart (see [`Routers::record_malformed`]).
+    pub malformed_datagrams: u64,
 }
 
 impl GlobalStats {
@@ -241,6 +243,12 @@ impl Routers {
         }
         self.settle(now, i);
         result.map(|()| key)
+    }
+
+    /// Counts a datagram whose IP header could not be taken apart, so no router could be chosen.
+    pub fn record_malformed(&mut self, error: &RxError) {
+        self.global.record(error);
+        self.global.malformed_datagrams += 1;
     }
 
     /// The link of interface `interface_index` went up or down: every virtual router on it follows.

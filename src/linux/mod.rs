@@ -5,10 +5,15 @@ use std::ffi::CString;
 use std::io;
 
 pub mod announcer;
+pub mod backends;
+pub mod capability;
+pub mod driver;
 pub mod netlink;
+mod poll;
 pub mod socket;
 
 pub use announcer::{AnnounceError, Announcer};
+pub use driver::{Driver, DriverError, Instance, interface_source};
 pub use netlink::{
     Interface, InterfaceAddress, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents,
 };

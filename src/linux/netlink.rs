@@ -87,7 +87,15 @@ pub struct InterfaceAddress {
     pub address: IpAddr,
     /// The prefix length.
     pub prefix_len: u8,
+    /// Who added it (`IFA_PROTO`): 0 when unspecified, [`ADDRESS_PROTOCOL`] for the addresses
+    /// [`Netlink::add_address`] added.
+    pub protocol: u8,
 }
+
+/// The `IFA_PROTO` value that marks the virtual addresses this crate adds (112, VRRP's IP protocol
+/// number), so that a restarted router can tell an address a killed one left behind from an
+/// operator's (`ip address show proto 112`).
+pub const ADDRESS_PROTOCOL: u8 = 112;
 
 /// A synchronous rtnetlink connection.
 #[derive(Debug)]
@@ -159,7 +167,8 @@ impl Netlink {
     /// Adds `address`/`prefix_len` to interface `interface_index`, with `label` for IPv4. IPv6
     /// addresses skip duplicate address detection (`nodad`): a VRRP Backup must not hold the address
     /// meanwhile, and the Master must answer for it at once (RFC 5798 §8.2.2 notes DAD can fail).
-    /// An address already there is reported as [`NetlinkError::AlreadyPresent`] and left alone.
+    /// An address already there is reported as [`NetlinkError::AlreadyPresent`] and left alone. The
+    /// address is marked with [`ADDRESS_PROTOCOL`].
     pub fn add_address(
         &mut self,
         interface_index: u32,
@@ -167,7 +176,10 @@ impl Netlink {
         prefix_len: u8,
         label: Option<&str>,
     ) -> Result<(), NetlinkError> {
-        let message = address_message(interface_index, address, prefix_len, label);
+        let mut message = address_message(interface_index, address, prefix_len, label);
+        message
+            .attributes
+            .push(AddressAttribute::Protocol(ADDRESS_PROTOCOL.into()));
         let request = RouteNetlinkMessage::NewAddress(message);
         match self.request(
             request,
@@ -413,10 +425,19 @@ fn interface_address(message: &AddressMessage) -> Option<InterfaceAddress> {
             _ => None,
         })
     })?;
+    let protocol = message
+        .attributes
+        .iter()
+        .find_map(|a| match a {
+            AddressAttribute::Protocol(protocol) => Some(u8::from(*protocol)),
+            _ => None,
+        })
+        .unwrap_or(0);
     Some(InterfaceAddress {
         interface_index: message.header.index,
         address,
         prefix_len: message.header.prefix_len,
+        protocol,
     })
 }
 

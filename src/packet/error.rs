@@ -117,6 +117,9 @@ pub enum RxError {
     /// A VRRPv2 address list other than the configured one from a non-owner (RFC 3768 §7.1).
     #[error("VRRPv2 address list differs from the configuration")]
     AddressListMismatch,
+    /// The virtual router talks to unicast peers, and the source is none of them.
+    #[error("advertisement from {0}, which is not a configured unicast peer")]
+    UnknownPeer(std::net::IpAddr),
 }
 
 impl RxError {
@@ -138,6 +141,7 @@ impl RxError {
             Self::VersionMismatch { .. } => Counter::VersionErrors,
             Self::IntervalMismatch { .. } => Counter::AdvIntervalErrors,
             Self::AddressListMismatch => Counter::AddressListErrors,
+            Self::UnknownPeer(_) => Counter::UnknownPeerErrors,
         }
     }
 

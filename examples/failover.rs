@@ -1,0 +1,335 @@
+//! The smallest real embedding of `vrrp`: one virtual router per address family on one interface,
+//! run by the blocking driver, with state changes printed as JSON lines.
+//!
+//! ```text
+//! failover --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100/24
+//!          [--version 2|3] [--advert-interval 1s|100ms] [--no-preempt] [--preempt-delay 5s]
+//!          [--accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568]
+//!          [--auth-pass SECRET]
+//! ```
+//!
+//! SIGUSR1 prints the statistics as one JSON line; SIGTERM and SIGINT shut down cleanly (priority 0,
+//! addresses released) and print them once more. Bad arguments exit with status 2, a driver that
+//! cannot start with status 1.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
+use signal_hook::iterator::Signals;
+use vrrp::linux::{Driver, Instance, Netlink, interface_source};
+use vrrp::packet::{Authentication, ChecksumForm, Password, Version};
+use vrrp::{AddressFamily, Config, Counter, Event, StatsReport};
+
+const USAGE: &str = "usage: failover --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
+       [--version 2|3] [--advert-interval DURATION] [--no-preempt] [--preempt-delay DURATION]
+       [--accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568] [--auth-pass SECRET]";
+
+/// The command line, checked.
+struct Options {
+    interface: String,
+    vrid: u8,
+    priority: u8,
+    vips: Vec<(IpAddr, u8)>,
+    version: Version,
+    interval: Duration,
+    preempt: bool,
+    preempt_delay: Duration,
+    accept: bool,
+    vmac: bool,
+    peers: Vec<IpAddr>,
+    checksum: ChecksumForm,
+    password: Option<Password>,
+}
+
+/// A bad argument: its name and what is wrong.
+struct ArgError(String);
+
+fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgError> {
+    let mut interface = None;
+    let mut vrid = None;
+    let mut options = Options {
+        interface: String::new(),
+        vrid: 0,
+        priority: 100,
+        vips: Vec::new(),
+        version: Version::V3,
+        interval: Duration::from_secs(1),
+        preempt: true,
+        preempt_delay: Duration::ZERO,
+        accept: false,
+        vmac: false,
+        peers: Vec::new(),
+        checksum: ChecksumForm::PseudoHeader,
+        password: None,
+    };
+    while let Some(flag) = args.next() {
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| ArgError(format!("{flag} needs a value")))
+        };
+        match flag.as_str() {
+            "--interface" => interface = Some(value()?),
+            "--vrid" => vrid = Some(number(&flag, &value()?)?),
+            "--priority" => options.priority = number(&flag, &value()?)?,
+            "--vip" => options.vips.push(prefix(&flag, &value()?)?),
+            "--version" => {
+                options.version = match value()?.as_str() {
+                    "2" => Version::V2,
+                    "3" => Version::V3,
+                    other => return Err(ArgError(format!("--version: {other:?} is not 2 or 3"))),
+                }
+            }
+            "--advert-interval" => options.interval = duration(&flag, &value()?)?,
+            "--no-preempt" => options.preempt = false,
+            "--preempt-delay" => options.preempt_delay = duration(&flag, &value()?)?,
+            "--accept" => options.accept = true,
+            "--vmac" => options.vmac = true,
+            "--unicast-peer" => options.peers.push(address(&flag, &value()?)?),
+            "--checksum" => {
+                options.checksum = match value()?.as_str() {
+                    "rfc5798" => ChecksumForm::PseudoHeader,
+                    "rfc9568" => ChecksumForm::MessageOnly,
+                    other => {
+                        return Err(ArgError(format!(
+                            "--checksum: {other:?} is not rfc5798 or rfc9568"
+                        )));
+                    }
+                }
+            }
+            "--auth-pass" => {
+                let secret = value()?;
+                options.password = Some(
+                    Password::new(secret.as_bytes())
+                        .map_err(|e| ArgError(format!("--auth-pass: {e}")))?,
+                );
+            }
+            other => return Err(ArgError(format!("unknown argument {other:?}"))),
+        }
+    }
+    options.interface = interface.ok_or_else(|| ArgError("--interface is required".into()))?;
+    options.vrid = vrid.ok_or_else(|| ArgError("--vrid is required".into()))?;
+    if options.vips.is_empty() {
+        return Err(ArgError("--vip is required (at least one)".into()));
+    }
+    Ok(options)
+}
+
+fn number(flag: &str, text: &str) -> Result<u8, ArgError> {
+    text.parse()
+        .map_err(|_| ArgError(format!("{flag}: {text:?} is not a number from 0 to 255")))
+}
+
+fn address(flag: &str, text: &str) -> Result<IpAddr, ArgError> {
+    text.parse()
+        .map_err(|_| ArgError(format!("{flag}: {text:?} is not an IP address")))
+}
+
+fn prefix(flag: &str, text: &str) -> Result<(IpAddr, u8), ArgError> {
+    let (addr, len) = text.split_once('/').unwrap_or((text, ""));
+    let addr = address(flag, addr)?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let len = if len.is_empty() {
+        max
+    } else {
+        len.parse()
+            .ok()
+            .filter(|&l| l <= max)
+            .ok_or_else(|| ArgError(format!("{flag}: {text:?} has an invalid prefix length")))?
+    };
+    Ok((addr, len))
+}
+
+/// `1s`, `1.5s`, `100ms`, `30ms`.
+fn duration(flag: &str, text: &str) -> Result<Duration, ArgError> {
+    let bad = || {
+        ArgError(format!(
+            "{flag}: {text:?} is not a duration like 1s or 100ms"
+        ))
+    };
+    if let Some(ms) = text.strip_suffix("ms") {
+        return ms.parse().map(Duration::from_millis).map_err(|_| bad());
+    }
+    let secs: f64 = text
+        .strip_suffix('s')
+        .ok_or_else(bad)?
+        .parse()
+        .map_err(|_| bad())?;
+    Duration::try_from_secs_f64(secs).map_err(|_| bad())
+}
+
+/// One instance per address family among the VIPs.
+fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, String> {
+    let mut instances = Vec::new();
+    for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
+        let vips: Vec<(IpAddr, u8)> = options
+            .vips
+            .iter()
+            .copied()
+            .filter(|(a, _)| AddressFamily::of(*a) == family)
+            .collect();
+        if vips.is_empty() {
+            continue;
+        }
+        let (interface, source) =
+            interface_source(netlink, &options.interface, family).map_err(|e| e.to_string())?;
+        let mut builder = Config::builder(interface.index, options.vrid, source)
+            .version(options.version)
+            .priority(options.priority)
+            .owner(options.priority == 255)
+            .advert_interval(options.interval)
+            .preempt(options.preempt)
+            .preempt_delay(options.preempt_delay)
+            .accept(options.accept)
+            .checksum_form(options.checksum);
+        if let Some(password) = options.password {
+            builder = builder.authentication(Authentication::Password(password));
+        }
+        for (vip, _) in &vips {
+            builder = builder.address(*vip);
+        }
+        for peer in options
+            .peers
+            .iter()
+            .filter(|p| AddressFamily::of(**p) == family)
+        {
+            builder = builder.unicast_peer(*peer);
+        }
+        let config = builder
+            .build()
+            .map_err(|e| format!("invalid {family} configuration: {e}"))?;
+        let mut instance = Instance::new(config).virtual_mac(options.vmac);
+        for (vip, len) in vips {
+            instance = instance.prefix_len(vip, len);
+        }
+        instances.push(instance);
+    }
+    Ok(instances)
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(ArgError(message)) => {
+            eprintln!("failover: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut netlink = match Netlink::open() {
+        Ok(netlink) => netlink,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let instances = match instances(&options, &mut netlink) {
+        Ok(instances) => instances,
+        Err(message) => return fail(&message),
+    };
+    let names: HashMap<u32, String> = netlink
+        .interfaces()
+        .map(|all| all.into_iter().map(|i| (i.index, i.name)).collect())
+        .unwrap_or_default();
+    let driver = match Driver::new(instances) {
+        Ok(driver) => driver,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let handle = driver.handle();
+    let mut signals = match Signals::new([SIGTERM, SIGINT, SIGUSR1]) {
+        Ok(signals) => signals,
+        Err(error) => return fail(&format!("installing signal handlers: {error}")),
+    };
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            let sent = match signal {
+                SIGUSR1 => handle.request_stats(),
+                _ => handle.shutdown(),
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+    });
+    let name = |index: u32| {
+        names
+            .get(&index)
+            .cloned()
+            .unwrap_or_else(|| index.to_string())
+    };
+    let result = driver.run(|event| match event {
+        Event::StateChanged {
+            router,
+            from,
+            to,
+            reason,
+        } => println!(
+            r#"{{"event":"state","interface":"{}","vrid":{},"family":"{}","from":"{from}","to":"{to}","reason":"{reason}"}}"#,
+            name(router.interface_index),
+            router.vrid,
+            router.family,
+        ),
+        Event::BackendFailed {
+            router,
+            operation,
+            error,
+        } => println!(
+            r#"{{"event":"error","interface":"{}","vrid":{},"family":"{}","operation":"{operation}","error":{:?}}}"#,
+            name(router.interface_index),
+            router.vrid,
+            router.family,
+            error.to_string(),
+        ),
+        Event::Stats(report) => println!("{}", stats_json(&report, &name)),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error.to_string()),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("failover: {message}");
+    ExitCode::FAILURE
+}
+
+fn stats_json(report: &StatsReport, name: &impl Fn(u32) -> String) -> String {
+    let mut out = String::from(r#"{"event":"stats","routers":["#);
+    for (i, router) in report.routers.iter().enumerate() {
+        let stats = &router.stats;
+        let _ = write!(
+            out,
+            r#"{}{{"interface":"{}","vrid":{},"family":"{}","state":"{}","priority":{},"sent_advertisements":{},"rcvd_advertisements":{},"master_transitions":{},"sent_pri_zero_packets":{},"rcvd_pri_zero_packets":{},"errors":{{"#,
+            if i == 0 { "" } else { "," },
+            name(router.router.interface_index),
+            router.router.vrid,
+            router.router.family,
+            router.state,
+            router.priority,
+            stats.sent_advertisements,
+            stats.rcvd_advertisements,
+            stats.master_transitions,
+            stats.sent_pri_zero_packets,
+            stats.rcvd_pri_zero_packets,
+        );
+        for (j, counter) in Counter::ALL.iter().enumerate() {
+            let _ = write!(
+                out,
+                r#"{}"{}":{}"#,
+                if j == 0 { "" } else { "," },
+                counter.mib_name(),
+                stats.errors(*counter)
+            );
+        }
+        out.push_str("}}");
+    }
+    let global = &report.global;
+    let _ = write!(
+        out,
+        r#"],"global":{{"checksum_errors":{},"version_errors":{},"vrid_errors":{},"malformed_datagrams":{}}}}}"#,
+        global.checksum_errors,
+        global.version_errors,
+        global.vrid_errors,
+        global.malformed_datagrams,
+    );
+    out
+}

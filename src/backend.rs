@@ -1,0 +1,84 @@
+//! The three things a driver does to the outside world, each behind a small trait: sending
+//! advertisements, configuring virtual addresses, and announcing them.
+//!
+//! The Linux backends in [`crate::linux`] implement them over raw sockets, rtnetlink and a packet
+//! socket. Tests run the [`Executor`](crate::Executor) against in-memory ones, and an embedder can
+//! plug in its own: a cloud API that moves an elastic IP, a BGP speaker that announces the VIP.
+
+use std::error::Error;
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::Transmit;
+
+/// A backend's failure, boxed so that each backend keeps its own typed error.
+pub type BackendError = Box<dyn Error + Send + Sync + 'static>;
+
+/// A virtual address with the prefix length it is configured with on the interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VirtualAddress {
+    /// The address.
+    pub address: IpAddr,
+    /// The prefix length on the interface: /32 and /128 unless configured otherwise.
+    pub prefix_len: u8,
+}
+
+impl VirtualAddress {
+    /// `address` with a host prefix (/32 or /128), as keepalived configures a VIP written without one.
+    pub fn host(address: IpAddr) -> Self {
+        let prefix_len = match address {
+            IpAddr::V4(_) => 32,
+            IpAddr::V6(_) => 128,
+        };
+        Self {
+            address,
+            prefix_len,
+        }
+    }
+}
+
+impl fmt::Display for VirtualAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.address, self.prefix_len)
+    }
+}
+
+/// What adding an address found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Added {
+    /// The backend added it; it removes it on release.
+    Added,
+    /// It was already configured by someone else, and stays when the router releases it (an
+    /// owner's own address, for one).
+    AlreadyPresent,
+}
+
+/// Sends advertisements.
+pub trait AdvertSender {
+    /// Sends `transmit` (source, destination, VRRP message) out of interface `interface_index`,
+    /// which differs from `transmit.interface_index` when a virtual MAC interface sends for it.
+    fn send(&mut self, interface_index: u32, transmit: &Transmit) -> Result<(), BackendError>;
+}
+
+/// Configures the virtual addresses.
+pub trait AddressBackend {
+    /// Configures `address` on interface `interface_index`.
+    fn add(&mut self, interface_index: u32, address: VirtualAddress)
+    -> Result<Added, BackendError>;
+    /// Removes `address` from interface `interface_index`; an address already gone is no error.
+    fn remove(&mut self, interface_index: u32, address: VirtualAddress)
+    -> Result<(), BackendError>;
+}
+
+/// Tells the neighbours where the virtual addresses are now.
+pub trait Announce {
+    /// Announces `address` on interface `interface_index`, `repeat` times: a gratuitous ARP for
+    /// IPv4, an unsolicited neighbour advertisement for IPv6, with the interface's MAC (the virtual
+    /// MAC on a virtual MAC interface).
+    fn announce(
+        &mut self,
+        interface_index: u32,
+        address: IpAddr,
+        repeat: u8,
+    ) -> Result<(), BackendError>;
+}

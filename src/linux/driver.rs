@@ -1,0 +1,578 @@
+//! The Linux driver: runs a [`Routers`] over raw sockets, rtnetlink and a packet socket.
+//!
+//! [`Driver::new`] checks everything an operator can get wrong before anything changes (the
+//! capabilities, the interfaces, their addresses, addresses left behind by a killed process),
+//! creates the virtual MAC interfaces and opens the sockets. [`Driver::run`] then runs the routers
+//! on the calling thread until [`DriverHandle::shutdown`]; the async twin is `run_async` (feature
+//! `tokio`). Dropping a driver removes what it created, also when `run` was never called.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, Read, Write};
+use std::net::IpAddr;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::net::UnixStream;
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::backend::VirtualAddress;
+use crate::linux::backends::{InterfaceAnnouncer, Sockets};
+use crate::linux::capability::Capability;
+use crate::linux::netlink::ADDRESS_PROTOCOL;
+use crate::linux::poll::wait_readable;
+use crate::linux::{
+    Interface, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents, Received, SocketError,
+    VrrpSocket,
+};
+use crate::{
+    AddressFamily, Command, Config, DriverHandle, Event, Executor, MacAddress, Placement,
+    RouterKey, Routers, RoutersError, StatsReport,
+};
+
+/// The largest datagram a VRRP socket reads: 255 IPv6 addresses plus headers fit.
+const RECEIVE_BUFFER: usize = 8192;
+
+/// A virtual router as the Linux driver runs it: its [`Config`] plus what only the host needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Instance {
+    config: Config,
+    prefixes: Vec<VirtualAddress>,
+    virtual_mac: bool,
+}
+
+impl Instance {
+    /// Runs `config`, with host prefixes (/32, /128) and no virtual MAC.
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            prefixes: Vec::new(),
+            virtual_mac: false,
+        }
+    }
+
+    /// Configures virtual address `address` with `prefix_len` instead of a host prefix.
+    pub fn prefix_len(mut self, address: IpAddr, prefix_len: u8) -> Self {
+        self.prefixes.retain(|a| a.address != address);
+        self.prefixes.push(VirtualAddress {
+            address,
+            prefix_len,
+        });
+        self
+    }
+
+    /// Holds the addresses on a macvlan interface with the virtual router MAC (RFC 5798 §7.3), which
+    /// the driver creates and removes. IPv4 advertisements leave from it too, so they carry the
+    /// virtual MAC; IPv6 ones leave from the parent interface, whose link-local address is the
+    /// router's source.
+    pub fn virtual_mac(mut self, on: bool) -> Self {
+        self.virtual_mac = on;
+        self
+    }
+
+    /// The virtual router's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+/// Why a driver cannot start or stopped with an error. The messages say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// The process lacks a capability.
+    #[error("{} is missing: it is needed to {needed_for}; run as root or grant it (setcap {}=ep)", capability.name(), capability.name().to_lowercase())]
+    MissingCapability {
+        /// The capability.
+        capability: Capability,
+        /// What needs it.
+        needed_for: &'static str,
+    },
+    /// A configuration names an interface that does not exist.
+    #[error("no network interface has index {0}")]
+    UnknownInterface(u32),
+    /// The interface has no address of the family to send advertisements from.
+    #[error(
+        "interface {interface} has no {} to send advertisements from; configure one first", match family { AddressFamily::Ipv4 => "IPv4 address", AddressFamily::Ipv6 => "IPv6 link-local address" }
+    )]
+    NoSourceAddress {
+        /// The interface.
+        interface: String,
+        /// The family.
+        family: AddressFamily,
+    },
+    /// The configuration's primary address is not configured on its interface.
+    #[error(
+        "{address} is not configured on interface {interface}; a router sends from one of its own addresses"
+    )]
+    PrimaryAddressNotOnInterface {
+        /// The interface.
+        interface: String,
+        /// The configured primary address.
+        address: IpAddr,
+    },
+    /// A virtual address of a non-owner is configured on the interface by someone else: the host
+    /// would answer for it while Backup, so two routers would hold one address.
+    #[error(
+        "virtual address {address} is already configured on {interface} (not by this crate); remove it, or declare this router its owner (priority 255)"
+    )]
+    ForeignAddress {
+        /// The interface.
+        interface: String,
+        /// The address.
+        address: IpAddr,
+    },
+    /// A prefix length was given for an address the virtual router does not have, or is too long.
+    #[error(
+        "invalid prefix /{prefix_len} for {address}: not a virtual address of VRID {vrid}, or longer than the address"
+    )]
+    InvalidPrefix {
+        /// The VRID.
+        vrid: crate::Vrid,
+        /// The address.
+        address: IpAddr,
+        /// The prefix length.
+        prefix_len: u8,
+    },
+    /// Two instances for one virtual router, or an invalid sync group.
+    #[error(transparent)]
+    Routers(#[from] RoutersError),
+    /// A raw socket failed.
+    #[error(transparent)]
+    Socket(#[from] SocketError),
+    /// A netlink request failed.
+    #[error(transparent)]
+    Netlink(#[from] NetlinkError),
+    /// The packet socket for announcements could not be opened.
+    #[error("opening the announcement socket: {0}")]
+    Announcer(crate::backend::BackendError),
+    /// Waiting or waking failed.
+    #[error("{operation} failed: {source}")]
+    Io {
+        /// What was being done.
+        operation: &'static str,
+        /// The error.
+        source: io::Error,
+    },
+}
+
+/// Looks up interface `name` and the address a virtual router of `family` on it sends from: its
+/// primary IPv4 address, or its IPv6 link-local address.
+pub fn interface_source(
+    netlink: &mut Netlink,
+    name: &str,
+    family: AddressFamily,
+) -> Result<(Interface, IpAddr), DriverError> {
+    let interface = netlink.interface_by_name(name)?;
+    let source = netlink
+        .addresses(interface.index, family)?
+        .into_iter()
+        .filter(|a| a.protocol != ADDRESS_PROTOCOL)
+        .map(|a| a.address)
+        .find(|address| match address {
+            IpAddr::V4(_) => true,
+            IpAddr::V6(v6) => v6.is_unicast_link_local(),
+        })
+        .ok_or_else(|| DriverError::NoSourceAddress {
+            interface: name.to_string(),
+            family,
+        })?;
+    Ok((interface, source))
+}
+
+/// Runs virtual routers on Linux. See the [module documentation](self).
+pub struct Driver {
+    routers: Routers,
+    executor: Executor<Sockets, Netlink, InterfaceAnnouncer>,
+    netlink_events: NetlinkEvents,
+    interfaces: HashSet<u32>,
+    virtual_macs: Vec<u32>,
+    wake_receiver: UnixStream,
+    commands: Receiver<Command>,
+    handle: DriverHandle,
+    buffer: Vec<u8>,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("routers", &self.routers.len())
+            .field("virtual_macs", &self.virtual_macs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Driver {
+    /// Checks and prepares `instances`. Virtual addresses that a killed process left on the
+    /// interfaces (marked with [`ADDRESS_PROTOCOL`]) are removed, as keepalived removes its VIPs at
+    /// start-up; one configured by someone else is an error unless this router owns it.
+    pub fn new(instances: Vec<Instance>) -> Result<Self, DriverError> {
+        for (capability, needed_for) in [
+            (Capability::NetRaw, "open raw VRRP sockets"),
+            (Capability::NetAdmin, "configure virtual addresses"),
+        ] {
+            if capability.is_effective() == Some(false) {
+                return Err(DriverError::MissingCapability {
+                    capability,
+                    needed_for,
+                });
+            }
+        }
+        let mut netlink = Netlink::open()?;
+        let links: HashMap<u32, Interface> = netlink
+            .interfaces()?
+            .into_iter()
+            .map(|i| (i.index, i))
+            .collect();
+        let mut routers = Routers::new();
+        let mut placements = Vec::new();
+        let mut sockets = Sockets::default();
+        let mut interfaces = HashSet::new();
+        for instance in &instances {
+            let config = &instance.config;
+            let interface = links
+                .get(&config.interface_index())
+                .ok_or(DriverError::UnknownInterface(config.interface_index()))?;
+            check_instance(&mut netlink, interface, instance)?;
+            let key = routers.add(config.clone())?;
+            let socket = match config.family() {
+                AddressFamily::Ipv4 => &mut sockets.ipv4,
+                AddressFamily::Ipv6 => &mut sockets.ipv6,
+            };
+            if socket.is_none() {
+                *socket = Some(VrrpSocket::open(config.family())?);
+            }
+            if let Some(socket) = socket
+                && interfaces.insert((interface.index, config.family()))
+            {
+                socket.join(interface.index)?;
+            }
+            placements.push((key, instance));
+        }
+        let announcer = InterfaceAnnouncer::open().map_err(DriverError::Announcer)?;
+        let mut executor = Executor::new(sockets, netlink, announcer);
+        for (key, instance) in &placements {
+            let mut placement = Placement::on(key.interface_index);
+            placement.addresses.clone_from(&instance.prefixes);
+            executor.place(*key, placement);
+        }
+        let (wake_sender, wake_receiver) =
+            UnixStream::pair().map_err(|source| DriverError::Io {
+                operation: "creating the wake-up socket pair",
+                source,
+            })?;
+        for stream in [&wake_sender, &wake_receiver] {
+            stream
+                .set_nonblocking(true)
+                .map_err(|source| DriverError::Io {
+                    operation: "making the wake-up socket non-blocking",
+                    source,
+                })?;
+        }
+        let wake_sender = Mutex::new(wake_sender);
+        let (handle, commands) = DriverHandle::new(Arc::new(move || {
+            if let Ok(mut stream) = wake_sender.lock() {
+                // A full socket already holds a wake-up; nothing is lost.
+                let _ = stream.write(&[1]);
+            }
+        }));
+        let mut driver = Self {
+            routers,
+            netlink_events: NetlinkEvents::subscribe()?,
+            interfaces: interfaces.iter().map(|&(index, _)| index).collect(),
+            virtual_macs: Vec::new(),
+            wake_receiver,
+            commands,
+            handle,
+            buffer: vec![0; RECEIVE_BUFFER],
+            executor,
+        };
+        // Created last, so that an error above leaves nothing behind; `Drop` removes them.
+        for (key, instance) in placements {
+            if instance.virtual_mac {
+                driver.create_virtual_mac(key)?;
+            }
+        }
+        Ok(driver)
+    }
+
+    /// Groups virtual routers that must change state together (see [`Routers::add_sync_group`]).
+    pub fn add_sync_group(&mut self, members: &[RouterKey]) -> Result<(), DriverError> {
+        Ok(self.routers.add_sync_group(members)?)
+    }
+
+    /// A handle for other threads: priorities, statistics, shutdown.
+    pub fn handle(&self) -> DriverHandle {
+        self.handle.clone()
+    }
+
+    /// The virtual routers.
+    pub fn routers(&self) -> &Routers {
+        &self.routers
+    }
+
+    /// Runs the virtual routers on this thread until [`DriverHandle::shutdown`], delivering events
+    /// to `on_event`. On shutdown Masters advertise priority 0 and release their addresses, the
+    /// virtual MAC interfaces are removed, and a final [`Event::Stats`] is delivered.
+    pub fn run(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
+        self.start(Instant::now(), &mut on_event)?;
+        loop {
+            let timeout = self
+                .routers
+                .poll_timeout()
+                .map(|at| at.saturating_duration_since(Instant::now()));
+            let ready = {
+                let fds = self.descriptors();
+                wait_readable(&fds, timeout).map_err(|source| DriverError::Io {
+                    operation: "waiting for packets and timers",
+                    source,
+                })?
+            };
+            let now = Instant::now();
+            let mut ready = ready.into_iter();
+            for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
+                if self.executor.sender().get(family).is_some() && ready.next() == Some(true) {
+                    self.receive(now, family, &mut on_event)?;
+                }
+            }
+            if ready.next() == Some(true) {
+                self.link_events(now, &mut on_event)?;
+            }
+            if ready.next() == Some(true) && self.commands(now, &mut on_event) {
+                return self.stop(Instant::now(), &mut on_event);
+            }
+            self.routers.handle_timeout(Instant::now());
+            self.drain(&mut on_event);
+        }
+    }
+
+    /// Starts the routers; a router whose link is down starts in Fault.
+    pub(crate) fn start(
+        &mut self,
+        now: Instant,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<(), DriverError> {
+        self.routers.start(now);
+        self.drain(on_event);
+        let (_, netlink, _) = self.executor.backends();
+        let down: Vec<u32> = netlink
+            .interfaces()?
+            .into_iter()
+            .filter(|i| !i.running)
+            .map(|i| i.index)
+            .collect();
+        for index in down.into_iter().filter(|i| self.interfaces.contains(i)) {
+            self.routers.handle_link(now, index, false);
+        }
+        self.drain(on_event);
+        Ok(())
+    }
+
+    /// The descriptors to wait on, in the order `run` reads them: the IPv4 and IPv6 sockets that
+    /// are open, the netlink events, the wake-up socket.
+    pub(crate) fn descriptors(&self) -> Vec<BorrowedFd<'_>> {
+        let sockets = self.executor.sender();
+        let mut fds: Vec<BorrowedFd<'_>> = [&sockets.ipv4, &sockets.ipv6]
+            .into_iter()
+            .flatten()
+            .map(AsFd::as_fd)
+            .collect();
+        fds.push(self.netlink_events.as_fd());
+        fds.push(self.wake_receiver.as_fd());
+        fds
+    }
+
+    /// Reads every waiting datagram of `family` into the routers.
+    pub(crate) fn receive(
+        &mut self,
+        now: Instant,
+        family: AddressFamily,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<(), DriverError> {
+        loop {
+            let Some(socket) = self.executor.sender().get(family) else {
+                return Ok(());
+            };
+            match socket.recv(&mut self.buffer) {
+                Ok(Received::Packet { rx, payload }) => {
+                    // Rejected packets are counted in the statistics.
+                    let _ = self.routers.handle_packet(now, &rx, payload);
+                }
+                Ok(Received::Malformed(error)) => self.routers.record_malformed(&error),
+                Err(SocketError::Io { source, .. })
+                    if source.kind() == io::ErrorKind::WouldBlock =>
+                {
+                    return Ok(());
+                }
+                Err(SocketError::MissingAncillaryData(_)) => {}
+                Err(error) => return Err(error.into()),
+            }
+            self.drain(on_event);
+        }
+    }
+
+    /// Feeds link changes to the routers.
+    pub(crate) fn link_events(
+        &mut self,
+        now: Instant,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<(), DriverError> {
+        for event in self.netlink_events.recv()? {
+            let (index, up) = match event {
+                NetlinkEvent::Link(interface) => (interface.index, interface.running),
+                NetlinkEvent::LinkRemoved { index } => (index, false),
+                NetlinkEvent::AddressAdded(_) | NetlinkEvent::AddressRemoved(_) => continue,
+            };
+            if self.interfaces.contains(&index) {
+                self.routers.handle_link(now, index, up);
+            }
+        }
+        self.drain(on_event);
+        Ok(())
+    }
+
+    /// Applies the waiting commands; true when one asks for shutdown.
+    pub(crate) fn commands(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) -> bool {
+        let mut scratch = [0; 64];
+        while matches!(self.wake_receiver.read(&mut scratch), Ok(n) if n > 0) {}
+        let mut shutdown = false;
+        while let Ok(command) = self.commands.try_recv() {
+            match command {
+                Command::SetPriority(key, priority) => {
+                    self.routers.set_priority(now, &key, priority);
+                }
+                Command::SetTrackingWeight(key, weight) => {
+                    self.routers.set_tracking_weight(now, &key, weight);
+                }
+                Command::SetTrackingFault(key, fault) => {
+                    self.routers.set_tracking_fault(now, &key, fault);
+                }
+                Command::RequestStats => on_event(Event::Stats(StatsReport::of(&self.routers))),
+                Command::Shutdown => shutdown = true,
+            }
+            self.drain(on_event);
+        }
+        shutdown
+    }
+
+    /// Shuts the routers down and removes the virtual MAC interfaces.
+    pub(crate) fn stop(
+        mut self,
+        now: Instant,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<(), DriverError> {
+        self.routers.shutdown(now);
+        self.drain(on_event);
+        on_event(Event::Stats(StatsReport::of(&self.routers)));
+        self.remove_created()
+    }
+
+    /// Carries out the routers' actions.
+    pub(crate) fn drain(&mut self, on_event: &mut impl FnMut(Event)) {
+        while let Some((key, action)) = self.routers.poll_action() {
+            self.executor.execute(key, action, on_event);
+        }
+    }
+
+    fn create_virtual_mac(&mut self, key: RouterKey) -> Result<(), DriverError> {
+        let name = virtual_mac_name(&key);
+        let mac = MacAddress::virtual_router(key.vrid, key.family);
+        let (_, netlink, _) = self.executor.backends();
+        if let Ok(stale) = netlink.interface_by_name(&name) {
+            netlink.delete_link(stale.index)?;
+        }
+        let index = netlink.create_macvlan(key.interface_index, &name, mac)?;
+        self.virtual_macs.push(index);
+        let mut placement = self.executor.placement(&key);
+        placement.address_interface = index;
+        if key.family == AddressFamily::Ipv4 {
+            placement.send_interface = index;
+        }
+        self.executor.place(key, placement);
+        Ok(())
+    }
+
+    /// Removes the addresses still held and the virtual MAC interfaces.
+    fn remove_created(&mut self) -> Result<(), DriverError> {
+        let held: Vec<(u32, VirtualAddress)> = self.executor.added_addresses().collect();
+        let (_, netlink, _) = self.executor.backends();
+        let mut first_error = None;
+        for (interface, held) in held {
+            if let Err(error) = netlink.remove_address(interface, held.address, held.prefix_len)
+                && !matches!(error, NetlinkError::NotPresent { .. })
+            {
+                first_error.get_or_insert(error);
+            }
+        }
+        for index in self.virtual_macs.drain(..) {
+            if let Err(error) = netlink.delete_link(index) {
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), |error| Err(error.into()))
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // Best effort: `stop` has already removed everything unless the driver failed or was
+        // dropped without running.
+        let _ = self.remove_created();
+    }
+}
+
+/// The name of the virtual MAC interface of `key`: `vrrp<4|6>.<ifindex>.<vrid>`, within the
+/// kernel's 15 characters for every index below 10^6.
+pub fn virtual_mac_name(key: &RouterKey) -> String {
+    let family = match key.family {
+        AddressFamily::Ipv4 => 4,
+        AddressFamily::Ipv6 => 6,
+    };
+    format!("vr{family}.{}.{}", key.interface_index, key.vrid)
+}
+
+/// Checks the instance against the interface it runs on: its primary address is there, its prefix
+/// lengths are valid, and none of its addresses is held by someone else. Removes the addresses a
+/// killed process left.
+fn check_instance(
+    netlink: &mut Netlink,
+    interface: &Interface,
+    instance: &Instance,
+) -> Result<(), DriverError> {
+    let config = &instance.config;
+    for prefix in &instance.prefixes {
+        let max = match prefix.address {
+            IpAddr::V4(_) => 32,
+            IpAddr::V6(_) => 128,
+        };
+        if prefix.prefix_len > max || !config.addresses().iter().any(|a| a == prefix.address) {
+            return Err(DriverError::InvalidPrefix {
+                vrid: config.vrid(),
+                address: prefix.address,
+                prefix_len: prefix.prefix_len,
+            });
+        }
+    }
+    let present = netlink.addresses(interface.index, config.family())?;
+    if !present
+        .iter()
+        .any(|a| a.address == config.primary_address())
+    {
+        return Err(DriverError::PrimaryAddressNotOnInterface {
+            interface: interface.name.clone(),
+            address: config.primary_address(),
+        });
+    }
+    for address in present {
+        if !config.addresses().iter().any(|a| a == address.address) {
+            continue;
+        }
+        if address.protocol == ADDRESS_PROTOCOL {
+            netlink.remove_address(interface.index, address.address, address.prefix_len)?;
+        } else if !config.is_owner() {
+            return Err(DriverError::ForeignAddress {
+                interface: interface.name.clone(),
+                address: address.address,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! Unicast peers (keepalived's `unicast_peer`): one advertisement per peer, each with the checksum
+//! of its own destination, and adverts only from configured peers.
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::{Duration, Instant};
+
+use common::{MASTER, MASTER_LL, VIP, VIP_LL};
+use vrrp::packet::{Advertisement, ChecksumForm, RxError, RxMeta};
+use vrrp::{Action, Config, ConfigError, Counter, State, Transmit, VirtualRouter};
+
+const PEER_A: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
+const PEER_B: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 3);
+const STRANGER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 9);
+
+fn unicast_config() -> Config {
+    Config::builder(1, 7, MASTER.into())
+        .priority(200)
+        .address(VIP.into())
+        .unicast_peer(PEER_A.into())
+        .unicast_peer(PEER_B.into())
+        .build()
+        .unwrap()
+}
+
+fn sends(router: &mut VirtualRouter) -> Vec<Transmit> {
+    std::iter::from_fn(|| router.poll_action())
+        .filter_map(|action| match action {
+            Action::Send(transmit) => Some(transmit),
+            _ => None,
+        })
+        .collect()
+}
+
+fn advert_from(source: Ipv4Addr, priority: u8) -> (RxMeta, Vec<u8>) {
+    let rx = RxMeta::ipv4(source, MASTER, 255, 1);
+    let advert = Advertisement {
+        priority: vrrp::Priority::new(priority),
+        vrid: common::vrid(7),
+        ..common::v3_ipv4()
+    };
+    let bytes = common::emit(&advert, rx.source(), rx.destination());
+    (rx, bytes)
+}
+
+#[test]
+fn a_master_sends_one_advert_to_each_peer_with_that_peers_checksum() {
+    let t0 = Instant::now();
+    let mut router = VirtualRouter::new(unicast_config());
+    router.start(t0);
+    sends(&mut router);
+    let due = router.poll_timeout().unwrap();
+    router.handle_timeout(due);
+    assert_eq!(router.state(), State::Master);
+    let sent = sends(&mut router);
+    let destinations: Vec<IpAddr> = sent.iter().map(|t| t.destination).collect();
+    assert_eq!(destinations, [IpAddr::from(PEER_A), IpAddr::from(PEER_B)]);
+    for transmit in &sent {
+        let rx = RxMeta::ipv4(MASTER, destination_v4(transmit), 255, 1);
+        let advert = Advertisement::parse(&rx, &transmit.payload).unwrap();
+        assert_eq!(advert.checksum_form, ChecksumForm::PseudoHeader);
+    }
+    // The pseudo-header differs per destination, so do the checksums.
+    assert_ne!(sent[0].payload, sent[1].payload);
+}
+
+fn destination_v4(transmit: &Transmit) -> Ipv4Addr {
+    match transmit.destination {
+        IpAddr::V4(v4) => v4,
+        IpAddr::V6(_) => panic!("IPv4 router sent to an IPv6 destination"),
+    }
+}
+
+#[test]
+fn adverts_from_a_source_that_is_no_peer_are_discarded_and_counted() {
+    let t0 = Instant::now();
+    let mut router = VirtualRouter::new(unicast_config());
+    router.start(t0);
+    sends(&mut router);
+    let (rx, bytes) = advert_from(STRANGER, 254);
+    assert_eq!(
+        router.handle_packet(t0, &rx, &bytes),
+        Err(RxError::UnknownPeer(STRANGER.into()))
+    );
+    assert_eq!(router.stats().errors(Counter::UnknownPeerErrors), 1);
+    assert_eq!(router.stats().rcvd_advertisements, 0);
+
+    let (rx, bytes) = advert_from(PEER_A, 254);
+    assert_eq!(router.handle_packet(t0, &rx, &bytes), Ok(()));
+    assert_eq!(router.stats().rcvd_advertisements, 1);
+    assert_eq!(router.master_address(), Some(PEER_A.into()));
+    // The stranger never moved the Master_Down_Timer; the peer did.
+    assert_eq!(
+        router.poll_timeout(),
+        Some(t0 + router.master_down_interval())
+    );
+}
+
+#[test]
+fn unicast_peers_are_validated() {
+    let v4 = || Config::builder(1, 7, MASTER.into()).address(VIP.into());
+    assert_eq!(
+        v4().unicast_peer(IpAddr::V6(MASTER_LL)).build(),
+        Err(ConfigError::PeerFamilyMismatch(IpAddr::V6(MASTER_LL)))
+    );
+    for bad in [
+        IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18)),
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        IpAddr::V4(MASTER),
+    ] {
+        assert_eq!(
+            v4().unicast_peer(bad).build(),
+            Err(ConfigError::InvalidPeer(bad))
+        );
+    }
+    assert_eq!(
+        v4().unicast_peer(PEER_A.into())
+            .unicast_peer(PEER_A.into())
+            .build(),
+        Err(ConfigError::DuplicatePeer(PEER_A.into()))
+    );
+    let peer6 = IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2));
+    let v6 = Config::builder(1, 7, MASTER_LL.into())
+        .address(VIP_LL.into())
+        .unicast_peer(peer6)
+        .advert_interval(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    assert_eq!(v6.unicast_peers(), [peer6]);
+}
