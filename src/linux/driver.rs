@@ -63,7 +63,9 @@ impl Instance {
     /// Holds the addresses on a macvlan interface with the virtual router MAC (RFC 5798 §7.3), which
     /// the driver creates and removes. IPv4 advertisements leave from it too, so they carry the
     /// virtual MAC; IPv6 ones leave from the parent interface, whose link-local address is the
-    /// router's source.
+    /// router's source. For IPv4 the parent's `arp_ignore` is raised to 1 and `arp_announce` to 2
+    /// while the driver runs (and restored after), so that only the virtual MAC speaks ARP for the
+    /// virtual addresses.
     pub fn virtual_mac(mut self, on: bool) -> Self {
         self.virtual_mac = on;
         self
@@ -185,6 +187,8 @@ pub struct Driver {
     netlink_events: NetlinkEvents,
     interfaces: HashSet<u32>,
     virtual_macs: Vec<u32>,
+    /// The sysctls changed for virtual MACs, to restore: (path, old value).
+    changed_sysctls: Vec<(String, String)>,
     wake_receiver: UnixStream,
     commands: Receiver<Command>,
     handle: DriverHandle,
@@ -279,6 +283,7 @@ impl Driver {
             netlink_events: NetlinkEvents::subscribe()?,
             interfaces: interfaces.iter().map(|&(index, _)| index).collect(),
             virtual_macs: Vec::new(),
+            changed_sysctls: Vec::new(),
             wake_receiver,
             commands,
             handle,
@@ -481,12 +486,40 @@ impl Driver {
         }
         let index = netlink.create_macvlan(key.interface_index, &name, mac)?;
         self.virtual_macs.push(index);
+        if key.family == AddressFamily::Ipv4 {
+            let parent = netlink
+                .interfaces()?
+                .into_iter()
+                .find(|i| i.index == key.interface_index)
+                .ok_or(DriverError::UnknownInterface(key.interface_index))?;
+            // The parent must not speak ARP for the virtual address with its own MAC (RFC 5798
+            // §8.1.2): it answers only for its own addresses (arp_ignore 1), and its own requests
+            // carry its own address (arp_announce 2), not a virtual one a reply came from.
+            self.raise_sysctl(&parent.name, "arp_ignore", 1)?;
+            self.raise_sysctl(&parent.name, "arp_announce", 2)?;
+        }
         let mut placement = self.executor.placement(&key);
         placement.address_interface = index;
         if key.family == AddressFamily::Ipv4 {
             placement.send_interface = index;
         }
         self.executor.place(key, placement);
+        Ok(())
+    }
+
+    /// Raises IPv4 sysctl `name` of `interface` to at least `value`, remembering the old value.
+    fn raise_sysctl(&mut self, interface: &str, name: &str, value: u8) -> Result<(), DriverError> {
+        let path = format!("/proc/sys/net/ipv4/conf/{interface}/{name}");
+        if self.changed_sysctls.iter().any(|(p, _)| *p == path) {
+            return Ok(());
+        }
+        let io = |operation| move |source| DriverError::Io { operation, source };
+        let old = std::fs::read_to_string(&path).map_err(io("reading an ARP sysctl"))?;
+        if old.trim().parse::<u8>().is_ok_and(|old| old < value) {
+            std::fs::write(&path, value.to_string())
+                .map_err(io("setting an ARP sysctl on a virtual MAC's parent"))?;
+            self.changed_sysctls.push((path, old));
+        }
         Ok(())
     }
 
@@ -506,6 +539,10 @@ impl Driver {
             if let Err(error) = netlink.delete_link(index) {
                 first_error.get_or_insert(error);
             }
+        }
+        for (path, old) in self.changed_sysctls.drain(..) {
+            // Best effort: the interface may be gone.
+            let _ = std::fs::write(path, old.trim());
         }
         first_error.map_or(Ok(()), |error| Err(error.into()))
     }

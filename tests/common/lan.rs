@@ -1,0 +1,253 @@
+//! A LAN in network namespaces: routers and a client on one bridge, and the `failover` example
+//! running in them. Needs root.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::netns::Netns;
+
+/// A bridge in its own namespace, with routers `r1`.. and a client attached by veth pairs. Router
+/// `i` (from 1) has eth0 with 192.0.2.1i/24 and fe80::1i/64; the client has 192.0.2.50/24,
+/// fe80::50/64 and 2001:db8::50/64.
+pub struct Lan {
+    pub routers: Vec<Netns>,
+    pub client: Netns,
+    // Dropped last: the bridge's namespace holds the other ends of every veth pair.
+    pub hub: Netns,
+}
+
+impl Lan {
+    /// A LAN with `routers` routers and a client.
+    pub fn new(routers: usize) -> Self {
+        let hub = Netns::new("hub");
+        hub.ip(&[
+            "link",
+            "add",
+            "br0",
+            "type",
+            "bridge",
+            "mcast_snooping",
+            "0",
+        ]);
+        hub.ip(&["link", "set", "br0", "up"]);
+        let attach = |netns: &Netns, port: &str, ipv4: &str, link_local: &str| {
+            hub.ip(&[
+                "link",
+                "add",
+                port,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                &netns.name,
+            ]);
+            hub.ip(&["link", "set", port, "master", "br0", "up"]);
+            netns.configure("eth0", ipv4, link_local);
+            netns.wait_until_up("eth0");
+        };
+        let routers: Vec<Netns> = (1..=routers)
+            .map(|i| {
+                let netns = Netns::new(&format!("r{i}"));
+                attach(
+                    &netns,
+                    &format!("p{i}"),
+                    &format!("192.0.2.1{i}/24"),
+                    &format!("fe80::1{i}/64"),
+                );
+                netns
+            })
+            .collect();
+        let client = Netns::new("client");
+        attach(&client, "pc", "192.0.2.50/24", "fe80::50/64");
+        client.ip(&["addr", "add", "2001:db8::50/64", "dev", "eth0", "nodad"]);
+        Self {
+            routers,
+            client,
+            hub,
+        }
+    }
+
+    /// Router `i` (from 1).
+    pub fn router(&self, i: usize) -> &Netns {
+        &self.routers[i - 1]
+    }
+
+    /// The MAC address of router `i`'s eth0.
+    pub fn router_mac(&self, i: usize) -> String {
+        mac_of(self.router(i), "eth0")
+    }
+
+    /// Whether router `i` has `address` on any interface.
+    pub fn holds(&self, i: usize, address: &str) -> bool {
+        let shown = self.router(i).ip(&["-o", "addr", "show"]);
+        shown
+            .split_whitespace()
+            .any(|word| word.split('/').next() == Some(address))
+    }
+
+    /// Pings `address` from the client once (1 s timeout); true when answered.
+    pub fn client_pings(&self, address: &str) -> bool {
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.client.name,
+                "ping",
+                "-c",
+                "1",
+                "-W",
+                "1",
+                address,
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// The MAC the client's neighbour table holds for `address`, if any.
+    pub fn client_neighbour(&self, address: &str) -> Option<String> {
+        let shown = self.client.ip(&["neigh", "show", address]);
+        let mut words = shown.split_whitespace();
+        words.find(|w| *w == "lladdr")?;
+        words.next().map(str::to_string)
+    }
+}
+
+/// The MAC address of `device` in `netns`.
+pub fn mac_of(netns: &Netns, device: &str) -> String {
+    let shown = netns.ip(&["-o", "link", "show", device]);
+    let mut words = shown.split_whitespace();
+    words.find(|w| *w == "link/ether");
+    words.next().expect("an Ethernet address").to_string()
+}
+
+/// The `failover` example, built once per test run.
+fn failover_binary() -> &'static PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--example", "failover"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("running cargo build --example failover");
+        assert!(status.success(), "building the failover example");
+        // The test binary is target/<profile>/deps/<name>; the example is target/debug/examples.
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let target = exe
+            .ancestors()
+            .nth(3)
+            .expect("the target directory")
+            .to_path_buf();
+        target.join("debug").join("examples").join("failover")
+    })
+}
+
+/// A running `failover` example and the JSON lines it printed, each with when it arrived.
+pub struct Failover {
+    child: Child,
+    lines: mpsc::Receiver<(Instant, String)>,
+    /// Everything read so far.
+    pub seen: Vec<(Instant, String)>,
+}
+
+impl Failover {
+    /// Starts the example in `netns` with `args`.
+    pub fn start(netns: &Netns, args: &[&str]) -> Self {
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &netns.name])
+            .arg(failover_binary())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting the failover example");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send((Instant::now(), line));
+            }
+        });
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits at most `timeout` for a line containing every one of `parts` (that arrived after the
+    /// lines already matched), and returns when it arrived.
+    pub fn wait_for(&mut self, parts: &[&str], timeout: Duration) -> Instant {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok((at, line)) => {
+                    let hit = parts.iter().all(|p| line.contains(p));
+                    self.seen.push((at, line));
+                    if hit {
+                        return at;
+                    }
+                }
+                Err(_) => panic!(
+                    "no line with {parts:?} within {timeout:?}; seen: {:#?}",
+                    self.seen
+                ),
+            }
+        }
+    }
+
+    /// Waits for a transition to `state` (`"master"`, `"backup"`, `"fault"`).
+    pub fn wait_state(&mut self, state: &str, timeout: Duration) -> Instant {
+        self.wait_for(
+            &[r#""event":"state""#, &format!(r#""to":"{state}""#)],
+            timeout,
+        )
+    }
+
+    /// The lines that arrive within `window`, without waiting for anything in particular.
+    pub fn collect(&mut self, window: Duration) -> Vec<String> {
+        let deadline = Instant::now() + window;
+        let mut lines = Vec::new();
+        while let Ok((at, line)) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.seen.push((at, line.clone()));
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// Sends `signal` (`"TERM"`, `"KILL"`, `"USR1"`) and returns when it was sent.
+    pub fn signal(&self, signal: &str) -> Instant {
+        let at = Instant::now();
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -{signal}");
+        at
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        self.child.wait().expect("waiting for the failover example")
+    }
+}
+
+impl Drop for Failover {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

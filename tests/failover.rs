@@ -1,0 +1,396 @@
+//! Failover on real interfaces: the `failover` example on a bridged LAN of network namespaces, with
+//! a client namespace that pings and resolves the virtual address. Root only, so ignored by a plain
+//! `cargo test`; the README's second test command runs them.
+//!
+//! Routers advertise every 100 ms. A priority-100 Backup then has Skew_Time = 60.9375 ms and
+//! Master_Down_Interval = 360.9375 ms (RFC 5798 §6.1 as updated by RFC 9568).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::lan::{Failover, Lan, mac_of};
+
+const VIP: &str = "192.0.2.100";
+const VIP6: &str = "2001:db8::100";
+const SKEW_100: Duration = Duration::from_nanos(60_937_500);
+const MDI_100: Duration = Duration::from_nanos(360_937_500);
+const INTERVAL: Duration = Duration::from_millis(100);
+/// What a process, a pipe and a busy 2-core machine may add to a protocol deadline.
+const TOLERANCE: Duration = Duration::from_millis(100);
+const SETTLE: Duration = Duration::from_secs(5);
+
+fn router(lan: &Lan, i: usize, priority: u8, extra: &[&str]) -> Failover {
+    let priority = priority.to_string();
+    let mut args = vec![
+        "--interface",
+        "eth0",
+        "--vrid",
+        "51",
+        "--priority",
+        &priority,
+        "--advert-interval",
+        "100ms",
+    ];
+    if !extra.iter().any(|a| *a == "--vip") {
+        args.extend(["--vip", "192.0.2.100/24"]);
+    }
+    args.extend_from_slice(extra);
+    Failover::start(lan.router(i), &args)
+}
+
+/// r1 (priority 200) Master, r2 (priority 100) Backup.
+fn elected_pair(lan: &Lan, extra: &[&str]) -> (Failover, Failover) {
+    let mut r2 = router(lan, 2, 100, extra);
+    r2.wait_state("backup", SETTLE);
+    let mut r1 = router(lan, 1, 200, extra);
+    r1.wait_state("master", SETTLE);
+    (r1, r2)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn v3_fsm_04_07_13_only_the_elected_master_holds_answers_and_resolves_the_vip() {
+    let lan = Lan::new(2);
+    let (_r1, _r2) = elected_pair(&lan, &[]);
+    assert!(lan.holds(1, VIP));
+    assert!(!lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+    assert_eq!(
+        lan.client_neighbour(VIP).as_deref(),
+        Some(lan.router_mac(1).as_str())
+    );
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn v3_fsm_10_sigkill_of_the_master_hands_over_within_master_down_interval() {
+    let lan = Lan::new(2);
+    let (r1, mut r2) = elected_pair(&lan, &[]);
+    assert!(lan.client_pings(VIP));
+    let killed = r1.signal("KILL");
+    let took_over = r2.wait_state("master", SETTLE);
+    let takeover = took_over - killed;
+    println!(
+        "SIGKILL takeover: {:.1} ms (Master_Down_Interval {:.1} ms)",
+        ms(takeover),
+        ms(MDI_100)
+    );
+    // The last advert left at most one interval before the kill.
+    assert!(
+        takeover >= MDI_100 - INTERVAL,
+        "took over after {takeover:?}, early"
+    );
+    assert!(
+        takeover <= MDI_100 + TOLERANCE,
+        "took over after {takeover:?}"
+    );
+    assert!(lan.holds(2, VIP));
+    // The gratuitous ARP moved the client's entry to the new Master.
+    assert_eq!(
+        lan.client_neighbour(VIP).as_deref(),
+        Some(lan.router_mac(2).as_str())
+    );
+    assert!(lan.client_pings(VIP));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn v3_fsm_19_sigterm_hands_over_within_skew_time_and_releases_the_vip() {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &[]);
+    let stopped = r1.signal("TERM");
+    let took_over = r2.wait_state("master", SETTLE);
+    let handover = took_over - stopped;
+    println!(
+        "SIGTERM handover: {:.1} ms (Skew_Time {:.1} ms)",
+        ms(handover),
+        ms(SKEW_100)
+    );
+    assert!(
+        handover <= SKEW_100 + TOLERANCE,
+        "handover took {handover:?}"
+    );
+    r1.wait_for(
+        &[r#""event":"stats""#, r#""sent_pri_zero_packets":1"#],
+        SETTLE,
+    );
+    assert!(r1.wait_exit().success());
+    assert!(!lan.holds(1, VIP));
+    assert!(lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn v3_fsm_23_a_returning_higher_priority_preempts_unless_told_not_to() {
+    let lan = Lan::new(2);
+    let mut r2 = router(&lan, 2, 100, &[]);
+    r2.wait_state("master", SETTLE);
+    let mut r1 = router(&lan, 1, 200, &[]);
+    r1.wait_state("backup", SETTLE);
+    r1.wait_state("master", SETTLE);
+    r2.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+
+    r1.signal("TERM");
+    assert!(r1.wait_exit().success());
+    r2.wait_state("master", SETTLE);
+    let mut r1 = router(&lan, 1, 200, &["--no-preempt"]);
+    r1.wait_state("backup", SETTLE);
+    let later = r1.collect(Duration::from_secs(1));
+    assert!(
+        !later.iter().any(|l| l.contains(r#""to":"master""#)),
+        "a no-preempt router took over: {later:?}"
+    );
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn v3_fsm_22_between_two_masters_of_equal_priority_the_higher_primary_address_wins() {
+    let lan = Lan::new(2);
+    // A Backup defers to an equal priority, so make both Masters first: each hears nothing.
+    for i in [1, 2] {
+        load_nft(&lan, i, "ip protocol 112 drop");
+    }
+    let mut r1 = router(&lan, 1, 100, &[]);
+    let mut r2 = router(&lan, 2, 100, &[]);
+    r1.wait_state("master", SETTLE);
+    r2.wait_state("master", SETTLE);
+    for i in [1, 2] {
+        let status = std::process::Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &lan.router(i).name,
+                "nft",
+                "delete",
+                "table",
+                "netdev",
+                "test",
+            ])
+            .status()
+            .expect("running nft");
+        assert!(status.success());
+    }
+    // r2 (192.0.2.12) beats r1 (192.0.2.11).
+    r1.wait_for(
+        &[
+            r#""from":"master","to":"backup""#,
+            r#""reason":"higher-priority""#,
+        ],
+        SETTLE,
+    );
+    let r2_later = r2.collect(Duration::from_millis(500));
+    assert!(
+        !r2_later.iter().any(|l| l.contains(r#""to":"backup""#)),
+        "{r2_later:?}"
+    );
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+}
+
+/// Loads an nftables ingress rule on router `i`'s eth0, in table `netdev test`.
+fn load_nft(lan: &Lan, i: usize, rule: &str) {
+    let rules = format!(
+        "table netdev test {{
+            chain ingress {{
+                type filter hook ingress device eth0 priority 0;
+                {rule}
+            }}
+        }}"
+    );
+    let status = std::process::Command::new("ip")
+        .args(["netns", "exec", &lan.router(i).name, "nft", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(rules.as_bytes())?;
+            child.wait()
+        })
+        .expect("running nft (install nftables)");
+    assert!(status.success(), "loading the nftables rule {rule:?}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn v3_fsm_03_the_owner_takes_over_at_once_and_keeps_its_own_address() {
+    let lan = Lan::new(2);
+    lan.router(1)
+        .ip(&["addr", "add", "192.0.2.100/24", "dev", "eth0"]);
+    let mut r2 = router(&lan, 2, 100, &[]);
+    r2.wait_state("master", SETTLE);
+    let started = Instant::now();
+    let mut owner = router(&lan, 1, 255, &[]);
+    let mastered = owner.wait_state("master", SETTLE);
+    // The owner goes straight to Master: no Master_Down_Interval wait.
+    assert!(mastered - started < Duration::from_secs(2));
+    assert!(
+        owner
+            .seen
+            .iter()
+            .any(|(_, l)| l.contains(r#""from":"initialize","to":"master""#))
+    );
+    r2.wait_state("backup", SETTLE);
+    assert!(!lan.holds(2, VIP));
+
+    owner.signal("TERM");
+    r2.wait_state("master", SETTLE);
+    assert!(owner.wait_exit().success());
+    assert!(lan.holds(1, VIP), "the owner's own address was removed");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn v3_fsm_09_ipv6_virtual_addresses_fail_over_and_move_the_clients_neighbour_entry() {
+    let lan = Lan::new(2);
+    let ipv6 = ["--vip", "fe80::100/64", "--vip", "2001:db8::100/64"];
+    let (r1, mut r2) = elected_pair(&lan, &ipv6);
+    assert!(lan.holds(1, VIP6) && !lan.holds(2, VIP6));
+    assert!(lan.client_pings(VIP6));
+    assert_eq!(
+        lan.client_neighbour(VIP6).as_deref(),
+        Some(lan.router_mac(1).as_str())
+    );
+    let killed = r1.signal("KILL");
+    let took_over = r2.wait_state("master", SETTLE);
+    assert!(took_over - killed <= MDI_100 + TOLERANCE);
+    assert!(lan.holds(2, VIP6));
+    assert_eq!(
+        lan.client_neighbour(VIP6).as_deref(),
+        Some(lan.router_mac(2).as_str())
+    );
+    assert!(lan.client_pings(VIP6));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn v3_mac_01_ops_02_with_a_virtual_mac_the_client_never_changes_its_neighbour_entry() {
+    let lan = Lan::new(2);
+    let (r1, mut r2) = elected_pair(&lan, &["--vmac"]);
+    let vmac = "00:00:5e:00:01:33";
+    assert!(lan.client_pings(VIP));
+    assert_eq!(lan.client_neighbour(VIP).as_deref(), Some(vmac));
+    r1.signal("KILL");
+    r2.wait_state("master", SETTLE);
+    assert!(lan.client_pings(VIP));
+    assert_eq!(lan.client_neighbour(VIP).as_deref(), Some(vmac));
+    // Only the virtual MAC answers ARP for the address: arping sees one sender.
+    let arping = lan.client.ip(&["link", "show", "eth0"]);
+    assert!(arping.contains("eth0"));
+    let replies = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &lan.client.name,
+            "arping",
+            "-c",
+            "3",
+            "-w",
+            "3",
+            "-I",
+            "eth0",
+            VIP,
+        ])
+        .output()
+        .expect("running arping");
+    let text = String::from_utf8_lossy(&replies.stdout).to_lowercase();
+    assert!(text.contains(vmac), "arping: {text}");
+    assert!(
+        !text.contains(&mac_of(lan.router(2), "eth0")),
+        "the parent answered: {text}"
+    );
+    // A clean stop removes the virtual MAC interface.
+    r2.signal("TERM");
+    assert!(r2.wait_exit().success());
+    assert!(!lan.router(2).ip(&["-o", "link", "show"]).contains("vr4."));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn unicast_peers_elect_and_fail_over_and_ignore_a_stranger() {
+    let lan = Lan::new(3);
+    let (r1, mut r2) = {
+        let mut r2 = router(&lan, 2, 100, &["--unicast-peer", "192.0.2.11"]);
+        r2.wait_state("backup", SETTLE);
+        let mut r1 = router(&lan, 1, 200, &["--unicast-peer", "192.0.2.12"]);
+        r1.wait_state("master", SETTLE);
+        (r1, r2)
+    };
+    // r3 talks to r1 with a higher priority, but r1 does not list it as a peer.
+    let mut r3 = router(&lan, 3, 250, &["--unicast-peer", "192.0.2.11"]);
+    r3.wait_state("master", SETTLE);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    let mut r1 = r1;
+    r1.signal("USR1");
+    r1.wait_for(&[r#""event":"stats""#, r#""state":"master""#], SETTLE);
+    let stats = &r1.seen.last().expect("a stats line").1;
+    assert!(!stats.contains(r#""unknownPeerErrors":0"#), "{stats}");
+    r3.signal("KILL");
+    r1.signal("KILL");
+    r2.wait_state("master", SETTLE);
+    assert!(lan.holds(2, VIP));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn the_masters_link_going_down_is_a_fault_and_coming_back_preempts() {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &[]);
+    lan.router(1).ip(&["link", "set", "eth0", "down"]);
+    r1.wait_for(&[r#""to":"fault""#, r#""reason":"link-down""#], SETTLE);
+    r2.wait_state("master", SETTLE);
+    assert!(!lan.holds(1, VIP) && lan.holds(2, VIP));
+    lan.router(1).ip(&["link", "set", "eth0", "up"]);
+    r1.wait_for(&[r#""from":"fault","to":"backup""#], SETTLE);
+    r1.wait_state("master", SETTLE);
+    r2.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn with_30_percent_loss_the_master_keeps_the_vip_and_takeovers_are_brief() {
+    let lan = Lan::new(2);
+    for i in [1, 2] {
+        load_nft(&lan, i, "ip protocol 112 numgen random mod 100 < 30 drop");
+    }
+    let (mut r1, mut r2) = elected_pair(&lan, &[]);
+    let lines = r2.collect(Duration::from_secs(10));
+    let r1_lines = r1.collect(Duration::ZERO);
+    assert!(
+        !r1_lines.iter().any(|l| l.contains(r#""from":"master""#)),
+        "the Master lost its state: {r1_lines:?}"
+    );
+    // A Backup that missed three adverts in a row takes over until the Master's next advert.
+    let mut takeovers = 0;
+    let mut since: Option<Instant> = None;
+    for (at, line) in &r2.seen {
+        if line.contains(r#""to":"master""#) {
+            takeovers += 1;
+            since = Some(*at);
+        } else if line.contains(r#""to":"backup""#)
+            && let Some(start) = since.take()
+        {
+            assert!(
+                *at - start < Duration::from_secs(1),
+                "a takeover lasted {:?}",
+                *at - start
+            );
+        }
+    }
+    println!("30 % loss for 10 s: {takeovers} brief takeovers by the Backup; {lines:?}");
+    assert!(since.is_none(), "the Backup ended as Master");
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+}
