@@ -5,8 +5,10 @@
 //! failover --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100/24
 //!          [--version 2|3] [--advert-interval 1s|100ms] [--no-preempt] [--preempt-delay 5s]
 //!          [--accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568]
-//!          [--auth-pass SECRET]
+//!          [--auth-pass SECRET] [--async]
 //! ```
+//!
+//! `--async` runs the driver on tokio instead of a thread of its own (build with `--features tokio`).
 //!
 //! SIGUSR1 prints the statistics as one JSON line; SIGTERM and SIGINT shut down cleanly (priority 0,
 //! addresses released) and print them once more. Bad arguments exit with status 2, a driver that
@@ -24,9 +26,11 @@ use vrrp::linux::{Driver, Instance, Netlink, interface_source};
 use vrrp::packet::{Authentication, ChecksumForm, Password, Version};
 use vrrp::{AddressFamily, Config, Counter, Event, StatsReport};
 
-const USAGE: &str = "usage: failover --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
+const USAGE: &str =
+    "usage: failover --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
        [--version 2|3] [--advert-interval DURATION] [--no-preempt] [--preempt-delay DURATION]
-       [--accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568] [--auth-pass SECRET]";
+       [--accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568] [--auth-pass SECRET]
+       [--async]";
 
 /// The command line, checked.
 struct Options {
@@ -43,6 +47,7 @@ struct Options {
     peers: Vec<IpAddr>,
     checksum: ChecksumForm,
     password: Option<Password>,
+    run_async: bool,
 }
 
 /// A bad argument: its name and what is wrong.
@@ -65,6 +70,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
         peers: Vec::new(),
         checksum: ChecksumForm::PseudoHeader,
         password: None,
+        run_async: false,
     };
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -88,6 +94,12 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
             "--preempt-delay" => options.preempt_delay = duration(&flag, &value()?)?,
             "--accept" => options.accept = true,
             "--vmac" => options.vmac = true,
+            "--async" if cfg!(feature = "tokio") => options.run_async = true,
+            "--async" => {
+                return Err(ArgError(
+                    "--async needs the example built with --features tokio".into(),
+                ));
+            }
             "--unicast-peer" => options.peers.push(address(&flag, &value()?)?),
             "--checksum" => {
                 options.checksum = match value()?.as_str() {
@@ -256,7 +268,7 @@ fn main() -> ExitCode {
             .cloned()
             .unwrap_or_else(|| index.to_string())
     };
-    let result = driver.run(|event| match event {
+    let on_event = |event| match event {
         Event::StateChanged {
             router,
             from,
@@ -280,11 +292,35 @@ fn main() -> ExitCode {
             error.to_string(),
         ),
         Event::Stats(report) => println!("{}", stats_json(&report, &name)),
-    });
+    };
+    let result = if options.run_async {
+        run_async(driver, on_event)
+    } else {
+        driver.run(on_event)
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error.to_string()),
     }
+}
+
+/// Runs the driver as a task on a single-threaded tokio runtime.
+#[cfg(feature = "tokio")]
+fn run_async(driver: Driver, on_event: impl FnMut(Event)) -> Result<(), vrrp::linux::DriverError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| vrrp::linux::DriverError::Io {
+            operation: "starting the tokio runtime",
+            source,
+        })?
+        .block_on(driver.run_async(on_event))
+}
+
+#[cfg(not(feature = "tokio"))]
+fn run_async(driver: Driver, on_event: impl FnMut(Event)) -> Result<(), vrrp::linux::DriverError> {
+    // `parse_options` refuses --async in this build.
+    driver.run(on_event)
 }
 
 fn fail(message: &str) -> ExitCode {

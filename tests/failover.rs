@@ -394,3 +394,111 @@ fn with_30_percent_loss_the_master_keeps_the_vip_and_takeovers_are_brief() {
     assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
     assert!(lan.client_pings(VIP));
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn the_async_driver_elects_hands_over_and_takes_over_like_the_blocking_one() {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &["--async"]);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    let stopped = r1.signal("TERM");
+    let handover = r2.wait_state("master", SETTLE) - stopped;
+    assert!(
+        handover <= SKEW_100 + TOLERANCE,
+        "handover took {handover:?}"
+    );
+    assert!(r1.wait_exit().success());
+    assert!(!lan.holds(1, VIP) && lan.holds(2, VIP));
+
+    let mut r1 = router(&lan, 1, 200, &["--async"]);
+    r1.wait_state("master", SETTLE);
+    r2.wait_state("backup", SETTLE);
+    let killed = r1.signal("KILL");
+    let takeover = r2.wait_state("master", SETTLE) - killed;
+    assert!(
+        takeover >= MDI_100 - INTERVAL && takeover <= MDI_100 + TOLERANCE,
+        "{takeover:?}"
+    );
+    assert!(lan.client_pings(VIP));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn start_up_errors_name_the_argument_or_tell_the_operator_what_to_do() {
+    let lan = Lan::new(1);
+    let r1 = lan.router(1);
+    let base = [
+        "--interface",
+        "eth0",
+        "--vrid",
+        "51",
+        "--vip",
+        "192.0.2.100/24",
+    ];
+    let run = |wrapper: &[&str], extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        common::lan::failover_exit(r1, wrapper, &args)
+    };
+    let (code, stderr) = run(&[], &["--priority", "300"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--priority"), "{stderr}");
+    let (code, stderr) = run(&[], &["--advert-interval", "fast"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--advert-interval"), "{stderr}");
+
+    let (code, stderr) = common::lan::failover_exit(
+        r1,
+        &[],
+        &[
+            "--interface",
+            "nosuch0",
+            "--vrid",
+            "51",
+            "--vip",
+            "192.0.2.100/24",
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains(r#"no network interface is called "nosuch0""#),
+        "{stderr}"
+    );
+
+    let (code, stderr) = run(
+        &["setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw"],
+        &[],
+    );
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("CAP_NET_RAW is missing"), "{stderr}");
+
+    r1.ip(&["addr", "add", "192.0.2.100/24", "dev", "eth0"]);
+    let (code, stderr) = run(&[], &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("192.0.2.100 is already configured on eth0"),
+        "{stderr}"
+    );
+
+    r1.ip(&["addr", "flush", "dev", "eth0", "scope", "global"]);
+    let (code, stderr) = run(&[], &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("interface eth0 has no IPv4 address"),
+        "{stderr}"
+    );
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_restarted_backup_removes_the_address_a_killed_master_left_behind() {
+    let lan = Lan::new(2);
+    let (r1, _r2) = elected_pair(&lan, &[]);
+    r1.signal("KILL");
+    std::thread::sleep(Duration::from_millis(100));
+    // The kernel keeps the killed process's address: two hosts now answer for it.
+    assert!(lan.holds(1, VIP));
+    let mut r1 = router(&lan, 1, 200, &["--no-preempt"]);
+    r1.wait_state("backup", SETTLE);
+    assert!(!lan.holds(1, VIP), "the leftover address is still there");
+}

@@ -182,7 +182,7 @@ pub fn interface_source(
 
 /// Runs virtual routers on Linux. See the [module documentation](self).
 pub struct Driver {
-    routers: Routers,
+    pub(crate) routers: Routers,
     executor: Executor<Sockets, Netlink, InterfaceAnnouncer>,
     netlink_events: NetlinkEvents,
     interfaces: HashSet<u32>,

@@ -5,6 +5,8 @@ use std::ffi::CString;
 use std::io;
 
 pub mod announcer;
+#[cfg(feature = "tokio")]
+mod async_driver;
 pub mod backends;
 pub mod capability;
 pub mod driver;

@@ -133,7 +133,14 @@ fn failover_binary() -> &'static PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", "failover"])
+            .args([
+                "build",
+                "--quiet",
+                "--features",
+                "tokio",
+                "--example",
+                "failover",
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("running cargo build --example failover");
@@ -147,6 +154,22 @@ fn failover_binary() -> &'static PathBuf {
             .to_path_buf();
         target.join("debug").join("examples").join("failover")
     })
+}
+
+/// Runs the `failover` example in `netns` with `args`, prefixed by `wrapper` (e.g. `setpriv ...`),
+/// to completion; returns its exit code and error output.
+pub fn failover_exit(netns: &Netns, wrapper: &[&str], args: &[&str]) -> (Option<i32>, String) {
+    let output = Command::new("ip")
+        .args(["netns", "exec", &netns.name])
+        .args(wrapper)
+        .arg(failover_binary())
+        .args(args)
+        .output()
+        .expect("running the failover example");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// A running `failover` example and the JSON lines it printed, each with when it arrived.

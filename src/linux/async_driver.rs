@@ -1,0 +1,83 @@
+//! The async twin of [`Driver::run`]: the same driver on a tokio runtime (feature `tokio`).
+
+use std::future::{Future, poll_fn};
+use std::os::fd::{AsRawFd, RawFd};
+use std::pin::pin;
+use std::task::Poll;
+use std::time::Instant;
+
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+
+use crate::linux::{Driver, DriverError};
+use crate::{AddressFamily, Event};
+
+/// A descriptor the driver owns, registered with tokio for readiness only; closing stays with the
+/// driver, which outlives the registration.
+struct Registered(RawFd);
+
+impl AsRawFd for Registered {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
+}
+
+impl Driver {
+    /// Runs the virtual routers as a task on the current tokio runtime until
+    /// [`DriverHandle::shutdown`](crate::DriverHandle::shutdown), with the behaviour of
+    /// [`run`](Self::run). Needs a runtime with I/O and time enabled.
+    pub async fn run_async(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
+        self.start(Instant::now(), &mut on_event)?;
+        let mut registered = Vec::new();
+        for fd in self.descriptors() {
+            // SAFETY: the descriptor belongs to `self`, which stays alive and keeps it open until
+            // after `registered` is dropped: explicitly before `stop`, and otherwise as a local,
+            // which is dropped before the function's arguments.
+            let async_fd = unsafe {
+                AsyncFd::register_with_interest(Registered(fd.as_raw_fd()), Interest::READABLE)
+            }
+            .map_err(|error| DriverError::Io {
+                operation: "registering the driver's sockets with tokio",
+                source: error.into(),
+            })?;
+            registered.push(async_fd);
+        }
+        loop {
+            let deadline = self.routers.poll_timeout();
+            let mut sleep = pin!(async move {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            });
+            // Wait for any descriptor or the deadline; clear the readiness seen before reading,
+            // so that data arriving while the driver reads raises it again.
+            poll_fn(|cx| {
+                let mut ready = false;
+                for fd in &registered {
+                    if let Poll::Ready(Ok(mut guard)) = fd.poll_read_ready(cx) {
+                        guard.clear_ready();
+                        ready = true;
+                    }
+                }
+                if ready || sleep.as_mut().poll(cx).is_ready() {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            let now = Instant::now();
+            for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
+                self.receive(now, family, &mut on_event)?;
+            }
+            self.link_events(now, &mut on_event)?;
+            if self.commands(now, &mut on_event) {
+                drop(registered);
+                return self.stop(Instant::now(), &mut on_event);
+            }
+            self.routers.handle_timeout(Instant::now());
+            self.drain(&mut on_event);
+        }
+    }
+}
