@@ -32,7 +32,7 @@ fn router(lan: &Lan, i: usize, priority: u8, extra: &[&str]) -> Failover {
         "--advert-interval",
         "100ms",
     ];
-    if !extra.iter().any(|a| *a == "--vip") {
+    if !extra.contains(&"--vip") {
         args.extend(["--vip", "192.0.2.100/24"]);
     }
     args.extend_from_slice(extra);
