@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::backend::{Added, AddressBackend, AdvertSender, Announce, VirtualAddress};
+use crate::backend::{Added, AddressBackend, AdvertSender, Announce, BackendError, VirtualAddress};
 use crate::event::{Event, Operation};
 use crate::{Action, RouterKey};
 
@@ -84,6 +84,18 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> Executor<S, A, N> {
         self.added
             .iter()
             .map(|(&(interface, _), &address)| (interface, address))
+    }
+
+    /// Removes every address this executor added, for a driver that stops without its routers'
+    /// shutdown actions; the first failure is returned after trying them all.
+    pub fn release_all(&mut self) -> Result<(), BackendError> {
+        let mut first_error = None;
+        for ((interface, _), address) in self.added.drain() {
+            if let Err(error) = self.addresses.remove(interface, address) {
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     /// The advertisement sender, for a driver that also receives through it.

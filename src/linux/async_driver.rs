@@ -9,8 +9,9 @@ use std::time::Instant;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
+use crate::Event;
+use crate::linux::driver::Source;
 use crate::linux::{Driver, DriverError};
-use crate::{AddressFamily, Event};
 
 /// A descriptor the driver owns, registered with tokio for readiness only; closing stays with the
 /// driver, which outlives the registration.
@@ -29,7 +30,7 @@ impl Driver {
     pub async fn run_async(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
         self.start(Instant::now(), &mut on_event)?;
         let mut registered = Vec::new();
-        for fd in self.descriptors() {
+        for (source, fd) in self.descriptors() {
             // SAFETY: the descriptor belongs to `self`, which stays alive and keeps it open until
             // after `registered` is dropped: explicitly before `stop`, and otherwise as a local,
             // which is dropped before the function's arguments.
@@ -40,7 +41,7 @@ impl Driver {
                 operation: "registering the driver's sockets with tokio",
                 source: error.into(),
             })?;
-            registered.push(async_fd);
+            registered.push((source, async_fd));
         }
         loop {
             let deadline = self.routers.poll_timeout();
@@ -52,32 +53,28 @@ impl Driver {
             });
             // Wait for any descriptor or the deadline; clear the readiness seen before reading,
             // so that data arriving while the driver reads raises it again.
-            poll_fn(|cx| {
-                let mut ready = false;
-                for fd in &registered {
-                    if let Poll::Ready(Ok(mut guard)) = fd.poll_read_ready(cx) {
-                        guard.clear_ready();
-                        ready = true;
-                    }
-                }
-                if ready || sleep.as_mut().poll(cx).is_ready() {
-                    Poll::Ready(())
+            let ready: Vec<Source> = poll_fn(|cx| {
+                let ready: Vec<Source> = registered
+                    .iter()
+                    .filter_map(|(source, fd)| match fd.poll_read_ready(cx) {
+                        Poll::Ready(Ok(mut guard)) => {
+                            guard.clear_ready();
+                            Some(*source)
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                if !ready.is_empty() || sleep.as_mut().poll(cx).is_ready() {
+                    Poll::Ready(ready)
                 } else {
                     Poll::Pending
                 }
             })
             .await;
-            let now = Instant::now();
-            for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
-                self.receive(now, family, &mut on_event)?;
-            }
-            self.link_events(now, &mut on_event)?;
-            if self.commands(now, &mut on_event) {
+            if self.service(&ready, &mut on_event)? {
                 drop(registered);
                 return self.stop(Instant::now(), &mut on_event);
             }
-            self.routers.handle_timeout(Instant::now());
-            self.drain(&mut on_event);
         }
     }
 }

@@ -119,20 +119,12 @@ impl InterfaceAnnouncer {
         if let Some(&address) = self.link_locals.get(&interface_index) {
             return Ok(address);
         }
-        let address = self
+        let Some(IpAddr::V6(address)) = self
             .netlink
-            .addresses(interface_index, AddressFamily::Ipv6)?
-            .into_iter()
-            .find_map(|a| match a.address {
-                IpAddr::V6(v6)
-                    if v6.is_unicast_link_local()
-                        && a.protocol != super::netlink::ADDRESS_PROTOCOL =>
-                {
-                    Some(v6)
-                }
-                _ => None,
-            })
-            .ok_or(AnnounceError::NoLinkLocalSource(target))?;
+            .source_address(interface_index, AddressFamily::Ipv6)?
+        else {
+            return Err(AnnounceError::NoLinkLocalSource(target).into());
+        };
         self.link_locals.insert(interface_index, address);
         Ok(address)
     }

@@ -143,9 +143,14 @@ pub enum DriverError {
     /// A netlink request failed.
     #[error(transparent)]
     Netlink(#[from] NetlinkError),
-    /// The packet socket for announcements could not be opened.
-    #[error("opening the announcement socket: {0}")]
-    Announcer(crate::backend::BackendError),
+    /// A backend failed outside the protocol's actions: opening, or releasing at the end.
+    #[error("{operation}: {source}")]
+    Backend {
+        /// What was being done.
+        operation: &'static str,
+        /// The backend's error.
+        source: crate::backend::BackendError,
+    },
     /// Waiting or waking failed.
     #[error("{operation} failed: {source}")]
     Io {
@@ -165,19 +170,23 @@ pub fn interface_source(
 ) -> Result<(Interface, IpAddr), DriverError> {
     let interface = netlink.interface_by_name(name)?;
     let source = netlink
-        .addresses(interface.index, family)?
-        .into_iter()
-        .filter(|a| a.protocol != ADDRESS_PROTOCOL)
-        .map(|a| a.address)
-        .find(|address| match address {
-            IpAddr::V4(_) => true,
-            IpAddr::V6(v6) => v6.is_unicast_link_local(),
-        })
+        .source_address(interface.index, family)?
         .ok_or_else(|| DriverError::NoSourceAddress {
             interface: name.to_string(),
             family,
         })?;
     Ok((interface, source))
+}
+
+/// What a driver waits on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The raw VRRP socket of a family.
+    Socket(AddressFamily),
+    /// Link and address changes.
+    Netlink,
+    /// The wake-up socket a [`DriverHandle`] writes to.
+    Wake,
 }
 
 /// Runs virtual routers on Linux. See the [module documentation](self).
@@ -251,7 +260,10 @@ impl Driver {
             }
             placements.push((key, instance));
         }
-        let announcer = InterfaceAnnouncer::open().map_err(DriverError::Announcer)?;
+        let announcer = InterfaceAnnouncer::open().map_err(|source| DriverError::Backend {
+            operation: "opening the announcement socket",
+            source,
+        })?;
         let mut executor = Executor::new(sockets, netlink, announcer);
         for (key, instance) in &placements {
             let mut placement = Placement::on(key.interface_index);
@@ -293,7 +305,7 @@ impl Driver {
         // Created last, so that an error above leaves nothing behind; `Drop` removes them.
         for (key, instance) in placements {
             if instance.virtual_mac {
-                driver.create_virtual_mac(key)?;
+                driver.create_virtual_mac(key, &links[&key.interface_index])?;
             }
         }
         Ok(driver)
@@ -324,29 +336,46 @@ impl Driver {
                 .routers
                 .poll_timeout()
                 .map(|at| at.saturating_duration_since(Instant::now()));
-            let ready = {
-                let fds = self.descriptors();
-                wait_readable(&fds, timeout).map_err(|source| DriverError::Io {
+            let ready: Vec<Source> = {
+                let sources = self.descriptors();
+                let fds: Vec<BorrowedFd<'_>> = sources.iter().map(|&(_, fd)| fd).collect();
+                let readable = wait_readable(&fds, timeout).map_err(|source| DriverError::Io {
                     operation: "waiting for packets and timers",
                     source,
-                })?
+                })?;
+                sources
+                    .iter()
+                    .zip(readable)
+                    .filter_map(|(&(source, _), readable)| readable.then_some(source))
+                    .collect()
             };
-            let now = Instant::now();
-            let mut ready = ready.into_iter();
-            for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
-                if self.executor.sender().get(family).is_some() && ready.next() == Some(true) {
-                    self.receive(now, family, &mut on_event)?;
-                }
-            }
-            if ready.next() == Some(true) {
-                self.link_events(now, &mut on_event)?;
-            }
-            if ready.next() == Some(true) && self.commands(now, &mut on_event) {
+            if self.service(&ready, &mut on_event)? {
                 return self.stop(Instant::now(), &mut on_event);
             }
-            self.routers.handle_timeout(Instant::now());
-            self.drain(&mut on_event);
         }
+    }
+
+    /// Serves the sources that are `ready`, then the timers that are due. Returns true, before the
+    /// timers, when a command asked for shutdown.
+    pub(crate) fn service(
+        &mut self,
+        ready: &[Source],
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<bool, DriverError> {
+        let now = Instant::now();
+        let mut shutdown = false;
+        for &source in ready {
+            match source {
+                Source::Socket(family) => self.receive(now, family, on_event)?,
+                Source::Netlink => self.link_events(now, on_event)?,
+                Source::Wake => shutdown |= self.commands(now, on_event),
+            }
+        }
+        if !shutdown {
+            self.routers.handle_timeout(Instant::now());
+            self.drain(on_event);
+        }
+        Ok(shutdown)
     }
 
     /// Starts the routers; a router whose link is down starts in Fault.
@@ -371,22 +400,21 @@ impl Driver {
         Ok(())
     }
 
-    /// The descriptors to wait on, in the order `run` reads them: the IPv4 and IPv6 sockets that
-    /// are open, the netlink events, the wake-up socket.
-    pub(crate) fn descriptors(&self) -> Vec<BorrowedFd<'_>> {
+    /// The descriptors to wait on, each with what it is: the sockets that are open, the netlink
+    /// events, the wake-up socket.
+    pub(crate) fn descriptors(&self) -> Vec<(Source, BorrowedFd<'_>)> {
         let sockets = self.executor.sender();
-        let mut fds: Vec<BorrowedFd<'_>> = [&sockets.ipv4, &sockets.ipv6]
+        let mut fds: Vec<(Source, BorrowedFd<'_>)> = [AddressFamily::Ipv4, AddressFamily::Ipv6]
             .into_iter()
-            .flatten()
-            .map(AsFd::as_fd)
+            .filter_map(|family| Some((Source::Socket(family), sockets.get(family)?.as_fd())))
             .collect();
-        fds.push(self.netlink_events.as_fd());
-        fds.push(self.wake_receiver.as_fd());
+        fds.push((Source::Netlink, self.netlink_events.as_fd()));
+        fds.push((Source::Wake, self.wake_receiver.as_fd()));
         fds
     }
 
     /// Reads every waiting datagram of `family` into the routers.
-    pub(crate) fn receive(
+    fn receive(
         &mut self,
         now: Instant,
         family: AddressFamily,
@@ -415,7 +443,7 @@ impl Driver {
     }
 
     /// Feeds link changes to the routers.
-    pub(crate) fn link_events(
+    fn link_events(
         &mut self,
         now: Instant,
         on_event: &mut impl FnMut(Event),
@@ -435,7 +463,7 @@ impl Driver {
     }
 
     /// Applies the waiting commands; true when one asks for shutdown.
-    pub(crate) fn commands(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) -> bool {
+    fn commands(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) -> bool {
         let mut scratch = [0; 64];
         while matches!(self.wake_receiver.read(&mut scratch), Ok(n) if n > 0) {}
         let mut shutdown = false;
@@ -477,7 +505,11 @@ impl Driver {
         }
     }
 
-    fn create_virtual_mac(&mut self, key: RouterKey) -> Result<(), DriverError> {
+    fn create_virtual_mac(
+        &mut self,
+        key: RouterKey,
+        parent: &Interface,
+    ) -> Result<(), DriverError> {
         let name = virtual_mac_name(&key);
         let mac = MacAddress::virtual_router(key.vrid, key.family);
         let (_, netlink, _) = self.executor.backends();
@@ -487,11 +519,6 @@ impl Driver {
         let index = netlink.create_macvlan(key.interface_index, &name, mac)?;
         self.virtual_macs.push(index);
         if key.family == AddressFamily::Ipv4 {
-            let parent = netlink
-                .interfaces()?
-                .into_iter()
-                .find(|i| i.index == key.interface_index)
-                .ok_or(DriverError::UnknownInterface(key.interface_index))?;
             // The parent must not speak ARP for the virtual address with its own MAC (RFC 5798
             // §8.1.2): it answers only for its own addresses (arp_ignore 1), and its own requests
             // carry its own address (arp_announce 2), not a virtual one a reply came from.
@@ -525,26 +552,25 @@ impl Driver {
 
     /// Removes the addresses still held and the virtual MAC interfaces.
     fn remove_created(&mut self) -> Result<(), DriverError> {
-        let held: Vec<(u32, VirtualAddress)> = self.executor.added_addresses().collect();
+        let mut first_error =
+            self.executor
+                .release_all()
+                .err()
+                .map(|source| DriverError::Backend {
+                    operation: "releasing the virtual addresses",
+                    source,
+                });
         let (_, netlink, _) = self.executor.backends();
-        let mut first_error = None;
-        for (interface, held) in held {
-            if let Err(error) = netlink.remove_address(interface, held.address, held.prefix_len)
-                && !matches!(error, NetlinkError::NotPresent { .. })
-            {
-                first_error.get_or_insert(error);
-            }
-        }
         for index in self.virtual_macs.drain(..) {
             if let Err(error) = netlink.delete_link(index) {
-                first_error.get_or_insert(error);
+                first_error.get_or_insert(error.into());
             }
         }
         for (path, old) in self.changed_sysctls.drain(..) {
             // Best effort: the interface may be gone.
             let _ = std::fs::write(path, old.trim());
         }
-        first_error.map_or(Ok(()), |error| Err(error.into()))
+        first_error.map_or(Ok(()), Err)
     }
 }
 

@@ -164,6 +164,24 @@ impl Netlink {
             .collect())
     }
 
+    /// The address a virtual router of `family` on interface `interface_index` sends from: its first
+    /// IPv4 address, or its IPv6 link-local address; never one this crate added.
+    pub fn source_address(
+        &mut self,
+        interface_index: u32,
+        family: AddressFamily,
+    ) -> Result<Option<IpAddr>, NetlinkError> {
+        Ok(self
+            .addresses(interface_index, family)?
+            .into_iter()
+            .filter(|a| a.protocol != ADDRESS_PROTOCOL)
+            .map(|a| a.address)
+            .find(|address| match address {
+                IpAddr::V4(_) => true,
+                IpAddr::V6(v6) => v6.is_unicast_link_local(),
+            }))
+    }
+
     /// Adds `address`/`prefix_len` to interface `interface_index`, with `label` for IPv4. IPv6
     /// addresses skip duplicate address detection (`nodad`): a VRRP Backup must not hold the address
     /// meanwhile, and the Master must answer for it at once (RFC 5798 §8.2.2 notes DAD can fail).

@@ -17,7 +17,8 @@ pub fn wait_readable(fds: &[BorrowedFd<'_>], timeout: Option<Duration>) -> io::R
         .collect();
     let timespec = timeout.map(|t| libc::timespec {
         tv_sec: libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX),
-        tv_nsec: libc::c_long::from(t.subsec_nanos() as i32),
+        // Below 10^9, so it fits every c_long.
+        tv_nsec: t.subsec_nanos() as libc::c_long,
     });
     let timeout_ptr = timespec
         .as_ref()
