@@ -5,10 +5,13 @@
 //! failover --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100/24
 //!          [--version 2|3] [--advert-interval 1s|100ms] [--no-preempt] [--preempt-delay 5s]
 //!          [--accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568]
-//!          [--auth-pass SECRET] [--async]
+//!          [--auth-pass SECRET] [--count N] [--async]
 //! ```
 //!
 //! `--async` runs the driver on tokio instead of a thread of its own (build with `--features tokio`).
+//! Without `--checksum` an IPv4 VRRPv3 router sends the RFC 5798 (pseudo-header) checksum and accepts
+//! both forms; with it, it sends the form named and accepts only that one. `--count N` runs N virtual
+//! routers per family: VRIDs N, N+1, ... from `--vrid`, the k-th (from 0) with every VIP plus k.
 //!
 //! SIGUSR1 prints the statistics as one JSON line; SIGTERM and SIGINT shut down cleanly (priority 0,
 //! addresses released) and print them once more. Bad arguments exit with status 2, a driver that
@@ -23,14 +26,14 @@ use std::time::Duration;
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vrrp::linux::{Driver, Instance, Netlink, interface_source};
-use vrrp::packet::{Authentication, ChecksumForm, Password, Version};
+use vrrp::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Password, Version};
 use vrrp::{AddressFamily, Config, Counter, Event, StatsReport};
 
 const USAGE: &str =
     "usage: failover --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
        [--version 2|3] [--advert-interval DURATION] [--no-preempt] [--preempt-delay DURATION]
        [--accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568] [--auth-pass SECRET]
-       [--async]";
+       [--count N] [--async]";
 
 /// The command line, checked.
 struct Options {
@@ -45,9 +48,10 @@ struct Options {
     accept: bool,
     vmac: bool,
     peers: Vec<IpAddr>,
-    checksum: ChecksumForm,
+    checksum: ChecksumAcceptance,
     password: Option<Password>,
     run_async: bool,
+    count: u8,
 }
 
 /// A bad argument: its name and what is wrong.
@@ -68,9 +72,10 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
         accept: false,
         vmac: false,
         peers: Vec::new(),
-        checksum: ChecksumForm::PseudoHeader,
+        checksum: ChecksumAcceptance::Either,
         password: None,
         run_async: false,
+        count: 1,
     };
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -103,8 +108,8 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
             "--unicast-peer" => options.peers.push(address(&flag, &value()?)?),
             "--checksum" => {
                 options.checksum = match value()?.as_str() {
-                    "rfc5798" => ChecksumForm::PseudoHeader,
-                    "rfc9568" => ChecksumForm::MessageOnly,
+                    "rfc5798" => ChecksumAcceptance::Only(ChecksumForm::PseudoHeader),
+                    "rfc9568" => ChecksumAcceptance::Only(ChecksumForm::MessageOnly),
                     other => {
                         return Err(ArgError(format!(
                             "--checksum: {other:?} is not rfc5798 or rfc9568"
@@ -119,6 +124,12 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
                         .map_err(|e| ArgError(format!("--auth-pass: {e}")))?,
                 );
             }
+            "--count" => {
+                options.count = number(&flag, &value()?)?;
+                if options.count == 0 {
+                    return Err(ArgError("--count: must be at least 1".into()));
+                }
+            }
             other => return Err(ArgError(format!("unknown argument {other:?}"))),
         }
     }
@@ -126,6 +137,13 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
     options.vrid = vrid.ok_or_else(|| ArgError("--vrid is required".into()))?;
     if options.vips.is_empty() {
         return Err(ArgError("--vip is required (at least one)".into()));
+    }
+    if usize::from(options.vrid) + usize::from(options.count) - 1 > 255 {
+        return Err(ArgError(format!(
+            "--count: VRIDs {} to {} go past 255",
+            options.vrid,
+            usize::from(options.vrid) + usize::from(options.count) - 1
+        )));
     }
     Ok(options)
 }
@@ -173,7 +191,7 @@ fn duration(flag: &str, text: &str) -> Result<Duration, ArgError> {
     Duration::try_from_secs_f64(secs).map_err(|_| bad())
 }
 
-/// One instance per address family among the VIPs.
+/// `--count` instances per address family among the VIPs.
 fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, String> {
     let mut instances = Vec::new();
     for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
@@ -188,38 +206,60 @@ fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, 
         }
         let (interface, source) =
             interface_source(netlink, &options.interface, family).map_err(|e| e.to_string())?;
-        let mut builder = Config::builder(interface.index, options.vrid, source)
-            .version(options.version)
-            .priority(options.priority)
-            .owner(options.priority == 255)
-            .advert_interval(options.interval)
-            .preempt(options.preempt)
-            .preempt_delay(options.preempt_delay)
-            .accept(options.accept)
-            .checksum_form(options.checksum);
-        if let Some(password) = options.password {
-            builder = builder.authentication(Authentication::Password(password));
+        for k in 0..options.count {
+            let shifted: Vec<(IpAddr, u8)> = vips
+                .iter()
+                .map(|&(vip, len)| offset(vip, k).map(|vip| (vip, len)))
+                .collect::<Result<_, _>>()?;
+            let mut builder = Config::builder(interface.index, options.vrid + k, source)
+                .version(options.version)
+                .priority(options.priority)
+                .owner(options.priority == 255)
+                .advert_interval(options.interval)
+                .preempt(options.preempt)
+                .preempt_delay(options.preempt_delay)
+                .accept(options.accept)
+                .checksum_acceptance(options.checksum);
+            if let ChecksumAcceptance::Only(form) = options.checksum {
+                builder = builder.checksum_form(form);
+            }
+            if let Some(password) = options.password {
+                builder = builder.authentication(Authentication::Password(password));
+            }
+            for (vip, _) in &shifted {
+                builder = builder.address(*vip);
+            }
+            for peer in options
+                .peers
+                .iter()
+                .filter(|p| AddressFamily::of(**p) == family)
+            {
+                builder = builder.unicast_peer(*peer);
+            }
+            let config = builder
+                .build()
+                .map_err(|e| format!("invalid {family} configuration: {e}"))?;
+            let mut instance = Instance::new(config).virtual_mac(options.vmac);
+            for (vip, len) in shifted {
+                instance = instance.prefix_len(vip, len);
+            }
+            instances.push(instance);
         }
-        for (vip, _) in &vips {
-            builder = builder.address(*vip);
-        }
-        for peer in options
-            .peers
-            .iter()
-            .filter(|p| AddressFamily::of(**p) == family)
-        {
-            builder = builder.unicast_peer(*peer);
-        }
-        let config = builder
-            .build()
-            .map_err(|e| format!("invalid {family} configuration: {e}"))?;
-        let mut instance = Instance::new(config).virtual_mac(options.vmac);
-        for (vip, len) in vips {
-            instance = instance.prefix_len(vip, len);
-        }
-        instances.push(instance);
     }
     Ok(instances)
+}
+
+/// `address` plus `k`, for the k-th router of `--count`.
+fn offset(address: IpAddr, k: u8) -> Result<IpAddr, String> {
+    let shifted = match address {
+        IpAddr::V4(a) => u32::from(a)
+            .checked_add(u32::from(k))
+            .map(|a| IpAddr::V4(a.into())),
+        IpAddr::V6(a) => u128::from(a)
+            .checked_add(u128::from(k))
+            .map(|a| IpAddr::V6(a.into())),
+    };
+    shifted.ok_or_else(|| format!("--count: {address} plus {k} is past the last address"))
 }
 
 fn main() -> ExitCode {

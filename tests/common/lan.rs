@@ -1,7 +1,8 @@
 //! A LAN in network namespaces: routers and a client on one bridge, and the `failover` example
 //! running in them. Needs root.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
@@ -172,12 +173,10 @@ pub fn failover_exit(netns: &Netns, wrapper: &[&str], args: &[&str]) -> (Option<
     )
 }
 
-/// A running `failover` example and the JSON lines it printed, each with when it arrived.
+/// A running `failover` example and the JSON lines it printed (through `Deref` to [`Lines`]).
 pub struct Failover {
     child: Child,
-    lines: mpsc::Receiver<(Instant, String)>,
-    /// Everything read so far.
-    pub seen: Vec<(Instant, String)>,
+    lines: Lines,
 }
 
 impl Failover {
@@ -191,15 +190,87 @@ impl Failover {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("starting the failover example");
-        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = Lines::read(child.stdout.take().expect("piped stdout"));
+        Self { child, lines }
+    }
+
+    /// Waits for a transition to `state` (`"master"`, `"backup"`, `"fault"`).
+    pub fn wait_state(&mut self, state: &str, timeout: Duration) -> Instant {
+        self.wait_for(
+            &[r#""event":"state""#, &format!(r#""to":"{state}""#)],
+            timeout,
+        )
+    }
+
+    /// Asks for statistics (SIGUSR1) and returns the stats line printed after the ones already
+    /// seen.
+    pub fn stats(&mut self) -> String {
+        self.signal("USR1");
+        self.wait_for(&[r#""event":"stats""#], Duration::from_secs(5));
+        self.seen.last().expect("the stats line").1.clone()
+    }
+
+    /// Sends `signal` (`"TERM"`, `"KILL"`, `"USR1"`) and returns when it was sent.
+    pub fn signal(&self, signal: &str) -> Instant {
+        send_signal(self.child.id(), signal)
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        self.child.wait().expect("waiting for the failover example")
+    }
+}
+
+impl Deref for Failover {
+    type Target = Lines;
+    fn deref(&self) -> &Lines {
+        &self.lines
+    }
+}
+
+impl DerefMut for Failover {
+    fn deref_mut(&mut self) -> &mut Lines {
+        &mut self.lines
+    }
+}
+
+impl Drop for Failover {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Sends `signal` (`"TERM"`, `"KILL"`, ...) to `pid` with kill(1); returns when it was sent.
+pub fn send_signal(pid: u32, signal: &str) -> Instant {
+    let at = Instant::now();
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("running kill");
+    assert!(status.success(), "kill -{signal} {pid}");
+    at
+}
+
+/// The lines a process writes to one of its outputs, each with when it arrived.
+pub struct Lines {
+    lines: mpsc::Receiver<(Instant, String)>,
+    /// Everything read so far.
+    pub seen: Vec<(Instant, String)>,
+}
+
+impl Lines {
+    /// Reads `output` line by line on a thread of its own.
+    pub fn read(output: impl Read + Send + 'static) -> Self {
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            for line in BufReader::new(output).lines().map_while(Result::ok) {
                 let _ = tx.send((Instant::now(), line));
             }
         });
         Self {
-            child,
             lines,
             seen: Vec::new(),
         }
@@ -227,14 +298,6 @@ impl Failover {
         }
     }
 
-    /// Waits for a transition to `state` (`"master"`, `"backup"`, `"fault"`).
-    pub fn wait_state(&mut self, state: &str, timeout: Duration) -> Instant {
-        self.wait_for(
-            &[r#""event":"state""#, &format!(r#""to":"{state}""#)],
-            timeout,
-        )
-    }
-
     /// The lines that arrive within `window`, without waiting for anything in particular.
     pub fn collect(&mut self, window: Duration) -> Vec<String> {
         let deadline = Instant::now() + window;
@@ -248,29 +311,25 @@ impl Failover {
         }
         lines
     }
-
-    /// Sends `signal` (`"TERM"`, `"KILL"`, `"USR1"`) and returns when it was sent.
-    pub fn signal(&self, signal: &str) -> Instant {
-        let at = Instant::now();
-        let status = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status()
-            .expect("running kill");
-        assert!(status.success(), "kill -{signal}");
-        at
-    }
-
-    /// Waits for the process to exit.
-    pub fn wait_exit(&mut self) -> ExitStatus {
-        self.child.wait().expect("waiting for the failover example")
-    }
 }
 
-impl Drop for Failover {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+/// The non-zero error counters of a `failover` stats line, as `name=count`: every router's
+/// `errors` object and the `global` one.
+pub fn protocol_errors(stats: &str) -> Vec<String> {
+    let objects = stats
+        .split(r#""errors":{"#)
+        .skip(1)
+        .chain(stats.split(r#""global":{"#).skip(1));
+    let mut nonzero = Vec::new();
+    for object in objects {
+        let body = object.split('}').next().unwrap_or_default();
+        for entry in body.split(',') {
+            let (name, count) = entry.split_once(':').expect("\"name\":count");
+            let count: u64 = count.trim().parse().expect("a counter value");
+            if count != 0 {
+                nonzero.push(format!("{}={count}", name.trim_matches('"')));
+            }
         }
     }
+    nonzero
 }
