@@ -1,8 +1,7 @@
 //! The async twin of [`Driver::run`]: the same driver on a tokio runtime (feature `tokio`).
 
-use std::future::{Future, poll_fn};
+use std::future::poll_fn;
 use std::os::fd::{AsRawFd, RawFd};
-use std::pin::pin;
 use std::task::Poll;
 use std::time::Instant;
 
@@ -26,7 +25,9 @@ impl AsRawFd for Registered {
 impl Driver {
     /// Runs the virtual routers as a task on the current tokio runtime until
     /// [`DriverHandle::shutdown`](crate::DriverHandle::shutdown), with the behaviour of
-    /// [`run`](Self::run). Needs a runtime with I/O and time enabled.
+    /// [`run`](Self::run). Needs a runtime with I/O enabled; the routers' deadlines are a timerfd
+    /// among the registered descriptors, not tokio timers, whose millisecond resolution would make
+    /// every takeover up to a millisecond late.
     pub async fn run_async(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
         self.start(Instant::now(), &mut on_event)?;
         let mut registered = Vec::new();
@@ -44,15 +45,9 @@ impl Driver {
             registered.push((source, async_fd));
         }
         loop {
-            let deadline = self.routers.poll_timeout();
-            let mut sleep = pin!(async move {
-                match deadline {
-                    Some(at) => tokio::time::sleep_until(at.into()).await,
-                    None => std::future::pending().await,
-                }
-            });
-            // Wait for any descriptor or the deadline; clear the readiness seen before reading,
-            // so that data arriving while the driver reads raises it again.
+            self.arm_timer()?;
+            // Wait for any descriptor, the timer among them; clear the readiness seen before
+            // reading, so that data arriving while the driver reads raises it again.
             let ready: Vec<Source> = poll_fn(|cx| {
                 let ready: Vec<Source> = registered
                     .iter()
@@ -64,10 +59,10 @@ impl Driver {
                         _ => None,
                     })
                     .collect();
-                if !ready.is_empty() || sleep.as_mut().poll(cx).is_ready() {
-                    Poll::Ready(ready)
-                } else {
+                if ready.is_empty() {
                     Poll::Pending
+                } else {
+                    Poll::Ready(ready)
                 }
             })
             .await;

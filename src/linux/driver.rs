@@ -20,6 +20,7 @@ use crate::linux::backends::{InterfaceAnnouncer, Sockets};
 use crate::linux::capability::Capability;
 use crate::linux::netlink::ADDRESS_PROTOCOL;
 use crate::linux::poll::wait_readable;
+use crate::linux::timer::DeadlineTimer;
 use crate::linux::{
     Interface, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents, Received, SocketError,
     VrrpSocket,
@@ -187,6 +188,8 @@ pub(crate) enum Source {
     Netlink,
     /// The wake-up socket a [`DriverHandle`] writes to.
     Wake,
+    /// The routers' next deadline.
+    Timer,
 }
 
 /// Runs virtual routers on Linux. See the [module documentation](self).
@@ -199,6 +202,7 @@ pub struct Driver {
     /// The sysctls changed for virtual MACs, to restore: (path, old value).
     changed_sysctls: Vec<(String, String)>,
     wake_receiver: UnixStream,
+    timer: DeadlineTimer,
     commands: Receiver<Command>,
     handle: DriverHandle,
     buffer: Vec<u8>,
@@ -297,6 +301,10 @@ impl Driver {
             virtual_macs: Vec::new(),
             changed_sysctls: Vec::new(),
             wake_receiver,
+            timer: DeadlineTimer::new().map_err(|source| DriverError::Io {
+                operation: "creating the timer",
+                source,
+            })?,
             commands,
             handle,
             buffer: vec![0; RECEIVE_BUFFER],
@@ -332,14 +340,11 @@ impl Driver {
     pub fn run(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
         self.start(Instant::now(), &mut on_event)?;
         loop {
-            let timeout = self
-                .routers
-                .poll_timeout()
-                .map(|at| at.saturating_duration_since(Instant::now()));
+            self.arm_timer()?;
             let ready: Vec<Source> = {
                 let sources = self.descriptors();
                 let fds: Vec<BorrowedFd<'_>> = sources.iter().map(|&(_, fd)| fd).collect();
-                let readable = wait_readable(&fds, timeout).map_err(|source| DriverError::Io {
+                let readable = wait_readable(&fds, None).map_err(|source| DriverError::Io {
                     operation: "waiting for packets and timers",
                     source,
                 })?;
@@ -353,6 +358,18 @@ impl Driver {
                 return self.stop(Instant::now(), &mut on_event);
             }
         }
+    }
+
+    /// Sets the timer to the routers' next deadline.
+    pub(crate) fn arm_timer(&self) -> Result<(), DriverError> {
+        let after = self
+            .routers
+            .poll_timeout()
+            .map(|at| at.saturating_duration_since(Instant::now()));
+        self.timer.set(after).map_err(|source| DriverError::Io {
+            operation: "setting the timer",
+            source,
+        })
     }
 
     /// Serves the sources that are `ready`, then the timers that are due. Returns true, before the
@@ -369,6 +386,7 @@ impl Driver {
                 Source::Socket(family) => self.receive(now, family, on_event)?,
                 Source::Netlink => self.link_events(now, on_event)?,
                 Source::Wake => shutdown |= self.commands(now, on_event),
+                Source::Timer => self.timer.clear(),
             }
         }
         if !shutdown {
@@ -410,6 +428,7 @@ impl Driver {
             .collect();
         fds.push((Source::Netlink, self.netlink_events.as_fd()));
         fds.push((Source::Wake, self.wake_receiver.as_fd()));
+        fds.push((Source::Timer, self.timer.as_fd()));
         fds
     }
 

@@ -13,6 +13,7 @@ pub mod driver;
 pub mod netlink;
 mod poll;
 pub mod socket;
+mod timer;
 
 pub use announcer::{AnnounceError, Announcer};
 pub use driver::{Driver, DriverError, Instance, interface_source};

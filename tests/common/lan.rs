@@ -6,6 +6,7 @@ use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -129,31 +130,48 @@ pub fn mac_of(netns: &Netns, device: &str) -> String {
     words.next().expect("an Ethernet address").to_string()
 }
 
-/// The `failover` example, built once per test run.
+static RELEASE: AtomicBool = AtomicBool::new(false);
+
+/// Makes [`Failover`] run an optimised build of the example, for measurements. Call it before
+/// starting any.
+pub fn use_release_build() {
+    RELEASE.store(true, Ordering::Relaxed);
+}
+
+/// The `failover` example, built once per run (a debug build unless [`use_release_build`]).
 fn failover_binary() -> &'static PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--features",
-                "tokio",
-                "--example",
-                "failover",
-            ])
+        let release = RELEASE.load(Ordering::Relaxed);
+        let mut build = Command::new(env!("CARGO"));
+        build.args([
+            "build",
+            "--quiet",
+            "--features",
+            "tokio",
+            "--example",
+            "failover",
+        ]);
+        if release {
+            build.arg("--release");
+        }
+        let status = build
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("running cargo build --example failover");
         assert!(status.success(), "building the failover example");
-        // The test binary is target/<profile>/deps/<name>; the example is target/debug/examples.
-        let exe = std::env::current_exe().expect("the test binary's path");
+        // The running binary is target/<profile>/deps/<name>; the example is
+        // target/<debug|release>/examples.
+        let exe = std::env::current_exe().expect("the running binary's path");
         let target = exe
             .ancestors()
             .nth(3)
             .expect("the target directory")
             .to_path_buf();
-        target.join("debug").join("examples").join("failover")
+        target
+            .join(if release { "release" } else { "debug" })
+            .join("examples")
+            .join("failover")
     })
 }
 
@@ -213,6 +231,11 @@ impl Failover {
     /// Sends `signal` (`"TERM"`, `"KILL"`, `"USR1"`) and returns when it was sent.
     pub fn signal(&self, signal: &str) -> Instant {
         send_signal(self.child.id(), signal)
+    }
+
+    /// The example's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Waits for the process to exit.

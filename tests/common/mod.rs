@@ -4,6 +4,7 @@
 pub mod keepalived;
 pub mod lan;
 pub mod netns;
+pub mod pair;
 pub mod pcap;
 pub mod tshark;
 
