@@ -91,6 +91,20 @@ impl InterfaceAnnouncer {
         })
     }
 
+    /// Looks up now what announcing on `interface_index` for `family` needs (its Ethernet address,
+    /// and for IPv6 its link-local source), so that a takeover does not wait for a netlink dump.
+    pub fn prepare(
+        &mut self,
+        interface_index: u32,
+        family: AddressFamily,
+    ) -> Result<(), BackendError> {
+        self.mac(interface_index)?;
+        if family == AddressFamily::Ipv6 {
+            self.link_local(interface_index, Ipv6Addr::UNSPECIFIED)?;
+        }
+        Ok(())
+    }
+
     fn mac(&mut self, interface_index: u32) -> Result<MacAddress, BackendError> {
         if let Some(&mac) = self.macs.get(&interface_index) {
             return Ok(mac);

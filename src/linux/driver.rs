@@ -315,6 +315,11 @@ impl Driver {
             if instance.virtual_mac {
                 driver.create_virtual_mac(key, &links[&key.interface_index])?;
             }
+            // Best effort: what fails here is looked up again, and reported, at the first
+            // announcement.
+            let interface = driver.executor.placement(&key).address_interface;
+            let (_, _, announcer) = driver.executor.backends();
+            let _ = announcer.prepare(interface, key.family);
         }
         Ok(driver)
     }
