@@ -382,7 +382,10 @@ struct Usage {
     cpu: Duration,
     adverts: u64,
     rss_kib: u64,
-    peak_kib: u64,
+    /// The part of the RSS that is the process's own (heap, stacks, data), not shared files.
+    anon_kib: u64,
+    /// Proportional set size: shared pages divided among the processes mapping them.
+    pss_kib: u64,
     /// keepalived's VRRP process alone, when the figures above include its parent.
     vrrp_process: Option<(Duration, u64)>,
 }
@@ -392,9 +395,9 @@ fn resources(seconds: u64) {
         "## Resources: a Master and a Backup with {ROUTERS} virtual routers each at 100 ms, over {seconds} s\n"
     );
     println!(
-        "| implementation | role | CPU (utime+stime) | adverts | CPU per advert | RSS | peak RSS | VRRP process alone (CPU, RSS) |"
+        "| implementation | role | CPU (utime+stime) | adverts | CPU per advert | RSS | anonymous | PSS | VRRP process alone (CPU, RSS) |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for implementation in IMPLEMENTATIONS {
         let [master, backup] = resource_run(implementation, Duration::from_secs(seconds));
         for (role, usage) in [("Master (sent)", master), ("Backup (received)", backup)] {
@@ -404,11 +407,12 @@ fn resources(seconds: u64) {
                 .map(|(cpu, rss)| format!("{:.2} s, {:.1} MiB", cpu.as_secs_f64(), mib(rss)))
                 .unwrap_or_else(|| "(one process)".into());
             println!(
-                "| {implementation:?} | {role} | {:.2} s | {} | {per_advert:.2} µs | {:.1} MiB | {:.1} MiB | {alone} |",
+                "| {implementation:?} | {role} | {:.2} s | {} | {per_advert:.2} µs | {:.1} MiB | {:.2} MiB | {:.1} MiB | {alone} |",
                 usage.cpu.as_secs_f64(),
                 usage.adverts,
                 mib(usage.rss_kib),
-                mib(usage.peak_kib),
+                mib(usage.anon_kib),
+                mib(usage.pss_kib),
             );
         }
     }
@@ -572,18 +576,25 @@ fn cpu_time(pid: u32) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-/// VmRSS and VmHWM of `pid`, in KiB.
-fn memory(pid: u32) -> (u64, u64) {
-    let status =
-        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("reading /proc/PID/status");
-    let field = |name: &str| {
-        status
-            .lines()
+/// VmRSS, RssAnon and Pss of `pid`, in KiB.
+fn memory(pid: u32) -> (u64, u64, u64) {
+    let read = |file: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/{file}"))
+            .unwrap_or_else(|e| panic!("reading /proc/{pid}/{file}: {e}"))
+    };
+    let field = |text: &str, name: &str| {
+        text.lines()
             .find_map(|l| l.strip_prefix(name))
             .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
             .unwrap_or(0)
     };
-    (field("VmRSS:"), field("VmHWM:"))
+    let status = read("status");
+    let rollup = read("smaps_rollup");
+    (
+        field(&status, "VmRSS:"),
+        field(&status, "RssAnon:"),
+        field(&rollup, "Pss:"),
+    )
 }
 
 fn resource_run(implementation: Implementation, window: Duration) -> [Usage; 2] {
@@ -616,12 +627,13 @@ fn resource_run(implementation: Implementation, window: Duration) -> [Usage; 2] 
             } else {
                 received - adverts_before.1
             };
-            let memories: Vec<(u64, u64)> = pids.iter().map(|pid| memory(*pid)).collect();
+            let memories: Vec<(u64, u64, u64)> = pids.iter().map(|pid| memory(*pid)).collect();
             Usage {
                 cpu: cpu.iter().sum(),
                 adverts,
                 rss_kib: memories.iter().map(|m| m.0).sum(),
-                peak_kib: memories.iter().map(|m| m.1).sum(),
+                anon_kib: memories.iter().map(|m| m.1).sum(),
+                pss_kib: memories.iter().map(|m| m.2).sum(),
                 vrrp_process: (pids.len() > 1).then(|| (cpu[0], memories[0].0)),
             }
         });

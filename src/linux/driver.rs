@@ -203,6 +203,8 @@ pub struct Driver {
     changed_sysctls: Vec<(String, String)>,
     wake_receiver: UnixStream,
     timer: DeadlineTimer,
+    /// The deadline the timer is set to (`None`: disarmed or expired).
+    armed_for: Option<Instant>,
     commands: Receiver<Command>,
     handle: DriverHandle,
     buffer: Vec<u8>,
@@ -305,6 +307,7 @@ impl Driver {
                 operation: "creating the timer",
                 source,
             })?,
+            armed_for: None,
             commands,
             handle,
             buffer: vec![0; RECEIVE_BUFFER],
@@ -365,16 +368,19 @@ impl Driver {
         }
     }
 
-    /// Sets the timer to the routers' next deadline.
-    pub(crate) fn arm_timer(&self) -> Result<(), DriverError> {
-        let after = self
-            .routers
-            .poll_timeout()
-            .map(|at| at.saturating_duration_since(Instant::now()));
+    /// Sets the timer to the routers' next deadline, unless it is set to it already.
+    pub(crate) fn arm_timer(&mut self) -> Result<(), DriverError> {
+        let deadline = self.routers.poll_timeout();
+        if deadline == self.armed_for {
+            return Ok(());
+        }
+        let after = deadline.map(|at| at.saturating_duration_since(Instant::now()));
         self.timer.set(after).map_err(|source| DriverError::Io {
             operation: "setting the timer",
             source,
-        })
+        })?;
+        self.armed_for = deadline;
+        Ok(())
     }
 
     /// Serves the sources that are `ready`, then the timers that are due. Returns true, before the
@@ -391,7 +397,10 @@ impl Driver {
                 Source::Socket(family) => self.receive(now, family, on_event)?,
                 Source::Netlink => self.link_events(now, on_event)?,
                 Source::Wake => shutdown |= self.commands(now, on_event),
-                Source::Timer => self.timer.clear(),
+                Source::Timer => {
+                    self.timer.clear();
+                    self.armed_for = None;
+                }
             }
         }
         if !shutdown {
