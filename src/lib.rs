@@ -32,6 +32,8 @@ mod executor;
 mod family;
 mod handle;
 mod interval;
+#[cfg(feature = "keepalived")]
+pub mod keepalived;
 #[cfg(all(feature = "linux", target_os = "linux"))]
 #[allow(unsafe_code)]
 pub mod linux;

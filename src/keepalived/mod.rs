@@ -1,0 +1,63 @@
+//! keepalived's configuration language, for everything VRRP (feature `keepalived`, on by
+//! default).
+//!
+//! [`parse_file`] reads a keepalived.conf (with its `include`s) into a [`KeepalivedConfig`]:
+//! `global_defs`, `vrrp_script`, `vrrp_track_file`, `vrrp_instance` and `vrrp_sync_group`, each
+//! checked. Unlike keepalived, which logs most mistakes and carries on with defaults, a file with
+//! any mistake is refused, and every mistake is named with its file, line and column
+//! ([`ConfigFileError`]). So is anything keepalived accepts that this crate cannot honour: it is
+//! an error, never silently dropped. LVS blocks (`virtual_server`, `virtual_server_group`) and
+//! mail settings are accepted with a [`Warning`], since they do not change VRRP.
+//!
+//! An instance becomes the crate's own [`Config`](crate::Config) once its interface is known:
+//! [`VrrpInstance::config`].
+//!
+//! ```
+//! let text = "
+//! vrrp_instance VI_1 {
+//!     interface eth0
+//!     virtual_router_id 51
+//!     priorty 100
+//!     virtual_ipaddress {
+//!         192.0.2.100/24
+//!     }
+//! }";
+//! let error = vrrp::keepalived::parse_str("keepalived.conf", text).unwrap_err();
+//! assert_eq!(
+//!     error.to_string(),
+//!     "keepalived.conf:5:5: unknown keyword `priorty` in vrrp_instance (did you mean `priority`?)"
+//! );
+//! ```
+
+mod error;
+mod interpret;
+mod lexer;
+mod model;
+mod syntax;
+
+use std::path::Path;
+
+pub use error::{ConfigFileError, ErrorKind, Location, ParseError, Warning};
+pub use model::{
+    GlobalDefs, KeepalivedConfig, Notify, ScriptUser, SyncGroup, TrackFile, Tracked, VirtualIp,
+    VrrpInstance, VrrpScript,
+};
+
+/// Reads the keepalived configuration at `path`, following its `include`s (relative ones from
+/// the including file's directory).
+pub fn parse_file(path: impl AsRef<Path>) -> Result<KeepalivedConfig, ConfigFileError> {
+    let statements = syntax::read_file(path.as_ref()).map_err(|error| ConfigFileError {
+        errors: vec![*error],
+    })?;
+    interpret::interpret(&statements).map_err(|errors| ConfigFileError { errors })
+}
+
+/// Reads configuration `text` as if it were the file `name`; `include`s are relative to the
+/// current directory.
+pub fn parse_str(name: &str, text: &str) -> Result<KeepalivedConfig, ConfigFileError> {
+    let statements =
+        syntax::read_text(name, text, Path::new(".")).map_err(|error| ConfigFileError {
+            errors: vec![*error],
+        })?;
+    interpret::interpret(&statements).map_err(|errors| ConfigFileError { errors })
+}

@@ -1,0 +1,272 @@
+//! What a keepalived.conf says, checked and typed: what [`parse_file`](super::parse_file) returns.
+//! Each instance turns into the crate's own [`Config`] once the interface's index and primary
+//! address are known ([`VrrpInstance::config`]).
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::error::{Location, Warning};
+use crate::packet::{Authentication, ChecksumForm, Password, Version};
+use crate::{AddressFamily, Announcements, Config, ConfigError};
+
+/// A whole configuration: its VRRP part, and the warnings about what is not acted on.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeepalivedConfig {
+    /// `global_defs`.
+    pub global: GlobalDefs,
+    /// `vrrp_script` blocks, in file order.
+    pub scripts: Vec<VrrpScript>,
+    /// `vrrp_track_file` blocks, in file order.
+    pub track_files: Vec<TrackFile>,
+    /// `vrrp_instance` blocks, in file order.
+    pub instances: Vec<VrrpInstance>,
+    /// `vrrp_sync_group` blocks, in file order.
+    pub sync_groups: Vec<SyncGroup>,
+    /// What was accepted and is not acted on (LVS blocks, mail settings, `state MASTER`).
+    pub warnings: Vec<Warning>,
+}
+
+impl KeepalivedConfig {
+    /// The `vrrp_script` called `name`.
+    pub fn script(&self, name: &str) -> Option<&VrrpScript> {
+        self.scripts.iter().find(|s| s.name == name)
+    }
+
+    /// The `vrrp_track_file` called `name`.
+    pub fn track_file(&self, name: &str) -> Option<&TrackFile> {
+        self.track_files.iter().find(|t| t.name == name)
+    }
+
+    /// The `vrrp_instance` called `name`.
+    pub fn instance(&self, name: &str) -> Option<&VrrpInstance> {
+        self.instances.iter().find(|i| i.name == name)
+    }
+}
+
+/// `global_defs`: the settings this crate acts on. Values it cannot honour are refused when read,
+/// so these are the only ones that can appear.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GlobalDefs {
+    /// `router_id`, the name notify scripts and logs use for this host.
+    pub router_id: Option<String>,
+    /// `vrrp_version`; keepalived's default is 2 for IPv4 (IPv6 is always 3).
+    pub vrrp_version: Option<Version>,
+    /// `vrrp_strict`: RFC behaviour, which here means Accept_Mode off unless an instance says
+    /// `accept`.
+    pub strict: bool,
+    /// `vrrp_skip_check_adv_addr`. This crate never drops an advert for its address list (it
+    /// counts mismatches), so this changes nothing.
+    pub skip_check_adv_addr: bool,
+    /// `vrrp_garp_master_delay`, `vrrp_garp_master_repeat`, `vrrp_garp_master_refresh`: the
+    /// defaults of every instance's announcements.
+    pub announcements: Announcements,
+    /// `enable_script_security`.
+    pub script_security: bool,
+    /// `script_user USER [GROUP]`: who scripts run as by default.
+    pub script_user: Option<ScriptUser>,
+}
+
+/// A user, and optionally a group, for running scripts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptUser {
+    /// The user name.
+    pub user: String,
+    /// The group name, if given.
+    pub group: Option<String>,
+}
+
+/// `vrrp_script NAME { ... }`: a health check run periodically.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VrrpScript {
+    /// Its name, which `track_script` refers to.
+    pub name: String,
+    /// Where it is defined.
+    pub location: Location,
+    /// `script`: the command line.
+    pub script: String,
+    /// `interval`, default 1 s.
+    pub interval: Duration,
+    /// `timeout`; by default the interval.
+    pub timeout: Option<Duration>,
+    /// `weight`, -253 to 253: added to the priority while the script succeeds (positive) or fails
+    /// (negative); 0 puts the instance in Fault while it fails.
+    pub weight: i16,
+    /// `rise`: successes in a row that make the script good, default 1.
+    pub rise: u32,
+    /// `fall`: failures in a row that make it bad, default 1.
+    pub fall: u32,
+    /// `user USER [GROUP]`.
+    pub user: Option<ScriptUser>,
+}
+
+/// `vrrp_track_file NAME { file PATH weight W }`: a number in a file, times the weight, added to
+/// the priority.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackFile {
+    /// Its name, which `track_file` refers to.
+    pub name: String,
+    /// Where it is defined.
+    pub location: Location,
+    /// `file`.
+    pub file: PathBuf,
+    /// `weight`, default 1.
+    pub weight: i16,
+}
+
+/// A virtual address line: `ADDRESS[/LEN] [brd B] [dev D] [scope S] [label L]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VirtualIp {
+    /// The address.
+    pub address: IpAddr,
+    /// The prefix length; without one keepalived installs a host address (/32 or /128).
+    pub prefix_len: u8,
+    /// `brd`: the IPv4 broadcast address.
+    pub broadcast: Option<Ipv4Addr>,
+    /// `dev`: the interface, when not the instance's.
+    pub device: Option<String>,
+    /// `scope`: `global`, `site`, `link`, `host` or `nowhere`.
+    pub scope: Option<String>,
+    /// `label`: the IPv4 address label (`eth0:1`).
+    pub label: Option<String>,
+    /// Where the line is.
+    pub location: Location,
+}
+
+/// A tracked interface, script or file, with the weight that applies to this instance or group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tracked {
+    /// The interface, `vrrp_script` or `vrrp_track_file` name.
+    pub name: String,
+    /// `weight W` after the name; `None` takes the script's or file's own weight (or, for an
+    /// interface, Fault when it goes down).
+    pub weight: Option<i16>,
+    /// Where the line is.
+    pub location: Location,
+}
+
+/// Commands run on transitions: `notify_master`, `notify_backup`, `notify_fault`, `notify_stop`,
+/// and `notify`, which gets every transition with keepalived's arguments.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Notify {
+    /// `notify_master`.
+    pub master: Option<String>,
+    /// `notify_backup`.
+    pub backup: Option<String>,
+    /// `notify_fault`.
+    pub fault: Option<String>,
+    /// `notify_stop`.
+    pub stop: Option<String>,
+    /// `notify`: called as `notify INSTANCE|GROUP NAME STATE PRIORITY`.
+    pub any: Option<String>,
+}
+
+/// `vrrp_instance NAME { ... }`, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VrrpInstance {
+    /// Its name.
+    pub name: String,
+    /// Where it is defined.
+    pub location: Location,
+    /// `interface`.
+    pub interface: String,
+    /// `virtual_router_id`.
+    pub vrid: u8,
+    /// `priority`, default 100; 255 makes it the address owner.
+    pub priority: u8,
+    /// `advert_int`, default 1 s.
+    pub advert_interval: Duration,
+    /// `version`, else `vrrp_version`, else keepalived's default (2 for IPv4, 3 for IPv6).
+    pub version: Version,
+    /// The family of its virtual addresses.
+    pub family: AddressFamily,
+    /// Off with `nopreempt`.
+    pub preempt: bool,
+    /// `preempt_delay`.
+    pub preempt_delay: Duration,
+    /// `accept` / `no_accept`; by default on, off under `vrrp_strict`.
+    pub accept: bool,
+    /// `authentication { auth_type PASS auth_pass ... }` (VRRPv2 only).
+    pub password: Option<Password>,
+    /// `virtual_ipaddress`: advertised and installed.
+    pub addresses: Vec<VirtualIp>,
+    /// `virtual_ipaddress_excluded`: installed, not advertised.
+    pub excluded_addresses: Vec<VirtualIp>,
+    /// `unicast_src_ip`.
+    pub unicast_source: Option<IpAddr>,
+    /// `unicast_peer`.
+    pub unicast_peers: Vec<IpAddr>,
+    /// `use_vmac`.
+    pub use_vmac: bool,
+    /// `garp_master_delay`, `garp_master_repeat`, `garp_master_refresh` over the global defaults.
+    pub announcements: Announcements,
+    /// `track_interface`.
+    pub track_interfaces: Vec<Tracked>,
+    /// `track_script`.
+    pub track_scripts: Vec<Tracked>,
+    /// `track_file`.
+    pub track_files: Vec<Tracked>,
+    /// The notify commands.
+    pub notify: Notify,
+}
+
+impl VrrpInstance {
+    /// The primary address to advertise from: `unicast_src_ip`, else the interface's own
+    /// (`interface_address`, which the caller looks up: its IPv4 primary or IPv6 link-local).
+    pub fn source_address(&self, interface_address: IpAddr) -> IpAddr {
+        self.unicast_source.unwrap_or(interface_address)
+    }
+
+    /// The crate's [`Config`] for this instance on the interface with `interface_index`, whose
+    /// own address is `interface_address`.
+    pub fn config(
+        &self,
+        interface_index: u32,
+        interface_address: IpAddr,
+    ) -> Result<Config, ConfigError> {
+        let mut builder = Config::builder(
+            interface_index,
+            self.vrid,
+            self.source_address(interface_address),
+        )
+        .version(self.version)
+        .priority(self.priority)
+        .owner(self.priority == 255)
+        .advert_interval(self.advert_interval)
+        .preempt(self.preempt)
+        .preempt_delay(self.preempt_delay)
+        .accept(self.accept)
+        // keepalived's IPv4 VRRPv3 checksum, the only one 2.2.7 speaks.
+        .checksum_form(ChecksumForm::PseudoHeader)
+        .announcements(self.announcements);
+        if let Some(password) = self.password {
+            builder = builder.authentication(Authentication::Password(password));
+        }
+        for vip in &self.addresses {
+            builder = builder.address(vip.address);
+        }
+        for peer in &self.unicast_peers {
+            builder = builder.unicast_peer(*peer);
+        }
+        builder.build()
+    }
+}
+
+/// `vrrp_sync_group NAME { group { ... } ... }`: instances that change state together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncGroup {
+    /// Its name.
+    pub name: String,
+    /// Where it is defined.
+    pub location: Location,
+    /// The member instances' names.
+    pub members: Vec<String>,
+    /// The group's notify commands (`notify` gets `GROUP NAME STATE PRIORITY`).
+    pub notify: Notify,
+    /// `track_interface` for the whole group.
+    pub track_interfaces: Vec<Tracked>,
+    /// `track_script` for the whole group.
+    pub track_scripts: Vec<Tracked>,
+    /// `track_file` for the whole group.
+    pub track_files: Vec<Tracked>,
+}

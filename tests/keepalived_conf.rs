@@ -1,0 +1,274 @@
+//! keepalived.conf: the sample configurations (`tests/keepalived-conf/`) read into the expected
+//! settings, and the broken ones refused with the messages snapshotted next to them
+//! (`broken/*.expected`). Paths are relative to the package root, where cargo runs tests, so the
+//! messages name them as written.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use vrrp::AddressFamily;
+use vrrp::keepalived::{ErrorKind, KeepalivedConfig, parse_file, parse_str};
+use vrrp::packet::{Password, Version};
+
+const SAMPLES: &str = "tests/keepalived-conf";
+
+fn sample(name: &str) -> KeepalivedConfig {
+    let path = format!("{SAMPLES}/{name}");
+    parse_file(&path).unwrap_or_else(|e| panic!("{path}:\n{e}"))
+}
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().expect("an address")
+}
+
+#[test]
+fn the_nginx_pair_reads_with_its_health_check_notify_scripts_and_password() {
+    for (file, priority, router_id) in [
+        ("nginx-master.conf", 150, "LB_01"),
+        ("nginx-backup.conf", 100, "LB_02"),
+    ] {
+        let config = sample(file);
+        assert_eq!(config.global.router_id.as_deref(), Some(router_id));
+        assert!(config.global.skip_check_adv_addr);
+        let script = config.script("chk_proxy").expect("chk_proxy");
+        assert_eq!(script.script, "/usr/local/bin/check-proxy.sh");
+        assert_eq!(script.interval, Duration::from_secs(1));
+        assert_eq!(script.timeout, Some(Duration::from_secs(2)));
+        assert_eq!((script.weight, script.fall, script.rise), (-30, 3, 2));
+        let [instance] = config.instances.as_slice() else {
+            panic!("one instance in {file}");
+        };
+        assert_eq!(instance.name, "VI_1");
+        assert_eq!(instance.interface, "veth0");
+        assert_eq!((instance.vrid, instance.priority), (51, priority));
+        // keepalived's default for IPv4 without vrrp_version.
+        assert_eq!(instance.version, Version::V2);
+        assert_eq!(instance.advert_interval, Duration::from_secs(1));
+        assert_eq!(
+            instance.password,
+            Some(Password::new(b"1111").expect("valid"))
+        );
+        let vip = &instance.addresses[0];
+        assert_eq!((vip.address, vip.prefix_len), (ip("192.0.2.100"), 24));
+        assert_eq!(vip.device.as_deref(), Some("veth0"));
+        assert_eq!(vip.label.as_deref(), Some("veth0:1"));
+        assert_eq!(instance.track_scripts[0].name, "chk_proxy");
+        assert_eq!(instance.track_scripts[0].weight, None);
+        assert_eq!(
+            instance.notify.master.as_deref(),
+            Some("/usr/local/bin/notify.sh master")
+        );
+        assert_eq!(
+            instance.notify.fault.as_deref(),
+            Some("/usr/local/bin/notify.sh fault")
+        );
+        // Mail settings are accepted and reported as unused.
+        let mail: Vec<String> = config
+            .warnings
+            .iter()
+            .filter(|w| w.message.contains("mail"))
+            .map(|w| w.location.line.to_string())
+            .collect();
+        assert_eq!(mail, ["3", "6", "7", "8"]);
+        // It becomes a Config once the interface is known.
+        let built = instance
+            .config(7, ip("192.0.2.1"))
+            .expect("a valid configuration");
+        assert_eq!(built.interface_index(), 7);
+        assert_eq!(built.priority().get(), priority);
+    }
+}
+
+#[test]
+fn sub_second_v3_reads_for_ipv4_and_ipv6_with_announcement_settings() {
+    let config = sample("v3-subsecond.conf");
+    assert_eq!(config.global.vrrp_version, Some(Version::V3));
+    let v4 = config.instance("EDGE_V4").expect("EDGE_V4");
+    assert_eq!(v4.advert_interval, Duration::from_millis(100));
+    assert_eq!(v4.version, Version::V3);
+    assert!(!v4.preempt);
+    assert_eq!(v4.addresses.len(), 2);
+    assert_eq!(v4.announcements.second_burst, Some(Duration::from_secs(1)));
+    assert_eq!(v4.announcements.repeat, 3);
+    assert_eq!(v4.announcements.refresh, Some(Duration::from_secs(60)));
+    let v6 = config.instance("EDGE_V6").expect("EDGE_V6");
+    assert_eq!(v6.family, AddressFamily::Ipv6);
+    assert_eq!(v6.vrid, v4.vrid, "one VRID per family is allowed");
+    assert_eq!(v6.preempt_delay, Duration::from_secs(5));
+    assert_eq!(v6.addresses[0].address, ip("fe80::20"));
+    let built = v6.config(3, ip("fe80::1")).expect("valid");
+    assert_eq!(built.interval().as_centis(), 10);
+}
+
+#[test]
+fn a_sync_group_written_against_its_brace_reads_as_meant_with_unicast_and_tracking() {
+    let config = sample("sync-group-unicast.conf");
+    let [group] = config.sync_groups.as_slice() else {
+        panic!("one group");
+    };
+    assert_eq!(group.name, "VG_DB");
+    assert_eq!(group.members, ["VI_FRONT", "VI_BACK"]);
+    assert_eq!(
+        group.notify.any.as_deref(),
+        Some("/usr/local/bin/notify-group.sh")
+    );
+    let front = config.instance("VI_FRONT").expect("VI_FRONT");
+    assert_eq!(front.unicast_source, Some(ip("192.0.2.1")));
+    assert_eq!(front.unicast_peers, [ip("192.0.2.2")]);
+    let tracked: Vec<(&str, Option<i16>)> = front
+        .track_interfaces
+        .iter()
+        .map(|t| (t.name.as_str(), t.weight))
+        .collect();
+    assert_eq!(tracked, [("veth0", None), ("veth1", Some(-20))]);
+    let built = front.config(2, ip("192.0.2.9")).expect("valid");
+    assert_eq!(
+        built.primary_address(),
+        ip("192.0.2.1"),
+        "unicast_src_ip wins"
+    );
+    assert_eq!(built.unicast_peers(), [ip("192.0.2.2")]);
+}
+
+#[test]
+fn lvs_blocks_are_a_warning_with_their_location_and_the_vrrp_part_still_reads() {
+    let config = sample("lvs-mixed.conf");
+    let lvs: Vec<String> = config
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("LVS"))
+        .map(|w| w.to_string())
+        .collect();
+    assert_eq!(
+        lvs,
+        [
+            "tests/keepalived-conf/lvs-mixed.conf:18:1: warning: `virtual_server` (LVS) is not \
+          handled by this crate; the VRRP part runs without it"
+        ]
+    );
+    let instance = config.instance("VI_1").expect("VI_1");
+    assert!(config.global.strict);
+    assert!(!instance.accept, "vrrp_strict turns Accept_Mode off");
+    let vip = &instance.addresses[0];
+    assert_eq!((vip.address, vip.prefix_len), (ip("192.0.2.188"), 32));
+}
+
+#[test]
+fn every_broken_sample_fails_with_its_snapshotted_messages() {
+    let mut checked = 0;
+    let dir = format!("{SAMPLES}/broken");
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the broken samples")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path.display().to_string();
+        let error = parse_file(&name).expect_err(&name);
+        let expected = std::fs::read_to_string(path.with_extension("expected"))
+            .unwrap_or_else(|e| panic!("{name}: no .expected snapshot: {e}"));
+        assert_eq!(format!("{error}\n"), expected, "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}
+
+fn errors(text: &str) -> Vec<String> {
+    parse_str("t.conf", text)
+        .expect_err("refused")
+        .errors
+        .into_iter()
+        .map(|e| e.to_string())
+        .collect()
+}
+
+const INSTANCE_HEAD: &str = "vrrp_instance A {\n interface eth0\n virtual_router_id 5\n";
+
+#[test]
+fn a_vrid_twice_on_one_interface_and_family_is_refused_naming_both() {
+    let text = format!(
+        "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n\
+         vrrp_instance B {{\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {{\n  192.0.2.2\n }}\n}}\n"
+    );
+    assert_eq!(
+        errors(&text),
+        ["t.conf:8:15: VRID 5 is already used for IPv4 on eth0 by `A` at t.conf:1:15"]
+    );
+}
+
+#[test]
+fn what_keepalived_accepts_and_this_crate_cannot_honour_is_an_error() {
+    let cases = [
+        (
+            "global_defs {\n vrrp_garp_interval 0.5\n}\n",
+            "t.conf:2:2: `vrrp_garp_interval` is not supported",
+        ),
+        (
+            "global_defs {\n vrrp_mcast_group4 224.0.0.19\n}\n",
+            "t.conf:2:20: `vrrp_mcast_group4` is not supported",
+        ),
+        (
+            "static_routes {\n}\n",
+            "t.conf:1:1: `static_routes` is not supported",
+        ),
+    ];
+    for (text, start) in cases {
+        let found = errors(text);
+        assert!(found[0].starts_with(start), "{found:?}");
+    }
+    let v2_fast =
+        format!("{INSTANCE_HEAD} advert_int 0.5\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n");
+    assert!(errors(&v2_fast)[0].contains("VRRPv2 advertises whole seconds"));
+    let v3_pass = format!(
+        "{INSTANCE_HEAD} version 3\n authentication {{\n  auth_type PASS\n  auth_pass x\n }}\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    assert!(errors(&v3_pass)[0].contains("authentication exists only in VRRPv2"));
+}
+
+#[test]
+fn includes_follow_globs_from_the_including_files_directory() {
+    let dir = std::env::temp_dir().join(format!("vrrp-include-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("conf.d")).expect("dirs");
+    std::fs::write(
+        dir.join("keepalived.conf"),
+        "global_defs {\n router_id X\n}\ninclude conf.d/*.conf\n",
+    )
+    .expect("write");
+    for (file, vrid) in [("a.conf", 1), ("b.conf", 2)] {
+        std::fs::write(
+            dir.join("conf.d").join(file),
+            format!(
+                "vrrp_instance I{vrid} {{\n interface eth0\n virtual_router_id {vrid}\n \
+                 virtual_ipaddress {{\n  192.0.2.{vrid}\n }}\n}}\n"
+            ),
+        )
+        .expect("write");
+    }
+    std::fs::write(dir.join("conf.d").join("ignored.txt"), "not a config").expect("write");
+    let config = parse_file(dir.join("keepalived.conf")).expect("reads");
+    let names: Vec<&str> = config.instances.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["I1", "I2"]);
+    std::fs::write(dir.join("keepalived.conf"), "include missing.conf\n").expect("write");
+    let error = parse_file(dir.join("keepalived.conf")).expect_err("missing include");
+    assert_eq!(error.errors[0].location.line, 1);
+    assert!(matches!(error.errors[0].kind, ErrorKind::Io { .. }));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_mistake_in_a_file_is_named_not_just_the_first() {
+    let text = format!(
+        "{INSTANCE_HEAD} priority 0\n advert_intt 1\n virtual_ipaddress {{\n  192.0.2.1 dve eth0\n }}\n}}\n\
+         vrrp_sync_group G {{\n group {{\n  A\n  NOPE\n }}\n}}\n"
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "t.conf:4:11: `priority`: \"0\" is not a whole number from 1 to 255",
+            "t.conf:5:2: unknown keyword `advert_intt` in vrrp_instance (did you mean `advert_int`?)",
+            "t.conf:7:13: unknown keyword `dve` in a virtual address line (did you mean `dev`?)",
+            "t.conf:13:3: vrrp_instance `NOPE` is not defined",
+        ]
+    );
+}
