@@ -18,16 +18,18 @@
 //! cannot start with status 1.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::Duration;
+
+#[path = "common/events.rs"]
+mod events;
 
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vrrp::linux::{Driver, Instance, Netlink, interface_source};
 use vrrp::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Password, Version};
-use vrrp::{AddressFamily, Config, Counter, Event, StatsReport};
+use vrrp::{AddressFamily, Config, Event};
 
 const USAGE: &str =
     "usage: failover --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
@@ -308,31 +310,7 @@ fn main() -> ExitCode {
             .cloned()
             .unwrap_or_else(|| index.to_string())
     };
-    let on_event = |event| match event {
-        Event::StateChanged {
-            router,
-            from,
-            to,
-            reason,
-        } => println!(
-            r#"{{"event":"state","interface":"{}","vrid":{},"family":"{}","from":"{from}","to":"{to}","reason":"{reason}"}}"#,
-            name(router.interface_index),
-            router.vrid,
-            router.family,
-        ),
-        Event::BackendFailed {
-            router,
-            operation,
-            error,
-        } => println!(
-            r#"{{"event":"error","interface":"{}","vrid":{},"family":"{}","operation":"{operation}","error":{:?}}}"#,
-            name(router.interface_index),
-            router.vrid,
-            router.family,
-            error.to_string(),
-        ),
-        Event::Stats(report) => println!("{}", stats_json(&report, &name)),
-    };
+    let on_event = |event: Event| println!("{}", events::json(&event, &name));
     let result = if options.run_async {
         run_async(driver, on_event)
     } else {
@@ -366,46 +344,4 @@ fn run_async(driver: Driver, on_event: impl FnMut(Event)) -> Result<(), vrrp::li
 fn fail(message: &str) -> ExitCode {
     eprintln!("failover: {message}");
     ExitCode::FAILURE
-}
-
-fn stats_json(report: &StatsReport, name: &impl Fn(u32) -> String) -> String {
-    let mut out = String::from(r#"{"event":"stats","routers":["#);
-    for (i, router) in report.routers.iter().enumerate() {
-        let stats = &router.stats;
-        let _ = write!(
-            out,
-            r#"{}{{"interface":"{}","vrid":{},"family":"{}","state":"{}","priority":{},"sent_advertisements":{},"rcvd_advertisements":{},"master_transitions":{},"sent_pri_zero_packets":{},"rcvd_pri_zero_packets":{},"errors":{{"#,
-            if i == 0 { "" } else { "," },
-            name(router.router.interface_index),
-            router.router.vrid,
-            router.router.family,
-            router.state,
-            router.priority,
-            stats.sent_advertisements,
-            stats.rcvd_advertisements,
-            stats.master_transitions,
-            stats.sent_pri_zero_packets,
-            stats.rcvd_pri_zero_packets,
-        );
-        for (j, counter) in Counter::ALL.iter().enumerate() {
-            let _ = write!(
-                out,
-                r#"{}"{}":{}"#,
-                if j == 0 { "" } else { "," },
-                counter.mib_name(),
-                stats.errors(*counter)
-            );
-        }
-        out.push_str("}}");
-    }
-    let global = &report.global;
-    let _ = write!(
-        out,
-        r#"],"global":{{"checksum_errors":{},"version_errors":{},"vrid_errors":{},"malformed_datagrams":{}}}}}"#,
-        global.checksum_errors,
-        global.version_errors,
-        global.vrid_errors,
-        global.malformed_datagrams,
-    );
-    out
 }

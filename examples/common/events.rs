@@ -1,0 +1,77 @@
+//! Driver events as one JSON line each, shared by the examples: `{"event":"state",...}`,
+//! `{"event":"error",...}` and `{"event":"stats","routers":[...],"global":{...}}`.
+
+use std::fmt::Write as _;
+
+use vrrp::{Counter, Event, StatsReport};
+
+/// `event` as one JSON line (without the newline); `name` turns interface indexes into names.
+pub fn json(event: &Event, name: &impl Fn(u32) -> String) -> String {
+    match event {
+        Event::StateChanged {
+            router,
+            from,
+            to,
+            reason,
+        } => format!(
+            r#"{{"event":"state","interface":"{}","vrid":{},"family":"{}","from":"{from}","to":"{to}","reason":"{reason}"}}"#,
+            name(router.interface_index),
+            router.vrid,
+            router.family,
+        ),
+        Event::BackendFailed {
+            router,
+            operation,
+            error,
+        } => format!(
+            r#"{{"event":"error","interface":"{}","vrid":{},"family":"{}","operation":"{operation}","error":{:?}}}"#,
+            name(router.interface_index),
+            router.vrid,
+            router.family,
+            error.to_string(),
+        ),
+        Event::Stats(report) => stats_json(report, name),
+    }
+}
+
+fn stats_json(report: &StatsReport, name: &impl Fn(u32) -> String) -> String {
+    let mut out = String::from(r#"{"event":"stats","routers":["#);
+    for (i, router) in report.routers.iter().enumerate() {
+        let stats = &router.stats;
+        let _ = write!(
+            out,
+            r#"{}{{"interface":"{}","vrid":{},"family":"{}","state":"{}","priority":{},"sent_advertisements":{},"rcvd_advertisements":{},"master_transitions":{},"sent_pri_zero_packets":{},"rcvd_pri_zero_packets":{},"errors":{{"#,
+            if i == 0 { "" } else { "," },
+            name(router.router.interface_index),
+            router.router.vrid,
+            router.router.family,
+            router.state,
+            router.priority,
+            stats.sent_advertisements,
+            stats.rcvd_advertisements,
+            stats.master_transitions,
+            stats.sent_pri_zero_packets,
+            stats.rcvd_pri_zero_packets,
+        );
+        for (j, counter) in Counter::ALL.iter().enumerate() {
+            let _ = write!(
+                out,
+                r#"{}"{}":{}"#,
+                if j == 0 { "" } else { "," },
+                counter.mib_name(),
+                stats.errors(*counter)
+            );
+        }
+        out.push_str("}}");
+    }
+    let global = &report.global;
+    let _ = write!(
+        out,
+        r#"],"global":{{"checksum_errors":{},"version_errors":{},"vrid_errors":{},"malformed_datagrams":{}}}}}"#,
+        global.checksum_errors,
+        global.version_errors,
+        global.vrid_errors,
+        global.malformed_datagrams,
+    );
+    out
+}

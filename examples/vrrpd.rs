@@ -1,0 +1,636 @@
+//! keepalived's VRRP side as a small program on the crate: reads a keepalived.conf and runs every
+//! `vrrp_instance` with the blocking driver, health checks (`vrrp_script`) and notify scripts
+//! included.
+//!
+//! ```text
+//! vrrpd --config FILE [--check] [--events]
+//! ```
+//!
+//! `--check` reads and validates the file, prints what it understood and exits: 0 when the file is
+//! good and everything in it can be run, 1 otherwise (like `keepalived -t`, but failing on any
+//! error). `--events` also prints the driver's events as JSON lines on standard output.
+//!
+//! Health checks run on their interval with their timeout; `rise` successes or `fall` failures in
+//! a row change their state, and their weight then moves the priority of every instance that
+//! tracks them (a weight of 0 puts it in Fault while the script fails). A script runs without a
+//! shell unless its line needs one (quotes, pipes, redirections, variables, globs), as the
+//! configured user (`user`, else `script_user`) when one is given. Notify scripts run on every
+//! transition with keepalived's arguments (`notify`: `INSTANCE|GROUP NAME STATE PRIORITY`), in
+//! order, on a thread of their own so that the protocol never waits for them.
+//!
+//! SIGTERM and SIGINT stop cleanly (priority 0, addresses released, `notify_stop`); SIGUSR1 prints
+//! the statistics as a JSON line. Not yet done: SIGHUP reload (it is reported and ignored),
+//! `track_interface`, `track_file`, `virtual_ipaddress_excluded` and the `brd`, `scope`, `label`
+//! and foreign `dev` address options; a file that uses them is refused with their location.
+
+#[path = "common/events.rs"]
+mod events;
+
+use std::collections::HashMap;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
+use signal_hook::iterator::Signals;
+use vrrp::keepalived::{KeepalivedConfig, ScriptUser, VrrpInstance, VrrpScript, parse_file};
+use vrrp::linux::{Driver, Instance, Netlink, interface_source};
+use vrrp::{DriverHandle, Event, RouterKey, State};
+
+const USAGE: &str = "usage: vrrpd --config FILE [--check] [--events]";
+
+struct Options {
+    config: String,
+    check: bool,
+    events: bool,
+}
+
+fn parse_options() -> Result<Options, String> {
+    let mut args = std::env::args().skip(1);
+    let mut config = None;
+    let (mut check, mut events) = (false, false);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--config" | "-f" => {
+                config = Some(args.next().ok_or("--config needs a file name")?);
+            }
+            "--check" => check = true,
+            "--events" => events = true,
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(Options {
+        config: config.ok_or("--config is required")?,
+        check,
+        events,
+    })
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("vrrpd: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match parse_file(&options.config) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for warning in &config.warnings {
+        eprintln!("{warning}");
+    }
+    let refused = not_yet_supported(&config);
+    for message in &refused {
+        eprintln!("{message}");
+    }
+    if options.check {
+        print!("{}", describe(&config));
+    }
+    if !refused.is_empty() {
+        return ExitCode::FAILURE;
+    }
+    if options.check {
+        return ExitCode::SUCCESS;
+    }
+    match run(&config, options.events) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("vrrpd: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What the file asks for that vrrpd cannot do yet, each with its location.
+fn not_yet_supported(config: &KeepalivedConfig) -> Vec<String> {
+    let mut refused = Vec::new();
+    let mut refuse = |location: &vrrp::keepalived::Location, what: &str| {
+        refused.push(format!("{location}: {what} is not supported by vrrpd yet"));
+    };
+    for instance in &config.instances {
+        for t in &instance.track_interfaces {
+            refuse(&t.location, "`track_interface`");
+        }
+        for t in &instance.track_files {
+            refuse(&t.location, "`track_file`");
+        }
+        for vip in &instance.excluded_addresses {
+            refuse(&vip.location, "`virtual_ipaddress_excluded`");
+        }
+        for vip in &instance.addresses {
+            if vip
+                .device
+                .as_ref()
+                .is_some_and(|d| *d != instance.interface)
+            {
+                refuse(
+                    &vip.location,
+                    "`dev` naming another interface than the instance's",
+                );
+            }
+            if vip.label.is_some() || vip.scope.is_some() || vip.broadcast.is_some() {
+                refuse(
+                    &vip.location,
+                    "`label`, `scope` or `brd` on a virtual address",
+                );
+            }
+        }
+    }
+    for group in &config.sync_groups {
+        for t in group.track_interfaces.iter().chain(&group.track_files) {
+            refuse(
+                &t.location,
+                "tracking an interface or file for a sync group",
+            );
+        }
+    }
+    refused
+}
+
+/// What `--check` prints: every instance, script and group as understood.
+fn describe(config: &KeepalivedConfig) -> String {
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    for i in &config.instances {
+        line(format!(
+            "vrrp_instance {}: {} VRID {} {} VRRPv{} priority {} advert {:?}{}{}{}{}",
+            i.name,
+            i.interface,
+            i.vrid,
+            i.family,
+            if i.version == vrrp::packet::Version::V2 {
+                2
+            } else {
+                3
+            },
+            i.priority,
+            i.advert_interval,
+            if i.preempt { "" } else { " nopreempt" },
+            if i.preempt_delay.is_zero() {
+                String::new()
+            } else {
+                format!(" preempt_delay {:?}", i.preempt_delay)
+            },
+            if i.accept { " accept" } else { " no_accept" },
+            if i.use_vmac { " use_vmac" } else { "" },
+        ));
+        let vips: Vec<String> = i
+            .addresses
+            .iter()
+            .map(|v| format!("{}/{}", v.address, v.prefix_len))
+            .collect();
+        line(format!("  virtual addresses: {}", vips.join(", ")));
+        if i.password.is_some() {
+            line("  authentication: PASS".into());
+        }
+        if let Some(source) = i.unicast_source {
+            line(format!("  unicast from {source} to {:?}", i.unicast_peers));
+        }
+        for t in &i.track_scripts {
+            line(format!(
+                "  track_script {}{}",
+                t.name,
+                t.weight.map(|w| format!(" weight {w}")).unwrap_or_default()
+            ));
+        }
+        for (what, command) in notify_commands(&i.notify) {
+            line(format!("  {what}: {command}"));
+        }
+    }
+    for s in &config.scripts {
+        line(format!(
+            "vrrp_script {}: {:?} every {:?}, timeout {:?}, weight {}, rise {}, fall {}",
+            s.name,
+            s.script,
+            s.interval,
+            s.timeout.unwrap_or(s.interval),
+            s.weight,
+            s.rise,
+            s.fall
+        ));
+    }
+    for g in &config.sync_groups {
+        line(format!(
+            "vrrp_sync_group {}: {}",
+            g.name,
+            g.members.join(", ")
+        ));
+        for (what, command) in notify_commands(&g.notify) {
+            line(format!("  {what}: {command}"));
+        }
+    }
+    out
+}
+
+fn notify_commands(notify: &vrrp::keepalived::Notify) -> Vec<(&'static str, &str)> {
+    [
+        ("notify_master", &notify.master),
+        ("notify_backup", &notify.backup),
+        ("notify_fault", &notify.fault),
+        ("notify_stop", &notify.stop),
+        ("notify", &notify.any),
+    ]
+    .into_iter()
+    .filter_map(|(what, command)| Some((what, command.as_deref()?)))
+    .collect()
+}
+
+/// One instance as it runs: its key in the driver and its configuration.
+struct Running<'a> {
+    key: RouterKey,
+    instance: &'a VrrpInstance,
+}
+
+fn run(config: &KeepalivedConfig, print_events: bool) -> Result<(), String> {
+    let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
+    let names: HashMap<u32, String> = netlink
+        .interfaces()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|i| (i.index, i.name))
+        .collect();
+    let mut instances = Vec::new();
+    let mut running = Vec::new();
+    for instance in &config.instances {
+        let (interface, source) =
+            interface_source(&mut netlink, &instance.interface, instance.family)
+                .map_err(|e| format!("{}: {e}", instance.location))?;
+        let built = instance
+            .config(interface.index, source)
+            .map_err(|e| format!("{}: {e}", instance.location))?;
+        running.push(Running {
+            key: RouterKey::of(&built),
+            instance,
+        });
+        let mut driven = Instance::new(built).virtual_mac(instance.use_vmac);
+        for vip in &instance.addresses {
+            driven = driven.prefix_len(vip.address, vip.prefix_len);
+        }
+        instances.push(driven);
+    }
+    let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
+    for group in &config.sync_groups {
+        let keys: Vec<RouterKey> = group
+            .members
+            .iter()
+            .filter_map(|m| {
+                running
+                    .iter()
+                    .find(|r| r.instance.name == *m)
+                    .map(|r| r.key)
+            })
+            .collect();
+        driver
+            .add_sync_group(&keys)
+            .map_err(|e| format!("{}: {e}", group.location))?;
+    }
+    let handle = driver.handle();
+    watch_signals(handle.clone())?;
+    start_health_checks(config, &running, &handle);
+    let notifier = start_notifier();
+    let name = |index: u32| {
+        names
+            .get(&index)
+            .cloned()
+            .unwrap_or_else(|| index.to_string())
+    };
+    let mut group_states: HashMap<&str, State> = HashMap::new();
+    let on_event = |event: Event| {
+        if print_events || matches!(event, Event::Stats(_)) {
+            println!("{}", events::json(&event, &name));
+        }
+        match &event {
+            Event::StateChanged { router, to, .. } => {
+                if let Some(r) = running.iter().find(|r| r.key == *router) {
+                    eprintln!(
+                        "vrrpd: ({}) entering {} state",
+                        r.instance.name,
+                        state_word(*to)
+                    );
+                    let _ = notifier.send(notify_jobs(
+                        "INSTANCE",
+                        &r.instance.name,
+                        &r.instance.notify,
+                        *to,
+                        r.instance.priority,
+                    ));
+                    for group in config
+                        .sync_groups
+                        .iter()
+                        .filter(|g| g.members.contains(&r.instance.name))
+                    {
+                        if group_states.insert(&group.name, *to) != Some(*to) {
+                            let _ = notifier.send(notify_jobs(
+                                "GROUP",
+                                &group.name,
+                                &group.notify,
+                                *to,
+                                r.instance.priority,
+                            ));
+                        }
+                    }
+                }
+            }
+            Event::BackendFailed {
+                error, operation, ..
+            } => {
+                eprintln!("vrrpd: {operation} failed: {error}");
+            }
+            Event::Stats(_) => {}
+        }
+    };
+    driver.run(on_event).map_err(|e| e.to_string())
+}
+
+/// keepalived's word for a state in notify arguments.
+fn state_word(state: State) -> &'static str {
+    match state {
+        State::Master => "MASTER",
+        State::Backup => "BACKUP",
+        State::Fault => "FAULT",
+        State::Initialize => "STOP",
+    }
+}
+
+/// The commands for one transition, in keepalived's order: the state's own script, then
+/// `notify` with `KIND NAME STATE PRIORITY`.
+fn notify_jobs(
+    kind: &str,
+    name: &str,
+    notify: &vrrp::keepalived::Notify,
+    state: State,
+    priority: u8,
+) -> Vec<Vec<String>> {
+    let specific = match state {
+        State::Master => &notify.master,
+        State::Backup => &notify.backup,
+        State::Fault => &notify.fault,
+        State::Initialize => &notify.stop,
+    };
+    let mut jobs = Vec::new();
+    if let Some(command) = specific {
+        jobs.push(command_words(command));
+    }
+    if let Some(command) = &notify.any {
+        let mut words = command_words(command);
+        words.extend([
+            kind.to_string(),
+            name.to_string(),
+            state_word(state).to_string(),
+            priority.to_string(),
+        ]);
+        jobs.push(words);
+    }
+    jobs
+}
+
+/// A command line as argv: split on whitespace unless it needs a shell.
+fn command_words(line: &str) -> Vec<String> {
+    const SHELL: &[char] = &[
+        '"', '\'', '|', '&', ';', '<', '>', '(', ')', '$', '`', '\\', '*', '?', '[', ']', '~', '{',
+        '}',
+    ];
+    if line.contains(SHELL) {
+        vec!["/bin/sh".into(), "-c".into(), line.into()]
+    } else {
+        line.split_whitespace().map(str::to_string).collect()
+    }
+}
+
+/// Runs the notify commands it is sent, one batch after another, in order.
+fn start_notifier() -> Sender<Vec<Vec<String>>> {
+    let (jobs, queue) = mpsc::channel::<Vec<Vec<String>>>();
+    std::thread::spawn(move || {
+        for batch in queue {
+            for argv in batch {
+                let Some((program, args)) = argv.split_first() else {
+                    continue;
+                };
+                match Command::new(program)
+                    .args(args)
+                    .stdin(Stdio::null())
+                    .status()
+                {
+                    Ok(status) if !status.success() => {
+                        eprintln!("vrrpd: notify {argv:?} exited with {status}");
+                    }
+                    Err(error) => eprintln!("vrrpd: notify {argv:?} could not start: {error}"),
+                    Ok(_) => {}
+                }
+            }
+        }
+    });
+    jobs
+}
+
+fn watch_signals(handle: DriverHandle) -> Result<(), String> {
+    let mut signals = Signals::new([SIGTERM, SIGINT, SIGUSR1, SIGHUP])
+        .map_err(|e| format!("installing signal handlers: {e}"))?;
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            let sent = match signal {
+                SIGUSR1 => handle.request_stats(),
+                SIGHUP => {
+                    eprintln!(
+                        "vrrpd: SIGHUP reload is not supported yet; restart to apply changes"
+                    );
+                    Ok(())
+                }
+                _ => handle.shutdown(),
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// What the health checks know: each script's state, and who tracks it with which weight.
+struct Tracking {
+    good: HashMap<String, bool>,
+    /// Per router: (script name, weight).
+    routers: Vec<(RouterKey, Vec<(String, i16)>)>,
+}
+
+impl Tracking {
+    /// Sends every router its tracking weight and fault state.
+    fn apply(&self, handle: &DriverHandle) {
+        for (key, scripts) in &self.routers {
+            let mut weight: i16 = 0;
+            let mut fault = false;
+            for (script, w) in scripts {
+                let good = self.good.get(script).copied().unwrap_or(true);
+                match (*w, good) {
+                    (0, false) => fault = true,
+                    (w, true) if w > 0 => weight = weight.saturating_add(w),
+                    (w, false) if w < 0 => weight = weight.saturating_add(w),
+                    _ => {}
+                }
+            }
+            let _ = handle.set_tracking_weight(*key, weight);
+            let _ = handle.set_tracking_fault(*key, fault);
+        }
+    }
+}
+
+fn start_health_checks(config: &KeepalivedConfig, running: &[Running<'_>], handle: &DriverHandle) {
+    let mut routers = Vec::new();
+    for r in running {
+        let mut scripts = Vec::new();
+        let groups = config
+            .sync_groups
+            .iter()
+            .filter(|g| g.members.contains(&r.instance.name));
+        for tracked in r
+            .instance
+            .track_scripts
+            .iter()
+            .chain(groups.flat_map(|g| g.track_scripts.iter()))
+        {
+            if let Some(script) = config.script(&tracked.name) {
+                scripts.push((script.name.clone(), tracked.weight.unwrap_or(script.weight)));
+            }
+        }
+        routers.push((r.key, scripts));
+    }
+    let used: Vec<&VrrpScript> = config
+        .scripts
+        .iter()
+        .filter(|s| {
+            routers
+                .iter()
+                .any(|(_, list)| list.iter().any(|(n, _)| *n == s.name))
+        })
+        .collect();
+    let tracking = Arc::new(Mutex::new(Tracking {
+        good: HashMap::new(),
+        routers,
+    }));
+    for script in used {
+        let script = script.clone();
+        let user = script
+            .user
+            .clone()
+            .or_else(|| config.global.script_user.clone());
+        let tracking = Arc::clone(&tracking);
+        let handle = handle.clone();
+        std::thread::spawn(move || health_check(&script, user.as_ref(), &tracking, &handle));
+    }
+}
+
+/// Runs `script` forever, counting rise and fall, and applies its state changes.
+fn health_check(
+    script: &VrrpScript,
+    user: Option<&ScriptUser>,
+    tracking: &Mutex<Tracking>,
+    handle: &DriverHandle,
+) {
+    let argv = command_words(&script.script);
+    let timeout = script.timeout.unwrap_or(script.interval);
+    let mut good = true;
+    let (mut successes, mut failures) = (0, 0);
+    loop {
+        let started = Instant::now();
+        let ok = run_once(&argv, user, timeout);
+        if ok {
+            successes += 1;
+            failures = 0;
+        } else {
+            failures += 1;
+            successes = 0;
+        }
+        let changed = if good && failures >= script.fall {
+            good = false;
+            true
+        } else if !good && successes >= script.rise {
+            good = true;
+            true
+        } else {
+            false
+        };
+        if changed {
+            eprintln!(
+                "vrrpd: script {} is now {}",
+                script.name,
+                if good { "good" } else { "failing" }
+            );
+            let mut tracking = tracking.lock().expect("no panics while held");
+            tracking.good.insert(script.name.clone(), good);
+            tracking.apply(handle);
+        }
+        std::thread::sleep(script.interval.saturating_sub(started.elapsed()));
+    }
+}
+
+/// Runs `argv` once as `user`; true when it exits with 0 within `timeout`.
+fn run_once(argv: &[String], user: Option<&ScriptUser>, timeout: Duration) -> bool {
+    let Some((program, args)) = argv.split_first() else {
+        return false;
+    };
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(user) = user {
+        match ids(user) {
+            Some((uid, gid)) => {
+                command.uid(uid).gid(gid);
+            }
+            None => {
+                eprintln!("vrrpd: unknown script user {:?}", user.user);
+                return false;
+            }
+        }
+    }
+    let Ok(mut child) = command.spawn() else {
+        return false;
+    };
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return status.success(),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return false;
+            }
+        }
+    }
+}
+
+/// The uid and gid of `user` (its group if given, else the user's own), from /etc/passwd and
+/// /etc/group.
+fn ids(user: &ScriptUser) -> Option<(u32, u32)> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    let fields: Vec<&str> = passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.first() == Some(&user.user.as_str()))?;
+    let uid = fields.get(2)?.parse().ok()?;
+    let mut gid = fields.get(3)?.parse().ok()?;
+    if let Some(group) = &user.group {
+        let groups = std::fs::read_to_string("/etc/group").ok()?;
+        gid = groups
+            .lines()
+            .map(|l| l.split(':').collect::<Vec<_>>())
+            .find(|f| f.first() == Some(&group.as_str()))?
+            .get(2)?
+            .parse()
+            .ok()?;
+    }
+    Some((uid, gid))
+}
