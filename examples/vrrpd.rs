@@ -20,8 +20,8 @@
 //!
 //! SIGTERM and SIGINT stop cleanly (priority 0, addresses released, `notify_stop`); SIGUSR1 prints
 //! the statistics as a JSON line. Not yet done: SIGHUP reload (it is reported and ignored),
-//! `track_interface`, `track_file`, `virtual_ipaddress_excluded` and the `brd`, `scope`, `label`
-//! and foreign `dev` address options; a file that uses them is refused with their location.
+//! `track_interface`, `track_file`, `virtual_ipaddress_excluded` and the `brd`, `scope` and foreign
+//! `dev` address options; a file that uses them is refused with their location.
 
 #[path = "common/events.rs"]
 mod events;
@@ -35,6 +35,7 @@ use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
+use vrrp::backend::AddressLabel;
 use vrrp::keepalived::{KeepalivedConfig, ScriptUser, VrrpInstance, VrrpScript, parse_file};
 use vrrp::linux::{Driver, Instance, Netlink, interface_source};
 use vrrp::{DriverHandle, Event, RouterKey, State};
@@ -135,11 +136,8 @@ fn not_yet_supported(config: &KeepalivedConfig) -> Vec<String> {
                     "`dev` naming another interface than the instance's",
                 );
             }
-            if vip.label.is_some() || vip.scope.is_some() || vip.broadcast.is_some() {
-                refuse(
-                    &vip.location,
-                    "`label`, `scope` or `brd` on a virtual address",
-                );
+            if vip.scope.is_some() || vip.broadcast.is_some() {
+                refuse(&vip.location, "`scope` or `brd` on a virtual address");
             }
         }
     }
@@ -187,7 +185,10 @@ fn describe(config: &KeepalivedConfig) -> String {
         let vips: Vec<String> = i
             .addresses
             .iter()
-            .map(|v| format!("{}/{}", v.address, v.prefix_len))
+            .map(|v| match &v.label {
+                Some(label) => format!("{}/{} label {label}", v.address, v.prefix_len),
+                None => format!("{}/{}", v.address, v.prefix_len),
+            })
             .collect();
         line(format!("  virtual addresses: {}", vips.join(", ")));
         if i.password.is_some() {
@@ -275,6 +276,11 @@ fn run(config: &KeepalivedConfig, print_events: bool) -> Result<(), String> {
         let mut driven = Instance::new(built).virtual_mac(instance.use_vmac);
         for vip in &instance.addresses {
             driven = driven.prefix_len(vip.address, vip.prefix_len);
+            if let Some(label) = &vip.label {
+                let label =
+                    AddressLabel::new(label).map_err(|e| format!("{}: {e}", vip.location))?;
+                driven = driven.label(vip.address, label);
+            }
         }
         instances.push(driven);
     }

@@ -14,13 +14,63 @@ use crate::Transmit;
 /// A backend's failure, boxed so that each backend keeps its own typed error.
 pub type BackendError = Box<dyn Error + Send + Sync + 'static>;
 
-/// A virtual address with the prefix length it is configured with on the interface.
+/// A virtual address with the prefix length (and, for IPv4, the label) it is configured with on
+/// the interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VirtualAddress {
     /// The address.
     pub address: IpAddr,
     /// The prefix length on the interface: /32 and /128 unless configured otherwise.
     pub prefix_len: u8,
+    /// The IPv4 address label (`eth0:1`, keepalived's `label`); IPv6 addresses have none.
+    pub label: Option<AddressLabel>,
+}
+
+/// An IPv4 address label such as `eth0:1`: 1 to 15 bytes, the kernel's limit. Linux also wants it
+/// to start with the interface's name, and says so when adding the address.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AddressLabel {
+    bytes: [u8; 15],
+    len: u8,
+}
+
+/// A label that is empty or longer than 15 bytes.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("address label {0:?} is not 1 to 15 bytes long")]
+pub struct AddressLabelError(pub String);
+
+impl AddressLabel {
+    /// `label`, if it is 1 to 15 bytes long.
+    pub fn new(label: &str) -> Result<Self, AddressLabelError> {
+        let len = label.len();
+        if !(1..=15).contains(&len) {
+            return Err(AddressLabelError(label.into()));
+        }
+        let mut bytes = [0; 15];
+        bytes[..len].copy_from_slice(label.as_bytes());
+        Ok(Self {
+            bytes,
+            len: len as u8,
+        })
+    }
+
+    /// The label.
+    pub fn as_str(&self) -> &str {
+        // Built from a &str by `new`, cut at its own length: always valid UTF-8.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for AddressLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for AddressLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl VirtualAddress {
@@ -33,6 +83,7 @@ impl VirtualAddress {
         Self {
             address,
             prefix_len,
+            label: None,
         }
     }
 }

@@ -132,6 +132,7 @@ fn a_master_adds_then_announces_and_a_shutdown_removes_what_it_added() {
         addresses: vec![VirtualAddress {
             address: VIP.into(),
             prefix_len: 24,
+            label: None,
         }],
         ..Placement::on(1)
     };

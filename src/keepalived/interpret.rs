@@ -1020,7 +1020,20 @@ impl Reader {
                     }
                 },
                 "dev" => vip.device = Some(value.text.clone()),
-                "label" => vip.label = Some(value.text.clone()),
+                "label" if address.is_ipv4() && (1..=15).contains(&value.text.len()) => {
+                    vip.label = Some(value.text.clone());
+                }
+                "label" => {
+                    self.fail(
+                        value,
+                        ErrorKind::BadValue {
+                            keyword: "label".into(),
+                            value: value.text.clone(),
+                            expected: "a label of 1 to 15 bytes on an IPv4 address".into(),
+                        },
+                    );
+                    return None;
+                }
                 "scope" => match value.text.as_str() {
                     "global" | "site" | "link" | "host" | "nowhere" => {
                         vip.scope = Some(value.text.clone());

@@ -15,7 +15,7 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::backend::VirtualAddress;
+use crate::backend::{AddressLabel, VirtualAddress};
 use crate::linux::backends::{InterfaceAnnouncer, Sockets};
 use crate::linux::capability::Capability;
 use crate::linux::netlink::ADDRESS_PROTOCOL;
@@ -53,12 +53,28 @@ impl Instance {
 
     /// Configures virtual address `address` with `prefix_len` instead of a host prefix.
     pub fn prefix_len(mut self, address: IpAddr, prefix_len: u8) -> Self {
-        self.prefixes.retain(|a| a.address != address);
-        self.prefixes.push(VirtualAddress {
-            address,
-            prefix_len,
-        });
+        self.entry(address).prefix_len = prefix_len;
         self
+    }
+
+    /// Gives `address` an IPv4 address label (`eth0:1`), as keepalived's `label` does. Linux wants
+    /// the label to start with the interface's name; an IPv6 address cannot have one, and
+    /// [`Driver::new`] refuses that.
+    pub fn label(mut self, address: IpAddr, label: AddressLabel) -> Self {
+        self.entry(address).label = Some(label);
+        self
+    }
+
+    /// The entry for `address`, created with a host prefix if it has none yet.
+    fn entry(&mut self, address: IpAddr) -> &mut VirtualAddress {
+        let at = match self.prefixes.iter().position(|a| a.address == address) {
+            Some(at) => at,
+            None => {
+                self.prefixes.push(VirtualAddress::host(address));
+                self.prefixes.len() - 1
+            }
+        };
+        &mut self.prefixes[at]
     }
 
     /// Holds the addresses on a macvlan interface with the virtual router MAC (RFC 5798 §7.3), which
@@ -125,7 +141,7 @@ pub enum DriverError {
     },
     /// A prefix length was given for an address the virtual router does not have, or is too long.
     #[error(
-        "invalid prefix /{prefix_len} for {address}: not a virtual address of VRID {vrid}, or longer than the address"
+        "invalid prefix /{prefix_len} for {address}: not a virtual address of VRID {vrid}, longer than the address, or an IPv6 address with a label"
     )]
     InvalidPrefix {
         /// The VRID.
@@ -639,7 +655,10 @@ fn check_instance(
             IpAddr::V4(_) => 32,
             IpAddr::V6(_) => 128,
         };
-        if prefix.prefix_len > max || !config.addresses().iter().any(|a| a == prefix.address) {
+        if prefix.prefix_len > max
+            || !config.addresses().iter().any(|a| a == prefix.address)
+            || (prefix.label.is_some() && prefix.address.is_ipv6())
+        {
             return Err(DriverError::InvalidPrefix {
                 vrid: config.vrid(),
                 address: prefix.address,

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -138,41 +138,38 @@ pub fn use_release_build() {
     RELEASE.store(true, Ordering::Relaxed);
 }
 
-/// The `failover` example, built once per run (a debug build unless [`use_release_build`]).
-fn failover_binary() -> &'static PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let release = RELEASE.load(Ordering::Relaxed);
-        let mut build = Command::new(env!("CARGO"));
-        build.args([
-            "build",
-            "--quiet",
-            "--features",
-            "tokio",
-            "--example",
-            "failover",
-        ]);
-        if release {
-            build.arg("--release");
-        }
-        let status = build
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("running cargo build --example failover");
-        assert!(status.success(), "building the failover example");
-        // The running binary is target/<profile>/deps/<name>; the example is
-        // target/<debug|release>/examples.
-        let exe = std::env::current_exe().expect("the running binary's path");
-        let target = exe
-            .ancestors()
-            .nth(3)
-            .expect("the target directory")
-            .to_path_buf();
-        target
-            .join(if release { "release" } else { "debug" })
-            .join("examples")
-            .join("failover")
-    })
+/// Example `name`, built once per run (a debug build unless [`use_release_build`]).
+fn example_binary(name: &str) -> PathBuf {
+    static BINARIES: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let mut built = BINARIES.lock().expect("no panics while held");
+    if let Some((_, path)) = built.iter().find(|(n, _)| n == name) {
+        return path.clone();
+    }
+    let release = RELEASE.load(Ordering::Relaxed);
+    let mut build = Command::new(env!("CARGO"));
+    build.args(["build", "--quiet", "--all-features", "--example", name]);
+    if release {
+        build.arg("--release");
+    }
+    let status = build
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("running cargo build --example");
+    assert!(status.success(), "building the {name} example");
+    // The running binary is target/<profile>/deps/<name>; the example is
+    // target/<debug|release>/examples.
+    let exe = std::env::current_exe().expect("the running binary's path");
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .expect("the target directory")
+        .to_path_buf();
+    let path = target
+        .join(if release { "release" } else { "debug" })
+        .join("examples")
+        .join(name);
+    built.push((name.to_string(), path.clone()));
+    path
 }
 
 /// Runs the `failover` example in `netns` with `args`, prefixed by `wrapper` (e.g. `setpriv ...`),
@@ -181,7 +178,7 @@ pub fn failover_exit(netns: &Netns, wrapper: &[&str], args: &[&str]) -> (Option<
     let output = Command::new("ip")
         .args(["netns", "exec", &netns.name])
         .args(wrapper)
-        .arg(failover_binary())
+        .arg(example_binary("failover"))
         .args(args)
         .output()
         .expect("running the failover example");
@@ -200,9 +197,14 @@ pub struct Failover {
 impl Failover {
     /// Starts the example in `netns` with `args`.
     pub fn start(netns: &Netns, args: &[&str]) -> Self {
+        Self::start_example("failover", netns, args)
+    }
+
+    /// Starts example `name`, which prints the same JSON lines, in `netns` with `args`.
+    pub fn start_example(name: &str, netns: &Netns, args: &[&str]) -> Self {
         let mut child = Command::new("ip")
             .args(["netns", "exec", &netns.name])
-            .arg(failover_binary())
+            .arg(example_binary(name))
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -1,0 +1,195 @@
+//! The `vrrpd` example on real interfaces, from the nginx sample configurations
+//! (`tests/keepalived-conf/nginx-*.conf`) with only what a test must change: the interface (eth0
+//! for veth0, also in the address label), the health-check script (a test of a file the test
+//! creates) and the notify script (one that logs its arguments). Root only, so ignored by a plain
+//! `cargo test`; the README's second test command runs them.
+//!
+//! One more change is needed for the health-driven failover: the samples give the master priority
+//! 150 and the script weight −30, and 150 − 30 = 120 still beats the backup's 100. The test runs
+//! the master at 120, so that a failing script (120 − 30 = 90) hands over, as the samples intend.
+//! VRRPv2 at 1 s: Master_Down_Interval 3.609 s for the backup at 100.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::keepalived::Keepalived;
+use common::lan::{Failover, Lan};
+
+const VIP: &str = "192.0.2.100";
+const SETTLE: Duration = Duration::from_secs(12);
+
+/// A directory for one test's scripts and files.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("vrrp-vrrpd-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch directory");
+        let notify = dir.join("notify.sh");
+        std::fs::write(
+            &notify,
+            format!("#!/bin/sh\necho \"$@\" >> {}/notify.log\n", dir.display()),
+        )
+        .expect("notify script");
+        std::process::Command::new("chmod")
+            .args(["755"])
+            .arg(&notify)
+            .status()
+            .expect("chmod");
+        Self(dir)
+    }
+
+    /// The sample `name` with the test's interface, scripts and `priority` (if given).
+    fn config(&self, name: &str, role: &str, priority: Option<(&str, &str)>) -> PathBuf {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/keepalived-conf")
+            .join(name);
+        let mut text = std::fs::read_to_string(&sample)
+            .expect("the sample")
+            .replace("veth0", "eth0")
+            .replace(
+                "/usr/local/bin/check-proxy.sh",
+                &format!("/usr/bin/test ! -e {}/{role}.fail", self.0.display()),
+            )
+            .replace(
+                "/usr/local/bin/notify.sh",
+                &format!("{}/notify.sh {role}", self.0.display()),
+            );
+        if let Some((from, to)) = priority {
+            text = text.replace(from, to);
+        }
+        let path = self.0.join(name);
+        std::fs::write(&path, text).expect("the test's configuration");
+        path
+    }
+
+    fn fail(&self, role: &str, failing: bool) {
+        let flag = self.0.join(format!("{role}.fail"));
+        if failing {
+            std::fs::write(flag, "").expect("fail flag");
+        } else {
+            std::fs::remove_file(flag).expect("fail flag");
+        }
+    }
+
+    fn notify_log(&self) -> String {
+        std::fs::read_to_string(self.0.join("notify.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn vrrpd(lan: &Lan, router: usize, config: &Path) -> Failover {
+    let config = config.to_str().expect("a UTF-8 path");
+    Failover::start_example(
+        "vrrpd",
+        lan.router(router),
+        &["--events", "--config", config],
+    )
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_vrrpd_pair_from_the_nginx_samples_elects_and_fails_over_on_health_and_on_kill() {
+    let scratch = Scratch::new("pair");
+    let master_conf = scratch.config(
+        "nginx-master.conf",
+        "master",
+        Some(("priority 150", "priority 120")),
+    );
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", None);
+    let lan = Lan::new(2);
+    let mut master = vrrpd(&lan, 1, &master_conf);
+    master.wait_state("master", SETTLE);
+    let mut backup = vrrpd(&lan, 2, &backup_conf);
+    backup.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    let labelled = lan
+        .router(1)
+        .ip(&["-o", "-4", "addr", "show", "label", "eth0:1"]);
+    assert!(labelled.contains(VIP), "the label is applied: {labelled}");
+    assert!(lan.client_pings(VIP));
+
+    // The master's health check fails: after `fall 3` its priority is 90 and the backup preempts.
+    scratch.fail("master", true);
+    backup.wait_state("master", SETTLE);
+    master.wait_state("backup", SETTLE);
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+
+    // Healthy again (`rise 2`): 120 preempts back.
+    scratch.fail("master", false);
+    master.wait_state("master", SETTLE);
+    backup.wait_state("backup", SETTLE);
+
+    // SIGKILL: the backup takes over within its Master_Down_Interval (plus slack).
+    let killed = master.signal("KILL");
+    let took_over = backup.wait_state("master", SETTLE);
+    assert!(took_over - killed <= Duration::from_millis(3609 + 200));
+    assert!(lan.holds(2, VIP));
+
+    // The notify scripts ran with keepalived's arguments, in each daemon's order.
+    std::thread::sleep(Duration::from_millis(300));
+    let log = scratch.notify_log();
+    let of = |role: &str| -> Vec<String> {
+        log.lines()
+            .filter(|l| l.starts_with(role))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        of("master "),
+        [
+            "master backup",
+            "master master",
+            "master backup",
+            "master master"
+        ],
+        "{log}"
+    );
+    assert_eq!(
+        of("backup "),
+        [
+            "backup backup",
+            "backup master",
+            "backup backup",
+            "backup master"
+        ],
+        "{log}"
+    );
+}
+
+#[test]
+#[ignore = "needs root and keepalived: creates network namespaces"]
+fn keepalived_running_nginx_backup_conf_pairs_with_vrrpd_running_nginx_master_conf() {
+    let scratch = Scratch::new("mixed");
+    let master_conf = scratch.config("nginx-master.conf", "master", None);
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", None);
+    let lan = Lan::new(2);
+    let backup_text = std::fs::read_to_string(&backup_conf).expect("backup conf");
+    let mut keepalived = Keepalived::start(lan.router(2), &backup_text);
+    keepalived.wait_state("VI_1", "BACKUP", SETTLE);
+    let mut master = vrrpd(&lan, 1, &master_conf);
+    master.wait_state("master", SETTLE);
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+
+    let killed = master.signal("KILL");
+    let took_over = keepalived.wait_state("VI_1", "MASTER", SETTLE);
+    assert!(took_over - killed <= Duration::from_millis(3609 + 200));
+    assert!(lan.holds(2, VIP));
+
+    let mut master = vrrpd(&lan, 1, &master_conf);
+    master.wait_state("master", SETTLE);
+    keepalived.wait_state("VI_1", "BACKUP", SETTLE);
+    let stats = keepalived.stats(1);
+    let errors = keepalived.protocol_errors(&stats);
+    assert_eq!(errors, Vec::<String>::new());
+    let ours = common::lan::protocol_errors(&master.stats());
+    assert_eq!(ours, Vec::<String>::new());
+}
