@@ -272,3 +272,120 @@ fn every_mistake_in_a_file_is_named_not_just_the_first() {
         ]
     );
 }
+
+mod round_trip {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+    use vrrp::keepalived::{instance_block, parse_str};
+    use vrrp::packet::{Authentication, Password, Version};
+    use vrrp::{Announcements, Config};
+
+    /// Any configuration keepalived's language can express: both versions and families,
+    /// intervals, priorities (255 = owner), preemption, Accept_Mode, passwords, unicast peers,
+    /// announcement settings.
+    fn configs() -> impl Strategy<Value = Config> {
+        let ipv6 = any::<bool>();
+        (
+            ipv6,
+            any::<bool>(),
+            1u8..=255,
+            1u8..=255,
+            (any::<bool>(), 0u64..=1_000_000, any::<bool>()),
+            proptest::option::of("[a-zA-Z0-9!#{} ]{1,8}"),
+            proptest::collection::btree_set(1u8..=254, 1..5),
+            proptest::collection::btree_set(1u8..=254, 0..3),
+            (
+                1u8..=255,
+                proptest::option::of(1u64..=3_600_000),
+                proptest::option::of(1u64..=86_400),
+            ),
+            (1u16..=4095, 1u8..=255),
+        )
+            .prop_filter_map(
+                "a valid configuration",
+                |(
+                    ipv6,
+                    v2,
+                    vrid,
+                    priority,
+                    (preempt, delay_ms, accept),
+                    password,
+                    vips,
+                    peers,
+                    (repeat, burst_ms, refresh_s),
+                    (centis, secs),
+                )| {
+                    // VRRPv2 is IPv4 only; a password only exists in VRRPv2.
+                    let v2 = v2 && !ipv6;
+                    let address = |n: u8| -> IpAddr {
+                        if ipv6 {
+                            IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, n.into()))
+                        } else {
+                            IpAddr::V4(Ipv4Addr::new(192, 0, 2, n))
+                        }
+                    };
+                    let primary = if ipv6 {
+                        IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1))
+                    } else {
+                        IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1))
+                    };
+                    let mut builder = Config::builder(4, vrid, primary)
+                        .version(if v2 { Version::V2 } else { Version::V3 })
+                        .priority(priority)
+                        .owner(priority == 255)
+                        .advert_interval(if v2 {
+                            Duration::from_secs(secs.into())
+                        } else {
+                            Duration::from_millis(u64::from(centis) * 10)
+                        })
+                        .preempt(preempt)
+                        .preempt_delay(Duration::from_millis(delay_ms))
+                        .accept(accept)
+                        .announcements(Announcements {
+                            repeat,
+                            second_burst: burst_ms.map(Duration::from_millis),
+                            refresh: refresh_s.map(Duration::from_secs),
+                        });
+                    if ipv6 {
+                        builder = builder
+                            .address(IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x100)));
+                    }
+                    for n in vips {
+                        builder = builder.address(address(n));
+                    }
+                    for n in peers {
+                        let peer = if ipv6 {
+                            IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, u16::from(n) + 1))
+                        } else {
+                            IpAddr::V4(Ipv4Addr::new(198, 51, 100, n.saturating_add(1)))
+                        };
+                        builder = builder.unicast_peer(peer);
+                    }
+                    if v2 && let Some(text) = password {
+                        builder = builder.authentication(Authentication::Password(
+                            Password::new(text.as_bytes()).ok()?,
+                        ));
+                    }
+                    builder.build().ok()
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_expressible_config_written_as_keepalived_conf_reads_back_the_same(config in configs()) {
+            let text = instance_block(&config, "VI_GEN", "eth0").expect("expressible");
+            let parsed = parse_str("generated.conf", &text)
+                .unwrap_or_else(|e| panic!("{e}\n{text}"));
+            let instance = &parsed.instances[0];
+            let read = instance
+                .config(config.interface_index(), config.primary_address())
+                .unwrap_or_else(|e| panic!("{e}\n{text}"));
+            prop_assert_eq!(read, config, "{}", text);
+        }
+    }
+}

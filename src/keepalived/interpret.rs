@@ -294,10 +294,8 @@ impl Reader {
             format!("a number of seconds above 0, at most {max}")
         };
         let value = self.value(statement, &expected)?;
-        match value.text.parse::<f64>() {
-            Ok(s) if s.is_finite() && s <= max && (s > 0.0 || (zero_ok && s == 0.0)) => {
-                Some(Duration::from_secs_f64(s))
-            }
+        match decimal_seconds(&value.text) {
+            Some(d) if d.as_secs_f64() <= max && (!d.is_zero() || zero_ok) => Some(d),
             _ => {
                 self.bad(statement, value, &expected);
                 None
@@ -736,6 +734,12 @@ impl Reader {
                 interval.as_secs_f64()
             ));
         }
+        if version == Version::V3 && interval > Duration::from_millis(40_950) {
+            invalid(format!(
+                "VRRPv3 advertises at most every 40.95 s, and advert_int is {}",
+                interval.as_secs_f64()
+            ));
+        }
         if version == Version::V3 && !interval.as_micros().is_multiple_of(10_000) {
             invalid(format!(
                 "VRRPv3 advertises in centiseconds, and advert_int {} is not a multiple of 0.01",
@@ -795,7 +799,7 @@ impl Reader {
             "interface" => draft.interface = self.text(s),
             "virtual_router_id" => draft.vrid = self.integer(s, 1..=255),
             "priority" => draft.priority = self.integer(s, 1..=255),
-            "advert_int" => draft.interval = self.seconds(s, false, 40.95),
+            "advert_int" => draft.interval = self.seconds(s, false, 255.0),
             "version" => {
                 draft.version = match self.integer::<u8>(s, 2..=3) {
                     Some(2) => Some(Version::V2),
@@ -1311,6 +1315,21 @@ impl InstanceDraft {
     }
 }
 
+/// `12`, `0.1`, `1.25` as an exact duration: digits, optionally a point and up to nine more.
+fn decimal_seconds(text: &str) -> Option<Duration> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 9 {
+        return None;
+    }
+    let nanos: u32 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<9}").parse().ok()?
+    };
+    Some(Duration::new(whole.parse().ok()?, nanos))
+}
+
 fn family_name(family: AddressFamily) -> &'static str {
     match family {
         AddressFamily::Ipv4 => "IPv4",
@@ -1369,6 +1388,16 @@ mod tests {
             Some("virtual_router_id")
         );
         assert_eq!(closest("xyz", INSTANCE), None);
+    }
+
+    #[test]
+    fn seconds_are_read_exactly() {
+        assert_eq!(decimal_seconds("0.1"), Some(Duration::from_millis(100)));
+        assert_eq!(decimal_seconds("3"), Some(Duration::from_secs(3)));
+        assert_eq!(decimal_seconds("1.000000001"), Some(Duration::new(1, 1)));
+        for bad in ["", ".5", "1e3", "-1", "fast", "1.0000000001"] {
+            assert_eq!(decimal_seconds(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -34,6 +34,7 @@ mod interpret;
 mod lexer;
 mod model;
 mod syntax;
+mod writer;
 
 use std::path::Path;
 
@@ -42,6 +43,7 @@ pub use model::{
     GlobalDefs, KeepalivedConfig, Notify, ScriptUser, SyncGroup, TrackFile, Tracked, VirtualIp,
     VrrpInstance, VrrpScript,
 };
+pub use writer::{WriteError, instance_block};
 
 /// Reads the keepalived configuration at `path`, following its `include`s (relative ones from
 /// the including file's directory).
