@@ -86,7 +86,6 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
             line(format!("    auth_pass \"{text}\""));
             line("}".into());
         }
-        _ => return Err(WriteError("an authentication other than PASS")),
     }
     if !config.unicast_peers().is_empty() {
         line(format!("unicast_src_ip {}", config.primary_address()));
