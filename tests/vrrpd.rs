@@ -193,3 +193,58 @@ fn keepalived_running_nginx_backup_conf_pairs_with_vrrpd_running_nginx_master_co
     let ours = common::lan::protocol_errors(&master.stats());
     assert_eq!(ours, Vec::<String>::new());
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn tracked_files_and_interfaces_move_the_master_as_in_keepalived() {
+    let scratch = Scratch::new("track");
+    let lan = Lan::new(2);
+    // r1 tracks a second link (t0, whose peer t1 the test takes down) and a file.
+    let r1 = lan.router(1);
+    r1.ip(&["link", "add", "t0", "type", "veth", "peer", "name", "t1"]);
+    r1.ip(&["link", "set", "t0", "up"]);
+    r1.ip(&["link", "set", "t1", "up"]);
+    let file = scratch.0.join("weight");
+    std::fs::write(&file, "0\n").expect("track file");
+    let conf = |priority: u8, tracking: &str| {
+        format!(
+            "vrrp_track_file load {{\n    file {}\n    weight -60\n}}\n\
+             vrrp_instance VI_T {{\n    interface eth0\n    virtual_router_id 52\n    \
+             priority {priority}\n    advert_int 0.1\n    version 3\n    \
+             virtual_ipaddress {{\n        192.0.2.100/24\n    }}\n{tracking}}}\n",
+            file.display()
+        )
+    };
+    let r1_conf = scratch.0.join("r1.conf");
+    std::fs::write(
+        &r1_conf,
+        conf(
+            150,
+            "    track_interface {\n        t0\n    }\n    track_file {\n        load\n    }\n",
+        ),
+    )
+    .expect("r1.conf");
+    let r2_conf = scratch.0.join("r2.conf");
+    std::fs::write(&r2_conf, conf(100, "")).expect("r2.conf");
+    let mut first = vrrpd(&lan, 1, &r1_conf);
+    first.wait_state("master", SETTLE);
+    let mut second = vrrpd(&lan, 2, &r2_conf);
+    second.wait_state("backup", SETTLE);
+
+    // The file says 1: 150 - 60 = 90 < 100.
+    std::fs::write(&file, "1\n").expect("track file");
+    second.wait_state("master", SETTLE);
+    first.wait_state("backup", SETTLE);
+    std::fs::write(&file, "0\n").expect("track file");
+    first.wait_state("master", SETTLE);
+    second.wait_state("backup", SETTLE);
+
+    // The tracked link loses its carrier: Fault, and the backup takes over.
+    r1.ip(&["link", "set", "t1", "down"]);
+    first.wait_state("fault", SETTLE);
+    second.wait_state("master", SETTLE);
+    assert!(!lan.holds(1, VIP) && lan.holds(2, VIP));
+    r1.ip(&["link", "set", "t1", "up"]);
+    first.wait_state("master", SETTLE);
+    second.wait_state("backup", SETTLE);
+}

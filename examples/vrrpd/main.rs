@@ -18,25 +18,25 @@
 //! transition with keepalived's arguments (`notify`: `INSTANCE|GROUP NAME STATE PRIORITY`), in
 //! order, on a thread of their own so that the protocol never waits for them.
 //!
+//! `track_interface` and `track_file` move priorities as in keepalived (see `tracking.rs`).
+//!
 //! SIGTERM and SIGINT stop cleanly (priority 0, addresses released, `notify_stop`); SIGUSR1 prints
 //! the statistics as a JSON line. Not yet done: SIGHUP reload (it is reported and ignored),
-//! `track_interface`, `track_file`, `virtual_ipaddress_excluded` and the `brd`, `scope` and foreign
-//! `dev` address options; a file that uses them is refused with their location.
+//! `virtual_ipaddress_excluded` and the `brd`, `scope` and foreign `dev` address options; a file
+//! that uses them is refused with their location.
 
-#[path = "common/events.rs"]
+#[path = "../common/events.rs"]
 mod events;
+mod tracking;
 
 use std::collections::HashMap;
-use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vrrp::backend::AddressLabel;
-use vrrp::keepalived::{KeepalivedConfig, ScriptUser, VrrpInstance, VrrpScript, parse_file};
+use vrrp::keepalived::{KeepalivedConfig, VrrpInstance, parse_file};
 use vrrp::linux::{Driver, Instance, Netlink, interface_source};
 use vrrp::{DriverHandle, Event, RouterKey, State};
 
@@ -116,12 +116,6 @@ fn not_yet_supported(config: &KeepalivedConfig) -> Vec<String> {
         refused.push(format!("{location}: {what} is not supported by vrrpd yet"));
     };
     for instance in &config.instances {
-        for t in &instance.track_interfaces {
-            refuse(&t.location, "`track_interface`");
-        }
-        for t in &instance.track_files {
-            refuse(&t.location, "`track_file`");
-        }
         for vip in &instance.excluded_addresses {
             refuse(&vip.location, "`virtual_ipaddress_excluded`");
         }
@@ -139,14 +133,6 @@ fn not_yet_supported(config: &KeepalivedConfig) -> Vec<String> {
             if vip.scope.is_some() || vip.broadcast.is_some() {
                 refuse(&vip.location, "`scope` or `brd` on a virtual address");
             }
-        }
-    }
-    for group in &config.sync_groups {
-        for t in group.track_interfaces.iter().chain(&group.track_files) {
-            refuse(
-                &t.location,
-                "tracking an interface or file for a sync group",
-            );
         }
     }
     refused
@@ -302,7 +288,7 @@ fn run(config: &KeepalivedConfig, print_events: bool) -> Result<(), String> {
     }
     let handle = driver.handle();
     watch_signals(handle.clone())?;
-    start_health_checks(config, &running, &handle);
+    tracking::start(config, &running, &mut netlink, &handle)?;
     let notifier = start_notifier();
     let name = |index: u32| {
         names
@@ -460,183 +446,4 @@ fn watch_signals(handle: DriverHandle) -> Result<(), String> {
         }
     });
     Ok(())
-}
-
-/// What the health checks know: each script's state, and who tracks it with which weight.
-struct Tracking {
-    good: HashMap<String, bool>,
-    /// Per router: (script name, weight).
-    routers: Vec<(RouterKey, Vec<(String, i16)>)>,
-}
-
-impl Tracking {
-    /// Sends every router its tracking weight and fault state.
-    fn apply(&self, handle: &DriverHandle) {
-        for (key, scripts) in &self.routers {
-            let mut weight: i16 = 0;
-            let mut fault = false;
-            for (script, w) in scripts {
-                let good = self.good.get(script).copied().unwrap_or(true);
-                match (*w, good) {
-                    (0, false) => fault = true,
-                    (w, true) if w > 0 => weight = weight.saturating_add(w),
-                    (w, false) if w < 0 => weight = weight.saturating_add(w),
-                    _ => {}
-                }
-            }
-            let _ = handle.set_tracking_weight(*key, weight);
-            let _ = handle.set_tracking_fault(*key, fault);
-        }
-    }
-}
-
-fn start_health_checks(config: &KeepalivedConfig, running: &[Running<'_>], handle: &DriverHandle) {
-    let mut routers = Vec::new();
-    for r in running {
-        let mut scripts = Vec::new();
-        let groups = config
-            .sync_groups
-            .iter()
-            .filter(|g| g.members.contains(&r.instance.name));
-        for tracked in r
-            .instance
-            .track_scripts
-            .iter()
-            .chain(groups.flat_map(|g| g.track_scripts.iter()))
-        {
-            if let Some(script) = config.script(&tracked.name) {
-                scripts.push((script.name.clone(), tracked.weight.unwrap_or(script.weight)));
-            }
-        }
-        routers.push((r.key, scripts));
-    }
-    let used: Vec<&VrrpScript> = config
-        .scripts
-        .iter()
-        .filter(|s| {
-            routers
-                .iter()
-                .any(|(_, list)| list.iter().any(|(n, _)| *n == s.name))
-        })
-        .collect();
-    let tracking = Arc::new(Mutex::new(Tracking {
-        good: HashMap::new(),
-        routers,
-    }));
-    for script in used {
-        let script = script.clone();
-        let user = script
-            .user
-            .clone()
-            .or_else(|| config.global.script_user.clone());
-        let tracking = Arc::clone(&tracking);
-        let handle = handle.clone();
-        std::thread::spawn(move || health_check(&script, user.as_ref(), &tracking, &handle));
-    }
-}
-
-/// Runs `script` forever, counting rise and fall, and applies its state changes.
-fn health_check(
-    script: &VrrpScript,
-    user: Option<&ScriptUser>,
-    tracking: &Mutex<Tracking>,
-    handle: &DriverHandle,
-) {
-    let argv = command_words(&script.script);
-    let timeout = script.timeout.unwrap_or(script.interval);
-    let mut good = true;
-    let (mut successes, mut failures) = (0, 0);
-    loop {
-        let started = Instant::now();
-        let ok = run_once(&argv, user, timeout);
-        if ok {
-            successes += 1;
-            failures = 0;
-        } else {
-            failures += 1;
-            successes = 0;
-        }
-        let changed = if good && failures >= script.fall {
-            good = false;
-            true
-        } else if !good && successes >= script.rise {
-            good = true;
-            true
-        } else {
-            false
-        };
-        if changed {
-            eprintln!(
-                "vrrpd: script {} is now {}",
-                script.name,
-                if good { "good" } else { "failing" }
-            );
-            let mut tracking = tracking.lock().expect("no panics while held");
-            tracking.good.insert(script.name.clone(), good);
-            tracking.apply(handle);
-        }
-        std::thread::sleep(script.interval.saturating_sub(started.elapsed()));
-    }
-}
-
-/// Runs `argv` once as `user`; true when it exits with 0 within `timeout`.
-fn run_once(argv: &[String], user: Option<&ScriptUser>, timeout: Duration) -> bool {
-    let Some((program, args)) = argv.split_first() else {
-        return false;
-    };
-    let mut command = Command::new(program);
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(user) = user {
-        match ids(user) {
-            Some((uid, gid)) => {
-                command.uid(uid).gid(gid);
-            }
-            None => {
-                eprintln!("vrrpd: unknown script user {:?}", user.user);
-                return false;
-            }
-        }
-    }
-    let Ok(mut child) = command.spawn() else {
-        return false;
-    };
-    let deadline = Instant::now() + timeout;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return status.success(),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return false;
-            }
-        }
-    }
-}
-
-/// The uid and gid of `user` (its group if given, else the user's own), from /etc/passwd and
-/// /etc/group.
-fn ids(user: &ScriptUser) -> Option<(u32, u32)> {
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    let fields: Vec<&str> = passwd
-        .lines()
-        .map(|l| l.split(':').collect::<Vec<_>>())
-        .find(|f| f.first() == Some(&user.user.as_str()))?;
-    let uid = fields.get(2)?.parse().ok()?;
-    let mut gid = fields.get(3)?.parse().ok()?;
-    if let Some(group) = &user.group {
-        let groups = std::fs::read_to_string("/etc/group").ok()?;
-        gid = groups
-            .lines()
-            .map(|l| l.split(':').collect::<Vec<_>>())
-            .find(|f| f.first() == Some(&group.as_str()))?
-            .get(2)?
-            .parse()
-            .ok()?;
-    }
-    Some((uid, gid))
 }
