@@ -77,6 +77,26 @@ impl Scratch {
     fn notify_log(&self) -> String {
         std::fs::read_to_string(self.0.join("notify.log")).unwrap_or_default()
     }
+
+    /// Waits until the notify log has `count` lines starting with `prefix`: notify scripts run
+    /// after the transition, on a thread of their own.
+    fn wait_for_notifications(&self, prefix: &str, count: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while self
+            .notify_log()
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .count()
+            < count
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "fewer than {count} {prefix:?} notifications: {}",
+                self.notify_log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Scratch {
@@ -127,14 +147,16 @@ fn a_vrrpd_pair_from_the_nginx_samples_elects_and_fails_over_on_health_and_on_ki
     master.wait_state("master", SETTLE);
     backup.wait_state("backup", SETTLE);
 
-    // SIGKILL: the backup takes over within its Master_Down_Interval (plus slack).
+    // SIGKILL: the backup takes over within its Master_Down_Interval (plus slack). Killed before
+    // its notify thread ran, the master would not log its last transition.
+    scratch.wait_for_notifications("master ", 4);
     let killed = master.signal("KILL");
     let took_over = backup.wait_state("master", SETTLE);
     assert!(took_over - killed <= Duration::from_millis(3609 + 200));
     assert!(lan.holds(2, VIP));
 
     // The notify scripts ran with keepalived's arguments, in each daemon's order.
-    std::thread::sleep(Duration::from_millis(300));
+    scratch.wait_for_notifications("backup ", 4);
     let log = scratch.notify_log();
     let of = |role: &str| -> Vec<String> {
         log.lines()
@@ -220,7 +242,11 @@ fn tracked_files_and_interfaces_move_the_master_as_in_keepalived() {
         &r1_conf,
         conf(
             150,
-            "    track_interface {\n        t0\n    }\n    track_file {\n        load\n    }\n",
+            &format!(
+                "    track_interface {{\n        t0\n    }}\n    track_file {{\n        load\n    }}\n    \
+                 notify \"{}/notify.sh r1\"\n",
+                scratch.0.display()
+            ),
         ),
     )
     .expect("r1.conf");
@@ -247,4 +273,25 @@ fn tracked_files_and_interfaces_move_the_master_as_in_keepalived() {
     r1.ip(&["link", "set", "t1", "up"]);
     first.wait_state("master", SETTLE);
     second.wait_state("backup", SETTLE);
+
+    // `notify` got every transition with keepalived's arguments, and the stop ran before exit.
+    first.signal("TERM");
+    assert!(first.wait_exit().success());
+    let log = scratch.notify_log();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "r1 INSTANCE VI_T BACKUP 150",
+            "r1 INSTANCE VI_T MASTER 150",
+            // keepalived passes the effective priority: 150 - 60 while the file says 1.
+            "r1 INSTANCE VI_T BACKUP 90",
+            "r1 INSTANCE VI_T MASTER 150",
+            "r1 INSTANCE VI_T FAULT 150",
+            "r1 INSTANCE VI_T BACKUP 150",
+            "r1 INSTANCE VI_T MASTER 150",
+            "r1 INSTANCE VI_T STOP 150",
+        ],
+        "{log}"
+    );
 }

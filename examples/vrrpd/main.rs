@@ -32,6 +32,7 @@ mod tracking;
 use std::collections::HashMap;
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc::{self, Sender};
+use std::thread::JoinHandle;
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
@@ -288,8 +289,8 @@ fn run(config: &KeepalivedConfig, print_events: bool) -> Result<(), String> {
     }
     let handle = driver.handle();
     watch_signals(handle.clone())?;
-    tracking::start(config, &running, &mut netlink, &handle)?;
-    let notifier = start_notifier();
+    let weights = tracking::start(config, &running, &mut netlink, &handle)?;
+    let (notifier, notify_thread) = start_notifier();
     let name = |index: u32| {
         names
             .get(&index)
@@ -309,12 +310,13 @@ fn run(config: &KeepalivedConfig, print_events: bool) -> Result<(), String> {
                         r.instance.name,
                         state_word(*to)
                     );
+                    let priority = weights.effective_priority(r.key, r.instance.priority);
                     let _ = notifier.send(notify_jobs(
                         "INSTANCE",
                         &r.instance.name,
                         &r.instance.notify,
                         *to,
-                        r.instance.priority,
+                        priority,
                     ));
                     for group in config
                         .sync_groups
@@ -327,7 +329,7 @@ fn run(config: &KeepalivedConfig, print_events: bool) -> Result<(), String> {
                                 &group.name,
                                 &group.notify,
                                 *to,
-                                r.instance.priority,
+                                priority,
                             ));
                         }
                     }
@@ -341,7 +343,11 @@ fn run(config: &KeepalivedConfig, print_events: bool) -> Result<(), String> {
             Event::Stats(_) => {}
         }
     };
-    driver.run(on_event).map_err(|e| e.to_string())
+    let result = driver.run(on_event).map_err(|e| e.to_string());
+    // The shutdown's transitions queued `notify_stop`: let them run before exiting.
+    drop(notifier);
+    let _ = notify_thread.join();
+    result
 }
 
 /// keepalived's word for a state in notify arguments.
@@ -400,9 +406,10 @@ fn command_words(line: &str) -> Vec<String> {
 }
 
 /// Runs the notify commands it is sent, one batch after another, in order.
-fn start_notifier() -> Sender<Vec<Vec<String>>> {
+/// Returns the queue and the thread, which ends once the queue is dropped and emptied.
+fn start_notifier() -> (Sender<Vec<Vec<String>>>, JoinHandle<()>) {
     let (jobs, queue) = mpsc::channel::<Vec<Vec<String>>>();
-    std::thread::spawn(move || {
+    let thread = std::thread::spawn(move || {
         for batch in queue {
             for argv in batch {
                 let Some((program, args)) = argv.split_first() else {
@@ -422,7 +429,7 @@ fn start_notifier() -> Sender<Vec<Vec<String>>> {
             }
         }
     });
-    jobs
+    (jobs, thread)
 }
 
 fn watch_signals(handle: DriverHandle) -> Result<(), String> {

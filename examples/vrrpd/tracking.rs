@@ -39,11 +39,33 @@ struct Tracking {
     interface_up: HashMap<String, bool>,
     file_value: HashMap<String, i64>,
     routers: Vec<(RouterKey, Watches)>,
+    /// The weight last sent for each router.
+    applied: HashMap<RouterKey, i16>,
+}
+
+/// The tracking weights in force, for the priority that notify scripts are given.
+#[derive(Clone)]
+pub struct Weights(Arc<Mutex<Tracking>>);
+
+impl Weights {
+    /// The priority of a router configured with `base` under its current tracking weight: as the
+    /// core computes it, clamped to 1–254, and 255 for the owner whatever the weight.
+    pub fn effective_priority(&self, key: RouterKey, base: u8) -> u8 {
+        if base == 255 {
+            return base;
+        }
+        let weight = self
+            .0
+            .lock()
+            .map(|t| t.applied.get(&key).copied().unwrap_or(0))
+            .unwrap_or(0);
+        u8::try_from((i16::from(base) + weight).clamp(1, 254)).unwrap_or(base)
+    }
 }
 
 impl Tracking {
     /// Sends every router its tracking weight and Fault flag.
-    fn apply(&self, handle: &DriverHandle) {
+    fn apply(&mut self, handle: &DriverHandle) {
         for (key, watches) in &self.routers {
             let mut weight: i64 = 0;
             let mut fault = false;
@@ -75,6 +97,7 @@ impl Tracking {
             }
             let weight = i16::try_from(weight.clamp(-254, 254)).unwrap_or_default();
             let _ = handle.set_tracking_weight(*key, weight);
+            self.applied.insert(*key, weight);
             let _ = handle.set_tracking_fault(*key, fault);
         }
     }
@@ -87,7 +110,7 @@ pub fn start(
     running: &[Running<'_>],
     netlink: &mut Netlink,
     handle: &DriverHandle,
-) -> Result<(), String> {
+) -> Result<Weights, String> {
     let mut tracking = Tracking::default();
     for r in running {
         let groups: Vec<_> = config
@@ -184,7 +207,7 @@ pub fn start(
         let (tracking, handle) = (Arc::clone(&tracking), handle.clone());
         std::thread::spawn(move || watch_files(&paths, &tracking, &handle));
     }
-    Ok(())
+    Ok(Weights(tracking))
 }
 
 /// Follows link changes of the tracked interfaces.
