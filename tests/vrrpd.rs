@@ -295,3 +295,62 @@ fn tracked_files_and_interfaces_move_the_master_as_in_keepalived() {
         "{log}"
     );
 }
+
+#[test]
+fn check_mode_prints_what_it_understood_and_fails_on_any_mistake_or_refusal() {
+    let vrrpd = common::lan::example_binary("vrrpd");
+    let check = |file: &str| {
+        let output = std::process::Command::new(&vrrpd)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "--check",
+                "--config",
+                &format!("tests/keepalived-conf/{file}"),
+            ])
+            .output()
+            .expect("running vrrpd --check");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, _) = check("sync-group-unicast.conf");
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("vrrp_sync_group VG_DB: VI_FRONT, VI_BACK"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("track_interface veth1 weight -20"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = check("broken/unknown-keyword.conf");
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("4:5: unknown keyword `priorty`"),
+        "{stderr}"
+    );
+    // Parsed, but beyond what vrrpd can do yet.
+    let dir = std::env::temp_dir().join(format!("vrrp-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("excluded.conf");
+    std::fs::write(
+        &file,
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  192.0.2.1\n }\n \
+         virtual_ipaddress_excluded {\n  192.0.2.2\n }\n}\n",
+    )
+    .expect("write");
+    let output = std::process::Command::new(&vrrpd)
+        .args(["--check", "--config"])
+        .arg(&file)
+        .output()
+        .expect("running vrrpd --check");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(":8:3: `virtual_ipaddress_excluded` is not supported by vrrpd yet"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

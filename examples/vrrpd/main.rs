@@ -37,7 +37,7 @@ use std::thread::JoinHandle;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vrrp::backend::AddressLabel;
-use vrrp::keepalived::{KeepalivedConfig, VrrpInstance, parse_file};
+use vrrp::keepalived::{KeepalivedConfig, Tracked, VrrpInstance, parse_file};
 use vrrp::linux::{Driver, Instance, Netlink, interface_source};
 use vrrp::{DriverHandle, Event, RouterKey, State};
 
@@ -184,12 +184,8 @@ fn describe(config: &KeepalivedConfig) -> String {
         if let Some(source) = i.unicast_source {
             line(format!("  unicast from {source} to {:?}", i.unicast_peers));
         }
-        for t in &i.track_scripts {
-            line(format!(
-                "  track_script {}{}",
-                t.name,
-                t.weight.map(|w| format!(" weight {w}")).unwrap_or_default()
-            ));
+        for tracked in tracked_lines(&i.track_scripts, &i.track_interfaces, &i.track_files) {
+            line(tracked);
         }
         for (what, command) in notify_commands(&i.notify) {
             line(format!("  {what}: {command}"));
@@ -207,17 +203,48 @@ fn describe(config: &KeepalivedConfig) -> String {
             s.fall
         ));
     }
+    for f in &config.track_files {
+        line(format!(
+            "vrrp_track_file {}: {} weight {}",
+            f.name,
+            f.file.display(),
+            f.weight
+        ));
+    }
     for g in &config.sync_groups {
         line(format!(
             "vrrp_sync_group {}: {}",
             g.name,
             g.members.join(", ")
         ));
+        for tracked in tracked_lines(&g.track_scripts, &g.track_interfaces, &g.track_files) {
+            line(tracked);
+        }
         for (what, command) in notify_commands(&g.notify) {
             line(format!("  {what}: {command}"));
         }
     }
     out
+}
+
+/// `  track_script NAME [weight W]` and the like, for `--check`.
+fn tracked_lines(scripts: &[Tracked], interfaces: &[Tracked], files: &[Tracked]) -> Vec<String> {
+    [
+        ("track_script", scripts),
+        ("track_interface", interfaces),
+        ("track_file", files),
+    ]
+    .into_iter()
+    .flat_map(|(what, list)| {
+        list.iter().map(move |t| {
+            format!(
+                "  {what} {}{}",
+                t.name,
+                t.weight.map(|w| format!(" weight {w}")).unwrap_or_default()
+            )
+        })
+    })
+    .collect()
 }
 
 fn notify_commands(notify: &vrrp::keepalived::Notify) -> Vec<(&'static str, &str)> {

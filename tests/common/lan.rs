@@ -139,7 +139,7 @@ pub fn use_release_build() {
 }
 
 /// Example `name`, built once per run (a debug build unless [`use_release_build`]).
-fn example_binary(name: &str) -> PathBuf {
+pub fn example_binary(name: &str) -> PathBuf {
     static BINARIES: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
     let mut built = BINARIES.lock().expect("no panics while held");
     if let Some((_, path)) = built.iter().find(|(n, _)| n == name) {
