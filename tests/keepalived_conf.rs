@@ -389,3 +389,92 @@ mod round_trip {
         }
     }
 }
+
+mod hostile_input {
+    use proptest::prelude::*;
+    use vrrp::keepalived::parse_str;
+
+    /// Words a keepalived.conf is made of, so that random files reach deep into the interpreter.
+    const WORDS: &[&str] = &[
+        "global_defs",
+        "vrrp_instance",
+        "vrrp_script",
+        "vrrp_sync_group",
+        "vrrp_track_file",
+        "virtual_server",
+        "include",
+        "interface",
+        "virtual_router_id",
+        "priority",
+        "advert_int",
+        "version",
+        "nopreempt",
+        "preempt_delay",
+        "authentication",
+        "auth_type",
+        "auth_pass",
+        "PASS",
+        "virtual_ipaddress",
+        "virtual_ipaddress_excluded",
+        "unicast_src_ip",
+        "unicast_peer",
+        "track_script",
+        "track_interface",
+        "track_file",
+        "weight",
+        "group",
+        "notify",
+        "script",
+        "label",
+        "dev",
+        "brd",
+        "scope",
+        "state",
+        "MASTER",
+        "{",
+        "}",
+        "{",
+        "}",
+        "\n",
+        "\n",
+        "\n",
+        "VI_1",
+        "eth0",
+        "1",
+        "0",
+        "255",
+        "300",
+        "0.1",
+        "-30",
+        "192.0.2.1/24",
+        "fe80::1",
+        "2001:db8::1/64",
+        "\"quoted word\"",
+        "!",
+        "#",
+        "\"",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn any_text_is_read_or_refused_never_a_panic(text in "[ -~\n\t]{0,300}") {
+            let _ = parse_str("fuzz.conf", &text);
+        }
+
+        #[test]
+        fn any_sequence_of_keepalived_words_is_read_or_refused_never_a_panic(
+            words in proptest::collection::vec(proptest::sample::select(WORDS), 0..120)
+        ) {
+            let text = words.join(" ");
+            if let Err(error) = parse_str("fuzz.conf", &text) {
+                // Every mistake has a place inside the text.
+                for e in &error.errors {
+                    prop_assert!(e.location.line >= 1);
+                    prop_assert!(e.location.line as usize <= text.lines().count().max(1));
+                }
+            }
+        }
+    }
+}
