@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -184,40 +185,26 @@ impl Reader {
         );
     }
 
-    /// The one value after a keyword without a block, or an error.
-    fn value<'s>(&mut self, statement: &'s Statement, expected: &str) -> Option<&'s Token> {
-        self.no_block(statement)?;
-        match statement.args.as_slice() {
-            [value] => Some(value),
-            [] => {
-                self.fail(
-                    &statement.keyword,
-                    ErrorKind::MissingValue {
-                        keyword: statement.keyword.text.clone(),
-                        expected: expected.into(),
-                    },
-                );
-                None
-            }
-            [_, extra, ..] => {
-                self.fail(
-                    extra,
-                    ErrorKind::ExtraValue {
-                        keyword: statement.keyword.text.clone(),
-                        extra: extra.text.clone(),
-                    },
-                );
-                None
-            }
+    /// The words after a keyword, if there are as many as `count` allows; otherwise an error at
+    /// the keyword (too few: it needs `expected`) or at the first extra word.
+    fn words<'s>(
+        &mut self,
+        statement: &'s Statement,
+        count: RangeInclusive<usize>,
+        expected: &str,
+    ) -> Option<&'s [Token]> {
+        let args = statement.args.as_slice();
+        if args.len() < *count.start() {
+            self.fail(
+                &statement.keyword,
+                ErrorKind::MissingValue {
+                    keyword: statement.keyword.text.clone(),
+                    expected: expected.into(),
+                },
+            );
+            return None;
         }
-    }
-
-    /// A keyword that takes nothing at all.
-    fn flag(&mut self, statement: &Statement) -> bool {
-        if self.no_block(statement).is_none() {
-            return false;
-        }
-        if let Some(extra) = statement.args.first() {
+        if let Some(extra) = args.get(*count.end()) {
             self.fail(
                 extra,
                 ErrorKind::ExtraValue {
@@ -225,9 +212,20 @@ impl Reader {
                     extra: extra.text.clone(),
                 },
             );
-            return false;
+            return None;
         }
-        true
+        Some(args)
+    }
+
+    /// The one value after a keyword without a block, or an error.
+    fn value<'s>(&mut self, statement: &'s Statement, expected: &str) -> Option<&'s Token> {
+        self.no_block(statement)?;
+        self.words(statement, 1..=1, expected)?.first()
+    }
+
+    /// A keyword that takes nothing at all.
+    fn flag(&mut self, statement: &Statement) -> bool {
+        self.no_block(statement).is_some() && self.words(statement, 0..=0, "nothing").is_some()
     }
 
     fn no_block(&mut self, statement: &Statement) -> Option<()> {
@@ -412,63 +410,26 @@ impl Reader {
 
     fn user(&mut self, statement: &Statement) -> Option<ScriptUser> {
         self.no_block(statement)?;
-        match statement.args.as_slice() {
-            [user] => Some(ScriptUser {
-                user: user.text.clone(),
-                group: None,
-            }),
-            [user, group] => Some(ScriptUser {
-                user: user.text.clone(),
-                group: Some(group.text.clone()),
-            }),
-            [] => {
-                self.fail(
-                    &statement.keyword,
-                    ErrorKind::MissingValue {
-                        keyword: statement.keyword.text.clone(),
-                        expected: "a user name and optionally a group".into(),
-                    },
-                );
-                None
-            }
-            [_, _, extra, ..] => {
-                self.fail(
-                    extra,
-                    ErrorKind::ExtraValue {
-                        keyword: statement.keyword.text.clone(),
-                        extra: extra.text.clone(),
-                    },
-                );
-                None
-            }
-        }
+        let words = self.words(statement, 1..=2, "a user name and optionally a group")?;
+        Some(ScriptUser {
+            user: words[0].text.clone(),
+            group: words.get(1).map(|g| g.text.clone()),
+        })
     }
 
-    /// The name after a block keyword (`vrrp_instance NAME {`).
-    fn name(&mut self, statement: &Statement, what: &'static str) -> Option<String> {
-        match statement.args.as_slice() {
-            [name] => Some(name.text.clone()),
-            [] => {
-                self.fail(
-                    &statement.keyword,
-                    ErrorKind::MissingValue {
-                        keyword: what.into(),
-                        expected: "a name".into(),
-                    },
-                );
-                None
-            }
-            [_, extra, ..] => {
-                self.fail(
-                    extra,
-                    ErrorKind::ExtraValue {
-                        keyword: what.into(),
-                        extra: extra.text.clone(),
-                    },
-                );
-                None
-            }
-        }
+    /// The name and block of a definition (`vrrp_instance NAME { ... }`), unless either is
+    /// missing or the name is taken by an earlier definition of its kind.
+    fn definition<'s>(
+        &mut self,
+        statement: &'s Statement,
+        what: &'static str,
+    ) -> Option<(String, &'s [Statement])> {
+        let name = self
+            .words(statement, 1..=1, "a name")
+            .map(|w| w[0].text.clone());
+        let block = self.block(statement);
+        let (name, block) = (name?, block?);
+        (!self.defined_twice(statement, what, &name)).then_some((name, block))
     }
 
     fn defined_twice(&mut self, statement: &Statement, what: &'static str, name: &str) -> bool {
@@ -498,14 +459,9 @@ impl Reader {
     }
 
     fn script(&mut self, statement: &Statement) {
-        let (Some(name), Some(block)) =
-            (self.name(statement, "vrrp_script"), self.block(statement))
-        else {
+        let Some((name, block)) = self.definition(statement, "vrrp_script") else {
             return;
         };
-        if self.defined_twice(statement, "vrrp_script", &name) {
-            return;
-        }
         let mut script = VrrpScript {
             name,
             location: statement.args[0].location.clone(),
@@ -564,15 +520,9 @@ impl Reader {
     }
 
     fn track_file(&mut self, statement: &Statement) {
-        let (Some(name), Some(block)) = (
-            self.name(statement, "vrrp_track_file"),
-            self.block(statement),
-        ) else {
+        let Some((name, block)) = self.definition(statement, "vrrp_track_file") else {
             return;
         };
-        if self.defined_twice(statement, "vrrp_track_file", &name) {
-            return;
-        }
         let mut file = None;
         let mut weight = 1;
         for s in block {
@@ -605,14 +555,9 @@ impl Reader {
     }
 
     fn instance(&mut self, statement: &Statement) {
-        let (Some(name), Some(block)) =
-            (self.name(statement, "vrrp_instance"), self.block(statement))
-        else {
+        let Some((name, block)) = self.definition(statement, "vrrp_instance") else {
             return;
         };
-        if self.defined_twice(statement, "vrrp_instance", &name) {
-            return;
-        }
         let mut draft = InstanceDraft::default();
         let before = self.errors.len();
         for s in block {
@@ -1123,15 +1068,9 @@ impl Reader {
     }
 
     fn sync_group(&mut self, statement: &Statement) {
-        let (Some(name), Some(block)) = (
-            self.name(statement, "vrrp_sync_group"),
-            self.block(statement),
-        ) else {
+        let Some((name, block)) = self.definition(statement, "vrrp_sync_group") else {
             return;
         };
-        if self.defined_twice(statement, "vrrp_sync_group", &name) {
-            return;
-        }
         let mut group = SyncGroup {
             name,
             location: statement.args[0].location.clone(),
@@ -1147,15 +1086,8 @@ impl Reader {
                 "group" => {
                     if let Some(members) = self.block(s) {
                         for m in members {
-                            if let Some(extra) = m.args.first() {
-                                self.fail(
-                                    extra,
-                                    ErrorKind::ExtraValue {
-                                        keyword: m.keyword.text.clone(),
-                                        extra: extra.text.clone(),
-                                    },
-                                );
-                            }
+                            // A member is a name alone; extra words are an error, the name counts.
+                            let _ = self.words(m, 0..=0, "nothing");
                             group.members.push(m.keyword.text.clone());
                             member_locations.push(m.keyword.clone());
                         }
