@@ -539,22 +539,13 @@ fn sum_json(stats: &str, field: &str) -> u64 {
         .sum()
 }
 
+/// `section`'s `name` counter summed over every instance of a keepalived statistics dump.
 fn sum_section(stats: &str, section: &str, name: &str) -> u64 {
-    let mut current = "";
-    let mut total = 0;
-    for line in stats.lines() {
-        let trimmed = line.trim();
-        if trimmed.ends_with(':') {
-            current = trimmed;
-        } else if current == section
-            && let Some(count) = trimmed
-                .strip_prefix(name)
-                .and_then(|r| r.strip_prefix(": "))
-        {
-            total += count.trim().parse::<u64>().unwrap_or(0);
-        }
-    }
-    total
+    keepalived::counters(stats)
+        .iter()
+        .filter(|c| c.section == section && c.name == name)
+        .map(|c| c.value)
+        .sum()
 }
 
 /// utime + stime of `pid`.

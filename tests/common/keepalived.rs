@@ -213,22 +213,13 @@ impl Keepalived {
     /// Errors" and "Authentication Errors" in a statistics dump, and the drop messages in its log
     /// so far.
     pub fn protocol_errors(&mut self, stats: &str) -> Vec<String> {
-        let mut errors = Vec::new();
-        let mut section = "";
-        for line in stats.lines() {
-            let trimmed = line.trim();
-            if trimmed.ends_with(':') {
-                section = trimmed;
-                continue;
-            }
-            let counted = matches!(section, "Packet Errors:" | "Authentication Errors:");
-            if let Some((name, count)) = trimmed.split_once(": ")
-                && counted
-                && count.trim() != "0"
-            {
-                errors.push(format!("{section} {name}: {count}"));
-            }
-        }
+        let mut errors: Vec<String> = counters(stats)
+            .into_iter()
+            .filter(|c| {
+                matches!(c.section, "Packet Errors:" | "Authentication Errors:") && c.value != 0
+            })
+            .map(|c| format!("{} {}: {}", c.section, c.name, c.value))
+            .collect();
         self.collect(Duration::from_millis(50));
         errors.extend(
             self.seen
@@ -243,24 +234,44 @@ impl Keepalived {
     /// A counter of one instance's statistics dump, by its section and name: (`"Priority Zero:"`,
     /// `"Received"`).
     pub fn counter(stats: &str, instance: &str, section: &str, name: &str) -> u64 {
-        let block = stats
-            .split("VRRP Instance: ")
-            .find(|b| b.lines().next() == Some(instance))
-            .unwrap_or_else(|| panic!("no instance {instance} in {stats}"));
-        let mut in_section = false;
-        for line in block.lines() {
-            let trimmed = line.trim();
-            if trimmed.ends_with(':') {
-                in_section = trimmed == section;
-            } else if let Some((n, count)) = trimmed.split_once(": ")
-                && in_section
-                && n == name
-            {
-                return count.trim().parse().expect("a counter value");
-            }
-        }
-        panic!("no {section} {name} for {instance} in {stats}");
+        counters(stats)
+            .into_iter()
+            .find(|c| c.instance == instance && c.section == section && c.name == name)
+            .unwrap_or_else(|| panic!("no {section} {name} for {instance} in {stats}"))
+            .value
     }
+}
+
+/// One counter of a keepalived statistics dump.
+pub struct StatsCounter<'a> {
+    /// The `VRRP Instance:` it belongs to.
+    pub instance: &'a str,
+    /// The section heading it is under (`"Packet Errors:"`), or `""` for the instance's own.
+    pub section: &'a str,
+    pub name: &'a str,
+    pub value: u64,
+}
+
+/// Every counter of a statistics dump, in order: `VRRP Instance: NAME` starts an instance, a line
+/// ending in `:` a section, and `Name: N` is a counter.
+pub fn counters(stats: &str) -> Vec<StatsCounter<'_>> {
+    let (mut instance, mut section) = ("", "");
+    let mut found = Vec::new();
+    for line in stats.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix("VRRP Instance: ") {
+            (instance, section) = (name, "");
+        } else if line.ends_with(':') {
+            section = line;
+        } else if let Some((name, value)) = line.split_once(": ") {
+            found.push(StatsCounter {
+                instance,
+                section,
+                name,
+                value: value.trim().parse().expect("a counter value"),
+            });
+        }
+    }
+    found
 }
 
 impl Deref for Keepalived {
