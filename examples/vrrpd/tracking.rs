@@ -154,6 +154,12 @@ pub fn start(
     let files = tracked(|w| w.files.iter().map(|(n, _)| n.clone()).collect());
     let scripts = tracked(|w| w.scripts.iter().map(|(n, _)| n.clone()).collect());
 
+    // Subscribed before the links are read, so that no change falls between the two.
+    let events = if interfaces.is_empty() {
+        None
+    } else {
+        Some(NetlinkEvents::subscribe().map_err(|e| e.to_string())?)
+    };
     let links = netlink.interfaces().map_err(|e| e.to_string())?;
     for name in &interfaces {
         let link = links
@@ -162,11 +168,6 @@ pub fn start(
             .ok_or_else(|| format!("tracked interface {name} does not exist"))?;
         tracking.interface_up.insert(name.clone(), link.running);
     }
-    let events = if interfaces.is_empty() {
-        None
-    } else {
-        Some(NetlinkEvents::subscribe().map_err(|e| e.to_string())?)
-    };
     for name in &files {
         let file = config.track_file(name).expect("resolved above");
         tracking
