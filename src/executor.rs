@@ -71,6 +71,12 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> Executor<S, A, N> {
         self.placements.insert(router, placement);
     }
 
+    /// Forgets the placement of a router that no longer runs. The addresses it added and still
+    /// holds stay recorded, so [`release_all`](Self::release_all) still removes them.
+    pub fn remove_placement(&mut self, router: &RouterKey) {
+        self.placements.remove(router);
+    }
+
     /// The placement of `router`.
     pub fn placement(&self, router: &RouterKey) -> Placement {
         self.placements

@@ -31,6 +31,7 @@ mod event;
 mod executor;
 mod family;
 mod handle;
+mod instance;
 mod interval;
 #[cfg(feature = "keepalived")]
 pub mod keepalived;
@@ -53,7 +54,10 @@ pub use counter::{Counter, ProtoErrReason};
 pub use event::{Event, Operation, RouterReport, StatsReport};
 pub use executor::{Executor, Placement};
 pub use family::AddressFamily;
-pub use handle::{Command, DriverHandle, DriverStopped};
+pub use handle::{
+    Command, DriverHandle, DriverStopped, Reconfiguration, ReconfigureError, ReconfigureReply,
+};
+pub use instance::Instance;
 pub use interval::Interval;
 pub use mac::MacAddress;
 pub use priority::Priority;

@@ -5,7 +5,7 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt;
 use std::time::Instant;
 
-use crate::action::{Action, Reason};
+use crate::action::{Action, Reason, State};
 use crate::config::Config;
 use crate::packet::{Advertisement, RxError, RxMeta};
 use crate::router::VirtualRouter;
@@ -80,6 +80,9 @@ pub enum RoutersError {
     /// A virtual router can belong to one sync group only.
     #[error("virtual router {0} is already in a sync group")]
     AlreadyGrouped(RouterKey),
+    /// No virtual router with this key runs, so it cannot be removed or started.
+    #[error("virtual router {0} is not configured")]
+    NotConfigured(RouterKey),
 }
 
 /// Many virtual routers driven as one: packets are demultiplexed by (interface, family, VRID),
@@ -188,6 +191,74 @@ impl Routers {
     /// Shuts every virtual router down: Masters advertise priority 0 and release their addresses.
     pub fn shutdown(&mut self, now: Instant) {
         self.each(now, |router| router.shutdown(now));
+    }
+
+    /// Starts one virtual router, added after the others were started (a reload). One already
+    /// running is left as it is.
+    pub fn start_router(&mut self, now: Instant, key: &RouterKey) -> Result<(), RoutersError> {
+        if self.with(now, key, |router| router.start(now)) {
+            Ok(())
+        } else {
+            Err(RoutersError::NotConfigured(*key))
+        }
+    }
+
+    /// Removes one virtual router: it leaves its sync group (whose other members carry on, and
+    /// are released from a Fault it held them in), then shuts down as in
+    /// [`shutdown`](Self::shutdown), so a Master advertises priority 0 and releases its addresses;
+    /// those actions are queued for [`poll_action`](Self::poll_action) like any other. Its
+    /// statistics go with it; the router-wide counters stay.
+    pub fn remove(&mut self, now: Instant, key: &RouterKey) -> Result<(), RoutersError> {
+        let &i = self
+            .index
+            .get(key)
+            .ok_or(RoutersError::NotConfigured(*key))?;
+        if let Some(group) = self.group_of[i].take() {
+            self.groups[group].retain(|&member| member != i);
+            // Release the members from a Fault the group held them in; one that stays in Fault
+            // for a reason of its own then holds the others again.
+            let members = self.groups[group].clone();
+            for &member in &members {
+                self.routers[member].follow_group(now, State::Initialize);
+            }
+            if let Some(&faulty) = members
+                .iter()
+                .find(|&&m| self.routers[m].state() == State::Fault)
+            {
+                for &member in members.iter().filter(|&&m| m != faulty) {
+                    self.routers[member].follow_group(now, State::Fault);
+                }
+            }
+            for member in members {
+                self.settle(now, member);
+            }
+        }
+        self.routers[i].shutdown(now);
+        self.settle(now, i);
+        // Compact: the last router takes the removed one's place.
+        let last = self.routers.len() - 1;
+        self.index.remove(key);
+        self.routers.swap_remove(i);
+        self.keys.swap_remove(i);
+        self.group_of.swap_remove(i);
+        self.scheduled.swap_remove(i);
+        if i != last {
+            self.index.insert(self.keys[i], i);
+            if let Some(group) = self.group_of[i] {
+                for member in &mut self.groups[group] {
+                    if *member == last {
+                        *member = i;
+                    }
+                }
+            }
+        }
+        self.timers = self
+            .scheduled
+            .iter()
+            .enumerate()
+            .filter_map(|(i, at)| Some(Reverse(((*at)?, i))))
+            .collect();
+        Ok(())
     }
 
     /// Runs the timers due at `now`.

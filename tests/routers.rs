@@ -351,3 +351,110 @@ mod deadlines {
         }
     }
 }
+
+#[test]
+fn removing_a_master_hands_over_and_leaves_the_other_routers_running() {
+    let t0 = Instant::now();
+    let mut routers = Routers::new();
+    let a = routers.add(config(2, 1, vip(1))).expect("new");
+    let b = routers.add(config(2, 2, vip(2))).expect("new");
+    let c = routers.add(config(2, 3, vip(3))).expect("new");
+    routers.start(t0);
+    let became_master = routers.poll_timeout().expect("runs");
+    routers.handle_timeout(became_master);
+    drain(&mut routers);
+
+    routers.remove(became_master, &a).expect("configured");
+    let actions = drain(&mut routers);
+    assert!(actions.iter().all(|(key, _)| *key == a), "{actions:?}");
+    let sent: Vec<u8> = actions
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Action::Send(t) => Some(t.payload[2]),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, [0], "a removed Master advertises priority 0");
+    assert!(
+        actions
+            .iter()
+            .any(|(_, a)| matches!(a, Action::RemoveAddresses { .. }))
+    );
+    assert_eq!(
+        changes(&actions),
+        [(1, State::Initialize, Reason::Shutdown)]
+    );
+    assert_eq!(
+        routers.remove(became_master, &a),
+        Err(RoutersError::NotConfigured(a))
+    );
+    assert!(routers.get(&a).is_none());
+    assert_eq!(routers.len(), 2);
+
+    // The last router moved into the removed one's place: packets and timers still find it.
+    let (rx, bytes) = advert(2, 3, vip(3), 254);
+    assert_eq!(routers.handle_packet(became_master, &rx, &bytes), Ok(c));
+    assert_eq!(
+        changes(&drain(&mut routers)),
+        [(3, State::Backup, Reason::HigherPriority)]
+    );
+    let next = routers.poll_timeout().expect("b advertises");
+    assert_eq!(
+        Some(next),
+        routers.get(&b).and_then(|r| r.poll_timeout()),
+        "the earliest deadline is b's advert"
+    );
+    routers.handle_timeout(next);
+    let senders: Vec<RouterKey> = drain(&mut routers)
+        .into_iter()
+        .filter(|(_, a)| matches!(a, Action::Send(_)))
+        .map(|(key, _)| key)
+        .collect();
+    assert_eq!(senders, [b]);
+}
+
+#[test]
+fn a_router_added_while_the_others_run_starts_on_its_own() {
+    let t0 = Instant::now();
+    let mut routers = Routers::new();
+    let a = routers.add(config(2, 1, vip(1))).expect("new");
+    routers.start(t0);
+    drain(&mut routers);
+    let later = t0 + Duration::from_millis(500);
+    let b = routers.add(config(2, 2, vip(2))).expect("new");
+    routers.start_router(later, &b).expect("configured");
+    assert_eq!(
+        changes(&drain(&mut routers)),
+        [(2, State::Backup, Reason::Startup)]
+    );
+    assert_eq!(routers.get(&a).map(|r| r.state()), Some(State::Backup));
+    let missing = RouterKey::of(&config(9, 9, vip(9)));
+    assert_eq!(
+        routers.start_router(later, &missing),
+        Err(RoutersError::NotConfigured(missing))
+    );
+}
+
+#[test]
+fn removing_a_sync_group_member_releases_the_fault_it_held_the_others_in() {
+    let t0 = Instant::now();
+    let (mut routers, inside, outside) = grouped(t0);
+    routers.handle_link(t0, 2, false);
+    drain(&mut routers);
+    assert_eq!(routers.get(&outside).map(|r| r.state()), Some(State::Fault));
+
+    routers.remove(t0, &inside).expect("configured");
+    assert_eq!(
+        changes(&drain(&mut routers)),
+        [
+            (2, State::Backup, Reason::SyncGroup),
+            (1, State::Initialize, Reason::Shutdown)
+        ]
+    );
+    // The group still knows its remaining member, now at another position.
+    let other = routers.add(config(4, 3, vip(3))).expect("new");
+    assert_eq!(
+        routers.add_sync_group(&[other, outside]),
+        Err(RoutersError::AlreadyGrouped(outside))
+    );
+}

@@ -296,6 +296,217 @@ fn tracked_files_and_interfaces_move_the_master_as_in_keepalived() {
     );
 }
 
+/// A VRRPv3 instance at 100 ms on eth0 that logs its transitions with `notify.sh r1`.
+fn instance(scratch: &Scratch, name: &str, vrid: u8, priority: u8, vips: &[&str]) -> String {
+    format!(
+        "vrrp_instance {name} {{\n    interface eth0\n    virtual_router_id {vrid}\n    \
+         priority {priority}\n    advert_int 0.1\n    version 3\n    virtual_ipaddress {{\n        {}\n    }}\n    \
+         notify \"{}/notify.sh r1\"\n}}\n",
+        vips.join("\n        "),
+        scratch.0.display()
+    )
+}
+
+/// Waits until a line with each of the `wanted` parts has been seen (in any order) since line
+/// `from` of `daemon`'s output.
+fn wait_all(daemon: &mut Failover, from: usize, wanted: &[&[&str]], timeout: Duration) {
+    let deadline = std::time::Instant::now() + timeout;
+    let seen = |daemon: &Failover, parts: &[&str]| {
+        daemon.seen[from..]
+            .iter()
+            .any(|(_, line)| parts.iter().all(|p| line.contains(p)))
+    };
+    while !wanted.iter().all(|parts| seen(daemon, parts)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not all of {wanted:?} within {timeout:?}; seen: {:#?}",
+            &daemon.seen[from..]
+        );
+        daemon.collect(Duration::from_millis(50));
+    }
+}
+
+/// The lines of `ip monitor address` in `netns` while it runs; `stop` ends it.
+struct AddressMonitor(std::process::Child, PathBuf);
+
+impl AddressMonitor {
+    fn start(netns: &common::netns::Netns, file: PathBuf) -> Self {
+        let out = std::fs::File::create(&file).expect("monitor output");
+        let child = std::process::Command::new("ip")
+            .args(["-n", &netns.name, "monitor", "address"])
+            .stdout(out)
+            .spawn()
+            .expect("ip monitor");
+        // Let it subscribe before anything happens.
+        std::thread::sleep(Duration::from_millis(300));
+        Self(child, file)
+    }
+
+    fn stop(mut self) -> String {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        std::fs::read_to_string(&self.1).expect("monitor output")
+    }
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn sighup_reload_keeps_unchanged_instances_and_their_addresses_and_applies_the_rest() {
+    let scratch = Scratch::new("reload");
+    let lan = Lan::new(2);
+    let keep = instance(&scratch, "VI_KEEP", 10, 150, &["192.0.2.110/24"]);
+    let v6 = |priority| {
+        instance(
+            &scratch,
+            "VI_NEW6",
+            13,
+            priority,
+            &["fe80::113/64", "2001:db8::113/64"],
+        )
+    };
+    let before = [
+        keep.clone(),
+        instance(&scratch, "VI_CHANGE", 11, 150, &["192.0.2.111/24"]),
+        instance(&scratch, "VI_GONE", 12, 150, &["192.0.2.112/24"]),
+    ]
+    .concat();
+    let r1_conf = scratch.0.join("r1.conf");
+    std::fs::write(&r1_conf, &before).expect("r1.conf");
+    // r2 runs the IPv6 router that r1 adds on reload, at a higher priority: r1's new router stays
+    // Backup only if the IPv6 socket opened by the reload receives.
+    let r2_conf = scratch.0.join("r2.conf");
+    std::fs::write(&r2_conf, v6(200).replace("r1", "r2")).expect("r2.conf");
+    let mut r2 = vrrpd(&lan, 2, &r2_conf);
+    r2.wait_state("master", SETTLE);
+    let mut r1 = vrrpd(&lan, 1, &r1_conf);
+    let master = |vrid: &str| [format!(r#""vrid":{vrid},"#), r#""to":"master""#.to_string()];
+    let patterns =
+        |list: &[[String; 2]]| -> Vec<Vec<String>> { list.iter().map(|p| p.to_vec()).collect() };
+    let wait = |daemon: &mut Failover, from: usize, wanted: &[Vec<String>]| {
+        let wanted: Vec<Vec<&str>> = wanted
+            .iter()
+            .map(|p| p.iter().map(String::as_str).collect())
+            .collect();
+        let wanted: Vec<&[&str]> = wanted.iter().map(Vec::as_slice).collect();
+        wait_all(daemon, from, &wanted, SETTLE);
+    };
+    wait(
+        &mut r1,
+        0,
+        &patterns(&[master("10"), master("11"), master("12")]),
+    );
+    scratch.wait_for_notifications("r1 ", 6);
+
+    // Reload: VI_KEEP unchanged, VI_CHANGE's priority changed, VI_GONE removed, VI_NEW4 and the
+    // IPv6 VI_NEW6 added.
+    let monitor = AddressMonitor::start(lan.router(1), scratch.0.join("monitor.log"));
+    let after = [
+        keep.clone(),
+        instance(&scratch, "VI_CHANGE", 11, 140, &["192.0.2.111/24"]),
+        instance(&scratch, "VI_NEW4", 14, 150, &["192.0.2.114/24"]),
+        v6(150),
+    ]
+    .concat();
+    std::fs::write(&r1_conf, &after).expect("r1.conf");
+    let from = r1.seen.len();
+    r1.signal("HUP");
+    r1.wait_for(
+        &[
+            r#""event":"reload","ok":true"#,
+            r#""stopped":2,"started":3,"kept":1"#,
+        ],
+        SETTLE,
+    );
+    let backup13 = [r#""vrid":13,"#.to_string(), r#""to":"backup""#.to_string()];
+    wait(
+        &mut r1,
+        from,
+        &patterns(&[master("11"), master("14"), backup13]),
+    );
+    // The new IPv6 router hears r2 at 200 and stays Backup.
+    let later = r1.collect(Duration::from_secs(1));
+    assert!(
+        !later.iter().any(|l| l.contains(r#""vrid":13,"#)),
+        "{later:?}"
+    );
+    for vip in ["192.0.2.110", "192.0.2.111", "192.0.2.114"] {
+        assert!(lan.holds(1, vip), "r1 holds {vip}");
+    }
+    assert!(!lan.holds(1, "192.0.2.112") && !lan.holds(1, "2001:db8::113"));
+    assert!(lan.holds(2, "2001:db8::113"));
+    let changes = monitor.stop();
+    let deleted: Vec<&str> = changes
+        .lines()
+        .filter(|l| l.starts_with("Deleted"))
+        .collect();
+    assert!(
+        !deleted.iter().any(|l| l.contains("192.0.2.110/")),
+        "the unchanged instance's address stays: {changes}"
+    );
+    for vip in ["192.0.2.111/", "192.0.2.112/"] {
+        assert!(deleted.iter().any(|l| l.contains(vip)), "{changes}");
+    }
+    // Nothing at all for VI_KEEP: the removed routers stop, the new and replaced ones start.
+    scratch.wait_for_notifications("r1 ", 13);
+    let log = scratch.notify_log();
+    let mut sorted: Vec<&str> = log.lines().filter(|l| l.starts_with("r1 ")).collect();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        [
+            "r1 INSTANCE VI_CHANGE BACKUP 140",
+            "r1 INSTANCE VI_CHANGE BACKUP 150",
+            "r1 INSTANCE VI_CHANGE MASTER 140",
+            "r1 INSTANCE VI_CHANGE MASTER 150",
+            "r1 INSTANCE VI_CHANGE STOP 150",
+            "r1 INSTANCE VI_GONE BACKUP 150",
+            "r1 INSTANCE VI_GONE MASTER 150",
+            "r1 INSTANCE VI_GONE STOP 150",
+            "r1 INSTANCE VI_KEEP BACKUP 150",
+            "r1 INSTANCE VI_KEEP MASTER 150",
+            "r1 INSTANCE VI_NEW4 BACKUP 150",
+            "r1 INSTANCE VI_NEW4 MASTER 150",
+            "r1 INSTANCE VI_NEW6 BACKUP 150",
+        ],
+        "{log}"
+    );
+
+    // A file with a mistake, and a change the driver refuses (an address configured by someone
+    // else), are reported and change nothing: VI_CHANGE, removed by both, keeps running.
+    let without_change = [keep.clone(), v6(150)].concat();
+    std::fs::write(&r1_conf, format!("{without_change}garbage\n")).expect("r1.conf");
+    r1.signal("HUP");
+    r1.wait_for(
+        &[r#""event":"reload","ok":false"#, "nothing changed"],
+        SETTLE,
+    );
+    lan.router(1)
+        .ip(&["addr", "add", "192.0.2.115/24", "dev", "eth0"]);
+    let foreign = instance(&scratch, "VI_FOREIGN", 15, 150, &["192.0.2.115/24"]);
+    std::fs::write(&r1_conf, format!("{without_change}{foreign}")).expect("r1.conf");
+    r1.signal("HUP");
+    r1.wait_for(
+        &[
+            r#""event":"reload","ok":false"#,
+            "refused, nothing changed",
+            "192.0.2.115",
+        ],
+        SETTLE,
+    );
+    let quiet = r1.collect(Duration::from_millis(500));
+    assert!(
+        !quiet.iter().any(|l| l.contains(r#""event":"state""#)),
+        "{quiet:?}"
+    );
+    assert!(lan.holds(1, "192.0.2.111") && lan.holds(1, "192.0.2.114"));
+    assert_eq!(
+        common::lan::protocol_errors(&r1.stats()),
+        Vec::<String>::new()
+    );
+    r1.signal("TERM");
+    assert!(r1.wait_exit().success());
+}
+
 #[test]
 fn check_mode_prints_what_it_understood_and_fails_on_any_mistake_or_refusal() {
     let vrrpd = common::lan::example_binary("vrrpd");

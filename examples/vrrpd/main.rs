@@ -20,10 +20,16 @@
 //!
 //! `track_interface` and `track_file` move priorities as in keepalived (see `tracking.rs`).
 //!
+//! SIGHUP reads the file again and applies what changed. A sync group, or an instance outside any
+//! group, that runs exactly as before keeps running untouched, with its state and addresses; one
+//! that changed is shut down (priority 0 if Master) and started anew; new ones start, removed ones
+//! stop. Health checks keep their state across the reload; tracking and notify settings take
+//! effect at once. A file with errors, or a change the driver refuses (an address held by
+//! someone else, say), is reported and changes nothing.
+//!
 //! SIGTERM and SIGINT stop cleanly (priority 0, addresses released, `notify_stop`); SIGUSR1 prints
-//! the statistics as a JSON line. Not yet done: SIGHUP reload (it is reported and ignored),
-//! `virtual_ipaddress_excluded` and the `brd`, `scope` and foreign `dev` address options; a file
-//! that uses them is refused with their location.
+//! the statistics as a JSON line. Not yet done: `virtual_ipaddress_excluded` and the `brd`, `scope`
+//! and foreign `dev` address options; a file that uses them is refused with their location.
 
 #[path = "../common/events.rs"]
 mod events;
@@ -32,6 +38,7 @@ mod tracking;
 use std::collections::HashMap;
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
@@ -39,7 +46,7 @@ use signal_hook::iterator::Signals;
 use vrrp::backend::AddressLabel;
 use vrrp::keepalived::{KeepalivedConfig, Tracked, VrrpInstance, parse_file};
 use vrrp::linux::{Driver, Instance, Netlink, interface_source};
-use vrrp::{DriverHandle, Event, RouterKey, State};
+use vrrp::{DriverHandle, Event, Reconfiguration, ReconfigureError, RouterKey, State};
 
 const USAGE: &str = "usage: vrrpd --config FILE [--check] [--events]";
 
@@ -101,7 +108,7 @@ fn main() -> ExitCode {
     if options.check {
         return ExitCode::SUCCESS;
     }
-    match run(&config, options.events) {
+    match run(&options.config, config, options.events) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("vrrpd: {message}");
@@ -260,33 +267,44 @@ fn notify_commands(notify: &vrrp::keepalived::Notify) -> Vec<(&'static str, &str
     .collect()
 }
 
-/// One instance as it runs: its key in the driver and its configuration.
-struct Running<'a> {
+/// One instance as it runs: its key in the driver, its configuration, and what the driver runs.
+#[derive(Clone)]
+struct Running {
     key: RouterKey,
-    instance: &'a VrrpInstance,
+    instance: VrrpInstance,
+    driven: Instance,
 }
 
-fn run(config: &KeepalivedConfig, print_events: bool) -> Result<(), String> {
-    let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
-    let names: HashMap<u32, String> = netlink
-        .interfaces()
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|i| (i.index, i.name))
-        .collect();
-    let mut instances = Vec::new();
+/// What the driver's thread (notifications) and the reload thread share.
+struct Daemon {
+    config: KeepalivedConfig,
+    running: Vec<Running>,
+    /// The routers a reload in progress removes: their STOP notifications name them.
+    retiring: Vec<Running>,
+    weights: tracking::Weights,
+    group_states: HashMap<String, State>,
+    /// Interface names by index, for the event lines.
+    names: HashMap<u32, String>,
+}
+
+impl Daemon {
+    /// The instance a state change of `key` to `to` is about.
+    fn instance(&self, key: RouterKey, to: State) -> Option<&Running> {
+        let retiring = self.retiring.iter().filter(|_| to == State::Initialize);
+        retiring.chain(&self.running).find(|r| r.key == key)
+    }
+}
+
+/// Looks up the interfaces and builds what the driver runs for every instance of `config`.
+fn build(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Vec<Running>, String> {
     let mut running = Vec::new();
     for instance in &config.instances {
-        let (interface, source) =
-            interface_source(&mut netlink, &instance.interface, instance.family)
-                .map_err(|e| format!("{}: {e}", instance.location))?;
+        let (interface, source) = interface_source(netlink, &instance.interface, instance.family)
+            .map_err(|e| format!("{}: {e}", instance.location))?;
         let built = instance
             .config(interface.index, source)
             .map_err(|e| format!("{}: {e}", instance.location))?;
-        running.push(Running {
-            key: RouterKey::of(&built),
-            instance,
-        });
+        let key = RouterKey::of(&built);
         let mut driven = Instance::new(built).virtual_mac(instance.use_vmac);
         for vip in &instance.addresses {
             driven = driven.prefix_len(vip.address, vip.prefix_len);
@@ -296,72 +314,141 @@ fn run(config: &KeepalivedConfig, print_events: bool) -> Result<(), String> {
                 driven = driven.label(vip.address, label);
             }
         }
-        instances.push(driven);
+        running.push(Running {
+            key,
+            instance: instance.clone(),
+            driven,
+        });
     }
+    Ok(running)
+}
+
+/// The keys of each sync group's members, in the group's order.
+fn sync_groups(config: &KeepalivedConfig, running: &[Running]) -> Vec<Vec<RouterKey>> {
+    config
+        .sync_groups
+        .iter()
+        .map(|group| {
+            group
+                .members
+                .iter()
+                .filter_map(|m| {
+                    running
+                        .iter()
+                        .find(|r| r.instance.name == *m)
+                        .map(|r| r.key)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// What changes as a unit: a sync group's members, or an instance outside any group, each with
+/// what the driver runs for it, sorted by key.
+fn units(config: &KeepalivedConfig, running: &[Running]) -> Vec<Vec<(RouterKey, Instance)>> {
+    let groups = sync_groups(config, running);
+    let mut units: Vec<Vec<(RouterKey, Instance)>> = groups
+        .iter()
+        .map(|keys| {
+            let mut unit: Vec<_> = running
+                .iter()
+                .filter(|r| keys.contains(&r.key))
+                .map(|r| (r.key, r.driven.clone()))
+                .collect();
+            unit.sort_by_key(|(key, _)| *key);
+            unit
+        })
+        .collect();
+    for r in running {
+        if !groups.iter().any(|keys| keys.contains(&r.key)) {
+            units.push(vec![(r.key, r.driven.clone())]);
+        }
+    }
+    units
+}
+
+/// The change from the old file to the new one: a unit that runs the same before and after is
+/// kept, with its state and addresses; any other is removed, added, or replaced. Tracking and
+/// notify settings are not part of it: they apply without touching the routers.
+fn reconfiguration(
+    old: (&KeepalivedConfig, &[Running]),
+    new: (&KeepalivedConfig, &[Running]),
+) -> Reconfiguration {
+    let (old_units, new_units) = (units(old.0, old.1), units(new.0, new.1));
+    let mut change = Reconfiguration::default();
+    for unit in old_units.iter().filter(|u| !new_units.contains(u)) {
+        change.remove.extend(unit.iter().map(|(key, _)| *key));
+    }
+    let changed: Vec<&Vec<(RouterKey, Instance)>> = new_units
+        .iter()
+        .filter(|u| !old_units.contains(u))
+        .collect();
+    for unit in &changed {
+        change
+            .add
+            .extend(unit.iter().map(|(_, instance)| instance.clone()));
+    }
+    change.sync_groups = sync_groups(new.0, new.1)
+        .into_iter()
+        .filter(|keys| {
+            changed
+                .iter()
+                .any(|unit| unit.iter().any(|(key, _)| keys.contains(key)))
+        })
+        .collect();
+    change
+}
+
+/// Interface names by index.
+fn interface_names(netlink: &mut Netlink) -> Result<HashMap<u32, String>, String> {
+    Ok(netlink
+        .interfaces()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|i| (i.index, i.name))
+        .collect())
+}
+
+fn run(path: &str, config: KeepalivedConfig, print_events: bool) -> Result<(), String> {
+    let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
+    let names = interface_names(&mut netlink)?;
+    let running = build(&config, &mut netlink)?;
+    let instances = running.iter().map(|r| r.driven.clone()).collect();
     let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
-    for group in &config.sync_groups {
-        let keys: Vec<RouterKey> = group
-            .members
-            .iter()
-            .filter_map(|m| {
-                running
-                    .iter()
-                    .find(|r| r.instance.name == *m)
-                    .map(|r| r.key)
-            })
-            .collect();
+    for (keys, group) in sync_groups(&config, &running)
+        .iter()
+        .zip(&config.sync_groups)
+    {
         driver
-            .add_sync_group(&keys)
+            .add_sync_group(keys)
             .map_err(|e| format!("{}: {e}", group.location))?;
     }
     let handle = driver.handle();
-    watch_signals(handle.clone())?;
-    let weights = tracking::start(config, &running, &mut netlink, &handle)?;
+    let weights = tracking::start(&config, &running, &mut netlink, &handle, &HashMap::new())?;
+    let daemon = Arc::new(Mutex::new(Daemon {
+        config,
+        running,
+        retiring: Vec::new(),
+        weights,
+        group_states: HashMap::new(),
+        names,
+    }));
+    watch_signals(handle, path.to_string(), Arc::clone(&daemon), print_events)?;
     let (notifier, notify_thread) = start_notifier();
-    let name = |index: u32| {
-        names
-            .get(&index)
-            .cloned()
-            .unwrap_or_else(|| index.to_string())
-    };
-    let mut group_states: HashMap<&str, State> = HashMap::new();
     let on_event = |event: Event| {
+        let mut daemon = daemon.lock().expect("no panics while held");
         if print_events || matches!(event, Event::Stats(_)) {
+            let name = |index: u32| {
+                daemon
+                    .names
+                    .get(&index)
+                    .cloned()
+                    .unwrap_or_else(|| index.to_string())
+            };
             println!("{}", events::json(&event, &name));
         }
         match &event {
-            Event::StateChanged { router, to, .. } => {
-                if let Some(r) = running.iter().find(|r| r.key == *router) {
-                    eprintln!(
-                        "vrrpd: ({}) entering {} state",
-                        r.instance.name,
-                        state_word(*to)
-                    );
-                    let priority = weights.effective_priority(r.key, r.instance.priority);
-                    let _ = notifier.send(notify_jobs(
-                        "INSTANCE",
-                        &r.instance.name,
-                        &r.instance.notify,
-                        *to,
-                        priority,
-                    ));
-                    for group in config
-                        .sync_groups
-                        .iter()
-                        .filter(|g| g.members.contains(&r.instance.name))
-                    {
-                        if group_states.insert(&group.name, *to) != Some(*to) {
-                            let _ = notifier.send(notify_jobs(
-                                "GROUP",
-                                &group.name,
-                                &group.notify,
-                                *to,
-                                priority,
-                            ));
-                        }
-                    }
-                }
-            }
+            Event::StateChanged { router, to, .. } => notify(&mut daemon, *router, *to, &notifier),
             Event::BackendFailed {
                 error, operation, ..
             } => {
@@ -375,6 +462,118 @@ fn run(config: &KeepalivedConfig, print_events: bool) -> Result<(), String> {
     drop(notifier);
     let _ = notify_thread.join();
     result
+}
+
+/// Logs a state change and queues its notify scripts, the instance's and its sync groups'.
+fn notify(daemon: &mut Daemon, key: RouterKey, to: State, notifier: &Sender<Vec<Vec<String>>>) {
+    let Some(r) = daemon.instance(key, to) else {
+        return;
+    };
+    let instance = r.instance.clone();
+    eprintln!(
+        "vrrpd: ({}) entering {} state",
+        instance.name,
+        state_word(to)
+    );
+    let priority = daemon.weights.effective_priority(key, instance.priority);
+    let _ = notifier.send(notify_jobs(
+        "INSTANCE",
+        &instance.name,
+        &instance.notify,
+        to,
+        priority,
+    ));
+    for group in daemon
+        .config
+        .sync_groups
+        .iter()
+        .filter(|g| g.members.contains(&instance.name))
+    {
+        if daemon.group_states.insert(group.name.clone(), to) != Some(to) {
+            let _ = notifier.send(notify_jobs(
+                "GROUP",
+                &group.name,
+                &group.notify,
+                to,
+                priority,
+            ));
+        }
+    }
+}
+
+/// What a reload changed, in routers.
+struct Reloaded {
+    removed: usize,
+    added: usize,
+    kept: usize,
+}
+
+/// Reads the file again and applies what changed (SIGHUP). A file with errors, or a change the
+/// driver refuses, is reported and changes nothing.
+fn reload(path: &str, daemon: &Mutex<Daemon>, handle: &DriverHandle) -> Result<Reloaded, String> {
+    let unchanged = |message: String| format!("{message}\nnothing changed");
+    let config = parse_file(path).map_err(|e| unchanged(e.to_string()))?;
+    for warning in &config.warnings {
+        eprintln!("{warning}");
+    }
+    let refused = not_yet_supported(&config);
+    if !refused.is_empty() {
+        return Err(unchanged(refused.join("\n")));
+    }
+    let mut netlink = Netlink::open().map_err(|e| unchanged(e.to_string()))?;
+    let running = build(&config, &mut netlink).map_err(unchanged)?;
+    let names = interface_names(&mut netlink).map_err(unchanged)?;
+    let tracked = config.instances.iter().flat_map(|i| &i.track_interfaces);
+    for t in tracked.chain(config.sync_groups.iter().flat_map(|g| &g.track_interfaces)) {
+        if !names.values().any(|name| *name == t.name) {
+            return Err(unchanged(format!(
+                "tracked interface {} does not exist",
+                t.name
+            )));
+        }
+    }
+    // Switch what notifications look up before the driver changes, and without holding the lock
+    // while it does: its events take the lock.
+    let (change, old_config, old_running, carried) = {
+        let mut d = daemon.lock().expect("no panics while held");
+        let change = reconfiguration((&d.config, &d.running), (&config, &running));
+        let carried = d.weights.stop();
+        let removed: Vec<Running> = d
+            .running
+            .iter()
+            .filter(|r| change.remove.contains(&r.key))
+            .cloned()
+            .collect();
+        d.retiring = removed;
+        d.names = names;
+        let old_config = std::mem::replace(&mut d.config, config);
+        let old_running = std::mem::replace(&mut d.running, running);
+        (change, old_config, old_running, carried)
+    };
+    let summary = Reloaded {
+        removed: change.remove.len(),
+        added: change.add.len(),
+        kept: old_running.len() - change.remove.len(),
+    };
+    let applied = if change.is_empty() {
+        Ok(Vec::new())
+    } else {
+        handle.reconfigure(change)
+    };
+    let mut d = daemon.lock().expect("no panics while held");
+    d.retiring.clear();
+    let outcome = match applied {
+        Err(error @ ReconfigureError::Refused(_)) => {
+            d.config = old_config;
+            d.running = old_running;
+            Err(error.to_string())
+        }
+        Err(error) => Err(error.to_string()),
+        Ok(_) => Ok(summary),
+    };
+    let d = &mut *d;
+    d.weights = tracking::start(&d.config, &d.running, &mut netlink, handle, &carried)?;
+    outcome
 }
 
 /// keepalived's word for a state in notify arguments.
@@ -459,7 +658,14 @@ fn start_notifier() -> (Sender<Vec<Vec<String>>>, JoinHandle<()>) {
     (jobs, thread)
 }
 
-fn watch_signals(handle: DriverHandle) -> Result<(), String> {
+/// Handles the signals on a thread of its own: SIGUSR1 asks for statistics, SIGHUP reloads
+/// (reported as a `{"event":"reload",...}` line when `print_events`), the others shut down.
+fn watch_signals(
+    handle: DriverHandle,
+    path: String,
+    daemon: Arc<Mutex<Daemon>>,
+    print_events: bool,
+) -> Result<(), String> {
     let mut signals = Signals::new([SIGTERM, SIGINT, SIGUSR1, SIGHUP])
         .map_err(|e| format!("installing signal handlers: {e}"))?;
     std::thread::spawn(move || {
@@ -467,9 +673,28 @@ fn watch_signals(handle: DriverHandle) -> Result<(), String> {
             let sent = match signal {
                 SIGUSR1 => handle.request_stats(),
                 SIGHUP => {
-                    eprintln!(
-                        "vrrpd: SIGHUP reload is not supported yet; restart to apply changes"
-                    );
+                    match reload(&path, &daemon, &handle) {
+                        Ok(Reloaded {
+                            removed,
+                            added,
+                            kept,
+                        }) => {
+                            eprintln!(
+                                "vrrpd: reloaded {path}: {removed} routers stopped, {added} started, {kept} kept"
+                            );
+                            if print_events {
+                                println!(
+                                    r#"{{"event":"reload","ok":true,"stopped":{removed},"started":{added},"kept":{kept}}}"#
+                                );
+                            }
+                        }
+                        Err(message) => {
+                            eprintln!("vrrpd: reloading {path} failed:\n{message}");
+                            if print_events {
+                                println!(r#"{{"event":"reload","ok":false,"error":{message:?}}}"#);
+                            }
+                        }
+                    }
                     Ok(())
                 }
                 _ => handle.shutdown(),

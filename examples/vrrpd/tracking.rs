@@ -41,13 +41,28 @@ struct Tracking {
     routers: Vec<(RouterKey, Watches)>,
     /// The weight last sent for each router.
     applied: HashMap<RouterKey, i16>,
+    /// Set when a reload replaced this tracking: its watchers end, and send nothing more.
+    stopped: bool,
 }
 
-/// The tracking weights in force, for the priority that notify scripts are given.
+/// The tracking in force: the weights, for the priority that notify scripts are given, and the
+/// watchers, until a reload stops them.
 #[derive(Clone)]
 pub struct Weights(Arc<Mutex<Tracking>>);
 
+/// What a reload carries from the old tracking to the new one: the state of each health check,
+/// so that a script failing before the reload does not count as good again after it.
+pub type Carried = HashMap<String, bool>;
+
 impl Weights {
+    /// Stops the watchers (each ends at its next wake-up and sends nothing more) and returns the
+    /// scripts' states for the tracking that replaces it.
+    pub fn stop(&self) -> Carried {
+        let mut tracking = self.0.lock().expect("no panics while held");
+        tracking.stopped = true;
+        tracking.script_good.clone()
+    }
+
     /// The priority of a router configured with `base` under its current tracking weight: as the
     /// core computes it, clamped to 1–254, and 255 for the owner whatever the weight.
     pub fn effective_priority(&self, key: RouterKey, base: u8) -> u8 {
@@ -66,6 +81,9 @@ impl Weights {
 impl Tracking {
     /// Sends every router its tracking weight and Fault flag.
     fn apply(&mut self, handle: &DriverHandle) {
+        if self.stopped {
+            return;
+        }
         for (key, watches) in &self.routers {
             let mut weight: i64 = 0;
             let mut fault = false;
@@ -104,12 +122,13 @@ impl Tracking {
 }
 
 /// Starts a watcher for every script, interface and file some router tracks, and applies the
-/// initial state.
+/// initial state; a script in `carried` starts in the state it had, any other as good.
 pub fn start(
     config: &KeepalivedConfig,
-    running: &[Running<'_>],
+    running: &[Running],
     netlink: &mut Netlink,
     handle: &DriverHandle,
+    carried: &Carried,
 ) -> Result<Weights, String> {
     let mut tracking = Tracking::default();
     for r in running {
@@ -174,6 +193,11 @@ pub fn start(
             .file_value
             .insert(name.clone(), read_number(&file.file));
     }
+    for name in &scripts {
+        if let Some(&good) = carried.get(name) {
+            tracking.script_good.insert(name.clone(), good);
+        }
+    }
     tracking.apply(handle);
 
     let tracking = Arc::new(Mutex::new(tracking));
@@ -218,7 +242,7 @@ fn watch_links(
     tracking: &Mutex<Tracking>,
     handle: &DriverHandle,
 ) {
-    loop {
+    while !tracking.lock().expect("no panics while held").stopped {
         let Ok(batch) = events.recv() else {
             eprintln!("vrrpd: reading link events failed; tracked interfaces are frozen");
             return;
@@ -257,6 +281,9 @@ fn watch_files(
     loop {
         std::thread::sleep(FILE_POLL);
         let mut t = tracking.lock().expect("no panics while held");
+        if t.stopped {
+            return;
+        }
         let mut changed = false;
         for (name, path) in paths {
             let value = read_number(path);
@@ -288,10 +315,19 @@ fn health_check(
 ) {
     let argv = command_words(&script.script);
     let timeout = script.timeout.unwrap_or(script.interval);
-    let mut good = true;
+    let mut good = tracking
+        .lock()
+        .expect("no panics while held")
+        .script_good
+        .get(&script.name)
+        .copied()
+        .unwrap_or(true);
     let (mut successes, mut failures) = (0, 0);
     loop {
         let started = Instant::now();
+        if tracking.lock().expect("no panics while held").stopped {
+            return;
+        }
         if run_once(&argv, user, timeout) {
             successes += 1;
             failures = 0;

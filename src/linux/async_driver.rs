@@ -30,20 +30,7 @@ impl Driver {
     /// every takeover up to a millisecond late.
     pub async fn run_async(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
         self.start(Instant::now(), &mut on_event)?;
-        let mut registered = Vec::new();
-        for (source, fd) in self.descriptors() {
-            // SAFETY: the descriptor belongs to `self`, which stays alive and keeps it open until
-            // after `registered` is dropped: explicitly before `stop`, and otherwise as a local,
-            // which is dropped before the function's arguments.
-            let async_fd = unsafe {
-                AsyncFd::register_with_interest(Registered(fd.as_raw_fd()), Interest::READABLE)
-            }
-            .map_err(|error| DriverError::Io {
-                operation: "registering the driver's sockets with tokio",
-                source: error.into(),
-            })?;
-            registered.push((source, async_fd));
-        }
+        let mut registered = self.register()?;
         loop {
             self.arm_timer()?;
             // Wait for any descriptor, the timer among them; clear the readiness seen before
@@ -70,6 +57,38 @@ impl Driver {
                 drop(registered);
                 return self.stop(Instant::now(), &mut on_event);
             }
+            // A reconfiguration may have opened the socket of another family.
+            let sources = self.descriptors();
+            if sources.len() != registered.len()
+                || sources
+                    .iter()
+                    .zip(&registered)
+                    .any(|((a, _), (b, _))| a != b)
+            {
+                drop(sources);
+                // Deregister first: epoll refuses a descriptor registered twice.
+                drop(std::mem::take(&mut registered));
+                registered = self.register()?;
+            }
         }
+    }
+
+    /// Registers every descriptor the driver waits on with tokio.
+    fn register(&self) -> Result<Vec<(Source, AsyncFd<Registered>)>, DriverError> {
+        let mut registered = Vec::new();
+        for (source, fd) in self.descriptors() {
+            // SAFETY: the descriptor belongs to `self`, which keeps it open (sockets are only
+            // closed when the driver is dropped) for as long as the registration lives: `run_async`
+            // drops it before `stop`, and otherwise as a local, before the function's arguments.
+            let async_fd = unsafe {
+                AsyncFd::register_with_interest(Registered(fd.as_raw_fd()), Interest::READABLE)
+            }
+            .map_err(|error| DriverError::Io {
+                operation: "registering the driver's sockets with tokio",
+                source: error.into(),
+            })?;
+            registered.push((source, async_fd));
+        }
+        Ok(registered)
     }
 }

@@ -15,7 +15,6 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::backend::{AddressLabel, VirtualAddress};
 use crate::linux::backends::{InterfaceAnnouncer, Sockets};
 use crate::linux::capability::Capability;
 use crate::linux::netlink::ADDRESS_PROTOCOL;
@@ -26,73 +25,12 @@ use crate::linux::{
     VrrpSocket,
 };
 use crate::{
-    AddressFamily, Command, Config, DriverHandle, Event, Executor, MacAddress, Placement,
-    RouterKey, Routers, RoutersError, StatsReport,
+    AddressFamily, Command, DriverHandle, Event, Executor, Instance, MacAddress, Placement,
+    Reconfiguration, ReconfigureError, RouterKey, Routers, RoutersError, StatsReport,
 };
 
 /// The largest datagram a VRRP socket reads: 255 IPv6 addresses plus headers fit.
 const RECEIVE_BUFFER: usize = 8192;
-
-/// A virtual router as the Linux driver runs it: its [`Config`] plus what only the host needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Instance {
-    config: Config,
-    prefixes: Vec<VirtualAddress>,
-    virtual_mac: bool,
-}
-
-impl Instance {
-    /// Runs `config`, with host prefixes (/32, /128) and no virtual MAC.
-    pub fn new(config: Config) -> Self {
-        Self {
-            config,
-            prefixes: Vec::new(),
-            virtual_mac: false,
-        }
-    }
-
-    /// Configures virtual address `address` with `prefix_len` instead of a host prefix.
-    pub fn prefix_len(mut self, address: IpAddr, prefix_len: u8) -> Self {
-        self.entry(address).prefix_len = prefix_len;
-        self
-    }
-
-    /// Gives `address` an IPv4 address label (`eth0:1`), as keepalived's `label` does. Linux wants
-    /// the label to start with the interface's name; an IPv6 address cannot have one, and
-    /// [`Driver::new`] refuses that.
-    pub fn label(mut self, address: IpAddr, label: AddressLabel) -> Self {
-        self.entry(address).label = Some(label);
-        self
-    }
-
-    /// The entry for `address`, created with a host prefix if it has none yet.
-    fn entry(&mut self, address: IpAddr) -> &mut VirtualAddress {
-        let at = match self.prefixes.iter().position(|a| a.address == address) {
-            Some(at) => at,
-            None => {
-                self.prefixes.push(VirtualAddress::host(address));
-                self.prefixes.len() - 1
-            }
-        };
-        &mut self.prefixes[at]
-    }
-
-    /// Holds the addresses on a macvlan interface with the virtual router MAC (RFC 5798 §7.3), which
-    /// the driver creates and removes. IPv4 advertisements leave from it too, so they carry the
-    /// virtual MAC; IPv6 ones leave from the parent interface, whose link-local address is the
-    /// router's source. For IPv4 the parent's `arp_ignore` is raised to 1 and `arp_announce` to 2
-    /// while the driver runs (and restored after), so that only the virtual MAC speaks ARP for the
-    /// virtual addresses.
-    pub fn virtual_mac(mut self, on: bool) -> Self {
-        self.virtual_mac = on;
-        self
-    }
-
-    /// The virtual router's configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-}
 
 /// Why a driver cannot start or stopped with an error. The messages say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +88,18 @@ pub enum DriverError {
         address: IpAddr,
         /// The prefix length.
         prefix_len: u8,
+    },
+    /// Two virtual routers on one interface have the same virtual address.
+    #[error(
+        "virtual address {address} belongs to both {first} and {second}; each address has one virtual router"
+    )]
+    SharedAddress {
+        /// The address.
+        address: IpAddr,
+        /// The router it was seen on first.
+        first: RouterKey,
+        /// The other router.
+        second: RouterKey,
     },
     /// Two instances for one virtual router, or an invalid sync group.
     #[error(transparent)]
@@ -213,8 +163,10 @@ pub struct Driver {
     pub(crate) routers: Routers,
     executor: Executor<Sockets, Netlink, InterfaceAnnouncer>,
     netlink_events: NetlinkEvents,
-    interfaces: HashSet<u32>,
-    virtual_macs: Vec<u32>,
+    /// The (interface, family) pairs whose VRRP multicast group the sockets joined.
+    joined: HashSet<(u32, AddressFamily)>,
+    /// The virtual MAC interfaces created, by router.
+    virtual_macs: HashMap<RouterKey, u32>,
     /// The sysctls changed for virtual MACs, to restore: (path, old value).
     changed_sysctls: Vec<(String, String)>,
     wake_receiver: UnixStream,
@@ -238,7 +190,8 @@ impl std::fmt::Debug for Driver {
 impl Driver {
     /// Checks and prepares `instances`. Virtual addresses that a killed process left on the
     /// interfaces (marked with [`ADDRESS_PROTOCOL`]) are removed, as keepalived removes its VIPs at
-    /// start-up; one configured by someone else is an error unless this router owns it.
+    /// start-up; one configured by someone else is an error unless this router owns it, and so is
+    /// an address that two routers on one interface share.
     pub fn new(instances: Vec<Instance>) -> Result<Self, DriverError> {
         for (capability, needed_for) in [
             (Capability::NetRaw, "open raw VRRP sockets"),
@@ -251,47 +204,15 @@ impl Driver {
                 });
             }
         }
-        let mut netlink = Netlink::open()?;
-        let links: HashMap<u32, Interface> = netlink
-            .interfaces()?
-            .into_iter()
-            .map(|i| (i.index, i))
-            .collect();
         let mut routers = Routers::new();
-        let mut placements = Vec::new();
-        let mut sockets = Sockets::default();
-        let mut interfaces = HashSet::new();
         for instance in &instances {
-            let config = &instance.config;
-            let interface = links
-                .get(&config.interface_index())
-                .ok_or(DriverError::UnknownInterface(config.interface_index()))?;
-            check_instance(&mut netlink, interface, instance)?;
-            let key = routers.add(config.clone())?;
-            let socket = match config.family() {
-                AddressFamily::Ipv4 => &mut sockets.ipv4,
-                AddressFamily::Ipv6 => &mut sockets.ipv6,
-            };
-            if socket.is_none() {
-                *socket = Some(VrrpSocket::open(config.family())?);
-            }
-            if let Some(socket) = socket
-                && interfaces.insert((interface.index, config.family()))
-            {
-                socket.join(interface.index)?;
-            }
-            placements.push((key, instance));
+            routers.add(instance.config.clone())?;
         }
         let announcer = InterfaceAnnouncer::open().map_err(|source| DriverError::Backend {
             operation: "opening the announcement socket",
             source,
         })?;
-        let mut executor = Executor::new(sockets, netlink, announcer);
-        for (key, instance) in &placements {
-            let mut placement = Placement::on(key.interface_index);
-            placement.addresses.clone_from(&instance.prefixes);
-            executor.place(*key, placement);
-        }
+        let executor = Executor::new(Sockets::default(), Netlink::open()?, announcer);
         let (wake_sender, wake_receiver) =
             UnixStream::pair().map_err(|source| DriverError::Io {
                 operation: "creating the wake-up socket pair",
@@ -313,10 +234,10 @@ impl Driver {
             }
         }));
         let mut driver = Self {
-            routers,
+            routers: Routers::new(),
             netlink_events: NetlinkEvents::subscribe()?,
-            interfaces: interfaces.iter().map(|&(index, _)| index).collect(),
-            virtual_macs: Vec::new(),
+            joined: HashSet::new(),
+            virtual_macs: HashMap::new(),
             changed_sysctls: Vec::new(),
             wake_receiver,
             timer: DeadlineTimer::new().map_err(|source| DriverError::Io {
@@ -329,18 +250,172 @@ impl Driver {
             buffer: vec![0; RECEIVE_BUFFER],
             executor,
         };
-        // Created last, so that an error above leaves nothing behind; `Drop` removes them.
-        for (key, instance) in placements {
+        let leftovers = driver.check(&routers, &instances)?;
+        driver.routers = routers;
+        // `Drop` removes what this creates if it fails part of the way.
+        driver.install(&instances, &leftovers)?;
+        Ok(driver)
+    }
+
+    /// Checks `added`, the instances to run next to the other routers of `routers` (which holds
+    /// them all), against the host: their interfaces exist, their primary addresses are there,
+    /// their prefix lengths are valid, none of their addresses is held by someone else or shared
+    /// with another router. Returns the addresses a killed process left, to remove.
+    fn check(
+        &mut self,
+        routers: &Routers,
+        added: &[Instance],
+    ) -> Result<Vec<(u32, IpAddr, u8)>, DriverError> {
+        let mut holders: HashMap<(u32, IpAddr), RouterKey> = HashMap::new();
+        for (key, router) in routers.iter() {
+            for address in router.config().addresses().iter() {
+                if let Some(&first) = holders.get(&(key.interface_index, address)) {
+                    return Err(DriverError::SharedAddress {
+                        address,
+                        first,
+                        second: key,
+                    });
+                }
+                holders.insert((key.interface_index, address), key);
+            }
+        }
+        let held: HashSet<(u32, IpAddr)> = self
+            .executor
+            .added_addresses()
+            .map(|(interface, address)| (interface, address.address))
+            .collect();
+        let (_, netlink, _) = self.executor.backends();
+        let links: HashMap<u32, Interface> = netlink
+            .interfaces()?
+            .into_iter()
+            .map(|i| (i.index, i))
+            .collect();
+        let mut leftovers = Vec::new();
+        for instance in added {
+            let index = instance.config.interface_index();
+            let interface = links
+                .get(&index)
+                .ok_or(DriverError::UnknownInterface(index))?;
+            for (address, prefix_len) in check_instance(netlink, interface, instance)? {
+                if !held.contains(&(index, address)) {
+                    leftovers.push((index, address, prefix_len));
+                }
+            }
+        }
+        Ok(leftovers)
+    }
+
+    /// Prepares checked `instances` whose routers are already in `self.routers`: removes the
+    /// `leftovers`, opens and joins what their sockets need, places their addresses, and creates
+    /// their virtual MAC interfaces.
+    fn install(
+        &mut self,
+        instances: &[Instance],
+        leftovers: &[(u32, IpAddr, u8)],
+    ) -> Result<(), DriverError> {
+        let (sockets, netlink, _) = self.executor.backends();
+        for &(index, address, prefix_len) in leftovers {
+            netlink.remove_address(index, address, prefix_len)?;
+        }
+        for instance in instances {
+            let key = RouterKey::of(&instance.config);
+            let socket = match key.family {
+                AddressFamily::Ipv4 => &mut sockets.ipv4,
+                AddressFamily::Ipv6 => &mut sockets.ipv6,
+            };
+            if socket.is_none() {
+                *socket = Some(VrrpSocket::open(key.family)?);
+            }
+            if let Some(socket) = socket
+                && !self.joined.contains(&(key.interface_index, key.family))
+            {
+                socket.join(key.interface_index)?;
+                self.joined.insert((key.interface_index, key.family));
+            }
+        }
+        for instance in instances {
+            let key = RouterKey::of(&instance.config);
+            let mut placement = Placement::on(key.interface_index);
+            placement.addresses.clone_from(&instance.prefixes);
+            self.executor.place(key, placement);
             if instance.virtual_mac {
-                driver.create_virtual_mac(key, &links[&key.interface_index])?;
+                self.create_virtual_mac(key)?;
             }
             // Best effort: what fails here is looked up again, and reported, at the first
             // announcement.
-            let interface = driver.executor.placement(&key).address_interface;
-            let (_, _, announcer) = driver.executor.backends();
+            let interface = self.executor.placement(&key).address_interface;
+            let (_, _, announcer) = self.executor.backends();
             let _ = announcer.prepare(interface, key.family);
         }
-        Ok(driver)
+        Ok(())
+    }
+
+    /// Applies `change` while running (see [`DriverHandle::reconfigure`]): checks everything first,
+    /// and changes nothing when a check fails.
+    fn reconfigure(
+        &mut self,
+        now: Instant,
+        change: &Reconfiguration,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<Vec<RouterKey>, ReconfigureError> {
+        let refused = |error: DriverError| ReconfigureError::Refused(Box::new(error));
+        let mut next = self.routers.clone();
+        for key in &change.remove {
+            next.remove(now, key).map_err(|e| refused(e.into()))?;
+        }
+        let mut added = Vec::with_capacity(change.add.len());
+        for instance in &change.add {
+            added.push(
+                next.add(instance.config.clone())
+                    .map_err(|e| refused(e.into()))?,
+            );
+        }
+        for group in &change.sync_groups {
+            next.add_sync_group(group).map_err(|e| refused(e.into()))?;
+        }
+        let leftovers = self.check(&next, &change.add).map_err(refused)?;
+        // Commit: the removed routers' last actions (priority 0, addresses released) go first.
+        self.routers = next;
+        self.drain(on_event);
+        let failed = |error: DriverError| ReconfigureError::Failed(Box::new(error));
+        for key in &change.remove {
+            self.executor.remove_placement(key);
+            if let Some(index) = self.virtual_macs.remove(key) {
+                let (_, netlink, _) = self.executor.backends();
+                netlink.delete_link(index).map_err(|e| failed(e.into()))?;
+            }
+        }
+        let in_use: HashSet<(u32, AddressFamily)> = self
+            .routers
+            .iter()
+            .map(|(key, _)| (key.interface_index, key.family))
+            .collect();
+        for &(index, family) in self.joined.difference(&in_use) {
+            if let Some(socket) = self.executor.sender().get(family) {
+                // Best effort: the interface may be gone.
+                let _ = socket.leave(index);
+            }
+        }
+        self.joined.retain(|pair| in_use.contains(pair));
+        self.install(&change.add, &leftovers).map_err(failed)?;
+        let (_, netlink, _) = self.executor.backends();
+        let down: HashSet<u32> = netlink
+            .interfaces()
+            .map_err(|e| failed(e.into()))?
+            .into_iter()
+            .filter(|i| !i.running)
+            .map(|i| i.index)
+            .collect();
+        for key in &added {
+            self.routers
+                .start_router(now, key)
+                .map_err(|e| failed(e.into()))?;
+            if down.contains(&key.interface_index) {
+                self.routers.handle_link(now, key.interface_index, false);
+            }
+        }
+        self.drain(on_event);
+        Ok(added)
     }
 
     /// Groups virtual routers that must change state together (see [`Routers::add_sync_group`]).
@@ -441,7 +516,7 @@ impl Driver {
             .filter(|i| !i.running)
             .map(|i| i.index)
             .collect();
-        for index in down.into_iter().filter(|i| self.interfaces.contains(i)) {
+        for index in down {
             self.routers.handle_link(now, index, false);
         }
         self.drain(on_event);
@@ -503,9 +578,7 @@ impl Driver {
                 NetlinkEvent::LinkRemoved { index } => (index, false),
                 NetlinkEvent::AddressAdded(_) | NetlinkEvent::AddressRemoved(_) => continue,
             };
-            if self.interfaces.contains(&index) {
-                self.routers.handle_link(now, index, up);
-            }
+            self.routers.handle_link(now, index, up);
         }
         self.drain(on_event);
         Ok(())
@@ -528,6 +601,11 @@ impl Driver {
                     self.routers.set_tracking_fault(now, &key, fault);
                 }
                 Command::RequestStats => on_event(Event::Stats(StatsReport::of(&self.routers))),
+                Command::Reconfigure(change, reply) => {
+                    let result = self.reconfigure(now, &change, on_event);
+                    // The caller may have stopped waiting; the change stands either way.
+                    let _ = reply.send(result);
+                }
                 Command::Shutdown => shutdown = true,
             }
             self.drain(on_event);
@@ -554,19 +632,20 @@ impl Driver {
         }
     }
 
-    fn create_virtual_mac(
-        &mut self,
-        key: RouterKey,
-        parent: &Interface,
-    ) -> Result<(), DriverError> {
+    fn create_virtual_mac(&mut self, key: RouterKey) -> Result<(), DriverError> {
         let name = virtual_mac_name(&key);
         let mac = MacAddress::virtual_router(key.vrid, key.family);
         let (_, netlink, _) = self.executor.backends();
+        let parent = netlink
+            .interfaces()?
+            .into_iter()
+            .find(|i| i.index == key.interface_index)
+            .ok_or(DriverError::UnknownInterface(key.interface_index))?;
         if let Ok(stale) = netlink.interface_by_name(&name) {
             netlink.delete_link(stale.index)?;
         }
         let index = netlink.create_macvlan(key.interface_index, &name, mac)?;
-        self.virtual_macs.push(index);
+        self.virtual_macs.insert(key, index);
         if key.family == AddressFamily::Ipv4 {
             // The parent must not speak ARP for the virtual address with its own MAC (RFC 5798
             // §8.1.2): it answers only for its own addresses (arp_ignore 1), and its own requests
@@ -610,7 +689,7 @@ impl Driver {
                     source,
                 });
         let (_, netlink, _) = self.executor.backends();
-        for index in self.virtual_macs.drain(..) {
+        for (_, index) in self.virtual_macs.drain() {
             if let Err(error) = netlink.delete_link(index) {
                 first_error.get_or_insert(error.into());
             }
@@ -642,13 +721,14 @@ pub fn virtual_mac_name(key: &RouterKey) -> String {
 }
 
 /// Checks the instance against the interface it runs on: its primary address is there, its prefix
-/// lengths are valid, and none of its addresses is held by someone else. Removes the addresses a
-/// killed process left.
+/// lengths are valid, and none of its addresses is held by someone else. Returns those of its
+/// addresses that this crate configured (with their prefix lengths): a killed process left them,
+/// or a running router holds them.
 fn check_instance(
     netlink: &mut Netlink,
     interface: &Interface,
     instance: &Instance,
-) -> Result<(), DriverError> {
+) -> Result<Vec<(IpAddr, u8)>, DriverError> {
     let config = &instance.config;
     for prefix in &instance.prefixes {
         let max = match prefix.address {
@@ -676,12 +756,13 @@ fn check_instance(
             address: config.primary_address(),
         });
     }
+    let mut ours = Vec::new();
     for address in present {
         if !config.addresses().iter().any(|a| a == address.address) {
             continue;
         }
         if address.protocol == ADDRESS_PROTOCOL {
-            netlink.remove_address(interface.index, address.address, address.prefix_len)?;
+            ours.push((address.address, address.prefix_len));
         } else if !config.is_owner() {
             return Err(DriverError::ForeignAddress {
                 interface: interface.name.clone(),
@@ -689,5 +770,5 @@ fn check_instance(
             });
         }
     }
-    Ok(())
+    Ok(ours)
 }

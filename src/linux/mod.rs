@@ -15,8 +15,9 @@ mod poll;
 pub mod socket;
 mod timer;
 
+pub use crate::Instance;
 pub use announcer::{AnnounceError, Announcer};
-pub use driver::{Driver, DriverError, Instance, interface_source};
+pub use driver::{Driver, DriverError, interface_source};
 pub use netlink::{
     Interface, InterfaceAddress, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents,
 };

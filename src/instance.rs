@@ -1,0 +1,78 @@
+//! What a driver runs for one virtual router: its protocol configuration and its host placement.
+
+use std::net::IpAddr;
+
+use crate::Config;
+use crate::backend::{AddressLabel, VirtualAddress};
+
+/// A virtual router as a driver runs it: its [`Config`] plus what only the host needs (prefix
+/// lengths, labels, a virtual MAC interface).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Instance {
+    pub(crate) config: Config,
+    pub(crate) prefixes: Vec<VirtualAddress>,
+    pub(crate) virtual_mac: bool,
+}
+
+impl Instance {
+    /// Runs `config`, with host prefixes (/32, /128) and no virtual MAC.
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            prefixes: Vec::new(),
+            virtual_mac: false,
+        }
+    }
+
+    /// Configures virtual address `address` with `prefix_len` instead of a host prefix.
+    pub fn prefix_len(mut self, address: IpAddr, prefix_len: u8) -> Self {
+        self.entry(address).prefix_len = prefix_len;
+        self
+    }
+
+    /// Gives `address` an IPv4 address label (`eth0:1`), as keepalived's `label` does. Linux wants
+    /// the label to start with the interface's name; an IPv6 address cannot have one, and
+    /// the Linux driver refuses that.
+    pub fn label(mut self, address: IpAddr, label: AddressLabel) -> Self {
+        self.entry(address).label = Some(label);
+        self
+    }
+
+    /// The entry for `address`, created with a host prefix if it has none yet.
+    fn entry(&mut self, address: IpAddr) -> &mut VirtualAddress {
+        let at = match self.prefixes.iter().position(|a| a.address == address) {
+            Some(at) => at,
+            None => {
+                self.prefixes.push(VirtualAddress::host(address));
+                self.prefixes.len() - 1
+            }
+        };
+        &mut self.prefixes[at]
+    }
+
+    /// Holds the addresses on a macvlan interface with the virtual router MAC (RFC 5798 §7.3), which
+    /// the driver creates and removes. IPv4 advertisements leave from it too, so they carry the
+    /// virtual MAC; IPv6 ones leave from the parent interface, whose link-local address is the
+    /// router's source. For IPv4 the parent's `arp_ignore` is raised to 1 and `arp_announce` to 2
+    /// while the driver runs (and restored after), so that only the virtual MAC speaks ARP for the
+    /// virtual addresses.
+    pub fn virtual_mac(mut self, on: bool) -> Self {
+        self.virtual_mac = on;
+        self
+    }
+
+    /// The virtual router's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The addresses given a prefix length or a label; the others get a host prefix.
+    pub fn addresses(&self) -> &[VirtualAddress] {
+        &self.prefixes
+    }
+
+    /// Whether the addresses are held on a virtual MAC interface.
+    pub fn has_virtual_mac(&self) -> bool {
+        self.virtual_mac
+    }
+}
