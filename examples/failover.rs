@@ -22,9 +22,12 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+#[path = "common/args.rs"]
+mod args;
 #[path = "common/events.rs"]
 mod events;
 
+use args::{ArgError, address, duration, number, prefix};
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vrrp::linux::{Driver, Instance, Netlink, interface_source};
@@ -55,9 +58,6 @@ struct Options {
     run_async: bool,
     count: u8,
 }
-
-/// A bad argument: its name and what is wrong.
-struct ArgError(String);
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgError> {
     let mut interface = None;
@@ -148,49 +148,6 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
         )));
     }
     Ok(options)
-}
-
-fn number(flag: &str, text: &str) -> Result<u8, ArgError> {
-    text.parse()
-        .map_err(|_| ArgError(format!("{flag}: {text:?} is not a number from 0 to 255")))
-}
-
-fn address(flag: &str, text: &str) -> Result<IpAddr, ArgError> {
-    text.parse()
-        .map_err(|_| ArgError(format!("{flag}: {text:?} is not an IP address")))
-}
-
-fn prefix(flag: &str, text: &str) -> Result<(IpAddr, u8), ArgError> {
-    let (addr, len) = text.split_once('/').unwrap_or((text, ""));
-    let addr = address(flag, addr)?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    let len = if len.is_empty() {
-        max
-    } else {
-        len.parse()
-            .ok()
-            .filter(|&l| l <= max)
-            .ok_or_else(|| ArgError(format!("{flag}: {text:?} has an invalid prefix length")))?
-    };
-    Ok((addr, len))
-}
-
-/// `1s`, `1.5s`, `100ms`, `30ms`.
-fn duration(flag: &str, text: &str) -> Result<Duration, ArgError> {
-    let bad = || {
-        ArgError(format!(
-            "{flag}: {text:?} is not a duration like 1s or 100ms"
-        ))
-    };
-    if let Some(ms) = text.strip_suffix("ms") {
-        return ms.parse().map(Duration::from_millis).map_err(|_| bad());
-    }
-    let secs: f64 = text
-        .strip_suffix('s')
-        .ok_or_else(bad)?
-        .parse()
-        .map_err(|_| bad())?;
-    Duration::try_from_secs_f64(secs).map_err(|_| bad())
 }
 
 /// `--count` instances per address family among the VIPs.

@@ -483,3 +483,161 @@ fn v3_mac_03_a_virtual_mac_device_has_a_link_local_address_not_derived_from_the_
     }
     Netns::with_veth_pair("macvlan").run_child(MACVLAN_TEST, "macvlan", "macvlan ok");
 }
+
+const ASYNC_RECONFIGURE_TEST: &str =
+    "the_async_driver_applies_a_reconfiguration_and_receives_on_the_socket_it_opened";
+
+/// Inside the driver's namespace: an IPv4 router on `vb` under `run_async`; a reconfiguration that
+/// shares its address is refused, one that adds an IPv6 router is applied, and every state change
+/// is reported with the milliseconds since that addition. The IPv6 socket is opened by the
+/// reconfiguration, so the IPv6 router hears the sender only if `run_async` registered it.
+#[cfg(feature = "tokio")]
+fn run_reconfigured_async_driver() {
+    use std::sync::{Arc, Mutex};
+    use vrrp::linux::Driver;
+    use vrrp::{Config, Event, Instance, Reconfiguration, RouterKey};
+
+    let index = interface_index("vb").expect("vb");
+    let config = move |vrid: u8, primary: IpAddr, vips: &[IpAddr]| {
+        let mut builder = Config::builder(index, vrid, primary)
+            .priority(100)
+            .advert_interval(Duration::from_millis(100));
+        for vip in vips {
+            builder = builder.address(*vip);
+        }
+        Instance::new(builder.build().expect("valid"))
+    };
+    let own_v4: IpAddr = Ipv4Addr::new(192, 0, 2, 2).into();
+    let own_ll: IpAddr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2).into();
+    let vip_v4: IpAddr = Ipv4Addr::new(192, 0, 2, 100).into();
+    let v4 = config(51, own_v4, &[vip_v4]);
+    let v4_key = RouterKey::of(v4.config());
+    let driver = Driver::new(vec![v4]).expect("driver");
+    let handle = driver.handle();
+    let added_at: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let added = Arc::clone(&added_at);
+    let controller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        let sharing = config(52, own_v4, &[vip_v4]);
+        let refused = handle.reconfigure(Reconfiguration {
+            add: vec![sharing],
+            ..Reconfiguration::default()
+        });
+        report(&format!(
+            "refused {}",
+            refused.expect_err("a shared address")
+        ));
+        let v6 = config(
+            51,
+            own_ll,
+            &[
+                Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x100).into(),
+                Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100).into(),
+            ],
+        );
+        let keys = handle
+            .reconfigure(Reconfiguration {
+                add: vec![v6],
+                ..Reconfiguration::default()
+            })
+            .expect("applied");
+        *added.lock().expect("no panics") = Some(Instant::now());
+        report(&format!("added {}", keys.len()));
+        std::thread::sleep(Duration::from_secs(6));
+        handle
+            .reconfigure(Reconfiguration {
+                remove: vec![v4_key],
+                ..Reconfiguration::default()
+            })
+            .expect("removed");
+        handle.shutdown().expect("running");
+    });
+    let on_event = |event: Event| {
+        if let Event::StateChanged { router, to, .. } = event {
+            let since = added_at
+                .lock()
+                .expect("no panics")
+                .map_or(0, |at| at.elapsed().as_millis());
+            report(&format!("state {} {to} {since}", router.family));
+        }
+    };
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(driver.run_async(on_event))
+        .expect("the driver ran");
+    controller.join().expect("controller");
+    report("done");
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+#[ignore = "needs root: creates network namespaces (README's second test command)"]
+fn the_async_driver_applies_a_reconfiguration_and_receives_on_the_socket_it_opened() {
+    match std::env::var(ROLE).as_deref() {
+        Ok("driver") => return run_reconfigured_async_driver(),
+        Ok("send") => return send(),
+        _ => {}
+    }
+    let a = Netns::new("reconf-a");
+    let b = Netns::new("reconf-b");
+    netns::veth(&a, "va", &b, "vb");
+    a.configure("va", "192.0.2.1/24", "fe80::1/64");
+    b.configure("vb", "192.0.2.2/24", "fe80::2/64");
+    a.wait_until_up("va");
+    b.wait_until_up("vb");
+
+    let driver = b.spawn(ASYNC_RECONFIGURE_TEST, "driver", &[]);
+    let mut lines = Vec::new();
+    let mut next = |what: &str| {
+        let line = driver
+            .next(Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("no {what} line after {lines:?}"));
+        lines.push(line.clone());
+        line
+    };
+    assert_eq!(next("startup"), "state ipv4 backup 0");
+    assert_eq!(next("election"), "state ipv4 master 0");
+    let refused = next("refusal");
+    assert!(
+        refused.starts_with("refused reconfiguration refused, nothing changed")
+            && refused.contains("192.0.2.100"),
+        "{refused}"
+    );
+    assert!(next("the IPv6 router's start").starts_with("state ipv6 backup"));
+    assert_eq!(next("the addition"), "added 1");
+    // One advert per family at priority 200 with a 1 s interval: the IPv4 Master steps down, and
+    // the IPv6 Backup, which would have taken over after 361 ms on its own, learns the 1 s
+    // interval and waits 3 × 1 s + Skew_Time (3.61 s) from it.
+    let sender = a.spawn(
+        ASYNC_RECONFIGURE_TEST,
+        "send",
+        &[("VRRP_NETNS_DEVICE", "va")],
+    );
+    sender.finish();
+    let mut rest: Vec<String> = std::iter::from_fn(|| driver.next(Duration::from_secs(10)))
+        .take_while(|line| line != "done")
+        .collect();
+    driver.finish();
+    let v6_master = rest
+        .iter()
+        .find_map(|l| l.strip_prefix("state ipv6 master "))
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("the IPv6 router became Master: {rest:?}"));
+    assert!((3000..5000).contains(&v6_master), "{rest:?}");
+    rest.retain(|l| !l.starts_with("state ipv6 master "));
+    let words = |l: &String| l.split(' ').take(3).collect::<Vec<_>>().join(" ");
+    let rest: Vec<String> = rest.iter().map(words).collect();
+    assert_eq!(
+        rest,
+        [
+            "state ipv4 backup",
+            // Its own timer after the 1 s advert, then removed by the last reconfiguration.
+            "state ipv4 master",
+            "state ipv4 initialize",
+            "state ipv6 initialize",
+        ],
+        "{lines:?}"
+    );
+}

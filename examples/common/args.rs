@@ -1,0 +1,54 @@
+//! Command-line values shared by the examples: numbers, addresses, prefixes and durations, each
+//! checked with the flag named in the error.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// A bad argument: its name and what is wrong.
+pub struct ArgError(pub String);
+
+/// A number from 0 to 255.
+pub fn number(flag: &str, text: &str) -> Result<u8, ArgError> {
+    text.parse()
+        .map_err(|_| ArgError(format!("{flag}: {text:?} is not a number from 0 to 255")))
+}
+
+/// An IP address.
+pub fn address(flag: &str, text: &str) -> Result<IpAddr, ArgError> {
+    text.parse()
+        .map_err(|_| ArgError(format!("{flag}: {text:?} is not an IP address")))
+}
+
+/// `ADDR/LEN`, or `ADDR` for a host prefix.
+pub fn prefix(flag: &str, text: &str) -> Result<(IpAddr, u8), ArgError> {
+    let (addr, len) = text.split_once('/').unwrap_or((text, ""));
+    let addr = address(flag, addr)?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let len = if len.is_empty() {
+        max
+    } else {
+        len.parse()
+            .ok()
+            .filter(|&l| l <= max)
+            .ok_or_else(|| ArgError(format!("{flag}: {text:?} has an invalid prefix length")))?
+    };
+    Ok((addr, len))
+}
+
+/// `1s`, `1.5s`, `100ms`, `30ms`.
+pub fn duration(flag: &str, text: &str) -> Result<Duration, ArgError> {
+    let bad = || {
+        ArgError(format!(
+            "{flag}: {text:?} is not a duration like 1s or 100ms"
+        ))
+    };
+    if let Some(ms) = text.strip_suffix("ms") {
+        return ms.parse().map(Duration::from_millis).map_err(|_| bad());
+    }
+    let secs: f64 = text
+        .strip_suffix('s')
+        .ok_or_else(bad)?
+        .parse()
+        .map_err(|_| bad())?;
+    Duration::try_from_secs_f64(secs).map_err(|_| bad())
+}

@@ -1,0 +1,594 @@
+//! A TCP load balancer that holds its virtual IP with VRRP: nginx and keepalived (and the
+//! `chk_nginx.sh` between them) as one program. Needs `--features tokio`.
+//!
+//! ```text
+//! proxy --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100/24 --listen 0.0.0.0:80
+//!       --upstream 198.51.100.1:8001 [--upstream ...] [--advert-interval 100ms] [--no-preempt]
+//!       [--health-interval 200ms] [--health-timeout 100ms] [--fall 2] [--rise 2] [--weight 60]
+//!       [--connect-timeout 1s] [--idle-timeout 30s] [--drain 2s] [--events]
+//! ```
+//!
+//! Connections to `--listen` (a wildcard address serves the virtual IP whenever this proxy holds
+//! it) go round-robin to the healthy upstreams. Each upstream is checked every `--health-interval`
+//! by a TCP connect that must succeed within `--health-timeout`: `--fall` failures in a row mark it
+//! down, `--rise` successes up again. An upstream that refuses a client's connection is marked down
+//! at once and the next one is tried, so a stopped server costs no request. A connection idle in
+//! both directions for `--idle-timeout` is closed.
+//!
+//! Its own health drives its VRRP priority: while no upstream is up, or accepting fails, the
+//! priority drops by `--weight`, so that a healthy standby takes the virtual IP; it comes back when
+//! health returns. SIGTERM or SIGINT releases the virtual IP with a priority-0 advertisement, stops
+//! accepting, and lets open connections finish for up to `--drain`. SIGUSR1 prints statistics.
+//!
+//! State and health changes are logged one line each on standard error; `--events` also prints
+//! them as JSON lines on standard output (`{"event":"state",...}`, `{"event":"upstream",...}`,
+//! `{"event":"health",...}`).
+
+#[path = "common/args.rs"]
+mod args;
+#[path = "common/events.rs"]
+mod events;
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use args::{ArgError, duration, number, prefix};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::Notify;
+use tokio::time::timeout;
+use vrrp::linux::{Driver, Netlink, interface_source};
+use vrrp::{AddressFamily, Config, DriverHandle, Event, Instance, RouterKey};
+
+const USAGE: &str = "usage: proxy --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
+       --listen ADDR:PORT --upstream ADDR:PORT [--upstream ...] [--advert-interval DURATION]
+       [--no-preempt] [--health-interval DURATION] [--health-timeout DURATION] [--fall N]
+       [--rise N] [--weight N] [--connect-timeout DURATION] [--idle-timeout DURATION]
+       [--drain DURATION] [--events]";
+
+/// The command line, checked.
+struct Options {
+    interface: String,
+    vrid: u8,
+    priority: u8,
+    vips: Vec<(IpAddr, u8)>,
+    advert_interval: Duration,
+    preempt: bool,
+    listen: SocketAddr,
+    upstreams: Vec<SocketAddr>,
+    health_interval: Duration,
+    health_timeout: Duration,
+    fall: u8,
+    rise: u8,
+    weight: u8,
+    connect_timeout: Duration,
+    idle_timeout: Duration,
+    drain: Duration,
+    events: bool,
+}
+
+fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgError> {
+    let (mut interface, mut vrid, mut listen) = (None, None, None);
+    let mut options = Options {
+        interface: String::new(),
+        vrid: 0,
+        priority: 100,
+        vips: Vec::new(),
+        advert_interval: Duration::from_millis(100),
+        preempt: true,
+        listen: SocketAddr::from(([0, 0, 0, 0], 0)),
+        upstreams: Vec::new(),
+        health_interval: Duration::from_millis(200),
+        health_timeout: Duration::from_millis(100),
+        fall: 2,
+        rise: 2,
+        weight: 60,
+        connect_timeout: Duration::from_secs(1),
+        idle_timeout: Duration::from_secs(30),
+        drain: Duration::from_secs(2),
+        events: false,
+    };
+    while let Some(flag) = args.next() {
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| ArgError(format!("{flag} needs a value")))
+        };
+        match flag.as_str() {
+            "--interface" => interface = Some(value()?),
+            "--vrid" => vrid = Some(number(&flag, &value()?)?),
+            "--priority" => options.priority = number(&flag, &value()?)?,
+            "--vip" => options.vips.push(prefix(&flag, &value()?)?),
+            "--listen" => listen = Some(socket_address(&flag, &value()?)?),
+            "--upstream" => options.upstreams.push(socket_address(&flag, &value()?)?),
+            "--advert-interval" => options.advert_interval = duration(&flag, &value()?)?,
+            "--no-preempt" => options.preempt = false,
+            "--health-interval" => options.health_interval = duration(&flag, &value()?)?,
+            "--health-timeout" => options.health_timeout = duration(&flag, &value()?)?,
+            "--fall" => options.fall = number(&flag, &value()?)?.max(1),
+            "--rise" => options.rise = number(&flag, &value()?)?.max(1),
+            "--weight" => options.weight = number(&flag, &value()?)?,
+            "--connect-timeout" => options.connect_timeout = duration(&flag, &value()?)?,
+            "--idle-timeout" => options.idle_timeout = duration(&flag, &value()?)?,
+            "--drain" => options.drain = duration(&flag, &value()?)?,
+            "--events" => options.events = true,
+            other => return Err(ArgError(format!("unknown argument {other:?}"))),
+        }
+    }
+    options.interface = interface.ok_or_else(|| ArgError("--interface is required".into()))?;
+    options.vrid = vrid.ok_or_else(|| ArgError("--vrid is required".into()))?;
+    options.listen = listen.ok_or_else(|| ArgError("--listen is required".into()))?;
+    if options.vips.is_empty() {
+        return Err(ArgError("--vip is required (at least one)".into()));
+    }
+    if options.upstreams.is_empty() {
+        return Err(ArgError("--upstream is required (at least one)".into()));
+    }
+    if options.priority == 255 {
+        return Err(ArgError(
+            "--priority: 255 (the owner) cannot give way on health; use 1 to 254".into(),
+        ));
+    }
+    Ok(options)
+}
+
+fn socket_address(flag: &str, text: &str) -> Result<SocketAddr, ArgError> {
+    text.parse()
+        .map_err(|_| ArgError(format!("{flag}: {text:?} is not ADDRESS:PORT")))
+}
+
+/// Log lines: a human one on standard error, and with `--events` a JSON one on standard output.
+#[derive(Clone, Copy)]
+struct Log {
+    events: bool,
+}
+
+impl Log {
+    fn line(&self, human: &str, json: impl FnOnce() -> String) {
+        eprintln!("proxy: {human}");
+        if self.events {
+            println!("{}", json());
+        }
+    }
+}
+
+/// One upstream server and what is known of it.
+struct Upstream {
+    address: SocketAddr,
+    up: AtomicBool,
+}
+
+/// What the tasks share.
+struct Proxy {
+    upstreams: Vec<Upstream>,
+    /// The round-robin position.
+    next: AtomicUsize,
+    /// Whether accepting works.
+    listener_ok: AtomicBool,
+    /// Raised whenever an upstream or the listener changes health.
+    health_changed: Notify,
+    /// Open client connections, for draining.
+    open: AtomicUsize,
+    drained: Notify,
+    log: Log,
+}
+
+impl Proxy {
+    /// Marks `upstream` up or down; logs and raises `health_changed` when that is news.
+    fn mark(&self, upstream: &Upstream, up: bool, why: &str) {
+        if upstream.up.swap(up, Ordering::SeqCst) != up {
+            let word = if up { "up" } else { "down" };
+            self.log.line(
+                &format!("upstream {} is {word} ({why})", upstream.address),
+                || {
+                    format!(
+                        r#"{{"event":"upstream","upstream":"{}","up":{up},"why":"{why}"}}"#,
+                        upstream.address
+                    )
+                },
+            );
+            self.health_changed.notify_one();
+        }
+    }
+
+    /// Healthy: accepting works and some upstream is up. The reason when not.
+    fn health(&self) -> Result<(), &'static str> {
+        if !self.listener_ok.load(Ordering::SeqCst) {
+            Err("accepting connections fails")
+        } else if !self.upstreams.iter().any(|u| u.up.load(Ordering::SeqCst)) {
+            Err("no upstream is up")
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The healthy upstreams from the next round-robin position on, then the others (a check may
+    /// not have noticed yet that one came back).
+    fn candidates(&self) -> Vec<&Upstream> {
+        let n = self.upstreams.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        let order = (0..n).map(|i| &self.upstreams[(start + i) % n]);
+        let (mut up, down): (Vec<&Upstream>, Vec<&Upstream>) =
+            order.partition(|u| u.up.load(Ordering::SeqCst));
+        up.extend(down);
+        up
+    }
+}
+
+/// One virtual router per address family among the VIPs.
+fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, String> {
+    let mut instances = Vec::new();
+    for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
+        let vips: Vec<(IpAddr, u8)> = options
+            .vips
+            .iter()
+            .copied()
+            .filter(|(a, _)| AddressFamily::of(*a) == family)
+            .collect();
+        if vips.is_empty() {
+            continue;
+        }
+        let (interface, source) =
+            interface_source(netlink, &options.interface, family).map_err(|e| e.to_string())?;
+        let mut builder = Config::builder(interface.index, options.vrid, source)
+            .priority(options.priority)
+            .advert_interval(options.advert_interval)
+            .preempt(options.preempt);
+        for (vip, _) in &vips {
+            builder = builder.address(*vip);
+        }
+        let config = builder
+            .build()
+            .map_err(|e| format!("invalid {family} configuration: {e}"))?;
+        let mut instance = Instance::new(config);
+        for (vip, len) in vips {
+            instance = instance.prefix_len(vip, len);
+        }
+        instances.push(instance);
+    }
+    Ok(instances)
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(ArgError(message)) => {
+            eprintln!("proxy: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&format!("starting the tokio runtime: {error}")),
+    };
+    match runtime.block_on(run(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("proxy: {message}");
+    ExitCode::FAILURE
+}
+
+async fn run(options: Options) -> Result<(), String> {
+    let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
+    let instances = instances(&options, &mut netlink)?;
+    let keys: Vec<RouterKey> = instances
+        .iter()
+        .map(|i| RouterKey::of(i.config()))
+        .collect();
+    let names: HashMap<u32, String> = netlink
+        .interfaces()
+        .map(|all| all.into_iter().map(|i| (i.index, i.name)).collect())
+        .unwrap_or_default();
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| format!("listening on {}: {e}", options.listen))?;
+    let driver = Driver::new(instances).map_err(|e| e.to_string())?;
+    let handle = driver.handle();
+    let log = Log {
+        events: options.events,
+    };
+    let proxy = Arc::new(Proxy {
+        upstreams: options
+            .upstreams
+            .iter()
+            .map(|&address| Upstream {
+                address,
+                // Up until checks say otherwise, like a freshly started nginx.
+                up: AtomicBool::new(true),
+            })
+            .collect(),
+        next: AtomicUsize::new(0),
+        listener_ok: AtomicBool::new(true),
+        health_changed: Notify::new(),
+        open: AtomicUsize::new(0),
+        drained: Notify::new(),
+        log,
+    });
+    let mut tasks = Vec::new();
+    for i in 0..proxy.upstreams.len() {
+        tasks.push(tokio::spawn(check_upstream(
+            Arc::clone(&proxy),
+            i,
+            options.health_interval,
+            options.health_timeout,
+            (options.fall, options.rise),
+        )));
+    }
+    tasks.push(tokio::spawn(health_to_priority(
+        Arc::clone(&proxy),
+        handle.clone(),
+        keys,
+        options.weight,
+    )));
+    let accepting = tokio::spawn(accept(
+        listener,
+        Arc::clone(&proxy),
+        options.connect_timeout,
+        options.idle_timeout,
+    ));
+    tasks.push(tokio::spawn(async move {
+        if let Err(error) = signals(handle).await {
+            eprintln!("proxy: installing signal handlers: {error}");
+        }
+    }));
+
+    let name = |index: u32| {
+        names
+            .get(&index)
+            .cloned()
+            .unwrap_or_else(|| index.to_string())
+    };
+    let on_event = |event: Event| match &event {
+        Event::StateChanged {
+            router,
+            from,
+            to,
+            reason,
+        } => log.line(&format!("{router} {from} -> {to} ({reason})"), || {
+            events::json(&event, &name)
+        }),
+        Event::BackendFailed { .. } => {
+            log.line(&events::json(&event, &name), || events::json(&event, &name))
+        }
+        Event::Stats(_) => println!("{}", events::json(&event, &name)),
+    };
+    // Returns after a signal's shutdown: the virtual IP is released, priority 0 advertised.
+    let result = driver.run_async(on_event).await.map_err(|e| e.to_string());
+    accepting.abort();
+    for task in tasks {
+        task.abort();
+    }
+    let open = proxy.open.load(Ordering::SeqCst);
+    if open > 0 {
+        log.line(
+            &format!(
+                "draining {open} open connections for up to {:?}",
+                options.drain
+            ),
+            || format!(r#"{{"event":"draining","open":{open}}}"#),
+        );
+        let drained = async {
+            loop {
+                // Created before the check, so a connection ending in between still wakes it.
+                let ended = proxy.drained.notified();
+                if proxy.open.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
+                ended.await;
+            }
+        };
+        let _ = timeout(options.drain, drained).await;
+    }
+    let left = proxy.open.load(Ordering::SeqCst);
+    log.line(
+        &format!("stopped; {left} connections cut by the drain limit"),
+        || format!(r#"{{"event":"stopped","cut":{left}}}"#),
+    );
+    result
+}
+
+/// SIGTERM and SIGINT shut the driver down; SIGUSR1 asks for statistics.
+async fn signals(handle: DriverHandle) -> io::Result<()> {
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut usr1 = signal(SignalKind::user_defined1())?;
+    loop {
+        let sent = tokio::select! {
+            _ = term.recv() => handle.shutdown(),
+            _ = int.recv() => handle.shutdown(),
+            _ = usr1.recv() => handle.request_stats(),
+        };
+        if sent.is_err() {
+            return Ok(());
+        }
+    }
+}
+
+/// Checks upstream `i` forever: a TCP connect within `limit`, `fall` failures or `rise` successes
+/// in a row change its state.
+async fn check_upstream(
+    proxy: Arc<Proxy>,
+    i: usize,
+    every: Duration,
+    limit: Duration,
+    (fall, rise): (u8, u8),
+) {
+    let upstream = &proxy.upstreams[i];
+    let (mut successes, mut failures) = (0u8, 0u8);
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        ticks.tick().await;
+        let good = matches!(
+            timeout(limit, TcpStream::connect(upstream.address)).await,
+            Ok(Ok(_))
+        );
+        let up = upstream.up.load(Ordering::SeqCst);
+        if good {
+            successes = successes.saturating_add(1);
+            failures = 0;
+            if !up && successes >= rise {
+                proxy.mark(upstream, true, "health check passed");
+            }
+        } else {
+            failures = failures.saturating_add(1);
+            successes = 0;
+            if up && failures >= fall {
+                proxy.mark(upstream, false, "health check failed");
+            }
+        }
+    }
+}
+
+/// Lowers the priority by `weight` while the proxy is unhealthy, and restores it after.
+async fn health_to_priority(
+    proxy: Arc<Proxy>,
+    handle: DriverHandle,
+    keys: Vec<RouterKey>,
+    weight: u8,
+) {
+    let mut healthy = true;
+    loop {
+        proxy.health_changed.notified().await;
+        let health = proxy.health();
+        if health.is_ok() == healthy {
+            continue;
+        }
+        healthy = health.is_ok();
+        let why = health.err().unwrap_or("recovered");
+        proxy.log.line(
+            &format!(
+                "{} ({why}): priority {}",
+                if healthy { "healthy" } else { "unhealthy" },
+                if healthy {
+                    "restored".to_string()
+                } else {
+                    format!("lowered by {weight}")
+                }
+            ),
+            || format!(r#"{{"event":"health","healthy":{healthy},"why":"{why}"}}"#),
+        );
+        let change = if healthy { 0 } else { -i16::from(weight) };
+        for key in &keys {
+            if handle.set_tracking_weight(*key, change).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Accepts clients and relays each to an upstream on a task of its own.
+async fn accept(
+    listener: TcpListener,
+    proxy: Arc<Proxy>,
+    connect_timeout: Duration,
+    idle_timeout: Duration,
+) {
+    loop {
+        match listener.accept().await {
+            Ok((client, _)) => {
+                if !proxy.listener_ok.swap(true, Ordering::SeqCst) {
+                    proxy.health_changed.notify_one();
+                }
+                let proxy = Arc::clone(&proxy);
+                proxy.open.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    serve(client, &proxy, connect_timeout, idle_timeout).await;
+                    proxy.open.fetch_sub(1, Ordering::SeqCst);
+                    proxy.drained.notify_waiters();
+                });
+            }
+            Err(error) => {
+                if proxy.listener_ok.swap(false, Ordering::SeqCst) {
+                    proxy.log.line(&format!("accepting failed: {error}"), || {
+                        format!(r#"{{"event":"accept_failed","error":"{error}"}}"#)
+                    });
+                    proxy.health_changed.notify_one();
+                }
+                // Out of descriptors, say: give open connections a moment to finish.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Relays one client to the first upstream that takes it.
+async fn serve(
+    client: TcpStream,
+    proxy: &Proxy,
+    connect_timeout: Duration,
+    idle_timeout: Duration,
+) {
+    for upstream in proxy.candidates() {
+        match timeout(connect_timeout, TcpStream::connect(upstream.address)).await {
+            Ok(Ok(server)) => {
+                relay(client, server, idle_timeout).await;
+                return;
+            }
+            Ok(Err(error)) if error.kind() == io::ErrorKind::ConnectionRefused => {
+                proxy.mark(upstream, false, "refused a connection");
+            }
+            // Slow or unreachable: try the next one, and leave judging it to the checks.
+            _ => {}
+        }
+    }
+    // No upstream took it: the client sees the connection closed.
+}
+
+/// Copies both ways until both sides are done, or nothing moved in either direction for `idle`.
+/// A reset on either side ends both.
+async fn relay(client: TcpStream, server: TcpStream, idle: Duration) {
+    let started = Instant::now();
+    let last_activity = AtomicU64::new(0);
+    let (client_read, client_write) = client.into_split();
+    let (server_read, server_write) = server.into_split();
+    let upstream = pipe(client_read, server_write, idle, started, &last_activity);
+    let downstream = pipe(server_read, client_write, idle, started, &last_activity);
+    tokio::pin!(upstream, downstream);
+    tokio::select! {
+        done = &mut upstream => if done.is_ok() { let _ = downstream.await; },
+        done = &mut downstream => if done.is_ok() { let _ = upstream.await; },
+    }
+}
+
+/// Copies `from` to `to`, then shuts `to`'s sending side. Gives up after `idle` without traffic in
+/// either direction (`last_activity`: milliseconds since `started`); fails on an I/O error.
+async fn pipe(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    idle: Duration,
+    started: Instant,
+    last_activity: &AtomicU64,
+) -> io::Result<()> {
+    let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let mut buffer = vec![0; 16 * 1024];
+    loop {
+        match timeout(idle, from.read(&mut buffer)).await {
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => {
+                last_activity.store(millis(started.elapsed()), Ordering::Relaxed);
+                to.write_all(&buffer[..n]).await?;
+            }
+            Ok(Err(error)) => return Err(error),
+            Err(_) => {
+                let quiet = millis(started.elapsed()) - last_activity.load(Ordering::Relaxed);
+                if quiet >= millis(idle) {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+            }
+        }
+    }
+    to.shutdown().await
+}
