@@ -7,15 +7,15 @@
 
 use std::error::Error;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use crate::Transmit;
 
 /// A backend's failure, boxed so that each backend keeps its own typed error.
 pub type BackendError = Box<dyn Error + Send + Sync + 'static>;
 
-/// A virtual address with the prefix length (and, for IPv4, the label) it is configured with on
-/// the interface.
+/// A virtual address with what it is configured with on the interface: its prefix length and, for
+/// IPv4, its label and broadcast address, and its scope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VirtualAddress {
     /// The address.
@@ -24,6 +24,52 @@ pub struct VirtualAddress {
     pub prefix_len: u8,
     /// The IPv4 address label (`eth0:1`, keepalived's `label`); IPv6 addresses have none.
     pub label: Option<AddressLabel>,
+    /// The IPv4 broadcast address (keepalived's `brd`); none unless configured, as with
+    /// `ip address add` without `brd`.
+    pub broadcast: Option<Ipv4Addr>,
+    /// The scope (keepalived's `scope`); by default link for IPv6 link-local addresses and global
+    /// for the others.
+    pub scope: Option<AddressScope>,
+}
+
+/// The scope of an address on its interface, as `ip address` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AddressScope {
+    /// `global`: valid everywhere.
+    Global,
+    /// `site`: valid within the site (IPv6, deprecated).
+    Site,
+    /// `link`: valid on this link only.
+    Link,
+    /// `host`: valid inside this host only.
+    Host,
+    /// `nowhere`: not valid.
+    Nowhere,
+}
+
+impl AddressScope {
+    /// The scope `ip address` calls `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "global" => Self::Global,
+            "site" => Self::Site,
+            "link" => Self::Link,
+            "host" => Self::Host,
+            "nowhere" => Self::Nowhere,
+            _ => return None,
+        })
+    }
+
+    /// Its name in `ip address`: `global`, `site`, `link`, `host` or `nowhere`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Global => "global",
+            Self::Site => "site",
+            Self::Link => "link",
+            Self::Host => "host",
+            Self::Nowhere => "nowhere",
+        }
+    }
 }
 
 /// An IPv4 address label such as `eth0:1`: 1 to 15 bytes, the kernel's limit. Linux also wants it
@@ -84,6 +130,8 @@ impl VirtualAddress {
             address,
             prefix_len,
             label: None,
+            broadcast: None,
+            scope: None,
         }
     }
 }

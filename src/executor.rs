@@ -18,6 +18,9 @@ pub struct Placement {
     pub send_interface: u32,
     /// Its virtual addresses with their prefix lengths; an address not listed gets a host prefix.
     pub addresses: Vec<VirtualAddress>,
+    /// Addresses configured, announced and released with the virtual addresses but not advertised
+    /// (keepalived's `virtual_ipaddress_excluded`).
+    pub excluded: Vec<VirtualAddress>,
 }
 
 impl Placement {
@@ -27,6 +30,7 @@ impl Placement {
             address_interface: interface_index,
             send_interface: interface_index,
             addresses: Vec::new(),
+            excluded: Vec::new(),
         }
     }
 
@@ -133,8 +137,12 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> Executor<S, A, N> {
             }
             Action::AddAddresses { addresses, .. } => {
                 let interface = placement.address_interface;
-                for address in addresses.iter() {
-                    let virtual_address = placement.virtual_address(address);
+                let all = addresses
+                    .iter()
+                    .map(|address| placement.virtual_address(address))
+                    .chain(placement.excluded.iter().copied());
+                for virtual_address in all {
+                    let address = virtual_address.address;
                     match self.addresses.add(interface, virtual_address) {
                         Ok(Added::Added) => {
                             self.added.insert((interface, address), virtual_address);
@@ -146,7 +154,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> Executor<S, A, N> {
             }
             Action::RemoveAddresses(addresses) => {
                 let interface = placement.address_interface;
-                for address in addresses.iter() {
+                let excluded = placement.excluded.iter().map(|a| a.address);
+                for address in addresses.iter().chain(excluded) {
                     let Some(virtual_address) = self.added.remove(&(interface, address)) else {
                         continue;
                     };
@@ -156,7 +165,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> Executor<S, A, N> {
                 }
             }
             Action::Announce { addresses, repeat } => {
-                for address in addresses.iter() {
+                let excluded = placement.excluded.iter().map(|a| a.address);
+                for address in addresses.iter().chain(excluded) {
                     if let Err(error) =
                         self.announcer
                             .announce(placement.address_interface, address, repeat)

@@ -6,11 +6,12 @@ use crate::Config;
 use crate::backend::{AddressLabel, VirtualAddress};
 
 /// A virtual router as a driver runs it: its [`Config`] plus what only the host needs (prefix
-/// lengths, labels, a virtual MAC interface).
+/// lengths, labels, broadcast addresses and scopes, excluded addresses, a virtual MAC interface).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Instance {
     pub(crate) config: Config,
     pub(crate) prefixes: Vec<VirtualAddress>,
+    pub(crate) excluded: Vec<VirtualAddress>,
     pub(crate) virtual_mac: bool,
 }
 
@@ -20,6 +21,7 @@ impl Instance {
         Self {
             config,
             prefixes: Vec::new(),
+            excluded: Vec::new(),
             virtual_mac: false,
         }
     }
@@ -36,6 +38,27 @@ impl Instance {
     pub fn label(mut self, address: IpAddr, label: AddressLabel) -> Self {
         self.entry(address).label = Some(label);
         self
+    }
+
+    /// Configures virtual address `address.address` with everything `address` gives (prefix
+    /// length, label, broadcast address, scope).
+    pub fn address(mut self, address: VirtualAddress) -> Self {
+        *self.entry(address.address) = address;
+        self
+    }
+
+    /// Adds an excluded address (keepalived's `virtual_ipaddress_excluded`): configured and
+    /// announced with the virtual addresses while Master, released with them, but not listed in
+    /// the advertisements, so peers need not agree on it. It may be of the other address family.
+    pub fn excluded(mut self, address: VirtualAddress) -> Self {
+        self.excluded.retain(|a| a.address != address.address);
+        self.excluded.push(address);
+        self
+    }
+
+    /// The excluded addresses.
+    pub fn excluded_addresses(&self) -> &[VirtualAddress] {
+        &self.excluded
     }
 
     /// The entry for `address`, created with a host prefix if it has none yet.

@@ -130,9 +130,8 @@ fn master_then_shutdown(routers: &mut Routers, executor: &mut FakeExecutor) -> V
 fn a_master_adds_then_announces_and_a_shutdown_removes_what_it_added() {
     let placement = Placement {
         addresses: vec![VirtualAddress {
-            address: VIP.into(),
             prefix_len: 24,
-            label: None,
+            ..VirtualAddress::host(VIP.into())
         }],
         ..Placement::on(1)
     };
@@ -165,6 +164,43 @@ fn a_master_adds_then_announces_and_a_shutdown_removes_what_it_added() {
 }
 
 #[test]
+fn excluded_addresses_are_added_announced_and_removed_with_the_virtual_ones() {
+    let placement = Placement {
+        excluded: vec![
+            VirtualAddress::host("198.51.100.9".parse().unwrap()),
+            VirtualAddress {
+                prefix_len: 64,
+                ..VirtualAddress::host("2001:db8::9".parse().unwrap())
+            },
+        ],
+        ..Placement::on(1)
+    };
+    let (mut routers, mut executor, host) = setup(Some(placement));
+    master_then_shutdown(&mut routers, &mut executor);
+    let host = host.borrow();
+    assert_eq!(
+        host.log,
+        [
+            "send if1 to 224.0.0.18",
+            "add if1 192.0.2.100/32",
+            "add if1 192.0.2.101/32",
+            "add if1 198.51.100.9/32",
+            "add if1 2001:db8::9/64",
+            "announce if1 192.0.2.100 x5",
+            "announce if1 192.0.2.101 x5",
+            "announce if1 198.51.100.9 x5",
+            "announce if1 2001:db8::9 x5",
+            "send if1 to 224.0.0.18",
+            "remove if1 192.0.2.100/32",
+            "remove if1 192.0.2.101/32",
+            "remove if1 198.51.100.9/32",
+            "remove if1 2001:db8::9/64",
+        ]
+    );
+    assert!(host.configured.is_empty());
+}
+
+#[test]
 fn an_address_that_was_already_configured_stays_when_the_router_releases_it() {
     let (mut routers, mut executor, host) = setup(None);
     host.borrow_mut().configured.insert((1, VIP.into(), 24));
@@ -188,7 +224,7 @@ fn a_virtual_mac_placement_sends_and_holds_the_addresses_on_its_own_interface() 
     let placement = Placement {
         address_interface: 9,
         send_interface: 9,
-        addresses: Vec::new(),
+        ..Placement::on(1)
     };
     let (mut routers, mut executor, host) = setup(Some(placement));
     master_then_shutdown(&mut routers, &mut executor);

@@ -478,3 +478,43 @@ mod hostile_input {
         }
     }
 }
+
+#[test]
+fn address_options_read_typed_and_excluded_addresses_may_be_of_the_other_family() {
+    use vrrp::backend::AddressScope;
+    let text = format!(
+        "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1/24 brd 192.0.2.255 scope link label eth0:v\n }}\n \
+         virtual_ipaddress_excluded {{\n  2001:db8::1/64 scope global\n }}\n}}\n"
+    );
+    let config = parse_str("t.conf", &text).expect("reads");
+    let instance = &config.instances[0];
+    let vip = &instance.addresses[0];
+    assert_eq!(
+        (
+            vip.prefix_len,
+            vip.broadcast,
+            vip.scope,
+            vip.label.as_deref()
+        ),
+        (
+            24,
+            Some("192.0.2.255".parse().expect("address")),
+            Some(AddressScope::Link),
+            Some("eth0:v")
+        )
+    );
+    let excluded = &instance.excluded_addresses[0];
+    assert_eq!(
+        (excluded.address, excluded.scope),
+        (ip("2001:db8::1"), Some(AddressScope::Global))
+    );
+    // In the advertised list, the families still must not mix.
+    let mixed =
+        format!("{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n  2001:db8::1\n }}\n}}\n");
+    assert_eq!(
+        errors(&mixed),
+        [
+            "t.conf:6:3: 2001:db8::1 is not IPv4 like the instance's first address; use one instance per family"
+        ]
+    );
+}

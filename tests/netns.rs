@@ -199,6 +199,7 @@ const NETLINK_TEST: &str = "netlink_adds_lists_and_removes_virtual_addresses";
 
 /// Inside the namespace: every netlink operation, checked against `ip`.
 fn exercise_netlink() {
+    use vrrp::backend::{AddressLabel, AddressScope, VirtualAddress};
     use vrrp::linux::{Netlink, NetlinkError};
     let mut netlink = Netlink::open().expect("netlink");
     let interface = netlink.interface_by_name("va").expect("va exists");
@@ -211,24 +212,49 @@ fn exercise_netlink() {
 
     let v4: IpAddr = "192.0.2.100".parse().expect("address");
     let v6: IpAddr = "2001:db8::100".parse().expect("address");
+    let with_prefix = |address, prefix_len| VirtualAddress {
+        prefix_len,
+        ..VirtualAddress::host(address)
+    };
     netlink
-        .add_address(interface.index, v4, 24, Some("va:vrrp"))
+        .add_address(
+            interface.index,
+            &VirtualAddress {
+                label: Some(AddressLabel::new("va:vrrp").expect("label")),
+                broadcast: Some(Ipv4Addr::new(192, 0, 2, 255)),
+                ..with_prefix(v4, 24)
+            },
+        )
         .expect("add IPv4");
     netlink
-        .add_address(interface.index, v6, 64, None)
+        .add_address(interface.index, &with_prefix(v6, 64))
         .expect("add IPv6");
+    let scoped: IpAddr = "198.51.100.7".parse().expect("address");
+    netlink
+        .add_address(
+            interface.index,
+            &VirtualAddress {
+                scope: Some(AddressScope::Host),
+                ..VirtualAddress::host(scoped)
+            },
+        )
+        .expect("add with a scope");
     let shown = netns::ip(&["-o", "addr", "show", "dev", "va"]);
     assert!(
-        shown.contains("inet 192.0.2.100/24") && shown.contains("va:vrrp"),
+        shown.contains("inet 192.0.2.100/24 brd 192.0.2.255 scope global secondary va:vrrp"),
         "{shown}"
     );
+    assert!(shown.contains("inet 198.51.100.7/32 scope host"), "{shown}");
     assert!(
         shown.contains("inet6 2001:db8::100/64") && !shown.contains("tentative"),
         "nodad: {shown}"
     );
+    netlink
+        .remove_address(interface.index, scoped, 32)
+        .expect("remove the scoped one");
 
     assert!(matches!(
-        netlink.add_address(interface.index, v4, 24, None),
+        netlink.add_address(interface.index, &with_prefix(v4, 24)),
         Err(NetlinkError::AlreadyPresent { .. })
     ));
     let listed = netlink

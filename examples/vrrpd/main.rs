@@ -28,8 +28,10 @@
 //! someone else, say), is reported and changes nothing.
 //!
 //! SIGTERM and SIGINT stop cleanly (priority 0, addresses released, `notify_stop`); SIGUSR1 prints
-//! the statistics as a JSON line. Not yet done: `virtual_ipaddress_excluded` and the `brd`, `scope`
-//! and foreign `dev` address options; a file that uses them is refused with their location.
+//! the statistics as a JSON line. Virtual addresses take `brd`, `scope` and `label`;
+//! `virtual_ipaddress_excluded` addresses are configured with them but not advertised. Not yet
+//! done: `dev` naming another interface than the instance's; a file that uses it is refused with
+//! its location.
 
 #[path = "../common/events.rs"]
 mod events;
@@ -43,8 +45,8 @@ use std::thread::JoinHandle;
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
-use vrrp::backend::AddressLabel;
-use vrrp::keepalived::{KeepalivedConfig, Tracked, VrrpInstance, parse_file};
+use vrrp::backend::{AddressLabel, VirtualAddress};
+use vrrp::keepalived::{KeepalivedConfig, Tracked, VirtualIp, VrrpInstance, parse_file};
 use vrrp::linux::{Driver, Instance, Netlink, interface_source};
 use vrrp::{DriverHandle, Event, Reconfiguration, ReconfigureError, RouterKey, State};
 
@@ -124,10 +126,11 @@ fn not_yet_supported(config: &KeepalivedConfig) -> Vec<String> {
         refused.push(format!("{location}: {what} is not supported by vrrpd yet"));
     };
     for instance in &config.instances {
-        for vip in &instance.excluded_addresses {
-            refuse(&vip.location, "`virtual_ipaddress_excluded`");
-        }
-        for vip in &instance.addresses {
+        for vip in instance
+            .addresses
+            .iter()
+            .chain(&instance.excluded_addresses)
+        {
             if vip
                 .device
                 .as_ref()
@@ -137,9 +140,6 @@ fn not_yet_supported(config: &KeepalivedConfig) -> Vec<String> {
                     &vip.location,
                     "`dev` naming another interface than the instance's",
                 );
-            }
-            if vip.scope.is_some() || vip.broadcast.is_some() {
-                refuse(&vip.location, "`scope` or `brd` on a virtual address");
             }
         }
     }
@@ -176,15 +176,17 @@ fn describe(config: &KeepalivedConfig) -> String {
             if i.accept { " accept" } else { " no_accept" },
             if i.use_vmac { " use_vmac" } else { "" },
         ));
-        let vips: Vec<String> = i
-            .addresses
-            .iter()
-            .map(|v| match &v.label {
-                Some(label) => format!("{}/{} label {label}", v.address, v.prefix_len),
-                None => format!("{}/{}", v.address, v.prefix_len),
-            })
-            .collect();
-        line(format!("  virtual addresses: {}", vips.join(", ")));
+        let vips = |list: &[VirtualIp]| -> String {
+            let text: Vec<String> = list.iter().map(vip_text).collect();
+            text.join(", ")
+        };
+        line(format!("  virtual addresses: {}", vips(&i.addresses)));
+        if !i.excluded_addresses.is_empty() {
+            line(format!(
+                "  excluded addresses (not advertised): {}",
+                vips(&i.excluded_addresses)
+            ));
+        }
         if i.password.is_some() {
             line("  authentication: PASS".into());
         }
@@ -232,6 +234,21 @@ fn describe(config: &KeepalivedConfig) -> String {
         }
     }
     out
+}
+
+/// `ADDRESS/LEN [brd B] [scope S] [label L]`, for `--check`.
+fn vip_text(vip: &VirtualIp) -> String {
+    let mut text = format!("{}/{}", vip.address, vip.prefix_len);
+    if let Some(broadcast) = vip.broadcast {
+        text += &format!(" brd {broadcast}");
+    }
+    if let Some(scope) = vip.scope {
+        text += &format!(" scope {}", scope.name());
+    }
+    if let Some(label) = &vip.label {
+        text += &format!(" label {label}");
+    }
+    text
 }
 
 /// `  track_script NAME [weight W]` and the like, for `--check`.
@@ -307,12 +324,10 @@ fn build(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Vec<Running
         let key = RouterKey::of(&built);
         let mut driven = Instance::new(built).virtual_mac(instance.use_vmac);
         for vip in &instance.addresses {
-            driven = driven.prefix_len(vip.address, vip.prefix_len);
-            if let Some(label) = &vip.label {
-                let label =
-                    AddressLabel::new(label).map_err(|e| format!("{}: {e}", vip.location))?;
-                driven = driven.label(vip.address, label);
-            }
+            driven = driven.address(virtual_address(vip)?);
+        }
+        for vip in &instance.excluded_addresses {
+            driven = driven.excluded(virtual_address(vip)?);
         }
         running.push(Running {
             key,
@@ -321,6 +336,19 @@ fn build(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Vec<Running
         });
     }
     Ok(running)
+}
+
+/// A `virtual_ipaddress` line as the driver configures it.
+fn virtual_address(vip: &VirtualIp) -> Result<VirtualAddress, String> {
+    let mut address = VirtualAddress::host(vip.address);
+    address.prefix_len = vip.prefix_len;
+    address.broadcast = vip.broadcast;
+    address.scope = vip.scope;
+    if let Some(label) = &vip.label {
+        address.label =
+            Some(AddressLabel::new(label).map_err(|e| format!("{}: {e}", vip.location))?);
+    }
+    Ok(address)
 }
 
 /// The keys of each sync group's members, in the group's order.

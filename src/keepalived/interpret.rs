@@ -15,6 +15,7 @@ use super::model::{
     VrrpInstance, VrrpScript,
 };
 use super::syntax::Statement;
+use crate::backend::AddressScope;
 use crate::packet::{Password, Version};
 use crate::{AddressFamily, Announcements};
 
@@ -585,11 +586,12 @@ impl Reader {
             self.fail(&statement.keyword, required("virtual_ipaddress"));
             return;
         };
+        // Excluded addresses are not advertised, so they may be of either family, as in
+        // keepalived (IPv6 addresses moved by an IPv4 instance).
         let family = AddressFamily::of(first.address);
         if let Some(other) = draft
             .addresses
             .iter()
-            .chain(&draft.excluded)
             .find(|v| AddressFamily::of(v.address) != family)
         {
             self.errors.push(ParseError::new(
@@ -983,11 +985,9 @@ impl Reader {
                     );
                     return None;
                 }
-                "scope" => match value.text.as_str() {
-                    "global" | "site" | "link" | "host" | "nowhere" => {
-                        vip.scope = Some(value.text.clone());
-                    }
-                    _ => {
+                "scope" => match AddressScope::from_name(&value.text) {
+                    Some(scope) => vip.scope = Some(scope),
+                    None => {
                         self.fail(
                             value,
                             ErrorKind::BadValue {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::error::{Location, Warning};
+use crate::backend::AddressScope;
 use crate::packet::{Authentication, ChecksumForm, Password, Version};
 use crate::{AddressFamily, Announcements, Config, ConfigError};
 
@@ -126,7 +127,7 @@ pub struct VirtualIp {
     /// `dev`: the interface, when not the instance's.
     pub device: Option<String>,
     /// `scope`: `global`, `site`, `link`, `host` or `nowhere`.
-    pub scope: Option<String>,
+    pub scope: Option<AddressScope>,
     /// `label`: the IPv4 address label (`eth0:1`).
     pub label: Option<String>,
     /// Where the line is.

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 
 use crate::announce::{gratuitous_arp, unsolicited_neighbor_advertisement};
-use crate::backend::AddressLabel;
 use crate::backend::{Added, AddressBackend, AdvertSender, Announce, BackendError, VirtualAddress};
 use crate::linux::{AnnounceError, Announcer, Netlink, NetlinkError, VrrpSocket};
 use crate::{AddressFamily, MacAddress, Transmit};
@@ -52,12 +51,7 @@ impl AddressBackend for Netlink {
         interface_index: u32,
         address: VirtualAddress,
     ) -> Result<Added, BackendError> {
-        match self.add_address(
-            interface_index,
-            address.address,
-            address.prefix_len,
-            address.label.as_ref().map(AddressLabel::as_str),
-        ) {
+        match self.add_address(interface_index, &address) {
             Ok(()) => Ok(Added::Added),
             Err(NetlinkError::AlreadyPresent { .. }) => Ok(Added::AlreadyPresent),
             Err(error) => Err(error.into()),

@@ -15,6 +15,7 @@ use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::backend::VirtualAddress;
 use crate::linux::backends::{InterfaceAnnouncer, Sockets};
 use crate::linux::capability::Capability;
 use crate::linux::netlink::ADDRESS_PROTOCOL;
@@ -79,7 +80,7 @@ pub enum DriverError {
     },
     /// A prefix length was given for an address the virtual router does not have, or is too long.
     #[error(
-        "invalid prefix /{prefix_len} for {address}: not a virtual address of VRID {vrid}, longer than the address, or an IPv6 address with a label"
+        "invalid prefix /{prefix_len} for {address}: not a virtual address of VRID {vrid}, longer than the address, or an IPv6 address with a label or broadcast address"
     )]
     InvalidPrefix {
         /// The VRID.
@@ -100,6 +101,17 @@ pub enum DriverError {
         first: RouterKey,
         /// The other router.
         second: RouterKey,
+    },
+    /// An excluded address that is also advertised, or has an invalid prefix, label or broadcast
+    /// address.
+    #[error(
+        "invalid excluded address {address} of VRID {vrid}: also one of its virtual addresses, or an invalid prefix, label or broadcast address"
+    )]
+    InvalidExcluded {
+        /// The VRID.
+        vrid: crate::Vrid,
+        /// The address.
+        address: IpAddr,
     },
     /// Two instances for one virtual router, or an invalid sync group.
     #[error(transparent)]
@@ -268,7 +280,14 @@ impl Driver {
     ) -> Result<Vec<(u32, IpAddr, u8)>, DriverError> {
         let mut holders: HashMap<(u32, IpAddr), RouterKey> = HashMap::new();
         for (key, router) in routers.iter() {
-            for address in router.config().addresses().iter() {
+            let excluded: Vec<IpAddr> = match added.iter().find(|i| RouterKey::of(&i.config) == key)
+            {
+                Some(instance) => instance.excluded.iter().map(|a| a.address).collect(),
+                None => (self.executor.placement(&key).excluded.iter())
+                    .map(|a| a.address)
+                    .collect(),
+            };
+            for address in router.config().addresses().iter().chain(excluded) {
                 if let Some(&first) = holders.get(&(key.interface_index, address)) {
                     return Err(DriverError::SharedAddress {
                         address,
@@ -337,6 +356,7 @@ impl Driver {
             let key = RouterKey::of(&instance.config);
             let mut placement = Placement::on(key.interface_index);
             placement.addresses.clone_from(&instance.prefixes);
+            placement.excluded.clone_from(&instance.excluded);
             self.executor.place(key, placement);
             if instance.virtual_mac {
                 self.create_virtual_mac(key)?;
@@ -730,15 +750,14 @@ fn check_instance(
     instance: &Instance,
 ) -> Result<Vec<(IpAddr, u8)>, DriverError> {
     let config = &instance.config;
+    let advertised = |address: IpAddr| config.addresses().iter().any(|a| a == address);
+    let valid = |a: &VirtualAddress| {
+        let max = if a.address.is_ipv4() { 32 } else { 128 };
+        a.prefix_len <= max
+            && !(a.address.is_ipv6() && (a.label.is_some() || a.broadcast.is_some()))
+    };
     for prefix in &instance.prefixes {
-        let max = match prefix.address {
-            IpAddr::V4(_) => 32,
-            IpAddr::V6(_) => 128,
-        };
-        if prefix.prefix_len > max
-            || !config.addresses().iter().any(|a| a == prefix.address)
-            || (prefix.label.is_some() && prefix.address.is_ipv6())
-        {
+        if !valid(prefix) || !advertised(prefix.address) {
             return Err(DriverError::InvalidPrefix {
                 vrid: config.vrid(),
                 address: prefix.address,
@@ -746,7 +765,15 @@ fn check_instance(
             });
         }
     }
-    let present = netlink.addresses(interface.index, config.family())?;
+    for excluded in &instance.excluded {
+        if !valid(excluded) || advertised(excluded.address) {
+            return Err(DriverError::InvalidExcluded {
+                vrid: config.vrid(),
+                address: excluded.address,
+            });
+        }
+    }
+    let mut present = netlink.addresses(interface.index, config.family())?;
     if !present
         .iter()
         .any(|a| a.address == config.primary_address())
@@ -756,9 +783,17 @@ fn check_instance(
             address: config.primary_address(),
         });
     }
+    let other_family = match config.family() {
+        AddressFamily::Ipv4 => AddressFamily::Ipv6,
+        AddressFamily::Ipv6 => AddressFamily::Ipv4,
+    };
+    if (instance.excluded.iter()).any(|a| AddressFamily::of(a.address) == other_family) {
+        present.extend(netlink.addresses(interface.index, other_family)?);
+    }
+    let excluded = |address: IpAddr| instance.excluded.iter().any(|a| a.address == address);
     let mut ours = Vec::new();
     for address in present {
-        if !config.addresses().iter().any(|a| a == address.address) {
+        if !advertised(address.address) && !excluded(address.address) {
             continue;
         }
         if address.protocol == ADDRESS_PROTOCOL {

@@ -20,6 +20,7 @@ use netlink_packet_route::{AddressFamily as NetlinkFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 use netlink_sys::{Socket, SocketAddr};
 
+use crate::backend::VirtualAddress;
 use crate::{AddressFamily, MacAddress};
 
 /// Why a netlink request failed.
@@ -182,19 +183,40 @@ impl Netlink {
             }))
     }
 
-    /// Adds `address`/`prefix_len` to interface `interface_index`, with `label` for IPv4. IPv6
-    /// addresses skip duplicate address detection (`nodad`): a VRRP Backup must not hold the address
-    /// meanwhile, and the Master must answer for it at once (RFC 5798 §8.2.2 notes DAD can fail).
-    /// An address already there is reported as [`NetlinkError::AlreadyPresent`] and left alone. The
-    /// address is marked with [`ADDRESS_PROTOCOL`].
+    /// Adds `address` to interface `interface_index` with its prefix length, scope, and for IPv4
+    /// its label and broadcast address. IPv6 addresses skip duplicate address detection (`nodad`):
+    /// a VRRP Backup must not hold the address meanwhile, and the Master must answer for it at once
+    /// (RFC 5798 §8.2.2 notes DAD can fail). An address already there is reported as
+    /// [`NetlinkError::AlreadyPresent`] and left alone. The address is marked with
+    /// [`ADDRESS_PROTOCOL`].
     pub fn add_address(
         &mut self,
         interface_index: u32,
-        address: IpAddr,
-        prefix_len: u8,
-        label: Option<&str>,
+        virtual_address: &VirtualAddress,
     ) -> Result<(), NetlinkError> {
-        let mut message = address_message(interface_index, address, prefix_len, label);
+        let address = virtual_address.address;
+        let mut message = address_message(interface_index, address, virtual_address.prefix_len);
+        if let Some(scope) = virtual_address.scope {
+            message.header.scope = match scope {
+                crate::backend::AddressScope::Global => AddressScope::Universe,
+                crate::backend::AddressScope::Site => AddressScope::Site,
+                crate::backend::AddressScope::Link => AddressScope::Link,
+                crate::backend::AddressScope::Host => AddressScope::Host,
+                crate::backend::AddressScope::Nowhere => AddressScope::Nowhere,
+            };
+        }
+        if address.is_ipv4() {
+            if let Some(label) = &virtual_address.label {
+                message
+                    .attributes
+                    .push(AddressAttribute::Label(label.as_str().to_string()));
+            }
+            if let Some(broadcast) = virtual_address.broadcast {
+                message
+                    .attributes
+                    .push(AddressAttribute::Broadcast(broadcast));
+            }
+        }
         message
             .attributes
             .push(AddressAttribute::Protocol(ADDRESS_PROTOCOL.into()));
@@ -221,7 +243,7 @@ impl Netlink {
         address: IpAddr,
         prefix_len: u8,
     ) -> Result<(), NetlinkError> {
-        let message = address_message(interface_index, address, prefix_len, None);
+        let message = address_message(interface_index, address, prefix_len);
         let request = RouteNetlinkMessage::DelAddress(message);
         match self.request(request, NLM_F_ACK, "removing an address") {
             Err(NetlinkError::Io { source, .. })
@@ -459,12 +481,7 @@ fn interface_address(message: &AddressMessage) -> Option<InterfaceAddress> {
     })
 }
 
-fn address_message(
-    interface_index: u32,
-    address: IpAddr,
-    prefix_len: u8,
-    label: Option<&str>,
-) -> AddressMessage {
+fn address_message(interface_index: u32, address: IpAddr, prefix_len: u8) -> AddressMessage {
     let mut message = AddressMessage::default();
     message.header.family = netlink_family(AddressFamily::of(address));
     message.header.prefix_len = prefix_len;
@@ -477,11 +494,6 @@ fn address_message(
         IpAddr::V4(_) => {
             message.attributes.push(AddressAttribute::Local(address));
             message.attributes.push(AddressAttribute::Address(address));
-            if let Some(label) = label {
-                message
-                    .attributes
-                    .push(AddressAttribute::Label(label.to_string()));
-            }
         }
         IpAddr::V6(_) => {
             message.header.flags = AddressHeaderFlags::Nodad;
