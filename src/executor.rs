@@ -21,6 +21,9 @@ pub struct Placement {
     /// Addresses configured, announced and released with the virtual addresses but not advertised
     /// (keepalived's `virtual_ipaddress_excluded`).
     pub excluded: Vec<VirtualAddress>,
+    /// Addresses (virtual or excluded) that go on another interface than `address_interface`
+    /// (keepalived's `dev`), with that interface.
+    pub devices: Vec<(IpAddr, u32)>,
 }
 
 impl Placement {
@@ -31,7 +34,16 @@ impl Placement {
             send_interface: interface_index,
             addresses: Vec::new(),
             excluded: Vec::new(),
+            devices: Vec::new(),
         }
+    }
+
+    /// The interface `address` is configured and announced on.
+    pub fn interface_of(&self, address: IpAddr) -> u32 {
+        self.devices
+            .iter()
+            .find(|(a, _)| *a == address)
+            .map_or(self.address_interface, |&(_, interface)| interface)
     }
 
     fn virtual_address(&self, address: IpAddr) -> VirtualAddress {
@@ -136,13 +148,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> Executor<S, A, N> {
                 }
             }
             Action::AddAddresses { addresses, .. } => {
-                let interface = placement.address_interface;
                 let all = addresses
                     .iter()
                     .map(|address| placement.virtual_address(address))
                     .chain(placement.excluded.iter().copied());
                 for virtual_address in all {
                     let address = virtual_address.address;
+                    let interface = placement.interface_of(address);
                     match self.addresses.add(interface, virtual_address) {
                         Ok(Added::Added) => {
                             self.added.insert((interface, address), virtual_address);
@@ -153,9 +165,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> Executor<S, A, N> {
                 }
             }
             Action::RemoveAddresses(addresses) => {
-                let interface = placement.address_interface;
                 let excluded = placement.excluded.iter().map(|a| a.address);
                 for address in addresses.iter().chain(excluded) {
+                    let interface = placement.interface_of(address);
                     let Some(virtual_address) = self.added.remove(&(interface, address)) else {
                         continue;
                     };
@@ -169,7 +181,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> Executor<S, A, N> {
                 for address in addresses.iter().chain(excluded) {
                     if let Err(error) =
                         self.announcer
-                            .announce(placement.address_interface, address, repeat)
+                            .announce(placement.interface_of(address), address, repeat)
                     {
                         fail(Operation::Announce(address), error);
                     }

@@ -12,6 +12,7 @@ pub struct Instance {
     pub(crate) config: Config,
     pub(crate) prefixes: Vec<VirtualAddress>,
     pub(crate) excluded: Vec<VirtualAddress>,
+    pub(crate) devices: Vec<(IpAddr, u32)>,
     pub(crate) virtual_mac: bool,
 }
 
@@ -22,6 +23,7 @@ impl Instance {
             config,
             prefixes: Vec::new(),
             excluded: Vec::new(),
+            devices: Vec::new(),
             virtual_mac: false,
         }
     }
@@ -54,6 +56,19 @@ impl Instance {
         self.excluded.retain(|a| a.address != address.address);
         self.excluded.push(address);
         self
+    }
+
+    /// Configures `address` (a virtual or an excluded one) on interface `interface_index` instead
+    /// of the router's own (keepalived's `dev`); it is announced there too.
+    pub fn device(mut self, address: IpAddr, interface_index: u32) -> Self {
+        self.devices.retain(|(a, _)| *a != address);
+        self.devices.push((address, interface_index));
+        self
+    }
+
+    /// The addresses configured on another interface than the router's, with that interface.
+    pub fn devices(&self) -> &[(IpAddr, u32)] {
+        &self.devices
     }
 
     /// The excluded addresses.

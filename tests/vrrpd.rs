@@ -521,12 +521,18 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
         )
     };
     // r2 does not know r1's excluded addresses: advertising them would be an address-list error.
+    // One of them goes on a second interface of r1's, t0.
+    let host = lan.router(1);
+    host.ip(&["link", "add", "t0", "type", "veth", "peer", "name", "t1"]);
+    host.ip(&["link", "set", "t0", "up"]);
+    host.ip(&["link", "set", "t1", "up"]);
     let r1_conf = scratch.0.join("r1.conf");
     std::fs::write(
         &r1_conf,
         conf(
             150,
-            "    virtual_ipaddress_excluded {\n        198.51.100.50/24\n        2001:db8::50/64\n    }\n",
+            "    virtual_ipaddress_excluded {\n        198.51.100.50/24\n        2001:db8::50/64\n        \
+             198.51.100.60/24 dev t0\n    }\n",
         ),
     )
     .expect("r1.conf");
@@ -538,7 +544,7 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
     r2.wait_state("backup", SETTLE);
     std::thread::sleep(Duration::from_millis(500));
 
-    let shown = lan.router(1).ip(&["-o", "addr", "show", "dev", "eth0"]);
+    let shown = host.ip(&["-o", "addr", "show", "dev", "eth0"]);
     for expected in [
         "inet 192.0.2.100/24 brd 192.0.2.255 scope global secondary eth0:vip",
         "inet 198.51.100.1/32 scope host",
@@ -547,6 +553,9 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
     ] {
         assert!(shown.contains(expected), "{expected}: {shown}");
     }
+    let on_t0 = host.ip(&["-o", "addr", "show", "dev", "t0"]);
+    assert!(on_t0.contains("inet 198.51.100.60/24"), "{on_t0}");
+    assert!(!shown.contains("198.51.100.60"), "{shown}");
     assert!(lan.client_pings(VIP));
     assert_eq!(
         common::lan::protocol_errors(&r2.stats()),
@@ -557,11 +566,12 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
     r1.signal("TERM");
     assert!(r1.wait_exit().success());
     r2.wait_state("master", SETTLE);
-    let left = lan.router(1).ip(&["-o", "addr", "show", "dev", "eth0"]);
+    let left = host.ip(&["-o", "addr", "show"]);
     for gone in [
         "192.0.2.100",
         "198.51.100.1/",
         "198.51.100.50",
+        "198.51.100.60",
         "2001:db8::50",
     ] {
         assert!(!left.contains(gone), "{gone} released: {left}");
@@ -603,14 +613,15 @@ fn check_mode_prints_what_it_understood_and_fails_on_any_mistake_or_refusal() {
         stderr.contains("4:5: unknown keyword `priorty`"),
         "{stderr}"
     );
-    // Parsed, but beyond what vrrpd can do yet.
+    // Address options and excluded addresses, as understood.
     let dir = std::env::temp_dir().join(format!("vrrp-check-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join("excluded.conf");
     std::fs::write(
         &file,
-        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  192.0.2.1\n }\n \
-         virtual_ipaddress_excluded {\n  192.0.2.2 dev eth1\n }\n}\n",
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  \
+         192.0.2.1/24 brd 192.0.2.255 scope global label eth0:1\n }\n \
+         virtual_ipaddress_excluded {\n  192.0.2.2 dev eth1\n  2001:db8::2/64\n }\n}\n",
     )
     .expect("write");
     let output = std::process::Command::new(&vrrpd)
@@ -618,13 +629,13 @@ fn check_mode_prints_what_it_understood_and_fails_on_any_mistake_or_refusal() {
         .arg(&file)
         .output()
         .expect("running vrrpd --check");
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains(
-            ":8:3: `dev` naming another interface than the instance's is not supported by vrrpd yet"
-        ),
-        "{stderr}"
-    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    for expected in [
+        "  virtual addresses: 192.0.2.1/24 brd 192.0.2.255 scope global label eth0:1",
+        "  excluded addresses (not advertised): 192.0.2.2/32 dev eth1, 2001:db8::2/64",
+    ] {
+        assert!(stdout.contains(expected), "{expected}: {stdout}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -28,10 +28,9 @@
 //! someone else, say), is reported and changes nothing.
 //!
 //! SIGTERM and SIGINT stop cleanly (priority 0, addresses released, `notify_stop`); SIGUSR1 prints
-//! the statistics as a JSON line. Virtual addresses take `brd`, `scope` and `label`;
-//! `virtual_ipaddress_excluded` addresses are configured with them but not advertised. Not yet
-//! done: `dev` naming another interface than the instance's; a file that uses it is refused with
-//! its location.
+//! the statistics as a JSON line. Virtual addresses take `brd`, `dev` (another interface to put
+//! the address on), `scope` and `label`; `virtual_ipaddress_excluded` addresses are configured
+//! with them but not advertised.
 
 #[path = "../common/events.rs"]
 mod events;
@@ -97,17 +96,8 @@ fn main() -> ExitCode {
     for warning in &config.warnings {
         eprintln!("{warning}");
     }
-    let refused = not_yet_supported(&config);
-    for message in &refused {
-        eprintln!("{message}");
-    }
     if options.check {
         print!("{}", describe(&config));
-    }
-    if !refused.is_empty() {
-        return ExitCode::FAILURE;
-    }
-    if options.check {
         return ExitCode::SUCCESS;
     }
     match run(&options.config, config, options.events) {
@@ -117,33 +107,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// What the file asks for that vrrpd cannot do yet, each with its location.
-fn not_yet_supported(config: &KeepalivedConfig) -> Vec<String> {
-    let mut refused = Vec::new();
-    let mut refuse = |location: &vrrp::keepalived::Location, what: &str| {
-        refused.push(format!("{location}: {what} is not supported by vrrpd yet"));
-    };
-    for instance in &config.instances {
-        for vip in instance
-            .addresses
-            .iter()
-            .chain(&instance.excluded_addresses)
-        {
-            if vip
-                .device
-                .as_ref()
-                .is_some_and(|d| *d != instance.interface)
-            {
-                refuse(
-                    &vip.location,
-                    "`dev` naming another interface than the instance's",
-                );
-            }
-        }
-    }
-    refused
 }
 
 /// What `--check` prints: every instance, script and group as understood.
@@ -242,6 +205,9 @@ fn vip_text(vip: &VirtualIp) -> String {
     if let Some(broadcast) = vip.broadcast {
         text += &format!(" brd {broadcast}");
     }
+    if let Some(device) = &vip.device {
+        text += &format!(" dev {device}");
+    }
     if let Some(scope) = vip.scope {
         text += &format!(" scope {}", scope.name());
     }
@@ -328,6 +294,16 @@ fn build(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Vec<Running
         }
         for vip in &instance.excluded_addresses {
             driven = driven.excluded(virtual_address(vip)?);
+        }
+        let elsewhere = (instance.addresses.iter())
+            .chain(&instance.excluded_addresses)
+            .filter_map(|vip| Some((vip, vip.device.as_ref()?)))
+            .filter(|(_, device)| **device != instance.interface);
+        for (vip, device) in elsewhere {
+            let other = netlink
+                .interface_by_name(device)
+                .map_err(|e| format!("{}: {e}", vip.location))?;
+            driven = driven.device(vip.address, other.index);
         }
         running.push(Running {
             key,
@@ -543,10 +519,6 @@ fn reload(path: &str, daemon: &Mutex<Daemon>, handle: &DriverHandle) -> Result<R
     let config = parse_file(path).map_err(|e| unchanged(e.to_string()))?;
     for warning in &config.warnings {
         eprintln!("{warning}");
-    }
-    let refused = not_yet_supported(&config);
-    if !refused.is_empty() {
-        return Err(unchanged(refused.join("\n")));
     }
     let mut netlink = Netlink::open().map_err(|e| unchanged(e.to_string()))?;
     let running = build(&config, &mut netlink).map_err(unchanged)?;

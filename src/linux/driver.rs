@@ -280,22 +280,31 @@ impl Driver {
     ) -> Result<Vec<(u32, IpAddr, u8)>, DriverError> {
         let mut holders: HashMap<(u32, IpAddr), RouterKey> = HashMap::new();
         for (key, router) in routers.iter() {
-            let excluded: Vec<IpAddr> = match added.iter().find(|i| RouterKey::of(&i.config) == key)
-            {
-                Some(instance) => instance.excluded.iter().map(|a| a.address).collect(),
-                None => (self.executor.placement(&key).excluded.iter())
-                    .map(|a| a.address)
-                    .collect(),
+            // Where its addresses go, by the configured interface (not a virtual MAC's); the added
+            // routers are not placed yet, so their instance says.
+            let (excluded, devices) = match added.iter().find(|i| RouterKey::of(&i.config) == key) {
+                Some(instance) => (instance.excluded.clone(), instance.devices.clone()),
+                None => {
+                    let placed = self.executor.placement(&key);
+                    (placed.excluded, placed.devices)
+                }
             };
+            let placement = Placement {
+                excluded,
+                devices,
+                ..Placement::on(key.interface_index)
+            };
+            let excluded = placement.excluded.iter().map(|a| a.address);
             for address in router.config().addresses().iter().chain(excluded) {
-                if let Some(&first) = holders.get(&(key.interface_index, address)) {
+                let interface = placement.interface_of(address);
+                if let Some(&first) = holders.get(&(interface, address)) {
                     return Err(DriverError::SharedAddress {
                         address,
                         first,
                         second: key,
                     });
                 }
-                holders.insert((key.interface_index, address), key);
+                holders.insert((interface, address), key);
             }
         }
         let held: HashSet<(u32, IpAddr)> = self
@@ -311,11 +320,7 @@ impl Driver {
             .collect();
         let mut leftovers = Vec::new();
         for instance in added {
-            let index = instance.config.interface_index();
-            let interface = links
-                .get(&index)
-                .ok_or(DriverError::UnknownInterface(index))?;
-            for (address, prefix_len) in check_instance(netlink, interface, instance)? {
+            for (index, address, prefix_len) in check_instance(netlink, &links, instance)? {
                 if !held.contains(&(index, address)) {
                     leftovers.push((index, address, prefix_len));
                 }
@@ -357,6 +362,7 @@ impl Driver {
             let mut placement = Placement::on(key.interface_index);
             placement.addresses.clone_from(&instance.prefixes);
             placement.excluded.clone_from(&instance.excluded);
+            placement.devices.clone_from(&instance.devices);
             self.executor.place(key, placement);
             if instance.virtual_mac {
                 self.create_virtual_mac(key)?;
@@ -742,13 +748,17 @@ pub fn virtual_mac_name(key: &RouterKey) -> String {
 
 /// Checks the instance against the interface it runs on: its primary address is there, its prefix
 /// lengths are valid, and none of its addresses is held by someone else. Returns those of its
-/// addresses that this crate configured (with their prefix lengths): a killed process left them,
-/// or a running router holds them.
+/// addresses that this crate configured (with their interfaces and prefix lengths): a killed
+/// process left them, or a running router holds them.
 fn check_instance(
     netlink: &mut Netlink,
-    interface: &Interface,
+    links: &HashMap<u32, Interface>,
     instance: &Instance,
-) -> Result<Vec<(IpAddr, u8)>, DriverError> {
+) -> Result<Vec<(u32, IpAddr, u8)>, DriverError> {
+    let index = instance.config.interface_index();
+    let interface = links
+        .get(&index)
+        .ok_or(DriverError::UnknownInterface(index))?;
     let config = &instance.config;
     let advertised = |address: IpAddr| config.addresses().iter().any(|a| a == address);
     let valid = |a: &VirtualAddress| {
@@ -773,36 +783,55 @@ fn check_instance(
             });
         }
     }
-    let mut present = netlink.addresses(interface.index, config.family())?;
-    if !present
-        .iter()
-        .any(|a| a.address == config.primary_address())
-    {
+    let own = netlink.addresses(interface.index, config.family())?;
+    if !own.iter().any(|a| a.address == config.primary_address()) {
         return Err(DriverError::PrimaryAddressNotOnInterface {
             interface: interface.name.clone(),
             address: config.primary_address(),
         });
     }
-    let other_family = match config.family() {
-        AddressFamily::Ipv4 => AddressFamily::Ipv6,
-        AddressFamily::Ipv6 => AddressFamily::Ipv4,
+    // Where each of its addresses goes, and so which (interface, family) pairs to look at.
+    let target = |address: IpAddr| {
+        instance
+            .devices
+            .iter()
+            .find(|(a, _)| *a == address)
+            .map_or(interface.index, |&(_, index)| index)
     };
-    if (instance.excluded.iter()).any(|a| AddressFamily::of(a.address) == other_family) {
-        present.extend(netlink.addresses(interface.index, other_family)?);
-    }
-    let excluded = |address: IpAddr| instance.excluded.iter().any(|a| a.address == address);
-    let mut ours = Vec::new();
-    for address in present {
-        if !advertised(address.address) && !excluded(address.address) {
-            continue;
+    let all: Vec<IpAddr> = config
+        .addresses()
+        .iter()
+        .chain(instance.excluded.iter().map(|a| a.address))
+        .collect();
+    let mut scanned: Vec<(u32, AddressFamily)> = vec![(interface.index, config.family())];
+    for &address in &all {
+        let pair = (target(address), AddressFamily::of(address));
+        if !links.contains_key(&pair.0) {
+            return Err(DriverError::UnknownInterface(pair.0));
         }
-        if address.protocol == ADDRESS_PROTOCOL {
-            ours.push((address.address, address.prefix_len));
-        } else if !config.is_owner() {
-            return Err(DriverError::ForeignAddress {
-                interface: interface.name.clone(),
-                address: address.address,
-            });
+        if !scanned.contains(&pair) {
+            scanned.push(pair);
+        }
+    }
+    let mut ours = Vec::new();
+    for (index, family) in scanned {
+        let present = if (index, family) == (interface.index, config.family()) {
+            own.clone()
+        } else {
+            netlink.addresses(index, family)?
+        };
+        for address in present {
+            if !all.contains(&address.address) || target(address.address) != index {
+                continue;
+            }
+            if address.protocol == ADDRESS_PROTOCOL {
+                ours.push((index, address.address, address.prefix_len));
+            } else if !config.is_owner() {
+                return Err(DriverError::ForeignAddress {
+                    interface: links[&index].name.clone(),
+                    address: address.address,
+                });
+            }
         }
     }
     Ok(ours)
