@@ -429,6 +429,8 @@ async fn check_upstream(
     let upstream = &proxy.upstreams[i];
     let (mut successes, mut failures) = (0u8, 0u8);
     let mut ticks = tokio::time::interval(every);
+    // A check that ran long delays the next one instead of firing a burst to catch up.
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         let good = matches!(
