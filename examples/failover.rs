@@ -17,7 +17,6 @@
 //! addresses released) and print them once more. Bad arguments exit with status 2, a driver that
 //! cannot start with status 1.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -26,11 +25,15 @@ use std::time::Duration;
 mod args;
 #[path = "common/events.rs"]
 mod events;
+#[path = "common/vips.rs"]
+mod vips;
 
 use args::{ArgError, address, duration, number, prefix};
+use events::InterfaceNames;
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
-use vrrp::linux::{Driver, Instance, Netlink, interface_source};
+use vips::FamilyVips;
+use vrrp::linux::{Driver, Instance, Netlink};
 use vrrp::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Password, Version};
 use vrrp::{AddressFamily, Config, Event};
 
@@ -153,24 +156,19 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
 /// `--count` instances per address family among the VIPs.
 fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, String> {
     let mut instances = Vec::new();
-    for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
-        let vips: Vec<(IpAddr, u8)> = options
-            .vips
-            .iter()
-            .copied()
-            .filter(|(a, _)| AddressFamily::of(*a) == family)
-            .collect();
-        if vips.is_empty() {
-            continue;
-        }
-        let (interface, source) =
-            interface_source(netlink, &options.interface, family).map_err(|e| e.to_string())?;
+    for FamilyVips {
+        family,
+        interface_index,
+        source,
+        vips,
+    } in vips::per_family(netlink, &options.interface, &options.vips)?
+    {
         for k in 0..options.count {
             let shifted: Vec<(IpAddr, u8)> = vips
                 .iter()
                 .map(|&(vip, len)| offset(vip, k).map(|vip| (vip, len)))
                 .collect::<Result<_, _>>()?;
-            let mut builder = Config::builder(interface.index, options.vrid + k, source)
+            let mut builder = Config::builder(interface_index, options.vrid + k, source)
                 .version(options.version)
                 .priority(options.priority)
                 .owner(options.priority == 255)
@@ -185,9 +183,6 @@ fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, 
             if let Some(password) = options.password {
                 builder = builder.authentication(Authentication::Password(password));
             }
-            for (vip, _) in &shifted {
-                builder = builder.address(*vip);
-            }
             for peer in options
                 .peers
                 .iter()
@@ -195,14 +190,7 @@ fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, 
             {
                 builder = builder.unicast_peer(*peer);
             }
-            let config = builder
-                .build()
-                .map_err(|e| format!("invalid {family} configuration: {e}"))?;
-            let mut instance = Instance::new(config).virtual_mac(options.vmac);
-            for (vip, len) in shifted {
-                instance = instance.prefix_len(vip, len);
-            }
-            instances.push(instance);
+            instances.push(vips::instance(family, builder, &shifted)?.virtual_mac(options.vmac));
         }
     }
     Ok(instances)
@@ -237,10 +225,7 @@ fn main() -> ExitCode {
         Ok(instances) => instances,
         Err(message) => return fail(&message),
     };
-    let names: HashMap<u32, String> = netlink
-        .interfaces()
-        .map(|all| all.into_iter().map(|i| (i.index, i.name)).collect())
-        .unwrap_or_default();
+    let names = InterfaceNames::read(&mut netlink).unwrap_or_default();
     let driver = match Driver::new(instances) {
         Ok(driver) => driver,
         Err(error) => return fail(&error.to_string()),
@@ -261,13 +246,7 @@ fn main() -> ExitCode {
             }
         }
     });
-    let name = |index: u32| {
-        names
-            .get(&index)
-            .cloned()
-            .unwrap_or_else(|| index.to_string())
-    };
-    let on_event = |event: Event| println!("{}", events::json(&event, &name));
+    let on_event = |event: Event| println!("{}", events::json(&event, &names));
     let result = if options.run_async {
         run_async(driver, on_event)
     } else {

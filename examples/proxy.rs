@@ -28,8 +28,9 @@
 mod args;
 #[path = "common/events.rs"]
 mod events;
+#[path = "common/vips.rs"]
+mod vips;
 
-use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
@@ -38,14 +39,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use args::{ArgError, duration, number, prefix};
+use events::InterfaceNames;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Notify;
 use tokio::time::timeout;
-use vrrp::linux::{Driver, Netlink, interface_source};
-use vrrp::{AddressFamily, Config, DriverHandle, Event, Instance, RouterKey};
+use vrrp::linux::{Driver, Netlink};
+use vrrp::{Config, DriverHandle, Event, Instance, RouterKey};
 
 const USAGE: &str = "usage: proxy --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
        --listen ADDR:PORT --upstream ADDR:PORT [--upstream ...] [--advert-interval DURATION]
@@ -223,36 +225,16 @@ impl Proxy {
 
 /// One virtual router per address family among the VIPs.
 fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, String> {
-    let mut instances = Vec::new();
-    for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
-        let vips: Vec<(IpAddr, u8)> = options
-            .vips
-            .iter()
-            .copied()
-            .filter(|(a, _)| AddressFamily::of(*a) == family)
-            .collect();
-        if vips.is_empty() {
-            continue;
-        }
-        let (interface, source) =
-            interface_source(netlink, &options.interface, family).map_err(|e| e.to_string())?;
-        let mut builder = Config::builder(interface.index, options.vrid, source)
-            .priority(options.priority)
-            .advert_interval(options.advert_interval)
-            .preempt(options.preempt);
-        for (vip, _) in &vips {
-            builder = builder.address(*vip);
-        }
-        let config = builder
-            .build()
-            .map_err(|e| format!("invalid {family} configuration: {e}"))?;
-        let mut instance = Instance::new(config);
-        for (vip, len) in vips {
-            instance = instance.prefix_len(vip, len);
-        }
-        instances.push(instance);
-    }
-    Ok(instances)
+    vips::per_family(netlink, &options.interface, &options.vips)?
+        .into_iter()
+        .map(|family| {
+            let builder = Config::builder(family.interface_index, options.vrid, family.source)
+                .priority(options.priority)
+                .advert_interval(options.advert_interval)
+                .preempt(options.preempt);
+            vips::instance(family.family, builder, &family.vips)
+        })
+        .collect()
 }
 
 fn main() -> ExitCode {
@@ -288,10 +270,7 @@ async fn run(options: Options) -> Result<(), String> {
         .iter()
         .map(|i| RouterKey::of(i.config()))
         .collect();
-    let names: HashMap<u32, String> = netlink
-        .interfaces()
-        .map(|all| all.into_iter().map(|i| (i.index, i.name)).collect())
-        .unwrap_or_default();
+    let names = InterfaceNames::read(&mut netlink).unwrap_or_default();
     let listener = TcpListener::bind(options.listen)
         .await
         .map_err(|e| format!("listening on {}: {e}", options.listen))?;
@@ -345,12 +324,6 @@ async fn run(options: Options) -> Result<(), String> {
         }
     }));
 
-    let name = |index: u32| {
-        names
-            .get(&index)
-            .cloned()
-            .unwrap_or_else(|| index.to_string())
-    };
     let on_event = |event: Event| match &event {
         Event::StateChanged {
             router,
@@ -358,12 +331,12 @@ async fn run(options: Options) -> Result<(), String> {
             to,
             reason,
         } => log.line(&format!("{router} {from} -> {to} ({reason})"), || {
-            events::json(&event, &name)
+            events::json(&event, &names)
         }),
-        Event::BackendFailed { .. } => {
-            log.line(&events::json(&event, &name), || events::json(&event, &name))
-        }
-        Event::Stats(_) => println!("{}", events::json(&event, &name)),
+        Event::BackendFailed { .. } => log.line(&events::json(&event, &names), || {
+            events::json(&event, &names)
+        }),
+        Event::Stats(_) => println!("{}", events::json(&event, &names)),
     };
     // Returns after a signal's shutdown: the virtual IP is released, priority 0 advertised.
     let result = driver.run_async(on_event).await.map_err(|e| e.to_string());

@@ -1,12 +1,35 @@
 //! Driver events as one JSON line each, shared by the examples: `{"event":"state",...}`,
 //! `{"event":"error",...}` and `{"event":"stats","routers":[...],"global":{...}}`.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use vrrp::linux::{Netlink, NetlinkError};
 use vrrp::{Counter, Event, StatsReport};
 
-/// `event` as one JSON line (without the newline); `name` turns interface indexes into names.
-pub fn json(event: &Event, name: &impl Fn(u32) -> String) -> String {
+/// Interface names by index, read once, for the `interface` field of the event lines.
+#[derive(Clone, Debug, Default)]
+pub struct InterfaceNames(pub HashMap<u32, String>);
+
+impl InterfaceNames {
+    /// The interfaces there are now.
+    pub fn read(netlink: &mut Netlink) -> Result<Self, NetlinkError> {
+        let all = netlink.interfaces()?;
+        Ok(Self(all.into_iter().map(|i| (i.index, i.name)).collect()))
+    }
+
+    /// The name of interface `index`, or the index itself for one not known.
+    pub fn name(&self, index: u32) -> String {
+        self.0
+            .get(&index)
+            .cloned()
+            .unwrap_or_else(|| index.to_string())
+    }
+}
+
+/// `event` as one JSON line (without the newline), interfaces by their `names`.
+pub fn json(event: &Event, names: &InterfaceNames) -> String {
+    let name = |index| names.name(index);
     match event {
         Event::StateChanged {
             router,
@@ -30,7 +53,7 @@ pub fn json(event: &Event, name: &impl Fn(u32) -> String) -> String {
             router.family,
             error.to_string(),
         ),
-        Event::Stats(report) => stats_json(report, name),
+        Event::Stats(report) => stats_json(report, &name),
     }
 }
 

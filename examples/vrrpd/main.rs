@@ -42,6 +42,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+use events::InterfaceNames;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vrrp::backend::{AddressLabel, VirtualAddress};
@@ -266,8 +267,8 @@ struct Daemon {
     retiring: Vec<Running>,
     weights: tracking::Weights,
     group_states: HashMap<String, State>,
-    /// Interface names by index, for the event lines.
-    names: HashMap<u32, String>,
+    /// Interface names, for the event lines.
+    names: InterfaceNames,
 }
 
 impl Daemon {
@@ -403,19 +404,9 @@ fn reconfiguration(
     change
 }
 
-/// Interface names by index.
-fn interface_names(netlink: &mut Netlink) -> Result<HashMap<u32, String>, String> {
-    Ok(netlink
-        .interfaces()
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|i| (i.index, i.name))
-        .collect())
-}
-
 fn run(path: &str, config: KeepalivedConfig, print_events: bool) -> Result<(), String> {
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
-    let names = interface_names(&mut netlink)?;
+    let names = InterfaceNames::read(&mut netlink).map_err(|e| e.to_string())?;
     let running = build(&config, &mut netlink)?;
     let instances = running.iter().map(|r| r.driven.clone()).collect();
     let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
@@ -442,14 +433,7 @@ fn run(path: &str, config: KeepalivedConfig, print_events: bool) -> Result<(), S
     let on_event = |event: Event| {
         let mut daemon = daemon.lock().expect("no panics while held");
         if print_events || matches!(event, Event::Stats(_)) {
-            let name = |index: u32| {
-                daemon
-                    .names
-                    .get(&index)
-                    .cloned()
-                    .unwrap_or_else(|| index.to_string())
-            };
-            println!("{}", events::json(&event, &name));
+            println!("{}", events::json(&event, &daemon.names));
         }
         match &event {
             Event::StateChanged { router, to, .. } => notify(&mut daemon, *router, *to, &notifier),
@@ -522,10 +506,10 @@ fn reload(path: &str, daemon: &Mutex<Daemon>, handle: &DriverHandle) -> Result<R
     }
     let mut netlink = Netlink::open().map_err(|e| unchanged(e.to_string()))?;
     let running = build(&config, &mut netlink).map_err(unchanged)?;
-    let names = interface_names(&mut netlink).map_err(unchanged)?;
+    let names = InterfaceNames::read(&mut netlink).map_err(|e| unchanged(e.to_string()))?;
     let tracked = config.instances.iter().flat_map(|i| &i.track_interfaces);
     for t in tracked.chain(config.sync_groups.iter().flat_map(|g| &g.track_interfaces)) {
-        if !names.values().any(|name| *name == t.name) {
+        if !names.0.values().any(|name| *name == t.name) {
             return Err(unchanged(format!(
                 "tracked interface {} does not exist",
                 t.name
