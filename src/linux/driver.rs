@@ -157,6 +157,13 @@ pub fn interface_source(
     Ok((interface, source))
 }
 
+/// What [`Driver::check`] found: the addresses a killed process left (interface, address, prefix
+/// length), to remove, and the interfaces as they were, each added router's among them.
+struct Checked {
+    leftovers: Vec<(u32, IpAddr, u8)>,
+    links: HashMap<u32, Interface>,
+}
+
 /// What a driver waits on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Source {
@@ -262,10 +269,10 @@ impl Driver {
             buffer: vec![0; RECEIVE_BUFFER],
             executor,
         };
-        let leftovers = driver.check(&routers, &instances)?;
+        let checked = driver.check(&routers, &instances)?;
         driver.routers = routers;
         // `Drop` removes what this creates if it fails part of the way.
-        driver.install(&instances, &leftovers)?;
+        driver.install(&instances, &checked)?;
         Ok(driver)
     }
 
@@ -273,11 +280,7 @@ impl Driver {
     /// them all), against the host: their interfaces exist, their primary addresses are there,
     /// their prefix lengths are valid, none of their addresses is held by someone else or shared
     /// with another router. Returns the addresses a killed process left, to remove.
-    fn check(
-        &mut self,
-        routers: &Routers,
-        added: &[Instance],
-    ) -> Result<Vec<(u32, IpAddr, u8)>, DriverError> {
+    fn check(&mut self, routers: &Routers, added: &[Instance]) -> Result<Checked, DriverError> {
         let mut holders: HashMap<(u32, IpAddr), RouterKey> = HashMap::new();
         for (key, router) in routers.iter() {
             // Where its addresses go, by the configured interface (not a virtual MAC's); the added
@@ -326,19 +329,15 @@ impl Driver {
                 }
             }
         }
-        Ok(leftovers)
+        Ok(Checked { leftovers, links })
     }
 
-    /// Prepares checked `instances` whose routers are already in `self.routers`: removes the
-    /// `leftovers`, opens and joins what their sockets need, places their addresses, and creates
-    /// their virtual MAC interfaces.
-    fn install(
-        &mut self,
-        instances: &[Instance],
-        leftovers: &[(u32, IpAddr, u8)],
-    ) -> Result<(), DriverError> {
+    /// Prepares `instances`, which `checked` found good and whose routers are already in
+    /// `self.routers`: removes the leftovers, opens and joins what their sockets need, places their
+    /// addresses, and creates their virtual MAC interfaces.
+    fn install(&mut self, instances: &[Instance], checked: &Checked) -> Result<(), DriverError> {
         let (sockets, netlink, _) = self.executor.backends();
-        for &(index, address, prefix_len) in leftovers {
+        for &(index, address, prefix_len) in &checked.leftovers {
             netlink.remove_address(index, address, prefix_len)?;
         }
         for instance in instances {
@@ -365,7 +364,7 @@ impl Driver {
             placement.devices.clone_from(&instance.devices);
             self.executor.place(key, placement);
             if instance.virtual_mac {
-                self.create_virtual_mac(key)?;
+                self.create_virtual_mac(key, &checked.links[&key.interface_index])?;
             }
             // Best effort: what fails here is looked up again, and reported, at the first
             // announcement.
@@ -399,7 +398,7 @@ impl Driver {
         for group in &change.sync_groups {
             next.add_sync_group(group).map_err(|e| refused(e.into()))?;
         }
-        let leftovers = self.check(&next, &change.add).map_err(refused)?;
+        let checked = self.check(&next, &change.add).map_err(refused)?;
         // Commit: the removed routers' last actions (priority 0, addresses released) go first.
         self.routers = next;
         self.drain(on_event);
@@ -423,20 +422,12 @@ impl Driver {
             }
         }
         self.joined.retain(|pair| in_use.contains(pair));
-        self.install(&change.add, &leftovers).map_err(failed)?;
-        let (_, netlink, _) = self.executor.backends();
-        let down: HashSet<u32> = netlink
-            .interfaces()
-            .map_err(|e| failed(e.into()))?
-            .into_iter()
-            .filter(|i| !i.running)
-            .map(|i| i.index)
-            .collect();
+        self.install(&change.add, &checked).map_err(failed)?;
         for key in &added {
             self.routers
                 .start_router(now, key)
                 .map_err(|e| failed(e.into()))?;
-            if down.contains(&key.interface_index) {
+            if !checked.links[&key.interface_index].running {
                 self.routers.handle_link(now, key.interface_index, false);
             }
         }
@@ -658,15 +649,14 @@ impl Driver {
         }
     }
 
-    fn create_virtual_mac(&mut self, key: RouterKey) -> Result<(), DriverError> {
+    fn create_virtual_mac(
+        &mut self,
+        key: RouterKey,
+        parent: &Interface,
+    ) -> Result<(), DriverError> {
         let name = virtual_mac_name(&key);
         let mac = MacAddress::virtual_router(key.vrid, key.family);
         let (_, netlink, _) = self.executor.backends();
-        let parent = netlink
-            .interfaces()?
-            .into_iter()
-            .find(|i| i.index == key.interface_index)
-            .ok_or(DriverError::UnknownInterface(key.interface_index))?;
         if let Ok(stale) = netlink.interface_by_name(&name) {
             netlink.delete_link(stale.index)?;
         }
