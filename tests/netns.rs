@@ -145,13 +145,7 @@ fn v3_rx_01_tx_02_raw_sockets_carry_adverts_with_their_metadata() {
         Ok("send") => return send(),
         _ => {}
     }
-    let a = Netns::new("sock-a");
-    let b = Netns::new("sock-b");
-    netns::veth(&a, "va", &b, "vb");
-    a.configure("va", "192.0.2.1/24", "fe80::1/64");
-    b.configure("vb", "192.0.2.2/24", "fe80::2/64");
-    a.wait_until_up("va");
-    b.wait_until_up("vb");
+    let (a, b) = netns::linked_pair("sock");
 
     let receiver = b.spawn(SOCKET_TEST, "receive", &[("VRRP_NETNS_DEVICE", "vb")]);
     let ready = receiver
@@ -404,11 +398,7 @@ fn v3_fsm_09_announcements_make_the_neighbours_resolve_the_virtual_addresses_to_
     if std::env::var(ROLE).as_deref() == Ok("announce") {
         return announce();
     }
-    let a = Netns::new("ann-a");
-    let b = Netns::new("ann-b");
-    netns::veth(&a, "va", &b, "vb");
-    a.configure("va", "192.0.2.1/24", "fe80::1/64");
-    b.configure("vb", "192.0.2.2/24", "fe80::2/64");
+    let (a, b) = netns::linked_pair("ann");
     b.ip(&["addr", "add", "2001:db8::2/64", "dev", "vb", "nodad"]);
     // Hosts only learn from unsolicited announcements when told to (or when they already knew the
     // address); this stands for a client that had the VIP in its cache. Linux applies RFC 9131's
@@ -416,8 +406,6 @@ fn v3_fsm_09_announcements_make_the_neighbours_resolve_the_virtual_addresses_to_
     b.sysctl("net.ipv4.conf.vb.arp_accept", "1");
     b.sysctl("net.ipv6.conf.vb.forwarding", "1");
     b.sysctl("net.ipv6.conf.vb.accept_untracked_na", "1");
-    a.wait_until_up("va");
-    b.wait_until_up("vb");
 
     let child = a.spawn(ANNOUNCE_TEST, "announce", &[]);
     assert_eq!(
@@ -606,13 +594,7 @@ fn the_async_driver_applies_a_reconfiguration_and_receives_on_the_socket_it_open
         Ok("send") => return send(),
         _ => {}
     }
-    let a = Netns::new("reconf-a");
-    let b = Netns::new("reconf-b");
-    netns::veth(&a, "va", &b, "vb");
-    a.configure("va", "192.0.2.1/24", "fe80::1/64");
-    b.configure("vb", "192.0.2.2/24", "fe80::2/64");
-    a.wait_until_up("va");
-    b.wait_until_up("vb");
+    let (a, b) = netns::linked_pair("reconf");
 
     let driver = b.spawn(ASYNC_RECONFIGURE_TEST, "driver", &[]);
     let mut lines = Vec::new();

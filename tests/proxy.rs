@@ -116,42 +116,19 @@ fn the_demo_fails_over_within_the_protocols_deadlines_and_a_graceful_stop_loses_
 #[test]
 fn the_proxy_refuses_bad_arguments_with_status_2() {
     let proxy = example_binary("proxy");
+    // Everything but the upstreams.
+    let router = "--interface eth0 --vrid 1 --vip 192.0.2.100 --listen 0.0.0.0:80";
     for (args, expected) in [
-        (&["--vrid", "1"][..], "--interface is required"),
+        ("--vrid 1".to_string(), "--interface is required"),
+        (router.to_string(), "--upstream is required"),
         (
-            &[
-                "--interface",
-                "eth0",
-                "--vrid",
-                "1",
-                "--vip",
-                "192.0.2.100",
-                "--listen",
-                "0.0.0.0:80",
-            ][..],
-            "--upstream is required",
-        ),
-        (
-            &[
-                "--interface",
-                "eth0",
-                "--vrid",
-                "1",
-                "--vip",
-                "192.0.2.100",
-                "--listen",
-                "0.0.0.0:80",
-                "--upstream",
-                "192.0.2.21:80",
-                "--priority",
-                "255",
-            ][..],
+            format!("{router} --upstream 192.0.2.21:80 --priority 255"),
             "cannot give way on health",
         ),
-        (&["--listen", "nowhere"][..], "is not ADDRESS:PORT"),
+        ("--listen nowhere".to_string(), "is not ADDRESS:PORT"),
     ] {
         let output = Command::new(&proxy)
-            .args(args)
+            .args(args.split(' '))
             .output()
             .expect("running proxy");
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -114,6 +114,24 @@ fn vrrpd(lan: &Lan, router: usize, config: &Path) -> Failover {
     )
 }
 
+/// Starts vrrpd on router 1 with `master_conf` until it is Master, then on router 2 with
+/// `backup_conf` until it is Backup.
+fn elect(lan: &Lan, master_conf: &Path, backup_conf: &Path) -> (Failover, Failover) {
+    let mut master = vrrpd(lan, 1, master_conf);
+    master.wait_state("master", SETTLE);
+    let mut backup = vrrpd(lan, 2, backup_conf);
+    backup.wait_state("backup", SETTLE);
+    (master, backup)
+}
+
+/// Gives router 1 a second link, `t0`, up, whose peer `t1` the test can take down.
+fn second_link(lan: &Lan) {
+    let r1 = lan.router(1);
+    r1.ip(&["link", "add", "t0", "type", "veth", "peer", "name", "t1"]);
+    r1.ip(&["link", "set", "t0", "up"]);
+    r1.ip(&["link", "set", "t1", "up"]);
+}
+
 #[test]
 #[ignore = "needs root: creates network namespaces"]
 fn a_vrrpd_pair_from_the_nginx_samples_elects_and_fails_over_on_health_and_on_kill() {
@@ -125,10 +143,7 @@ fn a_vrrpd_pair_from_the_nginx_samples_elects_and_fails_over_on_health_and_on_ki
     );
     let backup_conf = scratch.config("nginx-backup.conf", "backup", None);
     let lan = Lan::new(2);
-    let mut master = vrrpd(&lan, 1, &master_conf);
-    master.wait_state("master", SETTLE);
-    let mut backup = vrrpd(&lan, 2, &backup_conf);
-    backup.wait_state("backup", SETTLE);
+    let (mut master, mut backup) = elect(&lan, &master_conf, &backup_conf);
     assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
     let labelled = lan
         .router(1)
@@ -222,10 +237,8 @@ fn tracked_files_and_interfaces_move_the_master_as_in_keepalived() {
     let scratch = Scratch::new("track");
     let lan = Lan::new(2);
     // r1 tracks a second link (t0, whose peer t1 the test takes down) and a file.
+    second_link(&lan);
     let r1 = lan.router(1);
-    r1.ip(&["link", "add", "t0", "type", "veth", "peer", "name", "t1"]);
-    r1.ip(&["link", "set", "t0", "up"]);
-    r1.ip(&["link", "set", "t1", "up"]);
     let file = scratch.0.join("weight");
     std::fs::write(&file, "0\n").expect("track file");
     let conf = |priority: u8, tracking: &str| {
@@ -252,10 +265,7 @@ fn tracked_files_and_interfaces_move_the_master_as_in_keepalived() {
     .expect("r1.conf");
     let r2_conf = scratch.0.join("r2.conf");
     std::fs::write(&r2_conf, conf(100, "")).expect("r2.conf");
-    let mut first = vrrpd(&lan, 1, &r1_conf);
-    first.wait_state("master", SETTLE);
-    let mut second = vrrpd(&lan, 2, &r2_conf);
-    second.wait_state("backup", SETTLE);
+    let (mut first, mut second) = elect(&lan, &r1_conf, &r2_conf);
 
     // The file says 1: 150 - 60 = 90 < 100.
     std::fs::write(&file, "1\n").expect("track file");
@@ -522,10 +532,8 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
     };
     // r2 does not know r1's excluded addresses: advertising them would be an address-list error.
     // One of them goes on a second interface of r1's, t0.
+    second_link(&lan);
     let host = lan.router(1);
-    host.ip(&["link", "add", "t0", "type", "veth", "peer", "name", "t1"]);
-    host.ip(&["link", "set", "t0", "up"]);
-    host.ip(&["link", "set", "t1", "up"]);
     let r1_conf = scratch.0.join("r1.conf");
     std::fs::write(
         &r1_conf,
@@ -538,10 +546,7 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
     .expect("r1.conf");
     let r2_conf = scratch.0.join("r2.conf");
     std::fs::write(&r2_conf, conf(100, "")).expect("r2.conf");
-    let mut r1 = vrrpd(&lan, 1, &r1_conf);
-    r1.wait_state("master", SETTLE);
-    let mut r2 = vrrpd(&lan, 2, &r2_conf);
-    r2.wait_state("backup", SETTLE);
+    let (mut r1, mut r2) = elect(&lan, &r1_conf, &r2_conf);
     std::thread::sleep(Duration::from_millis(500));
 
     let shown = host.ip(&["-o", "addr", "show", "dev", "eth0"]);

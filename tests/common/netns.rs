@@ -163,11 +163,19 @@ impl Drop for Netns {
     }
 }
 
-/// A veth pair with one end in each namespace.
-pub fn veth(a: &Netns, a_device: &str, b: &Netns, b_device: &str) {
+/// Two namespaces, `SUFFIX-a` and `SUFFIX-b`, joined by a veth pair: `va` (192.0.2.1/24,
+/// fe80::1/64) in the first and `vb` (192.0.2.2/24, fe80::2/64) in the second, both up.
+pub fn linked_pair(suffix: &str) -> (Netns, Netns) {
+    let a = Netns::new(&format!("{suffix}-a"));
+    let b = Netns::new(&format!("{suffix}-b"));
     a.ip(&[
-        "link", "add", a_device, "type", "veth", "peer", "name", b_device, "netns", &b.name,
+        "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", &b.name,
     ]);
+    a.configure("va", "192.0.2.1/24", "fe80::1/64");
+    b.configure("vb", "192.0.2.2/24", "fe80::2/64");
+    a.wait_until_up("va");
+    b.wait_until_up("vb");
+    (a, b)
 }
 
 /// A child test process and the report lines it prints.
