@@ -33,9 +33,11 @@ use events::InterfaceNames;
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vips::FamilyVips;
-use vrrp::linux::{Driver, Instance, Netlink};
+use vrrp::host::Event;
+use vrrp::host::Instance;
+use vrrp::linux::{Driver, Netlink};
 use vrrp::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Password, Version};
-use vrrp::{AddressFamily, Config, Event};
+use vrrp::{AddressFamily, Config};
 
 const USAGE: &str =
     "usage: failover --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
@@ -260,11 +262,11 @@ fn main() -> ExitCode {
 
 /// Runs the driver as a task on a single-threaded tokio runtime.
 #[cfg(feature = "tokio")]
-fn run_async(driver: Driver, on_event: impl FnMut(Event)) -> Result<(), vrrp::linux::DriverError> {
+fn run_async(driver: Driver, on_event: impl FnMut(Event)) -> Result<(), vrrp::host::DriverError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|source| vrrp::linux::DriverError::Io {
+        .map_err(|source| vrrp::host::DriverError::Io {
             operation: "starting the tokio runtime",
             source,
         })?
@@ -272,7 +274,7 @@ fn run_async(driver: Driver, on_event: impl FnMut(Event)) -> Result<(), vrrp::li
 }
 
 #[cfg(not(feature = "tokio"))]
-fn run_async(driver: Driver, on_event: impl FnMut(Event)) -> Result<(), vrrp::linux::DriverError> {
+fn run_async(driver: Driver, on_event: impl FnMut(Event)) -> Result<(), vrrp::host::DriverError> {
     // `parse_options` refuses --async in this build.
     driver.run(on_event)
 }

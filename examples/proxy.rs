@@ -46,8 +46,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Notify;
 use tokio::time::timeout;
+use vrrp::host::{DriverHandle, Event, Instance};
 use vrrp::linux::{Driver, Netlink};
-use vrrp::{Config, DriverHandle, Event, Instance, RouterKey};
+use vrrp::{Config, RouterKey};
 
 const USAGE: &str = "usage: proxy --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
        --listen ADDR:PORT --upstream ADDR:PORT [--upstream ...] [--advert-interval DURATION]
@@ -333,10 +334,10 @@ async fn run(options: Options) -> Result<(), String> {
         } => log.line(&format!("{router} {from} -> {to} ({reason})"), || {
             events::json(&event, &names)
         }),
-        Event::BackendFailed { .. } => log.line(&events::json(&event, &names), || {
+        Event::Stats(_) => println!("{}", events::json(&event, &names)),
+        _ => log.line(&events::json(&event, &names), || {
             events::json(&event, &names)
         }),
-        Event::Stats(_) => println!("{}", events::json(&event, &names)),
     };
     // Returns after a signal's shutdown: the virtual IP is released, priority 0 advertised.
     let result = driver.run_async(on_event).await.map_err(|e| e.to_string());

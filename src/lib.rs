@@ -22,49 +22,28 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-mod action;
-pub mod announce;
-pub mod backend;
-mod config;
-mod counter;
-mod event;
-mod executor;
-mod family;
-mod handle;
-mod instance;
-mod interval;
+pub mod host;
 #[cfg(feature = "keepalived")]
 pub mod keepalived;
 #[cfg(all(feature = "linux", target_os = "linux"))]
 #[allow(unsafe_code)]
 pub mod linux;
-mod mac;
-pub mod packet;
-mod priority;
-mod router;
-mod routers;
-pub mod sim;
-mod stats;
-pub mod timing;
-mod vrid;
+mod protocol;
 
-pub use action::{Action, Reason, State, Transmit};
-pub use config::{Announcements, Config, ConfigBuilder, ConfigError, LowerPriorityResponse};
-pub use counter::{Counter, ProtoErrReason};
-pub use event::{Event, Operation, RouterReport, StatsReport};
-pub use executor::{Executor, Placement};
-pub use family::AddressFamily;
-pub use handle::{
-    Command, DriverHandle, DriverStopped, Reconfiguration, ReconfigureError, ReconfigureReply,
+pub use protocol::action::{Action, Reason, State, Transmit};
+pub use protocol::config::{
+    Announcements, Config, ConfigBuilder, ConfigError, LowerPriorityResponse,
 };
-pub use instance::Instance;
-pub use interval::Interval;
-pub use mac::MacAddress;
-pub use priority::Priority;
-pub use router::VirtualRouter;
-pub use routers::{GlobalStats, RouterKey, Routers, RoutersError};
-pub use stats::{NewMasterReason, Stats};
-pub use vrid::Vrid;
+pub use protocol::counter::{Counter, ProtoErrReason};
+pub use protocol::family::AddressFamily;
+pub use protocol::interval::Interval;
+pub use protocol::mac::MacAddress;
+pub use protocol::priority::Priority;
+pub use protocol::router::VirtualRouter;
+pub use protocol::routers::{GlobalStats, RouterKey, Routers, RoutersError};
+pub use protocol::stats::{NewMasterReason, Stats};
+pub use protocol::vrid::Vrid;
+pub use protocol::{packet, sim, timing};
 
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]

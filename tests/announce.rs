@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
 use common::{MASTER_LL, VIP, VIP_LL, VIP6, pcap, tshark};
-use vrrp::announce::{gratuitous_arp, unsolicited_neighbor_advertisement};
+use vrrp::host::announce::{gratuitous_arp, unsolicited_neighbor_advertisement};
 use vrrp::{AddressFamily, MacAddress};
 
 const ETHERTYPE_ARP: [u8; 2] = [0x08, 0x06];

@@ -481,7 +481,7 @@ mod hostile_input {
 
 #[test]
 fn address_options_read_typed_and_excluded_addresses_may_be_of_the_other_family() {
-    use vrrp::backend::AddressScope;
+    use vrrp::host::AddressScope;
     let text = format!(
         "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1/24 brd 192.0.2.255 scope link label eth0:v\n }}\n \
          virtual_ipaddress_excluded {{\n  2001:db8::1/64 scope global\n }}\n}}\n"

@@ -193,7 +193,7 @@ const NETLINK_TEST: &str = "netlink_adds_lists_and_removes_virtual_addresses";
 
 /// Inside the namespace: every netlink operation, checked against `ip`.
 fn exercise_netlink() {
-    use vrrp::backend::{AddressLabel, AddressScope, VirtualAddress};
+    use vrrp::host::{AddressLabel, AddressScope, VirtualAddress};
     use vrrp::linux::{Netlink, NetlinkError};
     let mut netlink = Netlink::open().expect("netlink");
     let interface = netlink.interface_by_name("va").expect("va exists");
@@ -362,33 +362,26 @@ const ANNOUNCE_TEST: &str =
     "v3_fsm_09_announcements_make_the_neighbours_resolve_the_virtual_addresses_to_the_virtual_macs";
 
 fn announce() {
-    use vrrp::linux::Announcer;
+    use vrrp::host::announce::{gratuitous_arp, unsolicited_neighbor_advertisement};
+    use vrrp::linux::FrameSocket;
     let index = interface_index("va").expect("index");
-    let announcer = Announcer::open().expect("packet socket");
+    let frames = FrameSocket::open().expect("packet socket");
     let vrid = vrrp::Vrid::new(51).expect("non-zero");
-    let v4 = AddressList::ipv4([Ipv4Addr::new(192, 0, 2, 100)]);
     let mac4 = vrrp::MacAddress::virtual_router(vrid, AddressFamily::Ipv4);
-    assert_eq!(
-        announcer
-            .announce(index, &v4, mac4, None, 3)
-            .expect("announce IPv4"),
-        3
-    );
-    let v6 = AddressList::ipv6([
+    let arp = gratuitous_arp(Ipv4Addr::new(192, 0, 2, 100), mac4).expect("ARP frame");
+    for _ in 0..3 {
+        frames.send_frame(index, &arp).expect("announce IPv4");
+    }
+    let mac6 = vrrp::MacAddress::virtual_router(vrid, AddressFamily::Ipv6);
+    for address in [
         Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x100),
         Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100),
-    ]);
-    let mac6 = vrrp::MacAddress::virtual_router(vrid, AddressFamily::Ipv6);
-    assert!(matches!(
-        announcer.announce(index, &v6, mac6, None, 1),
-        Err(vrrp::linux::AnnounceError::NoLinkLocalSource(_))
-    ));
-    assert_eq!(
-        announcer
-            .announce(index, &v6, mac6, Some(SENDER_LL), 2)
-            .expect("announce IPv6"),
-        4
-    );
+    ] {
+        let na = unsolicited_neighbor_advertisement(address, mac6, SENDER_LL).expect("NA frame");
+        for _ in 0..2 {
+            frames.send_frame(index, &na).expect("announce IPv6");
+        }
+    }
     report("announced");
 }
 
@@ -508,8 +501,9 @@ const ASYNC_RECONFIGURE_TEST: &str =
 #[cfg(feature = "tokio")]
 fn run_reconfigured_async_driver() {
     use std::sync::{Arc, Mutex};
+    use vrrp::host::{Event, Instance, Reconfiguration};
     use vrrp::linux::Driver;
-    use vrrp::{Config, Event, Instance, Reconfiguration, RouterKey};
+    use vrrp::{Config, RouterKey};
 
     let index = interface_index("vb").expect("vb");
     let config = move |vrid: u8, primary: IpAddr, vips: &[IpAddr]| {

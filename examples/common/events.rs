@@ -1,11 +1,12 @@
 //! Driver events as one JSON line each, shared by the examples: `{"event":"state",...}`,
-//! `{"event":"error",...}` and `{"event":"stats","routers":[...],"global":{...}}`.
+//! `{"event":"error",...}`, `{"event":"priority",...}`, `{"event":"address_restored",...}` and `{"event":"stats","routers":[...],"global":{...}}`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use vrrp::Counter;
+use vrrp::host::{Event, StatsReport};
 use vrrp::linux::{Netlink, NetlinkError};
-use vrrp::{Counter, Event, StatsReport};
 
 /// Interface names by index, read once, for the `interface` field of the event lines.
 #[derive(Clone, Debug, Default)]
@@ -53,7 +54,32 @@ pub fn json(event: &Event, names: &InterfaceNames) -> String {
             router.family,
             error.to_string(),
         ),
+        Event::PriorityChanged { router, from, to } => format!(
+            r#"{{"event":"priority","interface":"{}","vrid":{},"family":"{}","from":{from},"to":{to}}}"#,
+            name(router.interface_index),
+            router.vrid,
+            router.family,
+        ),
+        Event::UnknownRouter(router) => format!(
+            r#"{{"event":"unknown_router","interface":"{}","vrid":{},"family":"{}"}}"#,
+            name(router.interface_index),
+            router.vrid,
+            router.family,
+        ),
+        Event::AddressRestored {
+            router,
+            interface_index,
+            address,
+        } => format!(
+            r#"{{"event":"address_restored","interface":"{}","vrid":{},"family":"{}","address_interface":"{}","address":"{address}"}}"#,
+            name(router.interface_index),
+            router.vrid,
+            router.family,
+            name(*interface_index),
+        ),
+        Event::Resynchronized => r#"{"event":"resynchronized"}"#.to_string(),
         Event::Stats(report) => stats_json(report, &name),
+        other => format!(r#"{{"event":"other","debug":{:?}}}"#, format!("{other:?}")),
     }
 }
 

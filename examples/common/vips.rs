@@ -3,8 +3,9 @@
 
 use std::net::IpAddr;
 
+use vrrp::host::Instance;
 use vrrp::linux::{Netlink, interface_source};
-use vrrp::{AddressFamily, ConfigBuilder, Instance};
+use vrrp::{AddressFamily, ConfigBuilder};
 
 /// The virtual addresses of one family, with what a router of that family needs of the interface.
 pub struct FamilyVips {

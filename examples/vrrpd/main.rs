@@ -45,10 +45,12 @@ use std::thread::JoinHandle;
 use events::InterfaceNames;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
-use vrrp::backend::{AddressLabel, VirtualAddress};
+use vrrp::host::Instance;
+use vrrp::host::{AddressLabel, VirtualAddress};
+use vrrp::host::{DriverHandle, Event, Reconfiguration, ReconfigureError};
 use vrrp::keepalived::{KeepalivedConfig, Tracked, VirtualIp, VrrpInstance, parse_file};
-use vrrp::linux::{Driver, Instance, Netlink, interface_source};
-use vrrp::{DriverHandle, Event, Reconfiguration, ReconfigureError, RouterKey, State};
+use vrrp::linux::{Driver, Netlink, interface_source};
+use vrrp::{RouterKey, State};
 
 const USAGE: &str = "usage: vrrpd --config FILE [--check] [--events]";
 
@@ -442,7 +444,13 @@ fn run(path: &str, config: KeepalivedConfig, print_events: bool) -> Result<(), S
             } => {
                 eprintln!("vrrpd: {operation} failed: {error}");
             }
-            Event::Stats(_) => {}
+            Event::AddressRestored { address, .. } => {
+                eprintln!("vrrpd: {address} was removed by someone else; added it again");
+            }
+            Event::Resynchronized => {
+                eprintln!("vrrpd: link and address changes were lost; read them all again");
+            }
+            _ => {}
         }
     };
     let result = driver.run(on_event).map_err(|e| e.to_string());

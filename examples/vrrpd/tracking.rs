@@ -14,9 +14,10 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use vrrp::RouterKey;
+use vrrp::host::DriverHandle;
 use vrrp::keepalived::{KeepalivedConfig, ScriptUser, Tracked, VrrpScript};
 use vrrp::linux::{Netlink, NetlinkEvent, NetlinkEvents};
-use vrrp::{DriverHandle, RouterKey};
 
 use super::{Running, command_words};
 

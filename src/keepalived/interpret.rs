@@ -15,7 +15,7 @@ use super::model::{
     VrrpInstance, VrrpScript,
 };
 use super::syntax::Statement;
-use crate::backend::AddressScope;
+use crate::host::AddressScope;
 use crate::packet::{Password, Version};
 use crate::{AddressFamily, Announcements};
 

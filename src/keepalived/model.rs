@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::error::{Location, Warning};
-use crate::backend::AddressScope;
+use crate::host::AddressScope;
 use crate::packet::{Authentication, ChecksumForm, Password, Version};
 use crate::{AddressFamily, Announcements, Config, ConfigError};
 

@@ -1,5 +1,7 @@
-//! Sends the announcement frames of [`crate::announce`] on an AF_PACKET socket.
+//! Announces virtual addresses: the frames of [`crate::host::announce`] sent on an AF_PACKET
+//! socket with the interface's MAC (and, for IPv6, its link-local source).
 
+use std::collections::HashMap;
 use std::io;
 use std::mem;
 use std::net::{IpAddr, Ipv6Addr};
@@ -7,9 +9,10 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use socket2::{Domain, Socket, Type};
 
-use crate::MacAddress;
-use crate::announce::{FrameError, gratuitous_arp, unsolicited_neighbor_advertisement};
-use crate::packet::AddressList;
+use crate::host::announce::{FrameError, gratuitous_arp, unsolicited_neighbor_advertisement};
+use crate::host::{Announce, BackendError};
+use crate::linux::{Netlink, NetlinkError};
+use crate::{AddressFamily, MacAddress};
 
 /// Why announcements could not be sent.
 #[derive(Debug, thiserror::Error)]
@@ -35,13 +38,13 @@ pub enum AnnounceError {
     },
 }
 
-/// A packet socket for announcements; it receives nothing.
+/// A packet socket that sends whole Ethernet frames; it receives nothing.
 #[derive(Debug)]
-pub struct Announcer {
+pub struct FrameSocket {
     socket: Socket,
 }
 
-impl Announcer {
+impl FrameSocket {
     /// Opens the packet socket (protocol 0: nothing is delivered to it).
     pub fn open() -> Result<Self, AnnounceError> {
         let socket = Socket::new(Domain::PACKET, Type::RAW, None).map_err(|source| {
@@ -57,37 +60,6 @@ impl Announcer {
         Ok(Self { socket })
     }
 
-    /// Announces every address of `addresses` `repeat` times on interface `interface_index` at
-    /// `mac`: gratuitous ARPs for IPv4, unsolicited neighbour advertisements from `link_local` for
-    /// IPv6. Returns how many frames were sent.
-    pub fn announce(
-        &self,
-        interface_index: u32,
-        addresses: &AddressList,
-        mac: MacAddress,
-        link_local: Option<Ipv6Addr>,
-        repeat: u8,
-    ) -> Result<usize, AnnounceError> {
-        let mut frames = Vec::with_capacity(addresses.len());
-        for address in addresses.iter() {
-            frames.push(match address {
-                IpAddr::V4(v4) => gratuitous_arp(v4, mac)?,
-                IpAddr::V6(v6) => {
-                    let source = link_local.ok_or(AnnounceError::NoLinkLocalSource(v6))?;
-                    unsolicited_neighbor_advertisement(v6, mac, source)?
-                }
-            });
-        }
-        let mut sent = 0;
-        for _ in 0..repeat {
-            for frame in &frames {
-                self.send_frame(interface_index, frame)?;
-                sent += 1;
-            }
-        }
-        Ok(sent)
-    }
-
     /// Sends one Ethernet frame (header included) out of interface `interface_index`.
     pub fn send_frame(&self, interface_index: u32, frame: &[u8]) -> Result<(), AnnounceError> {
         send_to_interface(self.socket.as_raw_fd(), interface_index, frame).map_err(|source| {
@@ -96,6 +68,103 @@ impl Announcer {
                 source,
             }
         })
+    }
+}
+
+/// The Linux [`Announce`] backend: announces over a [`FrameSocket`] with the MAC (and, for IPv6,
+/// the link-local source) of the interface, which it looks up once per interface over its own
+/// netlink connection.
+#[derive(Debug)]
+pub struct Announcer {
+    frames: FrameSocket,
+    netlink: Netlink,
+    macs: HashMap<u32, MacAddress>,
+    link_locals: HashMap<u32, Ipv6Addr>,
+}
+
+impl Announcer {
+    /// Opens the packet socket and a netlink connection for the lookups.
+    pub fn open() -> Result<Self, BackendError> {
+        Ok(Self {
+            frames: FrameSocket::open()?,
+            netlink: Netlink::open()?,
+            macs: HashMap::new(),
+            link_locals: HashMap::new(),
+        })
+    }
+
+    /// Looks up now what announcing on `interface_index` for `family` needs (its Ethernet address,
+    /// and for IPv6 its link-local source), so that a takeover does not wait for a netlink dump.
+    pub fn prepare(
+        &mut self,
+        interface_index: u32,
+        family: AddressFamily,
+    ) -> Result<(), BackendError> {
+        self.mac(interface_index)?;
+        if family == AddressFamily::Ipv6 {
+            self.link_local(interface_index, Ipv6Addr::UNSPECIFIED)?;
+        }
+        Ok(())
+    }
+
+    fn mac(&mut self, interface_index: u32) -> Result<MacAddress, BackendError> {
+        if let Some(&mac) = self.macs.get(&interface_index) {
+            return Ok(mac);
+        }
+        let interface = self
+            .netlink
+            .interfaces()?
+            .into_iter()
+            .find(|i| i.index == interface_index)
+            .ok_or_else(|| NetlinkError::UnknownInterface(format!("#{interface_index}")))?;
+        let mac = interface.mac.ok_or_else(|| {
+            BackendError::from(format!(
+                "interface {} has no Ethernet address to announce from",
+                interface.name
+            ))
+        })?;
+        self.macs.insert(interface_index, mac);
+        Ok(mac)
+    }
+
+    fn link_local(
+        &mut self,
+        interface_index: u32,
+        target: Ipv6Addr,
+    ) -> Result<Ipv6Addr, BackendError> {
+        if let Some(&address) = self.link_locals.get(&interface_index) {
+            return Ok(address);
+        }
+        let Some(IpAddr::V6(address)) = self
+            .netlink
+            .source_address(interface_index, AddressFamily::Ipv6)?
+        else {
+            return Err(AnnounceError::NoLinkLocalSource(target).into());
+        };
+        self.link_locals.insert(interface_index, address);
+        Ok(address)
+    }
+}
+
+impl Announce for Announcer {
+    fn announce(
+        &mut self,
+        interface_index: u32,
+        address: IpAddr,
+        repeat: u8,
+    ) -> Result<(), BackendError> {
+        let mac = self.mac(interface_index)?;
+        let frame = match address {
+            IpAddr::V4(v4) => gratuitous_arp(v4, mac)?,
+            IpAddr::V6(v6) => {
+                let source = self.link_local(interface_index, v6)?;
+                unsolicited_neighbor_advertisement(v6, mac, source)?
+            }
+        };
+        for _ in 0..repeat {
+            self.frames.send_frame(interface_index, &frame)?;
+        }
+        Ok(())
     }
 }
 

@@ -1,27 +1,37 @@
-//! The Linux backends. This is the only part of the crate with `unsafe` code (system calls that
-//! socket2 does not wrap), each block with a `SAFETY:` comment.
+//! The Linux layer: the system wrappers, the Linux implementations of the
+//! [host layer](crate::host)'s backends, and the [`Driver`] that runs an
+//! [`EventLoop`](crate::host::EventLoop) on them.
+//!
+//! - [`VrrpSocket`] and [`Sockets`]: raw IP sockets for VRRP (multicast and unicast), with the
+//!   receive metadata; [`Sockets`] is the [`AdvertSender`](crate::host::AdvertSender).
+//! - [`Netlink`]: interfaces, addresses and virtual MAC macvlans over rtnetlink, the
+//!   [`AddressBackend`](crate::host::AddressBackend); [`NetlinkEvents`], the change stream.
+//! - [`Announcer`]: gratuitous ARP and unsolicited neighbour advertisements on a [`FrameSocket`],
+//!   the [`Announce`](crate::host::Announce) backend.
+//! - [`Capability`]: the effective capabilities; ppoll(2) and timerfd(2) wrappers inside.
+//!
+//! This is the only part of the crate with `unsafe` code (system calls that socket2 does not
+//! wrap), each block with a `SAFETY:` comment.
 
 use std::ffi::CString;
 use std::io;
 
-pub mod announcer;
-#[cfg(feature = "tokio")]
-mod async_driver;
-pub mod backends;
-pub mod capability;
-pub mod driver;
-pub mod netlink;
+mod announcer;
+mod capability;
+mod driver;
+mod netlink;
 mod poll;
-pub mod socket;
+mod socket;
 mod timer;
 
-pub use crate::Instance;
-pub use announcer::{AnnounceError, Announcer};
-pub use driver::{Driver, DriverError, interface_source};
+pub use announcer::{AnnounceError, Announcer, FrameSocket};
+pub use capability::Capability;
+pub use driver::{Driver, interface_source, virtual_mac_name};
 pub use netlink::{
-    Interface, InterfaceAddress, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents,
+    ADDRESS_PROTOCOL, Interface, InterfaceAddress, Netlink, NetlinkError, NetlinkEvent,
+    NetlinkEvents,
 };
-pub use socket::{Received, SocketError, VrrpSocket};
+pub use socket::{Received, SocketError, Sockets, VrrpSocket};
 
 /// The index of the network interface called `name`.
 pub fn interface_index(name: &str) -> io::Result<u32> {

@@ -20,7 +20,7 @@ use netlink_packet_route::{AddressFamily as NetlinkFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 use netlink_sys::{Socket, SocketAddr};
 
-use crate::backend::VirtualAddress;
+use crate::host::{Added, AddressBackend, BackendError, VirtualAddress};
 use crate::{AddressFamily, MacAddress};
 
 /// Why a netlink request failed.
@@ -54,6 +54,10 @@ pub enum NetlinkError {
     /// An interface with this name exists already.
     #[error("a network interface called {0:?} exists already")]
     InterfaceExists(String),
+    /// The kernel dropped change notifications because the socket's buffer was full (ENOBUFS):
+    /// changes were lost, so what depends on them must be read again.
+    #[error("netlink change notifications were lost (receive buffer overrun)")]
+    Overrun,
     /// Any other failure of the netlink socket or of the kernel's answer.
     #[error("{operation} failed: {source}")]
     Io {
@@ -149,6 +153,16 @@ impl Netlink {
         interface_index: u32,
         family: AddressFamily,
     ) -> Result<Vec<InterfaceAddress>, NetlinkError> {
+        let mut addresses = self.all_addresses(family)?;
+        addresses.retain(|a| a.interface_index == interface_index);
+        Ok(addresses)
+    }
+
+    /// The addresses of `family` configured on every interface, in the kernel's order.
+    pub fn all_addresses(
+        &mut self,
+        family: AddressFamily,
+    ) -> Result<Vec<InterfaceAddress>, NetlinkError> {
         let mut message = AddressMessage::default();
         message.header.family = netlink_family(family);
         let request = RouteNetlinkMessage::GetAddress(message);
@@ -159,9 +173,7 @@ impl Netlink {
                 RouteNetlinkMessage::NewAddress(message) => interface_address(&message),
                 _ => None,
             })
-            .filter(|a| {
-                a.interface_index == interface_index && AddressFamily::of(a.address) == family
-            })
+            .filter(|a| AddressFamily::of(a.address) == family)
             .collect())
     }
 
@@ -198,11 +210,11 @@ impl Netlink {
         let mut message = address_message(interface_index, address, virtual_address.prefix_len);
         if let Some(scope) = virtual_address.scope {
             message.header.scope = match scope {
-                crate::backend::AddressScope::Global => AddressScope::Universe,
-                crate::backend::AddressScope::Site => AddressScope::Site,
-                crate::backend::AddressScope::Link => AddressScope::Link,
-                crate::backend::AddressScope::Host => AddressScope::Host,
-                crate::backend::AddressScope::Nowhere => AddressScope::Nowhere,
+                crate::host::AddressScope::Global => AddressScope::Universe,
+                crate::host::AddressScope::Site => AddressScope::Site,
+                crate::host::AddressScope::Link => AddressScope::Link,
+                crate::host::AddressScope::Host => AddressScope::Host,
+                crate::host::AddressScope::Nowhere => AddressScope::Nowhere,
             };
         }
         if address.is_ipv4() {
@@ -553,6 +565,10 @@ impl NetlinkEvents {
             let datagram = match self.socket.recv_from_full() {
                 Ok((datagram, _)) => datagram,
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(events),
+                // The events read before the overrun are stale too: everything is read again.
+                Err(error) if error.raw_os_error() == Some(libc::ENOBUFS) => {
+                    return Err(NetlinkError::Overrun);
+                }
                 Err(source) => {
                     return Err(NetlinkError::Io {
                         operation: "receiving netlink events",
@@ -588,5 +604,30 @@ fn event(message: RouteNetlinkMessage) -> Option<NetlinkEvent> {
             interface_address(&message).map(NetlinkEvent::AddressRemoved)
         }
         _ => None,
+    }
+}
+
+impl AddressBackend for Netlink {
+    fn add(
+        &mut self,
+        interface_index: u32,
+        address: VirtualAddress,
+    ) -> Result<Added, BackendError> {
+        match self.add_address(interface_index, &address) {
+            Ok(()) => Ok(Added::Added),
+            Err(NetlinkError::AlreadyPresent { .. }) => Ok(Added::AlreadyPresent),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    fn remove(
+        &mut self,
+        interface_index: u32,
+        address: VirtualAddress,
+    ) -> Result<(), BackendError> {
+        match self.remove_address(interface_index, address.address, address.prefix_len) {
+            Ok(()) | Err(NetlinkError::NotPresent { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
     }
 }

@@ -13,8 +13,11 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use socket2::{Domain, InterfaceIndexOrAddress, Protocol, SockAddr, Socket, Type};
 
+use std::sync::Arc;
+
 use crate::AddressFamily;
-use crate::action::Transmit;
+use crate::Transmit;
+use crate::host::{AdvertSender, BackendError};
 use crate::packet::{
     HOP_LIMIT, IP_PROTOCOL, IPV4_MULTICAST, IPV6_MULTICAST, Ipv4Datagram, RxError, RxMeta,
 };
@@ -262,6 +265,54 @@ impl VrrpSocket {
             family,
             source,
         })
+    }
+}
+
+/// The raw VRRP sockets of the families in use, shared between the driver, which reads them, and
+/// the advertisement sender; clones share the sockets.
+#[derive(Clone, Debug, Default)]
+pub struct Sockets {
+    ipv4: Option<Arc<VrrpSocket>>,
+    ipv6: Option<Arc<VrrpSocket>>,
+}
+
+impl Sockets {
+    /// The socket of `family`, if it is open.
+    pub fn get(&self, family: AddressFamily) -> Option<&Arc<VrrpSocket>> {
+        match family {
+            AddressFamily::Ipv4 => self.ipv4.as_ref(),
+            AddressFamily::Ipv6 => self.ipv6.as_ref(),
+        }
+    }
+
+    /// Opens the socket of `family`, unless it is open already.
+    pub fn open(&mut self, family: AddressFamily) -> Result<(), SocketError> {
+        let slot = match family {
+            AddressFamily::Ipv4 => &mut self.ipv4,
+            AddressFamily::Ipv6 => &mut self.ipv6,
+        };
+        if slot.is_none() {
+            *slot = Some(Arc::new(VrrpSocket::open(family)?));
+        }
+        Ok(())
+    }
+}
+
+impl AdvertSender for Sockets {
+    fn send(&mut self, interface_index: u32, transmit: &Transmit) -> Result<(), BackendError> {
+        let family = AddressFamily::of(transmit.source);
+        let socket = self
+            .get(family)
+            .ok_or_else(|| format!("no {family} VRRP socket is open"))?;
+        if interface_index == transmit.interface_index {
+            socket.send(transmit)?;
+        } else {
+            socket.send(&Transmit {
+                interface_index,
+                ..transmit.clone()
+            })?;
+        }
+        Ok(())
     }
 }
 

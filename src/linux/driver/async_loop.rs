@@ -1,4 +1,4 @@
-//! The async twin of [`Driver::run`]: the same driver on a tokio runtime (feature `tokio`).
+//! The async twin of [`Driver::run`](super::Driver::run): the same driver on a tokio runtime (feature `tokio`).
 
 use std::future::poll_fn;
 use std::os::fd::{AsRawFd, RawFd};
@@ -8,9 +8,8 @@ use std::time::Instant;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
-use crate::Event;
-use crate::linux::driver::Source;
-use crate::linux::{Driver, DriverError};
+use super::{Driver, Source};
+use crate::host::{AddressBackend, DriverError, Event};
 
 /// A descriptor the driver owns, registered with tokio for readiness only; closing stays with the
 /// driver, which outlives the registration.
@@ -22,14 +21,14 @@ impl AsRawFd for Registered {
     }
 }
 
-impl Driver {
+impl<A: AddressBackend> Driver<A> {
     /// Runs the virtual routers as a task on the current tokio runtime until
-    /// [`DriverHandle::shutdown`](crate::DriverHandle::shutdown), with the behaviour of
+    /// [`DriverHandle::shutdown`](crate::host::DriverHandle::shutdown), with the behaviour of
     /// [`run`](Self::run). Needs a runtime with I/O enabled; the routers' deadlines are a timerfd
     /// among the registered descriptors, not tokio timers, whose millisecond resolution would make
     /// every takeover up to a millisecond late.
     pub async fn run_async(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
-        self.start(Instant::now(), &mut on_event)?;
+        self.event_loop.start(Instant::now(), &mut on_event);
         let mut registered = self.register()?;
         loop {
             self.arm_timer()?;
@@ -55,7 +54,7 @@ impl Driver {
             .await;
             if self.service(&ready, &mut on_event)? {
                 drop(registered);
-                return self.stop(Instant::now(), &mut on_event);
+                return self.stop(&mut on_event);
             }
             // A reconfiguration may have opened the socket of another family.
             let sources = self.descriptors();

@@ -34,11 +34,11 @@ use std::collections::{BTreeSet, BinaryHeap};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use crate::Config;
 use crate::Priority;
-use crate::action::{Action, Reason, State};
-use crate::config::Config;
 use crate::packet::RxMeta;
-use crate::routers::{RouterKey, Routers, RoutersError};
+use crate::{Action, Reason, State};
+use crate::{RouterKey, Routers, RoutersError};
 
 /// A host on the simulated LAN.
 pub type HostId = usize;
@@ -370,7 +370,7 @@ impl Lan {
         }
     }
 
-    fn transmit(&mut self, from: HostId, transmit: crate::action::Transmit) {
+    fn transmit(&mut self, from: HostId, transmit: crate::Transmit) {
         let partition = self.hosts[from].partition;
         for to in 0..self.hosts.len() {
             if to == from || self.hosts[to].partition != partition {

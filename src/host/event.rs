@@ -3,11 +3,12 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::backend::BackendError;
+use crate::host::BackendError;
 use crate::{GlobalStats, Priority, Reason, RouterKey, State, Stats};
 
 /// Something that happened in a driver.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Event {
     /// A virtual router changed state.
     StateChanged {
@@ -29,13 +30,40 @@ pub enum Event {
         /// The backend's error.
         error: BackendError,
     },
-    /// The statistics, as asked for with [`DriverHandle::request_stats`](crate::DriverHandle::request_stats)
+    /// A virtual router's effective priority changed: a command set its priority, its tracking
+    /// weight or a tracking fault. The effective priority is the configured one moved by tracking,
+    /// clamped to 1–254 (an owner's stays 255).
+    PriorityChanged {
+        /// The virtual router.
+        router: RouterKey,
+        /// The priority it advertised before.
+        from: Priority,
+        /// The priority it advertises now.
+        to: Priority,
+    },
+    /// A command named a virtual router the driver does not run (it was removed after the command
+    /// was sent); nothing was changed.
+    UnknownRouter(RouterKey),
+    /// A virtual address this driver holds was removed by someone else, and was added again.
+    AddressRestored {
+        /// The virtual router that holds it.
+        router: RouterKey,
+        /// The interface.
+        interface_index: u32,
+        /// The address.
+        address: IpAddr,
+    },
+    /// The stream of link and address changes lost events (the kernel's buffer overran), so the
+    /// driver read the links and addresses again and applied what had changed.
+    Resynchronized,
+    /// The statistics, as asked for with [`DriverHandle::request_stats`](crate::host::DriverHandle::request_stats)
     /// and once more when the driver stops.
     Stats(StatsReport),
 }
 
 /// An action a backend carries out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Operation {
     /// Sending an advertisement.
     Send,
@@ -60,6 +88,7 @@ impl fmt::Display for Operation {
 
 /// A snapshot of every virtual router's state and counters.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StatsReport {
     /// One entry per virtual router.
     pub routers: Vec<RouterReport>,
@@ -69,6 +98,7 @@ pub struct StatsReport {
 
 /// One virtual router in a [`StatsReport`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RouterReport {
     /// Which one.
     pub router: RouterKey,

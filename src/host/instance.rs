@@ -1,12 +1,28 @@
-//! What a driver runs for one virtual router: its protocol configuration and its host placement.
+//! What a driver runs for one virtual router: its protocol configuration and where its addresses
+//! go on the host.
 
 use std::net::IpAddr;
 
-use crate::Config;
-use crate::backend::{AddressLabel, VirtualAddress};
+use crate::host::{AddressLabel, VirtualAddress};
+use crate::{Config, RouterKey};
 
 /// A virtual router as a driver runs it: its [`Config`] plus what only the host needs (prefix
-/// lengths, labels, broadcast addresses and scopes, excluded addresses, a virtual MAC interface).
+/// lengths, labels, broadcast addresses and scopes, excluded addresses, addresses on other
+/// interfaces, a virtual MAC interface).
+///
+/// ```
+/// use std::net::IpAddr;
+/// use vrrp::host::Instance;
+/// use vrrp::Config;
+///
+/// let vip: IpAddr = [192, 0, 2, 100].into();
+/// let config = Config::builder(2, 51, [192, 0, 2, 1].into())
+///     .address(vip)
+///     .build()?;
+/// let instance = Instance::new(config).prefix_len(vip, 24).virtual_mac(true);
+/// assert_eq!(instance.addresses()[0].prefix_len, 24);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Instance {
     pub(crate) config: Config,
@@ -74,6 +90,36 @@ impl Instance {
     /// The excluded addresses.
     pub fn excluded_addresses(&self) -> &[VirtualAddress] {
         &self.excluded
+    }
+
+    /// The key of the virtual router it runs.
+    pub fn key(&self) -> RouterKey {
+        RouterKey::of(&self.config)
+    }
+
+    /// The interface `address` (a virtual or an excluded one) is configured on: the one given with
+    /// [`device`](Self::device), else `own`, the router's (or its virtual MAC interface).
+    pub fn interface_of(&self, address: IpAddr, own: u32) -> u32 {
+        self.devices
+            .iter()
+            .find(|(a, _)| *a == address)
+            .map_or(own, |&(_, interface)| interface)
+    }
+
+    /// `address` as it is configured: with the prefix length, label, broadcast address and scope
+    /// given for it, or with a host prefix.
+    pub fn virtual_address(&self, address: IpAddr) -> VirtualAddress {
+        self.prefixes
+            .iter()
+            .copied()
+            .find(|a| a.address == address)
+            .unwrap_or_else(|| VirtualAddress::host(address))
+    }
+
+    /// Every address it configures while Master, virtual then excluded.
+    pub fn all_addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        let excluded = self.excluded.iter().map(|a| a.address);
+        self.config.addresses().iter().chain(excluded)
     }
 
     /// The entry for `address`, created with a host prefix if it has none yet.

@@ -5,10 +5,10 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt;
 use std::time::Instant;
 
-use crate::action::{Action, Reason, State};
-use crate::config::Config;
+use crate::Config;
+use crate::VirtualRouter;
 use crate::packet::{Advertisement, RxError, RxMeta};
-use crate::router::VirtualRouter;
+use crate::{Action, Reason, State};
 use crate::{AddressFamily, Counter, Priority, Vrid};
 
 /// What identifies a virtual router on a host (RFC 5798 §6.2): interface, address family and VRID.

@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use smallvec::SmallVec;
 
-use crate::action::{Action, Reason, State, Transmit};
-use crate::config::{Config, LowerPriorityResponse};
 use crate::packet::{Advertisement, RxError, RxMeta, Version};
-use crate::stats::{NewMasterReason, Stats};
 use crate::timing::{master_down_interval, skew_time};
+use crate::{Action, Reason, State, Transmit};
 use crate::{AddressFamily, Counter, Interval, Priority};
+use crate::{Config, LowerPriorityResponse};
+use crate::{NewMasterReason, Stats};
 
 /// One virtual router: (interface, address family, VRID).
 #[derive(Clone, Debug)]

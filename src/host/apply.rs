@@ -1,0 +1,240 @@
+//! Applies a [`Routers`](crate::Routers)' actions through the backends, and keeps track of which
+//! virtual addresses it added, so that it removes those and only those.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use crate::host::{
+    Added, AddressBackend, AdvertSender, Announce, BackendError, Event, Instance, Operation,
+    VirtualAddress,
+};
+use crate::{Action, RouterKey};
+
+/// A running router's instance and the interfaces it uses now.
+#[derive(Clone, Debug)]
+struct Placed {
+    instance: Instance,
+    /// Where its addresses go and are announced: its own interface or its virtual MAC interface.
+    address_interface: u32,
+    /// Where its advertisements leave from.
+    send_interface: u32,
+}
+
+/// Applies actions through three backends.
+///
+/// Failures do not stop the protocol: each becomes an [`Event::BackendFailed`], and the next
+/// action is applied. Addresses that were already configured ([`Added::AlreadyPresent`]) are never
+/// removed.
+#[derive(Debug)]
+pub struct ActionApplier<S, A, N> {
+    sender: S,
+    addresses: A,
+    announcer: N,
+    placed: HashMap<RouterKey, Placed>,
+    /// The addresses added, by (interface, address), with the router that added them.
+    added: HashMap<(u32, IpAddr), (RouterKey, VirtualAddress)>,
+}
+
+impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
+    /// An applier over the three backends.
+    pub fn new(sender: S, addresses: A, announcer: N) -> Self {
+        Self {
+            sender,
+            addresses,
+            announcer,
+            placed: HashMap::new(),
+            added: HashMap::new(),
+        }
+    }
+
+    /// Places `instance`'s router on its own interface. A router that was never placed sends and
+    /// configures its addresses on its own interface with host prefixes.
+    pub fn place(&mut self, instance: Instance) {
+        let own = instance.config().interface_index();
+        self.placed.insert(
+            instance.key(),
+            Placed {
+                instance,
+                address_interface: own,
+                send_interface: own,
+            },
+        );
+    }
+
+    /// Moves router `key`'s addresses to interface `address_interface` and its advertisements to
+    /// `send_interface`, as a virtual MAC interface does. Does nothing for a router not placed.
+    pub fn redirect(&mut self, key: &RouterKey, address_interface: u32, send_interface: u32) {
+        if let Some(placed) = self.placed.get_mut(key) {
+            placed.address_interface = address_interface;
+            placed.send_interface = send_interface;
+        }
+    }
+
+    /// Forgets a router that no longer runs. The addresses it added and still holds stay recorded,
+    /// so [`release_all`](Self::release_all) still removes them.
+    pub fn unplace(&mut self, key: &RouterKey) {
+        self.placed.remove(key);
+    }
+
+    /// The instance router `key` runs, if it was placed.
+    pub fn instance(&self, key: &RouterKey) -> Option<&Instance> {
+        self.placed.get(key).map(|placed| &placed.instance)
+    }
+
+    /// The interface router `key`'s addresses go on (its own, or its virtual MAC interface).
+    pub fn address_interface(&self, key: &RouterKey) -> u32 {
+        self.placed
+            .get(key)
+            .map_or(key.interface_index, |placed| placed.address_interface)
+    }
+
+    /// The interface router `key`'s advertisements leave from.
+    pub fn send_interface(&self, key: &RouterKey) -> u32 {
+        self.placed
+            .get(key)
+            .map_or(key.interface_index, |placed| placed.send_interface)
+    }
+
+    /// The addresses this applier added and has not removed, with their interfaces.
+    pub fn added_addresses(&self) -> impl Iterator<Item = (u32, VirtualAddress)> + '_ {
+        self.added
+            .iter()
+            .map(|(&(interface, _), &(_, address))| (interface, address))
+    }
+
+    /// Whether this applier added `address` on `interface` and still holds it.
+    pub fn holds(&self, interface: u32, address: IpAddr) -> bool {
+        self.added.contains_key(&(interface, address))
+    }
+
+    /// Adds again an address this applier holds that someone else removed, and reports it: an
+    /// [`Event::AddressRestored`], or an [`Event::BackendFailed`] if the backend fails. Nothing
+    /// happens for an address it does not hold, or one that is there after all.
+    pub fn restore(&mut self, interface: u32, address: IpAddr, on_event: &mut impl FnMut(Event)) {
+        let Some(&(router, virtual_address)) = self.added.get(&(interface, address)) else {
+            return;
+        };
+        match self.addresses.add(interface, virtual_address) {
+            Ok(Added::Added) => on_event(Event::AddressRestored {
+                router,
+                interface_index: interface,
+                address,
+            }),
+            Ok(Added::AlreadyPresent) => {}
+            Err(error) => on_event(Event::BackendFailed {
+                router,
+                operation: Operation::AddAddress(address),
+                error,
+            }),
+        }
+    }
+
+    /// Removes every address this applier added, for a driver that stops without its routers'
+    /// shutdown actions; the first failure is returned after trying them all.
+    pub fn release_all(&mut self) -> Result<(), BackendError> {
+        let mut first_error = None;
+        for ((interface, _), (_, address)) in self.added.drain() {
+            if let Err(error) = self.addresses.remove(interface, address) {
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// The advertisement sender.
+    pub fn sender_mut(&mut self) -> &mut S {
+        &mut self.sender
+    }
+
+    /// The address backend.
+    pub fn addresses_mut(&mut self) -> &mut A {
+        &mut self.addresses
+    }
+
+    /// The announcer.
+    pub fn announcer_mut(&mut self) -> &mut N {
+        &mut self.announcer
+    }
+
+    /// Applies `action` of `router`, calling `on_event` with a state change and with each failure.
+    pub fn apply(&mut self, router: RouterKey, action: Action, on_event: &mut impl FnMut(Event)) {
+        let Self {
+            sender,
+            addresses: backend,
+            announcer,
+            placed,
+            added,
+        } = self;
+        let placed = placed.get(&router);
+        let instance = placed.map(|placed| &placed.instance);
+        let own = placed.map_or(router.interface_index, |p| p.address_interface);
+        let interface_of =
+            |address| instance.map_or(own, |instance| instance.interface_of(address, own));
+        let excluded = || {
+            instance
+                .map(Instance::excluded_addresses)
+                .unwrap_or_default()
+                .iter()
+        };
+        let mut fail = |operation, error| {
+            on_event(Event::BackendFailed {
+                router,
+                operation,
+                error,
+            })
+        };
+        match action {
+            Action::Send(transmit) => {
+                let interface = placed.map_or(router.interface_index, |p| p.send_interface);
+                if let Err(error) = sender.send(interface, &transmit) {
+                    fail(Operation::Send, error);
+                }
+            }
+            Action::AddAddresses { addresses, .. } => {
+                let all = addresses
+                    .iter()
+                    .map(|address| {
+                        instance.map_or(VirtualAddress::host(address), |instance| {
+                            instance.virtual_address(address)
+                        })
+                    })
+                    .chain(excluded().copied());
+                for virtual_address in all {
+                    let address = virtual_address.address;
+                    let interface = interface_of(address);
+                    match backend.add(interface, virtual_address) {
+                        Ok(Added::Added) => {
+                            added.insert((interface, address), (router, virtual_address));
+                        }
+                        Ok(Added::AlreadyPresent) => {}
+                        Err(error) => fail(Operation::AddAddress(address), error),
+                    }
+                }
+            }
+            Action::RemoveAddresses(addresses) => {
+                for address in addresses.iter().chain(excluded().map(|a| a.address)) {
+                    let interface = interface_of(address);
+                    let Some((_, virtual_address)) = added.remove(&(interface, address)) else {
+                        continue;
+                    };
+                    if let Err(error) = backend.remove(interface, virtual_address) {
+                        fail(Operation::RemoveAddress(address), error);
+                    }
+                }
+            }
+            Action::Announce { addresses, repeat } => {
+                for address in addresses.iter().chain(excluded().map(|a| a.address)) {
+                    if let Err(error) = announcer.announce(interface_of(address), address, repeat) {
+                        fail(Operation::Announce(address), error);
+                    }
+                }
+            }
+            Action::StateChanged { from, to, reason } => on_event(Event::StateChanged {
+                router,
+                from,
+                to,
+                reason,
+            }),
+        }
+    }
+}

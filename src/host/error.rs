@@ -1,0 +1,119 @@
+//! Why a driver cannot start, or a change to a running one is refused: typed, with messages that
+//! say what to do.
+
+use std::io;
+use std::net::IpAddr;
+
+use crate::host::BackendError;
+use crate::{AddressFamily, RouterKey, RoutersError};
+
+/// Why a driver cannot start or stopped with an error. The messages say what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// The process lacks a capability.
+    #[cfg(all(feature = "linux", target_os = "linux"))]
+    #[error("{} is missing: it is needed to {needed_for}; run as root or grant it (setcap {}=ep)", capability.name(), capability.name().to_lowercase())]
+    MissingCapability {
+        /// The capability.
+        capability: crate::linux::Capability,
+        /// What needs it.
+        needed_for: &'static str,
+    },
+    /// A configuration names an interface that does not exist.
+    #[error("no network interface has index {0}")]
+    UnknownInterface(u32),
+    /// The interface has no address of the family to send advertisements from.
+    #[error(
+        "interface {interface} has no {} to send advertisements from; configure one first", match family { AddressFamily::Ipv4 => "IPv4 address", AddressFamily::Ipv6 => "IPv6 link-local address" }
+    )]
+    NoSourceAddress {
+        /// The interface.
+        interface: String,
+        /// The family.
+        family: AddressFamily,
+    },
+    /// The configuration's primary address is not configured on its interface.
+    #[error(
+        "{address} is not configured on interface {interface}; a router sends from one of its own addresses"
+    )]
+    PrimaryAddressNotOnInterface {
+        /// The interface.
+        interface: String,
+        /// The configured primary address.
+        address: IpAddr,
+    },
+    /// A virtual address of a non-owner is configured on the interface by someone else: the host
+    /// would answer for it while Backup, so two routers would hold one address.
+    #[error(
+        "virtual address {address} is already configured on {interface} (not by this crate); remove it, or declare this router its owner (priority 255)"
+    )]
+    ForeignAddress {
+        /// The interface.
+        interface: String,
+        /// The address.
+        address: IpAddr,
+    },
+    /// A prefix length was given for an address the virtual router does not have, or is too long.
+    #[error(
+        "invalid prefix /{prefix_len} for {address}: not a virtual address of VRID {vrid}, longer than the address, or an IPv6 address with a label or broadcast address"
+    )]
+    InvalidPrefix {
+        /// The VRID.
+        vrid: crate::Vrid,
+        /// The address.
+        address: IpAddr,
+        /// The prefix length.
+        prefix_len: u8,
+    },
+    /// Two virtual routers on one interface have the same virtual address.
+    #[error(
+        "virtual address {address} belongs to both {first} and {second}; each address has one virtual router"
+    )]
+    SharedAddress {
+        /// The address.
+        address: IpAddr,
+        /// The router it was seen on first.
+        first: RouterKey,
+        /// The other router.
+        second: RouterKey,
+    },
+    /// An excluded address that is also advertised, or has an invalid prefix, label or broadcast
+    /// address.
+    #[error(
+        "invalid excluded address {address} of VRID {vrid}: also one of its virtual addresses, or an invalid prefix, label or broadcast address"
+    )]
+    InvalidExcluded {
+        /// The VRID.
+        vrid: crate::Vrid,
+        /// The address.
+        address: IpAddr,
+    },
+    /// Two instances for one virtual router, or an invalid sync group.
+    #[error(transparent)]
+    Routers(#[from] RoutersError),
+    /// A raw socket failed.
+    #[cfg(all(feature = "linux", target_os = "linux"))]
+    #[error(transparent)]
+    Socket(#[from] crate::linux::SocketError),
+    /// A netlink request failed.
+    #[cfg(all(feature = "linux", target_os = "linux"))]
+    #[error(transparent)]
+    Netlink(#[from] crate::linux::NetlinkError),
+    /// A backend failed outside the protocol's actions: opening, or releasing at the end.
+    #[error("{operation}: {source}")]
+    Backend {
+        /// What was being done.
+        operation: &'static str,
+        /// The backend's error.
+        source: BackendError,
+    },
+    /// Waiting or waking failed.
+    #[error("{operation} failed: {source}")]
+    Io {
+        /// What was being done.
+        operation: &'static str,
+        /// The error.
+        source: io::Error,
+    },
+}

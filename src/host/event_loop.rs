@@ -1,0 +1,383 @@
+//! The decisions of a driver, whatever its backends: what a received packet, a timer, a link or
+//! address change, an overrun of the change stream or a command does to the routers and the host.
+//!
+//! A platform driver owns the waiting (poll, epoll, tokio) and the reading; it hands what it read
+//! to an [`EventLoop`] and sleeps until [`EventLoop::poll_timeout`]. Tests hand it the same
+//! inputs with in-memory backends ([`memory`](crate::host::memory)) that fail on demand.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
+
+use crate::host::handle::OnDriverThread;
+use crate::host::setup::check_instances;
+use crate::host::{
+    ActionApplier, AddressBackend, AdvertSender, Announce, Command, DriverError, DriverHandle,
+    Event, HostChange, HostSnapshot, Reconfiguration, ReconfigureError, Setup, StatsReport,
+};
+use crate::packet::{RxError, RxMeta};
+use crate::{RouterKey, Routers};
+
+/// Runs a [`Routers`] against three backends: feeds it what the driver read, applies its actions,
+/// answers commands and keeps the host in step. See the [module documentation](self).
+///
+/// Every method that takes `on_event` drains the routers' actions before it returns, so the next
+/// deadline is [`poll_timeout`](Self::poll_timeout).
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use vrrp::host::memory::{MemoryHost, MemorySetup};
+/// use vrrp::host::{Event, EventLoop, Instance, Reconfiguration};
+/// use vrrp::{Config, State};
+///
+/// let host = MemoryHost::default();
+/// let mut event_loop = EventLoop::new(host.applier(), std::sync::Arc::new(|| {}));
+/// let config = Config::builder(2, 51, [192, 0, 2, 1].into())
+///     .address([192, 0, 2, 100].into())
+///     .build()?;
+/// let start = Instant::now();
+/// let change = Reconfiguration { add: vec![Instance::new(config)], ..Default::default() };
+/// event_loop.reconfigure(start, &change, &mut MemorySetup::default(), &mut |_| {})?;
+/// event_loop.start(start, &mut |_| {});
+///
+/// // Nobody else advertises: after Master_Down_Interval the router takes the address.
+/// let mut events = Vec::new();
+/// while let Some(deadline) = event_loop.poll_timeout() {
+///     if deadline > start + Duration::from_secs(5) { break; }
+///     event_loop.handle_timeout(deadline, &mut |event| events.push(event));
+/// }
+/// assert!(events.iter().any(|e| matches!(e, Event::StateChanged { to: State::Master, .. })));
+/// assert!(host.has_address(2, [192, 0, 2, 100].into()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct EventLoop<S, A, N> {
+    routers: Routers,
+    applier: ActionApplier<S, A, N>,
+    commands: Receiver<Command>,
+    handle: DriverHandle,
+    started: bool,
+    /// The interfaces whose link is down, as the setup and the link changes said.
+    down: HashSet<u32>,
+}
+
+impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
+    /// An event loop with no routers yet over `applier`'s backends; `wake` interrupts the
+    /// driver's wait when a [`DriverHandle`] sends a command.
+    pub fn new(applier: ActionApplier<S, A, N>, wake: Arc<dyn Fn() + Send + Sync>) -> Self {
+        let (handle, commands) = DriverHandle::new(wake);
+        Self {
+            routers: Routers::new(),
+            applier,
+            commands,
+            handle,
+            started: false,
+            down: HashSet::new(),
+        }
+    }
+
+    /// A handle for other threads: priorities, statistics, reconfiguration, shutdown.
+    pub fn handle(&self) -> DriverHandle {
+        self.handle.clone()
+    }
+
+    /// The virtual routers.
+    pub fn routers(&self) -> &Routers {
+        &self.routers
+    }
+
+    /// The applier and its backends.
+    pub fn applier(&self) -> &ActionApplier<S, A, N> {
+        &self.applier
+    }
+
+    /// The applier and its backends, for a driver that prepares them.
+    pub fn applier_mut(&mut self) -> &mut ActionApplier<S, A, N> {
+        &mut self.applier
+    }
+
+    /// The earliest deadline of the routers: call [`handle_timeout`](Self::handle_timeout) then.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.routers.poll_timeout()
+    }
+
+    /// Applies `change`: checks all of it first (the shared checks of
+    /// [`check_instances`](crate::host::check_instances), then `setup`'s), and changes nothing when
+    /// a check fails. Then the removed routers shut down (a Master advertises priority 0 and
+    /// releases its addresses) and `setup` undoes what they needed; the added ones are installed
+    /// and, once the loop has started, started. Returns the added routers' keys.
+    pub fn reconfigure<T: Setup<S, A, N>>(
+        &mut self,
+        now: Instant,
+        change: &Reconfiguration,
+        setup: &mut T,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<Vec<RouterKey>, ReconfigureError> {
+        let _on_thread = OnDriverThread::enter(self.handle.id());
+        let refused = |error: DriverError| ReconfigureError::Refused(error);
+        let mut next = self.routers.clone();
+        for key in &change.remove {
+            next.remove(now, key).map_err(|e| refused(e.into()))?;
+        }
+        let mut added = Vec::with_capacity(change.add.len());
+        for instance in &change.add {
+            let key = next
+                .add(instance.config().clone())
+                .map_err(|e| refused(e.into()))?;
+            added.push(key);
+        }
+        for group in &change.sync_groups {
+            next.add_sync_group(group).map_err(|e| refused(e.into()))?;
+        }
+        let removed: HashSet<&RouterKey> = change.remove.iter().collect();
+        let placed = |key: &RouterKey| {
+            (!removed.contains(key))
+                .then(|| self.applier.instance(key))
+                .flatten()
+        };
+        check_instances(&next, &change.add, placed).map_err(refused)?;
+        let checked = setup
+            .check(&self.applier, &next, &change.add)
+            .map_err(refused)?;
+        // Commit: the removed routers' last actions (priority 0, addresses released) go first.
+        self.routers = next;
+        self.drain(on_event);
+        self.handle
+            .set_routers(self.routers.iter().map(|(key, _)| key));
+        let failed = ReconfigureError::Failed;
+        for key in &change.remove {
+            self.applier.unplace(key);
+        }
+        setup
+            .uninstall(&mut self.applier, &change.remove, &self.routers)
+            .map_err(failed)?;
+        let down = setup
+            .install(&mut self.applier, &change.add, checked)
+            .map_err(failed)?;
+        self.down.extend(down);
+        if self.started {
+            for key in &added {
+                self.routers
+                    .start_router(now, key)
+                    .map_err(|e| failed(e.into()))?;
+                if self.down.contains(&key.interface_index) {
+                    self.routers.handle_link(now, key.interface_index, false);
+                }
+            }
+            self.drain(on_event);
+        }
+        Ok(added)
+    }
+
+    /// Groups virtual routers that must change state together (see [`Routers::add_sync_group`]).
+    pub fn add_sync_group(&mut self, members: &[RouterKey]) -> Result<(), DriverError> {
+        Ok(self.routers.add_sync_group(members)?)
+    }
+
+    /// Starts the routers; a router whose link is down starts in Fault.
+    pub fn start(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
+        let _on_thread = OnDriverThread::enter(self.handle.id());
+        self.started = true;
+        self.routers.start(now);
+        self.drain(on_event);
+        for &index in &self.down {
+            self.routers.handle_link(now, index, false);
+        }
+        self.drain(on_event);
+    }
+
+    /// Hands a received VRRP message (`payload`, what followed the IP header) to its router.
+    /// Rejected messages are counted in the statistics; the error says why.
+    pub fn handle_packet(
+        &mut self,
+        now: Instant,
+        rx: &RxMeta,
+        payload: &[u8],
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<RouterKey, RxError> {
+        let _on_thread = OnDriverThread::enter(self.handle.id());
+        let result = self.routers.handle_packet(now, rx, payload);
+        self.drain(on_event);
+        result
+    }
+
+    /// Counts a datagram whose IP header could not be taken apart.
+    pub fn handle_malformed(&mut self, error: &RxError) {
+        self.routers.record_malformed(error);
+    }
+
+    /// Interface `interface_index`'s link went up or down (or the interface went away: down).
+    pub fn handle_link(
+        &mut self,
+        now: Instant,
+        interface_index: u32,
+        up: bool,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        let _on_thread = OnDriverThread::enter(self.handle.id());
+        if up {
+            self.down.remove(&interface_index);
+        } else {
+            self.down.insert(interface_index);
+        }
+        self.routers.handle_link(now, interface_index, up);
+        self.drain(on_event);
+    }
+
+    /// `address` went away from interface `interface_index`. If this loop added it and still holds
+    /// it, someone else removed it: it is added again at once, and an
+    /// [`Event::AddressRestored`] (or, if that fails, an [`Event::BackendFailed`]) says so.
+    pub fn handle_address_removed(
+        &mut self,
+        interface_index: u32,
+        address: IpAddr,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        if !self.applier.holds(interface_index, address) {
+            return;
+        }
+        let _on_thread = OnDriverThread::enter(self.handle.id());
+        self.applier.restore(interface_index, address, on_event);
+    }
+
+    /// Acts on a change of the host: routers follow their links (an interface removed is down),
+    /// and an address this loop holds that someone else removed is added again.
+    pub fn handle_change(
+        &mut self,
+        now: Instant,
+        change: HostChange,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        match change {
+            HostChange::Link {
+                interface_index,
+                up,
+            } => self.handle_link(now, interface_index, up, on_event),
+            HostChange::LinkRemoved { interface_index } => {
+                self.handle_link(now, interface_index, false, on_event);
+            }
+            HostChange::AddressRemoved {
+                interface_index,
+                address,
+            } => self.handle_address_removed(interface_index, address, on_event),
+            HostChange::AddressAdded { .. } => {}
+        }
+    }
+
+    /// The change stream lost changes (it overran), so the driver read the whole host again:
+    /// routers follow the links as they are, addresses this loop holds that are missing are added
+    /// again, and [`Event::Resynchronized`] is reported.
+    pub fn resynchronize(
+        &mut self,
+        now: Instant,
+        snapshot: &HostSnapshot,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        let mut interfaces: Vec<u32> = self
+            .routers
+            .iter()
+            .map(|(key, _)| key.interface_index)
+            .collect();
+        interfaces.sort_unstable();
+        interfaces.dedup();
+        for index in interfaces {
+            let up = snapshot.links.iter().any(|&(i, up)| i == index && up);
+            if up == self.down.contains(&index) {
+                self.handle_link(now, index, up, on_event);
+            }
+        }
+        let missing: Vec<(u32, IpAddr)> = self
+            .applier
+            .added_addresses()
+            .map(|(interface, address)| (interface, address.address))
+            .filter(|pair| !snapshot.addresses.contains(pair))
+            .collect();
+        for (interface, address) in missing {
+            self.handle_address_removed(interface, address, on_event);
+        }
+        on_event(Event::Resynchronized);
+    }
+
+    /// Applies the waiting commands, reconfigurations through `setup`. Returns true when one asks
+    /// for shutdown: the caller then calls [`shutdown`](Self::shutdown).
+    pub fn handle_commands<T: Setup<S, A, N>>(
+        &mut self,
+        now: Instant,
+        setup: &mut T,
+        on_event: &mut impl FnMut(Event),
+    ) -> bool {
+        let _on_thread = OnDriverThread::enter(self.handle.id());
+        let mut shutdown = false;
+        while let Ok(command) = self.commands.try_recv() {
+            match command {
+                Command::SetPriority(key, priority) => {
+                    self.tracking(key, on_event, |r| r.set_priority(now, &key, priority));
+                }
+                Command::SetTrackingWeight(key, weight) => {
+                    self.tracking(key, on_event, |r| r.set_tracking_weight(now, &key, weight));
+                }
+                Command::SetTrackingFault(key, fault) => {
+                    self.tracking(key, on_event, |r| r.set_tracking_fault(now, &key, fault));
+                }
+                Command::RequestStats => on_event(Event::Stats(StatsReport::of(&self.routers))),
+                Command::Reconfigure(change, reply) => {
+                    let result = self.reconfigure(now, &change, setup, on_event);
+                    // The caller may have stopped waiting; the change stands either way.
+                    let _ = reply.send(result);
+                }
+                Command::Shutdown => shutdown = true,
+            }
+            self.drain(on_event);
+        }
+        shutdown
+    }
+
+    /// Applies a tracking change to router `key` and reports its effect on the priority.
+    fn tracking(
+        &mut self,
+        key: RouterKey,
+        on_event: &mut impl FnMut(Event),
+        change: impl FnOnce(&mut Routers) -> bool,
+    ) {
+        let before = self.routers.get(&key).map(|r| r.priority());
+        if !change(&mut self.routers) {
+            on_event(Event::UnknownRouter(key));
+            return;
+        }
+        let after = self.routers.get(&key).map(|r| r.priority());
+        if let (Some(from), Some(to)) = (before, after)
+            && from != to
+        {
+            on_event(Event::PriorityChanged {
+                router: key,
+                from,
+                to,
+            });
+        }
+    }
+
+    /// Acts on the deadlines that are due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
+        let _on_thread = OnDriverThread::enter(self.handle.id());
+        self.routers.handle_timeout(now);
+        self.drain(on_event);
+    }
+
+    /// Shuts the routers down (Masters advertise priority 0 and release their addresses) and
+    /// delivers a last [`Event::Stats`].
+    pub fn shutdown(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
+        let _on_thread = OnDriverThread::enter(self.handle.id());
+        self.routers.shutdown(now);
+        self.drain(on_event);
+        on_event(Event::Stats(StatsReport::of(&self.routers)));
+    }
+
+    /// Applies the routers' actions.
+    fn drain(&mut self, on_event: &mut impl FnMut(Event)) {
+        while let Some((key, action)) = self.routers.poll_action() {
+            self.applier.apply(key, action, on_event);
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! In-memory backends that inject faults, to test a driver's decisions without root: a backend
+//! call that fails, an address that someone else removes, a change stream that overruns.
+//!
+//! A [`MemoryHost`] stands for one host's kernel: the addresses configured on its interfaces, its
+//! links, every call the backends made, and the stream of changes a driver would read (its own
+//! changes among them, as the kernel reports them). Clones share the host, so a test keeps one
+//! while the [`EventLoop`](crate::host::EventLoop) owns the backends.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::Transmit;
+use crate::host::{
+    ActionApplier, Added, AddressBackend, AdvertSender, Announce, BackendError, DriverError,
+    HostChange, HostSnapshot, Instance, Setup, VirtualAddress,
+};
+use crate::{RouterKey, Routers};
+
+/// A call a backend received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Call {
+    /// An advertisement sent out of `interface`.
+    Send {
+        /// The interface.
+        interface: u32,
+        /// What was sent.
+        transmit: Transmit,
+    },
+    /// An address added on `interface`.
+    Add {
+        /// The interface.
+        interface: u32,
+        /// The address.
+        address: VirtualAddress,
+    },
+    /// An address removed from `interface`, with the prefix length it was removed with.
+    Remove {
+        /// The interface.
+        interface: u32,
+        /// The address.
+        address: VirtualAddress,
+    },
+    /// An address announced on `interface`, `repeat` times.
+    Announce {
+        /// The interface.
+        interface: u32,
+        /// The address.
+        address: IpAddr,
+        /// How many times.
+        repeat: u8,
+    },
+}
+
+/// Which backend call a fault hits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Sending an advertisement.
+    Send,
+    /// Adding an address.
+    Add,
+    /// Removing an address.
+    Remove,
+    /// Announcing an address.
+    Announce,
+}
+
+#[derive(Debug)]
+struct State {
+    calls: Vec<Call>,
+    addresses: BTreeMap<(u32, IpAddr), VirtualAddress>,
+    /// Links by index, with whether they are up; an interface not listed is up.
+    links: BTreeMap<u32, bool>,
+    /// Calls still to fail, by kind.
+    faults: BTreeMap<Fault, u32>,
+    changes: VecDeque<HostChange>,
+    /// How many changes the stream holds before it overruns.
+    capacity: usize,
+    overrun: bool,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            calls: Vec::new(),
+            addresses: BTreeMap::new(),
+            links: BTreeMap::new(),
+            faults: BTreeMap::new(),
+            changes: VecDeque::new(),
+            capacity: 1024,
+            overrun: false,
+        }
+    }
+}
+
+impl State {
+    fn fails(&mut self, fault: Fault) -> bool {
+        match self.faults.get_mut(&fault) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn report(&mut self, change: HostChange) {
+        if self.changes.len() >= self.capacity {
+            self.overrun = true;
+            self.changes.clear();
+        } else if !self.overrun {
+            self.changes.push_back(change);
+        }
+    }
+}
+
+/// One simulated host's kernel, shared by its backends and the test. See the
+/// [module documentation](self).
+#[derive(Clone, Debug, Default)]
+pub struct MemoryHost {
+    state: Arc<Mutex<State>>,
+}
+
+impl MemoryHost {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An applier over three backends of this host.
+    pub fn applier(&self) -> ActionApplier<MemorySender, MemoryAddresses, MemoryAnnouncer> {
+        ActionApplier::new(
+            MemorySender(self.clone()),
+            MemoryAddresses(self.clone()),
+            MemoryAnnouncer(self.clone()),
+        )
+    }
+
+    /// Every call the backends received, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.state().calls.clone()
+    }
+
+    /// Takes the calls received so far, leaving none.
+    pub fn take_calls(&self) -> Vec<Call> {
+        std::mem::take(&mut self.state().calls)
+    }
+
+    /// Whether `address` is configured on `interface`.
+    pub fn has_address(&self, interface: u32, address: IpAddr) -> bool {
+        self.state().addresses.contains_key(&(interface, address))
+    }
+
+    /// Every address configured, with its interface.
+    pub fn addresses(&self) -> Vec<(u32, VirtualAddress)> {
+        let state = self.state();
+        state.addresses.iter().map(|(&(i, _), &a)| (i, a)).collect()
+    }
+
+    /// Makes the next `count` calls of kind `fault` fail.
+    pub fn fail_next(&self, fault: Fault, count: u32) {
+        self.state().faults.insert(fault, count);
+    }
+
+    /// Configures `address` on `interface` as someone else would (an operator, another daemon).
+    pub fn add_address(&self, interface: u32, address: VirtualAddress) {
+        let mut state = self.state();
+        state
+            .addresses
+            .insert((interface, address.address), address);
+        state.report(HostChange::AddressAdded {
+            interface_index: interface,
+            address: address.address,
+        });
+    }
+
+    /// Removes `address` from `interface` as someone else would (`ip address del`, a network
+    /// manager restarting). Returns whether it was there.
+    pub fn remove_address(&self, interface: u32, address: IpAddr) -> bool {
+        let mut state = self.state();
+        let removed = state.addresses.remove(&(interface, address)).is_some();
+        if removed {
+            state.report(HostChange::AddressRemoved {
+                interface_index: interface,
+                address,
+            });
+        }
+        removed
+    }
+
+    /// Sets interface `interface`'s link up or down.
+    pub fn set_link(&self, interface: u32, up: bool) {
+        let mut state = self.state();
+        state.links.insert(interface, up);
+        state.report(HostChange::Link {
+            interface_index: interface,
+            up,
+        });
+    }
+
+    /// Sets how many changes the stream holds before it overruns (1,024 unless set).
+    pub fn set_change_capacity(&self, capacity: usize) {
+        self.state().capacity = capacity;
+    }
+
+    /// Reads the change stream as a driver would: the changes since the last read, or `Err` when
+    /// it overran and changes were lost (then read a [`snapshot`](Self::snapshot)).
+    pub fn read_changes(&self) -> Result<Vec<HostChange>, Overrun> {
+        let mut state = self.state();
+        if std::mem::take(&mut state.overrun) {
+            state.changes.clear();
+            return Err(Overrun);
+        }
+        Ok(state.changes.drain(..).collect())
+    }
+
+    /// The links and addresses as they are now, as a full re-read finds them.
+    pub fn snapshot(&self) -> HostSnapshot {
+        let state = self.state();
+        HostSnapshot {
+            links: state.links.iter().map(|(&i, &up)| (i, up)).collect(),
+            addresses: state.addresses.keys().copied().collect(),
+        }
+    }
+}
+
+/// The change stream overran: changes were lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the change stream overran")]
+pub struct Overrun;
+
+/// The advertisement sender of a [`MemoryHost`].
+#[derive(Debug)]
+pub struct MemorySender(MemoryHost);
+
+impl AdvertSender for MemorySender {
+    fn send(&mut self, interface: u32, transmit: &Transmit) -> Result<(), BackendError> {
+        let mut state = self.0.state();
+        if state.fails(Fault::Send) {
+            return Err("sending failed (injected)".into());
+        }
+        state.calls.push(Call::Send {
+            interface,
+            transmit: transmit.clone(),
+        });
+        Ok(())
+    }
+}
+
+/// The address backend of a [`MemoryHost`].
+#[derive(Debug)]
+pub struct MemoryAddresses(MemoryHost);
+
+impl AddressBackend for MemoryAddresses {
+    fn add(&mut self, interface: u32, address: VirtualAddress) -> Result<Added, BackendError> {
+        let mut state = self.0.state();
+        if state.fails(Fault::Add) {
+            return Err(format!("adding {address} failed (injected)").into());
+        }
+        state.calls.push(Call::Add { interface, address });
+        if state.addresses.contains_key(&(interface, address.address)) {
+            return Ok(Added::AlreadyPresent);
+        }
+        state
+            .addresses
+            .insert((interface, address.address), address);
+        state.report(HostChange::AddressAdded {
+            interface_index: interface,
+            address: address.address,
+        });
+        Ok(Added::Added)
+    }
+
+    fn remove(&mut self, interface: u32, address: VirtualAddress) -> Result<(), BackendError> {
+        let mut state = self.0.state();
+        if state.fails(Fault::Remove) {
+            return Err(format!("removing {address} failed (injected)").into());
+        }
+        state.calls.push(Call::Remove { interface, address });
+        if state
+            .addresses
+            .remove(&(interface, address.address))
+            .is_some()
+        {
+            state.report(HostChange::AddressRemoved {
+                interface_index: interface,
+                address: address.address,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The announcer of a [`MemoryHost`].
+#[derive(Debug)]
+pub struct MemoryAnnouncer(MemoryHost);
+
+impl Announce for MemoryAnnouncer {
+    fn announce(
+        &mut self,
+        interface: u32,
+        address: IpAddr,
+        repeat: u8,
+    ) -> Result<(), BackendError> {
+        let mut state = self.0.state();
+        if state.fails(Fault::Announce) {
+            return Err(format!("announcing {address} failed (injected)").into());
+        }
+        state.calls.push(Call::Announce {
+            interface,
+            address,
+            repeat,
+        });
+        Ok(())
+    }
+}
+
+/// A [`Setup`] for in-memory hosts: every interface exists unless [`interfaces`](Self::interfaces)
+/// lists them, and a router's link is down when its [`MemoryHost`] says so.
+#[derive(Clone, Debug, Default)]
+pub struct MemorySetup {
+    /// The interfaces that exist; `None`: every one.
+    pub interfaces: Option<BTreeSet<u32>>,
+    /// The host whose links are read at install; none: every link is up.
+    pub host: Option<MemoryHost>,
+}
+
+impl<S, A, N> Setup<S, A, N> for MemorySetup
+where
+    S: AdvertSender,
+    A: AddressBackend,
+    N: Announce,
+{
+    type Checked = ();
+
+    fn check(
+        &mut self,
+        _: &ActionApplier<S, A, N>,
+        _: &Routers,
+        added: &[Instance],
+    ) -> Result<(), DriverError> {
+        let Some(interfaces) = &self.interfaces else {
+            return Ok(());
+        };
+        for instance in added {
+            let index = instance.config().interface_index();
+            if !interfaces.contains(&index) {
+                return Err(DriverError::UnknownInterface(index));
+            }
+        }
+        Ok(())
+    }
+
+    fn install(
+        &mut self,
+        applier: &mut ActionApplier<S, A, N>,
+        added: &[Instance],
+        (): (),
+    ) -> Result<Vec<u32>, DriverError> {
+        let links = self.host.as_ref().map(|h| h.state().links.clone());
+        let mut down = Vec::new();
+        for instance in added {
+            let index = instance.config().interface_index();
+            if links.as_ref().and_then(|l| l.get(&index)) == Some(&false) {
+                down.push(index);
+            }
+            applier.place(instance.clone());
+        }
+        Ok(down)
+    }
+
+    fn uninstall(
+        &mut self,
+        _: &mut ActionApplier<S, A, N>,
+        _: &[RouterKey],
+        _: &Routers,
+    ) -> Result<(), DriverError> {
+        Ok(())
+    }
+}

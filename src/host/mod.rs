@@ -1,0 +1,42 @@
+//! The portable host layer: what runs a [`Routers`](crate::Routers) against the outside world.
+//!
+//! - [`Instance`]: a virtual router's [`Config`](crate::Config) plus where its addresses go on the
+//!   host (prefix lengths, labels, excluded addresses, other interfaces, a virtual MAC).
+//! - The three backend traits, [`AdvertSender`], [`AddressBackend`] and [`Announce`]: sending
+//!   advertisements, configuring addresses, announcing them. [`crate::linux`] implements them over
+//!   raw sockets, rtnetlink and a packet socket; an embedder can plug in its own (a cloud API that
+//!   moves an elastic IP, a BGP speaker that announces the VIP).
+//! - [`ActionApplier`]: turns the routers' [`Action`](crate::Action)s into backend calls.
+//! - [`EventLoop`]: the decisions of a driver, generic over the backends: what a received packet,
+//!   a timer, a link or address change or a [`Command`] does. The Linux driver runs it on sockets;
+//!   tests run it on the in-memory backends of [`memory`], which inject faults.
+//! - [`Event`], what a driver reports, and [`DriverHandle`], how other threads control it.
+//! - [`announce`]: the gratuitous ARP and unsolicited neighbour advertisement frames.
+
+pub mod announce;
+mod apply;
+mod backend;
+mod change;
+mod error;
+mod event;
+mod event_loop;
+mod handle;
+mod instance;
+pub mod memory;
+mod setup;
+
+pub use apply::ActionApplier;
+pub use backend::{
+    Added, AddressBackend, AddressLabel, AddressLabelError, AddressScope, AdvertSender, Announce,
+    BackendError, VirtualAddress,
+};
+pub use change::{HostChange, HostSnapshot};
+pub use error::DriverError;
+pub use event::{Event, Operation, RouterReport, StatsReport};
+pub use event_loop::EventLoop;
+pub use handle::{
+    Command, CommandError, DriverHandle, DriverStopped, Reconfiguration, ReconfigureError,
+    ReconfigureReply,
+};
+pub use instance::Instance;
+pub use setup::{Setup, check_instances};

@@ -1,0 +1,397 @@
+//! The Linux driver: runs an [`EventLoop`] over raw sockets, rtnetlink and a packet socket.
+//!
+//! [`Driver::new`] checks everything an operator can get wrong before anything changes (the
+//! capabilities, the interfaces, their addresses, addresses left behind by a killed process),
+//! creates the virtual MAC interfaces and opens the sockets. [`Driver::run`] then waits on the
+//! sockets, the netlink change stream, a timerfd and the handle's wake-up socket, and hands what
+//! it read to the event loop, until [`DriverHandle::shutdown`]; the async twin is `run_async`
+//! (feature `tokio`). Dropping a driver removes what it created, also when `run` was never called.
+//!
+//! - `setup`: the checks and the host state (sockets, groups, virtual MACs) per router.
+//! - `virtual_mac`: the virtual MAC interfaces and their parents' sysctls.
+//! - `async_loop`: the tokio twin of [`Driver::run`].
+
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::host::{
+    ActionApplier, AddressBackend, DriverError, DriverHandle, Event, EventLoop, HostChange,
+    HostSnapshot, Instance, Reconfiguration,
+};
+use crate::linux::capability::Capability;
+use crate::linux::poll::wait_readable;
+use crate::linux::timer::DeadlineTimer;
+use crate::linux::{
+    Announcer, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents, Received, SocketError, Sockets,
+};
+use crate::{AddressFamily, RouterKey, Routers};
+
+#[cfg(feature = "tokio")]
+mod async_loop;
+mod setup;
+mod virtual_mac;
+
+use setup::LinuxSetup;
+pub use setup::interface_source;
+pub use virtual_mac::virtual_mac_name;
+
+/// The largest datagram a VRRP socket reads: 255 IPv6 addresses plus headers fit.
+const RECEIVE_BUFFER: usize = 8192;
+
+/// What a driver waits on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    /// The raw VRRP socket of a family.
+    Socket(AddressFamily),
+    /// Link and address changes.
+    Changes,
+    /// The wake-up socket a [`DriverHandle`] writes to.
+    Wake,
+    /// The routers' next deadline.
+    Timer,
+}
+
+/// Runs virtual routers on Linux. See the [module documentation](self).
+///
+/// Addresses go through `A`: rtnetlink ([`Netlink`]) unless the driver was made with
+/// [`with_address_backend`](Driver::with_address_backend), for a backend that moves an address
+/// elsewhere (a cloud API, a routing daemon). Advertisements and announcements always use the
+/// Linux sockets.
+///
+/// ```no_run
+/// use vrrp::host::{Event, Instance};
+/// use vrrp::linux::{Driver, interface_index};
+/// use vrrp::Config;
+///
+/// let eth0 = interface_index("eth0")?;
+/// let config = Config::builder(eth0, 51, [192, 0, 2, 1].into())
+///     .address([192, 0, 2, 100].into())
+///     .build()?;
+/// let driver = Driver::new(vec![Instance::new(config)])?;
+/// let handle = driver.handle();
+/// ctrlc_like_handler(move || { let _ = handle.shutdown(); });
+/// driver.run(|event| {
+///     if let Event::StateChanged { router, to, .. } = event {
+///         println!("{router} is {to:?} now");
+///     }
+/// })?;
+/// # fn ctrlc_like_handler(_: impl FnOnce() + Send + 'static) {}
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Driver<A: AddressBackend = Netlink> {
+    event_loop: EventLoop<Sockets, A, Announcer>,
+    setup: LinuxSetup,
+    changes: NetlinkEvents,
+    wake_receiver: UnixStream,
+    timer: DeadlineTimer,
+    /// The deadline the timer is set to (`None`: disarmed or expired).
+    armed_for: Option<Instant>,
+    buffer: Vec<u8>,
+}
+
+impl<A: AddressBackend> std::fmt::Debug for Driver<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("routers", &self.event_loop.routers().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Driver<Netlink> {
+    /// Checks and prepares `instances`, their addresses configured over rtnetlink. Virtual
+    /// addresses that a killed process left on the interfaces (marked with
+    /// [`ADDRESS_PROTOCOL`](crate::linux::ADDRESS_PROTOCOL)) are removed, as keepalived removes its
+    /// VIPs at start-up; one configured by someone else is an error unless this router owns it,
+    /// and so is an address that two routers on one interface share.
+    pub fn new(instances: Vec<Instance>) -> Result<Self, DriverError> {
+        Self::with_address_backend(instances, Netlink::open()?)
+    }
+}
+
+impl<A: AddressBackend> Driver<A> {
+    /// [`new`](Driver::new), with the virtual addresses configured through `addresses` instead
+    /// of rtnetlink.
+    pub fn with_address_backend(
+        instances: Vec<Instance>,
+        addresses: A,
+    ) -> Result<Self, DriverError> {
+        for (capability, needed_for) in [
+            (Capability::NetRaw, "open raw VRRP sockets"),
+            (Capability::NetAdmin, "configure virtual addresses"),
+        ] {
+            if capability.is_effective() == Some(false) {
+                return Err(DriverError::MissingCapability {
+                    capability,
+                    needed_for,
+                });
+            }
+        }
+        let announcer = Announcer::open().map_err(|source| DriverError::Backend {
+            operation: "opening the announcement socket",
+            source,
+        })?;
+        let io = |operation| move |source| DriverError::Io { operation, source };
+        let (wake_sender, wake_receiver) =
+            UnixStream::pair().map_err(io("creating the wake-up socket pair"))?;
+        for stream in [&wake_sender, &wake_receiver] {
+            stream
+                .set_nonblocking(true)
+                .map_err(io("making the wake-up socket non-blocking"))?;
+        }
+        let wake_sender = Mutex::new(wake_sender);
+        let wake = Arc::new(move || {
+            if let Ok(mut stream) = wake_sender.lock() {
+                // A full socket already holds a wake-up; nothing is lost.
+                let _ = stream.write(&[1]);
+            }
+        });
+        let applier = ActionApplier::new(Sockets::default(), addresses, announcer);
+        let mut driver = Self {
+            event_loop: EventLoop::new(applier, wake),
+            setup: LinuxSetup::new(Netlink::open()?),
+            // Subscribed before the interfaces are read, so that no change in between is lost.
+            changes: NetlinkEvents::subscribe()?,
+            wake_receiver,
+            timer: DeadlineTimer::new().map_err(io("creating the timer"))?,
+            armed_for: None,
+            buffer: vec![0; RECEIVE_BUFFER],
+        };
+        let change = Reconfiguration {
+            add: instances,
+            ..Reconfiguration::default()
+        };
+        // `Drop` removes what this creates if it fails part of the way.
+        driver
+            .event_loop
+            .reconfigure(Instant::now(), &change, &mut driver.setup, &mut |_| {})
+            .map_err(|error| match error {
+                crate::host::ReconfigureError::Refused(error)
+                | crate::host::ReconfigureError::Failed(error) => error,
+                other => DriverError::Backend {
+                    operation: "installing the virtual routers",
+                    source: other.into(),
+                },
+            })?;
+        Ok(driver)
+    }
+
+    /// Groups virtual routers that must change state together (see [`Routers::add_sync_group`]).
+    pub fn add_sync_group(&mut self, members: &[RouterKey]) -> Result<(), DriverError> {
+        self.event_loop.add_sync_group(members)
+    }
+
+    /// A handle for other threads: priorities, statistics, reconfiguration, shutdown.
+    pub fn handle(&self) -> DriverHandle {
+        self.event_loop.handle()
+    }
+
+    /// The virtual routers.
+    pub fn routers(&self) -> &Routers {
+        self.event_loop.routers()
+    }
+
+    /// Runs the virtual routers on this thread until [`DriverHandle::shutdown`], delivering events
+    /// to `on_event`. On shutdown Masters advertise priority 0 and release their addresses, the
+    /// virtual MAC interfaces are removed, and a final [`Event::Stats`] is delivered.
+    pub fn run(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
+        self.event_loop.start(Instant::now(), &mut on_event);
+        loop {
+            self.arm_timer()?;
+            let ready: Vec<Source> = {
+                let sources = self.descriptors();
+                let fds: Vec<BorrowedFd<'_>> = sources.iter().map(|&(_, fd)| fd).collect();
+                let readable = wait_readable(&fds, None).map_err(|source| DriverError::Io {
+                    operation: "waiting for packets and timers",
+                    source,
+                })?;
+                sources
+                    .iter()
+                    .zip(readable)
+                    .filter_map(|(&(source, _), readable)| readable.then_some(source))
+                    .collect()
+            };
+            if self.service(&ready, &mut on_event)? {
+                return self.stop(&mut on_event);
+            }
+        }
+    }
+
+    /// Sets the timer to the routers' next deadline, unless it is set to it already.
+    fn arm_timer(&mut self) -> Result<(), DriverError> {
+        let deadline = self.event_loop.poll_timeout();
+        if deadline == self.armed_for {
+            return Ok(());
+        }
+        let after = deadline.map(|at| at.saturating_duration_since(Instant::now()));
+        self.timer.set(after).map_err(|source| DriverError::Io {
+            operation: "setting the timer",
+            source,
+        })?;
+        self.armed_for = deadline;
+        Ok(())
+    }
+
+    /// Serves the sources that are `ready`, then the timers that are due. Returns true, before the
+    /// timers, when a command asked for shutdown.
+    fn service(
+        &mut self,
+        ready: &[Source],
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<bool, DriverError> {
+        let now = Instant::now();
+        let mut shutdown = false;
+        for &source in ready {
+            match source {
+                Source::Socket(family) => self.receive(now, family, on_event)?,
+                Source::Changes => self.host_changes(now, on_event)?,
+                Source::Wake => {
+                    let mut scratch = [0; 64];
+                    while matches!(self.wake_receiver.read(&mut scratch), Ok(n) if n > 0) {}
+                    shutdown |= self
+                        .event_loop
+                        .handle_commands(now, &mut self.setup, on_event);
+                }
+                Source::Timer => {
+                    self.timer.clear();
+                    self.armed_for = None;
+                }
+            }
+        }
+        if !shutdown {
+            self.event_loop.handle_timeout(Instant::now(), on_event);
+        }
+        Ok(shutdown)
+    }
+
+    /// The descriptors to wait on, each with what it is: the sockets that are open, the change
+    /// stream, the wake-up socket, the timer.
+    fn descriptors(&self) -> Vec<(Source, BorrowedFd<'_>)> {
+        let sockets = &self.setup.sockets;
+        let mut fds: Vec<(Source, BorrowedFd<'_>)> = [AddressFamily::Ipv4, AddressFamily::Ipv6]
+            .into_iter()
+            .filter_map(|family| Some((Source::Socket(family), sockets.get(family)?.as_fd())))
+            .collect();
+        fds.push((Source::Changes, self.changes.as_fd()));
+        fds.push((Source::Wake, self.wake_receiver.as_fd()));
+        fds.push((Source::Timer, self.timer.as_fd()));
+        fds
+    }
+
+    /// Reads every waiting datagram of `family` into the routers.
+    fn receive(
+        &mut self,
+        now: Instant,
+        family: AddressFamily,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<(), DriverError> {
+        let Some(socket) = self.setup.sockets.get(family).cloned() else {
+            return Ok(());
+        };
+        loop {
+            match socket.recv(&mut self.buffer) {
+                Ok(Received::Packet { rx, payload }) => {
+                    // Rejected packets are counted in the statistics.
+                    let _ = self.event_loop.handle_packet(now, &rx, payload, on_event);
+                }
+                Ok(Received::Malformed(error)) => self.event_loop.handle_malformed(&error),
+                Err(SocketError::Io { source, .. })
+                    if source.kind() == io::ErrorKind::WouldBlock =>
+                {
+                    return Ok(());
+                }
+                Err(SocketError::MissingAncillaryData(_)) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    /// Feeds link and address changes to the event loop; when the stream overran, the links and
+    /// addresses are read again instead.
+    fn host_changes(
+        &mut self,
+        now: Instant,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<(), DriverError> {
+        let events = match self.changes.recv() {
+            Ok(events) => events,
+            Err(NetlinkError::Overrun) => {
+                let snapshot = self.snapshot()?;
+                self.event_loop.resynchronize(now, &snapshot, on_event);
+                return Ok(());
+            }
+            Err(error) => return Err(error.into()),
+        };
+        for event in events {
+            let change = match event {
+                NetlinkEvent::Link(interface) => HostChange::Link {
+                    interface_index: interface.index,
+                    up: interface.running,
+                },
+                NetlinkEvent::LinkRemoved { index } => HostChange::LinkRemoved {
+                    interface_index: index,
+                },
+                NetlinkEvent::AddressAdded(added) => HostChange::AddressAdded {
+                    interface_index: added.interface_index,
+                    address: added.address,
+                },
+                NetlinkEvent::AddressRemoved(removed) => HostChange::AddressRemoved {
+                    interface_index: removed.interface_index,
+                    address: removed.address,
+                },
+            };
+            self.event_loop.handle_change(now, change, on_event);
+        }
+        Ok(())
+    }
+
+    /// The links and addresses as they are now.
+    fn snapshot(&mut self) -> Result<HostSnapshot, DriverError> {
+        let netlink = &mut self.setup.netlink;
+        let links = netlink
+            .interfaces()?
+            .into_iter()
+            .map(|i| (i.index, i.running))
+            .collect();
+        let mut addresses = std::collections::HashSet::new();
+        for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
+            addresses.extend(
+                netlink
+                    .all_addresses(family)?
+                    .into_iter()
+                    .map(|a| (a.interface_index, a.address)),
+            );
+        }
+        Ok(HostSnapshot { links, addresses })
+    }
+
+    /// Shuts the routers down and removes what the driver created.
+    fn stop(mut self, on_event: &mut impl FnMut(Event)) -> Result<(), DriverError> {
+        self.event_loop.shutdown(Instant::now(), on_event);
+        self.remove_created()
+    }
+
+    /// Removes the addresses still held and the virtual MAC interfaces.
+    fn remove_created(&mut self) -> Result<(), DriverError> {
+        let released = self
+            .event_loop
+            .applier_mut()
+            .release_all()
+            .map_err(|source| DriverError::Backend {
+                operation: "releasing the virtual addresses",
+                source,
+            });
+        let removed = self.setup.virtual_macs.remove_all(&mut self.setup.netlink);
+        released.and(removed)
+    }
+}
+
+impl<A: AddressBackend> Drop for Driver<A> {
+    fn drop(&mut self) {
+        // Best effort: `stop` has already removed everything unless the driver failed or was
+        // dropped without running.
+        let _ = self.remove_created();
+    }
+}

@@ -1,0 +1,226 @@
+//! The Linux side of adding and removing virtual routers: checks against the interfaces and their
+//! addresses (changing nothing), then the sockets, multicast groups, placements and virtual MAC
+//! interfaces the routers need, and undoing that for removed ones.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+use crate::host::{ActionApplier, AddressBackend, DriverError, Instance, Setup};
+use crate::linux::driver::virtual_mac::VirtualMacs;
+use crate::linux::{ADDRESS_PROTOCOL, Announcer, Interface, Netlink, Sockets};
+use crate::{AddressFamily, RouterKey, Routers};
+
+/// Looks up interface `name` and the address a virtual router of `family` on it sends from: its
+/// primary IPv4 address, or its IPv6 link-local address.
+pub fn interface_source(
+    netlink: &mut Netlink,
+    name: &str,
+    family: AddressFamily,
+) -> Result<(Interface, IpAddr), DriverError> {
+    let interface = netlink.interface_by_name(name)?;
+    let source = netlink
+        .source_address(interface.index, family)?
+        .ok_or_else(|| DriverError::NoSourceAddress {
+            interface: name.to_string(),
+            family,
+        })?;
+    Ok((interface, source))
+}
+
+/// What [`LinuxSetup::check`] found: the addresses a killed process left (interface, address,
+/// prefix length), to remove, and the interfaces as they were, each added router's among them.
+pub(crate) struct Checked {
+    leftovers: Vec<(u32, IpAddr, u8)>,
+    links: HashMap<u32, Interface>,
+}
+
+/// The host state a Linux driver sets up for its routers, and the netlink connection it reads and
+/// changes links with.
+#[derive(Debug)]
+pub(crate) struct LinuxSetup {
+    /// Interface and address queries, virtual MAC interfaces.
+    pub(crate) netlink: Netlink,
+    /// The raw VRRP sockets, shared with the advertisement sender; the driver reads them.
+    pub(crate) sockets: Sockets,
+    /// The (interface, family) pairs whose VRRP multicast group the sockets joined.
+    joined: HashSet<(u32, AddressFamily)>,
+    pub(crate) virtual_macs: VirtualMacs,
+}
+
+impl LinuxSetup {
+    pub(crate) fn new(netlink: Netlink) -> Self {
+        Self {
+            netlink,
+            sockets: Sockets::default(),
+            joined: HashSet::new(),
+            virtual_macs: VirtualMacs::default(),
+        }
+    }
+}
+
+impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
+    type Checked = Checked;
+
+    /// Checks that the added routers' interfaces exist, their primary addresses are there, and
+    /// none of their addresses is held by someone else (unless the router owns it). Returns the
+    /// addresses a killed process left, to remove.
+    fn check(
+        &mut self,
+        applier: &ActionApplier<Sockets, A, Announcer>,
+        _: &Routers,
+        added: &[Instance],
+    ) -> Result<Checked, DriverError> {
+        let held: HashSet<(u32, IpAddr)> = applier
+            .added_addresses()
+            .map(|(interface, address)| (interface, address.address))
+            .collect();
+        let links: HashMap<u32, Interface> = self
+            .netlink
+            .interfaces()?
+            .into_iter()
+            .map(|i| (i.index, i))
+            .collect();
+        let mut leftovers = Vec::new();
+        for instance in added {
+            for (index, address, prefix_len) in check_instance(&mut self.netlink, &links, instance)?
+            {
+                if !held.contains(&(index, address)) {
+                    leftovers.push((index, address, prefix_len));
+                }
+            }
+        }
+        Ok(Checked { leftovers, links })
+    }
+
+    /// Removes the leftovers, opens and joins what the sockets need, places the routers and
+    /// creates their virtual MAC interfaces.
+    fn install(
+        &mut self,
+        applier: &mut ActionApplier<Sockets, A, Announcer>,
+        added: &[Instance],
+        checked: Checked,
+    ) -> Result<Vec<u32>, DriverError> {
+        for &(index, address, prefix_len) in &checked.leftovers {
+            self.netlink.remove_address(index, address, prefix_len)?;
+        }
+        for instance in added {
+            let key = instance.key();
+            if self.sockets.get(key.family).is_none() {
+                self.sockets.open(key.family)?;
+                *applier.sender_mut() = self.sockets.clone();
+            }
+            if let Some(socket) = self.sockets.get(key.family)
+                && !self.joined.contains(&(key.interface_index, key.family))
+            {
+                socket.join(key.interface_index)?;
+                self.joined.insert((key.interface_index, key.family));
+            }
+        }
+        let mut down = Vec::new();
+        for instance in added {
+            let key = instance.key();
+            applier.place(instance.clone());
+            let parent = &checked.links[&key.interface_index];
+            if !parent.running {
+                down.push(key.interface_index);
+            }
+            if instance.has_virtual_mac() {
+                let index = self.virtual_macs.create(&mut self.netlink, key, parent)?;
+                // IPv6 adverts leave from the parent, whose link-local address is the source.
+                let send = match key.family {
+                    AddressFamily::Ipv4 => index,
+                    AddressFamily::Ipv6 => key.interface_index,
+                };
+                applier.redirect(&key, index, send);
+            }
+            // Best effort: what fails here is looked up again, and reported, at the first
+            // announcement.
+            let interface = applier.address_interface(&key);
+            let _ = applier.announcer_mut().prepare(interface, key.family);
+        }
+        Ok(down)
+    }
+
+    /// Deletes the removed routers' virtual MAC interfaces and leaves the multicast groups no
+    /// remaining router needs.
+    fn uninstall(
+        &mut self,
+        _: &mut ActionApplier<Sockets, A, Announcer>,
+        removed: &[RouterKey],
+        remaining: &Routers,
+    ) -> Result<(), DriverError> {
+        for key in removed {
+            self.virtual_macs.delete(&mut self.netlink, key)?;
+        }
+        let in_use: HashSet<(u32, AddressFamily)> = remaining
+            .iter()
+            .map(|(key, _)| (key.interface_index, key.family))
+            .collect();
+        for &(index, family) in self.joined.difference(&in_use) {
+            if let Some(socket) = self.sockets.get(family) {
+                // Best effort: the interface may be gone.
+                let _ = socket.leave(index);
+            }
+        }
+        self.joined.retain(|pair| in_use.contains(pair));
+        Ok(())
+    }
+}
+
+/// Checks the instance against the interface it runs on: its primary address is there, its prefix
+/// lengths are valid, and none of its addresses is held by someone else. Returns those of its
+/// addresses that this crate configured (with their interfaces and prefix lengths): a killed
+/// process left them, or a running router holds them.
+fn check_instance(
+    netlink: &mut Netlink,
+    links: &HashMap<u32, Interface>,
+    instance: &Instance,
+) -> Result<Vec<(u32, IpAddr, u8)>, DriverError> {
+    let index = instance.config().interface_index();
+    let interface = links
+        .get(&index)
+        .ok_or(DriverError::UnknownInterface(index))?;
+    let config = instance.config();
+    let own = netlink.addresses(interface.index, config.family())?;
+    if !own.iter().any(|a| a.address == config.primary_address()) {
+        return Err(DriverError::PrimaryAddressNotOnInterface {
+            interface: interface.name.clone(),
+            address: config.primary_address(),
+        });
+    }
+    // Where each of its addresses goes, and so which (interface, family) pairs to look at.
+    let target = |address: IpAddr| instance.interface_of(address, interface.index);
+    let all: Vec<IpAddr> = instance.all_addresses().collect();
+    let mut scanned: Vec<(u32, AddressFamily)> = vec![(interface.index, config.family())];
+    for &address in &all {
+        let pair = (target(address), AddressFamily::of(address));
+        if !links.contains_key(&pair.0) {
+            return Err(DriverError::UnknownInterface(pair.0));
+        }
+        if !scanned.contains(&pair) {
+            scanned.push(pair);
+        }
+    }
+    let mut ours = Vec::new();
+    for (index, family) in scanned {
+        let present = if (index, family) == (interface.index, config.family()) {
+            own.clone()
+        } else {
+            netlink.addresses(index, family)?
+        };
+        for address in present {
+            if !all.contains(&address.address) || target(address.address) != index {
+                continue;
+            }
+            if address.protocol == ADDRESS_PROTOCOL {
+                ours.push((index, address.address, address.prefix_len));
+            } else if !config.is_owner() {
+                return Err(DriverError::ForeignAddress {
+                    interface: links[&index].name.clone(),
+                    address: address.address,
+                });
+            }
+        }
+    }
+    Ok(ours)
+}

@@ -1,0 +1,98 @@
+//! Virtual MAC interfaces (RFC 5798 §7.3): a macvlan with the virtual router MAC per router that
+//! asks for one, and the parent's ARP sysctls that keep the parent quiet about the virtual
+//! addresses. Everything created here is remembered and removed at the end.
+
+use std::collections::HashMap;
+
+use crate::host::DriverError;
+use crate::linux::{Interface, Netlink};
+use crate::{AddressFamily, MacAddress, RouterKey};
+
+/// The virtual MAC interfaces a driver created and the sysctls it changed.
+#[derive(Debug, Default)]
+pub(crate) struct VirtualMacs {
+    /// The virtual MAC interfaces created, by router.
+    links: HashMap<RouterKey, u32>,
+    /// The sysctls changed for virtual MACs, to restore: (path, old value).
+    changed_sysctls: Vec<(String, String)>,
+}
+
+impl VirtualMacs {
+    /// Creates router `key`'s virtual MAC interface on `parent` (replacing a stale one of the same
+    /// name) and returns its index. For IPv4, the parent must not speak ARP for the virtual address
+    /// with its own MAC (RFC 5798 §8.1.2): it answers only for its own addresses (`arp_ignore` 1),
+    /// and its own requests carry its own address (`arp_announce` 2), not a virtual one.
+    pub(crate) fn create(
+        &mut self,
+        netlink: &mut Netlink,
+        key: RouterKey,
+        parent: &Interface,
+    ) -> Result<u32, DriverError> {
+        let name = virtual_mac_name(&key);
+        let mac = MacAddress::virtual_router(key.vrid, key.family);
+        if let Ok(stale) = netlink.interface_by_name(&name) {
+            netlink.delete_link(stale.index)?;
+        }
+        let index = netlink.create_macvlan(key.interface_index, &name, mac)?;
+        self.links.insert(key, index);
+        if key.family == AddressFamily::Ipv4 {
+            self.raise_sysctl(&parent.name, "arp_ignore", 1)?;
+            self.raise_sysctl(&parent.name, "arp_announce", 2)?;
+        }
+        Ok(index)
+    }
+
+    /// Deletes router `key`'s virtual MAC interface, if it has one.
+    pub(crate) fn delete(
+        &mut self,
+        netlink: &mut Netlink,
+        key: &RouterKey,
+    ) -> Result<(), DriverError> {
+        match self.links.remove(key) {
+            Some(index) => Ok(netlink.delete_link(index)?),
+            None => Ok(()),
+        }
+    }
+
+    /// Raises IPv4 sysctl `name` of `interface` to at least `value`, remembering the old value.
+    fn raise_sysctl(&mut self, interface: &str, name: &str, value: u8) -> Result<(), DriverError> {
+        let path = format!("/proc/sys/net/ipv4/conf/{interface}/{name}");
+        if self.changed_sysctls.iter().any(|(p, _)| *p == path) {
+            return Ok(());
+        }
+        let io = |operation| move |source| DriverError::Io { operation, source };
+        let old = std::fs::read_to_string(&path).map_err(io("reading an ARP sysctl"))?;
+        if old.trim().parse::<u8>().is_ok_and(|old| old < value) {
+            std::fs::write(&path, value.to_string())
+                .map_err(io("setting an ARP sysctl on a virtual MAC's parent"))?;
+            self.changed_sysctls.push((path, old));
+        }
+        Ok(())
+    }
+
+    /// Deletes every virtual MAC interface and restores the sysctls; the first failure is returned
+    /// after trying them all.
+    pub(crate) fn remove_all(&mut self, netlink: &mut Netlink) -> Result<(), DriverError> {
+        let mut first_error = None;
+        for (_, index) in self.links.drain() {
+            if let Err(error) = netlink.delete_link(index) {
+                first_error.get_or_insert(error.into());
+            }
+        }
+        for (path, old) in self.changed_sysctls.drain(..) {
+            // Best effort: the interface may be gone.
+            let _ = std::fs::write(path, old.trim());
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// The name of the virtual MAC interface of `key`: `vr<4|6>.<ifindex>.<vrid>`, within the
+/// kernel's 15 characters for every index below 10^6.
+pub fn virtual_mac_name(key: &RouterKey) -> String {
+    let family = match key.family {
+        AddressFamily::Ipv4 => 4,
+        AddressFamily::Ipv6 => 6,
+    };
+    format!("vr{family}.{}.{}", key.interface_index, key.vrid)
+}

@@ -1,0 +1,186 @@
+//! The action applier against in-memory backends: what a driver does with each action, without a
+//! kernel.
+
+mod common;
+
+use std::net::Ipv4Addr;
+use std::time::Instant;
+
+use common::{MASTER, VIP};
+use vrrp::host::memory::{Call, Fault, MemoryAddresses, MemoryAnnouncer, MemoryHost, MemorySender};
+use vrrp::host::{ActionApplier, Event, Instance, Operation, VirtualAddress};
+use vrrp::{Config, Routers, State};
+
+const VIP2: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 101);
+
+type MemoryApplier = ActionApplier<MemorySender, MemoryAddresses, MemoryAnnouncer>;
+
+fn config() -> Config {
+    Config::builder(1, 51, MASTER.into())
+        .priority(200)
+        .address(VIP.into())
+        .address(VIP2.into())
+        .build()
+        .unwrap()
+}
+
+/// A router and an applier; `instance` places the router unless it is `None`.
+fn setup(instance: Option<Instance>) -> (Routers, MemoryApplier, MemoryHost) {
+    let mut routers = Routers::new();
+    routers.add(config()).unwrap();
+    let host = MemoryHost::default();
+    let mut applier = host.applier();
+    if let Some(instance) = instance {
+        applier.place(instance);
+    }
+    (routers, applier, host)
+}
+
+/// The backend calls, one line each.
+fn log(host: &MemoryHost) -> Vec<String> {
+    host.calls()
+        .into_iter()
+        .map(|call| match call {
+            Call::Send {
+                interface,
+                transmit,
+            } => format!("send if{interface} to {}", transmit.destination),
+            Call::Add { interface, address } => format!("add if{interface} {address}"),
+            Call::Remove { interface, address } => format!("remove if{interface} {address}"),
+            Call::Announce {
+                interface,
+                address,
+                repeat,
+            } => format!("announce if{interface} {address} x{repeat}"),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+fn run(routers: &mut Routers, applier: &mut MemoryApplier) -> Vec<Event> {
+    let mut events = Vec::new();
+    while let Some((key, action)) = routers.poll_action() {
+        applier.apply(key, action, &mut |event| events.push(event));
+    }
+    events
+}
+
+/// Starts the router and lets it become Master, then shuts it down.
+fn master_then_shutdown(routers: &mut Routers, applier: &mut MemoryApplier) -> Vec<Event> {
+    let t0 = Instant::now();
+    routers.start(t0);
+    let mut events = run(routers, applier);
+    let due = routers.poll_timeout().unwrap();
+    routers.handle_timeout(due);
+    events.extend(run(routers, applier));
+    routers.shutdown(due);
+    events.extend(run(routers, applier));
+    events
+}
+
+#[test]
+fn a_master_adds_then_announces_and_a_shutdown_removes_what_it_added() {
+    let instance = Instance::new(config()).prefix_len(VIP.into(), 24);
+    let (mut routers, mut applier, host) = setup(Some(instance));
+    let events = master_then_shutdown(&mut routers, &mut applier);
+    assert_eq!(
+        log(&host),
+        [
+            "send if1 to 224.0.0.18",
+            "add if1 192.0.2.100/24",
+            "add if1 192.0.2.101/32",
+            "announce if1 192.0.2.100 x5",
+            "announce if1 192.0.2.101 x5",
+            "send if1 to 224.0.0.18",
+            "remove if1 192.0.2.100/24",
+            "remove if1 192.0.2.101/32",
+        ]
+    );
+    assert!(host.addresses().is_empty());
+    let states: Vec<State> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::StateChanged { to, .. } => Some(*to),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(states, [State::Backup, State::Master, State::Initialize]);
+    assert_eq!(applier.added_addresses().count(), 0);
+}
+
+#[test]
+fn excluded_addresses_are_added_announced_and_removed_with_the_virtual_ones() {
+    let instance = Instance::new(config())
+        .excluded(VirtualAddress::host("198.51.100.9".parse().unwrap()))
+        .excluded(VirtualAddress {
+            prefix_len: 64,
+            ..VirtualAddress::host("2001:db8::9".parse().unwrap())
+        });
+    let (mut routers, mut applier, host) = setup(Some(instance));
+    master_then_shutdown(&mut routers, &mut applier);
+    assert_eq!(
+        log(&host),
+        [
+            "send if1 to 224.0.0.18",
+            "add if1 192.0.2.100/32",
+            "add if1 192.0.2.101/32",
+            "add if1 198.51.100.9/32",
+            "add if1 2001:db8::9/64",
+            "announce if1 192.0.2.100 x5",
+            "announce if1 192.0.2.101 x5",
+            "announce if1 198.51.100.9 x5",
+            "announce if1 2001:db8::9 x5",
+            "send if1 to 224.0.0.18",
+            "remove if1 192.0.2.100/32",
+            "remove if1 192.0.2.101/32",
+            "remove if1 198.51.100.9/32",
+            "remove if1 2001:db8::9/64",
+        ]
+    );
+    assert!(host.addresses().is_empty());
+}
+
+#[test]
+fn an_address_that_was_already_configured_stays_when_the_router_releases_it() {
+    let (mut routers, mut applier, host) = setup(None);
+    let operators = VirtualAddress {
+        prefix_len: 24,
+        ..VirtualAddress::host(VIP.into())
+    };
+    host.add_address(1, operators);
+    master_then_shutdown(&mut routers, &mut applier);
+    assert_eq!(host.addresses(), [(1, operators)]);
+    let log = log(&host);
+    assert!(
+        log.contains(&"remove if1 192.0.2.101/32".to_string()),
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|l| l.starts_with("remove if1 192.0.2.100")));
+}
+
+#[test]
+fn a_virtual_mac_placement_sends_and_holds_the_addresses_on_its_own_interface() {
+    let (mut routers, mut applier, host) = setup(Some(Instance::new(config())));
+    applier.redirect(&routers.iter().next().unwrap().0, 9, 9);
+    master_then_shutdown(&mut routers, &mut applier);
+    let log = log(&host);
+    assert!(log.iter().all(|l| l.contains(" if9 ")), "{log:?}");
+}
+
+#[test]
+fn a_failing_backend_becomes_an_event_and_the_other_actions_still_run() {
+    let (mut routers, mut applier, host) = setup(None);
+    host.fail_next(Fault::Send, u32::MAX);
+    let events = master_then_shutdown(&mut routers, &mut applier);
+    let failures: Vec<Operation> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::BackendFailed { operation, .. } => Some(*operation),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failures, [Operation::Send, Operation::Send]);
+    let log = log(&host);
+    assert!(log.contains(&"add if1 192.0.2.100/32".to_string()));
+    assert!(log.contains(&"remove if1 192.0.2.100/32".to_string()));
+}
