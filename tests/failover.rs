@@ -502,3 +502,61 @@ fn a_restarted_backup_removes_the_address_a_killed_master_left_behind() {
     r1.wait_state("backup", SETTLE);
     assert!(!lan.holds(1, VIP), "the leftover address is still there");
 }
+
+/// Starts the `address_hook` example on router `i`: its address backend runs shell commands that
+/// configure the VIP with `ip` and log each call to `log`.
+fn hooked_router(lan: &Lan, i: usize, priority: u8, log: &std::path::Path) -> Failover {
+    let log = log.display();
+    let take = format!(
+        "ip address add $VRRP_ADDRESS/$VRRP_PREFIX_LEN dev eth0 && echo take $VRRP_ADDRESS/$VRRP_PREFIX_LEN >> {log}"
+    );
+    let release = format!(
+        "ip address del $VRRP_ADDRESS/$VRRP_PREFIX_LEN dev eth0 && echo release $VRRP_ADDRESS >> {log}"
+    );
+    let priority = priority.to_string();
+    let args = [
+        "--interface",
+        "eth0",
+        "--vrid",
+        "51",
+        "--priority",
+        &priority,
+        "--advert-interval",
+        "100ms",
+        "--vip",
+        "192.0.2.100/24",
+        "--take",
+        &take,
+        "--release",
+        &release,
+    ];
+    Failover::start_example("address_hook", lan.router(i), &args)
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn an_embedders_address_backend_takes_and_releases_the_vip_through_its_own_calls() {
+    let lan = Lan::new(2);
+    let dir = std::env::temp_dir().join(format!("vrrp-hook-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("log directory");
+    let (log1, log2) = (dir.join("r1.log"), dir.join("r2.log"));
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).unwrap_or_default();
+    let mut r2 = hooked_router(&lan, 2, 100, &log2);
+    r2.wait_state("backup", SETTLE);
+    let mut r1 = hooked_router(&lan, 1, 200, &log1);
+    r1.wait_state("master", SETTLE);
+    assert_eq!(read(&log1), "take 192.0.2.100/24\n");
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+
+    r1.signal("TERM");
+    r2.wait_state("master", SETTLE);
+    assert!(r1.wait_exit().success());
+    assert_eq!(read(&log1), "take 192.0.2.100/24\nrelease 192.0.2.100\n");
+    assert_eq!(read(&log2), "take 192.0.2.100/24\n");
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+    assert!(lan.client_pings(VIP));
+    r2.signal("TERM");
+    assert!(r2.wait_exit().success());
+    std::fs::remove_dir_all(&dir).expect("removing the logs");
+}

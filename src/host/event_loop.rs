@@ -33,13 +33,14 @@ use crate::{RouterKey, Routers};
 /// use vrrp::{Config, State};
 ///
 /// let host = MemoryHost::default();
+/// host.set_link(2, true);
 /// let mut event_loop = EventLoop::new(host.applier(), std::sync::Arc::new(|| {}));
 /// let config = Config::builder(2, 51, [192, 0, 2, 1].into())
 ///     .address([192, 0, 2, 100].into())
 ///     .build()?;
 /// let start = Instant::now();
 /// let change = Reconfiguration { add: vec![Instance::new(config)], ..Default::default() };
-/// event_loop.reconfigure(start, &change, &mut MemorySetup::default(), &mut |_| {})?;
+/// event_loop.reconfigure(start, &change, &mut MemorySetup::new(&host), &mut |_| {})?;
 /// event_loop.start(start, &mut |_| {});
 ///
 /// // Nobody else advertises: after Master_Down_Interval the router takes the address.

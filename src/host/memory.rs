@@ -6,7 +6,7 @@
 //! changes among them, as the kernel reports them). Clones share the host, so a test keeps one
 //! while the [`EventLoop`](crate::host::EventLoop) owns the backends.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -71,7 +71,7 @@ pub enum Fault {
 struct State {
     calls: Vec<Call>,
     addresses: BTreeMap<(u32, IpAddr), VirtualAddress>,
-    /// Links by index, with whether they are up; an interface not listed is up.
+    /// The interfaces, with whether their link is up.
     links: BTreeMap<u32, bool>,
     /// Calls still to fail, by kind.
     faults: BTreeMap<Fault, u32>,
@@ -189,7 +189,7 @@ impl MemoryHost {
         removed
     }
 
-    /// Sets interface `interface`'s link up or down.
+    /// Creates interface `interface` if it does not exist, and sets its link up or down.
     pub fn set_link(&self, interface: u32, up: bool) {
         let mut state = self.state();
         state.links.insert(interface, up);
@@ -316,14 +316,18 @@ impl Announce for MemoryAnnouncer {
     }
 }
 
-/// A [`Setup`] for in-memory hosts: every interface exists unless [`interfaces`](Self::interfaces)
-/// lists them, and a router's link is down when its [`MemoryHost`] says so.
-#[derive(Clone, Debug, Default)]
+/// A [`Setup`] for a [`MemoryHost`]: a router's interface must have been created with
+/// [`MemoryHost::set_link`], and a router whose link is down starts in Fault.
+#[derive(Clone, Debug)]
 pub struct MemorySetup {
-    /// The interfaces that exist; `None`: every one.
-    pub interfaces: Option<BTreeSet<u32>>,
-    /// The host whose links are read at install; none: every link is up.
-    pub host: Option<MemoryHost>,
+    host: MemoryHost,
+}
+
+impl MemorySetup {
+    /// The setup of `host`.
+    pub fn new(host: &MemoryHost) -> Self {
+        Self { host: host.clone() }
+    }
 }
 
 impl<S, A, N> Setup<S, A, N> for MemorySetup
@@ -340,12 +344,10 @@ where
         _: &Routers,
         added: &[Instance],
     ) -> Result<(), DriverError> {
-        let Some(interfaces) = &self.interfaces else {
-            return Ok(());
-        };
+        let links = self.host.state().links.clone();
         for instance in added {
             let index = instance.config().interface_index();
-            if !interfaces.contains(&index) {
+            if !links.contains_key(&index) {
                 return Err(DriverError::UnknownInterface(index));
             }
         }
@@ -358,11 +360,11 @@ where
         added: &[Instance],
         (): (),
     ) -> Result<Vec<u32>, DriverError> {
-        let links = self.host.as_ref().map(|h| h.state().links.clone());
+        let links = self.host.state().links.clone();
         let mut down = Vec::new();
         for instance in added {
             let index = instance.config().interface_index();
-            if links.as_ref().and_then(|l| l.get(&index)) == Some(&false) {
+            if links.get(&index) == Some(&false) {
                 down.push(index);
             }
             applier.place(instance.clone());

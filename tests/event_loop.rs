@@ -1,0 +1,480 @@
+//! The driver's decisions, without root: the event loop on in-memory hosts whose backends fail on
+//! demand, whose addresses disappear and whose change streams overrun. Two hosts share a LAN:
+//! what one sends, the other receives. Time is simulated.
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::VIP;
+use vrrp::host::memory::{
+    Call, Fault, MemoryAddresses, MemoryAnnouncer, MemoryHost, MemorySender, MemorySetup,
+};
+use vrrp::host::{
+    CommandError, DriverError, Event, EventLoop, Instance, Operation, Reconfiguration,
+    ReconfigureError,
+};
+use vrrp::packet::RxMeta;
+use vrrp::{AddressFamily, Config, Priority, RouterKey, State, Vrid};
+
+const LAN: u32 = 2;
+const VIP2: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 101);
+
+type Loop = EventLoop<MemorySender, MemoryAddresses, MemoryAnnouncer>;
+
+/// One host: its kernel, its event loop, and what the loop reported.
+struct Node {
+    host: MemoryHost,
+    event_loop: Loop,
+    setup: MemorySetup,
+    events: Vec<Event>,
+}
+
+fn config(primary: [u8; 4], priority: u8, vrid: u8, vip: Ipv4Addr) -> Config {
+    Config::builder(LAN, vrid, primary.into())
+        .priority(priority)
+        .address(vip.into())
+        .advert_interval(Duration::from_millis(100))
+        .build()
+        .expect("valid configuration")
+}
+
+fn key(vrid: u8) -> RouterKey {
+    RouterKey {
+        interface_index: LAN,
+        family: AddressFamily::Ipv4,
+        vrid: Vrid::new(vrid).expect("non-zero"),
+    }
+}
+
+impl Node {
+    fn new(configs: Vec<Config>, now: Instant) -> Self {
+        let host = MemoryHost::default();
+        host.set_link(LAN, true);
+        let mut node = Self {
+            event_loop: EventLoop::new(host.applier(), Arc::new(|| {})),
+            setup: MemorySetup::new(&host),
+            host,
+            events: Vec::new(),
+        };
+        let change = Reconfiguration {
+            add: configs.into_iter().map(Instance::new).collect(),
+            ..Reconfiguration::default()
+        };
+        let events = &mut node.events;
+        node.event_loop
+            .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e))
+            .expect("accepted");
+        node.event_loop.start(now, &mut |e| node.events.push(e));
+        node
+    }
+
+    /// Reads the host's change stream as a driver does: each change, or a full re-read after an
+    /// overrun.
+    fn read_changes(&mut self, now: Instant) {
+        let events = &mut self.events;
+        match self.host.read_changes() {
+            Ok(changes) => {
+                for change in changes {
+                    self.event_loop
+                        .handle_change(now, change, &mut |e| events.push(e));
+                }
+            }
+            Err(_) => {
+                let snapshot = self.host.snapshot();
+                self.event_loop
+                    .resynchronize(now, &snapshot, &mut |e| events.push(e));
+            }
+        }
+    }
+
+    fn commands(&mut self, now: Instant) -> bool {
+        let events = &mut self.events;
+        self.event_loop
+            .handle_commands(now, &mut self.setup, &mut |e| events.push(e))
+    }
+
+    fn state(&self, vrid: u8) -> Option<State> {
+        self.event_loop.routers().get(&key(vrid)).map(|r| r.state())
+    }
+
+    fn has_vip(&self) -> bool {
+        self.host.has_address(LAN, VIP.into())
+    }
+
+    fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+}
+
+/// Hosts on one LAN with a simulated clock.
+struct Lan {
+    now: Instant,
+    nodes: Vec<Node>,
+}
+
+impl Lan {
+    fn new(configs: Vec<Vec<Config>>) -> Self {
+        let now = Instant::now();
+        let nodes = configs.into_iter().map(|c| Node::new(c, now)).collect();
+        Self { now, nodes }
+    }
+
+    /// Runs every host until `duration` has passed: deadlines, deliveries of what each sent,
+    /// changes of each host.
+    fn run_for(&mut self, duration: Duration) {
+        let end = self.now + duration;
+        loop {
+            self.deliver();
+            for node in &mut self.nodes {
+                node.read_changes(self.now);
+            }
+            let next = self
+                .nodes
+                .iter()
+                .filter_map(|n| n.event_loop.poll_timeout())
+                .min();
+            match next {
+                Some(at) if at <= end => {
+                    self.now = self.now.max(at);
+                    for node in &mut self.nodes {
+                        let events = &mut node.events;
+                        node.event_loop
+                            .handle_timeout(self.now, &mut |e| events.push(e));
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.now = end;
+    }
+
+    /// Hands each advertisement a host sent to every other host.
+    fn deliver(&mut self) {
+        let mut sent = Vec::new();
+        for (from, node) in self.nodes.iter().enumerate() {
+            for call in node.host.take_calls() {
+                if let Call::Send { transmit, .. } = call {
+                    sent.push((from, transmit));
+                }
+            }
+        }
+        for (from, transmit) in sent {
+            let (IpAddr::V4(source), IpAddr::V4(destination)) =
+                (transmit.source, transmit.destination)
+            else {
+                continue;
+            };
+            let rx = RxMeta::ipv4(source, destination, 255, LAN);
+            for (to, node) in self.nodes.iter_mut().enumerate() {
+                if to != from {
+                    let events = &mut node.events;
+                    let _ =
+                        node.event_loop
+                            .handle_packet(self.now, &rx, &transmit.payload, &mut |e| {
+                                events.push(e)
+                            });
+                }
+            }
+        }
+    }
+}
+
+/// A Master (200) and a Backup (100) for VRID 51, elected.
+fn elected_pair() -> Lan {
+    let mut lan = Lan::new(vec![
+        vec![config([192, 0, 2, 1], 200, 51, VIP)],
+        vec![config([192, 0, 2, 2], 100, 51, VIP)],
+    ]);
+    lan.run_for(Duration::from_secs(2));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Backup));
+    assert!(lan.nodes[0].has_vip() && !lan.nodes[1].has_vip());
+    for node in &mut lan.nodes {
+        node.take_events();
+    }
+    lan
+}
+
+#[test]
+fn a_vip_removed_by_someone_else_is_added_again_and_reported() {
+    let mut lan = elected_pair();
+    assert!(lan.nodes[0].host.remove_address(LAN, VIP.into()));
+    lan.run_for(Duration::from_millis(10));
+    assert!(lan.nodes[0].has_vip());
+    let events = lan.nodes[0].take_events();
+    assert!(
+        events.iter().any(|e| matches!(e,
+            Event::AddressRestored { router, interface_index: LAN, address }
+                if *router == key(51) && *address == IpAddr::from(VIP))),
+        "{events:?}"
+    );
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+}
+
+#[test]
+fn an_address_the_router_released_itself_is_not_added_again() {
+    let mut lan = elected_pair();
+    let now = lan.now;
+    let node = &mut lan.nodes[0];
+    let events = &mut node.events;
+    node.event_loop.shutdown(now, &mut |e| events.push(e));
+    // The kernel reports the driver's own removal; the loop no longer holds the address.
+    node.read_changes(now);
+    assert!(!node.has_vip());
+    assert!(
+        !node
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::AddressRestored { .. }))
+    );
+}
+
+#[test]
+fn a_vip_that_cannot_be_added_again_is_a_backend_failure_of_its_router() {
+    let mut lan = elected_pair();
+    lan.nodes[0].host.fail_next(Fault::Add, 1);
+    lan.nodes[0].host.remove_address(LAN, VIP.into());
+    lan.run_for(Duration::from_millis(10));
+    let events = lan.nodes[0].take_events();
+    assert!(
+        events.iter().any(|e| matches!(e,
+            Event::BackendFailed { router, operation: Operation::AddAddress(a), .. }
+                if *router == key(51) && *a == IpAddr::from(VIP))),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn an_overrun_change_stream_is_read_again_in_full() {
+    let mut lan = elected_pair();
+    let host = lan.nodes[0].host.clone();
+    host.set_change_capacity(4);
+    // More changes than the stream holds, the VIP's removal among them: the removal is lost.
+    host.remove_address(LAN, VIP.into());
+    for i in 0..10 {
+        let other = Ipv4Addr::new(198, 18, 0, i);
+        host.add_address(7, vrrp::host::VirtualAddress::host(other.into()));
+    }
+    lan.run_for(Duration::from_millis(10));
+    let events = lan.nodes[0].take_events();
+    assert!(
+        events.iter().any(|e| matches!(e, Event::Resynchronized)),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::AddressRestored { .. }))
+    );
+    assert!(lan.nodes[0].has_vip());
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+}
+
+#[test]
+fn an_overrun_that_hid_a_link_going_down_puts_the_router_in_fault() {
+    let mut lan = elected_pair();
+    let host = lan.nodes[0].host.clone();
+    host.set_change_capacity(1);
+    host.set_link(LAN, false);
+    host.set_link(LAN, false);
+    lan.run_for(Duration::from_millis(10));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Fault));
+    assert!(!lan.nodes[0].has_vip());
+    // The Backup hears priority 0 and takes over after Skew_Time.
+    lan.run_for(Duration::from_millis(500));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+    host.set_change_capacity(1024);
+    host.set_link(LAN, true);
+    lan.run_for(Duration::from_secs(1));
+    // Preemption: the higher priority takes the address back.
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+}
+
+#[test]
+fn a_link_down_change_moves_the_master_role_to_the_backup() {
+    let mut lan = elected_pair();
+    lan.nodes[0].host.set_link(LAN, false);
+    lan.run_for(Duration::from_secs(1));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Fault));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+    assert!(lan.nodes[1].has_vip() && !lan.nodes[0].has_vip());
+}
+
+#[test]
+fn failing_sends_are_reported_and_the_backup_takes_over() {
+    let mut lan = elected_pair();
+    lan.nodes[0].host.fail_next(Fault::Send, u32::MAX);
+    lan.run_for(Duration::from_secs(1));
+    let events = lan.nodes[0].take_events();
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::BackendFailed {
+            operation: Operation::Send,
+            ..
+        }
+    )));
+    // Silence from the Master: the Backup takes over after Master_Down_Interval.
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+}
+
+#[test]
+fn a_failing_announcement_does_not_stop_the_takeover() {
+    let mut lan = elected_pair();
+    lan.nodes[1].host.fail_next(Fault::Announce, u32::MAX);
+    let now = lan.now;
+    let node = &mut lan.nodes[0];
+    let events = &mut node.events;
+    node.event_loop.shutdown(now, &mut |e| events.push(e));
+    lan.run_for(Duration::from_secs(1));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+    assert!(lan.nodes[1].has_vip());
+    let events = lan.nodes[1].take_events();
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::BackendFailed {
+            operation: Operation::Announce(_),
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_command_for_an_unknown_router_is_refused_before_it_is_sent() {
+    let lan = elected_pair();
+    let handle = lan.nodes[0].event_loop.handle();
+    assert_eq!(
+        handle.set_priority(key(52), Priority::new(50)),
+        Err(CommandError::UnknownRouter(key(52)))
+    );
+    assert_eq!(handle.set_priority(key(51), Priority::new(50)), Ok(()));
+}
+
+#[test]
+fn priority_changes_are_events_with_the_effective_priority() {
+    let mut lan = elected_pair();
+    let now = lan.now;
+    let handle = lan.nodes[0].event_loop.handle();
+    // 200 + 100 is clamped to 254; the event says what is advertised.
+    handle
+        .set_tracking_weight(key(51), 100)
+        .expect("known router");
+    handle
+        .set_tracking_weight(key(51), 100)
+        .expect("known router");
+    handle
+        .set_priority(key(51), Priority::new(90))
+        .expect("known router");
+    lan.nodes[0].commands(now);
+    let changes: Vec<(Priority, Priority)> = lan.nodes[0]
+        .take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::PriorityChanged { router, from, to } if router == key(51) => Some((from, to)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (Priority::new(200), Priority::new(254)),
+            (Priority::new(254), Priority::new(90)),
+        ]
+    );
+    // The lower priority makes the peer preempt.
+    lan.run_for(Duration::from_secs(1));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+}
+
+#[test]
+fn reconfiguring_from_the_event_callback_is_refused_instead_of_waiting_for_ever() {
+    let mut lan = elected_pair();
+    let now = lan.now;
+    let handle = lan.nodes[0].event_loop.handle();
+    let node = &mut lan.nodes[0];
+    let mut answers = Vec::new();
+    node.event_loop.handle_link(now, LAN, false, &mut |_| {
+        answers.push(handle.reconfigure(Reconfiguration::default()));
+    });
+    assert!(!answers.is_empty());
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a, Err(ReconfigureError::OnDriverThread)))
+    );
+}
+
+#[test]
+fn a_refused_reconfiguration_changes_nothing() {
+    let mut lan = elected_pair();
+    let now = lan.now;
+    let node = &mut lan.nodes[0];
+    node.host.take_calls();
+    // VRID 52 on an interface that does not exist, and removing the running VRID 51.
+    let change = Reconfiguration {
+        remove: vec![key(51)],
+        add: vec![Instance::new(
+            Config::builder(9, 52, [192, 0, 2, 1].into())
+                .address(VIP2.into())
+                .build()
+                .expect("valid"),
+        )],
+        ..Reconfiguration::default()
+    };
+    let events = &mut node.events;
+    let result = node
+        .event_loop
+        .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e));
+    assert!(matches!(
+        result,
+        Err(ReconfigureError::Refused(DriverError::UnknownInterface(9)))
+    ));
+    assert_eq!(node.state(51), Some(State::Master));
+    assert!(node.has_vip());
+    assert!(node.host.take_calls().is_empty());
+    // Two routers with one address on one interface: refused, typed.
+    let shared = Reconfiguration {
+        add: vec![Instance::new(config([192, 0, 2, 1], 100, 52, VIP))],
+        ..Reconfiguration::default()
+    };
+    let result = node
+        .event_loop
+        .reconfigure(now, &shared, &mut node.setup, &mut |_| {});
+    assert!(
+        matches!(result, Err(ReconfigureError::Refused(DriverError::SharedAddress { address, .. })) if address == IpAddr::from(VIP)),
+        "{result:?}"
+    );
+    assert_eq!(node.event_loop.routers().len(), 1);
+}
+
+#[test]
+fn a_reconfiguration_removes_a_master_cleanly_and_starts_the_added_router() {
+    let mut lan = elected_pair();
+    let now = lan.now;
+    let handle = lan.nodes[0].event_loop.handle();
+    let change = Reconfiguration {
+        remove: vec![key(51)],
+        add: vec![Instance::new(config([192, 0, 2, 1], 150, 52, VIP2))],
+        ..Reconfiguration::default()
+    };
+    let reply = std::thread::spawn(move || handle.reconfigure(change));
+    // The driver serves the command when the handle's wake-up arrives; here, once it is queued.
+    while !reply.is_finished() {
+        lan.nodes[0].commands(now);
+        std::thread::yield_now();
+    }
+    let added = reply.join().expect("no panic").expect("accepted");
+    assert_eq!(added, [key(52)]);
+    assert!(!lan.nodes[0].has_vip());
+    assert_eq!(lan.nodes[0].state(51), None);
+    assert!(lan.nodes[0].event_loop.handle().runs(&key(52)));
+    assert!(!lan.nodes[0].event_loop.handle().runs(&key(51)));
+    // The removed Master's priority 0 lets the Backup take over after Skew_Time; the new router
+    // is alone on VRID 52 and becomes Master.
+    lan.run_for(Duration::from_secs(1));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+    assert_eq!(lan.nodes[0].state(52), Some(State::Master));
+    assert!(lan.nodes[0].host.has_address(LAN, VIP2.into()));
+}
