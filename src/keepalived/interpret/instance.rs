@@ -1,0 +1,487 @@
+//! Reads `vrrp_instance` and its sub-blocks (`authentication`, `virtual_ipaddress`,
+//! `unicast_peer`, tracking and notify), then checks the instance as a whole.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use super::{Common, Reader};
+use crate::host::AddressScope;
+use crate::keepalived::error::{ErrorKind, ParseError};
+use crate::keepalived::model::{VirtualIp, VrrpInstance};
+use crate::keepalived::syntax::Statement;
+use crate::packet::{Password, Version};
+use crate::{AddressFamily, Announcements};
+
+pub(super) const INSTANCE: &[&str] = &[
+    "state",
+    "interface",
+    "virtual_router_id",
+    "priority",
+    "advert_int",
+    "version",
+    "nopreempt",
+    "preempt",
+    "preempt_delay",
+    "accept",
+    "no_accept",
+    "authentication",
+    "virtual_ipaddress",
+    "virtual_ipaddress_excluded",
+    "unicast_src_ip",
+    "unicast_peer",
+    "use_vmac",
+    "garp_master_delay",
+    "garp_master_repeat",
+    "garp_master_refresh",
+    "track_interface",
+    "track_script",
+    "track_file",
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
+    "notify_stop",
+    "notify",
+    "smtp_alert",
+];
+
+/// An instance while its block is read.
+struct InstanceDraft {
+    interface: Option<String>,
+    vrid: Option<u8>,
+    priority: Option<u8>,
+    interval: Option<Duration>,
+    version: Option<Version>,
+    preempt: bool,
+    preempt_delay: Duration,
+    accept: Option<bool>,
+    password: Option<Password>,
+    addresses: Vec<VirtualIp>,
+    excluded: Vec<VirtualIp>,
+    unicast_source: Option<IpAddr>,
+    unicast_peers: Vec<IpAddr>,
+    use_vmac: bool,
+    announcements: Option<Announcements>,
+    common: Common,
+}
+
+impl Default for InstanceDraft {
+    fn default() -> Self {
+        Self {
+            interface: None,
+            vrid: None,
+            priority: None,
+            interval: None,
+            version: None,
+            preempt: true,
+            preempt_delay: Duration::ZERO,
+            accept: None,
+            password: None,
+            addresses: Vec::new(),
+            excluded: Vec::new(),
+            unicast_source: None,
+            unicast_peers: Vec::new(),
+            use_vmac: false,
+            announcements: None,
+            common: Common::default(),
+        }
+    }
+}
+
+impl Reader {
+    pub(super) fn instance(&mut self, statement: &Statement) {
+        let Some((name, block)) = self.definition(statement, "vrrp_instance") else {
+            return;
+        };
+        let mut draft = InstanceDraft::default();
+        let before = self.errors.len();
+        for s in block {
+            self.instance_statement(s, &mut draft);
+        }
+        if self.errors.len() > before {
+            // Reported already; checking the rest would only repeat it in other words.
+            self.broken_instances.push(name);
+            return;
+        }
+        let block_name = || format!("vrrp_instance {name}");
+        let (Some(interface), Some(vrid)) = (draft.interface.clone(), draft.vrid) else {
+            if draft.interface.is_none() {
+                self.required(statement, block_name(), "interface");
+            }
+            if draft.vrid.is_none() {
+                self.required(statement, block_name(), "virtual_router_id");
+            }
+            return;
+        };
+        let Some(first) = draft.addresses.first() else {
+            self.required(statement, block_name(), "virtual_ipaddress");
+            return;
+        };
+        // Excluded addresses are not advertised, so they may be of either family, as in
+        // keepalived (IPv6 addresses moved by an IPv4 instance).
+        let family = AddressFamily::of(first.address);
+        if let Some(other) = draft
+            .addresses
+            .iter()
+            .find(|v| AddressFamily::of(v.address) != family)
+        {
+            self.errors.push(ParseError::new(
+                other.location.clone(),
+                ErrorKind::Invalid(format!(
+                    "{} is not {} like the instance's first address; use one instance per family",
+                    other.address,
+                    family_name(family)
+                )),
+            ));
+            return;
+        }
+        let version = match (draft.version, family) {
+            (Some(version), _) => version,
+            (None, AddressFamily::Ipv6) => Version::V3,
+            (None, AddressFamily::Ipv4) => self.config.global.vrrp_version.unwrap_or(Version::V2),
+        };
+        if !self.instance_is_consistent(statement, &name, &draft, version, family) {
+            return;
+        }
+        if let Some(other) = self
+            .config
+            .instances
+            .iter()
+            .find(|i| i.interface == interface && i.vrid == vrid && i.family == family)
+        {
+            let kind = ErrorKind::DuplicateVrid {
+                vrid,
+                interface,
+                family: family_name(family).into(),
+                other: other.name.clone(),
+                first: other.location.clone(),
+            };
+            self.fail(&statement.args[0], kind);
+            return;
+        }
+        let announcements = draft
+            .announcements
+            .unwrap_or(self.config.global.announcements);
+        self.config.instances.push(VrrpInstance {
+            name,
+            location: statement.args[0].location.clone(),
+            interface,
+            vrid,
+            priority: draft.priority.unwrap_or(100),
+            advert_interval: draft.interval.unwrap_or(Duration::from_secs(1)),
+            version,
+            family,
+            preempt: draft.preempt,
+            preempt_delay: draft.preempt_delay,
+            accept: draft.accept.unwrap_or(!self.config.global.strict),
+            password: draft.password,
+            addresses: draft.addresses,
+            excluded_addresses: draft.excluded,
+            unicast_source: draft.unicast_source,
+            unicast_peers: draft.unicast_peers,
+            use_vmac: draft.use_vmac,
+            announcements,
+            track_interfaces: draft.common.track_interfaces,
+            track_scripts: draft.common.track_scripts,
+            track_files: draft.common.track_files,
+            notify: draft.common.notify,
+        });
+    }
+
+    /// The checks across an instance's settings; false (with errors) when they contradict.
+    fn instance_is_consistent(
+        &mut self,
+        statement: &Statement,
+        name: &str,
+        draft: &InstanceDraft,
+        version: Version,
+        family: AddressFamily,
+    ) -> bool {
+        let before = self.errors.len();
+        let mut invalid = |message: String| {
+            self.errors.push(ParseError::new(
+                statement.args[0].location.clone(),
+                ErrorKind::Invalid(format!("vrrp_instance {name}: {message}")),
+            ));
+        };
+        let interval = draft.interval.unwrap_or(Duration::from_secs(1));
+        if version == Version::V2 && interval.subsec_nanos() != 0 {
+            invalid(format!(
+                "VRRPv2 advertises whole seconds, and advert_int is {}; use `version 3` for \
+                 sub-second intervals",
+                interval.as_secs_f64()
+            ));
+        }
+        if version == Version::V3 && interval > Duration::from_millis(40_950) {
+            invalid(format!(
+                "VRRPv3 advertises at most every 40.95 s, and advert_int is {}",
+                interval.as_secs_f64()
+            ));
+        }
+        if version == Version::V3 && !interval.as_micros().is_multiple_of(10_000) {
+            invalid(format!(
+                "VRRPv3 advertises in centiseconds, and advert_int {} is not a multiple of 0.01",
+                interval.as_secs_f64()
+            ));
+        }
+        if version == Version::V3 && draft.password.is_some() {
+            invalid("authentication exists only in VRRPv2 (RFC 5798 removed it)".into());
+        }
+        if family == AddressFamily::Ipv6
+            && let Some(first) = draft.addresses.first()
+            && !matches!(first.address, IpAddr::V6(a) if a.is_unicast_link_local())
+        {
+            invalid(format!(
+                "the first IPv6 virtual address must be link-local (RFC 9568 §5.2.9), not {}",
+                first.address
+            ));
+        }
+        if let Some(source) = draft.unicast_source
+            && AddressFamily::of(source) != family
+        {
+            invalid(format!(
+                "unicast_src_ip {source} is not {}",
+                family_name(family)
+            ));
+        }
+        if let Some(peer) = draft
+            .unicast_peers
+            .iter()
+            .find(|p| AddressFamily::of(**p) != family)
+        {
+            invalid(format!(
+                "unicast_peer {peer} is not {}",
+                family_name(family)
+            ));
+        }
+        self.errors.len() == before
+    }
+
+    fn instance_statement(&mut self, s: &Statement, draft: &mut InstanceDraft) {
+        match s.keyword.text.as_str() {
+            "state" => {
+                if let Some(v) = self.value(s, "MASTER or BACKUP") {
+                    match v.text.as_str() {
+                        "BACKUP" => {}
+                        "MASTER" => self.warn(
+                            &v.location,
+                            "`state MASTER`: below priority 255 every router starts as Backup \
+                             (RFC 9568 §6.4.1), and the election makes the highest priority \
+                             Master within Master_Down_Interval"
+                                .into(),
+                        ),
+                        _ => self.bad(s, v, "MASTER or BACKUP"),
+                    }
+                }
+            }
+            "interface" => draft.interface = self.text(s),
+            "virtual_router_id" => draft.vrid = self.integer(s, 1..=255),
+            "priority" => draft.priority = self.integer(s, 1..=255),
+            "advert_int" => draft.interval = self.seconds(s, false, 255.0),
+            "version" => draft.version = self.version(s),
+            "nopreempt" => draft.preempt = !self.flag(s),
+            "preempt" => draft.preempt = self.flag(s),
+            "preempt_delay" => {
+                if let Some(delay) = self.seconds(s, true, 1000.0) {
+                    draft.preempt_delay = delay;
+                }
+            }
+            "accept" => draft.accept = self.flag(s).then_some(true),
+            "no_accept" => draft.accept = self.flag(s).then_some(false),
+            "authentication" => draft.password = self.authentication(s),
+            "virtual_ipaddress" => {
+                let vips = self.addresses(s);
+                draft.addresses.extend(vips);
+            }
+            "virtual_ipaddress_excluded" => {
+                let vips = self.addresses(s);
+                draft.excluded.extend(vips);
+            }
+            "unicast_src_ip" => {
+                if let Some(v) = self.value(s, "an IP address") {
+                    match v.text.parse() {
+                        Ok(address) => draft.unicast_source = Some(address),
+                        Err(_) => self.bad(s, v, "an IP address"),
+                    }
+                }
+            }
+            "unicast_peer" => {
+                if let Some(block) = self.block(s) {
+                    for peer in block {
+                        if let Some(extra) = peer.args.first() {
+                            self.unsupported(
+                                extra,
+                                &extra.text,
+                                "per-peer options are not supported; list the address alone",
+                            );
+                        }
+                        match peer.keyword.text.parse() {
+                            Ok(address) => draft.unicast_peers.push(address),
+                            Err(_) => self.bad(s, &peer.keyword, "an IP address"),
+                        }
+                    }
+                }
+            }
+            "use_vmac" => {
+                if s.block.is_none() && !s.args.is_empty() {
+                    self.unsupported(
+                        &s.args[0],
+                        "use_vmac",
+                        "the virtual MAC interface is named vr4.IFINDEX.VRID (vr6 for IPv6); a \
+                         custom name cannot be honoured",
+                    );
+                } else {
+                    draft.use_vmac = self.flag(s);
+                }
+            }
+            "garp_master_delay" | "garp_master_repeat" | "garp_master_refresh" => {
+                let announcements = draft
+                    .announcements
+                    .get_or_insert(self.config.global.announcements);
+                self.announcement(s, announcements);
+            }
+            _ => {
+                if !self.common(s, &mut draft.common) {
+                    self.unknown(&s.keyword, "vrrp_instance", INSTANCE);
+                }
+            }
+        }
+    }
+
+    fn authentication(&mut self, statement: &Statement) -> Option<Password> {
+        let block = self.block(statement)?;
+        let mut kind = None;
+        let mut password = None;
+        for s in block {
+            match s.keyword.text.as_str() {
+                "auth_type" => {
+                    if let Some(v) = self.value(s, "PASS") {
+                        match v.text.as_str() {
+                            "PASS" => kind = Some(()),
+                            "AH" => self.unsupported(
+                                v,
+                                "auth_type AH",
+                                "IPsec AH authentication was removed from VRRP (RFC 3768 \
+                                 §5.3.6.1); use PASS with keepalived peers, or none",
+                            ),
+                            _ => self.bad(s, v, "PASS"),
+                        }
+                    }
+                }
+                "auth_pass" => {
+                    if let Some(v) = self.value(s, "a password of 1 to 8 characters") {
+                        match Password::new(v.text.as_bytes()) {
+                            Ok(p) => password = Some(p),
+                            Err(_) => self.bad(s, v, "a password of 1 to 8 characters"),
+                        }
+                    }
+                }
+                _ => self.unknown(&s.keyword, "authentication", &["auth_type", "auth_pass"]),
+            }
+        }
+        let missing = match (kind, password) {
+            (Some(()), Some(password)) => return Some(password),
+            (None, _) => "auth_type",
+            (Some(()), None) => "auth_pass",
+        };
+        self.required(statement, "authentication".into(), missing);
+        None
+    }
+
+    /// The lines of a `virtual_ipaddress` block.
+    fn addresses(&mut self, statement: &Statement) -> Vec<VirtualIp> {
+        let Some(block) = self.block(statement) else {
+            return Vec::new();
+        };
+        let mut vips = Vec::new();
+        for line in block {
+            if let Some(vip) = self.address_line(statement, line) {
+                vips.push(vip);
+            }
+        }
+        vips
+    }
+
+    /// `ADDRESS[/LEN] [brd B] [dev D] [label L] [scope S]`.
+    fn address_line(&mut self, statement: &Statement, line: &Statement) -> Option<VirtualIp> {
+        const EXPECTED: &str = "an IP address with an optional /prefix length";
+        let written = &line.keyword;
+        let (address, length) = written
+            .text
+            .split_once('/')
+            .map_or((written.text.as_str(), None), |(a, l)| (a, Some(l)));
+        let Ok(address) = address.parse::<IpAddr>() else {
+            self.bad(statement, written, EXPECTED);
+            return None;
+        };
+        let max = if address.is_ipv4() { 32 } else { 128 };
+        let prefix_len = match length.map(str::parse::<u8>) {
+            None => max,
+            Some(Ok(len)) if len <= max => len,
+            Some(_) => {
+                self.bad(statement, written, EXPECTED);
+                return None;
+            }
+        };
+        let mut vip = VirtualIp {
+            address,
+            prefix_len,
+            broadcast: None,
+            device: None,
+            scope: None,
+            label: None,
+            location: written.location.clone(),
+        };
+        let mut words = line.args.iter();
+        while let Some(option) = words.next() {
+            let Some(value) = words.next() else {
+                self.missing_value(option, "a value");
+                return None;
+            };
+            match option.text.as_str() {
+                "brd" | "broadcast" => match value.text.parse() {
+                    Ok(b) if address.is_ipv4() => vip.broadcast = Some(b),
+                    _ => {
+                        self.bad_word("brd", value, "an IPv4 broadcast address");
+                        return None;
+                    }
+                },
+                "dev" => vip.device = Some(value.text.clone()),
+                "label" if address.is_ipv4() && (1..=15).contains(&value.text.len()) => {
+                    vip.label = Some(value.text.clone());
+                }
+                "label" => {
+                    self.bad_word(
+                        "label",
+                        value,
+                        "a label of 1 to 15 bytes on an IPv4 address",
+                    );
+                    return None;
+                }
+                "scope" => match AddressScope::from_name(&value.text) {
+                    Some(scope) => vip.scope = Some(scope),
+                    None => {
+                        self.bad_word("scope", value, "global, site, link, host or nowhere");
+                        return None;
+                    }
+                },
+                _ => {
+                    self.unknown(
+                        option,
+                        "a virtual address line",
+                        &["brd", "dev", "label", "scope"],
+                    );
+                    return None;
+                }
+            }
+        }
+        self.no_block(line)?;
+        Some(vip)
+    }
+}
+
+fn family_name(family: AddressFamily) -> &'static str {
+    match family {
+        AddressFamily::Ipv4 => "IPv4",
+        AddressFamily::Ipv6 => "IPv6",
+    }
+}

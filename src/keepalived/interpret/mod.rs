@@ -1,0 +1,586 @@
+//! Statements into a [`KeepalivedConfig`]: every keyword checked against its block, every value
+//! against its type and range, every reference against its definition. Mistakes are collected,
+//! not stopped at, so that one run names them all.
+//!
+//! This module reads the top level and holds what the blocks share: the `Reader` collecting
+//! mistakes and warnings, values and flags, tracking and notify lines, and the references
+//! between definitions. Each block is read in its own module.
+
+mod global;
+mod instance;
+mod script;
+mod sync_group;
+
+use std::collections::HashMap;
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use super::error::{ErrorKind, Location, ParseError, Warning};
+use super::lexer::Token;
+use super::model::{KeepalivedConfig, Notify, ScriptUser, Tracked};
+use super::syntax::Statement;
+use crate::Announcements;
+use crate::packet::Version;
+
+const TOP_LEVEL: &[&str] = &[
+    "global_defs",
+    "vrrp_script",
+    "vrrp_track_file",
+    "vrrp_instance",
+    "vrrp_sync_group",
+    "virtual_server",
+    "virtual_server_group",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+];
+
+/// Interprets the statements of a whole file.
+pub(crate) fn interpret(statements: &[Statement]) -> Result<KeepalivedConfig, Vec<ParseError>> {
+    let mut reader = Reader::default();
+    // global_defs first, wherever it is: instances take their defaults from it.
+    for statement in statements {
+        if statement.keyword.text == "global_defs" {
+            reader.global_defs(statement);
+        }
+    }
+    for statement in statements {
+        let keyword = statement.keyword.text.as_str();
+        match keyword {
+            "global_defs" => {}
+            "vrrp_script" => reader.script(statement),
+            "vrrp_track_file" => reader.track_file(statement),
+            "vrrp_instance" => reader.instance(statement),
+            "vrrp_sync_group" => reader.sync_group(statement),
+            "virtual_server" | "virtual_server_group" => reader.warn(
+                &statement.keyword.location,
+                format!(
+                    "`{keyword}` (LVS) is not handled by this crate; the VRRP part runs without it"
+                ),
+            ),
+            "static_ipaddress" | "static_routes" | "static_rules" => reader.unsupported(
+                &statement.keyword,
+                keyword,
+                "configure static addresses, routes and rules outside the VRRP daemon",
+            ),
+            _ => reader.unknown(&statement.keyword, "the top level", TOP_LEVEL),
+        }
+    }
+    reader.check_references();
+    if reader.errors.is_empty() {
+        Ok(reader.config)
+    } else {
+        reader.errors.sort_by(|a, b| {
+            (&a.location.file, a.location.line, a.location.column).cmp(&(
+                &b.location.file,
+                b.location.line,
+                b.location.column,
+            ))
+        });
+        Err(reader.errors)
+    }
+}
+
+#[derive(Default)]
+struct Reader {
+    config: KeepalivedConfig,
+    errors: Vec<ParseError>,
+    /// Sync-group members, checked once every instance is read.
+    pending_members: Vec<Token>,
+    /// Instances defined with mistakes (already reported): references to them are not undefined.
+    broken_instances: Vec<String>,
+}
+
+/// Mistakes and warnings.
+impl Reader {
+    fn fail(&mut self, at: &Token, kind: ErrorKind) {
+        self.errors.push(ParseError::new(at.location.clone(), kind));
+    }
+
+    fn warn(&mut self, at: &Location, message: String) {
+        self.config.warnings.push(Warning {
+            location: at.clone(),
+            message,
+        });
+    }
+
+    fn unknown(&mut self, keyword: &Token, block: &str, known: &'static [&'static str]) {
+        self.fail(
+            keyword,
+            ErrorKind::UnknownKeyword {
+                keyword: keyword.text.clone(),
+                block: block.into(),
+                suggestion: closest(&keyword.text, known),
+            },
+        );
+    }
+
+    /// `keyword` written without the `expected` value it needs.
+    fn missing_value(&mut self, keyword: &Token, expected: &str) {
+        self.fail(
+            keyword,
+            ErrorKind::MissingValue {
+                keyword: keyword.text.clone(),
+                expected: expected.into(),
+            },
+        );
+    }
+
+    /// `extra`, a word after the words `statement`'s keyword takes.
+    fn extra_value(&mut self, statement: &Statement, extra: &Token) {
+        self.fail(
+            extra,
+            ErrorKind::ExtraValue {
+                keyword: statement.keyword.text.clone(),
+                extra: extra.text.clone(),
+            },
+        );
+    }
+
+    fn bad(&mut self, statement: &Statement, value: &Token, expected: &str) {
+        self.bad_word(&statement.keyword.text, value, expected);
+    }
+
+    /// `value`, written for `keyword` (a statement's or an option's on the same line), is not
+    /// what is `expected`.
+    fn bad_word(&mut self, keyword: &str, value: &Token, expected: &str) {
+        self.fail(
+            value,
+            ErrorKind::BadValue {
+                keyword: keyword.into(),
+                value: value.text.clone(),
+                expected: expected.into(),
+            },
+        );
+    }
+
+    /// `statement`'s block lacks `keyword`; `block` names it.
+    fn required(&mut self, statement: &Statement, block: String, keyword: &'static str) {
+        self.fail(&statement.keyword, ErrorKind::Required { block, keyword });
+    }
+
+    /// What is written at `at` for `keyword` is accepted by keepalived but cannot be honoured.
+    fn unsupported(&mut self, at: &Token, keyword: &str, why: impl Into<String>) {
+        self.fail(
+            at,
+            ErrorKind::Unsupported {
+                keyword: keyword.into(),
+                why: why.into(),
+            },
+        );
+    }
+
+    fn unused_mail(&mut self, statement: &Statement) {
+        self.warn(
+            &statement.keyword.location,
+            format!(
+                "`{}`: mail alerts are not sent by this crate; use notify scripts",
+                statement.keyword.text
+            ),
+        );
+    }
+}
+
+/// Values, words and blocks.
+impl Reader {
+    /// The words after a keyword, if there are as many as `count` allows; otherwise an error at
+    /// the keyword (too few: it needs `expected`) or at the first extra word.
+    fn words<'s>(
+        &mut self,
+        statement: &'s Statement,
+        count: RangeInclusive<usize>,
+        expected: &str,
+    ) -> Option<&'s [Token]> {
+        let args = statement.args.as_slice();
+        if args.len() < *count.start() {
+            self.missing_value(&statement.keyword, expected);
+            return None;
+        }
+        if let Some(extra) = args.get(*count.end()) {
+            self.extra_value(statement, extra);
+            return None;
+        }
+        Some(args)
+    }
+
+    /// The one value after a keyword without a block, or an error.
+    fn value<'s>(&mut self, statement: &'s Statement, expected: &str) -> Option<&'s Token> {
+        self.no_block(statement)?;
+        self.words(statement, 1..=1, expected)?.first()
+    }
+
+    /// A keyword that takes nothing at all.
+    fn flag(&mut self, statement: &Statement) -> bool {
+        self.no_block(statement).is_some() && self.words(statement, 0..=0, "nothing").is_some()
+    }
+
+    fn no_block(&mut self, statement: &Statement) -> Option<()> {
+        if statement.block.is_some() {
+            self.fail(
+                &statement.keyword,
+                ErrorKind::UnexpectedBlock {
+                    keyword: statement.keyword.text.clone(),
+                },
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn block<'s>(&mut self, statement: &'s Statement) -> Option<&'s [Statement]> {
+        match &statement.block {
+            Some(block) => Some(block),
+            None => {
+                self.fail(
+                    &statement.keyword,
+                    ErrorKind::MissingBlock {
+                        keyword: statement.keyword.text.clone(),
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    /// An integer in `range`.
+    fn integer<T: TryFrom<i64> + Copy>(
+        &mut self,
+        statement: &Statement,
+        range: RangeInclusive<i64>,
+    ) -> Option<T> {
+        let expected = format!("a whole number from {} to {}", range.start(), range.end());
+        let value = self.value(statement, &expected)?;
+        match value.text.parse::<i64>() {
+            Ok(n) if range.contains(&n) => T::try_from(n).ok(),
+            _ => {
+                self.bad(statement, value, &expected);
+                None
+            }
+        }
+    }
+
+    /// Seconds, fractions allowed, at most `max`; zero only if `zero_ok`.
+    fn seconds(&mut self, statement: &Statement, zero_ok: bool, max: f64) -> Option<Duration> {
+        let expected = if zero_ok {
+            format!("a number of seconds from 0 to {max}")
+        } else {
+            format!("a number of seconds above 0, at most {max}")
+        };
+        let value = self.value(statement, &expected)?;
+        match decimal_seconds(&value.text) {
+            Some(d) if d.as_secs_f64() <= max && (!d.is_zero() || zero_ok) => Some(d),
+            _ => {
+                self.bad(statement, value, &expected);
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, statement: &Statement) -> Option<String> {
+        self.value(statement, "a value").map(|t| t.text.clone())
+    }
+
+    /// `vrrp_version` or `version`: 2 or 3.
+    fn version(&mut self, statement: &Statement) -> Option<Version> {
+        match self.integer::<u8>(statement, 2..=3) {
+            Some(2) => Some(Version::V2),
+            Some(_) => Some(Version::V3),
+            None => None,
+        }
+    }
+
+    fn user(&mut self, statement: &Statement) -> Option<ScriptUser> {
+        self.no_block(statement)?;
+        let words = self.words(statement, 1..=2, "a user name and optionally a group")?;
+        Some(ScriptUser {
+            user: words[0].text.clone(),
+            group: words.get(1).map(|g| g.text.clone()),
+        })
+    }
+
+    /// `garp_master_delay`, `garp_master_repeat` or `garp_master_refresh` (`vrrp_` before each in
+    /// global_defs) into `announcements`. A delay or refresh of 0 means none.
+    fn announcement(&mut self, statement: &Statement, announcements: &mut Announcements) {
+        match statement.keyword.text.trim_start_matches("vrrp_") {
+            "garp_master_delay" => {
+                announcements.second_burst = self
+                    .seconds(statement, true, 3600.0)
+                    .filter(|d| !d.is_zero());
+            }
+            "garp_master_repeat" => {
+                if let Some(n) = self.integer(statement, 1..=255) {
+                    announcements.repeat = n;
+                }
+            }
+            _ => {
+                announcements.refresh = self
+                    .seconds(statement, true, 86_400.0)
+                    .filter(|d| !d.is_zero());
+            }
+        }
+    }
+}
+
+/// What a `vrrp_instance` and a `vrrp_sync_group` both have.
+#[derive(Default)]
+struct Common {
+    notify: Notify,
+    track_interfaces: Vec<Tracked>,
+    track_scripts: Vec<Tracked>,
+    track_files: Vec<Tracked>,
+}
+
+/// Tracking and notify lines, in instances and sync groups alike.
+impl Reader {
+    /// Reads `statement` into `common` if it is a notify command, a `track_*` block or
+    /// `smtp_alert`; false if it is none of them.
+    fn common(&mut self, statement: &Statement, common: &mut Common) -> bool {
+        match statement.keyword.text.as_str() {
+            "notify_master" | "notify_backup" | "notify_fault" | "notify_stop" | "notify" => {
+                let command = self.text(statement);
+                common.notify.set(&statement.keyword.text, command);
+            }
+            "track_interface" => common.track_interfaces.extend(self.tracked(statement)),
+            "track_script" => common.track_scripts.extend(self.tracked(statement)),
+            "track_file" => common.track_files.extend(self.tracked(statement)),
+            "smtp_alert" => self.unused_mail(statement),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The lines of a `track_interface` / `track_script` / `track_file` block: `NAME [weight W]`.
+    fn tracked(&mut self, statement: &Statement) -> Vec<Tracked> {
+        let Some(block) = self.block(statement) else {
+            return Vec::new();
+        };
+        let mut tracked = Vec::new();
+        for line in block {
+            let weight = match line.args.as_slice() {
+                [] => None,
+                [word, value] if word.text == "weight" => match value.text.parse::<i16>() {
+                    Ok(w) if (-254..=254).contains(&w) => Some(w),
+                    _ => {
+                        self.bad_word("weight", value, "a whole number from -254 to 254");
+                        continue;
+                    }
+                },
+                [first, ..] => {
+                    self.extra_value(line, first);
+                    continue;
+                }
+            };
+            tracked.push(Tracked {
+                name: line.keyword.text.clone(),
+                weight,
+                location: line.keyword.location.clone(),
+            });
+        }
+        tracked
+    }
+}
+
+impl Notify {
+    fn set(&mut self, keyword: &str, command: Option<String>) {
+        let slot = match keyword {
+            "notify_master" => &mut self.master,
+            "notify_backup" => &mut self.backup,
+            "notify_fault" => &mut self.fault,
+            "notify_stop" => &mut self.stop,
+            _ => &mut self.any,
+        };
+        if command.is_some() {
+            *slot = command;
+        }
+    }
+}
+
+/// Definitions and the references between them.
+impl Reader {
+    /// The name and block of a definition (`vrrp_instance NAME { ... }`), unless either is
+    /// missing or the name is taken by an earlier definition of its kind.
+    fn definition<'s>(
+        &mut self,
+        statement: &'s Statement,
+        what: &'static str,
+    ) -> Option<(String, &'s [Statement])> {
+        let name = self
+            .words(statement, 1..=1, "a name")
+            .map(|w| w[0].text.clone());
+        let block = self.block(statement);
+        let (name, block) = (name?, block?);
+        (!self.defined_twice(statement, what, &name)).then_some((name, block))
+    }
+
+    fn defined_twice(&mut self, statement: &Statement, what: &'static str, name: &str) -> bool {
+        let first = match what {
+            "vrrp_script" => self.config.script(name).map(|s| s.location.clone()),
+            "vrrp_track_file" => self.config.track_file(name).map(|t| t.location.clone()),
+            "vrrp_instance" => self.config.instance(name).map(|i| i.location.clone()),
+            _ => self
+                .config
+                .sync_groups
+                .iter()
+                .find(|g| g.name == name)
+                .map(|g| g.location.clone()),
+        };
+        if let Some(first) = first {
+            self.fail(
+                &statement.args[0],
+                ErrorKind::Duplicate {
+                    what,
+                    name: name.into(),
+                    first,
+                },
+            );
+            return true;
+        }
+        false
+    }
+
+    /// Every `track_script`, `track_file` and sync-group member names something defined, and no
+    /// instance is in two groups.
+    fn check_references(&mut self) {
+        let mut undefined = Vec::new();
+        let tracked: Vec<(&[Tracked], &[Tracked])> = self
+            .config
+            .instances
+            .iter()
+            .map(|i| (i.track_scripts.as_slice(), i.track_files.as_slice()))
+            .chain(
+                self.config
+                    .sync_groups
+                    .iter()
+                    .map(|g| (g.track_scripts.as_slice(), g.track_files.as_slice())),
+            )
+            .collect();
+        for (scripts, files) in tracked {
+            for t in scripts {
+                if self.config.script(&t.name).is_none() {
+                    undefined.push((t.location.clone(), "vrrp_script", t.name.clone()));
+                }
+            }
+            for t in files {
+                if self.config.track_file(&t.name).is_none() {
+                    undefined.push((t.location.clone(), "vrrp_track_file", t.name.clone()));
+                }
+            }
+        }
+        let mut group_of: HashMap<String, Location> = HashMap::new();
+        for member in std::mem::take(&mut self.pending_members) {
+            if self.config.instance(&member.text).is_none()
+                && !self.broken_instances.contains(&member.text)
+            {
+                undefined.push((
+                    member.location.clone(),
+                    "vrrp_instance",
+                    member.text.clone(),
+                ));
+            } else if let Some(first) =
+                group_of.insert(member.text.clone(), member.location.clone())
+            {
+                self.errors.push(ParseError::new(
+                    member.location.clone(),
+                    ErrorKind::Duplicate {
+                        what: "sync group member",
+                        name: member.text.clone(),
+                        first,
+                    },
+                ));
+            }
+        }
+        for (location, what, name) in undefined {
+            self.errors.push(ParseError::new(
+                location,
+                ErrorKind::Undefined { what, name },
+            ));
+        }
+    }
+}
+
+/// `12`, `0.1`, `1.25` as an exact duration: digits, optionally a point and up to nine more.
+fn decimal_seconds(text: &str) -> Option<Duration> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > 9 {
+        return None;
+    }
+    let nanos: u32 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<9}").parse().ok()?
+    };
+    Some(Duration::new(whole.parse().ok()?, nanos))
+}
+
+/// The known keyword closest to `word`, if it is within a third of its length in edits (at least
+/// one, at most three).
+fn closest(word: &str, known: &[&'static str]) -> Option<&'static str> {
+    let limit = (word.chars().count() / 3).clamp(1, 3);
+    known
+        .iter()
+        .map(|k| (edit_distance(word, k), *k))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance, with a transposition counting as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instance::INSTANCE;
+    use super::*;
+
+    #[test]
+    fn a_misspelt_keyword_gets_the_closest_one() {
+        assert_eq!(closest("priorty", INSTANCE), Some("priority"));
+        assert_eq!(closest("advert_intt", INSTANCE), Some("advert_int"));
+        assert_eq!(
+            closest("virtual_router", INSTANCE),
+            Some("virtual_router_id")
+        );
+        assert_eq!(closest("xyz", INSTANCE), None);
+    }
+
+    #[test]
+    fn seconds_are_read_exactly() {
+        assert_eq!(decimal_seconds("0.1"), Some(Duration::from_millis(100)));
+        assert_eq!(decimal_seconds("3"), Some(Duration::from_secs(3)));
+        assert_eq!(decimal_seconds("1.000000001"), Some(Duration::new(1, 1)));
+        for bad in ["", ".5", "1e3", "-1", "fast", "1.0000000001"] {
+            assert_eq!(decimal_seconds(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn edit_distance_counts_a_swap_as_one() {
+        assert_eq!(edit_distance("priority", "priorty"), 1);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}
