@@ -3,19 +3,31 @@
 //! The Virtual Router Redundancy Protocol for programs that own a virtual IP address: VRRPv3
 //! (RFC 5798 as updated by RFC 9568) for IPv4 and IPv6, and VRRPv2 (RFC 3768) for legacy peers.
 //!
-//! - [`packet`]: the wire format. Received bytes become a validated [`packet::Advertisement`] (every
-//!   receive check of RFC 5798 §7.1 that needs only the packet, each failure a typed
-//!   [`packet::RxError`] mapped to its [`Counter`]), and back.
-//! - [`Config`] and [`VirtualRouter`]: one virtual router's state machine, sans IO. It is fed
-//!   received packets, link and priority changes and timer expiries with the current time, and asks
-//!   for [`Action`]s: send this advertisement, add or remove these addresses, announce them, state
-//!   changed. See [`VirtualRouter`] for the exact driving rules.
-//! - [`Routers`]: many virtual routers behind one input, with sync groups.
-//! - [`sim`]: a deterministic in-memory LAN to test failover logic without root or network.
-//! - [`timing`]: Skew_Time and Master_Down_Interval.
-//! - [`announce`]: the gratuitous ARP and unsolicited neighbour advertisement frames.
+//! Three layers, each a folder of `src/`:
 //!
-//! The Linux backends (raw sockets, netlink, ARP/ND, virtual MACs) and drivers build on this core.
+//! 1. **The sans-IO core**, re-exported here. It never reads the clock, never touches a socket and
+//!    knows nothing of hosts:
+//!    - [`packet`]: the wire format. Received bytes become a validated [`packet::Advertisement`]
+//!      (every receive check of RFC 5798 §7.1 that needs only the packet, each failure a typed
+//!      [`packet::RxError`] mapped to its [`Counter`]), and back.
+//!    - [`Config`] and [`VirtualRouter`]: one virtual router's state machine. It is fed received
+//!      packets, link and priority changes and timer expiries with the current time, and asks for
+//!      [`Action`]s: send this advertisement, add or remove these addresses, announce them, state
+//!      changed.
+//!    - [`Routers`]: many virtual routers behind one input, with sync groups.
+//!    - [`timing`]: Skew_Time and Master_Down_Interval; [`sim`]: a deterministic in-memory LAN to
+//!      test failover logic without root or network.
+//! 2. **[`host`]**, the portable host layer: an [`Instance`](host::Instance) (a `Config` plus where
+//!    its addresses go), the backend traits, the [`EventLoop`](host::EventLoop) that decides what
+//!    packets, timers, host changes and commands do (generic over the backends, testable in
+//!    memory with [`host::memory`]'s fault-injecting backends), events and the
+//!    [`DriverHandle`](host::DriverHandle).
+//! 3. **`linux`** (feature `linux`): raw sockets, rtnetlink, the packet socket, and the `Driver`
+//!    that runs an event loop on them, on its own thread or as a tokio task (feature `tokio`).
+//!
+//! Beside them, `keepalived` (feature `keepalived`) reads keepalived.conf into `Config`s and
+//! `Instance`s, and the `vrrpd` binary (feature `daemon`) runs it as a drop-in for keepalived's
+//! VRRP half.
 
 // `unsafe` is denied everywhere but in the Linux backend, which allows it for the system calls
 // socket2 does not wrap; `.ci/run` checks that no other module allows it.

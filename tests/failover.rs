@@ -560,3 +560,21 @@ fn an_embedders_address_backend_takes_and_releases_the_vip_through_its_own_calls
     assert!(r2.wait_exit().success());
     std::fs::remove_dir_all(&dir).expect("removing the logs");
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_vip_deleted_by_hand_from_the_master_is_added_again_at_once() {
+    let lan = Lan::new(2);
+    let (mut r1, _r2) = elected_pair(&lan, &[]);
+    lan.router(1)
+        .ip(&["address", "del", "192.0.2.100/24", "dev", "eth0"]);
+    r1.wait_for(
+        &[
+            r#""event":"address_restored""#,
+            r#""address":"192.0.2.100""#,
+        ],
+        SETTLE,
+    );
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+}
