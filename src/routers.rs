@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::action::{Action, Reason, State};
 use crate::config::Config;
-use crate::packet::{Advertisement, RxError, RxMeta};
+use crate::packet::{self, Advertisement, RxError, RxMeta};
 use crate::router::VirtualRouter;
 use crate::{AddressFamily, Counter, Priority, Vrid};
 
@@ -288,15 +288,11 @@ impl Routers {
         rx: &RxMeta,
         vrrp: &[u8],
     ) -> Result<RouterKey, RxError> {
-        let key = vrrp
-            .get(1)
-            .copied()
-            .and_then(Vrid::new)
-            .map(|vrid| RouterKey {
-                interface_index: rx.interface_index(),
-                family: rx.family(),
-                vrid,
-            });
+        let key = packet::peek_vrid(vrrp).map(|vrid| RouterKey {
+            interface_index: rx.interface_index(),
+            family: rx.family(),
+            vrid,
+        });
         let Some((key, i)) = key.and_then(|key| self.index.get(&key).map(|&i| (key, i))) else {
             let error = match Advertisement::parse(rx, vrrp) {
                 Err(error) => error,

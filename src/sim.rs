@@ -34,11 +34,11 @@ use std::collections::{BTreeSet, BinaryHeap};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::Priority;
 use crate::action::{Action, Reason, State};
 use crate::config::Config;
-use crate::packet::RxMeta;
+use crate::packet::{Packet, RxMeta};
 use crate::routers::{RouterKey, Routers, RoutersError};
+use crate::{AddressFamily, Priority};
 
 /// A host on the simulated LAN.
 pub type HostId = usize;
@@ -346,8 +346,14 @@ impl Lan {
         while let Some((key, action)) = self.hosts[host].routers.poll_action() {
             let kind = match action {
                 Action::Send(transmit) => {
-                    let priority =
-                        Priority::new(transmit.payload.get(2).copied().unwrap_or_default());
+                    // The router's own message, whose structure is sound.
+                    let priority = Packet::new_checked(
+                        &transmit.payload[..],
+                        AddressFamily::of(transmit.source),
+                    )
+                    .map_or(Priority::SHUTDOWN, |packet| {
+                        Priority::new(packet.priority())
+                    });
                     self.transmit(host, transmit);
                     EventKind::AdvertSent(priority)
                 }
