@@ -10,7 +10,7 @@ use std::error::Error;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use vrrp::sim::{EventKind, HostId, Lan};
+use vrrp::sim::{HostId, Lan, RecordKind};
 use vrrp::timing::{master_down_interval, skew_time};
 use vrrp::{Config, Interval, Priority, State};
 
@@ -137,20 +137,20 @@ fn ms(duration: Duration) -> String {
 }
 
 fn print_changes(lan: &Lan, since: Duration) {
-    for event in lan.events().iter().filter(|e| e.at >= since) {
-        let name = ROUTERS[event.host].0;
-        match &event.kind {
-            EventKind::StateChanged { from, to, reason } => {
+    for record in lan.records().iter().filter(|r| r.at >= since) {
+        let name = ROUTERS[record.host].0;
+        match &record.kind {
+            RecordKind::StateChanged { from, to, reason } => {
                 println!(
                     "   {:>12.6} s  {name}  {from} -> {to} ({reason})",
-                    event.at.as_secs_f64()
+                    record.at.as_secs_f64()
                 )
             }
-            EventKind::Crashed | EventKind::Restarted | EventKind::Stopped => {
+            RecordKind::Crashed | RecordKind::Restarted | RecordKind::Stopped => {
                 println!(
                     "   {:>12.6} s  {name}  {:?}",
-                    event.at.as_secs_f64(),
-                    event.kind
+                    record.at.as_secs_f64(),
+                    record.kind
                 )
             }
             _ => {}
@@ -160,28 +160,28 @@ fn print_changes(lan: &Lan, since: Duration) {
 
 /// When `host` last became Master after `since`.
 fn became_master(lan: &Lan, host: HostId, since: Duration) -> Option<Duration> {
-    lan.events()
+    lan.records()
         .iter()
-        .filter(|e| e.host == host && e.at >= since)
-        .filter(|e| {
+        .filter(|r| r.host == host && r.at >= since)
+        .filter(|r| {
             matches!(
-                e.kind,
-                EventKind::StateChanged {
+                r.kind,
+                RecordKind::StateChanged {
                     to: State::Master,
                     ..
                 }
             )
         })
-        .map(|e| e.at)
+        .map(|r| r.at)
         .next_back()
 }
 
 /// When `host` last sent an advertisement.
 fn last_advert(lan: &Lan, host: HostId) -> Option<Duration> {
-    lan.events()
+    lan.records()
         .iter()
-        .filter(|e| e.host == host && matches!(e.kind, EventKind::AdvertSent(_)))
-        .map(|e| e.at)
+        .filter(|r| r.host == host && matches!(r.kind, RecordKind::AdvertSent(_)))
+        .map(|r| r.at)
         .next_back()
 }
 

@@ -43,22 +43,22 @@ use crate::{AddressFamily, Priority};
 /// A host on the simulated LAN.
 pub type HostId = usize;
 
-/// Something that happened on the LAN, for timelines and assertions.
+/// Something that happened on the LAN, for timelines and assertions: see [`Lan::records`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Event {
+pub struct Record {
     /// When, since the simulation started.
     pub at: Duration,
     /// On which host.
     pub host: HostId,
-    /// Which virtual router, if the event is a router's.
+    /// Which virtual router, if the record is a router's.
     pub router: Option<RouterKey>,
     /// What.
-    pub kind: EventKind,
+    pub kind: RecordKind,
 }
 
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EventKind {
+pub enum RecordKind {
     /// A virtual router changed state.
     StateChanged {
         /// The state left.
@@ -117,7 +117,7 @@ pub struct Lan {
     latency: Duration,
     jitter: Duration,
     loss_percent: u8,
-    events: Vec<Event>,
+    records: Vec<Record>,
 }
 
 impl Lan {
@@ -136,7 +136,7 @@ impl Lan {
             latency: Duration::from_micros(100),
             jitter: Duration::ZERO,
             loss_percent: 0,
-            events: Vec::new(),
+            records: Vec::new(),
         }
     }
 
@@ -211,7 +211,7 @@ impl Lan {
         h.alive = false;
         h.addresses.clear();
         h.routers = h.pristine.clone();
-        self.record(host, None, EventKind::Crashed);
+        self.log(host, None, RecordKind::Crashed);
     }
 
     /// Boots a crashed host again and starts its routers.
@@ -220,14 +220,14 @@ impl Lan {
         h.alive = true;
         h.routers = h.pristine.clone();
         h.routers.start(self.now);
-        self.record(host, None, EventKind::Restarted);
+        self.log(host, None, RecordKind::Restarted);
         self.collect(host);
     }
 
     /// Shuts a host's routers down cleanly (a Master sends priority 0 and releases its addresses).
     pub fn stop(&mut self, host: HostId) {
         self.hosts[host].routers.shutdown(self.now);
-        self.record(host, None, EventKind::Stopped);
+        self.log(host, None, RecordKind::Stopped);
         self.collect(host);
     }
 
@@ -320,8 +320,8 @@ impl Lan {
     }
 
     /// Everything that happened, in order.
-    pub fn events(&self) -> &[Event] {
-        &self.events
+    pub fn records(&self) -> &[Record] {
+        &self.records
     }
 
     fn key(&self, host: HostId, vrid: u8) -> Option<RouterKey> {
@@ -332,8 +332,8 @@ impl Lan {
             .find(|key| key.vrid.get() == vrid)
     }
 
-    fn record(&mut self, host: HostId, router: Option<RouterKey>, kind: EventKind) {
-        self.events.push(Event {
+    fn log(&mut self, host: HostId, router: Option<RouterKey>, kind: RecordKind) {
+        self.records.push(Record {
             at: self.now - self.start,
             host,
             router,
@@ -355,24 +355,24 @@ impl Lan {
                         Priority::new(packet.priority())
                     });
                     self.transmit(host, transmit);
-                    EventKind::AdvertSent(priority)
+                    RecordKind::AdvertSent(priority)
                 }
                 Action::AddAddresses { addresses, .. } => {
                     self.hosts[host].addresses.extend(addresses.iter());
-                    EventKind::AddressesAdded
+                    RecordKind::AddressesAdded
                 }
                 Action::RemoveAddresses(addresses) => {
                     for address in addresses.iter() {
                         self.hosts[host].addresses.remove(&address);
                     }
-                    EventKind::AddressesRemoved
+                    RecordKind::AddressesRemoved
                 }
-                Action::Announce { .. } => EventKind::Announced,
+                Action::Announce { .. } => RecordKind::Announced,
                 Action::StateChanged { from, to, reason } => {
-                    EventKind::StateChanged { from, to, reason }
+                    RecordKind::StateChanged { from, to, reason }
                 }
             };
-            self.record(host, Some(key), kind);
+            self.log(host, Some(key), kind);
         }
     }
 
