@@ -12,12 +12,16 @@ use std::time::Duration;
 
 use vrrp::sim::{HostId, Lan, RecordKind};
 use vrrp::timing::{master_down_interval, skew_time};
-use vrrp::{Config, Interval, Priority, State};
+use vrrp::{Config, Interval, Priority, State, Vrid};
 
-const VRID: u8 = 51;
+const VRID: Vrid = Vrid::new(51).expect("VRID 51 is not 0");
 const INTERVAL: Duration = Duration::from_millis(100);
 const LATENCY: Duration = Duration::from_micros(100);
-const ROUTERS: [(&str, u8); 3] = [("A", 200), ("B", 150), ("C", 100)];
+const ROUTERS: [(&str, Priority); 3] = [
+    ("A", Priority::new(200)),
+    ("B", Priority::new(150)),
+    ("C", Priority::new(100)),
+];
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut lan = Lan::new(1, std::time::Instant::now());
@@ -33,10 +37,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let (a, b) = (0, 1);
     let interval = Interval::from_centis(10).ok_or("10 cs is a valid interval")?;
-    let mdi = |priority| {
-        master_down_interval(vrrp::packet::Version::V3, Priority::new(priority), interval)
-    };
-    let skew = |priority| skew_time(vrrp::packet::Version::V3, Priority::new(priority), interval);
+    let mdi = |priority| master_down_interval(vrrp::packet::Version::V3, priority, interval);
+    let skew = |priority| skew_time(vrrp::packet::Version::V3, priority, interval);
 
     println!(
         "VRRPv3, VRID {VRID}, advertisement interval {} ms, one-way latency {} µs",
@@ -62,7 +64,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "A became Master",
         elected,
         "Master_Down_Interval(200)",
-        mdi(200),
+        mdi(Priority::new(200)),
     )?;
 
     println!(
@@ -78,7 +80,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "B became Master",
         takeover - last_advert,
         "Master_Down_Interval(150) + latency",
-        mdi(150) + LATENCY,
+        mdi(Priority::new(150)) + LATENCY,
     )?;
 
     println!(
@@ -93,7 +95,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "A became Master",
         preempted - restart,
         "Master_Down_Interval(200)",
-        mdi(200),
+        mdi(Priority::new(200)),
     )?;
 
     println!("\n4. A stops cleanly: its priority-0 advert makes B take over after Skew_Time.");
@@ -106,7 +108,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "B became Master",
         handover - stop,
         "Skew_Time(150) + latency",
-        skew(150) + LATENCY,
+        skew(Priority::new(150)) + LATENCY,
     )?;
 
     let masters: Vec<&str> = lan

@@ -8,12 +8,13 @@
 //! ```
 //! use std::time::Duration;
 //! use vrrp::sim::Lan;
-//! use vrrp::{Config, State};
+//! use vrrp::{Config, Priority, State, Vrid};
 //!
+//! const VRID: Vrid = Vrid::new(51).expect("VRID 51 is not 0");
 //! let mut lan = Lan::new(7, std::time::Instant::now());
 //! let config = |address: [u8; 4], priority| {
-//!     Config::builder(1, 51, address.into())
-//!         .priority(priority)
+//!     Config::builder(1, VRID, address.into())
+//!         .priority(Priority::new(priority))
 //!         .address([192, 0, 2, 100].into())
 //!         .build()
 //! };
@@ -21,11 +22,12 @@
 //! let b = lan.add_host(vec![config([192, 0, 2, 2], 100)?])?;
 //! lan.start_all();
 //! lan.run_for(Duration::from_secs(5));
-//! assert_eq!(lan.state(a, 51), Some(State::Master));
+//! assert_eq!(lan.state(a, VRID), Some(State::Master));
 //!
 //! lan.crash(a);
 //! lan.run_for(Duration::from_secs(5));
-//! assert_eq!(lan.state(b, 51), Some(State::Master));
+//! assert_eq!(lan.state(b, VRID), Some(State::Master));
+//! assert_eq!(lan.masters(VRID), [b]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -38,7 +40,7 @@ use crate::action::{Action, Reason, State};
 use crate::config::Config;
 use crate::packet::{Packet, RxMeta};
 use crate::routers::{RouterKey, Routers, RoutersError};
-use crate::{AddressFamily, Priority};
+use crate::{AddressFamily, Priority, Vrid};
 
 /// A host on the simulated LAN.
 pub type HostId = usize;
@@ -232,7 +234,7 @@ impl Lan {
     }
 
     /// Sets the tracked priority of a host's router for `vrid` (on any interface and family).
-    pub fn set_priority(&mut self, host: HostId, vrid: u8, priority: Priority) {
+    pub fn set_priority(&mut self, host: HostId, vrid: Vrid, priority: Priority) {
         if let Some(key) = self.key(host, vrid) {
             self.hosts[host]
                 .routers
@@ -282,13 +284,13 @@ impl Lan {
     }
 
     /// The state of a host's router for `vrid`, if it has one.
-    pub fn state(&self, host: HostId, vrid: u8) -> Option<State> {
+    pub fn state(&self, host: HostId, vrid: Vrid) -> Option<State> {
         let key = self.key(host, vrid)?;
         self.hosts[host].routers.get(&key).map(|r| r.state())
     }
 
     /// The hosts whose router for `vrid` is Master.
-    pub fn masters(&self, vrid: u8) -> Vec<HostId> {
+    pub fn masters(&self, vrid: Vrid) -> Vec<HostId> {
         (0..self.hosts.len())
             .filter(|&h| self.state(h, vrid) == Some(State::Master))
             .collect()
@@ -324,12 +326,12 @@ impl Lan {
         &self.records
     }
 
-    fn key(&self, host: HostId, vrid: u8) -> Option<RouterKey> {
+    fn key(&self, host: HostId, vrid: Vrid) -> Option<RouterKey> {
         self.hosts[host]
             .routers
             .iter()
             .map(|(key, _)| key)
-            .find(|key| key.vrid.get() == vrid)
+            .find(|key| key.vrid == vrid)
     }
 
     fn log(&mut self, host: HostId, router: Option<RouterKey>, kind: RecordKind) {

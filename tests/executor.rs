@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use common::{MASTER, VIP};
 use vrrp::backend::{Added, AddressBackend, AdvertSender, Announce, BackendError, VirtualAddress};
-use vrrp::{Config, Event, Executor, Operation, Placement, Routers, State, Transmit};
+use vrrp::{Config, Event, Executor, Operation, Placement, Priority, Routers, State, Transmit};
 
 const VIP2: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 101);
 
@@ -85,8 +85,8 @@ impl Announce for FakeAnnouncer {
 type FakeExecutor = Executor<FakeSender, FakeAddresses, FakeAnnouncer>;
 
 fn setup(placement: Option<Placement>) -> (Routers, FakeExecutor, Shared) {
-    let config = Config::builder(1, 51, MASTER.into())
-        .priority(200)
+    let config = Config::builder(1, common::vrid(51), MASTER.into())
+        .priority(Priority::new(200))
         .address(VIP.into())
         .address(VIP2.into())
         .build()

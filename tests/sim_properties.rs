@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use vrrp::sim::{HostId, Lan, RecordKind};
-use vrrp::{Config, Priority, State};
+use vrrp::{Config, Priority, State, Vrid};
 
-const VRID: u8 = 51;
+const VRID: Vrid = Vrid::new(51).expect("not 0");
 
 #[derive(Clone, Debug)]
 enum Chaos {
@@ -76,7 +76,7 @@ fn build(scenario: &Scenario) -> Lan {
     );
     for (host, &priority) in scenario.priorities.iter().enumerate() {
         let config = Config::builder(1, VRID, host_address(host).into())
-            .priority(priority)
+            .priority(Priority::new(priority))
             .advert_interval(Duration::from_millis(u64::from(scenario.interval_cs) * 10))
             .address(Ipv4Addr::new(198, 51, 100, 1).into())
             .build()
