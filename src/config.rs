@@ -517,7 +517,10 @@ impl ConfigBuilder {
 }
 
 /// A configuration that cannot run: one variant per invalid setting or combination.
+///
+/// Later versions may add variants, for settings they add.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// VRID 0 (RFC 5798 §5.2.3: 1–255), from a raw VRID: see [`Vrid::try_from`].
     #[error("VRID 0 is invalid; use 1 to 255")]

@@ -45,7 +45,9 @@ impl fmt::Display for RouterKey {
 
 /// The router-wide counters of RFC 6527 (`vrrpv3RouterChecksumErrors`, `…VersionErrors`,
 /// `…VrIdErrors`), for packets of every virtual router, and for those no virtual router took.
+/// Later versions may add counters, so it cannot be built or destructured outside the crate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GlobalStats {
     /// Packets with an invalid checksum.
     pub checksum_errors: u64,
@@ -68,8 +70,10 @@ impl GlobalStats {
     }
 }
 
-/// Why a virtual router or sync group could not be added.
+/// Why a virtual router or sync group could not be added, removed or started. Later versions may
+/// add variants.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RoutersError {
     /// A virtual router with this key already runs.
     #[error("virtual router {0} is configured twice")]

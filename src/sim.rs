@@ -47,6 +47,7 @@ pub type HostId = usize;
 
 /// Something that happened on the LAN, for timelines and assertions: see [`Lan::records`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Record {
     /// When, since the simulation started.
     pub at: Duration,
@@ -58,8 +59,9 @@ pub struct Record {
     pub kind: RecordKind,
 }
 
-/// What happened.
+/// What happened. Later versions may record more.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RecordKind {
     /// A virtual router changed state.
     StateChanged {
