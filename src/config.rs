@@ -49,6 +49,25 @@ impl Default for Announcements {
 }
 
 /// A validated virtual router configuration. Build one with [`Config::builder`].
+///
+/// ```
+/// use std::net::Ipv4Addr;
+/// use std::time::Duration;
+/// use vrrp::{Config, Priority, Vrid};
+///
+/// const VRID: Vrid = Vrid::new(51).expect("VRID 51 is not 0");
+///
+/// // A backup at priority 200 for 192.0.2.100 on interface 2, advertising every 100 ms.
+/// let config = Config::builder(2, VRID, Ipv4Addr::new(192, 0, 2, 1).into())
+///     .priority(Priority::new(200))
+///     .advert_interval(Duration::from_millis(100))
+///     .address(Ipv4Addr::new(192, 0, 2, 100).into())
+///     .build()?;
+/// assert_eq!(config.vrid(), VRID);
+/// assert_eq!(config.interval().as_centis(), 10);
+/// assert!(!config.is_owner());
+/// # Ok::<(), vrrp::ConfigError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub(crate) interface_index: u32,
@@ -259,6 +278,28 @@ impl Config {
 }
 
 /// Collects a virtual router's settings; [`build`](Self::build) validates them together.
+///
+/// Every setting has a default but the virtual addresses; `build` refuses a combination that
+/// cannot run with the [`ConfigError`] that names it:
+///
+/// ```
+/// use std::net::Ipv4Addr;
+/// use vrrp::{Config, ConfigError, Priority, Vrid};
+///
+/// let vrid = Vrid::try_from(51)?;
+/// let builder = Config::builder(2, vrid, Ipv4Addr::new(192, 0, 2, 1).into())
+///     .address(Ipv4Addr::new(192, 0, 2, 1).into());
+///
+/// // Priority 255 belongs to the owner of the addresses, which says so.
+/// assert_eq!(
+///     builder.clone().priority(Priority::OWNER).build(),
+///     Err(ConfigError::PriorityReservedForOwner)
+/// );
+/// let owner = builder.priority(Priority::OWNER).owner(true).build()?;
+/// assert!(owner.is_owner());
+/// assert_eq!(owner.priority(), Priority::OWNER);
+/// # Ok::<(), ConfigError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ConfigBuilder {
     interface_index: u32,

@@ -94,6 +94,45 @@ pub enum RoutersError {
 ///
 /// It is driven like a [`VirtualRouter`]: after every call that takes `now`, drain
 /// [`poll_action`](Self::poll_action) to `None`, then wait until [`poll_timeout`](Self::poll_timeout).
+///
+/// ```
+/// use std::net::Ipv4Addr;
+/// use std::time::Instant;
+/// use vrrp::{Action, Config, ConfigError, Routers, State, Vrid};
+///
+/// // A firewall's inside and outside addresses, as two virtual routers that move together.
+/// let config = |vrid: u8, vip: Ipv4Addr| -> Result<Config, ConfigError> {
+///     Config::builder(2, Vrid::try_from(vrid)?, Ipv4Addr::new(192, 0, 2, 1).into())
+///         .address(vip.into())
+///         .build()
+/// };
+/// let mut routers = Routers::new();
+/// let inside = routers.add(config(51, Ipv4Addr::new(192, 0, 2, 100))?)?;
+/// let outside = routers.add(config(52, Ipv4Addr::new(192, 0, 2, 200))?)?;
+/// routers.add_sync_group(&[inside, outside])?;
+///
+/// let now = Instant::now();
+/// routers.start(now);
+/// while let Some((key, action)) = routers.poll_action() {
+///     assert!(matches!(action, Action::StateChanged { to: State::Backup, .. }), "{key}");
+/// }
+///
+/// // No Master is heard: at the earliest deadline both take over. Each action names its router.
+/// let deadline = routers.poll_timeout().expect("Master_Down_Timers run in Backup");
+/// routers.handle_timeout(deadline);
+/// let mut sent = Vec::new();
+/// while let Some((key, action)) = routers.poll_action() {
+///     if let Action::Send(transmit) = action {
+///         sent.push((key.vrid.get(), transmit.destination));
+///     }
+/// }
+/// let group = Ipv4Addr::new(224, 0, 0, 18).into();
+/// assert_eq!(sent, [(51, group), (52, group)]);
+/// assert!(routers.iter().all(|(_, router)| router.state() == State::Master));
+///
+/// // Received packets go to `handle_packet`, which picks the router by interface, family and VRID.
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Routers {
     routers: Vec<VirtualRouter>,
