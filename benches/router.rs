@@ -9,7 +9,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use vrrp::packet::{
     AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, RxMeta, Version,
 };
-use vrrp::{Config, Interval, Priority, Routers, VirtualRouter};
+use vrrp::{Config, Interval, Priority, Routers, VirtualRouter, Vrid};
 
 const LOCAL: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
@@ -20,17 +20,18 @@ fn vip(n: usize) -> Ipv4Addr {
 }
 
 /// VRIDs 1–250 on interfaces 1, 2, 3, …: 1,000 routers use 4 interfaces.
-fn key(n: usize) -> (u32, u8) {
+fn key(n: usize) -> (u32, Vrid) {
+    let vrid = 1 + u8::try_from(n % 250).expect("below 250");
     (
         1 + u32::try_from(n / 250).expect("few"),
-        1 + u8::try_from(n % 250).expect("below 250"),
+        Vrid::new(vrid).expect("non-zero"),
     )
 }
 
 fn config(n: usize, priority: u8) -> Config {
     let (interface, vrid) = key(n);
     Config::builder(interface, vrid, LOCAL.into())
-        .priority(priority)
+        .priority(Priority::new(priority))
         .advert_interval(INTERVAL)
         .address(vip(n).into())
         .build()
@@ -42,7 +43,7 @@ fn advert(n: usize) -> (RxMeta, Vec<u8>) {
     let (interface, vrid) = key(n);
     let advert = Advertisement {
         version: Version::V3,
-        vrid: vrrp::Vrid::new(vrid).expect("non-zero"),
+        vrid,
         priority: Priority::new(200),
         interval: Interval::from_centis(10).expect("non-zero"),
         addresses: AddressList::ipv4([vip(n)]),

@@ -27,7 +27,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use vrrp::host::{Added, AddressBackend, BackendError, Instance, VirtualAddress};
 use vrrp::linux::{Driver, Netlink, interface_source};
-use vrrp::{AddressFamily, Config};
+use vrrp::{AddressFamily, Config, Priority, Vrid};
 
 const USAGE: &str = "usage: address_hook --interface IF --vrid N --priority P --vip ADDR[/LEN]
        --take COMMAND --release COMMAND [--advert-interval DURATION]";
@@ -124,8 +124,9 @@ fn run(options: Options) -> Result<(), String> {
     let family = AddressFamily::of(options.vip.address);
     let (interface, source) =
         interface_source(&mut netlink, &options.interface, family).map_err(|e| e.to_string())?;
-    let config = Config::builder(interface.index, options.vrid, source)
-        .priority(options.priority)
+    let vrid = Vrid::try_from(options.vrid).map_err(|e| e.to_string())?;
+    let config = Config::builder(interface.index, vrid, source)
+        .priority(Priority::new(options.priority))
         .advert_interval(options.interval)
         .address(options.vip.address)
         .build()

@@ -37,7 +37,7 @@ use vrrp::host::Event;
 use vrrp::host::Instance;
 use vrrp::linux::{Driver, Netlink};
 use vrrp::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Password, Version};
-use vrrp::{AddressFamily, Config};
+use vrrp::{AddressFamily, Config, Priority, Vrid};
 
 const USAGE: &str =
     "usage: failover --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
@@ -170,9 +170,11 @@ fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, 
                 .iter()
                 .map(|&(vip, len)| offset(vip, k).map(|vip| (vip, len)))
                 .collect::<Result<_, _>>()?;
-            let mut builder = Config::builder(interface_index, options.vrid + k, source)
+            let vrid = Vrid::try_from(options.vrid + k)
+                .map_err(|e| format!("invalid {family} configuration: {e}"))?;
+            let mut builder = Config::builder(interface_index, vrid, source)
                 .version(options.version)
-                .priority(options.priority)
+                .priority(Priority::new(options.priority))
                 .owner(options.priority == 255)
                 .advert_interval(options.interval)
                 .preempt(options.preempt)

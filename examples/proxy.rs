@@ -48,7 +48,7 @@ use tokio::sync::Notify;
 use tokio::time::timeout;
 use vrrp::host::{DriverHandle, Event, Instance};
 use vrrp::linux::{Driver, Netlink};
-use vrrp::{Config, RouterKey};
+use vrrp::{Config, Priority, RouterKey, Vrid};
 
 const USAGE: &str = "usage: proxy --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
        --listen ADDR:PORT --upstream ADDR:PORT [--upstream ...] [--advert-interval DURATION]
@@ -229,8 +229,10 @@ fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, 
     vips::per_family(netlink, &options.interface, &options.vips)?
         .into_iter()
         .map(|family| {
-            let builder = Config::builder(family.interface_index, options.vrid, family.source)
-                .priority(options.priority)
+            let vrid = Vrid::try_from(options.vrid)
+                .map_err(|e| format!("invalid {} configuration: {e}", family.family))?;
+            let builder = Config::builder(family.interface_index, vrid, family.source)
+                .priority(Priority::new(options.priority))
                 .advert_interval(options.advert_interval)
                 .preempt(options.preempt);
             vips::instance(family.family, builder, &family.vips)

@@ -10,14 +10,18 @@ use std::error::Error;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use vrrp::sim::{EventKind, HostId, Lan};
+use vrrp::sim::{HostId, Lan, RecordKind};
 use vrrp::timing::{master_down_interval, skew_time};
-use vrrp::{Config, Interval, Priority, State};
+use vrrp::{Config, Interval, Priority, State, Vrid};
 
-const VRID: u8 = 51;
+const VRID: Vrid = Vrid::new(51).expect("VRID 51 is not 0");
 const INTERVAL: Duration = Duration::from_millis(100);
 const LATENCY: Duration = Duration::from_micros(100);
-const ROUTERS: [(&str, u8); 3] = [("A", 200), ("B", 150), ("C", 100)];
+const ROUTERS: [(&str, Priority); 3] = [
+    ("A", Priority::new(200)),
+    ("B", Priority::new(150)),
+    ("C", Priority::new(100)),
+];
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut lan = Lan::new(1, std::time::Instant::now());
@@ -33,10 +37,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let (a, b) = (0, 1);
     let interval = Interval::from_centis(10).ok_or("10 cs is a valid interval")?;
-    let mdi = |priority| {
-        master_down_interval(vrrp::packet::Version::V3, Priority::new(priority), interval)
-    };
-    let skew = |priority| skew_time(vrrp::packet::Version::V3, Priority::new(priority), interval);
+    let mdi = |priority| master_down_interval(vrrp::packet::Version::V3, priority, interval);
+    let skew = |priority| skew_time(vrrp::packet::Version::V3, priority, interval);
 
     println!(
         "VRRPv3, VRID {VRID}, advertisement interval {} ms, one-way latency {} µs",
@@ -62,7 +64,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "A became Master",
         elected,
         "Master_Down_Interval(200)",
-        mdi(200),
+        mdi(Priority::new(200)),
     )?;
 
     println!(
@@ -78,7 +80,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "B became Master",
         takeover - last_advert,
         "Master_Down_Interval(150) + latency",
-        mdi(150) + LATENCY,
+        mdi(Priority::new(150)) + LATENCY,
     )?;
 
     println!(
@@ -93,7 +95,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "A became Master",
         preempted - restart,
         "Master_Down_Interval(200)",
-        mdi(200),
+        mdi(Priority::new(200)),
     )?;
 
     println!("\n4. A stops cleanly: its priority-0 advert makes B take over after Skew_Time.");
@@ -106,7 +108,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "B became Master",
         handover - stop,
         "Skew_Time(150) + latency",
-        skew(150) + LATENCY,
+        skew(Priority::new(150)) + LATENCY,
     )?;
 
     let masters: Vec<&str> = lan
@@ -137,20 +139,20 @@ fn ms(duration: Duration) -> String {
 }
 
 fn print_changes(lan: &Lan, since: Duration) {
-    for event in lan.events().iter().filter(|e| e.at >= since) {
-        let name = ROUTERS[event.host].0;
-        match &event.kind {
-            EventKind::StateChanged { from, to, reason } => {
+    for record in lan.records().iter().filter(|r| r.at >= since) {
+        let name = ROUTERS[record.host].0;
+        match &record.kind {
+            RecordKind::StateChanged { from, to, reason } => {
                 println!(
                     "   {:>12.6} s  {name}  {from} -> {to} ({reason})",
-                    event.at.as_secs_f64()
+                    record.at.as_secs_f64()
                 )
             }
-            EventKind::Crashed | EventKind::Restarted | EventKind::Stopped => {
+            RecordKind::Crashed | RecordKind::Restarted | RecordKind::Stopped => {
                 println!(
                     "   {:>12.6} s  {name}  {:?}",
-                    event.at.as_secs_f64(),
-                    event.kind
+                    record.at.as_secs_f64(),
+                    record.kind
                 )
             }
             _ => {}
@@ -160,28 +162,28 @@ fn print_changes(lan: &Lan, since: Duration) {
 
 /// When `host` last became Master after `since`.
 fn became_master(lan: &Lan, host: HostId, since: Duration) -> Option<Duration> {
-    lan.events()
+    lan.records()
         .iter()
-        .filter(|e| e.host == host && e.at >= since)
-        .filter(|e| {
+        .filter(|r| r.host == host && r.at >= since)
+        .filter(|r| {
             matches!(
-                e.kind,
-                EventKind::StateChanged {
+                r.kind,
+                RecordKind::StateChanged {
                     to: State::Master,
                     ..
                 }
             )
         })
-        .map(|e| e.at)
+        .map(|r| r.at)
         .next_back()
 }
 
 /// When `host` last sent an advertisement.
 fn last_advert(lan: &Lan, host: HostId) -> Option<Duration> {
-    lan.events()
+    lan.records()
         .iter()
-        .filter(|e| e.host == host && matches!(e.kind, EventKind::AdvertSent(_)))
-        .map(|e| e.at)
+        .filter(|r| r.host == host && matches!(r.kind, RecordKind::AdvertSent(_)))
+        .map(|r| r.at)
         .next_back()
 }
 

@@ -60,6 +60,6 @@ pub use protocol::{packet, sim, timing};
 /// The README's examples, compiled and run as doctests so that they stay true. One of them runs the
 /// Linux driver, so they are compiled only where `vrrp::linux` exists; the core they show is the
 /// same on every feature set.
-#[cfg(all(doctest, feature = "linux", target_os = "linux"))]
+#[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -6,18 +6,18 @@ mod common;
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
-use common::{MASTER, VIP};
+use common::{MASTER, VIP, vrid};
 use vrrp::host::memory::{Call, Fault, MemoryAddresses, MemoryAnnouncer, MemoryHost, MemorySender};
 use vrrp::host::{ActionApplier, Event, Instance, Operation, VirtualAddress};
-use vrrp::{Config, Routers, State};
+use vrrp::{Config, Priority, Routers, State};
 
 const VIP2: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 101);
 
 type MemoryApplier = ActionApplier<MemorySender, MemoryAddresses, MemoryAnnouncer>;
 
 fn config() -> Config {
-    Config::builder(1, 51, MASTER.into())
-        .priority(200)
+    Config::builder(1, vrid(51), MASTER.into())
+        .priority(Priority::new(200))
         .address(VIP.into())
         .address(VIP2.into())
         .build()

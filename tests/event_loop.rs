@@ -33,8 +33,8 @@ struct Node {
 }
 
 fn config(primary: [u8; 4], priority: u8, vrid: u8, vip: Ipv4Addr) -> Config {
-    Config::builder(LAN, vrid, primary.into())
-        .priority(priority)
+    Config::builder(LAN, common::vrid(vrid), primary.into())
+        .priority(Priority::new(priority))
         .address(vip.into())
         .advert_interval(Duration::from_millis(100))
         .build()
@@ -416,7 +416,7 @@ fn a_refused_reconfiguration_changes_nothing() {
     let change = Reconfiguration {
         remove: vec![key(51)],
         add: vec![Instance::new(
-            Config::builder(9, 52, [192, 0, 2, 1].into())
+            Config::builder(9, common::vrid(52), [192, 0, 2, 1].into())
                 .address(VIP2.into())
                 .build()
                 .expect("valid"),

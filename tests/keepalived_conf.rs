@@ -280,7 +280,7 @@ mod round_trip {
     use proptest::prelude::*;
     use vrrp::keepalived::{instance_block, parse_str};
     use vrrp::packet::{Authentication, Password, Version};
-    use vrrp::{Announcements, Config};
+    use vrrp::{Announcements, Config, Priority, Vrid};
 
     /// Any configuration keepalived's language can express: both versions and families,
     /// intervals, priorities (255 = owner), preemption, Accept_Mode, passwords, unicast peers,
@@ -331,9 +331,9 @@ mod round_trip {
                     } else {
                         IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1))
                     };
-                    let mut builder = Config::builder(4, vrid, primary)
+                    let mut builder = Config::builder(4, Vrid::new(vrid)?, primary)
                         .version(if v2 { Version::V2 } else { Version::V3 })
-                        .priority(priority)
+                        .priority(Priority::new(priority))
                         .owner(priority == 255)
                         .advert_interval(if v2 {
                             Duration::from_secs(secs.into())

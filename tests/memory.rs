@@ -4,7 +4,7 @@
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-use vrrp::{Config, Routers, VirtualRouter};
+use vrrp::{Config, Priority, Routers, VirtualRouter, Vrid};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -20,12 +20,16 @@ fn a_virtual_router_with_one_address_takes_at_most_1_kib() {
     for n in 0..COUNT {
         let interface = 1 + u32::try_from(n / 250).expect("few");
         let vrid = 1 + u8::try_from(n % 250).expect("below 250");
-        let config = Config::builder(interface, vrid, Ipv4Addr::new(192, 0, 2, 1).into())
-            .priority(1 + vrid % 250)
-            .advert_interval(Duration::from_millis(100))
-            .address(Ipv4Addr::from(0xC633_6400 + u32::try_from(n).expect("few")).into())
-            .build()
-            .expect("valid");
+        let config = Config::builder(
+            interface,
+            Vrid::try_from(vrid).expect("not 0"),
+            Ipv4Addr::new(192, 0, 2, 1).into(),
+        )
+        .priority(Priority::new(1 + vrid % 250))
+        .advert_interval(Duration::from_millis(100))
+        .address(Ipv4Addr::from(0xC633_6400 + u32::try_from(n).expect("few")).into())
+        .build()
+        .expect("valid");
         routers.add(config).expect("distinct keys");
     }
     routers.start(t0);

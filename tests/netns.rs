@@ -507,8 +507,8 @@ fn run_reconfigured_async_driver() {
 
     let index = interface_index("vb").expect("vb");
     let config = move |vrid: u8, primary: IpAddr, vips: &[IpAddr]| {
-        let mut builder = Config::builder(index, vrid, primary)
-            .priority(100)
+        let mut builder = Config::builder(index, common::vrid(vrid), primary)
+            .priority(Priority::DEFAULT)
             .advert_interval(Duration::from_millis(100));
         for vip in vips {
             builder = builder.address(*vip);

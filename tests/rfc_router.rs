@@ -7,7 +7,7 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
-use common::{MASTER_LL, VIP, VIP_LL, VIP6};
+use common::{MASTER_LL, VIP, VIP_LL, VIP6, vrid};
 use vrrp::packet::{
     AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST,
     Password, RxError, RxMeta, Version,
@@ -15,8 +15,10 @@ use vrrp::packet::{
 use vrrp::{
     Action, Announcements, Config, ConfigBuilder, ConfigError, Counter, Interval,
     LowerPriorityResponse, NewMasterReason, Priority, ProtoErrReason, Reason, State, VirtualRouter,
+    Vrid,
 };
 
+const VRID: Vrid = vrid(51);
 const LOCAL: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 const HIGHER_ADDRESS: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
 const LOWER_ADDRESS: Ipv4Addr = Ipv4Addr::new(192, 0, 1, 9);
@@ -24,7 +26,7 @@ const LOCAL_LL: Ipv6Addr = MASTER_LL;
 const SECOND: Duration = Duration::from_secs(1);
 
 fn builder() -> ConfigBuilder {
-    Config::builder(2, 51, LOCAL.into()).address(VIP.into())
+    Config::builder(2, VRID, LOCAL.into()).address(VIP.into())
 }
 
 fn build(builder: ConfigBuilder) -> Config {
@@ -140,18 +142,20 @@ fn v3_par_01_defaults() {
 
 #[test]
 fn v3_pkt_05_07_10_configuration_is_validated() {
-    let v6 = || Config::builder(2, 51, LOCAL_LL.into());
+    let v6 = || Config::builder(2, VRID, LOCAL_LL.into());
     let cases: Vec<(ConfigBuilder, ConfigError)> = vec![
         (
-            Config::builder(2, 0, LOCAL.into()).address(VIP.into()),
-            ConfigError::VridZero,
+            builder().priority(Priority::SHUTDOWN),
+            ConfigError::PriorityZero,
         ),
-        (builder().priority(0), ConfigError::PriorityZero),
         (
-            builder().priority(255),
+            builder().priority(Priority::OWNER),
             ConfigError::PriorityReservedForOwner,
         ),
-        (builder().owner(true), ConfigError::OwnerPriorityNot255(100)),
+        (
+            builder().owner(true),
+            ConfigError::OwnerPriorityNot255(Priority::DEFAULT),
+        ),
         (
             builder().advert_interval(Duration::ZERO),
             ConfigError::IntervalZero,
@@ -181,7 +185,7 @@ fn v3_pkt_05_07_10_configuration_is_validated() {
             ConfigError::Version2WithIpv6,
         ),
         (
-            Config::builder(2, 51, LOCAL.into()),
+            Config::builder(2, VRID, LOCAL.into()),
             ConfigError::NoAddresses,
         ),
         (
@@ -196,11 +200,14 @@ fn v3_pkt_05_07_10_configuration_is_validated() {
             },
         ),
         (
-            Config::builder(2, 51, VIP6.into()).address(VIP_LL.into()),
+            Config::builder(2, VRID, VIP6.into()).address(VIP_LL.into()),
             ConfigError::Ipv6SourceNotLinkLocal(VIP6),
         ),
         (
-            builder().priority(255).owner(true).preempt_delay(SECOND),
+            builder()
+                .priority(Priority::OWNER)
+                .owner(true)
+                .preempt_delay(SECOND),
             ConfigError::PreemptDelayOnOwner,
         ),
         (
@@ -224,7 +231,9 @@ fn v3_pkt_05_07_10_configuration_is_validated() {
     for (builder, expected) in cases {
         assert_eq!(builder.build(), Err(expected.clone()), "{expected}");
     }
-    let too_many = (0..256u32).fold(Config::builder(2, 51, LOCAL.into()), |b, i| {
+    // VRID 0 cannot reach a builder: converting it fails.
+    assert_eq!(Vrid::try_from(0), Err(ConfigError::VridZero));
+    let too_many = (0..256u32).fold(Config::builder(2, VRID, LOCAL.into()), |b, i| {
         b.address(Ipv4Addr::from(0xC633_6400 + i).into())
     });
     assert_eq!(too_many.build(), Err(ConfigError::TooManyAddresses(256)));
@@ -248,14 +257,22 @@ fn v3_pkt_05_07_10_configuration_is_validated() {
             .build()
             .is_ok()
     );
-    assert!(builder().priority(254).build().is_ok() && builder().priority(1).build().is_ok());
+    assert!(
+        builder().priority(Priority::new(254)).build().is_ok()
+            && builder().priority(Priority::new(1)).build().is_ok()
+    );
 }
 
 #[test]
 fn v3_par_04_owner_preempts_whatever_preempt_mode_says() {
     let t0 = Instant::now();
     let mut owner = started(
-        build(builder().priority(255).owner(true).preempt(false)),
+        build(
+            builder()
+                .priority(Priority::OWNER)
+                .owner(true)
+                .preempt(false),
+        ),
         t0,
     );
     assert_eq!(owner.state(), State::Master);
@@ -273,10 +290,10 @@ fn v3_par_06_ipv4_and_ipv6_routers_with_one_vrid_are_independent() {
     let t0 = Instant::now();
     let mut v4 = started(build(builder()), t0);
     let v6_config = build(
-        Config::builder(2, 51, LOCAL_LL.into())
+        Config::builder(2, VRID, LOCAL_LL.into())
             .address(VIP_LL.into())
             .address(VIP6.into())
-            .priority(200),
+            .priority(Priority::new(200)),
     );
     let mut v6 = started(v6_config, t0);
     receive(
@@ -314,7 +331,7 @@ fn v3_fsm_01_initialize_ignores_everything_but_startup() {
 #[test]
 fn v3_fsm_02_owner_starts_as_master_advertising_and_announcing() {
     let t0 = Instant::now();
-    let mut router = VirtualRouter::new(build(builder().priority(255).owner(true)));
+    let mut router = VirtualRouter::new(build(builder().priority(Priority::OWNER).owner(true)));
     router.start(t0);
     let actions = drain(&mut router);
     assert!(
@@ -566,7 +583,7 @@ fn v3_fsm_22_master_yields_to_higher_priority_and_to_a_tie_with_a_greater_addres
     }
     // IPv6 compares link-local sources: fe80::2 beats fe80::1.
     let v6 = build(
-        Config::builder(2, 51, LOCAL_LL.into())
+        Config::builder(2, VRID, LOCAL_LL.into())
             .address(VIP_LL.into())
             .address(VIP6.into()),
     );
@@ -639,7 +656,7 @@ fn v3_rx_05_an_advert_for_another_vrid_is_discarded_and_counted() {
 #[test]
 fn v3_rx_06_owner_processes_adverts_and_counts_other_owners() {
     let t0 = Instant::now();
-    let mut owner = started(build(builder().priority(255).owner(true)), t0);
+    let mut owner = started(build(builder().priority(Priority::OWNER).owner(true)), t0);
     receive(&mut owner, t0 + SECOND, HIGHER_ADDRESS, 255);
     assert_eq!(owner.stats().owner_conflicts, 1);
     assert_eq!(
@@ -838,7 +855,7 @@ fn tracking_moves_the_priority_within_1_to_254_and_never_the_owners() {
     assert_eq!(router.priority().get(), 254);
     router.set_priority(t0, Priority::new(0));
     assert_eq!(router.priority().get(), 1);
-    let mut owner = started(build(builder().priority(255).owner(true)), t0);
+    let mut owner = started(build(builder().priority(Priority::OWNER).owner(true)), t0);
     owner.set_priority(t0, Priority::new(10));
     assert_eq!(owner.priority(), Priority::OWNER);
     // A Master advertises its new priority from the next advert on.
@@ -851,7 +868,7 @@ fn tracking_moves_the_priority_within_1_to_254_and_never_the_owners() {
 #[test]
 fn tracking_weights_add_to_the_configured_priority_within_1_to_254() {
     let t0 = Instant::now();
-    let mut router = started(build(builder().priority(200)), t0);
+    let mut router = started(build(builder().priority(Priority::new(200))), t0);
     for (weight, expected) in [
         (-50, 150),
         (30, 230),
@@ -864,7 +881,7 @@ fn tracking_weights_add_to_the_configured_priority_within_1_to_254() {
         router.set_tracking_weight(t0, weight);
         assert_eq!(router.priority().get(), expected, "weight {weight}");
     }
-    let mut owner = started(build(builder().priority(255).owner(true)), t0);
+    let mut owner = started(build(builder().priority(Priority::OWNER).owner(true)), t0);
     owner.set_tracking_weight(t0, -100);
     assert_eq!(owner.priority(), Priority::OWNER);
 }
@@ -987,7 +1004,7 @@ fn v3_v2i_01_interop_is_an_option_of_vrrpv3_over_ipv4() {
         v2_builder().v2_interop(true).build(),
         Err(ConfigError::InteropNeedsVersion3OverIpv4)
     );
-    let v6 = Config::builder(2, 51, LOCAL_LL.into())
+    let v6 = Config::builder(2, VRID, LOCAL_LL.into())
         .address(VIP_LL.into())
         .v2_interop(true);
     assert_eq!(v6.build(), Err(ConfigError::InteropNeedsVersion3OverIpv4));

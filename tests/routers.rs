@@ -17,7 +17,7 @@ const LOCAL: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
 
 fn config(interface_index: u32, vrid: u8, vip: Ipv4Addr) -> Config {
-    Config::builder(interface_index, vrid, LOCAL.into())
+    Config::builder(interface_index, common::vrid(vrid), LOCAL.into())
         .address(vip.into())
         .build()
         .expect("valid")

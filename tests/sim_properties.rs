@@ -7,10 +7,10 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use proptest::prelude::*;
-use vrrp::sim::{EventKind, HostId, Lan};
-use vrrp::{Config, Priority, State};
+use vrrp::sim::{HostId, Lan, RecordKind};
+use vrrp::{Config, Priority, State, Vrid};
 
-const VRID: u8 = 51;
+const VRID: Vrid = Vrid::new(51).expect("not 0");
 
 #[derive(Clone, Debug)]
 enum Chaos {
@@ -76,7 +76,7 @@ fn build(scenario: &Scenario) -> Lan {
     );
     for (host, &priority) in scenario.priorities.iter().enumerate() {
         let config = Config::builder(1, VRID, host_address(host).into())
-            .priority(priority)
+            .priority(Priority::new(priority))
             .advert_interval(Duration::from_millis(u64::from(scenario.interval_cs) * 10))
             .address(Ipv4Addr::new(198, 51, 100, 1).into())
             .build()
@@ -101,27 +101,27 @@ fn check_addresses(lan: &Lan) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// The statistics of each host's current routers agree with the events since it (re)started.
+/// The statistics of each host's current routers agree with the records since it (re)started.
 fn check_counters(lan: &Lan) -> Result<(), TestCaseError> {
     for host in 0..lan.host_count() {
-        let since_boot: Vec<&EventKind> = {
-            let events: Vec<_> = lan.events().iter().filter(|e| e.host == host).collect();
-            let boot = events
+        let since_boot: Vec<&RecordKind> = {
+            let records: Vec<_> = lan.records().iter().filter(|r| r.host == host).collect();
+            let boot = records
                 .iter()
-                .rposition(|e| matches!(e.kind, EventKind::Crashed | EventKind::Restarted))
+                .rposition(|r| matches!(r.kind, RecordKind::Crashed | RecordKind::Restarted))
                 .map_or(0, |i| i + 1);
-            events[boot..].iter().map(|e| &e.kind).collect()
+            records[boot..].iter().map(|r| &r.kind).collect()
         };
         let sent = since_boot
             .iter()
-            .filter(|k| matches!(k, EventKind::AdvertSent(_)))
+            .filter(|k| matches!(k, RecordKind::AdvertSent(_)))
             .count() as u64;
         let became_master = since_boot
             .iter()
             .filter(|k| {
                 matches!(
                     k,
-                    EventKind::StateChanged {
+                    RecordKind::StateChanged {
                         to: State::Master,
                         ..
                     }
@@ -232,7 +232,7 @@ fn the_same_seed_gives_the_same_run() {
             }
         }
         lan.run_for(Duration::from_secs(2));
-        lan.events().to_vec()
+        lan.records().to_vec()
     };
     let first = timeline(&scenario);
     assert!(first.len() > 50);

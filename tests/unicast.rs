@@ -8,15 +8,16 @@ use std::time::{Duration, Instant};
 
 use common::{MASTER, MASTER_LL, VIP, VIP_LL};
 use vrrp::packet::{Advertisement, ChecksumForm, RxError, RxMeta};
-use vrrp::{Action, Config, ConfigError, Counter, State, Transmit, VirtualRouter};
+use vrrp::{Action, Config, ConfigError, Counter, Priority, State, Transmit, VirtualRouter, Vrid};
 
+const VRID: Vrid = common::vrid(7);
 const PEER_A: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
 const PEER_B: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 3);
 const STRANGER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 9);
 
 fn unicast_config() -> Config {
-    Config::builder(1, 7, MASTER.into())
-        .priority(200)
+    Config::builder(1, VRID, MASTER.into())
+        .priority(Priority::new(200))
         .address(VIP.into())
         .unicast_peer(PEER_A.into())
         .unicast_peer(PEER_B.into())
@@ -99,7 +100,7 @@ fn adverts_from_a_source_that_is_no_peer_are_discarded_and_counted() {
 
 #[test]
 fn unicast_peers_are_validated() {
-    let v4 = || Config::builder(1, 7, MASTER.into()).address(VIP.into());
+    let v4 = || Config::builder(1, VRID, MASTER.into()).address(VIP.into());
     assert_eq!(
         v4().unicast_peer(IpAddr::V6(MASTER_LL)).build(),
         Err(ConfigError::PeerFamilyMismatch(IpAddr::V6(MASTER_LL)))
@@ -121,7 +122,7 @@ fn unicast_peers_are_validated() {
         Err(ConfigError::DuplicatePeer(PEER_A.into()))
     );
     let peer6 = IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2));
-    let v6 = Config::builder(1, 7, MASTER_LL.into())
+    let v6 = Config::builder(1, VRID, MASTER_LL.into())
         .address(VIP_LL.into())
         .unicast_peer(peer6)
         .advert_interval(Duration::from_millis(100))

@@ -187,7 +187,10 @@ mod sequence {
         Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST, Password,
         RxMeta, Version,
     };
-    use vrrp::{Config, Interval, Priority};
+    use vrrp::{Config, Interval, Priority, Vrid};
+
+    /// The VRID of every configuration.
+    const VRID: Vrid = Vrid::new(51).expect("VRID 51 is not 0");
 
     /// One of a few configurations: VRRPv3 IPv4, VRRPv2 IPv4 with a password, VRRPv3 IPv6, an owner,
     /// VRRPv3 IPv4 interoperating with VRRPv2.
@@ -195,27 +198,27 @@ mod sequence {
         let local4 = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10));
         let vip4 = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100));
         let builder = match selector % 5 {
-            0 => Config::builder(1, 51, local4)
+            0 => Config::builder(1, VRID, local4)
                 .address(vip4)
                 .advert_interval(Duration::from_millis(100)),
-            1 => Config::builder(1, 51, local4)
+            1 => Config::builder(1, VRID, local4)
                 .address(vip4)
                 .version(Version::V2)
                 .authentication(Authentication::Password(Password::new(b"secret").ok()?)),
             2 => Config::builder(
                 1,
-                51,
+                VRID,
                 IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 10)),
             )
             .address(IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x100)))
             .address(IpAddr::V6(Ipv6Addr::new(
                 0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100,
             ))),
-            3 => Config::builder(1, 51, local4)
+            3 => Config::builder(1, VRID, local4)
                 .address(vip4)
-                .priority(255)
+                .priority(Priority::OWNER)
                 .owner(true),
-            _ => Config::builder(1, 51, local4)
+            _ => Config::builder(1, VRID, local4)
                 .address(vip4)
                 .v2_interop(true),
         };

@@ -30,12 +30,12 @@ use crate::{RouterKey, Routers};
 /// use std::time::{Duration, Instant};
 /// use vrrp::host::memory::{MemoryHost, MemorySetup};
 /// use vrrp::host::{Event, EventLoop, Instance, Reconfiguration};
-/// use vrrp::{Config, State};
+/// use vrrp::{Config, State, Vrid};
 ///
 /// let host = MemoryHost::default();
 /// host.set_link(2, true);
 /// let mut event_loop = EventLoop::new(host.applier(), std::sync::Arc::new(|| {}));
-/// let config = Config::builder(2, 51, [192, 0, 2, 1].into())
+/// let config = Config::builder(2, Vrid::new(51).unwrap(), [192, 0, 2, 1].into())
 ///     .address([192, 0, 2, 100].into())
 ///     .build()?;
 /// let start = Instant::now();

@@ -13,10 +13,10 @@ use crate::{Config, RouterKey};
 /// ```
 /// use std::net::IpAddr;
 /// use vrrp::host::Instance;
-/// use vrrp::Config;
+/// use vrrp::{Config, Vrid};
 ///
 /// let vip: IpAddr = [192, 0, 2, 100].into();
-/// let config = Config::builder(2, 51, [192, 0, 2, 1].into())
+/// let config = Config::builder(2, Vrid::new(51).unwrap(), [192, 0, 2, 1].into())
 ///     .address(vip)
 ///     .build()?;
 /// let instance = Instance::new(config).prefix_len(vip, 24).virtual_mac(true);

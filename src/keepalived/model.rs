@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::error::{Location, Warning};
 use crate::host::AddressScope;
 use crate::packet::{Authentication, ChecksumForm, Password, Version};
-use crate::{AddressFamily, Announcements, Config, ConfigError};
+use crate::{AddressFamily, Announcements, Config, ConfigError, Priority, Vrid};
 
 /// A whole configuration: its VRRP part, and the warnings about what is not acted on.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -227,11 +227,11 @@ impl VrrpInstance {
     ) -> Result<Config, ConfigError> {
         let mut builder = Config::builder(
             interface_index,
-            self.vrid,
+            Vrid::try_from(self.vrid)?,
             self.source_address(interface_address),
         )
         .version(self.version)
-        .priority(self.priority)
+        .priority(Priority::new(self.priority))
         .owner(self.priority == 255)
         .advert_interval(self.advert_interval)
         .preempt(self.preempt)

@@ -31,8 +31,9 @@ impl fmt::Display for State {
     }
 }
 
-/// Why a virtual router changed state.
+/// Why a virtual router changed state. Later versions may add reasons, for events they add.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Reason {
     /// `start` was called: the owner becomes Master, any other router Backup.
     Startup,
@@ -90,7 +91,12 @@ pub struct Transmit {
 }
 
 /// Something the caller must do, in order, after a call into the virtual router.
+///
+/// Later versions may add actions (the IPv6 Router Advertisements of RFC 5798 §6.4 are not done
+/// yet); each will ask for something this version does not do, so a caller that skips an action it
+/// does not know keeps this version's behaviour.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Action {
     /// Send an advertisement.
     Send(Transmit),

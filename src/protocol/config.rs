@@ -49,6 +49,25 @@ impl Default for Announcements {
 }
 
 /// A validated virtual router configuration. Build one with [`Config::builder`].
+///
+/// ```
+/// use std::net::Ipv4Addr;
+/// use std::time::Duration;
+/// use vrrp::{Config, Priority, Vrid};
+///
+/// const VRID: Vrid = Vrid::new(51).expect("VRID 51 is not 0");
+///
+/// // A backup at priority 200 for 192.0.2.100 on interface 2, advertising every 100 ms.
+/// let config = Config::builder(2, VRID, Ipv4Addr::new(192, 0, 2, 1).into())
+///     .priority(Priority::new(200))
+///     .advert_interval(Duration::from_millis(100))
+///     .address(Ipv4Addr::new(192, 0, 2, 100).into())
+///     .build()?;
+/// assert_eq!(config.vrid(), VRID);
+/// assert_eq!(config.interval().as_centis(), 10);
+/// assert!(!config.is_owner());
+/// # Ok::<(), vrrp::ConfigError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub(crate) interface_index: u32,
@@ -75,13 +94,13 @@ impl Config {
     /// Starts a configuration for VRID `vrid` on interface `interface_index`, advertising from
     /// `primary_address`: the interface's primary IPv4 address, or its IPv6 link-local address
     /// (RFC 5798 §5.1.1.1, §5.1.2.1). That address also breaks priority ties (§6.4.3).
-    pub fn builder(interface_index: u32, vrid: u8, primary_address: IpAddr) -> ConfigBuilder {
+    pub fn builder(interface_index: u32, vrid: Vrid, primary_address: IpAddr) -> ConfigBuilder {
         ConfigBuilder {
             interface_index,
             vrid,
             primary_address,
             version: Version::V3,
-            priority: Priority::DEFAULT.get(),
+            priority: Priority::DEFAULT,
             owner: false,
             interval: Duration::from_secs(1),
             addresses: Vec::new(),
@@ -259,13 +278,35 @@ impl Config {
 }
 
 /// Collects a virtual router's settings; [`build`](Self::build) validates them together.
+///
+/// Every setting has a default but the virtual addresses; `build` refuses a combination that
+/// cannot run with the [`ConfigError`] that names it:
+///
+/// ```
+/// use std::net::Ipv4Addr;
+/// use vrrp::{Config, ConfigError, Priority, Vrid};
+///
+/// let vrid = Vrid::try_from(51)?;
+/// let builder = Config::builder(2, vrid, Ipv4Addr::new(192, 0, 2, 1).into())
+///     .address(Ipv4Addr::new(192, 0, 2, 1).into());
+///
+/// // Priority 255 belongs to the owner of the addresses, which says so.
+/// assert_eq!(
+///     builder.clone().priority(Priority::OWNER).build(),
+///     Err(ConfigError::PriorityReservedForOwner)
+/// );
+/// let owner = builder.priority(Priority::OWNER).owner(true).build()?;
+/// assert!(owner.is_owner());
+/// assert_eq!(owner.priority(), Priority::OWNER);
+/// # Ok::<(), ConfigError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ConfigBuilder {
     interface_index: u32,
-    vrid: u8,
+    vrid: Vrid,
     primary_address: IpAddr,
     version: Version,
-    priority: u8,
+    priority: Priority,
     owner: bool,
     interval: Duration,
     addresses: Vec<IpAddr>,
@@ -289,7 +330,7 @@ impl ConfigBuilder {
     }
 
     /// The priority: 1–254 (default 100), or 255 with [`owner`](Self::owner).
-    pub fn priority(mut self, priority: u8) -> Self {
+    pub fn priority(mut self, priority: Priority) -> Self {
         self.priority = priority;
         self
     }
@@ -380,12 +421,11 @@ impl ConfigBuilder {
 
     /// Validates the settings together.
     pub fn build(self) -> Result<Config, ConfigError> {
-        let vrid = Vrid::new(self.vrid).ok_or(ConfigError::VridZero)?;
         let priority = match (self.priority, self.owner) {
-            (0, _) => return Err(ConfigError::PriorityZero),
-            (255, false) => return Err(ConfigError::PriorityReservedForOwner),
-            (p, true) if p != 255 => return Err(ConfigError::OwnerPriorityNot255(p)),
-            (p, _) => Priority::new(p),
+            (Priority::SHUTDOWN, _) => return Err(ConfigError::PriorityZero),
+            (Priority::OWNER, false) => return Err(ConfigError::PriorityReservedForOwner),
+            (p, true) if p != Priority::OWNER => return Err(ConfigError::OwnerPriorityNot255(p)),
+            (p, _) => p,
         };
         let interval = self.validated_interval()?;
         let family = AddressFamily::of(self.primary_address);
@@ -456,7 +496,7 @@ impl ConfigBuilder {
         self.check_unicast_peers(family)?;
         let config = Config {
             interface_index: self.interface_index,
-            vrid,
+            vrid: self.vrid,
             version: self.version,
             priority,
             owner: self.owner,
@@ -518,9 +558,12 @@ impl ConfigBuilder {
 }
 
 /// A configuration that cannot run: one variant per invalid setting or combination.
+///
+/// Later versions may add variants, for settings they add.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
-    /// VRID 0 (RFC 5798 §5.2.3: 1–255).
+    /// VRID 0 (RFC 5798 §5.2.3: 1–255), from a raw VRID: see [`Vrid::try_from`].
     #[error("VRID 0 is invalid; use 1 to 255")]
     VridZero,
     /// Priority 0 is reserved for a Master that stops (RFC 5798 §5.2.4).
@@ -535,7 +578,7 @@ pub enum ConfigError {
     PriorityReservedForOwner,
     /// The owner of the addresses must use priority 255 (RFC 5798 §5.2.4).
     #[error("the owner of the virtual addresses must use priority 255, not {0}")]
-    OwnerPriorityNot255(u8),
+    OwnerPriorityNot255(Priority),
     /// The interval is zero (RFC 9568 erratum 8301).
     #[error("the advertisement interval must not be zero")]
     IntervalZero,

@@ -7,8 +7,9 @@ use std::fmt;
 ///
 /// Every [`RxError`](crate::packet::RxError) maps to exactly one counter through
 /// [`RxError::counter`](crate::packet::RxError::counter), so the router's statistics count each
-/// discarded packet once.
+/// discarded packet once. Later versions may add counters, for checks they add.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Counter {
     /// `vrrpv3RouterChecksumErrors` (global): invalid checksum.
     ChecksumErrors,
@@ -42,8 +43,9 @@ pub enum Counter {
 }
 
 impl Counter {
-    /// Every counter, in declaration order.
-    pub const ALL: [Self; 12] = [
+    /// Every counter, in declaration order. A slice, so that a counter added later does not change
+    /// its type.
+    pub const ALL: &'static [Self] = &[
         Self::ChecksumErrors,
         Self::VersionErrors,
         Self::VrIdErrors,
@@ -98,8 +100,9 @@ impl fmt::Display for Counter {
 }
 
 /// `vrrpv3StatisticsProtoErrReason` (RFC 6527): why the last packet was discarded, for the errors
-/// the MIB names.
+/// the MIB names. Later versions may add reasons, should a MIB revision name more.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum ProtoErrReason {
     /// `noError(0)`.
     #[default]

@@ -6,7 +6,19 @@ use std::fmt;
 ///
 /// On the wire every value is possible: 255 is sent by the address owner, 1–254 by backups and 0 by a
 /// Master that stops participating. Which values a router may be configured with is the configuration's
-/// concern.
+/// concern: [`ConfigBuilder::build`](crate::ConfigBuilder::build) takes 1–254, or 255 for the
+/// owner.
+///
+/// Every octet is a priority, so [`new`](Self::new) (a `const fn`) and `From<u8>` cannot fail:
+///
+/// ```
+/// use vrrp::Priority;
+///
+/// const BACKUP: Priority = Priority::new(150);
+/// assert_eq!(Priority::from(150), BACKUP);
+/// assert_eq!(u8::from(Priority::OWNER), 255);
+/// assert!(BACKUP > Priority::DEFAULT);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Priority(u8);
 
@@ -32,6 +44,18 @@ impl Priority {
 impl Default for Priority {
     fn default() -> Self {
         Self::DEFAULT
+    }
+}
+
+impl From<u8> for Priority {
+    fn from(value: u8) -> Self {
+        Self(value)
+    }
+}
+
+impl From<Priority> for u8 {
+    fn from(priority: Priority) -> Self {
+        priority.0
     }
 }
 

@@ -1,18 +1,4 @@
 //! One virtual router: the RFC 5798 / RFC 9568 state machine (and RFC 3768's VRRPv2 rules), sans IO.
-//!
-//! # Driving it
-//!
-//! The router never reads the clock and never touches the network. Its caller:
-//!
-//! 1. calls [`start`](VirtualRouter::start), then feeds it what happens: received packets
-//!    ([`handle_packet`](VirtualRouter::handle_packet)), link changes, priority changes and timer
-//!    expiries ([`handle_timeout`](VirtualRouter::handle_timeout)), each with the current time;
-//! 2. after **every** such call drains [`poll_action`](VirtualRouter::poll_action) until it returns
-//!    `None`, carrying the actions out in order (send, add or remove addresses, announce);
-//! 3. then re-reads [`poll_timeout`](VirtualRouter::poll_timeout) and calls `handle_timeout` when that
-//!    instant is reached. Calling `handle_timeout` early, or twice, does nothing.
-//!
-//! Time only moves forward: a `now` older than one already seen is taken as the latest seen.
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -27,7 +13,84 @@ use crate::{AddressFamily, Counter, Interval, Priority};
 use crate::{Config, LowerPriorityResponse};
 use crate::{NewMasterReason, Stats};
 
-/// One virtual router: (interface, address family, VRID).
+/// One virtual router, (interface, address family, VRID): the RFC 5798 / RFC 9568 state machine
+/// (and RFC 3768's VRRPv2 rules), sans IO.
+///
+/// # Driving it
+///
+/// The router never reads the clock and never touches the network. Its caller:
+///
+/// 1. calls [`start`](Self::start), then feeds it what happens: received packets
+///    ([`handle_packet`](Self::handle_packet)), link changes, priority changes and timer expiries
+///    ([`handle_timeout`](Self::handle_timeout)), each with the current time;
+/// 2. after **every** such call drains [`poll_action`](Self::poll_action) until it returns `None`,
+///    carrying the actions out in order (send, add or remove addresses, announce);
+/// 3. then re-reads [`poll_timeout`](Self::poll_timeout) and calls `handle_timeout` when that
+///    instant is reached. Calling `handle_timeout` early, or twice, does nothing.
+///
+/// Time only moves forward: a `now` older than one already seen is taken as the latest seen.
+///
+/// # Example
+///
+/// Two routers on one link, the network played by hand: the one of higher priority takes over, and
+/// its advertisement keeps the other in Backup.
+///
+/// ```
+/// use std::net::Ipv4Addr;
+/// use std::time::Instant;
+/// use vrrp::packet::{IPV4_MULTICAST, RxMeta};
+/// use vrrp::{Action, Config, ConfigError, Priority, State, VirtualRouter, Vrid};
+///
+/// const VRID: Vrid = Vrid::new(51).expect("VRID 51 is not 0");
+/// const A: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+/// const B: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
+///
+/// fn router(address: Ipv4Addr, priority: u8) -> Result<VirtualRouter, ConfigError> {
+///     let config = Config::builder(2, VRID, address.into())
+///         .priority(Priority::new(priority))
+///         .address(Ipv4Addr::new(192, 0, 2, 100).into())
+///         .build()?;
+///     Ok(VirtualRouter::new(config))
+/// }
+///
+/// /// What a driver does after every call: carry the actions out, in order.
+/// fn drain(router: &mut VirtualRouter) -> Vec<Action> {
+///     std::iter::from_fn(|| router.poll_action()).collect()
+/// }
+///
+/// let (mut a, mut b) = (router(A, 200)?, router(B, 100)?);
+/// let t0 = Instant::now();
+/// a.start(t0);
+/// b.start(t0);
+/// assert!(matches!(drain(&mut a)[..], [Action::StateChanged { to: State::Backup, .. }]));
+/// drain(&mut b);
+///
+/// // No Master is heard. A's Master_Down_Interval is the shorter, so its timer fires first.
+/// let deadline = a.poll_timeout().expect("Master_Down_Timer runs in Backup");
+/// assert!(Some(deadline) < b.poll_timeout());
+/// a.handle_timeout(deadline);
+/// assert_eq!(a.state(), State::Master);
+/// let mut advert = None;
+/// for action in drain(&mut a) {
+///     match action {
+///         // To 224.0.0.18 with TTL 255 and IP protocol 112.
+///         Action::Send(transmit) => advert = Some(transmit.payload),
+///         Action::AddAddresses { .. } => { /* add 192.0.2.100 to interface 2 */ }
+///         Action::Announce { .. } => { /* send gratuitous ARPs for it */ }
+///         _ => {}
+///     }
+/// }
+///
+/// // B receives the advertisement, with what the IP header said, and keeps following A.
+/// let advert = advert.expect("a new Master advertises at once");
+/// let rx = RxMeta::ipv4(A, IPV4_MULTICAST, 255, 2);
+/// b.handle_packet(deadline, &rx, &advert)?;
+/// drain(&mut b);
+/// assert_eq!(b.state(), State::Backup);
+/// assert_eq!(b.master_address(), Some(A.into()));
+/// assert_eq!(b.poll_timeout(), Some(deadline + b.master_down_interval()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct VirtualRouter {
     config: Config,

@@ -5,10 +5,8 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt;
 use std::time::Instant;
 
-use crate::Config;
-use crate::VirtualRouter;
-use crate::packet::{Advertisement, RxError, RxMeta};
-use crate::{Action, Reason, State};
+use crate::packet::{self, Advertisement, RxError, RxMeta};
+use crate::{Action, Config, Reason, State, VirtualRouter};
 use crate::{AddressFamily, Counter, Priority, Vrid};
 
 /// What identifies a virtual router on a host (RFC 5798 §6.2): interface, address family and VRID.
@@ -45,7 +43,9 @@ impl fmt::Display for RouterKey {
 
 /// The router-wide counters of RFC 6527 (`vrrpv3RouterChecksumErrors`, `…VersionErrors`,
 /// `…VrIdErrors`), for packets of every virtual router, and for those no virtual router took.
+/// Later versions may add counters, so it cannot be built or destructured outside the crate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GlobalStats {
     /// Packets with an invalid checksum.
     pub checksum_errors: u64,
@@ -68,8 +68,10 @@ impl GlobalStats {
     }
 }
 
-/// Why a virtual router or sync group could not be added.
+/// Why a virtual router or sync group could not be added, removed or started. Later versions may
+/// add variants.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RoutersError {
     /// A virtual router with this key already runs.
     #[error("virtual router {0} is configured twice")]
@@ -90,6 +92,45 @@ pub enum RoutersError {
 ///
 /// It is driven like a [`VirtualRouter`]: after every call that takes `now`, drain
 /// [`poll_action`](Self::poll_action) to `None`, then wait until [`poll_timeout`](Self::poll_timeout).
+///
+/// ```
+/// use std::net::Ipv4Addr;
+/// use std::time::Instant;
+/// use vrrp::{Action, Config, ConfigError, Routers, State, Vrid};
+///
+/// // A firewall's inside and outside addresses, as two virtual routers that move together.
+/// let config = |vrid: u8, vip: Ipv4Addr| -> Result<Config, ConfigError> {
+///     Config::builder(2, Vrid::try_from(vrid)?, Ipv4Addr::new(192, 0, 2, 1).into())
+///         .address(vip.into())
+///         .build()
+/// };
+/// let mut routers = Routers::new();
+/// let inside = routers.add(config(51, Ipv4Addr::new(192, 0, 2, 100))?)?;
+/// let outside = routers.add(config(52, Ipv4Addr::new(192, 0, 2, 200))?)?;
+/// routers.add_sync_group(&[inside, outside])?;
+///
+/// let now = Instant::now();
+/// routers.start(now);
+/// while let Some((key, action)) = routers.poll_action() {
+///     assert!(matches!(action, Action::StateChanged { to: State::Backup, .. }), "{key}");
+/// }
+///
+/// // No Master is heard: at the earliest deadline both take over. Each action names its router.
+/// let deadline = routers.poll_timeout().expect("Master_Down_Timers run in Backup");
+/// routers.handle_timeout(deadline);
+/// let mut sent = Vec::new();
+/// while let Some((key, action)) = routers.poll_action() {
+///     if let Action::Send(transmit) = action {
+///         sent.push((key.vrid.get(), transmit.destination));
+///     }
+/// }
+/// let group = Ipv4Addr::new(224, 0, 0, 18).into();
+/// assert_eq!(sent, [(51, group), (52, group)]);
+/// assert!(routers.iter().all(|(_, router)| router.state() == State::Master));
+///
+/// // Received packets go to `handle_packet`, which picks the router by interface, family and VRID.
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Routers {
     routers: Vec<VirtualRouter>,
@@ -288,15 +329,11 @@ impl Routers {
         rx: &RxMeta,
         vrrp: &[u8],
     ) -> Result<RouterKey, RxError> {
-        let key = vrrp
-            .get(1)
-            .copied()
-            .and_then(Vrid::new)
-            .map(|vrid| RouterKey {
-                interface_index: rx.interface_index(),
-                family: rx.family(),
-                vrid,
-            });
+        let key = packet::peek_vrid(vrrp).map(|vrid| RouterKey {
+            interface_index: rx.interface_index(),
+            family: rx.family(),
+            vrid,
+        });
         let Some((key, i)) = key.and_then(|key| self.index.get(&key).map(|&i| (key, i))) else {
             let error = match Advertisement::parse(rx, vrrp) {
                 Err(error) => error,

@@ -8,12 +8,13 @@
 //! ```
 //! use std::time::Duration;
 //! use vrrp::sim::Lan;
-//! use vrrp::{Config, State};
+//! use vrrp::{Config, Priority, State, Vrid};
 //!
+//! const VRID: Vrid = Vrid::new(51).expect("VRID 51 is not 0");
 //! let mut lan = Lan::new(7, std::time::Instant::now());
 //! let config = |address: [u8; 4], priority| {
-//!     Config::builder(1, 51, address.into())
-//!         .priority(priority)
+//!     Config::builder(1, VRID, address.into())
+//!         .priority(Priority::new(priority))
 //!         .address([192, 0, 2, 100].into())
 //!         .build()
 //! };
@@ -21,11 +22,12 @@
 //! let b = lan.add_host(vec![config([192, 0, 2, 2], 100)?])?;
 //! lan.start_all();
 //! lan.run_for(Duration::from_secs(5));
-//! assert_eq!(lan.state(a, 51), Some(State::Master));
+//! assert_eq!(lan.state(a, VRID), Some(State::Master));
 //!
 //! lan.crash(a);
 //! lan.run_for(Duration::from_secs(5));
-//! assert_eq!(lan.state(b, 51), Some(State::Master));
+//! assert_eq!(lan.state(b, VRID), Some(State::Master));
+//! assert_eq!(lan.masters(VRID), [b]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -34,31 +36,32 @@ use std::collections::{BTreeSet, BinaryHeap};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::Config;
-use crate::Priority;
-use crate::packet::RxMeta;
-use crate::{Action, Reason, State};
+use crate::packet::{Packet, RxMeta};
+use crate::{Action, Config, Reason, State};
+use crate::{AddressFamily, Priority, Vrid};
 use crate::{RouterKey, Routers, RoutersError};
 
 /// A host on the simulated LAN.
 pub type HostId = usize;
 
-/// Something that happened on the LAN, for timelines and assertions.
+/// Something that happened on the LAN, for timelines and assertions: see [`Lan::records`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Event {
+#[non_exhaustive]
+pub struct Record {
     /// When, since the simulation started.
     pub at: Duration,
     /// On which host.
     pub host: HostId,
-    /// Which virtual router, if the event is a router's.
+    /// Which virtual router, if the record is a router's.
     pub router: Option<RouterKey>,
     /// What.
-    pub kind: EventKind,
+    pub kind: RecordKind,
 }
 
-/// What happened.
+/// What happened. Later versions may record more.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EventKind {
+#[non_exhaustive]
+pub enum RecordKind {
     /// A virtual router changed state.
     StateChanged {
         /// The state left.
@@ -117,7 +120,7 @@ pub struct Lan {
     latency: Duration,
     jitter: Duration,
     loss_percent: u8,
-    events: Vec<Event>,
+    records: Vec<Record>,
 }
 
 impl Lan {
@@ -136,7 +139,7 @@ impl Lan {
             latency: Duration::from_micros(100),
             jitter: Duration::ZERO,
             loss_percent: 0,
-            events: Vec::new(),
+            records: Vec::new(),
         }
     }
 
@@ -211,7 +214,7 @@ impl Lan {
         h.alive = false;
         h.addresses.clear();
         h.routers = h.pristine.clone();
-        self.record(host, None, EventKind::Crashed);
+        self.log(host, None, RecordKind::Crashed);
     }
 
     /// Boots a crashed host again and starts its routers.
@@ -220,19 +223,19 @@ impl Lan {
         h.alive = true;
         h.routers = h.pristine.clone();
         h.routers.start(self.now);
-        self.record(host, None, EventKind::Restarted);
+        self.log(host, None, RecordKind::Restarted);
         self.collect(host);
     }
 
     /// Shuts a host's routers down cleanly (a Master sends priority 0 and releases its addresses).
     pub fn stop(&mut self, host: HostId) {
         self.hosts[host].routers.shutdown(self.now);
-        self.record(host, None, EventKind::Stopped);
+        self.log(host, None, RecordKind::Stopped);
         self.collect(host);
     }
 
     /// Sets the tracked priority of a host's router for `vrid` (on any interface and family).
-    pub fn set_priority(&mut self, host: HostId, vrid: u8, priority: Priority) {
+    pub fn set_priority(&mut self, host: HostId, vrid: Vrid, priority: Priority) {
         if let Some(key) = self.key(host, vrid) {
             self.hosts[host]
                 .routers
@@ -282,13 +285,13 @@ impl Lan {
     }
 
     /// The state of a host's router for `vrid`, if it has one.
-    pub fn state(&self, host: HostId, vrid: u8) -> Option<State> {
+    pub fn state(&self, host: HostId, vrid: Vrid) -> Option<State> {
         let key = self.key(host, vrid)?;
         self.hosts[host].routers.get(&key).map(|r| r.state())
     }
 
     /// The hosts whose router for `vrid` is Master.
-    pub fn masters(&self, vrid: u8) -> Vec<HostId> {
+    pub fn masters(&self, vrid: Vrid) -> Vec<HostId> {
         (0..self.hosts.len())
             .filter(|&h| self.state(h, vrid) == Some(State::Master))
             .collect()
@@ -320,20 +323,20 @@ impl Lan {
     }
 
     /// Everything that happened, in order.
-    pub fn events(&self) -> &[Event] {
-        &self.events
+    pub fn records(&self) -> &[Record] {
+        &self.records
     }
 
-    fn key(&self, host: HostId, vrid: u8) -> Option<RouterKey> {
+    fn key(&self, host: HostId, vrid: Vrid) -> Option<RouterKey> {
         self.hosts[host]
             .routers
             .iter()
             .map(|(key, _)| key)
-            .find(|key| key.vrid.get() == vrid)
+            .find(|key| key.vrid == vrid)
     }
 
-    fn record(&mut self, host: HostId, router: Option<RouterKey>, kind: EventKind) {
-        self.events.push(Event {
+    fn log(&mut self, host: HostId, router: Option<RouterKey>, kind: RecordKind) {
+        self.records.push(Record {
             at: self.now - self.start,
             host,
             router,
@@ -346,27 +349,33 @@ impl Lan {
         while let Some((key, action)) = self.hosts[host].routers.poll_action() {
             let kind = match action {
                 Action::Send(transmit) => {
-                    let priority =
-                        Priority::new(transmit.payload.get(2).copied().unwrap_or_default());
+                    // The router's own message, whose structure is sound.
+                    let priority = Packet::new_checked(
+                        &transmit.payload[..],
+                        AddressFamily::of(transmit.source),
+                    )
+                    .map_or(Priority::SHUTDOWN, |packet| {
+                        Priority::new(packet.priority())
+                    });
                     self.transmit(host, transmit);
-                    EventKind::AdvertSent(priority)
+                    RecordKind::AdvertSent(priority)
                 }
                 Action::AddAddresses { addresses, .. } => {
                     self.hosts[host].addresses.extend(addresses.iter());
-                    EventKind::AddressesAdded
+                    RecordKind::AddressesAdded
                 }
                 Action::RemoveAddresses(addresses) => {
                     for address in addresses.iter() {
                         self.hosts[host].addresses.remove(&address);
                     }
-                    EventKind::AddressesRemoved
+                    RecordKind::AddressesRemoved
                 }
-                Action::Announce { .. } => EventKind::Announced,
+                Action::Announce { .. } => RecordKind::Announced,
                 Action::StateChanged { from, to, reason } => {
-                    EventKind::StateChanged { from, to, reason }
+                    RecordKind::StateChanged { from, to, reason }
                 }
             };
-            self.record(host, Some(key), kind);
+            self.log(host, Some(key), kind);
         }
     }
 

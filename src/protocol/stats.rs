@@ -3,8 +3,10 @@
 use crate::packet::{ChecksumForm, RxError};
 use crate::{Counter, ProtoErrReason};
 
-/// `vrrpv3StatisticsNewMasterReason` (RFC 6527): why this router last became Master.
+/// `vrrpv3StatisticsNewMasterReason` (RFC 6527): why this router last became Master. Later versions
+/// may add reasons, should a MIB revision name more.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NewMasterReason {
     /// `notMaster(0)`: it never became Master.
     #[default]
@@ -17,8 +19,10 @@ pub enum NewMasterReason {
     MasterNoResponse,
 }
 
-/// The statistics of one virtual router.
+/// The statistics of one virtual router ([`VirtualRouter::stats`](crate::VirtualRouter::stats)).
+/// Later versions may add counters, so it cannot be built or destructured outside the crate.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     errors: [u64; Counter::ALL.len()],
     /// `vrrpv3StatisticsMasterTransitions`.

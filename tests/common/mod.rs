@@ -24,7 +24,7 @@ pub const VIP_LL: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x100);
 /// A global virtual address of IPv6 tests.
 pub const VIP6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100);
 
-pub fn vrid(n: u8) -> Vrid {
+pub const fn vrid(n: u8) -> Vrid {
     Vrid::new(n).expect("tests use VRIDs 1-255")
 }
 

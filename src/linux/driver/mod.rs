@@ -64,10 +64,10 @@ enum Source {
 /// ```no_run
 /// use vrrp::host::{Event, Instance};
 /// use vrrp::linux::{Driver, interface_index};
-/// use vrrp::Config;
+/// use vrrp::{Config, Vrid};
 ///
 /// let eth0 = interface_index("eth0")?;
-/// let config = Config::builder(eth0, 51, [192, 0, 2, 1].into())
+/// let config = Config::builder(eth0, Vrid::new(51).unwrap(), [192, 0, 2, 1].into())
 ///     .address([192, 0, 2, 100].into())
 ///     .build()?;
 /// let driver = Driver::new(vec![Instance::new(config)])?;

@@ -7,8 +7,10 @@ use crate::{AddressFamily, Counter, Interval, ProtoErrReason, Vrid};
 use super::{Ipv4Error, Version};
 
 /// A receive check that failed: the packet must be discarded (RFC 5798 §7.1, RFC 9568 errata,
-/// RFC 3768 §7.1). One variant per check, carrying the offending value.
+/// RFC 3768 §7.1). One variant per check, carrying the offending value; later versions may add
+/// variants, for checks they add.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RxError {
     /// The IP header around the message is malformed (raw IPv4 socket path).
     #[error("malformed IPv4 header: {0}")]
@@ -157,8 +159,9 @@ impl RxError {
     }
 }
 
-/// An advertisement that cannot be put on the wire as it stands.
+/// An advertisement that cannot be put on the wire as it stands. Later versions may add variants.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EmitError {
     /// The buffer is smaller than [`Advertisement::buffer_len`](super::Advertisement::buffer_len).
     #[error("buffer of {available} bytes is too small for {needed}")]

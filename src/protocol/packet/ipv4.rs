@@ -22,8 +22,9 @@ pub struct Ipv4Datagram<'a> {
     pub payload: &'a [u8],
 }
 
-/// A malformed IPv4 header.
+/// A malformed IPv4 header. Later versions may add variants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Ipv4Error {
     /// Fewer bytes than the 20-byte minimum header.
     #[error("{0} bytes are too few for an IPv4 header")]

@@ -43,7 +43,7 @@ pub use checksum::{ChecksumAcceptance, ChecksumForm};
 pub use error::{EmitError, RxError};
 pub use ipv4::{Ipv4Datagram, Ipv4Error};
 pub use rx_meta::RxMeta;
-pub use view::{HEADER_LEN, Packet, Version};
+pub use view::{HEADER_LEN, Packet, Version, peek_vrid};
 
 use auth::{AUTH_TYPE_AH, AUTH_TYPE_NONE, AUTH_TYPE_PASSWORD};
 use view::TYPE_ADVERTISEMENT;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::AddressFamily;
+use crate::{AddressFamily, Vrid};
 
 use super::RxError;
 
@@ -30,6 +30,22 @@ pub const HEADER_LEN: usize = field::ADDRESSES;
 
 /// The Type of an ADVERTISEMENT, the only one defined (RFC 5798 §5.2.2).
 pub(crate) const TYPE_ADVERTISEMENT: u8 = 1;
+
+/// The VRID field of the VRRP message in `vrrp`, read before any check, to pick the virtual router
+/// it is for: `None` if the message is too short to hold the field or the field is 0. Nothing else
+/// is checked, so the message may still be refused:
+/// [`Advertisement::parse`](super::Advertisement::parse) decides.
+///
+/// ```
+/// use vrrp::packet::peek_vrid;
+///
+/// assert_eq!(peek_vrid(&[0x31, 51]).map(|vrid| vrid.get()), Some(51));
+/// assert_eq!(peek_vrid(&[0x31, 0]), None);
+/// assert_eq!(peek_vrid(&[0x31]), None);
+/// ```
+pub fn peek_vrid(vrrp: &[u8]) -> Option<Vrid> {
+    vrrp.get(field::VRID).copied().and_then(Vrid::new)
+}
 
 /// A VRRP protocol version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
