@@ -14,6 +14,8 @@
 //! - [`sim`]: a deterministic in-memory LAN to test failover logic without root or network.
 //! - [`timing`]: Skew_Time and Master_Down_Interval.
 //! - [`announce`]: the gratuitous ARP and unsolicited neighbour advertisement frames.
+//! - [`track`]: health checks, tracked interfaces and tracked files moving priorities by
+//!   keepalived's weight rules, for a running driver.
 //!
 //! The Linux backends (raw sockets, netlink, ARP/ND, virtual MACs) and drivers build on this core.
 
@@ -46,6 +48,7 @@ mod routers;
 pub mod sim;
 mod stats;
 pub mod timing;
+pub mod track;
 mod vrid;
 
 pub use action::{Action, Reason, State, Transmit};
