@@ -18,7 +18,7 @@ use std::time::Duration;
 
 #[path = "common/args.rs"]
 mod args;
-#[path = "common/events.rs"]
+#[path = "../src/bin/vrrpd/events.rs"]
 mod events;
 
 use args::{ArgError, duration, number, prefix};

@@ -23,7 +23,8 @@ use std::time::Duration;
 
 #[path = "common/args.rs"]
 mod args;
-#[path = "common/events.rs"]
+// The event lines are vrrpd's, so that every program of the crate prints them alike.
+#[path = "../src/bin/vrrpd/events.rs"]
 mod events;
 #[path = "common/vips.rs"]
 mod vips;

@@ -17,7 +17,8 @@
 //!
 //! Its own health drives its VRRP priority: while no upstream is up, or accepting fails, the
 //! priority drops by `--weight`, so that a healthy standby takes the virtual IP; it comes back when
-//! health returns. SIGTERM or SIGINT releases the virtual IP with a priority-0 advertisement, stops
+//! health returns. `vrrp::track` counts the checks' rise and fall and turns health into the
+//! routers' tracking weight. SIGTERM or SIGINT releases the virtual IP with a priority-0 advertisement, stops
 //! accepting, and lets open connections finish for up to `--drain`. SIGUSR1 prints statistics.
 //!
 //! State and health changes are logged one line each on standard error; `--events` also prints
@@ -26,7 +27,8 @@
 
 #[path = "common/args.rs"]
 mod args;
-#[path = "common/events.rs"]
+// The event lines are vrrpd's, so that every program of the crate prints them alike.
+#[path = "../src/bin/vrrpd/events.rs"]
 mod events;
 #[path = "common/vips.rs"]
 mod vips;
@@ -48,6 +50,7 @@ use tokio::sync::Notify;
 use tokio::time::timeout;
 use vrrp::host::{DriverHandle, Event, Instance};
 use vrrp::linux::{Driver, Netlink};
+use vrrp::track::{RiseFall, Tracker};
 use vrrp::{Config, Priority, RouterKey, Vrid};
 
 const USAGE: &str = "usage: proxy --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
@@ -403,7 +406,7 @@ async fn check_upstream(
     (fall, rise): (u8, u8),
 ) {
     let upstream = &proxy.upstreams[i];
-    let (mut successes, mut failures) = (0u8, 0u8);
+    let mut health = RiseFall::new(rise.into(), fall.into(), true);
     let mut ticks = tokio::time::interval(every);
     // A check that ran long delays the next one instead of firing a burst to catch up.
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -413,38 +416,42 @@ async fn check_upstream(
             timeout(limit, TcpStream::connect(upstream.address)).await,
             Ok(Ok(_))
         );
-        let up = upstream.up.load(Ordering::SeqCst);
-        if good {
-            successes = successes.saturating_add(1);
-            failures = 0;
-            if !up && successes >= rise {
-                proxy.mark(upstream, true, "health check passed");
-            }
-        } else {
-            failures = failures.saturating_add(1);
-            successes = 0;
-            if up && failures >= fall {
-                proxy.mark(upstream, false, "health check failed");
-            }
+        // A client's refused connection may have marked it down since the last check.
+        health.set_good(upstream.up.load(Ordering::SeqCst));
+        match health.record(good) {
+            Some(true) => proxy.mark(upstream, true, "health check passed"),
+            Some(false) => proxy.mark(upstream, false, "health check failed"),
+            None => {}
         }
     }
 }
 
-/// Lowers the priority by `weight` while the proxy is unhealthy, and restores it after.
+/// The proxy's health as one check that every router tracks.
+const HEALTH: &str = "proxy";
+
+/// Lowers the priority by `weight` while the proxy is unhealthy, and restores it after:
+/// keepalived's rule for a check with a negative weight.
 async fn health_to_priority(
     proxy: Arc<Proxy>,
     handle: DriverHandle,
     keys: Vec<RouterKey>,
     weight: u8,
 ) {
-    let mut healthy = true;
+    let mut tracker = Tracker::new();
+    for key in keys {
+        tracker.add_router(key);
+        // keepalived's weight 0 means Fault while failing; here it means the priority stays.
+        if weight > 0 {
+            tracker.track_check(key, HEALTH, -i16::from(weight));
+        }
+    }
     loop {
         proxy.health_changed.notified().await;
         let health = proxy.health();
-        if health.is_ok() == healthy {
+        if !tracker.set_check(HEALTH, health.is_ok()) {
             continue;
         }
-        healthy = health.is_ok();
+        let healthy = health.is_ok();
         let why = health.err().unwrap_or("recovered");
         proxy.log.line(
             &format!(
@@ -458,11 +465,8 @@ async fn health_to_priority(
             ),
             || format!(r#"{{"event":"health","healthy":{healthy},"why":"{why}"}}"#),
         );
-        let change = if healthy { 0 } else { -i16::from(weight) };
-        for key in &keys {
-            if handle.set_tracking_weight(*key, change).is_err() {
-                return;
-            }
+        if tracker.apply(&handle).is_err() {
+            return;
         }
     }
 }

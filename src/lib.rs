@@ -25,8 +25,9 @@
 //! 3. **`linux`** (feature `linux`): raw sockets, rtnetlink, the packet socket, and the `Driver`
 //!    that runs an event loop on them, on its own thread or as a tokio task (feature `tokio`).
 //!
-//! Beside them, `keepalived` (feature `keepalived`) reads keepalived.conf into `Config`s and
-//! `Instance`s, and the `vrrpd` binary (feature `daemon`) runs it as a drop-in for keepalived's
+//! Beside them, [`track`] moves a running driver's priorities by health checks, tracked
+//! interfaces and tracked files with keepalived's weight rules, `keepalived` (feature
+//! `keepalived`) reads keepalived.conf into `Config`s and `Instance`s, and the `vrrpd` binary (feature `daemon`) runs it as a drop-in for keepalived's
 //! VRRP half.
 
 // `unsafe` is denied everywhere but in the Linux backend, which allows it for the system calls
@@ -41,6 +42,7 @@ pub mod keepalived;
 #[allow(unsafe_code)]
 pub mod linux;
 mod protocol;
+pub mod track;
 
 pub use protocol::action::{Action, Reason, State, Transmit};
 pub use protocol::config::{

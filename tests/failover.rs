@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::lan::{Failover, Lan, mac_of};
+use common::lan::{Failover, Lan, example_binary, mac_of};
 
 const VIP: &str = "192.0.2.100";
 const VIP6: &str = "2001:db8::100";
@@ -530,7 +530,7 @@ fn hooked_router(lan: &Lan, i: usize, priority: u8, log: &std::path::Path) -> Fa
         "--release",
         &release,
     ];
-    Failover::start_example("address_hook", lan.router(i), &args)
+    Failover::start_program(&example_binary("address_hook"), lan.router(i), &args)
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! The `vrrpd` example on real interfaces, from the nginx sample configurations
+//! The `vrrpd` program on real interfaces, from the nginx sample configurations
 //! (`tests/keepalived-conf/nginx-*.conf`) with only what a test must change: the interface (eth0
 //! for veth0, also in the address label), the health-check script (a test of a file the test
 //! creates) and the notify script (one that logs its arguments). Root only, so ignored by a plain
@@ -107,8 +107,8 @@ impl Drop for Scratch {
 
 fn vrrpd(lan: &Lan, router: usize, config: &Path) -> Failover {
     let config = config.to_str().expect("a UTF-8 path");
-    Failover::start_example(
-        "vrrpd",
+    Failover::start_program(
+        Path::new(env!("CARGO_BIN_EXE_vrrpd")),
         lan.router(router),
         &["--events", "--config", config],
     )
@@ -585,9 +585,9 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
 
 #[test]
 fn check_mode_prints_what_it_understood_and_fails_on_any_mistake_or_refusal() {
-    let vrrpd = common::lan::example_binary("vrrpd");
+    let vrrpd = env!("CARGO_BIN_EXE_vrrpd");
     let check = |file: &str| {
-        let output = std::process::Command::new(&vrrpd)
+        let output = std::process::Command::new(vrrpd)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args([
                 "--check",
@@ -629,7 +629,7 @@ fn check_mode_prints_what_it_understood_and_fails_on_any_mistake_or_refusal() {
          virtual_ipaddress_excluded {\n  192.0.2.2 dev eth1\n  2001:db8::2/64\n }\n}\n",
     )
     .expect("write");
-    let output = std::process::Command::new(&vrrpd)
+    let output = std::process::Command::new(vrrpd)
         .args(["--check", "--config"])
         .arg(&file)
         .output()

@@ -39,6 +39,25 @@ impl Priority {
     pub const fn get(self) -> u8 {
         self.0
     }
+
+    /// This configured priority moved by a tracking `weight` (keepalived's rule): plus the
+    /// weight, clamped to 1–254; the owner's 255 never moves.
+    ///
+    /// ```
+    /// use vrrp::Priority;
+    ///
+    /// assert_eq!(Priority::new(200).tracked(100), Priority::new(254));
+    /// assert_eq!(Priority::new(100).tracked(-150), Priority::new(1));
+    /// assert_eq!(Priority::OWNER.tracked(-50), Priority::OWNER);
+    /// ```
+    pub fn tracked(self, weight: i16) -> Self {
+        if self == Self::OWNER {
+            return self;
+        }
+        let priority = i16::from(self.0).saturating_add(weight).clamp(1, 254);
+        // The clamp keeps it within a u8.
+        Self(u8::try_from(priority).unwrap_or(254))
+    }
 }
 
 impl Default for Priority {

@@ -330,11 +330,7 @@ impl VirtualRouter {
     /// `weight`): the priority becomes the configured one plus `weight`, clamped to 1–254. The owner's
     /// priority never changes.
     pub fn set_tracking_weight(&mut self, now: Instant, weight: i16) {
-        let priority = i16::from(self.config.priority.get())
-            .saturating_add(weight)
-            .clamp(1, 254);
-        // The clamp keeps it within a u8.
-        self.set_priority(now, Priority::new(u8::try_from(priority).unwrap_or(254)));
+        self.set_priority(now, self.config.priority.tracked(weight));
     }
 
     /// The link of the router's interface went up or down. Down: leave Master or Backup for Fault,

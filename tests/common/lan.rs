@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::ops::{Deref, DerefMut};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -197,19 +197,19 @@ pub struct Failover {
 impl Failover {
     /// Starts the example in `netns` with `args`.
     pub fn start(netns: &Netns, args: &[&str]) -> Self {
-        Self::start_example("failover", netns, args)
+        Self::start_program(&example_binary("failover"), netns, args)
     }
 
-    /// Starts example `name`, which prints the same JSON lines, in `netns` with `args`.
-    pub fn start_example(name: &str, netns: &Netns, args: &[&str]) -> Self {
+    /// Starts `program` (vrrpd, say), which prints the same JSON lines, in `netns` with `args`.
+    pub fn start_program(program: &Path, netns: &Netns, args: &[&str]) -> Self {
         let mut child = Command::new("ip")
             .args(["netns", "exec", &netns.name])
-            .arg(example_binary(name))
+            .arg(program)
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .expect("starting the failover example");
+            .unwrap_or_else(|e| panic!("starting {}: {e}", program.display()));
         let lines = Lines::read(child.stdout.take().expect("piped stdout"));
         Self { child, lines }
     }

@@ -3,7 +3,6 @@
 use std::future::poll_fn;
 use std::os::fd::{AsRawFd, RawFd};
 use std::task::Poll;
-use std::time::Instant;
 
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
@@ -28,7 +27,9 @@ impl<A: AddressBackend> Driver<A> {
     /// among the registered descriptors, not tokio timers, whose millisecond resolution would make
     /// every takeover up to a millisecond late.
     pub async fn run_async(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
-        self.event_loop.start(Instant::now(), &mut on_event);
+        if self.start(&mut on_event) {
+            return self.stop(&mut on_event);
+        }
         let mut registered = self.register()?;
         loop {
             self.arm_timer()?;

@@ -197,7 +197,9 @@ impl<A: AddressBackend> Driver<A> {
     /// to `on_event`. On shutdown Masters advertise priority 0 and release their addresses, the
     /// virtual MAC interfaces are removed, and a final [`Event::Stats`] is delivered.
     pub fn run(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
-        self.event_loop.start(Instant::now(), &mut on_event);
+        if self.start(&mut on_event) {
+            return self.stop(&mut on_event);
+        }
         loop {
             self.arm_timer()?;
             let ready: Vec<Source> = {
@@ -217,6 +219,21 @@ impl<A: AddressBackend> Driver<A> {
                 return self.stop(&mut on_event);
             }
         }
+    }
+
+    /// Applies the commands sent before the driver ran (priorities and tracking from health
+    /// checks that already ran), then starts the routers. Returns true when a command asked for
+    /// shutdown, before anything started.
+    fn start(&mut self, on_event: &mut impl FnMut(Event)) -> bool {
+        let now = Instant::now();
+        if self
+            .event_loop
+            .handle_commands(now, &mut self.setup, on_event)
+        {
+            return true;
+        }
+        self.event_loop.start(now, on_event);
+        false
     }
 
     /// Sets the timer to the routers' next deadline, unless it is set to it already.

@@ -1,5 +1,6 @@
-//! Driver events as one JSON line each, shared by the examples: `{"event":"state",...}`,
-//! `{"event":"error",...}`, `{"event":"priority",...}`, `{"event":"address_restored",...}` and `{"event":"stats","routers":[...],"global":{...}}`.
+//! Driver events as one JSON line each, printed by vrrpd and by the failover and proxy examples:
+//! `{"event":"state",...}`, `{"event":"error",...}`, `{"event":"priority",...}`,
+//! `{"event":"address_restored",...}` and `{"event":"stats","routers":[...],"global":{...}}`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

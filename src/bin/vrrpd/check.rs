@@ -1,0 +1,145 @@
+//! `--check`: what the file says, as understood.
+
+use vrrp::keepalived::{KeepalivedConfig, Notify, Tracked, VirtualIp};
+
+/// What `--check` prints: every instance, script and group as understood.
+pub fn describe(config: &KeepalivedConfig) -> String {
+    let mut out = String::new();
+    let mut line = |text: String| {
+        out.push_str(&text);
+        out.push('\n');
+    };
+    for i in &config.instances {
+        line(format!(
+            "vrrp_instance {}: {} VRID {} {} VRRPv{} priority {} advert {:?}{}{}{}{}",
+            i.name,
+            i.interface,
+            i.vrid,
+            i.family,
+            if i.version == vrrp::packet::Version::V2 {
+                2
+            } else {
+                3
+            },
+            i.priority,
+            i.advert_interval,
+            if i.preempt { "" } else { " nopreempt" },
+            if i.preempt_delay.is_zero() {
+                String::new()
+            } else {
+                format!(" preempt_delay {:?}", i.preempt_delay)
+            },
+            if i.accept { " accept" } else { " no_accept" },
+            if i.use_vmac { " use_vmac" } else { "" },
+        ));
+        let vips = |list: &[VirtualIp]| -> String {
+            let text: Vec<String> = list.iter().map(vip_text).collect();
+            text.join(", ")
+        };
+        line(format!("  virtual addresses: {}", vips(&i.addresses)));
+        if !i.excluded_addresses.is_empty() {
+            line(format!(
+                "  excluded addresses (not advertised): {}",
+                vips(&i.excluded_addresses)
+            ));
+        }
+        if i.password.is_some() {
+            line("  authentication: PASS".into());
+        }
+        if let Some(source) = i.unicast_source {
+            line(format!("  unicast from {source} to {:?}", i.unicast_peers));
+        }
+        for tracked in tracked_lines(&i.track_scripts, &i.track_interfaces, &i.track_files) {
+            line(tracked);
+        }
+        for (what, command) in notify_commands(&i.notify) {
+            line(format!("  {what}: {command}"));
+        }
+    }
+    for s in &config.scripts {
+        line(format!(
+            "vrrp_script {}: {:?} every {:?}, timeout {:?}, weight {}, rise {}, fall {}",
+            s.name,
+            s.script,
+            s.interval,
+            s.timeout.unwrap_or(s.interval),
+            s.weight,
+            s.rise,
+            s.fall
+        ));
+    }
+    for f in &config.track_files {
+        line(format!(
+            "vrrp_track_file {}: {} weight {}",
+            f.name,
+            f.file.display(),
+            f.weight
+        ));
+    }
+    for g in &config.sync_groups {
+        line(format!(
+            "vrrp_sync_group {}: {}",
+            g.name,
+            g.members.join(", ")
+        ));
+        for tracked in tracked_lines(&g.track_scripts, &g.track_interfaces, &g.track_files) {
+            line(tracked);
+        }
+        for (what, command) in notify_commands(&g.notify) {
+            line(format!("  {what}: {command}"));
+        }
+    }
+    out
+}
+
+/// `ADDRESS/LEN [brd B] [scope S] [label L]`, for `--check`.
+fn vip_text(vip: &VirtualIp) -> String {
+    let mut text = format!("{}/{}", vip.address, vip.prefix_len);
+    if let Some(broadcast) = vip.broadcast {
+        text += &format!(" brd {broadcast}");
+    }
+    if let Some(device) = &vip.device {
+        text += &format!(" dev {device}");
+    }
+    if let Some(scope) = vip.scope {
+        text += &format!(" scope {}", scope.name());
+    }
+    if let Some(label) = &vip.label {
+        text += &format!(" label {label}");
+    }
+    text
+}
+
+/// `  track_script NAME [weight W]` and the like, for `--check`.
+fn tracked_lines(scripts: &[Tracked], interfaces: &[Tracked], files: &[Tracked]) -> Vec<String> {
+    [
+        ("track_script", scripts),
+        ("track_interface", interfaces),
+        ("track_file", files),
+    ]
+    .into_iter()
+    .flat_map(|(what, list)| {
+        list.iter().map(move |t| {
+            format!(
+                "  {what} {}{}",
+                t.name,
+                t.weight.map(|w| format!(" weight {w}")).unwrap_or_default()
+            )
+        })
+    })
+    .collect()
+}
+
+/// The notify commands that are set, each with its keyword, for `--check`.
+fn notify_commands(notify: &Notify) -> Vec<(&'static str, &str)> {
+    [
+        ("notify_master", &notify.master),
+        ("notify_backup", &notify.backup),
+        ("notify_fault", &notify.fault),
+        ("notify_stop", &notify.stop),
+        ("notify", &notify.any),
+    ]
+    .into_iter()
+    .filter_map(|(what, command)| Some((what, command.as_deref()?)))
+    .collect()
+}

@@ -1,0 +1,127 @@
+//! Notify scripts: keepalived's commands on every transition, run in order on a thread of their
+//! own so that the protocol never waits for them.
+
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, Sender};
+use std::thread::JoinHandle;
+
+use vrrp::keepalived::Notify;
+use vrrp::track::split_command;
+use vrrp::{Priority, RouterKey, State};
+
+use crate::Daemon;
+
+/// Batches of commands, each a program and its arguments, for [`start_notifier`]'s thread.
+pub type Notifier = Sender<Vec<Vec<String>>>;
+
+/// Logs a state change and queues its notify scripts, the instance's and its sync groups'.
+pub fn notify(daemon: &mut Daemon, key: RouterKey, to: State, notifier: &Notifier) {
+    let Some(r) = daemon.instance(key, to) else {
+        return;
+    };
+    let instance = r.instance.clone();
+    eprintln!(
+        "vrrpd: ({}) entering {} state",
+        instance.name,
+        state_word(to)
+    );
+    let configured = Priority::new(instance.priority);
+    let priority = daemon
+        .priorities
+        .get(&key)
+        .copied()
+        .unwrap_or(configured)
+        .get();
+    let _ = notifier.send(notify_jobs(
+        "INSTANCE",
+        &instance.name,
+        &instance.notify,
+        to,
+        priority,
+    ));
+    for group in daemon
+        .config
+        .sync_groups
+        .iter()
+        .filter(|g| g.members.contains(&instance.name))
+    {
+        if daemon.group_states.insert(group.name.clone(), to) != Some(to) {
+            let _ = notifier.send(notify_jobs(
+                "GROUP",
+                &group.name,
+                &group.notify,
+                to,
+                priority,
+            ));
+        }
+    }
+}
+
+/// keepalived's word for a state in notify arguments.
+fn state_word(state: State) -> &'static str {
+    match state {
+        State::Master => "MASTER",
+        State::Backup => "BACKUP",
+        State::Fault => "FAULT",
+        State::Initialize => "STOP",
+    }
+}
+
+/// The commands for one transition, in keepalived's order: the state's own script, then
+/// `notify` with `KIND NAME STATE PRIORITY`.
+fn notify_jobs(
+    kind: &str,
+    name: &str,
+    notify: &Notify,
+    state: State,
+    priority: u8,
+) -> Vec<Vec<String>> {
+    let specific = match state {
+        State::Master => &notify.master,
+        State::Backup => &notify.backup,
+        State::Fault => &notify.fault,
+        State::Initialize => &notify.stop,
+    };
+    let mut jobs = Vec::new();
+    if let Some(command) = specific {
+        jobs.push(split_command(command));
+    }
+    if let Some(command) = &notify.any {
+        let mut words = split_command(command);
+        words.extend([
+            kind.to_string(),
+            name.to_string(),
+            state_word(state).to_string(),
+            priority.to_string(),
+        ]);
+        jobs.push(words);
+    }
+    jobs
+}
+
+/// Runs the notify commands it is sent, one batch after another, in order.
+/// Returns the queue and the thread, which ends once the queue is dropped and emptied.
+pub fn start_notifier() -> (Notifier, JoinHandle<()>) {
+    let (jobs, queue) = mpsc::channel::<Vec<Vec<String>>>();
+    let thread = std::thread::spawn(move || {
+        for batch in queue {
+            for argv in batch {
+                let Some((program, args)) = argv.split_first() else {
+                    continue;
+                };
+                match Command::new(program)
+                    .args(args)
+                    .stdin(Stdio::null())
+                    .status()
+                {
+                    Ok(status) if !status.success() => {
+                        eprintln!("vrrpd: notify {argv:?} exited with {status}");
+                    }
+                    Err(error) => eprintln!("vrrpd: notify {argv:?} could not start: {error}"),
+                    Ok(_) => {}
+                }
+            }
+        }
+    });
+    (jobs, thread)
+}

@@ -1,0 +1,148 @@
+//! SIGHUP: the file read again, and only what changed applied.
+
+use std::sync::Mutex;
+
+use vrrp::RouterKey;
+use vrrp::host::Instance;
+use vrrp::host::{DriverHandle, Reconfiguration, ReconfigureError};
+use vrrp::keepalived::{KeepalivedConfig, parse_file};
+use vrrp::linux::Netlink;
+
+use crate::Daemon;
+use crate::events::InterfaceNames;
+use crate::tracking;
+use crate::translate::{Running, build, sync_groups};
+
+/// What changes as a unit: a sync group's members, or an instance outside any group, each with
+/// what the driver runs for it, sorted by key.
+fn units(config: &KeepalivedConfig, running: &[Running]) -> Vec<Vec<(RouterKey, Instance)>> {
+    let groups = sync_groups(config, running);
+    let mut units: Vec<Vec<(RouterKey, Instance)>> = groups
+        .iter()
+        .map(|keys| {
+            let mut unit: Vec<_> = running
+                .iter()
+                .filter(|r| keys.contains(&r.key))
+                .map(|r| (r.key, r.driven.clone()))
+                .collect();
+            unit.sort_by_key(|(key, _)| *key);
+            unit
+        })
+        .collect();
+    for r in running {
+        if !groups.iter().any(|keys| keys.contains(&r.key)) {
+            units.push(vec![(r.key, r.driven.clone())]);
+        }
+    }
+    units
+}
+
+/// The change from the old file to the new one: a unit that runs the same before and after is
+/// kept, with its state and addresses; any other is removed, added, or replaced. Tracking and
+/// notify settings are not part of it: they apply without touching the routers.
+fn reconfiguration(
+    old: (&KeepalivedConfig, &[Running]),
+    new: (&KeepalivedConfig, &[Running]),
+) -> Reconfiguration {
+    let (old_units, new_units) = (units(old.0, old.1), units(new.0, new.1));
+    let mut change = Reconfiguration::default();
+    for unit in old_units.iter().filter(|u| !new_units.contains(u)) {
+        change.remove.extend(unit.iter().map(|(key, _)| *key));
+    }
+    let changed: Vec<&Vec<(RouterKey, Instance)>> = new_units
+        .iter()
+        .filter(|u| !old_units.contains(u))
+        .collect();
+    for unit in &changed {
+        change
+            .add
+            .extend(unit.iter().map(|(_, instance)| instance.clone()));
+    }
+    change.sync_groups = sync_groups(new.0, new.1)
+        .into_iter()
+        .filter(|keys| {
+            changed
+                .iter()
+                .any(|unit| unit.iter().any(|(key, _)| keys.contains(key)))
+        })
+        .collect();
+    change
+}
+
+/// What a reload changed, in routers.
+pub struct Reloaded {
+    /// Routers stopped.
+    pub removed: usize,
+    /// Routers started.
+    pub added: usize,
+    /// Routers kept running untouched.
+    pub kept: usize,
+}
+
+/// Reads the file again and applies what changed (SIGHUP). A file with errors, or a change the
+/// driver refuses, is reported and changes nothing.
+pub fn reload(
+    path: &str,
+    daemon: &Mutex<Daemon>,
+    handle: &DriverHandle,
+) -> Result<Reloaded, String> {
+    let unchanged = |message: String| format!("{message}\nnothing changed");
+    let config = parse_file(path).map_err(|e| unchanged(e.to_string()))?;
+    for warning in &config.warnings {
+        eprintln!("{warning}");
+    }
+    let mut netlink = Netlink::open().map_err(|e| unchanged(e.to_string()))?;
+    let running = build(&config, &mut netlink).map_err(unchanged)?;
+    let names = InterfaceNames::read(&mut netlink).map_err(|e| unchanged(e.to_string()))?;
+    let tracked = config.instances.iter().flat_map(|i| &i.track_interfaces);
+    for t in tracked.chain(config.sync_groups.iter().flat_map(|g| &g.track_interfaces)) {
+        if !names.0.values().any(|name| *name == t.name) {
+            return Err(unchanged(format!(
+                "tracked interface {} does not exist",
+                t.name
+            )));
+        }
+    }
+    // Switch what notifications look up before the driver changes, and without holding the lock
+    // while it does: its events take the lock.
+    let (change, old_config, old_running, carried) = {
+        let mut d = daemon.lock().expect("no panics while held");
+        let change = reconfiguration((&d.config, &d.running), (&config, &running));
+        let carried = d.tracking.stop();
+        let removed: Vec<Running> = d
+            .running
+            .iter()
+            .filter(|r| change.remove.contains(&r.key))
+            .cloned()
+            .collect();
+        d.retiring = removed;
+        d.names = names;
+        let old_config = std::mem::replace(&mut d.config, config);
+        let old_running = std::mem::replace(&mut d.running, running);
+        (change, old_config, old_running, carried)
+    };
+    let summary = Reloaded {
+        removed: change.remove.len(),
+        added: change.add.len(),
+        kept: old_running.len() - change.remove.len(),
+    };
+    let applied = if change.is_empty() {
+        Ok(Vec::new())
+    } else {
+        handle.reconfigure(change)
+    };
+    let mut d = daemon.lock().expect("no panics while held");
+    d.retiring.clear();
+    let outcome = match applied {
+        Err(error @ ReconfigureError::Refused(_)) => {
+            d.config = old_config;
+            d.running = old_running;
+            Err(error.to_string())
+        }
+        Err(error) => Err(error.to_string()),
+        Ok(_) => Ok(summary),
+    };
+    let d = &mut *d;
+    d.tracking = tracking::start(&d.config, &d.running, handle, Some(&carried))?;
+    outcome
+}

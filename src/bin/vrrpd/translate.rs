@@ -1,0 +1,88 @@
+//! keepalived.conf into what the driver runs: each `vrrp_instance` as an [`Instance`] on the
+//! interfaces it names, and the sync groups as lists of router keys.
+
+use vrrp::RouterKey;
+use vrrp::host::Instance;
+use vrrp::host::{AddressLabel, VirtualAddress};
+use vrrp::keepalived::{KeepalivedConfig, VirtualIp, VrrpInstance};
+use vrrp::linux::{Netlink, interface_source};
+
+/// One instance as it runs: its key in the driver, its configuration, and what the driver runs.
+#[derive(Clone)]
+pub struct Running {
+    /// Its key in the driver.
+    pub key: RouterKey,
+    /// Its `vrrp_instance` block.
+    pub instance: VrrpInstance,
+    /// What the driver runs for it.
+    pub driven: Instance,
+}
+
+/// Looks up the interfaces and builds what the driver runs for every instance of `config`.
+pub fn build(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Vec<Running>, String> {
+    let mut running = Vec::new();
+    for instance in &config.instances {
+        let (interface, source) = interface_source(netlink, &instance.interface, instance.family)
+            .map_err(|e| format!("{}: {e}", instance.location))?;
+        let built = instance
+            .config(interface.index, source)
+            .map_err(|e| format!("{}: {e}", instance.location))?;
+        let key = RouterKey::of(&built);
+        let mut driven = Instance::new(built).virtual_mac(instance.use_vmac);
+        for vip in &instance.addresses {
+            driven = driven.address(virtual_address(vip)?);
+        }
+        for vip in &instance.excluded_addresses {
+            driven = driven.excluded(virtual_address(vip)?);
+        }
+        let elsewhere = (instance.addresses.iter())
+            .chain(&instance.excluded_addresses)
+            .filter_map(|vip| Some((vip, vip.device.as_ref()?)))
+            .filter(|(_, device)| **device != instance.interface);
+        for (vip, device) in elsewhere {
+            let other = netlink
+                .interface_by_name(device)
+                .map_err(|e| format!("{}: {e}", vip.location))?;
+            driven = driven.device(vip.address, other.index);
+        }
+        running.push(Running {
+            key,
+            instance: instance.clone(),
+            driven,
+        });
+    }
+    Ok(running)
+}
+
+/// A `virtual_ipaddress` line as the driver configures it.
+fn virtual_address(vip: &VirtualIp) -> Result<VirtualAddress, String> {
+    let mut address = VirtualAddress::host(vip.address);
+    address.prefix_len = vip.prefix_len;
+    address.broadcast = vip.broadcast;
+    address.scope = vip.scope;
+    if let Some(label) = &vip.label {
+        address.label =
+            Some(AddressLabel::new(label).map_err(|e| format!("{}: {e}", vip.location))?);
+    }
+    Ok(address)
+}
+
+/// The keys of each sync group's members, in the group's order.
+pub fn sync_groups(config: &KeepalivedConfig, running: &[Running]) -> Vec<Vec<RouterKey>> {
+    config
+        .sync_groups
+        .iter()
+        .map(|group| {
+            group
+                .members
+                .iter()
+                .filter_map(|m| {
+                    running
+                        .iter()
+                        .find(|r| r.instance.name == *m)
+                        .map(|r| r.key)
+                })
+                .collect()
+        })
+        .collect()
+}
