@@ -21,7 +21,7 @@ mod args;
 #[path = "../src/bin/vrrpd/events.rs"]
 mod events;
 
-use args::{ArgError, duration, number, prefix};
+use args::{ArgError, duration, number, prefix, value_after};
 use events::InterfaceNames;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -84,10 +84,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
     let (mut interface, mut vrid, mut priority, mut vip) = (None, None, 100, None);
     let (mut take, mut release, mut interval) = (None, None, Duration::from_secs(1));
     while let Some(flag) = args.next() {
-        let mut value = || {
-            args.next()
-                .ok_or_else(|| ArgError(format!("{flag} needs a value")))
-        };
+        let mut value = || value_after(&flag, &mut args);
         match flag.as_str() {
             "--interface" => interface = Some(value()?),
             "--vrid" => vrid = Some(number(&flag, &value()?)?),

@@ -29,7 +29,7 @@ mod events;
 #[path = "common/vips.rs"]
 mod vips;
 
-use args::{ArgError, address, duration, number, prefix};
+use args::{ArgError, address, duration, number, prefix, value_after};
 use events::InterfaceNames;
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
@@ -86,10 +86,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
         count: 1,
     };
     while let Some(flag) = args.next() {
-        let mut value = || {
-            args.next()
-                .ok_or_else(|| ArgError(format!("{flag} needs a value")))
-        };
+        let mut value = || value_after(&flag, &mut args);
         match flag.as_str() {
             "--interface" => interface = Some(value()?),
             "--vrid" => vrid = Some(number(&flag, &value()?)?),

@@ -40,7 +40,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use args::{ArgError, duration, number, prefix};
+use args::{ArgError, duration, number, prefix, value_after};
 use events::InterfaceNames;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -102,10 +102,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
         events: false,
     };
     while let Some(flag) = args.next() {
-        let mut value = || {
-            args.next()
-                .ok_or_else(|| ArgError(format!("{flag} needs a value")))
-        };
+        let mut value = || value_after(&flag, &mut args);
         match flag.as_str() {
             "--interface" => interface = Some(value()?),
             "--vrid" => vrid = Some(number(&flag, &value()?)?),

@@ -20,15 +20,16 @@ const INTERVAL: Duration = Duration::from_millis(100);
 const TOLERANCE: Duration = Duration::from_millis(100);
 const SETTLE: Duration = Duration::from_secs(5);
 
-fn router(lan: &Lan, i: usize, priority: u8, extra: &[&str]) -> Failover {
-    let priority = priority.to_string();
+/// The arguments every router of these tests runs with: VRID 51 at 100 ms with `priority`, and
+/// `extra`, with the VIP 192.0.2.100/24 unless `extra` names the VIPs.
+fn router_args<'a>(priority: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "--interface",
         "eth0",
         "--vrid",
         "51",
         "--priority",
-        &priority,
+        priority,
         "--advert-interval",
         "100ms",
     ];
@@ -36,7 +37,12 @@ fn router(lan: &Lan, i: usize, priority: u8, extra: &[&str]) -> Failover {
         args.extend(["--vip", "192.0.2.100/24"]);
     }
     args.extend_from_slice(extra);
-    Failover::start(lan.router(i), &args)
+    args
+}
+
+fn router(lan: &Lan, i: usize, priority: u8, extra: &[&str]) -> Failover {
+    let priority = priority.to_string();
+    Failover::start(lan.router(i), &router_args(&priority, extra))
 }
 
 /// r1 (priority 200) Master, r2 (priority 100) Backup.
@@ -514,22 +520,7 @@ fn hooked_router(lan: &Lan, i: usize, priority: u8, log: &std::path::Path) -> Fa
         "ip address del $VRRP_ADDRESS/$VRRP_PREFIX_LEN dev eth0 && echo release $VRRP_ADDRESS >> {log}"
     );
     let priority = priority.to_string();
-    let args = [
-        "--interface",
-        "eth0",
-        "--vrid",
-        "51",
-        "--priority",
-        &priority,
-        "--advert-interval",
-        "100ms",
-        "--vip",
-        "192.0.2.100/24",
-        "--take",
-        &take,
-        "--release",
-        &release,
-    ];
+    let args = router_args(&priority, &["--take", &take, "--release", &release]);
     Failover::start_program(&example_binary("address_hook"), lan.router(i), &args)
 }
 

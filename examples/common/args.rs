@@ -7,6 +7,15 @@ use std::time::Duration;
 /// A bad argument: its name and what is wrong.
 pub struct ArgError(pub String);
 
+/// The value that follows `flag` on the command line.
+pub fn value_after(
+    flag: &str,
+    args: &mut impl Iterator<Item = String>,
+) -> Result<String, ArgError> {
+    args.next()
+        .ok_or_else(|| ArgError(format!("{flag} needs a value")))
+}
+
 /// A number from 0 to 255.
 pub fn number(flag: &str, text: &str) -> Result<u8, ArgError> {
     text.parse()

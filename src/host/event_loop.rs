@@ -21,7 +21,10 @@ use crate::packet::{RxError, RxMeta};
 use crate::{RouterKey, Routers};
 
 /// Runs a [`Routers`] against three backends: feeds it what the driver read, applies its actions,
-/// answers commands and keeps the host in step. See the [module documentation](self).
+/// answers commands and keeps the host in step. A platform driver owns the waiting (poll, epoll,
+/// tokio) and the reading; it hands what it read to the event loop and sleeps until
+/// [`poll_timeout`](Self::poll_timeout). Tests hand it the same inputs with the in-memory backends
+/// of [`memory`](crate::host::memory), which fail on demand.
 ///
 /// Every method that takes `on_event` drains the routers' actions before it returns, so the next
 /// deadline is [`poll_timeout`](Self::poll_timeout).

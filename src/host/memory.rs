@@ -106,6 +106,15 @@ impl State {
         }
     }
 
+    /// Configures `address` on `interface` and reports it.
+    fn configure(&mut self, interface: u32, address: VirtualAddress) {
+        self.addresses.insert((interface, address.address), address);
+        self.report(HostChange::AddressAdded {
+            interface_index: interface,
+            address: address.address,
+        });
+    }
+
     fn report(&mut self, change: HostChange) {
         if self.changes.len() >= self.capacity {
             self.overrun = true;
@@ -165,14 +174,7 @@ impl MemoryHost {
 
     /// Configures `address` on `interface` as someone else would (an operator, another daemon).
     pub fn add_address(&self, interface: u32, address: VirtualAddress) {
-        let mut state = self.state();
-        state
-            .addresses
-            .insert((interface, address.address), address);
-        state.report(HostChange::AddressAdded {
-            interface_index: interface,
-            address: address.address,
-        });
+        self.state().configure(interface, address);
     }
 
     /// Removes `address` from `interface` as someone else would (`ip address del`, a network
@@ -262,13 +264,7 @@ impl AddressBackend for MemoryAddresses {
         if state.addresses.contains_key(&(interface, address.address)) {
             return Ok(Added::AlreadyPresent);
         }
-        state
-            .addresses
-            .insert((interface, address.address), address);
-        state.report(HostChange::AddressAdded {
-            interface_index: interface,
-            address: address.address,
-        });
+        state.configure(interface, address);
         Ok(Added::Added)
     }
 

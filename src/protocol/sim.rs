@@ -1,9 +1,12 @@
 //! A deterministic in-memory LAN for virtual routers: a virtual clock, latency with jitter, loss,
 //! partitions, crashes and restarts. The same seed gives the same run, to the nanosecond.
 //!
-//! It drives real [`Routers`] exactly as a driver would (drain the actions after every call, sleep
-//! until the earliest deadline), so embedders can test their own failover logic without root, sockets
-//! or waiting.
+//! It drives real [`Routers`] by the driving rules (drain the actions after every call, sleep until
+//! the earliest deadline), so embedders can test their own failover logic without root, sockets or
+//! waiting. It applies the actions itself, keeping each host's addresses as a set; to test what a
+//! driver does with them (backends that fail, addresses that disappear), run
+//! [`EventLoop`](crate::host::EventLoop)s on the in-memory backends of
+//! [`host::memory`](crate::host::memory).
 //!
 //! ```
 //! use std::time::Duration;

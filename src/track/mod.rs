@@ -1,7 +1,7 @@
 //! Health-driven priorities, by keepalived's rules: health checks (`vrrp_script`), tracked
 //! interfaces (`track_interface`) and tracked files (`track_file`) combined per virtual router into
 //! one tracking weight and one Fault flag, which a driver applies through its
-//! [`DriverHandle`](crate::DriverHandle).
+//! [`DriverHandle`](crate::host::DriverHandle).
 //!
 //! - [`Tracker`]: what each router tracks, with its weights, and what is known of every tracked
 //!   item. Sans IO: tell it what changed ([`Tracker::set_check`] and the like) and read each

@@ -54,7 +54,16 @@ enum Source {
     Timer,
 }
 
-/// Runs virtual routers on Linux. See the [module documentation](self).
+/// Runs virtual routers on Linux: an [`EventLoop`] over raw sockets, rtnetlink and a packet
+/// socket.
+///
+/// [`Driver::new`] checks everything an operator can get wrong before anything changes (the
+/// capabilities, the interfaces, their addresses, addresses left behind by a killed process),
+/// creates the virtual MAC interfaces and opens the sockets. [`Driver::run`] then waits on the
+/// sockets, the netlink change stream, a timerfd and the handle's wake-up socket, and hands what
+/// it read to the event loop, until [`DriverHandle::shutdown`]; the async twin is `run_async`
+/// (feature `tokio`). A lost change stream (ENOBUFS) is a full re-read, not an error. Dropping a
+/// driver removes what it created, also when `run` was never called.
 ///
 /// Addresses go through `A`: rtnetlink ([`Netlink`]) unless the driver was made with
 /// [`with_address_backend`](Driver::with_address_backend), for a backend that moves an address
