@@ -1,8 +1,8 @@
 //! The three things a driver does to the outside world, each behind a small trait: sending
 //! advertisements, configuring virtual addresses, and announcing them.
 //!
-//! The Linux backends in [`crate::linux`] implement them over raw sockets, rtnetlink and a packet
-//! socket. Tests run the [`Executor`](crate::Executor) against in-memory ones, and an embedder can
+//! The Linux backends implement them over raw sockets, rtnetlink and a packet socket; the
+//! in-memory ones of [`memory`](crate::host::memory) fail on demand for tests; and an embedder can
 //! plug in its own: a cloud API that moves an elastic IP, a BGP speaker that announces the VIP.
 
 use std::error::Error;

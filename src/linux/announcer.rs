@@ -16,6 +16,7 @@ use crate::{AddressFamily, MacAddress};
 
 /// Why announcements could not be sent.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AnnounceError {
     /// Packet sockets need CAP_NET_RAW.
     #[error(

@@ -5,6 +5,7 @@ use std::fs;
 
 /// A capability the drivers need.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Capability {
     /// CAP_NET_ADMIN: adding addresses, creating virtual MAC interfaces.
     NetAdmin,

@@ -25,6 +25,7 @@ use crate::{AddressFamily, MacAddress};
 
 /// Why a netlink request failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum NetlinkError {
     /// Changing addresses needs CAP_NET_ADMIN.
     #[error("{operation} needs CAP_NET_ADMIN (run as root or grant the capability)")]
@@ -517,6 +518,7 @@ fn address_message(interface_index: u32, address: IpAddr, prefix_len: u8) -> Add
 
 /// A change the kernel reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NetlinkEvent {
     /// An interface's state: what a virtual router on it must learn through
     /// [`VirtualRouter::handle_link`](crate::VirtualRouter::handle_link).

@@ -29,6 +29,7 @@ const CONTROL_LEN: usize = 128;
 
 /// Why the VRRP socket could not be opened or used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SocketError {
     /// Raw sockets need CAP_NET_RAW.
     #[error(

@@ -75,6 +75,7 @@ impl fmt::Display for Report {
 
 /// Why [`Tracker::start`] could not start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StartError {
     /// A tracked interface does not exist.
     #[error("tracked interface {0} does not exist")]

@@ -15,6 +15,7 @@ pub struct Script {
 
 /// Why a [`Script`] could not run.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RunError {
     /// Its user is not in /etc/passwd, or its group not in /etc/group.
     #[error("unknown script user {0:?}")]
