@@ -478,3 +478,27 @@ fn a_reconfiguration_removes_a_master_cleanly_and_starts_the_added_router() {
     assert_eq!(lan.nodes[0].state(52), Some(State::Master));
     assert!(lan.nodes[0].host.has_address(LAN, VIP2.into()));
 }
+
+#[test]
+fn a_command_for_a_router_removed_after_it_was_sent_is_reported_not_applied() {
+    let mut lan = elected_pair();
+    let now = lan.now;
+    let handle = lan.nodes[0].event_loop.handle();
+    // Sent without the handle's check, as a command queued before a reconfiguration is.
+    handle
+        .send(vrrp::host::Command::SetPriority(key(52), Priority::new(50)))
+        .expect("running");
+    lan.nodes[0].commands(now);
+    let events = lan.nodes[0].take_events();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::UnknownRouter(router) if *router == key(52))),
+        "{events:?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::PriorityChanged { .. }))
+    );
+}
