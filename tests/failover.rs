@@ -569,3 +569,42 @@ fn a_vip_deleted_by_hand_from_the_master_is_added_again_at_once() {
     assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
     assert!(lan.client_pings(VIP));
 }
+
+/// Writes an `ip -batch` file that adds then removes `count` addresses of 198.18.0.0/15 on
+/// `device`, and returns its path.
+fn address_flood(dir: &std::path::Path, device: &str, count: u32) -> std::path::PathBuf {
+    let mut batch = String::new();
+    for verb in ["add", "del"] {
+        for i in 0..count {
+            let [_, _, high, low] = i.to_be_bytes();
+            batch.push_str(&format!("address {verb} 198.18.{high}.{low}/32 dev {device}\n"));
+        }
+    }
+    let path = dir.join("flood.batch");
+    std::fs::write(&path, batch).expect("writing the batch");
+    path
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_netlink_overrun_while_stopped_is_a_full_re_read_and_the_master_keeps_the_vip() {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &[]);
+    let r1_ns = lan.router(1);
+    r1_ns.ip(&["link", "add", "x0", "type", "veth", "peer", "name", "x1"]);
+    let dir = std::env::temp_dir().join(format!("vrrp-flood-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("batch directory");
+    let batch = address_flood(&dir, "x0", 10_000);
+    // 20,000 address changes while the Master cannot read them: the kernel drops what does not
+    // fit in its event socket's buffer and reports ENOBUFS on the next read.
+    r1.signal("STOP");
+    r1_ns.ip(&["-batch", &batch.display().to_string()]);
+    r1.signal("CONT");
+    r1.wait_for(&[r#""event":"resynchronized""#], SETTLE);
+    // The Backup may have taken over while the Master was stopped; the Master, resumed with the
+    // higher priority, preempts it within an interval or two.
+    let r2_lines = r2.collect(Duration::from_secs(1));
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP), "{r2_lines:?}");
+    assert!(lan.client_pings(VIP));
+    std::fs::remove_dir_all(&dir).expect("removing the batch");
+}
