@@ -577,7 +577,9 @@ fn address_flood(dir: &std::path::Path, device: &str, count: u32) -> std::path::
     for verb in ["add", "del"] {
         for i in 0..count {
             let [_, _, high, low] = i.to_be_bytes();
-            batch.push_str(&format!("address {verb} 198.18.{high}.{low}/32 dev {device}\n"));
+            batch.push_str(&format!(
+                "address {verb} 198.18.{high}.{low}/32 dev {device}\n"
+            ));
         }
     }
     let path = dir.join("flood.batch");
@@ -607,4 +609,40 @@ fn a_netlink_overrun_while_stopped_is_a_full_re_read_and_the_master_keeps_the_vi
     assert!(lan.holds(1, VIP) && !lan.holds(2, VIP), "{r2_lines:?}");
     assert!(lan.client_pings(VIP));
     std::fs::remove_dir_all(&dir).expect("removing the batch");
+}
+
+/// Deletes r1's eth0 while r1 is Master with `extra`, creates it again under its name, and
+/// returns once r1 is Master on it again; the client's neighbour entry is `mac` of the router.
+fn recreate_masters_interface(extra: &[&str], mac: impl Fn(&Lan) -> String) {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, extra);
+    let index = |lan: &Lan| {
+        let shown = lan.router(1).ip(&["-o", "link", "show", "eth0"]);
+        shown.split(':').next().unwrap_or_default().to_string()
+    };
+    let before = index(&lan);
+    lan.router(1).ip(&["link", "del", "eth0"]);
+    r1.wait_state("fault", SETTLE);
+    r2.wait_state("master", SETTLE);
+    lan.recreate_eth0(1);
+    assert_ne!(before, index(&lan), "a new index");
+    r1.wait_for(&[r#""event":"interface_recreated""#], SETTLE);
+    // Back from Fault as Backup, then Master again by preemption with the higher priority.
+    r1.wait_state("master", SETTLE);
+    r2.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+    assert_eq!(lan.client_neighbour(VIP), Some(mac(&lan)));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_masters_interface_deleted_and_created_again_under_its_name_is_taken_up_again() {
+    recreate_masters_interface(&[], |lan| lan.router_mac(1));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_virtual_mac_is_created_again_on_its_parent_created_again() {
+    recreate_masters_interface(&["--vmac"], |_| "00:00:5e:00:01:33".to_string());
 }

@@ -53,6 +53,17 @@ pub enum Event {
         /// The address.
         address: IpAddr,
     },
+    /// An interface routers run on was deleted and created again under its name, with a new
+    /// index: the routers use it now, and keep the index they were configured with (their keys
+    /// do not change).
+    InterfaceRecreated {
+        /// The index the routers were configured with.
+        interface_index: u32,
+        /// The index the interface has now.
+        new_index: u32,
+        /// Its name.
+        name: String,
+    },
     /// The stream of link and address changes lost events (the kernel's buffer overran), so the
     /// driver read the links and addresses again and applied what had changed.
     Resynchronized,
@@ -73,6 +84,9 @@ pub enum Operation {
     RemoveAddress(IpAddr),
     /// Announcing a virtual address.
     Announce(IpAddr),
+    /// Moving to an interface created again under its name (joining its VRRP group, creating
+    /// its virtual MAC interface).
+    Rebind,
 }
 
 impl fmt::Display for Operation {
@@ -82,6 +96,7 @@ impl fmt::Display for Operation {
             Self::AddAddress(address) => write!(f, "adding {address}"),
             Self::RemoveAddress(address) => write!(f, "removing {address}"),
             Self::Announce(address) => write!(f, "announcing {address}"),
+            Self::Rebind => f.write_str("moving to the interface created again"),
         }
     }
 }

@@ -36,27 +36,11 @@ impl Lan {
             "0",
         ]);
         hub.ip(&["link", "set", "br0", "up"]);
-        let attach = |netns: &Netns, port: &str, ipv4: &str, link_local: &str| {
-            hub.ip(&[
-                "link",
-                "add",
-                port,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                "eth0",
-                "netns",
-                &netns.name,
-            ]);
-            hub.ip(&["link", "set", port, "master", "br0", "up"]);
-            netns.configure("eth0", ipv4, link_local);
-            netns.wait_until_up("eth0");
-        };
         let routers: Vec<Netns> = (1..=routers)
             .map(|i| {
                 let netns = Netns::new(&format!("r{i}"));
                 attach(
+                    &hub,
                     &netns,
                     &format!("p{i}"),
                     &format!("192.0.2.1{i}/24"),
@@ -66,13 +50,26 @@ impl Lan {
             })
             .collect();
         let client = Netns::new("client");
-        attach(&client, "pc", "192.0.2.50/24", "fe80::50/64");
+        attach(&hub, &client, "pc", "192.0.2.50/24", "fe80::50/64");
         client.ip(&["addr", "add", "2001:db8::50/64", "dev", "eth0", "nodad"]);
         Self {
             routers,
             client,
             hub,
         }
+    }
+
+    /// Creates router `i`'s eth0 (deleted, with its port on the bridge) again with the same name
+    /// and addresses, as a network manager or a container runtime would: it gets a new index.
+    pub fn recreate_eth0(&self, i: usize) {
+        let netns = self.router(i);
+        attach(
+            &self.hub,
+            netns,
+            &format!("p{i}"),
+            &format!("192.0.2.1{i}/24"),
+            &format!("fe80::1{i}/64"),
+        );
     }
 
     /// Router `i` (from 1).
@@ -120,6 +117,26 @@ impl Lan {
         words.find(|w| *w == "lladdr")?;
         words.next().map(str::to_string)
     }
+}
+
+/// Joins `netns` to the bridge in `hub` through a veth pair: `port` on the bridge, `eth0` in
+/// `netns` with `ipv4` and `link_local`.
+fn attach(hub: &Netns, netns: &Netns, port: &str, ipv4: &str, link_local: &str) {
+    hub.ip(&[
+        "link",
+        "add",
+        port,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "netns",
+        &netns.name,
+    ]);
+    hub.ip(&["link", "set", port, "master", "br0", "up"]);
+    netns.configure("eth0", ipv4, link_local);
+    netns.wait_until_up("eth0");
 }
 
 /// The MAC address of `device` in `netns`.

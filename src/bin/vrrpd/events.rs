@@ -79,6 +79,13 @@ pub fn json(event: &Event, names: &InterfaceNames) -> String {
             name(*interface_index),
         ),
         Event::Resynchronized => r#"{"event":"resynchronized"}"#.to_string(),
+        Event::InterfaceRecreated {
+            interface_index,
+            new_index,
+            name,
+        } => format!(
+            r#"{{"event":"interface_recreated","interface":{name:?},"configured_index":{interface_index},"index":{new_index}}}"#
+        ),
         Event::Stats(report) => stats_json(report, &name),
         other => format!(r#"{{"event":"other","debug":{:?}}}"#, format!("{other:?}")),
     }

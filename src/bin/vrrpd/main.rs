@@ -164,6 +164,9 @@ fn run(path: &str, config: KeepalivedConfig, print_events: bool) -> Result<(), S
             Event::AddressRestored { address, .. } => {
                 eprintln!("vrrpd: {address} was removed by someone else; added it again");
             }
+            Event::InterfaceRecreated { name, .. } => {
+                eprintln!("vrrpd: interface {name} was created again; its routers moved to it");
+            }
             Event::Resynchronized => {
                 eprintln!("vrrpd: link and address changes were lost; read them all again");
             }

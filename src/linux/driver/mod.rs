@@ -19,21 +19,24 @@ use std::time::Instant;
 
 use crate::host::{
     ActionApplier, AddressBackend, DriverError, DriverHandle, Event, EventLoop, HostChange,
-    HostSnapshot, Instance, Reconfiguration,
+    HostSnapshot, Instance, Operation, Reconfiguration,
 };
 use crate::linux::capability::Capability;
 use crate::linux::poll::wait_readable;
 use crate::linux::timer::DeadlineTimer;
 use crate::linux::{
-    Announcer, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents, Received, SocketError, Sockets,
+    Announcer, Interface, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents, Received,
+    SocketError, Sockets,
 };
 use crate::{AddressFamily, RouterKey, Routers};
 
 #[cfg(feature = "tokio")]
 mod async_loop;
+mod links;
 mod setup;
 mod virtual_mac;
 
+use links::Seen;
 use setup::LinuxSetup;
 pub use setup::interface_source;
 pub use virtual_mac::virtual_mac_name;
@@ -319,6 +322,7 @@ impl<A: AddressBackend> Driver<A> {
         loop {
             match socket.recv(&mut self.buffer) {
                 Ok(Received::Packet { rx, payload }) => {
+                    let rx = rx.on_interface(self.setup.bindings.configured(rx.interface_index()));
                     // Rejected packets are counted in the statistics.
                     let _ = self.event_loop.handle_packet(now, &rx, payload, on_event);
                 }
@@ -344,7 +348,7 @@ impl<A: AddressBackend> Driver<A> {
         let events = match self.changes.recv() {
             Ok(events) => events,
             Err(NetlinkError::Overrun) => {
-                let snapshot = self.snapshot()?;
+                let snapshot = self.snapshot(on_event)?;
                 self.event_loop.resynchronize(now, &snapshot, on_event);
                 return Ok(());
             }
@@ -353,11 +357,11 @@ impl<A: AddressBackend> Driver<A> {
         for event in events {
             let change = match event {
                 NetlinkEvent::Link(interface) => HostChange::Link {
-                    interface_index: interface.index,
+                    interface_index: self.follow_link(&interface, on_event),
                     up: interface.running,
                 },
                 NetlinkEvent::LinkRemoved { index } => HostChange::LinkRemoved {
-                    interface_index: index,
+                    interface_index: self.setup.bindings.configured(index),
                 },
                 NetlinkEvent::AddressAdded(added) => HostChange::AddressAdded {
                     interface_index: added.interface_index,
@@ -373,14 +377,52 @@ impl<A: AddressBackend> Driver<A> {
         Ok(())
     }
 
-    /// The links and addresses as they are now.
-    fn snapshot(&mut self) -> Result<HostSnapshot, DriverError> {
-        let netlink = &mut self.setup.netlink;
-        let links = netlink
-            .interfaces()?
-            .into_iter()
-            .map(|i| (i.index, i.running))
+    /// Follows a bound interface's rename, or moves its routers to it when it was created again
+    /// under its name; returns the index the routers know it by.
+    fn follow_link(&mut self, interface: &Interface, on_event: &mut impl FnMut(Event)) -> u32 {
+        match self.setup.bindings.saw(interface.index, &interface.name) {
+            Seen::Unbound => interface.index,
+            Seen::Bound { configured } => configured,
+            Seen::Recreated { configured } => {
+                let routers: Vec<RouterKey> = self
+                    .event_loop
+                    .routers()
+                    .iter()
+                    .map(|(key, _)| key)
+                    .filter(|key| key.interface_index == configured)
+                    .collect();
+                let failures = self.setup.rebind(
+                    self.event_loop.applier_mut(),
+                    &routers,
+                    configured,
+                    interface,
+                );
+                on_event(Event::InterfaceRecreated {
+                    interface_index: configured,
+                    new_index: interface.index,
+                    name: interface.name.clone(),
+                });
+                for (router, error) in failures {
+                    on_event(Event::BackendFailed {
+                        router,
+                        operation: Operation::Rebind,
+                        error: Box::new(error),
+                    });
+                }
+                configured
+            }
+        }
+    }
+
+    /// The links and addresses as they are now, links under the index the routers know them by
+    /// (following interfaces created again meanwhile).
+    fn snapshot(&mut self, on_event: &mut impl FnMut(Event)) -> Result<HostSnapshot, DriverError> {
+        let interfaces = self.setup.netlink.interfaces()?;
+        let links = interfaces
+            .iter()
+            .map(|i| (self.follow_link(i, on_event), i.running))
             .collect();
+        let netlink = &mut self.setup.netlink;
         let mut addresses = std::collections::HashSet::new();
         for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
             addresses.extend(

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use crate::host::{ActionApplier, AddressBackend, DriverError, Instance, Setup};
+use crate::linux::driver::links::Bindings;
 use crate::linux::driver::virtual_mac::VirtualMacs;
 use crate::linux::{ADDRESS_PROTOCOL, Announcer, Interface, Netlink, Sockets};
 use crate::{AddressFamily, RouterKey, Routers};
@@ -42,9 +43,11 @@ pub(crate) struct LinuxSetup {
     pub(crate) netlink: Netlink,
     /// The raw VRRP sockets, shared with the advertisement sender; the driver reads them.
     pub(crate) sockets: Sockets,
-    /// The (interface, family) pairs whose VRRP multicast group the sockets joined.
+    /// The (configured interface, family) pairs whose VRRP multicast group the sockets joined.
     joined: HashSet<(u32, AddressFamily)>,
     pub(crate) virtual_macs: VirtualMacs,
+    /// The routers' interfaces by name, for one deleted and created again.
+    pub(crate) bindings: Bindings,
 }
 
 impl LinuxSetup {
@@ -54,7 +57,71 @@ impl LinuxSetup {
             sockets: Sockets::default(),
             joined: HashSet::new(),
             virtual_macs: VirtualMacs::default(),
+            bindings: Bindings::default(),
         }
+    }
+
+    /// Moves `keys`, the routers of configured interface `configured`, to `interface`, the
+    /// interface created again under its name: joins the VRRP groups there, creates the virtual
+    /// MAC interfaces again on it, and sends and places addresses on it. Returns what failed, by
+    /// router; the others are moved.
+    pub(crate) fn rebind<A: AddressBackend>(
+        &mut self,
+        applier: &mut ActionApplier<Sockets, A, Announcer>,
+        keys: &[RouterKey],
+        configured: u32,
+        interface: &Interface,
+    ) -> Vec<(RouterKey, DriverError)> {
+        let keys = keys.to_vec();
+        let mut failures = Vec::new();
+        for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
+            let Some(socket) = self.sockets.get(family) else {
+                continue;
+            };
+            if !self.joined.contains(&(configured, family)) {
+                continue;
+            }
+            if let Err(error) = socket.join(interface.index) {
+                let error = DriverError::from(error);
+                for key in keys.iter().filter(|key| key.family == family) {
+                    failures.push((*key, clone_error(&error)));
+                }
+            }
+        }
+        let with_virtual_mac: Vec<RouterKey> = keys
+            .iter()
+            .copied()
+            .filter(|key| applier.instance(key).is_some_and(Instance::has_virtual_mac))
+            .collect();
+        self.virtual_macs
+            .forget_parent(&interface.name, &with_virtual_mac);
+        for key in keys {
+            let (address, send) = if with_virtual_mac.contains(&key) {
+                match self.virtual_macs.create(&mut self.netlink, key, interface) {
+                    // IPv6 adverts leave from the parent, whose link-local address is the source.
+                    Ok(index) if key.family == AddressFamily::Ipv4 => (index, index),
+                    Ok(index) => (index, interface.index),
+                    Err(error) => {
+                        failures.push((key, error));
+                        (interface.index, interface.index)
+                    }
+                }
+            } else {
+                (interface.index, interface.index)
+            };
+            applier.redirect(&key, address, send);
+            // Best effort, as at start-up: what fails is looked up again at the announcement.
+            let _ = applier.announcer_mut().prepare(address, key.family);
+        }
+        failures
+    }
+}
+
+/// A copy of `error` for each router it failed for: the system error's kind and message.
+fn clone_error(error: &DriverError) -> DriverError {
+    DriverError::Io {
+        operation: "joining the VRRP group on the interface created again",
+        source: std::io::Error::other(error.to_string()),
     }
 }
 
@@ -121,6 +188,7 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
             let key = instance.key();
             applier.place(instance.clone());
             let parent = &checked.links[&key.interface_index];
+            self.bindings.bind(key.interface_index, &parent.name);
             if !parent.running {
                 down.push(key.interface_index);
             }
@@ -159,7 +227,7 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
         for &(index, family) in self.joined.difference(&in_use) {
             if let Some(socket) = self.sockets.get(family) {
                 // Best effort: the interface may be gone.
-                let _ = socket.leave(index);
+                let _ = socket.leave(self.bindings.current(index));
             }
         }
         self.joined.retain(|pair| in_use.contains(pair));

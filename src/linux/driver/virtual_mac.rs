@@ -33,13 +33,24 @@ impl VirtualMacs {
         if let Ok(stale) = netlink.interface_by_name(&name) {
             netlink.delete_link(stale.index)?;
         }
-        let index = netlink.create_macvlan(key.interface_index, &name, mac)?;
+        let index = netlink.create_macvlan(parent.index, &name, mac)?;
         self.links.insert(key, index);
         if key.family == AddressFamily::Ipv4 {
             self.raise_sysctl(&parent.name, "arp_ignore", 1)?;
             self.raise_sysctl(&parent.name, "arp_announce", 2)?;
         }
         Ok(index)
+    }
+
+    /// Forgets what was done for parent interface `parent`, which was deleted: its virtual MAC
+    /// interfaces went with it, and a parent created again under its name has default sysctls.
+    pub(crate) fn forget_parent(&mut self, parent: &str, children: &[RouterKey]) {
+        for key in children {
+            self.links.remove(key);
+        }
+        let prefix = format!("/proc/sys/net/ipv4/conf/{parent}/");
+        self.changed_sysctls
+            .retain(|(path, _)| !path.starts_with(&prefix));
     }
 
     /// Deletes router `key`'s virtual MAC interface, if it has one.

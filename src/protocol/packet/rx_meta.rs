@@ -68,6 +68,14 @@ impl RxMeta {
         self.interface_index
     }
 
+    /// The same packet as if it had arrived on interface `interface_index`: for a driver that
+    /// knows an interface by the index its routers were configured with after the interface was
+    /// created again under a new one.
+    pub const fn on_interface(mut self, interface_index: u32) -> Self {
+        self.interface_index = interface_index;
+        self
+    }
+
     /// The address family of the packet.
     pub const fn family(&self) -> AddressFamily {
         AddressFamily::of(self.source)
