@@ -73,6 +73,9 @@ pub enum Operation {
     RemoveAddress(IpAddr),
     /// Announcing a virtual address.
     Announce(IpAddr),
+    /// Renewing a virtual address's lifetime
+    /// ([`EventLoop::set_address_lifetime`](crate::host::EventLoop::set_address_lifetime)).
+    RenewAddress(IpAddr),
 }
 
 impl fmt::Display for Operation {
@@ -82,6 +85,7 @@ impl fmt::Display for Operation {
             Self::AddAddress(address) => write!(f, "adding {address}"),
             Self::RemoveAddress(address) => write!(f, "removing {address}"),
             Self::Announce(address) => write!(f, "announcing {address}"),
+            Self::RenewAddress(address) => write!(f, "renewing {address}"),
         }
     }
 }
