@@ -452,6 +452,12 @@ fn start_up_errors_name_the_argument_or_tell_the_operator_what_to_do() {
     let (code, stderr) = run(&[], &["--advert-interval", "fast"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("--advert-interval"), "{stderr}");
+    let (code, stderr) = run(&[], &["--vip-lifetime", "2s"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("--vip-lifetime: 2s is out of range"),
+        "{stderr}"
+    );
 
     let (code, stderr) = common::lan::failover_exit(
         r1,
