@@ -5,13 +5,15 @@
 //! failover --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100/24
 //!          [--version 2|3] [--advert-interval 1s|100ms] [--no-preempt] [--preempt-delay 5s]
 //!          [--accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568]
-//!          [--auth-pass SECRET] [--count N] [--async]
+//!          [--auth-pass SECRET] [--count N] [--vip-lifetime 10s] [--async]
 //! ```
 //!
 //! `--async` runs the driver on tokio instead of a thread of its own (build with `--features tokio`).
 //! Without `--checksum` an IPv4 VRRPv3 router sends the RFC 5798 (pseudo-header) checksum and accepts
 //! both forms; with it, it sends the form named and accepts only that one. `--count N` runs N virtual
 //! routers per family: VRIDs N, N+1, ... from `--vrid`, the k-th (from 0) with every VIP plus k.
+//! `--vip-lifetime` installs the VIPs with that lifetime (3 s or more) and renews them every third of
+//! it, so that the kernel removes them by itself when the process is killed or hangs.
 //!
 //! SIGUSR1 prints the statistics as one JSON line; SIGTERM and SIGINT shut down cleanly (priority 0,
 //! addresses released) and print them once more. Bad arguments exit with status 2, a driver that
@@ -34,8 +36,7 @@ use events::InterfaceNames;
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vips::FamilyVips;
-use vrrp::host::Event;
-use vrrp::host::Instance;
+use vrrp::host::{Event, Instance, MAX_ADDRESS_LIFETIME, MIN_ADDRESS_LIFETIME};
 use vrrp::linux::{Driver, Netlink};
 use vrrp::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Password, Version};
 use vrrp::{AddressFamily, Config, Priority, Vrid};
@@ -44,7 +45,7 @@ const USAGE: &str =
     "usage: failover --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
        [--version 2|3] [--advert-interval DURATION] [--no-preempt] [--preempt-delay DURATION]
        [--accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568] [--auth-pass SECRET]
-       [--count N] [--async]";
+       [--count N] [--vip-lifetime DURATION] [--async]";
 
 /// The command line, checked.
 struct Options {
@@ -63,6 +64,7 @@ struct Options {
     password: Option<Password>,
     run_async: bool,
     count: u8,
+    vip_lifetime: Option<Duration>,
 }
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgError> {
@@ -84,6 +86,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
         password: None,
         run_async: false,
         count: 1,
+        vip_lifetime: None,
     };
     while let Some(flag) = args.next() {
         let mut value = || value_after(&flag, &mut args);
@@ -134,6 +137,15 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
                 if options.count == 0 {
                     return Err(ArgError("--count: must be at least 1".into()));
                 }
+            }
+            "--vip-lifetime" => {
+                let lifetime = duration(&flag, &value()?)?;
+                if !(MIN_ADDRESS_LIFETIME..=MAX_ADDRESS_LIFETIME).contains(&lifetime) {
+                    return Err(ArgError(format!(
+                        "--vip-lifetime: {lifetime:?} is out of range (3s or more)"
+                    )));
+                }
+                options.vip_lifetime = Some(lifetime);
             }
             other => return Err(ArgError(format!("unknown argument {other:?}"))),
         }
@@ -228,10 +240,13 @@ fn main() -> ExitCode {
         Err(message) => return fail(&message),
     };
     let names = InterfaceNames::read(&mut netlink).unwrap_or_default();
-    let driver = match Driver::new(instances) {
+    let mut driver = match Driver::new(instances) {
         Ok(driver) => driver,
         Err(error) => return fail(&error.to_string()),
     };
+    if let Err(error) = driver.set_address_lifetime(options.vip_lifetime) {
+        return fail(&error.to_string());
+    }
     let handle = driver.handle();
     let mut signals = match Signals::new([SIGTERM, SIGINT, SIGUSR1]) {
         Ok(signals) => signals,

@@ -452,6 +452,12 @@ fn start_up_errors_name_the_argument_or_tell_the_operator_what_to_do() {
     let (code, stderr) = run(&[], &["--advert-interval", "fast"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("--advert-interval"), "{stderr}");
+    let (code, stderr) = run(&[], &["--vip-lifetime", "2s"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("--vip-lifetime: 2s is out of range"),
+        "{stderr}"
+    );
 
     let (code, stderr) = common::lan::failover_exit(
         r1,
@@ -645,4 +651,139 @@ fn a_masters_interface_deleted_and_created_again_under_its_name_is_taken_up_agai
 #[ignore = "needs root: creates network namespaces"]
 fn a_virtual_mac_is_created_again_on_its_parent_created_again() {
     recreate_masters_interface(&["--vmac"], |_| "00:00:5e:00:01:33".to_string());
+}
+
+/// Both families' VIPs, for the lifetime tests: 192.0.2.100/24, and fe80::100 with 2001:db8::100.
+const DUAL_STACK: [&str; 6] = [
+    "--vip",
+    "192.0.2.100/24",
+    "--vip",
+    "fe80::100/64",
+    "--vip",
+    "2001:db8::100/64",
+];
+
+/// Polls every 20 ms until router `i` holds neither VIP nor VIP6, for at most `limit`; returns
+/// how long that took from `since`, or `None` if it still holds one.
+fn vips_gone(lan: &Lan, i: usize, since: Instant, limit: Duration) -> Option<Duration> {
+    while since.elapsed() < limit {
+        if !lan.holds(i, VIP) && !lan.holds(i, VIP6) {
+            return Some(since.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// The `valid_lft` of every address of router `i` that is one of the VIPs, as `ip` shows it
+/// (`3sec`, `forever`).
+fn vip_lifetimes(lan: &Lan, i: usize) -> Vec<String> {
+    let shown = lan.router(i).ip(&["-o", "addr", "show", "dev", "eth0"]);
+    shown
+        .lines()
+        .filter(|line| {
+            [VIP, VIP6, "fe80::100"]
+                .iter()
+                .any(|v| line.contains(&format!(" {v}/")))
+        })
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            words.find(|w| *w == "valid_lft");
+            words.next().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn with_a_vip_lifetime_a_sigkilled_masters_host_drops_the_vips_by_itself() {
+    let lan = Lan::new(2);
+    let mut extra = DUAL_STACK.to_vec();
+    extra.extend(["--vip-lifetime", "3s"]);
+    let (mut r1, mut r2) = elected_pair(&lan, &extra);
+    r1.wait_for(&[r#""event":"state""#, r#""to":"master""#], SETTLE);
+    let lifetimes = vip_lifetimes(&lan, 1);
+    assert_eq!(lifetimes.len(), 3, "{lifetimes:?}");
+    assert!(
+        lifetimes.iter().all(|l| l.ends_with("sec")),
+        "{lifetimes:?}"
+    );
+    let killed = r1.signal("KILL");
+    r2.wait_state("master", SETTLE);
+    let gone = vips_gone(&lan, 1, killed, Duration::from_secs(3 + 2));
+    let gone = gone.unwrap_or_else(|| panic!("r1 still holds a VIP: {:?}", vip_lifetimes(&lan, 1)));
+    println!(
+        "SIGKILL with --vip-lifetime 3s: r1 dropped its VIPs {:.0} ms after the kill",
+        ms(gone)
+    );
+    // The last renewal came at most a third of the lifetime before the kill.
+    assert!(
+        gone >= Duration::from_secs(2) - TOLERANCE,
+        "dropped after {gone:?}"
+    );
+    assert!(lan.holds(2, VIP) && lan.holds(2, VIP6));
+    assert!(lan.client_pings(VIP) && lan.client_pings(VIP6));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_master_with_a_vip_lifetime_keeps_its_vips_for_three_lifetimes() {
+    let lan = Lan::new(2);
+    let mut extra = DUAL_STACK.to_vec();
+    extra.extend(["--vip-lifetime", "3s"]);
+    let (mut r1, mut r2) = elected_pair(&lan, &extra);
+    r1.wait_for(&[r#""event":"state""#, r#""to":"master""#], SETTLE);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3 * 3) {
+        assert!(
+            lan.holds(1, VIP) && lan.holds(1, VIP6),
+            "r1 lost a VIP after {:?}",
+            start.elapsed()
+        );
+        let lifetimes = vip_lifetimes(&lan, 1);
+        assert!(
+            lifetimes
+                .iter()
+                .all(|l| matches!(l.as_str(), "1sec" | "2sec" | "3sec")),
+            "{lifetimes:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!lan.holds(2, VIP) && !lan.holds(2, VIP6));
+    let r1_lines = r1.collect(Duration::from_millis(100));
+    let r2_lines = r2.collect(Duration::from_millis(100));
+    assert!(
+        r1_lines.iter().all(|l| !l.contains(r#""event":"error""#)),
+        "{r1_lines:?}"
+    );
+    assert!(
+        r2_lines.iter().all(|l| !l.contains(r#""to":"master""#)),
+        "the Backup took over: {r2_lines:?}"
+    );
+    assert!(lan.client_pings(VIP) && lan.client_pings(VIP6));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn without_a_vip_lifetime_a_sigkilled_masters_host_keeps_the_vips() {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &DUAL_STACK);
+    r1.wait_for(&[r#""event":"state""#, r#""to":"master""#], SETTLE);
+    assert!(vip_lifetimes(&lan, 1).iter().all(|l| l == "forever"));
+    let killed = r1.signal("KILL");
+    r2.wait_state("master", SETTLE);
+    let window = Duration::from_secs(3 + 2);
+    assert_eq!(
+        vips_gone(&lan, 1, killed, window),
+        None,
+        "r1 dropped its VIPs"
+    );
+    println!(
+        "SIGKILL without --vip-lifetime: r1 still held its VIPs {:.0} ms after the kill",
+        ms(killed.elapsed())
+    );
+    assert!(
+        lan.holds(1, VIP) && lan.holds(1, VIP6),
+        "two hosts answer for the VIPs"
+    );
 }

@@ -297,6 +297,118 @@ fn netlink_adds_lists_and_removes_virtual_addresses() {
     Netns::with_veth_pair("netlink").run_child(NETLINK_TEST, "netlink", "netlink ok");
 }
 
+const LIFETIME_TEST: &str = "netlink_installs_addresses_with_a_lifetime_and_renews_them_in_place";
+
+/// The line of `ip -o addr show dev va` for `address`, if it is there.
+fn address_line(address: &str) -> Option<String> {
+    let shown = netns::ip(&["-o", "addr", "show", "dev", "va"]);
+    let needle = format!(" {address}/");
+    shown
+        .lines()
+        .find(|line| line.contains(&needle))
+        .map(str::to_string)
+}
+
+/// The `valid_lft` of `line`, in seconds; `None` for `forever`.
+fn valid_lft(line: &str) -> Option<u32> {
+    let mut words = line.split_whitespace();
+    words.find(|w| *w == "valid_lft");
+    words.next()?.strip_suffix("sec")?.parse().ok()
+}
+
+/// Inside the namespace: addresses added with a lifetime expire unless renewed, and a renewal
+/// replaces them without removing them.
+fn exercise_lifetimes() {
+    use vrrp::host::{AddressLabel, VirtualAddress};
+    use vrrp::linux::{Netlink, NetlinkEvent, NetlinkEvents};
+    let mut netlink = Netlink::open().expect("netlink");
+    let index = interface_index("va").expect("index");
+    let lifetime = |seconds| Some(Duration::from_secs(seconds));
+    let v4 = VirtualAddress {
+        prefix_len: 24,
+        label: Some(AddressLabel::new("va:vrrp").expect("label")),
+        lifetime: lifetime(3),
+        ..VirtualAddress::host("192.0.2.100".parse().expect("address"))
+    };
+    let v6 = VirtualAddress {
+        prefix_len: 64,
+        lifetime: lifetime(3),
+        ..VirtualAddress::host("2001:db8::100".parse().expect("address"))
+    };
+    for address in [&v4, &v6] {
+        netlink.add_address(index, address).expect("add");
+        let line = address_line(&address.address.to_string()).expect("added");
+        assert!(matches!(valid_lft(&line), Some(2..=3)), "{line}");
+        assert!(line.contains("preferred_lft"), "{line}");
+    }
+
+    // Renewed in place: the same address, a new lifetime, and no removal in between.
+    let mut events = NetlinkEvents::subscribe().expect("subscribe");
+    for address in [&v4, &v6] {
+        let longer = VirtualAddress {
+            lifetime: lifetime(60),
+            ..*address
+        };
+        netlink.renew_address(index, &longer).expect("renew");
+        let line = address_line(&address.address.to_string()).expect("still there");
+        assert!(matches!(valid_lft(&line), Some(59..=60)), "{line}");
+    }
+    assert!(
+        address_line("192.0.2.100").is_some_and(|l| l.contains("va:vrrp")),
+        "the label stays"
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    let seen = events.recv().expect("events");
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, NetlinkEvent::AddressRemoved(_))),
+        "{seen:?}"
+    );
+    // Renewed without a lifetime: for ever again.
+    let forever = VirtualAddress {
+        lifetime: None,
+        ..v4
+    };
+    netlink.renew_address(index, &forever).expect("renew");
+    let line = address_line("192.0.2.100").expect("there");
+    assert!(line.contains("valid_lft forever"), "{line}");
+
+    // Not renewed: the kernel removes them by itself, within the lifetime plus its second of slack.
+    for address in [&v4, &v6] {
+        netlink.renew_address(index, address).expect("back to 3 s");
+    }
+    let renewed = Instant::now();
+    while address_line("192.0.2.100").is_some() || address_line("2001:db8::100").is_some() {
+        assert!(
+            renewed.elapsed() < Duration::from_secs(5),
+            "still there after {:?}",
+            renewed.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let expired = renewed.elapsed();
+    assert!(expired >= Duration::from_secs(2), "gone after {expired:?}");
+    // Renewing an address that is gone adds it again.
+    netlink.renew_address(index, &v4).expect("renew");
+    assert!(address_line("192.0.2.100").is_some());
+    report(&format!("lifetime ok {}", expired.as_millis()));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (README's second test command)"]
+fn netlink_installs_addresses_with_a_lifetime_and_renews_them_in_place() {
+    if std::env::var(ROLE).as_deref() == Ok("lifetime") {
+        return exercise_lifetimes();
+    }
+    let netns = Netns::with_veth_pair("lifetime");
+    let child = netns.spawn(LIFETIME_TEST, "lifetime", &[]);
+    let line = child.next(Duration::from_secs(30)).expect("a report");
+    child.finish();
+    let millis = line.strip_prefix("lifetime ok ").expect("lifetime ok");
+    println!("a 3 s address not renewed was gone after {millis} ms");
+}
+
 const EVENTS_TEST: &str = "netlink_events_report_link_and_address_changes";
 
 /// Inside the namespace: waits up to 5 s for an event that `matches`.

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use crate::host::{
     Added, AddressBackend, AdvertSender, Announce, BackendError, Event, Instance, Operation,
@@ -24,15 +25,18 @@ struct Placed {
 ///
 /// Failures do not stop the protocol: each becomes an [`Event::BackendFailed`], and the next
 /// action is applied. Addresses that were already configured ([`Added::AlreadyPresent`]) are never
-/// removed.
+/// removed. Every address it adds gets its [`address_lifetime`](Self::address_lifetime).
 #[derive(Debug)]
 pub struct ActionApplier<S, A, N> {
     sender: S,
     addresses: A,
     announcer: N,
     placed: HashMap<RouterKey, Placed>,
-    /// The addresses added, by (interface, address), with the router that added them.
+    /// The addresses added, by (interface, address), with the router that added them; each with
+    /// the lifetime it was last installed with.
     added: HashMap<(u32, IpAddr), (RouterKey, VirtualAddress)>,
+    /// The lifetime given to the addresses added and renewed from now on.
+    lifetime: Option<Duration>,
 }
 
 impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
@@ -44,6 +48,54 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             announcer,
             placed: HashMap::new(),
             added: HashMap::new(),
+            lifetime: None,
+        }
+    }
+
+    /// Gives the addresses added from now on `lifetime` (`None`: for ever, the default), and the
+    /// ones held already at their next [`renew_all`](Self::renew_all). Unchecked: an
+    /// [`EventLoop`](crate::host::EventLoop), which also renews, checks it in
+    /// [`set_address_lifetime`](crate::host::EventLoop::set_address_lifetime).
+    pub fn set_address_lifetime(&mut self, lifetime: Option<Duration>) {
+        self.lifetime = lifetime;
+    }
+
+    /// The lifetime the addresses are added with (`None`: for ever).
+    pub fn address_lifetime(&self) -> Option<Duration> {
+        self.lifetime
+    }
+
+    /// How often the addresses held must be renewed: a third of the shortest lifetime among the
+    /// setting and the addresses held; `None` when no address held has or is to get a lifetime.
+    pub fn renewal_period(&self) -> Option<Duration> {
+        if self.added.is_empty() {
+            return None;
+        }
+        let held = self
+            .added
+            .values()
+            .filter_map(|(_, address)| address.lifetime);
+        held.chain(self.lifetime).min().map(|lifetime| lifetime / 3)
+    }
+
+    /// Renews every address held that has a lifetime or is to get one, with the current setting,
+    /// through [`AddressBackend::renew`]; each failure is an [`Event::BackendFailed`] of
+    /// [`Operation::RenewAddress`], and that address is tried again at the next call.
+    pub fn renew_all(&mut self, on_event: &mut impl FnMut(Event)) {
+        let lifetime = self.lifetime;
+        for (&(interface, address), (router, held)) in &mut self.added {
+            if held.lifetime.is_none() && lifetime.is_none() {
+                continue;
+            }
+            let renewed = VirtualAddress { lifetime, ..*held };
+            match self.addresses.renew(interface, renewed) {
+                Ok(()) => *held = renewed,
+                Err(error) => on_event(Event::BackendFailed {
+                    router: *router,
+                    operation: Operation::RenewAddress(address),
+                    error,
+                }),
+            }
         }
     }
 
@@ -111,15 +163,25 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// [`Event::AddressRestored`], or an [`Event::BackendFailed`] if the backend fails. Nothing
     /// happens for an address it does not hold, or one that is there after all.
     pub fn restore(&mut self, interface: u32, address: IpAddr, on_event: &mut impl FnMut(Event)) {
-        let Some(&(router, virtual_address)) = self.added.get(&(interface, address)) else {
+        let Some((router, held)) = self.added.get_mut(&(interface, address)) else {
             return;
         };
+        let (router, virtual_address) = (
+            *router,
+            VirtualAddress {
+                lifetime: self.lifetime,
+                ..*held
+            },
+        );
         match self.addresses.add(interface, virtual_address) {
-            Ok(Added::Added) => on_event(Event::AddressRestored {
-                router,
-                interface_index: interface,
-                address,
-            }),
+            Ok(Added::Added) => {
+                *held = virtual_address;
+                on_event(Event::AddressRestored {
+                    router,
+                    interface_index: interface,
+                    address,
+                });
+            }
             Ok(Added::AlreadyPresent) => {}
             Err(error) => on_event(Event::BackendFailed {
                 router,
@@ -164,6 +226,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             announcer,
             placed,
             added,
+            lifetime,
         } = self;
         let placed = placed.get(&router);
         let instance = placed.map(|placed| &placed.instance);
@@ -199,7 +262,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                         })
                     })
                     .chain(excluded().copied());
-                for virtual_address in all {
+                for mut virtual_address in all {
+                    virtual_address.lifetime = *lifetime;
                     let address = virtual_address.address;
                     let interface = interface_of(address);
                     match backend.add(interface, virtual_address) {

@@ -8,6 +8,7 @@
 use std::error::Error;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 use crate::Transmit;
 
@@ -15,7 +16,7 @@ use crate::Transmit;
 pub type BackendError = Box<dyn Error + Send + Sync + 'static>;
 
 /// A virtual address with what it is configured with on the interface: its prefix length and, for
-/// IPv4, its label and broadcast address, and its scope.
+/// IPv4, its label and broadcast address, its scope, and how long the host keeps it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct VirtualAddress {
     /// The address.
@@ -30,6 +31,12 @@ pub struct VirtualAddress {
     /// The scope (keepalived's `scope`); by default link for IPv6 link-local addresses and global
     /// for the others.
     pub scope: Option<AddressScope>,
+    /// How long the host keeps the address unless it is renewed (`ip address add ... valid_lft`):
+    /// `None`, for ever. The [`ActionApplier`](crate::host::ActionApplier) sets it to its own
+    /// setting ([`EventLoop::set_address_lifetime`](crate::host::EventLoop::set_address_lifetime))
+    /// on every address it adds or renews, so what an [`Instance`](crate::host::Instance) gives
+    /// here is replaced.
+    pub lifetime: Option<Duration>,
 }
 
 /// The scope of an address on its interface, as `ip address` names them.
@@ -132,6 +139,7 @@ impl VirtualAddress {
             label: None,
             broadcast: None,
             scope: None,
+            lifetime: None,
         }
     }
 }
@@ -161,12 +169,24 @@ pub trait AdvertSender {
 
 /// Configures the virtual addresses.
 pub trait AddressBackend {
-    /// Configures `address` on interface `interface_index`.
+    /// Configures `address` on interface `interface_index`, for `address.lifetime` if it has one.
     fn add(&mut self, interface_index: u32, address: VirtualAddress)
     -> Result<Added, BackendError>;
     /// Removes `address` from interface `interface_index`; an address already gone is no error.
     fn remove(&mut self, interface_index: u32, address: VirtualAddress)
     -> Result<(), BackendError>;
+    /// Keeps `address`, which this backend added, on interface `interface_index` for
+    /// `address.lifetime` from now (for ever when it has none), without removing it meanwhile;
+    /// an address that went away is added again. The event loop calls it every third of the
+    /// lifetime while it holds the address (see
+    /// [`EventLoop::set_address_lifetime`](crate::host::EventLoop::set_address_lifetime)).
+    ///
+    /// The default does nothing and succeeds: for a backend whose addresses have no lifetime (a
+    /// cloud API, a routing daemon), they stay until removed.
+    fn renew(&mut self, interface_index: u32, address: VirtualAddress) -> Result<(), BackendError> {
+        let _ = (interface_index, address);
+        Ok(())
+    }
 }
 
 /// Tells the neighbours where the virtual addresses are now.

@@ -108,6 +108,12 @@ pub enum DriverError {
         /// The backend's error.
         source: BackendError,
     },
+    /// An address lifetime outside [`MIN_ADDRESS_LIFETIME`](crate::host::MIN_ADDRESS_LIFETIME)
+    /// to [`MAX_ADDRESS_LIFETIME`](crate::host::MAX_ADDRESS_LIFETIME).
+    #[error(
+        "an address lifetime of {0:?} is out of range: it must be 3 s or more (renewed every third of it, in the kernel's whole seconds) and less than 2^32 - 1 s"
+    )]
+    AddressLifetime(std::time::Duration),
     /// Waiting or waking failed.
     #[error("{operation} failed: {source}")]
     Io {

@@ -87,6 +87,9 @@ pub enum Operation {
     /// Moving to an interface created again under its name (joining its VRRP group, creating
     /// its virtual MAC interface).
     Rebind,
+    /// Renewing a virtual address's lifetime
+    /// ([`EventLoop::set_address_lifetime`](crate::host::EventLoop::set_address_lifetime)).
+    RenewAddress(IpAddr),
 }
 
 impl fmt::Display for Operation {
@@ -97,6 +100,7 @@ impl fmt::Display for Operation {
             Self::RemoveAddress(address) => write!(f, "removing {address}"),
             Self::Announce(address) => write!(f, "announcing {address}"),
             Self::Rebind => f.write_str("moving to the interface created again"),
+            Self::RenewAddress(address) => write!(f, "renewing {address}"),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::host::handle::OnDriverThread;
 use crate::host::setup::check_instances;
@@ -65,7 +65,17 @@ pub struct EventLoop<S, A, N> {
     started: bool,
     /// The interfaces whose link is down, as the setup and the link changes said.
     down: HashSet<u32>,
+    /// When the addresses held are renewed next, if they have a lifetime.
+    renewal: Option<Instant>,
 }
+
+/// The shortest address lifetime [`EventLoop::set_address_lifetime`] accepts: 3 s. The kernel
+/// counts lifetimes in whole seconds and removes an expired address up to a second late; renewed
+/// every second, a 3 s address survives a renewal that comes up to 2 s late.
+pub const MIN_ADDRESS_LIFETIME: Duration = Duration::from_secs(3);
+
+/// The longest: 2³² − 2 seconds (about 136 years), the longest finite lifetime Linux has.
+pub const MAX_ADDRESS_LIFETIME: Duration = Duration::from_secs(u32::MAX as u64 - 1);
 
 impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     /// An event loop with no routers yet over `applier`'s backends; `wake` interrupts the
@@ -79,7 +89,46 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             handle,
             started: false,
             down: HashSet::new(),
+            renewal: None,
         }
+    }
+
+    /// Installs every virtual address with a finite `lifetime` and renews the addresses it holds
+    /// every third of it, so that when the process is killed or hangs, the kernel removes them by
+    /// itself instead of answering for an address the new Master holds. `None`, the default,
+    /// installs them for ever (keepalived's behaviour). A lifetime shorter than
+    /// [`MIN_ADDRESS_LIFETIME`] or longer than [`MAX_ADDRESS_LIFETIME`] is refused with
+    /// [`DriverError::AddressLifetime`]. The Linux backend rounds it up to whole seconds.
+    ///
+    /// Set it before [`start`](Self::start). Set later, it applies to the addresses added from
+    /// then on, and to those held at their next renewal (when none was planned, because they had
+    /// no lifetime, a third of the new one after the next call that takes a time).
+    ///
+    /// Not the default, because a lifetime trades a risk for another. A renewal fails (an
+    /// [`Event::BackendFailed`] of [`Operation::RenewAddress`](crate::host::Operation)) or comes
+    /// late when this loop stalls: the kernel then drops the address of a live Master after the
+    /// lifetime, at worst two thirds of it after the stall began. A stall longer than the
+    /// Backups' Master_Down_Interval hands the address over anyway, and then dropping it is what
+    /// should happen; but with a lifetime shorter than 1.5 × Master_Down_Interval a stall can drop
+    /// the address before anyone takes it over. So a lifetime is safe from 1.5 ×
+    /// Master_Down_Interval (6 advertisement intervals cover every priority), and the right value
+    /// depends on the configuration, which is the embedder's to choose. Renewals also show: the
+    /// addresses are `dynamic` in `ip address`, and every renewal is an address notification to
+    /// every netlink listener. Without a lifetime, a killed Master's host keeps answering for the
+    /// address until the process starts again and removes it.
+    pub fn set_address_lifetime(&mut self, lifetime: Option<Duration>) -> Result<(), DriverError> {
+        if let Some(lifetime) = lifetime
+            && !(MIN_ADDRESS_LIFETIME..=MAX_ADDRESS_LIFETIME).contains(&lifetime)
+        {
+            return Err(DriverError::AddressLifetime(lifetime));
+        }
+        self.applier.set_address_lifetime(lifetime);
+        Ok(())
+    }
+
+    /// The lifetime the virtual addresses are installed with (`None`: for ever).
+    pub fn address_lifetime(&self) -> Option<Duration> {
+        self.applier.address_lifetime()
     }
 
     /// A handle for other threads: priorities, statistics, reconfiguration, shutdown.
@@ -102,9 +151,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         &mut self.applier
     }
 
-    /// The earliest deadline of the routers: call [`handle_timeout`](Self::handle_timeout) then.
+    /// The earliest deadline of the routers and of the next address renewal: call
+    /// [`handle_timeout`](Self::handle_timeout) then.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.routers.poll_timeout()
+        match (self.routers.poll_timeout(), self.renewal) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Applies `change`: checks all of it first (the shared checks of
@@ -147,7 +200,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             .map_err(refused)?;
         // Commit: the removed routers' last actions (priority 0, addresses released) go first.
         self.routers = next;
-        self.drain(on_event);
+        self.drain(now, on_event);
         self.handle
             .set_routers(self.routers.iter().map(|(key, _)| key));
         let failed = ReconfigureError::Failed;
@@ -170,7 +223,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                     self.routers.handle_link(now, key.interface_index, false);
                 }
             }
-            self.drain(on_event);
+            self.drain(now, on_event);
         }
         Ok(added)
     }
@@ -185,11 +238,11 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         self.started = true;
         self.routers.start(now);
-        self.drain(on_event);
+        self.drain(now, on_event);
         for &index in &self.down {
             self.routers.handle_link(now, index, false);
         }
-        self.drain(on_event);
+        self.drain(now, on_event);
     }
 
     /// Hands a received VRRP message (`payload`, what followed the IP header) to its router.
@@ -203,7 +256,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     ) -> Result<RouterKey, RxError> {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         let result = self.routers.handle_packet(now, rx, payload);
-        self.drain(on_event);
+        self.drain(now, on_event);
         result
     }
 
@@ -227,7 +280,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             self.down.insert(interface_index);
         }
         self.routers.handle_link(now, interface_index, up);
-        self.drain(on_event);
+        self.drain(now, on_event);
     }
 
     /// `address` went away from interface `interface_index`. If this loop added it and still holds
@@ -333,7 +386,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                 }
                 Command::Shutdown => shutdown = true,
             }
-            self.drain(on_event);
+            self.drain(now, on_event);
         }
         shutdown
     }
@@ -362,11 +415,17 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         }
     }
 
-    /// Acts on the deadlines that are due at `now`.
+    /// Acts on the deadlines that are due at `now`: the routers' timers, then the renewal of the
+    /// addresses held (see [`set_address_lifetime`](Self::set_address_lifetime)).
     pub fn handle_timeout(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         self.routers.handle_timeout(now);
-        self.drain(on_event);
+        self.drain(now, on_event);
+        if self.renewal.is_some_and(|at| at <= now) {
+            self.applier.renew_all(on_event);
+            self.renewal = None;
+            self.plan_renewal(now);
+        }
     }
 
     /// Shuts the routers down (Masters advertise priority 0 and release their addresses) and
@@ -374,14 +433,26 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     pub fn shutdown(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         self.routers.shutdown(now);
-        self.drain(on_event);
+        self.drain(now, on_event);
         on_event(Event::Stats(StatsReport::of(&self.routers)));
     }
 
-    /// Applies the routers' actions.
-    fn drain(&mut self, on_event: &mut impl FnMut(Event)) {
+    /// Applies the routers' actions, then plans the next renewal.
+    fn drain(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
         while let Some((key, action)) = self.routers.poll_action() {
             self.applier.apply(key, action, on_event);
+        }
+        self.plan_renewal(now);
+    }
+
+    /// Plans a renewal a period from `now` when addresses need one and none is planned; forgets it
+    /// when none does (the addresses were released).
+    fn plan_renewal(&mut self, now: Instant) {
+        match self.applier.renewal_period() {
+            None => self.renewal = None,
+            Some(period) => {
+                self.renewal.get_or_insert(now + period);
+            }
         }
     }
 }

@@ -42,6 +42,13 @@ pub enum Call {
         /// The address.
         address: VirtualAddress,
     },
+    /// An address renewed on `interface`, with the lifetime it was renewed for.
+    Renew {
+        /// The interface.
+        interface: u32,
+        /// The address.
+        address: VirtualAddress,
+    },
     /// An address announced on `interface`, `repeat` times.
     Announce {
         /// The interface.
@@ -65,6 +72,8 @@ pub enum Fault {
     Remove,
     /// Announcing an address.
     Announce,
+    /// Renewing an address.
+    Renew,
 }
 
 #[derive(Debug)]
@@ -250,7 +259,8 @@ impl AdvertSender for MemorySender {
     }
 }
 
-/// The address backend of a [`MemoryHost`].
+/// The address backend of a [`MemoryHost`]: [`renew`](AddressBackend::renew) records the
+/// lifetime and, as rtnetlink's replace does, adds the address again if it went away.
 #[derive(Debug)]
 pub struct MemoryAddresses(MemoryHost);
 
@@ -266,6 +276,19 @@ impl AddressBackend for MemoryAddresses {
         }
         state.configure(interface, address);
         Ok(Added::Added)
+    }
+
+    fn renew(&mut self, interface: u32, address: VirtualAddress) -> Result<(), BackendError> {
+        let mut state = self.0.state();
+        if state.fails(Fault::Renew) {
+            return Err(format!("renewing {address} failed (injected)").into());
+        }
+        state.calls.push(Call::Renew { interface, address });
+        match state.addresses.get_mut(&(interface, address.address)) {
+            Some(held) => *held = address,
+            None => state.configure(interface, address),
+        }
+        Ok(())
     }
 
     fn remove(&mut self, interface: u32, address: VirtualAddress) -> Result<(), BackendError> {

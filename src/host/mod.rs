@@ -33,7 +33,7 @@ pub use backend::{
 pub use change::{HostChange, HostSnapshot};
 pub use error::DriverError;
 pub use event::{Event, Operation, RouterReport, StatsReport};
-pub use event_loop::EventLoop;
+pub use event_loop::{EventLoop, MAX_ADDRESS_LIFETIME, MIN_ADDRESS_LIFETIME};
 pub use handle::{
     Command, CommandError, DriverHandle, DriverStopped, Reconfiguration, ReconfigureError,
     ReconfigureReply,

@@ -6,11 +6,11 @@ use std::io;
 use std::net::IpAddr;
 
 use netlink_packet_core::{
-    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage,
-    NetlinkPayload,
+    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST, NetlinkHeader,
+    NetlinkMessage, NetlinkPayload,
 };
 use netlink_packet_route::address::{
-    AddressAttribute, AddressHeaderFlags, AddressMessage, AddressScope,
+    AddressAttribute, AddressHeaderFlags, AddressMessage, AddressScope, CacheInfo,
 };
 use netlink_packet_route::link::{
     AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan, LinkAttribute,
@@ -201,39 +201,15 @@ impl Netlink {
     /// a VRRP Backup must not hold the address meanwhile, and the Master must answer for it at once
     /// (RFC 5798 §8.2.2 notes DAD can fail). An address already there is reported as
     /// [`NetlinkError::AlreadyPresent`] and left alone. The address is marked with
-    /// [`ADDRESS_PROTOCOL`].
+    /// [`ADDRESS_PROTOCOL`]. With a [`lifetime`](VirtualAddress::lifetime), the kernel removes it
+    /// by itself that long after (valid and preferred lifetime, rounded up to whole seconds)
+    /// unless [`renew_address`](Self::renew_address) extends it.
     pub fn add_address(
         &mut self,
         interface_index: u32,
         virtual_address: &VirtualAddress,
     ) -> Result<(), NetlinkError> {
-        let address = virtual_address.address;
-        let mut message = address_message(interface_index, address, virtual_address.prefix_len);
-        if let Some(scope) = virtual_address.scope {
-            message.header.scope = match scope {
-                crate::host::AddressScope::Global => AddressScope::Universe,
-                crate::host::AddressScope::Site => AddressScope::Site,
-                crate::host::AddressScope::Link => AddressScope::Link,
-                crate::host::AddressScope::Host => AddressScope::Host,
-                crate::host::AddressScope::Nowhere => AddressScope::Nowhere,
-            };
-        }
-        if address.is_ipv4() {
-            if let Some(label) = &virtual_address.label {
-                message
-                    .attributes
-                    .push(AddressAttribute::Label(label.as_str().to_string()));
-            }
-            if let Some(broadcast) = virtual_address.broadcast {
-                message
-                    .attributes
-                    .push(AddressAttribute::Broadcast(broadcast));
-            }
-        }
-        message
-            .attributes
-            .push(AddressAttribute::Protocol(ADDRESS_PROTOCOL.into()));
-        let request = RouteNetlinkMessage::NewAddress(message);
+        let request = new_address(interface_index, virtual_address);
         match self.request(
             request,
             NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
@@ -242,11 +218,26 @@ impl Netlink {
             Err(NetlinkError::Io { source, .. }) if source.raw_os_error() == Some(libc::EEXIST) => {
                 Err(NetlinkError::AlreadyPresent {
                     interface_index,
-                    address,
+                    address: virtual_address.address,
                 })
             }
             result => result.map(drop),
         }
+    }
+
+    /// Sets the lifetime of `address` on interface `interface_index` to its
+    /// [`lifetime`](VirtualAddress::lifetime) from now (for ever without one), in place: the
+    /// address is replaced with the same attributes (`NLM_F_REPLACE`), never removed meanwhile.
+    /// An address that is not there is added.
+    pub fn renew_address(
+        &mut self,
+        interface_index: u32,
+        virtual_address: &VirtualAddress,
+    ) -> Result<(), NetlinkError> {
+        let request = new_address(interface_index, virtual_address);
+        let flags = NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK;
+        self.request(request, flags, "renewing an address")
+            .map(drop)
     }
 
     /// Removes `address`/`prefix_len` from interface `interface_index`.
@@ -494,6 +485,43 @@ fn interface_address(message: &AddressMessage) -> Option<InterfaceAddress> {
     })
 }
 
+/// The `RTM_NEWADDR` that configures `virtual_address` on interface `interface_index`.
+fn new_address(interface_index: u32, virtual_address: &VirtualAddress) -> RouteNetlinkMessage {
+    let address = virtual_address.address;
+    let mut message = address_message(interface_index, address, virtual_address.prefix_len);
+    if let Some(scope) = virtual_address.scope {
+        message.header.scope = match scope {
+            crate::host::AddressScope::Global => AddressScope::Universe,
+            crate::host::AddressScope::Site => AddressScope::Site,
+            crate::host::AddressScope::Link => AddressScope::Link,
+            crate::host::AddressScope::Host => AddressScope::Host,
+            crate::host::AddressScope::Nowhere => AddressScope::Nowhere,
+        };
+    }
+    let attributes = &mut message.attributes;
+    if address.is_ipv4() {
+        if let Some(label) = &virtual_address.label {
+            attributes.push(AddressAttribute::Label(label.as_str().to_string()));
+        }
+        if let Some(broadcast) = virtual_address.broadcast {
+            attributes.push(AddressAttribute::Broadcast(broadcast));
+        }
+    }
+    attributes.push(AddressAttribute::Protocol(ADDRESS_PROTOCOL.into()));
+    // IFA_CACHEINFO: without it an address is permanent (0xffffffff, "forever").
+    let seconds = virtual_address.lifetime.map_or(u32::MAX, |lifetime| {
+        let whole = lifetime.as_secs() + u64::from(lifetime.subsec_nanos() > 0);
+        u32::try_from(whole)
+            .unwrap_or(u32::MAX)
+            .clamp(1, u32::MAX - 1)
+    });
+    let mut cache_info = CacheInfo::default();
+    cache_info.ifa_valid = seconds;
+    cache_info.ifa_preferred = seconds;
+    attributes.push(AddressAttribute::CacheInfo(cache_info));
+    RouteNetlinkMessage::NewAddress(message)
+}
+
 fn address_message(interface_index: u32, address: IpAddr, prefix_len: u8) -> AddressMessage {
     let mut message = AddressMessage::default();
     message.header.family = netlink_family(AddressFamily::of(address));
@@ -620,6 +648,11 @@ impl AddressBackend for Netlink {
             Err(NetlinkError::AlreadyPresent { .. }) => Ok(Added::AlreadyPresent),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Replaces the address with a new lifetime ([`Netlink::renew_address`]).
+    fn renew(&mut self, interface_index: u32, address: VirtualAddress) -> Result<(), BackendError> {
+        Ok(self.renew_address(interface_index, &address)?)
     }
 
     fn remove(
