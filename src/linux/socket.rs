@@ -155,6 +155,13 @@ impl VrrpSocket {
                     .map_err(io_error("IPV6_RECVPKTINFO"))?;
             }
         }
+        // Every router's adverts arrive in step (a Master's routers took over together), so a
+        // thousand peers' adverts land in one burst: the kernel's default buffer (about 200
+        // packets' worth) drops most of it. With CAP_NET_ADMIN the buffer may exceed rmem_max.
+        let size = libc::c_int::try_from(RECEIVE_BUFFER_BYTES).unwrap_or(libc::c_int::MAX);
+        set_int(&socket, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, size)
+            .or_else(|_| socket.set_recv_buffer_size(RECEIVE_BUFFER_BYTES))
+            .map_err(io_error("SO_RCVBUF"))?;
         socket
             .set_nonblocking(true)
             .map_err(io_error("O_NONBLOCK"))?;
@@ -269,6 +276,10 @@ impl VrrpSocket {
     }
 }
 
+/// The receive buffer a VRRP socket asks for: 16 MiB, room for the adverts of over 10,000 peers'
+/// virtual routers arriving at once (the kernel counts about 1.5 KiB per small datagram).
+const RECEIVE_BUFFER_BYTES: usize = 16 << 20;
+
 /// The raw VRRP sockets of the families in use, shared between the driver, which reads them, and
 /// the advertisement sender; clones share the sockets.
 #[derive(Clone, Debug, Default)]
@@ -331,7 +342,17 @@ impl AsRawFd for VrrpSocket {
 
 /// Sets an integer socket option that socket2 does not offer to 1.
 fn enable(socket: &Socket, level: libc::c_int, option: libc::c_int) -> io::Result<()> {
-    let one: libc::c_int = 1;
+    set_int(socket, level, option, 1)
+}
+
+/// Sets integer socket option `option` of `level` to `value`.
+fn set_int(
+    socket: &Socket,
+    level: libc::c_int,
+    option: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
+    let one: libc::c_int = value;
     // SAFETY: the descriptor is open for the socket's lifetime, and the option value points to a
     // c_int that lives across the call, with its exact size passed as the length.
     let result = unsafe {
