@@ -644,3 +644,43 @@ fn check_mode_prints_what_it_understood_and_fails_on_any_mistake_or_refusal() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn vip_lifetime_installs_the_virtual_addresses_with_a_lifetime_and_a_bad_one_is_refused() {
+    let scratch = Scratch::new("lifetime");
+    let lan = Lan::new(1);
+    let conf = scratch.0.join("r1.conf");
+    std::fs::write(
+        &conf,
+        "vrrp_instance VI_L {\n    interface eth0\n    virtual_router_id 54\n    priority 150\n    \
+         advert_int 1\n    virtual_ipaddress {\n        192.0.2.100/24\n    }\n}\n",
+    )
+    .expect("r1.conf");
+    let path = conf.to_str().expect("UTF-8");
+    let start = |lifetime: &str| {
+        Failover::start_program(
+            Path::new(env!("CARGO_BIN_EXE_vrrpd")),
+            lan.router(1),
+            &["--events", "--config", path, "--vip-lifetime", lifetime],
+        )
+    };
+    let mut refused = start("1");
+    assert!(
+        !refused.wait_exit().success(),
+        "a lifetime under 3 s is refused"
+    );
+    let mut r1 = start("6");
+    r1.wait_state("master", SETTLE);
+    let shown = lan.router(1).ip(&["-o", "addr", "show", "dev", "eth0"]);
+    let line = shown
+        .lines()
+        .find(|l| l.contains(&format!(" {VIP}/24")))
+        .unwrap_or_else(|| panic!("the VIP: {shown}"));
+    assert!(
+        line.contains("valid_lft") && !line.contains("valid_lft forever"),
+        "{line}"
+    );
+    r1.signal("TERM");
+    assert!(r1.wait_exit().success());
+}

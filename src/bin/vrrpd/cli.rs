@@ -1,7 +1,9 @@
 //! The command line.
 
+use std::time::Duration;
+
 /// Printed after a mistake on the command line.
-pub const USAGE: &str = "usage: vrrpd --config FILE [--check] [--events]";
+pub const USAGE: &str = "usage: vrrpd --config FILE [--check] [--events] [--vip-lifetime SECONDS]";
 
 /// The command line, checked.
 pub struct Options {
@@ -11,12 +13,15 @@ pub struct Options {
     pub check: bool,
     /// `--events`: print the driver's events as JSON lines on standard output.
     pub events: bool,
+    /// `--vip-lifetime SECONDS`: install the virtual addresses with this lifetime and renew them,
+    /// so that the kernel drops them if vrrpd is killed or hangs (off unless given).
+    pub vip_lifetime: Option<Duration>,
 }
 
 /// Reads the options from `args` (without the program name).
 pub fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut config = None;
-    let (mut check, mut events) = (false, false);
+    let (mut check, mut events, mut vip_lifetime) = (false, false, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--config" | "-f" => {
@@ -24,6 +29,15 @@ pub fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, 
             }
             "--check" => check = true,
             "--events" => events = true,
+            "--vip-lifetime" => {
+                let value = args
+                    .next()
+                    .ok_or("--vip-lifetime needs a number of seconds")?;
+                let seconds: u64 = value.parse().map_err(|_| {
+                    format!("--vip-lifetime: {value:?} is not a whole number of seconds")
+                })?;
+                vip_lifetime = Some(Duration::from_secs(seconds));
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -31,5 +45,6 @@ pub fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, 
         config: config.ok_or("--config is required")?,
         check,
         events,
+        vip_lifetime,
     })
 }

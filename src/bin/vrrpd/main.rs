@@ -52,7 +52,7 @@ use vrrp::linux::{Driver, Netlink};
 use vrrp::track::Monitor;
 use vrrp::{Priority, RouterKey, State};
 
-use cli::{USAGE, parse_options};
+use cli::{Options, USAGE, parse_options};
 use events::InterfaceNames;
 use reload::{Reloaded, reload};
 use translate::{Running, build, sync_groups};
@@ -79,7 +79,7 @@ fn main() -> ExitCode {
         print!("{}", check::describe(&config));
         return ExitCode::SUCCESS;
     }
-    match run(&options.config, config, options.events) {
+    match run(&options.config, config, &options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("vrrpd: {message}");
@@ -113,12 +113,16 @@ impl Daemon {
 }
 
 /// Runs the routers of `config` (read from `path`) until a signal stops them.
-fn run(path: &str, config: KeepalivedConfig, print_events: bool) -> Result<(), String> {
+fn run(path: &str, config: KeepalivedConfig, options: &Options) -> Result<(), String> {
+    let print_events = options.events;
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
     let names = InterfaceNames::read(&mut netlink).map_err(|e| e.to_string())?;
     let running = build(&config, &mut netlink)?;
     let instances = running.iter().map(|r| r.driven.clone()).collect();
     let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
+    driver
+        .set_address_lifetime(options.vip_lifetime)
+        .map_err(|e| format!("--vip-lifetime: {e}"))?;
     for (keys, group) in sync_groups(&config, &running)
         .iter()
         .zip(&config.sync_groups)

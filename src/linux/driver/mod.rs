@@ -198,9 +198,9 @@ impl<A: AddressBackend> Driver<A> {
     /// Installs the virtual addresses with a finite `lifetime` (IFA_CACHEINFO) and renews them
     /// every third of it while they are held, so that when the process is killed or hangs the
     /// kernel removes them by itself, at most `lifetime` (and up to a second of its own) after
-    /// the kill; `None` (the default) installs them for ever. Set it before [`run`](Self::run). It must be 3 s or more; 1.5 ×
-    /// Master_Down_Interval (6 advertisement intervals) or more keeps a stall of the driver from
-    /// dropping an address before a Backup takes it over. See
+    /// the kill; `None` (the default) installs them for ever. Set it before [`run`](Self::run).
+    /// It must be 3 s or more; 1.5 × Master_Down_Interval (6 advertisement intervals) or more
+    /// keeps a stall of the driver from dropping an address before a Backup takes it over. See
     /// [`EventLoop::set_address_lifetime`] for why it is not the default.
     pub fn set_address_lifetime(
         &mut self,
