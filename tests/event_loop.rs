@@ -502,3 +502,40 @@ fn a_command_for_a_router_removed_after_it_was_sent_is_reported_not_applied() {
             .any(|e| matches!(e, Event::PriorityChanged { .. }))
     );
 }
+
+#[test]
+fn an_advert_from_our_own_primary_address_is_a_conflict_reported_at_most_once_a_minute() {
+    let mut lan = elected_pair();
+    // Node 1 hears node 0's adverts; make node 0 hear one from its own address, as from a host
+    // configured with the same one.
+    let mut from_us = common::v3_ipv4();
+    from_us.priority = Priority::new(250);
+    from_us.interval = vrrp::Interval::from_centis(10).expect("100 ms");
+    let (source, group) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(224, 0, 0, 18));
+    let advert = common::emit(&from_us, source, group);
+    let rx = RxMeta::ipv4(source, group, 255, LAN);
+    let mut heard = |lan: &mut Lan| {
+        let now = lan.now;
+        let node = &mut lan.nodes[0];
+        let events = &mut node.events;
+        let _ = node
+            .event_loop
+            .handle_packet(now, &rx, &advert, &mut |e| events.push(e));
+        node.take_events()
+            .into_iter()
+            .filter(|e| matches!(e, Event::AddressConflict { .. }))
+            .count()
+    };
+    assert_eq!(heard(&mut lan), 1);
+    lan.run_for(Duration::from_secs(30));
+    assert_eq!(heard(&mut lan), 0, "not again within a minute");
+    lan.run_for(Duration::from_secs(31));
+    assert_eq!(heard(&mut lan), 1, "again after a minute");
+    let stats = lan.nodes[0]
+        .event_loop
+        .routers()
+        .get(&key(51))
+        .map(|r| r.stats().address_conflicts);
+    assert_eq!(stats, Some(3));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+}

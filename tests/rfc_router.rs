@@ -721,15 +721,19 @@ fn v3_rx_12_a_different_interval_is_counted_and_adopted() {
 }
 
 #[test]
-fn own_adverts_looped_back_are_ignored() {
+fn v3_tx_04_adverts_from_the_routers_own_primary_address_are_ignored_and_counted_as_conflicts() {
     let t0 = Instant::now();
     let (mut router, at) = master(build(builder()), t0);
-    let (rx, bytes) = advert_from(LOCAL.into(), 200, 100);
+    // A higher priority would make a Master step down: this one is not acted on.
+    let (rx, bytes) = advert_from(LOCAL.into(), 250, 100);
+    assert_eq!(router.handle_packet(at, &rx, &bytes), Ok(()));
     assert_eq!(router.handle_packet(at, &rx, &bytes), Ok(()));
     assert_eq!(
         (drain(&mut router), router.stats().rcvd_advertisements),
         (vec![], 0)
     );
+    assert_eq!(router.state(), State::Master);
+    assert_eq!(router.stats().address_conflicts, 2);
 }
 
 fn v2_builder() -> ConfigBuilder {

@@ -53,6 +53,18 @@ pub enum Event {
         /// The address.
         address: IpAddr,
     },
+    /// Another router advertises with this router's primary address as its source (a duplicate
+    /// address, which can hide a second Master): reported when first heard and at most once a
+    /// minute while it goes on; every one is counted in
+    /// [`Stats::address_conflicts`](crate::Stats::address_conflicts).
+    AddressConflict {
+        /// The virtual router.
+        router: RouterKey,
+        /// Its primary address, which the other router uses too.
+        address: IpAddr,
+        /// How many such adverts it has heard.
+        count: u64,
+    },
     /// An interface routers run on was deleted and created again under its name, with a new
     /// index: the routers use it now, and keep the index they were configured with (their keys
     /// do not change).

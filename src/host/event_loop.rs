@@ -5,7 +5,7 @@
 //! to an [`EventLoop`] and sleeps until [`EventLoop::poll_timeout`]. Tests hand it the same
 //! inputs with in-memory backends ([`memory`](crate::host::memory)) that fail on demand.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
@@ -67,7 +67,12 @@ pub struct EventLoop<S, A, N> {
     down: HashSet<u32>,
     /// When the addresses held are renewed next, if they have a lifetime.
     renewal: Option<Instant>,
+    /// When an address conflict was last reported, by router, and the count then.
+    conflicts_reported: HashMap<RouterKey, (Instant, u64)>,
 }
+
+/// How often an address conflict that goes on is reported again.
+const CONFLICT_REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The shortest address lifetime [`EventLoop::set_address_lifetime`] accepts: 3 s. The kernel
 /// counts lifetimes in whole seconds and removes an expired address up to a second late; renewed
@@ -89,6 +94,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             handle,
             started: false,
             down: HashSet::new(),
+            conflicts_reported: HashMap::new(),
             renewal: None,
         }
     }
@@ -257,7 +263,42 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         let result = self.routers.handle_packet(now, rx, payload);
         self.drain(now, on_event);
+        if let Ok(key) = result {
+            self.report_conflict(now, key, rx.source(), on_event);
+        }
         result
+    }
+
+    /// Reports an [`Event::AddressConflict`] when router `key` counted a new one (an advert from
+    /// `source`, its own primary address), at most once a minute while it goes on.
+    fn report_conflict(
+        &mut self,
+        now: Instant,
+        key: RouterKey,
+        source: IpAddr,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        let Some(router) = self.routers.get(&key) else {
+            return;
+        };
+        if router.config().primary_address() != source {
+            return;
+        }
+        let count = router.stats().address_conflicts;
+        let due = match self.conflicts_reported.get(&key) {
+            Some(&(at, reported)) => {
+                count > reported && now.saturating_duration_since(at) >= CONFLICT_REPORT_INTERVAL
+            }
+            None => count > 0,
+        };
+        if due {
+            self.conflicts_reported.insert(key, (now, count));
+            on_event(Event::AddressConflict {
+                router: key,
+                address: source,
+                count,
+            });
+        }
     }
 
     /// Counts a datagram whose IP header could not be taken apart.

@@ -279,10 +279,19 @@ impl VirtualRouter {
     ///
     /// A packet that fails a check is discarded, counted in [`stats`](Self::stats) and returned as
     /// the error; otherwise it drives the state machine. Adverts are ignored in Initialize and Fault,
-    /// and so are the router's own, looped back.
+    /// and so are those whose source is the router's own primary address, which are counted in
+    /// [`Stats::address_conflicts`](crate::Stats::address_conflicts): the caller turns multicast
+    /// loopback off, so they come from another router using that address.
     pub fn handle_packet(&mut self, now: Instant, rx: &RxMeta, vrrp: &[u8]) -> Result<(), RxError> {
         let now = self.advance(now);
-        if matches!(self.state, State::Initialize) || rx.source() == self.config.primary_address {
+        if matches!(self.state, State::Initialize) {
+            return Ok(());
+        }
+        if rx.source() == self.config.primary_address {
+            // With multicast loopback off a router never hears itself, so this is another router
+            // using our primary address: counted, for the driver to report, and not acted on (its
+            // adverts cannot be told from ours by their source).
+            self.stats.address_conflicts += 1;
             return Ok(());
         }
         let advert = self

@@ -47,6 +47,9 @@ pub struct Stats {
     pub rcvd_message_only_checksums: u64,
     /// Adverts of priority 255 heard while this router owns the addresses (RFC 9568 §8.3.2).
     pub owner_conflicts: u64,
+    /// Adverts heard whose source is this router's own primary address: another router is
+    /// configured with it (a duplicate address), which can hide a second Master.
+    pub address_conflicts: u64,
 }
 
 impl Stats {

@@ -79,6 +79,16 @@ pub fn json(event: &Event, names: &InterfaceNames) -> String {
             name(*interface_index),
         ),
         Event::Resynchronized => r#"{"event":"resynchronized"}"#.to_string(),
+        Event::AddressConflict {
+            router,
+            address,
+            count,
+        } => format!(
+            r#"{{"event":"address_conflict","interface":"{}","vrid":{},"family":"{}","address":"{address}","count":{count}}}"#,
+            name(router.interface_index),
+            router.vrid,
+            router.family,
+        ),
         Event::InterfaceRecreated {
             interface_index,
             new_index,

@@ -171,6 +171,9 @@ fn run(path: &str, config: KeepalivedConfig, options: &Options) -> Result<(), St
             Event::InterfaceRecreated { name, .. } => {
                 eprintln!("vrrpd: interface {name} was created again; its routers moved to it");
             }
+            Event::AddressConflict { address, .. } => {
+                eprintln!("vrrpd: another router advertises with our own address {address}");
+            }
             Event::Resynchronized => {
                 eprintln!("vrrpd: link and address changes were lost; read them all again");
             }
