@@ -514,7 +514,7 @@ fn an_advert_from_our_own_primary_address_is_a_conflict_reported_at_most_once_a_
     let (source, group) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(224, 0, 0, 18));
     let advert = common::emit(&from_us, source, group);
     let rx = RxMeta::ipv4(source, group, 255, LAN);
-    let mut heard = |lan: &mut Lan| {
+    let heard = |lan: &mut Lan| {
         let now = lan.now;
         let node = &mut lan.nodes[0];
         let events = &mut node.events;
