@@ -53,6 +53,10 @@ impl Node {
     fn new(configs: Vec<Config>, now: Instant) -> Self {
         let host = MemoryHost::default();
         host.set_link(LAN, true);
+        for config in &configs {
+            let primary = vrrp::host::VirtualAddress::host(config.primary_address());
+            host.add_address(config.interface_index(), primary);
+        }
         let mut node = Self {
             event_loop: EventLoop::new(host.applier(), Arc::new(|| {})),
             setup: MemorySetup::new(&host),
@@ -538,4 +542,50 @@ fn an_advert_from_our_own_primary_address_is_a_conflict_reported_at_most_once_a_
         .map(|r| r.stats().address_conflicts);
     assert_eq!(stats, Some(3));
     assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+}
+
+#[test]
+fn v3_tx_04_a_master_whose_primary_address_goes_away_goes_to_fault_until_it_is_back() {
+    let mut lan = elected_pair();
+    let primary = IpAddr::from([192, 0, 2, 1]);
+    let host = lan.nodes[0].host.clone();
+    assert!(host.remove_address(LAN, primary));
+    lan.run_for(Duration::from_millis(10));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Fault));
+    assert!(!lan.nodes[0].has_vip());
+    let events = lan.nodes[0].take_events();
+    assert!(
+        events.iter().any(|e| matches!(e,
+            Event::PrimaryAddress { router, address, present: false }
+                if *router == key(51) && *address == primary)),
+        "{events:?}"
+    );
+    // A link that comes back does not bring the router back without its address.
+    host.set_link(LAN, true);
+    lan.run_for(Duration::from_secs(1));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Fault));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+    host.add_address(LAN, vrrp::host::VirtualAddress::host(primary));
+    lan.run_for(Duration::from_secs(1));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+    assert!(lan.nodes[0].has_vip() && !lan.nodes[1].has_vip());
+    assert!(
+        lan.nodes[0]
+            .take_events()
+            .iter()
+            .any(|e| matches!(e, Event::PrimaryAddress { present: true, .. }))
+    );
+}
+
+#[test]
+fn a_primary_address_lost_in_an_overrun_is_found_by_the_full_re_read() {
+    let mut lan = elected_pair();
+    let primary = IpAddr::from([192, 0, 2, 1]);
+    let host = lan.nodes[0].host.clone();
+    host.set_change_capacity(1);
+    host.remove_address(LAN, primary);
+    host.remove_address(LAN, VIP.into());
+    lan.run_for(Duration::from_millis(10));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Fault));
+    host.set_change_capacity(1024);
 }

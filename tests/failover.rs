@@ -787,3 +787,29 @@ fn without_a_vip_lifetime_a_sigkilled_masters_host_keeps_the_vips() {
         "two hosts answer for the VIPs"
     );
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn v3_tx_04_a_master_whose_primary_address_is_removed_goes_to_fault_until_it_is_back() {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &[]);
+    lan.router(1)
+        .ip(&["address", "del", "192.0.2.11/24", "dev", "eth0"]);
+    r1.wait_for(
+        &[r#""event":"primary_address""#, r#""present":false"#],
+        SETTLE,
+    );
+    r1.wait_state("fault", SETTLE);
+    r2.wait_state("master", SETTLE);
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+    lan.router(1)
+        .ip(&["address", "add", "192.0.2.11/24", "dev", "eth0"]);
+    r1.wait_for(
+        &[r#""event":"primary_address""#, r#""present":true"#],
+        SETTLE,
+    );
+    r1.wait_state("master", SETTLE);
+    r2.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+}

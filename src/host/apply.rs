@@ -19,6 +19,9 @@ struct Placed {
     address_interface: u32,
     /// Where its advertisements leave from.
     send_interface: u32,
+    /// The interface its primary address is on: its own, or the one created again under its
+    /// name.
+    parent_interface: u32,
 }
 
 /// Applies actions through three backends.
@@ -109,8 +112,23 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                 instance,
                 address_interface: own,
                 send_interface: own,
+                parent_interface: own,
             },
         );
+    }
+
+    /// Notes that router `key`'s own interface (where its primary address is) is `parent` now.
+    pub fn set_parent(&mut self, key: &RouterKey, parent: u32) {
+        if let Some(placed) = self.placed.get_mut(key) {
+            placed.parent_interface = parent;
+        }
+    }
+
+    /// The interface router `key`'s primary address is on.
+    pub fn parent_interface(&self, key: &RouterKey) -> u32 {
+        self.placed
+            .get(key)
+            .map_or(key.interface_index, |placed| placed.parent_interface)
     }
 
     /// Moves router `key`'s addresses to interface `address_interface` and its advertisements to

@@ -65,6 +65,17 @@ pub enum Event {
         /// How many such adverts it has heard.
         count: u64,
     },
+    /// A virtual router's primary address (the source of its adverts, RFC 5798 §7.2) went away
+    /// from its interface (`present` false): it goes to Fault, as for a link down, until the
+    /// address is back (`present` true).
+    PrimaryAddress {
+        /// The virtual router.
+        router: RouterKey,
+        /// Its primary address.
+        address: IpAddr,
+        /// Whether it is on the interface now.
+        present: bool,
+    },
     /// An interface routers run on was deleted and created again under its name, with a new
     /// index: the routers use it now, and keep the index they were configured with (their keys
     /// do not change).

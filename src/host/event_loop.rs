@@ -69,6 +69,8 @@ pub struct EventLoop<S, A, N> {
     renewal: Option<Instant>,
     /// When an address conflict was last reported, by router, and the count then.
     conflicts_reported: HashMap<RouterKey, (Instant, u64)>,
+    /// The routers whose primary address is gone from their interface: in Fault until it is back.
+    primary_missing: HashSet<RouterKey>,
 }
 
 /// How often an address conflict that goes on is reported again.
@@ -95,6 +97,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             started: false,
             down: HashSet::new(),
             conflicts_reported: HashMap::new(),
+            primary_missing: HashSet::new(),
             renewal: None,
         }
     }
@@ -212,6 +215,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         let failed = ReconfigureError::Failed;
         for key in &change.remove {
             self.applier.unplace(key);
+            self.primary_missing.remove(key);
+            self.conflicts_reported.remove(key);
         }
         setup
             .uninstall(&mut self.applier, &change.remove, &self.routers)
@@ -320,8 +325,63 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         } else {
             self.down.insert(interface_index);
         }
-        self.routers.handle_link(now, interface_index, up);
+        if self.primary_missing.is_empty() {
+            self.routers.handle_link(now, interface_index, up);
+        } else {
+            let keys: Vec<RouterKey> = self
+                .routers
+                .iter()
+                .map(|(key, _)| key)
+                .filter(|key| key.interface_index == interface_index)
+                .collect();
+            for key in keys {
+                let can_run = up && !self.primary_missing.contains(&key);
+                self.routers.handle_link_of(now, &key, can_run);
+            }
+        }
         self.drain(now, on_event);
+    }
+
+    /// `address` went away from (`present` false) or came back to interface `interface_index`:
+    /// a router whose primary address it is on that interface goes to Fault until it is back
+    /// (RFC 5798 §7.2: it has nothing to send its adverts from), with an
+    /// [`Event::PrimaryAddress`] each way.
+    fn primary_address(
+        &mut self,
+        now: Instant,
+        interface_index: u32,
+        address: IpAddr,
+        present: bool,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        let keys: Vec<RouterKey> = self
+            .routers
+            .iter()
+            .filter(|(key, router)| {
+                router.config().primary_address() == address
+                    && self.applier.parent_interface(key) == interface_index
+            })
+            .map(|(key, _)| key)
+            .collect();
+        for key in keys {
+            let changed = if present {
+                self.primary_missing.remove(&key)
+            } else {
+                self.primary_missing.insert(key)
+            };
+            if !changed {
+                continue;
+            }
+            on_event(Event::PrimaryAddress {
+                router: key,
+                address,
+                present,
+            });
+            let _on_thread = OnDriverThread::enter(self.handle.id());
+            let link_up = !self.down.contains(&key.interface_index);
+            self.routers.handle_link_of(now, &key, present && link_up);
+            self.drain(now, on_event);
+        }
     }
 
     /// `address` went away from interface `interface_index`. If this loop added it and still holds
@@ -359,8 +419,14 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             HostChange::AddressRemoved {
                 interface_index,
                 address,
-            } => self.handle_address_removed(interface_index, address, on_event),
-            HostChange::AddressAdded { .. } => {}
+            } => {
+                self.handle_address_removed(interface_index, address, on_event);
+                self.primary_address(now, interface_index, address, false, on_event);
+            }
+            HostChange::AddressAdded {
+                interface_index,
+                address,
+            } => self.primary_address(now, interface_index, address, true, on_event),
         }
     }
 
@@ -394,6 +460,18 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             .collect();
         for (interface, address) in missing {
             self.handle_address_removed(interface, address, on_event);
+        }
+        let primaries: Vec<(u32, IpAddr)> = self
+            .routers
+            .iter()
+            .map(|(key, router)| {
+                let parent = self.applier.parent_interface(&key);
+                (parent, router.config().primary_address())
+            })
+            .collect();
+        for (interface, address) in primaries {
+            let present = snapshot.addresses.contains(&(interface, address));
+            self.primary_address(now, interface, address, present, on_event);
         }
         on_event(Event::Resynchronized);
     }

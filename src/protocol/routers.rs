@@ -369,6 +369,13 @@ impl Routers {
         }
     }
 
+    /// The link of virtual router `key` alone went up or down (see [`VirtualRouter::handle_link`]):
+    /// for a driver that knows a reason one router cannot run where the others on its interface
+    /// can, such as its primary address gone. Returns false for an unknown key.
+    pub fn handle_link_of(&mut self, now: Instant, key: &RouterKey, up: bool) -> bool {
+        self.with(now, key, |router| router.handle_link(now, up))
+    }
+
     /// Sets the tracked priority of one virtual router (see [`VirtualRouter::set_priority`]).
     pub fn set_priority(&mut self, now: Instant, key: &RouterKey, priority: Priority) -> bool {
         self.with(now, key, |router| router.set_priority(now, priority))

@@ -79,6 +79,16 @@ pub fn json(event: &Event, names: &InterfaceNames) -> String {
             name(*interface_index),
         ),
         Event::Resynchronized => r#"{"event":"resynchronized"}"#.to_string(),
+        Event::PrimaryAddress {
+            router,
+            address,
+            present,
+        } => format!(
+            r#"{{"event":"primary_address","interface":"{}","vrid":{},"family":"{}","address":"{address}","present":{present}}}"#,
+            name(router.interface_index),
+            router.vrid,
+            router.family,
+        ),
         Event::AddressConflict {
             router,
             address,

@@ -174,6 +174,16 @@ fn run(path: &str, config: KeepalivedConfig, options: &Options) -> Result<(), St
             Event::AddressConflict { address, .. } => {
                 eprintln!("vrrpd: another router advertises with our own address {address}");
             }
+            Event::PrimaryAddress {
+                address, present, ..
+            } => {
+                let state = if *present {
+                    "is back"
+                } else {
+                    "is gone: Fault until it is back"
+                };
+                eprintln!("vrrpd: the primary address {address} {state}");
+            }
             Event::Resynchronized => {
                 eprintln!("vrrpd: link and address changes were lost; read them all again");
             }

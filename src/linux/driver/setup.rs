@@ -110,6 +110,7 @@ impl LinuxSetup {
                 (interface.index, interface.index)
             };
             applier.redirect(&key, address, send);
+            applier.set_parent(&key, interface.index);
             // Best effort, as at start-up: what fails is looked up again at the announcement.
             let _ = applier.announcer_mut().prepare(address, key.family);
         }
