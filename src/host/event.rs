@@ -87,6 +87,14 @@ pub enum Event {
         /// Its name.
         name: String,
     },
+    /// A system call failed in a way that passes (out of memory, a lost notification, a dump that
+    /// could not be read): the driver carries on and tries again; nothing was stopped.
+    TransientError {
+        /// What was being done.
+        operation: &'static str,
+        /// The error.
+        error: BackendError,
+    },
     /// The stream of link and address changes lost events (the kernel's buffer overran), so the
     /// driver read the links and addresses again and applied what had changed.
     Resynchronized,

@@ -79,6 +79,10 @@ pub fn json(event: &Event, names: &InterfaceNames) -> String {
             name(*interface_index),
         ),
         Event::Resynchronized => r#"{"event":"resynchronized"}"#.to_string(),
+        Event::TransientError { operation, error } => format!(
+            r#"{{"event":"transient_error","operation":{operation:?},"error":{:?}}}"#,
+            error.to_string()
+        ),
         Event::PrimaryAddress {
             router,
             address,

@@ -184,6 +184,9 @@ fn run(path: &str, config: KeepalivedConfig, options: &Options) -> Result<(), St
                 };
                 eprintln!("vrrpd: the primary address {address} {state}");
             }
+            Event::TransientError { operation, error } => {
+                eprintln!("vrrpd: {operation} failed, trying again: {error}");
+            }
             Event::Resynchronized => {
                 eprintln!("vrrpd: link and address changes were lost; read them all again");
             }

@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::host::{
-    ActionApplier, AddressBackend, DriverError, DriverHandle, Event, EventLoop, HostChange,
+    ActionApplier, AddressBackend, BackendError, DriverError, DriverHandle, Event, EventLoop,
+    HostChange,
     HostSnapshot, Instance, Operation, Reconfiguration,
 };
 use crate::linux::capability::Capability;
@@ -43,6 +44,17 @@ pub use virtual_mac::virtual_mac_name;
 
 /// The largest datagram a VRRP socket reads: 255 IPv6 addresses plus headers fit.
 const RECEIVE_BUFFER: usize = 8192;
+
+/// How many reads of a VRRP socket in a row may fail before the driver gives up on it.
+const MAX_RECEIVE_FAILURES: u32 = 1000;
+
+/// An [`Event::TransientError`] for `operation`.
+fn transient(operation: &'static str, error: impl Into<BackendError>) -> Event {
+    Event::TransientError {
+        operation,
+        error: error.into(),
+    }
+}
 
 /// What a driver waits on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +114,10 @@ pub struct Driver<A: AddressBackend = Netlink> {
     /// The deadline the timer is set to (`None`: disarmed or expired).
     armed_for: Option<Instant>,
     buffer: Vec<u8>,
+    /// Whether the links and addresses must be read again (the change stream lost some).
+    resync_pending: bool,
+    /// Reads of a VRRP socket that failed in a row.
+    receive_failures: u32,
 }
 
 impl<A: AddressBackend> std::fmt::Debug for Driver<A> {
@@ -170,6 +186,8 @@ impl<A: AddressBackend> Driver<A> {
             timer: DeadlineTimer::new().map_err(io("creating the timer"))?,
             armed_for: None,
             buffer: vec![0; RECEIVE_BUFFER],
+            resync_pending: false,
+            receive_failures: 0,
         };
         let change = Reconfiguration {
             add: instances,
@@ -304,6 +322,7 @@ impl<A: AddressBackend> Driver<A> {
             }
         }
         if !shutdown {
+            self.resynchronize(now, on_event);
             self.event_loop.handle_timeout(Instant::now(), on_event);
         }
         Ok(shutdown)
@@ -344,10 +363,21 @@ impl<A: AddressBackend> Driver<A> {
                 Err(SocketError::Io { source, .. })
                     if source.kind() == io::ErrorKind::WouldBlock =>
                 {
+                    self.receive_failures = 0;
                     return Ok(());
                 }
                 Err(SocketError::MissingAncillaryData(_)) => {}
-                Err(error) => return Err(error.into()),
+                Err(error) => {
+                    // A failed read (out of memory, a pending error) loses one datagram at most:
+                    // reported, and the socket is read again at its next readiness. Only a socket
+                    // that fails every time ends the driver.
+                    self.receive_failures += 1;
+                    if self.receive_failures >= MAX_RECEIVE_FAILURES {
+                        return Err(error.into());
+                    }
+                    on_event(transient("receiving an advertisement", error));
+                    return Ok(());
+                }
             }
         }
     }
@@ -361,12 +391,16 @@ impl<A: AddressBackend> Driver<A> {
     ) -> Result<(), DriverError> {
         let events = match self.changes.recv() {
             Ok(events) => events,
-            Err(NetlinkError::Overrun) => {
-                let snapshot = self.snapshot(on_event)?;
-                self.event_loop.resynchronize(now, &snapshot, on_event);
+            Err(error) => {
+                // Lost changes (an overrun), or a stream that cannot be trusted: the links and
+                // addresses are read again, now or, if that fails, at the next wake-up.
+                if !matches!(error, NetlinkError::Overrun) {
+                    on_event(transient("receiving link and address changes", error));
+                }
+                self.resync_pending = true;
+                self.resynchronize(now, on_event);
                 return Ok(());
             }
-            Err(error) => return Err(error.into()),
         };
         for event in events {
             let change = match event {
@@ -425,6 +459,22 @@ impl<A: AddressBackend> Driver<A> {
                 }
                 configured
             }
+        }
+    }
+
+    /// Reads the links and addresses again if the change stream lost some, and hands them to the
+    /// event loop; a failed read is reported and tried again at the next wake-up (the routers'
+    /// timers wake the driver at least every advertisement interval).
+    fn resynchronize(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
+        if !self.resync_pending {
+            return;
+        }
+        match self.snapshot(on_event) {
+            Ok(snapshot) => {
+                self.resync_pending = false;
+                self.event_loop.resynchronize(now, &snapshot, on_event);
+            }
+            Err(error) => on_event(transient("reading the links and addresses again", error)),
         }
     }
 
