@@ -19,8 +19,7 @@ use std::time::Instant;
 
 use crate::host::{
     ActionApplier, AddressBackend, BackendError, DriverError, DriverHandle, Event, EventLoop,
-    HostChange,
-    HostSnapshot, Instance, Operation, Reconfiguration,
+    HostChange, HostSnapshot, Instance, Operation, Reconfiguration,
 };
 use crate::linux::capability::Capability;
 use crate::linux::poll::wait_readable;
