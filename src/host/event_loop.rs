@@ -354,6 +354,10 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         present: bool,
         on_event: &mut impl FnMut(Event),
     ) {
+        if present && self.primary_missing.is_empty() {
+            // Nothing to bring back: the common case of every address the routers add.
+            return;
+        }
         let keys: Vec<RouterKey> = self
             .routers
             .iter()
