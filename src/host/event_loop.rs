@@ -67,6 +67,8 @@ pub struct EventLoop<S, A, N> {
     down: HashSet<u32>,
     /// When the addresses held are renewed next, if they have a lifetime.
     renewal: Option<Instant>,
+    /// A [`Command::HandOver`] arrived: the caller stops once [`has_handed_over`](Self::has_handed_over).
+    handing_over: bool,
     /// When an address conflict was last reported, by router, and the count then.
     conflicts_reported: HashMap<RouterKey, (Instant, u64)>,
     /// The routers whose primary address is gone from their interface: in Fault until it is back.
@@ -99,6 +101,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             conflicts_reported: HashMap::new(),
             primary_missing: HashSet::new(),
             renewal: None,
+            handing_over: false,
         }
     }
 
@@ -501,6 +504,11 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                 Command::SetTrackingFault(key, fault) => {
                     self.tracking(key, on_event, |r| r.set_tracking_fault(now, &key, fault));
                 }
+                Command::SetHealthy(key, healthy) => {
+                    if !self.routers.set_healthy(now, &key, healthy) {
+                        on_event(Event::UnknownRouter(key));
+                    }
+                }
                 Command::RequestStats => on_event(Event::Stats(StatsReport::of(&self.routers))),
                 Command::Reconfigure(change, reply) => {
                     let result = self.reconfigure(now, &change, setup, on_event);
@@ -508,6 +516,10 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                     let _ = reply.send(result);
                 }
                 Command::Shutdown => shutdown = true,
+                Command::HandOver => {
+                    self.handing_over = true;
+                    self.routers.hand_over(now);
+                }
             }
             self.drain(now, on_event);
         }
@@ -549,6 +561,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             self.renewal = None;
             self.plan_renewal(now);
         }
+    }
+
+    /// Whether a [`Command::HandOver`] has run its course: every Master heard its successor (or
+    /// waited Master_Down_Interval) and released its addresses. The caller then calls
+    /// [`shutdown`](Self::shutdown).
+    pub fn has_handed_over(&self) -> bool {
+        self.handing_over && !self.routers.is_handing_over()
     }
 
     /// Shuts the routers down (Masters advertise priority 0 and release their addresses) and

@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use smallvec::SmallVec;
 
+use super::receive::{check_against_config, check_peer};
 use crate::packet::{Advertisement, RxError, RxMeta, Version};
 use crate::timing::{master_down_interval, skew_time};
 use crate::{Action, Reason, State, Transmit};
-use crate::{AddressFamily, Counter, Interval, Priority};
+use crate::{AddressFamily, Interval, Priority};
 use crate::{Config, LowerPriorityResponse};
 use crate::{NewMasterReason, Stats};
 
@@ -115,6 +116,11 @@ pub struct VirtualRouter {
     v3_speaker: Option<IpAddr>,
     link_up: bool,
     tracking_fault: bool,
+    /// What the application last said of its health ([`set_healthy`](Self::set_healthy)).
+    healthy: bool,
+    /// In a make-before-break shutdown ([`hand_over`](Self::hand_over)): the addresses are
+    /// released when the new Master is heard, or at this deadline.
+    handover_until: Option<Instant>,
     /// Held in Fault because another member of its sync group is.
     group_fault: bool,
     latest: Option<Instant>,
@@ -142,6 +148,8 @@ impl VirtualRouter {
             v3_speaker: None,
             link_up: true,
             tracking_fault: false,
+            healthy: true,
+            handover_until: None,
             group_fault: false,
             latest: None,
             actions: SmallVec::new(),
@@ -215,10 +223,15 @@ impl VirtualRouter {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if any timer runs.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.master_down_at, self.advert_at, self.announce_at]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.master_down_at,
+            self.advert_at,
+            self.announce_at,
+            self.handover_until,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// The Startup event (RFC 5798 §6.4.1): the owner becomes Master at once, any other router Backup.
@@ -237,12 +250,47 @@ impl VirtualRouter {
         self.advance(now);
         match self.state {
             State::Initialize => return,
-            State::Master => {
-                self.send_advert(Priority::SHUTDOWN);
-                self.release_addresses();
-            }
+            State::Master if self.handover_until.is_some() => {}
+            State::Master => self.send_advert(Priority::SHUTDOWN),
             State::Backup | State::Fault => {}
         }
+        self.finish_shutdown();
+    }
+
+    /// A make-before-break shutdown: a Master advertises priority 0, so that a Backup takes over
+    /// after its Skew_Time, but keeps its addresses until it hears the new Master's advertisement
+    /// (or Master_Down_Interval passes with none), and only then releases them and returns to
+    /// Initialize: clients always have a holder of the addresses, and the new Master's
+    /// announcements move them. It sends nothing more in between. Any other router, and the
+    /// owner (whose addresses are its own), shuts down at once as in [`shutdown`](Self::shutdown).
+    ///
+    /// [`is_handing_over`](Self::is_handing_over) tells when it is under way; `shutdown` ends it
+    /// at once.
+    pub fn hand_over(&mut self, now: Instant) {
+        let now = self.advance(now);
+        if self.state != State::Master || self.config.owner {
+            self.shutdown(now);
+            return;
+        }
+        if self.handover_until.is_some() {
+            return;
+        }
+        self.send_advert(Priority::SHUTDOWN);
+        self.stop_timers();
+        self.handover_until = Some(now + self.master_down_interval());
+    }
+
+    /// Whether a [`hand_over`](Self::hand_over) is waiting for the new Master.
+    pub fn is_handing_over(&self) -> bool {
+        self.handover_until.is_some()
+    }
+
+    /// The end of a shutdown: addresses released (a Master's), timers stopped, Initialize.
+    fn finish_shutdown(&mut self) {
+        if self.state == State::Master {
+            self.release_addresses();
+        }
+        self.handover_until = None;
         self.stop_timers();
         self.change_state(State::Initialize, Reason::Shutdown);
     }
@@ -250,6 +298,10 @@ impl VirtualRouter {
     /// Handles the timers that are due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.advance(now);
+        if self.handover_until.is_some_and(|at| at <= now) {
+            self.finish_shutdown();
+            return;
+        }
         if self.master_down_at.is_some_and(|at| at <= now) {
             self.master_down_at = None;
             self.become_master(now, self.takeover_reason);
@@ -294,10 +346,9 @@ impl VirtualRouter {
             self.stats.address_conflicts += 1;
             return Ok(());
         }
-        let advert = self
-            .check_peer(rx.source())
+        let advert = check_peer(&self.config, rx.source())
             .and_then(|()| Advertisement::parse_with(rx, vrrp, self.config.checksum_acceptance))
-            .and_then(|advert| self.check_against_config(advert))
+            .and_then(|advert| check_against_config(&self.config, &mut self.stats, advert))
             .inspect_err(|error| self.stats.record_error(error))?;
         self.stats.rcvd_advertisements += 1;
         if advert.version == Version::V3 && rx.family() == AddressFamily::Ipv4 {
@@ -359,6 +410,58 @@ impl VirtualRouter {
         self.update_fault(now, Reason::TrackingFault, Reason::TrackingRecovered);
     }
 
+    /// What the application knows of its own health (the service behind the addresses: its
+    /// upstreams, a health check). A Master that becomes unhealthy **steps down**: it advertises
+    /// priority 0, releases its addresses and becomes Backup, so that another router takes over
+    /// after its Skew_Time rather than Master_Down_Interval. While unhealthy it does not preempt,
+    /// and as a Backup it waits longer than a healthy one would before taking over (Master_Down_
+    /// Interval instead of Skew_Time after a priority 0, one Master_Adver_Interval more after
+    /// silence), so that any healthy Backup takes over first, whatever the priorities. If no other
+    /// Master appears it takes over again, as the best there is, and then stays Master until its
+    /// health changes (so routers that all share a failure do not hand the addresses back and
+    /// forth). Healthy again, it preempts as configured.
+    ///
+    /// Unlike [`set_tracking_fault`](Self::set_tracking_fault) it never leaves the router out of
+    /// the election. The owner, whose addresses are its own, is not affected.
+    pub fn set_healthy(&mut self, now: Instant, healthy: bool) {
+        let now = self.advance(now);
+        if self.healthy == healthy || self.config.owner {
+            self.healthy = healthy;
+            return;
+        }
+        self.healthy = healthy;
+        match self.state {
+            State::Master if !healthy && self.handover_until.is_none() => {
+                self.send_advert(Priority::SHUTDOWN);
+                self.release_addresses();
+                self.enter_backup(now, Reason::SteppedDown);
+            }
+            State::Backup if !healthy && self.takeover_reason == Reason::Preempted => {
+                // The Master it was about to preempt keeps the addresses: follow it instead.
+                self.master_down_at = Some(now + self.down_wait());
+                self.takeover_reason = Reason::MasterNoResponse;
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the application last said it was healthy ([`set_healthy`](Self::set_healthy)).
+    pub fn is_healthy(&self) -> bool {
+        self.healthy
+    }
+
+    /// How long a Backup waits for an advertisement before it takes over: Master_Down_Interval,
+    /// and one Master_Adver_Interval more while unhealthy, so that a healthy Backup, whatever its
+    /// priority, takes over first.
+    fn down_wait(&self) -> Duration {
+        let interval = if self.healthy {
+            Duration::ZERO
+        } else {
+            self.master_adver_interval.as_duration()
+        };
+        self.master_down_interval() + interval
+    }
+
     /// Whether the link, tracking, or a sync group member holds the router in Fault.
     fn is_faulty(&self) -> bool {
         !self.link_up || self.tracking_fault || self.group_fault
@@ -389,6 +492,11 @@ impl VirtualRouter {
 
     fn update_fault(&mut self, now: Instant, down: Reason, up: Reason) {
         let faulty = self.is_faulty();
+        if faulty && self.handover_until.is_some() {
+            // Handing over and now unable to serve: the handover ends here.
+            self.finish_shutdown();
+            return;
+        }
         match (self.state, faulty) {
             (State::Master | State::Backup, true) => {
                 if self.state == State::Master {
@@ -432,7 +540,7 @@ impl VirtualRouter {
     fn enter_backup(&mut self, now: Instant, reason: Reason) {
         self.stop_timers();
         self.takeover_reason = Reason::MasterNoResponse;
-        self.master_down_at = Some(now + self.master_down_interval());
+        self.master_down_at = Some(now + self.down_wait());
         self.change_state(State::Backup, reason);
     }
 
@@ -464,19 +572,27 @@ impl VirtualRouter {
 
     fn backup_receive(&mut self, now: Instant, source: IpAddr, advert: &Advertisement) {
         if advert.priority == Priority::SHUTDOWN {
-            // RFC 5798 §6.4.2 (425-430): take over after Skew_Time.
-            self.master_down_at = Some(now + self.skew_time());
+            // RFC 5798 §6.4.2 (425-430): take over after Skew_Time; unhealthy, after
+            // Master_Down_Interval, so that a healthy Backup takes over first.
+            let wait = if self.healthy {
+                self.skew_time()
+            } else {
+                self.master_down_interval()
+            };
+            self.master_down_at = Some(now + wait);
             self.takeover_reason = Reason::MasterStopped;
             return;
         }
-        let may_preempt = self.config.preempt && self.preempt_allowed_at.is_none_or(|at| now >= at);
+        let may_preempt = self.config.preempt
+            && self.healthy
+            && self.preempt_allowed_at.is_none_or(|at| now >= at);
         if !may_preempt || advert.priority >= self.priority {
             // (445-460): follow this Master, learning its interval (VRRPv3) and recomputing Skew_Time
             // and Master_Down_Interval with it (RFC 9568 §6.4.2).
             if self.config.version == Version::V3 {
                 self.master_adver_interval = advert.interval;
             }
-            self.master_down_at = Some(now + self.master_down_interval());
+            self.master_down_at = Some(now + self.down_wait());
             self.takeover_reason = Reason::MasterNoResponse;
             self.master_address = Some(source);
         } else {
@@ -486,6 +602,15 @@ impl VirtualRouter {
     }
 
     fn master_receive(&mut self, now: Instant, source: IpAddr, advert: &Advertisement) {
+        if self.handover_until.is_some() {
+            // Handing over: the new Master is heard, so it holds the addresses too; release them.
+            // Another router's priority 0 changes nothing: the deadline ends the wait.
+            if advert.priority != Priority::SHUTDOWN {
+                self.master_address = Some(source);
+                self.finish_shutdown();
+            }
+            return;
+        }
         let interval = self.config.interval.as_duration();
         if advert.priority == Priority::SHUTDOWN {
             // (705-715): answer at once so the Backups do not take over.
@@ -510,67 +635,6 @@ impl VirtualRouter {
             self.advert_at = Some(now + interval);
             self.announce();
         }
-    }
-
-    /// The receive checks that need the configuration (RFC 5798 §7.1, RFC 3768 §7.1).
-    /// With unicast peers configured, only they may speak to this router.
-    fn check_peer(&self, source: IpAddr) -> Result<(), RxError> {
-        let peers = &self.config.unicast_peers;
-        if peers.is_empty() || peers.contains(&source) {
-            Ok(())
-        } else {
-            Err(RxError::UnknownPeer(source))
-        }
-    }
-
-    fn check_against_config(&mut self, advert: Advertisement) -> Result<Advertisement, RxError> {
-        let config = &self.config;
-        if advert.vrid != config.vrid {
-            return Err(RxError::VridMismatch {
-                configured: config.vrid,
-                received: advert.vrid,
-            });
-        }
-        let interop = config.v2_interop && advert.version == Version::V2;
-        if advert.version != config.version && !interop {
-            return Err(RxError::VersionMismatch {
-                configured: config.version,
-                received: advert.version,
-            });
-        }
-        if interop {
-            // A VRRPv3 router speaks no VRRPv2 authentication: only type 0 is understood.
-            config.authentication.verify(&advert.authentication)?;
-        }
-        let same_addresses = advert.addresses.len() == config.addresses.len()
-            && advert
-                .addresses
-                .iter()
-                .all(|a| config.addresses.iter().any(|c| c == a));
-        match config.version {
-            Version::V2 => {
-                config.authentication.verify(&advert.authentication)?;
-                if advert.interval != config.interval {
-                    return Err(RxError::IntervalMismatch {
-                        configured: config.interval,
-                        received: advert.interval,
-                    });
-                }
-                if !same_addresses && advert.priority != Priority::OWNER {
-                    return Err(RxError::AddressListMismatch);
-                }
-            }
-            Version::V3 => {
-                // RFC 9568 §7.1: log and count, but process.
-                if advert.interval != config.interval {
-                    self.stats.record_mismatch(Counter::AdvIntervalErrors);
-                }
-                if !same_addresses {
-                    self.stats.record_mismatch(Counter::AddressListErrors);
-                }
-            }
-        }
-        Ok(advert)
     }
 
     fn send_advert(&mut self, priority: Priority) {
