@@ -114,6 +114,8 @@ pub struct VirtualRouter {
     takeover_reason: Reason,
     /// The sender of the last advertisement accepted in Backup (RFC 6527 MasterIpAddr).
     master_address: Option<IpAddr>,
+    /// The last losing advert answered at once in Master (RFC 9568 §6.4.3): its sender and when.
+    answered: Option<(IpAddr, Instant)>,
     /// In VRRPv2 interop mode, the last router heard sending VRRPv3: its VRRPv2 copies are ignored.
     v3_speaker: Option<IpAddr>,
     link_up: bool,
@@ -147,6 +149,7 @@ impl VirtualRouter {
             preempt_allowed_at: None,
             takeover_reason: Reason::MasterNoResponse,
             master_address: None,
+            answered: None,
             v3_speaker: None,
             link_up: true,
             tracking_fault: false,
@@ -542,10 +545,18 @@ impl VirtualRouter {
             self.enter_backup(now, Reason::HigherPriority);
         } else if self.config.lower_priority_response == LowerPriorityResponse::Readvertise {
             // RFC 9568 §6.4.3: assert Master at once; announce again, as the other router may have
-            // taken the addresses (split brain healing).
-            self.send_advert(self.priority);
-            self.advert_at = Some(now + interval);
-            self.announce();
+            // taken the addresses (split brain healing). Once per half of the sender's interval:
+            // after a stall, the adverts it queued meanwhile arrive together and get one answer,
+            // not a burst.
+            let recent = self.answered.is_some_and(|(from, at)| {
+                from == source && now < at + advert.interval.as_duration() / 2
+            });
+            if !recent {
+                self.answered = Some((source, now));
+                self.send_advert(self.priority);
+                self.advert_at = Some(now + interval);
+                self.announce();
+            }
         }
     }
 
