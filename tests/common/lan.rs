@@ -375,3 +375,37 @@ pub fn protocol_errors(stats: &str) -> Vec<String> {
     }
     nonzero
 }
+
+/// The arguments every `failover` router of the namespace tests runs with: VRID 51 at 100 ms with `priority`, and
+/// `extra`, with the VIP 192.0.2.100/24 unless `extra` names the VIPs.
+pub fn router_args<'a>(priority: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--interface",
+        "eth0",
+        "--vrid",
+        "51",
+        "--priority",
+        priority,
+        "--advert-interval",
+        "100ms",
+    ];
+    if !extra.contains(&"--vip") {
+        args.extend(["--vip", "192.0.2.100/24"]);
+    }
+    args.extend_from_slice(extra);
+    args
+}
+
+pub fn router(lan: &Lan, i: usize, priority: u8, extra: &[&str]) -> Failover {
+    let priority = priority.to_string();
+    Failover::start(lan.router(i), &router_args(&priority, extra))
+}
+
+/// r1 (priority 200) Master, r2 (priority 100) Backup.
+pub fn elected_pair(lan: &Lan, extra: &[&str]) -> (Failover, Failover) {
+    let mut r2 = router(lan, 2, 100, extra);
+    r2.wait_state("backup", Duration::from_secs(5));
+    let mut r1 = router(lan, 1, 200, extra);
+    r1.wait_state("master", Duration::from_secs(5));
+    (r1, r2)
+}

@@ -1,0 +1,319 @@
+//! Host faults on real interfaces, each from a fresh LAN of network namespaces with the `failover`
+//! example (r1 at priority 200 Master, r2 at 100 Backup, VRRPv3 at 100 ms): a VIP deleted by hand,
+//! a netlink overrun while the process is stopped, an interface deleted and created again, the
+//! primary address removed, a stall longer than Master_Down_Interval, and crash-safe VIPs. Each
+//! test checks the outcome and the event it produced (and the counter, where there is one). Root
+//! only, so ignored by a plain `cargo test`; the README's second test command runs them.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::lan::{Lan, elected_pair};
+
+const VIP: &str = "192.0.2.100";
+const VIP6: &str = "2001:db8::100";
+/// What a process, a pipe and a busy 2-core machine may add to a protocol deadline.
+const TOLERANCE: Duration = Duration::from_millis(100);
+const SETTLE: Duration = Duration::from_secs(5);
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_vip_deleted_by_hand_from_the_master_is_added_again_at_once() {
+    let lan = Lan::new(2);
+    let (mut r1, _r2) = elected_pair(&lan, &[]);
+    lan.router(1)
+        .ip(&["address", "del", "192.0.2.100/24", "dev", "eth0"]);
+    r1.wait_for(
+        &[
+            r#""event":"address_restored""#,
+            r#""address":"192.0.2.100""#,
+        ],
+        SETTLE,
+    );
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+}
+
+/// Writes an `ip -batch` file that adds then removes `count` addresses of 198.18.0.0/15 on
+/// `device`, and returns its path.
+fn address_flood(dir: &std::path::Path, device: &str, count: u32) -> std::path::PathBuf {
+    let mut batch = String::new();
+    for verb in ["add", "del"] {
+        for i in 0..count {
+            let [_, _, high, low] = i.to_be_bytes();
+            batch.push_str(&format!(
+                "address {verb} 198.18.{high}.{low}/32 dev {device}\n"
+            ));
+        }
+    }
+    let path = dir.join("flood.batch");
+    std::fs::write(&path, batch).expect("writing the batch");
+    path
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_netlink_overrun_while_stopped_is_a_full_re_read_and_the_master_keeps_the_vip() {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &[]);
+    let r1_ns = lan.router(1);
+    r1_ns.ip(&["link", "add", "x0", "type", "veth", "peer", "name", "x1"]);
+    let dir = std::env::temp_dir().join(format!("vrrp-flood-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("batch directory");
+    let batch = address_flood(&dir, "x0", 10_000);
+    // 20,000 address changes while the Master cannot read them: the kernel drops what does not
+    // fit in its event socket's buffer and reports ENOBUFS on the next read.
+    r1.signal("STOP");
+    r1_ns.ip(&["-batch", &batch.display().to_string()]);
+    r1.signal("CONT");
+    r1.wait_for(&[r#""event":"resynchronized""#], SETTLE);
+    // The Backup may have taken over while the Master was stopped; the Master, resumed with the
+    // higher priority, preempts it within an interval or two.
+    let r2_lines = r2.collect(Duration::from_secs(1));
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP), "{r2_lines:?}");
+    assert!(lan.client_pings(VIP));
+    std::fs::remove_dir_all(&dir).expect("removing the batch");
+}
+
+/// Deletes r1's eth0 while r1 is Master with `extra`, creates it again under its name, and
+/// returns once r1 is Master on it again; the client's neighbour entry is `mac` of the router.
+fn recreate_masters_interface(extra: &[&str], mac: impl Fn(&Lan) -> String) {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, extra);
+    let index = |lan: &Lan| {
+        let shown = lan.router(1).ip(&["-o", "link", "show", "eth0"]);
+        shown.split(':').next().unwrap_or_default().to_string()
+    };
+    let before = index(&lan);
+    lan.router(1).ip(&["link", "del", "eth0"]);
+    r1.wait_state("fault", SETTLE);
+    r2.wait_state("master", SETTLE);
+    lan.recreate_eth0(1);
+    assert_ne!(before, index(&lan), "a new index");
+    r1.wait_for(&[r#""event":"interface_recreated""#], SETTLE);
+    // Back from Fault as Backup, then Master again by preemption with the higher priority.
+    r1.wait_state("master", SETTLE);
+    r2.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+    assert_eq!(lan.client_neighbour(VIP), Some(mac(&lan)));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_masters_interface_deleted_and_created_again_under_its_name_is_taken_up_again() {
+    recreate_masters_interface(&[], |lan| lan.router_mac(1));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_virtual_mac_is_created_again_on_its_parent_created_again() {
+    recreate_masters_interface(&["--vmac"], |_| "00:00:5e:00:01:33".to_string());
+}
+
+/// Both families' VIPs, for the lifetime tests: 192.0.2.100/24, and fe80::100 with 2001:db8::100.
+const DUAL_STACK: [&str; 6] = [
+    "--vip",
+    "192.0.2.100/24",
+    "--vip",
+    "fe80::100/64",
+    "--vip",
+    "2001:db8::100/64",
+];
+
+/// Polls every 20 ms until router `i` holds neither VIP nor VIP6, for at most `limit`; returns
+/// how long that took from `since`, or `None` if it still holds one.
+fn vips_gone(lan: &Lan, i: usize, since: Instant, limit: Duration) -> Option<Duration> {
+    while since.elapsed() < limit {
+        if !lan.holds(i, VIP) && !lan.holds(i, VIP6) {
+            return Some(since.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// The `valid_lft` of every address of router `i` that is one of the VIPs, as `ip` shows it
+/// (`3sec`, `forever`).
+fn vip_lifetimes(lan: &Lan, i: usize) -> Vec<String> {
+    let shown = lan.router(i).ip(&["-o", "addr", "show", "dev", "eth0"]);
+    shown
+        .lines()
+        .filter(|line| {
+            [VIP, VIP6, "fe80::100"]
+                .iter()
+                .any(|v| line.contains(&format!(" {v}/")))
+        })
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            words.find(|w| *w == "valid_lft");
+            words.next().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn with_a_vip_lifetime_a_sigkilled_masters_host_drops_the_vips_by_itself() {
+    let lan = Lan::new(2);
+    let mut extra = DUAL_STACK.to_vec();
+    extra.extend(["--vip-lifetime", "3s"]);
+    let (mut r1, mut r2) = elected_pair(&lan, &extra);
+    r1.wait_for(&[r#""event":"state""#, r#""to":"master""#], SETTLE);
+    let lifetimes = vip_lifetimes(&lan, 1);
+    assert_eq!(lifetimes.len(), 3, "{lifetimes:?}");
+    assert!(
+        lifetimes.iter().all(|l| l.ends_with("sec")),
+        "{lifetimes:?}"
+    );
+    let killed = r1.signal("KILL");
+    r2.wait_state("master", SETTLE);
+    let gone = vips_gone(&lan, 1, killed, Duration::from_secs(3 + 2));
+    let gone = gone.unwrap_or_else(|| panic!("r1 still holds a VIP: {:?}", vip_lifetimes(&lan, 1)));
+    println!(
+        "SIGKILL with --vip-lifetime 3s: r1 dropped its VIPs {:.0} ms after the kill",
+        ms(gone)
+    );
+    // The last renewal came at most a third of the lifetime before the kill.
+    assert!(
+        gone >= Duration::from_secs(2) - TOLERANCE,
+        "dropped after {gone:?}"
+    );
+    assert!(lan.holds(2, VIP) && lan.holds(2, VIP6));
+    assert!(lan.client_pings(VIP) && lan.client_pings(VIP6));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_master_with_a_vip_lifetime_keeps_its_vips_for_three_lifetimes() {
+    let lan = Lan::new(2);
+    let mut extra = DUAL_STACK.to_vec();
+    extra.extend(["--vip-lifetime", "3s"]);
+    let (mut r1, mut r2) = elected_pair(&lan, &extra);
+    r1.wait_for(&[r#""event":"state""#, r#""to":"master""#], SETTLE);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3 * 3) {
+        assert!(
+            lan.holds(1, VIP) && lan.holds(1, VIP6),
+            "r1 lost a VIP after {:?}",
+            start.elapsed()
+        );
+        let lifetimes = vip_lifetimes(&lan, 1);
+        assert!(
+            lifetimes
+                .iter()
+                .all(|l| matches!(l.as_str(), "1sec" | "2sec" | "3sec")),
+            "{lifetimes:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!lan.holds(2, VIP) && !lan.holds(2, VIP6));
+    let r1_lines = r1.collect(Duration::from_millis(100));
+    let r2_lines = r2.collect(Duration::from_millis(100));
+    assert!(
+        r1_lines.iter().all(|l| !l.contains(r#""event":"error""#)),
+        "{r1_lines:?}"
+    );
+    assert!(
+        r2_lines.iter().all(|l| !l.contains(r#""to":"master""#)),
+        "the Backup took over: {r2_lines:?}"
+    );
+    assert!(lan.client_pings(VIP) && lan.client_pings(VIP6));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn without_a_vip_lifetime_a_sigkilled_masters_host_keeps_the_vips() {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &DUAL_STACK);
+    r1.wait_for(&[r#""event":"state""#, r#""to":"master""#], SETTLE);
+    assert!(vip_lifetimes(&lan, 1).iter().all(|l| l == "forever"));
+    let killed = r1.signal("KILL");
+    r2.wait_state("master", SETTLE);
+    let window = Duration::from_secs(3 + 2);
+    assert_eq!(
+        vips_gone(&lan, 1, killed, window),
+        None,
+        "r1 dropped its VIPs"
+    );
+    println!(
+        "SIGKILL without --vip-lifetime: r1 still held its VIPs {:.0} ms after the kill",
+        ms(killed.elapsed())
+    );
+    assert!(
+        lan.holds(1, VIP) && lan.holds(1, VIP6),
+        "two hosts answer for the VIPs"
+    );
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn v3_tx_04_a_master_whose_primary_address_is_removed_goes_to_fault_until_it_is_back() {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &[]);
+    lan.router(1)
+        .ip(&["address", "del", "192.0.2.11/24", "dev", "eth0"]);
+    r1.wait_for(
+        &[r#""event":"primary_address""#, r#""present":false"#],
+        SETTLE,
+    );
+    r1.wait_state("fault", SETTLE);
+    r2.wait_state("master", SETTLE);
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+    lan.router(1)
+        .ip(&["address", "add", "192.0.2.11/24", "dev", "eth0"]);
+    r1.wait_for(
+        &[r#""event":"primary_address""#, r#""present":true"#],
+        SETTLE,
+    );
+    r1.wait_state("master", SETTLE);
+    r2.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+}
+
+/// The `sent_advertisements` of a stats line.
+fn sent_advertisements(stats: &str) -> u64 {
+    let field = r#""sent_advertisements":"#;
+    let rest = &stats[stats.find(field).expect("sent_advertisements") + field.len()..];
+    rest[..rest.find([',', '}']).expect("a number")]
+        .parse()
+        .expect("a number")
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_master_stopped_past_master_down_interval_resumes_with_one_advert_and_takes_back_the_vip() {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &[]);
+    let before = sent_advertisements(&r1.stats());
+    // Stopped for 2 s (Master_Down_Interval is 361 ms): r2 takes over and advertises about 16
+    // times into r1's socket.
+    r1.signal("STOP");
+    r2.wait_state("master", SETTLE);
+    std::thread::sleep(Duration::from_secs(2));
+    r1.signal("CONT");
+    std::thread::sleep(Duration::from_millis(50));
+    let after = sent_advertisements(&r1.stats());
+    // At most one advert before the stop (the stats were read just before it) and the one answer
+    // on resuming; one per waiting advert or per missed interval would be about 17.
+    assert!(
+        after - before <= 2,
+        "{} adverts sent around the stall",
+        after - before
+    );
+    // That answer, of higher priority, sends r2 back to Backup: one Master, r1.
+    r2.wait_state("backup", SETTLE);
+    let r1_lines = r1.collect(Duration::from_millis(500));
+    assert!(
+        r1_lines.iter().all(|l| !l.contains(r#""to":"backup""#)),
+        "{r1_lines:?}"
+    );
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+}
