@@ -92,14 +92,20 @@ fn cpu_time(pid: u32) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-/// The resident memory of process `pid`, in KiB.
-fn rss_kib(pid: u32) -> u64 {
+/// The resident memory of process `pid`, in KiB: `field` of its status (`VmRSS`, `RssAnon`).
+fn status_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the status");
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .expect("VmRSS")
+        .expect("the field")
+}
+
+/// The resident memory of process `pid` (VmRSS), and of that the anonymous part (the heap and
+/// stacks, without the program's own pages), in KiB.
+fn rss_kib(pid: u32) -> (u64, u64) {
+    (status_kib(pid, "VmRSS"), status_kib(pid, "RssAnon"))
 }
 
 /// Waits until every one of `routers` of `process` is Master, checks that `host` holds every
@@ -198,9 +204,11 @@ fn thousands_of_routers_elect_stay_put_and_fail_over_within_their_deadlines() {
     backup.collect(Duration::from_millis(10));
     let cpu = cpu_time(master.pid()) - cpu_before;
     let share = cpu.as_secs_f64() / from.elapsed().as_secs_f64() * 100.0;
-    let (rss_master, rss_backup) = (rss_kib(master.pid()), rss_kib(backup.pid()));
+    let ((rss_master, anon_master), (rss_backup, anon_backup)) =
+        (rss_kib(master.pid()), rss_kib(backup.pid()));
     println!(
-        "steady state over {window:?}: Master {share:.2} % of a core, RSS Master {rss_master} KiB, Backup {rss_backup} KiB"
+        "steady state over {window:?}: Master {share:.2} % of a core, RSS Master {rss_master} KiB \
+         ({anon_master} anonymous), Backup {rss_backup} KiB ({anon_backup} anonymous)"
     );
     let moved = |process: &Failover, since: Option<Instant>| -> Vec<String> {
         process

@@ -43,3 +43,23 @@ pub fn interface_index(name: &str) -> io::Result<u32> {
         index => Ok(index),
     }
 }
+
+/// Gives the memory the C allocator holds free back to the system, and returns whether it could.
+///
+/// Reading a large configuration and installing thousands of routers needs several times the
+/// memory that running them does (at 4,000 routers, a peak of 19 MB of heap for the syntax tree of
+/// a 690 kB keepalived.conf), and glibc keeps what was freed for later allocations, so a process
+/// would show its start-up peak as resident for ever. A daemon calls this once its routers run,
+/// and after a reload. On a C library other than glibc it does nothing and returns false.
+pub fn release_free_memory() -> bool {
+    #[cfg(target_env = "gnu")]
+    {
+        // SAFETY: malloc_trim takes no pointer and only walks the allocator's own free lists,
+        // under the allocator's locks; it may be called at any time from any thread.
+        unsafe { libc::malloc_trim(0) != 0 }
+    }
+    #[cfg(not(target_env = "gnu"))]
+    {
+        false
+    }
+}
