@@ -20,8 +20,8 @@ pub fn notify(daemon: &mut Daemon, key: RouterKey, to: State, notifier: &Notifie
         return;
     };
     let instance = r.instance.clone();
-    eprintln!(
-        "vrrpd: ({}) entering {} state",
+    tracing::info!(
+        "({}) entering {} state",
         instance.name,
         state_word(to)
     );
@@ -115,9 +115,9 @@ pub fn start_notifier() -> (Notifier, JoinHandle<()>) {
                     .status()
                 {
                     Ok(status) if !status.success() => {
-                        eprintln!("vrrpd: notify {argv:?} exited with {status}");
+                        tracing::warn!("notify {argv:?} exited with {status}");
                     }
-                    Err(error) => eprintln!("vrrpd: notify {argv:?} could not start: {error}"),
+                    Err(error) => tracing::error!("notify {argv:?} could not start: {error}"),
                     Ok(_) => {}
                 }
             }
