@@ -13,7 +13,12 @@ pub const DEFAULT_CONTROL: &str = "/run/vrrpd/control.sock";
 
 /// keepalived's VRRP side: runs every vrrp_instance of a keepalived.conf.
 #[derive(Debug, Parser)]
-#[command(name = "vrrpd", version, disable_version_flag = true, args_override_self = true)]
+#[command(
+    name = "vrrpd",
+    version,
+    disable_version_flag = true,
+    args_override_self = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub common: Common,
@@ -118,7 +123,12 @@ pub struct Common {
 struct Refused {
     #[arg(short = 'C', hide = true)]
     checkers_only: bool,
-    #[arg(long = "log-facility", short = 'S', hide = true, value_name = "FACILITY")]
+    #[arg(
+        long = "log-facility",
+        short = 'S',
+        hide = true,
+        value_name = "FACILITY"
+    )]
     log_facility: Option<String>,
     #[arg(long = "checkers_pid", short = 'c', hide = true, value_name = "FILE")]
     checkers_pid: Option<PathBuf>,
@@ -257,7 +267,11 @@ mod tests {
             &["--use-file=a.conf"],
             &["-fa.conf"],
         ] {
-            assert_eq!(parse(args).common.config, PathBuf::from("a.conf"), "{args:?}");
+            assert_eq!(
+                parse(args).common.config,
+                PathBuf::from("a.conf"),
+                "{args:?}"
+            );
         }
     }
 
@@ -281,7 +295,10 @@ mod tests {
         let cli = parse(&["status", "--control", "/tmp/c.sock", "--json"]);
         assert_eq!(cli.command(), Some(&Command::Status { json: true }));
         assert_eq!(cli.common.control, PathBuf::from("/tmp/c.sock"));
-        assert_eq!(parse(&["stats"]).command(), Some(&Command::Stats { json: false }));
+        assert_eq!(
+            parse(&["stats"]).command(),
+            Some(&Command::Stats { json: false })
+        );
         let cli = parse(&["--control", "/tmp/d.sock", "reload"]);
         assert_eq!(cli.command(), Some(&Command::Reload));
         assert_eq!(cli.common.control, PathBuf::from("/tmp/d.sock"));
@@ -304,7 +321,10 @@ mod tests {
         assert_eq!(cli.vip_lifetime, Some(Duration::from_secs(30)));
         assert_eq!(cli.log_level.as_deref(), Some("debug"));
         assert_eq!(cli.log_file, Some(PathBuf::from("/tmp/vrrpd.log")));
-        assert_eq!(error(&["--vip-lifetime", "soon"]), ErrorKind::ValueValidation);
+        assert_eq!(
+            error(&["--vip-lifetime", "soon"]),
+            ErrorKind::ValueValidation
+        );
     }
 
     #[test]
@@ -313,11 +333,27 @@ mod tests {
         assert!(cli.log_detail && cli.log_console && cli.dont_fork && cli.vrrp);
         assert!(cli.no_syslog && cli.no_bfd && cli.dont_respawn && cli.dump_conf);
         assert!(cli.refusal().is_none());
-        let cli = parse(&["-DlnP", "--log-detail", "--dont-fork", "--vrrp", "--log-console"]);
+        let cli = parse(&[
+            "-DlnP",
+            "--log-detail",
+            "--dont-fork",
+            "--vrrp",
+            "--log-console",
+        ]);
         assert!(cli.log_detail && cli.log_console && cli.dont_fork && cli.vrrp);
-        let cli = parse(&["-p", "/run/a.pid", "--vrrp_pid", "/run/b.pid", "-g", "/tmp/l"]);
+        let cli = parse(&[
+            "-p",
+            "/run/a.pid",
+            "--vrrp_pid",
+            "/run/b.pid",
+            "-g",
+            "/tmp/l",
+        ]);
         let pids: Vec<_> = cli.pid_files().cloned().collect();
-        assert_eq!(pids, [PathBuf::from("/run/a.pid"), PathBuf::from("/run/b.pid")]);
+        assert_eq!(
+            pids,
+            [PathBuf::from("/run/a.pid"), PathBuf::from("/run/b.pid")]
+        );
         assert_eq!(cli.log_file, Some(PathBuf::from("/tmp/l")));
     }
 
@@ -337,7 +373,10 @@ mod tests {
         ] {
             let refusal = parse(args).refusal().unwrap_or_else(|| panic!("{args:?}"));
             assert!(refusal.contains(flag), "{args:?}: {refusal}");
-            assert!(refusal.ends_with("remove it from the command line"), "{refusal}");
+            assert!(
+                refusal.ends_with("remove it from the command line"),
+                "{refusal}"
+            );
         }
     }
 

@@ -189,21 +189,17 @@ fn reply(request: Request, context: &Context) -> Value {
     let result = match request {
         Request::Status => context.stats.fetch().map(|report| {
             let daemon = context.daemon.lock().expect("no panics while held");
-            let routers = status::status(
-                &report,
-                &daemon.running,
-                &daemon.transitions,
-                &daemon.names,
-            );
+            let routers =
+                status::status(&report, &daemon.running, &daemon.transitions, &daemon.names);
             ok(json!({ "routers": routers }))
         }),
         Request::Stats => context.stats.fetch().map(|report| {
             let daemon = context.daemon.lock().expect("no panics while held");
             ok(status::stats(&report, &daemon.running, &daemon.names))
         }),
-        Request::Reload => context.reload().map(|r| {
-            ok(json!({"stopped": r.removed, "started": r.added, "kept": r.kept}))
-        }),
+        Request::Reload => context
+            .reload()
+            .map(|r| ok(json!({"stopped": r.removed, "started": r.added, "kept": r.kept}))),
     };
     result.unwrap_or_else(|error| json!({"ok": false, "error": error}))
 }

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
-use vrrp::{Counter, RouterKey};
 use vrrp::host::{Event, StatsReport};
 use vrrp::linux::{Netlink, NetlinkError};
+use vrrp::{Counter, RouterKey};
 
 /// Interface names by index, read once, for the `interface` field of the event lines.
 #[derive(Clone, Debug, Default)]

@@ -85,7 +85,11 @@ fn filter(logging: &Logging<'_>) -> Result<EnvFilter, String> {
         Ok(directives) if !directives.is_empty() => {
             EnvFilter::try_new(&directives).map_err(|e| format!("RUST_LOG {directives:?}: {e}"))
         }
-        _ => Ok(EnvFilter::new(if logging.detail { "debug" } else { "info" })),
+        _ => Ok(EnvFilter::new(if logging.detail {
+            "debug"
+        } else {
+            "info"
+        })),
     }
 }
 
@@ -142,7 +146,10 @@ mod tests {
             timestamps: true,
         };
         let warn = filter(&logging(Some("warn"))).expect("a filter");
-        assert_eq!(warn.max_level_hint(), Some(tracing::level_filters::LevelFilter::WARN));
+        assert_eq!(
+            warn.max_level_hint(),
+            Some(tracing::level_filters::LevelFilter::WARN)
+        );
         assert!(filter(&logging(Some("loud=[["))).is_err());
     }
 }

@@ -20,11 +20,7 @@ pub fn notify(daemon: &mut Daemon, key: RouterKey, to: State, notifier: &Notifie
         return;
     };
     let instance = r.instance.clone();
-    tracing::info!(
-        "({}) entering {} state",
-        instance.name,
-        state_word(to)
-    );
+    tracing::info!("({}) entering {} state", instance.name, state_word(to));
     let configured = Priority::new(instance.priority);
     let priority = daemon
         .priorities

@@ -171,9 +171,8 @@ pub fn status(
                 master: own
                     .filter(|_| r.state == State::Master)
                     .map(|x| x.driven.config().primary_address()),
-                since: transition.and_then(|t| {
-                    t.at.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
-                }),
+                since: transition
+                    .and_then(|t| t.at.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())),
                 reason: transition.map(|t| t.reason.to_string()),
             }
         })
@@ -241,7 +240,11 @@ pub fn status_text(routers: &[RouterStatus]) -> String {
         let _ = writeln!(
             out,
             "{} interface {} vrid {} {} state {} priority {} configured {} master {} since {} reason {}",
-            if r.instance.is_empty() { "-" } else { &r.instance },
+            if r.instance.is_empty() {
+                "-"
+            } else {
+                &r.instance
+            },
             r.interface,
             r.vrid,
             r.family,
@@ -263,7 +266,11 @@ pub fn stats_text(reply: &StatsReply) -> String {
         let _ = writeln!(
             out,
             "{} interface {} vrid {} {} state {} priority {}",
-            if r.instance.is_empty() { "-" } else { &r.instance },
+            if r.instance.is_empty() {
+                "-"
+            } else {
+                &r.instance
+            },
             r.interface,
             r.vrid,
             r.family,
@@ -378,6 +385,10 @@ mod tests {
             "VI_1 interface eth0 vrid 51 ipv4 state master priority 120 configured 150 \
              master 192.0.2.1 since 1970-01-01T00:00:00Z reason startup"
         );
-        assert!(lines[1].ends_with("master - since - reason -"), "{}", lines[1]);
+        assert!(
+            lines[1].ends_with("master - since - reason -"),
+            "{}",
+            lines[1]
+        );
     }
 }
