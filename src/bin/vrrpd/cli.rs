@@ -38,20 +38,20 @@ pub struct Cli {
 
     /// Log filter: a level (error, warn, info, debug, trace) or a RUST_LOG-style directive
     /// [default: $RUST_LOG, else info].
-    #[arg(long, value_name = "LEVEL")]
+    #[arg(long, value_name = "LEVEL", global = true)]
     pub log_level: Option<String>,
 
     /// Append the log to PATH instead of standard error (keepalived's -g).
-    #[arg(long, short = 'g', value_name = "PATH")]
+    #[arg(long, short = 'g', value_name = "PATH", global = true)]
     pub log_file: Option<PathBuf>,
 
     /// keepalived's -D: detailed logging, the debug level unless --log-level or RUST_LOG says
     /// otherwise.
-    #[arg(long, short = 'D')]
+    #[arg(long, short = 'D', global = true)]
     pub log_detail: bool,
 
     /// keepalived's -l: log to standard error, also when --log-file is given.
-    #[arg(long, short = 'l')]
+    #[arg(long, short = 'l', global = true)]
     pub log_console: bool,
 
     /// keepalived's -n: run in the foreground. vrrpd always does (it never forks).
@@ -302,6 +302,10 @@ mod tests {
         let cli = parse(&["--control", "/tmp/d.sock", "reload"]);
         assert_eq!(cli.command(), Some(&Command::Reload));
         assert_eq!(cli.common.control, PathBuf::from("/tmp/d.sock"));
+        let cli = parse(&["check", "--log-level", "debug", "-D", "-l", "-g", "/tmp/l"]);
+        assert_eq!(cli.log_level.as_deref(), Some("debug"));
+        assert!(cli.log_detail && cli.log_console);
+        assert_eq!(cli.log_file, Some(PathBuf::from("/tmp/l")));
     }
 
     #[test]

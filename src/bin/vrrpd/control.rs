@@ -48,7 +48,9 @@ pub enum Purpose {
 /// order asked, and sends one more when it stops.
 pub struct StatsRequests {
     handle: DriverHandle,
-    queue: Mutex<VecDeque<Purpose>>,
+    /// The requests not answered yet, and whether new ones are refused (the shutdown was asked
+    /// for: the report the driver sends as it stops must not be taken for an answer).
+    queue: Mutex<(VecDeque<Purpose>, bool)>,
 }
 
 impl StatsRequests {
@@ -56,28 +58,42 @@ impl StatsRequests {
     pub fn new(handle: DriverHandle) -> Self {
         Self {
             handle,
-            queue: Mutex::new(VecDeque::new()),
+            queue: Mutex::new((VecDeque::new(), false)),
         }
     }
 
     /// Asks for a report, for `purpose`.
     pub fn request(&self, purpose: Purpose) -> Result<(), DriverStopped> {
         let mut queue = self.queue.lock().expect("no panics while held");
-        queue.push_back(purpose);
+        if queue.1 {
+            return Err(DriverStopped);
+        }
+        queue.0.push_back(purpose);
         self.handle.request_stats().inspect_err(|_| {
-            queue.pop_back();
+            queue.0.pop_back();
         })
+    }
+
+    /// Refuses new requests from now on: call it before asking the driver to shut down.
+    pub fn close(&self) {
+        self.queue.lock().expect("no panics while held").1 = true;
     }
 
     /// What the report just received was asked for; `None` for the one the driver sends when it
     /// stops.
     pub fn answered(&self) -> Option<Purpose> {
-        self.queue.lock().expect("no panics while held").pop_front()
+        self.queue
+            .lock()
+            .expect("no panics while held")
+            .0
+            .pop_front()
     }
 
     /// Forgets every request (the driver stopped): their waiters give up at once.
     pub fn clear(&self) {
-        self.queue.lock().expect("no panics while held").clear();
+        let mut queue = self.queue.lock().expect("no panics while held");
+        queue.0.clear();
+        queue.1 = true;
     }
 
     /// A fresh report.

@@ -2,7 +2,7 @@
 //! `$RUST_LOG`, else `debug` with `-D`, else `info`), to standard error and/or `--log-file`.
 //!
 //! On a terminal the lines are coloured; elsewhere they are plain. Under systemd
-//! (`$JOURNAL_STREAM` set) standard error gets no timestamps, which the journal adds, and each
+//! (`$JOURNAL_STREAM` names standard error) it gets no timestamps, which the journal adds, and each
 //! line starts with its syslog priority (`<3>` error ... `<7>` debug), which the journal reads.
 //! A log file gets timestamps always.
 
@@ -57,7 +57,7 @@ pub fn init(logging: &Logging<'_>) -> Result<(), String> {
         );
     }
     if logging.file.is_none() || logging.console {
-        let journal = std::env::var_os("JOURNAL_STREAM").is_some();
+        let journal = stderr_is_journal();
         let layer = tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
             .with_ansi(std::io::stderr().is_terminal() && !journal);
@@ -74,6 +74,28 @@ pub fn init(logging: &Logging<'_>) -> Result<(), String> {
         .with(layers)
         .try_init()
         .map_err(|e| e.to_string())
+}
+
+/// Whether standard error is the journal's stream: `$JOURNAL_STREAM` (`DEVICE:INODE`) names it.
+fn stderr_is_journal() -> bool {
+    let Ok(stream) = std::env::var("JOURNAL_STREAM") else {
+        return false;
+    };
+    let Ok(stat) = rustix::fs::fstat(std::io::stderr()) else {
+        return false;
+    };
+    // Their types vary by target.
+    #[allow(clippy::unnecessary_cast)]
+    let (device, inode) = (stat.st_dev as u64, stat.st_ino as u64);
+    names_stream(&stream, device, inode)
+}
+
+/// Whether `stream` (`DEVICE:INODE`, as systemd sets `$JOURNAL_STREAM`) is `device`, `inode`.
+fn names_stream(stream: &str, device: u64, inode: u64) -> bool {
+    stream
+        .split_once(':')
+        .and_then(|(d, i)| Some((d.parse::<u64>().ok()?, i.parse::<u64>().ok()?)))
+        == Some((device, inode))
 }
 
 /// The filter: `--log-level`, else `$RUST_LOG`, else debug with `-D`, else info.
@@ -126,6 +148,13 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recognises_the_journal_stream() {
+        assert!(names_stream("64769:1234", 64769, 1234));
+        assert!(!names_stream("64769:1235", 64769, 1234));
+        assert!(!names_stream("garbage", 64769, 1234));
+    }
 
     #[test]
     fn maps_levels_to_syslog_priorities() {

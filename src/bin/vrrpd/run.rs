@@ -215,6 +215,7 @@ fn watch_signals(context: Arc<Context>) -> Result<(), String> {
                 }
                 _ => {
                     tracing::info!("shutting down");
+                    context.stats.close();
                     context.stopping();
                     context.handle.shutdown()
                 }
