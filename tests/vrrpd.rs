@@ -714,6 +714,7 @@ fn vrrpd_with_env(
     router: usize,
     config: &Path,
     env: &[(&str, &Path)],
+    args: &[&std::ffi::OsStr],
 ) -> std::process::Child {
     std::process::Command::new("ip")
         .args(["netns", "exec", &lan.router(router).name])
@@ -722,6 +723,7 @@ fn vrrpd_with_env(
         .arg(config)
         .arg("--control")
         .arg(control_socket(config))
+        .args(args)
         .envs(env.iter().map(|(k, v)| (k, v.as_os_str())))
         .env("WATCHDOG_USEC", "600000")
         .stdout(std::process::Stdio::null())
@@ -756,9 +758,29 @@ fn vrrpd_tells_systemd_it_is_ready_reloading_and_stopping_and_pings_the_watchdog
         .set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
     let lan = Lan::new(1);
-    let mut vrrpd = vrrpd_with_env(&lan, 1, &conf, &[("NOTIFY_SOCKET", &notify_path)]);
+    // keepalived's flags as in /etc/default/keepalived: -D (debug), -n, -P, a pid file (-p) and a
+    // log file (-g).
+    let (pid_file, log_file) = (scratch.0.join("vrrpd.pid"), scratch.0.join("vrrpd.log"));
+    let mut vrrpd = vrrpd_with_env(
+        &lan,
+        1,
+        &conf,
+        &[("NOTIFY_SOCKET", &notify_path)],
+        &[
+            "-DnP".as_ref(),
+            "-p".as_ref(),
+            pid_file.as_os_str(),
+            "-g".as_ref(),
+            log_file.as_os_str(),
+        ],
+    );
     let mut pings = 0;
     assert_eq!(next_notification(&socket, &mut pings), "READY=1");
+    let pid = std::fs::read_to_string(&pid_file).expect("the pid file");
+    assert_eq!(pid, format!("{}\n", vrrpd.id()));
+    let log = std::fs::read_to_string(&log_file).expect("the log file");
+    assert!(log.contains("(VI_1) entering BACKUP state"), "{log}");
+    assert!(log.contains("DEBUG"), "-D logs at the debug level: {log}");
 
     // WATCHDOG_USEC 0.6 s: a ping every 0.3 s, from the driver's loop.
     let start = std::time::Instant::now();
@@ -788,6 +810,7 @@ fn vrrpd_tells_systemd_it_is_ready_reloading_and_stopping_and_pings_the_watchdog
         !control_socket(&conf).exists(),
         "the control socket is removed at exit"
     );
+    assert!(!pid_file.exists(), "the pid file is removed at exit");
 }
 
 /// Runs `vrrpd ARGS` (a client command) and returns its exit code, output and error output.

@@ -46,7 +46,9 @@ pub fn run(path: &Path, config: KeepalivedConfig, cli: &Cli) -> Result<(), Strin
     let handle = driver.handle();
     let tracking = tracking::start(&config, &running, &handle, None)?;
     let mut starting: HashSet<RouterKey> = running.iter().map(|r| r.key).collect();
-    let watchdog = systemd::watchdog_interval();
+    let systemd = Systemd::from_env();
+    // Pings only go somewhere under systemd.
+    let watchdog = systemd::watchdog_interval().filter(|_| systemd.is_on());
     let context = Arc::new(Context {
         daemon: Mutex::new(Daemon {
             config,
@@ -60,7 +62,7 @@ pub fn run(path: &Path, config: KeepalivedConfig, cli: &Cli) -> Result<(), Strin
         }),
         stats: StatsRequests::new(handle.clone()),
         handle,
-        systemd: Systemd::from_env(),
+        systemd,
         path: path.to_path_buf(),
         print_events: cli.events,
         watchdog: watchdog.is_some(),
