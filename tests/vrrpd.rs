@@ -855,12 +855,24 @@ fn vrrpd_status_stats_and_reload_answer_on_the_control_socket() {
         "{text}"
     );
     assert!(lines[0].ends_with(" reason master-no-response"), "{text}");
-    let (code, text, stderr) = vrrpd_client(&["status"], &on_backup);
-    assert_eq!(code, Some(0), "{stderr}");
-    assert!(
-        text.contains("state backup priority 100 configured 100 master - since "),
-        "{text}"
-    );
+    // The Backup shows the Master as last heard, once it has heard an advert (one a second).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (code, text, stderr) = vrrpd_client(&["status"], &on_backup);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(
+            text.contains("state backup priority 100 configured 100 master "),
+            "{text}"
+        );
+        if text.contains(" master 192.0.2.11 since ") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the Master as last heard: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 
     let (code, json, stderr) = vrrpd_client(&["status", "--json"], &on_master);
     assert_eq!(code, Some(0), "{stderr}");
@@ -932,4 +944,43 @@ fn vrrpd_status_stats_and_reload_answer_on_the_control_socket() {
     assert_eq!(code, Some(1));
     assert!(stderr.contains("cannot reach vrrpd"), "{stderr}");
     backup.wait_state("master", SETTLE);
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn step_down_on_failure_hands_over_after_the_backups_skew_time_and_stays_backup_while_failing() {
+    let scratch = Scratch::new("step-down");
+    // Priority 150 and weight −30: without step-down a failing check leaves 120 > 100, and the
+    // master would keep the address for ever.
+    let master_conf = scratch.config(
+        "nginx-master.conf",
+        "master",
+        Some(("priority 150", "priority 150\n    step_down_on_failure")),
+    );
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", None);
+    let lan = Lan::new(2);
+    let (mut master, mut backup) = elect(&lan, &master_conf, &backup_conf);
+
+    // The check fails (`fall 3`): the master steps down with priority 0, and the backup takes
+    // over after its Skew_Time (0.609 s for VRRPv2 at 1 s and priority 100), not after its
+    // Master_Down_Interval (3.609 s).
+    scratch.fail("master", true);
+    let stepped_down = master.wait_state("backup", SETTLE);
+    let took_over = backup.wait_state("master", SETTLE);
+    let outage = took_over.saturating_duration_since(stepped_down);
+    assert!(
+        outage <= Duration::from_millis(609 + 400),
+        "took over {outage:?} after the step-down"
+    );
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+
+    // Failing, the master does not preempt back although 120 > 100.
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+
+    // Healthy again (`rise 2`): it preempts.
+    scratch.fail("master", false);
+    master.wait_state("master", SETTLE);
+    backup.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
 }

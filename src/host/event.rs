@@ -154,8 +154,12 @@ pub struct RouterReport {
     pub router: RouterKey,
     /// Its state.
     pub state: State,
-    /// Its current priority.
+    /// Its current (effective) priority.
     pub priority: Priority,
+    /// The priority it was configured with, before tracking moved it.
+    pub configured_priority: Priority,
+    /// The Master's address as last heard (its own primary address while it is Master).
+    pub master_address: Option<IpAddr>,
     /// Its counters.
     pub stats: Stats,
 }
@@ -170,6 +174,8 @@ impl StatsReport {
                     router,
                     state: vr.state(),
                     priority: vr.priority(),
+                    configured_priority: vr.config().priority(),
+                    master_address: vr.master_address(),
                     stats: vr.stats().clone(),
                 })
                 .collect(),

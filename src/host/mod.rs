@@ -21,6 +21,7 @@ mod error;
 mod event;
 mod event_loop;
 mod handle;
+mod health;
 mod instance;
 pub mod memory;
 mod setup;

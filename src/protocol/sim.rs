@@ -237,6 +237,25 @@ impl Lan {
         self.collect(host);
     }
 
+    /// Stops a host's routers make-before-break (see [`Routers::hand_over`]): a Master sends
+    /// priority 0 and keeps its addresses until it hears the new Master.
+    pub fn hand_over(&mut self, host: HostId) {
+        self.hosts[host].routers.hand_over(self.now);
+        self.log(host, None, RecordKind::Stopped);
+        self.collect(host);
+    }
+
+    /// Tells a host's router for `vrid` whether its service is healthy (see
+    /// [`Routers::set_healthy`]): an unhealthy Master steps down.
+    pub fn set_healthy(&mut self, host: HostId, vrid: Vrid, healthy: bool) {
+        if let Some(key) = self.key(host, vrid) {
+            self.hosts[host]
+                .routers
+                .set_healthy(self.now, &key, healthy);
+            self.collect(host);
+        }
+    }
+
     /// Sets the tracked priority of a host's router for `vrid` (on any interface and family).
     pub fn set_priority(&mut self, host: HostId, vrid: Vrid, priority: Priority) {
         if let Some(key) = self.key(host, vrid) {

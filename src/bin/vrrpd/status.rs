@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use vrrp::host::StatsReport;
-use vrrp::{Counter, Reason, RouterKey, State};
+use vrrp::{Counter, Reason, RouterKey};
 
 use crate::events::InterfaceNames;
 use crate::translate::Running;
@@ -40,8 +40,8 @@ pub struct RouterStatus {
     pub priority: u8,
     /// The priority in the configuration.
     pub configured_priority: u8,
-    /// The Master's address: its own primary address while Master; `None` otherwise, as the
-    /// driver's report does not carry the address last heard.
+    /// The Master's address as last heard (its own primary address while Master); `None` before
+    /// any was heard.
     pub master: Option<IpAddr>,
     /// The last transition, in seconds since the Unix epoch.
     pub since: Option<u64>,
@@ -158,7 +158,6 @@ pub fn status(
         .routers
         .iter()
         .map(|r| {
-            let own = running.iter().find(|x| x.key == r.router);
             let transition = transitions.get(&r.router);
             RouterStatus {
                 instance: instance_name(running, r.router),
@@ -167,10 +166,8 @@ pub fn status(
                 family: r.router.family.to_string(),
                 state: r.state.to_string(),
                 priority: r.priority.get(),
-                configured_priority: own.map_or(r.priority.get(), |x| x.instance.priority),
-                master: own
-                    .filter(|_| r.state == State::Master)
-                    .map(|x| x.driven.config().primary_address()),
+                configured_priority: r.configured_priority.get(),
+                master: r.master_address,
                 since: transition
                     .and_then(|t| t.at.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())),
                 reason: transition.map(|t| t.reason.to_string()),
