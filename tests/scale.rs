@@ -165,7 +165,13 @@ fn thousands_of_routers_elect_stay_put_and_fail_over_within_their_deadlines() {
         Failover::start_program(
             Path::new(env!("CARGO_BIN_EXE_vrrpd")),
             host,
-            &["--events", "--config", conf.to_str().expect("UTF-8")],
+            &[
+                "--events",
+                "--config",
+                conf.to_str().expect("UTF-8"),
+                "--control",
+                conf.with_extension("sock").to_str().expect("UTF-8"),
+            ],
         )
     };
 

@@ -105,12 +105,24 @@ impl Drop for Scratch {
     }
 }
 
+/// The control socket of a vrrpd running `config`: next to it, one per file.
+fn control_socket(config: &Path) -> PathBuf {
+    config.with_extension("sock")
+}
+
 fn vrrpd(lan: &Lan, router: usize, config: &Path) -> Failover {
+    let control = control_socket(config);
     let config = config.to_str().expect("a UTF-8 path");
     Failover::start_program(
         Path::new(env!("CARGO_BIN_EXE_vrrpd")),
         lan.router(router),
-        &["--events", "--config", config],
+        &[
+            "--events",
+            "--config",
+            config,
+            "--control",
+            control.to_str().expect("a UTF-8 path"),
+        ],
     )
 }
 
@@ -658,11 +670,21 @@ fn vip_lifetime_installs_the_virtual_addresses_with_a_lifetime_and_a_bad_one_is_
     )
     .expect("r1.conf");
     let path = conf.to_str().expect("UTF-8");
+    let control = control_socket(&conf);
+    let control = control.to_str().expect("UTF-8");
     let start = |lifetime: &str| {
         Failover::start_program(
             Path::new(env!("CARGO_BIN_EXE_vrrpd")),
             lan.router(1),
-            &["--events", "--config", path, "--vip-lifetime", lifetime],
+            &[
+                "--events",
+                "--config",
+                path,
+                "--vip-lifetime",
+                lifetime,
+                "--control",
+                control,
+            ],
         )
     };
     let mut refused = start("1");
@@ -683,6 +705,245 @@ fn vip_lifetime_installs_the_virtual_addresses_with_a_lifetime_and_a_bad_one_is_
     );
     r1.signal("TERM");
     assert!(r1.wait_exit().success());
+}
+
+/// A vrrpd started in router `router`'s namespace with `env` (for systemd's variables), its
+/// output not read.
+fn vrrpd_with_env(
+    lan: &Lan,
+    router: usize,
+    config: &Path,
+    env: &[(&str, &Path)],
+    args: &[&std::ffi::OsStr],
+) -> std::process::Child {
+    std::process::Command::new("ip")
+        .args(["netns", "exec", &lan.router(router).name])
+        .arg(env!("CARGO_BIN_EXE_vrrpd"))
+        .arg("--config")
+        .arg(config)
+        .arg("--control")
+        .arg(control_socket(config))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v.as_os_str())))
+        .env("WATCHDOG_USEC", "600000")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("starting vrrpd")
+}
+
+/// The next notification on `socket` that is not a watchdog ping; also counts the pings.
+fn next_notification(socket: &std::os::unix::net::UnixDatagram, pings: &mut usize) -> String {
+    let mut buffer = [0; 1024];
+    loop {
+        let n = socket
+            .recv(&mut buffer)
+            .expect("a notification within the timeout");
+        let text = String::from_utf8_lossy(&buffer[..n]).into_owned();
+        if text == "WATCHDOG=1" {
+            *pings += 1;
+        } else {
+            return text;
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn vrrpd_tells_systemd_it_is_ready_reloading_and_stopping_and_pings_the_watchdog() {
+    let scratch = Scratch::new("systemd");
+    let conf = scratch.config("nginx-master.conf", "master", None);
+    let notify_path = scratch.0.join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&notify_path).expect("notify socket");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let lan = Lan::new(1);
+    // keepalived's flags as in /etc/default/keepalived: -D (debug), -n, -P, a pid file (-p) and a
+    // log file (-g).
+    let (pid_file, log_file) = (scratch.0.join("vrrpd.pid"), scratch.0.join("vrrpd.log"));
+    let mut vrrpd = vrrpd_with_env(
+        &lan,
+        1,
+        &conf,
+        &[("NOTIFY_SOCKET", &notify_path)],
+        &[
+            "-DnP".as_ref(),
+            "-p".as_ref(),
+            pid_file.as_os_str(),
+            "-g".as_ref(),
+            log_file.as_os_str(),
+        ],
+    );
+    let mut pings = 0;
+    assert_eq!(next_notification(&socket, &mut pings), "READY=1");
+    let pid = std::fs::read_to_string(&pid_file).expect("the pid file");
+    assert_eq!(pid, format!("{}\n", vrrpd.id()));
+    let log = std::fs::read_to_string(&log_file).expect("the log file");
+    assert!(log.contains("(VI_1) entering BACKUP state"), "{log}");
+    assert!(log.contains("DEBUG"), "-D logs at the debug level: {log}");
+
+    // WATCHDOG_USEC 0.6 s: a ping every 0.3 s, from the driver's loop.
+    let start = std::time::Instant::now();
+    let mut buffer = [0; 64];
+    while start.elapsed() < Duration::from_millis(1500) {
+        let n = socket.recv(&mut buffer).expect("a watchdog ping");
+        assert_eq!(&buffer[..n], b"WATCHDOG=1");
+        pings += 1;
+    }
+    assert!(pings >= 3, "{pings} pings in 1.5 s");
+
+    common::lan::send_signal(vrrpd.id(), "HUP");
+    let reloading = next_notification(&socket, &mut pings);
+    let mut lines = reloading.lines();
+    assert_eq!(lines.next(), Some("RELOADING=1"), "{reloading}");
+    let usec = lines
+        .next()
+        .and_then(|l| l.strip_prefix("MONOTONIC_USEC="))
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(usec.is_some_and(|u| u > 0), "{reloading}");
+    assert_eq!(next_notification(&socket, &mut pings), "READY=1");
+
+    common::lan::send_signal(vrrpd.id(), "TERM");
+    assert_eq!(next_notification(&socket, &mut pings), "STOPPING=1");
+    assert!(vrrpd.wait().expect("vrrpd exits").success());
+    assert!(
+        !control_socket(&conf).exists(),
+        "the control socket is removed at exit"
+    );
+    assert!(!pid_file.exists(), "the pid file is removed at exit");
+}
+
+/// Runs `vrrpd ARGS` (a client command) and returns its exit code, output and error output.
+fn vrrpd_client(args: &[&str], control: &Path) -> (Option<i32>, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+        .args(args)
+        .arg("--control")
+        .arg(control)
+        .output()
+        .expect("running vrrpd");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn vrrpd_status_stats_and_reload_answer_on_the_control_socket() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let scratch = Scratch::new("control");
+    let master_conf = scratch.config("nginx-master.conf", "master", None);
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", None);
+    let lan = Lan::new(2);
+    let (mut master, mut backup) = elect(&lan, &master_conf, &backup_conf);
+    let (on_master, on_backup) = (control_socket(&master_conf), control_socket(&backup_conf));
+    let mode = std::fs::metadata(&on_master)
+        .expect("the socket")
+        .permissions();
+    assert_eq!(mode.mode() & 0o777, 0o600, "owner only");
+
+    let (code, text, stderr) = vrrpd_client(&["status"], &on_master);
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "one line per router: {text}");
+    assert!(
+        lines[0].starts_with(
+            "VI_1 interface eth0 vrid 51 ipv4 state master priority 150 configured 150 \
+             master 192.0.2.11 since "
+        ),
+        "{text}"
+    );
+    assert!(lines[0].ends_with(" reason master-no-response"), "{text}");
+    // The Backup shows the Master as last heard, once it has heard an advert (one a second).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (code, text, stderr) = vrrpd_client(&["status"], &on_backup);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(
+            text.contains("state backup priority 100 configured 100 master "),
+            "{text}"
+        );
+        if text.contains(" master 192.0.2.11 since ") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the Master as last heard: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    let (code, json, stderr) = vrrpd_client(&["status", "--json"], &on_master);
+    assert_eq!(code, Some(0), "{stderr}");
+    let status: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(status["ok"], true, "{json}");
+    let router = &status["routers"][0];
+    assert_eq!(router["instance"], "VI_1", "{json}");
+    assert_eq!(router["state"], "master", "{json}");
+    assert_eq!(router["priority"], 150, "{json}");
+    assert_eq!(router["configured_priority"], 150, "{json}");
+    assert_eq!(router["master"], "192.0.2.11", "{json}");
+    assert!(router["since"].as_u64().is_some_and(|s| s > 0), "{json}");
+
+    let (code, json, stderr) = vrrpd_client(&["stats", "--json"], &on_master);
+    assert_eq!(code, Some(0), "{stderr}");
+    let stats: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let router = &stats["routers"][0];
+    assert_eq!(router["master_transitions"], 1, "{json}");
+    assert_eq!(router["new_master_reason"], "masterNoResponse", "{json}");
+    assert_eq!(router["proto_err_reason"], "noError", "{json}");
+    assert!(router["sent_advertisements"].as_u64() > Some(0), "{json}");
+    assert_eq!(router["errors"]["vrrpv3RouterChecksumErrors"], 0, "{json}");
+    assert_eq!(stats["global"]["checksum_errors"], 0, "{json}");
+    assert_eq!(
+        stats["totals"]["sent_advertisements"], router["sent_advertisements"],
+        "{json}"
+    );
+    // The Backup has heard the Master's adverts (one a second).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (code, json, stderr) = vrrpd_client(&["stats", "--json"], &on_backup);
+        assert_eq!(code, Some(0), "{stderr}");
+        let stats: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        if stats["routers"][0]["rcvd_advertisements"].as_u64() > Some(0) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{json}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (code, text, stderr) = vrrpd_client(&["stats"], &on_master);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(text.contains("  master_transitions 1\n"), "{text}");
+    assert!(text.contains("\ntotals sent_advertisements "), "{text}");
+
+    // A reload of the same file keeps the router running, untouched.
+    let (code, text, stderr) = vrrpd_client(&["reload"], &on_master);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(text, "reloaded: 1 routers kept, 0 stopped, 0 started\n");
+    master.wait_for(&[r#""event":"reload""#, r#""kept":1"#], SETTLE);
+    let quiet = master.collect(Duration::from_secs(2));
+    assert!(
+        !quiet.iter().any(|l| l.contains(r#""event":"state""#)),
+        "{quiet:?}"
+    );
+    // A broken file is reported and changes nothing.
+    let good = std::fs::read_to_string(&master_conf).expect("the file");
+    std::fs::write(&master_conf, format!("{good}garbage\n")).expect("broken file");
+    let (code, _, stderr) = vrrpd_client(&["reload"], &on_master);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("nothing changed"), "{stderr}");
+    let (_, text, _) = vrrpd_client(&["status"], &on_master);
+    assert!(text.contains("state master priority 150"), "{text}");
+
+    // Stopped, the daemon removes its socket; a client says it cannot reach it.
+    master.signal("TERM");
+    assert!(master.wait_exit().success());
+    assert!(!on_master.exists(), "the control socket is removed at exit");
+    let (code, _, stderr) = vrrpd_client(&["status"], &on_master);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("cannot reach vrrpd"), "{stderr}");
+    backup.wait_state("master", SETTLE);
 }
 
 #[test]

@@ -3,11 +3,11 @@
 //! `{"event":"address_restored",...}` and `{"event":"stats","routers":[...],"global":{...}}`.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
-use vrrp::Counter;
+use serde_json::{Map, Value, json};
 use vrrp::host::{Event, StatsReport};
 use vrrp::linux::{Netlink, NetlinkError};
+use vrrp::{Counter, RouterKey};
 
 /// Interface names by index, read once, for the `interface` field of the event lines.
 #[derive(Clone, Debug, Default)]
@@ -31,128 +31,145 @@ impl InterfaceNames {
 
 /// `event` as one JSON line (without the newline), interfaces by their `names`.
 pub fn json(event: &Event, names: &InterfaceNames) -> String {
-    let name = |index| names.name(index);
+    value(event, names).to_string()
+}
+
+/// The fields that name a virtual router: its interface, VRID and family.
+fn router_fields(router: &RouterKey, names: &InterfaceNames) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert(
+        "interface".into(),
+        names.name(router.interface_index).into(),
+    );
+    fields.insert("vrid".into(), router.vrid.get().into());
+    fields.insert("family".into(), router.family.to_string().into());
+    fields
+}
+
+/// `{"event":KIND}`, then `router`'s fields if any, then `rest`'s.
+fn line(kind: &str, router: Option<(&RouterKey, &InterfaceNames)>, rest: Value) -> Value {
+    let mut object = Map::new();
+    object.insert("event".into(), kind.into());
+    if let Some((router, names)) = router {
+        object.extend(router_fields(router, names));
+    }
+    if let Value::Object(rest) = rest {
+        object.extend(rest);
+    }
+    Value::Object(object)
+}
+
+/// `event` as a JSON value.
+pub fn value(event: &Event, names: &InterfaceNames) -> Value {
+    let of = |router| Some((router, names));
     match event {
         Event::StateChanged {
             router,
             from,
             to,
             reason,
-        } => format!(
-            r#"{{"event":"state","interface":"{}","vrid":{},"family":"{}","from":"{from}","to":"{to}","reason":"{reason}"}}"#,
-            name(router.interface_index),
-            router.vrid,
-            router.family,
+        } => line(
+            "state",
+            of(router),
+            json!({"from": from.to_string(), "to": to.to_string(), "reason": reason.to_string()}),
         ),
         Event::BackendFailed {
             router,
             operation,
             error,
-        } => format!(
-            r#"{{"event":"error","interface":"{}","vrid":{},"family":"{}","operation":"{operation}","error":{:?}}}"#,
-            name(router.interface_index),
-            router.vrid,
-            router.family,
-            error.to_string(),
+        } => line(
+            "error",
+            of(router),
+            json!({"operation": operation.to_string(), "error": error.to_string()}),
         ),
-        Event::PriorityChanged { router, from, to } => format!(
-            r#"{{"event":"priority","interface":"{}","vrid":{},"family":"{}","from":{from},"to":{to}}}"#,
-            name(router.interface_index),
-            router.vrid,
-            router.family,
+        Event::PriorityChanged { router, from, to } => line(
+            "priority",
+            of(router),
+            json!({"from": from.get(), "to": to.get()}),
         ),
-        Event::UnknownRouter(router) => format!(
-            r#"{{"event":"unknown_router","interface":"{}","vrid":{},"family":"{}"}}"#,
-            name(router.interface_index),
-            router.vrid,
-            router.family,
-        ),
+        Event::UnknownRouter(router) => line("unknown_router", of(router), json!({})),
         Event::AddressRestored {
             router,
             interface_index,
             address,
-        } => format!(
-            r#"{{"event":"address_restored","interface":"{}","vrid":{},"family":"{}","address_interface":"{}","address":"{address}"}}"#,
-            name(router.interface_index),
-            router.vrid,
-            router.family,
-            name(*interface_index),
+        } => line(
+            "address_restored",
+            of(router),
+            json!({"address_interface": names.name(*interface_index), "address": address}),
         ),
-        Event::Resynchronized => r#"{"event":"resynchronized"}"#.to_string(),
-        Event::TransientError { operation, error } => format!(
-            r#"{{"event":"transient_error","operation":{operation:?},"error":{:?}}}"#,
-            error.to_string()
+        Event::Resynchronized => line("resynchronized", None, json!({})),
+        Event::TransientError { operation, error } => line(
+            "transient_error",
+            None,
+            json!({"operation": operation, "error": error.to_string()}),
         ),
         Event::PrimaryAddress {
             router,
             address,
             present,
-        } => format!(
-            r#"{{"event":"primary_address","interface":"{}","vrid":{},"family":"{}","address":"{address}","present":{present}}}"#,
-            name(router.interface_index),
-            router.vrid,
-            router.family,
+        } => line(
+            "primary_address",
+            of(router),
+            json!({"address": address, "present": present}),
         ),
         Event::AddressConflict {
             router,
             address,
             count,
-        } => format!(
-            r#"{{"event":"address_conflict","interface":"{}","vrid":{},"family":"{}","address":"{address}","count":{count}}}"#,
-            name(router.interface_index),
-            router.vrid,
-            router.family,
+        } => line(
+            "address_conflict",
+            of(router),
+            json!({"address": address, "count": count}),
         ),
         Event::InterfaceRecreated {
             interface_index,
             new_index,
             name,
-        } => format!(
-            r#"{{"event":"interface_recreated","interface":{name:?},"configured_index":{interface_index},"index":{new_index}}}"#
+        } => line(
+            "interface_recreated",
+            None,
+            json!({"interface": name, "configured_index": interface_index, "index": new_index}),
         ),
-        Event::Stats(report) => stats_json(report, &name),
-        other => format!(r#"{{"event":"other","debug":{:?}}}"#, format!("{other:?}")),
+        Event::Stats(report) => stats_value(report, names),
+        other => line("other", None, json!({"debug": format!("{other:?}")})),
     }
 }
 
-fn stats_json(report: &StatsReport, name: &impl Fn(u32) -> String) -> String {
-    let mut out = String::from(r#"{"event":"stats","routers":["#);
-    for (i, router) in report.routers.iter().enumerate() {
-        let stats = &router.stats;
-        let _ = write!(
-            out,
-            r#"{}{{"interface":"{}","vrid":{},"family":"{}","state":"{}","priority":{},"sent_advertisements":{},"rcvd_advertisements":{},"master_transitions":{},"sent_pri_zero_packets":{},"rcvd_pri_zero_packets":{},"errors":{{"#,
-            if i == 0 { "" } else { "," },
-            name(router.router.interface_index),
-            router.router.vrid,
-            router.router.family,
-            router.state,
-            router.priority,
-            stats.sent_advertisements,
-            stats.rcvd_advertisements,
-            stats.master_transitions,
-            stats.sent_pri_zero_packets,
-            stats.rcvd_pri_zero_packets,
-        );
-        for (j, counter) in Counter::ALL.iter().enumerate() {
-            let _ = write!(
-                out,
-                r#"{}"{}":{}"#,
-                if j == 0 { "" } else { "," },
-                counter.mib_name(),
-                stats.errors(*counter)
-            );
-        }
-        out.push_str("}}");
-    }
+fn stats_value(report: &StatsReport, names: &InterfaceNames) -> Value {
+    let routers: Vec<Value> = report
+        .routers
+        .iter()
+        .map(|router| {
+            let stats = &router.stats;
+            let mut object = router_fields(&router.router, names);
+            let errors: Map<String, Value> = Counter::ALL
+                .iter()
+                .map(|c| (c.mib_name().to_string(), stats.errors(*c).into()))
+                .collect();
+            if let Value::Object(rest) = json!({
+                "state": router.state.to_string(),
+                "priority": router.priority.get(),
+                "sent_advertisements": stats.sent_advertisements,
+                "rcvd_advertisements": stats.rcvd_advertisements,
+                "master_transitions": stats.master_transitions,
+                "sent_pri_zero_packets": stats.sent_pri_zero_packets,
+                "rcvd_pri_zero_packets": stats.rcvd_pri_zero_packets,
+                "errors": errors,
+            }) {
+                object.extend(rest);
+            }
+            Value::Object(object)
+        })
+        .collect();
     let global = &report.global;
-    let _ = write!(
-        out,
-        r#"],"global":{{"checksum_errors":{},"version_errors":{},"vrid_errors":{},"malformed_datagrams":{}}}}}"#,
-        global.checksum_errors,
-        global.version_errors,
-        global.vrid_errors,
-        global.malformed_datagrams,
-    );
-    out
+    json!({
+        "event": "stats",
+        "routers": routers,
+        "global": {
+            "checksum_errors": global.checksum_errors,
+            "version_errors": global.version_errors,
+            "vrid_errors": global.vrid_errors,
+            "malformed_datagrams": global.malformed_datagrams,
+        },
+    })
 }

@@ -3,12 +3,45 @@
 //! included.
 //!
 //! ```text
-//! vrrpd --config FILE [--check] [--events]
+//! vrrpd [--config FILE] [--control PATH] [--events] [--vip-lifetime SECONDS]
+//!       [--log-level LEVEL] [--log-file PATH]      run the daemon
+//! vrrpd check [--config FILE]                      validate the file (also: vrrpd --check)
+//! vrrpd status [--control PATH] [--json]           every router's state, from the daemon
+//! vrrpd stats [--control PATH] [--json]            every router's RFC 6527 counters
+//! vrrpd reload [--control PATH]                    read the file again (as SIGHUP)
 //! ```
 //!
-//! `--check` reads and validates the file, prints what it understood and exits: 0 when the file is
-//! good and everything in it can be run, 1 otherwise (like `keepalived -t`, but failing on any
-//! error). `--events` also prints the driver's events as JSON lines on standard output.
+//! The file defaults to `/etc/keepalived/keepalived.conf` and the control socket to
+//! `/run/vrrpd/control.sock`. `check` reads and validates the file, prints what it understood and
+//! exits: 0 when the file is good and everything in it can be run, 1 otherwise (like
+//! `keepalived -t`, but failing on any error). `--events` also prints the driver's events as JSON
+//! lines on standard output.
+//!
+//! # keepalived's flags
+//!
+//! What operators keep in `/etc/default/keepalived` works where it means something:
+//!
+//! | flag | in vrrpd |
+//! |---|---|
+//! | `-f`, `--use-file FILE` | `--config FILE` |
+//! | `-t`, `--config-test` | `check` |
+//! | `-D`, `--log-detail` | the debug level, unless `--log-level` or `RUST_LOG` says otherwise |
+//! | `-l`, `--log-console` | log to standard error also when `--log-file` is given |
+//! | `-g`, `--log-file FILE` | `--log-file FILE` |
+//! | `-G`, `--no-syslog` | accepted: vrrpd never logs to syslog |
+//! | `-n`, `--dont-fork` | accepted: vrrpd never forks |
+//! | `-P`, `--vrrp` | accepted: vrrpd runs VRRP only |
+//! | `-B`, `--no_bfd` | accepted: vrrpd has no BFD |
+//! | `-R`, `--dont-respawn` | accepted: vrrpd has no children to respawn |
+//! | `-d`, `--dump-conf` | logs the configuration as `check` prints it, at start |
+//! | `-p`, `--pid FILE`; `-r`, `--vrrp_pid FILE` | writes vrrpd's pid there, removed at exit |
+//! | `-v`, `-V`, `--version`; `-h`, `--help` | as usual |
+//! | `-C` (checkers only), `-S`/`--log-facility`, `-c`/`--checkers_pid`, `-b`/`--bfd`, `--bfd_pid`, `-x`/`--snmp`, `-s`/`--namespace`, `-i`/`--config-id`, `-X`/`--release-vips`, `-m`/`--core-dump` | refused, with the reason: they ask for what vrrpd does not do |
+//!
+//! keepalived's `--check` (checkers only) is vrrpd's `--check` (the configuration check): its
+//! short form `-C` is refused.
+//!
+//! # Running
 //!
 //! Health checks run on their interval with their timeout; `rise` successes or `fall` failures in
 //! a row change their state, and their weight then moves the priority of every instance that
@@ -20,70 +53,151 @@
 //!
 //! `track_interface` and `track_file` move priorities as in keepalived (see `vrrp::track`).
 //!
-//! SIGHUP reads the file again and applies what changed. A sync group, or an instance outside any
-//! group, that runs exactly as before keeps running untouched, with its state and addresses; one
-//! that changed is shut down (priority 0 if Master) and started anew; new ones start, removed ones
-//! stop. Health checks keep their state across the reload; tracking and notify settings take
-//! effect at once. A file with errors, or a change the driver refuses (an address held by
-//! someone else, say), is reported and changes nothing.
+//! SIGHUP, or `vrrpd reload`, reads the file again and applies what changed. A sync group, or an
+//! instance outside any group, that runs exactly as before keeps running untouched, with its
+//! state and addresses; one that changed is shut down (priority 0 if Master) and started anew;
+//! new ones start, removed ones stop. Health checks keep their state across the reload; tracking
+//! and notify settings take effect at once. A file with errors, or a change the driver refuses
+//! (an address held by someone else, say), is reported and changes nothing.
 //!
 //! SIGTERM and SIGINT stop cleanly (priority 0, addresses released, `notify_stop`); SIGUSR1 prints
 //! the statistics as a JSON line. Virtual addresses take `brd`, `dev` (another interface to put
 //! the address on), `scope` and `label`; `virtual_ipaddress_excluded` addresses are configured
 //! with them but not advertised.
+//!
+//! Under systemd (`Type=notify`) vrrpd reports readiness, reloads and its shutdown, and pings the
+//! watchdog from the protocol loop (see `systemd.rs`); it logs through `tracing` (see
+//! `logging.rs`).
 
 mod check;
 mod cli;
+mod control;
 mod events;
+mod logging;
 mod notify;
 mod reload;
+mod run;
+mod status;
+mod systemd;
 mod tracking;
 mod translate;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
-use signal_hook::iterator::Signals;
-use vrrp::host::{DriverHandle, Event};
+use vrrp::host::DriverHandle;
 use vrrp::keepalived::{KeepalivedConfig, parse_file};
-use vrrp::linux::{Driver, Netlink};
 use vrrp::track::Monitor;
 use vrrp::{Priority, RouterKey, State};
 
-use cli::{Options, USAGE, parse_options};
+use cli::{Cli, Command};
+use control::{Request, StatsRequests};
 use events::InterfaceNames;
 use reload::{Reloaded, reload};
-use translate::{Running, build, sync_groups};
+use status::Transition;
+use systemd::Systemd;
+use translate::Running;
 
 fn main() -> ExitCode {
-    let options = match parse_options(std::env::args().skip(1)) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("vrrpd: {message}\n{USAGE}");
-            return ExitCode::from(2);
+    let cli = match Cli::parse_from_args(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
         }
     };
-    let config = match parse_file(&options.config) {
+    if let Some(refusal) = cli.refusal() {
+        eprintln!("vrrpd: {refusal}");
+        return ExitCode::from(2);
+    }
+    let logging = logging::Logging {
+        level: cli.log_level.as_deref(),
+        detail: cli.log_detail,
+        file: cli.log_file.as_deref(),
+        console: cli.log_console,
+        timestamps: cli.command().is_none(),
+    };
+    if let Err(message) = logging::init(&logging) {
+        eprintln!("vrrpd: {message}");
+        return ExitCode::from(2);
+    }
+    let control = cli.common.control.as_path();
+    let client = |request, json| match control::client(control, request, json) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            tracing::error!("{message}");
+            ExitCode::FAILURE
+        }
+    };
+    match cli.command() {
+        Some(Command::Status { json }) => return client(Request::Status, *json),
+        Some(Command::Stats { json }) => return client(Request::Stats, *json),
+        Some(Command::Reload) => return client(Request::Reload, false),
+        Some(Command::Check) | None => {}
+    }
+    let path = &cli.common.config;
+    let config = match parse_file(path) {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("{error}");
+            tracing::error!("{error}");
             return ExitCode::FAILURE;
         }
     };
     for warning in &config.warnings {
-        eprintln!("{warning}");
+        tracing::warn!("{warning}");
     }
-    if options.check {
+    if cli.command() == Some(&Command::Check) {
         print!("{}", check::describe(&config));
         return ExitCode::SUCCESS;
     }
-    match run(&options.config, config, &options) {
+    if cli.dump_conf {
+        for line in check::describe(&config).lines() {
+            tracing::info!("{line}");
+        }
+    }
+    let pid_files = match PidFiles::write(cli.pid_files()) {
+        Ok(files) => files,
+        Err(message) => {
+            tracing::error!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = run::run(path, config, &cli);
+    drop(pid_files);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("vrrpd: {message}");
+            tracing::error!("{message}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Files holding vrrpd's process id (`-p`, `-r`), removed when dropped.
+struct PidFiles(Vec<PathBuf>);
+
+impl PidFiles {
+    fn write<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> Result<Self, String> {
+        let mut files = Self(Vec::new());
+        for path in paths {
+            std::fs::write(path, format!("{}\n", std::process::id()))
+                .map_err(|e| format!("pid file {}: {e}", path.display()))?;
+            files.0.push(path.clone());
+        }
+        Ok(files)
+    }
+}
+
+impl Drop for PidFiles {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
         }
     }
 }
@@ -102,6 +216,8 @@ struct Daemon {
     group_states: HashMap<String, State>,
     /// Interface names, for the event lines.
     names: InterfaceNames,
+    /// Each router's last transition, for `vrrpd status`.
+    transitions: HashMap<RouterKey, Transition>,
 }
 
 impl Daemon {
@@ -112,142 +228,69 @@ impl Daemon {
     }
 }
 
-/// Runs the routers of `config` (read from `path`) until a signal stops them.
-fn run(path: &str, config: KeepalivedConfig, options: &Options) -> Result<(), String> {
-    let print_events = options.events;
-    let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
-    let names = InterfaceNames::read(&mut netlink).map_err(|e| e.to_string())?;
-    let running = build(&config, &mut netlink)?;
-    let instances = running.iter().map(|r| r.driven.clone()).collect();
-    let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
-    driver
-        .set_address_lifetime(options.vip_lifetime)
-        .map_err(|e| format!("--vip-lifetime: {e}"))?;
-    for (keys, group) in sync_groups(&config, &running)
-        .iter()
-        .zip(&config.sync_groups)
-    {
-        driver
-            .add_sync_group(keys)
-            .map_err(|e| format!("{}: {e}", group.location))?;
-    }
-    let handle = driver.handle();
-    let tracking = tracking::start(&config, &running, &handle, None)?;
-    let daemon = Arc::new(Mutex::new(Daemon {
-        config,
-        running,
-        retiring: Vec::new(),
-        tracking,
-        priorities: HashMap::new(),
-        group_states: HashMap::new(),
-        names,
-    }));
-    watch_signals(handle, path.to_string(), Arc::clone(&daemon), print_events)?;
-    let (notifier, notify_thread) = notify::start_notifier();
-    let on_event = |event: Event| {
-        let mut daemon = daemon.lock().expect("no panics while held");
-        if print_events || matches!(event, Event::Stats(_)) {
-            println!("{}", events::json(&event, &daemon.names));
-        }
-        match &event {
-            Event::StateChanged { router, to, .. } => {
-                notify::notify(&mut daemon, *router, *to, &notifier);
-                if *to == State::Initialize {
-                    // Stopped or removed: a router that comes back starts from its configuration.
-                    daemon.priorities.remove(router);
-                }
-            }
-            Event::PriorityChanged { router, to, .. } => {
-                daemon.priorities.insert(*router, *to);
-            }
-            Event::BackendFailed {
-                error, operation, ..
-            } => {
-                eprintln!("vrrpd: {operation} failed: {error}");
-            }
-            Event::AddressRestored { address, .. } => {
-                eprintln!("vrrpd: {address} was removed by someone else; added it again");
-            }
-            Event::InterfaceRecreated { name, .. } => {
-                eprintln!("vrrpd: interface {name} was created again; its routers moved to it");
-            }
-            Event::AddressConflict { address, .. } => {
-                eprintln!("vrrpd: another router advertises with our own address {address}");
-            }
-            Event::PrimaryAddress {
-                address, present, ..
-            } => {
-                let state = if *present {
-                    "is back"
-                } else {
-                    "is gone: Fault until it is back"
-                };
-                eprintln!("vrrpd: the primary address {address} {state}");
-            }
-            Event::TransientError { operation, error } => {
-                eprintln!("vrrpd: {operation} failed, trying again: {error}");
-            }
-            Event::Resynchronized => {
-                eprintln!("vrrpd: link and address changes were lost; read them all again");
-            }
-            _ => {}
-        }
-    };
-    // The configuration's syntax tree and the routers' installation are gone: hand their memory
-    // back rather than keep the start-up peak resident.
-    vrrp::linux::release_free_memory();
-    let result = driver.run(on_event).map_err(|e| e.to_string());
-    // The shutdown's transitions queued `notify_stop`: let them run before exiting.
-    drop(notifier);
-    let _ = notify_thread.join();
-    result
+/// What the driver's thread, the signal thread and the control socket's threads share.
+struct Context {
+    daemon: Mutex<Daemon>,
+    handle: DriverHandle,
+    stats: StatsRequests,
+    systemd: Systemd,
+    /// The keepalived.conf.
+    path: PathBuf,
+    /// `--events`.
+    print_events: bool,
+    /// Whether the watchdog is on: every statistics report pings it.
+    watchdog: bool,
+    /// One reload at a time.
+    reloading: Mutex<()>,
+    /// Whether STOPPING=1 was sent.
+    stopping: AtomicBool,
 }
 
-/// Handles the signals on a thread of its own: SIGUSR1 asks for statistics, SIGHUP reloads
-/// (reported as a `{"event":"reload",...}` line when `print_events`), the others shut down.
-fn watch_signals(
-    handle: DriverHandle,
-    path: String,
-    daemon: Arc<Mutex<Daemon>>,
-    print_events: bool,
-) -> Result<(), String> {
-    let mut signals = Signals::new([SIGTERM, SIGINT, SIGUSR1, SIGHUP])
-        .map_err(|e| format!("installing signal handlers: {e}"))?;
-    std::thread::spawn(move || {
-        for signal in signals.forever() {
-            let sent = match signal {
-                SIGUSR1 => handle.request_stats(),
-                SIGHUP => {
-                    match reload(&path, &daemon, &handle) {
-                        Ok(Reloaded {
-                            removed,
-                            added,
-                            kept,
-                        }) => {
-                            eprintln!(
-                                "vrrpd: reloaded {path}: {removed} routers stopped, {added} started, {kept} kept"
-                            );
-                            if print_events {
-                                println!(
-                                    r#"{{"event":"reload","ok":true,"stopped":{removed},"started":{added},"kept":{kept}}}"#
-                                );
-                            }
-                        }
-                        Err(message) => {
-                            eprintln!("vrrpd: reloading {path} failed:\n{message}");
-                            if print_events {
-                                println!(r#"{{"event":"reload","ok":false,"error":{message:?}}}"#);
-                            }
-                        }
-                    }
-                    Ok(())
+impl Context {
+    /// Reads the file again and applies what changed (SIGHUP, `vrrpd reload`), telling systemd
+    /// and the log.
+    fn reload(&self) -> Result<Reloaded, String> {
+        let _one = self.reloading.lock().expect("no panics while held");
+        self.systemd.reloading();
+        let path = self.path.display();
+        let result = reload(&self.path, &self.daemon, &self.handle);
+        match &result {
+            Ok(Reloaded {
+                removed,
+                added,
+                kept,
+            }) => {
+                tracing::info!(
+                    "reloaded {path}: {removed} routers stopped, {added} started, {kept} kept"
+                );
+                if self.print_events {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "event": "reload", "ok": true,
+                            "stopped": removed, "started": added, "kept": kept,
+                        })
+                    );
                 }
-                _ => handle.shutdown(),
-            };
-            if sent.is_err() {
-                return;
+            }
+            Err(message) => {
+                tracing::error!("reloading {path} failed:\n{message}");
+                if self.print_events {
+                    println!(
+                        "{}",
+                        serde_json::json!({"event": "reload", "ok": false, "error": message})
+                    );
+                }
             }
         }
-    });
-    Ok(())
+        self.systemd.ready();
+        result
+    }
+
+    /// Tells systemd the service stops, once.
+    fn stopping(&self) {
+        if !self.stopping.swap(true, Ordering::SeqCst) {
+            self.systemd.stopping();
+        }
+    }
 }

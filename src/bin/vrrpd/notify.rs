@@ -20,11 +20,7 @@ pub fn notify(daemon: &mut Daemon, key: RouterKey, to: State, notifier: &Notifie
         return;
     };
     let instance = r.instance.clone();
-    eprintln!(
-        "vrrpd: ({}) entering {} state",
-        instance.name,
-        state_word(to)
-    );
+    tracing::info!("({}) entering {} state", instance.name, state_word(to));
     let configured = Priority::new(instance.priority);
     let priority = daemon
         .priorities
@@ -115,9 +111,9 @@ pub fn start_notifier() -> (Notifier, JoinHandle<()>) {
                     .status()
                 {
                     Ok(status) if !status.success() => {
-                        eprintln!("vrrpd: notify {argv:?} exited with {status}");
+                        tracing::warn!("notify {argv:?} exited with {status}");
                     }
-                    Err(error) => eprintln!("vrrpd: notify {argv:?} could not start: {error}"),
+                    Err(error) => tracing::error!("notify {argv:?} could not start: {error}"),
                     Ok(_) => {}
                 }
             }

@@ -1,5 +1,6 @@
 //! SIGHUP: the file read again, and only what changed applied.
 
+use std::path::Path;
 use std::sync::Mutex;
 
 use vrrp::RouterKey;
@@ -82,14 +83,14 @@ pub struct Reloaded {
 /// Reads the file again and applies what changed (SIGHUP). A file with errors, or a change the
 /// driver refuses, is reported and changes nothing.
 pub fn reload(
-    path: &str,
+    path: &Path,
     daemon: &Mutex<Daemon>,
     handle: &DriverHandle,
 ) -> Result<Reloaded, String> {
     let unchanged = |message: String| format!("{message}\nnothing changed");
     let config = parse_file(path).map_err(|e| unchanged(e.to_string()))?;
     for warning in &config.warnings {
-        eprintln!("{warning}");
+        tracing::warn!("{warning}");
     }
     let mut netlink = Netlink::open().map_err(|e| unchanged(e.to_string()))?;
     let running = build(&config, &mut netlink).map_err(unchanged)?;

@@ -9,7 +9,7 @@ use crate::translate::Running;
 
 /// Starts tracking what the instances of `running` track, from `config`, and applies the initial
 /// state through `handle`; a check that `carried` tracks starts in the state it had there, any
-/// other as good. Changes are logged on standard error.
+/// other as good. Changes are logged.
 pub fn start(
     config: &KeepalivedConfig,
     running: &[Running],
@@ -21,7 +21,7 @@ pub fn start(
         tracker.carry_checks(carried);
     }
     tracker
-        .start(handle, |report| eprintln!("vrrpd: {report}"))
+        .start(handle, |report| tracing::info!("{report}"))
         .map_err(|e| e.to_string())
 }
 

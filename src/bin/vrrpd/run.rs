@@ -1,0 +1,234 @@
+//! The daemon: the driver running the routers of a keepalived.conf, its events logged, printed
+//! (`--events`), recorded for `vrrpd status` and turned into notify scripts; the signals; the
+//! control socket; systemd's notifications and watchdog.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
+use signal_hook::iterator::Signals;
+use vrrp::host::Event;
+use vrrp::keepalived::KeepalivedConfig;
+use vrrp::linux::{Driver, Netlink};
+use vrrp::{RouterKey, State};
+
+use crate::cli::Cli;
+use crate::control::{self, Purpose, StatsRequests};
+use crate::events::{self, InterfaceNames};
+use crate::notify::{self, Notifier};
+use crate::status::Transition;
+use crate::systemd::{self, Systemd};
+use crate::translate::{build, sync_groups};
+use crate::{Context, Daemon, tracking};
+
+/// Runs the routers of `config` (read from `path`) until a signal stops them.
+pub fn run(path: &Path, config: KeepalivedConfig, cli: &Cli) -> Result<(), String> {
+    let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
+    let names = InterfaceNames::read(&mut netlink).map_err(|e| e.to_string())?;
+    let running = build(&config, &mut netlink)?;
+    let instances = running.iter().map(|r| r.driven.clone()).collect();
+    let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
+    driver
+        .set_address_lifetime(cli.vip_lifetime)
+        .map_err(|e| format!("--vip-lifetime: {e}"))?;
+    for (keys, group) in sync_groups(&config, &running)
+        .iter()
+        .zip(&config.sync_groups)
+    {
+        driver
+            .add_sync_group(keys)
+            .map_err(|e| format!("{}: {e}", group.location))?;
+    }
+    let (listener, socket) = control::listen(&cli.common.control)?;
+    let handle = driver.handle();
+    let tracking = tracking::start(&config, &running, &handle, None)?;
+    let mut starting: HashSet<RouterKey> = running.iter().map(|r| r.key).collect();
+    let systemd = Systemd::from_env();
+    // Pings only go somewhere under systemd.
+    let watchdog = systemd::watchdog_interval().filter(|_| systemd.is_on());
+    let context = Arc::new(Context {
+        daemon: Mutex::new(Daemon {
+            config,
+            running,
+            retiring: Vec::new(),
+            tracking,
+            priorities: HashMap::new(),
+            group_states: HashMap::new(),
+            names,
+            transitions: HashMap::new(),
+        }),
+        stats: StatsRequests::new(handle.clone()),
+        handle,
+        systemd,
+        path: path.to_path_buf(),
+        print_events: cli.events,
+        watchdog: watchdog.is_some(),
+        reloading: Mutex::new(()),
+        stopping: AtomicBool::new(false),
+    });
+    watch_signals(Arc::clone(&context))?;
+    control::serve(listener, Arc::clone(&context));
+    tracing::info!(
+        "control socket at {}",
+        cli.common.control.as_path().display()
+    );
+    if let Some(interval) = watchdog {
+        ping_watchdog(Arc::clone(&context), interval);
+    }
+    if context.systemd.is_on() {
+        tracing::debug!("notifying systemd ($NOTIFY_SOCKET)");
+    }
+    if starting.is_empty() {
+        context.systemd.ready();
+    }
+    let (notifier, notify_thread) = notify::start_notifier();
+    let on_event = |event: Event| {
+        on_event(&context, &notifier, &mut starting, event);
+    };
+    // The configuration's syntax tree and the routers' installation are gone: hand their memory
+    // back rather than keep the start-up peak resident.
+    vrrp::linux::release_free_memory();
+    let result = driver.run(on_event).map_err(|e| e.to_string());
+    context.stopping();
+    context.stats.clear();
+    // The shutdown's transitions queued `notify_stop`: let them run before exiting.
+    drop(notifier);
+    let _ = notify_thread.join();
+    drop(socket);
+    result
+}
+
+/// Handles one of the driver's events, on its thread.
+fn on_event(
+    context: &Context,
+    notifier: &Notifier,
+    starting: &mut HashSet<RouterKey>,
+    event: Event,
+) {
+    if let Event::Stats(report) = &event {
+        if context.watchdog {
+            context.systemd.watchdog();
+        }
+        match context.stats.answered() {
+            Some(Purpose::Reply(sender)) => {
+                let _ = sender.send(report.clone());
+                return;
+            }
+            Some(Purpose::Watchdog) => return,
+            // Asked for with SIGUSR1, or the last one, sent as the driver stops.
+            Some(Purpose::Print) | None => {}
+        }
+    }
+    let mut daemon = context.daemon.lock().expect("no panics while held");
+    if context.print_events || matches!(event, Event::Stats(_)) {
+        println!("{}", events::json(&event, &daemon.names));
+    }
+    match &event {
+        Event::StateChanged {
+            router,
+            from,
+            to,
+            reason,
+        } => {
+            tracing::debug!("{router}: {from} -> {to} ({reason})");
+            daemon.transitions.insert(
+                *router,
+                Transition {
+                    at: SystemTime::now(),
+                    reason: *reason,
+                },
+            );
+            notify::notify(&mut daemon, *router, *to, notifier);
+            if *to == State::Initialize {
+                // Stopped or removed: a router that comes back starts from its configuration.
+                daemon.priorities.remove(router);
+            } else if starting.remove(router) && starting.is_empty() {
+                // Every router has started.
+                context.systemd.ready();
+            }
+        }
+        Event::PriorityChanged { router, from, to } => {
+            tracing::info!("{router}: priority {from} -> {to}");
+            daemon.priorities.insert(*router, *to);
+        }
+        Event::BackendFailed {
+            error, operation, ..
+        } => {
+            tracing::error!("{operation} failed: {error}");
+        }
+        Event::AddressRestored { address, .. } => {
+            tracing::warn!("{address} was removed by someone else; added it again");
+        }
+        Event::InterfaceRecreated { name, .. } => {
+            tracing::warn!("interface {name} was created again; its routers moved to it");
+        }
+        Event::AddressConflict { address, .. } => {
+            tracing::warn!("another router advertises with our own address {address}");
+        }
+        Event::PrimaryAddress {
+            address, present, ..
+        } => {
+            if *present {
+                tracing::info!("the primary address {address} is back");
+            } else {
+                tracing::warn!("the primary address {address} is gone: Fault until it is back");
+            }
+        }
+        Event::TransientError { operation, error } => {
+            tracing::warn!("{operation} failed, trying again: {error}");
+        }
+        Event::Resynchronized => {
+            tracing::warn!("link and address changes were lost; read them all again");
+        }
+        Event::UnknownRouter(router) => {
+            tracing::debug!("a command named {router}, which no longer runs");
+        }
+        _ => {}
+    }
+}
+
+/// Pings systemd's watchdog through the driver: every `interval`, a statistics request whose
+/// report, handled on the driver's thread, sends `WATCHDOG=1`. A stalled protocol loop answers
+/// none, and the pings stop.
+fn ping_watchdog(context: Arc<Context>, interval: std::time::Duration) {
+    tracing::debug!("pinging the watchdog every {interval:?}");
+    std::thread::spawn(move || {
+        loop {
+            if context.stats.request(Purpose::Watchdog).is_err() {
+                return;
+            }
+            std::thread::sleep(interval);
+        }
+    });
+}
+
+/// Handles the signals on a thread of its own: SIGUSR1 asks for statistics, SIGHUP reloads
+/// (reported as a `{"event":"reload",...}` line with `--events`), the others shut down.
+fn watch_signals(context: Arc<Context>) -> Result<(), String> {
+    let mut signals = Signals::new([SIGTERM, SIGINT, SIGUSR1, SIGHUP])
+        .map_err(|e| format!("installing signal handlers: {e}"))?;
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            let sent = match signal {
+                SIGUSR1 => context.stats.request(Purpose::Print),
+                SIGHUP => {
+                    let _ = context.reload();
+                    Ok(())
+                }
+                _ => {
+                    tracing::info!("shutting down");
+                    context.stats.close();
+                    context.stopping();
+                    context.handle.shutdown()
+                }
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,391 @@
+//! What `vrrpd status` and `vrrpd stats` show: the replies of the control socket, built by the
+//! daemon from a fresh statistics report and its record of transitions, and printed by the client
+//! as text or JSON.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use vrrp::host::StatsReport;
+use vrrp::{Counter, Reason, RouterKey};
+
+use crate::events::InterfaceNames;
+use crate::translate::Running;
+
+/// A virtual router's last transition, as the driver reported it.
+#[derive(Clone, Copy, Debug)]
+pub struct Transition {
+    /// When.
+    pub at: SystemTime,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// One virtual router in `vrrpd status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouterStatus {
+    /// Its `vrrp_instance` name.
+    pub instance: String,
+    /// Its interface.
+    pub interface: String,
+    /// Its VRID.
+    pub vrid: u8,
+    /// `ipv4` or `ipv6`.
+    pub family: String,
+    /// `initialize`, `backup`, `master` or `fault`.
+    pub state: String,
+    /// The priority it advertises now (moved by tracking).
+    pub priority: u8,
+    /// The priority in the configuration.
+    pub configured_priority: u8,
+    /// The Master's address as last heard (its own primary address while Master); `None` before
+    /// any was heard.
+    pub master: Option<IpAddr>,
+    /// The last transition, in seconds since the Unix epoch.
+    pub since: Option<u64>,
+    /// Why the last transition happened.
+    pub reason: Option<String>,
+}
+
+/// One virtual router in `vrrpd stats`: everything in [`vrrp::Stats`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouterStats {
+    /// Its `vrrp_instance` name.
+    pub instance: String,
+    /// Its interface.
+    pub interface: String,
+    /// Its VRID.
+    pub vrid: u8,
+    /// `ipv4` or `ipv6`.
+    pub family: String,
+    /// Its state.
+    pub state: String,
+    /// Its effective priority.
+    pub priority: u8,
+    /// `vrrpv3StatisticsMasterTransitions`.
+    pub master_transitions: u64,
+    /// `vrrpv3StatisticsNewMasterReason`.
+    pub new_master_reason: String,
+    /// `vrrpv3StatisticsProtoErrReason`.
+    pub proto_err_reason: String,
+    /// `vrrpv3StatisticsRcvdAdvertisements`.
+    pub rcvd_advertisements: u64,
+    /// `vrrpv3StatisticsRcvdPriZeroPackets`.
+    pub rcvd_pri_zero_packets: u64,
+    /// `vrrpv3StatisticsSentPriZeroPackets`.
+    pub sent_pri_zero_packets: u64,
+    /// Advertisements sent.
+    pub sent_advertisements: u64,
+    /// Announcement bursts.
+    pub sent_announcements: u64,
+    /// IPv4 VRRPv3 adverts whose checksum covered the pseudo-header.
+    pub rcvd_pseudo_header_checksums: u64,
+    /// IPv4 VRRPv3 adverts whose checksum covered the message only.
+    pub rcvd_message_only_checksums: u64,
+    /// Priority-255 adverts heard while owning the addresses.
+    pub owner_conflicts: u64,
+    /// Adverts from this router's own primary address.
+    pub address_conflicts: u64,
+    /// Discarded packets by RFC 6527 counter (its MIB name).
+    pub errors: BTreeMap<String, u64>,
+    /// All discarded packets.
+    pub total_errors: u64,
+}
+
+/// The router-wide counters (RFC 6527 `vrrpv3RouterChecksumErrors`...).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Global {
+    /// `vrrpv3RouterChecksumErrors`.
+    pub checksum_errors: u64,
+    /// `vrrpv3RouterVersionErrors`.
+    pub version_errors: u64,
+    /// `vrrpv3RouterVrIdErrors`.
+    pub vrid_errors: u64,
+    /// Datagrams too short or malformed to be read as VRRP.
+    pub malformed_datagrams: u64,
+}
+
+/// Sums over every virtual router.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Advertisements sent.
+    pub sent_advertisements: u64,
+    /// Advertisements received and accepted.
+    pub rcvd_advertisements: u64,
+    /// Transitions to Master.
+    pub master_transitions: u64,
+    /// Packets discarded.
+    pub errors: u64,
+}
+
+/// `vrrpd stats`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatsReply {
+    /// Every virtual router.
+    pub routers: Vec<RouterStats>,
+    /// The router-wide counters.
+    pub global: Global,
+    /// Sums over the virtual routers.
+    pub totals: Totals,
+}
+
+/// The `vrrp_instance` name of `key`.
+fn instance_name(running: &[Running], key: RouterKey) -> String {
+    running
+        .iter()
+        .find(|r| r.key == key)
+        .map_or_else(String::new, |r| r.instance.name.clone())
+}
+
+/// RFC 6527's spelling of a reason enum's variant (`NotMaster` → `notMaster`).
+fn mib_word(debug: String) -> String {
+    let mut chars = debug.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
+}
+
+/// The status of every router in `report`.
+pub fn status(
+    report: &StatsReport,
+    running: &[Running],
+    transitions: &std::collections::HashMap<RouterKey, Transition>,
+    names: &InterfaceNames,
+) -> Vec<RouterStatus> {
+    report
+        .routers
+        .iter()
+        .map(|r| {
+            let transition = transitions.get(&r.router);
+            RouterStatus {
+                instance: instance_name(running, r.router),
+                interface: names.name(r.router.interface_index),
+                vrid: r.router.vrid.get(),
+                family: r.router.family.to_string(),
+                state: r.state.to_string(),
+                priority: r.priority.get(),
+                configured_priority: r.configured_priority.get(),
+                master: r.master_address,
+                since: transition
+                    .and_then(|t| t.at.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())),
+                reason: transition.map(|t| t.reason.to_string()),
+            }
+        })
+        .collect()
+}
+
+/// The counters of every router in `report`.
+pub fn stats(report: &StatsReport, running: &[Running], names: &InterfaceNames) -> StatsReply {
+    let mut totals = Totals::default();
+    let routers = report
+        .routers
+        .iter()
+        .map(|r| {
+            let s = &r.stats;
+            totals.sent_advertisements += s.sent_advertisements;
+            totals.rcvd_advertisements += s.rcvd_advertisements;
+            totals.master_transitions += s.master_transitions;
+            totals.errors += s.total_errors();
+            RouterStats {
+                instance: instance_name(running, r.router),
+                interface: names.name(r.router.interface_index),
+                vrid: r.router.vrid.get(),
+                family: r.router.family.to_string(),
+                state: r.state.to_string(),
+                priority: r.priority.get(),
+                master_transitions: s.master_transitions,
+                new_master_reason: mib_word(format!("{:?}", s.new_master_reason)),
+                proto_err_reason: mib_word(format!("{:?}", s.proto_err_reason)),
+                rcvd_advertisements: s.rcvd_advertisements,
+                rcvd_pri_zero_packets: s.rcvd_pri_zero_packets,
+                sent_pri_zero_packets: s.sent_pri_zero_packets,
+                sent_advertisements: s.sent_advertisements,
+                sent_announcements: s.sent_announcements,
+                rcvd_pseudo_header_checksums: s.rcvd_pseudo_header_checksums,
+                rcvd_message_only_checksums: s.rcvd_message_only_checksums,
+                owner_conflicts: s.owner_conflicts,
+                address_conflicts: s.address_conflicts,
+                errors: Counter::ALL
+                    .iter()
+                    .map(|c| (c.mib_name().to_string(), s.errors(*c)))
+                    .collect(),
+                total_errors: s.total_errors(),
+            }
+        })
+        .collect();
+    let g = &report.global;
+    StatsReply {
+        routers,
+        global: Global {
+            checksum_errors: g.checksum_errors,
+            version_errors: g.version_errors,
+            vrid_errors: g.vrid_errors,
+            malformed_datagrams: g.malformed_datagrams,
+        },
+        totals,
+    }
+}
+
+/// `vrrpd status` as text: one line per router.
+pub fn status_text(routers: &[RouterStatus]) -> String {
+    let mut out = String::new();
+    for r in routers {
+        let master = r.master.map_or_else(|| "-".to_string(), |a| a.to_string());
+        let since = r.since.map_or_else(|| "-".to_string(), utc);
+        let _ = writeln!(
+            out,
+            "{} interface {} vrid {} {} state {} priority {} configured {} master {} since {} reason {}",
+            if r.instance.is_empty() {
+                "-"
+            } else {
+                &r.instance
+            },
+            r.interface,
+            r.vrid,
+            r.family,
+            r.state,
+            r.priority,
+            r.configured_priority,
+            master,
+            since,
+            r.reason.as_deref().unwrap_or("-"),
+        );
+    }
+    out
+}
+
+/// `vrrpd stats` as text: a block per router, then the router-wide counters and the totals.
+pub fn stats_text(reply: &StatsReply) -> String {
+    let mut out = String::new();
+    for r in &reply.routers {
+        let _ = writeln!(
+            out,
+            "{} interface {} vrid {} {} state {} priority {}",
+            if r.instance.is_empty() {
+                "-"
+            } else {
+                &r.instance
+            },
+            r.interface,
+            r.vrid,
+            r.family,
+            r.state,
+            r.priority
+        );
+        for (name, value) in [
+            ("master_transitions", r.master_transitions.to_string()),
+            ("new_master_reason", r.new_master_reason.clone()),
+            ("proto_err_reason", r.proto_err_reason.clone()),
+            ("rcvd_advertisements", r.rcvd_advertisements.to_string()),
+            ("rcvd_pri_zero_packets", r.rcvd_pri_zero_packets.to_string()),
+            ("sent_advertisements", r.sent_advertisements.to_string()),
+            ("sent_pri_zero_packets", r.sent_pri_zero_packets.to_string()),
+            ("sent_announcements", r.sent_announcements.to_string()),
+            (
+                "rcvd_pseudo_header_checksums",
+                r.rcvd_pseudo_header_checksums.to_string(),
+            ),
+            (
+                "rcvd_message_only_checksums",
+                r.rcvd_message_only_checksums.to_string(),
+            ),
+            ("owner_conflicts", r.owner_conflicts.to_string()),
+            ("address_conflicts", r.address_conflicts.to_string()),
+            ("total_errors", r.total_errors.to_string()),
+        ] {
+            let _ = writeln!(out, "  {name} {value}");
+        }
+        for (name, value) in &r.errors {
+            let _ = writeln!(out, "  {name} {value}");
+        }
+    }
+    let g = &reply.global;
+    let t = &reply.totals;
+    let _ = writeln!(
+        out,
+        "router checksum_errors {} version_errors {} vrid_errors {} malformed_datagrams {}",
+        g.checksum_errors, g.version_errors, g.vrid_errors, g.malformed_datagrams
+    );
+    let _ = writeln!(
+        out,
+        "totals sent_advertisements {} rcvd_advertisements {} master_transitions {} errors {}",
+        t.sent_advertisements, t.rcvd_advertisements, t.master_transitions, t.errors
+    );
+    out
+}
+
+/// `seconds` since the epoch as an RFC 3339 UTC time.
+pub fn utc(seconds: u64) -> String {
+    let days = (seconds / 86_400) as i64;
+    let rest = seconds % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc_times() {
+        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(1_798_761_599), "2026-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn spells_reasons_as_the_mib() {
+        assert_eq!(mib_word("NotMaster".into()), "notMaster");
+        assert_eq!(mib_word("VrIdError".into()), "vrIdError");
+    }
+
+    #[test]
+    fn prints_one_line_per_router() {
+        let router = RouterStatus {
+            instance: "VI_1".into(),
+            interface: "eth0".into(),
+            vrid: 51,
+            family: "ipv4".into(),
+            state: "master".into(),
+            priority: 120,
+            configured_priority: 150,
+            master: Some("192.0.2.1".parse().expect("an address")),
+            since: Some(0),
+            reason: Some("startup".into()),
+        };
+        let backup = RouterStatus {
+            master: None,
+            since: None,
+            reason: None,
+            ..router.clone()
+        };
+        let text = status_text(&[router, backup]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "VI_1 interface eth0 vrid 51 ipv4 state master priority 120 configured 150 \
+             master 192.0.2.1 since 1970-01-01T00:00:00Z reason startup"
+        );
+        assert!(
+            lines[1].ends_with("master - since - reason -"),
+            "{}",
+            lines[1]
+        );
+    }
+}
