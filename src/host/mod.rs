@@ -12,6 +12,8 @@
 //!   tests run it on the in-memory backends of [`memory`], which inject faults.
 //! - [`Event`], what a driver reports, and [`DriverHandle`], how other threads control it.
 //! - [`announce`]: the gratuitous ARP and unsolicited neighbour advertisement frames.
+//! - `metrics` (feature `metrics`): the statistics and the host's events in the Prometheus text
+//!   format.
 
 pub mod announce;
 mod apply;
@@ -23,6 +25,8 @@ mod event_loop;
 mod handle;
 mod instance;
 pub mod memory;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 mod setup;
 
 pub use apply::ActionApplier;
