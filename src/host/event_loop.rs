@@ -12,6 +12,7 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crate::host::handle::OnDriverThread;
+use crate::host::log::DiscardLog;
 use crate::host::setup::check_instances;
 use crate::host::{
     ActionApplier, AddressBackend, AdvertSender, Announce, Command, DriverError, DriverHandle,
@@ -71,6 +72,8 @@ pub struct EventLoop<S, A, N> {
     conflicts_reported: HashMap<RouterKey, (Instant, u64)>,
     /// The routers whose primary address is gone from their interface: in Fault until it is back.
     primary_missing: HashSet<RouterKey>,
+    /// The rate limiter of the discarded-packet log lines (feature `tracing`).
+    discard_log: DiscardLog,
 }
 
 /// How often an address conflict that goes on is reported again.
@@ -99,6 +102,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             conflicts_reported: HashMap::new(),
             primary_missing: HashSet::new(),
             renewal: None,
+            discard_log: DiscardLog::default(),
         }
     }
 
@@ -266,8 +270,11 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         on_event: &mut impl FnMut(Event),
     ) -> Result<RouterKey, RxError> {
         let _on_thread = OnDriverThread::enter(self.handle.id());
+        let before = self.discard_log.before(&self.routers, rx, payload);
         let result = self.routers.handle_packet(now, rx, payload);
         self.drain(now, on_event);
+        let routers = &self.routers;
+        (self.discard_log).packet(now, rx, payload, &result, routers, before);
         if let Ok(key) = result {
             self.report_conflict(now, key, rx.source(), on_event);
         }
@@ -309,6 +316,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     /// Counts a datagram whose IP header could not be taken apart.
     pub fn handle_malformed(&mut self, error: &RxError) {
         self.routers.record_malformed(error);
+        self.discard_log.malformed(error);
     }
 
     /// Interface `interface_index`'s link went up or down (or the interface went away: down).
@@ -565,6 +573,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         while let Some((key, action)) = self.routers.poll_action() {
             self.applier.apply(key, action, on_event);
         }
+        self.discard_log.tick(now);
         self.plan_renewal(now);
     }
 

@@ -24,6 +24,7 @@ mod event;
 mod event_loop;
 mod handle;
 mod instance;
+mod log;
 pub mod memory;
 #[cfg(feature = "metrics")]
 pub mod metrics;
@@ -43,4 +44,5 @@ pub use handle::{
     ReconfigureReply,
 };
 pub use instance::Instance;
+pub use log::event as log_event;
 pub use setup::{Setup, check_instances};
