@@ -147,8 +147,16 @@ fn discarded_adverts_are_logged_once_per_router_and_reason_every_ten_seconds_wit
         assert!(ttl_52[1].contains("suppressed=9"), "{}", ttl_52[1]);
         let interval_52 = matching(&lines, &["vrid=52", "vrrpv3StatisticsAdvIntervalErrors"]);
         assert_eq!(interval_52.len(), 3, "{lines:#?}");
-        assert!(interval_52[0].contains("processed it"), "{}", interval_52[0]);
-        assert!(interval_52[2].contains("suppressed=9"), "{}", interval_52[2]);
+        assert!(
+            interval_52[0].contains("processed it"),
+            "{}",
+            interval_52[0]
+        );
+        assert!(
+            interval_52[2].contains("suppressed=9"),
+            "{}",
+            interval_52[2]
+        );
         assert_eq!(
             matching(&lines, &["discarded"]).len(),
             6,
