@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 #[cfg(feature = "tracing")]
 use std::collections::HashMap;
 
-use crate::Routers;
 use crate::host::Event;
 use crate::packet::{RxError, RxMeta};
 #[cfg(feature = "tracing")]
-use crate::{AddressFamily, Counter, RouterKey};
+use crate::{AddressFamily, Counter};
+use crate::{RouterKey, Routers};
 
 /// At most one line per virtual router and discard reason in this interval.
 pub(crate) const DISCARD_LOG_INTERVAL: Duration = Duration::from_secs(10);
