@@ -8,10 +8,9 @@
 //!   [`DISCARD_LOG_INTERVAL`], which counts the ones it held back. Time is the `now` the event
 //!   loop is given: it never reads the clock.
 
-use std::time::{Duration, Instant};
-
+use std::time::Instant;
 #[cfg(feature = "tracing")]
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
 use crate::host::Event;
 use crate::packet::{RxError, RxMeta};
@@ -20,6 +19,7 @@ use crate::{AddressFamily, Counter};
 use crate::{RouterKey, Routers};
 
 /// At most one line per virtual router and discard reason in this interval.
+#[cfg(feature = "tracing")]
 pub(crate) const DISCARD_LOG_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Past this many (router, reason) pairs, the ones whose interval is over are forgotten.
