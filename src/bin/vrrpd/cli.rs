@@ -1,9 +1,10 @@
 //! The command line.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// Printed after a mistake on the command line.
-pub const USAGE: &str = "usage: vrrpd --config FILE [--check] [--events] [--vip-lifetime SECONDS]";
+pub const USAGE: &str = "usage: vrrpd --config FILE [--check] [--events] [--vip-lifetime SECONDS] [--metrics ADDR:PORT]";
 
 /// The command line, checked.
 pub struct Options {
@@ -16,12 +17,14 @@ pub struct Options {
     /// `--vip-lifetime SECONDS`: install the virtual addresses with this lifetime and renew them,
     /// so that the kernel drops them if vrrpd is killed or hangs (off unless given).
     pub vip_lifetime: Option<Duration>,
+    /// `--metrics ADDR:PORT`: serve Prometheus metrics at `http://ADDR:PORT/metrics`.
+    pub metrics: Option<SocketAddr>,
 }
 
 /// Reads the options from `args` (without the program name).
 pub fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut config = None;
-    let (mut check, mut events, mut vip_lifetime) = (false, false, None);
+    let (mut check, mut events, mut vip_lifetime, mut metrics) = (false, false, None, None);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--config" | "-f" => {
@@ -38,6 +41,13 @@ pub fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, 
                 })?;
                 vip_lifetime = Some(Duration::from_secs(seconds));
             }
+            "--metrics" => {
+                let value = args.next().ok_or("--metrics needs an ADDR:PORT")?;
+                let address = value
+                    .parse()
+                    .map_err(|_| format!("--metrics: {value:?} is not an ADDR:PORT"))?;
+                metrics = Some(address);
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -46,5 +56,6 @@ pub fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, 
         check,
         events,
         vip_lifetime,
+        metrics,
     })
 }

@@ -3,12 +3,13 @@
 //! included.
 //!
 //! ```text
-//! vrrpd --config FILE [--check] [--events]
+//! vrrpd --config FILE [--check] [--events] [--metrics ADDR:PORT]
 //! ```
 //!
 //! `--check` reads and validates the file, prints what it understood and exits: 0 when the file is
 //! good and everything in it can be run, 1 otherwise (like `keepalived -t`, but failing on any
 //! error). `--events` also prints the driver's events as JSON lines on standard output.
+//! `--metrics ADDR:PORT` serves the statistics for Prometheus at `http://ADDR:PORT/metrics`.
 //!
 //! Health checks run on their interval with their timeout; `rise` successes or `fall` failures in
 //! a row change their state, and their weight then moves the priority of every instance that
@@ -35,6 +36,7 @@
 mod check;
 mod cli;
 mod events;
+mod metrics;
 mod notify;
 mod reload;
 mod tracking;
@@ -143,10 +145,16 @@ fn run(path: &str, config: KeepalivedConfig, options: &Options) -> Result<(), St
         names,
     }));
     watch_signals(handle, path.to_string(), Arc::clone(&daemon), print_events)?;
+    let metrics = metrics::Metrics::new(daemon.lock().expect("not poisoned").names.0.clone());
+    if let Some(address) = options.metrics {
+        metrics::serve(address, Arc::clone(&metrics), driver.handle())?;
+    }
     let (notifier, notify_thread) = notify::start_notifier();
     let on_event = |event: Event| {
+        // Statistics a scrape asked for are not printed.
+        let scraped = metrics.observe(&event);
         let mut daemon = daemon.lock().expect("no panics while held");
-        if print_events || matches!(event, Event::Stats(_)) {
+        if !scraped && (print_events || matches!(event, Event::Stats(_))) {
             println!("{}", events::json(&event, &daemon.names));
         }
         match &event {
