@@ -186,7 +186,7 @@ pub fn render(
     };
     let snapshot = Snapshot {
         routers,
-        global: report.global.clone(),
+        global: report.global,
         address_restored: by_router(&host.address_restored, &mut labels),
         address_conflicts: by_router(&host.address_conflicts, &mut labels),
         primary_lost: by_router(&host.primary_lost, &mut labels),
@@ -492,52 +492,52 @@ impl Snapshot {
 
     fn encode_host(&self, encoder: &mut DescriptorEncoder) -> fmt::Result {
         use MetricType::{Counter as C, Gauge as G};
-        let clone = |series: &Vec<(Labels, u64)>| series.clone();
-        let families: [(&str, &str, MetricType, Vec<(Labels, u64)>); 7] = [
+        let families: [HostFamily<'_>; 7] = [
             (
                 "vrrp_host_address_restored",
                 "Virtual addresses removed by someone else and added again.",
                 C,
-                clone(&self.address_restored),
+                &self.address_restored,
             ),
             (
                 "vrrp_host_address_conflict_reports",
                 "Reports of another router advertising from this router's primary address.",
                 C,
-                clone(&self.address_conflicts),
+                &self.address_conflicts,
             ),
             (
                 "vrrp_host_primary_address_lost",
                 "Times the primary address went away from the interface (the router went to Fault).",
                 C,
-                clone(&self.primary_lost),
+                &self.primary_lost,
             ),
             (
                 "vrrp_host_primary_address_missing",
                 "1 while the primary address is missing from the interface.",
                 G,
-                clone(&self.primary_missing),
+                &self.primary_missing,
             ),
             (
                 "vrrp_host_backend_failures",
                 "Actions a backend failed to carry out, by operation.",
                 C,
-                clone(&self.backend_failures),
+                &self.backend_failures,
             ),
             (
                 "vrrp_host_interface_recreated",
                 "Interfaces deleted and created again under their name, followed by their routers.",
                 C,
-                clone(&self.interfaces_recreated),
+                &self.interfaces_recreated,
             ),
             (
                 "vrrp_host_transient_errors",
                 "System calls that failed in a way that passes, retried, by operation.",
                 C,
-                clone(&self.transient_errors),
+                &self.transient_errors,
             ),
         ];
         for (name, help, kind, series) in families {
+            let series = series.iter().map(|(labels, n)| (labels.as_slice(), *n));
             family(encoder, name, help, kind, series)?;
         }
         family(
@@ -549,6 +549,9 @@ impl Snapshot {
         )
     }
 }
+
+/// A family of [`HostCounters`]: its name, help, type and series.
+type HostFamily<'a> = (&'static str, &'static str, MetricType, &'a [(Labels, u64)]);
 
 /// The empty label set.
 #[derive(Clone, Copy, Debug)]
