@@ -15,11 +15,18 @@
 //! at once and the next one is tried, so a stopped server costs no request. A connection idle in
 //! both directions for `--idle-timeout` is closed.
 //!
-//! Its own health drives its VRRP priority: while no upstream is up, or accepting fails, the
-//! priority drops by `--weight`, so that a healthy standby takes the virtual IP; it comes back when
-//! health returns. `vrrp::track` counts the checks' rise and fall and turns health into the
-//! routers' tracking weight. SIGTERM or SIGINT releases the virtual IP with a priority-0 advertisement, stops
-//! accepting, and lets open connections finish for up to `--drain`. SIGUSR1 prints statistics.
+//! Its own health drives VRRP: while no upstream is up, or accepting fails, the proxy is
+//! unhealthy. As Master it then steps down (`DriverHandle::set_healthy`): a priority-0
+//! advertisement hands the virtual IP to the standby after the standby's Skew_Time; while
+//! unhealthy it does not take the address back, unless no one else holds it. Its priority also
+//! drops by `--weight` (`vrrp::track` turns health into the routers' tracking weight), and comes
+//! back when health returns.
+//!
+//! SIGTERM or SIGINT hands the virtual IP over make-before-break (`DriverHandle::hand_over`): a
+//! priority-0 advertisement, then the proxy keeps the address and keeps accepting until it hears
+//! the standby's first advertisement, so that clients always find a holder; then it stops
+//! accepting and lets open connections finish for up to `--drain`. A second signal stops at once.
+//! SIGUSR1 prints statistics.
 //!
 //! State and health changes are logged one line each on standard error; `--events` also prints
 //! them as JSON lines on standard output (`{"event":"state",...}`, `{"event":"upstream",...}`,
@@ -309,7 +316,7 @@ async fn run(options: Options) -> Result<(), String> {
             (options.fall, options.rise),
         )));
     }
-    tasks.push(tokio::spawn(health_to_priority(
+    tasks.push(tokio::spawn(health_to_vrrp(
         Arc::clone(&proxy),
         handle.clone(),
         keys,
@@ -341,7 +348,7 @@ async fn run(options: Options) -> Result<(), String> {
             events::json(&event, &names)
         }),
     };
-    // Returns after a signal's shutdown: the virtual IP is released, priority 0 advertised.
+    // Returns after a signal's hand-over (the standby heard, the virtual IP released) or shutdown.
     let result = driver.run_async(on_event).await.map_err(|e| e.to_string());
     accepting.abort();
     for task in tasks {
@@ -376,15 +383,26 @@ async fn run(options: Options) -> Result<(), String> {
     result
 }
 
-/// SIGTERM and SIGINT shut the driver down; SIGUSR1 asks for statistics.
+/// SIGTERM and SIGINT hand the virtual IP over make-before-break, and a second one of them shuts
+/// the driver down at once; SIGUSR1 asks for statistics.
 async fn signals(handle: DriverHandle) -> io::Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
     let mut usr1 = signal(SignalKind::user_defined1())?;
+    let mut stopping = false;
+    let stop = |stopping: &mut bool| {
+        let sent = if *stopping {
+            handle.shutdown()
+        } else {
+            handle.hand_over()
+        };
+        *stopping = true;
+        sent
+    };
     loop {
         let sent = tokio::select! {
-            _ = term.recv() => handle.shutdown(),
-            _ = int.recv() => handle.shutdown(),
+            _ = term.recv() => stop(&mut stopping),
+            _ = int.recv() => stop(&mut stopping),
             _ = usr1.recv() => handle.request_stats(),
         };
         if sent.is_err() {
@@ -426,16 +444,11 @@ async fn check_upstream(
 /// The proxy's health as one check that every router tracks.
 const HEALTH: &str = "proxy";
 
-/// Lowers the priority by `weight` while the proxy is unhealthy, and restores it after:
-/// keepalived's rule for a check with a negative weight.
-async fn health_to_priority(
-    proxy: Arc<Proxy>,
-    handle: DriverHandle,
-    keys: Vec<RouterKey>,
-    weight: u8,
-) {
+/// While the proxy is unhealthy: steps down if Master, and lowers the priority by `weight`
+/// (keepalived's rule for a check with a negative weight); restores both after.
+async fn health_to_vrrp(proxy: Arc<Proxy>, handle: DriverHandle, keys: Vec<RouterKey>, weight: u8) {
     let mut tracker = Tracker::new();
-    for key in keys {
+    for &key in &keys {
         tracker.add_router(key);
         // keepalived's weight 0 means Fault while failing; here it means the priority stays.
         if weight > 0 {
@@ -457,13 +470,18 @@ async fn health_to_priority(
                 if healthy {
                     "restored".to_string()
                 } else {
-                    format!("lowered by {weight}")
+                    format!("lowered by {weight}, stepping down if Master")
                 }
             ),
             || format!(r#"{{"event":"health","healthy":{healthy},"why":"{why}"}}"#),
         );
         if tracker.apply(&handle).is_err() {
             return;
+        }
+        for &key in &keys {
+            if handle.set_healthy(key, healthy).is_err() {
+                return;
+            }
         }
     }
 }

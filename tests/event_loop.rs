@@ -252,6 +252,83 @@ fn a_vip_that_cannot_be_added_again_is_a_backend_failure_of_its_router() {
 }
 
 #[test]
+fn a_master_whose_vip_cannot_be_added_again_steps_down_and_tries_again_after_a_backoff() {
+    let mut lan = elected_pair();
+    // Every add fails from now on, until the fault is cleared.
+    lan.nodes[0].host.fail_next(Fault::Add, u32::MAX);
+    lan.nodes[0].host.remove_address(LAN, VIP.into());
+    lan.run_for(Duration::from_millis(10));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Backup));
+    // Priority 0 rather than adverts for an address it cannot serve: the Backup takes over after
+    // its Skew_Time (61 ms).
+    lan.run_for(Duration::from_millis(100));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+    let events = lan.nodes[0].take_events();
+    assert!(
+        events.iter().any(|e| matches!(e,
+            Event::StateChanged { router, to: State::Backup, reason: vrrp::Reason::SteppedDown, .. }
+                if *router == key(51))),
+        "{events:?}"
+    );
+    // It does not preempt while its backoff (10 s) runs, although its priority is higher.
+    lan.run_for(Duration::from_secs(9));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+    // Then it preempts, fails to add the address again, and steps down again at once.
+    lan.run_for(Duration::from_secs(2));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Backup));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+    assert!(lan.nodes[1].has_vip() && !lan.nodes[0].has_vip());
+    // The fault gone, the next attempt (20 s later) succeeds and it preempts for good.
+    lan.nodes[0].host.fail_next(Fault::Add, 0);
+    lan.run_for(Duration::from_secs(21));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+    assert!(lan.nodes[0].has_vip() && !lan.nodes[1].has_vip());
+}
+
+#[test]
+fn set_healthy_steps_the_master_down_and_an_unknown_router_is_refused() {
+    let mut lan = elected_pair();
+    let handle = lan.nodes[0].event_loop.handle();
+    assert_eq!(
+        handle.set_healthy(key(52), false),
+        Err(CommandError::UnknownRouter(key(52)))
+    );
+    handle.set_healthy(key(51), false).expect("runs");
+    let now = lan.now;
+    lan.nodes[0].commands(now);
+    assert_eq!(lan.nodes[0].state(51), Some(State::Backup));
+    assert!(!lan.nodes[0].has_vip());
+    lan.run_for(Duration::from_secs(5));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+    assert_eq!(
+        lan.nodes[0].state(51),
+        Some(State::Backup),
+        "no preemption while unhealthy"
+    );
+    handle.set_healthy(key(51), true).expect("runs");
+    let now = lan.now;
+    lan.nodes[0].commands(now);
+    lan.run_for(Duration::from_secs(1));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+}
+
+#[test]
+fn a_hand_over_keeps_the_vip_until_the_backup_is_heard_then_the_loop_is_done() {
+    let mut lan = elected_pair();
+    let handle = lan.nodes[0].event_loop.handle();
+    handle.hand_over().expect("running");
+    let now = lan.now;
+    assert!(!lan.nodes[0].commands(now), "not a shutdown");
+    assert!(!lan.nodes[0].event_loop.has_handed_over());
+    assert!(lan.nodes[0].has_vip(), "kept until the new Master is heard");
+    lan.run_for(Duration::from_secs(1));
+    assert!(lan.nodes[0].event_loop.has_handed_over());
+    assert_eq!(lan.nodes[0].state(51), Some(State::Initialize));
+    assert!(!lan.nodes[0].has_vip());
+    assert!(lan.nodes[1].has_vip());
+}
+
+#[test]
 fn an_overrun_change_stream_is_read_again_in_full() {
     let mut lan = elected_pair();
     let host = lan.nodes[0].host.clone();

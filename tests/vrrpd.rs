@@ -685,6 +685,45 @@ fn vip_lifetime_installs_the_virtual_addresses_with_a_lifetime_and_a_bad_one_is_
     assert!(r1.wait_exit().success());
 }
 
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn step_down_on_failure_hands_over_after_the_backups_skew_time_and_stays_backup_while_failing() {
+    let scratch = Scratch::new("step-down");
+    // Priority 150 and weight −30: without step-down a failing check leaves 120 > 100, and the
+    // master would keep the address for ever.
+    let master_conf = scratch.config(
+        "nginx-master.conf",
+        "master",
+        Some(("priority 150", "priority 150\n    step_down_on_failure")),
+    );
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", None);
+    let lan = Lan::new(2);
+    let (mut master, mut backup) = elect(&lan, &master_conf, &backup_conf);
+
+    // The check fails (`fall 3`): the master steps down with priority 0, and the backup takes
+    // over after its Skew_Time (0.609 s for VRRPv2 at 1 s and priority 100), not after its
+    // Master_Down_Interval (3.609 s).
+    scratch.fail("master", true);
+    let stepped_down = master.wait_state("backup", SETTLE);
+    let took_over = backup.wait_state("master", SETTLE);
+    let outage = took_over.saturating_duration_since(stepped_down);
+    assert!(
+        outage <= Duration::from_millis(609 + 400),
+        "took over {outage:?} after the step-down"
+    );
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+
+    // Failing, the master does not preempt back although 120 > 100.
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+
+    // Healthy again (`rise 2`): it preempts.
+    scratch.fail("master", false);
+    master.wait_state("master", SETTLE);
+    backup.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+}
+
 /// `GET path` on `127.0.0.1:port` inside `netns` (with bash's /dev/tcp, so that no HTTP client
 /// need be installed): the status line, the headers and the body.
 fn http_get(netns: &common::netns::Netns, port: u16, path: &str) -> (String, String, String) {

@@ -12,14 +12,16 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crate::host::handle::OnDriverThread;
+use crate::host::health::Health;
 use crate::host::log::DiscardLog;
 use crate::host::setup::check_instances;
 use crate::host::{
     ActionApplier, AddressBackend, AdvertSender, Announce, Command, DriverError, DriverHandle,
-    Event, HostChange, HostSnapshot, Reconfiguration, ReconfigureError, Setup, StatsReport,
+    Event, HostChange, HostSnapshot, Operation, Reconfiguration, ReconfigureError, Setup,
+    StatsReport,
 };
 use crate::packet::{RxError, RxMeta};
-use crate::{RouterKey, Routers};
+use crate::{RouterKey, Routers, State};
 
 /// Runs a [`Routers`] against three backends: feeds it what the driver read, applies its actions,
 /// answers commands and keeps the host in step. A platform driver owns the waiting (poll, epoll,
@@ -68,10 +70,14 @@ pub struct EventLoop<S, A, N> {
     down: HashSet<u32>,
     /// When the addresses held are renewed next, if they have a lifetime.
     renewal: Option<Instant>,
+    /// A [`Command::HandOver`] arrived: the caller stops once [`has_handed_over`](Self::has_handed_over).
+    handing_over: bool,
     /// When an address conflict was last reported, by router, and the count then.
     conflicts_reported: HashMap<RouterKey, (Instant, u64)>,
     /// The routers whose primary address is gone from their interface: in Fault until it is back.
     primary_missing: HashSet<RouterKey>,
+    /// Each router's health: the application's, and whether its addresses could be added.
+    health: Health,
     /// The rate limiter of the discarded-packet log lines (feature `tracing`).
     discard_log: DiscardLog,
 }
@@ -102,6 +108,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             conflicts_reported: HashMap::new(),
             primary_missing: HashSet::new(),
             renewal: None,
+            handing_over: false,
+            health: Health::default(),
             discard_log: DiscardLog::default(),
         }
     }
@@ -167,10 +175,14 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     /// The earliest deadline of the routers and of the next address renewal: call
     /// [`handle_timeout`](Self::handle_timeout) then.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.routers.poll_timeout(), self.renewal) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.routers.poll_timeout(),
+            self.renewal,
+            self.health.next_retry(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Applies `change`: checks all of it first (the shared checks of
@@ -221,6 +233,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             self.applier.unplace(key);
             self.primary_missing.remove(key);
             self.conflicts_reported.remove(key);
+            self.health.forget(key);
         }
         setup
             .uninstall(&mut self.applier, &change.remove, &self.routers)
@@ -398,9 +411,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
 
     /// `address` went away from interface `interface_index`. If this loop added it and still holds
     /// it, someone else removed it: it is added again at once, and an
-    /// [`Event::AddressRestored`] (or, if that fails, an [`Event::BackendFailed`]) says so.
+    /// [`Event::AddressRestored`] (or, if that fails, an [`Event::BackendFailed`]) says so. If it
+    /// cannot be added again, its router steps down rather than advertise an address it cannot
+    /// serve, and stays out of the way of healthy routers for a backoff (10 s, doubling to 5 min
+    /// while it fails).
     pub fn handle_address_removed(
         &mut self,
+        now: Instant,
         interface_index: u32,
         address: IpAddr,
         on_event: &mut impl FnMut(Event),
@@ -409,7 +426,26 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             return;
         }
         let _on_thread = OnDriverThread::enter(self.handle.id());
-        self.applier.restore(interface_index, address, on_event);
+        let mut failed = None;
+        self.applier
+            .restore(interface_index, address, &mut |event| {
+                if let Event::BackendFailed { router, .. } = &event {
+                    failed = Some(*router);
+                }
+                on_event(event);
+            });
+        if let Some(key) = failed {
+            self.cannot_serve(now, key);
+            self.drain(now, on_event);
+        }
+    }
+
+    /// An address of router `key` could not be added: it steps down (a Master advertises priority
+    /// 0 and releases its addresses, rather than advertise one it cannot serve) and stays out of
+    /// the way of healthy routers until a backoff ends (10 s, doubling to 5 min while it fails).
+    fn cannot_serve(&mut self, now: Instant, key: RouterKey) {
+        self.health.address_failed(now, key);
+        self.routers.set_healthy(now, &key, false);
     }
 
     /// Acts on a change of the host: routers follow their links (an interface removed is down),
@@ -432,7 +468,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                 interface_index,
                 address,
             } => {
-                self.handle_address_removed(interface_index, address, on_event);
+                self.handle_address_removed(now, interface_index, address, on_event);
                 self.primary_address(now, interface_index, address, false, on_event);
             }
             HostChange::AddressAdded {
@@ -471,7 +507,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             .filter(|pair| !snapshot.addresses.contains(pair))
             .collect();
         for (interface, address) in missing {
-            self.handle_address_removed(interface, address, on_event);
+            self.handle_address_removed(now, interface, address, on_event);
         }
         let primaries: Vec<(u32, IpAddr)> = self
             .routers
@@ -509,6 +545,15 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                 Command::SetTrackingFault(key, fault) => {
                     self.tracking(key, on_event, |r| r.set_tracking_fault(now, &key, fault));
                 }
+                Command::SetHealthy(key, healthy) => {
+                    if self.routers.get(&key).is_none() {
+                        on_event(Event::UnknownRouter(key));
+                    } else {
+                        self.health.set_application(key, healthy);
+                        let healthy = self.health.is_healthy(&key);
+                        self.routers.set_healthy(now, &key, healthy);
+                    }
+                }
                 Command::RequestStats => on_event(Event::Stats(StatsReport::of(&self.routers))),
                 Command::Reconfigure(change, reply) => {
                     let result = self.reconfigure(now, &change, setup, on_event);
@@ -516,6 +561,10 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                     let _ = reply.send(result);
                 }
                 Command::Shutdown => shutdown = true,
+                Command::HandOver => {
+                    self.handing_over = true;
+                    self.routers.hand_over(now);
+                }
             }
             self.drain(now, on_event);
         }
@@ -551,12 +600,24 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     pub fn handle_timeout(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         self.routers.handle_timeout(now);
+        for key in self.health.take_due(now) {
+            // Its address could not be added: now it may try again, as its health allows.
+            let healthy = self.health.is_healthy(&key);
+            self.routers.set_healthy(now, &key, healthy);
+        }
         self.drain(now, on_event);
         if self.renewal.is_some_and(|at| at <= now) {
             self.applier.renew_all(on_event);
             self.renewal = None;
             self.plan_renewal(now);
         }
+    }
+
+    /// Whether a [`Command::HandOver`] has run its course: every Master heard its successor (or
+    /// waited Master_Down_Interval) and released its addresses. The caller then calls
+    /// [`shutdown`](Self::shutdown).
+    pub fn has_handed_over(&self) -> bool {
+        self.handing_over && !self.routers.is_handing_over()
     }
 
     /// Shuts the routers down (Masters advertise priority 0 and release their addresses) and
@@ -569,9 +630,35 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     }
 
     /// Applies the routers' actions, then plans the next renewal.
+    /// A router whose address cannot be added steps down (see `cannot_serve`).
     fn drain(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
-        while let Some((key, action)) = self.routers.poll_action() {
-            self.applier.apply(key, action, on_event);
+        loop {
+            let mut failed = Vec::new();
+            let health = &mut self.health;
+            while let Some((key, action)) = self.routers.poll_action() {
+                self.applier.apply(key, action, &mut |event| {
+                    match &event {
+                        Event::BackendFailed {
+                            router,
+                            operation: Operation::AddAddress(_),
+                            ..
+                        } => failed.push(*router),
+                        Event::StateChanged {
+                            router,
+                            to: State::Master,
+                            ..
+                        } if !failed.contains(router) => health.served(router),
+                        _ => {}
+                    }
+                    on_event(event);
+                });
+            }
+            if failed.is_empty() {
+                break;
+            }
+            for key in failed {
+                self.cannot_serve(now, key);
+            }
         }
         self.discard_log.tick(now);
         self.plan_renewal(now);

@@ -82,6 +82,8 @@ pub enum Command {
     SetTrackingWeight(RouterKey, i16),
     /// [`Routers::set_tracking_fault`](crate::Routers::set_tracking_fault).
     SetTrackingFault(RouterKey, bool),
+    /// [`Routers::set_healthy`](crate::Routers::set_healthy).
+    SetHealthy(RouterKey, bool),
     /// Deliver an [`Event::Stats`](crate::host::Event::Stats).
     RequestStats,
     /// Apply a [`Reconfiguration`] and answer with the added routers' keys.
@@ -89,6 +91,10 @@ pub enum Command {
     /// Shut down cleanly: Masters advertise priority 0 and release their addresses, virtual MAC
     /// interfaces are removed, and the driver returns.
     Shutdown,
+    /// Stop make-before-break ([`Routers::hand_over`](crate::Routers::hand_over)): Masters
+    /// advertise priority 0 and keep their addresses until the new Master is heard (at most
+    /// Master_Down_Interval), then everything is removed as for `Shutdown` and the driver returns.
+    HandOver,
 }
 
 /// The driver has stopped, so the command went nowhere.
@@ -216,6 +222,13 @@ impl DriverHandle {
         self.send_for(router, Command::SetTrackingFault(router, fault))
     }
 
+    /// Tells `router` whether the service behind its addresses is healthy (see
+    /// [`VirtualRouter::set_healthy`](crate::VirtualRouter::set_healthy)): an unhealthy Master
+    /// steps down, so that a Backup takes over after its Skew_Time.
+    pub fn set_healthy(&self, router: RouterKey, healthy: bool) -> Result<(), CommandError> {
+        self.send_for(router, Command::SetHealthy(router, healthy))
+    }
+
     /// Asks for an [`Event::Stats`](crate::host::Event::Stats).
     pub fn request_stats(&self) -> Result<(), DriverStopped> {
         self.send(Command::RequestStats)
@@ -240,5 +253,13 @@ impl DriverHandle {
     /// Asks the driver to shut down cleanly.
     pub fn shutdown(&self) -> Result<(), DriverStopped> {
         self.send(Command::Shutdown)
+    }
+
+    /// Asks the driver to stop make-before-break: each Master advertises priority 0 and keeps its
+    /// addresses until it hears the Backup that took over (at most Master_Down_Interval), so that
+    /// there is no moment without a holder; then the driver returns as after
+    /// [`shutdown`](Self::shutdown). A `shutdown` sent meanwhile stops it at once.
+    pub fn hand_over(&self) -> Result<(), DriverStopped> {
+        self.send(Command::HandOver)
     }
 }

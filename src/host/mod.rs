@@ -23,6 +23,7 @@ mod error;
 mod event;
 mod event_loop;
 mod handle;
+mod health;
 mod instance;
 mod log;
 pub mod memory;

@@ -199,6 +199,12 @@ pub struct VrrpInstance {
     pub unicast_peers: Vec<IpAddr>,
     /// `use_vmac`.
     pub use_vmac: bool,
+    /// `step_down_on_failure` (this crate's, not keepalived's): a failing tracked item makes the
+    /// instance step down ([`VirtualRouter::set_healthy`](crate::VirtualRouter::set_healthy))
+    /// instead of going to FAULT: a Master advertises priority 0 and releases its addresses,
+    /// and the instance stays in the election, taking the addresses again only when no healthy
+    /// router holds them. Weights still move the priority.
+    pub step_down_on_failure: bool,
     /// `garp_master_delay`, `garp_master_repeat`, `garp_master_refresh` over the global defaults.
     pub announcements: Announcements,
     /// `track_interface`.

@@ -57,6 +57,10 @@ pub enum Reason {
     TrackingRecovered,
     /// Another member of the sync group changed state.
     SyncGroup,
+    /// The application said the Master is unhealthy
+    /// ([`VirtualRouter::set_healthy`](crate::VirtualRouter::set_healthy)): it advertised priority
+    /// 0 and released its addresses.
+    SteppedDown,
 }
 
 impl fmt::Display for Reason {
@@ -73,6 +77,7 @@ impl fmt::Display for Reason {
             Self::TrackingFault => "tracking-fault",
             Self::TrackingRecovered => "tracking-recovered",
             Self::SyncGroup => "sync-group",
+            Self::SteppedDown => "stepped-down",
         })
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod interval;
 pub(crate) mod mac;
 pub mod packet;
 pub(crate) mod priority;
+mod receive;
 pub(crate) mod router;
 pub(crate) mod routers;
 pub mod sim;

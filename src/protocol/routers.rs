@@ -234,6 +234,18 @@ impl Routers {
         self.each(now, |router| router.shutdown(now));
     }
 
+    /// Stops every virtual router make-before-break (see [`VirtualRouter::hand_over`]): Masters
+    /// advertise priority 0 and keep their addresses until the new Master is heard or
+    /// Master_Down_Interval passes; the others shut down at once.
+    pub fn hand_over(&mut self, now: Instant) {
+        self.each(now, |router| router.hand_over(now));
+    }
+
+    /// Whether any virtual router is still handing over (see [`hand_over`](Self::hand_over)).
+    pub fn is_handing_over(&self) -> bool {
+        self.routers.iter().any(VirtualRouter::is_handing_over)
+    }
+
     /// Starts one virtual router, added after the others were started (a reload). One already
     /// running is left as it is.
     pub fn start_router(&mut self, now: Instant, key: &RouterKey) -> Result<(), RoutersError> {
@@ -379,6 +391,12 @@ impl Routers {
     /// Sets the tracked priority of one virtual router (see [`VirtualRouter::set_priority`]).
     pub fn set_priority(&mut self, now: Instant, key: &RouterKey, priority: Priority) -> bool {
         self.with(now, key, |router| router.set_priority(now, priority))
+    }
+
+    /// Tells one virtual router whether the service behind it is healthy (see
+    /// [`VirtualRouter::set_healthy`]): an unhealthy Master steps down.
+    pub fn set_healthy(&mut self, now: Instant, key: &RouterKey, healthy: bool) -> bool {
+        self.with(now, key, |router| router.set_healthy(now, healthy))
     }
 
     /// Sets the tracking weight of one virtual router (see [`VirtualRouter::set_tracking_weight`]).

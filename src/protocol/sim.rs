@@ -88,6 +88,11 @@ pub enum RecordKind {
     Restarted,
     /// The host's routers were shut down cleanly.
     Stopped,
+    /// The host stalled (its process stopped, or a long pause): it runs no timer and reads no
+    /// packet until it resumes; what reaches it meanwhile waits in its socket.
+    Stalled,
+    /// The stalled host resumed: it reads what waited, then runs its timers.
+    Resumed,
 }
 
 struct Host {
@@ -102,6 +107,9 @@ struct Host {
     /// Packets delivered to the host, and of those the ones its routers refused.
     delivered: u64,
     refused: u64,
+    /// While stalled: when it resumes, and the packets that wait for it meanwhile.
+    stalled_until: Option<Instant>,
+    waiting: Vec<(RxMeta, bytes::Bytes)>,
 }
 
 struct Delivery {
@@ -161,6 +169,8 @@ impl Lan {
             addresses: BTreeSet::new(),
             delivered: 0,
             refused: 0,
+            stalled_until: None,
+            waiting: Vec::new(),
         });
         Ok(self.hosts.len() - 1)
     }
@@ -216,6 +226,8 @@ impl Lan {
         let h = &mut self.hosts[host];
         h.alive = false;
         h.addresses.clear();
+        h.stalled_until = None;
+        h.waiting.clear();
         h.routers = h.pristine.clone();
         self.log(host, None, RecordKind::Crashed);
     }
@@ -235,6 +247,33 @@ impl Lan {
         self.hosts[host].routers.shutdown(self.now);
         self.log(host, None, RecordKind::Stopped);
         self.collect(host);
+    }
+
+    /// Stops a host's routers make-before-break (see [`Routers::hand_over`]): a Master sends
+    /// priority 0 and keeps its addresses until it hears the new Master.
+    pub fn hand_over(&mut self, host: HostId) {
+        self.hosts[host].routers.hand_over(self.now);
+        self.log(host, None, RecordKind::Stopped);
+        self.collect(host);
+    }
+
+    /// Tells a host's router for `vrid` whether its service is healthy (see
+    /// [`Routers::set_healthy`]): an unhealthy Master steps down.
+    pub fn set_healthy(&mut self, host: HostId, vrid: Vrid, healthy: bool) {
+        if let Some(key) = self.key(host, vrid) {
+            self.hosts[host]
+                .routers
+                .set_healthy(self.now, &key, healthy);
+            self.collect(host);
+        }
+    }
+
+    /// Stalls a host for `duration`, as a stopped process (SIGSTOP) or a long pause would: it runs
+    /// no timer and reads nothing until then; the packets that reach it meanwhile wait, and when it
+    /// resumes it reads them all, then runs the timers that are due, as a driver does.
+    pub fn stall(&mut self, host: HostId, duration: Duration) {
+        self.hosts[host].stalled_until = Some(self.now + duration);
+        self.log(host, None, RecordKind::Stalled);
     }
 
     /// Sets the tracked priority of a host's router for `vrid` (on any interface and family).
@@ -260,7 +299,7 @@ impl Lan {
                 .hosts
                 .iter()
                 .filter(|h| h.alive)
-                .filter_map(|h| h.routers.poll_timeout())
+                .filter_map(|h| h.stalled_until.or_else(|| h.routers.poll_timeout()))
                 .min();
             let next = match (next_delivery, next_timer) {
                 (Some(d), Some(t)) => d.min(t),
@@ -278,8 +317,11 @@ impl Lan {
             } else {
                 for host in 0..self.hosts.len() {
                     if self.hosts[host].alive {
-                        self.hosts[host].routers.handle_timeout(self.now);
-                        self.collect(host);
+                        self.resume_if_due(host);
+                        if self.hosts[host].stalled_until.is_none() {
+                            self.hosts[host].routers.handle_timeout(self.now);
+                            self.collect(host);
+                        }
                     }
                 }
             }
@@ -412,6 +454,31 @@ impl Lan {
         }
     }
 
+    /// Resumes a stalled host whose stall is over: it reads the packets that waited, in order.
+    fn resume_if_due(&mut self, host: HostId) {
+        if self.hosts[host]
+            .stalled_until
+            .is_none_or(|at| at > self.now)
+        {
+            return;
+        }
+        self.hosts[host].stalled_until = None;
+        self.log(host, None, RecordKind::Resumed);
+        for (rx, payload) in std::mem::take(&mut self.hosts[host].waiting) {
+            self.receive(host, &rx, &payload);
+        }
+    }
+
+    /// Hands a packet to a host's routers and carries out what they ask.
+    fn receive(&mut self, to: HostId, rx: &RxMeta, payload: &[u8]) {
+        let host = &mut self.hosts[to];
+        host.delivered += 1;
+        if host.routers.handle_packet(self.now, rx, payload).is_err() {
+            host.refused += 1;
+        }
+        self.collect(to);
+    }
+
     fn deliver_next(&mut self) {
         let Some(Reverse((_, _, index))) = self.in_flight.pop() else {
             return;
@@ -424,15 +491,11 @@ impl Lan {
         if !host.alive || host.partition != delivery.partition {
             return;
         }
-        host.delivered += 1;
-        if host
-            .routers
-            .handle_packet(self.now, &delivery.rx, &delivery.payload)
-            .is_err()
-        {
-            host.refused += 1;
+        if host.stalled_until.is_some() {
+            host.waiting.push((delivery.rx, delivery.payload));
+        } else {
+            self.receive(delivery.to, &delivery.rx, &delivery.payload);
         }
-        self.collect(delivery.to);
         if self.in_flight.is_empty() {
             self.deliveries.clear();
         }

@@ -87,6 +87,11 @@ pub struct Tracking {
     /// Whether a tracked item holds the router in Fault (see
     /// [`VirtualRouter::set_tracking_fault`](crate::VirtualRouter::set_tracking_fault)).
     pub fault: bool,
+    /// Whether any tracked item fails, whatever its weight: a check failing, an interface down,
+    /// a file that holds the router in Fault. For a router that steps down on failure
+    /// ([`Tracker::step_down_on_failure`](crate::track::Tracker::step_down_on_failure)) this, not
+    /// `fault`, is what is applied, as [`VirtualRouter::set_healthy`](crate::VirtualRouter::set_healthy).
+    pub failing: bool,
 }
 
 impl Tracking {

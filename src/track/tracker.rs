@@ -15,6 +15,8 @@ struct Watches {
     checks: Vec<(String, i16)>,
     interfaces: Vec<(String, Option<i16>)>,
     files: Vec<(String, i16)>,
+    /// Step down rather than go to Fault ([`Tracker::step_down_on_failure`]).
+    step_down: bool,
 }
 
 /// The tracked items of a set of routers (health checks, interfaces, files, each by name), what is
@@ -156,12 +158,28 @@ impl Tracker {
             .map(|(key, watches)| (*key, self.sum(watches)))
     }
 
-    /// Gives every router its tracking weight and Fault flag through `handle`; a router the
-    /// driver does not run, or a stopped driver, is an error.
+    /// Makes `router` step down when a tracked item fails, rather than go to Fault (see
+    /// [`VirtualRouter::set_healthy`](crate::VirtualRouter::set_healthy)): [`apply`](Self::apply)
+    /// then gives it [`Tracking::failing`] as its health and never a tracking fault. Weights
+    /// still apply. A router not added yet is added.
+    pub fn step_down_on_failure(&mut self, router: RouterKey) -> &mut Self {
+        self.watches(router).step_down = true;
+        self
+    }
+
+    /// Gives every router its tracking weight and Fault flag through `handle` (its health, for a
+    /// router that [steps down on failure](Self::step_down_on_failure)); a router the driver does
+    /// not run, or a stopped driver, is an error.
     pub fn apply(&self, handle: &DriverHandle) -> Result<(), CommandError> {
-        for (router, tracking) in self.routers() {
-            handle.set_tracking_weight(router, tracking.weight)?;
-            handle.set_tracking_fault(router, tracking.fault)?;
+        for (router, watches) in &self.routers {
+            let tracking = self.sum(watches);
+            handle.set_tracking_weight(*router, tracking.weight)?;
+            if watches.step_down {
+                handle.set_tracking_fault(*router, false)?;
+                handle.set_healthy(*router, !tracking.failing)?;
+            } else {
+                handle.set_tracking_fault(*router, tracking.fault)?;
+            }
         }
         Ok(())
     }
@@ -169,6 +187,9 @@ impl Tracker {
     fn sum(&self, watches: &Watches) -> Tracking {
         let mut weight: i64 = 0;
         let mut fault = false;
+        let failing = (watches.checks.iter()).any(|(check, _)| !self.check(check))
+            || (watches.interfaces.iter()).any(|(interface, _)| !self.interface(interface))
+            || (watches.files.iter()).any(|(file, w)| *w == 0 && self.file(file) != 0);
         for (check, w) in &watches.checks {
             match (*w, self.check(check)) {
                 (0, false) => fault = true,
@@ -197,6 +218,7 @@ impl Tracker {
             // The clamp keeps it within an i16.
             weight: i16::try_from(weight.clamp(-254, 254)).unwrap_or_default(),
             fault,
+            failing,
         }
     }
 
@@ -258,6 +280,57 @@ mod tests {
     fn weight_fault(tracker: &Tracker) -> (i16, bool) {
         let tracking = tracker.tracking(router(1));
         (tracking.weight, tracking.fault)
+    }
+
+    #[test]
+    fn a_router_that_steps_down_gets_its_failures_as_health_and_never_a_fault() {
+        let mut tracker = Tracker::new();
+        tracker
+            .track_check(router(1), "weighted", -30)
+            .track_check(router(1), "fatal", 0)
+            .track_check(router(2), "fatal", 0)
+            .step_down_on_failure(router(1));
+        let (handle, commands) = DriverHandle::new(std::sync::Arc::new(|| {}));
+        handle.set_routers([router(1), router(2)]);
+        let applied = |tracker: &Tracker| {
+            tracker.apply(&handle).expect("both run");
+            commands
+                .try_iter()
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+        };
+        let health = |commands: &[String], key: RouterKey| {
+            (commands.iter())
+                .find(|c| c.starts_with("SetHealthy") && c.contains(&format!("{:?}", key.vrid)))
+                .cloned()
+        };
+        let fault = |commands: &[String], key: RouterKey| {
+            (commands.iter())
+                .find(|c| {
+                    c.starts_with("SetTrackingFault") && c.contains(&format!("{:?}", key.vrid))
+                })
+                .is_some_and(|c| c.ends_with("true)"))
+        };
+        let all_good = applied(&tracker);
+        assert!(health(&all_good, router(1)).is_some_and(|c| c.ends_with("true)")));
+        assert_eq!(health(&all_good, router(2)), None, "router 2 uses Fault");
+
+        tracker.set_check("weighted", false);
+        assert!(tracker.tracking(router(1)).failing);
+        let weighted = applied(&tracker);
+        assert!(health(&weighted, router(1)).is_some_and(|c| c.ends_with("false)")));
+        assert!(!fault(&weighted, router(1)));
+
+        tracker.set_check("weighted", true);
+        tracker.set_check("fatal", false);
+        assert!(
+            tracker.tracking(router(1)).fault,
+            "the sum still says Fault"
+        );
+        let fatal = applied(&tracker);
+        assert!(health(&fatal, router(1)).is_some_and(|c| c.ends_with("false)")));
+        assert!(!fault(&fatal, router(1)), "router 1 steps down instead");
+        assert!(fault(&fatal, router(2)), "router 2 goes to Fault");
     }
 
     #[test]

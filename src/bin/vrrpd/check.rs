@@ -11,7 +11,7 @@ pub fn describe(config: &KeepalivedConfig) -> String {
     };
     for i in &config.instances {
         line(format!(
-            "vrrp_instance {}: {} VRID {} {} VRRPv{} priority {} advert {:?}{}{}{}{}",
+            "vrrp_instance {}: {} VRID {} {} VRRPv{} priority {} advert {:?}{}{}{}{}{}",
             i.name,
             i.interface,
             i.vrid,
@@ -31,6 +31,11 @@ pub fn describe(config: &KeepalivedConfig) -> String {
             },
             if i.accept { " accept" } else { " no_accept" },
             if i.use_vmac { " use_vmac" } else { "" },
+            if i.step_down_on_failure {
+                " step_down_on_failure"
+            } else {
+                ""
+            },
         ));
         let vips = |list: &[VirtualIp]| -> String {
             let text: Vec<String> = list.iter().map(vip_text).collect();

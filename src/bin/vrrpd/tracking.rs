@@ -38,6 +38,9 @@ fn tracker(config: &KeepalivedConfig, running: &[Running]) -> Tracker {
     for r in running {
         // Every router, so that one whose tracking a reload took away goes back to weight 0.
         tracker.add_router(r.key);
+        if r.instance.step_down_on_failure {
+            tracker.step_down_on_failure(r.key);
+        }
         let groups: Vec<&SyncGroup> = (config.sync_groups.iter())
             .filter(|g| g.members.contains(&r.instance.name))
             .collect();

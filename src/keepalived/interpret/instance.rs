@@ -30,6 +30,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "unicast_src_ip",
     "unicast_peer",
     "use_vmac",
+    "step_down_on_failure",
     "garp_master_delay",
     "garp_master_repeat",
     "garp_master_refresh",
@@ -60,6 +61,7 @@ struct InstanceDraft {
     unicast_source: Option<IpAddr>,
     unicast_peers: Vec<IpAddr>,
     use_vmac: bool,
+    step_down_on_failure: bool,
     announcements: Option<Announcements>,
     common: Common,
 }
@@ -81,6 +83,7 @@ impl Default for InstanceDraft {
             unicast_source: None,
             unicast_peers: Vec::new(),
             use_vmac: false,
+            step_down_on_failure: false,
             announcements: None,
             common: Common::default(),
         }
@@ -179,6 +182,7 @@ impl Reader {
             unicast_source: draft.unicast_source,
             unicast_peers: draft.unicast_peers,
             use_vmac: draft.use_vmac,
+            step_down_on_failure: draft.step_down_on_failure,
             announcements,
             track_interfaces: draft.common.track_interfaces,
             track_scripts: draft.common.track_scripts,
@@ -279,6 +283,7 @@ impl Reader {
             "advert_int" => draft.interval = self.seconds(s, false, 255.0),
             "version" => draft.version = self.version(s),
             "nopreempt" => draft.preempt = !self.flag(s),
+            "step_down_on_failure" => draft.step_down_on_failure = self.flag(s),
             "preempt" => draft.preempt = self.flag(s),
             "preempt_delay" => {
                 if let Some(delay) = self.seconds(s, true, 1000.0) {

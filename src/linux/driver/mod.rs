@@ -281,6 +281,7 @@ impl<A: AddressBackend> Driver<A> {
         if self
             .event_loop
             .handle_commands(now, &mut self.setup, on_event)
+            || self.event_loop.has_handed_over()
         {
             return true;
         }
@@ -304,7 +305,7 @@ impl<A: AddressBackend> Driver<A> {
     }
 
     /// Serves the sources that are `ready`, then the timers that are due. Returns true, before the
-    /// timers, when a command asked for shutdown.
+    /// timers, when a command asked for shutdown, and after them when a handover is complete.
     fn service(
         &mut self,
         ready: &[Source],
@@ -333,7 +334,7 @@ impl<A: AddressBackend> Driver<A> {
             self.resynchronize(now, on_event);
             self.event_loop.handle_timeout(Instant::now(), on_event);
         }
-        Ok(shutdown)
+        Ok(shutdown || self.event_loop.has_handed_over())
     }
 
     /// The descriptors to wait on, each with what it is: the sockets that are open, the change

@@ -6,10 +6,13 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use smallvec::SmallVec;
 
+mod leaving;
+
+use super::receive::{check_against_config, check_peer};
 use crate::packet::{Advertisement, RxError, RxMeta, Version};
 use crate::timing::{master_down_interval, skew_time};
 use crate::{Action, Reason, State, Transmit};
-use crate::{AddressFamily, Counter, Interval, Priority};
+use crate::{AddressFamily, Interval, Priority};
 use crate::{Config, LowerPriorityResponse};
 use crate::{NewMasterReason, Stats};
 
@@ -111,10 +114,17 @@ pub struct VirtualRouter {
     takeover_reason: Reason,
     /// The sender of the last advertisement accepted in Backup (RFC 6527 MasterIpAddr).
     master_address: Option<IpAddr>,
+    /// The last losing advert answered at once in Master (RFC 9568 §6.4.3): its sender and when.
+    answered: Option<(IpAddr, Instant)>,
     /// In VRRPv2 interop mode, the last router heard sending VRRPv3: its VRRPv2 copies are ignored.
     v3_speaker: Option<IpAddr>,
     link_up: bool,
     tracking_fault: bool,
+    /// What the application last said of its health ([`set_healthy`](Self::set_healthy)).
+    healthy: bool,
+    /// In a make-before-break shutdown ([`hand_over`](Self::hand_over)): the addresses are
+    /// released when the new Master is heard, or at this deadline.
+    handover_until: Option<Instant>,
     /// Held in Fault because another member of its sync group is.
     group_fault: bool,
     latest: Option<Instant>,
@@ -139,9 +149,12 @@ impl VirtualRouter {
             preempt_allowed_at: None,
             takeover_reason: Reason::MasterNoResponse,
             master_address: None,
+            answered: None,
             v3_speaker: None,
             link_up: true,
             tracking_fault: false,
+            healthy: true,
+            handover_until: None,
             group_fault: false,
             latest: None,
             actions: SmallVec::new(),
@@ -215,10 +228,15 @@ impl VirtualRouter {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if any timer runs.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.master_down_at, self.advert_at, self.announce_at]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.master_down_at,
+            self.advert_at,
+            self.announce_at,
+            self.handover_until,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// The Startup event (RFC 5798 §6.4.1): the owner becomes Master at once, any other router Backup.
@@ -237,19 +255,20 @@ impl VirtualRouter {
         self.advance(now);
         match self.state {
             State::Initialize => return,
-            State::Master => {
-                self.send_advert(Priority::SHUTDOWN);
-                self.release_addresses();
-            }
+            State::Master if self.handover_until.is_some() => {}
+            State::Master => self.send_advert(Priority::SHUTDOWN),
             State::Backup | State::Fault => {}
         }
-        self.stop_timers();
-        self.change_state(State::Initialize, Reason::Shutdown);
+        self.finish_shutdown();
     }
 
     /// Handles the timers that are due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.advance(now);
+        if self.handover_until.is_some_and(|at| at <= now) {
+            self.finish_shutdown();
+            return;
+        }
         if self.master_down_at.is_some_and(|at| at <= now) {
             self.master_down_at = None;
             self.become_master(now, self.takeover_reason);
@@ -294,10 +313,9 @@ impl VirtualRouter {
             self.stats.address_conflicts += 1;
             return Ok(());
         }
-        let advert = self
-            .check_peer(rx.source())
+        let advert = check_peer(&self.config, rx.source())
             .and_then(|()| Advertisement::parse_with(rx, vrrp, self.config.checksum_acceptance))
-            .and_then(|advert| self.check_against_config(advert))
+            .and_then(|advert| check_against_config(&self.config, &mut self.stats, advert))
             .inspect_err(|error| self.stats.record_error(error))?;
         self.stats.rcvd_advertisements += 1;
         if advert.version == Version::V3 && rx.family() == AddressFamily::Ipv4 {
@@ -389,6 +407,11 @@ impl VirtualRouter {
 
     fn update_fault(&mut self, now: Instant, down: Reason, up: Reason) {
         let faulty = self.is_faulty();
+        if faulty && self.handover_until.is_some() {
+            // Handing over and now unable to serve: the handover ends here.
+            self.finish_shutdown();
+            return;
+        }
         match (self.state, faulty) {
             (State::Master | State::Backup, true) => {
                 if self.state == State::Master {
@@ -432,7 +455,7 @@ impl VirtualRouter {
     fn enter_backup(&mut self, now: Instant, reason: Reason) {
         self.stop_timers();
         self.takeover_reason = Reason::MasterNoResponse;
-        self.master_down_at = Some(now + self.master_down_interval());
+        self.master_down_at = Some(now + self.down_wait());
         self.change_state(State::Backup, reason);
     }
 
@@ -464,19 +487,27 @@ impl VirtualRouter {
 
     fn backup_receive(&mut self, now: Instant, source: IpAddr, advert: &Advertisement) {
         if advert.priority == Priority::SHUTDOWN {
-            // RFC 5798 §6.4.2 (425-430): take over after Skew_Time.
-            self.master_down_at = Some(now + self.skew_time());
+            // RFC 5798 §6.4.2 (425-430): take over after Skew_Time; unhealthy, after
+            // Master_Down_Interval, so that a healthy Backup takes over first.
+            let wait = if self.healthy {
+                self.skew_time()
+            } else {
+                self.master_down_interval()
+            };
+            self.master_down_at = Some(now + wait);
             self.takeover_reason = Reason::MasterStopped;
             return;
         }
-        let may_preempt = self.config.preempt && self.preempt_allowed_at.is_none_or(|at| now >= at);
+        let may_preempt = self.config.preempt
+            && self.healthy
+            && self.preempt_allowed_at.is_none_or(|at| now >= at);
         if !may_preempt || advert.priority >= self.priority {
             // (445-460): follow this Master, learning its interval (VRRPv3) and recomputing Skew_Time
             // and Master_Down_Interval with it (RFC 9568 §6.4.2).
             if self.config.version == Version::V3 {
                 self.master_adver_interval = advert.interval;
             }
-            self.master_down_at = Some(now + self.master_down_interval());
+            self.master_down_at = Some(now + self.down_wait());
             self.takeover_reason = Reason::MasterNoResponse;
             self.master_address = Some(source);
         } else {
@@ -486,6 +517,15 @@ impl VirtualRouter {
     }
 
     fn master_receive(&mut self, now: Instant, source: IpAddr, advert: &Advertisement) {
+        if self.handover_until.is_some() {
+            // Handing over: the new Master is heard, so it holds the addresses too; release them.
+            // Another router's priority 0 changes nothing: the deadline ends the wait.
+            if advert.priority != Priority::SHUTDOWN {
+                self.master_address = Some(source);
+                self.finish_shutdown();
+            }
+            return;
+        }
         let interval = self.config.interval.as_duration();
         if advert.priority == Priority::SHUTDOWN {
             // (705-715): answer at once so the Backups do not take over.
@@ -505,72 +545,19 @@ impl VirtualRouter {
             self.enter_backup(now, Reason::HigherPriority);
         } else if self.config.lower_priority_response == LowerPriorityResponse::Readvertise {
             // RFC 9568 §6.4.3: assert Master at once; announce again, as the other router may have
-            // taken the addresses (split brain healing).
-            self.send_advert(self.priority);
-            self.advert_at = Some(now + interval);
-            self.announce();
-        }
-    }
-
-    /// The receive checks that need the configuration (RFC 5798 §7.1, RFC 3768 §7.1).
-    /// With unicast peers configured, only they may speak to this router.
-    fn check_peer(&self, source: IpAddr) -> Result<(), RxError> {
-        let peers = &self.config.unicast_peers;
-        if peers.is_empty() || peers.contains(&source) {
-            Ok(())
-        } else {
-            Err(RxError::UnknownPeer(source))
-        }
-    }
-
-    fn check_against_config(&mut self, advert: Advertisement) -> Result<Advertisement, RxError> {
-        let config = &self.config;
-        if advert.vrid != config.vrid {
-            return Err(RxError::VridMismatch {
-                configured: config.vrid,
-                received: advert.vrid,
+            // taken the addresses (split brain healing). Once per half of the sender's interval:
+            // after a stall, the adverts it queued meanwhile arrive together and get one answer,
+            // not a burst.
+            let recent = self.answered.is_some_and(|(from, at)| {
+                from == source && now < at + advert.interval.as_duration() / 2
             });
-        }
-        let interop = config.v2_interop && advert.version == Version::V2;
-        if advert.version != config.version && !interop {
-            return Err(RxError::VersionMismatch {
-                configured: config.version,
-                received: advert.version,
-            });
-        }
-        if interop {
-            // A VRRPv3 router speaks no VRRPv2 authentication: only type 0 is understood.
-            config.authentication.verify(&advert.authentication)?;
-        }
-        let same_addresses = advert.addresses.len() == config.addresses.len()
-            && advert
-                .addresses
-                .iter()
-                .all(|a| config.addresses.iter().any(|c| c == a));
-        match config.version {
-            Version::V2 => {
-                config.authentication.verify(&advert.authentication)?;
-                if advert.interval != config.interval {
-                    return Err(RxError::IntervalMismatch {
-                        configured: config.interval,
-                        received: advert.interval,
-                    });
-                }
-                if !same_addresses && advert.priority != Priority::OWNER {
-                    return Err(RxError::AddressListMismatch);
-                }
-            }
-            Version::V3 => {
-                // RFC 9568 §7.1: log and count, but process.
-                if advert.interval != config.interval {
-                    self.stats.record_mismatch(Counter::AdvIntervalErrors);
-                }
-                if !same_addresses {
-                    self.stats.record_mismatch(Counter::AddressListErrors);
-                }
+            if !recent {
+                self.answered = Some((source, now));
+                self.send_advert(self.priority);
+                self.advert_at = Some(now + interval);
+                self.announce();
             }
         }
-        Ok(advert)
     }
 
     fn send_advert(&mut self, priority: Priority) {

@@ -1,0 +1,113 @@
+//! Stalls in simulated time: a host whose process stops (SIGSTOP, a long pause) for longer than
+//! Master_Down_Interval runs no timer and reads nothing meanwhile; the adverts sent to it wait in
+//! its socket. When it resumes it reads them all, then runs its timers, as the driver does. It must
+//! end with the right state and at most one advert of its own: no burst for the intervals it
+//! missed, and one answer, not one per waiting advert.
+
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use vrrp::sim::{HostId, Lan, RecordKind};
+use vrrp::{Config, Priority, State, Vrid};
+
+const VRID: Vrid = Vrid::new(51).expect("not 0");
+const INTERVAL: Duration = Duration::from_millis(100);
+const STALL: Duration = Duration::from_secs(2);
+
+fn elected(priorities: &[u8]) -> Lan {
+    let mut lan = Lan::new(3, Instant::now());
+    for (host, &priority) in priorities.iter().enumerate() {
+        let address = Ipv4Addr::new(192, 0, 2, 1 + u8::try_from(host).expect("few hosts"));
+        let config = Config::builder(1, VRID, address.into())
+            .priority(Priority::new(priority))
+            .advert_interval(INTERVAL)
+            .address(Ipv4Addr::new(198, 51, 100, 1).into())
+            .build()
+            .expect("valid");
+        lan.add_host(vec![config]).expect("one router per host");
+    }
+    lan.start_all();
+    lan.run_for(Duration::from_secs(2));
+    lan
+}
+
+/// What `host` sent and announced from `since` to `since + window`.
+fn sent(lan: &Lan, host: HostId, since: Duration, window: Duration) -> (usize, usize) {
+    let records = lan
+        .records()
+        .iter()
+        .filter(|r| r.host == host && r.at >= since && r.at < since + window);
+    records.fold((0, 0), |(adverts, announced), r| match r.kind {
+        RecordKind::AdvertSent(_) => (adverts + 1, announced),
+        RecordKind::Announced => (adverts, announced + 1),
+        _ => (adverts, announced),
+    })
+}
+
+#[test]
+fn a_master_stalled_past_master_down_interval_resumes_with_one_advert_and_preempts_back() {
+    let mut lan = elected(&[200, 100]);
+    assert_eq!(lan.masters(VRID), [0]);
+    lan.stall(0, STALL);
+    lan.run_for(STALL);
+    // The Backup took over meanwhile and advertised about 16 times into the stalled host's socket.
+    assert_eq!(
+        lan.masters(VRID),
+        [0, 1],
+        "the stalled host does not know yet"
+    );
+    let resumed = lan.elapsed();
+    lan.run_for(INTERVAL / 2);
+    // Half an interval after resuming: one advert and one announcement, not one per missed
+    // interval or per waiting advert.
+    assert_eq!(sent(&lan, 0, resumed, INTERVAL / 2), (1, 1));
+    // Its advert of higher priority sends the other back to Backup.
+    assert_eq!(lan.masters(VRID), [0]);
+    lan.run_for(Duration::from_secs(2));
+    assert_eq!(lan.masters(VRID), [0]);
+    let (adverts, _) = sent(&lan, 0, resumed, Duration::from_secs(2));
+    assert!(
+        (20..=22).contains(&adverts),
+        "{adverts} adverts in 2 s at 100 ms"
+    );
+}
+
+#[test]
+fn a_backup_stalled_past_master_down_interval_reads_the_masters_adverts_and_does_not_take_over() {
+    let mut lan = elected(&[200, 100]);
+    lan.stall(1, STALL);
+    lan.run_for(STALL + Duration::from_secs(2));
+    assert_eq!(lan.masters(VRID), [0]);
+    assert_eq!(lan.state(1, VRID), Some(State::Backup));
+    assert_eq!(sent(&lan, 1, Duration::ZERO, lan.elapsed()), (0, 0));
+}
+
+#[test]
+fn a_master_of_lower_priority_stalled_past_master_down_interval_resumes_as_backup_silently() {
+    // Priority 100 is Master: it was alone, and the other, back, does not preempt.
+    let mut lan = Lan::new(3, Instant::now());
+    for (host, (priority, preempt)) in [(100, true), (200, false)].into_iter().enumerate() {
+        let address = Ipv4Addr::new(192, 0, 2, 1 + u8::try_from(host).expect("few hosts"));
+        let config = Config::builder(1, VRID, address.into())
+            .priority(Priority::new(priority))
+            .preempt(preempt)
+            .advert_interval(INTERVAL)
+            .address(Ipv4Addr::new(198, 51, 100, 1).into())
+            .build()
+            .expect("valid");
+        lan.add_host(vec![config]).expect("one router per host");
+    }
+    lan.start_all();
+    lan.crash(1);
+    lan.run_for(Duration::from_secs(1));
+    lan.restart(1);
+    lan.run_for(Duration::from_secs(1));
+    assert_eq!(lan.masters(VRID), [0]);
+    lan.stall(0, STALL);
+    lan.run_for(STALL);
+    let resumed = lan.elapsed();
+    lan.run_for(Duration::from_secs(1));
+    assert_eq!(lan.masters(VRID), [1]);
+    assert_eq!(lan.state(0, VRID), Some(State::Backup));
+    assert_eq!(sent(&lan, 0, resumed, Duration::from_secs(1)), (0, 0));
+}
