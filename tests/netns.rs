@@ -603,6 +603,7 @@ fn v3_mac_03_a_virtual_mac_device_has_a_link_local_address_not_derived_from_the_
     Netns::with_veth_pair("macvlan").run_child(MACVLAN_TEST, "macvlan", "macvlan ok");
 }
 
+#[cfg(feature = "tokio")]
 const ASYNC_RECONFIGURE_TEST: &str =
     "the_async_driver_applies_a_reconfiguration_and_receives_on_the_socket_it_opened";
 

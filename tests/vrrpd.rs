@@ -984,3 +984,152 @@ fn step_down_on_failure_hands_over_after_the_backups_skew_time_and_stays_backup_
     backup.wait_state("backup", SETTLE);
     assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
 }
+
+/// `GET path` on `127.0.0.1:port` inside `netns` (with bash's /dev/tcp, so that no HTTP client
+/// need be installed): the status line, the headers and the body.
+fn http_get(netns: &common::netns::Netns, port: u16, path: &str) -> (String, String, String) {
+    let script = format!(
+        "exec 3<>/dev/tcp/127.0.0.1/{port} && printf 'GET {path} HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && cat <&3"
+    );
+    let output = std::process::Command::new("ip")
+        .args(["netns", "exec", &netns.name, "bash", "-c", &script])
+        .output()
+        .expect("running bash in the namespace");
+    assert!(
+        output.status.success(),
+        "GET {path}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    let (head, body) = text.split_once("\r\n\r\n").expect("headers, then a body");
+    let (status, headers) = head.split_once("\r\n").unwrap_or((head, ""));
+    (status.to_string(), headers.to_string(), body.to_string())
+}
+
+/// The value of the one sample of `metric` whose labels include `labels`.
+fn metric(scrape: &prometheus_parse::Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
+    let values: Vec<f64> = scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == metric && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .map(|s| match s.value {
+            prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Gauge(v) => v,
+            ref other => panic!("{metric}: {other:?}"),
+        })
+        .collect();
+    assert_eq!(values.len(), 1, "{metric} {labels:?}: {values:?}");
+    values[0]
+}
+
+/// Scrapes `http://127.0.0.1:port/metrics` in `netns` and parses it with an independent parser.
+fn scrape(netns: &common::netns::Netns, port: u16) -> prometheus_parse::Scrape {
+    let (status, headers, body) = http_get(netns, port, "/metrics");
+    assert!(status.contains(" 200 "), "{status}");
+    assert!(
+        headers
+            .to_ascii_lowercase()
+            .contains("content-type: text/plain; version=0.0.4"),
+        "{headers}"
+    );
+    prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_string()))).expect("parses")
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn metrics_are_served_for_prometheus_and_a_scrape_prints_no_statistics_line() {
+    const PORT: u16 = 9650;
+    let scratch = Scratch::new("metrics");
+    let lan = Lan::new(2);
+    let conf = |priority: u16| {
+        let path = scratch.0.join(format!("r{priority}.conf"));
+        std::fs::write(
+            &path,
+            format!(
+                "vrrp_instance VI_M {{\n    interface eth0\n    virtual_router_id 56\n    \
+                 priority {priority}\n    advert_int 1\n    virtual_ipaddress {{\n        \
+                 192.0.2.100/24\n    }}\n}}\n"
+            ),
+        )
+        .expect("the configuration");
+        path
+    };
+    let port = PORT.to_string();
+    let (master_conf, backup_conf) = (conf(150), conf(100));
+    let start = |router: usize, conf: &Path| {
+        let path = conf.to_str().expect("UTF-8");
+        let address = format!("127.0.0.1:{port}");
+        let control = scratch.0.join(format!("r{router}.sock"));
+        let control = control.to_str().expect("UTF-8");
+        Failover::start_program(
+            Path::new(env!("CARGO_BIN_EXE_vrrpd")),
+            lan.router(router),
+            &[
+                "--events",
+                "--config",
+                path,
+                "--metrics",
+                &address,
+                "--control",
+                control,
+            ],
+        )
+    };
+    let mut master = start(1, &master_conf);
+    master.wait_state("master", SETTLE);
+    let mut backup = start(2, &backup_conf);
+    backup.wait_state("backup", SETTLE);
+
+    let router = [("interface", "eth0"), ("vrid", "56"), ("family", "ipv4")];
+    let state = |state| {
+        let mut labels = router.to_vec();
+        labels.push(("state", state));
+        labels
+    };
+    let first = scrape(lan.router(1), PORT);
+    assert_eq!(metric(&first, "vrrp_router_state", &state("master")), 1.0);
+    assert_eq!(metric(&first, "vrrp_router_state", &state("backup")), 0.0);
+    assert_eq!(metric(&first, "vrrp_router_priority", &router), 150.0);
+    let sent = metric(&first, "vrrp_sent_advertisements_total", &router);
+    assert!(sent >= 1.0, "{sent}");
+    let heard = scrape(lan.router(2), PORT);
+    assert_eq!(metric(&heard, "vrrp_router_state", &state("backup")), 1.0);
+    assert_eq!(
+        metric(&heard, "vrrp_statistics_master_transitions_total", &router),
+        0.0
+    );
+    // Scraped at once after its start: it may have heard none yet.
+    let rcvd = metric(&heard, "vrrp_statistics_rcvd_advertisements_total", &router);
+    assert_eq!(metric(&heard, "vrrp_router_vr_id_errors_total", &[]), 0.0);
+
+    // Fresh statistics on every scrape: one advert a second.
+    std::thread::sleep(Duration::from_millis(2500));
+    let second = scrape(lan.router(1), PORT);
+    let later = metric(&second, "vrrp_sent_advertisements_total", &router);
+    assert!(later >= sent + 2.0, "{sent} then {later}");
+    let heard_later = scrape(lan.router(2), PORT);
+    let rcvd_later = metric(
+        &heard_later,
+        "vrrp_statistics_rcvd_advertisements_total",
+        &router,
+    );
+    assert!(rcvd_later >= rcvd + 2.0, "{rcvd} then {rcvd_later}");
+
+    let (status, _, _) = http_get(lan.router(1), PORT, "/other");
+    assert!(status.contains(" 404 "), "{status}");
+
+    // The scrapes printed no statistics line; SIGUSR1 still does.
+    let printed = master.collect(Duration::from_millis(500));
+    assert!(
+        master
+            .seen
+            .iter()
+            .all(|(_, line)| !line.contains(r#""event":"stats""#)),
+        "{printed:#?}"
+    );
+    let stats = master.stats();
+    assert!(stats.contains(r#""state":"master""#), "{stats}");
+    master.signal("TERM");
+    assert!(master.wait_exit().success());
+    backup.signal("TERM");
+    assert!(backup.wait_exit().success());
+}

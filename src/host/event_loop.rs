@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::host::handle::OnDriverThread;
 use crate::host::health::Health;
+use crate::host::log::DiscardLog;
 use crate::host::setup::check_instances;
 use crate::host::{
     ActionApplier, AddressBackend, AdvertSender, Announce, Command, DriverError, DriverHandle,
@@ -77,6 +78,8 @@ pub struct EventLoop<S, A, N> {
     primary_missing: HashSet<RouterKey>,
     /// Each router's health: the application's, and whether its addresses could be added.
     health: Health,
+    /// The rate limiter of the discarded-packet log lines (feature `tracing`).
+    discard_log: DiscardLog,
 }
 
 /// How often an address conflict that goes on is reported again.
@@ -107,6 +110,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             renewal: None,
             handing_over: false,
             health: Health::default(),
+            discard_log: DiscardLog::default(),
         }
     }
 
@@ -279,8 +283,11 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         on_event: &mut impl FnMut(Event),
     ) -> Result<RouterKey, RxError> {
         let _on_thread = OnDriverThread::enter(self.handle.id());
+        let before = self.discard_log.before(&self.routers, rx, payload);
         let result = self.routers.handle_packet(now, rx, payload);
         self.drain(now, on_event);
+        let routers = &self.routers;
+        (self.discard_log).packet(now, rx, payload, &result, routers, before);
         if let Ok(key) = result {
             self.report_conflict(now, key, rx.source(), on_event);
         }
@@ -322,6 +329,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     /// Counts a datagram whose IP header could not be taken apart.
     pub fn handle_malformed(&mut self, error: &RxError) {
         self.routers.record_malformed(error);
+        self.discard_log.malformed(error);
     }
 
     /// Interface `interface_index`'s link went up or down (or the interface went away: down).
@@ -652,6 +660,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                 self.cannot_serve(now, key);
             }
         }
+        self.discard_log.tick(now);
         self.plan_renewal(now);
     }
 

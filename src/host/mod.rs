@@ -12,6 +12,8 @@
 //!   tests run it on the in-memory backends of [`memory`], which inject faults.
 //! - [`Event`], what a driver reports, and [`DriverHandle`], how other threads control it.
 //! - [`announce`]: the gratuitous ARP and unsolicited neighbour advertisement frames.
+//! - `metrics` (feature `metrics`): the statistics and the host's events in the Prometheus text
+//!   format.
 
 pub mod announce;
 mod apply;
@@ -23,7 +25,10 @@ mod event_loop;
 mod handle;
 mod health;
 mod instance;
+mod log;
 pub mod memory;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 mod setup;
 
 pub use apply::ActionApplier;
@@ -40,4 +45,5 @@ pub use handle::{
     ReconfigureReply,
 };
 pub use instance::Instance;
+pub use log::event as log_event;
 pub use setup::{Setup, check_instances};

@@ -1,6 +1,7 @@
 //! The command line: vrrpd's own options and subcommands, and keepalived's flags as operators
 //! keep them in `/etc/default/keepalived` (see the list in the program's documentation).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -35,6 +36,10 @@ pub struct Cli {
     /// them if vrrpd is killed or hangs.
     #[arg(long, value_name = "SECONDS", value_parser = seconds)]
     pub vip_lifetime: Option<Duration>,
+
+    /// Serve Prometheus metrics at http://ADDR:PORT/metrics (off unless given).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<SocketAddr>,
 
     /// Log filter: a level (error, warn, info, debug, trace) or a RUST_LOG-style directive
     /// [default: $RUST_LOG, else info].

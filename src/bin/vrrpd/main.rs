@@ -60,8 +60,13 @@
 //! and notify settings take effect at once. A file with errors, or a change the driver refuses
 //! (an address held by someone else, say), is reported and changes nothing.
 //!
-//! SIGTERM and SIGINT stop cleanly (priority 0, addresses released, `notify_stop`); SIGUSR1 prints
-//! the statistics as a JSON line. Virtual addresses take `brd`, `dev` (another interface to put
+//! SIGTERM and SIGINT stop make-before-break: each Master advertises priority 0 but keeps its
+//! addresses until it hears the Backup that took over (at most Master_Down_Interval), so clients
+//! always find a holder; then the addresses are released and `notify_stop` runs. A second SIGTERM
+//! or SIGINT stops at once. With `step_down_on_failure` in a `vrrp_instance`, a failing tracked
+//! script, interface or file steps the instance down (priority 0, addresses released, still in the
+//! election) instead of putting it in FAULT. `--metrics ADDR:PORT` serves Prometheus metrics at
+//! `/metrics`. SIGUSR1 prints the statistics as a JSON line. Virtual addresses take `brd`, `dev` (another interface to put
 //! the address on), `scope` and `label`; `virtual_ipaddress_excluded` addresses are configured
 //! with them but not advertised.
 //!
@@ -74,6 +79,7 @@ mod cli;
 mod control;
 mod events;
 mod logging;
+mod metrics;
 mod notify;
 mod reload;
 mod run;
@@ -85,8 +91,8 @@ mod translate;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use vrrp::host::DriverHandle;
 use vrrp::keepalived::{KeepalivedConfig, parse_file};
@@ -244,6 +250,8 @@ struct Context {
     reloading: Mutex<()>,
     /// Whether STOPPING=1 was sent.
     stopping: AtomicBool,
+    /// What `--metrics` serves.
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl Context {

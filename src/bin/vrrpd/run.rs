@@ -49,6 +49,7 @@ pub fn run(path: &Path, config: KeepalivedConfig, cli: &Cli) -> Result<(), Strin
     let systemd = Systemd::from_env();
     // Pings only go somewhere under systemd.
     let watchdog = systemd::watchdog_interval().filter(|_| systemd.is_on());
+    let metrics = crate::metrics::Metrics::new(names.0.clone());
     let context = Arc::new(Context {
         daemon: Mutex::new(Daemon {
             config,
@@ -68,7 +69,15 @@ pub fn run(path: &Path, config: KeepalivedConfig, cli: &Cli) -> Result<(), Strin
         watchdog: watchdog.is_some(),
         reloading: Mutex::new(()),
         stopping: AtomicBool::new(false),
+        metrics,
     });
+    if let Some(address) = cli.metrics {
+        let shared = Arc::clone(&context);
+        crate::metrics::serve(address, Arc::clone(&context.metrics), move || {
+            shared.stats.fetch()
+        })?;
+        tracing::info!("metrics at http://{address}/metrics");
+    }
     watch_signals(Arc::clone(&context))?;
     control::serve(listener, Arc::clone(&context));
     tracing::info!(
@@ -108,6 +117,7 @@ fn on_event(
     starting: &mut HashSet<RouterKey>,
     event: Event,
 ) {
+    context.metrics.observe(&event);
     if let Event::Stats(report) = &event {
         if context.watchdog {
             context.systemd.watchdog();
@@ -128,12 +138,8 @@ fn on_event(
     }
     match &event {
         Event::StateChanged {
-            router,
-            from,
-            to,
-            reason,
+            router, to, reason, ..
         } => {
-            tracing::debug!("{router}: {from} -> {to} ({reason})");
             daemon.transitions.insert(
                 *router,
                 Transition {
@@ -150,42 +156,11 @@ fn on_event(
                 context.systemd.ready();
             }
         }
-        Event::PriorityChanged { router, from, to } => {
-            tracing::info!("{router}: priority {from} -> {to}");
+        Event::PriorityChanged { router, to, .. } => {
             daemon.priorities.insert(*router, *to);
         }
-        Event::BackendFailed {
-            error, operation, ..
-        } => {
-            tracing::error!("{operation} failed: {error}");
-        }
-        Event::AddressRestored { address, .. } => {
-            tracing::warn!("{address} was removed by someone else; added it again");
-        }
-        Event::InterfaceRecreated { name, .. } => {
-            tracing::warn!("interface {name} was created again; its routers moved to it");
-        }
-        Event::AddressConflict { address, .. } => {
-            tracing::warn!("another router advertises with our own address {address}");
-        }
-        Event::PrimaryAddress {
-            address, present, ..
-        } => {
-            if *present {
-                tracing::info!("the primary address {address} is back");
-            } else {
-                tracing::warn!("the primary address {address} is gone: Fault until it is back");
-            }
-        }
-        Event::TransientError { operation, error } => {
-            tracing::warn!("{operation} failed, trying again: {error}");
-        }
-        Event::Resynchronized => {
-            tracing::warn!("link and address changes were lost; read them all again");
-        }
-        Event::UnknownRouter(router) => {
-            tracing::debug!("a command named {router}, which no longer runs");
-        }
+        // The driver logs every event (`vrrp::host::log_event`): failures, restored addresses,
+        // conflicts, resynchronizations are not logged twice.
         _ => {}
     }
 }
@@ -211,6 +186,7 @@ fn watch_signals(context: Arc<Context>) -> Result<(), String> {
     let mut signals = Signals::new([SIGTERM, SIGINT, SIGUSR1, SIGHUP])
         .map_err(|e| format!("installing signal handlers: {e}"))?;
     std::thread::spawn(move || {
+        let mut stopping = false;
         for signal in signals.forever() {
             let sent = match signal {
                 SIGUSR1 => context.stats.request(Purpose::Print),
@@ -218,10 +194,18 @@ fn watch_signals(context: Arc<Context>) -> Result<(), String> {
                     let _ = context.reload();
                     Ok(())
                 }
-                _ => {
-                    tracing::info!("shutting down");
+                // The first SIGTERM or SIGINT hands over make-before-break: each Master
+                // advertises priority 0 and keeps its addresses until it hears the Backup that
+                // took over (at most Master_Down_Interval). A second one stops at once.
+                _ if !stopping => {
+                    tracing::info!("handing over, then shutting down");
+                    stopping = true;
                     context.stats.close();
                     context.stopping();
+                    context.handle.hand_over()
+                }
+                _ => {
+                    tracing::info!("shutting down now");
                     context.handle.shutdown()
                 }
             };

@@ -26,7 +26,8 @@ impl<A: AddressBackend> Driver<A> {
     /// [`run`](Self::run). Needs a runtime with I/O enabled; the routers' deadlines are a timerfd
     /// among the registered descriptors, not tokio timers, whose millisecond resolution would make
     /// every takeover up to a millisecond late.
-    pub async fn run_async(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
+    pub async fn run_async(mut self, on_event: impl FnMut(Event)) -> Result<(), DriverError> {
+        let mut on_event = super::logged(on_event);
         if self.start(&mut on_event) {
             return self.stop(&mut on_event);
         }

@@ -55,6 +55,14 @@ fn transient(operation: &'static str, error: impl Into<BackendError>) -> Event {
     }
 }
 
+/// `on_event`, after logging each event (feature `tracing`).
+fn logged(mut on_event: impl FnMut(Event)) -> impl FnMut(Event) {
+    move |event| {
+        crate::host::log_event(&event);
+        on_event(event);
+    }
+}
+
 /// What a driver waits on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
@@ -239,7 +247,8 @@ impl<A: AddressBackend> Driver<A> {
     /// Runs the virtual routers on this thread until [`DriverHandle::shutdown`], delivering events
     /// to `on_event`. On shutdown Masters advertise priority 0 and release their addresses, the
     /// virtual MAC interfaces are removed, and a final [`Event::Stats`] is delivered.
-    pub fn run(mut self, mut on_event: impl FnMut(Event)) -> Result<(), DriverError> {
+    pub fn run(mut self, on_event: impl FnMut(Event)) -> Result<(), DriverError> {
+        let mut on_event = logged(on_event);
         if self.start(&mut on_event) {
             return self.stop(&mut on_event);
         }

@@ -1,0 +1,354 @@
+//! Logs from the host layer through `tracing` (feature `tracing`; without it, everything here
+//! compiles to nothing).
+//!
+//! - [`event`] (public as `vrrp::host::log_event`): an [`Event`] as a log line. The Linux driver
+//!   logs every event it reports.
+//! - [`DiscardLog`]: received packets that were discarded (RFC 5798 §7.1: the receiver "SHOULD
+//!   log the event"), at most one line per virtual router and reason every
+//!   [`DISCARD_LOG_INTERVAL`], which counts the ones it held back. Time is the `now` the event
+//!   loop is given: it never reads the clock.
+
+use std::time::Instant;
+#[cfg(feature = "tracing")]
+use std::{collections::HashMap, time::Duration};
+
+use crate::host::Event;
+use crate::packet::{RxError, RxMeta};
+#[cfg(feature = "tracing")]
+use crate::{AddressFamily, Counter};
+use crate::{RouterKey, Routers};
+
+/// At most one line per virtual router and discard reason in this interval.
+#[cfg(feature = "tracing")]
+pub(crate) const DISCARD_LOG_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Past this many (router, reason) pairs, the ones whose interval is over are forgotten.
+#[cfg(feature = "tracing")]
+const MAX_TRACKED: usize = 1024;
+
+/// Logs `event` through `tracing` (feature `tracing`; without it, does nothing): state and
+/// priority changes at `info`; backend failures, restored addresses, address conflicts, a primary
+/// address gone and transient errors at `warn`; a primary address back, an interface created
+/// again, a resynchronization and a command for an unknown router at `info`. Statistics are not
+/// logged. The Linux driver logs every event it reports; a driver of its own on
+/// [`EventLoop`](crate::host::EventLoop) calls this for the same lines.
+#[cfg(feature = "tracing")]
+pub fn event(event: &Event) {
+    use tracing::{info, warn};
+    match event {
+        Event::StateChanged {
+            router,
+            from,
+            to,
+            reason,
+        } => info!(
+            interface = router.interface_index,
+            vrid = router.vrid.get(),
+            family = %router.family,
+            %from,
+            %to,
+            %reason,
+            "virtual router {router} is {to} (was {from}): {reason}"
+        ),
+        Event::PriorityChanged { router, from, to } => info!(
+            interface = router.interface_index,
+            vrid = router.vrid.get(),
+            family = %router.family,
+            from = from.get(),
+            to = to.get(),
+            "virtual router {router} advertises priority {to} (was {from})"
+        ),
+        Event::BackendFailed {
+            router,
+            operation,
+            error,
+        } => warn!(
+            interface = router.interface_index,
+            vrid = router.vrid.get(),
+            family = %router.family,
+            %operation,
+            %error,
+            "virtual router {router}: {operation} failed: {error}"
+        ),
+        Event::AddressRestored {
+            router,
+            interface_index,
+            address,
+        } => warn!(
+            interface = router.interface_index,
+            vrid = router.vrid.get(),
+            family = %router.family,
+            address_interface = interface_index,
+            %address,
+            "{address} of virtual router {router} was removed by someone else; added it again"
+        ),
+        Event::AddressConflict {
+            router,
+            address,
+            count,
+        } => warn!(
+            interface = router.interface_index,
+            vrid = router.vrid.get(),
+            family = %router.family,
+            %address,
+            count,
+            "another router advertises with the primary address {address} of virtual router {router}"
+        ),
+        Event::PrimaryAddress {
+            router,
+            address,
+            present: false,
+        } => warn!(
+            interface = router.interface_index,
+            vrid = router.vrid.get(),
+            family = %router.family,
+            %address,
+            "the primary address {address} of virtual router {router} is gone: Fault until it is back"
+        ),
+        Event::PrimaryAddress {
+            router,
+            address,
+            present: true,
+        } => info!(
+            interface = router.interface_index,
+            vrid = router.vrid.get(),
+            family = %router.family,
+            %address,
+            "the primary address {address} of virtual router {router} is back"
+        ),
+        Event::InterfaceRecreated {
+            interface_index,
+            new_index,
+            name,
+        } => info!(
+            interface = interface_index,
+            new_index,
+            name = name.as_str(),
+            "interface {name} was created again (index {new_index}); its routers moved to it"
+        ),
+        Event::TransientError { operation, error } => warn!(
+            operation,
+            %error,
+            "{operation} failed, trying again: {error}"
+        ),
+        Event::Resynchronized => {
+            info!("link and address changes were lost; read the links and addresses again");
+        }
+        Event::UnknownRouter(router) => info!(
+            interface = router.interface_index,
+            vrid = router.vrid.get(),
+            family = %router.family,
+            "a command named virtual router {router}, which does not run"
+        ),
+        _ => {}
+    }
+}
+
+/// Logs `event` through `tracing` (feature `tracing`; without it, as now, does nothing).
+#[cfg(not(feature = "tracing"))]
+pub fn event(_: &Event) {}
+
+/// Which discards share a line: the interface, family and VRID of the packet (the VRID byte,
+/// whatever it is: `None` when the packet is too short to have one) and the reason.
+#[cfg(feature = "tracing")]
+type DiscardKey = (Option<u32>, Option<AddressFamily>, Option<u8>, Counter);
+
+/// A (router, reason)'s last line and the discards held back since.
+#[cfg(feature = "tracing")]
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    logged: Instant,
+    suppressed: u64,
+}
+
+/// A router's discard counters before a packet ([`DiscardLog::before`]).
+#[derive(Debug)]
+pub(crate) struct Before {
+    #[cfg(feature = "tracing")]
+    errors: Option<(RouterKey, [u64; Counter::ALL.len()])>,
+}
+
+/// The discard counters of `stats`, in the order of [`Counter::ALL`].
+#[cfg(feature = "tracing")]
+fn errors(stats: &crate::Stats) -> [u64; Counter::ALL.len()] {
+    let mut errors = [0; Counter::ALL.len()];
+    for (slot, &counter) in errors.iter_mut().zip(Counter::ALL) {
+        *slot = stats.errors(counter);
+    }
+    errors
+}
+
+/// The rate limiter of the discarded-packet lines of one event loop.
+#[derive(Debug, Default)]
+pub(crate) struct DiscardLog {
+    #[cfg(feature = "tracing")]
+    windows: HashMap<DiscardKey, Window>,
+    /// The latest time the event loop was given, for the datagrams that come without one.
+    #[cfg(feature = "tracing")]
+    latest: Option<Instant>,
+}
+
+impl DiscardLog {
+    /// Notes the time the event loop was given.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub(crate) fn tick(&mut self, now: Instant) {
+        #[cfg(feature = "tracing")]
+        {
+            self.latest = Some(self.latest.map_or(now, |latest| latest.max(now)));
+        }
+    }
+
+    /// The discard counters of the router `payload` (received as `rx`) is for, before it is
+    /// handed to `routers`: what [`packet`](Self::packet) compares with.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub(crate) fn before(&self, routers: &Routers, rx: &RxMeta, payload: &[u8]) -> Before {
+        #[cfg(feature = "tracing")]
+        {
+            let key = crate::packet::peek_vrid(payload).map(|vrid| RouterKey {
+                interface_index: rx.interface_index(),
+                family: rx.family(),
+                vrid,
+            });
+            let errors = key.and_then(|key| Some((key, errors(routers.get(&key)?.stats()))));
+            Before { errors }
+        }
+        #[cfg(not(feature = "tracing"))]
+        Before {}
+    }
+
+    /// Logs what became of the VRRP message `payload`, received as `rx`: discarded for an error,
+    /// or processed with a mismatch its router counted (RFC 9568 §7.1: a VRRPv3 advert whose
+    /// interval or address list differs from the configuration is logged, counted and processed;
+    /// `before` holds the counters before it). At most one line per router and reason every
+    /// [`DISCARD_LOG_INTERVAL`].
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub(crate) fn packet(
+        &mut self,
+        now: Instant,
+        rx: &RxMeta,
+        payload: &[u8],
+        result: &Result<RouterKey, RxError>,
+        routers: &Routers,
+        before: Before,
+    ) {
+        #[cfg(feature = "tracing")]
+        match result {
+            Err(error) => self.discarded(now, rx, payload, error),
+            Ok(key) => {
+                self.tick(now);
+                let (Some((counted, earlier)), Some(router)) = (before.errors, routers.get(key))
+                else {
+                    return;
+                };
+                if counted != *key {
+                    return;
+                }
+                for &counter in Counter::ALL {
+                    if router.stats().errors(counter) <= earlier[counter.index()] {
+                        continue;
+                    }
+                    let id = (
+                        Some(key.interface_index),
+                        Some(key.family),
+                        Some(key.vrid.get()),
+                        counter,
+                    );
+                    if let Some(suppressed) = self.due(now, id) {
+                        let source = rx.source();
+                        tracing::warn!(
+                            interface = key.interface_index,
+                            family = %key.family,
+                            vrid = key.vrid.get(),
+                            %source,
+                            %counter,
+                            suppressed,
+                            "an advertisement from {source} for virtual router {key} differs from \
+                             the configuration ({counter}); processed it"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Logs that `payload`, received as `rx`, was discarded for `error`, unless a line for its
+    /// router and reason was written less than [`DISCARD_LOG_INTERVAL`] ago.
+    #[cfg(feature = "tracing")]
+    fn discarded(&mut self, now: Instant, rx: &RxMeta, payload: &[u8], error: &RxError) {
+        {
+            self.tick(now);
+            let vrid = payload.get(1).copied();
+            let key = (
+                Some(rx.interface_index()),
+                Some(rx.family()),
+                vrid,
+                error.counter(),
+            );
+            if let Some(suppressed) = self.due(now, key) {
+                let source = rx.source();
+                let interface = rx.interface_index();
+                let family = rx.family();
+                let counter = error.counter();
+                let vrid = vrid.map(u32::from);
+                match counter {
+                    // Other VRIDs on the same LAN are normal, unknown unicast peers may be.
+                    Counter::VrIdErrors | Counter::UnknownPeerErrors => tracing::debug!(
+                        interface, %family, vrid, %source, %counter, suppressed,
+                        "discarded an advertisement from {source} on interface {interface}: {error}"
+                    ),
+                    _ => tracing::warn!(
+                        interface, %family, vrid, %source, %counter, suppressed,
+                        "discarded an advertisement from {source} on interface {interface}: {error}"
+                    ),
+                }
+            }
+        }
+    }
+
+    /// Logs that a datagram whose IP header could not be taken apart was discarded for `error`,
+    /// at most once per reason every [`DISCARD_LOG_INTERVAL`] of the event loop's time.
+    #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+    pub(crate) fn malformed(&mut self, error: &RxError) {
+        #[cfg(feature = "tracing")]
+        {
+            let counter = error.counter();
+            let suppressed = match self.latest {
+                Some(now) => self.due(now, (None, None, None, counter)),
+                None => Some(0),
+            };
+            if let Some(suppressed) = suppressed {
+                tracing::warn!(%counter, suppressed, "discarded a malformed datagram: {error}");
+            }
+        }
+    }
+
+    /// Whether a line for `key` is due at `now`, with how many were held back since the last one.
+    #[cfg(feature = "tracing")]
+    fn due(&mut self, now: Instant, key: DiscardKey) -> Option<u64> {
+        let over =
+            |window: &Window| now.saturating_duration_since(window.logged) >= DISCARD_LOG_INTERVAL;
+        if let Some(window) = self.windows.get_mut(&key) {
+            if !over(window) {
+                window.suppressed += 1;
+                return None;
+            }
+            let suppressed = window.suppressed;
+            *window = Window {
+                logged: now,
+                suppressed: 0,
+            };
+            return Some(suppressed);
+        }
+        if self.windows.len() >= MAX_TRACKED {
+            self.windows.retain(|_, window| !over(window));
+        }
+        self.windows.insert(
+            key,
+            Window {
+                logged: now,
+                suppressed: 0,
+            },
+        );
+        Some(0)
+    }
+}

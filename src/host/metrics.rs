@@ -1,0 +1,599 @@
+//! A driver's statistics and events in the Prometheus text exposition format (version 0.0.4),
+//! for an embedder to serve from its own HTTP server (feature `metrics`).
+//!
+//! [`render`] turns a [`StatsReport`] (from [`DriverHandle::request_stats`], delivered as
+//! [`Event::Stats`]) and the [`HostCounters`] the application keeps (it feeds
+//! [`HostCounters::record`] every [`Event`]) into one scrape's text. Serve it with
+//! [`CONTENT_TYPE`].
+//!
+//! Every virtual router's series carry the labels `interface` (its name when the caller's name map
+//! knows it, else the index), `vrid` and `family` (`ipv4`, `ipv6`). The metrics, by virtual router:
+//!
+//! - `vrrp_router_state{state}`: 1 for the state it is in (`initialize`, `backup`, `master`,
+//!   `fault`), 0 for the others.
+//! - `vrrp_router_priority`, `vrrp_router_configured_priority`: the effective priority (tracking
+//!   included) and the configured one.
+//! - `vrrp_router_master_address{address}`: 1, with the Master's address as last heard (absent
+//!   while none is known).
+//! - From RFC 6527's `vrrpv3StatisticsTable`, named after the MIB objects:
+//!   `vrrp_statistics_master_transitions_total`, `vrrp_statistics_rcvd_advertisements_total`,
+//!   `vrrp_statistics_rcvd_pri_zero_packets_total`, `vrrp_statistics_sent_pri_zero_packets_total`,
+//!   and one counter per discard reason of [`Counter::ALL`] kept per virtual router:
+//!   `vrrp_statistics_ip_ttl_errors_total`, `vrrp_statistics_rcvd_invalid_type_packets_total`,
+//!   `vrrp_statistics_packet_length_errors_total`, `vrrp_statistics_address_list_errors_total`,
+//!   `vrrp_statistics_adv_interval_errors_total`, RFC 2787's `vrrp_stats_invalid_auth_type_total`,
+//!   `vrrp_stats_auth_type_mismatch_total`, `vrrp_stats_auth_failures_total`, and
+//!   `vrrp_unknown_peer_errors_total` (unicast peers).
+//! - `vrrp_statistics_new_master_reason{reason}` and `vrrp_statistics_proto_err_reason{reason}`:
+//!   info-style gauges, 1 with the MIB's name of the current value (`notMaster`, `priority`,
+//!   `preempted`, `masterNoResponse`; `noError`, `ipTtlError`, `versionError`, `checksumError`,
+//!   `vrIdError`).
+//! - `vrrp_sent_advertisements_total`, `vrrp_sent_announcements_total`,
+//!   `vrrp_rcvd_pseudo_header_checksums_total`, `vrrp_rcvd_message_only_checksums_total` (the
+//!   checksum forms of received VRRPv3 IPv4 adverts), `vrrp_owner_conflicts_total`,
+//!   `vrrp_address_conflicts_total`.
+//!
+//! Router-wide, without labels (RFC 6527's `vrrpv3RouterStatistics`):
+//! `vrrp_router_checksum_errors_total`, `vrrp_router_version_errors_total`,
+//! `vrrp_router_vr_id_errors_total`, and `vrrp_malformed_datagrams_total`.
+//!
+//! From the events ([`HostCounters`]): `vrrp_host_address_restored_total`,
+//! `vrrp_host_address_conflict_reports_total`, `vrrp_host_primary_address_lost_total`,
+//! `vrrp_host_primary_address_missing` (1 while the primary address is gone) and
+//! `vrrp_host_backend_failures_total{operation}` by virtual router;
+//! `vrrp_host_interface_recreated_total{interface}`, `vrrp_host_transient_errors_total{operation}`
+//! and `vrrp_host_resynchronizations_total`.
+//!
+//! ```
+//! use vrrp::host::metrics::{HostCounters, render};
+//! use vrrp::host::{Event, StatsReport};
+//! use vrrp::{Config, Routers, Vrid};
+//!
+//! let mut routers = Routers::new();
+//! let config = Config::builder(2, Vrid::new(51).unwrap(), [192, 0, 2, 1].into())
+//!     .address([192, 0, 2, 100].into())
+//!     .build()?;
+//! routers.add(config)?;
+//! routers.start(std::time::Instant::now());
+//!
+//! let mut host = HostCounters::default();
+//! host.record(&Event::Resynchronized); // every event the driver reports
+//! let names = |index: u32| (index == 2).then(|| "eth0".to_string());
+//! let text = render(&StatsReport::of(&routers), &host, &names);
+//! assert!(text.contains(
+//!     r#"vrrp_router_state{interface="eth0",vrid="51",family="ipv4",state="backup"} 1"#
+//! ));
+//! assert!(text.contains("vrrp_host_resynchronizations_total 1"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::prometheus_text;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, NoLabelSet};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Registry;
+
+#[cfg(doc)]
+use crate::host::DriverHandle;
+use crate::host::{Event, Operation, RouterReport, StatsReport};
+use crate::{Counter, GlobalStats, NewMasterReason, ProtoErrReason, RouterKey, State};
+
+/// The `Content-Type` of what [`render`] returns: `text/plain; version=0.0.4; charset=utf-8`.
+pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
+
+/// Counts of the events a driver reports about the host (the reconciler's actions and the
+/// failures it carries on after): feed it every [`Event`] with [`record`](Self::record), and
+/// [`render`] shows it with the statistics.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostCounters {
+    address_restored: BTreeMap<RouterKey, u64>,
+    address_conflicts: BTreeMap<RouterKey, u64>,
+    primary_lost: BTreeMap<RouterKey, u64>,
+    primary_missing: BTreeMap<RouterKey, bool>,
+    backend_failures: BTreeMap<(RouterKey, &'static str), u64>,
+    interfaces_recreated: BTreeMap<String, u64>,
+    transient_errors: BTreeMap<&'static str, u64>,
+    resynchronizations: u64,
+}
+
+impl HostCounters {
+    /// Counts `event` if it is one of the host's: [`Event::AddressRestored`],
+    /// [`Event::AddressConflict`], [`Event::PrimaryAddress`], [`Event::BackendFailed`],
+    /// [`Event::InterfaceRecreated`], [`Event::TransientError`], [`Event::Resynchronized`]. Other
+    /// events are ignored (their effects are in the [`StatsReport`]).
+    pub fn record(&mut self, event: &Event) {
+        match event {
+            Event::AddressRestored { router, .. } => {
+                *self.address_restored.entry(*router).or_default() += 1;
+            }
+            Event::AddressConflict { router, .. } => {
+                *self.address_conflicts.entry(*router).or_default() += 1;
+            }
+            Event::PrimaryAddress {
+                router, present, ..
+            } => {
+                if !present {
+                    *self.primary_lost.entry(*router).or_default() += 1;
+                }
+                self.primary_missing.insert(*router, !present);
+            }
+            Event::BackendFailed {
+                router, operation, ..
+            } => {
+                let key = (*router, operation_label(operation));
+                *self.backend_failures.entry(key).or_default() += 1;
+            }
+            Event::InterfaceRecreated { name, .. } => {
+                *self.interfaces_recreated.entry(name.clone()).or_default() += 1;
+            }
+            Event::TransientError { operation, .. } => {
+                *self.transient_errors.entry(operation).or_default() += 1;
+            }
+            Event::Resynchronized => self.resynchronizations += 1,
+            _ => {}
+        }
+    }
+
+    /// How many times [`Event::Resynchronized`] was recorded.
+    pub fn resynchronizations(&self) -> u64 {
+        self.resynchronizations
+    }
+}
+
+/// The `operation` label of a backend failure.
+fn operation_label(operation: &Operation) -> &'static str {
+    match operation {
+        Operation::Send => "send",
+        Operation::AddAddress(_) => "add_address",
+        Operation::RemoveAddress(_) => "remove_address",
+        Operation::Announce(_) => "announce",
+        Operation::Rebind => "rebind",
+        Operation::RenewAddress(_) => "renew_address",
+    }
+}
+
+/// `report` and `host` in the Prometheus text format, interfaces labelled with `names` (an
+/// interface it has no name for is labelled with its index). Serve it with [`CONTENT_TYPE`].
+pub fn render(
+    report: &StatsReport,
+    host: &HostCounters,
+    names: &dyn Fn(u32) -> Option<String>,
+) -> String {
+    let label = |index: u32| names(index).unwrap_or_else(|| index.to_string());
+    let mut interfaces = BTreeMap::new();
+    let mut labels = |key: &RouterKey| {
+        let interface = interfaces
+            .entry(key.interface_index)
+            .or_insert_with(|| label(key.interface_index))
+            .clone();
+        vec![
+            ("interface", interface),
+            ("vrid", key.vrid.to_string()),
+            ("family", key.family.to_string()),
+        ]
+    };
+    let routers = report
+        .routers
+        .iter()
+        .map(|router| (labels(&router.router), router.clone()))
+        .collect();
+    let by_router = |map: &BTreeMap<RouterKey, u64>,
+                     labels: &mut dyn FnMut(&RouterKey) -> Labels| {
+        map.iter().map(|(key, &n)| (labels(key), n)).collect()
+    };
+    let snapshot = Snapshot {
+        routers,
+        global: report.global,
+        address_restored: by_router(&host.address_restored, &mut labels),
+        address_conflicts: by_router(&host.address_conflicts, &mut labels),
+        primary_lost: by_router(&host.primary_lost, &mut labels),
+        primary_missing: host
+            .primary_missing
+            .iter()
+            .map(|(key, &missing)| (labels(key), u64::from(missing)))
+            .collect(),
+        backend_failures: host
+            .backend_failures
+            .iter()
+            .map(|((key, operation), &n)| {
+                let mut labels = labels(key);
+                labels.push(("operation", operation.to_string()));
+                (labels, n)
+            })
+            .collect(),
+        interfaces_recreated: host
+            .interfaces_recreated
+            .iter()
+            .map(|(name, &n)| (vec![("interface", name.clone())], n))
+            .collect(),
+        transient_errors: host
+            .transient_errors
+            .iter()
+            .map(|(operation, &n)| (vec![("operation", operation.to_string())], n))
+            .collect(),
+        resynchronizations: host.resynchronizations,
+    };
+    let mut registry = Registry::default();
+    registry.register_collector(Box::new(snapshot));
+    let mut text = String::new();
+    prometheus_text::encode(&mut text, &registry).expect("writing to a String does not fail");
+    text
+}
+
+/// A series' labels.
+type Labels = Vec<(&'static str, String)>;
+
+/// What one scrape shows, labels resolved: the collector [`render`] registers.
+#[derive(Debug)]
+struct Snapshot {
+    routers: Vec<(Labels, RouterReport)>,
+    global: GlobalStats,
+    address_restored: Vec<(Labels, u64)>,
+    address_conflicts: Vec<(Labels, u64)>,
+    primary_lost: Vec<(Labels, u64)>,
+    primary_missing: Vec<(Labels, u64)>,
+    backend_failures: Vec<(Labels, u64)>,
+    interfaces_recreated: Vec<(Labels, u64)>,
+    transient_errors: Vec<(Labels, u64)>,
+    resynchronizations: u64,
+}
+
+/// Writes one metric family of `kind` (a counter or a gauge) with its `series`; nothing when it
+/// has none.
+fn family<L: EncodeLabelSet>(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    kind: MetricType,
+    series: impl IntoIterator<Item = (L, u64)>,
+) -> fmt::Result {
+    let mut series = series.into_iter().peekable();
+    if series.peek().is_none() {
+        return Ok(());
+    }
+    let mut metric = encoder.encode_descriptor(name, help, None, kind)?;
+    for (labels, value) in series {
+        let mut sample = metric.encode_family(&labels)?;
+        if kind == MetricType::Counter {
+            sample.encode_counter::<NoLabelSet, _, u64>(&value, None)?;
+        } else {
+            sample.encode_gauge(&value)?;
+        }
+    }
+    Ok(())
+}
+
+/// The metric name of a discard counter, derived from its MIB object's name (without the
+/// `_total` the encoder adds): `vrrpv3StatisticsIpTtlErrors` is `vrrp_statistics_ip_ttl_errors`,
+/// `vrrpStatsAuthFailures` is `vrrp_stats_auth_failures`, `unknownPeerErrors` is
+/// `vrrp_unknown_peer_errors`.
+fn counter_name(counter: Counter) -> String {
+    let mib = counter.mib_name();
+    let object = mib
+        .strip_prefix("vrrpv3")
+        .or_else(|| mib.strip_prefix("vrrp"))
+        .unwrap_or(mib);
+    let mut name = String::from("vrrp");
+    for c in object.chars() {
+        if c.is_ascii_uppercase() || name == "vrrp" {
+            name.push('_');
+        }
+        name.push(c.to_ascii_lowercase());
+    }
+    name
+}
+
+/// The MIB's name of a `vrrpv3StatisticsNewMasterReason` value.
+fn new_master_reason(reason: NewMasterReason) -> &'static str {
+    match reason {
+        NewMasterReason::NotMaster => "notMaster",
+        NewMasterReason::Priority => "priority",
+        NewMasterReason::Preempted => "preempted",
+        NewMasterReason::MasterNoResponse => "masterNoResponse",
+    }
+}
+
+/// The MIB's name of a `vrrpv3StatisticsProtoErrReason` value.
+fn proto_err_reason(reason: ProtoErrReason) -> &'static str {
+    match reason {
+        ProtoErrReason::NoError => "noError",
+        ProtoErrReason::IpTtlError => "ipTtlError",
+        ProtoErrReason::VersionError => "versionError",
+        ProtoErrReason::ChecksumError => "checksumError",
+        ProtoErrReason::VrIdError => "vrIdError",
+    }
+}
+
+/// A per-router counter: its name, help, and how to read it from a router's report.
+type RouterCounter = (&'static str, &'static str, fn(&RouterReport) -> u64);
+
+/// The per-router counters other than the discard reasons.
+const ROUTER_COUNTERS: &[RouterCounter] = &[
+    (
+        "vrrp_statistics_master_transitions",
+        "Transitions to Master (vrrpv3StatisticsMasterTransitions).",
+        |r| r.stats.master_transitions,
+    ),
+    (
+        "vrrp_statistics_rcvd_advertisements",
+        "Advertisements received that passed every check (vrrpv3StatisticsRcvdAdvertisements).",
+        |r| r.stats.rcvd_advertisements,
+    ),
+    (
+        "vrrp_statistics_rcvd_pri_zero_packets",
+        "Advertisements of priority 0 received (vrrpv3StatisticsRcvdPriZeroPackets).",
+        |r| r.stats.rcvd_pri_zero_packets,
+    ),
+    (
+        "vrrp_statistics_sent_pri_zero_packets",
+        "Advertisements of priority 0 sent (vrrpv3StatisticsSentPriZeroPackets).",
+        |r| r.stats.sent_pri_zero_packets,
+    ),
+    ("vrrp_sent_advertisements", "Advertisements sent.", |r| {
+        r.stats.sent_advertisements
+    }),
+    (
+        "vrrp_sent_announcements",
+        "Announcement bursts (gratuitous ARP, unsolicited neighbour advertisements) requested.",
+        |r| r.stats.sent_announcements,
+    ),
+    (
+        "vrrp_rcvd_pseudo_header_checksums",
+        "Received VRRPv3 IPv4 advertisements whose checksum covers the pseudo-header.",
+        |r| r.stats.rcvd_pseudo_header_checksums,
+    ),
+    (
+        "vrrp_rcvd_message_only_checksums",
+        "Received VRRPv3 IPv4 advertisements whose checksum covers the message only (RFC 9568).",
+        |r| r.stats.rcvd_message_only_checksums,
+    ),
+    (
+        "vrrp_owner_conflicts",
+        "Advertisements of priority 255 heard while this router owns the addresses.",
+        |r| r.stats.owner_conflicts,
+    ),
+    (
+        "vrrp_address_conflicts",
+        "Advertisements heard from this router's own primary address (a duplicate address).",
+        |r| r.stats.address_conflicts,
+    ),
+];
+
+const STATES: [State; 4] = [
+    State::Initialize,
+    State::Backup,
+    State::Master,
+    State::Fault,
+];
+
+impl Snapshot {
+    /// The routers' series: `labels` plus `extra`, with the value `value` reads.
+    fn per_router<'a>(
+        &'a self,
+        extra: impl Fn(&RouterReport) -> Option<(&'static str, String)> + 'a,
+        value: impl Fn(&RouterReport) -> u64 + 'a,
+    ) -> impl Iterator<Item = (Labels, u64)> + 'a {
+        self.routers.iter().map(move |(labels, router)| {
+            let mut labels = labels.clone();
+            if let Some(label) = extra(router) {
+                labels.push(label);
+            }
+            (labels, value(router))
+        })
+    }
+
+    fn encode_routers(&self, encoder: &mut DescriptorEncoder) -> fmt::Result {
+        use MetricType::{Counter as C, Gauge as G};
+        let state_series = self.routers.iter().flat_map(|(labels, router)| {
+            STATES.iter().map(move |&state| {
+                let mut labels = labels.clone();
+                labels.push(("state", state.to_string()));
+                (labels, u64::from(router.state == state))
+            })
+        });
+        family(
+            encoder,
+            "vrrp_router_state",
+            "1 for the state the virtual router is in, 0 for the others.",
+            G,
+            state_series,
+        )?;
+        family(
+            encoder,
+            "vrrp_router_priority",
+            "The priority advertised: the configured one moved by tracking.",
+            G,
+            self.per_router(|_| None, |r| u64::from(r.priority.get())),
+        )?;
+        family(
+            encoder,
+            "vrrp_router_configured_priority",
+            "The configured priority, before tracking moves it.",
+            G,
+            self.per_router(|_| None, |r| u64::from(r.configured_priority.get())),
+        )?;
+        let masters = self.routers.iter().filter_map(|(labels, router)| {
+            let address = router.master_address?;
+            let mut labels = labels.clone();
+            labels.push(("address", address.to_string()));
+            Some((labels, 1))
+        });
+        family(
+            encoder,
+            "vrrp_router_master_address",
+            "1, labelled with the Master's address as last heard.",
+            G,
+            masters,
+        )?;
+        family(
+            encoder,
+            "vrrp_statistics_new_master_reason",
+            "1, labelled with why the router last became Master (vrrpv3StatisticsNewMasterReason).",
+            G,
+            self.per_router(
+                |r| {
+                    Some((
+                        "reason",
+                        new_master_reason(r.stats.new_master_reason).into(),
+                    ))
+                },
+                |_| 1,
+            ),
+        )?;
+        family(
+            encoder,
+            "vrrp_statistics_proto_err_reason",
+            "1, labelled with the last protocol error (vrrpv3StatisticsProtoErrReason).",
+            G,
+            self.per_router(
+                |r| Some(("reason", proto_err_reason(r.stats.proto_err_reason).into())),
+                |_| 1,
+            ),
+        )?;
+        for &(name, help, value) in ROUTER_COUNTERS {
+            family(encoder, name, help, C, self.per_router(|_| None, value))?;
+        }
+        for &counter in Counter::ALL.iter().filter(|c| !c.is_global()) {
+            let help = format!("Received packets discarded for {}.", counter.mib_name());
+            let series = self.per_router(|_| None, move |r| r.stats.errors(counter));
+            family(encoder, &counter_name(counter), &help, C, series)?;
+        }
+        Ok(())
+    }
+
+    fn encode_global(&self, encoder: &mut DescriptorEncoder) -> fmt::Result {
+        let global = [
+            (Counter::ChecksumErrors, self.global.checksum_errors),
+            (Counter::VersionErrors, self.global.version_errors),
+            (Counter::VrIdErrors, self.global.vrid_errors),
+        ];
+        for (counter, value) in global {
+            let help = format!("Received packets discarded for {}.", counter.mib_name());
+            let series = [(NoLabels, value)];
+            family(
+                encoder,
+                &counter_name(counter),
+                &help,
+                MetricType::Counter,
+                series,
+            )?;
+        }
+        family(
+            encoder,
+            "vrrp_malformed_datagrams",
+            "Received datagrams whose IP header could not be taken apart.",
+            MetricType::Counter,
+            [(NoLabels, self.global.malformed_datagrams)],
+        )
+    }
+
+    fn encode_host(&self, encoder: &mut DescriptorEncoder) -> fmt::Result {
+        use MetricType::{Counter as C, Gauge as G};
+        let families: [HostFamily<'_>; 7] = [
+            (
+                "vrrp_host_address_restored",
+                "Virtual addresses removed by someone else and added again.",
+                C,
+                &self.address_restored,
+            ),
+            (
+                "vrrp_host_address_conflict_reports",
+                "Reports of another router advertising from this router's primary address.",
+                C,
+                &self.address_conflicts,
+            ),
+            (
+                "vrrp_host_primary_address_lost",
+                "Times the primary address went away from the interface (the router went to Fault).",
+                C,
+                &self.primary_lost,
+            ),
+            (
+                "vrrp_host_primary_address_missing",
+                "1 while the primary address is missing from the interface.",
+                G,
+                &self.primary_missing,
+            ),
+            (
+                "vrrp_host_backend_failures",
+                "Actions a backend failed to carry out, by operation.",
+                C,
+                &self.backend_failures,
+            ),
+            (
+                "vrrp_host_interface_recreated",
+                "Interfaces deleted and created again under their name, followed by their routers.",
+                C,
+                &self.interfaces_recreated,
+            ),
+            (
+                "vrrp_host_transient_errors",
+                "System calls that failed in a way that passes, retried, by operation.",
+                C,
+                &self.transient_errors,
+            ),
+        ];
+        for (name, help, kind, series) in families {
+            let series = series.iter().map(|(labels, n)| (labels.as_slice(), *n));
+            family(encoder, name, help, kind, series)?;
+        }
+        family(
+            encoder,
+            "vrrp_host_resynchronizations",
+            "Full re-reads of the links and addresses after the change stream lost changes.",
+            C,
+            [(NoLabels, self.resynchronizations)],
+        )
+    }
+}
+
+/// A family of [`HostCounters`]: its name, help, type and series.
+type HostFamily<'a> = (&'static str, &'static str, MetricType, &'a [(Labels, u64)]);
+
+/// The empty label set.
+#[derive(Clone, Copy, Debug)]
+struct NoLabels;
+
+impl EncodeLabelSet for NoLabels {
+    fn encode(&self, _: &mut prometheus_client::encoding::LabelSetEncoder) -> fmt::Result {
+        Ok(())
+    }
+}
+
+impl Collector for Snapshot {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+        self.encode_routers(&mut encoder)?;
+        self.encode_global(&mut encoder)?;
+        self.encode_host(&mut encoder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_names_follow_the_mib_objects() {
+        let names: Vec<String> = Counter::ALL.iter().map(|&c| counter_name(c)).collect();
+        assert_eq!(
+            names,
+            [
+                "vrrp_router_checksum_errors",
+                "vrrp_router_version_errors",
+                "vrrp_router_vr_id_errors",
+                "vrrp_statistics_ip_ttl_errors",
+                "vrrp_statistics_rcvd_invalid_type_packets",
+                "vrrp_statistics_packet_length_errors",
+                "vrrp_statistics_address_list_errors",
+                "vrrp_statistics_adv_interval_errors",
+                "vrrp_stats_invalid_auth_type",
+                "vrrp_stats_auth_type_mismatch",
+                "vrrp_stats_auth_failures",
+                "vrrp_unknown_peer_errors",
+            ]
+        );
+    }
+}
