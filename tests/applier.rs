@@ -89,8 +89,8 @@ fn a_master_adds_then_announces_and_a_shutdown_removes_what_it_added() {
             "send if1 to 224.0.0.18",
             "add if1 192.0.2.100/24",
             "add if1 192.0.2.101/32",
-            "announce if1 192.0.2.100 x5",
-            "announce if1 192.0.2.101 x5",
+            "announce if1 192.0.2.100 x1",
+            "announce if1 192.0.2.101 x1",
             "send if1 to 224.0.0.18",
             "remove if1 192.0.2.100/24",
             "remove if1 192.0.2.101/32",
@@ -106,6 +106,45 @@ fn a_master_adds_then_announces_and_a_shutdown_removes_what_it_added() {
         .collect();
     assert_eq!(states, [State::Backup, State::Master, State::Initialize]);
     assert_eq!(applier.added_addresses().count(), 0);
+}
+
+#[test]
+fn announcements_go_once_at_once_then_their_repeats_one_per_round_and_a_release_drops_them() {
+    let (mut routers, mut applier, host) = setup(None);
+    let t0 = Instant::now();
+    routers.start(t0);
+    run(&mut routers, &mut applier);
+    let due = routers.poll_timeout().unwrap();
+    routers.handle_timeout(due);
+    run(&mut routers, &mut applier);
+    let announced = |host: &MemoryHost| {
+        log(host)
+            .into_iter()
+            .filter(|l| l.starts_with("announce"))
+            .collect::<Vec<_>>()
+    };
+    // One frame per address at once; four repeats each wait (the default repeat is 5).
+    assert_eq!(
+        announced(&host),
+        ["announce if1 192.0.2.100 x1", "announce if1 192.0.2.101 x1"]
+    );
+    assert!(applier.has_paced());
+    // A call sends at most one frame per address (a round), within its budget.
+    let mut events = Vec::new();
+    assert_eq!(applier.send_paced(1, &mut |e| events.push(e)), 7);
+    assert_eq!(announced(&host).len(), 3);
+    assert_eq!(applier.send_paced(100, &mut |e| events.push(e)), 5);
+    assert_eq!(
+        announced(&host)[3..],
+        ["announce if1 192.0.2.101 x1", "announce if1 192.0.2.100 x1"]
+    );
+    // Released: the repeats still queued are dropped, not sent for an address given up.
+    routers.shutdown(due);
+    run(&mut routers, &mut applier);
+    assert!(!applier.has_paced());
+    assert_eq!(applier.send_paced(100, &mut |e| events.push(e)), 0);
+    assert_eq!(announced(&host).len(), 5);
+    assert!(events.is_empty());
 }
 
 #[test]
@@ -126,10 +165,10 @@ fn excluded_addresses_are_added_announced_and_removed_with_the_virtual_ones() {
             "add if1 192.0.2.101/32",
             "add if1 198.51.100.9/32",
             "add if1 2001:db8::9/64",
-            "announce if1 192.0.2.100 x5",
-            "announce if1 192.0.2.101 x5",
-            "announce if1 198.51.100.9 x5",
-            "announce if1 2001:db8::9 x5",
+            "announce if1 192.0.2.100 x1",
+            "announce if1 192.0.2.101 x1",
+            "announce if1 198.51.100.9 x1",
+            "announce if1 2001:db8::9 x1",
             "send if1 to 224.0.0.18",
             "remove if1 192.0.2.100/32",
             "remove if1 192.0.2.101/32",

@@ -30,6 +30,8 @@ struct Node {
     event_loop: Loop,
     setup: MemorySetup,
     events: Vec<Event>,
+    /// The announcement frames sent so far (the LAN takes the backend's calls as it delivers).
+    announced: usize,
 }
 
 fn config(primary: [u8; 4], priority: u8, vrid: u8, vip: Ipv4Addr) -> Config {
@@ -62,6 +64,7 @@ impl Node {
             setup: MemorySetup::new(&host),
             host,
             events: Vec::new(),
+            announced: 0,
         };
         let change = Reconfiguration {
             add: configs.into_iter().map(Instance::new).collect(),
@@ -158,10 +161,12 @@ impl Lan {
     /// Hands each advertisement a host sent to every other host.
     fn deliver(&mut self) {
         let mut sent = Vec::new();
-        for (from, node) in self.nodes.iter().enumerate() {
+        for (from, node) in self.nodes.iter_mut().enumerate() {
             for call in node.host.take_calls() {
-                if let Call::Send { transmit, .. } = call {
-                    sent.push((from, transmit));
+                match call {
+                    Call::Send { transmit, .. } => sent.push((from, transmit)),
+                    Call::Announce { repeat, .. } => node.announced += usize::from(repeat),
+                    _ => {}
                 }
             }
         }
@@ -665,4 +670,33 @@ fn a_primary_address_lost_in_an_overrun_is_found_by_the_full_re_read() {
     lan.run_for(Duration::from_millis(10));
     assert_eq!(lan.nodes[0].state(51), Some(State::Fault));
     host.set_change_capacity(1024);
+}
+
+#[test]
+fn announcement_repeats_are_paced_so_many_takeovers_do_not_flood_the_lan() {
+    const ROUTERS: u8 = 200;
+    let configs = (1..=ROUTERS)
+        .map(|vrid| {
+            let vip = Ipv4Addr::new(198, 51, 100, vrid);
+            config([192, 0, 2, 1], 200, vrid, vip)
+        })
+        .collect();
+    let mut lan = Lan::new(vec![configs]);
+    let announced = |lan: &mut Lan| {
+        lan.deliver();
+        lan.nodes[0].announced
+    };
+    while lan.nodes[0].state(ROUTERS) != Some(State::Master) {
+        lan.run_for(Duration::from_millis(1));
+    }
+    // Every router took over at the same instant: one frame per address at once...
+    assert_eq!(announced(&mut lan), usize::from(ROUTERS));
+    // ...and their repeats at most ANNOUNCE_BURST every ANNOUNCE_PACE, not 800 at once.
+    lan.run_for(vrrp::host::ANNOUNCE_PACE);
+    assert_eq!(
+        announced(&mut lan),
+        usize::from(ROUTERS) + vrrp::host::ANNOUNCE_BURST
+    );
+    lan.run_for(Duration::from_secs(1));
+    assert_eq!(announced(&mut lan), 5 * usize::from(ROUTERS));
 }

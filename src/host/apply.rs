@@ -1,7 +1,7 @@
 //! Applies a [`Routers`](crate::Routers)' actions through the backends, and keeps track of which
 //! virtual addresses it added, so that it removes those and only those.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -10,6 +10,15 @@ use crate::host::{
     VirtualAddress,
 };
 use crate::{Action, RouterKey};
+
+/// Announcements of one address still to send: the repeats after the first.
+#[derive(Clone, Copy, Debug)]
+struct Paced {
+    router: RouterKey,
+    interface: u32,
+    address: IpAddr,
+    left: u8,
+}
 
 /// A running router's instance and the interfaces it uses now.
 #[derive(Clone, Debug)]
@@ -40,6 +49,8 @@ pub struct ActionApplier<S, A, N> {
     added: HashMap<(u32, IpAddr), (RouterKey, VirtualAddress)>,
     /// The lifetime given to the addresses added and renewed from now on.
     lifetime: Option<Duration>,
+    /// The announcements' repeats, sent by [`send_paced`](Self::send_paced).
+    paced: VecDeque<Paced>,
 }
 
 impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
@@ -52,6 +63,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             placed: HashMap::new(),
             added: HashMap::new(),
             lifetime: None,
+            paced: VecDeque::new(),
         }
     }
 
@@ -144,6 +156,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// so [`release_all`](Self::release_all) still removes them.
     pub fn unplace(&mut self, key: &RouterKey) {
         self.placed.remove(key);
+        self.paced.retain(|p| p.router != *key);
     }
 
     /// The instance router `key` runs, if it was placed.
@@ -236,7 +249,42 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
         &mut self.announcer
     }
 
+    /// Whether announcement repeats wait for [`send_paced`](Self::send_paced).
+    pub fn has_paced(&self) -> bool {
+        !self.paced.is_empty()
+    }
+
+    /// Sends at most `max` of the announcements' repeats: one frame for each address in turn, so
+    /// an address's repeats are a round apart. Returns how many frames wait still.
+    pub fn send_paced(&mut self, max: usize, on_event: &mut impl FnMut(Event)) -> usize {
+        for _ in 0..max.min(self.paced.len()) {
+            let Some(mut paced) = self.paced.pop_front() else {
+                break;
+            };
+            if let Err(error) = self.announcer.announce(paced.interface, paced.address, 1) {
+                on_event(Event::BackendFailed {
+                    router: paced.router,
+                    operation: Operation::Announce(paced.address),
+                    error,
+                });
+            }
+            paced.left -= 1;
+            if paced.left > 0 {
+                self.paced.push_back(paced);
+            }
+        }
+        if self.paced.is_empty() && self.paced.capacity() > 64 {
+            // After thousands of takeovers, give the queue's memory back.
+            self.paced = VecDeque::new();
+        }
+        self.paced.iter().map(|p| usize::from(p.left)).sum()
+    }
+
     /// Applies `action` of `router`, calling `on_event` with a state change and with each failure.
+    ///
+    /// An announcement sends one frame per address at once and queues the other `repeat - 1`
+    /// for [`send_paced`](Self::send_paced); releasing the addresses drops the router's queued
+    /// repeats.
     pub fn apply(&mut self, router: RouterKey, action: Action, on_event: &mut impl FnMut(Event)) {
         let Self {
             sender,
@@ -245,6 +293,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             placed,
             added,
             lifetime,
+            paced,
         } = self;
         let placed = placed.get(&router);
         let instance = placed.map(|placed| &placed.instance);
@@ -294,6 +343,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                 }
             }
             Action::RemoveAddresses(addresses) => {
+                paced.retain(|p| p.router != router);
                 for address in addresses.iter().chain(excluded().map(|a| a.address)) {
                     let interface = interface_of(address);
                     let Some((_, virtual_address)) = added.remove(&(interface, address)) else {
@@ -306,8 +356,22 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             }
             Action::Announce { addresses, repeat } => {
                 for address in addresses.iter().chain(excluded().map(|a| a.address)) {
-                    if let Err(error) = announcer.announce(interface_of(address), address, repeat) {
+                    let interface = interface_of(address);
+                    if repeat == 0 {
+                        continue;
+                    }
+                    if let Err(error) = announcer.announce(interface, address, 1) {
                         fail(Operation::Announce(address), error);
+                    }
+                    // A burst replaces the repeats still queued for the address.
+                    paced.retain(|p| p.address != address || p.interface != interface);
+                    if repeat > 1 {
+                        paced.push_back(Paced {
+                            router,
+                            interface,
+                            address,
+                            left: repeat - 1,
+                        });
                     }
                 }
             }

@@ -39,7 +39,9 @@ pub use backend::{
 pub use change::{HostChange, HostSnapshot};
 pub use error::DriverError;
 pub use event::{Event, Operation, RouterReport, StatsReport};
-pub use event_loop::{EventLoop, MAX_ADDRESS_LIFETIME, MIN_ADDRESS_LIFETIME};
+pub use event_loop::{
+    ANNOUNCE_BURST, ANNOUNCE_PACE, EventLoop, MAX_ADDRESS_LIFETIME, MIN_ADDRESS_LIFETIME,
+};
 pub use handle::{
     Command, CommandError, DriverHandle, DriverStopped, Reconfiguration, ReconfigureError,
     ReconfigureReply,

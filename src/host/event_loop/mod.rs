@@ -11,6 +11,9 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
+mod deadlines;
+mod host_state;
+
 use crate::host::handle::OnDriverThread;
 use crate::host::health::Health;
 use crate::host::log::DiscardLog;
@@ -70,6 +73,8 @@ pub struct EventLoop<S, A, N> {
     down: HashSet<u32>,
     /// When the addresses held are renewed next, if they have a lifetime.
     renewal: Option<Instant>,
+    /// When the next paced announcements go, if repeats wait.
+    pacing: Option<Instant>,
     /// A [`Command::HandOver`] arrived: the caller stops once [`has_handed_over`](Self::has_handed_over).
     handing_over: bool,
     /// When an address conflict was last reported, by router, and the count then.
@@ -81,6 +86,16 @@ pub struct EventLoop<S, A, N> {
     /// The rate limiter of the discarded-packet log lines (feature `tracing`).
     discard_log: DiscardLog,
 }
+
+/// How often the repeats of announcements are sent: every 10 ms, at most [`ANNOUNCE_BURST`]
+/// frames, each address's repeats one per round. An address's first announcement goes at once;
+/// its repeats (keepalived's `garp_master_repeat`, 5 by default) follow 10 ms apart, so 4,000
+/// routers taking over send 4,000 frames at once and the other 16,000 over 1.6 s, not 20,000 at
+/// once.
+pub const ANNOUNCE_PACE: Duration = Duration::from_millis(10);
+
+/// The most announcement repeats sent every [`ANNOUNCE_PACE`]: 100, so 10,000 frames a second.
+pub const ANNOUNCE_BURST: usize = 100;
 
 /// How often an address conflict that goes on is reported again.
 const CONFLICT_REPORT_INTERVAL: Duration = Duration::from_secs(60);
@@ -108,48 +123,11 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             conflicts_reported: HashMap::new(),
             primary_missing: HashSet::new(),
             renewal: None,
+            pacing: None,
             handing_over: false,
             health: Health::default(),
             discard_log: DiscardLog::default(),
         }
-    }
-
-    /// Installs every virtual address with a finite `lifetime` and renews the addresses it holds
-    /// every third of it, so that when the process is killed or hangs, the kernel removes them by
-    /// itself instead of answering for an address the new Master holds. `None`, the default,
-    /// installs them for ever (keepalived's behaviour). A lifetime shorter than
-    /// [`MIN_ADDRESS_LIFETIME`] or longer than [`MAX_ADDRESS_LIFETIME`] is refused with
-    /// [`DriverError::AddressLifetime`]. The Linux backend rounds it up to whole seconds.
-    ///
-    /// Set it before [`start`](Self::start). Set later, it applies to the addresses added from
-    /// then on, and to those held at their next renewal (when none was planned, because they had
-    /// no lifetime, a third of the new one after the next call that takes a time).
-    ///
-    /// Not the default, because a lifetime trades a risk for another. A renewal fails (an
-    /// [`Event::BackendFailed`] of [`Operation::RenewAddress`](crate::host::Operation)) or comes
-    /// late when this loop stalls: the kernel then drops the address of a live Master after the
-    /// lifetime, at worst two thirds of it after the stall began. A stall longer than the
-    /// Backups' Master_Down_Interval hands the address over anyway, and then dropping it is what
-    /// should happen; but with a lifetime shorter than 1.5 × Master_Down_Interval a stall can drop
-    /// the address before anyone takes it over. So a lifetime is safe from 1.5 ×
-    /// Master_Down_Interval (6 advertisement intervals cover every priority), and the right value
-    /// depends on the configuration, which is the embedder's to choose. Renewals also show: the
-    /// addresses are `dynamic` in `ip address`, and every renewal is an address notification to
-    /// every netlink listener. Without a lifetime, a killed Master's host keeps answering for the
-    /// address until the process starts again and removes it.
-    pub fn set_address_lifetime(&mut self, lifetime: Option<Duration>) -> Result<(), DriverError> {
-        if let Some(lifetime) = lifetime
-            && !(MIN_ADDRESS_LIFETIME..=MAX_ADDRESS_LIFETIME).contains(&lifetime)
-        {
-            return Err(DriverError::AddressLifetime(lifetime));
-        }
-        self.applier.set_address_lifetime(lifetime);
-        Ok(())
-    }
-
-    /// The lifetime the virtual addresses are installed with (`None`: for ever).
-    pub fn address_lifetime(&self) -> Option<Duration> {
-        self.applier.address_lifetime()
     }
 
     /// A handle for other threads: priorities, statistics, reconfiguration, shutdown.
@@ -178,6 +156,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         [
             self.routers.poll_timeout(),
             self.renewal,
+            self.pacing,
             self.health.next_retry(),
         ]
         .into_iter()
@@ -294,38 +273,6 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         result
     }
 
-    /// Reports an [`Event::AddressConflict`] when router `key` counted a new one (an advert from
-    /// `source`, its own primary address), at most once a minute while it goes on.
-    fn report_conflict(
-        &mut self,
-        now: Instant,
-        key: RouterKey,
-        source: IpAddr,
-        on_event: &mut impl FnMut(Event),
-    ) {
-        let Some(router) = self.routers.get(&key) else {
-            return;
-        };
-        if router.config().primary_address() != source {
-            return;
-        }
-        let count = router.stats().address_conflicts;
-        let due = match self.conflicts_reported.get(&key) {
-            Some(&(at, reported)) => {
-                count > reported && now.saturating_duration_since(at) >= CONFLICT_REPORT_INTERVAL
-            }
-            None => count > 0,
-        };
-        if due {
-            self.conflicts_reported.insert(key, (now, count));
-            on_event(Event::AddressConflict {
-                router: key,
-                address: source,
-                count,
-            });
-        }
-    }
-
     /// Counts a datagram whose IP header could not be taken apart.
     pub fn handle_malformed(&mut self, error: &RxError) {
         self.routers.record_malformed(error);
@@ -361,91 +308,6 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             }
         }
         self.drain(now, on_event);
-    }
-
-    /// `address` went away from (`present` false) or came back to interface `interface_index`:
-    /// a router whose primary address it is on that interface goes to Fault until it is back
-    /// (RFC 5798 §7.2: it has nothing to send its adverts from), with an
-    /// [`Event::PrimaryAddress`] each way.
-    fn primary_address(
-        &mut self,
-        now: Instant,
-        interface_index: u32,
-        address: IpAddr,
-        present: bool,
-        on_event: &mut impl FnMut(Event),
-    ) {
-        if present && self.primary_missing.is_empty() {
-            // Nothing to bring back: the common case of every address the routers add.
-            return;
-        }
-        let keys: Vec<RouterKey> = self
-            .routers
-            .iter()
-            .filter(|(key, router)| {
-                router.config().primary_address() == address
-                    && self.applier.parent_interface(key) == interface_index
-            })
-            .map(|(key, _)| key)
-            .collect();
-        for key in keys {
-            let changed = if present {
-                self.primary_missing.remove(&key)
-            } else {
-                self.primary_missing.insert(key)
-            };
-            if !changed {
-                continue;
-            }
-            on_event(Event::PrimaryAddress {
-                router: key,
-                address,
-                present,
-            });
-            let _on_thread = OnDriverThread::enter(self.handle.id());
-            let link_up = !self.down.contains(&key.interface_index);
-            self.routers.handle_link_of(now, &key, present && link_up);
-            self.drain(now, on_event);
-        }
-    }
-
-    /// `address` went away from interface `interface_index`. If this loop added it and still holds
-    /// it, someone else removed it: it is added again at once, and an
-    /// [`Event::AddressRestored`] (or, if that fails, an [`Event::BackendFailed`]) says so. If it
-    /// cannot be added again, its router steps down rather than advertise an address it cannot
-    /// serve, and stays out of the way of healthy routers for a backoff (10 s, doubling to 5 min
-    /// while it fails).
-    pub fn handle_address_removed(
-        &mut self,
-        now: Instant,
-        interface_index: u32,
-        address: IpAddr,
-        on_event: &mut impl FnMut(Event),
-    ) {
-        if !self.applier.holds(interface_index, address) {
-            return;
-        }
-        let _on_thread = OnDriverThread::enter(self.handle.id());
-        let mut failed = None;
-        self.applier
-            .restore(interface_index, address, &mut |event| {
-                if let Event::BackendFailed { router, .. } = &event {
-                    failed = Some(*router);
-                }
-                on_event(event);
-            });
-        if let Some(key) = failed {
-            self.cannot_serve(now, key);
-            self.drain(now, on_event);
-        }
-    }
-
-    /// An address of router `key` could not be added: it steps down (a Master advertises priority
-    /// 0 and releases its addresses, rather than advertise one it cannot serve) and stays out of
-    /// the way of healthy routers until a backoff ends (10 s, doubling to 5 min while it fails).
-    fn cannot_serve(&mut self, now: Instant, key: RouterKey) {
-        self.health.address_failed(now, key);
-        self.routers.set_healthy(now, &key, false);
     }
 
     /// Acts on a change of the host: routers follow their links (an interface removed is down),
@@ -596,7 +458,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     }
 
     /// Acts on the deadlines that are due at `now`: the routers' timers, then the renewal of the
-    /// addresses held (see [`set_address_lifetime`](Self::set_address_lifetime)).
+    /// addresses held (see [`set_address_lifetime`](Self::set_address_lifetime)), then the
+    /// announcements' repeats ([`ANNOUNCE_PACE`]).
     pub fn handle_timeout(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         self.routers.handle_timeout(now);
@@ -611,6 +474,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             self.renewal = None;
             self.plan_renewal(now);
         }
+        self.send_paced(now, on_event);
     }
 
     /// Whether a [`Command::HandOver`] has run its course: every Master heard its successor (or
@@ -662,16 +526,6 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         }
         self.discard_log.tick(now);
         self.plan_renewal(now);
-    }
-
-    /// Plans a renewal a period from `now` when addresses need one and none is planned; forgets it
-    /// when none does (the addresses were released).
-    fn plan_renewal(&mut self, now: Instant) {
-        match self.applier.renewal_period() {
-            None => self.renewal = None,
-            Some(period) => {
-                self.renewal.get_or_insert(now + period);
-            }
-        }
+        self.plan_pacing(now);
     }
 }

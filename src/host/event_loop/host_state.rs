@@ -1,0 +1,130 @@
+//! What the host does to the routers' state: another router using our primary address, the
+//! primary address going or coming back, a virtual address removed by someone else or that cannot
+//! be added.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use super::{CONFLICT_REPORT_INTERVAL, EventLoop};
+use crate::RouterKey;
+use crate::host::handle::OnDriverThread;
+use crate::host::{AddressBackend, AdvertSender, Announce, Event};
+
+impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
+    /// Reports an [`Event::AddressConflict`] when router `key` counted a new one (an advert from
+    /// `source`, its own primary address), at most once a minute while it goes on.
+    pub(super) fn report_conflict(
+        &mut self,
+        now: Instant,
+        key: RouterKey,
+        source: IpAddr,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        let Some(router) = self.routers.get(&key) else {
+            return;
+        };
+        if router.config().primary_address() != source {
+            return;
+        }
+        let count = router.stats().address_conflicts;
+        let due = match self.conflicts_reported.get(&key) {
+            Some(&(at, reported)) => {
+                count > reported && now.saturating_duration_since(at) >= CONFLICT_REPORT_INTERVAL
+            }
+            None => count > 0,
+        };
+        if due {
+            self.conflicts_reported.insert(key, (now, count));
+            on_event(Event::AddressConflict {
+                router: key,
+                address: source,
+                count,
+            });
+        }
+    }
+
+    /// `address` went away from (`present` false) or came back to interface `interface_index`:
+    /// a router whose primary address it is on that interface goes to Fault until it is back
+    /// (RFC 5798 §7.2: it has nothing to send its adverts from), with an
+    /// [`Event::PrimaryAddress`] each way.
+    pub(super) fn primary_address(
+        &mut self,
+        now: Instant,
+        interface_index: u32,
+        address: IpAddr,
+        present: bool,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        if present && self.primary_missing.is_empty() {
+            // Nothing to bring back: the common case of every address the routers add.
+            return;
+        }
+        let keys: Vec<RouterKey> = self
+            .routers
+            .iter()
+            .filter(|(key, router)| {
+                router.config().primary_address() == address
+                    && self.applier.parent_interface(key) == interface_index
+            })
+            .map(|(key, _)| key)
+            .collect();
+        for key in keys {
+            let changed = if present {
+                self.primary_missing.remove(&key)
+            } else {
+                self.primary_missing.insert(key)
+            };
+            if !changed {
+                continue;
+            }
+            on_event(Event::PrimaryAddress {
+                router: key,
+                address,
+                present,
+            });
+            let _on_thread = OnDriverThread::enter(self.handle.id());
+            let link_up = !self.down.contains(&key.interface_index);
+            self.routers.handle_link_of(now, &key, present && link_up);
+            self.drain(now, on_event);
+        }
+    }
+
+    /// `address` went away from interface `interface_index`. If this loop added it and still holds
+    /// it, someone else removed it: it is added again at once, and an
+    /// [`Event::AddressRestored`] (or, if that fails, an [`Event::BackendFailed`]) says so. If it
+    /// cannot be added again, its router steps down rather than advertise an address it cannot
+    /// serve, and stays out of the way of healthy routers for a backoff (10 s, doubling to 5 min
+    /// while it fails).
+    pub fn handle_address_removed(
+        &mut self,
+        now: Instant,
+        interface_index: u32,
+        address: IpAddr,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        if !self.applier.holds(interface_index, address) {
+            return;
+        }
+        let _on_thread = OnDriverThread::enter(self.handle.id());
+        let mut failed = None;
+        self.applier
+            .restore(interface_index, address, &mut |event| {
+                if let Event::BackendFailed { router, .. } = &event {
+                    failed = Some(*router);
+                }
+                on_event(event);
+            });
+        if let Some(key) = failed {
+            self.cannot_serve(now, key);
+            self.drain(now, on_event);
+        }
+    }
+
+    /// An address of router `key` could not be added: it steps down (a Master advertises priority
+    /// 0 and releases its addresses, rather than advertise one it cannot serve) and stays out of
+    /// the way of healthy routers until a backoff ends (10 s, doubling to 5 min while it fails).
+    pub(super) fn cannot_serve(&mut self, now: Instant, key: RouterKey) {
+        self.health.address_failed(now, key);
+        self.routers.set_healthy(now, &key, false);
+    }
+}
