@@ -43,7 +43,9 @@ pub struct ActionApplier<S, A, N> {
     sender: S,
     addresses: A,
     announcer: N,
-    placed: HashMap<RouterKey, Placed>,
+    /// Boxed: thousands of routers leave most of a map's slots empty, and an empty slot then
+    /// costs a pointer rather than a whole `Placed`.
+    placed: HashMap<RouterKey, Box<Placed>>,
     /// The addresses added, by (interface, address), with the router that added them; each with
     /// the lifetime it was last installed with.
     added: HashMap<(u32, IpAddr), (RouterKey, VirtualAddress)>,
@@ -120,12 +122,12 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
         let own = instance.config().interface_index();
         self.placed.insert(
             instance.key(),
-            Placed {
+            Box::new(Placed {
                 instance,
                 address_interface: own,
                 send_interface: own,
                 parent_interface: own,
-            },
+            }),
         );
     }
 

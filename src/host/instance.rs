@@ -127,6 +127,8 @@ impl Instance {
         let at = match self.prefixes.iter().position(|a| a.address == address) {
             Some(at) => at,
             None => {
+                // Most routers have one or two addresses: no room for more than asked.
+                self.prefixes.reserve_exact(1);
                 self.prefixes.push(VirtualAddress::host(address));
                 self.prefixes.len() - 1
             }

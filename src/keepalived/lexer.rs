@@ -3,6 +3,7 @@
 //! own even when written against a name (`VG_DB{`). keepalived itself reads `VG_DB{` as a group
 //! called `VG_DB{` and then looks for a brace that never comes. Here it means what the user meant.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::error::{ErrorKind, Location, ParseError};
@@ -28,70 +29,121 @@ impl Token {
     }
 }
 
-/// The words of `text`, which came from `file`.
-pub(crate) fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Token>, Box<ParseError>> {
-    let mut tokens = Vec::new();
-    for (line_index, line) in text.lines().enumerate() {
-        let line_number = u32::try_from(line_index + 1).unwrap_or(u32::MAX);
-        let at = |column: usize| Location {
+/// The words of `text`, which came from `file`, read a line at a time as the parser asks for
+/// them: a large file is never held as a whole list of words.
+pub(crate) struct Tokens<'a> {
+    file: Arc<str>,
+    lines: std::iter::Enumerate<std::str::Lines<'a>>,
+    /// The words of the line read last that were not taken yet.
+    buffered: VecDeque<Token>,
+}
+
+impl<'a> Tokens<'a> {
+    /// The words of `text`, which came from `file`.
+    pub fn new(file: &Arc<str>, text: &'a str) -> Self {
+        Self {
             file: Arc::clone(file),
-            line: line_number,
-            column: u32::try_from(column + 1).unwrap_or(u32::MAX),
-        };
-        let chars: Vec<(usize, char)> = line.char_indices().collect();
-        let column_of = |i: usize| chars[..i].len();
-        let mut i = 0;
-        while i < chars.len() {
-            let (_, c) = chars[i];
-            if c.is_whitespace() {
-                i += 1;
-            } else if c == '!' || c == '#' {
-                break;
-            } else if c == '{' || c == '}' {
-                tokens.push(Token {
-                    text: c.to_string(),
-                    location: at(column_of(i)),
-                    quoted: false,
-                });
-                i += 1;
-            } else if c == '"' {
-                let start = i;
-                let end = chars[i + 1..]
-                    .iter()
-                    .position(|&(_, c)| c == '"')
-                    .map(|p| i + 1 + p)
-                    .ok_or_else(|| {
-                        ParseError::boxed(at(column_of(start)), ErrorKind::Unterminated)
-                    })?;
-                tokens.push(Token {
-                    text: chars[start + 1..end].iter().map(|&(_, c)| c).collect(),
-                    location: at(column_of(start)),
-                    quoted: true,
-                });
-                i = end + 1;
-            } else {
-                let start = i;
-                while i < chars.len() {
-                    let c = chars[i].1;
-                    if c.is_whitespace() || matches!(c, '{' | '}' | '!' | '#' | '"') {
-                        break;
-                    }
-                    i += 1;
-                }
-                tokens.push(Token {
-                    text: chars[start..i].iter().map(|&(_, c)| c).collect(),
-                    location: at(column_of(start)),
-                    quoted: false,
-                });
-            }
+            lines: text.lines().enumerate(),
+            buffered: VecDeque::new(),
         }
     }
-    Ok(tokens)
+
+    /// The next word, left in place; `None` at the end of the text.
+    pub fn peek(&mut self) -> Result<Option<&Token>, Box<ParseError>> {
+        self.fill()?;
+        Ok(self.buffered.front())
+    }
+
+    /// The next word, taken; `None` at the end of the text.
+    pub fn next_token(&mut self) -> Result<Option<Token>, Box<ParseError>> {
+        self.fill()?;
+        Ok(self.buffered.pop_front())
+    }
+
+    /// Reads lines until one has words, or the text ends.
+    fn fill(&mut self) -> Result<(), Box<ParseError>> {
+        while self.buffered.is_empty() {
+            let Some((index, line)) = self.lines.next() else {
+                return Ok(());
+            };
+            tokenize_line(&self.file, index, line, &mut self.buffered)?;
+        }
+        Ok(())
+    }
+}
+
+/// The words of line `line_index` (from 0), `line`, added to `tokens`.
+fn tokenize_line(
+    file: &Arc<str>,
+    line_index: usize,
+    line: &str,
+    tokens: &mut VecDeque<Token>,
+) -> Result<(), Box<ParseError>> {
+    let line_number = u32::try_from(line_index + 1).unwrap_or(u32::MAX);
+    let at = |column: usize| Location {
+        file: Arc::clone(file),
+        line: line_number,
+        column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+    };
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '!' || c == '#' {
+            break;
+        } else if c == '{' || c == '}' {
+            tokens.push_back(Token {
+                text: c.to_string(),
+                location: at(i),
+                quoted: false,
+            });
+            i += 1;
+        } else if c == '"' {
+            let start = i;
+            let end = chars[i + 1..]
+                .iter()
+                .position(|&c| c == '"')
+                .map(|p| i + 1 + p)
+                .ok_or_else(|| ParseError::boxed(at(start), ErrorKind::Unterminated))?;
+            tokens.push_back(Token {
+                text: chars[start + 1..end].iter().collect(),
+                location: at(start),
+                quoted: true,
+            });
+            i = end + 1;
+        } else {
+            let start = i;
+            while i < chars.len() {
+                let c = chars[i];
+                if c.is_whitespace() || matches!(c, '{' | '}' | '!' | '#' | '"') {
+                    break;
+                }
+                i += 1;
+            }
+            tokens.push_back(Token {
+                text: chars[start..i].iter().collect(),
+                location: at(start),
+                quoted: false,
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Token>, Box<ParseError>> {
+        let mut tokens = Tokens::new(file, text);
+        let mut all = Vec::new();
+        while let Some(token) = tokens.next_token()? {
+            all.push(token);
+        }
+        Ok(all)
+    }
 
     fn words(text: &str) -> Vec<(String, u32, u32)> {
         tokenize(&Arc::from("t.conf"), text)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::{ErrorKind, Location, ParseError};
-use super::lexer::{Token, tokenize};
+use super::lexer::{Token, Tokens};
 
 /// How deep includes may nest before a loop is assumed.
 const MAX_INCLUDE_DEPTH: usize = 16;
@@ -32,10 +32,8 @@ pub(crate) fn read_text(
     dir: &Path,
 ) -> Result<Vec<Statement>, Box<ParseError>> {
     let file: Arc<str> = Arc::from(name);
-    let tokens = tokenize(&file, text)?;
     Parser {
-        tokens: &tokens,
-        position: 0,
+        tokens: Tokens::new(&file, text),
         dir: dir.to_path_buf(),
         depth: 0,
     }
@@ -63,10 +61,8 @@ fn read_at(
         )
     })?;
     let file: Arc<str> = Arc::from(name.as_str());
-    let tokens = tokenize(&file, &text)?;
     Parser {
-        tokens: &tokens,
-        position: 0,
+        tokens: Tokens::new(&file, &text),
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         depth,
     }
@@ -74,8 +70,7 @@ fn read_at(
 }
 
 struct Parser<'a> {
-    tokens: &'a [Token],
-    position: usize,
+    tokens: Tokens<'a>,
     dir: PathBuf,
     depth: usize,
 }
@@ -89,7 +84,7 @@ impl Parser<'_> {
     ) -> Result<Vec<Statement>, Box<ParseError>> {
         let mut statements = Vec::new();
         loop {
-            let Some(token) = self.tokens.get(self.position) else {
+            let Some(token) = self.tokens.peek()? else {
                 return match open {
                     Some((keyword, brace)) => Err(ParseError::boxed(
                         brace.location.clone(),
@@ -101,13 +96,11 @@ impl Parser<'_> {
                 };
             };
             if token.is_close() {
-                self.position += 1;
+                let location = token.location.clone();
+                self.tokens.next_token()?;
                 return match open {
                     Some(_) => Ok(statements),
-                    None => Err(ParseError::boxed(
-                        token.location.clone(),
-                        ErrorKind::ExtraBrace,
-                    )),
+                    None => Err(ParseError::boxed(location, ErrorKind::ExtraBrace)),
                 };
             }
             if token.is_open() {
@@ -127,20 +120,17 @@ impl Parser<'_> {
 
     /// A keyword, the words after it on its line, and the block that follows, if any.
     fn statement(&mut self) -> Result<Statement, Box<ParseError>> {
-        let keyword = self.tokens[self.position].clone();
-        self.position += 1;
+        let keyword = (self.tokens.next_token()?).expect("called with a word ahead");
         let mut args = Vec::new();
-        while let Some(token) = self.tokens.get(self.position) {
+        while let Some(token) = self.tokens.peek()? {
             if token.location.line != keyword.location.line || token.is_open() || token.is_close() {
                 break;
             }
-            args.push(token.clone());
-            self.position += 1;
+            args.extend(self.tokens.next_token()?);
         }
-        let block = match self.tokens.get(self.position) {
+        let block = match self.tokens.peek()? {
             Some(brace) if brace.is_open() => {
-                let brace = brace.clone();
-                self.position += 1;
+                let brace = (self.tokens.next_token()?).expect("peeked");
                 Some(self.statements(Some((&keyword, &brace)))?)
             }
             _ => None,

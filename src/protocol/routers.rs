@@ -215,7 +215,12 @@ impl Routers {
 
     /// The next action and the router it comes from.
     pub fn poll_action(&mut self) -> Option<(RouterKey, Action)> {
-        self.actions.pop_front()
+        let action = self.actions.pop_front();
+        if action.is_none() && self.actions.capacity() > 1024 {
+            // Thousands of routers changed state at once: give the queue's memory back.
+            self.actions = VecDeque::new();
+        }
+        action
     }
 
     /// The earliest deadline of any virtual router.

@@ -68,7 +68,15 @@ pub(crate) fn interpret(statements: &[Statement]) -> Result<KeepalivedConfig, Ve
     }
     reader.check_references();
     if reader.errors.is_empty() {
-        Ok(reader.config)
+        let mut config = reader.config;
+        // Thousands of instances: keep what they hold, not the room their lists grew into.
+        config.instances.shrink_to_fit();
+        for instance in &mut config.instances {
+            instance.addresses.shrink_to_fit();
+            instance.excluded_addresses.shrink_to_fit();
+            instance.unicast_peers.shrink_to_fit();
+        }
+        Ok(config)
     } else {
         reader.errors.sort_by(|a, b| {
             (&a.location.file, a.location.line, a.location.column).cmp(&(
