@@ -18,7 +18,8 @@ use vrrp::packet::{
 };
 use vrrp::{AddressFamily, Interval, Priority, Transmit};
 
-const SOCKET_TEST: &str = "v3_rx_01_tx_02_raw_sockets_carry_adverts_with_their_metadata";
+const SOCKET_TEST: &str =
+    "v3_rx_01_tx_02_05_06_pkt_02_adverts_leave_as_protocol_112_with_ttl_255_for_the_vrrp_groups";
 const SENDER_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 const SENDER_LL: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
 
@@ -139,7 +140,10 @@ fn send() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces (README's second test command)"]
-fn v3_rx_01_tx_02_raw_sockets_carry_adverts_with_their_metadata() {
+/// The receiver's raw socket is bound to protocol 112 and reports each advert's source, group,
+/// TTL or hop limit and interface: an advert sent with another protocol, TTL or destination would
+/// not arrive as expected.
+fn v3_rx_01_tx_02_05_06_pkt_02_adverts_leave_as_protocol_112_with_ttl_255_for_the_vrrp_groups() {
     match std::env::var(ROLE).as_deref() {
         Ok("receive") => return receive(),
         Ok("send") => return send(),

@@ -51,7 +51,8 @@ const KEEPALIVED_V3: [u8; 12] = [
 ];
 
 #[test]
-fn v3_pkt_02_advertisements_require_hop_limit_255() {
+/// The constant the sockets use; `tests/netns.rs` (`v3_..._pkt_02_...`) observes it on the wire.
+fn the_hop_limit_constant_is_255() {
     assert_eq!(vrrp::packet::HOP_LIMIT, 255);
 }
 
@@ -665,7 +666,8 @@ fn v3_tx_01_fields_come_from_the_advertisement() {
 }
 
 #[test]
-fn v3_tx_05_and_06_protocol_112_to_the_vrrp_groups() {
+/// The constants the sockets use; `tests/netns.rs` (`v3_..._05_06_...`) observes them on the wire.
+fn the_protocol_and_group_constants_are_112_and_the_vrrp_groups() {
     assert_eq!(IP_PROTOCOL, 112);
     assert_eq!(IPV4_MULTICAST, Ipv4Addr::new(224, 0, 0, 18));
     assert_eq!(

@@ -283,6 +283,23 @@ fn v3_par_04_owner_preempts_whatever_preempt_mode_says() {
         "the owner never yields to a lower priority"
     );
     assert_eq!(sent_priorities(&actions), [255]);
+    // Back from a link failure while a lower priority is Master: the owner takes over at once,
+    // where a non-owner without preemption would follow that Master as Backup.
+    owner.handle_link(t0 + 2 * SECOND, false);
+    assert_eq!(owner.state(), State::Fault);
+    owner.handle_link(t0 + 3 * SECOND, true);
+    receive(&mut owner, t0 + 3 * SECOND, HIGHER_ADDRESS, 254);
+    assert_eq!(
+        owner.state(),
+        State::Master,
+        "the owner preempts without Preempt_Mode"
+    );
+    let mut follower = started(
+        build(builder().priority(Priority::new(254)).preempt(false)),
+        t0,
+    );
+    receive(&mut follower, t0, HIGHER_ADDRESS, 100);
+    assert_eq!(follower.state(), State::Backup, "a non-owner does not");
 }
 
 #[test]
