@@ -34,7 +34,7 @@ fn the_nginx_pair_reads_with_its_health_check_notify_scripts_and_password() {
         assert_eq!(script.script, "/usr/local/bin/check-proxy.sh");
         assert_eq!(script.interval, Duration::from_secs(1));
         assert_eq!(script.timeout, Some(Duration::from_secs(2)));
-        assert_eq!((script.weight, script.fall, script.rise), (-30, 3, 2));
+        assert_eq!((script.weight, script.fall, script.rise), (-60, 3, 2));
         let [instance] = config.instances.as_slice() else {
             panic!("one instance in {file}");
         };
