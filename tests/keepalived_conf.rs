@@ -518,3 +518,103 @@ fn address_options_read_typed_and_excluded_addresses_may_be_of_the_other_family(
         ]
     );
 }
+
+#[test]
+fn track_process_reads_with_its_arguments_quorum_delays_and_weights_per_instance_and_group() {
+    let text = format!(
+        "vrrp_track_process proxy {{\n process haproxy -f \"/etc/ha proxy.cfg\"\n param_match initial\n \
+         quorum 2\n quorum_max 3\n weight -60\n delay 0.5\n terminate_delay 2\n}}\n\
+         vrrp_track_process nobody {{\n process /usr/sbin/stray\n full_command\n quorum 0\n quorum_max 0\n}}\n\
+         {INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n track_process {{\n  proxy\n  nobody weight 0\n }}\n}}\n\
+         vrrp_sync_group G {{\n group {{\n  A\n }}\n track_process {{\n  proxy weight -20\n }}\n}}\n"
+    );
+    let config = parse_str("t.conf", &text).expect("reads");
+    let proxy = config.track_process("proxy").expect("proxy");
+    assert_eq!(proxy.process, "haproxy");
+    assert_eq!(proxy.parameters, ["-f", "/etc/ha proxy.cfg"]);
+    assert_eq!(proxy.param_match, Some(vrrp::track::ParamMatch::Initial));
+    assert_eq!(
+        (proxy.quorum, proxy.quorum_max, proxy.weight),
+        (2, Some(3), -60)
+    );
+    assert_eq!(
+        (proxy.fork_delay, proxy.terminate_delay),
+        (Duration::from_millis(500), Duration::from_secs(2))
+    );
+    assert!(!proxy.full_command);
+    let nobody = config.track_process("nobody").expect("nobody");
+    assert!(nobody.full_command);
+    assert_eq!(
+        (nobody.quorum, nobody.quorum_max, nobody.weight),
+        (0, Some(0), 1)
+    );
+    // What the tracker looks for: arguments by their start, the quorum, the delays.
+    let process = proxy.process();
+    let running = |argv: &[&str]| vrrp::track::ProcessInfo {
+        comm: "haproxy".into(),
+        argv: argv.iter().map(|a| (*a).to_string()).collect(),
+    };
+    assert!(process.matches(&running(&[
+        "/usr/sbin/haproxy",
+        "-f",
+        "/etc/ha proxy.cfg.new",
+        "-D"
+    ])));
+    assert!(!process.matches(&running(&["/usr/sbin/haproxy", "-D"])));
+    assert!(!process.counts_as_good(1) && process.counts_as_good(3) && !process.counts_as_good(4));
+
+    let instance = config.instance("A").expect("A");
+    let tracked: Vec<(&str, Option<i16>)> = (instance.track_processes.iter())
+        .map(|t| (t.name.as_str(), t.weight))
+        .collect();
+    assert_eq!(tracked, [("proxy", None), ("nobody", Some(0))]);
+    let group = &config.sync_groups[0];
+    assert_eq!(group.track_processes[0].name, "proxy");
+    assert_eq!(group.track_processes[0].weight, Some(-20));
+}
+
+#[test]
+fn track_process_mistakes_are_named_at_their_statement() {
+    let block = |body: &str| format!("vrrp_track_process p {{\n{body}}}\n");
+    let cases = [
+        (
+            block(" process x\n param_match fuzzy\n"),
+            "t.conf:3:14: `param_match`: \"fuzzy\" is not initial or partial",
+        ),
+        (
+            block(" process x\n weight -300\n"),
+            "t.conf:3:9: `weight`: \"-300\" is not a whole number from -254 to 254",
+        ),
+        (
+            block(" process x\n weight -30 reverse\n"),
+            "t.conf:3:13: `weight ... reverse` is not supported",
+        ),
+        (
+            block(" process x\n quorum 3\n quorum_max 2\n"),
+            "t.conf:4:2: vrrp_track_process p: quorum_max 2 is below quorum 3 at t.conf:3:2",
+        ),
+        (
+            block(" process x\n quorum_max 0\n"),
+            "t.conf:3:2: vrrp_track_process p: quorum_max 0 is below the default quorum 1",
+        ),
+        (
+            block(" process x\n terminate_dealy 1\n"),
+            "t.conf:3:2: unknown keyword `terminate_dealy` in vrrp_track_process (did you mean \
+             `terminate_delay`?)",
+        ),
+        (
+            block(" quorum 1\n"),
+            "t.conf:1:1: `vrrp_track_process p` needs `process`",
+        ),
+        (
+            format!(
+                "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n track_process {{\n  ghost\n }}\n}}\n"
+            ),
+            "t.conf:8:3: vrrp_track_process `ghost` is not defined",
+        ),
+    ];
+    for (text, start) in cases {
+        let found = errors(&text);
+        assert!(found[0].starts_with(start), "{text}\n{found:?}");
+    }
+}

@@ -2,8 +2,8 @@
 //! default).
 //!
 //! [`parse_file`] reads a keepalived.conf (with its `include`s) into a [`KeepalivedConfig`]:
-//! `global_defs`, `vrrp_script`, `vrrp_track_file`, `vrrp_instance` and `vrrp_sync_group`, each
-//! checked. Unlike keepalived, which logs most mistakes and carries on with defaults, a file with
+//! `global_defs`, `vrrp_script`, `vrrp_track_file`, `vrrp_track_process`, `vrrp_instance` and
+//! `vrrp_sync_group`, each checked. Unlike keepalived, which logs most mistakes and carries on with defaults, a file with
 //! any mistake is refused, and every mistake is named with its file, line and column
 //! ([`ConfigFileError`]). So is anything keepalived accepts that this crate cannot honour: it is
 //! an error, never silently dropped. LVS blocks (`virtual_server`, `virtual_server_group`) and
@@ -40,8 +40,8 @@ use std::path::Path;
 
 pub use error::{ConfigFileError, ErrorKind, Location, ParseError, Warning};
 pub use model::{
-    GlobalDefs, KeepalivedConfig, Notify, ScriptUser, SyncGroup, TrackFile, Tracked, VirtualIp,
-    VrrpInstance, VrrpScript,
+    GlobalDefs, KeepalivedConfig, Notify, ScriptUser, SyncGroup, TrackFile, TrackProcess, Tracked,
+    VirtualIp, VrrpInstance, VrrpScript,
 };
 pub use writer::{WriteError, instance_block};
 

@@ -1,6 +1,7 @@
 //! `--check`: what the file says, as understood.
 
-use vrrp::keepalived::{KeepalivedConfig, Notify, Tracked, VirtualIp};
+use vrrp::keepalived::{KeepalivedConfig, Notify, TrackProcess, Tracked, VirtualIp};
+use vrrp::track::ParamMatch;
 
 /// What `--check` prints: every instance, script and group as understood.
 pub fn describe(config: &KeepalivedConfig) -> String {
@@ -54,7 +55,12 @@ pub fn describe(config: &KeepalivedConfig) -> String {
         if let Some(source) = i.unicast_source {
             line(format!("  unicast from {source} to {:?}", i.unicast_peers));
         }
-        for tracked in tracked_lines(&i.track_scripts, &i.track_interfaces, &i.track_files) {
+        for tracked in tracked_lines(
+            &i.track_scripts,
+            &i.track_interfaces,
+            &i.track_files,
+            &i.track_processes,
+        ) {
             line(tracked);
         }
         for (what, command) in notify_commands(&i.notify) {
@@ -81,13 +87,21 @@ pub fn describe(config: &KeepalivedConfig) -> String {
             f.weight
         ));
     }
+    for p in &config.track_processes {
+        line(process_text(p));
+    }
     for g in &config.sync_groups {
         line(format!(
             "vrrp_sync_group {}: {}",
             g.name,
             g.members.join(", ")
         ));
-        for tracked in tracked_lines(&g.track_scripts, &g.track_interfaces, &g.track_files) {
+        for tracked in tracked_lines(
+            &g.track_scripts,
+            &g.track_interfaces,
+            &g.track_files,
+            &g.track_processes,
+        ) {
             line(tracked);
         }
         for (what, command) in notify_commands(&g.notify) {
@@ -95,6 +109,43 @@ pub fn describe(config: &KeepalivedConfig) -> String {
         }
     }
     out
+}
+
+/// `vrrp_track_process NAME: ...`, for `--check`: what is matched, the quorum and the weight.
+fn process_text(p: &TrackProcess) -> String {
+    let mut text = format!("vrrp_track_process {}: {:?}", p.name, p.process);
+    let process = p.process();
+    match process.param_match {
+        None => text += " with any arguments",
+        Some(how) => {
+            let how = match how {
+                ParamMatch::Exact => "exactly",
+                ParamMatch::Partial => "starting with",
+                ParamMatch::Initial => "starting with (the last one by its start)",
+            };
+            text += &format!(" with arguments {how} {:?}", p.parameters);
+        }
+    }
+    if p.full_command {
+        text += " (argv[0] only)";
+    }
+    text += &format!(", good while {} ", p.quorum);
+    text += &match p.quorum_max {
+        Some(max) => format!("to {max} run"),
+        None => "or more run".into(),
+    };
+    text += &format!(
+        " (looked for every {:?}), weight {}",
+        vrrp::track::PROCESS_POLL,
+        p.weight
+    );
+    if !p.fork_delay.is_zero() || !p.terminate_delay.is_zero() {
+        text += &format!(
+            ", fork_delay {:?}, terminate_delay {:?}",
+            p.fork_delay, p.terminate_delay
+        );
+    }
+    text
 }
 
 /// `ADDRESS/LEN [brd B] [scope S] [label L]`, for `--check`.
@@ -116,11 +167,17 @@ fn vip_text(vip: &VirtualIp) -> String {
 }
 
 /// `  track_script NAME [weight W]` and the like, for `--check`.
-fn tracked_lines(scripts: &[Tracked], interfaces: &[Tracked], files: &[Tracked]) -> Vec<String> {
+fn tracked_lines(
+    scripts: &[Tracked],
+    interfaces: &[Tracked],
+    files: &[Tracked],
+    processes: &[Tracked],
+) -> Vec<String> {
     [
         ("track_script", scripts),
         ("track_interface", interfaces),
         ("track_file", files),
+        ("track_process", processes),
     ]
     .into_iter()
     .flat_map(|(what, list)| {

@@ -37,6 +37,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "track_interface",
     "track_script",
     "track_file",
+    "track_process",
     "notify_master",
     "notify_backup",
     "notify_fault",
@@ -187,6 +188,7 @@ impl Reader {
             track_interfaces: draft.common.track_interfaces,
             track_scripts: draft.common.track_scripts,
             track_files: draft.common.track_files,
+            track_processes: draft.common.track_processes,
             notify: draft.common.notify,
         });
     }
