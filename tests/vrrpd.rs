@@ -315,6 +315,67 @@ fn tracked_files_and_interfaces_move_the_master_as_in_keepalived() {
     );
 }
 
+/// `sleep` with arguments no other process has: 1000 s plus a fraction made of this test's
+/// process id (GNU sleep adds its arguments up).
+fn sleeper(tag: &str) -> std::process::Child {
+    std::process::Command::new("sleep")
+        .args(["1000", tag])
+        .spawn()
+        .expect("sleep")
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_tracked_process_moves_the_master_when_it_stops_and_when_it_runs_again() {
+    let scratch = Scratch::new("process");
+    let lan = Lan::new(2);
+    let tag = format!("0.{}", std::process::id());
+    let mut process = sleeper(&tag);
+    let instance = |priority: u8, tracking: &str| {
+        format!(
+            "vrrp_instance VI_P {{\n    interface eth0\n    virtual_router_id 53\n    \
+             priority {priority}\n    advert_int 0.1\n    version 3\n    \
+             virtual_ipaddress {{\n        192.0.2.100/24\n    }}\n{tracking}}}\n"
+        )
+    };
+    // A sleep with another last argument is not the one tracked.
+    let decoy_tag = format!("{tag}1");
+    let mut decoy = sleeper(&decoy_tag);
+    let r1_conf = scratch.0.join("r1.conf");
+    std::fs::write(
+        &r1_conf,
+        format!(
+            "vrrp_track_process sleeper {{\n    process sleep 1000 {tag}\n    weight -60\n}}\n{}",
+            instance(150, "    track_process {\n        sleeper\n    }\n")
+        ),
+    )
+    .expect("r1.conf");
+    let r2_conf = scratch.0.join("r2.conf");
+    std::fs::write(&r2_conf, instance(100, "")).expect("r2.conf");
+    let (mut first, mut second) = elect(&lan, &r1_conf, &r2_conf);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+
+    // The process ends: 150 - 60 = 90 < 100, within a scan (1 s) and the backup's skew.
+    process.kill().expect("kill sleep");
+    process.wait().expect("reap sleep");
+    second.wait_state("master", SETTLE);
+    first.wait_state("backup", SETTLE);
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+    // The decoy still runs and changes nothing.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+
+    // Running again: 150 preempts.
+    let mut process = sleeper(&tag);
+    first.wait_state("master", SETTLE);
+    second.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    for child in [&mut process, &mut decoy] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
 /// A VRRPv3 instance at 100 ms on eth0 that logs its transitions with `notify.sh r1`.
 fn instance(scratch: &Scratch, name: &str, vrid: u8, priority: u8, vips: &[&str]) -> String {
     format!(
