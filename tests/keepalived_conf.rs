@@ -186,14 +186,14 @@ fn errors(text: &str) -> Vec<String> {
 const INSTANCE_HEAD: &str = "vrrp_instance A {\n interface eth0\n virtual_router_id 5\n";
 
 #[test]
-fn a_vrid_twice_on_one_interface_and_family_is_refused_naming_both() {
+fn a_vrid_twice_on_one_interface_and_family_is_refused_at_the_second_virtual_router_id() {
     let text = format!(
         "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n\
          vrrp_instance B {{\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {{\n  192.0.2.2\n }}\n}}\n"
     );
     assert_eq!(
         errors(&text),
-        ["t.conf:8:15: VRID 5 is already used for IPv4 on eth0 by `A` at t.conf:1:15"]
+        ["t.conf:10:2: VRID 5 is already used for IPv4 on eth0 by `A` at t.conf:3:2"]
     );
 }
 
@@ -219,11 +219,75 @@ fn what_keepalived_accepts_and_this_crate_cannot_honour_is_an_error() {
     }
     let v2_fast =
         format!("{INSTANCE_HEAD} advert_int 0.5\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n");
-    assert!(errors(&v2_fast)[0].contains("VRRPv2 advertises whole seconds"));
+    assert_eq!(
+        errors(&v2_fast),
+        [
+            "t.conf:4:2: vrrp_instance A: VRRPv2 (keepalived's default for IPv4) advertises whole \
+             seconds, and advert_int is 0.5; use `version 3` for sub-second intervals"
+        ]
+    );
     let v3_pass = format!(
         "{INSTANCE_HEAD} version 3\n authentication {{\n  auth_type PASS\n  auth_pass x\n }}\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
     );
-    assert!(errors(&v3_pass)[0].contains("authentication exists only in VRRPv2"));
+    assert_eq!(
+        errors(&v3_pass),
+        [
+            "t.conf:5:2: vrrp_instance A: authentication exists only in VRRPv2 (RFC 5798 removed \
+             it), and this instance speaks VRRPv3 (`version` at t.conf:4:2)"
+        ]
+    );
+}
+
+#[test]
+fn a_conflict_is_reported_at_the_statement_that_breaks_the_rule_naming_the_other() {
+    // The version comes from global_defs, written after the instance: the error is at
+    // advert_int, and names the vrrp_version line.
+    let text = format!(
+        "{INSTANCE_HEAD} advert_int 0.5\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n\
+         global_defs {{\n vrrp_version 2\n}}\n"
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "t.conf:4:2: vrrp_instance A: VRRPv2 (global_defs' `vrrp_version` at t.conf:10:2) \
+             advertises whole seconds, and advert_int is 0.5; use `version 3` for sub-second \
+             intervals"
+        ]
+    );
+    // VRRPv3 from global_defs: an advert_int past 40.95 s is at its line too.
+    let text = format!(
+        "global_defs {{\n vrrp_version 3\n}}\n{INSTANCE_HEAD} advert_int 41\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "t.conf:7:2: vrrp_instance A: VRRPv3 (global_defs' `vrrp_version` at t.conf:2:2) \
+             advertises at most every 40.95 s, and advert_int is 41"
+        ]
+    );
+    // The family comes from the first virtual address: a unicast source or peer of the other
+    // family is reported at its own line.
+    let text = format!(
+        "{INSTANCE_HEAD} unicast_src_ip 2001:db8::1\n unicast_peer {{\n  192.0.2.9\n  2001:db8::2\n }}\n \
+         virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "t.conf:4:2: vrrp_instance A: unicast_src_ip 2001:db8::1 is not IPv4 like its first \
+             virtual address 192.0.2.1 at t.conf:10:3",
+            "t.conf:7:3: vrrp_instance A: unicast_peer 2001:db8::2 is not IPv4 like its first \
+             virtual address 192.0.2.1 at t.conf:10:3",
+        ]
+    ); // IPv6's first address must be link-local: the error is at that address.
+    let text = format!("{INSTANCE_HEAD} virtual_ipaddress {{\n  2001:db8::1/64\n }}\n}}\n");
+    assert_eq!(
+        errors(&text),
+        [
+            "t.conf:5:3: vrrp_instance A: the first IPv6 virtual address must be link-local \
+             (RFC 9568 §5.2.9), not 2001:db8::1"
+        ]
+    );
 }
 
 #[test]
@@ -514,7 +578,8 @@ fn address_options_read_typed_and_excluded_addresses_may_be_of_the_other_family(
     assert_eq!(
         errors(&mixed),
         [
-            "t.conf:6:3: 2001:db8::1 is not IPv4 like the instance's first address; use one instance per family"
+            "t.conf:6:3: 2001:db8::1 is not IPv4 like the instance's first address (192.0.2.1 at \
+             t.conf:5:3); use one instance per family"
         ]
     );
 }

@@ -92,6 +92,10 @@ struct Reader {
     pending_members: Vec<Token>,
     /// Instances defined with mistakes (already reported): references to them are not undefined.
     broken_instances: Vec<String>,
+    /// Where `global_defs` sets `vrrp_version`, for the instances whose settings contradict it.
+    vrrp_version_at: Option<Location>,
+    /// Where each instance read sets its `virtual_router_id`, by instance name.
+    vrid_at: HashMap<String, Location>,
 }
 
 /// Mistakes and warnings.
