@@ -683,3 +683,75 @@ fn track_process_mistakes_are_named_at_their_statement() {
         assert!(found[0].starts_with(start), "{text}\n{found:?}");
     }
 }
+
+#[test]
+fn a_tracked_weight_that_cannot_take_the_master_below_its_peer_is_a_warning() {
+    use vrrp::keepalived::failover_warnings;
+    let with_weight = |file: &str, weight: &str| {
+        let text = std::fs::read_to_string(format!("{SAMPLES}/{file}"))
+            .expect("sample")
+            .replace("weight -60", weight);
+        parse_str(file, &text).expect("reads")
+    };
+    // The samples as they were: 150 - 30 = 120 still beats 100.
+    let (master, backup) = (
+        with_weight("nginx-master.conf", "weight -30"),
+        with_weight("nginx-backup.conf", "weight -30"),
+    );
+    let warnings: Vec<String> = failover_warnings(&[&master, &backup])
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "nginx-master.conf:24:15: warning: vrrp_instance VI_1: failing tracked items take \
+             priority 150 no lower than 120, and `VI_1` at nginx-backup.conf:24:15 (VRID 51) \
+             reaches 100: a Backup preempts only a lower priority, so this instance keeps the \
+             addresses whatever fails; let the negative weights add up to -51 or less, or use \
+             weight 0 (Fault) or step_down_on_failure"
+        ]
+    );
+    // Each file alone has no peer; the samples as they are hand over.
+    assert!(failover_warnings(&[&master]).is_empty());
+    let (master, backup) = (sample("nginx-master.conf"), sample("nginx-backup.conf"));
+    assert!(failover_warnings(&[&master, &backup]).is_empty());
+    // A Fault (weight 0) or a step-down hands over whatever the weights.
+    for fix in ["weight 0", "weight -30\n    step_down_on_failure"] {
+        let text = std::fs::read_to_string(format!("{SAMPLES}/nginx-master.conf"))
+            .expect("sample")
+            .replace("weight -60", "weight -30");
+        let text = if fix.contains("step_down") {
+            text.replace("priority 150", "priority 150\n    step_down_on_failure")
+        } else {
+            text.replace("weight -30", fix)
+        };
+        let fixed = parse_str("m.conf", &text).expect("reads");
+        assert!(failover_warnings(&[&fixed, &backup]).is_empty(), "{fix}");
+    }
+
+    // Two instances of one virtual router in one file (on two interfaces), a sync group's
+    // weights counting, and the peer's positive weights raising what it reaches.
+    let pair = |peer_tracking: &str| {
+        format!(
+            "vrrp_script chk {{\n script true\n weight -30\n}}\n\
+             vrrp_script up {{\n script true\n weight 25\n}}\n\
+             vrrp_instance A {{\n interface eth0\n virtual_router_id 7\n priority 150\n \
+             virtual_ipaddress {{\n  192.0.2.7\n }}\n track_script {{\n  chk\n }}\n}}\n\
+             vrrp_instance B {{\n interface eth1\n virtual_router_id 7\n priority 100\n \
+             virtual_ipaddress {{\n  192.0.2.7\n }}\n{peer_tracking}}}\n\
+             vrrp_sync_group G {{\n group {{\n  A\n }}\n track_interface {{\n  eth2 weight -10\n }}\n}}\n"
+        )
+    };
+    let one_file = parse_str("t.conf", &pair("")).expect("reads");
+    let warnings = failover_warnings(&[&one_file]);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .message
+            .contains("no lower than 110, and `B` at t.conf:20:15 (VRID 7) reaches 100"),
+        "{warnings:?}"
+    );
+    let raised = parse_str("t.conf", &pair(" track_script {\n  up\n }\n")).expect("reads");
+    assert!(failover_warnings(&[&raised]).is_empty(), "100 + 25 > 110");
+}

@@ -712,6 +712,47 @@ fn check_mode_prints_what_it_understood_and_fails_on_any_mistake_or_refusal() {
     ] {
         assert!(stdout.contains(expected), "{expected}: {stdout}");
     }
+    // A pair checked together: weights that cannot hand over are a warning, not a failure.
+    let weaker = |name: &str| {
+        let text = std::fs::read_to_string(format!(
+            "{}/tests/keepalived-conf/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("sample")
+        .replace("weight -60", "weight -30");
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    let (master, backup) = (weaker("nginx-master.conf"), weaker("nginx-backup.conf"));
+    let output = std::process::Command::new(vrrpd)
+        .args(["check", "--config"])
+        .arg(&master)
+        .arg("--peer")
+        .arg(&backup)
+        .output()
+        .expect("running vrrpd check");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("no lower than 120, and `VI_1` at") && stderr.contains("reaches 100"),
+        "{stderr}"
+    );
+    // The samples as they are hand over: no such warning.
+    let output = std::process::Command::new(vrrpd)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check",
+            "--config",
+            "tests/keepalived-conf/nginx-master.conf",
+            "--peer",
+            "tests/keepalived-conf/nginx-backup.conf",
+        ])
+        .output()
+        .expect("running vrrpd check");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("no lower than"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -9,6 +9,9 @@
 //! an error, never silently dropped. LVS blocks (`virtual_server`, `virtual_server_group`) and
 //! mail settings are accepted with a [`Warning`], since they do not change VRRP.
 //!
+//! [`failover_warnings`] tells of instances whose tracked weights can never take them below a
+//! peer's priority, in one file or in a pair of them.
+//!
 //! An instance becomes the crate's own [`Config`](crate::Config) once its interface is known:
 //! [`VrrpInstance::config`].
 //!
@@ -30,6 +33,7 @@
 //! ```
 
 mod error;
+mod failover;
 mod interpret;
 mod lexer;
 mod model;
@@ -39,6 +43,7 @@ mod writer;
 use std::path::Path;
 
 pub use error::{ConfigFileError, ErrorKind, Location, ParseError, Warning};
+pub use failover::failover_warnings;
 pub use model::{
     GlobalDefs, KeepalivedConfig, Notify, ScriptUser, SyncGroup, TrackFile, TrackProcess, Tracked,
     VirtualIp, VrrpInstance, VrrpScript,

@@ -1,7 +1,34 @@
-//! `--check`: what the file says, as understood.
+//! `--check`: what the file says, as understood, and whether its tracked weights can hand over.
 
-use vrrp::keepalived::{KeepalivedConfig, Notify, TrackProcess, Tracked, VirtualIp};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use vrrp::keepalived::{
+    KeepalivedConfig, Notify, TrackProcess, Tracked, VirtualIp, failover_warnings, parse_file,
+};
 use vrrp::track::ParamMatch;
+
+/// `vrrpd check`: prints what `config` says, reads the `peers` (other routers' files: any mistake
+/// in them fails the check too) and warns of tracked weights that cannot hand over between them
+/// ([`failover_warnings`]).
+pub fn run(config: &KeepalivedConfig, peers: &[PathBuf]) -> ExitCode {
+    print!("{}", describe(config));
+    let mut all = vec![config.clone()];
+    for path in peers {
+        match parse_file(path) {
+            Ok(peer) => all.push(peer),
+            Err(error) => {
+                tracing::error!("{error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let all: Vec<&KeepalivedConfig> = all.iter().collect();
+    for warning in failover_warnings(&all) {
+        tracing::warn!("{warning}");
+    }
+    ExitCode::SUCCESS
+}
 
 /// What `--check` prints: every instance, script and group as understood.
 pub fn describe(config: &KeepalivedConfig) -> String {

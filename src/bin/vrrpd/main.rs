@@ -95,7 +95,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use vrrp::host::DriverHandle;
-use vrrp::keepalived::{KeepalivedConfig, parse_file};
+use vrrp::keepalived::{KeepalivedConfig, failover_warnings, parse_file};
 use vrrp::track::Monitor;
 use vrrp::{Priority, RouterKey, State};
 
@@ -159,8 +159,14 @@ fn main() -> ExitCode {
         tracing::warn!("{warning}");
     }
     if cli.command() == Some(&Command::Check) {
-        print!("{}", check::describe(&config));
-        return ExitCode::SUCCESS;
+        return check::run(&config, &cli.peer);
+    }
+    if !cli.peer.is_empty() {
+        tracing::error!("--peer is for `vrrpd check`; remove it from the daemon's command line");
+        return ExitCode::FAILURE;
+    }
+    for warning in failover_warnings(&[&config]) {
+        tracing::warn!("{warning}");
     }
     if cli.dump_conf {
         for line in check::describe(&config).lines() {
