@@ -374,8 +374,8 @@ mod tests {
         assert_eq!(parse_stat(b"77 (zombie) Z 1"), Some(("zombie".into(), 'Z')));
         assert_eq!(parse_stat(b"garbage"), None);
         assert_eq!(
-            parse_cmdline(b"sleep\01000\0--tag x\0"),
-            words(&["sleep", "1000", "--tag x"])
+            parse_cmdline(b"sleep\0x1000\0--tag x\0"),
+            words(&["sleep", "x1000", "--tag x"])
         );
         assert_eq!(parse_cmdline(b""), Vec::<String>::new());
         // A process that rewrote its command line without the final NUL.
