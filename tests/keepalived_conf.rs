@@ -614,7 +614,7 @@ fn track_process_reads_with_its_arguments_quorum_delays_and_weights_per_instance
         (0, Some(0), 1)
     );
     // What the tracker looks for: arguments by their start, the quorum, the delays.
-    let process = proxy.process();
+    let process = proxy.matcher();
     let running = |argv: &[&str]| vrrp::track::ProcessInfo {
         comm: "haproxy".into(),
         argv: argv.iter().map(|a| (*a).to_string()).collect(),

@@ -156,7 +156,7 @@ impl TrackProcess {
     /// What to look for, as [`crate::track::Tracker::add_process`] takes it: the arguments match
     /// exactly unless `param_match` says otherwise; with neither arguments nor `param_match`, any
     /// arguments do.
-    pub fn process(&self) -> Process {
+    pub fn matcher(&self) -> Process {
         let mut process = Process::new(&self.process)
             .quorum(self.quorum, self.quorum_max)
             .delays(self.fork_delay, self.terminate_delay);

@@ -141,7 +141,7 @@ pub fn describe(config: &KeepalivedConfig) -> String {
 /// `vrrp_track_process NAME: ...`, for `--check`: what is matched, the quorum and the weight.
 fn process_text(p: &TrackProcess) -> String {
     let mut text = format!("vrrp_track_process {}: {:?}", p.name, p.process);
-    let process = p.process();
+    let process = p.matcher();
     match process.param_match {
         None => text += " with any arguments",
         Some(how) => {

@@ -37,7 +37,7 @@ fn tracker(config: &KeepalivedConfig, running: &[Running]) -> Tracker {
         tracker.add_file(&file.name, &file.file);
     }
     for process in &config.track_processes {
-        tracker.add_process(&process.name, process.process());
+        tracker.add_process(&process.name, process.matcher());
     }
     for r in running {
         // Every router, so that one whose tracking a reload took away goes back to weight 0.
