@@ -34,7 +34,7 @@ fn the_nginx_pair_reads_with_its_health_check_notify_scripts_and_password() {
         assert_eq!(script.script, "/usr/local/bin/check-proxy.sh");
         assert_eq!(script.interval, Duration::from_secs(1));
         assert_eq!(script.timeout, Some(Duration::from_secs(2)));
-        assert_eq!((script.weight, script.fall, script.rise), (-30, 3, 2));
+        assert_eq!((script.weight, script.fall, script.rise), (-60, 3, 2));
         let [instance] = config.instances.as_slice() else {
             panic!("one instance in {file}");
         };
@@ -186,14 +186,14 @@ fn errors(text: &str) -> Vec<String> {
 const INSTANCE_HEAD: &str = "vrrp_instance A {\n interface eth0\n virtual_router_id 5\n";
 
 #[test]
-fn a_vrid_twice_on_one_interface_and_family_is_refused_naming_both() {
+fn a_vrid_twice_on_one_interface_and_family_is_refused_at_the_second_virtual_router_id() {
     let text = format!(
         "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n\
          vrrp_instance B {{\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {{\n  192.0.2.2\n }}\n}}\n"
     );
     assert_eq!(
         errors(&text),
-        ["t.conf:8:15: VRID 5 is already used for IPv4 on eth0 by `A` at t.conf:1:15"]
+        ["t.conf:10:2: VRID 5 is already used for IPv4 on eth0 by `A` at t.conf:3:2"]
     );
 }
 
@@ -219,11 +219,75 @@ fn what_keepalived_accepts_and_this_crate_cannot_honour_is_an_error() {
     }
     let v2_fast =
         format!("{INSTANCE_HEAD} advert_int 0.5\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n");
-    assert!(errors(&v2_fast)[0].contains("VRRPv2 advertises whole seconds"));
+    assert_eq!(
+        errors(&v2_fast),
+        [
+            "t.conf:4:2: vrrp_instance A: VRRPv2 (keepalived's default for IPv4) advertises whole \
+             seconds, and advert_int is 0.5; use `version 3` for sub-second intervals"
+        ]
+    );
     let v3_pass = format!(
         "{INSTANCE_HEAD} version 3\n authentication {{\n  auth_type PASS\n  auth_pass x\n }}\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
     );
-    assert!(errors(&v3_pass)[0].contains("authentication exists only in VRRPv2"));
+    assert_eq!(
+        errors(&v3_pass),
+        [
+            "t.conf:5:2: vrrp_instance A: authentication exists only in VRRPv2 (RFC 5798 removed \
+             it), and this instance speaks VRRPv3 (`version` at t.conf:4:2)"
+        ]
+    );
+}
+
+#[test]
+fn a_conflict_is_reported_at_the_statement_that_breaks_the_rule_naming_the_other() {
+    // The version comes from global_defs, written after the instance: the error is at
+    // advert_int, and names the vrrp_version line.
+    let text = format!(
+        "{INSTANCE_HEAD} advert_int 0.5\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n\
+         global_defs {{\n vrrp_version 2\n}}\n"
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "t.conf:4:2: vrrp_instance A: VRRPv2 (global_defs' `vrrp_version` at t.conf:10:2) \
+             advertises whole seconds, and advert_int is 0.5; use `version 3` for sub-second \
+             intervals"
+        ]
+    );
+    // VRRPv3 from global_defs: an advert_int past 40.95 s is at its line too.
+    let text = format!(
+        "global_defs {{\n vrrp_version 3\n}}\n{INSTANCE_HEAD} advert_int 41\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "t.conf:7:2: vrrp_instance A: VRRPv3 (global_defs' `vrrp_version` at t.conf:2:2) \
+             advertises at most every 40.95 s, and advert_int is 41"
+        ]
+    );
+    // The family comes from the first virtual address: a unicast source or peer of the other
+    // family is reported at its own line.
+    let text = format!(
+        "{INSTANCE_HEAD} unicast_src_ip 2001:db8::1\n unicast_peer {{\n  192.0.2.9\n  2001:db8::2\n }}\n \
+         virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    assert_eq!(
+        errors(&text),
+        [
+            "t.conf:4:2: vrrp_instance A: unicast_src_ip 2001:db8::1 is not IPv4 like its first \
+             virtual address 192.0.2.1 at t.conf:10:3",
+            "t.conf:7:3: vrrp_instance A: unicast_peer 2001:db8::2 is not IPv4 like its first \
+             virtual address 192.0.2.1 at t.conf:10:3",
+        ]
+    ); // IPv6's first address must be link-local: the error is at that address.
+    let text = format!("{INSTANCE_HEAD} virtual_ipaddress {{\n  2001:db8::1/64\n }}\n}}\n");
+    assert_eq!(
+        errors(&text),
+        [
+            "t.conf:5:3: vrrp_instance A: the first IPv6 virtual address must be link-local \
+             (RFC 9568 §5.2.9), not 2001:db8::1"
+        ]
+    );
 }
 
 #[test]
@@ -514,7 +578,180 @@ fn address_options_read_typed_and_excluded_addresses_may_be_of_the_other_family(
     assert_eq!(
         errors(&mixed),
         [
-            "t.conf:6:3: 2001:db8::1 is not IPv4 like the instance's first address; use one instance per family"
+            "t.conf:6:3: 2001:db8::1 is not IPv4 like the instance's first address (192.0.2.1 at \
+             t.conf:5:3); use one instance per family"
         ]
     );
+}
+
+#[test]
+fn track_process_reads_with_its_arguments_quorum_delays_and_weights_per_instance_and_group() {
+    let text = format!(
+        "vrrp_track_process proxy {{\n process haproxy -f \"/etc/ha proxy.cfg\"\n param_match initial\n \
+         quorum 2\n quorum_max 3\n weight -60\n delay 0.5\n terminate_delay 2\n}}\n\
+         vrrp_track_process nobody {{\n process /usr/sbin/stray\n full_command\n quorum 0\n quorum_max 0\n}}\n\
+         {INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n track_process {{\n  proxy\n  nobody weight 0\n }}\n}}\n\
+         vrrp_sync_group G {{\n group {{\n  A\n }}\n track_process {{\n  proxy weight -20\n }}\n}}\n"
+    );
+    let config = parse_str("t.conf", &text).expect("reads");
+    let proxy = config.track_process("proxy").expect("proxy");
+    assert_eq!(proxy.process, "haproxy");
+    assert_eq!(proxy.parameters, ["-f", "/etc/ha proxy.cfg"]);
+    assert_eq!(proxy.param_match, Some(vrrp::track::ParamMatch::Initial));
+    assert_eq!(
+        (proxy.quorum, proxy.quorum_max, proxy.weight),
+        (2, Some(3), -60)
+    );
+    assert_eq!(
+        (proxy.fork_delay, proxy.terminate_delay),
+        (Duration::from_millis(500), Duration::from_secs(2))
+    );
+    assert!(!proxy.full_command);
+    let nobody = config.track_process("nobody").expect("nobody");
+    assert!(nobody.full_command);
+    assert_eq!(
+        (nobody.quorum, nobody.quorum_max, nobody.weight),
+        (0, Some(0), 1)
+    );
+    // What the tracker looks for: arguments by their start, the quorum, the delays.
+    let process = proxy.matcher();
+    let running = |argv: &[&str]| vrrp::track::ProcessInfo {
+        comm: "haproxy".into(),
+        argv: argv.iter().map(|a| (*a).to_string()).collect(),
+    };
+    assert!(process.matches(&running(&[
+        "/usr/sbin/haproxy",
+        "-f",
+        "/etc/ha proxy.cfg.new",
+        "-D"
+    ])));
+    assert!(!process.matches(&running(&["/usr/sbin/haproxy", "-D"])));
+    assert!(!process.counts_as_good(1) && process.counts_as_good(3) && !process.counts_as_good(4));
+
+    let instance = config.instance("A").expect("A");
+    let tracked: Vec<(&str, Option<i16>)> = (instance.track_processes.iter())
+        .map(|t| (t.name.as_str(), t.weight))
+        .collect();
+    assert_eq!(tracked, [("proxy", None), ("nobody", Some(0))]);
+    let group = &config.sync_groups[0];
+    assert_eq!(group.track_processes[0].name, "proxy");
+    assert_eq!(group.track_processes[0].weight, Some(-20));
+}
+
+#[test]
+fn track_process_mistakes_are_named_at_their_statement() {
+    let block = |body: &str| format!("vrrp_track_process p {{\n{body}}}\n");
+    let cases = [
+        (
+            block(" process x\n param_match fuzzy\n"),
+            "t.conf:3:14: `param_match`: \"fuzzy\" is not initial or partial",
+        ),
+        (
+            block(" process x\n weight -300\n"),
+            "t.conf:3:9: `weight`: \"-300\" is not a whole number from -254 to 254",
+        ),
+        (
+            block(" process x\n weight -30 reverse\n"),
+            "t.conf:3:13: `weight ... reverse` is not supported",
+        ),
+        (
+            block(" process x\n quorum 3\n quorum_max 2\n"),
+            "t.conf:4:2: vrrp_track_process p: quorum_max 2 is below quorum 3 at t.conf:3:2",
+        ),
+        (
+            block(" process x\n quorum_max 0\n"),
+            "t.conf:3:2: vrrp_track_process p: quorum_max 0 is below the default quorum 1",
+        ),
+        (
+            block(" process x\n terminate_dealy 1\n"),
+            "t.conf:3:2: unknown keyword `terminate_dealy` in vrrp_track_process (did you mean \
+             `terminate_delay`?)",
+        ),
+        (
+            block(" quorum 1\n"),
+            "t.conf:1:1: `vrrp_track_process p` needs `process`",
+        ),
+        (
+            format!(
+                "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n track_process {{\n  ghost\n }}\n}}\n"
+            ),
+            "t.conf:8:3: vrrp_track_process `ghost` is not defined",
+        ),
+    ];
+    for (text, start) in cases {
+        let found = errors(&text);
+        assert!(found[0].starts_with(start), "{text}\n{found:?}");
+    }
+}
+
+#[test]
+fn a_tracked_weight_that_cannot_take_the_master_below_its_peer_is_a_warning() {
+    use vrrp::keepalived::failover_warnings;
+    let with_weight = |file: &str, weight: &str| {
+        let text = std::fs::read_to_string(format!("{SAMPLES}/{file}"))
+            .expect("sample")
+            .replace("weight -60", weight);
+        parse_str(file, &text).expect("reads")
+    };
+    // The samples as they were: 150 - 30 = 120 still beats 100.
+    let (master, backup) = (
+        with_weight("nginx-master.conf", "weight -30"),
+        with_weight("nginx-backup.conf", "weight -30"),
+    );
+    let warnings: Vec<String> = failover_warnings(&[&master, &backup])
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "nginx-master.conf:24:15: warning: vrrp_instance VI_1: failing tracked items take \
+             priority 150 no lower than 120, and `VI_1` at nginx-backup.conf:24:15 (VRID 51) \
+             reaches 100: a Backup preempts only a lower priority, so this instance keeps the \
+             addresses whatever fails; let the negative weights add up to -51 or less, or use \
+             weight 0 (Fault) or step_down_on_failure"
+        ]
+    );
+    // Each file alone has no peer; the samples as they are hand over.
+    assert!(failover_warnings(&[&master]).is_empty());
+    let (master, backup) = (sample("nginx-master.conf"), sample("nginx-backup.conf"));
+    assert!(failover_warnings(&[&master, &backup]).is_empty());
+    // A Fault (weight 0) or a step-down hands over whatever the weights.
+    for fix in ["weight 0", "weight -30\n    step_down_on_failure"] {
+        let text = std::fs::read_to_string(format!("{SAMPLES}/nginx-master.conf"))
+            .expect("sample")
+            .replace("weight -60", "weight -30");
+        let text = if fix.contains("step_down") {
+            text.replace("priority 150", "priority 150\n    step_down_on_failure")
+        } else {
+            text.replace("weight -30", fix)
+        };
+        let fixed = parse_str("m.conf", &text).expect("reads");
+        assert!(failover_warnings(&[&fixed, &backup]).is_empty(), "{fix}");
+    }
+
+    // Two instances of one virtual router in one file (on two interfaces), a sync group's
+    // weights counting, and the peer's positive weights raising what it reaches.
+    let pair = |peer_tracking: &str| {
+        format!(
+            "vrrp_script chk {{\n script true\n weight -30\n}}\n\
+             vrrp_script up {{\n script true\n weight 25\n}}\n\
+             vrrp_instance A {{\n interface eth0\n virtual_router_id 7\n priority 150\n \
+             virtual_ipaddress {{\n  192.0.2.7\n }}\n track_script {{\n  chk\n }}\n}}\n\
+             vrrp_instance B {{\n interface eth1\n virtual_router_id 7\n priority 100\n \
+             virtual_ipaddress {{\n  192.0.2.7\n }}\n{peer_tracking}}}\n\
+             vrrp_sync_group G {{\n group {{\n  A\n }}\n track_interface {{\n  eth2 weight -10\n }}\n}}\n"
+        )
+    };
+    let one_file = parse_str("t.conf", &pair("")).expect("reads");
+    let warnings = failover_warnings(&[&one_file]);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .message
+            .contains("no lower than 110, and `B` at t.conf:20:15 (VRID 7) reaches 100"),
+        "{warnings:?}"
+    );
+    let raised = parse_str("t.conf", &pair(" track_script {\n  up\n }\n")).expect("reads");
+    assert!(failover_warnings(&[&raised]).is_empty(), "100 + 25 > 110");
 }

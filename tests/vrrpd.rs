@@ -4,10 +4,9 @@
 //! creates) and the notify script (one that logs its arguments). Root only, so ignored by a plain
 //! `cargo test`; the README's second test command runs them.
 //!
-//! One more change is needed for the health-driven failover: the samples give the master priority
-//! 150 and the script weight −30, and 150 − 30 = 120 still beats the backup's 100. The test runs
-//! the master at 120, so that a failing script (120 − 30 = 90) hands over, as the samples intend.
-//! VRRPv2 at 1 s: Master_Down_Interval 3.609 s for the backup at 100.
+//! The samples give the master priority 150, the backup 100 and the script weight −60: a failing
+//! check takes the master to 90, below the backup. VRRPv2 at 1 s: Master_Down_Interval 3.609 s
+//! for the backup at 100.
 
 mod common;
 
@@ -41,8 +40,9 @@ impl Scratch {
         Self(dir)
     }
 
-    /// The sample `name` with the test's interface, scripts and `priority` (if given).
-    fn config(&self, name: &str, role: &str, priority: Option<(&str, &str)>) -> PathBuf {
+    /// The sample `name` with the test's interface and scripts, and each of `changes` (text
+    /// replaced) made.
+    fn config(&self, name: &str, role: &str, changes: &[(&str, &str)]) -> PathBuf {
         let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/keepalived-conf")
             .join(name);
@@ -57,7 +57,8 @@ impl Scratch {
                 "/usr/local/bin/notify.sh",
                 &format!("{}/notify.sh {role}", self.0.display()),
             );
-        if let Some((from, to)) = priority {
+        for (from, to) in changes {
+            assert!(text.contains(from), "{name} has {from:?}");
             text = text.replace(from, to);
         }
         let path = self.0.join(name);
@@ -148,12 +149,8 @@ fn second_link(lan: &Lan) {
 #[ignore = "needs root: creates network namespaces"]
 fn a_vrrpd_pair_from_the_nginx_samples_elects_and_fails_over_on_health_and_on_kill() {
     let scratch = Scratch::new("pair");
-    let master_conf = scratch.config(
-        "nginx-master.conf",
-        "master",
-        Some(("priority 150", "priority 120")),
-    );
-    let backup_conf = scratch.config("nginx-backup.conf", "backup", None);
+    let master_conf = scratch.config("nginx-master.conf", "master", &[]);
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", &[]);
     let lan = Lan::new(2);
     let (mut master, mut backup) = elect(&lan, &master_conf, &backup_conf);
     assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
@@ -169,7 +166,7 @@ fn a_vrrpd_pair_from_the_nginx_samples_elects_and_fails_over_on_health_and_on_ki
     master.wait_state("backup", SETTLE);
     assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
 
-    // Healthy again (`rise 2`): 120 preempts back.
+    // Healthy again (`rise 2`): 150 preempts back.
     scratch.fail("master", false);
     master.wait_state("master", SETTLE);
     backup.wait_state("backup", SETTLE);
@@ -217,8 +214,8 @@ fn a_vrrpd_pair_from_the_nginx_samples_elects_and_fails_over_on_health_and_on_ki
 #[ignore = "needs root and keepalived: creates network namespaces"]
 fn keepalived_running_nginx_backup_conf_pairs_with_vrrpd_running_nginx_master_conf() {
     let scratch = Scratch::new("mixed");
-    let master_conf = scratch.config("nginx-master.conf", "master", None);
-    let backup_conf = scratch.config("nginx-backup.conf", "backup", None);
+    let master_conf = scratch.config("nginx-master.conf", "master", &[]);
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", &[]);
     let lan = Lan::new(2);
     let backup_text = std::fs::read_to_string(&backup_conf).expect("backup conf");
     let mut keepalived = Keepalived::start(lan.router(2), &backup_text);
@@ -316,6 +313,67 @@ fn tracked_files_and_interfaces_move_the_master_as_in_keepalived() {
         ],
         "{log}"
     );
+}
+
+/// `sleep` with arguments no other process has: 1000 s plus a fraction made of this test's
+/// process id (GNU sleep adds its arguments up).
+fn sleeper(tag: &str) -> std::process::Child {
+    std::process::Command::new("sleep")
+        .args(["1000", tag])
+        .spawn()
+        .expect("sleep")
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_tracked_process_moves_the_master_when_it_stops_and_when_it_runs_again() {
+    let scratch = Scratch::new("process");
+    let lan = Lan::new(2);
+    let tag = format!("0.{}", std::process::id());
+    let mut process = sleeper(&tag);
+    let instance = |priority: u8, tracking: &str| {
+        format!(
+            "vrrp_instance VI_P {{\n    interface eth0\n    virtual_router_id 53\n    \
+             priority {priority}\n    advert_int 0.1\n    version 3\n    \
+             virtual_ipaddress {{\n        192.0.2.100/24\n    }}\n{tracking}}}\n"
+        )
+    };
+    // A sleep with another last argument is not the one tracked.
+    let decoy_tag = format!("{tag}1");
+    let mut decoy = sleeper(&decoy_tag);
+    let r1_conf = scratch.0.join("r1.conf");
+    std::fs::write(
+        &r1_conf,
+        format!(
+            "vrrp_track_process sleeper {{\n    process sleep 1000 {tag}\n    weight -60\n}}\n{}",
+            instance(150, "    track_process {\n        sleeper\n    }\n")
+        ),
+    )
+    .expect("r1.conf");
+    let r2_conf = scratch.0.join("r2.conf");
+    std::fs::write(&r2_conf, instance(100, "")).expect("r2.conf");
+    let (mut first, mut second) = elect(&lan, &r1_conf, &r2_conf);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+
+    // The process ends: 150 - 60 = 90 < 100, within a scan (1 s) and the backup's skew.
+    process.kill().expect("kill sleep");
+    process.wait().expect("reap sleep");
+    second.wait_state("master", SETTLE);
+    first.wait_state("backup", SETTLE);
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+    // The decoy still runs and changes nothing.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(lan.holds(2, VIP) && !lan.holds(1, VIP));
+
+    // Running again: 150 preempts.
+    let mut process = sleeper(&tag);
+    first.wait_state("master", SETTLE);
+    second.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    for child in [&mut process, &mut decoy] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
 
 /// A VRRPv3 instance at 100 ms on eth0 that logs its transitions with `notify.sh r1`.
@@ -654,6 +712,47 @@ fn check_mode_prints_what_it_understood_and_fails_on_any_mistake_or_refusal() {
     ] {
         assert!(stdout.contains(expected), "{expected}: {stdout}");
     }
+    // A pair checked together: weights that cannot hand over are a warning, not a failure.
+    let weaker = |name: &str| {
+        let text = std::fs::read_to_string(format!(
+            "{}/tests/keepalived-conf/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("sample")
+        .replace("weight -60", "weight -30");
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    let (master, backup) = (weaker("nginx-master.conf"), weaker("nginx-backup.conf"));
+    let output = std::process::Command::new(vrrpd)
+        .args(["check", "--config"])
+        .arg(&master)
+        .arg("--peer")
+        .arg(&backup)
+        .output()
+        .expect("running vrrpd check");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("no lower than 120, and `VI_1` at") && stderr.contains("reaches 100"),
+        "{stderr}"
+    );
+    // The samples as they are hand over: no such warning.
+    let output = std::process::Command::new(vrrpd)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check",
+            "--config",
+            "tests/keepalived-conf/nginx-master.conf",
+            "--peer",
+            "tests/keepalived-conf/nginx-backup.conf",
+        ])
+        .output()
+        .expect("running vrrpd check");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("no lower than"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -751,7 +850,7 @@ fn next_notification(socket: &std::os::unix::net::UnixDatagram, pings: &mut usiz
 #[ignore = "needs root: creates network namespaces"]
 fn vrrpd_tells_systemd_it_is_ready_reloading_and_stopping_and_pings_the_watchdog() {
     let scratch = Scratch::new("systemd");
-    let conf = scratch.config("nginx-master.conf", "master", None);
+    let conf = scratch.config("nginx-master.conf", "master", &[]);
     let notify_path = scratch.0.join("notify.sock");
     let socket = std::os::unix::net::UnixDatagram::bind(&notify_path).expect("notify socket");
     socket
@@ -833,8 +932,8 @@ fn vrrpd_client(args: &[&str], control: &Path) -> (Option<i32>, String, String) 
 fn vrrpd_status_stats_and_reload_answer_on_the_control_socket() {
     use std::os::unix::fs::PermissionsExt as _;
     let scratch = Scratch::new("control");
-    let master_conf = scratch.config("nginx-master.conf", "master", None);
-    let backup_conf = scratch.config("nginx-backup.conf", "backup", None);
+    let master_conf = scratch.config("nginx-master.conf", "master", &[]);
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", &[]);
     let lan = Lan::new(2);
     let (mut master, mut backup) = elect(&lan, &master_conf, &backup_conf);
     let (on_master, on_backup) = (control_socket(&master_conf), control_socket(&backup_conf));
@@ -950,14 +1049,17 @@ fn vrrpd_status_stats_and_reload_answer_on_the_control_socket() {
 #[ignore = "needs root: creates network namespaces"]
 fn step_down_on_failure_hands_over_after_the_backups_skew_time_and_stays_backup_while_failing() {
     let scratch = Scratch::new("step-down");
-    // Priority 150 and weight −30: without step-down a failing check leaves 120 > 100, and the
-    // master would keep the address for ever.
+    // Priority 150 and weight −30 (the sample's −60 made smaller): without step-down a failing
+    // check leaves 120 > 100, and the master would keep the address for ever.
     let master_conf = scratch.config(
         "nginx-master.conf",
         "master",
-        Some(("priority 150", "priority 150\n    step_down_on_failure")),
+        &[
+            ("priority 150", "priority 150\n    step_down_on_failure"),
+            ("weight -60", "weight -30"),
+        ],
     );
-    let backup_conf = scratch.config("nginx-backup.conf", "backup", None);
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", &[]);
     let lan = Lan::new(2);
     let (mut master, mut backup) = elect(&lan, &master_conf, &backup_conf);
 

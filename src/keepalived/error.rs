@@ -133,7 +133,8 @@ pub enum ErrorKind {
         /// Where it was first defined.
         first: Location,
     },
-    /// Two instances with one VRID on one interface and address family.
+    /// Two instances with one VRID on one interface and address family; the location is the
+    /// second one's `virtual_router_id`.
     #[error("VRID {vrid} is already used for {family} on {interface} by `{other}` at {first}")]
     DuplicateVrid {
         /// The VRID.
@@ -144,7 +145,7 @@ pub enum ErrorKind {
         family: String,
         /// The instance that has it first.
         other: String,
-        /// Where that one is defined.
+        /// Where that one sets its `virtual_router_id`.
         first: Location,
     },
     /// Something keepalived accepts that this crate cannot honour, which it refuses rather than

@@ -2,12 +2,15 @@
 //! default).
 //!
 //! [`parse_file`] reads a keepalived.conf (with its `include`s) into a [`KeepalivedConfig`]:
-//! `global_defs`, `vrrp_script`, `vrrp_track_file`, `vrrp_instance` and `vrrp_sync_group`, each
-//! checked. Unlike keepalived, which logs most mistakes and carries on with defaults, a file with
+//! `global_defs`, `vrrp_script`, `vrrp_track_file`, `vrrp_track_process`, `vrrp_instance` and
+//! `vrrp_sync_group`, each checked. Unlike keepalived, which logs most mistakes and carries on with defaults, a file with
 //! any mistake is refused, and every mistake is named with its file, line and column
 //! ([`ConfigFileError`]). So is anything keepalived accepts that this crate cannot honour: it is
 //! an error, never silently dropped. LVS blocks (`virtual_server`, `virtual_server_group`) and
 //! mail settings are accepted with a [`Warning`], since they do not change VRRP.
+//!
+//! [`failover_warnings`] tells of instances whose tracked weights can never take them below a
+//! peer's priority, in one file or in a pair of them.
 //!
 //! An instance becomes the crate's own [`Config`](crate::Config) once its interface is known:
 //! [`VrrpInstance::config`].
@@ -30,6 +33,7 @@
 //! ```
 
 mod error;
+mod failover;
 mod interpret;
 mod lexer;
 mod model;
@@ -39,9 +43,10 @@ mod writer;
 use std::path::Path;
 
 pub use error::{ConfigFileError, ErrorKind, Location, ParseError, Warning};
+pub use failover::failover_warnings;
 pub use model::{
-    GlobalDefs, KeepalivedConfig, Notify, ScriptUser, SyncGroup, TrackFile, Tracked, VirtualIp,
-    VrrpInstance, VrrpScript,
+    GlobalDefs, KeepalivedConfig, Notify, ScriptUser, SyncGroup, TrackFile, TrackProcess, Tracked,
+    VirtualIp, VrrpInstance, VrrpScript,
 };
 pub use writer::{WriteError, instance_block};
 

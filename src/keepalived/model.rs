@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::error::{Location, Warning};
 use crate::host::AddressScope;
 use crate::packet::{Authentication, ChecksumForm, Password, Version};
+use crate::track::{ParamMatch, Process};
 use crate::{AddressFamily, Announcements, Config, ConfigError, Priority, Vrid};
 
 /// A whole configuration: its VRRP part, and the warnings about what is not acted on.
@@ -20,6 +21,8 @@ pub struct KeepalivedConfig {
     pub scripts: Vec<VrrpScript>,
     /// `vrrp_track_file` blocks, in file order.
     pub track_files: Vec<TrackFile>,
+    /// `vrrp_track_process` blocks, in file order.
+    pub track_processes: Vec<TrackProcess>,
     /// `vrrp_instance` blocks, in file order.
     pub instances: Vec<VrrpInstance>,
     /// `vrrp_sync_group` blocks, in file order.
@@ -37,6 +40,11 @@ impl KeepalivedConfig {
     /// The `vrrp_track_file` called `name`.
     pub fn track_file(&self, name: &str) -> Option<&TrackFile> {
         self.track_files.iter().find(|t| t.name == name)
+    }
+
+    /// The `vrrp_track_process` called `name`.
+    pub fn track_process(&self, name: &str) -> Option<&TrackProcess> {
+        self.track_processes.iter().find(|t| t.name == name)
     }
 
     /// The `vrrp_instance` called `name`.
@@ -115,6 +123,55 @@ pub struct TrackFile {
     pub weight: i16,
 }
 
+/// `vrrp_track_process NAME { process NAME [ARGS...] ... }`: processes that must be running,
+/// looked for in `/proc` every second ([`crate::track::PROCESS_POLL`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackProcess {
+    /// Its name, which `track_process` refers to.
+    pub name: String,
+    /// Where it is defined.
+    pub location: Location,
+    /// `process`: the process's name (or `argv[0]`).
+    pub process: String,
+    /// The words after the name on the `process` line: the arguments to match.
+    pub parameters: Vec<String>,
+    /// `param_match initial|partial`; with no arguments, it requires a process without any.
+    pub param_match: Option<ParamMatch>,
+    /// `full_command`: match `argv[0]`, never the kernel's process name.
+    pub full_command: bool,
+    /// `weight`, -254 to 254, default 1: added while the count is within the quorum (positive)
+    /// or outside it (negative); 0 puts the instance in Fault while it is outside.
+    pub weight: i16,
+    /// `quorum`: the fewest matching processes for success, default 1.
+    pub quorum: u32,
+    /// `quorum_max`: the most, if limited.
+    pub quorum_max: Option<u32>,
+    /// `fork_delay` (or `delay`): how long the quorum must hold before the check turns good.
+    pub fork_delay: Duration,
+    /// `terminate_delay` (or `delay`): how long it must be lost before the check turns failing.
+    pub terminate_delay: Duration,
+}
+
+impl TrackProcess {
+    /// What to look for, as [`crate::track::Tracker::add_process`] takes it: the arguments match
+    /// exactly unless `param_match` says otherwise; with neither arguments nor `param_match`, any
+    /// arguments do.
+    pub fn matcher(&self) -> Process {
+        let mut process = Process::new(&self.process)
+            .quorum(self.quorum, self.quorum_max)
+            .delays(self.fork_delay, self.terminate_delay);
+        if !self.parameters.is_empty() || self.param_match.is_some() {
+            let how = match (self.parameters.is_empty(), self.param_match) {
+                (false, Some(how)) => how,
+                _ => ParamMatch::Exact,
+            };
+            process = process.parameters(self.parameters.clone(), how);
+        }
+        process.full_command = self.full_command;
+        process
+    }
+}
+
 /// A virtual address line: `ADDRESS[/LEN] [brd B] [dev D] [scope S] [label L]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VirtualIp {
@@ -137,7 +194,7 @@ pub struct VirtualIp {
 /// A tracked interface, script or file, with the weight that applies to this instance or group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tracked {
-    /// The interface, `vrrp_script` or `vrrp_track_file` name.
+    /// The interface, `vrrp_script`, `vrrp_track_file` or `vrrp_track_process` name.
     pub name: String,
     /// `weight W` after the name; `None` takes the script's or file's own weight (or, for an
     /// interface, Fault when it goes down).
@@ -213,6 +270,8 @@ pub struct VrrpInstance {
     pub track_scripts: Vec<Tracked>,
     /// `track_file`.
     pub track_files: Vec<Tracked>,
+    /// `track_process`.
+    pub track_processes: Vec<Tracked>,
     /// The notify commands.
     pub notify: Notify,
 }
@@ -276,4 +335,6 @@ pub struct SyncGroup {
     pub track_scripts: Vec<Tracked>,
     /// `track_file` for the whole group.
     pub track_files: Vec<Tracked>,
+    /// `track_process` for the whole group.
+    pub track_processes: Vec<Tracked>,
 }

@@ -8,16 +8,20 @@
 //!   router's [`Tracking`], or [`Tracker::apply`] it to a running driver.
 //! - [`RiseFall`]: `rise` successes or `fall` failures in a row before a check changes state.
 //! - [`Script`]: a command run as a health check, with its interval, timeout, rise and fall.
-//! - [`Tracker::start`] (Unix): runs the tracker's scripts, re-reads its files and, with the
-//!   `linux` feature, follows its interfaces' links, each on a thread of its own, and applies every
-//!   change to the driver. The [`Monitor`] it returns stops them.
+//! - [`Process`]: processes looked for by name and arguments (keepalived's `vrrp_track_process`),
+//!   good while their count is within a quorum.
+//! - [`Tracker::start`] (Unix): runs the tracker's scripts, re-reads its files, scans `/proc` for
+//!   its processes every [`PROCESS_POLL`] and, with the `linux` feature, follows its interfaces'
+//!   links, each on a thread of its own, and applies every change to the driver. The [`Monitor`]
+//!   it returns stops them.
 //!
 //! keepalived's rules, per tracked item and router:
 //! - a check with weight W > 0 adds W while it succeeds; W < 0 adds W while it fails; W = 0 puts
 //!   the router in Fault while it fails;
 //! - an interface without a weight puts the router in Fault while it is down; with W > 0 it adds
 //!   W while up, with W < 0 it adds W while down;
-//! - a file holding the number N adds N × W; with W = 0 a non-zero N means Fault.
+//! - a file holding the number N adds N × W; with W = 0 a non-zero N means Fault;
+//! - a process is a check: good while the number of matching processes is within its quorum.
 //!
 //! The weights add up to the router's tracking weight, kept within −254 to 254; the priority is
 //! then the configured one plus the weight, clamped to 1–254 ([`Tracking::priority`]). The owner's
@@ -65,12 +69,14 @@
 
 #[cfg(unix)]
 mod monitor;
+mod process;
 mod rise_fall;
 mod script;
 mod tracker;
 
 #[cfg(unix)]
 pub use monitor::{Monitor, Report, StartError};
+pub use process::{PROCESS_POLL, ParamMatch, Process, ProcessInfo, ProcessState, scan};
 pub use rise_fall::RiseFall;
 pub use script::{RunError, Script, split_command};
 pub use tracker::Tracker;

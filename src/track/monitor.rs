@@ -1,16 +1,22 @@
-//! A [`Tracker`] at work: its scripts run, its files re-read and its interfaces' links followed,
-//! each on a thread of its own, every change applied to a running driver.
+//! A [`Tracker`] at work: its scripts run, its files re-read, its processes looked for and its
+//! interfaces' links followed, each on a thread of its own, every change applied to a running
+//! driver.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::tracker::read_number;
-use super::{RiseFall, RunError, Script, Tracker, Tracking};
+use super::{
+    PROCESS_POLL, Process, ProcessState, RiseFall, RunError, Script, Tracker, Tracking, scan,
+};
 use crate::RouterKey;
 use crate::host::DriverHandle;
+
+/// Where the running processes are listed.
+const PROC: &str = "/proc";
 
 /// How often tracked files are read.
 const FILE_POLL: Duration = Duration::from_secs(1);
@@ -47,6 +53,15 @@ pub enum Report {
         /// The number it holds now.
         value: i64,
     },
+    /// Tracked process `name` is good or failing now: `count` processes match.
+    Process {
+        /// The `vrrp_track_process` name.
+        name: String,
+        /// How many running processes match.
+        count: usize,
+        /// Whether the count is within the quorum (after the delays).
+        good: bool,
+    },
     /// Reading link events failed: tracked interfaces keep the state they had.
     LinkEventsFailed,
 }
@@ -66,6 +81,11 @@ impl fmt::Display for Report {
                 if *up { "up" } else { "down" }
             ),
             Self::File { name, value } => write!(f, "tracked file {name} now holds {value}"),
+            Self::Process { name, count, good } => write!(
+                f,
+                "tracked process {name} is now {} ({count} running)",
+                if *good { "good" } else { "failing" }
+            ),
             Self::LinkEventsFailed => {
                 f.write_str("reading link events failed; tracked interfaces are frozen")
             }
@@ -152,8 +172,9 @@ impl Tracker {
     /// Starts tracking: reads the tracked interfaces' links (with the `linux` feature) and the
     /// tracked files, gives every router its tracking weight and Fault flag through `handle`, then
     /// keeps them up to date from threads of their own: one per tracked script, run on its
-    /// interval; one that re-reads the tracked files every second; one that follows the tracked
-    /// interfaces' link events. `report` hears of every change and problem. Without the `linux`
+    /// interval; one that re-reads the tracked files every second; one that scans `/proc` for the
+    /// tracked processes every [`PROCESS_POLL`]; one that follows the tracked interfaces' link
+    /// events. `report` hears of every change and problem. Without the `linux`
     /// feature, interfaces keep the state they were given.
     pub fn start(
         mut self,
@@ -167,6 +188,19 @@ impl Tracker {
         for (name, path) in &files {
             self.set_file(name, read_number(path));
         }
+        let processes = self.tracked_processes();
+        let states: Vec<(String, Process, ProcessState)> = if processes.is_empty() {
+            Vec::new()
+        } else {
+            let running = scan(Path::new(PROC));
+            (processes.into_iter())
+                .map(|(name, process)| {
+                    let good = process.counts_as_good(process.count(&running));
+                    self.set_process(&name, good);
+                    (name, process, ProcessState::new(good))
+                })
+                .collect()
+        };
         let scripts = self.tracked_scripts();
         let shared = Arc::new(Mutex::new(Shared {
             tracker: self,
@@ -185,6 +219,10 @@ impl Tracker {
             std::thread::spawn(move || {
                 links::watch(events, &indexes, &shared, &handle, &*report);
             });
+        }
+        if !states.is_empty() {
+            let (shared, handle, report) = (Arc::clone(&shared), handle.clone(), report.clone());
+            std::thread::spawn(move || watch_processes(states, &shared, &handle, &*report));
         }
         if !files.is_empty() {
             let (shared, handle) = (Arc::clone(&shared), handle.clone());
@@ -226,6 +264,43 @@ fn health_check(
             shared.apply(handle);
         }
         std::thread::sleep(script.interval.saturating_sub(started.elapsed()));
+    }
+}
+
+/// Scans `/proc` every [`PROCESS_POLL`] until stopped, and applies the tracked processes' changes.
+fn watch_processes(
+    mut states: Vec<(String, Process, ProcessState)>,
+    shared: &Mutex<Shared>,
+    handle: &DriverHandle,
+    report: &dyn Fn(&Report),
+) {
+    loop {
+        std::thread::sleep(PROCESS_POLL);
+        if lock(shared).stopped {
+            return;
+        }
+        // Scanned without the lock: the other threads need not wait for /proc.
+        let running = scan(Path::new(PROC));
+        let now = Instant::now();
+        let mut changes = Vec::new();
+        for (name, process, state) in &mut states {
+            let count = process.count(&running);
+            if let Some(good) = state.record(process, count, now) {
+                report(&Report::Process {
+                    name: name.clone(),
+                    count,
+                    good,
+                });
+                changes.push((name.clone(), good));
+            }
+        }
+        if !changes.is_empty() {
+            let mut shared = lock(shared);
+            for (name, good) in changes {
+                shared.tracker.set_process(&name, good);
+            }
+            shared.apply(handle);
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::path::PathBuf;
 
-use super::{Script, Tracking};
+use super::{Process, Script, Tracking};
 use crate::RouterKey;
 use crate::host::{CommandError, DriverHandle};
 
@@ -15,17 +15,19 @@ struct Watches {
     checks: Vec<(String, i16)>,
     interfaces: Vec<(String, Option<i16>)>,
     files: Vec<(String, i16)>,
+    processes: Vec<(String, i16)>,
     /// Step down rather than go to Fault ([`Tracker::step_down_on_failure`]).
     step_down: bool,
 }
 
-/// The tracked items of a set of routers (health checks, interfaces, files, each by name), what is
-/// known of each, and the weights by which they move each router.
+/// The tracked items of a set of routers (health checks, interfaces, files, processes, each by
+/// name), what is known of each, and the weights by which they move each router.
 ///
-/// Items are known by their state alone: a check is good until told otherwise, an interface is
-/// down until told it is up, a file holds 0 until told its number. Checks defined with
-/// [`add_script`](Self::add_script) and files defined with [`add_file`](Self::add_file) are run
-/// and read by [`start`](Self::start); anything else is the embedder's to set.
+/// Items are known by their state alone: a check or a process is good until told otherwise, an
+/// interface is down until told it is up, a file holds 0 until told its number. Checks defined
+/// with [`add_script`](Self::add_script), files defined with [`add_file`](Self::add_file) and
+/// processes defined with [`add_process`](Self::add_process) are run, read and looked for by
+/// [`start`](Self::start); anything else is the embedder's to set.
 #[derive(Clone, Debug, Default)]
 pub struct Tracker {
     scripts: BTreeMap<String, Script>,
@@ -33,6 +35,8 @@ pub struct Tracker {
     checks: HashMap<String, bool>,
     interfaces: HashMap<String, bool>,
     files: HashMap<String, i64>,
+    process_specs: BTreeMap<String, Process>,
+    processes: HashMap<String, bool>,
     routers: Vec<(RouterKey, Watches)>,
 }
 
@@ -55,6 +59,32 @@ impl Tracker {
     pub fn add_file(&mut self, name: impl Into<String>, path: impl Into<PathBuf>) -> &mut Self {
         self.paths.insert(name.into(), path.into());
         self
+    }
+
+    /// Defines tracked process `name` as `process`, which [`start`](Self::start) looks for among
+    /// the running processes if some router tracks it.
+    pub fn add_process(&mut self, name: impl Into<String>, process: Process) -> &mut Self {
+        self.process_specs.insert(name.into(), process);
+        self
+    }
+
+    /// Makes `router` track process `name` with `weight`, as a check: W > 0 is added while enough
+    /// processes run, W < 0 while too few (or too many) do, and W = 0 holds the router in Fault
+    /// meanwhile.
+    pub fn track_process(&mut self, router: RouterKey, name: &str, weight: i16) -> &mut Self {
+        self.watches(router).processes.push((name.into(), weight));
+        self
+    }
+
+    /// Sets whether tracked process `name` is good (its count within its quorum); returns whether
+    /// that changed.
+    pub fn set_process(&mut self, name: &str, good: bool) -> bool {
+        self.processes.insert(name.into(), good).unwrap_or(true) != good
+    }
+
+    /// Whether tracked process `name` is good (until told otherwise, it is).
+    pub fn process(&self, name: &str) -> bool {
+        self.processes.get(name).copied().unwrap_or(true)
     }
 
     /// Includes `router` even if it tracks nothing, so that [`apply`](Self::apply) gives it weight
@@ -188,10 +218,19 @@ impl Tracker {
         let mut weight: i64 = 0;
         let mut fault = false;
         let failing = (watches.checks.iter()).any(|(check, _)| !self.check(check))
+            || (watches.processes.iter()).any(|(process, _)| !self.process(process))
             || (watches.interfaces.iter()).any(|(interface, _)| !self.interface(interface))
             || (watches.files.iter()).any(|(file, w)| *w == 0 && self.file(file) != 0);
         for (check, w) in &watches.checks {
             match (*w, self.check(check)) {
+                (0, false) => fault = true,
+                (w, true) if w > 0 => weight += i64::from(w),
+                (w, false) if w < 0 => weight += i64::from(w),
+                _ => {}
+            }
+        }
+        for (process, w) in &watches.processes {
+            match (*w, self.process(process)) {
                 (0, false) => fault = true,
                 (w, true) if w > 0 => weight += i64::from(w),
                 (w, false) if w < 0 => weight += i64::from(w),
@@ -245,6 +284,14 @@ impl Tracker {
     pub(super) fn tracked_files(&self) -> Vec<(String, PathBuf)> {
         (self.tracked(|w| &w.files).into_iter())
             .filter_map(|name| Some((name.clone(), self.paths.get(&name)?.clone())))
+            .collect()
+    }
+
+    /// The tracked processes that are defined, with what to look for.
+    #[cfg(unix)]
+    pub(super) fn tracked_processes(&self) -> Vec<(String, Process)> {
+        (self.tracked(|w| &w.processes).into_iter())
+            .filter_map(|name| Some((name.clone(), self.process_specs.get(&name)?.clone())))
             .collect()
     }
 
@@ -346,6 +393,25 @@ mod tests {
         assert_eq!(weight_fault(&tracker), (-30, false));
         tracker.set_check("up", true);
         assert_eq!(weight_fault(&tracker), (-10, false));
+    }
+
+    #[test]
+    fn a_process_moves_the_weight_as_a_check_and_with_weight_0_is_a_fault_while_failing() {
+        let mut tracker = Tracker::new();
+        tracker
+            .track_process(router(1), "nginx", -60)
+            .track_process(router(1), "sidecar", 10)
+            .track_process(router(2), "nginx", 0)
+            .track_check(router(1), "nginx", -5);
+        assert_eq!(weight_fault(&tracker), (10, false));
+        assert!(!tracker.set_process("nginx", true), "good by default");
+        assert!(tracker.set_process("nginx", false));
+        // A check of the same name is another item.
+        assert_eq!(weight_fault(&tracker), (-50, false));
+        assert!(tracker.tracking(router(1)).failing);
+        assert!(tracker.tracking(router(2)).fault);
+        tracker.set_process("sidecar", false);
+        assert_eq!(weight_fault(&tracker), (-60, false));
     }
 
     #[test]

@@ -1,6 +1,34 @@
-//! `--check`: what the file says, as understood.
+//! `--check`: what the file says, as understood, and whether its tracked weights can hand over.
 
-use vrrp::keepalived::{KeepalivedConfig, Notify, Tracked, VirtualIp};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use vrrp::keepalived::{
+    KeepalivedConfig, Notify, TrackProcess, Tracked, VirtualIp, failover_warnings, parse_file,
+};
+use vrrp::track::ParamMatch;
+
+/// `vrrpd check`: prints what `config` says, reads the `peers` (other routers' files: any mistake
+/// in them fails the check too) and warns of tracked weights that cannot hand over between them
+/// ([`failover_warnings`]).
+pub fn run(config: &KeepalivedConfig, peers: &[PathBuf]) -> ExitCode {
+    print!("{}", describe(config));
+    let mut all = vec![config.clone()];
+    for path in peers {
+        match parse_file(path) {
+            Ok(peer) => all.push(peer),
+            Err(error) => {
+                tracing::error!("{error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let all: Vec<&KeepalivedConfig> = all.iter().collect();
+    for warning in failover_warnings(&all) {
+        tracing::warn!("{warning}");
+    }
+    ExitCode::SUCCESS
+}
 
 /// What `--check` prints: every instance, script and group as understood.
 pub fn describe(config: &KeepalivedConfig) -> String {
@@ -54,7 +82,12 @@ pub fn describe(config: &KeepalivedConfig) -> String {
         if let Some(source) = i.unicast_source {
             line(format!("  unicast from {source} to {:?}", i.unicast_peers));
         }
-        for tracked in tracked_lines(&i.track_scripts, &i.track_interfaces, &i.track_files) {
+        for tracked in tracked_lines(
+            &i.track_scripts,
+            &i.track_interfaces,
+            &i.track_files,
+            &i.track_processes,
+        ) {
             line(tracked);
         }
         for (what, command) in notify_commands(&i.notify) {
@@ -81,13 +114,21 @@ pub fn describe(config: &KeepalivedConfig) -> String {
             f.weight
         ));
     }
+    for p in &config.track_processes {
+        line(process_text(p));
+    }
     for g in &config.sync_groups {
         line(format!(
             "vrrp_sync_group {}: {}",
             g.name,
             g.members.join(", ")
         ));
-        for tracked in tracked_lines(&g.track_scripts, &g.track_interfaces, &g.track_files) {
+        for tracked in tracked_lines(
+            &g.track_scripts,
+            &g.track_interfaces,
+            &g.track_files,
+            &g.track_processes,
+        ) {
             line(tracked);
         }
         for (what, command) in notify_commands(&g.notify) {
@@ -95,6 +136,43 @@ pub fn describe(config: &KeepalivedConfig) -> String {
         }
     }
     out
+}
+
+/// `vrrp_track_process NAME: ...`, for `--check`: what is matched, the quorum and the weight.
+fn process_text(p: &TrackProcess) -> String {
+    let mut text = format!("vrrp_track_process {}: {:?}", p.name, p.process);
+    let process = p.matcher();
+    match process.param_match {
+        None => text += " with any arguments",
+        Some(how) => {
+            let how = match how {
+                ParamMatch::Exact => "exactly",
+                ParamMatch::Partial => "starting with",
+                ParamMatch::Initial => "starting with (the last one by its start)",
+            };
+            text += &format!(" with arguments {how} {:?}", p.parameters);
+        }
+    }
+    if p.full_command {
+        text += " (argv[0] only)";
+    }
+    text += &format!(", good while {} ", p.quorum);
+    text += &match p.quorum_max {
+        Some(max) => format!("to {max} run"),
+        None => "or more run".into(),
+    };
+    text += &format!(
+        " (looked for every {:?}), weight {}",
+        vrrp::track::PROCESS_POLL,
+        p.weight
+    );
+    if !p.fork_delay.is_zero() || !p.terminate_delay.is_zero() {
+        text += &format!(
+            ", fork_delay {:?}, terminate_delay {:?}",
+            p.fork_delay, p.terminate_delay
+        );
+    }
+    text
 }
 
 /// `ADDRESS/LEN [brd B] [scope S] [label L]`, for `--check`.
@@ -116,11 +194,17 @@ fn vip_text(vip: &VirtualIp) -> String {
 }
 
 /// `  track_script NAME [weight W]` and the like, for `--check`.
-fn tracked_lines(scripts: &[Tracked], interfaces: &[Tracked], files: &[Tracked]) -> Vec<String> {
+fn tracked_lines(
+    scripts: &[Tracked],
+    interfaces: &[Tracked],
+    files: &[Tracked],
+    processes: &[Tracked],
+) -> Vec<String> {
     [
         ("track_script", scripts),
         ("track_interface", interfaces),
         ("track_file", files),
+        ("track_process", processes),
     ]
     .into_iter()
     .flat_map(|(what, list)| {

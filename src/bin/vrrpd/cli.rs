@@ -28,6 +28,11 @@ pub struct Cli {
     #[arg(long, short = 't', alias = "config-test")]
     pub check: bool,
 
+    /// With `check`: also read FILE, another router's configuration, and warn when a tracked
+    /// weight cannot take one side's Master below the other side's priority (repeatable).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub peer: Vec<PathBuf>,
+
     /// Also print the driver's events as JSON lines on standard output.
     #[arg(long)]
     pub events: bool,
@@ -293,6 +298,15 @@ mod tests {
             assert_eq!(cli.command(), Some(&Command::Check), "{args:?}");
             assert_eq!(cli.common.config, PathBuf::from("a.conf"), "{args:?}");
         }
+    }
+
+    #[test]
+    fn check_takes_peer_files() {
+        let cli = parse(&[
+            "check", "-f", "a.conf", "--peer", "b.conf", "--peer", "c.conf",
+        ]);
+        assert_eq!(cli.command(), Some(&Command::Check));
+        assert_eq!(cli.peer, [PathBuf::from("b.conf"), PathBuf::from("c.conf")]);
     }
 
     #[test]

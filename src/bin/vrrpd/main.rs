@@ -5,7 +5,7 @@
 //! ```text
 //! vrrpd [--config FILE] [--control PATH] [--events] [--vip-lifetime SECONDS]
 //!       [--log-level LEVEL] [--log-file PATH]      run the daemon
-//! vrrpd check [--config FILE]                      validate the file (also: vrrpd --check)
+//! vrrpd check [--config FILE] [--peer FILE]...     validate the file (also: vrrpd --check)
 //! vrrpd status [--control PATH] [--json]           every router's state, from the daemon
 //! vrrpd stats [--control PATH] [--json]            every router's RFC 6527 counters
 //! vrrpd reload [--control PATH]                    read the file again (as SIGHUP)
@@ -51,7 +51,13 @@
 //! transition with keepalived's arguments (`notify`: `INSTANCE|GROUP NAME STATE PRIORITY`), in
 //! order, on a thread of their own so that the protocol never waits for them.
 //!
-//! `track_interface` and `track_file` move priorities as in keepalived (see `vrrp::track`).
+//! `track_interface`, `track_file` and `track_process` move priorities as in keepalived (see
+//! `vrrp::track`). Tracked processes are looked for in `/proc` every second (keepalived follows
+//! the kernel's process events instead).
+//!
+//! `check --peer FILE` also reads another router's file and warns when a tracked weight can never
+//! take a Master below its peer (see `vrrp::keepalived::failover_warnings`); the daemon warns of
+//! the same within its own file at start.
 //!
 //! SIGHUP, or `vrrpd reload`, reads the file again and applies what changed. A sync group, or an
 //! instance outside any group, that runs exactly as before keeps running untouched, with its
@@ -95,7 +101,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use vrrp::host::DriverHandle;
-use vrrp::keepalived::{KeepalivedConfig, parse_file};
+use vrrp::keepalived::{KeepalivedConfig, failover_warnings, parse_file};
 use vrrp::track::Monitor;
 use vrrp::{Priority, RouterKey, State};
 
@@ -159,8 +165,14 @@ fn main() -> ExitCode {
         tracing::warn!("{warning}");
     }
     if cli.command() == Some(&Command::Check) {
-        print!("{}", check::describe(&config));
-        return ExitCode::SUCCESS;
+        return check::run(&config, &cli.peer);
+    }
+    if !cli.peer.is_empty() {
+        tracing::error!("--peer is for `vrrpd check`; remove it from the daemon's command line");
+        return ExitCode::FAILURE;
+    }
+    for warning in failover_warnings(&[&config]) {
+        tracing::warn!("{warning}");
     }
     if cli.dump_conf {
         for line in check::describe(&config).lines() {

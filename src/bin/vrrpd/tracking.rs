@@ -1,5 +1,6 @@
 //! keepalived.conf's tracking (`vrrp_script`, `track_script`, `track_interface`, `vrrp_track_file`,
-//! `track_file`, an instance's own and its sync groups') as a [`vrrp::track::Tracker`], started.
+//! `track_file`, `vrrp_track_process`, `track_process`, an instance's own and its sync groups') as
+//! a [`vrrp::track::Tracker`], started.
 
 use vrrp::host::DriverHandle;
 use vrrp::keepalived::{KeepalivedConfig, SyncGroup, Tracked, VrrpScript};
@@ -35,6 +36,9 @@ fn tracker(config: &KeepalivedConfig, running: &[Running]) -> Tracker {
     for file in &config.track_files {
         tracker.add_file(&file.name, &file.file);
     }
+    for process in &config.track_processes {
+        tracker.add_process(&process.name, process.matcher());
+    }
     for r in running {
         // Every router, so that one whose tracking a reload took away goes back to weight 0.
         tracker.add_router(r.key);
@@ -61,6 +65,11 @@ fn tracker(config: &KeepalivedConfig, running: &[Running]) -> Tracker {
         for t in all(&r.instance.track_files, |g| &g.track_files) {
             if let Some(file) = config.track_file(&t.name) {
                 tracker.track_file(r.key, &file.name, t.weight.unwrap_or(file.weight));
+            }
+        }
+        for t in all(&r.instance.track_processes, |g| &g.track_processes) {
+            if let Some(process) = config.track_process(&t.name) {
+                tracker.track_process(r.key, &process.name, t.weight.unwrap_or(process.weight));
             }
         }
     }

@@ -37,7 +37,10 @@ impl Reader {
         for s in block {
             match s.keyword.text.as_str() {
                 "router_id" => global.router_id = self.text(s),
-                "vrrp_version" => global.vrrp_version = self.version(s),
+                "vrrp_version" => {
+                    global.vrrp_version = self.version(s);
+                    self.vrrp_version_at = Some(s.keyword.location.clone());
+                }
                 "vrrp_strict" => global.strict = self.flag(s),
                 "vrrp_skip_check_adv_addr" => global.skip_check_adv_addr = self.flag(s),
                 "vrrp_garp_interval" | "vrrp_gna_interval" => {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{Common, Reader};
 use crate::host::AddressScope;
-use crate::keepalived::error::{ErrorKind, ParseError};
+use crate::keepalived::error::{ErrorKind, Location, ParseError};
 use crate::keepalived::model::{VirtualIp, VrrpInstance};
 use crate::keepalived::syntax::Statement;
 use crate::packet::{Password, Version};
@@ -37,6 +37,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "track_interface",
     "track_script",
     "track_file",
+    "track_process",
     "notify_master",
     "notify_backup",
     "notify_fault",
@@ -64,6 +65,20 @@ struct InstanceDraft {
     step_down_on_failure: bool,
     announcements: Option<Announcements>,
     common: Common,
+    /// Where the settings that other settings may contradict are written.
+    at: Places,
+}
+
+/// Where an instance's settings are written, to point at the one that breaks a rule and name
+/// the other.
+#[derive(Default)]
+struct Places {
+    vrid: Option<Location>,
+    interval: Option<Location>,
+    version: Option<Location>,
+    authentication: Option<Location>,
+    unicast_source: Option<Location>,
+    unicast_peers: Vec<Location>,
 }
 
 impl Default for InstanceDraft {
@@ -86,6 +101,7 @@ impl Default for InstanceDraft {
             step_down_on_failure: false,
             announcements: None,
             common: Common::default(),
+            at: Places::default(),
         }
     }
 }
@@ -130,9 +146,12 @@ impl Reader {
             self.errors.push(ParseError::new(
                 other.location.clone(),
                 ErrorKind::Invalid(format!(
-                    "{} is not {} like the instance's first address; use one instance per family",
+                    "{} is not {} like the instance's first address ({} at {}); use one instance \
+                     per family",
                     other.address,
-                    family_name(family)
+                    family_name(family),
+                    first.address,
+                    first.location
                 )),
             ));
             return;
@@ -151,15 +170,21 @@ impl Reader {
             .iter()
             .find(|i| i.interface == interface && i.vrid == vrid && i.family == family)
         {
+            // At this instance's `virtual_router_id`, naming the other's.
+            let first = (self.vrid_at.get(&other.name).cloned()).unwrap_or(other.location.clone());
             let kind = ErrorKind::DuplicateVrid {
                 vrid,
                 interface,
                 family: family_name(family).into(),
                 other: other.name.clone(),
-                first: other.location.clone(),
+                first,
             };
-            self.fail(&statement.args[0], kind);
+            let here = (draft.at.vrid.clone()).unwrap_or(statement.args[0].location.clone());
+            self.errors.push(ParseError::new(here, kind));
             return;
+        }
+        if let Some(at) = draft.at.vrid.clone() {
+            self.vrid_at.insert(name.clone(), at);
         }
         let announcements = draft
             .announcements
@@ -187,11 +212,13 @@ impl Reader {
             track_interfaces: draft.common.track_interfaces,
             track_scripts: draft.common.track_scripts,
             track_files: draft.common.track_files,
+            track_processes: draft.common.track_processes,
             notify: draft.common.notify,
         });
     }
 
-    /// The checks across an instance's settings; false (with errors) when they contradict.
+    /// The checks across an instance's settings; false (with errors) when they contradict. Each
+    /// error is at the setting that breaks the rule, and names where the other one is written.
     fn instance_is_consistent(
         &mut self,
         statement: &Statement,
@@ -201,60 +228,104 @@ impl Reader {
         family: AddressFamily,
     ) -> bool {
         let before = self.errors.len();
-        let mut invalid = |message: String| {
-            self.errors.push(ParseError::new(
-                statement.args[0].location.clone(),
-                ErrorKind::Invalid(format!("vrrp_instance {name}: {message}")),
-            ));
+        let here = &statement.args[0].location;
+        // Where the version comes from, as words for a message.
+        let version_source = match (&draft.at.version, &self.vrrp_version_at) {
+            (Some(at), _) => format!("`version` at {at}"),
+            (None, Some(at)) if family == AddressFamily::Ipv4 => {
+                format!("global_defs' `vrrp_version` at {at}")
+            }
+            (None, _) if family == AddressFamily::Ipv6 => "IPv6, always VRRPv3".into(),
+            (None, _) => "keepalived's default for IPv4".into(),
         };
+        let first_address = draft
+            .addresses
+            .first()
+            .map(|a| (a.address, a.location.clone()));
+        let family_source = match &first_address {
+            Some((address, at)) => format!("its first virtual address {address} at {at}"),
+            None => "its virtual addresses".into(),
+        };
+        let mut problems: Vec<(Location, String)> = Vec::new();
         let interval = draft.interval.unwrap_or(Duration::from_secs(1));
+        let interval_at = draft.at.interval.clone().unwrap_or(here.clone());
         if version == Version::V2 && interval.subsec_nanos() != 0 {
-            invalid(format!(
-                "VRRPv2 advertises whole seconds, and advert_int is {}; use `version 3` for \
-                 sub-second intervals",
-                interval.as_secs_f64()
+            problems.push((
+                interval_at.clone(),
+                format!(
+                    "VRRPv2 ({version_source}) advertises whole seconds, and advert_int is {}; use \
+                     `version 3` for sub-second intervals",
+                    interval.as_secs_f64()
+                ),
             ));
         }
         if version == Version::V3 && interval > Duration::from_millis(40_950) {
-            invalid(format!(
-                "VRRPv3 advertises at most every 40.95 s, and advert_int is {}",
-                interval.as_secs_f64()
+            problems.push((
+                interval_at.clone(),
+                format!(
+                    "VRRPv3 ({version_source}) advertises at most every 40.95 s, and advert_int is {}",
+                    interval.as_secs_f64()
+                ),
             ));
         }
         if version == Version::V3 && !interval.as_micros().is_multiple_of(10_000) {
-            invalid(format!(
-                "VRRPv3 advertises in centiseconds, and advert_int {} is not a multiple of 0.01",
-                interval.as_secs_f64()
+            problems.push((
+                interval_at,
+                format!(
+                    "VRRPv3 ({version_source}) advertises in centiseconds, and advert_int {} is not \
+                     a multiple of 0.01",
+                    interval.as_secs_f64()
+                ),
             ));
         }
         if version == Version::V3 && draft.password.is_some() {
-            invalid("authentication exists only in VRRPv2 (RFC 5798 removed it)".into());
+            problems.push((
+                draft.at.authentication.clone().unwrap_or(here.clone()),
+                format!(
+                    "authentication exists only in VRRPv2 (RFC 5798 removed it), and this instance \
+                     speaks VRRPv3 ({version_source})"
+                ),
+            ));
         }
         if family == AddressFamily::Ipv6
-            && let Some(first) = draft.addresses.first()
-            && !matches!(first.address, IpAddr::V6(a) if a.is_unicast_link_local())
+            && let Some((address, at)) = &first_address
+            && !matches!(address, IpAddr::V6(a) if a.is_unicast_link_local())
         {
-            invalid(format!(
-                "the first IPv6 virtual address must be link-local (RFC 9568 §5.2.9), not {}",
-                first.address
+            problems.push((
+                at.clone(),
+                format!(
+                    "the first IPv6 virtual address must be link-local (RFC 9568 §5.2.9), not \
+                     {address}"
+                ),
             ));
         }
         if let Some(source) = draft.unicast_source
             && AddressFamily::of(source) != family
         {
-            invalid(format!(
-                "unicast_src_ip {source} is not {}",
-                family_name(family)
+            problems.push((
+                draft.at.unicast_source.clone().unwrap_or(here.clone()),
+                format!(
+                    "unicast_src_ip {source} is not {} like {family_source}",
+                    family_name(family)
+                ),
             ));
         }
-        if let Some(peer) = draft
-            .unicast_peers
-            .iter()
-            .find(|p| AddressFamily::of(**p) != family)
+        if let Some((peer, at)) = (draft.unicast_peers.iter())
+            .zip(draft.at.unicast_peers.iter())
+            .find(|(p, _)| AddressFamily::of(**p) != family)
         {
-            invalid(format!(
-                "unicast_peer {peer} is not {}",
-                family_name(family)
+            problems.push((
+                at.clone(),
+                format!(
+                    "unicast_peer {peer} is not {} like {family_source}",
+                    family_name(family)
+                ),
+            ));
+        }
+        for (at, message) in problems {
+            self.errors.push(ParseError::new(
+                at,
+                ErrorKind::Invalid(format!("vrrp_instance {name}: {message}")),
             ));
         }
         self.errors.len() == before
@@ -278,10 +349,19 @@ impl Reader {
                 }
             }
             "interface" => draft.interface = self.text(s),
-            "virtual_router_id" => draft.vrid = self.integer(s, 1..=255),
+            "virtual_router_id" => {
+                draft.vrid = self.integer(s, 1..=255);
+                draft.at.vrid = Some(s.keyword.location.clone());
+            }
             "priority" => draft.priority = self.integer(s, 1..=255),
-            "advert_int" => draft.interval = self.seconds(s, false, 255.0),
-            "version" => draft.version = self.version(s),
+            "advert_int" => {
+                draft.interval = self.seconds(s, false, 255.0);
+                draft.at.interval = Some(s.keyword.location.clone());
+            }
+            "version" => {
+                draft.version = self.version(s);
+                draft.at.version = Some(s.keyword.location.clone());
+            }
             "nopreempt" => draft.preempt = !self.flag(s),
             "step_down_on_failure" => draft.step_down_on_failure = self.flag(s),
             "preempt" => draft.preempt = self.flag(s),
@@ -292,7 +372,10 @@ impl Reader {
             }
             "accept" => draft.accept = self.flag(s).then_some(true),
             "no_accept" => draft.accept = self.flag(s).then_some(false),
-            "authentication" => draft.password = self.authentication(s),
+            "authentication" => {
+                draft.password = self.authentication(s);
+                draft.at.authentication = Some(s.keyword.location.clone());
+            }
             "virtual_ipaddress" => {
                 let vips = self.addresses(s);
                 draft.addresses.extend(vips);
@@ -304,7 +387,10 @@ impl Reader {
             "unicast_src_ip" => {
                 if let Some(v) = self.value(s, "an IP address") {
                     match v.text.parse() {
-                        Ok(address) => draft.unicast_source = Some(address),
+                        Ok(address) => {
+                            draft.unicast_source = Some(address);
+                            draft.at.unicast_source = Some(s.keyword.location.clone());
+                        }
                         Err(_) => self.bad(s, v, "an IP address"),
                     }
                 }
@@ -320,7 +406,10 @@ impl Reader {
                             );
                         }
                         match peer.keyword.text.parse() {
-                            Ok(address) => draft.unicast_peers.push(address),
+                            Ok(address) => {
+                                draft.unicast_peers.push(address);
+                                draft.at.unicast_peers.push(peer.keyword.location.clone());
+                            }
                             Err(_) => self.bad(s, &peer.keyword, "an IP address"),
                         }
                     }

@@ -8,6 +8,7 @@
 
 mod global;
 mod instance;
+mod process;
 mod script;
 mod sync_group;
 
@@ -26,6 +27,7 @@ const TOP_LEVEL: &[&str] = &[
     "global_defs",
     "vrrp_script",
     "vrrp_track_file",
+    "vrrp_track_process",
     "vrrp_instance",
     "vrrp_sync_group",
     "virtual_server",
@@ -50,6 +52,7 @@ pub(crate) fn interpret(statements: &[Statement]) -> Result<KeepalivedConfig, Ve
             "global_defs" => {}
             "vrrp_script" => reader.script(statement),
             "vrrp_track_file" => reader.track_file(statement),
+            "vrrp_track_process" => reader.track_process(statement),
             "vrrp_instance" => reader.instance(statement),
             "vrrp_sync_group" => reader.sync_group(statement),
             "virtual_server" | "virtual_server_group" => reader.warn(
@@ -97,6 +100,10 @@ struct Reader {
     pending_members: Vec<Token>,
     /// Instances defined with mistakes (already reported): references to them are not undefined.
     broken_instances: Vec<String>,
+    /// Where `global_defs` sets `vrrp_version`, for the instances whose settings contradict it.
+    vrrp_version_at: Option<Location>,
+    /// Where each instance read sets its `virtual_router_id`, by instance name.
+    vrid_at: HashMap<String, Location>,
 }
 
 /// Mistakes and warnings.
@@ -336,6 +343,7 @@ struct Common {
     track_interfaces: Vec<Tracked>,
     track_scripts: Vec<Tracked>,
     track_files: Vec<Tracked>,
+    track_processes: Vec<Tracked>,
 }
 
 /// Tracking and notify lines, in instances and sync groups alike.
@@ -351,13 +359,15 @@ impl Reader {
             "track_interface" => common.track_interfaces.extend(self.tracked(statement)),
             "track_script" => common.track_scripts.extend(self.tracked(statement)),
             "track_file" => common.track_files.extend(self.tracked(statement)),
+            "track_process" => common.track_processes.extend(self.tracked(statement)),
             "smtp_alert" => self.unused_mail(statement),
             _ => return false,
         }
         true
     }
 
-    /// The lines of a `track_interface` / `track_script` / `track_file` block: `NAME [weight W]`.
+    /// The lines of a `track_interface` / `track_script` / `track_file` / `track_process` block:
+    /// `NAME [weight W]`.
     fn tracked(&mut self, statement: &Statement) -> Vec<Tracked> {
         let Some(block) = self.block(statement) else {
             return Vec::new();
@@ -424,6 +434,7 @@ impl Reader {
         let first = match what {
             "vrrp_script" => self.config.script(name).map(|s| s.location.clone()),
             "vrrp_track_file" => self.config.track_file(name).map(|t| t.location.clone()),
+            "vrrp_track_process" => self.config.track_process(name).map(|t| t.location.clone()),
             "vrrp_instance" => self.config.instance(name).map(|i| i.location.clone()),
             _ => self
                 .config
@@ -446,23 +457,32 @@ impl Reader {
         false
     }
 
-    /// Every `track_script`, `track_file` and sync-group member names something defined, and no
-    /// instance is in two groups.
+    /// Every `track_script`, `track_file`, `track_process` and sync-group member names something
+    /// defined, and no instance is in two groups.
     fn check_references(&mut self) {
         let mut undefined = Vec::new();
-        let tracked: Vec<(&[Tracked], &[Tracked])> = self
-            .config
-            .instances
-            .iter()
-            .map(|i| (i.track_scripts.as_slice(), i.track_files.as_slice()))
-            .chain(
-                self.config
-                    .sync_groups
-                    .iter()
-                    .map(|g| (g.track_scripts.as_slice(), g.track_files.as_slice())),
-            )
+        let tracked: Vec<(&[Tracked], &[Tracked], &[Tracked])> = (self.config.instances.iter())
+            .map(|i| {
+                (
+                    &i.track_scripts[..],
+                    &i.track_files[..],
+                    &i.track_processes[..],
+                )
+            })
+            .chain((self.config.sync_groups.iter()).map(|g| {
+                (
+                    &g.track_scripts[..],
+                    &g.track_files[..],
+                    &g.track_processes[..],
+                )
+            }))
             .collect();
-        for (scripts, files) in tracked {
+        for (scripts, files, processes) in tracked {
+            for t in processes {
+                if self.config.track_process(&t.name).is_none() {
+                    undefined.push((t.location.clone(), "vrrp_track_process", t.name.clone()));
+                }
+            }
             for t in scripts {
                 if self.config.script(&t.name).is_none() {
                     undefined.push((t.location.clone(), "vrrp_script", t.name.clone()));

@@ -15,6 +15,7 @@ const SYNC_GROUP: &[&str] = &[
     "track_interface",
     "track_script",
     "track_file",
+    "track_process",
     "smtp_alert",
 ];
 
@@ -57,6 +58,7 @@ impl Reader {
             track_interfaces: common.track_interfaces,
             track_scripts: common.track_scripts,
             track_files: common.track_files,
+            track_processes: common.track_processes,
         });
     }
 }
