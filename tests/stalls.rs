@@ -4,29 +4,19 @@
 //! end with the right state and at most one advert of its own: no burst for the intervals it
 //! missed, and one answer, not one per waiting advert.
 
-use std::net::Ipv4Addr;
-use std::time::{Duration, Instant};
+mod common;
 
+use std::time::Duration;
+
+use common::sim::{self, INTERVAL, VRID};
+use vrrp::State;
 use vrrp::sim::{HostId, Lan, RecordKind};
-use vrrp::{Config, Priority, State, Vrid};
 
-const VRID: Vrid = Vrid::new(51).expect("not 0");
-const INTERVAL: Duration = Duration::from_millis(100);
+const LATENCY: Duration = Duration::from_micros(100);
 const STALL: Duration = Duration::from_secs(2);
 
 fn elected(priorities: &[u8]) -> Lan {
-    let mut lan = Lan::new(3, Instant::now());
-    for (host, &priority) in priorities.iter().enumerate() {
-        let address = Ipv4Addr::new(192, 0, 2, 1 + u8::try_from(host).expect("few hosts"));
-        let config = Config::builder(1, VRID, address.into())
-            .priority(Priority::new(priority))
-            .advert_interval(INTERVAL)
-            .address(Ipv4Addr::new(198, 51, 100, 1).into())
-            .build()
-            .expect("valid");
-        lan.add_host(vec![config]).expect("one router per host");
-    }
-    lan.start_all();
+    let mut lan = sim::with_priorities(3, LATENCY, priorities);
     lan.run_for(Duration::from_secs(2));
     lan
 }
@@ -85,19 +75,12 @@ fn a_backup_stalled_past_master_down_interval_reads_the_masters_adverts_and_does
 #[test]
 fn a_master_of_lower_priority_stalled_past_master_down_interval_resumes_as_backup_silently() {
     // Priority 100 is Master: it was alone, and the other, back, does not preempt.
-    let mut lan = Lan::new(3, Instant::now());
-    for (host, (priority, preempt)) in [(100, true), (200, false)].into_iter().enumerate() {
-        let address = Ipv4Addr::new(192, 0, 2, 1 + u8::try_from(host).expect("few hosts"));
-        let config = Config::builder(1, VRID, address.into())
-            .priority(Priority::new(priority))
-            .preempt(preempt)
-            .advert_interval(INTERVAL)
-            .address(Ipv4Addr::new(198, 51, 100, 1).into())
-            .build()
-            .expect("valid");
-        lan.add_host(vec![config]).expect("one router per host");
-    }
-    lan.start_all();
+    let configs = [(100, true), (200, false)]
+        .into_iter()
+        .enumerate()
+        .map(|(host, (priority, preempt))| sim::router(host, priority, |b| b.preempt(preempt)))
+        .collect();
+    let mut lan = sim::started(3, LATENCY, configs);
     lan.crash(1);
     lan.run_for(Duration::from_secs(1));
     lan.restart(1);

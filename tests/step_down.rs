@@ -4,33 +4,20 @@
 //! routers that all share a failure do not hand the addresses back and forth. A hand-over leaves
 //! no moment without a holder of the addresses.
 
-use std::collections::BTreeSet;
-use std::net::Ipv4Addr;
-use std::time::{Duration, Instant};
+mod common;
 
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::sim::{self, INTERVAL, VRID};
 use proptest::prelude::*;
 use vrrp::sim::{HostId, Lan, Record, RecordKind};
-use vrrp::{Config, Priority, Reason, State, Vrid};
+use vrrp::{Priority, Reason, State};
 
-const VRID: Vrid = Vrid::new(51).expect("not 0");
-const INTERVAL: Duration = Duration::from_millis(100);
 const LATENCY: Duration = Duration::from_micros(100);
 
 fn started_lan(priorities: &[u8]) -> Lan {
-    let mut lan = Lan::new(7, Instant::now());
-    lan.set_latency(LATENCY, Duration::ZERO);
-    for (host, &priority) in priorities.iter().enumerate() {
-        let address = Ipv4Addr::new(192, 0, 2, 1 + u8::try_from(host).expect("few hosts"));
-        let config = Config::builder(1, VRID, address.into())
-            .priority(Priority::new(priority))
-            .advert_interval(INTERVAL)
-            .address(Ipv4Addr::new(198, 51, 100, 1).into())
-            .build()
-            .expect("valid");
-        lan.add_host(vec![config]).expect("one router per host");
-    }
-    lan.start_all();
-    lan
+    sim::with_priorities(7, LATENCY, priorities)
 }
 
 fn router(lan: &Lan, host: HostId) -> &vrrp::VirtualRouter {

@@ -6,6 +6,7 @@ pub mod lan;
 pub mod netns;
 pub mod pair;
 pub mod pcap;
+pub mod sim;
 pub mod tshark;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
