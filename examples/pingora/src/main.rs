@@ -376,7 +376,11 @@ impl ProxyHttp for Proxy {
     ) -> pingora::Result<()> {
         session.set_read_timeout(Some(self.idle_timeout));
         session.set_write_timeout(Some(self.idle_timeout));
-        session.set_keepalive(Some(self.idle_timeout.as_secs()));
+        // A connection the client keeps alive (Pingora's default: forever) waits as long for the
+        // next request; one it does not (HTTP/1.0 without `Connection: keep-alive`) stays closed.
+        if session.get_keepalive().is_some() {
+            session.set_keepalive(Some(self.idle_timeout.as_secs()));
+        }
         Ok(())
     }
 
