@@ -41,7 +41,9 @@
 
 #[path = "../../common/args.rs"]
 mod args;
-// The event lines are vrrpd's, so that every program of the crate prints them alike.
+// The event lines are vrrpd's, so that every program of the crate prints them alike. Not all of
+// that module is needed here.
+#[allow(dead_code)]
 #[path = "../../../src/bin/vrrpd/events.rs"]
 mod events;
 #[path = "../../common/vips.rs"]
