@@ -27,7 +27,7 @@
 //! The VRRP driver (`Driver::run_async`) runs as a Pingora background service. SIGTERM or SIGINT
 //! hands the virtual IP over make-before-break (`DriverHandle::hand_over`): the proxy keeps the
 //! address and keeps serving until it hears the standby's first advertisement; then it waits up
-//! to `--drain` for the requests in flight, and only then starts Pingora's graceful shutdown,
+//! to `--drain` for the open connections, and only then starts Pingora's graceful shutdown,
 //! which stops the listeners (with no grace period left to wait: the draining is done). Pingora's
 //! own signal watch would stop the listeners at the first signal, while the address still leads
 //! here, so the program gives `Server::run` a shutdown watch of its own. A second signal stops at
@@ -59,13 +59,16 @@ use std::time::Duration;
 use args::{ArgError, duration, number, prefix, value_after};
 use async_trait::async_trait;
 use events::InterfaceNames;
+use pingora::apps::ServerApp;
 use pingora::lb::health_check::{HealthCheck, TcpHealthCheck};
 use pingora::lb::selection::RoundRobin;
 use pingora::lb::{Backend, LoadBalancer};
-use pingora::proxy::{ProxyHttp, Session, http_proxy_service};
+use pingora::protocols::Stream;
+use pingora::proxy::{ProxyHttp, Session, http_proxy};
 use pingora::server::configuration::ServerConf;
 use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch, ShutdownWatch};
 use pingora::services::background::{BackgroundService, background_service};
+use pingora::services::listening::Service;
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{Error, ErrorType};
 use tokio::signal::unix::{SignalKind, signal};
@@ -212,8 +215,8 @@ struct Shared {
     logged_up: Mutex<HashMap<String, bool>>,
     /// Raised whenever an upstream may have changed health.
     health_changed: Notify,
-    /// Requests being served, for draining.
-    in_flight: AtomicUsize,
+    /// Open client connections, for draining.
+    open: AtomicUsize,
     drained: Notify,
     rise: u8,
     log: Log,
@@ -329,20 +332,44 @@ impl HealthCheck for Checks {
     }
 }
 
-/// Counts one request in flight while it lives.
-struct InFlight(Arc<Shared>);
+/// Counts one open client connection while it lives.
+struct Open<'a>(&'a Shared);
 
-impl InFlight {
-    fn new(shared: &Arc<Shared>) -> Self {
-        shared.in_flight.fetch_add(1, Ordering::SeqCst);
-        Self(Arc::clone(shared))
+impl<'a> Open<'a> {
+    fn new(shared: &'a Shared) -> Self {
+        shared.open.fetch_add(1, Ordering::SeqCst);
+        Self(shared)
     }
 }
 
-impl Drop for InFlight {
+impl Drop for Open<'_> {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
         self.0.drained.notify_waiters();
+    }
+}
+
+/// Pingora's HTTP proxy application, counting the client connections it serves: Pingora calls
+/// `process_new` for each accepted connection, again for each further request on a kept-alive
+/// one, and the connection is closed when none of those runs.
+struct Counted<A> {
+    app: Arc<A>,
+    shared: Arc<Shared>,
+}
+
+#[async_trait]
+impl<A: ServerApp + Send + Sync + 'static> ServerApp for Counted<A> {
+    async fn process_new(
+        self: &Arc<Self>,
+        session: Stream,
+        shutdown: &ShutdownWatch,
+    ) -> Option<Stream> {
+        let _open = Open::new(&self.shared);
+        self.app.process_new(session, shutdown).await
+    }
+
+    async fn cleanup(&self) {
+        self.app.cleanup().await;
     }
 }
 
@@ -355,7 +382,6 @@ struct Proxy {
 
 /// One request's state.
 struct Request {
-    _in_flight: InFlight,
     /// The upstreams tried so far, the last one being tried now.
     tried: Vec<Backend>,
 }
@@ -365,10 +391,7 @@ impl ProxyHttp for Proxy {
     type CTX = Request;
 
     fn new_ctx(&self) -> Request {
-        Request {
-            _in_flight: InFlight::new(&self.shared),
-            tried: Vec::new(),
-        }
+        Request { tried: Vec::new() }
     }
 
     async fn early_request_filter(
@@ -548,9 +571,13 @@ impl BackgroundService for Vrrp {
     }
 }
 
+/// Connections whose handshake the kernel completed before the virtual IP was released, but that
+/// Pingora has not accepted yet, are not counted as open: the time they are given to be.
+const SETTLE: Duration = Duration::from_millis(20);
+
 /// Pingora's shutdown signal watch, made make-before-break: the first SIGTERM or SIGINT hands the
 /// virtual IP over and the server keeps serving until the driver returned, then waits up to
-/// `drain` for the requests in flight; only then does Pingora's graceful shutdown start (the
+/// `drain` for the open connections; only then does Pingora's graceful shutdown start (the
 /// listeners stop). A second signal stops at once.
 struct HandOver {
     handle: DriverHandle,
@@ -604,23 +631,22 @@ impl ShutdownSignalWatch for HandOver {
                 }
             }
         }
-        // The virtual IP is released: no new requests come. Let those in flight finish.
+        // The virtual IP is released: no new connections come. Let the open ones finish.
         let shared = &self.shared;
-        let open = shared.in_flight.load(Ordering::SeqCst);
-        // Requests, not connections: Pingora does not expose its open downstream connections. A
-        // connection accepted whose request has not arrived yet is not counted (nor waited for).
-        shared.log.line(
-            &format!(
-                "draining {open} requests in flight for up to {:?}",
-                self.drain
-            ),
-            || format!(r#"{{"event":"draining","open":{open}}}"#),
-        );
         let drained = async {
+            tokio::time::sleep(SETTLE.min(self.drain)).await;
+            let open = shared.open.load(Ordering::SeqCst);
+            shared.log.line(
+                &format!(
+                    "draining {open} open connections for up to {:?}",
+                    self.drain
+                ),
+                || format!(r#"{{"event":"draining","open":{open}}}"#),
+            );
             loop {
-                // Created before the check, so a request ending in between still wakes it.
+                // Created before the check, so a connection ending in between still wakes it.
                 let ended = shared.drained.notified();
-                if shared.in_flight.load(Ordering::SeqCst) == 0 {
+                if shared.open.load(Ordering::SeqCst) == 0 {
                     break;
                 }
                 ended.await;
@@ -631,9 +657,9 @@ impl ShutdownSignalWatch for HandOver {
             _ = term.recv() => true,
             _ = int.recv() => true,
         };
-        let left = shared.in_flight.load(Ordering::SeqCst);
+        let left = shared.open.load(Ordering::SeqCst);
         shared.log.line(
-            &format!("stopped; {left} requests cut by the drain limit"),
+            &format!("stopped; {left} connections cut by the drain limit"),
             || format!(r#"{{"event":"stopped","cut":{left}}}"#),
         );
         if signalled {
@@ -709,7 +735,7 @@ fn run(options: Options) -> Result<(), String> {
         refused: Mutex::new(HashMap::new()),
         logged_up: Mutex::new(HashMap::new()),
         health_changed: Notify::new(),
-        in_flight: AtomicUsize::new(0),
+        open: AtomicUsize::new(0),
         drained: Notify::new(),
         rise: options.rise,
         log: Log {
@@ -743,12 +769,19 @@ fn run(options: Options) -> Result<(), String> {
             .insert(key(backend), true);
     }
 
-    let mut proxy = http_proxy_service(
+    let app = http_proxy(
         &server.configuration,
         Proxy {
             shared: Arc::clone(&shared),
             connect_timeout: options.connect_timeout,
             idle_timeout: options.idle_timeout,
+        },
+    );
+    let mut proxy = Service::new(
+        "HTTP proxy".to_string(),
+        Counted {
+            app: Arc::new(app),
+            shared: Arc::clone(&shared),
         },
     );
     proxy.add_tcp(&options.listen.to_string());
