@@ -217,6 +217,8 @@ struct Shared {
     health_changed: Notify,
     /// Open client connections, for draining.
     open: AtomicUsize,
+    /// Connections served so far (each request on a kept-alive one counted again).
+    served: AtomicUsize,
     drained: Notify,
     rise: u8,
     log: Log,
@@ -338,6 +340,7 @@ struct Open<'a>(&'a Shared);
 impl<'a> Open<'a> {
     fn new(shared: &'a Shared) -> Self {
         shared.open.fetch_add(1, Ordering::SeqCst);
+        shared.served.fetch_add(1, Ordering::SeqCst);
         Self(shared)
     }
 }
@@ -634,11 +637,16 @@ impl ShutdownSignalWatch for HandOver {
         // The virtual IP is released: no new connections come. Let the open ones finish.
         let shared = &self.shared;
         let drained = async {
-            tokio::time::sleep(SETTLE.min(self.drain)).await;
             let open = shared.open.load(Ordering::SeqCst);
+            let served = shared.served.load(Ordering::SeqCst);
+            tokio::time::sleep(SETTLE.min(self.drain)).await;
+            // Those open when the address left, and those accepted since: some of them may have
+            // ended already (a client whose next packet went to the new Master is reset by it).
+            let open = open + (shared.served.load(Ordering::SeqCst) - served);
             shared.log.line(
                 &format!(
-                    "draining {open} open connections for up to {:?}",
+                    "draining {open} connections (open when the address left or accepted since) \
+                     for up to {:?}",
                     self.drain
                 ),
                 || format!(r#"{{"event":"draining","open":{open}}}"#),
@@ -736,6 +744,7 @@ fn run(options: Options) -> Result<(), String> {
         logged_up: Mutex::new(HashMap::new()),
         health_changed: Notify::new(),
         open: AtomicUsize::new(0),
+        served: AtomicUsize::new(0),
         drained: Notify::new(),
         rise: options.rise,
         log: Log {
