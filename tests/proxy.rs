@@ -114,14 +114,18 @@ fn assert_within_deadlines(report: &str, proxy_log: &str) {
     assert!(unhealthy.moved_ms.is_some(), "{unhealthy:?}\n{report}");
 
     // SIGTERM: make-before-break. No request lost but those in flight when it stopped (the ones
-    // it drained), and none slow: the address stays until the standby holds it.
+    // it drained), and none slow: the address stays until the standby holds it. Plus at most one:
+    // a connection begun at the very moment the standby took over, whose packets the client sends
+    // to the new Master once its gratuitous ARP arrived, or to the old one after it released the
+    // address, may not have reached the proxy at all (with the Pingora example in about one run
+    // in four; see BENCHMARKS.md).
     let stopped = outcome(report, "lb1 SIGTERM (graceful)");
     let in_flight = proxy_log
         .lines()
         .filter_map(|l| number(l, "open").filter(|_| l.contains(r#""event":"draining""#)))
         .sum::<u64>();
     assert!(
-        stopped.failed <= in_flight,
+        stopped.failed <= in_flight + 1,
         "{stopped:?}, {in_flight} in flight\n{report}"
     );
     assert_eq!(stopped.slow, 0, "{stopped:?}\n{report}");
