@@ -51,11 +51,15 @@ fn outcome(report: &str, event: &str) -> Outcome {
     }
 }
 
-/// Runs the demo with `args` (which proxy, which programs); its JSON report and lb1's event lines.
-fn run_demo(args: &[&std::ffi::OsStr]) -> (String, String) {
+/// Runs the demo with `proxy` (`tcp` or `pingora`) and `args` (which programs), and asserts the
+/// deadlines on its report. The logs (requests, events, proxies) are removed when the deadlines
+/// hold, and kept for a look otherwise.
+fn demo_within_deadlines(proxy: &str, args: &[&std::ffi::OsStr]) {
     let demo_http = example_binary("demo-http");
     let bin = demo_http.parent().expect("the examples directory");
-    let logs = std::env::temp_dir().join(format!("vrrp-demo-{}", std::process::id()));
+    let logs = std::env::temp_dir().join(format!("vrrp-demo-{proxy}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&logs);
+    eprintln!("the demo's logs: {}", logs.display());
     let output = Command::new("bash")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/run.sh"))
         .arg("--json")
@@ -63,18 +67,20 @@ fn run_demo(args: &[&std::ffi::OsStr]) -> (String, String) {
         .arg(bin)
         .arg("--keep")
         .arg(&logs)
+        .arg("--proxy")
+        .arg(proxy)
         .args(args)
         .output()
         .expect("running examples/demo/run.sh");
     let report = String::from_utf8_lossy(&output.stdout).into_owned();
     let proxy_log = std::fs::read_to_string(logs.join("lb1.log")).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&logs);
     assert!(
         output.status.success(),
         "{report}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    (report, proxy_log)
+    assert_within_deadlines(&report, &proxy_log);
+    let _ = std::fs::remove_dir_all(&logs);
 }
 
 /// The deadlines, the same for both proxies.
@@ -136,8 +142,7 @@ fn assert_within_deadlines(report: &str, proxy_log: &str) {
 #[ignore = "needs root: creates network namespaces"]
 fn the_demo_fails_over_within_the_protocols_deadlines_and_a_graceful_stop_loses_nothing() {
     example_binary("proxy");
-    let (report, proxy_log) = run_demo(&["--proxy".as_ref(), "tcp".as_ref()]);
-    assert_within_deadlines(&report, &proxy_log);
+    demo_within_deadlines("tcp", &[]);
 }
 
 /// The Pingora example, built in release (its own package, target directory and lock file).
@@ -166,13 +171,7 @@ fn pingora_binary() -> PathBuf {
 #[ignore = "needs root and the pingora example built (cmake): creates network namespaces"]
 fn the_pingora_demo_fails_over_within_the_same_deadlines() {
     let pingora = pingora_binary();
-    let (report, proxy_log) = run_demo(&[
-        "--proxy".as_ref(),
-        "pingora".as_ref(),
-        "--pingora-bin".as_ref(),
-        pingora.as_os_str(),
-    ]);
-    assert_within_deadlines(&report, &proxy_log);
+    demo_within_deadlines("pingora", &["--pingora-bin".as_ref(), pingora.as_os_str()]);
 }
 
 /// Runs `program` with each of `cases`' arguments: it must exit with status 2 and say why.
