@@ -1,38 +1,65 @@
 #!/usr/bin/env bash
-# The whole story on one machine, as root: a client, two `proxy` load balancers sharing the virtual
-# IP 192.0.2.100 (VRRPv3 at 100 ms), and two web hosts, each in a network namespace on one bridge.
+# The whole story on one machine, as root: a client, two load balancers sharing the virtual IP
+# 192.0.2.100 (VRRPv3 at 100 ms), and two web hosts, each in a network namespace on one bridge. The
+# load balancers are the `proxy` example (TCP) or, with `--proxy pingora`, the Pingora HTTP proxy of
+# examples/pingora/; the same events are played for both.
 # Each proxy has its own pool: lb1 uses port 8001 on both web hosts, lb2 port 8002, so a response
 # names the proxy that served it. The client sends a request to the VIP every 10 ms while the
 # script kills, restarts and stops things; the report gives, per event, the requests that failed,
 # those that were slow (a SYN retransmitted after the VIP moved), when the VIP moved, and the outage.
 #
-# usage: sudo examples/demo/run.sh [--json] [--keep DIR] [--bin DIR]
-#   --json      the report as JSON lines (for BENCHMARKS.md and tests/proxy.rs)
-#   --keep DIR  keep the logs (requests, events, proxies) in DIR
-#   --bin DIR   use the `proxy` and `demo-http` examples in DIR instead of building them
+# usage: sudo examples/demo/run.sh [--json] [--keep DIR] [--bin DIR] [--proxy tcp|pingora]
+#                                  [--pingora-bin PATH]
+#   --json              the report as JSON lines (for BENCHMARKS.md and tests/proxy.rs)
+#   --keep DIR          keep the logs (requests, events, proxies) in DIR
+#   --bin DIR           use the `proxy` and `demo-http` examples in DIR instead of building them
+#   --proxy tcp         the load balancers are the `proxy` example (the default)
+#   --proxy pingora     the load balancers are examples/pingora (`vrrp-pingora`), built in release
+#                       (its own package: `cargo build --release --manifest-path
+#                       examples/pingora/Cargo.toml`, which needs cmake) unless --pingora-bin
+#   --pingora-bin PATH  the `vrrp-pingora` program to run instead of building it
 # Addresses: 192.0.2.0/24 only, inside namespaces the script creates and removes.
 set -euo pipefail
 
 JSON=""
 KEEP=""
 BIN=""
+PROXY=tcp
+PINGORA_BIN=""
+usage() {
+    echo "usage: $0 [--json] [--keep DIR] [--bin DIR] [--proxy tcp|pingora] [--pingora-bin PATH]" >&2
+    exit 2
+}
 while [ $# -gt 0 ]; do
     case "$1" in
         --json) JSON="--json" ;;
         --keep) KEEP="$2"; shift ;;
         --bin) BIN="$2"; shift ;;
-        *) echo "usage: $0 [--json] [--keep DIR] [--bin DIR]" >&2; exit 2 ;;
+        --proxy) PROXY="$2"; shift ;;
+        --pingora-bin) PINGORA_BIN="$2"; shift ;;
+        *) usage ;;
     esac
     shift
 done
+case "$PROXY" in tcp|pingora) ;; *) usage ;; esac
 [ "$(id -u)" = 0 ] || { echo "run.sh needs root (network namespaces)" >&2; exit 1; }
 
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -z "$BIN" ]; then
-    ROOT=$(cd "$(dirname "$0")/../.." && pwd)
     cargo build --quiet --release --manifest-path "$ROOT/Cargo.toml" --features tokio \
         --example proxy --example demo-http
     BIN="$ROOT/target/release/examples"
 fi
+if [ "$PROXY" = pingora ]; then
+    if [ -z "$PINGORA_BIN" ]; then
+        cargo build --quiet --release --manifest-path "$ROOT/examples/pingora/Cargo.toml"
+        PINGORA_BIN="$ROOT/examples/pingora/target/release/vrrp-pingora"
+    fi
+    PROXY_BIN="$PINGORA_BIN"
+else
+    PROXY_BIN="$BIN/proxy"
+fi
+[ -x "$PROXY_BIN" ] || { echo "no program at $PROXY_BIN" >&2; exit 1; }
 WORK=${KEEP:-$(mktemp -d)}
 mkdir -p "$WORK"
 : > "$WORK/events"
@@ -75,7 +102,7 @@ web() { # host, port
     disown
 }
 proxy() { # name, priority, pool port
-    ip netns exec "$NS-$1" "$BIN/proxy" --interface eth0 --vrid 51 --priority "$2" --vip "$VIP/24" \
+    ip netns exec "$NS-$1" "$PROXY_BIN" --interface eth0 --vrid 51 --priority "$2" --vip "$VIP/24" \
         --listen 0.0.0.0:80 --upstream "192.0.2.21:$3" --upstream "192.0.2.22:$3" \
         --advert-interval 100ms --health-interval 100ms --health-timeout 100ms --fall 2 --rise 2 \
         --weight 60 --drain 2s --events >> "$WORK/$1.log" 2>> "$WORK/$1.err" &
