@@ -90,7 +90,7 @@ fn v3_pkt_05_vrid_0_is_rejected_and_every_other_round_trips() {
 }
 
 #[test]
-fn v3_pkt_06_priorities_0_to_255_round_trip() {
+fn priorities_0_to_255_round_trip() {
     for priority in 0..=255 {
         let advert = Advertisement {
             priority: Priority::new(priority),
@@ -821,7 +821,7 @@ fn v2_07_auth_type_and_password_must_match_the_configuration() {
 }
 
 #[test]
-fn v2_09_version_2_is_ipv4_only_and_has_no_authentication_in_v3() {
+fn v2_01_version_2_is_ipv4_only_and_has_no_authentication_in_v3() {
     let v2_over_ipv6 = Advertisement {
         version: Version::V2,
         ..v3_ipv6()

@@ -303,7 +303,7 @@ fn v3_par_04_owner_preempts_whatever_preempt_mode_says() {
 }
 
 #[test]
-fn v3_par_06_ipv4_and_ipv6_routers_with_one_vrid_are_independent() {
+fn v3_par_06_9568_02_ipv4_and_ipv6_routers_with_one_vrid_are_independent() {
     let t0 = Instant::now();
     let mut v4 = started(build(builder()), t0);
     let v6_config = build(
@@ -455,7 +455,7 @@ fn v3_fsm_10_priority_zero_makes_the_backup_take_over_after_skew_time() {
 }
 
 #[test]
-fn v3_fsm_11_backup_learns_the_masters_interval_and_recomputes_skew() {
+fn v3_fsm_11_9568_03_backup_learns_the_masters_interval_and_recomputes_skew() {
     let t0 = Instant::now();
     let mut router = started(build(builder()), t0);
     let (rx, bytes) = advert_from(HIGHER_ADDRESS.into(), 200, 250);
@@ -496,7 +496,7 @@ fn v3_fsm_12_with_preempt_a_lower_priority_master_is_ignored_and_preempted() {
 }
 
 #[test]
-fn v3_fsm_12_without_preempt_a_lower_priority_master_is_followed() {
+fn v3_fsm_11_without_preempt_a_lower_priority_master_is_followed() {
     let t0 = Instant::now();
     let mut router = started(build(builder().preempt(false)), t0);
     receive(&mut router, t0 + SECOND, HIGHER_ADDRESS, 50);
@@ -615,7 +615,7 @@ fn v3_fsm_22_master_yields_to_higher_priority_and_to_a_tie_with_a_greater_addres
 }
 
 #[test]
-fn v3_fsm_23_master_readvertises_at_once_on_a_losing_advert() {
+fn v3_fsm_23_9568_05_master_readvertises_at_once_on_a_losing_advert() {
     let t0 = Instant::now();
     let (mut router, at) = master(build(builder()), t0);
     for (source, priority) in [(HIGHER_ADDRESS, 99), (LOWER_ADDRESS, 100)] {
@@ -738,7 +738,7 @@ fn v3_rx_12_a_different_interval_is_counted_and_adopted() {
 }
 
 #[test]
-fn v3_tx_04_adverts_from_the_routers_own_primary_address_are_ignored_and_counted_as_conflicts() {
+fn adverts_from_the_routers_own_primary_address_are_ignored_and_counted_as_conflicts() {
     let t0 = Instant::now();
     let (mut router, at) = master(build(builder()), t0);
     // A higher priority would make a Master step down: this one is not acted on.
