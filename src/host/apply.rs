@@ -1,24 +1,16 @@
 //! Applies a [`Routers`](crate::Routers)' actions through the backends, and keeps track of which
 //! virtual addresses it added, so that it removes those and only those.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::host::repeats::Repeats;
 use crate::host::{
     Added, AddressBackend, AdvertSender, Announce, BackendError, Event, Instance, Operation,
     VirtualAddress,
 };
 use crate::{Action, RouterKey};
-
-/// Announcements of one address still to send: the repeats after the first.
-#[derive(Clone, Copy, Debug)]
-struct Paced {
-    router: RouterKey,
-    interface: u32,
-    address: IpAddr,
-    left: u8,
-}
 
 /// A running router's instance and the interfaces it uses now.
 #[derive(Clone, Debug)]
@@ -52,7 +44,7 @@ pub struct ActionApplier<S, A, N> {
     /// The lifetime given to the addresses added and renewed from now on.
     lifetime: Option<Duration>,
     /// The announcements' repeats, sent by [`send_paced`](Self::send_paced).
-    paced: VecDeque<Paced>,
+    paced: Repeats,
 }
 
 impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
@@ -65,7 +57,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             placed: HashMap::new(),
             added: HashMap::new(),
             lifetime: None,
-            paced: VecDeque::new(),
+            paced: Repeats::default(),
         }
     }
 
@@ -158,7 +150,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// so [`release_all`](Self::release_all) still removes them.
     pub fn unplace(&mut self, key: &RouterKey) {
         self.placed.remove(key);
-        self.paced.retain(|p| p.router != *key);
+        self.paced.drop_router(key);
     }
 
     /// The instance router `key` runs, if it was placed.
@@ -259,27 +251,16 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// Sends at most `max` of the announcements' repeats: one frame for each address in turn, so
     /// an address's repeats are a round apart. Returns how many frames wait still.
     pub fn send_paced(&mut self, max: usize, on_event: &mut impl FnMut(Event)) -> usize {
-        for _ in 0..max.min(self.paced.len()) {
-            let Some(mut paced) = self.paced.pop_front() else {
-                break;
-            };
-            if let Err(error) = self.announcer.announce(paced.interface, paced.address, 1) {
+        for (router, interface, address) in self.paced.next_round(max) {
+            if let Err(error) = self.announcer.announce(interface, address, 1) {
                 on_event(Event::BackendFailed {
-                    router: paced.router,
-                    operation: Operation::Announce(paced.address),
+                    router,
+                    operation: Operation::Announce(address),
                     error,
                 });
             }
-            paced.left -= 1;
-            if paced.left > 0 {
-                self.paced.push_back(paced);
-            }
         }
-        if self.paced.is_empty() && self.paced.capacity() > 64 {
-            // After thousands of takeovers, give the queue's memory back.
-            self.paced = VecDeque::new();
-        }
-        self.paced.iter().map(|p| usize::from(p.left)).sum()
+        self.paced.frames()
     }
 
     /// Applies `action` of `router`, calling `on_event` with a state change and with each failure.
@@ -345,9 +326,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                 }
             }
             Action::RemoveAddresses(addresses) => {
-                paced.retain(|p| p.router != router);
                 for address in addresses.iter().chain(excluded().map(|a| a.address)) {
                     let interface = interface_of(address);
+                    paced.drop_address(interface, address);
                     let Some((_, virtual_address)) = added.remove(&(interface, address)) else {
                         continue;
                     };
@@ -366,15 +347,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                         fail(Operation::Announce(address), error);
                     }
                     // A burst replaces the repeats still queued for the address.
-                    paced.retain(|p| p.address != address || p.interface != interface);
-                    if repeat > 1 {
-                        paced.push_back(Paced {
-                            router,
-                            interface,
-                            address,
-                            left: repeat - 1,
-                        });
-                    }
+                    paced.queue(router, interface, address, repeat - 1);
                 }
             }
             Action::StateChanged { from, to, reason } => on_event(Event::StateChanged {

@@ -29,6 +29,7 @@ mod log;
 pub mod memory;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+mod repeats;
 mod setup;
 
 pub use apply::ActionApplier;
