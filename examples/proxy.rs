@@ -37,18 +37,21 @@ mod args;
 // The event lines are vrrpd's, so that every program of the crate prints them alike.
 #[path = "../src/bin/vrrpd/events.rs"]
 mod events;
+#[path = "common/proxy_options.rs"]
+mod proxy_options;
 #[path = "common/vips.rs"]
 mod vips;
 
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use args::{ArgError, duration, number, prefix, value_after};
+use args::ArgError;
 use events::InterfaceNames;
+use proxy_options::{Options, parse_options};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
@@ -65,93 +68,6 @@ const USAGE: &str = "usage: proxy --interface IF --vrid N --priority P --vip ADD
        [--no-preempt] [--health-interval DURATION] [--health-timeout DURATION] [--fall N]
        [--rise N] [--weight N] [--connect-timeout DURATION] [--idle-timeout DURATION]
        [--drain DURATION] [--events]";
-
-/// The command line, checked.
-struct Options {
-    interface: String,
-    vrid: u8,
-    priority: u8,
-    vips: Vec<(IpAddr, u8)>,
-    advert_interval: Duration,
-    preempt: bool,
-    listen: SocketAddr,
-    upstreams: Vec<SocketAddr>,
-    health_interval: Duration,
-    health_timeout: Duration,
-    fall: u8,
-    rise: u8,
-    weight: u8,
-    connect_timeout: Duration,
-    idle_timeout: Duration,
-    drain: Duration,
-    events: bool,
-}
-
-fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgError> {
-    let (mut interface, mut vrid, mut listen) = (None, None, None);
-    let mut options = Options {
-        interface: String::new(),
-        vrid: 0,
-        priority: 100,
-        vips: Vec::new(),
-        advert_interval: Duration::from_millis(100),
-        preempt: true,
-        listen: SocketAddr::from(([0, 0, 0, 0], 0)),
-        upstreams: Vec::new(),
-        health_interval: Duration::from_millis(200),
-        health_timeout: Duration::from_millis(100),
-        fall: 2,
-        rise: 2,
-        weight: 60,
-        connect_timeout: Duration::from_secs(1),
-        idle_timeout: Duration::from_secs(30),
-        drain: Duration::from_secs(2),
-        events: false,
-    };
-    while let Some(flag) = args.next() {
-        let mut value = || value_after(&flag, &mut args);
-        match flag.as_str() {
-            "--interface" => interface = Some(value()?),
-            "--vrid" => vrid = Some(number(&flag, &value()?)?),
-            "--priority" => options.priority = number(&flag, &value()?)?,
-            "--vip" => options.vips.push(prefix(&flag, &value()?)?),
-            "--listen" => listen = Some(socket_address(&flag, &value()?)?),
-            "--upstream" => options.upstreams.push(socket_address(&flag, &value()?)?),
-            "--advert-interval" => options.advert_interval = duration(&flag, &value()?)?,
-            "--no-preempt" => options.preempt = false,
-            "--health-interval" => options.health_interval = duration(&flag, &value()?)?,
-            "--health-timeout" => options.health_timeout = duration(&flag, &value()?)?,
-            "--fall" => options.fall = number(&flag, &value()?)?.max(1),
-            "--rise" => options.rise = number(&flag, &value()?)?.max(1),
-            "--weight" => options.weight = number(&flag, &value()?)?,
-            "--connect-timeout" => options.connect_timeout = duration(&flag, &value()?)?,
-            "--idle-timeout" => options.idle_timeout = duration(&flag, &value()?)?,
-            "--drain" => options.drain = duration(&flag, &value()?)?,
-            "--events" => options.events = true,
-            other => return Err(ArgError(format!("unknown argument {other:?}"))),
-        }
-    }
-    options.interface = interface.ok_or_else(|| ArgError("--interface is required".into()))?;
-    options.vrid = vrid.ok_or_else(|| ArgError("--vrid is required".into()))?;
-    options.listen = listen.ok_or_else(|| ArgError("--listen is required".into()))?;
-    if options.vips.is_empty() {
-        return Err(ArgError("--vip is required (at least one)".into()));
-    }
-    if options.upstreams.is_empty() {
-        return Err(ArgError("--upstream is required (at least one)".into()));
-    }
-    if options.priority == 255 {
-        return Err(ArgError(
-            "--priority: 255 (the owner) cannot give way on health; use 1 to 254".into(),
-        ));
-    }
-    Ok(options)
-}
-
-fn socket_address(flag: &str, text: &str) -> Result<SocketAddr, ArgError> {
-    text.parse()
-        .map_err(|_| ArgError(format!("{flag}: {text:?} is not ADDRESS:PORT")))
-}
 
 /// Log lines: a human one on standard error, and with `--events` a JSON one on standard output.
 #[derive(Clone, Copy)]
@@ -248,7 +164,7 @@ fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, 
 }
 
 fn main() -> ExitCode {
-    let options = match parse_options(std::env::args().skip(1)) {
+    let options = match parse_options(std::env::args().skip(1), args::duration) {
         Ok(options) => options,
         Err(ArgError(message)) => {
             eprintln!("proxy: {message}\n{USAGE}");

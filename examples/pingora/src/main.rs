@@ -46,17 +46,18 @@ mod args;
 #[allow(dead_code)]
 #[path = "../../../src/bin/vrrpd/events.rs"]
 mod events;
+#[path = "../../common/proxy_options.rs"]
+mod proxy_options;
 #[path = "../../common/vips.rs"]
 mod vips;
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use args::{ArgError, duration, number, prefix, value_after};
+use args::{ArgError, duration};
 use async_trait::async_trait;
 use events::InterfaceNames;
 use pingora::apps::ServerApp;
@@ -71,6 +72,7 @@ use pingora::services::background::{BackgroundService, background_service};
 use pingora::services::listening::Service;
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{Error, ErrorType};
+use proxy_options::{Options, parse_options};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, watch};
 use vrrp::host::{DriverHandle, Event, Instance};
@@ -86,93 +88,6 @@ const USAGE: &str =
        [--no-preempt] [--health-interval DURATION] [--health-timeout DURATION] [--fall N]
        [--rise N] [--weight N] [--connect-timeout DURATION] [--idle-timeout SECONDS]
        [--drain DURATION] [--events]";
-
-/// The command line, checked.
-struct Options {
-    interface: String,
-    vrid: u8,
-    priority: u8,
-    vips: Vec<(IpAddr, u8)>,
-    advert_interval: Duration,
-    preempt: bool,
-    listen: SocketAddr,
-    upstreams: Vec<SocketAddr>,
-    health_interval: Duration,
-    health_timeout: Duration,
-    fall: u8,
-    rise: u8,
-    weight: u8,
-    connect_timeout: Duration,
-    idle_timeout: Duration,
-    drain: Duration,
-    events: bool,
-}
-
-fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgError> {
-    let (mut interface, mut vrid, mut listen) = (None, None, None);
-    let mut options = Options {
-        interface: String::new(),
-        vrid: 0,
-        priority: 100,
-        vips: Vec::new(),
-        advert_interval: Duration::from_millis(100),
-        preempt: true,
-        listen: SocketAddr::from(([0, 0, 0, 0], 0)),
-        upstreams: Vec::new(),
-        health_interval: Duration::from_millis(200),
-        health_timeout: Duration::from_millis(100),
-        fall: 2,
-        rise: 2,
-        weight: 60,
-        connect_timeout: Duration::from_secs(1),
-        idle_timeout: Duration::from_secs(30),
-        drain: Duration::from_secs(2),
-        events: false,
-    };
-    while let Some(flag) = args.next() {
-        let mut value = || value_after(&flag, &mut args);
-        match flag.as_str() {
-            "--interface" => interface = Some(value()?),
-            "--vrid" => vrid = Some(number(&flag, &value()?)?),
-            "--priority" => options.priority = number(&flag, &value()?)?,
-            "--vip" => options.vips.push(prefix(&flag, &value()?)?),
-            "--listen" => listen = Some(socket_address(&flag, &value()?)?),
-            "--upstream" => options.upstreams.push(socket_address(&flag, &value()?)?),
-            "--advert-interval" => options.advert_interval = duration(&flag, &value()?)?,
-            "--no-preempt" => options.preempt = false,
-            "--health-interval" => options.health_interval = duration(&flag, &value()?)?,
-            "--health-timeout" => options.health_timeout = duration(&flag, &value()?)?,
-            "--fall" => options.fall = number(&flag, &value()?)?.max(1),
-            "--rise" => options.rise = number(&flag, &value()?)?.max(1),
-            "--weight" => options.weight = number(&flag, &value()?)?,
-            "--connect-timeout" => options.connect_timeout = duration(&flag, &value()?)?,
-            "--idle-timeout" => options.idle_timeout = whole_seconds(&flag, &value()?)?,
-            "--drain" => options.drain = duration(&flag, &value()?)?,
-            "--events" => options.events = true,
-            other => return Err(ArgError(format!("unknown argument {other:?}"))),
-        }
-    }
-    options.interface = interface.ok_or_else(|| ArgError("--interface is required".into()))?;
-    options.vrid = vrid.ok_or_else(|| ArgError("--vrid is required".into()))?;
-    options.listen = listen.ok_or_else(|| ArgError("--listen is required".into()))?;
-    if options.vips.is_empty() {
-        return Err(ArgError("--vip is required (at least one)".into()));
-    }
-    if options.upstreams.is_empty() {
-        return Err(ArgError("--upstream is required (at least one)".into()));
-    }
-    if options.priority == 255 {
-        return Err(ArgError(
-            "--priority: 255 (the owner) cannot give way on health; use 1 to 254".into(),
-        ));
-    }
-    Ok(options)
-}
-
-fn socket_address(flag: &str, text: &str) -> Result<SocketAddr, ArgError> {
-    text.parse()
-        .map_err(|_| ArgError(format!("{flag}: {text:?} is not ADDRESS:PORT")))
-}
 
 /// A duration of at least one whole second: Pingora's downstream keep-alive timeout is in seconds.
 fn whole_seconds(flag: &str, text: &str) -> Result<Duration, ArgError> {
@@ -695,7 +610,7 @@ fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, 
 }
 
 fn main() -> ExitCode {
-    let options = match parse_options(std::env::args().skip(1)) {
+    let options = match parse_options(std::env::args().skip(1), whole_seconds) {
         Ok(options) => options,
         Err(ArgError(message)) => {
             eprintln!("{NAME}: {message}\n{USAGE}");
