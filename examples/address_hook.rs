@@ -126,6 +126,8 @@ fn run(options: Options) -> Result<(), String> {
         .priority(Priority::new(options.priority))
         .advert_interval(options.interval)
         .address(options.vip.address)
+        // The service behind the address answers on it: Accept_Mode on.
+        .accept(true)
         .build()
         .map_err(|e| e.to_string())?;
     let names = InterfaceNames::read(&mut netlink).map_err(|e| e.to_string())?;

@@ -4,10 +4,13 @@
 //! ```text
 //! failover --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100/24
 //!          [--version 2|3] [--advert-interval 1s|100ms] [--no-preempt] [--preempt-delay 5s]
-//!          [--accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568]
+//!          [--no-accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568]
 //!          [--auth-pass SECRET] [--count N] [--vip-lifetime 10s] [--async]
 //! ```
 //!
+//! The virtual addresses accept traffic, as keepalived's do without `vrrp_strict`: a service answers
+//! on them. `--no-accept` is the RFC's Accept_Mode off: the host drops packets addressed to them
+//! (nftables), except neighbour discovery.
 //! `--async` runs the driver on tokio instead of a thread of its own (build with `--features tokio`).
 //! Without `--checksum` an IPv4 VRRPv3 router sends the RFC 5798 (pseudo-header) checksum and accepts
 //! both forms; with it, it sends the form named and accepts only that one. `--count N` runs N virtual
@@ -44,7 +47,7 @@ use vrrp::{AddressFamily, Config, Priority, Vrid};
 const USAGE: &str =
     "usage: failover --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
        [--version 2|3] [--advert-interval DURATION] [--no-preempt] [--preempt-delay DURATION]
-       [--accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568] [--auth-pass SECRET]
+       [--no-accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568] [--auth-pass SECRET]
        [--count N] [--vip-lifetime DURATION] [--async]";
 
 /// The command line, checked.
@@ -79,7 +82,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
         interval: Duration::from_secs(1),
         preempt: true,
         preempt_delay: Duration::ZERO,
-        accept: false,
+        accept: true,
         vmac: false,
         peers: Vec::new(),
         checksum: ChecksumAcceptance::Either,
@@ -105,7 +108,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
             "--advert-interval" => options.interval = duration(&flag, &value()?)?,
             "--no-preempt" => options.preempt = false,
             "--preempt-delay" => options.preempt_delay = duration(&flag, &value()?)?,
-            "--accept" => options.accept = true,
+            "--no-accept" => options.accept = false,
             "--vmac" => options.vmac = true,
             "--async" if cfg!(feature = "tokio") => options.run_async = true,
             "--async" => {

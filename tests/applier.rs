@@ -223,3 +223,56 @@ fn a_failing_backend_becomes_an_event_and_the_other_actions_still_run() {
     assert!(log.contains(&"add if1 192.0.2.100/32".to_string()));
     assert!(log.contains(&"remove if1 192.0.2.100/32".to_string()));
 }
+
+/// Starts the router built from `config` and lets it become Master; returns the time it did.
+fn elect(routers: &mut Routers, applier: &mut MemoryApplier) -> Instant {
+    routers.start(Instant::now());
+    run(routers, applier);
+    let due = routers.poll_timeout().unwrap();
+    routers.handle_timeout(due);
+    run(routers, applier);
+    due
+}
+
+#[test]
+fn v3_fsm_18_a_master_with_accept_mode_off_asks_the_firewall_to_refuse_its_addresses() {
+    let (mut routers, mut applier, _host) = setup(None);
+    let before = applier.unaccepted_changes();
+    assert!(applier.unaccepted_addresses().is_empty());
+    let due = elect(&mut routers, &mut applier);
+    // Accept_Mode is off by default (RFC 5798 §6.1): both addresses are to be refused.
+    let refused: Vec<_> = applier.unaccepted_addresses().into_iter().collect();
+    assert_eq!(refused, [std::net::IpAddr::from(VIP), VIP2.into()]);
+    assert_ne!(applier.unaccepted_changes(), before);
+    let held = applier.unaccepted_changes();
+    routers.shutdown(due);
+    run(&mut routers, &mut applier);
+    assert!(applier.unaccepted_addresses().is_empty());
+    assert_ne!(applier.unaccepted_changes(), held);
+}
+
+#[test]
+fn v3_fsm_18_a_master_with_accept_mode_on_or_an_owner_refuses_nothing() {
+    let accepting = Config::builder(1, vrid(51), MASTER.into())
+        .priority(Priority::new(200))
+        .address(VIP.into())
+        .accept(true)
+        .build()
+        .unwrap();
+    let owner = Config::builder(1, vrid(52), MASTER.into())
+        .priority(Priority::OWNER)
+        .owner(true)
+        .address(MASTER.into())
+        .build()
+        .unwrap();
+    for config in [accepting, owner] {
+        let mut routers = Routers::new();
+        routers.add(config).unwrap();
+        let host = MemoryHost::default();
+        let mut applier = host.applier();
+        let before = applier.unaccepted_changes();
+        elect(&mut routers, &mut applier);
+        assert!(applier.unaccepted_addresses().is_empty());
+        assert_eq!(applier.unaccepted_changes(), before);
+    }
+}

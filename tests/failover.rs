@@ -530,3 +530,105 @@ fn an_embedders_address_backend_takes_and_releases_the_vip_through_its_own_calls
     assert!(r2.wait_exit().success());
     std::fs::remove_dir_all(&dir).expect("removing the logs");
 }
+
+/// Runs `command` in `netns`; its standard output, or `None` when it fails.
+fn run_in(netns: &common::netns::Netns, command: &[&str]) -> Option<String> {
+    let output = std::process::Command::new("ip")
+        .args(["netns", "exec", &netns.name])
+        .args(command)
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// What a TCP connection from the client to port 9 of `address` meets within 2 s: `Ok(())` when
+/// it is refused at once (a reset: the host took the packet), `Err` when it times out (dropped).
+fn client_tcp_reset(lan: &Lan, address: &str) -> Result<(), Duration> {
+    let started = Instant::now();
+    let script = format!("exec 3<>/dev/tcp/{address}/9");
+    let status = std::process::Command::new("ip")
+        .args(["netns", "exec", &lan.client.name, "timeout", "2"])
+        .args(["bash", "-c", &script])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("running bash");
+    // timeout(1) exits with 124 when the connection attempt was still waiting.
+    match status.code() {
+        Some(124) => Err(started.elapsed()),
+        _ => Ok(()),
+    }
+}
+
+/// The addresses in the Accept_Mode set of `family` in router `i`'s table, or `None` when the
+/// table does not exist.
+fn refused(lan: &Lan, i: usize, set: &str) -> Option<String> {
+    run_in(lan.router(i), &["nft", "list", "set", "inet", "vrrp", set])
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces, runs nft"]
+fn v3_fsm_18_par_05_accept_mode_off_refuses_the_vip_but_not_neighbour_discovery() {
+    let lan = Lan::new(2);
+    let vips = [
+        "--vip",
+        "192.0.2.100/24",
+        "--vip",
+        "fe80::100/64",
+        "--vip",
+        "2001:db8::100/64",
+    ];
+    let mut extra = vec!["--no-accept"];
+    extra.extend(vips);
+    let (r1, mut r2) = elected_pair(&lan, &extra);
+    assert!(lan.holds(1, VIP) && lan.holds(1, VIP6));
+    let set4 = refused(&lan, 1, "unaccepted_v4").expect("the Master's table");
+    assert!(set4.contains(VIP), "{set4}");
+    let set6 = refused(&lan, 1, "unaccepted_v6").expect("the Master's table");
+    assert!(set6.contains(VIP6), "{set6}");
+    assert_eq!(
+        refused(&lan, 2, "unaccepted_v4"),
+        None,
+        "the Backup refuses"
+    );
+
+    // Neighbour discovery and ARP still work, so the client learns the Master's MAC...
+    run_in(&lan.client, &["ip", "neigh", "flush", "all"]);
+    assert!(
+        lan.client_pings("192.0.2.11"),
+        "the Master's own address answers"
+    );
+    assert!(!lan.client_pings(VIP), "a ping to the VIP was answered");
+    assert!(
+        !lan.client_pings(VIP6),
+        "a ping to the IPv6 VIP was answered"
+    );
+    let master = lan.router_mac(1);
+    assert_eq!(lan.client_neighbour(VIP).as_deref(), Some(master.as_str()));
+    assert_eq!(lan.client_neighbour(VIP6).as_deref(), Some(master.as_str()));
+    // ...but TCP to the VIP is dropped, not refused, while the Master's own address still serves.
+    assert!(client_tcp_reset(&lan, VIP).is_err());
+    assert!(client_tcp_reset(&lan, "192.0.2.11").is_ok());
+
+    // A killed Master's table goes with its process; the new Master refuses the VIP.
+    r1.signal("KILL");
+    r2.wait_state("master", SETTLE);
+    assert_eq!(refused(&lan, 1, "unaccepted_v4"), None, "left behind");
+    let set4 = refused(&lan, 2, "unaccepted_v4").expect("the new Master's table");
+    assert!(set4.contains(VIP), "{set4}");
+    assert!(!lan.client_pings(VIP));
+
+    // A clean stop removes the table.
+    r2.signal("TERM");
+    assert!(r2.wait_exit().success());
+    assert_eq!(refused(&lan, 2, "unaccepted_v4"), None, "left behind");
+
+    // With Accept_Mode on, the same Master serves: the ping is answered and TCP refused at once.
+    let mut r1 = router(&lan, 1, 200, &vips);
+    r1.wait_state("master", SETTLE);
+    assert!(lan.client_pings(VIP) && lan.client_pings(VIP6));
+    assert!(client_tcp_reset(&lan, VIP).is_ok());
+    assert_eq!(refused(&lan, 1, "unaccepted_v4"), None);
+}

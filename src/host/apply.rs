@@ -1,7 +1,7 @@
 //! Applies a [`Routers`](crate::Routers)' actions through the backends, and keeps track of which
 //! virtual addresses it added, so that it removes those and only those.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -25,6 +25,17 @@ struct Placed {
     parent_interface: u32,
 }
 
+/// An address this applier added and holds.
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    /// The router that added it.
+    router: RouterKey,
+    /// The address, with the lifetime it was last installed with.
+    address: VirtualAddress,
+    /// The router's Accept_Mode: whether the host may accept packets addressed to it.
+    accept: bool,
+}
+
 /// Applies actions through three backends.
 ///
 /// Failures do not stop the protocol: each becomes an [`Event::BackendFailed`], and the next
@@ -40,7 +51,10 @@ pub struct ActionApplier<S, A, N> {
     placed: HashMap<RouterKey, Box<Placed>>,
     /// The addresses added, by (interface, address), with the router that added them; each with
     /// the lifetime it was last installed with.
-    added: HashMap<(u32, IpAddr), (RouterKey, VirtualAddress)>,
+    added: HashMap<(u32, IpAddr), Held>,
+    /// Counts the changes to the addresses held without Accept_Mode, so that a firewall updates
+    /// its rules only after one.
+    unaccepted_changes: u64,
     /// The lifetime given to the addresses added and renewed from now on.
     lifetime: Option<Duration>,
     /// The announcements' repeats, sent by [`send_paced`](Self::send_paced).
@@ -56,6 +70,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             announcer,
             placed: HashMap::new(),
             added: HashMap::new(),
+            unaccepted_changes: 0,
             lifetime: None,
             paced: Repeats::default(),
         }
@@ -80,10 +95,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
         if self.added.is_empty() {
             return None;
         }
-        let held = self
-            .added
-            .values()
-            .filter_map(|(_, address)| address.lifetime);
+        let held = self.added.values().filter_map(|held| held.address.lifetime);
         held.chain(self.lifetime).min().map(|lifetime| lifetime / 3)
     }
 
@@ -92,15 +104,18 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// [`Operation::RenewAddress`], and that address is tried again at the next call.
     pub fn renew_all(&mut self, on_event: &mut impl FnMut(Event)) {
         let lifetime = self.lifetime;
-        for (&(interface, address), (router, held)) in &mut self.added {
-            if held.lifetime.is_none() && lifetime.is_none() {
+        for (&(interface, address), held) in &mut self.added {
+            if held.address.lifetime.is_none() && lifetime.is_none() {
                 continue;
             }
-            let renewed = VirtualAddress { lifetime, ..*held };
+            let renewed = VirtualAddress {
+                lifetime,
+                ..held.address
+            };
             match self.addresses.renew(interface, renewed) {
-                Ok(()) => *held = renewed,
+                Ok(()) => held.address = renewed,
                 Err(error) => on_event(Event::BackendFailed {
-                    router: *router,
+                    router: held.router,
                     operation: Operation::RenewAddress(address),
                     error,
                 }),
@@ -176,7 +191,24 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     pub fn added_addresses(&self) -> impl Iterator<Item = (u32, VirtualAddress)> + '_ {
         self.added
             .iter()
-            .map(|(&(interface, _), &(_, address))| (interface, address))
+            .map(|(&(interface, _), held)| (interface, held.address))
+    }
+
+    /// The addresses held for routers whose Accept_Mode is off (RFC 5798 §6.4.3): the host must
+    /// not accept packets addressed to them, except IPv6 neighbour discovery. A driver installs
+    /// them as firewall rules.
+    pub fn unaccepted_addresses(&self) -> BTreeSet<IpAddr> {
+        self.added
+            .iter()
+            .filter(|(_, held)| !held.accept)
+            .map(|(&(_, address), _)| address)
+            .collect()
+    }
+
+    /// A number that changes whenever [`unaccepted_addresses`](Self::unaccepted_addresses) may
+    /// have: a firewall compares it with the one it last installed to skip unchanged rules.
+    pub fn unaccepted_changes(&self) -> u64 {
+        self.unaccepted_changes
     }
 
     /// Whether this applier added `address` on `interface` and still holds it.
@@ -188,19 +220,19 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// [`Event::AddressRestored`], or an [`Event::BackendFailed`] if the backend fails. Nothing
     /// happens for an address it does not hold, or one that is there after all.
     pub fn restore(&mut self, interface: u32, address: IpAddr, on_event: &mut impl FnMut(Event)) {
-        let Some((router, held)) = self.added.get_mut(&(interface, address)) else {
+        let Some(held) = self.added.get_mut(&(interface, address)) else {
             return;
         };
         let (router, virtual_address) = (
-            *router,
+            held.router,
             VirtualAddress {
                 lifetime: self.lifetime,
-                ..*held
+                ..held.address
             },
         );
         match self.addresses.add(interface, virtual_address) {
             Ok(Added::Added) => {
-                *held = virtual_address;
+                held.address = virtual_address;
                 on_event(Event::AddressRestored {
                     router,
                     interface_index: interface,
@@ -220,8 +252,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// shutdown actions; the first failure is returned after trying them all.
     pub fn release_all(&mut self) -> Result<(), BackendError> {
         let mut first_error = None;
-        for ((interface, _), (_, address)) in self.added.drain() {
-            if let Err(error) = self.addresses.remove(interface, address) {
+        self.unaccepted_changes += 1;
+        for ((interface, _), held) in self.added.drain() {
+            if let Err(error) = self.addresses.remove(interface, held.address) {
                 first_error.get_or_insert(error);
             }
         }
@@ -275,6 +308,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             announcer,
             placed,
             added,
+            unaccepted_changes,
             lifetime,
             paced,
         } = self;
@@ -303,7 +337,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     fail(Operation::Send, error);
                 }
             }
-            Action::AddAddresses { addresses, .. } => {
+            Action::AddAddresses { addresses, accept } => {
                 let all = addresses
                     .iter()
                     .map(|address| {
@@ -318,7 +352,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     let interface = interface_of(address);
                     match backend.add(interface, virtual_address) {
                         Ok(Added::Added) => {
-                            added.insert((interface, address), (router, virtual_address));
+                            let held = Held {
+                                router,
+                                address: virtual_address,
+                                accept,
+                            };
+                            added.insert((interface, address), held);
+                            *unaccepted_changes += u64::from(!accept);
                         }
                         Ok(Added::AlreadyPresent) => {}
                         Err(error) => fail(Operation::AddAddress(address), error),
@@ -329,10 +369,11 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                 for address in addresses.iter().chain(excluded().map(|a| a.address)) {
                     let interface = interface_of(address);
                     paced.drop_address(interface, address);
-                    let Some((_, virtual_address)) = added.remove(&(interface, address)) else {
+                    let Some(held) = added.remove(&(interface, address)) else {
                         continue;
                     };
-                    if let Err(error) = backend.remove(interface, virtual_address) {
+                    *unaccepted_changes += u64::from(!held.accept);
+                    if let Err(error) = backend.remove(interface, held.address) {
                         fail(Operation::RemoveAddress(address), error);
                     }
                 }

@@ -8,6 +8,7 @@
 //!   [`AddressBackend`](crate::host::AddressBackend); [`NetlinkEvents`], the change stream.
 //! - [`Announcer`]: gratuitous ARP and unsolicited neighbour advertisements on a [`FrameSocket`],
 //!   the [`Announce`](crate::host::Announce) backend.
+//! - [`Firewall`]: Accept_Mode off as nftables rules over nfnetlink, in a table the process owns.
 //! - [`Capability`]: the effective capabilities; ppoll(2) and timerfd(2) wrappers inside.
 //!
 //! This is the only part of the crate with `unsafe` code (system calls that socket2 does not
@@ -19,6 +20,7 @@ use std::io;
 mod announcer;
 mod capability;
 mod driver;
+mod firewall;
 mod netlink;
 mod poll;
 mod socket;
@@ -27,6 +29,7 @@ mod timer;
 pub use announcer::{AnnounceError, Announcer, FrameSocket};
 pub use capability::Capability;
 pub use driver::{Driver, interface_source, virtual_mac_name};
+pub use firewall::{FIREWALL_TABLE, Firewall, FirewallError};
 pub use netlink::{
     ADDRESS_PROTOCOL, Interface, InterfaceAddress, Netlink, NetlinkError, NetlinkEvent,
     NetlinkEvents,

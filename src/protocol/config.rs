@@ -367,7 +367,11 @@ impl ConfigBuilder {
         self
     }
 
-    /// Accept_Mode (default false).
+    /// Accept_Mode (default false, as RFC 5798 §6.1 says): whether a non-owner Master's host
+    /// accepts packets addressed to the virtual addresses. Off, the router asks for them to be
+    /// refused ([`Action::AddAddresses`](crate::Action::AddAddresses)'s `accept`), which the
+    /// Linux driver does with nftables rules, except neighbour discovery. A service that answers
+    /// on its virtual address (a load balancer, a proxy) needs it on.
     pub fn accept(mut self, accept: bool) -> Self {
         self.accept = accept;
         self

@@ -603,7 +603,9 @@ fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, 
             let builder = Config::builder(family.interface_index, vrid, family.source)
                 .priority(Priority::new(options.priority))
                 .advert_interval(options.advert_interval)
-                .preempt(options.preempt);
+                .preempt(options.preempt)
+                // A load balancer serves on its VIPs: Accept_Mode on, or the host drops clients.
+                .accept(true);
             vips::instance(family.family, builder, &family.vips)
         })
         .collect()

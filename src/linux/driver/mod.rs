@@ -7,6 +7,7 @@
 //! it read to the event loop, until [`DriverHandle::shutdown`]; the async twin is `run_async`
 //! (feature `tokio`). Dropping a driver removes what it created, also when `run` was never called.
 //!
+//! - `accept`: Accept_Mode's nftables rules, kept equal to the addresses held.
 //! - `setup`: the checks and the host state (sockets, groups, virtual MACs) per router.
 //! - `virtual_mac`: the virtual MAC interfaces and their parents' sysctls.
 //! - `async_loop`: the tokio twin of [`Driver::run`].
@@ -30,12 +31,14 @@ use crate::linux::{
 };
 use crate::{AddressFamily, RouterKey, Routers};
 
+mod accept;
 #[cfg(feature = "tokio")]
 mod async_loop;
 mod links;
 mod setup;
 mod virtual_mac;
 
+use accept::AcceptRules;
 use links::Seen;
 use setup::LinuxSetup;
 pub use setup::interface_source;
@@ -125,6 +128,8 @@ pub struct Driver<A: AddressBackend = Netlink> {
     resync_pending: bool,
     /// Reads of a VRRP socket that failed in a row.
     receive_failures: u32,
+    /// The nftables rules that refuse packets to addresses held with Accept_Mode off.
+    accept_rules: AcceptRules,
 }
 
 impl<A: AddressBackend> std::fmt::Debug for Driver<A> {
@@ -195,7 +200,12 @@ impl<A: AddressBackend> Driver<A> {
             buffer: vec![0; RECEIVE_BUFFER],
             resync_pending: false,
             receive_failures: 0,
+            accept_rules: AcceptRules::default(),
         };
+        let refuses = instances
+            .iter()
+            .any(|i| !i.config().accept() && !i.config().is_owner());
+        driver.accept_rules.clean_up(refuses);
         let change = Reconfiguration {
             add: instances,
             ..Reconfiguration::default()
@@ -286,7 +296,16 @@ impl<A: AddressBackend> Driver<A> {
             return true;
         }
         self.event_loop.start(now, on_event);
+        self.sync_accept_rules(now, on_event);
         false
+    }
+
+    /// Makes the Accept_Mode rules refuse the addresses held now with Accept_Mode off.
+    fn sync_accept_rules(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
+        let applier = self.event_loop.applier_mut();
+        let changes = applier.unaccepted_changes();
+        self.accept_rules
+            .sync(now, changes, || applier.unaccepted_addresses(), on_event);
     }
 
     /// Sets the timer to the routers' next deadline, unless it is set to it already.
@@ -333,6 +352,7 @@ impl<A: AddressBackend> Driver<A> {
         if !shutdown {
             self.resynchronize(now, on_event);
             self.event_loop.handle_timeout(Instant::now(), on_event);
+            self.sync_accept_rules(now, on_event);
         }
         Ok(shutdown || self.event_loop.has_handed_over())
     }
@@ -525,7 +545,14 @@ impl<A: AddressBackend> Driver<A> {
                 source,
             });
         let removed = self.setup.virtual_macs.remove_all(&mut self.setup.netlink);
-        released.and(removed)
+        let unfiltered = self
+            .accept_rules
+            .remove()
+            .map_err(|source| DriverError::Backend {
+                operation: "removing the Accept_Mode rules",
+                source: source.into(),
+            });
+        released.and(removed).and(unfiltered)
     }
 }
 

@@ -1,0 +1,93 @@
+//! Keeps the nftables rules of Accept_Mode ([`Firewall`]) equal to the addresses the routers hold
+//! with Accept_Mode off, after every pass of the driver.
+//!
+//! Nothing touches nftables until a router with Accept_Mode off becomes Master. A failure (no
+//! nftables, the table taken, a kernel error) is reported as an
+//! [`Event::TransientError`](crate::host::Event::TransientError) and tried again after a backoff
+//! of 1 s that doubles up to a minute; the addresses stay served meanwhile, since refusing them
+//! all would be worse than accepting packets the RFC says to drop.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use crate::host::{BackendError, Event};
+use crate::linux::{FIREWALL_TABLE, Firewall, FirewallError};
+
+/// The first wait after a failure.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+
+/// The longest wait between two attempts.
+const MAX_RETRY: Duration = Duration::from_secs(60);
+
+/// The Accept_Mode rules and what they were last synchronised with.
+#[derive(Debug, Default)]
+pub(crate) struct AcceptRules {
+    /// Opened at the first address to refuse, or at start to remove a left-over table.
+    firewall: Option<Firewall>,
+    /// The applier's change count the rules were last made equal to.
+    synced: Option<u64>,
+    /// After a failure: when to try again, and the wait after the next failure.
+    retry: Option<(Instant, Duration)>,
+}
+
+impl AcceptRules {
+    /// Removes a left-over table a killed process of an older kernel left behind, when some
+    /// router may need the rules; failures are left for the first [`sync`](Self::sync).
+    pub(crate) fn clean_up(&mut self, needed: bool) {
+        if needed && self.firewall.is_none() {
+            self.firewall = Firewall::open(FIREWALL_TABLE).ok();
+        }
+    }
+
+    /// Makes the rules refuse `unaccepted()` if `changes` differs from the last successful
+    /// synchronisation or a retry is due.
+    pub(crate) fn sync(
+        &mut self,
+        now: Instant,
+        changes: u64,
+        unaccepted: impl FnOnce() -> BTreeSet<IpAddr>,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        if self.synced == Some(changes) || self.retry.is_some_and(|(at, _)| now < at) {
+            return;
+        }
+        let addresses = unaccepted();
+        if self.firewall.is_none() && addresses.is_empty() {
+            self.synced = Some(changes);
+            return;
+        }
+        let result = match &mut self.firewall {
+            Some(firewall) => firewall.sync(&addresses),
+            None => Firewall::open(FIREWALL_TABLE).and_then(|mut firewall| {
+                let result = firewall.sync(&addresses);
+                self.firewall = Some(firewall);
+                result
+            }),
+        };
+        match result {
+            Ok(()) => {
+                self.synced = Some(changes);
+                self.retry = None;
+            }
+            Err(error) => {
+                let wait = self.retry.map_or(FIRST_RETRY, |(_, wait)| wait);
+                self.retry = Some((now + wait, (wait * 2).min(MAX_RETRY)));
+                self.synced = None;
+                on_event(Event::TransientError {
+                    operation: "installing the Accept_Mode rules (nftables)",
+                    error: BackendError::from(error),
+                });
+            }
+        }
+    }
+
+    /// Removes the rules.
+    pub(crate) fn remove(&mut self) -> Result<(), FirewallError> {
+        self.synced = None;
+        match self.firewall.as_mut() {
+            Some(firewall) => firewall.remove(),
+            None => Ok(()),
+        }
+    }
+}
