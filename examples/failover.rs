@@ -5,7 +5,8 @@
 //! failover --interface eth0 --vrid 51 --priority 150 --vip 192.0.2.100/24
 //!          [--version 2|3] [--advert-interval 1s|100ms] [--no-preempt] [--preempt-delay 5s]
 //!          [--no-accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568]
-//!          [--auth-pass SECRET] [--count N] [--vip-lifetime 10s] [--async]
+//!          [--auth-pass SECRET] [--count N] [--vip-lifetime 10s] [--router-advertisements 600s]
+//!          [--async]
 //! ```
 //!
 //! The virtual addresses accept traffic, as keepalived's do without `vrrp_strict`: a service answers
@@ -15,6 +16,8 @@
 //! Without `--checksum` an IPv4 VRRPv3 router sends the RFC 5798 (pseudo-header) checksum and accepts
 //! both forms; with it, it sends the form named and accepts only that one. `--count N` runs N virtual
 //! routers per family: VRIDs N, N+1, ... from `--vrid`, the k-th (from 0) with every VIP plus k.
+//! `--router-advertisements 600s` has the IPv6 Master send router advertisements at that interval
+//! (4 s to 1800 s) for the prefixes of its IPv6 VIPs.
 //! `--vip-lifetime` installs the VIPs with that lifetime (3 s or more) and renews them every third of
 //! it, so that the kernel removes them by itself when the process is killed or hangs.
 //!
@@ -42,13 +45,13 @@ use vips::FamilyVips;
 use vrrp::host::{Event, Instance, MAX_ADDRESS_LIFETIME, MIN_ADDRESS_LIFETIME};
 use vrrp::linux::{Driver, Netlink};
 use vrrp::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Password, Version};
-use vrrp::{AddressFamily, Config, Priority, Vrid};
+use vrrp::{AddressFamily, Config, Priority, RouterAdvertisements, Vrid};
 
 const USAGE: &str =
     "usage: failover --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
        [--version 2|3] [--advert-interval DURATION] [--no-preempt] [--preempt-delay DURATION]
        [--no-accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568] [--auth-pass SECRET]
-       [--count N] [--vip-lifetime DURATION] [--async]";
+       [--count N] [--vip-lifetime DURATION] [--router-advertisements DURATION] [--async]";
 
 /// The command line, checked.
 struct Options {
@@ -68,6 +71,7 @@ struct Options {
     run_async: bool,
     count: u8,
     vip_lifetime: Option<Duration>,
+    router_advertisements: Option<RouterAdvertisements>,
 }
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgError> {
@@ -90,6 +94,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
         run_async: false,
         count: 1,
         vip_lifetime: None,
+        router_advertisements: None,
     };
     while let Some(flag) = args.next() {
         let mut value = || value_after(&flag, &mut args);
@@ -140,6 +145,10 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
                 if options.count == 0 {
                     return Err(ArgError("--count: must be at least 1".into()));
                 }
+            }
+            "--router-advertisements" => {
+                let interval = duration(&flag, &value()?)?;
+                options.router_advertisements = Some(RouterAdvertisements::every(interval));
             }
             "--vip-lifetime" => {
                 let lifetime = duration(&flag, &value()?)?;
@@ -199,6 +208,9 @@ fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, 
             }
             if let Some(password) = options.password {
                 builder = builder.authentication(Authentication::Password(password));
+            }
+            if family == AddressFamily::Ipv6 {
+                builder = builder.router_advertisements(options.router_advertisements);
             }
             for peer in options
                 .peers

@@ -54,6 +54,7 @@ pub use protocol::interval::Interval;
 pub use protocol::mac::MacAddress;
 pub use protocol::priority::Priority;
 pub use protocol::router::VirtualRouter;
+pub use protocol::router_advertisements::RouterAdvertisements;
 pub use protocol::routers::{GlobalStats, RouterKey, Routers, RoutersError};
 pub use protocol::stats::{NewMasterReason, Stats};
 pub use protocol::vrid::Vrid;

@@ -632,3 +632,217 @@ fn v3_fsm_18_par_05_accept_mode_off_refuses_the_vip_but_not_neighbour_discovery(
     assert!(client_tcp_reset(&lan, VIP).is_ok());
     assert_eq!(refused(&lan, 1, "unaccepted_v4"), None);
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces, captures with tshark"]
+fn v3_tx_03_with_a_virtual_mac_ipv4_and_ipv6_adverts_leave_from_it() {
+    let lan = Lan::new(2);
+    let extra = [
+        "--vmac",
+        "--vip",
+        "192.0.2.100/24",
+        "--vip",
+        "fe80::100/64",
+        "--vip",
+        "2001:db8::100/64",
+    ];
+    let (_r1, _r2) = elected_pair(&lan, &extra);
+    // Both families' Masters are elected once their first adverts go out; capture a second of
+    // them (10 per family at 100 ms) on the client.
+    std::thread::sleep(Duration::from_millis(500));
+    let captured = run_in(
+        &lan.client,
+        &[
+            "tshark",
+            "-i",
+            "eth0",
+            "-a",
+            "duration:1",
+            "-f",
+            "ip proto 112 or ip6 proto 112",
+            "-T",
+            "fields",
+            "-e",
+            "eth.src",
+            "-e",
+            "ip.src",
+            "-e",
+            "ipv6.src",
+        ],
+    )
+    .expect("tshark captured");
+    let lines: Vec<&str> = captured.lines().collect();
+    let of = |source: &str| -> Vec<&str> {
+        lines
+            .iter()
+            .filter(|line| line.split('\t').any(|field| field == source))
+            .map(|line| line.split('\t').next().unwrap_or_default())
+            .collect()
+    };
+    // VRID 51 is 0x33: 00:00:5e:00:01:33 for IPv4, 00:00:5e:00:02:33 for IPv6 (RFC 5798 §7.3).
+    let v4 = of("192.0.2.11");
+    let v6 = of("fe80::11");
+    assert!(v4.len() >= 5 && v6.len() >= 5, "{captured}");
+    assert!(
+        v4.iter().all(|mac| *mac == "00:00:5e:00:01:33"),
+        "{captured}"
+    );
+    assert!(
+        v6.iter().all(|mac| *mac == "00:00:5e:00:02:33"),
+        "{captured}"
+    );
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces, captures with tshark"]
+fn v3_fsm_16_the_master_advertises_the_router_from_the_virtual_link_local_and_mac() {
+    let lan = Lan::new(2);
+    let extra = [
+        "--vmac",
+        "--router-advertisements",
+        "4s",
+        "--vip",
+        "fe80::100/64",
+        "--vip",
+        "2001:db8::100/64",
+    ];
+    let (r1, mut r2) = elected_pair(&lan, &extra);
+    // The client takes the virtual router as its default router from the Master's first
+    // advertisement.
+    let deadline = Instant::now() + SETTLE;
+    let mut route = String::new();
+    while Instant::now() < deadline {
+        route = lan.client.ip(&["-6", "route", "show", "default"]);
+        if route.contains("fe80::100") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        route.contains("via fe80::100") && route.contains("proto ra"),
+        "{route}"
+    );
+
+    // Across a failover: the new Master advertises at once, from the same addresses.
+    let capture = std::process::Command::new("ip")
+        .args(["netns", "exec", &lan.client.name])
+        .args([
+            "tshark",
+            "-n",
+            "-i",
+            "eth0",
+            "-a",
+            "duration:4",
+            "-f",
+            "icmp6",
+        ])
+        .args(["-Y", "icmpv6.type == 134", "-T", "fields"])
+        .args(["-e", "frame.time_epoch", "-e", "eth.src", "-e", "ipv6.src"])
+        .args([
+            "-e",
+            "icmpv6.nd.ra.router_lifetime",
+            "-e",
+            "icmpv6.opt.prefix",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tshark");
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970");
+    r1.signal("KILL");
+    r2.wait_state("master", SETTLE);
+    let output = capture.wait_with_output().expect("tshark ran");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let adverts: Vec<Vec<&str>> = text
+        .lines()
+        .map(|line| line.split('\t').collect())
+        .collect();
+    assert!(!adverts.is_empty(), "no router advertisement: {text}");
+    for advert in &adverts {
+        assert_eq!(
+            &advert[1..],
+            ["00:00:5e:00:02:33", "fe80::100", "12", "2001:db8::"],
+            "{text}"
+        );
+    }
+    // One from the new Master within Master_Down_Interval of the kill (and the capture's own
+    // slack); the old Master's next was up to 4 s away.
+    let at = |advert: &Vec<&str>| Duration::from_secs_f64(advert[0].parse().expect("epoch"));
+    assert!(
+        adverts
+            .iter()
+            .any(|a| at(a) > killed && at(a) <= killed + MDI_100 + TOLERANCE * 3),
+        "no advertisement at the takeover: {text}"
+    );
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces, captures with tshark"]
+fn v3_fsm_14_15_the_master_joins_the_solicited_node_group_and_answers_as_a_router() {
+    let lan = Lan::new(2);
+    let extra = [
+        "--vmac",
+        "--router-advertisements",
+        "600s",
+        "--vip",
+        "fe80::100/64",
+        "--vip",
+        "2001:db8::100/64",
+    ];
+    let (_r1, _r2) = elected_pair(&lan, &extra);
+    let link = lan.router(1).ip(&["-o", "link", "show", "eth0"]);
+    let index = link.split(':').next().expect("an index").trim();
+    let vmac = format!("vr6.{index}.51");
+    let groups = lan.router(1).ip(&["-6", "maddr", "show", "dev", &vmac]);
+    // The solicited-node group of 2001:db8::100 and fe80::100 (RFC 4291 §2.7.1).
+    assert!(groups.contains("ff02::1:ff00:100"), "{groups}");
+
+    // The client resolves the VIP: the answer comes from the virtual MAC, solicited, as a router.
+    run_in(&lan.client, &["ip", "neigh", "flush", "all"]);
+    let capture = std::process::Command::new("ip")
+        .args(["netns", "exec", &lan.client.name])
+        .args([
+            "tshark",
+            "-n",
+            "-i",
+            "eth0",
+            "-a",
+            "duration:3",
+            "-f",
+            "icmp6",
+        ])
+        .args([
+            "-Y",
+            "icmpv6.type == 136 && icmpv6.nd.na.flag.s == 1",
+            "-T",
+            "fields",
+        ])
+        .args(["-e", "eth.src", "-e", "icmpv6.nd.na.target_address"])
+        .args(["-e", "icmpv6.nd.na.flag.r", "-e", "icmpv6.opt.linkaddr"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tshark");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(lan.client_pings(VIP6));
+    let output = capture.wait_with_output().expect("tshark ran");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let answer = text
+        .lines()
+        .find(|line| line.contains("2001:db8::100"))
+        .unwrap_or_else(|| panic!("no solicited advertisement for the VIP: {text}"));
+    let fields: Vec<&str> = answer.split('\t').collect();
+    assert_eq!(
+        fields,
+        [
+            "00:00:5e:00:02:33",
+            "2001:db8::100",
+            "1",
+            "00:00:5e:00:02:33"
+        ],
+        "{text}"
+    );
+}

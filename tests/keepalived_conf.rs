@@ -755,3 +755,25 @@ fn a_tracked_weight_that_cannot_take_the_master_below_its_peer_is_a_warning() {
     let raised = parse_str("t.conf", &pair(" track_script {\n  up\n }\n")).expect("reads");
     assert!(failover_warnings(&[&raised]).is_empty(), "100 + 25 > 110");
 }
+
+#[test]
+fn router_advertisements_read_with_their_interval_and_are_refused_out_of_range() {
+    let text = format!(
+        "{INSTANCE_HEAD} router_advertisements 30\n virtual_ipaddress {{\n  fe80::1\n  2001:db8::1/64\n }}\n}}\n\
+         vrrp_instance B {{\n interface eth0\n virtual_router_id 6\n router_advertisements\n virtual_ipaddress {{\n  fe80::2\n }}\n}}\n"
+    );
+    let config = parse_str("t.conf", &text).expect("valid");
+    let every = |i: usize| config.instances[i].router_advertisements;
+    assert_eq!(
+        every(0),
+        Some(vrrp::RouterAdvertisements::every(Duration::from_secs(30)))
+    );
+    assert_eq!(every(1), Some(vrrp::RouterAdvertisements::default()));
+    let text = format!(
+        "{INSTANCE_HEAD} router_advertisements 2\n virtual_ipaddress {{\n  fe80::1\n }}\n}}\n"
+    );
+    assert_eq!(
+        errors(&text),
+        ["t.conf:4:24: `router_advertisements`: \"2\" is not a number of seconds from 4 to 1800"]
+    );
+}

@@ -2,7 +2,7 @@
 //! virtual addresses it added, so that it removes those and only those.
 
 use std::collections::{BTreeSet, HashMap};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 use crate::host::repeats::Repeats;
@@ -389,6 +389,32 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     }
                     // A burst replaces the repeats still queued for the address.
                     paced.queue(router, interface, address, repeat - 1);
+                }
+            }
+            Action::AdvertiseRouter {
+                addresses,
+                lifetime,
+            } => {
+                let mut all = addresses.iter().filter_map(|address| match address {
+                    IpAddr::V6(v6) => Some(v6),
+                    IpAddr::V4(_) => None,
+                });
+                let Some(source) = all.next() else {
+                    return;
+                };
+                let prefixes: Vec<(Ipv6Addr, u8)> = all
+                    .map(|address| {
+                        let prefix_len = instance.map_or(128, |instance| {
+                            instance.virtual_address(address.into()).prefix_len
+                        });
+                        (address, prefix_len)
+                    })
+                    .collect();
+                let interface = own;
+                if let Err(error) =
+                    announcer.advertise_router(interface, source, lifetime, &prefixes)
+                {
+                    fail(Operation::AdvertiseRouter, error);
                 }
             }
             Action::StateChanged { from, to, reason } => on_event(Event::StateChanged {

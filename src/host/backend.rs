@@ -7,7 +7,7 @@
 
 use std::error::Error;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use crate::Transmit;
@@ -200,4 +200,22 @@ pub trait Announce {
         address: IpAddr,
         repeat: u8,
     ) -> Result<(), BackendError>;
+
+    /// Sends one IPv6 router advertisement on interface `interface_index` from the virtual
+    /// link-local address `source`, with router lifetime `lifetime` and a prefix for each of
+    /// `prefixes` (address, prefix length), with the interface's MAC (the virtual MAC on a
+    /// virtual MAC interface): see [`router_advertisement`](crate::host::announce::router_advertisement).
+    ///
+    /// The default refuses: only a backend that reaches the link can send one, and a router asks
+    /// for them only when configured to.
+    fn advertise_router(
+        &mut self,
+        interface_index: u32,
+        source: Ipv6Addr,
+        lifetime: Duration,
+        prefixes: &[(Ipv6Addr, u8)],
+    ) -> Result<(), BackendError> {
+        let _ = (interface_index, lifetime, prefixes);
+        Err(format!("this backend cannot send router advertisements (from {source})").into())
+    }
 }

@@ -115,6 +115,8 @@ pub enum Operation {
     RemoveAddress(IpAddr),
     /// Announcing a virtual address.
     Announce(IpAddr),
+    /// Sending an IPv6 router advertisement.
+    AdvertiseRouter,
     /// Moving to an interface created again under its name (joining its VRRP group, creating
     /// its virtual MAC interface).
     Rebind,
@@ -130,6 +132,7 @@ impl fmt::Display for Operation {
             Self::AddAddress(address) => write!(f, "adding {address}"),
             Self::RemoveAddress(address) => write!(f, "removing {address}"),
             Self::Announce(address) => write!(f, "announcing {address}"),
+            Self::AdvertiseRouter => f.write_str("sending a router advertisement"),
             Self::Rebind => f.write_str("moving to the interface created again"),
             Self::RenewAddress(address) => write!(f, "renewing {address}"),
         }

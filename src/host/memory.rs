@@ -7,8 +7,9 @@
 //! while the [`EventLoop`](crate::host::EventLoop) owns the backends.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use crate::Transmit;
 use crate::host::{
@@ -57,6 +58,17 @@ pub enum Call {
         address: IpAddr,
         /// How many times.
         repeat: u8,
+    },
+    /// A router advertisement sent on `interface`.
+    AdvertiseRouter {
+        /// The interface.
+        interface: u32,
+        /// Its source, the virtual link-local address.
+        source: Ipv6Addr,
+        /// The router lifetime.
+        lifetime: Duration,
+        /// The prefixes advertised: (address, prefix length).
+        prefixes: Vec<(Ipv6Addr, u8)>,
     },
 }
 
@@ -330,6 +342,26 @@ impl Announce for MemoryAnnouncer {
             interface,
             address,
             repeat,
+        });
+        Ok(())
+    }
+
+    fn advertise_router(
+        &mut self,
+        interface: u32,
+        source: Ipv6Addr,
+        lifetime: Duration,
+        prefixes: &[(Ipv6Addr, u8)],
+    ) -> Result<(), BackendError> {
+        let mut state = self.0.state();
+        if state.fails(Fault::Announce) {
+            return Err(format!("advertising {source} failed (injected)").into());
+        }
+        state.calls.push(Call::AdvertiseRouter {
+            interface,
+            source,
+            lifetime,
+            prefixes: prefixes.to_vec(),
         });
         Ok(())
     }

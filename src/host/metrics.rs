@@ -150,6 +150,7 @@ fn operation_label(operation: &Operation) -> &'static str {
         Operation::AddAddress(_) => "add_address",
         Operation::RemoveAddress(_) => "remove_address",
         Operation::Announce(_) => "announce",
+        Operation::AdvertiseRouter => "advertise_router",
         Operation::Rebind => "rebind",
         Operation::RenewAddress(_) => "renew_address",
     }

@@ -10,7 +10,9 @@ use super::error::{Location, Warning};
 use crate::host::AddressScope;
 use crate::packet::{Authentication, ChecksumForm, Password, Version};
 use crate::track::{ParamMatch, Process};
-use crate::{AddressFamily, Announcements, Config, ConfigError, Priority, Vrid};
+use crate::{
+    AddressFamily, Announcements, Config, ConfigError, Priority, RouterAdvertisements, Vrid,
+};
 
 /// A whole configuration: its VRRP part, and the warnings about what is not acted on.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -262,6 +264,10 @@ pub struct VrrpInstance {
     /// and the instance stays in the election, taking the addresses again only when no healthy
     /// router holds them. Weights still move the priority.
     pub step_down_on_failure: bool,
+    /// `router_advertisements [SECONDS]` (this crate's, not keepalived's, which leaves them to
+    /// radvd): the IPv6 Master sends router advertisements every SECONDS (4 to 1800, default 600)
+    /// for its virtual addresses' prefixes.
+    pub router_advertisements: Option<RouterAdvertisements>,
     /// `garp_master_delay`, `garp_master_repeat`, `garp_master_refresh` over the global defaults.
     pub announcements: Announcements,
     /// `track_interface`.
@@ -304,7 +310,8 @@ impl VrrpInstance {
         .accept(self.accept)
         // keepalived's IPv4 VRRPv3 checksum, the only one 2.2.7 speaks.
         .checksum_form(ChecksumForm::PseudoHeader)
-        .announcements(self.announcements);
+        .announcements(self.announcements)
+        .router_advertisements(self.router_advertisements);
         if let Some(password) = self.password {
             builder = builder.authentication(Authentication::Password(password));
         }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Version};
-use crate::{Config, LowerPriorityResponse};
+use crate::{Config, LowerPriorityResponse, RouterAdvertisements};
 
 /// A setting that keepalived's configuration language cannot express.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +105,17 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
         "garp_master_refresh {}",
         announcements.refresh.map_or("0".into(), seconds)
     ));
+    if let Some(advertisements) = config.router_advertisements() {
+        if advertisements != RouterAdvertisements::every(advertisements.interval) {
+            return Err(WriteError(
+                "a router advertisement lifetime other than 3 intervals",
+            ));
+        }
+        line(format!(
+            "router_advertisements {}",
+            seconds(advertisements.interval)
+        ));
+    }
     line("virtual_ipaddress {".into());
     for address in config.addresses().iter() {
         line(format!("    {address}"));

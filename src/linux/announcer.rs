@@ -6,10 +6,13 @@ use std::io;
 use std::mem;
 use std::net::{IpAddr, Ipv6Addr};
 use std::os::fd::{AsRawFd, RawFd};
+use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
 
-use crate::host::announce::{FrameError, gratuitous_arp, unsolicited_neighbor_advertisement};
+use crate::host::announce::{
+    FrameError, gratuitous_arp, router_advertisement, unsolicited_neighbor_advertisement,
+};
 use crate::host::{Announce, BackendError};
 use crate::linux::{Netlink, NetlinkError};
 use crate::{AddressFamily, MacAddress};
@@ -165,6 +168,19 @@ impl Announce for Announcer {
         for _ in 0..repeat {
             self.frames.send_frame(interface_index, &frame)?;
         }
+        Ok(())
+    }
+
+    fn advertise_router(
+        &mut self,
+        interface_index: u32,
+        source: Ipv6Addr,
+        lifetime: Duration,
+        prefixes: &[(Ipv6Addr, u8)],
+    ) -> Result<(), BackendError> {
+        let mac = self.mac(interface_index)?;
+        let frame = router_advertisement(source, mac, lifetime, prefixes)?;
+        self.frames.send_frame(interface_index, &frame)?;
         Ok(())
     }
 }

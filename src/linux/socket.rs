@@ -153,6 +153,13 @@ impl VrrpSocket {
                     .map_err(io_error("IPV6_RECVHOPLIMIT"))?;
                 enable(&socket, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO)
                     .map_err(io_error("IPV6_RECVPKTINFO"))?;
+                // A router with a virtual MAC sends from its macvlan (so that its adverts carry
+                // the virtual MAC, V3-TX-03) with the parent's link-local address as the source:
+                // an address that is not on the sending interface, which the kernel refuses
+                // without IPV6_FREEBIND.
+                socket
+                    .set_freebind_v6(true)
+                    .map_err(io_error("IPV6_FREEBIND"))?;
             }
         }
         // Every router's adverts arrive in step (a Master's routers took over together), so a

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use bytes::Bytes;
 
@@ -97,9 +98,8 @@ pub struct Transmit {
 
 /// Something the caller must do, in order, after a call into the virtual router.
 ///
-/// Later versions may add actions (the IPv6 Router Advertisements of RFC 5798 §6.4 are not done
-/// yet); each will ask for something this version does not do, so a caller that skips an action it
-/// does not know keeps this version's behaviour.
+/// Later versions may add actions; each will ask for something this version does not do, so a
+/// caller that skips an action it does not know keeps this version's behaviour.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Action {
@@ -122,6 +122,16 @@ pub enum Action {
         addresses: AddressList,
         /// How many announcements of each address.
         repeat: u8,
+    },
+    /// Send one IPv6 router advertisement (RFC 5798 §6.4.3, RFC 4861 §4.2) from the first
+    /// (link-local) virtual address, to all nodes, with the virtual router's MAC as its source
+    /// link-layer address and a prefix for each other virtual address. Only a Master with
+    /// [`RouterAdvertisements`](crate::RouterAdvertisements) configured asks for it.
+    AdvertiseRouter {
+        /// The virtual addresses: the first is the source, the others' prefixes are advertised.
+        addresses: AddressList,
+        /// The router lifetime to advertise.
+        lifetime: Duration,
     },
     /// The state changed.
     StateChanged {

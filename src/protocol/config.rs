@@ -10,7 +10,7 @@ use crate::packet::{
     AddressList, Advertisement, Authentication, ChecksumAcceptance, ChecksumForm, EmitError,
     IPV4_MULTICAST, IPV6_MULTICAST, Version,
 };
-use crate::{AddressFamily, Interval, Priority, Vrid};
+use crate::{AddressFamily, Interval, Priority, RouterAdvertisements, Vrid};
 
 const MULTICAST_V4: IpAddr = IpAddr::V4(IPV4_MULTICAST);
 const MULTICAST_V6: IpAddr = IpAddr::V6(IPV6_MULTICAST);
@@ -88,6 +88,7 @@ pub struct Config {
     pub(crate) announcements: Announcements,
     pub(crate) v2_interop: bool,
     pub(crate) unicast_peers: Box<[IpAddr]>,
+    pub(crate) router_advertisements: Option<RouterAdvertisements>,
 }
 
 impl Config {
@@ -114,6 +115,7 @@ impl Config {
             announcements: Announcements::default(),
             v2_interop: false,
             unicast_peers: Vec::new(),
+            router_advertisements: None,
         }
     }
 
@@ -201,6 +203,11 @@ impl Config {
     /// The announcement schedule.
     pub fn announcements(&self) -> Announcements {
         self.announcements
+    }
+
+    /// The IPv6 router advertisements the Master sends, if any.
+    pub fn router_advertisements(&self) -> Option<RouterAdvertisements> {
+        self.router_advertisements
     }
 
     /// Whether this VRRPv3 IPv4 router also speaks VRRPv2 (RFC 5798 §8.4).
@@ -320,6 +327,7 @@ pub struct ConfigBuilder {
     announcements: Announcements,
     v2_interop: bool,
     unicast_peers: Vec<IpAddr>,
+    router_advertisements: Option<RouterAdvertisements>,
 }
 
 impl ConfigBuilder {
@@ -398,6 +406,13 @@ impl ConfigBuilder {
     /// How a Master answers a lower-priority advertisement (default RFC 9568: advertise at once).
     pub fn lower_priority_response(mut self, response: LowerPriorityResponse) -> Self {
         self.lower_priority_response = response;
+        self
+    }
+
+    /// IPv6 router advertisements from the Master (RFC 5798 §6.4.3), or `None` (the default) for
+    /// none: IPv6 virtual routers only.
+    pub fn router_advertisements(mut self, advertisements: Option<RouterAdvertisements>) -> Self {
+        self.router_advertisements = advertisements;
         self
     }
 
@@ -494,6 +509,14 @@ impl ConfigBuilder {
         if self.announcements.repeat == 0 {
             return Err(ConfigError::NoAnnouncements);
         }
+        if let Some(advertisements) = self.router_advertisements {
+            if family != AddressFamily::Ipv6 {
+                return Err(ConfigError::RouterAdvertisementsNeedIpv6);
+            }
+            if !advertisements.is_valid() {
+                return Err(ConfigError::InvalidRouterAdvertisements(advertisements));
+            }
+        }
         if self.v2_interop && (self.version != Version::V3 || family != AddressFamily::Ipv4) {
             return Err(ConfigError::InteropNeedsVersion3OverIpv4);
         }
@@ -517,6 +540,7 @@ impl ConfigBuilder {
             announcements: self.announcements,
             v2_interop: self.v2_interop,
             unicast_peers: self.unicast_peers.into_boxed_slice(),
+            router_advertisements: self.router_advertisements,
         };
         config.check_advertisement()?;
         Ok(config)
@@ -646,6 +670,13 @@ pub enum ConfigError {
     /// An announcement burst of zero packets announces nothing.
     #[error("an announcement burst needs at least one packet")]
     NoAnnouncements,
+    /// Router advertisements are IPv6's.
+    #[error("router advertisements need an IPv6 virtual router")]
+    RouterAdvertisementsNeedIpv6,
+    /// A router advertisement interval outside 4–1,800 s, or a lifetime shorter than it or
+    /// longer than 9,000 s (RFC 4861 §6.2.1).
+    #[error("router advertisements every {:?} with a lifetime of {:?}: the interval must be 4 s to 1800 s and the lifetime from the interval to 9000 s", .0.interval, .0.lifetime)]
+    InvalidRouterAdvertisements(RouterAdvertisements),
     /// The advertisement this configuration would send cannot be emitted; the checks above should
     /// have caught the cause, so this names a gap in them.
     #[error("the configuration's advertisement cannot be emitted: {0}")]

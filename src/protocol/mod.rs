@@ -12,6 +12,7 @@ pub mod packet;
 pub(crate) mod priority;
 mod receive;
 pub(crate) mod router;
+pub(crate) mod router_advertisements;
 pub(crate) mod routers;
 pub mod sim;
 pub(crate) mod stats;

@@ -82,6 +82,8 @@ pub enum RecordKind {
     AddressesRemoved,
     /// The virtual addresses were announced.
     Announced,
+    /// An IPv6 router advertisement was sent.
+    RouterAdvertised,
     /// The host crashed: no priority 0, its addresses gone with it.
     Crashed,
     /// The host came back and started its routers.
@@ -416,6 +418,7 @@ impl Lan {
                     RecordKind::AddressesRemoved
                 }
                 Action::Announce { .. } => RecordKind::Announced,
+                Action::AdvertiseRouter { .. } => RecordKind::RouterAdvertised,
                 Action::StateChanged { from, to, reason } => {
                     RecordKind::StateChanged { from, to, reason }
                 }

@@ -10,7 +10,7 @@ use crate::keepalived::error::{ErrorKind, Location, ParseError};
 use crate::keepalived::model::{VirtualIp, VrrpInstance};
 use crate::keepalived::syntax::Statement;
 use crate::packet::{Password, Version};
-use crate::{AddressFamily, Announcements};
+use crate::{AddressFamily, Announcements, RouterAdvertisements};
 
 pub(super) const INSTANCE: &[&str] = &[
     "state",
@@ -31,6 +31,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "unicast_peer",
     "use_vmac",
     "step_down_on_failure",
+    "router_advertisements",
     "garp_master_delay",
     "garp_master_repeat",
     "garp_master_refresh",
@@ -63,6 +64,7 @@ struct InstanceDraft {
     unicast_peers: Vec<IpAddr>,
     use_vmac: bool,
     step_down_on_failure: bool,
+    router_advertisements: Option<RouterAdvertisements>,
     announcements: Option<Announcements>,
     common: Common,
     /// Where the settings that other settings may contradict are written.
@@ -99,6 +101,7 @@ impl Default for InstanceDraft {
             unicast_peers: Vec::new(),
             use_vmac: false,
             step_down_on_failure: false,
+            router_advertisements: None,
             announcements: None,
             common: Common::default(),
             at: Places::default(),
@@ -208,6 +211,7 @@ impl Reader {
             unicast_peers: draft.unicast_peers,
             use_vmac: draft.use_vmac,
             step_down_on_failure: draft.step_down_on_failure,
+            router_advertisements: draft.router_advertisements,
             announcements,
             track_interfaces: draft.common.track_interfaces,
             track_scripts: draft.common.track_scripts,
@@ -364,6 +368,20 @@ impl Reader {
             }
             "nopreempt" => draft.preempt = !self.flag(s),
             "step_down_on_failure" => draft.step_down_on_failure = self.flag(s),
+            "router_advertisements" if s.args.is_empty() => {
+                draft.router_advertisements =
+                    self.no_block(s).map(|()| RouterAdvertisements::default());
+            }
+            "router_advertisements" => {
+                let max = RouterAdvertisements::MAX_INTERVAL.as_secs_f64();
+                if let Some(interval) = self.seconds(s, false, max) {
+                    if interval < RouterAdvertisements::MIN_INTERVAL {
+                        self.bad(s, &s.args[0], "a number of seconds from 4 to 1800");
+                    } else {
+                        draft.router_advertisements = Some(RouterAdvertisements::every(interval));
+                    }
+                }
+            }
             "preempt" => draft.preempt = self.flag(s),
             "preempt_delay" => {
                 if let Some(delay) = self.seconds(s, true, 1000.0) {

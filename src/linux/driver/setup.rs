@@ -97,10 +97,14 @@ impl LinuxSetup {
             .forget_parent(&interface.name, &with_virtual_mac);
         for key in keys {
             let (address, send) = if with_virtual_mac.contains(&key) {
-                match self.virtual_macs.create(&mut self.netlink, key, interface) {
-                    // IPv6 adverts leave from the parent, whose link-local address is the source.
-                    Ok(index) if key.family == AddressFamily::Ipv4 => (index, index),
-                    Ok(index) => (index, interface.index),
+                let router = applier
+                    .instance(&key)
+                    .is_some_and(|i| i.config().router_advertisements().is_some());
+                match self
+                    .virtual_macs
+                    .create(&mut self.netlink, key, interface, router)
+                {
+                    Ok(index) => (index, index),
                     Err(error) => {
                         failures.push((key, error));
                         (interface.index, interface.index)
@@ -194,13 +198,13 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
                 down.push(key.interface_index);
             }
             if instance.has_virtual_mac() {
-                let index = self.virtual_macs.create(&mut self.netlink, key, parent)?;
-                // IPv6 adverts leave from the parent, whose link-local address is the source.
-                let send = match key.family {
-                    AddressFamily::Ipv4 => index,
-                    AddressFamily::Ipv6 => key.interface_index,
-                };
-                applier.redirect(&key, index, send);
+                let router = instance.config().router_advertisements().is_some();
+                let index = self
+                    .virtual_macs
+                    .create(&mut self.netlink, key, parent, router)?;
+                // Adverts leave from the virtual MAC interface, with the virtual MAC as their
+                // source (V3-TX-03); IPv6 ones with the parent's link-local address.
+                applier.redirect(&key, index, index);
             }
             // Best effort: what fails here is looked up again, and reported, at the first
             // announcement.

@@ -21,12 +21,16 @@ impl VirtualMacs {
     /// Creates router `key`'s virtual MAC interface on `parent` (replacing a stale one of the same
     /// name) and returns its index. For IPv4, the parent must not speak ARP for the virtual address
     /// with its own MAC (RFC 5798 §8.1.2): it answers only for its own addresses (`arp_ignore` 1),
-    /// and its own requests carry its own address (`arp_announce` 2), not a virtual one.
+    /// and its own requests carry its own address (`arp_announce` 2), not a virtual one. An IPv6
+    /// router that advertises itself as a router (`router`) has IPv6 forwarding on its virtual MAC
+    /// interface, so that the kernel's answers to neighbour solicitations for the virtual
+    /// addresses carry the Router flag (RFC 5798 §6.4.3 as updated by RFC 9568, V3-FSM-15).
     pub(crate) fn create(
         &mut self,
         netlink: &mut Netlink,
         key: RouterKey,
         parent: &Interface,
+        router: bool,
     ) -> Result<u32, DriverError> {
         let name = virtual_mac_name(&key);
         let mac = MacAddress::virtual_router(key.vrid, key.family);
@@ -38,6 +42,14 @@ impl VirtualMacs {
         if key.family == AddressFamily::Ipv4 {
             self.raise_sysctl(&parent.name, "arp_ignore", 1)?;
             self.raise_sysctl(&parent.name, "arp_announce", 2)?;
+        }
+        if key.family == AddressFamily::Ipv6 && router {
+            // The interface is this driver's and goes with it: nothing to restore.
+            let path = format!("/proc/sys/net/ipv6/conf/{name}/forwarding");
+            std::fs::write(&path, "1").map_err(|source| DriverError::Io {
+                operation: "setting IPv6 forwarding on a virtual MAC interface",
+                source,
+            })?;
         }
         Ok(index)
     }

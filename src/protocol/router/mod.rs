@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use smallvec::SmallVec;
 
+mod advertise_router;
 mod leaving;
 
 use super::receive::{check_against_config, check_peer};
@@ -108,6 +109,8 @@ pub struct VirtualRouter {
     advert_at: Option<Instant>,
     /// The next announcement burst, in Master.
     announce_at: Option<Instant>,
+    /// The next IPv6 router advertisement, in Master.
+    router_adverts: advertise_router::RouterAdvertTimer,
     /// Preemption is held back until then (keepalived's `preempt_delay`).
     preempt_allowed_at: Option<Instant>,
     /// Why Master_Down_Timer was last left running: decides the NewMasterReason when it fires.
@@ -146,6 +149,7 @@ impl VirtualRouter {
             master_down_at: None,
             advert_at: None,
             announce_at: None,
+            router_adverts: Default::default(),
             preempt_allowed_at: None,
             takeover_reason: Reason::MasterNoResponse,
             master_address: None,
@@ -232,6 +236,7 @@ impl VirtualRouter {
             self.master_down_at,
             self.advert_at,
             self.announce_at,
+            self.router_adverts.deadline(),
             self.handover_until,
         ]
         .into_iter()
@@ -284,6 +289,7 @@ impl VirtualRouter {
                 now + self.config.interval.as_duration()
             });
         }
+        self.router_advert_due(now);
         if self.announce_at.is_some_and(|at| at <= now) {
             self.announce();
             self.announce_at = self
@@ -469,6 +475,7 @@ impl VirtualRouter {
             });
         }
         self.announce();
+        self.start_router_adverts(now);
         let interval = self.config.interval.as_duration();
         self.advert_at = Some(now + interval);
         let announcements = self.config.announcements;
@@ -610,6 +617,7 @@ impl VirtualRouter {
         self.master_down_at = None;
         self.advert_at = None;
         self.announce_at = None;
+        self.stop_router_adverts();
     }
 
     fn change_state(&mut self, to: State, reason: Reason) {
