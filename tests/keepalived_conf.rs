@@ -407,6 +407,8 @@ mod round_trip {
                         .preempt(preempt)
                         .preempt_delay(Duration::from_millis(delay_ms))
                         .accept(accept)
+                        // keepalived answers losing adverts in both versions.
+                        .lower_priority_response(vrrp::LowerPriorityResponse::Readvertise)
                         .announcements(Announcements {
                             repeat,
                             second_burst: burst_ms.map(Duration::from_millis),

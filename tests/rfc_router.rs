@@ -1019,7 +1019,7 @@ fn interop_builder() -> ConfigBuilder {
 }
 
 #[test]
-fn v3_v2i_01_interop_is_an_option_of_vrrpv3_over_ipv4() {
+fn v3_v2i_01_v2_10_interop_is_an_option_of_vrrpv3_over_ipv4_and_the_only_bridge() {
     assert!(!build(builder()).v2_interop(), "off by default");
     assert_eq!(
         v2_builder().v2_interop(true).build(),
@@ -1133,4 +1133,58 @@ fn v3_v2i_04_a_backup_ignores_the_vrrpv2_copies_of_a_master_that_sends_vrrpv3() 
         100,
         "nor changes the learned interval"
     );
+}
+
+#[test]
+fn v3_pkt_06_the_owner_advertises_priority_255_and_no_one_else_may() {
+    let t0 = Instant::now();
+    let owner = build(
+        Config::builder(2, VRID, LOCAL.into())
+            .address(LOCAL.into())
+            .priority(Priority::OWNER)
+            .owner(true),
+    );
+    let mut router = VirtualRouter::new(owner);
+    router.start(t0);
+    assert_eq!(router.state(), State::Master);
+    assert_eq!(sent_priorities(&drain(&mut router)), [255]);
+    router.handle_timeout(router.poll_timeout().expect("Adver_Timer"));
+    assert_eq!(sent_priorities(&drain(&mut router)), [255]);
+    assert_eq!(
+        builder().priority(Priority::OWNER).build(),
+        Err(ConfigError::PriorityReservedForOwner)
+    );
+    assert_eq!(
+        builder().owner(true).priority(Priority::new(254)).build(),
+        Err(ConfigError::OwnerPriorityNot255(Priority::new(254)))
+    );
+}
+
+#[test]
+fn v2_08_a_vrrpv2_master_and_backup_follow_rfc_3768() {
+    let t0 = Instant::now();
+    let (mut router, at) = master(build(v2_builder()), t0);
+    // The Master of RFC 3768 discards a losing advert without answering it.
+    let (rx, bytes) = v2_advert(99, 1, Authentication::None);
+    router.handle_packet(at, &rx, &bytes).expect("valid");
+    assert_eq!(sent_priorities(&drain(&mut router)), Vec::<u8>::new());
+    assert_eq!(router.state(), State::Master);
+    // Its addresses are installed with Accept_Mode off: RFC 3768 has no Accept_Mode, and a
+    // non-owner Master must not accept packets addressed to them.
+    let mut backup = started(build(v2_builder()), t0);
+    let down = backup.poll_timeout().expect("Master_Down_Timer");
+    backup.handle_timeout(down);
+    let adds: Vec<bool> = drain(&mut backup)
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::AddAddresses { accept, .. } => Some(accept),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(adds, [false]);
+    // There is no VRRPv2 over IPv6.
+    let v6 = Config::builder(2, VRID, LOCAL_LL.into())
+        .address(VIP_LL.into())
+        .version(Version::V2);
+    assert_eq!(v6.build(), Err(ConfigError::Version2WithIpv6));
 }

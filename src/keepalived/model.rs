@@ -11,7 +11,8 @@ use crate::host::AddressScope;
 use crate::packet::{Authentication, ChecksumForm, Password, Version};
 use crate::track::{ParamMatch, Process};
 use crate::{
-    AddressFamily, Announcements, Config, ConfigError, Priority, RouterAdvertisements, Vrid,
+    AddressFamily, Announcements, Config, ConfigError, LowerPriorityResponse, Priority,
+    RouterAdvertisements, Vrid,
 };
 
 /// A whole configuration: its VRRP part, and the warnings about what is not acted on.
@@ -308,6 +309,9 @@ impl VrrpInstance {
         .preempt(self.preempt)
         .preempt_delay(self.preempt_delay)
         .accept(self.accept)
+        // keepalived answers a losing advert at once in both versions (unless
+        // `vrrp_lower_prio_no_advert`, which vrrpd does not take).
+        .lower_priority_response(LowerPriorityResponse::Readvertise)
         // keepalived's IPv4 VRRPv3 checksum, the only one 2.2.7 speaks.
         .checksum_form(ChecksumForm::PseudoHeader)
         .announcements(self.announcements)

@@ -23,7 +23,7 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
     if config.checksum_acceptance() != ChecksumAcceptance::Either {
         return Err(WriteError("a restricted checksum acceptance"));
     }
-    if config.lower_priority_response() != LowerPriorityResponse::default() {
+    if config.lower_priority_response() != LowerPriorityResponse::Readvertise {
         return Err(WriteError("a silent lower-priority response"));
     }
     if config.v2_interop() {

@@ -111,7 +111,7 @@ impl Config {
             checksum_form: ChecksumForm::default(),
             checksum_acceptance: ChecksumAcceptance::default(),
             authentication: Authentication::None,
-            lower_priority_response: LowerPriorityResponse::default(),
+            lower_priority_response: None,
             announcements: Announcements::default(),
             v2_interop: false,
             unicast_peers: Vec::new(),
@@ -323,7 +323,7 @@ pub struct ConfigBuilder {
     checksum_form: ChecksumForm,
     checksum_acceptance: ChecksumAcceptance,
     authentication: Authentication,
-    lower_priority_response: LowerPriorityResponse,
+    lower_priority_response: Option<LowerPriorityResponse>,
     announcements: Announcements,
     v2_interop: bool,
     unicast_peers: Vec<IpAddr>,
@@ -403,9 +403,10 @@ impl ConfigBuilder {
         self
     }
 
-    /// How a Master answers a lower-priority advertisement (default RFC 9568: advertise at once).
+    /// How a Master answers a lower-priority advertisement: by default as its RFC says, RFC 9568's
+    /// advertise at once for VRRPv3, RFC 3768's silent discard for VRRPv2 (V2-08).
     pub fn lower_priority_response(mut self, response: LowerPriorityResponse) -> Self {
-        self.lower_priority_response = response;
+        self.lower_priority_response = Some(response);
         self
     }
 
@@ -536,7 +537,10 @@ impl ConfigBuilder {
             checksum_form: self.checksum_form,
             checksum_acceptance: self.checksum_acceptance,
             authentication: self.authentication,
-            lower_priority_response: self.lower_priority_response,
+            lower_priority_response: self.lower_priority_response.unwrap_or(match self.version {
+                Version::V2 => LowerPriorityResponse::Discard,
+                Version::V3 => LowerPriorityResponse::Readvertise,
+            }),
             announcements: self.announcements,
             v2_interop: self.v2_interop,
             unicast_peers: self.unicast_peers.into_boxed_slice(),
