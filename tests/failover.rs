@@ -695,7 +695,7 @@ fn v3_tx_03_with_a_virtual_mac_ipv4_and_ipv6_adverts_leave_from_it() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces, captures with tshark"]
-fn v3_fsm_16_the_master_advertises_the_router_from_the_virtual_link_local_and_mac() {
+fn v3_fsm_16_ops_08_the_master_advertises_the_router_from_the_virtual_link_local_and_mac() {
     let lan = Lan::new(2);
     let extra = [
         "--vmac",
@@ -723,7 +723,9 @@ fn v3_fsm_16_the_master_advertises_the_router_from_the_virtual_link_local_and_ma
         "{route}"
     );
 
-    // Across a failover: the new Master advertises at once, from the same addresses.
+    // Across a failover: the new Master advertises at once, the same advertisement as the old
+    // one's (V3-OPS-08: both run the same configuration). The capture holds more than one
+    // interval before the kill, so at least one of the old Master's.
     let capture = std::process::Command::new("ip")
         .args(["netns", "exec", &lan.client.name])
         .args([
@@ -732,7 +734,7 @@ fn v3_fsm_16_the_master_advertises_the_router_from_the_virtual_link_local_and_ma
             "-i",
             "eth0",
             "-a",
-            "duration:4",
+            "duration:8",
             "-f",
             "icmp6",
         ])
@@ -748,7 +750,7 @@ fn v3_fsm_16_the_master_advertises_the_router_from_the_virtual_link_local_and_ma
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("tshark");
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(5500));
     let killed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970");
@@ -777,11 +779,15 @@ fn v3_fsm_16_the_master_advertises_the_router_from_the_virtual_link_local_and_ma
             .any(|a| at(a) > killed && at(a) <= killed + MDI_100 + TOLERANCE * 3),
         "no advertisement at the takeover: {text}"
     );
+    assert!(
+        adverts.iter().any(|a| at(a) < killed),
+        "none from the old Master: {text}"
+    );
 }
 
 #[test]
 #[ignore = "needs root: creates network namespaces, captures with tshark"]
-fn v3_fsm_14_15_the_master_joins_the_solicited_node_group_and_answers_as_a_router() {
+fn v3_fsm_14_15_ops_06_07_the_master_joins_the_solicited_node_group_and_speaks_nd_with_the_vmac() {
     let lan = Lan::new(2);
     let extra = [
         "--vmac",
@@ -799,6 +805,15 @@ fn v3_fsm_14_15_the_master_joins_the_solicited_node_group_and_answers_as_a_route
     let groups = lan.router(1).ip(&["-6", "maddr", "show", "dev", &vmac]);
     // The solicited-node group of 2001:db8::100 and fe80::100 (RFC 4291 §2.7.1).
     assert!(groups.contains("ff02::1:ff00:100"), "{groups}");
+    // The virtual addresses skip duplicate address detection (V3-OPS-07): none is tentative.
+    let addresses = lan
+        .router(1)
+        .ip(&["-6", "-o", "addr", "show", "dev", &vmac]);
+    let vip = addresses
+        .lines()
+        .find(|line| line.contains("2001:db8::100/64"))
+        .unwrap_or_else(|| panic!("no VIP on {vmac}: {addresses}"));
+    assert!(vip.contains("nodad") && !vip.contains("tentative"), "{vip}");
 
     // The client resolves the VIP: the answer comes from the virtual MAC, solicited, as a router.
     run_in(&lan.client, &["ip", "neigh", "flush", "all"]);
@@ -845,4 +860,135 @@ fn v3_fsm_14_15_the_master_joins_the_solicited_node_group_and_answers_as_a_route
         ],
         "{text}"
     );
+
+    // The Master resolves a host from a virtual address: its solicitation carries the virtual
+    // MAC as source link-layer address, never the physical one (V3-OPS-06).
+    lan.router(1).ip(&["-6", "neigh", "flush", "all"]);
+    let capture = std::process::Command::new("ip")
+        .args(["netns", "exec", &lan.client.name])
+        .args([
+            "tshark",
+            "-n",
+            "-i",
+            "eth0",
+            "-a",
+            "duration:3",
+            "-f",
+            "icmp6",
+        ])
+        .args([
+            "-Y",
+            "icmpv6.type == 135 && icmpv6.nd.ns.target_address == 2001:db8::50",
+        ])
+        .args(["-T", "fields", "-e", "eth.src", "-e", "icmpv6.opt.linkaddr"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tshark");
+    std::thread::sleep(Duration::from_millis(1500));
+    let pinged = run_in(
+        lan.router(1),
+        &[
+            "ping",
+            "-6",
+            "-c",
+            "1",
+            "-W",
+            "1",
+            "-I",
+            "2001:db8::100",
+            "2001:db8::50",
+        ],
+    );
+    assert!(
+        pinged.is_some(),
+        "the Master could not reach the client from its VIP"
+    );
+    let output = capture.wait_with_output().expect("tshark ran");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let solicitations: Vec<&str> = text.lines().collect();
+    assert!(!solicitations.is_empty(), "no solicitation: {text}");
+    for line in solicitations {
+        assert_eq!(line, "00:00:5e:00:02:33\t00:00:5e:00:02:33", "{text}");
+    }
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces, captures with tshark"]
+fn v3_ops_03_04_from_start_up_only_the_virtual_mac_speaks_for_the_vips() {
+    let lan = Lan::new(2);
+    let extra = [
+        "--vmac",
+        "--vip",
+        "192.0.2.100/24",
+        "--vip",
+        "fe80::100/64",
+        "--vip",
+        "2001:db8::100/64",
+    ];
+    let filter = "arp.src.proto_ipv4 == 192.0.2.100 || icmpv6.nd.na.target_address == 2001:db8::100 \
+                  || icmpv6.nd.na.target_address == fe80::100";
+    let capture = std::process::Command::new("ip")
+        .args(["netns", "exec", &lan.client.name])
+        .args([
+            "tshark",
+            "-n",
+            "-i",
+            "eth0",
+            "-a",
+            "duration:8",
+            "-f",
+            "arp or icmp6",
+        ])
+        .args([
+            "-Y",
+            filter,
+            "-T",
+            "fields",
+            "-e",
+            "eth.src",
+            "-e",
+            "arp.src.hw_mac",
+        ])
+        .args([
+            "-e",
+            "icmpv6.nd.na.target_address",
+            "-e",
+            "icmpv6.opt.linkaddr",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tshark");
+    std::thread::sleep(Duration::from_millis(1500));
+    // Both routers start (and the Backup restarts) while the client listens; then the client
+    // resolves every address.
+    let (_r1, r2) = elected_pair(&lan, &extra);
+    drop(r2);
+    let _r2 = router(&lan, 2, 100, &extra);
+    assert!(lan.client_pings(VIP) && lan.client_pings(VIP6));
+    let output = capture.wait_with_output().expect("tshark ran");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (mut arp, mut na) = (0, 0);
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields[1].is_empty() {
+            na += 1;
+            assert_eq!(
+                [fields[0], fields[3]],
+                ["00:00:5e:00:02:33"; 2],
+                "an advertisement for {} from another MAC: {text}",
+                fields[2]
+            );
+        } else {
+            arp += 1;
+            assert_eq!(
+                [fields[0], fields[1]],
+                ["00:00:5e:00:01:33"; 2],
+                "ARP for the VIP from another MAC ({line:?}): {text}"
+            );
+        }
+    }
+    // The gratuitous ARPs and unsolicited advertisements at the takeover, and the answers.
+    assert!(arp >= 2 && na >= 2, "{arp} ARP, {na} NA: {text}");
 }

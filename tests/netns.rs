@@ -540,7 +540,7 @@ fn v3_fsm_09_announcements_make_the_neighbours_resolve_the_virtual_addresses_to_
 }
 
 const MACVLAN_TEST: &str =
-    "v3_mac_03_a_virtual_mac_device_has_a_link_local_address_not_derived_from_the_virtual_mac";
+    "v3_mac_02_03_9568_10_a_virtual_mac_device_has_a_random_link_local_not_derived_from_the_vmac";
 
 fn create_macvlan() {
     use vrrp::linux::{Netlink, NetlinkError};
@@ -600,7 +600,7 @@ fn create_macvlan() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces (README's second test command)"]
-fn v3_mac_03_a_virtual_mac_device_has_a_link_local_address_not_derived_from_the_virtual_mac() {
+fn v3_mac_02_03_9568_10_a_virtual_mac_device_has_a_random_link_local_not_derived_from_the_vmac() {
     if std::env::var(ROLE).as_deref() == Ok("macvlan") {
         return create_macvlan();
     }

@@ -43,6 +43,17 @@ impl VirtualMacs {
             self.raise_sysctl(&parent.name, "arp_ignore", 1)?;
             self.raise_sysctl(&parent.name, "arp_announce", 2)?;
         }
+        // The virtual MAC interface itself answers ARP only for the addresses on it: without
+        // this, every virtual MAC interface (an IPv6 router's too, or another VRID's) would
+        // answer for every virtual IPv4 address of the host with its own MAC (V3-OPS-02/03). It
+        // is this driver's and goes with it: nothing to restore.
+        for (sysctl, value) in [("arp_ignore", "1"), ("arp_announce", "2")] {
+            let path = format!("/proc/sys/net/ipv4/conf/{name}/{sysctl}");
+            std::fs::write(&path, value).map_err(|source| DriverError::Io {
+                operation: "setting an ARP sysctl on a virtual MAC interface",
+                source,
+            })?;
+        }
         if key.family == AddressFamily::Ipv6 && router {
             // The interface is this driver's and goes with it: nothing to restore.
             let path = format!("/proc/sys/net/ipv6/conf/{name}/forwarding");
