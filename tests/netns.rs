@@ -539,8 +539,7 @@ fn v3_fsm_09_announcements_make_the_neighbours_resolve_the_virtual_addresses_to_
     panic!("the neighbour cache of the peer lacks {expected:?}:\n{neighbours}");
 }
 
-const MACVLAN_TEST: &str =
-    "v3_mac_03_a_virtual_mac_device_has_a_link_local_address_not_derived_from_the_virtual_mac";
+const MACVLAN_TEST: &str = "v3_mac_03_9568_10_a_virtual_mac_device_has_a_link_local_address_not_derived_from_the_virtual_mac";
 
 fn create_macvlan() {
     use vrrp::linux::{Netlink, NetlinkError};
@@ -600,7 +599,8 @@ fn create_macvlan() {
 
 #[test]
 #[ignore = "needs root: creates network namespaces (README's second test command)"]
-fn v3_mac_03_a_virtual_mac_device_has_a_link_local_address_not_derived_from_the_virtual_mac() {
+fn v3_mac_03_9568_10_a_virtual_mac_device_has_a_link_local_address_not_derived_from_the_virtual_mac()
+ {
     if std::env::var(ROLE).as_deref() == Ok("macvlan") {
         return create_macvlan();
     }
