@@ -78,7 +78,8 @@ fn matching(lines: &[String], parts: &[&str]) -> Vec<String> {
 }
 
 #[test]
-fn discarded_adverts_are_logged_once_per_router_and_reason_every_ten_seconds_with_a_count() {
+fn v3_9568_07_discarded_adverts_are_logged_once_per_router_and_reason_every_ten_seconds_with_a_count()
+ {
     let buffer = Buffer::default();
     let writer = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -118,6 +119,16 @@ fn discarded_adverts_are_logged_once_per_router_and_reason_every_ten_seconds_wit
             let result =
                 event_loop.handle_packet(now, &ttl_64, &advert(51, Interval::DEFAULT), &mut |_| {});
             assert_eq!(result, Err(RxError::HopLimit(64)));
+            if tick == 0 {
+                // RFC 9568 §7.1 lists the Type check: a Type other than ADVERTISEMENT is discarded.
+                let mut wrong_type = advert(51, Interval::DEFAULT);
+                wrong_type[0] = 0x32;
+                let pseudo =
+                    common::pseudo_header(PEER.into(), IPV4_MULTICAST.into(), wrong_type.len());
+                common::reseal(&mut wrong_type, Some(&pseudo));
+                let result = event_loop.handle_packet(now, &good, &wrong_type, &mut |_| {});
+                assert_eq!(result, Err(RxError::Type(2)));
+            }
             if tick % 2 == 0 {
                 let _ = event_loop.handle_packet(
                     now,
@@ -157,9 +168,15 @@ fn discarded_adverts_are_logged_once_per_router_and_reason_every_ten_seconds_wit
             "{}",
             interval_52[2]
         );
+        let wrong_type = matching(
+            &lines,
+            &["vrid=51", "vrrpv3StatisticsRcvdInvalidTypePackets"],
+        );
+        assert_eq!(wrong_type.len(), 1, "{lines:#?}");
+        assert!(wrong_type[0].contains("WARN"), "{}", wrong_type[0]);
         assert_eq!(
             matching(&lines, &["discarded"]).len(),
-            6,
+            7,
             "nothing else: {lines:#?}"
         );
 
@@ -176,6 +193,60 @@ fn discarded_adverts_are_logged_once_per_router_and_reason_every_ten_seconds_wit
         let malformed = matching(&buffer.lines(), &["malformed datagram"]);
         assert_eq!(malformed.len(), 2, "{malformed:#?}");
         assert!(malformed[1].contains("suppressed=4"), "{}", malformed[1]);
+    });
+}
+
+#[test]
+fn v3_9568_12_several_owners_are_counted_and_logged_at_most_every_ten_seconds() {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let host = MemoryHost::default();
+        host.set_link(LAN, true);
+        host.add_address(LAN, VirtualAddress::host(LOCAL.into()));
+        let mut event_loop = EventLoop::new(host.applier(), Arc::new(|| {}));
+        let owner = Config::builder(LAN, common::vrid(51), LOCAL.into())
+            .priority(Priority::OWNER)
+            .owner(true)
+            .address(vip(51).into())
+            .build()
+            .expect("valid");
+        let change = Reconfiguration {
+            add: vec![Instance::new(owner)],
+            ..Reconfiguration::default()
+        };
+        let t0 = Instant::now();
+        let mut setup = MemorySetup::new(&host);
+        event_loop
+            .reconfigure(t0, &change, &mut setup, &mut |_| {})
+            .expect("accepted");
+        event_loop.start(t0, &mut |_| {});
+        // Another router advertises priority 255 for the same VRID every 500 ms for 25 s.
+        let mut second_owner = Advertisement::parse(
+            &RxMeta::ipv4(PEER, IPV4_MULTICAST, 255, LAN),
+            &advert(51, Interval::DEFAULT),
+        )
+        .expect("sound");
+        second_owner.priority = Priority::OWNER;
+        let bytes = common::emit(&second_owner, PEER, IPV4_MULTICAST);
+        let good = RxMeta::ipv4(PEER, IPV4_MULTICAST, 255, LAN);
+        for tick in 0..50u64 {
+            let now = t0 + Duration::from_millis(500 * tick);
+            let result = event_loop.handle_packet(now, &good, &bytes, &mut |_| {});
+            assert!(result.is_ok(), "processed (erratum 8298): {result:?}");
+        }
+        let key = event_loop.routers().iter().next().expect("one router").0;
+        let router = event_loop.routers().get(&key).expect("runs");
+        assert_eq!(router.stats().owner_conflicts, 50);
+        let lines = buffer.lines();
+        let owners = matching(&lines, &["vrid=51", "advertises priority 255 too"]);
+        assert_eq!(owners.len(), 3, "{lines:#?}");
+        assert!(owners.iter().all(|l| l.contains("WARN")), "{owners:#?}");
+        assert!(owners[1].contains("suppressed=19"), "{}", owners[1]);
     });
 }
 

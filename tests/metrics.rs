@@ -132,7 +132,7 @@ fn a_report_of_real_routers_renders_every_counter_with_its_value() {
     );
     routers.record_malformed(&RxError::TooShort(3));
     sent += drain(&mut routers);
-    let report = StatsReport::of(&routers);
+    let report = StatsReport::of(&routers, heard);
 
     let mut host = HostCounters::default();
     let events = [
@@ -372,7 +372,7 @@ fn interfaces_without_a_name_are_labelled_with_their_index_and_ipv6_with_its_fam
     routers.start(t0);
     run_until(&mut routers, t0 + Duration::from_secs(5));
     let text = render(
-        &StatsReport::of(&routers),
+        &StatsReport::of(&routers, t0 + Duration::from_secs(5)),
         &HostCounters::default(),
         &|_| None,
     );

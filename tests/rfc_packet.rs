@@ -591,7 +591,7 @@ fn v3_rx_07_every_receive_error_feeds_one_counter() {
 }
 
 #[test]
-fn v3_rx_09_zero_address_count_is_rejected() {
+fn v3_rx_09_9568_e8299_zero_address_count_is_rejected() {
     let err = parse4(&v3_ipv4_wire(|b| b[3] = 0)).expect_err("count 0");
     assert_eq!(
         (err.clone(), err.counter()),
@@ -600,7 +600,7 @@ fn v3_rx_09_zero_address_count_is_rejected() {
 }
 
 #[test]
-fn v3_rx_10_ipv6_first_address_must_be_link_local() {
+fn v3_rx_10_9568_e8300_ipv6_first_address_must_be_link_local() {
     let advert = Advertisement {
         addresses: AddressList::ipv6([VIP6]),
         ..v3_ipv6()
@@ -619,7 +619,7 @@ fn v3_rx_10_ipv6_first_address_must_be_link_local() {
 }
 
 #[test]
-fn v3_rx_11_zero_interval_is_rejected() {
+fn v3_rx_11_9568_e8301_zero_interval_is_rejected() {
     // Zero with the reserved bits clear, and zero hidden under set reserved bits (masked off first).
     for reserved in [0x00, 0xF0] {
         let bytes = v3_ipv4_wire(|b| b[4..6].copy_from_slice(&[reserved, 0]));

@@ -671,7 +671,7 @@ fn v3_rx_05_an_advert_for_another_vrid_is_discarded_and_counted() {
 }
 
 #[test]
-fn v3_rx_06_owner_processes_adverts_and_counts_other_owners() {
+fn v3_rx_06_9568_e8298_owner_processes_adverts_and_counts_other_owners() {
     let t0 = Instant::now();
     let mut owner = started(build(builder().priority(Priority::OWNER).owner(true)), t0);
     receive(&mut owner, t0 + SECOND, HIGHER_ADDRESS, 255);

@@ -2,9 +2,12 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
 use crate::host::BackendError;
-use crate::{GlobalStats, Priority, Reason, RouterKey, State, Stats};
+use crate::packet::RxError;
+use crate::{GlobalStats, Interval, MacAddress, NewMasterReason, Priority, ProtoErrReason};
+use crate::{Reason, RouterKey, State, Stats};
 
 /// Something that happened in a driver.
 #[derive(Debug)]
@@ -20,6 +23,33 @@ pub enum Event {
         to: State,
         /// Why.
         reason: Reason,
+    },
+    /// A virtual router became Master: RFC 6527's `vrrpv3NewMaster` notification, reported right
+    /// after the [`Event::StateChanged`] to Master.
+    NewMaster {
+        /// The virtual router.
+        router: RouterKey,
+        /// `vrrpv3OperationsMasterIpAddr`: the new Master's address, this router's primary address.
+        master_address: IpAddr,
+        /// `vrrpv3StatisticsNewMasterReason`: why it became Master.
+        reason: NewMasterReason,
+    },
+    /// A virtual router discarded a packet for one of the errors RFC 6527 names (TTL or hop
+    /// limit, version, checksum, VRID): its `vrrpv3ProtoError` notification. Reported when a
+    /// router first meets a reason and at most once a minute per router and reason while it goes
+    /// on; every one is counted in the router's [`Stats`] (`count` is that counter). A packet for
+    /// a VRID no router here runs belongs to no router: it is only counted, in [`GlobalStats`].
+    ProtocolError {
+        /// The virtual router the packet was for.
+        router: RouterKey,
+        /// `vrrpv3StatisticsProtoErrReason`: why it was discarded.
+        reason: ProtoErrReason,
+        /// The packet's source.
+        source: IpAddr,
+        /// What was wrong with it.
+        error: RxError,
+        /// How many packets this router has discarded for this error.
+        count: u64,
     },
     /// A backend failed to carry out an action; the protocol carries on.
     BackendFailed {
@@ -139,7 +169,8 @@ impl fmt::Display for Operation {
     }
 }
 
-/// A snapshot of every virtual router's state and counters.
+/// A snapshot of every virtual router's state and counters: RFC 6527's operations and
+/// statistics tables and its router-wide statistics.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StatsReport {
@@ -147,6 +178,9 @@ pub struct StatsReport {
     pub routers: Vec<RouterReport>,
     /// The router-wide counters.
     pub global: GlobalStats,
+    /// When the snapshot was taken, in the time the routers are given: what the instants in it
+    /// ([`RouterReport::up_since`], the discontinuity times) are compared with.
+    pub taken_at: Instant,
 }
 
 /// One virtual router in a [`StatsReport`].
@@ -163,26 +197,66 @@ pub struct RouterReport {
     pub configured_priority: Priority,
     /// The Master's address as last heard (its own primary address while it is Master).
     pub master_address: Option<IpAddr>,
+    /// `vrrpv3OperationsPrimaryIpAddr`: the address its adverts are sent from.
+    pub primary_address: IpAddr,
+    /// `vrrpv3OperationsVirtualMacAddr` (see [`VirtualRouter::virtual_mac`](crate::VirtualRouter::virtual_mac)).
+    pub virtual_mac: MacAddress,
+    /// `vrrpv3OperationsAddrCount`: how many virtual addresses it has.
+    pub address_count: usize,
+    /// `vrrpv3OperationsAdvInterval`: the configured Advertisement_Interval.
+    pub advert_interval: Interval,
+    /// `vrrpv3OperationsPreemptMode`.
+    pub preempt: bool,
+    /// `vrrpv3OperationsAcceptMode`.
+    pub accept: bool,
+    /// When it last entered Backup or Master from Initialize or Fault (`vrrpv3OperationsUpTime`,
+    /// see [`VirtualRouter::up_since`](crate::VirtualRouter::up_since)); `None` while in either.
+    pub up_since: Option<Instant>,
+    /// `vrrpv3StatisticsRefreshRate` (see
+    /// [`VirtualRouter::refresh_rate`](crate::VirtualRouter::refresh_rate)).
+    pub refresh_rate: Duration,
     /// Its counters.
     pub stats: Stats,
 }
 
+impl RouterReport {
+    /// How long it had been in Backup or Master when the snapshot was taken at `taken_at`
+    /// ([`StatsReport::taken_at`]): `vrrpv3OperationsUpTime` as a duration; `None` while it is in
+    /// Initialize or Fault.
+    pub fn up_time(&self, taken_at: Instant) -> Option<Duration> {
+        self.up_since
+            .map(|since| taken_at.saturating_duration_since(since))
+    }
+}
+
 impl StatsReport {
-    /// Takes the snapshot of `routers`.
-    pub fn of(routers: &crate::Routers) -> Self {
+    /// Takes the snapshot of `routers` at `now`.
+    pub fn of(routers: &crate::Routers, now: Instant) -> Self {
         Self {
             routers: routers
                 .iter()
-                .map(|(router, vr)| RouterReport {
-                    router,
-                    state: vr.state(),
-                    priority: vr.priority(),
-                    configured_priority: vr.config().priority(),
-                    master_address: vr.master_address(),
-                    stats: vr.stats().clone(),
+                .map(|(router, vr)| {
+                    let config = vr.config();
+                    RouterReport {
+                        router,
+                        state: vr.state(),
+                        priority: vr.priority(),
+                        configured_priority: config.priority(),
+                        master_address: vr.master_address(),
+                        primary_address: config.primary_address(),
+                        virtual_mac: vr.virtual_mac(),
+                        address_count: config.addresses().len(),
+                        advert_interval: config.interval(),
+                        preempt: config.preempt(),
+                        accept: config.accept(),
+                        up_since: vr.up_since(),
+                        refresh_rate: vr.refresh_rate(),
+                        stats: vr.stats().clone(),
+                    }
                 })
                 .collect(),
             global: routers.global_stats(),
+            taken_at: now,
         }
     }
 }

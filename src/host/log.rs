@@ -5,7 +5,8 @@
 //!   logs every event it reports.
 //! - [`DiscardLog`]: received packets that were discarded (RFC 5798 §7.1: the receiver "SHOULD
 //!   log the event"), at most one line per virtual router and reason every
-//!   [`DISCARD_LOG_INTERVAL`], which counts the ones it held back. Time is the `now` the event
+//!   [`DISCARD_LOG_INTERVAL`], which counts the ones it held back; adverts processed with a
+//!   mismatch (RFC 9568 §7.1) or from a second owner (§8.3.2) the same way. Time is the `now` the event
 //!   loop is given: it never reads the clock.
 
 use std::time::Instant;
@@ -149,9 +150,15 @@ pub fn event(event: &Event) {
 pub fn event(_: &Event) {}
 
 /// Which discards share a line: the interface, family and VRID of the packet (the VRID byte,
-/// whatever it is: `None` when the packet is too short to have one) and the reason.
+/// whatever it is: `None` when the packet is too short to have one) and the reason (`None`: a
+/// second owner, RFC 9568 §8.3.2).
 #[cfg(feature = "tracing")]
-type DiscardKey = (Option<u32>, Option<AddressFamily>, Option<u8>, Counter);
+type DiscardKey = (
+    Option<u32>,
+    Option<AddressFamily>,
+    Option<u8>,
+    Option<Counter>,
+);
 
 /// A (router, reason)'s last line and the discards held back since.
 #[cfg(feature = "tracing")]
@@ -165,7 +172,7 @@ struct Window {
 #[derive(Debug)]
 pub(crate) struct Before {
     #[cfg(feature = "tracing")]
-    errors: Option<(RouterKey, [u64; Counter::ALL.len()])>,
+    errors: Option<(RouterKey, [u64; Counter::ALL.len()], u64)>,
 }
 
 /// The discard counters of `stats`, in the order of [`Counter::ALL`].
@@ -209,7 +216,10 @@ impl DiscardLog {
                 family: rx.family(),
                 vrid,
             });
-            let errors = key.and_then(|key| Some((key, errors(routers.get(&key)?.stats()))));
+            let errors = key.and_then(|key| {
+                let stats = routers.get(&key)?.stats();
+                Some((key, errors(stats), stats.owner_conflicts))
+            });
             Before { errors }
         }
         #[cfg(not(feature = "tracing"))]
@@ -219,7 +229,7 @@ impl DiscardLog {
     /// Logs what became of the VRRP message `payload`, received as `rx`: discarded for an error,
     /// or processed with a mismatch its router counted (RFC 9568 §7.1: a VRRPv3 advert whose
     /// interval or address list differs from the configuration is logged, counted and processed;
-    /// `before` holds the counters before it). At most one line per router and reason every
+    /// `before` holds the counters before it), or from a second owner (RFC 9568 §8.3.2). At most one line per router and reason every
     /// [`DISCARD_LOG_INTERVAL`].
     #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
     pub(crate) fn packet(
@@ -236,12 +246,32 @@ impl DiscardLog {
             Err(error) => self.discarded(now, rx, payload, error),
             Ok(key) => {
                 self.tick(now);
-                let (Some((counted, earlier)), Some(router)) = (before.errors, routers.get(key))
+                let (Some((counted, earlier, owners)), Some(router)) =
+                    (before.errors, routers.get(key))
                 else {
                     return;
                 };
                 if counted != *key {
                     return;
+                }
+                let owner = (
+                    Some(key.interface_index),
+                    Some(key.family),
+                    Some(key.vrid.get()),
+                );
+                if router.stats().owner_conflicts > owners
+                    && let Some(suppressed) = self.due(now, (owner.0, owner.1, owner.2, None))
+                {
+                    let source = rx.source();
+                    tracing::warn!(
+                        interface = key.interface_index,
+                        family = %key.family,
+                        vrid = key.vrid.get(),
+                        %source,
+                        suppressed,
+                        "virtual router {key} owns its addresses, and {source} advertises priority \
+                         255 too (RFC 9568 §8.3.2); processed it: the tie-break decides"
+                    );
                 }
                 for &counter in Counter::ALL {
                     if router.stats().errors(counter) <= earlier[counter.index()] {
@@ -251,7 +281,7 @@ impl DiscardLog {
                         Some(key.interface_index),
                         Some(key.family),
                         Some(key.vrid.get()),
-                        counter,
+                        Some(counter),
                     );
                     if let Some(suppressed) = self.due(now, id) {
                         let source = rx.source();
@@ -282,7 +312,7 @@ impl DiscardLog {
                 Some(rx.interface_index()),
                 Some(rx.family()),
                 vrid,
-                error.counter(),
+                Some(error.counter()),
             );
             if let Some(suppressed) = self.due(now, key) {
                 let source = rx.source();
@@ -313,7 +343,7 @@ impl DiscardLog {
         {
             let counter = error.counter();
             let suppressed = match self.latest {
-                Some(now) => self.due(now, (None, None, None, counter)),
+                Some(now) => self.due(now, (None, None, None, Some(counter))),
                 None => Some(0),
             };
             if let Some(suppressed) = suppressed {

@@ -28,6 +28,15 @@
 //!   info-style gauges, 1 with the MIB's name of the current value (`notMaster`, `priority`,
 //!   `preempted`, `masterNoResponse`; `noError`, `ipTtlError`, `versionError`, `checksumError`,
 //!   `vrIdError`).
+//! - RFC 6527's `vrrpv3OperationsTable` beside the state and priorities: `vrrp_operations_status`
+//!   (the MIB's value: initialize(1), also while in Fault, backup(2), master(3)),
+//!   `vrrp_operations_primary_address{address}` and `vrrp_operations_virtual_mac_address{address}`
+//!   (1, labelled), `vrrp_operations_addr_count`, `vrrp_operations_adv_interval_seconds`,
+//!   `vrrp_operations_preempt_mode` and `vrrp_operations_accept_mode` (0 or 1), and
+//!   `vrrp_operations_up_time_seconds` (absent in Initialize and Fault); the statistics that are
+//!   not counters: `vrrp_statistics_refresh_rate_seconds` and
+//!   `vrrp_statistics_discontinuity_age_seconds` (since the router's counters started from zero).
+//!   Ages are taken at [`StatsReport::taken_at`].
 //! - `vrrp_sent_advertisements_total`, `vrrp_sent_announcements_total`,
 //!   `vrrp_rcvd_pseudo_header_checksums_total`, `vrrp_rcvd_message_only_checksums_total` (the
 //!   checksum forms of received VRRPv3 IPv4 adverts), `vrrp_owner_conflicts_total`,
@@ -35,7 +44,8 @@
 //!
 //! Router-wide, without labels (RFC 6527's `vrrpv3RouterStatistics`):
 //! `vrrp_router_checksum_errors_total`, `vrrp_router_version_errors_total`,
-//! `vrrp_router_vr_id_errors_total`, and `vrrp_malformed_datagrams_total`.
+//! `vrrp_router_vr_id_errors_total`, `vrrp_malformed_datagrams_total`, and
+//! `vrrp_global_statistics_discontinuity_age_seconds` (since they started from zero).
 //!
 //! From the events ([`HostCounters`]): `vrrp_host_address_restored_total`,
 //! `vrrp_host_address_conflict_reports_total`, `vrrp_host_primary_address_lost_total`,
@@ -54,12 +64,13 @@
 //!     .address([192, 0, 2, 100].into())
 //!     .build()?;
 //! routers.add(config)?;
-//! routers.start(std::time::Instant::now());
+//! let now = std::time::Instant::now();
+//! routers.start(now);
 //!
 //! let mut host = HostCounters::default();
 //! host.record(&Event::Resynchronized); // every event the driver reports
 //! let names = |index: u32| (index == 2).then(|| "eth0".to_string());
-//! let text = render(&StatsReport::of(&routers), &host, &names);
+//! let text = render(&StatsReport::of(&routers, now), &host, &names);
 //! assert!(text.contains(
 //!     r#"vrrp_router_state{interface="eth0",vrid="51",family="ipv4",state="backup"} 1"#
 //! ));
@@ -69,17 +80,22 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Instant;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::prometheus_text;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, NoLabelSet};
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeCounterValue, EncodeGaugeValue, EncodeLabelSet, NoLabelSet,
+};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
 #[cfg(doc)]
 use crate::host::DriverHandle;
 use crate::host::{Event, Operation, RouterReport, StatsReport};
-use crate::{Counter, GlobalStats, NewMasterReason, ProtoErrReason, RouterKey, State};
+use crate::{Counter, GlobalStats, RouterKey, State};
+
+mod operations;
 
 /// The `Content-Type` of what [`render`] returns: `text/plain; version=0.0.4; charset=utf-8`.
 pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
@@ -188,6 +204,7 @@ pub fn render(
     let snapshot = Snapshot {
         routers,
         global: report.global,
+        taken_at: report.taken_at,
         address_restored: by_router(&host.address_restored, &mut labels),
         address_conflicts: by_router(&host.address_conflicts, &mut labels),
         primary_lost: by_router(&host.primary_lost, &mut labels),
@@ -232,6 +249,7 @@ type Labels = Vec<(&'static str, String)>;
 struct Snapshot {
     routers: Vec<(Labels, RouterReport)>,
     global: GlobalStats,
+    taken_at: Instant,
     address_restored: Vec<(Labels, u64)>,
     address_conflicts: Vec<(Labels, u64)>,
     primary_lost: Vec<(Labels, u64)>,
@@ -244,12 +262,12 @@ struct Snapshot {
 
 /// Writes one metric family of `kind` (a counter or a gauge) with its `series`; nothing when it
 /// has none.
-fn family<L: EncodeLabelSet>(
+fn family<L: EncodeLabelSet, V: EncodeCounterValue + EncodeGaugeValue>(
     encoder: &mut DescriptorEncoder,
     name: &str,
     help: &str,
     kind: MetricType,
-    series: impl IntoIterator<Item = (L, u64)>,
+    series: impl IntoIterator<Item = (L, V)>,
 ) -> fmt::Result {
     let mut series = series.into_iter().peekable();
     if series.peek().is_none() {
@@ -285,27 +303,6 @@ fn counter_name(counter: Counter) -> String {
         name.push(c.to_ascii_lowercase());
     }
     name
-}
-
-/// The MIB's name of a `vrrpv3StatisticsNewMasterReason` value.
-fn new_master_reason(reason: NewMasterReason) -> &'static str {
-    match reason {
-        NewMasterReason::NotMaster => "notMaster",
-        NewMasterReason::Priority => "priority",
-        NewMasterReason::Preempted => "preempted",
-        NewMasterReason::MasterNoResponse => "masterNoResponse",
-    }
-}
-
-/// The MIB's name of a `vrrpv3StatisticsProtoErrReason` value.
-fn proto_err_reason(reason: ProtoErrReason) -> &'static str {
-    match reason {
-        ProtoErrReason::NoError => "noError",
-        ProtoErrReason::IpTtlError => "ipTtlError",
-        ProtoErrReason::VersionError => "versionError",
-        ProtoErrReason::ChecksumError => "checksumError",
-        ProtoErrReason::VrIdError => "vrIdError",
-    }
 }
 
 /// A per-router counter: its name, help, and how to read it from a router's report.
@@ -420,7 +417,7 @@ impl Snapshot {
             let address = router.master_address?;
             let mut labels = labels.clone();
             labels.push(("address", address.to_string()));
-            Some((labels, 1))
+            Some((labels, 1u64))
         });
         family(
             encoder,
@@ -435,12 +432,7 @@ impl Snapshot {
             "1, labelled with why the router last became Master (vrrpv3StatisticsNewMasterReason).",
             G,
             self.per_router(
-                |r| {
-                    Some((
-                        "reason",
-                        new_master_reason(r.stats.new_master_reason).into(),
-                    ))
-                },
+                |r| Some(("reason", r.stats.new_master_reason.mib_name().into())),
                 |_| 1,
             ),
         )?;
@@ -450,7 +442,7 @@ impl Snapshot {
             "1, labelled with the last protocol error (vrrpv3StatisticsProtoErrReason).",
             G,
             self.per_router(
-                |r| Some(("reason", proto_err_reason(r.stats.proto_err_reason).into())),
+                |r| Some(("reason", r.stats.proto_err_reason.mib_name().into())),
                 |_| 1,
             ),
         )?;
@@ -567,6 +559,7 @@ impl EncodeLabelSet for NoLabels {
 impl Collector for Snapshot {
     fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
         self.encode_routers(&mut encoder)?;
+        self.encode_operations(&mut encoder)?;
         self.encode_global(&mut encoder)?;
         self.encode_host(&mut encoder)
     }

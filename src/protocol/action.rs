@@ -21,6 +21,19 @@ pub enum State {
     Fault,
 }
 
+impl State {
+    /// RFC 6527 `vrrpv3OperationsStatus`: initialize(1), backup(2), master(3). Fault, which the
+    /// MIB does not have, is initialize(1): a router in Fault takes no part in the protocol, as in
+    /// Initialize.
+    pub const fn mib_value(self) -> u8 {
+        match self {
+            Self::Initialize | Self::Fault => 1,
+            Self::Backup => 2,
+            Self::Master => 3,
+        }
+    }
+}
+
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -118,6 +118,18 @@ pub enum ProtoErrReason {
 }
 
 impl ProtoErrReason {
+    /// The MIB's name of the value: `noError`, `ipTtlError`, `versionError`, `checksumError`,
+    /// `vrIdError`.
+    pub const fn mib_name(self) -> &'static str {
+        match self {
+            Self::NoError => "noError",
+            Self::IpTtlError => "ipTtlError",
+            Self::VersionError => "versionError",
+            Self::ChecksumError => "checksumError",
+            Self::VrIdError => "vrIdError",
+        }
+    }
+
     /// The MIB's integer value.
     pub const fn mib_value(self) -> u8 {
         match self {

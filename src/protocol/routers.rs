@@ -55,6 +55,10 @@ pub struct GlobalStats {
     pub vrid_errors: u64,
     /// Datagrams whose IP header could not be taken apart (see [`Routers::record_malformed`]).
     pub malformed_datagrams: u64,
+    /// `vrrpv3GlobalStatisticsDiscontinuityTime`: when these counters started from zero, which is
+    /// the first instant the [`Routers`] were given (they are created with zeroed counters, so a
+    /// driver started again starts its own); `None` before that.
+    pub discontinuity_time: Option<Instant>,
 }
 
 impl GlobalStats {
@@ -231,6 +235,7 @@ impl Routers {
 
     /// Starts every virtual router.
     pub fn start(&mut self, now: Instant) {
+        self.note_time(now);
         self.each(now, |router| router.start(now));
     }
 
@@ -254,6 +259,7 @@ impl Routers {
     /// Starts one virtual router, added after the others were started (a reload). One already
     /// running is left as it is.
     pub fn start_router(&mut self, now: Instant, key: &RouterKey) -> Result<(), RoutersError> {
+        self.note_time(now);
         if self.with(now, key, |router| router.start(now)) {
             Ok(())
         } else {
@@ -267,6 +273,7 @@ impl Routers {
     /// those actions are queued for [`poll_action`](Self::poll_action) like any other. Its
     /// statistics go with it; the router-wide counters stay.
     pub fn remove(&mut self, now: Instant, key: &RouterKey) -> Result<(), RoutersError> {
+        self.note_time(now);
         let &i = self
             .index
             .get(key)
@@ -321,6 +328,7 @@ impl Routers {
 
     /// Runs the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.note_time(now);
         while let Some(&Reverse((at, i))) = self.timers.peek() {
             if at > now {
                 break;
@@ -346,6 +354,7 @@ impl Routers {
         rx: &RxMeta,
         vrrp: &[u8],
     ) -> Result<RouterKey, RxError> {
+        self.note_time(now);
         let key = packet::peek_vrid(vrrp).map(|vrid| RouterKey {
             interface_index: rx.interface_index(),
             family: rx.family(),
@@ -371,6 +380,8 @@ impl Routers {
     }
 
     /// Counts a datagram whose IP header could not be taken apart, so no router could be chosen.
+    /// It comes without a time: counted before the routers were given any, it leaves
+    /// [`GlobalStats::discontinuity_time`] to the first instant they are given.
     pub fn record_malformed(&mut self, error: &RxError) {
         self.global.record(error);
         self.global.malformed_datagrams += 1;
@@ -378,6 +389,7 @@ impl Routers {
 
     /// The link of interface `interface_index` went up or down: every virtual router on it follows.
     pub fn handle_link(&mut self, now: Instant, interface_index: u32, up: bool) {
+        self.note_time(now);
         for i in 0..self.routers.len() {
             if self.keys[i].interface_index == interface_index {
                 self.routers[i].handle_link(now, up);
@@ -415,6 +427,7 @@ impl Routers {
     }
 
     fn with(&mut self, now: Instant, key: &RouterKey, f: impl FnOnce(&mut VirtualRouter)) -> bool {
+        self.note_time(now);
         let Some(&i) = self.index.get(key) else {
             return false;
         };
@@ -424,10 +437,16 @@ impl Routers {
     }
 
     fn each(&mut self, now: Instant, f: impl Fn(&mut VirtualRouter)) {
+        self.note_time(now);
         for i in 0..self.routers.len() {
             f(&mut self.routers[i]);
             self.settle(now, i);
         }
+    }
+
+    /// The router-wide counters start from zero with the first instant the routers are given.
+    fn note_time(&mut self, now: Instant) {
+        self.global.discontinuity_time.get_or_insert(now);
     }
 
     /// Moves router `i`'s actions to the queue, makes its sync group follow a state change, and

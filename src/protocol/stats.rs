@@ -1,7 +1,9 @@
 //! The statistics of one virtual router: RFC 6527's counters and a few more that operators need.
 
+use std::time::Instant;
+
 use crate::packet::{ChecksumForm, RxError};
-use crate::{Counter, ProtoErrReason};
+use crate::{Counter, ProtoErrReason, Reason};
 
 /// `vrrpv3StatisticsNewMasterReason` (RFC 6527): why this router last became Master. Later versions
 /// may add reasons, should a MIB revision name more.
@@ -17,6 +19,40 @@ pub enum NewMasterReason {
     Preempted,
     /// `masterNoResponse(3)`: the Master went silent.
     MasterNoResponse,
+}
+
+impl NewMasterReason {
+    /// Why a router that became Master for `reason` did, as RFC 6527 names it: preempted after it
+    /// ignored a Master of lower priority, masterNoResponse after silence, and priority otherwise
+    /// (the owner starting or its link coming back, the Master stopping with priority 0, a sync
+    /// group following a member).
+    pub const fn of(reason: Reason) -> Self {
+        match reason {
+            Reason::Preempted => Self::Preempted,
+            Reason::MasterNoResponse => Self::MasterNoResponse,
+            _ => Self::Priority,
+        }
+    }
+
+    /// The MIB's name of the value: `notMaster`, `priority`, `preempted`, `masterNoResponse`.
+    pub const fn mib_name(self) -> &'static str {
+        match self {
+            Self::NotMaster => "notMaster",
+            Self::Priority => "priority",
+            Self::Preempted => "preempted",
+            Self::MasterNoResponse => "masterNoResponse",
+        }
+    }
+
+    /// The MIB's integer value.
+    pub const fn mib_value(self) -> u8 {
+        match self {
+            Self::NotMaster => 0,
+            Self::Priority => 1,
+            Self::Preempted => 2,
+            Self::MasterNoResponse => 3,
+        }
+    }
 }
 
 /// The statistics of one virtual router ([`VirtualRouter::stats`](crate::VirtualRouter::stats)).
@@ -50,6 +86,11 @@ pub struct Stats {
     /// Adverts heard whose source is this router's own primary address: another router is
     /// configured with it (a duplicate address), which can hide a second Master.
     pub address_conflicts: u64,
+    /// `vrrpv3StatisticsRowDiscontinuityTime`: when these counters started from zero, which is the
+    /// first instant the router was given (a router is created with zeroed counters, so one that
+    /// a reconfiguration adds starts its own); `None` before that. A monitor that sees it change
+    /// knows the counters were reset rather than wrapped.
+    pub discontinuity_time: Option<Instant>,
 }
 
 impl Stats {

@@ -130,6 +130,31 @@ pub fn value(event: &Event, names: &InterfaceNames) -> Value {
             None,
             json!({"interface": name, "configured_index": interface_index, "index": new_index}),
         ),
+        Event::NewMaster {
+            router,
+            master_address,
+            reason,
+        } => line(
+            "new_master",
+            of(router),
+            json!({"master_address": master_address.to_string(), "reason": reason.mib_name()}),
+        ),
+        Event::ProtocolError {
+            router,
+            reason,
+            source,
+            error,
+            count,
+        } => line(
+            "protocol_error",
+            of(router),
+            json!({
+                "reason": reason.mib_name(),
+                "source": source.to_string(),
+                "error": error.to_string(),
+                "count": count,
+            }),
+        ),
         Event::Stats(report) => stats_value(report, names),
         other => line("other", None, json!({"debug": format!("{other:?}")})),
     }

@@ -120,7 +120,7 @@ mod tests {
                 .build()
                 .expect("valid");
         routers.add(config).expect("new");
-        StatsReport::of(&routers)
+        StatsReport::of(&routers, std::time::Instant::now())
     }
 
     #[test]

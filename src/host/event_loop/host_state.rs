@@ -9,6 +9,7 @@ use super::{CONFLICT_REPORT_INTERVAL, EventLoop};
 use crate::RouterKey;
 use crate::host::handle::OnDriverThread;
 use crate::host::{AddressBackend, AdvertSender, Announce, Event};
+use crate::packet::{self, RxError, RxMeta};
 
 impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     /// Reports an [`Event::AddressConflict`] when router `key` counted a new one (an advert from
@@ -39,6 +40,48 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                 router: key,
                 address: source,
                 count,
+            });
+        }
+    }
+
+    /// Reports an [`Event::ProtocolError`] (RFC 6527's `vrrpv3ProtoError`) for `payload`, received
+    /// as `rx` and discarded for `error`, when the error is one the MIB names and the packet is
+    /// for a router here: when that router first meets the reason, then at most once a minute per
+    /// reason while it goes on.
+    pub(super) fn report_proto_error(
+        &mut self,
+        now: Instant,
+        rx: &RxMeta,
+        payload: &[u8],
+        error: &RxError,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        let Some(reason) = error.proto_err_reason() else {
+            return;
+        };
+        let Some(vrid) = packet::peek_vrid(payload) else {
+            return;
+        };
+        let key = RouterKey {
+            interface_index: rx.interface_index(),
+            family: rx.family(),
+            vrid,
+        };
+        let Some(router) = self.routers.get(&key) else {
+            return;
+        };
+        let due = self
+            .proto_errors_reported
+            .get(&(key, reason))
+            .is_none_or(|&at| now.saturating_duration_since(at) >= CONFLICT_REPORT_INTERVAL);
+        if due {
+            self.proto_errors_reported.insert((key, reason), now);
+            on_event(Event::ProtocolError {
+                router: key,
+                reason,
+                source: rx.source(),
+                error: error.clone(),
+                count: router.stats().errors(error.counter()),
             });
         }
     }

@@ -24,7 +24,7 @@ use crate::host::{
     StatsReport,
 };
 use crate::packet::{RxError, RxMeta};
-use crate::{RouterKey, Routers, State};
+use crate::{Action, NewMasterReason, ProtoErrReason, RouterKey, Routers, State};
 
 /// Runs a [`Routers`] against three backends: feeds it what the driver read, applies its actions,
 /// answers commands and keeps the host in step. A platform driver owns the waiting (poll, epoll,
@@ -79,6 +79,8 @@ pub struct EventLoop<S, A, N> {
     handing_over: bool,
     /// When an address conflict was last reported, by router, and the count then.
     conflicts_reported: HashMap<RouterKey, (Instant, u64)>,
+    /// When a protocol error was last reported, by router and reason.
+    proto_errors_reported: HashMap<(RouterKey, ProtoErrReason), Instant>,
     /// The routers whose primary address is gone from their interface: in Fault until it is back.
     primary_missing: HashSet<RouterKey>,
     /// Each router's health: the application's, and whether its addresses could be added.
@@ -97,7 +99,7 @@ pub const ANNOUNCE_PACE: Duration = Duration::from_millis(10);
 /// The most announcement repeats sent every [`ANNOUNCE_PACE`]: 100, so 10,000 frames a second.
 pub const ANNOUNCE_BURST: usize = 100;
 
-/// How often an address conflict that goes on is reported again.
+/// How often an address conflict, or a protocol error, that goes on is reported again.
 const CONFLICT_REPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The shortest address lifetime [`EventLoop::set_address_lifetime`] accepts: 3 s. The kernel
@@ -121,6 +123,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             started: false,
             down: HashSet::new(),
             conflicts_reported: HashMap::new(),
+            proto_errors_reported: HashMap::new(),
             primary_missing: HashSet::new(),
             renewal: None,
             pacing: None,
@@ -212,6 +215,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             self.applier.unplace(key);
             self.primary_missing.remove(key);
             self.conflicts_reported.remove(key);
+            self.proto_errors_reported
+                .retain(|(router, _), _| router != key);
             self.health.forget(key);
         }
         setup
@@ -267,8 +272,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         self.drain(now, on_event);
         let routers = &self.routers;
         (self.discard_log).packet(now, rx, payload, &result, routers, before);
-        if let Ok(key) = result {
-            self.report_conflict(now, key, rx.source(), on_event);
+        match &result {
+            Ok(key) => self.report_conflict(now, *key, rx.source(), on_event),
+            Err(error) => self.report_proto_error(now, rx, payload, error, on_event),
         }
         result
     }
@@ -416,7 +422,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                         self.routers.set_healthy(now, &key, healthy);
                     }
                 }
-                Command::RequestStats => on_event(Event::Stats(StatsReport::of(&self.routers))),
+                Command::RequestStats => {
+                    on_event(Event::Stats(StatsReport::of(&self.routers, now)))
+                }
                 Command::Reconfigure(change, reply) => {
                     let result = self.reconfigure(now, &change, setup, on_event);
                     // The caller may have stopped waiting; the change stands either way.
@@ -490,7 +498,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         self.routers.shutdown(now);
         self.drain(now, on_event);
-        on_event(Event::Stats(StatsReport::of(&self.routers)));
+        on_event(Event::Stats(StatsReport::of(&self.routers, now)));
     }
 
     /// Applies the routers' actions, then plans the next renewal.
@@ -500,6 +508,20 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             let mut failed = Vec::new();
             let health = &mut self.health;
             while let Some((key, action)) = self.routers.poll_action() {
+                // RFC 6527's vrrpv3NewMaster: the new Master is this router, so its address is
+                // this router's primary address.
+                let new_master = match &action {
+                    Action::StateChanged {
+                        to: State::Master,
+                        reason,
+                        ..
+                    } => self.routers.get(&key).map(|router| Event::NewMaster {
+                        router: key,
+                        master_address: router.config().primary_address(),
+                        reason: NewMasterReason::of(*reason),
+                    }),
+                    _ => None,
+                };
                 self.applier.apply(key, action, &mut |event| {
                     match &event {
                         Event::BackendFailed {
@@ -516,6 +538,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                     }
                     on_event(event);
                 });
+                if let Some(event) = new_master {
+                    on_event(event);
+                }
             }
             if failed.is_empty() {
                 break;

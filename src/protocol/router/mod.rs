@@ -8,6 +8,7 @@ use smallvec::SmallVec;
 
 mod advertise_router;
 mod leaving;
+mod mib;
 
 use super::receive::{check_against_config, check_peer};
 use crate::packet::{Advertisement, RxError, RxMeta, Version};
@@ -130,6 +131,8 @@ pub struct VirtualRouter {
     handover_until: Option<Instant>,
     /// Held in Fault because another member of its sync group is.
     group_fault: bool,
+    /// When it last entered Backup or Master from Initialize or Fault (RFC 6527 UpTime).
+    up_since: Option<Instant>,
     latest: Option<Instant>,
     /// Pending actions, oldest first. One fits inline, which is what a router in steady state queues
     /// per call (a Send); the heap is used only across a state change and given back once drained.
@@ -160,6 +163,7 @@ impl VirtualRouter {
             healthy: true,
             handover_until: None,
             group_fault: false,
+            up_since: None,
             latest: None,
             actions: SmallVec::new(),
             stats: Stats::default(),
@@ -484,11 +488,7 @@ impl VirtualRouter {
             .or(announcements.refresh)
             .map(|delay| now + delay);
         self.stats.master_transitions += 1;
-        self.stats.new_master_reason = match reason {
-            Reason::Preempted => NewMasterReason::Preempted,
-            Reason::MasterNoResponse => NewMasterReason::MasterNoResponse,
-            _ => NewMasterReason::Priority,
-        };
+        self.stats.new_master_reason = NewMasterReason::of(reason);
         self.change_state(State::Master, reason);
     }
 
@@ -622,12 +622,17 @@ impl VirtualRouter {
 
     fn change_state(&mut self, to: State, reason: Reason) {
         let from = std::mem::replace(&mut self.state, to);
+        self.note_status(from, to);
         self.actions.push(Action::StateChanged { from, to, reason });
     }
 
     /// Takes `now` forward only: an earlier instant than one already seen counts as the latest.
     fn advance(&mut self, now: Instant) -> Instant {
         let now = self.latest.map_or(now, |latest| latest.max(now));
+        if self.latest.is_none() {
+            // The counters start from zero with the first instant the router is given.
+            self.stats.discontinuity_time = Some(now);
+        }
         self.latest = Some(now);
         now
     }
