@@ -291,3 +291,57 @@ fn the_driver_events_are_logged_at_their_level() {
     );
     assert!(lines[2].contains("INFO"), "{}", lines[2]);
 }
+
+#[test]
+fn v3_9568_13_a_master_that_loses_mastership_soon_after_taking_it_is_a_flap_logged_at_most_every_ten_seconds()
+ {
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let host = MemoryHost::default();
+        host.set_link(LAN, true);
+        host.add_address(LAN, VirtualAddress::host(LOCAL.into()));
+        let mut event_loop = EventLoop::new(host.applier(), Arc::new(|| {}));
+        // A Backup at 100 ms: Master_Down_Interval 360.9 ms.
+        let backup = Config::builder(LAN, common::vrid(51), LOCAL.into())
+            .advert_interval(Duration::from_millis(100))
+            .address(vip(51).into())
+            .build()
+            .expect("valid");
+        let change = Reconfiguration {
+            add: vec![Instance::new(backup)],
+            ..Reconfiguration::default()
+        };
+        let t0 = Instant::now();
+        let mut setup = MemorySetup::new(&host);
+        event_loop
+            .reconfigure(t0, &change, &mut setup, &mut |_| {})
+            .expect("accepted");
+        event_loop.start(t0, &mut |_| {});
+        // A priority-200 Master whose adverts come late: the Backup takes over after
+        // Master_Down_Interval of silence, then hears the late advert 10 ms later and yields.
+        // 30 such flaps, one every 371 ms: 11.1 s.
+        let bytes = advert(51, Interval::from_centis(10).expect("non-zero"));
+        let rx = RxMeta::ipv4(PEER, IPV4_MULTICAST, 255, LAN);
+        for _ in 0..30 {
+            let took_over = event_loop.poll_timeout().expect("Master_Down_Timer");
+            event_loop.handle_timeout(took_over, &mut |_| {});
+            let late = took_over + Duration::from_millis(10);
+            event_loop
+                .handle_packet(late, &rx, &bytes, &mut |_| {})
+                .expect("valid");
+        }
+        let key = event_loop.routers().iter().next().expect("one router").0;
+        let router = event_loop.routers().get(&key).expect("runs");
+        assert_eq!(router.stats().flaps, 30);
+        let lines = buffer.lines();
+        let flaps = matching(&lines, &["vrid=51", "flapping"]);
+        assert_eq!(flaps.len(), 2, "{lines:#?}");
+        assert!(flaps.iter().all(|l| l.contains("WARN")), "{flaps:#?}");
+        assert!(flaps[1].contains("suppressed=26"), "{}", flaps[1]);
+    });
+}

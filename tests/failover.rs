@@ -992,3 +992,252 @@ fn v3_ops_03_04_from_start_up_only_the_virtual_mac_speaks_for_the_vips() {
     // The gratuitous ARPs and unsolicited advertisements at the takeover, and the answers.
     assert!(arp >= 2 && na >= 2, "{arp} ARP, {na} NA: {text}");
 }
+
+/// Sends, from the hub's side of router `i`'s port, an ICMP echo request from the client
+/// (192.0.2.50) to 198.51.100.50 in an Ethernet frame to `mac`, with ICMP identifier `id`.
+fn inject_echo(lan: &Lan, i: usize, mac: &str, id: u16) {
+    let script = format!(
+        r#"
+import socket, struct
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+icmp = struct.pack("!BBHHH", 8, 0, 0, {id}, 1) + b"vrrp"
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+src, dst = socket.inet_aton("192.0.2.50"), socket.inet_aton("198.51.100.50")
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), {id}, 0, 64, 1, 0, src, dst)
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+eth = bytes.fromhex("{mac}".replace(":", "")) + bytes.fromhex("020000000050") + b"\x08\x00"
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("p{i}", 0))
+s.send(eth + ip + icmp)
+"#
+    );
+    let status = std::process::Command::new("ip")
+        .args(["netns", "exec", &lan.hub.name, "python3", "-c", &script])
+        .status()
+        .expect("python3");
+    assert!(status.success(), "injecting a frame on p{i}");
+}
+
+/// A second segment behind the routers: bridge br1 in the hub, router `i`'s eth1 with
+/// 198.51.100.1i/24, and a server namespace with 198.51.100.50/24; the routers forward IPv4.
+fn upstream(lan: &Lan) -> common::netns::Netns {
+    let hub = &lan.hub;
+    hub.ip(&["link", "add", "br1", "type", "bridge"]);
+    hub.ip(&["link", "set", "br1", "up"]);
+    let server = common::netns::Netns::new("server");
+    let mut ends: Vec<(&common::netns::Netns, String, String)> = (1..=lan.routers.len())
+        .map(|i| {
+            (
+                lan.router(i),
+                format!("q{i}"),
+                format!("198.51.100.1{i}/24"),
+            )
+        })
+        .collect();
+    ends.push((&server, "qs".into(), "198.51.100.50/24".into()));
+    for (netns, port, address) in ends {
+        let name = if netns.name == server.name {
+            "eth0"
+        } else {
+            "eth1"
+        };
+        hub.ip(&[
+            "link",
+            "add",
+            &port,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            name,
+            "netns",
+            &netns.name,
+        ]);
+        hub.ip(&["link", "set", &port, "master", "br1", "up"]);
+        netns.ip(&["addr", "add", &address, "dev", name]);
+        netns.ip(&["link", "set", name, "up"]);
+        netns.wait_until_up(name);
+        netns.sysctl("net.ipv4.ip_forward", "1");
+    }
+    server
+}
+
+/// The ICMP identifiers of the echo requests that reach the server's eth0 in `window`, each with
+/// the TTL it arrived with, while `act` runs.
+fn reaching_server(server: &common::netns::Netns, act: impl FnOnce()) -> Vec<String> {
+    let capture = std::process::Command::new("ip")
+        .args(["netns", "exec", &server.name])
+        .args([
+            "tshark",
+            "-n",
+            "-i",
+            "eth0",
+            "-a",
+            "duration:4",
+            "-f",
+            "icmp",
+        ])
+        .args([
+            "-Y",
+            "icmp.type == 8",
+            "-T",
+            "fields",
+            "-e",
+            "icmp.ident",
+            "-e",
+            "ip.ttl",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tshark");
+    std::thread::sleep(Duration::from_millis(1500));
+    act();
+    let output = capture.wait_with_output().expect("tshark ran");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces, captures with tshark, injects with python3"]
+fn v3_pkt_01_fsm_06_17_the_master_forwards_frames_to_the_vmac_a_backup_and_adverts_do_not_pass() {
+    let lan = Lan::new(2);
+    let server = upstream(&lan);
+    let vmac = "00:00:5e:00:01:33";
+    let (r1, mut r2) = elected_pair(&lan, &["--vmac"]);
+    // The same frame to the virtual MAC, handed to each router: the Master forwards it (TTL 63 at
+    // the server), the Backup, whose virtual MAC interface exists too, drops it.
+    let seen = reaching_server(&server, || {
+        inject_echo(&lan, 1, vmac, 1);
+        inject_echo(&lan, 2, vmac, 2);
+    });
+    assert_eq!(
+        seen,
+        ["1\t63"],
+        "ids 1 (via the Master) and 2 (via the Backup)"
+    );
+    // Dropped by the standby rule, which holds the Backup's virtual MAC interface.
+    let standby = run_in(lan.router(2), &["nft", "list", "table", "inet", "vrrp"]);
+    assert!(
+        standby
+            .as_deref()
+            .is_some_and(|table| table.contains(".51\" }") && table.contains("packets 1 ")),
+        "{standby:?}"
+    );
+    // The routers forward IPv4 between the segments, but not the adverts of 224.0.0.18: the
+    // upstream segment hears none.
+    let adverts = std::process::Command::new("ip")
+        .args(["netns", "exec", &server.name])
+        .args([
+            "tshark",
+            "-n",
+            "-i",
+            "eth0",
+            "-a",
+            "duration:3",
+            "-f",
+            "ip proto 112",
+        ])
+        .args(["-T", "fields", "-e", "ip.src"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("tshark");
+    assert!(adverts.status.success());
+    let heard = String::from_utf8_lossy(&adverts.stdout).into_owned();
+    assert!(
+        heard.trim().is_empty(),
+        "adverts forwarded upstream: {heard}"
+    );
+    // Once the Backup takes over, it forwards.
+    r1.signal("KILL");
+    r2.wait_state("master", SETTLE);
+    let seen = reaching_server(&server, || inject_echo(&lan, 2, vmac, 3));
+    assert_eq!(seen, ["3\t63"]);
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces, sends a neighbour advertisement with python3"]
+fn v3_9568_11_master_and_backup_take_a_hosts_unsolicited_neighbour_advertisement() {
+    let lan = Lan::new(2);
+    let extra = [
+        "--vmac",
+        "--no-accept",
+        "--vip",
+        "fe80::100/64",
+        "--vip",
+        "2001:db8::100/64",
+    ];
+    let (_r1, _r2) = elected_pair(&lan, &extra);
+    // Both routers know the client's MAC.
+    for i in 1..=2 {
+        assert!(
+            run_in(
+                lan.router(i),
+                &["ping", "-6", "-c", "1", "-W", "1", "fe80::50%eth0"]
+            )
+            .is_some()
+        );
+    }
+    // The client's interface changes its MAC and says so with an unsolicited, overriding
+    // neighbour advertisement to all nodes (RFC 4861 §7.2.6).
+    let new_mac = "02:00:00:00:05:50";
+    lan.client.ip(&["link", "set", "eth0", "address", new_mac]);
+    let script = format!(
+        r#"
+import socket, struct
+mac = bytes.fromhex("{mac}".replace(":", ""))
+src = socket.inet_pton(socket.AF_INET6, "fe80::50")
+dst = socket.inet_pton(socket.AF_INET6, "ff02::1")
+body = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + src + bytes([2, 1]) + mac
+pseudo = src + dst + struct.pack("!I3xB", len(body), 58)
+data = pseudo + body
+total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+while total >> 16: total = (total & 0xffff) + (total >> 16)
+body = body[:2] + struct.pack("!H", ~total & 0xffff) + body[4:]
+ip6 = struct.pack("!IHBB", 6 << 28, len(body), 58, 255) + src + dst
+eth = bytes.fromhex("333300000001") + mac + b"\x86\xdd"
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth0", 0))
+s.send(eth + ip6 + body)
+"#,
+        mac = new_mac
+    );
+    let status = std::process::Command::new("ip")
+        .args(["netns", "exec", &lan.client.name, "python3", "-c", &script])
+        .status()
+        .expect("python3");
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(300));
+    for i in 1..=2 {
+        let entry = lan
+            .router(i)
+            .ip(&["-6", "neigh", "show", "fe80::50", "dev", "eth0"]);
+        assert!(entry.contains(new_mac), "router {i}: {entry}");
+    }
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces and a tun device"]
+fn v3_9568_06_a_virtual_mac_needs_an_ieee_802_interface() {
+    let netns = common::netns::Netns::new("tun");
+    netns.ip(&["tuntap", "add", "dev", "tun0", "mode", "tun"]);
+    netns.ip(&["addr", "add", "192.0.2.1/24", "dev", "tun0"]);
+    netns.ip(&["link", "set", "tun0", "up"]);
+    let args = router_args("100", &["--interface", "tun0", "--vmac"]);
+    // router_args names eth0 first; the later --interface wins.
+    let (code, stderr) = common::lan::failover_exit(&netns, &[], &args);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("tun0 has no Ethernet address, so it cannot carry a virtual MAC"),
+        "{stderr}"
+    );
+    // Nothing was created.
+    let links = netns.ip(&["-o", "link", "show"]);
+    assert_eq!(links.lines().count(), 2, "{links}");
+}

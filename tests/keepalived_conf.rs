@@ -779,3 +779,29 @@ fn router_advertisements_read_with_their_interval_and_are_refused_out_of_range()
         ["t.conf:4:24: `router_advertisements`: \"2\" is not a number of seconds from 4 to 1800"]
     );
 }
+
+#[test]
+fn v3_v2i_06_a_vrrpv2_instance_that_outranks_a_sub_second_vrrpv3_peer_is_warned_about() {
+    let file = |name: &str, version: u8, priority: u8, interval: &str| {
+        let text = format!(
+            "vrrp_instance {name} {{\n interface eth0\n virtual_router_id 5\n version {version}\n \
+             priority {priority}\n advert_int {interval}\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+        );
+        parse_str(&format!("{name}.conf"), &text).expect("valid")
+    };
+    let v2 = file("old", 2, 200, "1");
+    let fast = file("new", 3, 150, "0.1");
+    let warnings = vrrp::keepalived::interop_warnings(&[&v2, &fast]);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let text = warnings[0].to_string();
+    assert!(text.starts_with("old.conf:1:15: warning:"), "{text}");
+    assert!(
+        text.contains("outranks `new`") && text.contains("every 100 ms"),
+        "{text}"
+    );
+    // Below the VRRPv3 router, or against a VRRPv3 router at 1 s, nothing to say.
+    let low = file("old", 2, 100, "1");
+    let slow = file("new", 3, 150, "1");
+    assert!(vrrp::keepalived::interop_warnings(&[&low, &fast]).is_empty());
+    assert!(vrrp::keepalived::interop_warnings(&[&v2, &slow]).is_empty());
+}

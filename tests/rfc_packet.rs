@@ -245,7 +245,7 @@ fn v3_ck_01_checksum_is_the_rfc1071_sum_of_the_message() {
 }
 
 #[test]
-fn v3_ck_02_ipv6_pseudo_header_known_answer() {
+fn v3_ck_02_9568_15_ipv6_pseudo_header_known_answer_with_rfc_8200_length() {
     // Decoded as correct by tshark in tests/tshark.rs.
     let bytes = emit(&v3_ipv6(), MASTER_LL, IPV6_MULTICAST);
     assert_eq!(bytes[6..8], [0xd9, 0xfc]);

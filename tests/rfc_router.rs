@@ -1188,3 +1188,46 @@ fn v2_08_a_vrrpv2_master_and_backup_follow_rfc_3768() {
         .version(Version::V2);
     assert_eq!(v6.build(), Err(ConfigError::Version2WithIpv6));
 }
+
+#[test]
+fn v3_ops_10_an_owner_that_hears_another_owner_counts_it_and_stays_master() {
+    let t0 = Instant::now();
+    let owner = build(
+        Config::builder(2, VRID, LOCAL.into())
+            .address(VIP.into())
+            .priority(Priority::OWNER)
+            .owner(true),
+    );
+    let mut router = VirtualRouter::new(owner);
+    router.start(t0);
+    drain(&mut router);
+    assert_eq!(router.stats().owner_conflicts, 0);
+    // A second router configured with priority 255 for the VRID: a misconfiguration to report.
+    receive(&mut router, t0 + SECOND, HIGHER_ADDRESS, 255);
+    assert_eq!(router.stats().owner_conflicts, 1);
+    // A lower priority is no conflict.
+    receive(&mut router, t0 + SECOND, HIGHER_ADDRESS, 200);
+    assert_eq!(router.stats().owner_conflicts, 1);
+}
+
+#[test]
+fn v3_v2i_05_a_vrrpv3_master_heard_without_vrrpv2_copies_is_reported_once() {
+    let t0 = Instant::now();
+    // A Master that sends VRRPv3 only, every second: after two seconds without a VRRPv2 copy it
+    // is counted, once.
+    let mut router = started(build(interop_builder()), t0);
+    for k in 1..=6 {
+        receive(&mut router, t0 + k * SECOND, HIGHER_ADDRESS, 200);
+    }
+    assert_eq!(router.stats().v3_masters_without_v2, 1);
+    // A Master that sends both versions is never counted.
+    let mut router = started(build(interop_builder()), t0);
+    let (rx, v2) = v2_advert(200, 1, Authentication::None);
+    for k in 1..=6 {
+        receive(&mut router, t0 + k * SECOND, HIGHER_ADDRESS, 200);
+        router
+            .handle_packet(t0 + k * SECOND, &rx, &v2)
+            .expect("ignored, not refused");
+    }
+    assert_eq!(router.stats().v3_masters_without_v2, 0);
+}

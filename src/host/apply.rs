@@ -52,9 +52,9 @@ pub struct ActionApplier<S, A, N> {
     /// The addresses added, by (interface, address), with the router that added them; each with
     /// the lifetime it was last installed with.
     added: HashMap<(u32, IpAddr), Held>,
-    /// Counts the changes to the addresses held without Accept_Mode, so that a firewall updates
-    /// its rules only after one.
-    unaccepted_changes: u64,
+    /// Counts the changes to the addresses held and to the placements, so that a firewall
+    /// updates its rules only after one.
+    firewall_changes: u64,
     /// The lifetime given to the addresses added and renewed from now on.
     lifetime: Option<Duration>,
     /// The announcements' repeats, sent by [`send_paced`](Self::send_paced).
@@ -70,7 +70,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             announcer,
             placed: HashMap::new(),
             added: HashMap::new(),
-            unaccepted_changes: 0,
+            firewall_changes: 0,
             lifetime: None,
             paced: Repeats::default(),
         }
@@ -158,6 +158,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
         if let Some(placed) = self.placed.get_mut(key) {
             placed.address_interface = address_interface;
             placed.send_interface = send_interface;
+            self.firewall_changes += 1;
         }
     }
 
@@ -205,10 +206,28 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             .collect()
     }
 
-    /// A number that changes whenever [`unaccepted_addresses`](Self::unaccepted_addresses) may
-    /// have: a firewall compares it with the one it last installed to skip unchanged rules.
-    pub fn unaccepted_changes(&self) -> u64 {
-        self.unaccepted_changes
+    /// A number that changes whenever [`unaccepted_addresses`](Self::unaccepted_addresses) or
+    /// [`standby_virtual_macs`](Self::standby_virtual_macs) may have: a firewall compares it with
+    /// the one it last installed to skip unchanged rules.
+    pub fn firewall_changes(&self) -> u64 {
+        self.firewall_changes
+    }
+
+    /// The routers placed on a virtual MAC interface that hold none of their addresses (not
+    /// Master), each with that interface: the interface must take no frame sent to the virtual
+    /// MAC (RFC 5798 §6.4.2, V3-FSM-06). An owner's is never standby.
+    pub fn standby_virtual_macs(&self) -> Vec<(RouterKey, u32)> {
+        let holding: std::collections::HashSet<RouterKey> =
+            self.added.values().map(|held| held.router).collect();
+        self.placed
+            .iter()
+            .filter(|(key, placed)| {
+                placed.address_interface != placed.parent_interface
+                    && !placed.instance.config().is_owner()
+                    && !holding.contains(key)
+            })
+            .map(|(key, placed)| (*key, placed.address_interface))
+            .collect()
     }
 
     /// Whether this applier added `address` on `interface` and still holds it.
@@ -252,7 +271,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// shutdown actions; the first failure is returned after trying them all.
     pub fn release_all(&mut self) -> Result<(), BackendError> {
         let mut first_error = None;
-        self.unaccepted_changes += 1;
+        self.firewall_changes += 1;
         for ((interface, _), held) in self.added.drain() {
             if let Err(error) = self.addresses.remove(interface, held.address) {
                 first_error.get_or_insert(error);
@@ -308,7 +327,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             announcer,
             placed,
             added,
-            unaccepted_changes,
+            firewall_changes,
             lifetime,
             paced,
         } = self;
@@ -358,7 +377,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                                 accept,
                             };
                             added.insert((interface, address), held);
-                            *unaccepted_changes += u64::from(!accept);
+                            *firewall_changes += 1;
                         }
                         Ok(Added::AlreadyPresent) => {}
                         Err(error) => fail(Operation::AddAddress(address), error),
@@ -372,7 +391,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     let Some(held) = added.remove(&(interface, address)) else {
                         continue;
                     };
-                    *unaccepted_changes += u64::from(!held.accept);
+                    *firewall_changes += 1;
                     if let Err(error) = backend.remove(interface, held.address) {
                         fail(Operation::RemoveAddress(address), error);
                     }

@@ -33,6 +33,16 @@ pub enum DriverError {
         /// The family.
         family: AddressFamily,
     },
+    /// A virtual MAC was asked for on an interface without an Ethernet (IEEE 802) address: a
+    /// tunnel, a point-to-point link. RFC 5798 §7.3 defines the virtual MAC for IEEE 802 LANs
+    /// only (RFC 9568 removed the other media).
+    #[error(
+        "interface {interface} has no Ethernet address, so it cannot carry a virtual MAC (RFC 5798 §7.3); run this router without one"
+    )]
+    NoEthernet {
+        /// The interface.
+        interface: String,
+    },
     /// The configuration's primary address is not configured on its interface.
     #[error(
         "{address} is not configured on interface {interface}; a router sends from one of its own addresses"

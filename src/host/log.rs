@@ -150,15 +150,21 @@ pub fn event(event: &Event) {
 pub fn event(_: &Event) {}
 
 /// Which discards share a line: the interface, family and VRID of the packet (the VRID byte,
-/// whatever it is: `None` when the packet is too short to have one) and the reason (`None`: a
-/// second owner, RFC 9568 §8.3.2).
+/// whatever it is: `None` when the packet is too short to have one) and what the line is about.
 #[cfg(feature = "tracing")]
-type DiscardKey = (
-    Option<u32>,
-    Option<AddressFamily>,
-    Option<u8>,
-    Option<Counter>,
-);
+type DiscardKey = (Option<u32>, Option<AddressFamily>, Option<u8>, Topic);
+
+/// What a rate-limited line is about.
+#[cfg(feature = "tracing")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Topic {
+    /// A discard, or a mismatch processed anyway, counted in this counter.
+    Counted(Counter),
+    /// A second owner (RFC 9568 §8.3.2).
+    SecondOwner,
+    /// Mastership lost soon after it was taken (RFC 9568 §2.5).
+    Flap,
+}
 
 /// A (router, reason)'s last line and the discards held back since.
 #[cfg(feature = "tracing")]
@@ -172,7 +178,7 @@ struct Window {
 #[derive(Debug)]
 pub(crate) struct Before {
     #[cfg(feature = "tracing")]
-    errors: Option<(RouterKey, [u64; Counter::ALL.len()], u64)>,
+    errors: Option<(RouterKey, [u64; Counter::ALL.len()], u64, u64)>,
 }
 
 /// The discard counters of `stats`, in the order of [`Counter::ALL`].
@@ -218,7 +224,7 @@ impl DiscardLog {
             });
             let errors = key.and_then(|key| {
                 let stats = routers.get(&key)?.stats();
-                Some((key, errors(stats), stats.owner_conflicts))
+                Some((key, errors(stats), stats.owner_conflicts, stats.flaps))
             });
             Before { errors }
         }
@@ -246,7 +252,7 @@ impl DiscardLog {
             Err(error) => self.discarded(now, rx, payload, error),
             Ok(key) => {
                 self.tick(now);
-                let (Some((counted, earlier, owners)), Some(router)) =
+                let (Some((counted, earlier, owners, flaps)), Some(router)) =
                     (before.errors, routers.get(key))
                 else {
                     return;
@@ -260,7 +266,8 @@ impl DiscardLog {
                     Some(key.vrid.get()),
                 );
                 if router.stats().owner_conflicts > owners
-                    && let Some(suppressed) = self.due(now, (owner.0, owner.1, owner.2, None))
+                    && let Some(suppressed) =
+                        self.due(now, (owner.0, owner.1, owner.2, Topic::SecondOwner))
                 {
                     let source = rx.source();
                     tracing::warn!(
@@ -273,6 +280,23 @@ impl DiscardLog {
                          255 too (RFC 9568 §8.3.2); processed it: the tie-break decides"
                     );
                 }
+                if router.stats().flaps > flaps
+                    && let Some(suppressed) =
+                        self.due(now, (owner.0, owner.1, owner.2, Topic::Flap))
+                {
+                    let source = rx.source();
+                    tracing::warn!(
+                        interface = key.interface_index,
+                        family = %key.family,
+                        vrid = key.vrid.get(),
+                        %source,
+                        flaps = router.stats().flaps,
+                        suppressed,
+                        "virtual router {key} lost mastership to {source} soon after taking it: \
+                         flapping (RFC 9568 §2.5); late advertisements from {source} (egress \
+                         queueing at a small interval?) or a Master that keeps restarting"
+                    );
+                }
                 for &counter in Counter::ALL {
                     if router.stats().errors(counter) <= earlier[counter.index()] {
                         continue;
@@ -281,7 +305,7 @@ impl DiscardLog {
                         Some(key.interface_index),
                         Some(key.family),
                         Some(key.vrid.get()),
-                        Some(counter),
+                        Topic::Counted(counter),
                     );
                     if let Some(suppressed) = self.due(now, id) {
                         let source = rx.source();
@@ -312,7 +336,7 @@ impl DiscardLog {
                 Some(rx.interface_index()),
                 Some(rx.family()),
                 vrid,
-                Some(error.counter()),
+                Topic::Counted(error.counter()),
             );
             if let Some(suppressed) = self.due(now, key) {
                 let source = rx.source();
@@ -343,7 +367,7 @@ impl DiscardLog {
         {
             let counter = error.counter();
             let suppressed = match self.latest {
-                Some(now) => self.due(now, (None, None, None, Some(counter))),
+                Some(now) => self.due(now, (None, None, None, Topic::Counted(counter))),
                 None => Some(0),
             };
             if let Some(suppressed) = suppressed {

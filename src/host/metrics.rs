@@ -354,6 +354,16 @@ const ROUTER_COUNTERS: &[RouterCounter] = &[
         |r| r.stats.owner_conflicts,
     ),
     (
+        "vrrp_flaps",
+        "Times mastership was lost to a higher priority within two Master_Down_Intervals of taking it.",
+        |r| r.stats.flaps,
+    ),
+    (
+        "vrrp_v3_masters_without_v2",
+        "Times a VRRPv3 Master was heard without VRRPv2 copies in VRRPv2 interoperation mode.",
+        |r| r.stats.v3_masters_without_v2,
+    ),
+    (
         "vrrp_address_conflicts",
         "Advertisements heard from this router's own primary address (a duplicate address).",
         |r| r.stats.address_conflicts,

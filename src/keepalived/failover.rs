@@ -79,7 +79,7 @@ pub fn failover_warnings(configs: &[&KeepalivedConfig]) -> Vec<Warning> {
 
 /// Whether `a` and `b` are the same virtual router seen from two routers: VRID, family and first
 /// virtual address.
-fn same_router(a: &VrrpInstance, b: &VrrpInstance) -> bool {
+pub(super) fn same_router(a: &VrrpInstance, b: &VrrpInstance) -> bool {
     let first = |i: &VrrpInstance| -> Option<IpAddr> { i.addresses.first().map(|v| v.address) };
     a.vrid == b.vrid && a.family == b.family && first(a) == first(b)
 }

@@ -10,7 +10,8 @@
 //! mail settings are accepted with a [`Warning`], since they do not change VRRP.
 //!
 //! [`failover_warnings`] tells of instances whose tracked weights can never take them below a
-//! peer's priority, in one file or in a pair of them.
+//! peer's priority, in one file or in a pair of them; [`interop_warnings`] of VRRPv2 instances
+//! that outrank a sub-second VRRPv3 peer.
 //!
 //! An instance becomes the crate's own [`Config`](crate::Config) once its interface is known:
 //! [`VrrpInstance::config`].
@@ -34,6 +35,7 @@
 
 mod error;
 mod failover;
+mod interop;
 mod interpret;
 mod lexer;
 mod model;
@@ -44,6 +46,7 @@ use std::path::Path;
 
 pub use error::{ConfigFileError, ErrorKind, Location, ParseError, Warning};
 pub use failover::failover_warnings;
+pub use interop::interop_warnings;
 pub use model::{
     GlobalDefs, KeepalivedConfig, Notify, ScriptUser, SyncGroup, TrackFile, TrackProcess, Tracked,
     VirtualIp, VrrpInstance, VrrpScript,

@@ -8,7 +8,8 @@
 //!   [`AddressBackend`](crate::host::AddressBackend); [`NetlinkEvents`], the change stream.
 //! - [`Announcer`]: gratuitous ARP and unsolicited neighbour advertisements on a [`FrameSocket`],
 //!   the [`Announce`](crate::host::Announce) backend.
-//! - [`Firewall`]: Accept_Mode off as nftables rules over nfnetlink, in a table the process owns.
+//! - [`Firewall`]: nftables rules over nfnetlink, in a table the process owns: Accept_Mode off,
+//!   and standby virtual MAC interfaces that take no frames.
 //! - [`Capability`]: the effective capabilities; ppoll(2) and timerfd(2) wrappers inside.
 //!
 //! This is the only part of the crate with `unsafe` code (system calls that socket2 does not
@@ -29,7 +30,7 @@ mod timer;
 pub use announcer::{AnnounceError, Announcer, FrameSocket};
 pub use capability::Capability;
 pub use driver::{Driver, interface_source, virtual_mac_name};
-pub use firewall::{FIREWALL_TABLE, Firewall, FirewallError};
+pub use firewall::{FIREWALL_TABLE, Firewall, FirewallError, Refused};
 pub use netlink::{
     ADDRESS_PROTOCOL, Interface, InterfaceAddress, Netlink, NetlinkError, NetlinkEvent,
     NetlinkEvents,

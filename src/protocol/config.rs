@@ -88,7 +88,8 @@ pub struct Config {
     pub(crate) announcements: Announcements,
     pub(crate) v2_interop: bool,
     pub(crate) unicast_peers: Box<[IpAddr]>,
-    pub(crate) router_advertisements: Option<RouterAdvertisements>,
+    /// Boxed: most routers have none, and then pay a pointer.
+    pub(crate) router_advertisements: Option<Box<RouterAdvertisements>>,
 }
 
 impl Config {
@@ -207,7 +208,7 @@ impl Config {
 
     /// The IPv6 router advertisements the Master sends, if any.
     pub fn router_advertisements(&self) -> Option<RouterAdvertisements> {
-        self.router_advertisements
+        self.router_advertisements.as_deref().copied()
     }
 
     /// Whether this VRRPv3 IPv4 router also speaks VRRPv2 (RFC 5798 §8.4).
@@ -544,7 +545,7 @@ impl ConfigBuilder {
             announcements: self.announcements,
             v2_interop: self.v2_interop,
             unicast_peers: self.unicast_peers.into_boxed_slice(),
-            router_advertisements: self.router_advertisements,
+            router_advertisements: self.router_advertisements.map(Box::new),
         };
         config.check_advertisement()?;
         Ok(config)

@@ -86,6 +86,14 @@ pub struct Stats {
     /// Adverts heard whose source is this router's own primary address: another router is
     /// configured with it (a duplicate address), which can hide a second Master.
     pub address_conflicts: u64,
+    /// In VRRPv2 interoperation mode, how many times a Master that sends VRRPv3 was heard for
+    /// two VRRPv2 intervals (whole seconds, two at least) without a VRRPv2 copy (RFC 5798 §8.4.2,
+    /// V3-V2I-05): the VRRPv2-only routers of the LAN cannot hear it and will take over.
+    pub v3_masters_without_v2: u64,
+    /// Times this router lost mastership to a higher priority within two Master_Down_Intervals
+    /// of taking it (RFC 9568 §2.5): flapping, as when the Master's adverts come late (egress
+    /// queueing at a small interval) or a Master keeps restarting.
+    pub flaps: u64,
     /// `vrrpv3StatisticsRowDiscontinuityTime`: when these counters started from zero, which is the
     /// first instant the router was given (a router is created with zeroed counters, so one that
     /// a reconfiguration adds starts its own); `None` before that. A monitor that sees it change

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use vrrp::keepalived::{
-    KeepalivedConfig, Notify, TrackProcess, Tracked, VirtualIp, failover_warnings, parse_file,
+    KeepalivedConfig, Notify, TrackProcess, Tracked, VirtualIp, failover_warnings,
+    interop_warnings, parse_file,
 };
 use vrrp::track::ParamMatch;
 
@@ -24,7 +25,10 @@ pub fn run(config: &KeepalivedConfig, peers: &[PathBuf]) -> ExitCode {
         }
     }
     let all: Vec<&KeepalivedConfig> = all.iter().collect();
-    for warning in failover_warnings(&all) {
+    for warning in failover_warnings(&all)
+        .into_iter()
+        .chain(interop_warnings(&all))
+    {
         tracing::warn!("{warning}");
     }
     ExitCode::SUCCESS

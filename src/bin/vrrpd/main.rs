@@ -101,7 +101,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use vrrp::host::DriverHandle;
-use vrrp::keepalived::{KeepalivedConfig, failover_warnings, parse_file};
+use vrrp::keepalived::{KeepalivedConfig, failover_warnings, interop_warnings, parse_file};
 use vrrp::track::Monitor;
 use vrrp::{Priority, RouterKey, State};
 
@@ -171,7 +171,8 @@ fn main() -> ExitCode {
         tracing::error!("--peer is for `vrrpd check`; remove it from the daemon's command line");
         return ExitCode::FAILURE;
     }
-    for warning in failover_warnings(&[&config]) {
+    let warnings = failover_warnings(&[&config]);
+    for warning in warnings.into_iter().chain(interop_warnings(&[&config])) {
         tracing::warn!("{warning}");
     }
     if cli.dump_conf {

@@ -7,7 +7,8 @@
 //! it read to the event loop, until [`DriverHandle::shutdown`]; the async twin is `run_async`
 //! (feature `tokio`). Dropping a driver removes what it created, also when `run` was never called.
 //!
-//! - `accept`: Accept_Mode's nftables rules, kept equal to the addresses held.
+//! - `filtering`: the nftables rules (Accept_Mode, standby virtual MACs), kept equal to the
+//!   routers' needs.
 //! - `setup`: the checks and the host state (sockets, groups, virtual MACs) per router.
 //! - `virtual_mac`: the virtual MAC interfaces and their parents' sysctls.
 //! - `async_loop`: the tokio twin of [`Driver::run`].
@@ -26,19 +27,19 @@ use crate::linux::capability::Capability;
 use crate::linux::poll::wait_readable;
 use crate::linux::timer::DeadlineTimer;
 use crate::linux::{
-    Announcer, Interface, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents, Received,
+    Announcer, Interface, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents, Received, Refused,
     SocketError, Sockets,
 };
 use crate::{AddressFamily, RouterKey, Routers};
 
-mod accept;
 #[cfg(feature = "tokio")]
 mod async_loop;
+mod filtering;
 mod links;
 mod setup;
 mod virtual_mac;
 
-use accept::AcceptRules;
+use filtering::Filtering;
 use links::Seen;
 use setup::LinuxSetup;
 pub use setup::interface_source;
@@ -128,8 +129,9 @@ pub struct Driver<A: AddressBackend = Netlink> {
     resync_pending: bool,
     /// Reads of a VRRP socket that failed in a row.
     receive_failures: u32,
-    /// The nftables rules that refuse packets to addresses held with Accept_Mode off.
-    accept_rules: AcceptRules,
+    /// The nftables rules: packets to addresses held with Accept_Mode off, and frames on the
+    /// virtual MAC interfaces of routers that are not Master, are refused.
+    filtering: Filtering,
 }
 
 impl<A: AddressBackend> std::fmt::Debug for Driver<A> {
@@ -200,12 +202,12 @@ impl<A: AddressBackend> Driver<A> {
             buffer: vec![0; RECEIVE_BUFFER],
             resync_pending: false,
             receive_failures: 0,
-            accept_rules: AcceptRules::default(),
+            filtering: Filtering::default(),
         };
         let refuses = instances
             .iter()
-            .any(|i| !i.config().accept() && !i.config().is_owner());
-        driver.accept_rules.clean_up(refuses);
+            .any(|i| (!i.config().accept() || i.has_virtual_mac()) && !i.config().is_owner());
+        driver.filtering.clean_up(refuses);
         let change = Reconfiguration {
             add: instances,
             ..Reconfiguration::default()
@@ -296,16 +298,23 @@ impl<A: AddressBackend> Driver<A> {
             return true;
         }
         self.event_loop.start(now, on_event);
-        self.sync_accept_rules(now, on_event);
+        self.sync_filtering(now, on_event);
         false
     }
 
-    /// Makes the Accept_Mode rules refuse the addresses held now with Accept_Mode off.
-    fn sync_accept_rules(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
+    /// Makes the firewall rules refuse what the routers need refused now.
+    fn sync_filtering(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
         let applier = self.event_loop.applier_mut();
-        let changes = applier.unaccepted_changes();
-        self.accept_rules
-            .sync(now, changes, || applier.unaccepted_addresses(), on_event);
+        let changes = applier.firewall_changes();
+        let wanted = || Refused {
+            addresses: applier.unaccepted_addresses(),
+            interfaces: applier
+                .standby_virtual_macs()
+                .iter()
+                .map(|(key, _)| virtual_mac_name(key))
+                .collect(),
+        };
+        self.filtering.sync(now, changes, wanted, on_event);
     }
 
     /// Sets the timer to the routers' next deadline, unless it is set to it already.
@@ -352,7 +361,7 @@ impl<A: AddressBackend> Driver<A> {
         if !shutdown {
             self.resynchronize(now, on_event);
             self.event_loop.handle_timeout(Instant::now(), on_event);
-            self.sync_accept_rules(now, on_event);
+            self.sync_filtering(now, on_event);
         }
         Ok(shutdown || self.event_loop.has_handed_over())
     }
@@ -546,10 +555,10 @@ impl<A: AddressBackend> Driver<A> {
             });
         let removed = self.setup.virtual_macs.remove_all(&mut self.setup.netlink);
         let unfiltered = self
-            .accept_rules
+            .filtering
             .remove()
             .map_err(|source| DriverError::Backend {
-                operation: "removing the Accept_Mode rules",
+                operation: "removing the firewall rules",
                 source: source.into(),
             });
         released.and(removed).and(unfiltered)

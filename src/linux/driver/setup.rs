@@ -254,6 +254,13 @@ fn check_instance(
         .get(&index)
         .ok_or(DriverError::UnknownInterface(index))?;
     let config = instance.config();
+    // RFC 5798 §7.3 maps the virtual router to an IEEE 802 MAC; RFC 9568 removed the FDDI, Token
+    // Ring and ATM LANE mappings, and a tunnel has no link layer to give one.
+    if instance.has_virtual_mac() && interface.mac.is_none() {
+        return Err(DriverError::NoEthernet {
+            interface: interface.name.clone(),
+        });
+    }
     let own = netlink.addresses(interface.index, config.family())?;
     if !own.iter().any(|a| a.address == config.primary_address()) {
         return Err(DriverError::PrimaryAddressNotOnInterface {

@@ -41,7 +41,7 @@ impl VirtualRouter {
     }
 
     fn send_router_advert(&mut self, now: Instant) {
-        let Some(schedule) = self.config.router_advertisements else {
+        let Some(schedule) = self.config.router_advertisements() else {
             return;
         };
         self.actions.push(Action::AdvertiseRouter {

@@ -7,6 +7,7 @@ use bytes::BytesMut;
 use smallvec::SmallVec;
 
 mod advertise_router;
+mod interop;
 mod leaving;
 mod mib;
 
@@ -120,8 +121,11 @@ pub struct VirtualRouter {
     master_address: Option<IpAddr>,
     /// The last losing advert answered at once in Master (RFC 9568 §6.4.3): its sender and when.
     answered: Option<(IpAddr, Instant)>,
-    /// In VRRPv2 interop mode, the last router heard sending VRRPv3: its VRRPv2 copies are ignored.
-    v3_speaker: Option<IpAddr>,
+    /// In VRRPv2 interop mode, once a VRRPv3 advert was heard: its sender (boxed, so that the
+    /// routers without interop pay a pointer).
+    interop: Option<Box<interop::V3Speaker>>,
+    /// When it last became Master: losing that to a higher priority soon after is a flap.
+    master_since: Option<Instant>,
     link_up: bool,
     tracking_fault: bool,
     /// What the application last said of its health ([`set_healthy`](Self::set_healthy)).
@@ -157,7 +161,8 @@ impl VirtualRouter {
             takeover_reason: Reason::MasterNoResponse,
             master_address: None,
             answered: None,
-            v3_speaker: None,
+            interop: None,
+            master_since: None,
             link_up: true,
             tracking_fault: false,
             healthy: true,
@@ -337,8 +342,8 @@ impl VirtualRouter {
         if self.config.v2_interop {
             // RFC 5798 §8.4.2: follow a Master's VRRPv3 adverts and ignore its VRRPv2 copies.
             match advert.version {
-                Version::V3 => self.v3_speaker = Some(rx.source()),
-                Version::V2 if self.v3_speaker == Some(rx.source()) => return Ok(()),
+                Version::V3 => self.heard_v3(now, rx.source(), advert.interval),
+                Version::V2 if self.heard_v2_copy(rx.source()) => return Ok(()),
                 Version::V2 => {}
             }
         }
@@ -471,6 +476,7 @@ impl VirtualRouter {
 
     fn become_master(&mut self, now: Instant, reason: Reason) {
         self.stop_timers();
+        self.master_since = Some(now);
         self.send_advert(self.priority);
         if !self.config.owner {
             self.actions.push(Action::AddAddresses {
@@ -544,6 +550,14 @@ impl VirtualRouter {
         let theirs_wins = advert.priority > self.priority
             || (advert.priority == self.priority && source > self.config.primary_address);
         if theirs_wins {
+            // RFC 9568 §2.5: a Master whose adverts come late (egress queueing at a small
+            // interval) lets a Backup take over, then takes the addresses back: a flap.
+            if self
+                .master_since
+                .is_some_and(|since| now < since + 2 * self.master_down_interval())
+            {
+                self.stats.flaps += 1;
+            }
             if self.config.version == Version::V3 {
                 self.master_adver_interval = advert.interval;
             }

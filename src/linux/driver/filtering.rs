@@ -1,18 +1,17 @@
-//! Keeps the nftables rules of Accept_Mode ([`Firewall`]) equal to the addresses the routers hold
-//! with Accept_Mode off, after every pass of the driver.
+//! Keeps the driver's nftables rules ([`Firewall`]) equal to what the routers need refused, after
+//! every pass of the driver: the addresses held with Accept_Mode off (V3-FSM-18), and the virtual
+//! MAC interfaces of routers that are not Master (V3-FSM-06).
 //!
-//! Nothing touches nftables until a router with Accept_Mode off becomes Master. A failure (no
-//! nftables, the table taken, a kernel error) is reported as an
+//! Nothing touches nftables until there is something to refuse. A failure (no nftables, the table
+//! taken, a kernel error) is reported as an
 //! [`Event::TransientError`](crate::host::Event::TransientError) and tried again after a backoff
 //! of 1 s that doubles up to a minute; the addresses stay served meanwhile, since refusing them
 //! all would be worse than accepting packets the RFC says to drop.
 
-use std::collections::BTreeSet;
-use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use crate::host::{BackendError, Event};
-use crate::linux::{FIREWALL_TABLE, Firewall, FirewallError};
+use crate::linux::{FIREWALL_TABLE, Firewall, FirewallError, Refused};
 
 /// The first wait after a failure.
 const FIRST_RETRY: Duration = Duration::from_secs(1);
@@ -20,10 +19,10 @@ const FIRST_RETRY: Duration = Duration::from_secs(1);
 /// The longest wait between two attempts.
 const MAX_RETRY: Duration = Duration::from_secs(60);
 
-/// The Accept_Mode rules and what they were last synchronised with.
+/// The firewall rules and what they were last synchronised with.
 #[derive(Debug, Default)]
-pub(crate) struct AcceptRules {
-    /// Opened at the first address to refuse, or at start to remove a left-over table.
+pub(crate) struct Filtering {
+    /// Opened at the first thing to refuse, or at start to remove a left-over table.
     firewall: Option<Firewall>,
     /// The applier's change count the rules were last made equal to.
     synced: Option<u64>,
@@ -31,7 +30,7 @@ pub(crate) struct AcceptRules {
     retry: Option<(Instant, Duration)>,
 }
 
-impl AcceptRules {
+impl Filtering {
     /// Removes a left-over table a killed process of an older kernel left behind, when some
     /// router may need the rules; failures are left for the first [`sync`](Self::sync).
     pub(crate) fn clean_up(&mut self, needed: bool) {
@@ -40,27 +39,27 @@ impl AcceptRules {
         }
     }
 
-    /// Makes the rules refuse `unaccepted()` if `changes` differs from the last successful
+    /// Makes the rules refuse `wanted()` if `changes` differs from the last successful
     /// synchronisation or a retry is due.
     pub(crate) fn sync(
         &mut self,
         now: Instant,
         changes: u64,
-        unaccepted: impl FnOnce() -> BTreeSet<IpAddr>,
+        wanted: impl FnOnce() -> Refused,
         on_event: &mut impl FnMut(Event),
     ) {
         if self.synced == Some(changes) || self.retry.is_some_and(|(at, _)| now < at) {
             return;
         }
-        let addresses = unaccepted();
-        if self.firewall.is_none() && addresses.is_empty() {
+        let refused = wanted();
+        if self.firewall.is_none() && refused.is_empty() {
             self.synced = Some(changes);
             return;
         }
         let result = match &mut self.firewall {
-            Some(firewall) => firewall.sync(&addresses),
+            Some(firewall) => firewall.sync(&refused),
             None => Firewall::open(FIREWALL_TABLE).and_then(|mut firewall| {
-                let result = firewall.sync(&addresses);
+                let result = firewall.sync(&refused);
                 self.firewall = Some(firewall);
                 result
             }),
@@ -75,7 +74,7 @@ impl AcceptRules {
                 self.retry = Some((now + wait, (wait * 2).min(MAX_RETRY)));
                 self.synced = None;
                 on_event(Event::TransientError {
-                    operation: "installing the Accept_Mode rules (nftables)",
+                    operation: "installing the firewall rules (nftables)",
                     error: BackendError::from(error),
                 });
             }
