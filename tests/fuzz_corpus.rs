@@ -40,3 +40,16 @@ fn router_sequence_seeds_hold_the_invariants() {
     let (files, ran) = replay("router_sequence", invariants::router_sequence);
     assert!(ran >= 4, "{ran} of {files} ran");
 }
+
+#[test]
+fn event_loop_seeds_hold_the_invariants() {
+    let (files, ran) = replay("event_loop", invariants::event_loop);
+    assert!(ran >= 4, "{ran} of {files} ran");
+}
+
+#[test]
+fn keepalived_conf_seeds_hold_the_invariants_and_the_samples_parse() {
+    let (files, parsed) = replay("keepalived_conf", invariants::keepalived_conf);
+    // The samples and the include set all parse; fuzzing may add more.
+    assert!(parsed >= 6, "{parsed} of {files} parsed");
+}

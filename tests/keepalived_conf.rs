@@ -805,3 +805,37 @@ fn v3_v2i_06_a_vrrpv2_instance_that_outranks_a_sub_second_vrrpv3_peer_is_warned_
     assert!(vrrp::keepalived::interop_warnings(&[&low, &fast]).is_empty());
     assert!(vrrp::keepalived::interop_warnings(&[&v2, &slow]).is_empty());
 }
+
+#[test]
+fn files_in_memory_follow_includes_and_globs_as_the_file_system_does() {
+    use vrrp::keepalived::{MemoryFiles, parse_file_with};
+    let mut files = MemoryFiles::default();
+    files.insert(
+        "/etc/keepalived/keepalived.conf",
+        "global_defs {\n router_id X\n}\ninclude conf.d/*.conf\ninclude /etc/keepalived/extra/?.conf\n",
+    );
+    for (path, vrid) in [
+        ("/etc/keepalived/conf.d/b.conf", 2),
+        ("/etc/keepalived/conf.d/a.conf", 1),
+        ("/etc/keepalived/extra/c.conf", 3),
+    ] {
+        files.insert(
+            path,
+            format!(
+                "vrrp_instance I{vrid} {{\n interface eth0\n virtual_router_id {vrid}\n \
+                 virtual_ipaddress {{\n  192.0.2.{vrid}\n }}\n}}\n"
+            ),
+        );
+    }
+    files.insert("/etc/keepalived/conf.d/ignored.txt", "not a config");
+    files.insert("/etc/keepalived/extra/cc.conf", "not matched by ?");
+    let config = parse_file_with(&files, "/etc/keepalived/keepalived.conf").expect("reads");
+    let names: Vec<&str> = config.instances.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["I1", "I2", "I3"]);
+    // A file that includes itself is stopped, with the place of the include.
+    files.insert("/loop.conf", "include /loop.conf\n");
+    let error = parse_file_with(&files, "/loop.conf").expect_err("a loop");
+    assert!(error.to_string().contains("nest deeper"), "{error}");
+    let error = parse_file_with(&files, "/missing.conf").expect_err("no file");
+    assert!(matches!(error.errors[0].kind, ErrorKind::Io { .. }));
+}

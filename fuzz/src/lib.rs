@@ -179,6 +179,189 @@ pub fn router_sequence(data: &[u8]) -> bool {
     true
 }
 
+/// Input: operations (a tag byte and its arguments) on an event loop over an in-memory host that
+/// runs an IPv4 and an IPv6 virtual router: packets (sound adverts with fuzzed fields, or raw
+/// bytes), time, links going down and up, addresses removed behind its back, change streams that
+/// overrun, backend failures injected, and the handle's commands. Invariants: nothing panics, no
+/// state change is to the state it leaves, and a timer is never due before the time it was last
+/// given. Returns whether it ran.
+pub fn event_loop(data: &[u8]) -> bool {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use vrrp::host::memory::{Fault, MemoryHost, MemorySetup};
+    use vrrp::host::{Event, EventLoop, Instance, Reconfiguration, VirtualAddress};
+    use vrrp::{Priority, RouterKey};
+
+    const LAN: u32 = 1;
+    let host = MemoryHost::default();
+    host.set_link(LAN, true);
+    let configs: Vec<_> = [0u8, 2].into_iter().filter_map(sequence::config).collect();
+    for config in &configs {
+        host.add_address(LAN, VirtualAddress::host(config.primary_address()));
+    }
+    let keys: Vec<RouterKey> = configs.iter().map(RouterKey::of).collect();
+    let mut event_loop = EventLoop::new(host.applier(), Arc::new(|| {}));
+    let mut setup = MemorySetup::new(&host);
+    let t0 = Instant::now();
+    let mut now = t0;
+    let mut check = |event: Event| {
+        if let Event::StateChanged { from, to, .. } = event {
+            assert_ne!(from, to, "a state change to the same state");
+        }
+    };
+    let change = Reconfiguration {
+        add: configs.iter().cloned().map(Instance::new).collect(),
+        ..Reconfiguration::default()
+    };
+    if event_loop
+        .reconfigure(now, &change, &mut setup, &mut check)
+        .is_err()
+    {
+        return false;
+    }
+    event_loop.start(now, &mut check);
+    let handle = event_loop.handle();
+    host.set_change_capacity(8);
+    let mut ops = data;
+    while let Some((&tag, rest)) = ops.split_first() {
+        ops = rest;
+        let mut arg = || {
+            let (&byte, rest) = ops.split_first().unwrap_or((&0, &[]));
+            ops = rest;
+            byte
+        };
+        let key = keys[usize::from(arg()) % keys.len()];
+        let config = configs[keys.iter().position(|k| *k == key).unwrap_or(0)].clone();
+        match tag % 12 {
+            0 => now += Duration::from_millis(u64::from(arg()) * 4),
+            1 => {
+                if let Some(at) = event_loop.poll_timeout() {
+                    now = now.max(at);
+                }
+                event_loop.handle_timeout(now, &mut check);
+            }
+            2 => {
+                let (priority, interval, source) = (arg(), arg(), arg());
+                let (rx, bytes) = sequence::advert(&config, priority, interval, source);
+                let _ = event_loop.handle_packet(now, &rx, &bytes, &mut check);
+            }
+            3 => {
+                let len = usize::from(arg()).min(ops.len());
+                let (bytes, rest) = ops.split_at(len);
+                ops = rest;
+                let rx = sequence::peer_rx(&config, 7);
+                let _ = event_loop.handle_packet(now, &rx, bytes, &mut check);
+            }
+            4 => host.set_link(LAN, arg() % 2 == 0),
+            5 => {
+                let address = config.addresses().iter().next();
+                if let Some(address) = address {
+                    host.remove_address(LAN, address);
+                }
+            }
+            6 => {
+                let fault = match arg() % 5 {
+                    0 => Fault::Send,
+                    1 => Fault::Add,
+                    2 => Fault::Remove,
+                    3 => Fault::Announce,
+                    _ => Fault::Renew,
+                };
+                host.fail_next(fault, u32::from(arg() % 4));
+            }
+            7 => {
+                let _ = handle.set_priority(key, Priority::new(arg()));
+            }
+            8 => {
+                let _ = handle.set_healthy(key, arg() % 2 == 0);
+            }
+            9 => {
+                let _ = handle.set_tracking_fault(key, arg() % 2 == 0);
+            }
+            10 => {
+                let _ = handle.request_stats();
+            }
+            _ => {
+                let _ = handle.hand_over();
+            }
+        }
+        match host.read_changes() {
+            Ok(changes) => {
+                for change in changes {
+                    event_loop.handle_change(now, change, &mut check);
+                }
+            }
+            Err(_) => event_loop.resynchronize(now, &host.snapshot(), &mut check),
+        }
+        event_loop.handle_commands(now, &mut setup, &mut check);
+        if event_loop.has_handed_over() {
+            break;
+        }
+        event_loop.handle_timeout(now, &mut check);
+        if let Some(at) = event_loop.poll_timeout() {
+            assert!(
+                at > now,
+                "a timer due at {at:?} is still pending at {now:?}"
+            );
+        }
+    }
+    event_loop.shutdown(now, &mut check);
+    true
+}
+
+/// Input: files separated by a line `@@`: the main configuration (/etc/keepalived/keepalived.conf),
+/// then /etc/keepalived/conf.d/a.conf, b.conf and /etc/keepalived/other.conf, which it may
+/// include. Invariants: nothing panics, and every instance that becomes a configuration, written
+/// back as keepalived.conf, reads back as the same configuration. Returns whether it parsed.
+pub fn keepalived_conf(data: &[u8]) -> bool {
+    use std::net::IpAddr;
+
+    use vrrp::AddressFamily;
+    use vrrp::keepalived::{MemoryFiles, instance_block, parse_file_with, parse_str};
+
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let names = [
+        "/etc/keepalived/keepalived.conf",
+        "/etc/keepalived/conf.d/a.conf",
+        "/etc/keepalived/conf.d/b.conf",
+        "/etc/keepalived/other.conf",
+    ];
+    let mut files = MemoryFiles::default();
+    for (name, part) in names.iter().zip(text.split("\n@@\n")) {
+        files.insert(*name, part);
+    }
+    let Ok(config) = parse_file_with(&files, names[0]) else {
+        return false;
+    };
+    for instance in &config.instances {
+        let own: IpAddr = match instance.family {
+            AddressFamily::Ipv4 => Ipv4Addr::new(192, 0, 2, 1).into(),
+            AddressFamily::Ipv6 => Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1).into(),
+        };
+        let Ok(built) = instance.config(2, own) else {
+            continue;
+        };
+        let Ok(block) = instance_block(&built, &instance.name, "eth0") else {
+            continue;
+        };
+        let text = block;
+        let reread = parse_str("written.conf", &text)
+            .unwrap_or_else(|error| panic!("written back and refused: {error}\n{text}"));
+        let [again] = reread.instances.as_slice() else {
+            panic!(
+                "written back as {} instances:\n{text}",
+                reread.instances.len()
+            );
+        };
+        let rebuilt = again.config(2, own).expect("written back, it builds");
+        assert_eq!(format!("{rebuilt:?}"), format!("{built:?}"), "{text}");
+    }
+    true
+}
+
 mod sequence {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     use std::time::Duration;

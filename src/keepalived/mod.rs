@@ -35,6 +35,7 @@
 
 mod error;
 mod failover;
+mod files;
 mod interop;
 mod interpret;
 mod lexer;
@@ -46,6 +47,7 @@ use std::path::Path;
 
 pub use error::{ConfigFileError, ErrorKind, Location, ParseError, Warning};
 pub use failover::failover_warnings;
+pub use files::{ConfigFiles, MemoryFiles, SystemFiles};
 pub use interop::interop_warnings;
 pub use model::{
     GlobalDefs, KeepalivedConfig, Notify, ScriptUser, SyncGroup, TrackFile, TrackProcess, Tracked,
@@ -56,7 +58,16 @@ pub use writer::{WriteError, instance_block};
 /// Reads the keepalived configuration at `path`, following its `include`s (relative ones from
 /// the including file's directory).
 pub fn parse_file(path: impl AsRef<Path>) -> Result<KeepalivedConfig, ConfigFileError> {
-    let statements = syntax::read_file(path.as_ref()).map_err(|error| ConfigFileError {
+    parse_file_with(&SystemFiles, path)
+}
+
+/// [`parse_file`], with the files read through `files`: the file system ([`SystemFiles`]) or a
+/// set in memory ([`MemoryFiles`]).
+pub fn parse_file_with(
+    files: &dyn ConfigFiles,
+    path: impl AsRef<Path>,
+) -> Result<KeepalivedConfig, ConfigFileError> {
+    let statements = syntax::read_file(files, path.as_ref()).map_err(|error| ConfigFileError {
         errors: vec![*error],
     })?;
     interpret::interpret(&statements).map_err(|errors| ConfigFileError { errors })
@@ -66,8 +77,10 @@ pub fn parse_file(path: impl AsRef<Path>) -> Result<KeepalivedConfig, ConfigFile
 /// current directory.
 pub fn parse_str(name: &str, text: &str) -> Result<KeepalivedConfig, ConfigFileError> {
     let statements =
-        syntax::read_text(name, text, Path::new(".")).map_err(|error| ConfigFileError {
-            errors: vec![*error],
+        syntax::read_text(&SystemFiles, name, text, Path::new(".")).map_err(|error| {
+            ConfigFileError {
+                errors: vec![*error],
+            }
         })?;
     interpret::interpret(&statements).map_err(|errors| ConfigFileError { errors })
 }

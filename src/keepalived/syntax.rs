@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::{ErrorKind, Location, ParseError};
+use super::files::ConfigFiles;
 use super::lexer::{Token, Tokens};
 
 /// How deep includes may nest before a loop is assumed.
@@ -20,13 +21,18 @@ pub(crate) struct Statement {
     pub block: Option<Vec<Statement>>,
 }
 
-/// The statements of `path`, includes expanded.
-pub(crate) fn read_file(path: &Path) -> Result<Vec<Statement>, Box<ParseError>> {
-    read_at(path, None, 0)
+/// The statements of `path`, read through `files`, includes expanded.
+pub(crate) fn read_file(
+    files: &dyn ConfigFiles,
+    path: &Path,
+) -> Result<Vec<Statement>, Box<ParseError>> {
+    read_at(files, path, None, 0)
 }
 
-/// The statements of `text`, which is the content of `name`; includes are relative to `dir`.
+/// The statements of `text`, which is the content of `name`; includes are relative to `dir` and
+/// read through `files`.
 pub(crate) fn read_text(
+    files: &dyn ConfigFiles,
     name: &str,
     text: &str,
     dir: &Path,
@@ -34,6 +40,7 @@ pub(crate) fn read_text(
     let file: Arc<str> = Arc::from(name);
     Parser {
         tokens: Tokens::new(&file, text),
+        files,
         dir: dir.to_path_buf(),
         depth: 0,
     }
@@ -41,12 +48,13 @@ pub(crate) fn read_text(
 }
 
 fn read_at(
+    files: &dyn ConfigFiles,
     path: &Path,
     from: Option<&Location>,
     depth: usize,
 ) -> Result<Vec<Statement>, Box<ParseError>> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| {
+    let text = files.read(path).map_err(|error| {
         let location = from.cloned().unwrap_or_else(|| Location {
             file: Arc::from(name.as_str()),
             line: 0,
@@ -63,6 +71,7 @@ fn read_at(
     let file: Arc<str> = Arc::from(name.as_str());
     Parser {
         tokens: Tokens::new(&file, &text),
+        files,
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         depth,
     }
@@ -71,6 +80,7 @@ fn read_at(
 
 struct Parser<'a> {
     tokens: Tokens<'a>,
+    files: &'a dyn ConfigFiles,
     dir: PathBuf,
     depth: usize,
 }
@@ -166,17 +176,26 @@ impl Parser<'_> {
         }
         let full = self.dir.join(&pattern.text);
         let wildcard = pattern.text.contains(['*', '?']);
-        let files = if wildcard { glob(&full) } else { vec![full] };
+        let paths = if wildcard {
+            glob(self.files, &full)
+        } else {
+            vec![full]
+        };
         let mut statements = Vec::new();
-        for file in files {
-            statements.extend(read_at(&file, Some(&pattern.location), self.depth + 1)?);
+        for path in paths {
+            statements.extend(read_at(
+                self.files,
+                &path,
+                Some(&pattern.location),
+                self.depth + 1,
+            )?);
         }
         Ok(statements)
     }
 }
 
 /// The existing paths that `pattern` matches, sorted; `*` and `?` match within one component.
-fn glob(pattern: &Path) -> Vec<PathBuf> {
+fn glob(files: &dyn ConfigFiles, pattern: &Path) -> Vec<PathBuf> {
     let mut found = vec![PathBuf::new()];
     for component in pattern.components() {
         let part = component.as_os_str().to_string_lossy();
@@ -184,18 +203,17 @@ fn glob(pattern: &Path) -> Vec<PathBuf> {
             for path in &mut found {
                 path.push(component);
             }
-            found.retain(|p| p.exists());
+            found.retain(|p| files.exists(p));
             continue;
         }
         let mut next = Vec::new();
         for dir in &found {
-            let listed = std::fs::read_dir(if dir.as_os_str().is_empty() {
+            let listed = files.list(if dir.as_os_str().is_empty() {
                 Path::new(".")
             } else {
                 dir
             });
-            for entry in listed.into_iter().flatten().flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
+            for name in listed.into_iter().flatten() {
                 if !name.starts_with('.') && wildcard_match(&part, &name) {
                     next.push(dir.join(name));
                 }
@@ -247,6 +265,7 @@ mod tests {
     #[test]
     fn blocks_nest_and_a_glued_brace_opens_one() {
         let statements = read_text(
+            &super::super::files::SystemFiles,
             "t.conf",
             "vrrp_sync_group VG_DB{\n group {\n  A\n  B\n }\n}\n",
             Path::new("."),
@@ -263,7 +282,13 @@ mod tests {
 
     #[test]
     fn an_unclosed_block_is_reported_where_it_opened() {
-        let error = read_text("t.conf", "a {\n b {\n }\n", Path::new(".")).expect_err("unclosed");
+        let error = read_text(
+            &super::super::files::SystemFiles,
+            "t.conf",
+            "a {\n b {\n }\n",
+            Path::new("."),
+        )
+        .expect_err("unclosed");
         assert_eq!((error.location.line, error.location.column), (1, 3));
         assert_eq!(
             error.kind,
@@ -275,7 +300,13 @@ mod tests {
 
     #[test]
     fn a_stray_closing_brace_is_reported() {
-        let error = read_text("t.conf", "a {\n}\n}\n", Path::new(".")).expect_err("extra");
+        let error = read_text(
+            &super::super::files::SystemFiles,
+            "t.conf",
+            "a {\n}\n}\n",
+            Path::new("."),
+        )
+        .expect_err("extra");
         assert_eq!(error.location.line, 3);
         assert_eq!(error.kind, ErrorKind::ExtraBrace);
     }
