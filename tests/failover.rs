@@ -10,6 +10,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::lan::{Failover, Lan, elected_pair, example_binary, mac_of, router, router_args};
+use common::tshark::Capture;
 
 const VIP: &str = "192.0.2.100";
 const VIP6: &str = "2001:db8::100";
@@ -649,28 +650,14 @@ fn v3_tx_03_with_a_virtual_mac_ipv4_and_ipv6_adverts_leave_from_it() {
     let (_r1, _r2) = elected_pair(&lan, &extra);
     // Both families' Masters are elected once their first adverts go out; capture a second of
     // them (10 per family at 100 ms) on the client.
-    std::thread::sleep(Duration::from_millis(500));
-    let captured = run_in(
+    let captured = Capture::start(
         &lan.client,
-        &[
-            "tshark",
-            "-i",
-            "eth0",
-            "-a",
-            "duration:1",
-            "-f",
-            "ip proto 112 or ip6 proto 112",
-            "-T",
-            "fields",
-            "-e",
-            "eth.src",
-            "-e",
-            "ip.src",
-            "-e",
-            "ipv6.src",
-        ],
+        1,
+        "ip proto 112 or ip6 proto 112",
+        None,
+        &["eth.src", "ip.src", "ipv6.src"],
     )
-    .expect("tshark captured");
+    .finish();
     let lines: Vec<&str> = captured.lines().collect();
     let of = |source: &str| -> Vec<&str> {
         lines
@@ -726,38 +713,26 @@ fn v3_fsm_16_ops_08_the_master_advertises_the_router_from_the_virtual_link_local
     // Across a failover: the new Master advertises at once, the same advertisement as the old
     // one's (V3-OPS-08: both run the same configuration). The capture holds more than one
     // interval before the kill, so at least one of the old Master's.
-    let capture = std::process::Command::new("ip")
-        .args(["netns", "exec", &lan.client.name])
-        .args([
-            "tshark",
-            "-n",
-            "-i",
-            "eth0",
-            "-a",
-            "duration:8",
-            "-f",
-            "icmp6",
-        ])
-        .args(["-Y", "icmpv6.type == 134", "-T", "fields"])
-        .args(["-e", "frame.time_epoch", "-e", "eth.src", "-e", "ipv6.src"])
-        .args([
-            "-e",
+    let capture = Capture::start(
+        &lan.client,
+        8,
+        "icmp6",
+        Some("icmpv6.type == 134"),
+        &[
+            "frame.time_epoch",
+            "eth.src",
+            "ipv6.src",
             "icmpv6.nd.ra.router_lifetime",
-            "-e",
             "icmpv6.opt.prefix",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("tshark");
-    std::thread::sleep(Duration::from_millis(5500));
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(4000));
     let killed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970");
     r1.signal("KILL");
     r2.wait_state("master", SETTLE);
-    let output = capture.wait_with_output().expect("tshark ran");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let text = capture.finish();
     let adverts: Vec<Vec<&str>> = text
         .lines()
         .map(|line| line.split('\t').collect())
@@ -817,34 +792,20 @@ fn v3_fsm_14_15_ops_06_07_the_master_joins_the_solicited_node_group_and_speaks_n
 
     // The client resolves the VIP: the answer comes from the virtual MAC, solicited, as a router.
     run_in(&lan.client, &["ip", "neigh", "flush", "all"]);
-    let capture = std::process::Command::new("ip")
-        .args(["netns", "exec", &lan.client.name])
-        .args([
-            "tshark",
-            "-n",
-            "-i",
-            "eth0",
-            "-a",
-            "duration:3",
-            "-f",
-            "icmp6",
-        ])
-        .args([
-            "-Y",
-            "icmpv6.type == 136 && icmpv6.nd.na.flag.s == 1",
-            "-T",
-            "fields",
-        ])
-        .args(["-e", "eth.src", "-e", "icmpv6.nd.na.target_address"])
-        .args(["-e", "icmpv6.nd.na.flag.r", "-e", "icmpv6.opt.linkaddr"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("tshark");
-    std::thread::sleep(Duration::from_millis(1500));
+    let capture = Capture::start(
+        &lan.client,
+        3,
+        "icmp6",
+        Some("icmpv6.type == 136 && icmpv6.nd.na.flag.s == 1"),
+        &[
+            "eth.src",
+            "icmpv6.nd.na.target_address",
+            "icmpv6.nd.na.flag.r",
+            "icmpv6.opt.linkaddr",
+        ],
+    );
     assert!(lan.client_pings(VIP6));
-    let output = capture.wait_with_output().expect("tshark ran");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let text = capture.finish();
     let answer = text
         .lines()
         .find(|line| line.contains("2001:db8::100"))
@@ -864,28 +825,13 @@ fn v3_fsm_14_15_ops_06_07_the_master_joins_the_solicited_node_group_and_speaks_n
     // The Master resolves a host from a virtual address: its solicitation carries the virtual
     // MAC as source link-layer address, never the physical one (V3-OPS-06).
     lan.router(1).ip(&["-6", "neigh", "flush", "all"]);
-    let capture = std::process::Command::new("ip")
-        .args(["netns", "exec", &lan.client.name])
-        .args([
-            "tshark",
-            "-n",
-            "-i",
-            "eth0",
-            "-a",
-            "duration:3",
-            "-f",
-            "icmp6",
-        ])
-        .args([
-            "-Y",
-            "icmpv6.type == 135 && icmpv6.nd.ns.target_address == 2001:db8::50",
-        ])
-        .args(["-T", "fields", "-e", "eth.src", "-e", "icmpv6.opt.linkaddr"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("tshark");
-    std::thread::sleep(Duration::from_millis(1500));
+    let capture = Capture::start(
+        &lan.client,
+        3,
+        "icmp6",
+        Some("icmpv6.type == 135 && icmpv6.nd.ns.target_address == 2001:db8::50"),
+        &["eth.src", "icmpv6.opt.linkaddr"],
+    );
     let pinged = run_in(
         lan.router(1),
         &[
@@ -904,8 +850,7 @@ fn v3_fsm_14_15_ops_06_07_the_master_joins_the_solicited_node_group_and_speaks_n
         pinged.is_some(),
         "the Master could not reach the client from its VIP"
     );
-    let output = capture.wait_with_output().expect("tshark ran");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let text = capture.finish();
     let solicitations: Vec<&str> = text.lines().collect();
     assert!(!solicitations.is_empty(), "no solicitation: {text}");
     for line in solicitations {
@@ -928,47 +873,25 @@ fn v3_ops_03_04_from_start_up_only_the_virtual_mac_speaks_for_the_vips() {
     ];
     let filter = "arp.src.proto_ipv4 == 192.0.2.100 || icmpv6.nd.na.target_address == 2001:db8::100 \
                   || icmpv6.nd.na.target_address == fe80::100";
-    let capture = std::process::Command::new("ip")
-        .args(["netns", "exec", &lan.client.name])
-        .args([
-            "tshark",
-            "-n",
-            "-i",
-            "eth0",
-            "-a",
-            "duration:8",
-            "-f",
-            "arp or icmp6",
-        ])
-        .args([
-            "-Y",
-            filter,
-            "-T",
-            "fields",
-            "-e",
+    let capture = Capture::start(
+        &lan.client,
+        8,
+        "arp or icmp6",
+        Some(filter),
+        &[
             "eth.src",
-            "-e",
             "arp.src.hw_mac",
-        ])
-        .args([
-            "-e",
             "icmpv6.nd.na.target_address",
-            "-e",
             "icmpv6.opt.linkaddr",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("tshark");
-    std::thread::sleep(Duration::from_millis(1500));
+        ],
+    );
     // Both routers start (and the Backup restarts) while the client listens; then the client
     // resolves every address.
     let (_r1, r2) = elected_pair(&lan, &extra);
     drop(r2);
     let _r2 = router(&lan, 2, 100, &extra);
     assert!(lan.client_pings(VIP) && lan.client_pings(VIP6));
-    let output = capture.wait_with_output().expect("tshark ran");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let text = capture.finish();
     let (mut arp, mut na) = (0, 0);
     for line in text.lines() {
         let fields: Vec<&str> = line.split('\t').collect();
@@ -1069,39 +992,15 @@ fn upstream(lan: &Lan) -> common::netns::Netns {
 /// The ICMP identifiers of the echo requests that reach the server's eth0 in `window`, each with
 /// the TTL it arrived with, while `act` runs.
 fn reaching_server(server: &common::netns::Netns, act: impl FnOnce()) -> Vec<String> {
-    let capture = std::process::Command::new("ip")
-        .args(["netns", "exec", &server.name])
-        .args([
-            "tshark",
-            "-n",
-            "-i",
-            "eth0",
-            "-a",
-            "duration:4",
-            "-f",
-            "icmp",
-        ])
-        .args([
-            "-Y",
-            "icmp.type == 8",
-            "-T",
-            "fields",
-            "-e",
-            "icmp.ident",
-            "-e",
-            "ip.ttl",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("tshark");
-    std::thread::sleep(Duration::from_millis(1500));
+    let capture = Capture::start(
+        server,
+        4,
+        "icmp",
+        Some("icmp.type == 8"),
+        &["icmp.ident", "ip.ttl"],
+    );
     act();
-    let output = capture.wait_with_output().expect("tshark ran");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    capture.finish().lines().map(str::to_string).collect()
 }
 
 #[test]
@@ -1132,24 +1031,7 @@ fn v3_pkt_01_fsm_06_17_the_master_forwards_frames_to_the_vmac_a_backup_and_adver
     );
     // The routers forward IPv4 between the segments, but not the adverts of 224.0.0.18: the
     // upstream segment hears none.
-    let adverts = std::process::Command::new("ip")
-        .args(["netns", "exec", &server.name])
-        .args([
-            "tshark",
-            "-n",
-            "-i",
-            "eth0",
-            "-a",
-            "duration:3",
-            "-f",
-            "ip proto 112",
-        ])
-        .args(["-T", "fields", "-e", "ip.src"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .expect("tshark");
-    assert!(adverts.status.success());
-    let heard = String::from_utf8_lossy(&adverts.stdout).into_owned();
+    let heard = Capture::start(&server, 3, "ip proto 112", None, &["ip.src"]).finish();
     assert!(
         heard.trim().is_empty(),
         "adverts forwarded upstream: {heard}"

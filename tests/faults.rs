@@ -317,3 +317,48 @@ fn a_master_stopped_past_master_down_interval_resumes_with_one_advert_and_takes_
     assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
     assert!(lan.client_pings(VIP));
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_virtual_mac_interface_deleted_by_hand_is_created_again_with_its_vip() {
+    let lan = Lan::new(2);
+    let (mut r1, _r2) = elected_pair(&lan, &["--vmac"]);
+    let link = lan.router(1).ip(&["-o", "link", "show", "eth0"]);
+    let index = link.split(':').next().expect("an index").trim().to_string();
+    let vmac = format!("vr4.{index}.51");
+    assert!(lan.holds(1, VIP));
+    let deleted = Instant::now();
+    lan.router(1).ip(&["link", "del", &vmac]);
+    r1.wait_for(
+        &[
+            r#""event":"interface_recreated""#,
+            &format!(r#""interface":"{vmac}""#),
+        ],
+        SETTLE,
+    );
+    let restored = r1.wait_for(
+        &[
+            r#""event":"address_restored""#,
+            r#""address":"192.0.2.100""#,
+        ],
+        SETTLE,
+    );
+    eprintln!(
+        "virtual MAC interface and VIP back {:.1} ms after the deletion",
+        ms(restored - deleted)
+    );
+    let shown = lan.router(1).ip(&["-o", "addr", "show", "dev", &vmac]);
+    assert!(shown.contains("192.0.2.100/24"), "{shown}");
+    assert!(!lan.holds(2, VIP));
+    assert!(lan.client_pings(VIP));
+    assert_eq!(
+        lan.client_neighbour(VIP).as_deref(),
+        Some("00:00:5e:00:01:33")
+    );
+    // Still the Master: no step-down.
+    let lines = r1.collect(Duration::from_millis(500));
+    assert!(
+        !lines.iter().any(|l| l.contains(r#""to":"backup""#)),
+        "{lines:?}"
+    );
+}

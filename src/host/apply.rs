@@ -267,6 +267,42 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
         }
     }
 
+    /// Moves the addresses held on interface `from`, which is gone, to interface `to` (a virtual
+    /// MAC interface created again), adding each there: an [`Event::AddressRestored`] for each,
+    /// or an [`Event::BackendFailed`] (the address is then forgotten, as the router's next
+    /// release would fail on it).
+    pub fn move_addresses(&mut self, from: u32, to: u32, on_event: &mut impl FnMut(Event)) {
+        let moved: Vec<(IpAddr, Held)> = self
+            .added
+            .iter()
+            .filter(|((interface, _), _)| *interface == from)
+            .map(|(&(_, address), held)| (address, *held))
+            .collect();
+        for (address, mut held) in moved {
+            self.added.remove(&(from, address));
+            // Repeats queued for the old interface would fail; the address is announced again
+            // by the router's next burst.
+            self.paced.drop_address(from, address);
+            self.firewall_changes += 1;
+            held.address.lifetime = self.lifetime;
+            match self.addresses.add(to, held.address) {
+                Ok(_) => {
+                    self.added.insert((to, address), held);
+                    on_event(Event::AddressRestored {
+                        router: held.router,
+                        interface_index: to,
+                        address,
+                    });
+                }
+                Err(error) => on_event(Event::BackendFailed {
+                    router: held.router,
+                    operation: Operation::AddAddress(address),
+                    error,
+                }),
+            }
+        }
+    }
+
     /// Removes every address this applier added, for a driver that stops without its routers'
     /// shutdown actions; the first failure is returned after trying them all.
     pub fn release_all(&mut self) -> Result<(), BackendError> {

@@ -36,3 +36,45 @@ pub fn decode(name: &str, frames: &[Vec<u8>], prefs: &[&str], fields: &[&str]) -
         .map(str::to_string)
         .collect()
 }
+
+/// tshark listening on a namespace's `eth0` in the background, printing the `fields` of each
+/// packet tab-separated, one line per packet.
+pub struct Capture(std::process::Child);
+
+impl Capture {
+    /// Listens on `netns`'s eth0 for `seconds` to packets matching the capture filter `filter`
+    /// and, if given, the display filter `display`; returns once tshark has had time to start
+    /// (1.5 s).
+    pub fn start(
+        netns: &super::netns::Netns,
+        seconds: u32,
+        filter: &str,
+        display: Option<&str>,
+        fields: &[&str],
+    ) -> Self {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", &netns.name, "tshark", "-n", "-i", "eth0"]);
+        command.args(["-a", &format!("duration:{seconds}"), "-f", filter]);
+        if let Some(display) = display {
+            command.args(["-Y", display]);
+        }
+        command.args(["-T", "fields"]);
+        for field in fields {
+            command.args(["-e", field]);
+        }
+        let child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("running tshark");
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        Self(child)
+    }
+
+    /// What it printed, once its time is up.
+    pub fn finish(self) -> String {
+        let output = self.0.wait_with_output().expect("tshark ran");
+        assert!(output.status.success(), "tshark failed");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}

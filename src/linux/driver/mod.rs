@@ -441,6 +441,25 @@ impl<A: AddressBackend> Driver<A> {
             }
         };
         for event in events {
+            // A virtual MAC interface deleted by someone else: made again, with its addresses.
+            // Only an address it still holds may tell of a deleted link: its own releases don't.
+            let gone = match &event {
+                NetlinkEvent::LinkRemoved { index } => Some(*index),
+                NetlinkEvent::AddressRemoved(removed)
+                    if self
+                        .event_loop
+                        .applier()
+                        .holds(removed.interface_index, removed.address) =>
+                {
+                    Some(removed.interface_index)
+                }
+                _ => None,
+            };
+            if let Some(index) = gone.filter(|&i| self.setup.virtual_macs.router_of(i).is_some())
+                && self.recreate_virtual_mac(index, on_event)
+            {
+                continue;
+            }
             let change = match event {
                 NetlinkEvent::Link(interface) => HostChange::Link {
                     interface_index: self.follow_link(&interface, on_event),
@@ -461,6 +480,54 @@ impl<A: AddressBackend> Driver<A> {
             self.event_loop.handle_change(now, change, on_event);
         }
         Ok(())
+    }
+
+    /// Creates router's virtual MAC interface `index` again if it is gone (deleted by hand, say),
+    /// moves its addresses to the new one and points the router at it; returns whether it was
+    /// gone. A failure is reported, and the router's next address operation fails and steps it
+    /// down until the backoff ends.
+    fn recreate_virtual_mac(&mut self, index: u32, on_event: &mut impl FnMut(Event)) -> bool {
+        let Some(key) = self.setup.virtual_macs.router_of(index) else {
+            return false;
+        };
+        let netlink = &mut self.setup.netlink;
+        let Ok(interfaces) = netlink.interfaces() else {
+            return false;
+        };
+        if interfaces.iter().any(|i| i.index == index) {
+            return false;
+        }
+        let applier = self.event_loop.applier_mut();
+        let parent_index = applier.parent_interface(&key);
+        let router = applier
+            .instance(&key)
+            .is_some_and(|i| i.config().router_advertisements().is_some());
+        let Some(parent) = interfaces.iter().find(|i| i.index == parent_index) else {
+            return false;
+        };
+        self.setup.virtual_macs.forget(&key);
+        match self
+            .setup
+            .virtual_macs
+            .create(&mut self.setup.netlink, key, parent, router)
+        {
+            Ok(new_index) => {
+                applier.redirect(&key, new_index, new_index);
+                let _ = applier.announcer_mut().prepare(new_index, key.family);
+                on_event(Event::InterfaceRecreated {
+                    interface_index: index,
+                    new_index,
+                    name: virtual_mac_name(&key),
+                });
+                applier.move_addresses(index, new_index, on_event);
+            }
+            Err(error) => on_event(Event::BackendFailed {
+                router: key,
+                operation: Operation::Rebind,
+                error: Box::new(error),
+            }),
+        }
+        true
     }
 
     /// Follows a bound interface's rename, or moves its routers to it when it was created again

@@ -76,6 +76,18 @@ impl VirtualMacs {
             .retain(|(path, _)| !path.starts_with(&prefix));
     }
 
+    /// Forgets router `key`'s virtual MAC interface, which is gone.
+    pub(crate) fn forget(&mut self, key: &RouterKey) {
+        self.links.remove(key);
+    }
+
+    /// The router whose virtual MAC interface has index `index`, if one has.
+    pub(crate) fn router_of(&self, index: u32) -> Option<RouterKey> {
+        self.links
+            .iter()
+            .find_map(|(key, &link)| (link == index).then_some(*key))
+    }
+
     /// Deletes router `key`'s virtual MAC interface, if it has one.
     pub(crate) fn delete(
         &mut self,
