@@ -88,6 +88,10 @@ pub struct RouterStats {
     pub owner_conflicts: u64,
     /// Adverts from this router's own primary address.
     pub address_conflicts: u64,
+    /// Mastership lost to a higher priority soon after it was taken (RFC 9568 §2.5).
+    pub flaps: u64,
+    /// In VRRPv2 interop mode, VRRPv3 Masters heard without VRRPv2 copies.
+    pub v3_masters_without_v2: u64,
     /// Discarded packets by RFC 6527 counter (its MIB name).
     pub errors: BTreeMap<String, u64>,
     /// All discarded packets.
@@ -207,6 +211,8 @@ pub fn stats(report: &StatsReport, running: &[Running], names: &InterfaceNames) 
                 rcvd_message_only_checksums: s.rcvd_message_only_checksums,
                 owner_conflicts: s.owner_conflicts,
                 address_conflicts: s.address_conflicts,
+                flaps: s.flaps,
+                v3_masters_without_v2: s.v3_masters_without_v2,
                 errors: Counter::ALL
                     .iter()
                     .map(|c| (c.mib_name().to_string(), s.errors(*c)))
@@ -293,6 +299,8 @@ pub fn stats_text(reply: &StatsReply) -> String {
             ),
             ("owner_conflicts", r.owner_conflicts.to_string()),
             ("address_conflicts", r.address_conflicts.to_string()),
+            ("flaps", r.flaps.to_string()),
+            ("v3_masters_without_v2", r.v3_masters_without_v2.to_string()),
             ("total_errors", r.total_errors.to_string()),
         ] {
             let _ = writeln!(out, "  {name} {value}");
