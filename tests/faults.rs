@@ -362,3 +362,64 @@ fn a_virtual_mac_interface_deleted_by_hand_is_created_again_with_its_vip() {
         "{lines:?}"
     );
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces, runs nft"]
+fn two_drivers_on_one_host_each_keep_their_own_accept_mode_rules() {
+    use common::lan::Failover;
+    let netns = common::netns::Netns::with_veth_pair("two-drivers");
+    netns.ip(&["addr", "add", "198.51.100.1/24", "dev", "vb"]);
+    let router = |interface: &str, vrid: &str, vip: &str| {
+        let args = [
+            "--interface",
+            interface,
+            "--vrid",
+            vrid,
+            "--priority",
+            "100",
+            "--vip",
+            vip,
+            "--advert-interval",
+            "100ms",
+            "--no-accept",
+        ];
+        let mut failover = Failover::start(&netns, &args);
+        failover.wait_state("master", SETTLE);
+        failover
+    };
+    let mut first = router("va", "51", "192.0.2.100/24");
+    let mut second = router("vb", "52", "198.51.100.100/24");
+    // Each driver owns a table: `vrrp`, and `vrrp-PID` for the one that came second.
+    let list = |table: &str| {
+        std::process::Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &netns.name,
+                "nft",
+                "list",
+                "table",
+                "inet",
+                table,
+            ])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let own = format!("vrrp-{}", second.pid());
+    assert!(list("vrrp").is_some_and(|t| t.contains("192.0.2.100")));
+    assert!(list(&own).is_some_and(|t| t.contains("198.51.100.100")));
+    let errors = second.collect(Duration::from_millis(300));
+    assert!(
+        !errors.iter().any(|l| l.contains("transient_error")),
+        "{errors:?}"
+    );
+    // Each table goes with its process.
+    first.signal("TERM");
+    assert!(first.wait_exit().success());
+    assert_eq!(list("vrrp"), None);
+    second.signal("TERM");
+    assert!(second.wait_exit().success());
+    assert_eq!(list(&own), None);
+}

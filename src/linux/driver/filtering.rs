@@ -35,7 +35,7 @@ impl Filtering {
     /// router may need the rules; failures are left for the first [`sync`](Self::sync).
     pub(crate) fn clean_up(&mut self, needed: bool) {
         if needed && self.firewall.is_none() {
-            self.firewall = Firewall::open(FIREWALL_TABLE).ok();
+            self.firewall = open_firewall().ok();
         }
     }
 
@@ -56,14 +56,24 @@ impl Filtering {
             self.synced = Some(changes);
             return;
         }
-        let result = match &mut self.firewall {
+        let mut result = match &mut self.firewall {
             Some(firewall) => firewall.sync(&refused),
-            None => Firewall::open(FIREWALL_TABLE).and_then(|mut firewall| {
+            None => open_firewall().and_then(|mut firewall| {
                 let result = firewall.sync(&refused);
                 self.firewall = Some(firewall);
                 result
             }),
         };
+        if let Err(FirewallError::TableTaken(table)) = &result
+            && table == FIREWALL_TABLE
+        {
+            // Another live process owns `vrrp`: this driver keeps its rules in its own table.
+            result = Firewall::open(&own_table()).and_then(|mut firewall| {
+                let result = firewall.sync(&refused);
+                self.firewall = Some(firewall);
+                result
+            });
+        }
         match result {
             Ok(()) => {
                 self.synced = Some(changes);
@@ -89,4 +99,18 @@ impl Filtering {
             None => Ok(()),
         }
     }
+}
+
+/// The firewall on table `vrrp`, or on `vrrp-PID` when another live process owns `vrrp` (two
+/// drivers on one host: each keeps its own rules).
+fn open_firewall() -> Result<Firewall, FirewallError> {
+    match Firewall::open(FIREWALL_TABLE) {
+        Err(FirewallError::TableTaken(_)) => Firewall::open(&own_table()),
+        result => result,
+    }
+}
+
+/// This process's own table name: `vrrp-PID`.
+fn own_table() -> String {
+    format!("{FIREWALL_TABLE}-{}", std::process::id())
 }
