@@ -88,7 +88,7 @@ pub fn reload(
     handle: &DriverHandle,
 ) -> Result<Reloaded, String> {
     let unchanged = |message: String| format!("{message}\nnothing changed");
-    let config = parse_file(path).map_err(|e| unchanged(e.to_string()))?;
+    let mut config = parse_file(path).map_err(|e| unchanged(e.to_string()))?;
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
@@ -104,6 +104,8 @@ pub fn reload(
             )));
         }
     }
+    // Each instance lives on in its `Running`; the configuration keeps the rest.
+    config.instances = Vec::new();
     // Switch what notifications look up before the driver changes, and without holding the lock
     // while it does: its events take the lock.
     let (change, old_config, old_running, carried) = {

@@ -25,7 +25,7 @@ use crate::translate::{build, sync_groups};
 use crate::{Context, Daemon, tracking};
 
 /// Runs the routers of `config` (read from `path`) until a signal stops them.
-pub fn run(path: &Path, config: KeepalivedConfig, cli: &Cli) -> Result<(), String> {
+pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), String> {
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
     let names = InterfaceNames::read(&mut netlink).map_err(|e| e.to_string())?;
     let running = build(&config, &mut netlink)?;
@@ -45,6 +45,9 @@ pub fn run(path: &Path, config: KeepalivedConfig, cli: &Cli) -> Result<(), Strin
     let (listener, socket) = control::listen(&cli.common.control)?;
     let handle = driver.handle();
     let tracking = tracking::start(&config, &running, &handle, None)?;
+    // Each instance lives on in its `Running` (4,000 of them are megabytes); the configuration
+    // keeps the scripts, files, processes and sync groups they refer to.
+    config.instances = Vec::new();
     let mut starting: HashSet<RouterKey> = running.iter().map(|r| r.key).collect();
     let systemd = Systemd::from_env();
     // Pings only go somewhere under systemd.
