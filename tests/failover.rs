@@ -726,7 +726,7 @@ fn v3_fsm_16_ops_08_the_master_advertises_the_router_from_the_virtual_link_local
             "icmpv6.opt.prefix",
         ],
     );
-    std::thread::sleep(Duration::from_millis(4000));
+    std::thread::sleep(Duration::from_millis(4500));
     let killed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970");

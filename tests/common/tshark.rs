@@ -43,8 +43,8 @@ pub struct Capture(std::process::Child);
 
 impl Capture {
     /// Listens on `netns`'s eth0 for `seconds` to packets matching the capture filter `filter`
-    /// and, if given, the display filter `display`; returns once tshark has had time to start
-    /// (1.5 s).
+    /// and, if given, the display filter `display`; returns half a second after tshark says it is
+    /// capturing.
     pub fn start(
         netns: &super::netns::Netns,
         seconds: u32,
@@ -52,6 +52,7 @@ impl Capture {
         display: Option<&str>,
         fields: &[&str],
     ) -> Self {
+        use std::io::{BufRead, BufReader};
         let mut command = Command::new("ip");
         command.args(["netns", "exec", &netns.name, "tshark", "-n", "-i", "eth0"]);
         command.args(["-a", &format!("duration:{seconds}"), "-f", filter]);
@@ -62,12 +63,26 @@ impl Capture {
         for field in fields {
             command.args(["-e", field]);
         }
-        let child = command
+        let mut child = command
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("running tshark");
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+        // tshark says "Capturing on 'eth0'" once the capture runs; until then packets are lost.
+        let stderr = child.stderr.take().expect("piped");
+        let (started, capturing) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("Capturing on") {
+                    let _ = started.send(());
+                }
+            }
+        });
+        capturing
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("tshark started capturing");
+        // The line comes a moment before the first packet can be caught.
+        std::thread::sleep(std::time::Duration::from_millis(500));
         Self(child)
     }
 
