@@ -104,6 +104,7 @@ enum Source {
 /// let eth0 = interface_index("eth0")?;
 /// let config = Config::builder(eth0, Vrid::new(51).unwrap(), [192, 0, 2, 1].into())
 ///     .address([192, 0, 2, 100].into())
+///     .accept(true) // serve on the address (Accept_Mode, off by default, drops its packets)
 ///     .build()?;
 /// let driver = Driver::new(vec![Instance::new(config)])?;
 /// let handle = driver.handle();
