@@ -3,33 +3,7 @@
 //! MAC interfaces (§6.4.2), which must take no frame sent to the virtual MAC while their router is
 //! not Master.
 //!
-//! The rules live in a table this crate owns (`inet vrrp` unless named otherwise):
-//!
-//! ```text
-//! table inet vrrp {                        # flags owner: gone when the process is
-//!     set unaccepted_v4 { type ipv4_addr } # the addresses held with Accept_Mode off
-//!     set unaccepted_v6 { type ipv6_addr }
-//!     set standby { type ifname }          # virtual MAC interfaces of non-Masters
-//!     chain prerouting {
-//!         type filter hook prerouting priority raw; policy accept;
-//!         iifname @standby counter drop
-//!     }
-//!     chain input {
-//!         type filter hook input priority filter; policy accept;
-//!         meta nfproto ipv6 meta l4proto ipv6-icmp icmpv6 type nd-neighbor-solicit accept
-//!         meta nfproto ipv6 meta l4proto ipv6-icmp icmpv6 type nd-neighbor-advert accept
-//!         meta nfproto ipv4 ip daddr @unaccepted_v4 counter drop
-//!         meta nfproto ipv6 ip6 daddr @unaccepted_v6 counter drop
-//!     }
-//! }
-//! ```
-//!
-//! ARP is not IP and never reaches the hooks; neighbour solicitations and advertisements are let
-//! through (V3-PAR-05). The table is created with the owner flag (Linux 5.12 and later), so the
-//! kernel removes it when the socket that made it closes, also when the process is killed, and no
-//! other process can change it; on an older kernel it is created without, and a left-over table of
-//! the name is removed when the next one opens. Each change is one nfnetlink batch: one
-//! transaction, applied whole or not at all.
+//! The rules and their table are described on [`Firewall`].
 
 use std::collections::BTreeSet;
 use std::io;
@@ -142,8 +116,35 @@ impl Changes {
 }
 
 /// The nftables rules that enforce Accept_Mode off for a set of addresses and keep standby
-/// virtual MAC interfaces deaf, in a table this firewall owns. See the [module](self) for the
-/// rules.
+/// virtual MAC interfaces deaf, in a table this firewall owns.
+///
+/// The rules live in a table this crate owns (`inet vrrp` unless named otherwise):
+///
+/// ```text
+/// table inet vrrp {                        # flags owner: gone when the process is
+///     set unaccepted_v4 { type ipv4_addr } # the addresses held with Accept_Mode off
+///     set unaccepted_v6 { type ipv6_addr }
+///     set standby { type ifname }          # virtual MAC interfaces of non-Masters
+///     chain prerouting {
+///         type filter hook prerouting priority raw; policy accept;
+///         iifname @standby counter drop
+///     }
+///     chain input {
+///         type filter hook input priority filter; policy accept;
+///         meta nfproto ipv6 meta l4proto ipv6-icmp icmpv6 type nd-neighbor-solicit accept
+///         meta nfproto ipv6 meta l4proto ipv6-icmp icmpv6 type nd-neighbor-advert accept
+///         meta nfproto ipv4 ip daddr @unaccepted_v4 counter drop
+///         meta nfproto ipv6 ip6 daddr @unaccepted_v6 counter drop
+///     }
+/// }
+/// ```
+///
+/// ARP is not IP and never reaches the hooks; neighbour solicitations and advertisements are let
+/// through (V3-PAR-05). The table is created with the owner flag (Linux 5.12 and later), so the
+/// kernel removes it when the socket that made it closes, also when the process is killed, and no
+/// other process can change it; on an older kernel it is created without, and a left-over table of
+/// the name is removed when the next one opens. Each change is one nfnetlink batch: one
+/// transaction, applied whole or not at all.
 #[derive(Debug)]
 pub struct Firewall {
     socket: Socket,
