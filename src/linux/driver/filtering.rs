@@ -35,7 +35,7 @@ impl Filtering {
     /// router may need the rules; failures are left for the first [`sync`](Self::sync).
     pub(crate) fn clean_up(&mut self, needed: bool) {
         if needed && self.firewall.is_none() {
-            self.firewall = open_firewall().ok();
+            self.firewall = Firewall::open(FIREWALL_TABLE).ok();
         }
     }
 
@@ -58,21 +58,15 @@ impl Filtering {
         }
         let mut result = match &mut self.firewall {
             Some(firewall) => firewall.sync(&refused),
-            None => open_firewall().and_then(|mut firewall| {
-                let result = firewall.sync(&refused);
-                self.firewall = Some(firewall);
-                result
-            }),
+            None => self.install(FIREWALL_TABLE, &refused),
         };
         if let Err(FirewallError::TableTaken(table)) = &result
             && table == FIREWALL_TABLE
         {
-            // Another live process owns `vrrp`: this driver keeps its rules in its own table.
-            result = Firewall::open(&own_table()).and_then(|mut firewall| {
-                let result = firewall.sync(&refused);
-                self.firewall = Some(firewall);
-                result
-            });
+            // Another live process owns `vrrp` (when it was opened or when the rules went in):
+            // this driver keeps its rules in a table of its own, `vrrp-PID`.
+            let own = format!("{FIREWALL_TABLE}-{}", std::process::id());
+            result = self.install(&own, &refused);
         }
         match result {
             Ok(()) => {
@@ -91,6 +85,14 @@ impl Filtering {
         }
     }
 
+    /// Opens the firewall on `table`, keeps it, and makes it refuse `refused`.
+    fn install(&mut self, table: &str, refused: &Refused) -> Result<(), FirewallError> {
+        let mut firewall = Firewall::open(table)?;
+        let result = firewall.sync(refused);
+        self.firewall = Some(firewall);
+        result
+    }
+
     /// Removes the rules.
     pub(crate) fn remove(&mut self) -> Result<(), FirewallError> {
         self.synced = None;
@@ -99,18 +101,4 @@ impl Filtering {
             None => Ok(()),
         }
     }
-}
-
-/// The firewall on table `vrrp`, or on `vrrp-PID` when another live process owns `vrrp` (two
-/// drivers on one host: each keeps its own rules).
-fn open_firewall() -> Result<Firewall, FirewallError> {
-    match Firewall::open(FIREWALL_TABLE) {
-        Err(FirewallError::TableTaken(_)) => Firewall::open(&own_table()),
-        result => result,
-    }
-}
-
-/// This process's own table name: `vrrp-PID`.
-fn own_table() -> String {
-    format!("{FIREWALL_TABLE}-{}", std::process::id())
 }

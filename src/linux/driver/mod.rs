@@ -456,7 +456,7 @@ impl<A: AddressBackend> Driver<A> {
                 }
                 _ => None,
             };
-            if let Some(index) = gone.filter(|&i| self.setup.virtual_macs.router_of(i).is_some())
+            if let Some(index) = gone
                 && self.recreate_virtual_mac(index, on_event)
             {
                 continue;
@@ -483,9 +483,9 @@ impl<A: AddressBackend> Driver<A> {
         Ok(())
     }
 
-    /// Creates router's virtual MAC interface `index` again if it is gone (deleted by hand, say),
-    /// moves its addresses to the new one and points the router at it; returns whether it was
-    /// gone. A failure is reported, and the router's next address operation fails and steps it
+    /// Creates virtual MAC interface `index` again if it is one of the routers' and is gone
+    /// (deleted by hand, say), moves its addresses to the new one and points the router at it;
+    /// returns whether it did. A failure is reported, and the router's next address operation fails and steps it
     /// down until the backoff ends.
     fn recreate_virtual_mac(&mut self, index: u32, on_event: &mut impl FnMut(Event)) -> bool {
         let Some(key) = self.setup.virtual_macs.router_of(index) else {
@@ -500,17 +500,17 @@ impl<A: AddressBackend> Driver<A> {
         }
         let applier = self.event_loop.applier_mut();
         let parent_index = applier.parent_interface(&key);
-        let router = applier
-            .instance(&key)
-            .is_some_and(|i| i.config().router_advertisements().is_some());
-        let Some(parent) = interfaces.iter().find(|i| i.index == parent_index) else {
+        let (Some(parent), Some(instance)) = (
+            interfaces.iter().find(|i| i.index == parent_index),
+            applier.instance(&key),
+        ) else {
             return false;
         };
         self.setup.virtual_macs.forget(&key);
         match self
             .setup
             .virtual_macs
-            .create(&mut self.setup.netlink, key, parent, router)
+            .create(&mut self.setup.netlink, instance, parent)
         {
             Ok(new_index) => {
                 applier.redirect(&key, new_index, new_index);

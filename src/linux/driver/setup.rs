@@ -96,22 +96,18 @@ impl LinuxSetup {
         self.virtual_macs
             .forget_parent(&interface.name, &with_virtual_mac);
         for key in keys {
-            let (address, send) = if with_virtual_mac.contains(&key) {
-                let router = applier
-                    .instance(&key)
-                    .is_some_and(|i| i.config().router_advertisements().is_some());
-                match self
-                    .virtual_macs
-                    .create(&mut self.netlink, key, interface, router)
-                {
-                    Ok(index) => (index, index),
-                    Err(error) => {
-                        failures.push((key, error));
-                        (interface.index, interface.index)
-                    }
+            let virtual_mac = applier.instance(&key).filter(|i| i.has_virtual_mac());
+            let created = virtual_mac.map(|instance| {
+                self.virtual_macs
+                    .create(&mut self.netlink, instance, interface)
+            });
+            let (address, send) = match created {
+                Some(Ok(index)) => (index, index),
+                Some(Err(error)) => {
+                    failures.push((key, error));
+                    (interface.index, interface.index)
                 }
-            } else {
-                (interface.index, interface.index)
+                None => (interface.index, interface.index),
             };
             applier.redirect(&key, address, send);
             applier.set_parent(&key, interface.index);
@@ -198,10 +194,9 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
                 down.push(key.interface_index);
             }
             if instance.has_virtual_mac() {
-                let router = instance.config().router_advertisements().is_some();
                 let index = self
                     .virtual_macs
-                    .create(&mut self.netlink, key, parent, router)?;
+                    .create(&mut self.netlink, instance, parent)?;
                 // Adverts leave from the virtual MAC interface, with the virtual MAC as their
                 // source (V3-TX-03); IPv6 ones with the parent's link-local address.
                 applier.redirect(&key, index, index);

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::host::DriverError;
+use crate::host::{DriverError, Instance};
 use crate::linux::{Interface, Netlink};
 use crate::{AddressFamily, MacAddress, RouterKey};
 
@@ -18,20 +18,21 @@ pub(crate) struct VirtualMacs {
 }
 
 impl VirtualMacs {
-    /// Creates router `key`'s virtual MAC interface on `parent` (replacing a stale one of the same
+    /// Creates `instance`'s virtual MAC interface on `parent` (replacing a stale one of the same
     /// name) and returns its index. For IPv4, the parent must not speak ARP for the virtual address
     /// with its own MAC (RFC 5798 §8.1.2): it answers only for its own addresses (`arp_ignore` 1),
     /// and its own requests carry its own address (`arp_announce` 2), not a virtual one. An IPv6
-    /// router that advertises itself as a router (`router`) has IPv6 forwarding on its virtual MAC
+    /// router that sends router advertisements has IPv6 forwarding on its virtual MAC
     /// interface, so that the kernel's answers to neighbour solicitations for the virtual
     /// addresses carry the Router flag (RFC 5798 §6.4.3 as updated by RFC 9568, V3-FSM-15).
     pub(crate) fn create(
         &mut self,
         netlink: &mut Netlink,
-        key: RouterKey,
+        instance: &Instance,
         parent: &Interface,
-        router: bool,
     ) -> Result<u32, DriverError> {
+        let key = instance.key();
+        let router = instance.config().router_advertisements().is_some();
         let name = virtual_mac_name(&key);
         let mac = MacAddress::virtual_router(key.vrid, key.family);
         if let Ok(stale) = netlink.interface_by_name(&name) {
