@@ -9,7 +9,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::lan::{Failover, Lan, elected_pair, example_binary, mac_of, router, router_args};
+use common::lan::{
+    DUAL_STACK, Failover, IPV6_VIPS, Lan, elected_pair, example_binary, mac_of, router, router_args,
+};
 use common::tshark::Capture;
 
 const VIP: &str = "192.0.2.100";
@@ -235,7 +237,7 @@ fn v3_fsm_02_the_owner_goes_from_initialize_straight_to_master_and_keeps_its_own
 #[ignore = "needs root: creates network namespaces"]
 fn v3_fsm_09_ipv6_virtual_addresses_fail_over_and_move_the_clients_neighbour_entry() {
     let lan = Lan::new(2);
-    let ipv6 = ["--vip", "fe80::100/64", "--vip", "2001:db8::100/64"];
+    let ipv6 = IPV6_VIPS;
     let (r1, mut r2) = elected_pair(&lan, &ipv6);
     assert!(lan.holds(1, VIP6) && !lan.holds(2, VIP6));
     assert!(lan.client_pings(VIP6));
@@ -573,14 +575,7 @@ fn refused(lan: &Lan, i: usize, set: &str) -> Option<String> {
 #[ignore = "needs root: creates network namespaces, runs nft"]
 fn v3_fsm_18_par_05_accept_mode_off_refuses_the_vip_but_not_neighbour_discovery() {
     let lan = Lan::new(2);
-    let vips = [
-        "--vip",
-        "192.0.2.100/24",
-        "--vip",
-        "fe80::100/64",
-        "--vip",
-        "2001:db8::100/64",
-    ];
+    let vips = DUAL_STACK;
     let mut extra = vec!["--no-accept"];
     extra.extend(vips);
     let (r1, mut r2) = elected_pair(&lan, &extra);
@@ -638,15 +633,7 @@ fn v3_fsm_18_par_05_accept_mode_off_refuses_the_vip_but_not_neighbour_discovery(
 #[ignore = "needs root: creates network namespaces, captures with tshark"]
 fn v3_tx_03_with_a_virtual_mac_ipv4_and_ipv6_adverts_leave_from_it() {
     let lan = Lan::new(2);
-    let extra = [
-        "--vmac",
-        "--vip",
-        "192.0.2.100/24",
-        "--vip",
-        "fe80::100/64",
-        "--vip",
-        "2001:db8::100/64",
-    ];
+    let extra = [&["--vmac"], &DUAL_STACK[..]].concat();
     let (_r1, _r2) = elected_pair(&lan, &extra);
     // Both families' Masters are elected once their first adverts go out; capture a second of
     // them (10 per family at 100 ms) on the client.
@@ -684,15 +671,7 @@ fn v3_tx_03_with_a_virtual_mac_ipv4_and_ipv6_adverts_leave_from_it() {
 #[ignore = "needs root: creates network namespaces, captures with tshark"]
 fn v3_fsm_16_ops_08_the_master_advertises_the_router_from_the_virtual_link_local_and_mac() {
     let lan = Lan::new(2);
-    let extra = [
-        "--vmac",
-        "--router-advertisements",
-        "4s",
-        "--vip",
-        "fe80::100/64",
-        "--vip",
-        "2001:db8::100/64",
-    ];
+    let extra = [&["--vmac", "--router-advertisements", "4s"], &IPV6_VIPS[..]].concat();
     let (r1, mut r2) = elected_pair(&lan, &extra);
     // The client takes the virtual router as its default router from the Master's first
     // advertisement.
@@ -765,14 +744,10 @@ fn v3_fsm_16_ops_08_the_master_advertises_the_router_from_the_virtual_link_local
 fn v3_fsm_14_15_ops_06_07_the_master_joins_the_solicited_node_group_and_speaks_nd_with_the_vmac() {
     let lan = Lan::new(2);
     let extra = [
-        "--vmac",
-        "--router-advertisements",
-        "600s",
-        "--vip",
-        "fe80::100/64",
-        "--vip",
-        "2001:db8::100/64",
-    ];
+        &["--vmac", "--router-advertisements", "600s"],
+        &IPV6_VIPS[..],
+    ]
+    .concat();
     let (_r1, _r2) = elected_pair(&lan, &extra);
     let link = lan.router(1).ip(&["-o", "link", "show", "eth0"]);
     let index = link.split(':').next().expect("an index").trim();
@@ -862,15 +837,7 @@ fn v3_fsm_14_15_ops_06_07_the_master_joins_the_solicited_node_group_and_speaks_n
 #[ignore = "needs root: creates network namespaces, captures with tshark"]
 fn v3_ops_03_04_from_start_up_only_the_virtual_mac_speaks_for_the_vips() {
     let lan = Lan::new(2);
-    let extra = [
-        "--vmac",
-        "--vip",
-        "192.0.2.100/24",
-        "--vip",
-        "fe80::100/64",
-        "--vip",
-        "2001:db8::100/64",
-    ];
+    let extra = [&["--vmac"], &DUAL_STACK[..]].concat();
     let filter = "arp.src.proto_ipv4 == 192.0.2.100 || icmpv6.nd.na.target_address == 2001:db8::100 \
                   || icmpv6.nd.na.target_address == fe80::100";
     let capture = Capture::start(
@@ -1047,14 +1014,7 @@ fn v3_pkt_01_fsm_06_17_the_master_forwards_frames_to_the_vmac_a_backup_and_adver
 #[ignore = "needs root: creates network namespaces, sends a neighbour advertisement with python3"]
 fn v3_9568_11_master_and_backup_take_a_hosts_unsolicited_neighbour_advertisement() {
     let lan = Lan::new(2);
-    let extra = [
-        "--vmac",
-        "--no-accept",
-        "--vip",
-        "fe80::100/64",
-        "--vip",
-        "2001:db8::100/64",
-    ];
+    let extra = [&["--vmac", "--no-accept"], &IPV6_VIPS[..]].concat();
     let (_r1, _r2) = elected_pair(&lan, &extra);
     // Both routers know the client's MAC.
     for i in 1..=2 {

@@ -9,7 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::lan::{Lan, elected_pair};
+use common::lan::{DUAL_STACK, Lan, elected_pair};
 
 const VIP: &str = "192.0.2.100";
 const VIP6: &str = "2001:db8::100";
@@ -115,16 +115,6 @@ fn a_masters_interface_deleted_and_created_again_under_its_name_is_taken_up_agai
 fn a_virtual_mac_is_created_again_on_its_parent_created_again() {
     recreate_masters_interface(&["--vmac"], |_| "00:00:5e:00:01:33".to_string());
 }
-
-/// Both families' VIPs, for the lifetime tests: 192.0.2.100/24, and fe80::100 with 2001:db8::100.
-const DUAL_STACK: [&str; 6] = [
-    "--vip",
-    "192.0.2.100/24",
-    "--vip",
-    "fe80::100/64",
-    "--vip",
-    "2001:db8::100/64",
-];
 
 /// Polls every 20 ms until router `i` holds neither VIP nor VIP6, for at most `limit`; returns
 /// how long that took from `since`, or `None` if it still holds one.

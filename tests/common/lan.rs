@@ -376,6 +376,19 @@ pub fn protocol_errors(stats: &str) -> Vec<String> {
     nonzero
 }
 
+/// Both families' VIPs as `failover` arguments: 192.0.2.100/24, and fe80::100 with 2001:db8::100.
+pub const DUAL_STACK: [&str; 6] = [
+    "--vip",
+    "192.0.2.100/24",
+    "--vip",
+    "fe80::100/64",
+    "--vip",
+    "2001:db8::100/64",
+];
+
+/// The IPv6 VIPs of [`DUAL_STACK`] alone.
+pub const IPV6_VIPS: [&str; 4] = ["--vip", "fe80::100/64", "--vip", "2001:db8::100/64"];
+
 /// The arguments every `failover` router of the namespace tests runs with: VRID 51 at 100 ms with `priority`, and
 /// `extra`, with the VIP 192.0.2.100/24 unless `extra` names the VIPs.
 pub fn router_args<'a>(priority: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
