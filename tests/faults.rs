@@ -398,8 +398,19 @@ fn two_drivers_on_one_host_each_keep_their_own_accept_mode_rules() {
             .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
     };
     let own = format!("vrrp-{}", second.pid());
-    assert!(list("vrrp").is_some_and(|t| t.contains("192.0.2.100")));
-    assert!(list(&own).is_some_and(|t| t.contains("198.51.100.100")));
+    // The rules follow the state change at the end of the driver's pass, just after its event.
+    let lists = |table: &str, address: &str| {
+        let until = std::time::Instant::now() + SETTLE;
+        while std::time::Instant::now() < until {
+            if list(table).is_some_and(|t| t.contains(address)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    };
+    assert!(lists("vrrp", "192.0.2.100"));
+    assert!(lists(&own, "198.51.100.100"));
     let errors = second.collect(Duration::from_millis(300));
     assert!(
         !errors.iter().any(|l| l.contains("transient_error")),

@@ -7,15 +7,20 @@ use std::time::Duration;
 
 use crate::host::repeats::Repeats;
 use crate::host::{
-    Added, AddressBackend, AdvertSender, Announce, BackendError, Event, Instance, Operation,
-    VirtualAddress,
+    Added, AddressBackend, Addressing, AdvertSender, Announce, BackendError, Event, Instance,
+    Operation, VirtualAddress,
 };
 use crate::{Action, RouterKey};
 
-/// A running router's instance and the interfaces it uses now.
+/// A running router's addressing and the interfaces it uses now. Its [`Config`](crate::Config)
+/// is the router's: at thousands of routers a second copy here is megabytes.
 #[derive(Clone, Debug)]
 struct Placed {
-    instance: Instance,
+    addressing: Addressing,
+    /// Whether it is the address owner (its virtual MAC interface is never standby).
+    owner: bool,
+    /// Whether it sends IPv6 router advertisements.
+    advertises_router: bool,
     /// Where its addresses go and are announced: its own interface or its virtual MAC interface.
     address_interface: u32,
     /// Where its advertisements leave from.
@@ -127,10 +132,15 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// configures its addresses on its own interface with host prefixes.
     pub fn place(&mut self, instance: Instance) {
         let own = instance.config().interface_index();
+        let key = instance.key();
+        let owner = instance.config().is_owner();
+        let advertises_router = instance.config().router_advertisements().is_some();
         self.placed.insert(
-            instance.key(),
+            key,
             Box::new(Placed {
-                instance,
+                addressing: instance.addressing,
+                owner,
+                advertises_router,
                 address_interface: own,
                 send_interface: own,
                 parent_interface: own,
@@ -169,9 +179,16 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
         self.paced.drop_router(key);
     }
 
-    /// The instance router `key` runs, if it was placed.
-    pub fn instance(&self, key: &RouterKey) -> Option<&Instance> {
-        self.placed.get(key).map(|placed| &placed.instance)
+    /// Where and how router `key`'s addresses go, if it was placed.
+    pub fn addressing(&self, key: &RouterKey) -> Option<&Addressing> {
+        self.placed.get(key).map(|placed| &placed.addressing)
+    }
+
+    /// Whether router `key` was placed and sends IPv6 router advertisements.
+    pub fn advertises_router(&self, key: &RouterKey) -> bool {
+        self.placed
+            .get(key)
+            .is_some_and(|placed| placed.advertises_router)
     }
 
     /// The interface router `key`'s addresses go on (its own, or its virtual MAC interface).
@@ -223,7 +240,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             .iter()
             .filter(|(key, placed)| {
                 placed.address_interface != placed.parent_interface
-                    && !placed.instance.config().is_owner()
+                    && !placed.owner
                     && !holding.contains(key)
             })
             .map(|(key, placed)| (*key, placed.address_interface))
@@ -368,13 +385,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             paced,
         } = self;
         let placed = placed.get(&router);
-        let instance = placed.map(|placed| &placed.instance);
+        let instance = placed.map(|placed| &placed.addressing);
         let own = placed.map_or(router.interface_index, |p| p.address_interface);
         let interface_of =
             |address| instance.map_or(own, |instance| instance.interface_of(address, own));
         let excluded = || {
             instance
-                .map(Instance::excluded_addresses)
+                .map(Addressing::excluded_addresses)
                 .unwrap_or_default()
                 .iter()
         };

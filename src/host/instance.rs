@@ -26,10 +26,18 @@ use crate::{Config, RouterKey};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Instance {
     pub(crate) config: Config,
-    pub(crate) prefixes: Vec<VirtualAddress>,
-    pub(crate) excluded: Vec<VirtualAddress>,
-    pub(crate) devices: Vec<(IpAddr, u32)>,
-    pub(crate) virtual_mac: bool,
+    pub(crate) addressing: Addressing,
+}
+
+/// Where and how a router's addresses go on the host: what an [`Instance`] adds to its
+/// [`Config`]. An [`ActionApplier`](crate::host::ActionApplier) keeps only this of each router it
+/// places; the protocol configuration is the router's own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Addressing {
+    prefixes: Vec<VirtualAddress>,
+    excluded: Vec<VirtualAddress>,
+    devices: Vec<(IpAddr, u32)>,
+    virtual_mac: bool,
 }
 
 impl Instance {
@@ -37,16 +45,18 @@ impl Instance {
     pub fn new(config: Config) -> Self {
         Self {
             config,
-            prefixes: Vec::new(),
-            excluded: Vec::new(),
-            devices: Vec::new(),
-            virtual_mac: false,
+            addressing: Addressing::default(),
         }
+    }
+
+    /// Where and how its addresses go on the host.
+    pub fn addressing(&self) -> &Addressing {
+        &self.addressing
     }
 
     /// Configures virtual address `address` with `prefix_len` instead of a host prefix.
     pub fn prefix_len(mut self, address: IpAddr, prefix_len: u8) -> Self {
-        self.entry(address).prefix_len = prefix_len;
+        self.addressing.set(address, |a| a.prefix_len = prefix_len);
         self
     }
 
@@ -54,14 +64,14 @@ impl Instance {
     /// the label to start with the interface's name; an IPv6 address cannot have one, and
     /// the Linux driver refuses that.
     pub fn label(mut self, address: IpAddr, label: AddressLabel) -> Self {
-        self.entry(address).label = Some(label);
+        self.addressing.set(address, |a| a.label = Some(label));
         self
     }
 
     /// Configures virtual address `address.address` with everything `address` gives (prefix
     /// length, label, broadcast address, scope).
     pub fn address(mut self, address: VirtualAddress) -> Self {
-        *self.entry(address.address) = address;
+        self.addressing.set(address.address, |a| *a = address);
         self
     }
 
@@ -69,19 +79,80 @@ impl Instance {
     /// announced with the virtual addresses while Master, released with them, but not listed in
     /// the advertisements, so peers need not agree on it. It may be of the other address family.
     pub fn excluded(mut self, address: VirtualAddress) -> Self {
-        self.excluded.retain(|a| a.address != address.address);
-        self.excluded.push(address);
+        let excluded = &mut self.addressing.excluded;
+        excluded.retain(|a| a.address != address.address);
+        excluded.push(address);
         self
     }
 
     /// Configures `address` (a virtual or an excluded one) on interface `interface_index` instead
     /// of the router's own (keepalived's `dev`); it is announced there too.
     pub fn device(mut self, address: IpAddr, interface_index: u32) -> Self {
-        self.devices.retain(|(a, _)| *a != address);
-        self.devices.push((address, interface_index));
+        let devices = &mut self.addressing.devices;
+        devices.retain(|(a, _)| *a != address);
+        devices.push((address, interface_index));
         self
     }
 
+    /// The key of the virtual router it runs.
+    pub fn key(&self) -> RouterKey {
+        RouterKey::of(&self.config)
+    }
+
+    /// Every address it configures while Master, virtual then excluded.
+    pub fn all_addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        let excluded = self.addressing.excluded.iter().map(|a| a.address);
+        self.config.addresses().iter().chain(excluded)
+    }
+
+    /// Holds the addresses on a macvlan interface with the virtual router MAC (RFC 5798 §7.3), which
+    /// the driver creates and removes. IPv4 advertisements leave from it too, so they carry the
+    /// virtual MAC; IPv6 ones leave from the parent interface, whose link-local address is the
+    /// router's source. For IPv4 the parent's `arp_ignore` is raised to 1 and `arp_announce` to 2
+    /// while the driver runs (and restored after), so that only the virtual MAC speaks ARP for the
+    /// virtual addresses.
+    pub fn virtual_mac(mut self, on: bool) -> Self {
+        self.addressing.virtual_mac = on;
+        self
+    }
+
+    /// The virtual router's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The addresses configured on another interface than the router's, with that interface.
+    pub fn devices(&self) -> &[(IpAddr, u32)] {
+        self.addressing.devices()
+    }
+
+    /// The excluded addresses.
+    pub fn excluded_addresses(&self) -> &[VirtualAddress] {
+        self.addressing.excluded_addresses()
+    }
+
+    /// The interface `address` is configured on (see [`Addressing::interface_of`]).
+    pub fn interface_of(&self, address: IpAddr, own: u32) -> u32 {
+        self.addressing.interface_of(address, own)
+    }
+
+    /// `address` as it is configured (see [`Addressing::virtual_address`]).
+    pub fn virtual_address(&self, address: IpAddr) -> VirtualAddress {
+        self.addressing.virtual_address(address)
+    }
+
+    /// The addresses given a prefix length or a label; the others get a host prefix.
+    pub fn addresses(&self) -> &[VirtualAddress] {
+        self.addressing.addresses()
+    }
+
+    /// Whether the addresses are held on a virtual MAC interface.
+    pub fn has_virtual_mac(&self) -> bool {
+        self.addressing.has_virtual_mac()
+    }
+}
+
+impl Addressing {
     /// The addresses configured on another interface than the router's, with that interface.
     pub fn devices(&self) -> &[(IpAddr, u32)] {
         &self.devices
@@ -92,13 +163,8 @@ impl Instance {
         &self.excluded
     }
 
-    /// The key of the virtual router it runs.
-    pub fn key(&self) -> RouterKey {
-        RouterKey::of(&self.config)
-    }
-
     /// The interface `address` (a virtual or an excluded one) is configured on: the one given with
-    /// [`device`](Self::device), else `own`, the router's (or its virtual MAC interface).
+    /// [`Instance::device`], else `own`, the router's (or its virtual MAC interface).
     pub fn interface_of(&self, address: IpAddr, own: u32) -> u32 {
         self.devices
             .iter()
@@ -116,40 +182,20 @@ impl Instance {
             .unwrap_or_else(|| VirtualAddress::host(address))
     }
 
-    /// Every address it configures while Master, virtual then excluded.
-    pub fn all_addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
-        let excluded = self.excluded.iter().map(|a| a.address);
-        self.config.addresses().iter().chain(excluded)
-    }
-
-    /// The entry for `address`, created with a host prefix if it has none yet.
-    fn entry(&mut self, address: IpAddr) -> &mut VirtualAddress {
-        let at = match self.prefixes.iter().position(|a| a.address == address) {
-            Some(at) => at,
-            None => {
-                // Most routers have one or two addresses: no room for more than asked.
-                self.prefixes.reserve_exact(1);
-                self.prefixes.push(VirtualAddress::host(address));
-                self.prefixes.len() - 1
-            }
-        };
-        &mut self.prefixes[at]
-    }
-
-    /// Holds the addresses on a macvlan interface with the virtual router MAC (RFC 5798 §7.3), which
-    /// the driver creates and removes. IPv4 advertisements leave from it too, so they carry the
-    /// virtual MAC; IPv6 ones leave from the parent interface, whose link-local address is the
-    /// router's source. For IPv4 the parent's `arp_ignore` is raised to 1 and `arp_announce` to 2
-    /// while the driver runs (and restored after), so that only the virtual MAC speaks ARP for the
-    /// virtual addresses.
-    pub fn virtual_mac(mut self, on: bool) -> Self {
-        self.virtual_mac = on;
-        self
-    }
-
-    /// The virtual router's configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// Changes how `address` is configured with `change`, from a host prefix if it had no entry.
+    /// An address left as a plain host prefix keeps no entry: [`virtual_address`] gives it
+    /// anyway, and thousands of routers with one /32 each then need no list.
+    ///
+    /// [`virtual_address`]: Self::virtual_address
+    fn set(&mut self, address: IpAddr, change: impl FnOnce(&mut VirtualAddress)) {
+        let mut entry = self.virtual_address(address);
+        change(&mut entry);
+        self.prefixes.retain(|a| a.address != address);
+        if entry != VirtualAddress::host(address) {
+            // Most routers have one or two addresses: no room for more than asked.
+            self.prefixes.reserve_exact(1);
+            self.prefixes.push(entry);
+        }
     }
 
     /// The addresses given a prefix length or a label; the others get a host prefix.

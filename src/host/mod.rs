@@ -47,6 +47,6 @@ pub use handle::{
     Command, CommandError, DriverHandle, DriverStopped, Reconfiguration, ReconfigureError,
     ReconfigureReply,
 };
-pub use instance::Instance;
+pub use instance::{Addressing, Instance};
 pub use log::event as log_event;
 pub use setup::{Setup, check_instances};

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use crate::host::{ActionApplier, DriverError, Instance, VirtualAddress};
+use crate::host::{ActionApplier, Addressing, DriverError, Instance, VirtualAddress};
 use crate::{RouterKey, Routers};
 
 /// The host side of adding and removing virtual routers: checks that change nothing, then the
@@ -53,7 +53,7 @@ pub trait Setup<S, A, N> {
 pub fn check_instances<'a>(
     routers: &Routers,
     added: &[Instance],
-    placed: impl Fn(&RouterKey) -> Option<&'a Instance>,
+    placed: impl Fn(&RouterKey) -> Option<&'a Addressing>,
 ) -> Result<(), DriverError> {
     for instance in added {
         check_addresses(instance)?;
@@ -63,10 +63,11 @@ pub fn check_instances<'a>(
         let instance = added
             .iter()
             .find(|i| i.key() == key)
+            .map(Instance::addressing)
             .or_else(|| placed(&key));
         let own = key.interface_index;
         let excluded = instance
-            .map(Instance::excluded_addresses)
+            .map(Addressing::excluded_addresses)
             .unwrap_or_default()
             .iter()
             .map(|a| a.address);

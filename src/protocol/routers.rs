@@ -157,6 +157,15 @@ impl Routers {
         Self::default()
     }
 
+    /// Makes room for `additional` more routers, so that adding thousands grows nothing twice.
+    pub fn reserve(&mut self, additional: usize) {
+        self.routers.reserve_exact(additional);
+        self.keys.reserve_exact(additional);
+        self.group_of.reserve_exact(additional);
+        self.scheduled.reserve_exact(additional);
+        self.index.reserve(additional);
+    }
+
     /// Adds a virtual router in Initialize; [`start`](Self::start) starts it with the others.
     pub fn add(&mut self, config: Config) -> Result<RouterKey, RoutersError> {
         let key = RouterKey::of(&config);

@@ -9,15 +9,23 @@ use super::{Process, Script, Tracking};
 use crate::RouterKey;
 use crate::host::{CommandError, DriverHandle};
 
-/// What one router tracks, with the weights that apply to it.
+/// What one router tracks, with the weights that apply to it: one list, not one per kind, as most
+/// of thousands of routers track nothing.
 #[derive(Clone, Debug, Default)]
 struct Watches {
-    checks: Vec<(String, i16)>,
-    interfaces: Vec<(String, Option<i16>)>,
-    files: Vec<(String, i16)>,
-    processes: Vec<(String, i16)>,
+    items: Vec<Watch>,
     /// Step down rather than go to Fault ([`Tracker::step_down_on_failure`]).
     step_down: bool,
+}
+
+/// One tracked item, by name, with its weight.
+#[derive(Clone, Debug)]
+enum Watch {
+    Check(String, i16),
+    /// No weight: Fault while down.
+    Interface(String, Option<i16>),
+    File(String, i16),
+    Process(String, i16),
 }
 
 /// The tracked items of a set of routers (health checks, interfaces, files, processes, each by
@@ -72,7 +80,9 @@ impl Tracker {
     /// processes run, W < 0 while too few (or too many) do, and W = 0 holds the router in Fault
     /// meanwhile.
     pub fn track_process(&mut self, router: RouterKey, name: &str, weight: i16) -> &mut Self {
-        self.watches(router).processes.push((name.into(), weight));
+        self.watches(router)
+            .items
+            .push(Watch::Process(name.into(), weight));
         self
     }
 
@@ -97,7 +107,9 @@ impl Tracker {
     /// Makes `router` track check `name` with `weight`: W > 0 is added while the check is good,
     /// W < 0 while it fails, and W = 0 holds the router in Fault while it fails.
     pub fn track_check(&mut self, router: RouterKey, name: &str, weight: i16) -> &mut Self {
-        self.watches(router).checks.push((name.into(), weight));
+        self.watches(router)
+            .items
+            .push(Watch::Check(name.into(), weight));
         self
     }
 
@@ -110,14 +122,18 @@ impl Tracker {
         name: &str,
         weight: Option<i16>,
     ) -> &mut Self {
-        self.watches(router).interfaces.push((name.into(), weight));
+        self.watches(router)
+            .items
+            .push(Watch::Interface(name.into(), weight));
         self
     }
 
     /// Makes `router` track file `name` with `weight`: the file's number N adds N × W; with W = 0 a
     /// non-zero N holds the router in Fault.
     pub fn track_file(&mut self, router: RouterKey, name: &str, weight: i16) -> &mut Self {
-        self.watches(router).files.push((name.into(), weight));
+        self.watches(router)
+            .items
+            .push(Watch::File(name.into(), weight));
         self
     }
 
@@ -165,7 +181,10 @@ impl Tracker {
     /// Takes over the state of every check that `from` knows and this tracker's routers track: a
     /// check failing before a reload does not count as good after it.
     pub fn carry_checks(&mut self, from: &Tracker) {
-        for name in self.tracked(|w| &w.checks) {
+        for name in self.tracked(|w| match w {
+            Watch::Check(name, _) => Some(name),
+            _ => None,
+        }) {
             if let Some(&good) = from.checks.get(&name) {
                 self.checks.insert(name, good);
             }
@@ -216,41 +235,33 @@ impl Tracker {
 
     fn sum(&self, watches: &Watches) -> Tracking {
         let mut weight: i64 = 0;
-        let mut fault = false;
-        let failing = (watches.checks.iter()).any(|(check, _)| !self.check(check))
-            || (watches.processes.iter()).any(|(process, _)| !self.process(process))
-            || (watches.interfaces.iter()).any(|(interface, _)| !self.interface(interface))
-            || (watches.files.iter()).any(|(file, w)| *w == 0 && self.file(file) != 0);
-        for (check, w) in &watches.checks {
-            match (*w, self.check(check)) {
-                (0, false) => fault = true,
-                (w, true) if w > 0 => weight += i64::from(w),
-                (w, false) if w < 0 => weight += i64::from(w),
-                _ => {}
-            }
-        }
-        for (process, w) in &watches.processes {
-            match (*w, self.process(process)) {
-                (0, false) => fault = true,
-                (w, true) if w > 0 => weight += i64::from(w),
-                (w, false) if w < 0 => weight += i64::from(w),
-                _ => {}
-            }
-        }
-        for (interface, w) in &watches.interfaces {
-            match (*w, self.interface(interface)) {
+        let (mut fault, mut failing) = (false, false);
+        for item in &watches.items {
+            let (good, w) = match item {
+                Watch::Check(name, w) => (self.check(name), Some(*w)),
+                Watch::Process(name, w) => (self.process(name), Some(*w)),
+                Watch::Interface(name, w) => (self.interface(name), *w),
+                Watch::File(name, w) => {
+                    let value = self.file(name);
+                    if *w == 0 {
+                        fault |= value != 0;
+                        failing |= value != 0;
+                    } else {
+                        weight = weight.saturating_add(value.saturating_mul(i64::from(*w)));
+                    }
+                    continue;
+                }
+            };
+            failing |= !good;
+            // A weight W counts while the item is good (W > 0) or bad (W < 0). A check or a
+            // process with W = 0, or an interface without a weight, is Fault while it is bad; an
+            // interface with W = 0 does neither.
+            match (w, good) {
                 (None, false) => fault = true,
+                (Some(0), false) if !matches!(item, Watch::Interface(..)) => fault = true,
                 (Some(w), true) if w > 0 => weight += i64::from(w),
                 (Some(w), false) if w < 0 => weight += i64::from(w),
                 _ => {}
-            }
-        }
-        for (file, w) in &watches.files {
-            let value = self.file(file);
-            if *w == 0 {
-                fault |= value != 0;
-            } else {
-                weight = weight.saturating_add(value.saturating_mul(i64::from(*w)));
             }
         }
         Tracking {
@@ -261,10 +272,11 @@ impl Tracker {
         }
     }
 
-    /// The names of the items of one kind that some router tracks, sorted, each once.
-    fn tracked<T>(&self, kind: impl Fn(&Watches) -> &Vec<(String, T)>) -> Vec<String> {
+    /// The names of the items of one kind (`name_of` gives an item's name if it is of the kind)
+    /// that some router tracks, sorted, each once.
+    fn tracked(&self, name_of: impl Fn(&Watch) -> Option<&String>) -> Vec<String> {
         let mut names: Vec<String> = (self.routers.iter())
-            .flat_map(|(_, watches)| kind(watches).iter().map(|(name, _)| name.clone()))
+            .flat_map(|(_, watches)| watches.items.iter().filter_map(&name_of).cloned())
             .collect();
         names.sort();
         names.dedup();
@@ -274,31 +286,49 @@ impl Tracker {
     /// The tracked checks that are defined as scripts, with their scripts.
     #[cfg(unix)]
     pub(super) fn tracked_scripts(&self) -> Vec<(String, Script)> {
-        (self.tracked(|w| &w.checks).into_iter())
-            .filter_map(|name| Some((name.clone(), self.scripts.get(&name)?.clone())))
-            .collect()
+        (self
+            .tracked(|w| match w {
+                Watch::Check(name, _) => Some(name),
+                _ => None,
+            })
+            .into_iter())
+        .filter_map(|name| Some((name.clone(), self.scripts.get(&name)?.clone())))
+        .collect()
     }
 
     /// The tracked files that are defined with a path, with their paths.
     #[cfg(unix)]
     pub(super) fn tracked_files(&self) -> Vec<(String, PathBuf)> {
-        (self.tracked(|w| &w.files).into_iter())
-            .filter_map(|name| Some((name.clone(), self.paths.get(&name)?.clone())))
-            .collect()
+        (self
+            .tracked(|w| match w {
+                Watch::File(name, _) => Some(name),
+                _ => None,
+            })
+            .into_iter())
+        .filter_map(|name| Some((name.clone(), self.paths.get(&name)?.clone())))
+        .collect()
     }
 
     /// The tracked processes that are defined, with what to look for.
     #[cfg(unix)]
     pub(super) fn tracked_processes(&self) -> Vec<(String, Process)> {
-        (self.tracked(|w| &w.processes).into_iter())
-            .filter_map(|name| Some((name.clone(), self.process_specs.get(&name)?.clone())))
-            .collect()
+        (self
+            .tracked(|w| match w {
+                Watch::Process(name, _) => Some(name),
+                _ => None,
+            })
+            .into_iter())
+        .filter_map(|name| Some((name.clone(), self.process_specs.get(&name)?.clone())))
+        .collect()
     }
 
     /// The tracked interfaces.
     #[cfg(all(feature = "linux", target_os = "linux"))]
     pub(super) fn tracked_interfaces(&self) -> Vec<String> {
-        self.tracked(|w| &w.interfaces)
+        self.tracked(|w| match w {
+            Watch::Interface(name, _) => Some(name),
+            _ => None,
+        })
     }
 }
 

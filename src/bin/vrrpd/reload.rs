@@ -16,26 +16,27 @@ use crate::translate::{Running, build, sync_groups};
 
 /// What changes as a unit: a sync group's members, or an instance outside any group, each with
 /// what the driver runs for it, sorted by key.
-fn units(config: &KeepalivedConfig, running: &[Running]) -> Vec<Vec<(RouterKey, Instance)>> {
+fn units(
+    config: &KeepalivedConfig,
+    running: &[Running],
+) -> Result<Vec<Vec<(RouterKey, Instance)>>, String> {
     let groups = sync_groups(config, running);
-    let mut units: Vec<Vec<(RouterKey, Instance)>> = groups
-        .iter()
-        .map(|keys| {
-            let mut unit: Vec<_> = running
-                .iter()
-                .filter(|r| keys.contains(&r.key))
-                .map(|r| (r.key, r.driven.clone()))
-                .collect();
-            unit.sort_by_key(|(key, _)| *key);
-            unit
-        })
-        .collect();
+    let mut units = Vec::with_capacity(running.len());
+    for keys in &groups {
+        let mut unit = running
+            .iter()
+            .filter(|r| keys.contains(&r.key))
+            .map(|r| Ok((r.key, r.driven()?)))
+            .collect::<Result<Vec<_>, String>>()?;
+        unit.sort_by_key(|(key, _)| *key);
+        units.push(unit);
+    }
     for r in running {
         if !groups.iter().any(|keys| keys.contains(&r.key)) {
-            units.push(vec![(r.key, r.driven.clone())]);
+            units.push(vec![(r.key, r.driven()?)]);
         }
     }
-    units
+    Ok(units)
 }
 
 /// The change from the old file to the new one: a unit that runs the same before and after is
@@ -44,8 +45,8 @@ fn units(config: &KeepalivedConfig, running: &[Running]) -> Vec<Vec<(RouterKey, 
 fn reconfiguration(
     old: (&KeepalivedConfig, &[Running]),
     new: (&KeepalivedConfig, &[Running]),
-) -> Reconfiguration {
-    let (old_units, new_units) = (units(old.0, old.1), units(new.0, new.1));
+) -> Result<Reconfiguration, String> {
+    let (old_units, new_units) = (units(old.0, old.1)?, units(new.0, new.1)?);
     let mut change = Reconfiguration::default();
     for unit in old_units.iter().filter(|u| !new_units.contains(u)) {
         change.remove.extend(unit.iter().map(|(key, _)| *key));
@@ -67,7 +68,7 @@ fn reconfiguration(
                 .any(|unit| unit.iter().any(|(key, _)| keys.contains(key)))
         })
         .collect();
-    change
+    Ok(change)
 }
 
 /// What a reload changed, in routers.
@@ -110,7 +111,8 @@ pub fn reload(
     // while it does: its events take the lock.
     let (change, old_config, old_running, carried) = {
         let mut d = daemon.lock().expect("no panics while held");
-        let change = reconfiguration((&d.config, &d.running), (&config, &running));
+        let change =
+            reconfiguration((&d.config, &d.running), (&config, &running)).map_err(unchanged)?;
         let carried = d.tracking.stop();
         let removed: Vec<Running> = d
             .running

@@ -21,7 +21,7 @@ use crate::events::{self, InterfaceNames};
 use crate::notify::{self, Notifier};
 use crate::status::Transition;
 use crate::systemd::{self, Systemd};
-use crate::translate::{build, sync_groups};
+use crate::translate::{Running, build, sync_groups};
 use crate::{Context, Daemon, tracking};
 
 /// Runs the routers of `config` (read from `path`) until a signal stops them.
@@ -29,7 +29,10 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
     let names = InterfaceNames::read(&mut netlink).map_err(|e| e.to_string())?;
     let running = build(&config, &mut netlink)?;
-    let instances = running.iter().map(|r| r.driven.clone()).collect();
+    let instances = running
+        .iter()
+        .map(Running::driven)
+        .collect::<Result<_, _>>()?;
     let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
     driver
         .set_address_lifetime(cli.vip_lifetime)

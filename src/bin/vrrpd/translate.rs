@@ -11,18 +11,45 @@ use vrrp::keepalived::{KeepalivedConfig, VirtualIp, VrrpInstance};
 use vrrp::linux::{Netlink, interface_source};
 use vrrp::{AddressFamily, RouterKey};
 
-/// One instance as it runs: its key in the driver, its configuration, and what the driver runs.
+/// One instance as it runs: its key in the driver, its configuration, and what the interface
+/// lookups found for it. What the driver runs for it is built from these again when a reload
+/// compares it ([`driven`](Self::driven)) rather than kept: at 4,000 instances a copy is megabytes.
 #[derive(Clone)]
 pub struct Running {
     /// Its key in the driver.
     pub key: RouterKey,
     /// Its `vrrp_instance` block.
     pub instance: VrrpInstance,
-    /// What the driver runs for it.
-    pub driven: Instance,
+    /// Its interface's index and source address.
+    interface: (u32, IpAddr),
+    /// The index of each address's `dev` other than its instance's interface.
+    devices: Vec<(IpAddr, u32)>,
 }
 
-/// Looks up the interfaces and builds what the driver runs for every instance of `config`.
+impl Running {
+    /// What the driver runs for it.
+    pub fn driven(&self) -> Result<Instance, String> {
+        let instance = &self.instance;
+        let (interface_index, source) = self.interface;
+        let built = instance
+            .config(interface_index, source)
+            .map_err(|e| format!("{}: {e}", instance.location))?;
+        let mut driven = Instance::new(built).virtual_mac(instance.use_vmac);
+        for vip in &instance.addresses {
+            driven = driven.address(virtual_address(vip)?);
+        }
+        for vip in &instance.excluded_addresses {
+            driven = driven.excluded(virtual_address(vip)?);
+        }
+        for &(address, index) in &self.devices {
+            driven = driven.device(address, index);
+        }
+        Ok(driven)
+    }
+}
+
+/// Looks up the interfaces of every instance of `config` and checks what the driver would run for
+/// each.
 ///
 /// Each interface and family is looked up once, not once per instance: every lookup of a source
 /// address reads all the host's addresses, so 4,000 instances after a crash that left their 4,000
@@ -31,7 +58,7 @@ pub fn build(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Vec<Run
     let mut running = Vec::with_capacity(config.instances.len());
     let mut sources: HashMap<(&str, AddressFamily), (u32, IpAddr)> = HashMap::new();
     for instance in &config.instances {
-        let found = match sources.entry((instance.interface.as_str(), instance.family)) {
+        let interface = match sources.entry((instance.interface.as_str(), instance.family)) {
             Entry::Occupied(found) => *found.get(),
             Entry::Vacant(entry) => {
                 let (interface, source) =
@@ -40,33 +67,29 @@ pub fn build(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Vec<Run
                 *entry.insert((interface.index, source))
             }
         };
-        let (interface_index, source) = found;
-        let built = instance
-            .config(interface_index, source)
-            .map_err(|e| format!("{}: {e}", instance.location))?;
-        let key = RouterKey::of(&built);
-        let mut driven = Instance::new(built).virtual_mac(instance.use_vmac);
-        for vip in &instance.addresses {
-            driven = driven.address(virtual_address(vip)?);
-        }
-        for vip in &instance.excluded_addresses {
-            driven = driven.excluded(virtual_address(vip)?);
-        }
         let elsewhere = (instance.addresses.iter())
             .chain(&instance.excluded_addresses)
             .filter_map(|vip| Some((vip, vip.device.as_ref()?)))
             .filter(|(_, device)| **device != instance.interface);
+        let mut devices = Vec::new();
         for (vip, device) in elsewhere {
             let other = netlink
                 .interface_by_name(device)
                 .map_err(|e| format!("{}: {e}", vip.location))?;
-            driven = driven.device(vip.address, other.index);
+            devices.push((vip.address, other.index));
         }
-        running.push(Running {
-            key,
+        let built = instance
+            .config(interface.0, interface.1)
+            .map_err(|e| format!("{}: {e}", instance.location))?;
+        let one = Running {
+            key: RouterKey::of(&built),
             instance: instance.clone(),
-            driven,
-        });
+            interface,
+            devices,
+        };
+        // The addresses' labels are checked here, once, rather than at the first reload.
+        one.driven()?;
+        running.push(one);
     }
     Ok(running)
 }

@@ -185,6 +185,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         for key in &change.remove {
             next.remove(now, key).map_err(|e| refused(e.into()))?;
         }
+        next.reserve(change.add.len());
         let mut added = Vec::with_capacity(change.add.len());
         for instance in &change.add {
             let key = next
@@ -198,7 +199,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         let removed: HashSet<&RouterKey> = change.remove.iter().collect();
         let placed = |key: &RouterKey| {
             (!removed.contains(key))
-                .then(|| self.applier.instance(key))
+                .then(|| self.applier.addressing(key))
                 .flatten()
         };
         check_instances(&next, &change.add, placed).map_err(refused)?;

@@ -27,8 +27,8 @@ use crate::linux::capability::Capability;
 use crate::linux::poll::wait_readable;
 use crate::linux::timer::DeadlineTimer;
 use crate::linux::{
-    Announcer, Interface, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents, Received, Refused,
-    SocketError, Sockets,
+    Announcer, HeapTrim, Interface, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents, Received,
+    Refused, SocketError, Sockets,
 };
 use crate::{AddressFamily, RouterKey, Routers};
 
@@ -133,6 +133,8 @@ pub struct Driver<A: AddressBackend = Netlink> {
     /// The nftables rules: packets to addresses held with Accept_Mode off, and frames on the
     /// virtual MAC interfaces of routers that are not Master, are refused.
     filtering: Filtering,
+    /// Hands the heap's freed memory back after bursts (thousands of routers taking over).
+    heap: HeapTrim,
 }
 
 impl<A: AddressBackend> std::fmt::Debug for Driver<A> {
@@ -204,6 +206,7 @@ impl<A: AddressBackend> Driver<A> {
             resync_pending: false,
             receive_failures: 0,
             filtering: Filtering::default(),
+            heap: HeapTrim::new(Instant::now()),
         };
         let refuses = instances
             .iter()
@@ -363,6 +366,7 @@ impl<A: AddressBackend> Driver<A> {
             self.resynchronize(now, on_event);
             self.event_loop.handle_timeout(Instant::now(), on_event);
             self.sync_filtering(now, on_event);
+            self.heap.tend(now);
         }
         Ok(shutdown || self.event_loop.has_handed_over())
     }
@@ -500,18 +504,20 @@ impl<A: AddressBackend> Driver<A> {
         }
         let applier = self.event_loop.applier_mut();
         let parent_index = applier.parent_interface(&key);
-        let (Some(parent), Some(instance)) = (
-            interfaces.iter().find(|i| i.index == parent_index),
-            applier.instance(&key),
-        ) else {
+        let Some(parent) = interfaces.iter().find(|i| i.index == parent_index) else {
             return false;
         };
+        if applier.addressing(&key).is_none() {
+            return false;
+        }
+        let advertises_router = applier.advertises_router(&key);
         self.setup.virtual_macs.forget(&key);
-        match self
-            .setup
-            .virtual_macs
-            .create(&mut self.setup.netlink, instance, parent)
-        {
+        match self.setup.virtual_macs.create(
+            &mut self.setup.netlink,
+            key,
+            advertises_router,
+            parent,
+        ) {
             Ok(new_index) => {
                 applier.redirect(&key, new_index, new_index);
                 let _ = applier.announcer_mut().prepare(new_index, key.family);

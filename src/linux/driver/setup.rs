@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
-use crate::host::{ActionApplier, AddressBackend, DriverError, Instance, Setup};
+use crate::host::{ActionApplier, AddressBackend, Addressing, DriverError, Instance, Setup};
 use crate::linux::driver::links::Bindings;
 use crate::linux::driver::virtual_mac::VirtualMacs;
 use crate::linux::{ADDRESS_PROTOCOL, Announcer, Interface, Netlink, Sockets};
@@ -91,15 +91,22 @@ impl LinuxSetup {
         let with_virtual_mac: Vec<RouterKey> = keys
             .iter()
             .copied()
-            .filter(|key| applier.instance(key).is_some_and(Instance::has_virtual_mac))
+            .filter(|key| {
+                applier
+                    .addressing(key)
+                    .is_some_and(Addressing::has_virtual_mac)
+            })
             .collect();
         self.virtual_macs
             .forget_parent(&interface.name, &with_virtual_mac);
         for key in keys {
-            let virtual_mac = applier.instance(&key).filter(|i| i.has_virtual_mac());
-            let created = virtual_mac.map(|instance| {
+            let virtual_mac = applier
+                .addressing(&key)
+                .is_some_and(Addressing::has_virtual_mac);
+            let advertises_router = applier.advertises_router(&key);
+            let created = virtual_mac.then(|| {
                 self.virtual_macs
-                    .create(&mut self.netlink, instance, interface)
+                    .create(&mut self.netlink, key, advertises_router, interface)
             });
             let (address, send) = match created {
                 Some(Ok(index)) => (index, index),
@@ -194,9 +201,10 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
                 down.push(key.interface_index);
             }
             if instance.has_virtual_mac() {
-                let index = self
-                    .virtual_macs
-                    .create(&mut self.netlink, instance, parent)?;
+                let advertises_router = instance.config().router_advertisements().is_some();
+                let index =
+                    self.virtual_macs
+                        .create(&mut self.netlink, key, advertises_router, parent)?;
                 // Adverts leave from the virtual MAC interface, with the virtual MAC as their
                 // source (V3-TX-03); IPv6 ones with the parent's link-local address.
                 applier.redirect(&key, index, index);

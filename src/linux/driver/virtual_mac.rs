@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::host::{DriverError, Instance};
+use crate::host::DriverError;
 use crate::linux::{Interface, Netlink};
 use crate::{AddressFamily, MacAddress, RouterKey};
 
@@ -18,21 +18,20 @@ pub(crate) struct VirtualMacs {
 }
 
 impl VirtualMacs {
-    /// Creates `instance`'s virtual MAC interface on `parent` (replacing a stale one of the same
+    /// Creates router `key`'s virtual MAC interface on `parent` (replacing a stale one of the same
     /// name) and returns its index. For IPv4, the parent must not speak ARP for the virtual address
     /// with its own MAC (RFC 5798 §8.1.2): it answers only for its own addresses (`arp_ignore` 1),
     /// and its own requests carry its own address (`arp_announce` 2), not a virtual one. An IPv6
-    /// router that sends router advertisements has IPv6 forwarding on its virtual MAC
+    /// router that sends router advertisements (`advertises_router`) has IPv6 forwarding on its virtual MAC
     /// interface, so that the kernel's answers to neighbour solicitations for the virtual
     /// addresses carry the Router flag (RFC 5798 §6.4.3 as updated by RFC 9568, V3-FSM-15).
     pub(crate) fn create(
         &mut self,
         netlink: &mut Netlink,
-        instance: &Instance,
+        key: RouterKey,
+        advertises_router: bool,
         parent: &Interface,
     ) -> Result<u32, DriverError> {
-        let key = instance.key();
-        let router = instance.config().router_advertisements().is_some();
         let name = virtual_mac_name(&key);
         let mac = MacAddress::virtual_router(key.vrid, key.family);
         if let Ok(stale) = netlink.interface_by_name(&name) {
@@ -55,7 +54,7 @@ impl VirtualMacs {
                 source,
             })?;
         }
-        if key.family == AddressFamily::Ipv6 && router {
+        if key.family == AddressFamily::Ipv6 && advertises_router {
             // The interface is this driver's and goes with it: nothing to restore.
             let path = format!("/proc/sys/net/ipv6/conf/{name}/forwarding");
             std::fs::write(&path, "1").map_err(|source| DriverError::Io {
