@@ -274,3 +274,109 @@ fn v3_fsm_18_a_master_with_accept_mode_on_or_an_owner_refuses_nothing() {
         assert!(applier.unaccepted_addresses().is_empty());
     }
 }
+
+/// The actions the routers have queued, then each applied after [`ActionApplier::add_ahead`], as
+/// the event loop does in one pass.
+fn run_ahead(routers: &mut Routers, applier: &mut MemoryApplier) -> Vec<Event> {
+    let actions: Vec<_> = std::iter::from_fn(|| routers.poll_action()).collect();
+    applier.add_ahead(&actions);
+    let mut events = Vec::new();
+    for (key, action) in actions {
+        applier.apply(key, action, &mut |event| events.push(event));
+    }
+    events
+}
+
+#[test]
+fn a_pass_adds_every_routers_addresses_in_one_batch_before_its_adverts_and_announcements() {
+    let host = MemoryHost::default();
+    let mut applier = host.applier();
+    let mut routers = Routers::new();
+    for n in 1..=3u8 {
+        let vip = Ipv4Addr::new(198, 51, 100, n);
+        let config = Config::builder(1, vrid(n), MASTER.into())
+            .priority(Priority::new(200))
+            .address(vip.into())
+            .build()
+            .unwrap();
+        routers.add(config.clone()).unwrap();
+        applier.place(Instance::new(config));
+    }
+    routers.start(Instant::now());
+    run_ahead(&mut routers, &mut applier);
+    host.take_calls();
+    // The first add fails: its router alone hears of it, and the others' addresses are held.
+    host.fail_next(Fault::Add, 1);
+    let due = routers.poll_timeout().unwrap();
+    routers.handle_timeout(due);
+    let events = run_ahead(&mut routers, &mut applier);
+    let log = log(&host);
+    let first_other = log
+        .iter()
+        .position(|l| !l.starts_with("add") && !l.starts_with("AddBatch"));
+    assert_eq!(
+        log[..first_other.expect("adverts and announcements follow")],
+        [
+            "AddBatch { count: 3 }",
+            "add if1 198.51.100.2/32",
+            "add if1 198.51.100.3/32",
+        ],
+        "{log:#?}"
+    );
+    assert_eq!(log.iter().filter(|l| l.starts_with("send ")).count(), 3);
+    assert_eq!(applier.added_addresses().count(), 2);
+    let failed: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::BackendFailed {
+                router,
+                operation: Operation::AddAddress(address),
+                ..
+            } => Some((router.vrid, *address)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, [(vrid(1), Ipv4Addr::new(198, 51, 100, 1).into())]);
+    let masters = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::StateChanged {
+                    to: State::Master,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(masters, 3);
+}
+
+#[test]
+fn an_address_a_pass_removes_before_adding_it_again_is_added_in_its_turn() {
+    let (mut routers, mut applier, host) = setup(Some(Instance::new(config())));
+    elect(&mut routers, &mut applier);
+    let key = routers.iter().next().unwrap().0;
+    host.take_calls();
+    let vip = vrrp::packet::AddressList::ipv4([VIP]);
+    let actions = vec![
+        (key, vrrp::Action::RemoveAddresses(vip.clone())),
+        (
+            key,
+            vrrp::Action::AddAddresses {
+                addresses: vip,
+                accept: true,
+            },
+        ),
+    ];
+    applier.add_ahead(&actions);
+    assert!(host.calls().is_empty(), "nothing ahead of the removal");
+    for (key, action) in actions {
+        applier.apply(key, action, &mut |_| {});
+    }
+    assert_eq!(
+        log(&host),
+        ["remove if1 192.0.2.100/32", "add if1 192.0.2.100/32"]
+    );
+    assert!(applier.holds(1, VIP.into()));
+}

@@ -399,6 +399,79 @@ fn exercise_lifetimes() {
     report(&format!("lifetime ok {}", expired.as_millis()));
 }
 
+const BATCH_TEST: &str = "netlink_adds_hundreds_of_addresses_in_batches_each_with_its_own_outcome";
+
+/// Inside the namespace: 300 addresses added in batches, one already there and one on an
+/// interface that does not exist among them; each gets its own outcome, in order.
+fn exercise_batch() {
+    use vrrp::host::VirtualAddress;
+    use vrrp::linux::{Netlink, NetlinkError};
+    let mut netlink = Netlink::open().expect("netlink");
+    let index = interface_index("va").expect("index");
+    let address = |n: u32| VirtualAddress::host(Ipv4Addr::from(0xC612_0000 + n).into());
+    let (present, nowhere) = (5, 100);
+    // For comparison (BENCHMARKS.md): as many on the other end of the pair, which has no address
+    // either (the kernel's work grows with an interface's addresses), one request and one
+    // acknowledgement each.
+    let other = interface_index("vb").expect("index");
+    let started = Instant::now();
+    for n in 1000..1300 {
+        netlink.add_address(other, &address(n)).expect("added");
+    }
+    let one_by_one = started.elapsed();
+    netlink
+        .add_address(index, &address(present))
+        .expect("one there before");
+    let batch: Vec<(u32, VirtualAddress)> = (0..300)
+        .map(|n| (if n == nowhere { 0x7fff_0000 } else { index }, address(n)))
+        .collect();
+    let started = Instant::now();
+    let outcomes = netlink.add_addresses(&batch);
+    let batched = started.elapsed();
+    assert_eq!(outcomes.len(), batch.len());
+    for (n, outcome) in (0..).zip(&outcomes) {
+        match n {
+            n if n == present => assert!(
+                matches!(outcome, Err(NetlinkError::AlreadyPresent { address: a, .. }) if *a == address(present).address),
+                "{outcome:?}"
+            ),
+            n if n == nowhere => assert!(
+                matches!(outcome, Err(NetlinkError::Io { .. })),
+                "{outcome:?}"
+            ),
+            _ => assert!(outcome.is_ok(), "{n}: {outcome:?}"),
+        }
+    }
+    let shown = netns::ip(&["-o", "-4", "addr", "show", "dev", "va"]);
+    let held = shown.lines().filter(|l| l.contains(" 198.18.")).count();
+    assert_eq!(held, 299, "every address but the one on no interface");
+    // The socket is in step after the batch: a single request gets its own answer.
+    assert!(matches!(
+        netlink.add_address(index, &address(7)),
+        Err(NetlinkError::AlreadyPresent { .. })
+    ));
+    report(&format!(
+        "batch ok {} {}",
+        batched.as_micros(),
+        one_by_one.as_micros()
+    ));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (README's second test command)"]
+fn netlink_adds_hundreds_of_addresses_in_batches_each_with_its_own_outcome() {
+    if std::env::var(ROLE).as_deref() == Ok("batch") {
+        return exercise_batch();
+    }
+    let netns = Netns::with_veth_pair("batch");
+    let child = netns.spawn(BATCH_TEST, "batch", &[]);
+    let line = child.next(Duration::from_secs(30)).expect("a report");
+    child.finish();
+    let times = line.strip_prefix("batch ok ").expect("batch ok");
+    let (batched, one_by_one) = times.split_once(' ').expect("two times");
+    println!("300 addresses: {batched} µs in batches, {one_by_one} µs one request each");
+}
+
 #[test]
 #[ignore = "needs root: creates network namespaces (README's second test command)"]
 fn netlink_installs_addresses_with_a_lifetime_and_renews_them_in_place() {

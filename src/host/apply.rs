@@ -1,7 +1,7 @@
 //! Applies a [`Routers`](crate::Routers)' actions through the backends, and keeps track of which
 //! virtual addresses it added, so that it removes those and only those.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
@@ -10,6 +10,7 @@ use crate::host::{
     Added, AddressBackend, Addressing, AdvertSender, Announce, BackendError, Event, Instance,
     Operation, VirtualAddress,
 };
+use crate::packet::AddressList;
 use crate::{Action, RouterKey};
 
 /// A running router's addressing and the interfaces it uses now. Its [`Config`](crate::Config)
@@ -64,6 +65,9 @@ pub struct ActionApplier<S, A, N> {
     lifetime: Option<Duration>,
     /// The announcements' repeats, sent by [`send_paced`](Self::send_paced).
     paced: Repeats,
+    /// The outcomes of the addresses [`add_ahead`](Self::add_ahead) added, by (interface,
+    /// address), in the order [`apply`](Self::apply) meets them.
+    ahead: VecDeque<((u32, IpAddr), Result<Added, BackendError>)>,
 }
 
 impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
@@ -78,6 +82,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             firewall_changes: 0,
             lifetime: None,
             paced: Repeats::default(),
+            ahead: VecDeque::new(),
         }
     }
 
@@ -368,6 +373,42 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
         self.paced.frames()
     }
 
+    /// Adds, in one [`AddressBackend::add_all`] call, the addresses that the
+    /// [`Action::AddAddresses`] of `actions` add, so that [`apply`](Self::apply), given the same
+    /// actions in the same order next, finds their outcomes instead of adding them one at a time:
+    /// a takeover of thousands of routers then costs a few netlink round trips, not thousands. An
+    /// address that an earlier action of `actions` removes or adds already is left to `apply`,
+    /// so that the host sees the same changes in the same order for each address.
+    pub fn add_ahead(&mut self, actions: &[(RouterKey, Action)]) {
+        self.ahead.clear();
+        let mut touched: HashSet<(u32, IpAddr)> = HashSet::new();
+        let mut batch = Vec::new();
+        for (router, action) in actions {
+            let placed = self.placed.get(router).map(Box::as_ref);
+            match action {
+                Action::AddAddresses { addresses, .. } => {
+                    for (interface, address) in to_add(placed, *router, self.lifetime, addresses) {
+                        if touched.insert((interface, address.address)) {
+                            batch.push((interface, address));
+                        }
+                    }
+                }
+                Action::RemoveAddresses(addresses) => {
+                    touched.extend(to_remove(placed, *router, addresses));
+                }
+                _ => {}
+            }
+        }
+        if batch.is_empty() {
+            return;
+        }
+        let outcomes = self.addresses.add_all(&batch);
+        self.ahead = (batch.into_iter())
+            .map(|(interface, address)| (interface, address.address))
+            .zip(outcomes)
+            .collect();
+    }
+
     /// Applies `action` of `router`, calling `on_event` with a state change and with each failure.
     ///
     /// An announcement sends one frame per address at once and queues the other `repeat - 1`
@@ -383,8 +424,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             firewall_changes,
             lifetime,
             paced,
+            ahead,
         } = self;
-        let placed = placed.get(&router);
+        let placed = placed.get(&router).map(Box::as_ref);
         let instance = placed.map(|placed| &placed.addressing);
         let own = placed.map_or(router.interface_index, |p| p.address_interface);
         let interface_of =
@@ -410,19 +452,17 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                 }
             }
             Action::AddAddresses { addresses, accept } => {
-                let all = addresses
-                    .iter()
-                    .map(|address| {
-                        instance.map_or(VirtualAddress::host(address), |instance| {
-                            instance.virtual_address(address)
-                        })
-                    })
-                    .chain(excluded().copied());
-                for mut virtual_address in all {
-                    virtual_address.lifetime = *lifetime;
+                for (interface, virtual_address) in to_add(placed, router, *lifetime, &addresses) {
                     let address = virtual_address.address;
-                    let interface = interface_of(address);
-                    match backend.add(interface, virtual_address) {
+                    let outcome = match ahead.front() {
+                        Some((key, _)) if *key == (interface, address) => ahead.pop_front(),
+                        _ => None,
+                    };
+                    let outcome = match outcome {
+                        Some((_, outcome)) => outcome,
+                        None => backend.add(interface, virtual_address),
+                    };
+                    match outcome {
                         Ok(Added::Added) => {
                             let held = Held {
                                 router,
@@ -497,4 +537,55 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             }),
         }
     }
+}
+
+/// What an [`Action::AddAddresses`] of `router` (placed as `placed`) with `addresses` configures:
+/// each address as its addressing says, then the excluded ones, all with `lifetime`, each with
+/// its interface.
+fn to_add(
+    placed: Option<&Placed>,
+    router: RouterKey,
+    lifetime: Option<Duration>,
+    addresses: &AddressList,
+) -> Vec<(u32, VirtualAddress)> {
+    let addressing = placed.map(|placed| &placed.addressing);
+    let own = placed.map_or(router.interface_index, |p| p.address_interface);
+    let excluded = addressing
+        .map(Addressing::excluded_addresses)
+        .unwrap_or_default();
+    (addresses.iter())
+        .map(|address| {
+            addressing.map_or(VirtualAddress::host(address), |a| {
+                a.virtual_address(address)
+            })
+        })
+        .chain(excluded.iter().copied())
+        .map(|mut address| {
+            address.lifetime = lifetime;
+            let interface = addressing.map_or(own, |a| a.interface_of(address.address, own));
+            (interface, address)
+        })
+        .collect()
+}
+
+/// The (interface, address) pairs an [`Action::RemoveAddresses`] of `router` with `addresses`
+/// removes: the addresses, then the excluded ones.
+fn to_remove<'a>(
+    placed: Option<&'a Placed>,
+    router: RouterKey,
+    addresses: &'a AddressList,
+) -> impl Iterator<Item = (u32, IpAddr)> + 'a {
+    let addressing = placed.map(|placed| &placed.addressing);
+    let own = placed.map_or(router.interface_index, |p| p.address_interface);
+    let excluded = addressing
+        .map(Addressing::excluded_addresses)
+        .unwrap_or_default();
+    (addresses.iter())
+        .chain(excluded.iter().map(|a| a.address))
+        .map(move |address| {
+            (
+                addressing.map_or(own, |a| a.interface_of(address, own)),
+                address,
+            )
+        })
 }

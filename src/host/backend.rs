@@ -172,6 +172,15 @@ pub trait AddressBackend {
     /// Configures `address` on interface `interface_index`, for `address.lifetime` if it has one.
     fn add(&mut self, interface_index: u32, address: VirtualAddress)
     -> Result<Added, BackendError>;
+    /// Configures each of `addresses` (interface, address) as [`add`](Self::add) would, and
+    /// returns each one's outcome in order. The default adds them one at a time; a backend that
+    /// can do several in one round trip (rtnetlink) overrides it. The event loop gives it the
+    /// addresses all routers add in one pass, before it applies their other actions.
+    fn add_all(&mut self, addresses: &[(u32, VirtualAddress)]) -> Vec<Result<Added, BackendError>> {
+        (addresses.iter())
+            .map(|&(interface_index, address)| self.add(interface_index, address))
+            .collect()
+    }
     /// Removes `address` from interface `interface_index`; an address already gone is no error.
     fn remove(&mut self, interface_index: u32, address: VirtualAddress)
     -> Result<(), BackendError>;

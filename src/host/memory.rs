@@ -36,6 +36,11 @@ pub enum Call {
         /// The address.
         address: VirtualAddress,
     },
+    /// [`AddressBackend::add_all`] called with `count` addresses; their [`Call::Add`]s follow.
+    AddBatch {
+        /// How many addresses.
+        count: usize,
+    },
     /// An address removed from `interface`, with the prefix length it was removed with.
     Remove {
         /// The interface.
@@ -288,6 +293,15 @@ impl AddressBackend for MemoryAddresses {
         }
         state.configure(interface, address);
         Ok(Added::Added)
+    }
+
+    /// Records the batch, then adds each address as [`add`](Self::add) does (faults included).
+    fn add_all(&mut self, addresses: &[(u32, VirtualAddress)]) -> Vec<Result<Added, BackendError>> {
+        let count = addresses.len();
+        self.0.state().calls.push(Call::AddBatch { count });
+        (addresses.iter())
+            .map(|&(interface, address)| self.add(interface, address))
+            .collect()
     }
 
     fn renew(&mut self, interface: u32, address: VirtualAddress) -> Result<(), BackendError> {

@@ -508,7 +508,11 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         loop {
             let mut failed = Vec::new();
             let health = &mut self.health;
-            while let Some((key, action)) = self.routers.poll_action() {
+            let actions: Vec<(RouterKey, Action)> =
+                std::iter::from_fn(|| self.routers.poll_action()).collect();
+            // The pass's addresses in a few round trips, before its adverts and announcements.
+            self.applier.add_ahead(&actions);
+            for (key, action) in actions {
                 // RFC 6527's vrrpv3NewMaster: the new Master is this router, so its address is
                 // this router's primary address.
                 let new_master = match &action {

@@ -23,6 +23,11 @@ use netlink_sys::{Socket, SocketAddr};
 use crate::host::{Added, AddressBackend, BackendError, VirtualAddress};
 use crate::{AddressFamily, MacAddress};
 
+mod batch;
+mod events;
+
+pub use events::{NetlinkEvent, NetlinkEvents};
+
 /// Why a netlink request failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -67,6 +72,20 @@ pub enum NetlinkError {
         /// The error.
         source: io::Error,
     },
+}
+
+impl NetlinkError {
+    /// The kernel's refusal `errno` of `operation`: [`Permission`](Self::Permission) for EPERM.
+    fn from_errno(errno: i32, operation: &'static str) -> Self {
+        if errno == libc::EPERM {
+            Self::Permission { operation }
+        } else {
+            Self::Io {
+                operation,
+                source: io::Error::from_raw_os_error(errno),
+            }
+        }
+    }
 }
 
 /// A network interface.
@@ -225,6 +244,34 @@ impl Netlink {
         }
     }
 
+    /// Adds each of `addresses` (interface, address) as [`add_address`](Self::add_address) does,
+    /// several to a round trip, and returns each one's outcome in order.
+    pub fn add_addresses(
+        &mut self,
+        addresses: &[(u32, VirtualAddress)],
+    ) -> Vec<Result<(), NetlinkError>> {
+        let requests = (addresses.iter())
+            .map(|(interface_index, address)| new_address(*interface_index, address))
+            .collect();
+        let flags = NLM_F_CREATE | NLM_F_EXCL;
+        let outcomes = self.request_all(requests, flags, "adding an address");
+        outcomes
+            .into_iter()
+            .zip(addresses)
+            .map(|(outcome, &(interface_index, address))| match outcome {
+                Err(NetlinkError::Io { source, .. })
+                    if source.raw_os_error() == Some(libc::EEXIST) =>
+                {
+                    Err(NetlinkError::AlreadyPresent {
+                        interface_index,
+                        address: address.address,
+                    })
+                }
+                outcome => outcome,
+            })
+            .collect()
+    }
+
     /// Sets the lifetime of `address` on interface `interface_index` to its
     /// [`lifetime`](VirtualAddress::lifetime) from now (for ever without one), in place: the
     /// address is replaced with the same attributes (`NLM_F_REPLACE`), never removed meanwhile.
@@ -372,10 +419,7 @@ impl Netlink {
                     NetlinkPayload::Error(error) => {
                         return match error.code {
                             None => Ok(replies),
-                            Some(code) if -code.get() == libc::EPERM => {
-                                Err(NetlinkError::Permission { operation })
-                            }
-                            Some(code) => Err(io_error(io::Error::from_raw_os_error(-code.get()))),
+                            Some(code) => Err(NetlinkError::from_errno(-code.get(), operation)),
                         };
                     }
                     NetlinkPayload::InnerMessage(message) => replies.push(message),
@@ -544,99 +588,6 @@ fn address_message(interface_index: u32, address: IpAddr, prefix_len: u8) -> Add
     message
 }
 
-/// A change the kernel reported.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum NetlinkEvent {
-    /// An interface's state: what a virtual router on it must learn through
-    /// [`VirtualRouter::handle_link`](crate::VirtualRouter::handle_link).
-    Link(Interface),
-    /// An interface was removed.
-    LinkRemoved {
-        /// Its index.
-        index: u32,
-    },
-    /// An address was added.
-    AddressAdded(InterfaceAddress),
-    /// An address was removed.
-    AddressRemoved(InterfaceAddress),
-}
-
-/// A non-blocking subscription to link and address changes; poll its descriptor for readability.
-#[derive(Debug)]
-pub struct NetlinkEvents {
-    socket: Socket,
-}
-
-impl NetlinkEvents {
-    /// Subscribes to link, IPv4 address and IPv6 address changes.
-    pub fn subscribe() -> Result<Self, NetlinkError> {
-        let io_error = |operation| move |source| NetlinkError::Io { operation, source };
-        let socket = route_socket()?;
-        for group in [
-            libc::RTNLGRP_LINK,
-            libc::RTNLGRP_IPV4_IFADDR,
-            libc::RTNLGRP_IPV6_IFADDR,
-        ] {
-            socket
-                .add_membership(group)
-                .map_err(io_error("subscribing to netlink events"))?;
-        }
-        socket
-            .set_non_blocking(true)
-            .map_err(io_error("making the netlink socket non-blocking"))?;
-        Ok(Self { socket })
-    }
-
-    /// The events waiting now, in order; empty when there are none.
-    pub fn recv(&mut self) -> Result<Vec<NetlinkEvent>, NetlinkError> {
-        let mut events = Vec::new();
-        loop {
-            let datagram = match self.socket.recv_from_full() {
-                Ok((datagram, _)) => datagram,
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(events),
-                // The events read before the overrun are stale too: everything is read again.
-                Err(error) if error.raw_os_error() == Some(libc::ENOBUFS) => {
-                    return Err(NetlinkError::Overrun);
-                }
-                Err(source) => {
-                    return Err(NetlinkError::Io {
-                        operation: "receiving netlink events",
-                        source,
-                    });
-                }
-            };
-            for message in split_messages(&datagram).map_while(Result::ok) {
-                if let NetlinkPayload::InnerMessage(inner) = message.payload {
-                    events.extend(event(inner));
-                }
-            }
-        }
-    }
-}
-
-impl std::os::fd::AsFd for NetlinkEvents {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.socket.as_fd()
-    }
-}
-
-fn event(message: RouteNetlinkMessage) -> Option<NetlinkEvent> {
-    match message {
-        RouteNetlinkMessage::NewLink(link) => Some(NetlinkEvent::Link(interface(link))),
-        RouteNetlinkMessage::DelLink(link) => Some(NetlinkEvent::LinkRemoved {
-            index: link.header.index,
-        }),
-        RouteNetlinkMessage::NewAddress(message) => {
-            interface_address(&message).map(NetlinkEvent::AddressAdded)
-        }
-        RouteNetlinkMessage::DelAddress(message) => {
-            interface_address(&message).map(NetlinkEvent::AddressRemoved)
-        }
-        _ => None,
-    }
-}
-
 impl AddressBackend for Netlink {
     fn add(
         &mut self,
@@ -648,6 +599,17 @@ impl AddressBackend for Netlink {
             Err(NetlinkError::AlreadyPresent { .. }) => Ok(Added::AlreadyPresent),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Several to a round trip ([`Netlink::add_addresses`]).
+    fn add_all(&mut self, addresses: &[(u32, VirtualAddress)]) -> Vec<Result<Added, BackendError>> {
+        (self.add_addresses(addresses).into_iter())
+            .map(|outcome| match outcome {
+                Ok(()) => Ok(Added::Added),
+                Err(NetlinkError::AlreadyPresent { .. }) => Ok(Added::AlreadyPresent),
+                Err(error) => Err(error.into()),
+            })
+            .collect()
     }
 
     /// Replaces the address with a new lifetime ([`Netlink::renew_address`]).

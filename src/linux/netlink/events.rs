@@ -1,0 +1,105 @@
+//! The change stream: a subscription to the kernel's link and address notifications.
+
+use std::io;
+
+use netlink_packet_core::NetlinkPayload;
+use netlink_packet_route::RouteNetlinkMessage;
+use netlink_sys::Socket;
+
+use super::{
+    Interface, InterfaceAddress, NetlinkError, interface, interface_address, route_socket,
+    split_messages,
+};
+
+/// A change the kernel reported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NetlinkEvent {
+    /// An interface's state: what a virtual router on it must learn through
+    /// [`VirtualRouter::handle_link`](crate::VirtualRouter::handle_link).
+    Link(Interface),
+    /// An interface was removed.
+    LinkRemoved {
+        /// Its index.
+        index: u32,
+    },
+    /// An address was added.
+    AddressAdded(InterfaceAddress),
+    /// An address was removed.
+    AddressRemoved(InterfaceAddress),
+}
+
+/// A non-blocking subscription to link and address changes; poll its descriptor for readability.
+#[derive(Debug)]
+pub struct NetlinkEvents {
+    socket: Socket,
+}
+
+impl NetlinkEvents {
+    /// Subscribes to link, IPv4 address and IPv6 address changes.
+    pub fn subscribe() -> Result<Self, NetlinkError> {
+        let io_error = |operation| move |source| NetlinkError::Io { operation, source };
+        let socket = route_socket()?;
+        for group in [
+            libc::RTNLGRP_LINK,
+            libc::RTNLGRP_IPV4_IFADDR,
+            libc::RTNLGRP_IPV6_IFADDR,
+        ] {
+            socket
+                .add_membership(group)
+                .map_err(io_error("subscribing to netlink events"))?;
+        }
+        socket
+            .set_non_blocking(true)
+            .map_err(io_error("making the netlink socket non-blocking"))?;
+        Ok(Self { socket })
+    }
+
+    /// The events waiting now, in order; empty when there are none.
+    pub fn recv(&mut self) -> Result<Vec<NetlinkEvent>, NetlinkError> {
+        let mut events = Vec::new();
+        loop {
+            let datagram = match self.socket.recv_from_full() {
+                Ok((datagram, _)) => datagram,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(events),
+                // The events read before the overrun are stale too: everything is read again.
+                Err(error) if error.raw_os_error() == Some(libc::ENOBUFS) => {
+                    return Err(NetlinkError::Overrun);
+                }
+                Err(source) => {
+                    return Err(NetlinkError::Io {
+                        operation: "receiving netlink events",
+                        source,
+                    });
+                }
+            };
+            for message in split_messages(&datagram).map_while(Result::ok) {
+                if let NetlinkPayload::InnerMessage(inner) = message.payload {
+                    events.extend(event(inner));
+                }
+            }
+        }
+    }
+}
+
+impl std::os::fd::AsFd for NetlinkEvents {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}
+
+fn event(message: RouteNetlinkMessage) -> Option<NetlinkEvent> {
+    match message {
+        RouteNetlinkMessage::NewLink(link) => Some(NetlinkEvent::Link(interface(link))),
+        RouteNetlinkMessage::DelLink(link) => Some(NetlinkEvent::LinkRemoved {
+            index: link.header.index,
+        }),
+        RouteNetlinkMessage::NewAddress(message) => {
+            interface_address(&message).map(NetlinkEvent::AddressAdded)
+        }
+        RouteNetlinkMessage::DelAddress(message) => {
+            interface_address(&message).map(NetlinkEvent::AddressRemoved)
+        }
+        _ => None,
+    }
+}
