@@ -445,6 +445,24 @@ fn exercise_batch() {
     let shown = netns::ip(&["-o", "-4", "addr", "show", "dev", "va"]);
     let held = shown.lines().filter(|l| l.contains(" 198.18.")).count();
     assert_eq!(held, 299, "every address but the one on no interface");
+    // Renewed in batches too: each held address gets the lifetime.
+    let renewed: Vec<(u32, VirtualAddress)> = (0..300)
+        .filter(|&n| n != nowhere)
+        .map(|n| {
+            let lifetime = Some(Duration::from_secs(60));
+            (
+                index,
+                VirtualAddress {
+                    lifetime,
+                    ..address(n)
+                },
+            )
+        })
+        .collect();
+    let outcomes = netlink.renew_addresses(&renewed);
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    let line = address_line("198.18.1.43").expect("held");
+    assert!(matches!(valid_lft(&line), Some(58..=60)), "{line}");
     // The socket is in step after the batch: a single request gets its own answer.
     assert!(matches!(
         netlink.add_address(index, &address(7)),

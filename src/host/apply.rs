@@ -110,23 +110,34 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     }
 
     /// Renews every address held that has a lifetime or is to get one, with the current setting,
-    /// through [`AddressBackend::renew`]; each failure is an [`Event::BackendFailed`] of
-    /// [`Operation::RenewAddress`], and that address is tried again at the next call.
+    /// through [`AddressBackend::renew_all`] (several to a round trip on Linux); each failure is
+    /// an [`Event::BackendFailed`] of [`Operation::RenewAddress`], and that address is tried again
+    /// at the next call.
     pub fn renew_all(&mut self, on_event: &mut impl FnMut(Event)) {
         let lifetime = self.lifetime;
-        for (&(interface, address), held) in &mut self.added {
-            if held.address.lifetime.is_none() && lifetime.is_none() {
+        let due: Vec<(u32, VirtualAddress)> = (self.added.iter())
+            .filter(|(_, held)| held.address.lifetime.is_some() || lifetime.is_some())
+            .map(|(&(interface, _), held)| {
+                let renewed = VirtualAddress {
+                    lifetime,
+                    ..held.address
+                };
+                (interface, renewed)
+            })
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        let outcomes = self.addresses.renew_all(&due);
+        for ((interface, renewed), outcome) in due.into_iter().zip(outcomes) {
+            let Some(held) = self.added.get_mut(&(interface, renewed.address)) else {
                 continue;
-            }
-            let renewed = VirtualAddress {
-                lifetime,
-                ..held.address
             };
-            match self.addresses.renew(interface, renewed) {
+            match outcome {
                 Ok(()) => held.address = renewed,
                 Err(error) => on_event(Event::BackendFailed {
                     router: held.router,
-                    operation: Operation::RenewAddress(address),
+                    operation: Operation::RenewAddress(renewed.address),
                     error,
                 }),
             }

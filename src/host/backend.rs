@@ -196,6 +196,15 @@ pub trait AddressBackend {
         let _ = (interface_index, address);
         Ok(())
     }
+
+    /// Renews each of `addresses` (interface, address) as [`renew`](Self::renew) would, and
+    /// returns each one's outcome in order. The default renews them one at a time; rtnetlink
+    /// does several in one round trip.
+    fn renew_all(&mut self, addresses: &[(u32, VirtualAddress)]) -> Vec<Result<(), BackendError>> {
+        (addresses.iter())
+            .map(|&(interface_index, address)| self.renew(interface_index, address))
+            .collect()
+    }
 }
 
 /// Tells the neighbours where the virtual addresses are now.

@@ -287,6 +287,22 @@ impl Netlink {
             .map(drop)
     }
 
+    /// Renews each of `addresses` (interface, address) as [`renew_address`](Self::renew_address)
+    /// does, several to a round trip, and returns each one's outcome in order.
+    pub fn renew_addresses(
+        &mut self,
+        addresses: &[(u32, VirtualAddress)],
+    ) -> Vec<Result<(), NetlinkError>> {
+        let requests = (addresses.iter())
+            .map(|(interface_index, address)| new_address(*interface_index, address))
+            .collect();
+        self.request_all(
+            requests,
+            NLM_F_CREATE | NLM_F_REPLACE,
+            "renewing an address",
+        )
+    }
+
     /// Removes `address`/`prefix_len` from interface `interface_index`.
     pub fn remove_address(
         &mut self,
@@ -609,6 +625,13 @@ impl AddressBackend for Netlink {
                 Err(NetlinkError::AlreadyPresent { .. }) => Ok(Added::AlreadyPresent),
                 Err(error) => Err(error.into()),
             })
+            .collect()
+    }
+
+    /// Several to a round trip ([`Netlink::renew_addresses`]).
+    fn renew_all(&mut self, addresses: &[(u32, VirtualAddress)]) -> Vec<Result<(), BackendError>> {
+        (self.renew_addresses(addresses).into_iter())
+            .map(|outcome| outcome.map_err(BackendError::from))
             .collect()
     }
 
