@@ -469,6 +469,10 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                         Some((key, _)) if *key == (interface, address) => ahead.pop_front(),
                         _ => None,
                     };
+                    if outcome.is_some() && ahead.is_empty() {
+                        // Thousands of outcomes after a takeover: give the memory back.
+                        *ahead = VecDeque::new();
+                    }
                     let outcome = match outcome {
                         Some((_, outcome)) => outcome,
                         None => backend.add(interface, virtual_address),

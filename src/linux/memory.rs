@@ -39,53 +39,46 @@ fn free_heap_bytes() -> Option<usize> {
     }
 }
 
-/// Hands freed memory back after the heap has churned: when the free part of the heap has moved by
-/// more than [`HeapTrim::CHURN`] since it was last looked at, checked every [`HeapTrim::EVERY`].
+/// Hands the heap's free memory back every [`HeapTrim::EVERY`] while more than
+/// [`HeapTrim::SLACK`] of it is free.
 ///
 /// Thousands of routers becoming Master at once (their addresses installed, the change stream
-/// overrunning and every address read again, events queued) touch megabytes of the heap's free
-/// memory again and free it again, and glibc keeps it resident: at 4,000 routers about 2 MB of a
-/// 15 MB heap. How much of the free memory is resident cannot be read cheaply, but a burst of work
-/// shows as a change in how much is free. In steady state the routers reuse the same blocks, the
-/// free part stays put, and the check costs one `mallinfo2` call every few seconds.
+/// overrunning and every address read again, events queued, announcements paced) touch megabytes
+/// of the heap's free memory again and free it again, and glibc keeps it resident: at 4,000
+/// routers about 1 to 2 MB of a 15 MB heap. How much of the free memory is resident cannot be read
+/// cheaply, and a burst can leave the amount free where it was, so the release is periodic: it
+/// walks glibc's free lists and gives back the whole pages among them, a fraction of a millisecond
+/// every few seconds at 4,000 routers (BENCHMARKS.md, "Scale").
 #[derive(Debug)]
 pub(crate) struct HeapTrim {
     next_check: Instant,
-    /// The free bytes when last looked at.
-    free: usize,
 }
 
 impl HeapTrim {
     /// How often the free part of the heap is looked at.
     pub const EVERY: Duration = Duration::from_secs(5);
-    /// How far it must have moved, up or down, for a release.
-    pub const CHURN: usize = 256 << 10;
+    /// How much must be free for a release.
+    pub const SLACK: usize = 1 << 20;
 
     /// Checks first [`EVERY`](Self::EVERY) after `now`.
     pub fn new(now: Instant) -> Self {
         Self {
             next_check: now + Self::EVERY,
-            free: free_heap_bytes().unwrap_or(0),
         }
     }
 
-    /// Releases the heap's free memory if it is time to look and the heap has churned since;
-    /// returns whether it released.
+    /// Releases the heap's free memory if it is time to look and enough is free; returns whether
+    /// it released.
     pub fn tend(&mut self, now: Instant) -> bool {
         if now < self.next_check {
             return false;
         }
         self.next_check = now + Self::EVERY;
-        let Some(free) = free_heap_bytes() else {
+        if free_heap_bytes().is_none_or(|free| free <= Self::SLACK) {
             return false;
-        };
-        let churned = free.abs_diff(self.free) > Self::CHURN;
-        if churned {
-            release_free_memory();
         }
-        // Releasing leaves the free blocks free, only not resident: the count stays.
-        self.free = free_heap_bytes().unwrap_or(free);
-        churned
+        release_free_memory();
+        true
     }
 }
 
@@ -94,7 +87,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_heap_with_megabytes_freed_is_trimmed_once_then_left_alone() {
+    fn a_heap_with_megabytes_free_is_trimmed_every_period() {
         let start = Instant::now();
         let mut trim = HeapTrim::new(start);
         // Many small blocks, so that glibc keeps them in its heap rather than unmapping them.
@@ -106,8 +99,8 @@ mod tests {
         let later = start + HeapTrim::EVERY;
         assert!(trim.tend(later), "4 MB freed: released");
         assert!(
-            !trim.tend(later + HeapTrim::EVERY),
-            "nothing freed since: left alone"
+            !trim.tend(later + HeapTrim::EVERY / 2),
+            "not before EVERY has passed again"
         );
         drop(fence);
     }

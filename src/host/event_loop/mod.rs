@@ -26,6 +26,10 @@ use crate::host::{
 use crate::packet::{RxError, RxMeta};
 use crate::{Action, NewMasterReason, ProtoErrReason, RouterKey, Routers, State};
 
+/// How many of the routers' actions the event loop takes at a time: their address changes go to
+/// the backend together ([`ActionApplier::add_ahead`]), 64 to a netlink datagram.
+const ACTIONS_AHEAD: usize = 256;
+
 /// Runs a [`Routers`] against three backends: feeds it what the driver read, applies its actions,
 /// answers commands and keeps the host in step. A platform driver owns the waiting (poll, epoll,
 /// tokio) and the reading; it hands what it read to the event loop and sleeps until
@@ -508,43 +512,51 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         loop {
             let mut failed = Vec::new();
             let health = &mut self.health;
-            let actions: Vec<(RouterKey, Action)> =
-                std::iter::from_fn(|| self.routers.poll_action()).collect();
-            // The pass's addresses in a few round trips, before its adverts and announcements.
-            self.applier.add_ahead(&actions);
-            for (key, action) in actions {
-                // RFC 6527's vrrpv3NewMaster: the new Master is this router, so its address is
-                // this router's primary address.
-                let new_master = match &action {
-                    Action::StateChanged {
-                        to: State::Master,
-                        reason,
-                        ..
-                    } => self.routers.get(&key).map(|router| Event::NewMaster {
-                        router: key,
-                        master_address: router.config().primary_address(),
-                        reason: NewMasterReason::of(*reason),
-                    }),
-                    _ => None,
-                };
-                self.applier.apply(key, action, &mut |event| {
-                    match &event {
-                        Event::BackendFailed {
-                            router,
-                            operation: Operation::AddAddress(_),
-                            ..
-                        } => failed.push(*router),
-                        Event::StateChanged {
-                            router,
+            loop {
+                // A few hundred actions at a time: their addresses in a few round trips, before
+                // their adverts and announcements, and little memory held for it.
+                let actions: Vec<(RouterKey, Action)> =
+                    std::iter::from_fn(|| self.routers.poll_action())
+                        .take(ACTIONS_AHEAD)
+                        .collect();
+                if actions.is_empty() {
+                    break;
+                }
+                self.applier.add_ahead(&actions);
+                for (key, action) in actions {
+                    // RFC 6527's vrrpv3NewMaster: the new Master is this router, so its address is
+                    // this router's primary address.
+                    let new_master = match &action {
+                        Action::StateChanged {
                             to: State::Master,
+                            reason,
                             ..
-                        } if !failed.contains(router) => health.served(router),
-                        _ => {}
+                        } => self.routers.get(&key).map(|router| Event::NewMaster {
+                            router: key,
+                            master_address: router.config().primary_address(),
+                            reason: NewMasterReason::of(*reason),
+                        }),
+                        _ => None,
+                    };
+                    self.applier.apply(key, action, &mut |event| {
+                        match &event {
+                            Event::BackendFailed {
+                                router,
+                                operation: Operation::AddAddress(_),
+                                ..
+                            } => failed.push(*router),
+                            Event::StateChanged {
+                                router,
+                                to: State::Master,
+                                ..
+                            } if !failed.contains(router) => health.served(router),
+                            _ => {}
+                        }
+                        on_event(event);
+                    });
+                    if let Some(event) = new_master {
+                        on_event(event);
                     }
-                    on_event(event);
-                });
-                if let Some(event) = new_master {
-                    on_event(event);
                 }
             }
             if failed.is_empty() {
