@@ -405,7 +405,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     }
                 }
                 Action::RemoveAddresses(addresses) => {
-                    touched.extend(to_remove(placed, *router, addresses));
+                    touched.extend(with_interfaces(placed, *router, addresses));
                 }
                 _ => {}
             }
@@ -438,16 +438,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             ahead,
         } = self;
         let placed = placed.get(&router).map(Box::as_ref);
-        let instance = placed.map(|placed| &placed.addressing);
-        let own = placed.map_or(router.interface_index, |p| p.address_interface);
-        let interface_of =
-            |address| instance.map_or(own, |instance| instance.interface_of(address, own));
-        let excluded = || {
-            instance
-                .map(Addressing::excluded_addresses)
-                .unwrap_or_default()
-                .iter()
-        };
+        let (instance, own) = addressing_of(placed, router);
         let mut fail = |operation, error| {
             on_event(Event::BackendFailed {
                 router,
@@ -493,8 +484,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                 }
             }
             Action::RemoveAddresses(addresses) => {
-                for address in addresses.iter().chain(excluded().map(|a| a.address)) {
-                    let interface = interface_of(address);
+                for (interface, address) in with_interfaces(placed, router, &addresses) {
                     paced.drop_address(interface, address);
                     let Some(held) = added.remove(&(interface, address)) else {
                         continue;
@@ -506,8 +496,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                 }
             }
             Action::Announce { addresses, repeat } => {
-                for address in addresses.iter().chain(excluded().map(|a| a.address)) {
-                    let interface = interface_of(address);
+                for (interface, address) in with_interfaces(placed, router, &addresses) {
                     if repeat == 0 {
                         continue;
                     }
@@ -554,6 +543,15 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     }
 }
 
+/// Where `router`'s addresses go: its addressing if it was placed, and its own address interface
+/// (its interface, or its virtual MAC interface).
+fn addressing_of(placed: Option<&Placed>, router: RouterKey) -> (Option<&Addressing>, u32) {
+    (
+        placed.map(|placed| &placed.addressing),
+        placed.map_or(router.interface_index, |p| p.address_interface),
+    )
+}
+
 /// What an [`Action::AddAddresses`] of `router` (placed as `placed`) with `addresses` configures:
 /// each address as its addressing says, then the excluded ones, all with `lifetime`, each with
 /// its interface.
@@ -563,11 +561,8 @@ fn to_add(
     lifetime: Option<Duration>,
     addresses: &AddressList,
 ) -> Vec<(u32, VirtualAddress)> {
-    let addressing = placed.map(|placed| &placed.addressing);
-    let own = placed.map_or(router.interface_index, |p| p.address_interface);
-    let excluded = addressing
-        .map(Addressing::excluded_addresses)
-        .unwrap_or_default();
+    let (addressing, own) = addressing_of(placed, router);
+    let excluded = addressing.map_or(&[][..], Addressing::excluded_addresses);
     (addresses.iter())
         .map(|address| {
             addressing.map_or(VirtualAddress::host(address), |a| {
@@ -583,18 +578,15 @@ fn to_add(
         .collect()
 }
 
-/// The (interface, address) pairs an [`Action::RemoveAddresses`] of `router` with `addresses`
-/// removes: the addresses, then the excluded ones.
-fn to_remove<'a>(
+/// The addresses an action of `router` (placed as `placed`) names, then its excluded ones, each
+/// with the interface it goes on: what a removal removes and an announcement announces.
+fn with_interfaces<'a>(
     placed: Option<&'a Placed>,
     router: RouterKey,
     addresses: &'a AddressList,
 ) -> impl Iterator<Item = (u32, IpAddr)> + 'a {
-    let addressing = placed.map(|placed| &placed.addressing);
-    let own = placed.map_or(router.interface_index, |p| p.address_interface);
-    let excluded = addressing
-        .map(Addressing::excluded_addresses)
-        .unwrap_or_default();
+    let (addressing, own) = addressing_of(placed, router);
+    let excluded = addressing.map_or(&[][..], Addressing::excluded_addresses);
     (addresses.iter())
         .chain(excluded.iter().map(|a| a.address))
         .map(move |address| {

@@ -250,11 +250,8 @@ impl Netlink {
         &mut self,
         addresses: &[(u32, VirtualAddress)],
     ) -> Vec<Result<(), NetlinkError>> {
-        let requests = (addresses.iter())
-            .map(|(interface_index, address)| new_address(*interface_index, address))
-            .collect();
         let flags = NLM_F_CREATE | NLM_F_EXCL;
-        let outcomes = self.request_all(requests, flags, "adding an address");
+        let outcomes = self.request_all(new_addresses(addresses), flags, "adding an address");
         outcomes
             .into_iter()
             .zip(addresses)
@@ -293,14 +290,8 @@ impl Netlink {
         &mut self,
         addresses: &[(u32, VirtualAddress)],
     ) -> Vec<Result<(), NetlinkError>> {
-        let requests = (addresses.iter())
-            .map(|(interface_index, address)| new_address(*interface_index, address))
-            .collect();
-        self.request_all(
-            requests,
-            NLM_F_CREATE | NLM_F_REPLACE,
-            "renewing an address",
-        )
+        let flags = NLM_F_CREATE | NLM_F_REPLACE;
+        self.request_all(new_addresses(addresses), flags, "renewing an address")
     }
 
     /// Removes `address`/`prefix_len` from interface `interface_index`.
@@ -543,6 +534,13 @@ fn interface_address(message: &AddressMessage) -> Option<InterfaceAddress> {
         prefix_len: message.header.prefix_len,
         protocol,
     })
+}
+
+/// A [`new_address`] request for each of `addresses` (interface, address).
+fn new_addresses(addresses: &[(u32, VirtualAddress)]) -> Vec<RouteNetlinkMessage> {
+    (addresses.iter())
+        .map(|(interface_index, address)| new_address(*interface_index, address))
+        .collect()
 }
 
 /// The `RTM_NEWADDR` that configures `virtual_address` on interface `interface_index`.
