@@ -353,18 +353,22 @@ fn a_pass_adds_every_routers_addresses_in_one_batch_before_its_adverts_and_annou
 }
 
 #[test]
-fn an_address_a_pass_removes_before_adding_it_again_is_added_in_its_turn() {
+fn after_a_removal_in_the_pass_adds_wait_for_their_turn() {
     let (mut routers, mut applier, host) = setup(Some(Instance::new(config())));
     elect(&mut routers, &mut applier);
     let key = routers.iter().next().unwrap().0;
     host.take_calls();
-    let vip = vrrp::packet::AddressList::ipv4([VIP]);
+    // The same address again, and another one (a secondary of the same subnet, which Linux can
+    // drop with the primary that the removal takes away).
     let actions = vec![
-        (key, vrrp::Action::RemoveAddresses(vip.clone())),
+        (
+            key,
+            vrrp::Action::RemoveAddresses(vrrp::packet::AddressList::ipv4([VIP])),
+        ),
         (
             key,
             vrrp::Action::AddAddresses {
-                addresses: vip,
+                addresses: vrrp::packet::AddressList::ipv4([VIP, VIP2]),
                 accept: true,
             },
         ),
@@ -376,7 +380,11 @@ fn an_address_a_pass_removes_before_adding_it_again_is_added_in_its_turn() {
     }
     assert_eq!(
         log(&host),
-        ["remove if1 192.0.2.100/32", "add if1 192.0.2.100/32"]
+        [
+            "remove if1 192.0.2.100/32",
+            "add if1 192.0.2.100/32",
+            "add if1 192.0.2.101/32"
+        ]
     );
-    assert!(applier.holds(1, VIP.into()));
+    assert!(applier.holds(1, VIP.into()) && applier.holds(1, VIP2.into()));
 }

@@ -387,26 +387,26 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// Adds, in one [`AddressBackend::add_all`] call, the addresses that the
     /// [`Action::AddAddresses`] of `actions` add, so that [`apply`](Self::apply), given the same
     /// actions in the same order next, finds their outcomes instead of adding them one at a time:
-    /// a takeover of thousands of routers then costs a few netlink round trips, not thousands. An
-    /// address that an earlier action of `actions` removes or adds already is left to `apply`,
-    /// so that the host sees the same changes in the same order for each address.
+    /// a takeover of thousands of routers then costs a few netlink round trips, not thousands.
+    /// Only the adds before the first [`Action::RemoveAddresses`] of `actions` go ahead, each
+    /// address once: a removal can take other addresses with it (Linux drops the secondary
+    /// addresses of a subnet with its primary unless `promote_secondaries` is set), so an add
+    /// after one waits for its turn, and the host sees the changes in the routers' order.
     pub fn add_ahead(&mut self, actions: &[(RouterKey, Action)]) {
         self.ahead.clear();
-        let mut touched: HashSet<(u32, IpAddr)> = HashSet::new();
+        let mut seen: HashSet<(u32, IpAddr)> = HashSet::new();
         let mut batch = Vec::new();
         for (router, action) in actions {
-            let placed = self.placed.get(router).map(Box::as_ref);
             match action {
                 Action::AddAddresses { addresses, .. } => {
+                    let placed = self.placed.get(router).map(Box::as_ref);
                     for (interface, address) in to_add(placed, *router, self.lifetime, addresses) {
-                        if touched.insert((interface, address.address)) {
+                        if seen.insert((interface, address.address)) {
                             batch.push((interface, address));
                         }
                     }
                 }
-                Action::RemoveAddresses(addresses) => {
-                    touched.extend(with_interfaces(placed, *router, addresses));
-                }
+                Action::RemoveAddresses(_) => break,
                 _ => {}
             }
         }

@@ -183,19 +183,17 @@ impl Addressing {
     }
 
     /// Changes how `address` is configured with `change`, from a host prefix if it had no entry.
-    /// An address left as a plain host prefix keeps no entry: [`virtual_address`] gives it
-    /// anyway, and thousands of routers with one /32 each then need no list.
-    ///
-    /// [`virtual_address`]: Self::virtual_address
     fn set(&mut self, address: IpAddr, change: impl FnOnce(&mut VirtualAddress)) {
-        let mut entry = self.virtual_address(address);
-        change(&mut entry);
-        self.prefixes.retain(|a| a.address != address);
-        if entry != VirtualAddress::host(address) {
-            // Most routers have one or two addresses: no room for more than asked.
-            self.prefixes.reserve_exact(1);
-            self.prefixes.push(entry);
-        }
+        let at = match self.prefixes.iter().position(|a| a.address == address) {
+            Some(at) => at,
+            None => {
+                // Most routers have one or two addresses: no room for more than asked.
+                self.prefixes.reserve_exact(1);
+                self.prefixes.push(VirtualAddress::host(address));
+                self.prefixes.len() - 1
+            }
+        };
+        change(&mut self.prefixes[at]);
     }
 
     /// The addresses given a prefix length or a label; the others get a host prefix.

@@ -259,8 +259,9 @@ impl Tracker {
             match (w, good) {
                 (None, false) => fault = true,
                 (Some(0), false) if !matches!(item, Watch::Interface(..)) => fault = true,
-                (Some(w), true) if w > 0 => weight += i64::from(w),
-                (Some(w), false) if w < 0 => weight += i64::from(w),
+                // Saturating: a tracked file's number may be anything, and may come first.
+                (Some(w), true) if w > 0 => weight = weight.saturating_add(i64::from(w)),
+                (Some(w), false) if w < 0 => weight = weight.saturating_add(i64::from(w)),
                 _ => {}
             }
         }
@@ -485,6 +486,21 @@ mod tests {
         assert_eq!(weight_fault(&tracker), (-14, false));
         tracker.set_file("g", 1);
         assert_eq!(weight_fault(&tracker), (-14, true));
+    }
+
+    #[test]
+    fn a_huge_file_number_then_other_weights_saturates_instead_of_wrapping() {
+        let mut tracker = Tracker::new();
+        tracker
+            .track_file(router(1), "f", 1)
+            .track_check(router(1), "up", 10)
+            .track_check(router(1), "down", -10);
+        tracker.set_file("f", i64::MAX);
+        assert_eq!(weight_fault(&tracker), (254, false));
+        tracker.set_file("f", i64::MIN);
+        tracker.set_check("down", false);
+        tracker.set_check("up", false);
+        assert_eq!(weight_fault(&tracker), (-254, false));
     }
 
     #[test]

@@ -36,7 +36,12 @@ impl Running {
             .map_err(|e| format!("{}: {e}", instance.location))?;
         let mut driven = Instance::new(built).virtual_mac(instance.use_vmac);
         for vip in &instance.addresses {
-            driven = driven.address(virtual_address(vip)?);
+            // A plain host address needs no entry: the driver configures it so anyway, and
+            // thousands of routers with one /32 each then keep no list.
+            let address = virtual_address(vip)?;
+            if address != VirtualAddress::host(vip.address) {
+                driven = driven.address(address);
+            }
         }
         for vip in &instance.excluded_addresses {
             driven = driven.excluded(virtual_address(vip)?);

@@ -71,23 +71,25 @@ impl Netlink {
         let mut outcomes: Vec<Option<Result<(), NetlinkError>>> =
             (0..count).map(|_| None).collect();
         let mut waiting = count;
+        // What was answered, and the rest failed with `error`. The acknowledgements still to
+        // come are skipped by the next request, which waits for its own sequence number.
+        let answered_or = |outcomes: Vec<Option<Result<(), NetlinkError>>>, error: &io::Error| {
+            (outcomes.into_iter())
+                .zip(failed_all(error))
+                .map(|(outcome, missing)| outcome.unwrap_or(missing))
+                .collect()
+        };
         while waiting > 0 {
             let datagram = match self.socket.recv_from_full() {
                 Ok((datagram, _)) => datagram,
-                Err(error) => {
-                    // The acknowledgements still to come are skipped by the next request, which
-                    // waits for its own sequence number.
-                    let missing = failed_all(&error);
-                    return outcomes
-                        .into_iter()
-                        .zip(missing)
-                        .map(|(outcome, missing)| outcome.unwrap_or(missing))
-                        .collect();
-                }
+                Err(error) => return answered_or(outcomes, &error),
             };
             for reply in split_messages(&datagram) {
-                let Ok(reply) = reply else {
-                    continue;
+                // The rest of the datagram cannot be read: an acknowledgement in it would never
+                // be seen, and waiting for it would wait for ever.
+                let reply = match reply {
+                    Ok(reply) => reply,
+                    Err(error) => return answered_or(outcomes, &error),
                 };
                 let offset = reply.header.sequence_number.wrapping_sub(first) as usize;
                 let NetlinkPayload::Error(error) = reply.payload else {
