@@ -18,14 +18,22 @@ struct Watches {
     step_down: bool,
 }
 
-/// One tracked item, by name, with its weight.
+/// What a tracked item is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Check,
+    Interface,
+    File,
+    Process,
+}
+
+/// One tracked item: its kind, its name and its weight (only an interface may have none: Fault
+/// while down).
 #[derive(Clone, Debug)]
-enum Watch {
-    Check(String, i16),
-    /// No weight: Fault while down.
-    Interface(String, Option<i16>),
-    File(String, i16),
-    Process(String, i16),
+struct Watch {
+    kind: Kind,
+    name: String,
+    weight: Option<i16>,
 }
 
 /// The tracked items of a set of routers (health checks, interfaces, files, processes, each by
@@ -80,10 +88,7 @@ impl Tracker {
     /// processes run, W < 0 while too few (or too many) do, and W = 0 holds the router in Fault
     /// meanwhile.
     pub fn track_process(&mut self, router: RouterKey, name: &str, weight: i16) -> &mut Self {
-        self.watches(router)
-            .items
-            .push(Watch::Process(name.into(), weight));
-        self
+        self.watch(router, Kind::Process, name, Some(weight))
     }
 
     /// Sets whether tracked process `name` is good (its count within its quorum); returns whether
@@ -107,10 +112,7 @@ impl Tracker {
     /// Makes `router` track check `name` with `weight`: W > 0 is added while the check is good,
     /// W < 0 while it fails, and W = 0 holds the router in Fault while it fails.
     pub fn track_check(&mut self, router: RouterKey, name: &str, weight: i16) -> &mut Self {
-        self.watches(router)
-            .items
-            .push(Watch::Check(name.into(), weight));
-        self
+        self.watch(router, Kind::Check, name, Some(weight))
     }
 
     /// Makes `router` track interface `name`: without a weight the router is in Fault while the
@@ -122,18 +124,26 @@ impl Tracker {
         name: &str,
         weight: Option<i16>,
     ) -> &mut Self {
-        self.watches(router)
-            .items
-            .push(Watch::Interface(name.into(), weight));
-        self
+        self.watch(router, Kind::Interface, name, weight)
     }
 
     /// Makes `router` track file `name` with `weight`: the file's number N adds N × W; with W = 0 a
     /// non-zero N holds the router in Fault.
     pub fn track_file(&mut self, router: RouterKey, name: &str, weight: i16) -> &mut Self {
+        self.watch(router, Kind::File, name, Some(weight))
+    }
+
+    fn watch(
+        &mut self,
+        router: RouterKey,
+        kind: Kind,
+        name: &str,
+        weight: Option<i16>,
+    ) -> &mut Self {
+        let name = name.into();
         self.watches(router)
             .items
-            .push(Watch::File(name.into(), weight));
+            .push(Watch { kind, name, weight });
         self
     }
 
@@ -181,10 +191,7 @@ impl Tracker {
     /// Takes over the state of every check that `from` knows and this tracker's routers track: a
     /// check failing before a reload does not count as good after it.
     pub fn carry_checks(&mut self, from: &Tracker) {
-        for name in self.tracked(|w| match w {
-            Watch::Check(name, _) => Some(name),
-            _ => None,
-        }) {
+        for name in self.tracked(Kind::Check) {
             if let Some(&good) = from.checks.get(&name) {
                 self.checks.insert(name, good);
             }
@@ -237,17 +244,18 @@ impl Tracker {
         let mut weight: i64 = 0;
         let (mut fault, mut failing) = (false, false);
         for item in &watches.items {
-            let (good, w) = match item {
-                Watch::Check(name, w) => (self.check(name), Some(*w)),
-                Watch::Process(name, w) => (self.process(name), Some(*w)),
-                Watch::Interface(name, w) => (self.interface(name), *w),
-                Watch::File(name, w) => {
-                    let value = self.file(name);
-                    if *w == 0 {
-                        fault |= value != 0;
-                        failing |= value != 0;
-                    } else {
-                        weight = weight.saturating_add(value.saturating_mul(i64::from(*w)));
+            let good = match item.kind {
+                Kind::Check => self.check(&item.name),
+                Kind::Process => self.process(&item.name),
+                Kind::Interface => self.interface(&item.name),
+                Kind::File => {
+                    let value = self.file(&item.name);
+                    match item.weight.unwrap_or(0) {
+                        0 => {
+                            fault |= value != 0;
+                            failing |= value != 0;
+                        }
+                        w => weight = weight.saturating_add(value.saturating_mul(i64::from(w))),
                     }
                     continue;
                 }
@@ -256,9 +264,9 @@ impl Tracker {
             // A weight W counts while the item is good (W > 0) or bad (W < 0). A check or a
             // process with W = 0, or an interface without a weight, is Fault while it is bad; an
             // interface with W = 0 does neither.
-            match (w, good) {
+            match (item.weight, good) {
                 (None, false) => fault = true,
-                (Some(0), false) if !matches!(item, Watch::Interface(..)) => fault = true,
+                (Some(0), false) if item.kind != Kind::Interface => fault = true,
                 // Saturating: a tracked file's number may be anything, and may come first.
                 (Some(w), true) if w > 0 => weight = weight.saturating_add(i64::from(w)),
                 (Some(w), false) if w < 0 => weight = weight.saturating_add(i64::from(w)),
@@ -273,11 +281,12 @@ impl Tracker {
         }
     }
 
-    /// The names of the items of one kind (`name_of` gives an item's name if it is of the kind)
-    /// that some router tracks, sorted, each once.
-    fn tracked(&self, name_of: impl Fn(&Watch) -> Option<&String>) -> Vec<String> {
+    /// The names of the items of `kind` that some router tracks, sorted, each once.
+    fn tracked(&self, kind: Kind) -> Vec<String> {
         let mut names: Vec<String> = (self.routers.iter())
-            .flat_map(|(_, watches)| watches.items.iter().filter_map(&name_of).cloned())
+            .flat_map(|(_, watches)| watches.items.iter())
+            .filter(|item| item.kind == kind)
+            .map(|item| item.name.clone())
             .collect();
         names.sort();
         names.dedup();
@@ -287,49 +296,31 @@ impl Tracker {
     /// The tracked checks that are defined as scripts, with their scripts.
     #[cfg(unix)]
     pub(super) fn tracked_scripts(&self) -> Vec<(String, Script)> {
-        (self
-            .tracked(|w| match w {
-                Watch::Check(name, _) => Some(name),
-                _ => None,
-            })
-            .into_iter())
-        .filter_map(|name| Some((name.clone(), self.scripts.get(&name)?.clone())))
-        .collect()
+        (self.tracked(Kind::Check).into_iter())
+            .filter_map(|name| Some((name.clone(), self.scripts.get(&name)?.clone())))
+            .collect()
     }
 
     /// The tracked files that are defined with a path, with their paths.
     #[cfg(unix)]
     pub(super) fn tracked_files(&self) -> Vec<(String, PathBuf)> {
-        (self
-            .tracked(|w| match w {
-                Watch::File(name, _) => Some(name),
-                _ => None,
-            })
-            .into_iter())
-        .filter_map(|name| Some((name.clone(), self.paths.get(&name)?.clone())))
-        .collect()
+        (self.tracked(Kind::File).into_iter())
+            .filter_map(|name| Some((name.clone(), self.paths.get(&name)?.clone())))
+            .collect()
     }
 
     /// The tracked processes that are defined, with what to look for.
     #[cfg(unix)]
     pub(super) fn tracked_processes(&self) -> Vec<(String, Process)> {
-        (self
-            .tracked(|w| match w {
-                Watch::Process(name, _) => Some(name),
-                _ => None,
-            })
-            .into_iter())
-        .filter_map(|name| Some((name.clone(), self.process_specs.get(&name)?.clone())))
-        .collect()
+        (self.tracked(Kind::Process).into_iter())
+            .filter_map(|name| Some((name.clone(), self.process_specs.get(&name)?.clone())))
+            .collect()
     }
 
     /// The tracked interfaces.
     #[cfg(all(feature = "linux", target_os = "linux"))]
     pub(super) fn tracked_interfaces(&self) -> Vec<String> {
-        self.tracked(|w| match w {
-            Watch::Interface(name, _) => Some(name),
-            _ => None,
-        })
+        self.tracked(Kind::Interface)
     }
 }
 

@@ -100,11 +100,8 @@ impl LinuxSetup {
         self.virtual_macs
             .forget_parent(&interface.name, &with_virtual_mac);
         for key in keys {
-            let virtual_mac = applier
-                .addressing(&key)
-                .is_some_and(Addressing::has_virtual_mac);
             let advertises_router = applier.advertises_router(&key);
-            let created = virtual_mac.then(|| {
+            let created = with_virtual_mac.contains(&key).then(|| {
                 self.virtual_macs
                     .create(&mut self.netlink, key, advertises_router, interface)
             });

@@ -3,9 +3,7 @@
 
 use std::io;
 
-use netlink_packet_core::{
-    NLM_F_ACK, NLM_F_REQUEST, NetlinkHeader, NetlinkMessage, NetlinkPayload,
-};
+use netlink_packet_core::{NLM_F_ACK, NetlinkPayload};
 use netlink_packet_route::RouteNetlinkMessage;
 
 use super::{Netlink, NetlinkError, split_messages};
@@ -44,16 +42,7 @@ impl Netlink {
         let first = self.sequence.wrapping_add(1);
         let mut buffer = Vec::new();
         for message in chunk {
-            self.sequence = self.sequence.wrapping_add(1);
-            let mut header = NetlinkHeader::default();
-            header.flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-            header.sequence_number = self.sequence;
-            let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(message));
-            packet.finalize();
-            let start = buffer.len();
-            // Each message starts on a 4-byte boundary; its length is a multiple of 4 already.
-            buffer.resize(start + packet.buffer_len(), 0);
-            packet.serialize(&mut buffer[start..]);
+            self.encode(message, NLM_F_ACK | flags, &mut buffer);
         }
         let failed_all = |error: &io::Error| {
             (0..count)

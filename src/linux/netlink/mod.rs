@@ -229,19 +229,9 @@ impl Netlink {
         virtual_address: &VirtualAddress,
     ) -> Result<(), NetlinkError> {
         let request = new_address(interface_index, virtual_address);
-        match self.request(
-            request,
-            NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK,
-            "adding an address",
-        ) {
-            Err(NetlinkError::Io { source, .. }) if source.raw_os_error() == Some(libc::EEXIST) => {
-                Err(NetlinkError::AlreadyPresent {
-                    interface_index,
-                    address: virtual_address.address,
-                })
-            }
-            result => result.map(drop),
-        }
+        let flags = NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+        let outcome = self.request(request, flags, "adding an address").map(drop);
+        already_present(outcome, interface_index, virtual_address.address)
     }
 
     /// Adds each of `addresses` (interface, address) as [`add_address`](Self::add_address) does,
@@ -252,19 +242,9 @@ impl Netlink {
     ) -> Vec<Result<(), NetlinkError>> {
         let flags = NLM_F_CREATE | NLM_F_EXCL;
         let outcomes = self.request_all(new_addresses(addresses), flags, "adding an address");
-        outcomes
-            .into_iter()
-            .zip(addresses)
-            .map(|(outcome, &(interface_index, address))| match outcome {
-                Err(NetlinkError::Io { source, .. })
-                    if source.raw_os_error() == Some(libc::EEXIST) =>
-                {
-                    Err(NetlinkError::AlreadyPresent {
-                        interface_index,
-                        address: address.address,
-                    })
-                }
-                outcome => outcome,
+        (outcomes.into_iter().zip(addresses))
+            .map(|(outcome, &(interface_index, address))| {
+                already_present(outcome, interface_index, address.address)
             })
             .collect()
     }
@@ -395,6 +375,20 @@ impl Netlink {
         .map(drop)
     }
 
+    /// Appends `message` to `buffer` as a request with `flags` and the next sequence number.
+    /// Each message starts on a 4-byte boundary; its length is a multiple of 4 already.
+    fn encode(&mut self, message: RouteNetlinkMessage, flags: u16, buffer: &mut Vec<u8>) {
+        self.sequence = self.sequence.wrapping_add(1);
+        let mut header = NetlinkHeader::default();
+        header.flags = NLM_F_REQUEST | flags;
+        header.sequence_number = self.sequence;
+        let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(message));
+        packet.finalize();
+        let start = buffer.len();
+        buffer.resize(start + packet.buffer_len(), 0);
+        packet.serialize(&mut buffer[start..]);
+    }
+
     /// Sends `message` and collects the replies until the kernel's acknowledgement or end of dump.
     fn request(
         &mut self,
@@ -403,14 +397,8 @@ impl Netlink {
         operation: &'static str,
     ) -> Result<Vec<RouteNetlinkMessage>, NetlinkError> {
         let io_error = |source| NetlinkError::Io { operation, source };
-        self.sequence = self.sequence.wrapping_add(1);
-        let mut header = NetlinkHeader::default();
-        header.flags = NLM_F_REQUEST | flags;
-        header.sequence_number = self.sequence;
-        let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(message));
-        packet.finalize();
-        let mut buffer = vec![0; packet.buffer_len()];
-        packet.serialize(&mut buffer);
+        let mut buffer = Vec::new();
+        self.encode(message, flags, &mut buffer);
         self.socket.send(&buffer, 0).map_err(io_error)?;
 
         let mut replies = Vec::new();
@@ -536,6 +524,33 @@ fn interface_address(message: &AddressMessage) -> Option<InterfaceAddress> {
     })
 }
 
+/// `outcome` of adding `address` to interface `interface_index`, with the kernel's EEXIST as
+/// [`NetlinkError::AlreadyPresent`].
+fn already_present(
+    outcome: Result<(), NetlinkError>,
+    interface_index: u32,
+    address: IpAddr,
+) -> Result<(), NetlinkError> {
+    match outcome {
+        Err(NetlinkError::Io { source, .. }) if source.raw_os_error() == Some(libc::EEXIST) => {
+            Err(NetlinkError::AlreadyPresent {
+                interface_index,
+                address,
+            })
+        }
+        outcome => outcome,
+    }
+}
+
+/// An add's outcome as the [`AddressBackend`] reports it: an address already there is no error.
+fn added(outcome: Result<(), NetlinkError>) -> Result<Added, BackendError> {
+    match outcome {
+        Ok(()) => Ok(Added::Added),
+        Err(NetlinkError::AlreadyPresent { .. }) => Ok(Added::AlreadyPresent),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// A [`new_address`] request for each of `addresses` (interface, address).
 fn new_addresses(addresses: &[(u32, VirtualAddress)]) -> Vec<RouteNetlinkMessage> {
     (addresses.iter())
@@ -608,21 +623,14 @@ impl AddressBackend for Netlink {
         interface_index: u32,
         address: VirtualAddress,
     ) -> Result<Added, BackendError> {
-        match self.add_address(interface_index, &address) {
-            Ok(()) => Ok(Added::Added),
-            Err(NetlinkError::AlreadyPresent { .. }) => Ok(Added::AlreadyPresent),
-            Err(error) => Err(error.into()),
-        }
+        added(self.add_address(interface_index, &address))
     }
 
     /// Several to a round trip ([`Netlink::add_addresses`]).
     fn add_all(&mut self, addresses: &[(u32, VirtualAddress)]) -> Vec<Result<Added, BackendError>> {
-        (self.add_addresses(addresses).into_iter())
-            .map(|outcome| match outcome {
-                Ok(()) => Ok(Added::Added),
-                Err(NetlinkError::AlreadyPresent { .. }) => Ok(Added::AlreadyPresent),
-                Err(error) => Err(error.into()),
-            })
+        self.add_addresses(addresses)
+            .into_iter()
+            .map(added)
             .collect()
     }
 
