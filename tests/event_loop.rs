@@ -32,6 +32,9 @@ struct Node {
     events: Vec<Event>,
     /// The announcement frames sent so far (the LAN takes the backend's calls as it delivers).
     announced: usize,
+    /// Stopped (SIGSTOP, a hung thread): it reads nothing and its timers do not run; what is sent
+    /// to it meanwhile is lost.
+    stalled: bool,
 }
 
 fn config(primary: [u8; 4], priority: u8, vrid: u8, vip: Ipv4Addr) -> Config {
@@ -65,6 +68,7 @@ impl Node {
             host,
             events: Vec::new(),
             announced: 0,
+            stalled: false,
         };
         let change = Reconfiguration {
             add: configs.into_iter().map(Instance::new).collect(),
@@ -135,18 +139,17 @@ impl Lan {
         let end = self.now + duration;
         loop {
             self.deliver();
-            for node in &mut self.nodes {
+            for node in self.nodes.iter_mut().filter(|n| !n.stalled) {
                 node.read_changes(self.now);
             }
-            let next = self
-                .nodes
-                .iter()
+            let next = (self.nodes.iter())
+                .filter(|n| !n.stalled)
                 .filter_map(|n| n.event_loop.poll_timeout())
                 .min();
             match next {
                 Some(at) if at <= end => {
                     self.now = self.now.max(at);
-                    for node in &mut self.nodes {
+                    for node in self.nodes.iter_mut().filter(|n| !n.stalled) {
                         let events = &mut node.events;
                         node.event_loop
                             .handle_timeout(self.now, &mut |e| events.push(e));
@@ -178,7 +181,7 @@ impl Lan {
             };
             let rx = RxMeta::ipv4(source, destination, 255, LAN);
             for (to, node) in self.nodes.iter_mut().enumerate() {
-                if to != from {
+                if to != from && !node.stalled {
                     let events = &mut node.events;
                     let _ =
                         node.event_loop
@@ -699,4 +702,280 @@ fn announcement_repeats_are_paced_so_many_takeovers_do_not_flood_the_lan() {
     );
     lan.run_for(Duration::from_secs(1));
     assert_eq!(announced(&mut lan), 5 * usize::from(ROUTERS));
+}
+
+/// A seeded random schedule of host faults in simulated time, with the invariants checked after
+/// each one: the soak's fault menu on in-memory hosts, 10,000 seeds in a few seconds.
+mod chaos {
+    use super::*;
+
+    /// The routers of each host: VRIDs 1 and 2, each with its VIP, advertising every second (the
+    /// faults' effects are the same at any interval; a long one makes a seed cheap).
+    const VRIDS: [u8; 2] = [1, 2];
+    /// How many faults one seed's schedule holds.
+    const FAULTS_PER_SEED: usize = 3;
+    /// How many seeds a run tries (`VRRP_CHAOS_SEEDS` to change it; `VRRP_CHAOS_SEED` replays one).
+    const SEEDS: u64 = 10_000;
+
+    fn vip(vrid: u8) -> Ipv4Addr {
+        Ipv4Addr::new(198, 51, 100, vrid)
+    }
+
+    fn primary(node: usize) -> IpAddr {
+        IpAddr::from([192, 0, 2, 1 + node as u8])
+    }
+
+    fn configs(node: usize) -> Vec<Config> {
+        let priority = if node == 0 { 200 } else { 100 };
+        (VRIDS.iter())
+            .map(|&vrid| {
+                Config::builder(LAN, common::vrid(vrid), primary(node))
+                    .priority(Priority::new(priority))
+                    .address(vip(vrid).into())
+                    .advert_interval(Duration::from_secs(1))
+                    .build()
+                    .expect("valid configuration")
+            })
+            .collect()
+    }
+
+    /// splitmix64: a seed is a whole schedule, replayable.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// A host fault, undone before the invariants are checked.
+    #[derive(Clone, Copy, Debug)]
+    enum HostFault {
+        /// A VIP deleted by hand.
+        VipDeleted { vrid: u8 },
+        /// The link down for a second.
+        LinkFlap,
+        /// The link down and up again while the change stream overruns: both changes lost.
+        LinkFlapInOverrun,
+        /// Every address flushed (`ip address flush`), the primary added back a second later.
+        AddressFlush,
+        /// The primary address removed, and added back while the change stream overruns.
+        PrimaryBackInOverrun,
+        /// The process stopped for two seconds.
+        Stall,
+        /// A VIP deleted by hand and the next `count` adds failing.
+        VipDeletedAndAddsFail { vrid: u8, count: u32 },
+        /// The next `count` sends failing.
+        SendsFail { count: u32 },
+        /// The service unhealthy for two seconds.
+        Unhealthy { vrid: u8 },
+        /// The priority lowered below the other host's for two seconds, then set back.
+        PriorityDip { vrid: u8 },
+    }
+
+    fn pick(rng: &mut Rng) -> HostFault {
+        let vrid = VRIDS[rng.below(VRIDS.len() as u64) as usize];
+        let count = 1 + rng.below(3) as u32;
+        match rng.below(10) {
+            0 => HostFault::VipDeleted { vrid },
+            1 => HostFault::LinkFlap,
+            2 => HostFault::LinkFlapInOverrun,
+            3 => HostFault::AddressFlush,
+            4 => HostFault::PrimaryBackInOverrun,
+            5 => HostFault::Stall,
+            6 => HostFault::VipDeletedAndAddsFail { vrid, count },
+            7 => HostFault::SendsFail { count },
+            8 => HostFault::Unhealthy { vrid },
+            _ => HostFault::PriorityDip { vrid },
+        }
+    }
+
+    /// Changes on an interface no router uses, enough to overrun a stream of capacity 2.
+    fn unrelated_changes(host: &MemoryHost) {
+        for i in 0..4 {
+            let other = IpAddr::from([198, 18, 0, i]);
+            host.add_address(9, vrrp::host::VirtualAddress::host(other));
+            host.remove_address(9, other);
+        }
+    }
+
+    fn vrid_key(vrid: u8) -> RouterKey {
+        key(vrid)
+    }
+
+    /// Applies `fault` to host `n` of `lan`, runs through it and undoes it.
+    fn inflict(lan: &mut Lan, n: usize, fault: HostFault) {
+        let host = lan.nodes[n].host.clone();
+        let second = Duration::from_secs(1);
+        match fault {
+            HostFault::VipDeleted { vrid } => {
+                host.remove_address(LAN, vip(vrid).into());
+            }
+            HostFault::LinkFlap => {
+                host.set_link(LAN, false);
+                lan.run_for(second);
+                host.set_link(LAN, true);
+            }
+            HostFault::LinkFlapInOverrun => {
+                host.set_change_capacity(2);
+                host.set_link(LAN, false);
+                unrelated_changes(&host);
+                lan.run_for(second);
+                host.set_link(LAN, true);
+                unrelated_changes(&host);
+                host.set_change_capacity(1024);
+            }
+            HostFault::AddressFlush => {
+                for (interface, address) in host.addresses() {
+                    host.remove_address(interface, address.address);
+                }
+                lan.run_for(second);
+                host.add_address(LAN, vrrp::host::VirtualAddress::host(primary(n)));
+            }
+            HostFault::PrimaryBackInOverrun => {
+                host.remove_address(LAN, primary(n));
+                lan.run_for(second);
+                host.set_change_capacity(2);
+                host.add_address(LAN, vrrp::host::VirtualAddress::host(primary(n)));
+                unrelated_changes(&host);
+                lan.run_for(Duration::from_millis(10));
+                host.set_change_capacity(1024);
+            }
+            HostFault::Stall => {
+                lan.nodes[n].stalled = true;
+                lan.run_for(2 * second);
+                lan.nodes[n].stalled = false;
+            }
+            HostFault::VipDeletedAndAddsFail { vrid, count } => {
+                // Only the holder's adds: injected elsewhere, they would wait for a later fault.
+                if host.has_address(LAN, vip(vrid).into()) {
+                    host.fail_next(Fault::Add, count);
+                    host.remove_address(LAN, vip(vrid).into());
+                }
+            }
+            HostFault::SendsFail { count } => host.fail_next(Fault::Send, count),
+            HostFault::Unhealthy { vrid } => {
+                let handle = lan.nodes[n].event_loop.handle();
+                handle.set_healthy(vrid_key(vrid), false).expect("known");
+                lan.nodes[n].commands(lan.now);
+                lan.run_for(2 * second);
+                handle.set_healthy(vrid_key(vrid), true).expect("known");
+                lan.nodes[n].commands(lan.now);
+            }
+            HostFault::PriorityDip { vrid } => {
+                let handle = lan.nodes[n].event_loop.handle();
+                let own = if n == 0 { 200 } else { 100 };
+                let dip = if n == 0 { 50 } else { 250 };
+                handle
+                    .set_priority(vrid_key(vrid), Priority::new(dip))
+                    .expect("known");
+                lan.nodes[n].commands(lan.now);
+                lan.run_for(2 * second);
+                handle
+                    .set_priority(vrid_key(vrid), Priority::new(own))
+                    .expect("known");
+                lan.nodes[n].commands(lan.now);
+            }
+        }
+    }
+
+    /// What is wrong with `lan` now, if anything: each VIP held by host 0 (the best healthy
+    /// router) alone, and no router in Fault on a link that is up with its primary address.
+    fn violation(lan: &Lan) -> Option<String> {
+        for vrid in VRIDS {
+            let holders: Vec<usize> = (0..lan.nodes.len())
+                .filter(|&n| lan.nodes[n].host.has_address(LAN, vip(vrid).into()))
+                .collect();
+            if holders != [0] {
+                return Some(format!("VRID {vrid}'s VIP is held by {holders:?}"));
+            }
+        }
+        for (n, node) in lan.nodes.iter().enumerate() {
+            let healthy_host = node.host.snapshot().links.contains(&(LAN, true))
+                && node.host.has_address(LAN, primary(n));
+            for vrid in VRIDS {
+                let state = node.state(vrid);
+                if healthy_host && state == Some(State::Fault) {
+                    return Some(format!(
+                        "host {n}'s VRID {vrid} is in Fault on a healthy link"
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    /// Runs seed `seed`'s schedule; the faults inflicted and the first violation, if any.
+    fn run_seed(seed: u64) -> Result<(), String> {
+        let mut rng = Rng(seed);
+        let mut lan = Lan::new(vec![configs(0), configs(1)]);
+        lan.run_for(Duration::from_secs(5));
+        let mut log = Vec::new();
+        if let Some(violation) = violation(&lan) {
+            return Err(format!("seed {seed}: after the election: {violation}"));
+        }
+        for _ in 0..FAULTS_PER_SEED {
+            let n = rng.below(2) as usize;
+            let fault = pick(&mut rng);
+            log.push(format!("host {n}: {fault:?}"));
+            inflict(&mut lan, n, fault);
+            // Master_Down_Interval (3.6 s) and 2 s more; after a failed add, its backoff (10 s,
+            // doubling while they fail) and a Master_Down_Interval and an interval to preempt.
+            let settle = match fault {
+                HostFault::VipDeletedAndAddsFail { count, .. } => {
+                    6 + 10 * ((1 << count) - 1) + 5 * u64::from(count)
+                }
+                _ => 6,
+            };
+            lan.run_for(Duration::from_secs(settle));
+            if let Some(violation) = violation(&lan) {
+                let recent = |n: usize| {
+                    let events = &lan.nodes[n].events;
+                    format!("{:#?}", &events[events.len().saturating_sub(12)..])
+                };
+                return Err(format!(
+                    "seed {seed}: {violation} after {log:#?}\nhost 0's last events: {:#?}\n\
+                     host 1's: {}",
+                    recent(0),
+                    recent(1)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn seeds() -> Vec<u64> {
+        if let Some(seed) = std::env::var("VRRP_CHAOS_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+        {
+            return vec![seed];
+        }
+        let count = (std::env::var("VRRP_CHAOS_SEEDS").ok())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(SEEDS);
+        (0..count).collect()
+    }
+
+    #[test]
+    fn no_seed_of_host_faults_leaves_a_vip_on_the_wrong_host_or_a_router_in_fault() {
+        let failures: Vec<String> = seeds()
+            .into_iter()
+            .filter_map(|seed| run_seed(seed).err())
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "{} of the seeds failed (replay one with VRRP_CHAOS_SEED); the first: {}",
+            failures.len(),
+            failures[0]
+        );
+    }
 }

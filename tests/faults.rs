@@ -424,3 +424,166 @@ fn two_drivers_on_one_host_each_keep_their_own_accept_mode_rules() {
     assert!(second.wait_exit().success());
     assert_eq!(list(&own), None);
 }
+
+/// Router 1's eth0 and its port on the bridge: deleted (the veth pair goes with it).
+fn delete_eth0(lan: &Lan) {
+    lan.router(1).ip(&["link", "del", "eth0"]);
+}
+
+/// Creates router 1's veth again, its end called `name` in the router's namespace, down and with
+/// no address; its port joins the bridge and comes up.
+fn create_link(lan: &Lan, name: &str) {
+    let netns = &lan.router(1).name;
+    lan.hub.ip(&[
+        "link", "add", "p1", "type", "veth", "peer", "name", name, "netns", netns,
+    ]);
+    lan.hub.ip(&["link", "set", "p1", "master", "br0", "up"]);
+    lan.router(1)
+        .ip(&["link", "set", name, "addrgenmode", "none"]);
+}
+
+/// Gives router 1's `name` its addresses back.
+fn add_addresses(lan: &Lan, name: &str) {
+    lan.router(1)
+        .ip(&["address", "add", "192.0.2.11/24", "dev", name]);
+    lan.router(1)
+        .ip(&["address", "add", "fe80::11/64", "dev", name, "nodad"]);
+}
+
+fn set_up(lan: &Lan, name: &str) {
+    lan.router(1).ip(&["link", "set", name, "up"]);
+}
+
+/// Runs `change` on router 1's interface while r1 (the Master) is stopped, so that the driver
+/// reads every change it caused in one pass when it resumes, or with r1 running when `stopped`
+/// is false; then r1 must be Master with the VIP again (preempting r2, which took over), and
+/// r2 Backup: no router may stay in Fault on a link that is up with its address.
+fn after_link_changes(stopped: bool, change: impl FnOnce(&Lan)) {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &[]);
+    if stopped {
+        r1.signal("STOP");
+    }
+    change(&lan);
+    if stopped {
+        r1.signal("CONT");
+    }
+    // Polled until r1's last state change is to Master, it holds the VIP and r2 does not.
+    let deadline = Instant::now() + SETTLE;
+    let last_state = |lines: &[(Instant, String)]| {
+        (lines.iter().rev())
+            .find(|(_, line)| line.contains(r#""event":"state""#))
+            .map(|(_, line)| line.clone())
+    };
+    loop {
+        r1.collect(Duration::from_millis(50));
+        r2.collect(Duration::from_millis(1));
+        let master = last_state(&r1.seen).is_some_and(|l| l.contains(r#""to":"master""#));
+        if master && lan.holds(1, VIP) && !lan.holds(2, VIP) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "r1: {:#?}\nr2: {:#?}",
+            r1.seen,
+            r2.seen
+        );
+    }
+    let pinged = (0..3).any(|_| lan.client_pings(VIP));
+    assert!(
+        pinged,
+        "{:#?}\nclient: {}\nr1: {}{}\nhub: {}",
+        r1.seen,
+        lan.client.ip(&["neigh"]),
+        lan.router(1).ip(&["addr"]),
+        lan.router(1).ip(&["route"]),
+        lan.hub.ip(&["-o", "link"]).replace(": ", "| "),
+    );
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn an_interface_created_again_down_then_up_then_given_its_address_is_taken_up_again() {
+    after_link_changes(false, |lan| {
+        delete_eth0(lan);
+        std::thread::sleep(Duration::from_millis(500));
+        create_link(lan, "eth0");
+        std::thread::sleep(Duration::from_millis(300));
+        set_up(lan, "eth0");
+        std::thread::sleep(Duration::from_millis(300));
+        add_addresses(lan, "eth0");
+    });
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn an_interface_created_again_given_its_address_then_up_in_one_pass_is_taken_up_again() {
+    after_link_changes(true, |lan| {
+        delete_eth0(lan);
+        create_link(lan, "eth0");
+        add_addresses(lan, "eth0");
+        set_up(lan, "eth0");
+    });
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn an_interface_created_again_up_then_given_its_address_in_one_pass_is_taken_up_again() {
+    after_link_changes(true, |lan| {
+        delete_eth0(lan);
+        create_link(lan, "eth0");
+        set_up(lan, "eth0");
+        lan.router(1).wait_until_up("eth0");
+        add_addresses(lan, "eth0");
+    });
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn an_interface_deleted_and_created_twice_in_one_pass_is_taken_up_again() {
+    after_link_changes(true, |lan| {
+        for _ in 0..2 {
+            delete_eth0(lan);
+            create_link(lan, "eth0");
+            add_addresses(lan, "eth0");
+            set_up(lan, "eth0");
+        }
+    });
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn an_interface_given_its_address_under_another_name_then_renamed_is_taken_up_again() {
+    // The address arrives before the interface has the name the routers know: only a read of
+    // the whole host after the rename finds it.
+    after_link_changes(false, |lan| {
+        delete_eth0(lan);
+        std::thread::sleep(Duration::from_millis(500));
+        create_link(lan, "new0");
+        add_addresses(lan, "new0");
+        std::thread::sleep(Duration::from_millis(300));
+        lan.router(1).ip(&["link", "set", "new0", "name", "eth0"]);
+        set_up(lan, "eth0");
+    });
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn an_interface_created_again_during_a_netlink_overrun_is_taken_up_again() {
+    let dir = std::env::temp_dir().join(format!("vrrp-recreate-flood-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("batch directory");
+    after_link_changes(true, |lan| {
+        // The interface's first changes start the event socket's queue, the flood's 20,000
+        // changes overrun it, and the interface's last changes (up, its address) are lost: acted
+        // on after the re-read, the queued ones would take it back to down and without address.
+        lan.router(1)
+            .ip(&["link", "add", "x0", "type", "veth", "peer", "name", "x1"]);
+        let batch = address_flood(&dir, "x0", 10_000);
+        delete_eth0(lan);
+        create_link(lan, "eth0");
+        lan.router(1).ip(&["-batch", &batch.display().to_string()]);
+        add_addresses(lan, "eth0");
+        set_up(lan, "eth0");
+    });
+    std::fs::remove_dir_all(&dir).expect("removing the batch");
+}

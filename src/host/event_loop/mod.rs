@@ -351,26 +351,28 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         }
     }
 
-    /// The change stream lost changes (it overran), so the driver read the whole host again:
-    /// routers follow the links as they are, addresses this loop holds that are missing are added
-    /// again, and [`Event::Resynchronized`] is reported.
+    /// The driver read the whole host again (the change stream overran, or an interface was
+    /// created again and what was said of it before may be lost): every router's link state and
+    /// primary address are recomputed from `snapshot`, whatever was believed before; addresses
+    /// this loop holds that are missing are added again; and [`Event::Resynchronized`] is
+    /// reported.
     pub fn resynchronize(
         &mut self,
         now: Instant,
         snapshot: &HostSnapshot,
         on_event: &mut impl FnMut(Event),
     ) {
-        let mut interfaces: Vec<u32> = self
-            .routers
-            .iter()
-            .map(|(key, _)| key.interface_index)
+        let _on_thread = OnDriverThread::enter(self.handle.id());
+        let up: HashSet<u32> = (snapshot.links.iter())
+            .filter(|&&(_, up)| up)
+            .map(|&(index, _)| index)
             .collect();
-        interfaces.sort_unstable();
-        interfaces.dedup();
-        for index in interfaces {
-            let up = snapshot.links.iter().any(|&(i, up)| i == index && up);
-            if up == self.down.contains(&index) {
-                self.handle_link(now, index, up, on_event);
+        let keys: Vec<RouterKey> = self.routers.iter().map(|(key, _)| key).collect();
+        for key in &keys {
+            if up.contains(&key.interface_index) {
+                self.down.remove(&key.interface_index);
+            } else {
+                self.down.insert(key.interface_index);
             }
         }
         let missing: Vec<(u32, IpAddr)> = self
@@ -382,18 +384,29 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         for (interface, address) in missing {
             self.handle_address_removed(now, interface, address, on_event);
         }
-        let primaries: Vec<(u32, IpAddr)> = self
-            .routers
-            .iter()
-            .map(|(key, router)| {
-                let parent = self.applier.parent_interface(&key);
-                (parent, router.config().primary_address())
-            })
-            .collect();
-        for (interface, address) in primaries {
-            let present = snapshot.addresses.contains(&(interface, address));
-            self.primary_address(now, interface, address, present, on_event);
+        for key in keys {
+            let Some(router) = self.routers.get(&key) else {
+                continue;
+            };
+            let address = router.config().primary_address();
+            let parent = self.applier.parent_interface(&key);
+            let present = snapshot.addresses.contains(&(parent, address));
+            let changed = if present {
+                self.primary_missing.remove(&key)
+            } else {
+                self.primary_missing.insert(key)
+            };
+            if changed {
+                on_event(Event::PrimaryAddress {
+                    router: key,
+                    address,
+                    present,
+                });
+            }
+            let can_run = present && !self.down.contains(&key.interface_index);
+            self.routers.handle_link_of(now, &key, can_run);
         }
+        self.drain(now, on_event);
         on_event(Event::Resynchronized);
     }
 

@@ -467,7 +467,7 @@ impl<A: AddressBackend> Driver<A> {
             }
             let change = match event {
                 NetlinkEvent::Link(interface) => HostChange::Link {
-                    interface_index: self.follow_link(&interface, on_event),
+                    interface_index: self.follow_link(now, &interface, on_event),
                     up: interface.running,
                 },
                 NetlinkEvent::LinkRemoved { index } => HostChange::LinkRemoved {
@@ -538,12 +538,22 @@ impl<A: AddressBackend> Driver<A> {
     }
 
     /// Follows a bound interface's rename, or moves its routers to it when it was created again
-    /// under its name; returns the index the routers know it by.
-    fn follow_link(&mut self, interface: &Interface, on_event: &mut impl FnMut(Event)) -> u32 {
+    /// under its name (and asks for a full re-read); returns the index the routers know it by.
+    fn follow_link(
+        &mut self,
+        now: Instant,
+        interface: &Interface,
+        on_event: &mut impl FnMut(Event),
+    ) -> u32 {
         match self.setup.bindings.saw(interface.index, &interface.name) {
             Seen::Unbound => interface.index,
             Seen::Bound { configured } => configured,
             Seen::Recreated { configured } => {
+                // The interface they ran on was deleted, with their addresses, whether or not its
+                // removal was read: they go through Fault, forgetting what was there, and come
+                // back from what the re-read says of the new one.
+                self.event_loop
+                    .handle_link(now, configured, false, on_event);
                 let routers: Vec<RouterKey> = self
                     .event_loop
                     .routers()
@@ -562,6 +572,10 @@ impl<A: AddressBackend> Driver<A> {
                     new_index: interface.index,
                     name: interface.name.clone(),
                 });
+                // What was said of the new interface before it was known as ours (its address,
+                // under another name, say) is not looked at again: the whole host is read again
+                // at the end of this pass, and every router's link and primary address follow it.
+                self.resync_pending = true;
                 for (router, error) in failures {
                     on_event(Event::BackendFailed {
                         router,
@@ -581,7 +595,7 @@ impl<A: AddressBackend> Driver<A> {
         if !self.resync_pending {
             return;
         }
-        match self.snapshot(on_event) {
+        match self.snapshot(now, on_event) {
             Ok(snapshot) => {
                 self.resync_pending = false;
                 self.event_loop.resynchronize(now, &snapshot, on_event);
@@ -592,11 +606,15 @@ impl<A: AddressBackend> Driver<A> {
 
     /// The links and addresses as they are now, links under the index the routers know them by
     /// (following interfaces created again meanwhile).
-    fn snapshot(&mut self, on_event: &mut impl FnMut(Event)) -> Result<HostSnapshot, DriverError> {
+    fn snapshot(
+        &mut self,
+        now: Instant,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<HostSnapshot, DriverError> {
         let interfaces = self.setup.netlink.interfaces()?;
         let links = interfaces
             .iter()
-            .map(|i| (self.follow_link(i, on_event), i.running))
+            .map(|i| (self.follow_link(now, i, on_event), i.running))
             .collect();
         let netlink = &mut self.setup.netlink;
         let mut addresses = std::collections::HashSet::new();

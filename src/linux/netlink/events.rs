@@ -3,7 +3,7 @@
 use std::io;
 
 use netlink_packet_core::NetlinkPayload;
-use netlink_packet_route::RouteNetlinkMessage;
+use netlink_packet_route::{AddressFamily as NetlinkFamily, RouteNetlinkMessage};
 use netlink_sys::Socket;
 
 use super::{
@@ -33,7 +33,13 @@ pub enum NetlinkEvent {
 #[derive(Debug)]
 pub struct NetlinkEvents {
     socket: Socket,
+    /// An overrun whose stale notifications are not all discarded yet.
+    draining: bool,
 }
+
+/// How many notifications one call discards after an overrun before it returns, so that a flood
+/// of changes cannot hold the driver: the next call goes on discarding.
+const DISCARD_PER_CALL: usize = 65_536;
 
 impl NetlinkEvents {
     /// Subscribes to link, IPv4 address and IPv6 address changes.
@@ -52,11 +58,24 @@ impl NetlinkEvents {
         socket
             .set_non_blocking(true)
             .map_err(io_error("making the netlink socket non-blocking"))?;
-        Ok(Self { socket })
+        Ok(Self {
+            socket,
+            draining: false,
+        })
     }
 
     /// The events waiting now, in order; empty when there are none.
+    ///
+    /// [`NetlinkError::Overrun`] when the kernel dropped some: what depends on them must be read
+    /// again, after this call returned. The notifications queued before the drop are discarded
+    /// (the kernel reports the overrun before them, and the ones that followed them are lost, so
+    /// acted on after a fresh read they would take the host back to a past state); so are those
+    /// that came in meanwhile, which the fresh read covers. The call returns
+    /// [`NetlinkError::Overrun`] again until it has discarded them all.
     pub fn recv(&mut self) -> Result<Vec<NetlinkEvent>, NetlinkError> {
+        if self.draining {
+            return self.discard_queued();
+        }
         let mut events = Vec::new();
         loop {
             let datagram = match self.socket.recv_from_full() {
@@ -64,7 +83,7 @@ impl NetlinkEvents {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(events),
                 // The events read before the overrun are stale too: everything is read again.
                 Err(error) if error.raw_os_error() == Some(libc::ENOBUFS) => {
-                    return Err(NetlinkError::Overrun);
+                    return self.discard_queued();
                 }
                 Err(source) => {
                     return Err(NetlinkError::Io {
@@ -82,6 +101,34 @@ impl NetlinkEvents {
     }
 }
 
+impl NetlinkEvents {
+    /// Discards the notifications queued now, up to [`DISCARD_PER_CALL`]; returns
+    /// [`NetlinkError::Overrun`] whether or not it reached the end, which the next call then
+    /// goes on looking for.
+    fn discard_queued(&mut self) -> Result<Vec<NetlinkEvent>, NetlinkError> {
+        self.draining = true;
+        for _ in 0..DISCARD_PER_CALL {
+            match self.socket.recv_from_full() {
+                Ok(_) => {}
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    self.draining = false;
+                    break;
+                }
+                // Another overrun while discarding: the fresh read comes after it anyway.
+                Err(error) if error.raw_os_error() == Some(libc::ENOBUFS) => {}
+                Err(source) => {
+                    self.draining = false;
+                    return Err(NetlinkError::Io {
+                        operation: "discarding stale netlink events",
+                        source,
+                    });
+                }
+            }
+        }
+        Err(NetlinkError::Overrun)
+    }
+}
+
 impl std::os::fd::AsFd for NetlinkEvents {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.socket.as_fd()
@@ -91,9 +138,16 @@ impl std::os::fd::AsFd for NetlinkEvents {
 fn event(message: RouteNetlinkMessage) -> Option<NetlinkEvent> {
     match message {
         RouteNetlinkMessage::NewLink(link) => Some(NetlinkEvent::Link(interface(link))),
-        RouteNetlinkMessage::DelLink(link) => Some(NetlinkEvent::LinkRemoved {
-            index: link.header.index,
-        }),
+        // A bridge port leaving its bridge is an RTM_DELLINK of family AF_BRIDGE: the port
+        // itself stays.
+        RouteNetlinkMessage::DelLink(link)
+            if link.header.interface_family == NetlinkFamily::Unspec =>
+        {
+            Some(NetlinkEvent::LinkRemoved {
+                index: link.header.index,
+            })
+        }
+        RouteNetlinkMessage::DelLink(_) => None,
         RouteNetlinkMessage::NewAddress(message) => {
             interface_address(&message).map(NetlinkEvent::AddressAdded)
         }
@@ -101,5 +155,28 @@ fn event(message: RouteNetlinkMessage) -> Option<NetlinkEvent> {
             interface_address(&message).map(NetlinkEvent::AddressRemoved)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use netlink_packet_route::link::LinkMessage;
+
+    use super::*;
+
+    fn removal(family: NetlinkFamily) -> Option<NetlinkEvent> {
+        let mut link = LinkMessage::default();
+        link.header.index = 7;
+        link.header.interface_family = family;
+        event(RouteNetlinkMessage::DelLink(link))
+    }
+
+    #[test]
+    fn a_bridge_port_leaving_its_bridge_is_not_an_interface_removed() {
+        assert_eq!(
+            removal(NetlinkFamily::Unspec),
+            Some(NetlinkEvent::LinkRemoved { index: 7 })
+        );
+        assert_eq!(removal(NetlinkFamily::Bridge), None);
     }
 }

@@ -5,10 +5,7 @@
 use std::io;
 use std::net::IpAddr;
 
-use netlink_packet_core::{
-    NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REPLACE, NLM_F_REQUEST, NetlinkHeader,
-    NetlinkMessage, NetlinkPayload,
-};
+use netlink_packet_core::{NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NetlinkMessage};
 use netlink_packet_route::address::{
     AddressAttribute, AddressHeaderFlags, AddressMessage, AddressScope, CacheInfo,
 };
@@ -25,6 +22,7 @@ use crate::{AddressFamily, MacAddress};
 
 mod batch;
 mod events;
+mod request;
 
 pub use events::{NetlinkEvent, NetlinkEvents};
 
@@ -64,6 +62,15 @@ pub enum NetlinkError {
     /// changes were lost, so what depends on them must be read again.
     #[error("netlink change notifications were lost (receive buffer overrun)")]
     Overrun,
+    /// A listing changed while the kernel sent it (`NLM_F_DUMP_INTR`) every time it was asked:
+    /// what it said may miss entries, so it is not used.
+    #[error("{operation} was interrupted by changes {attempts} times in a row")]
+    DumpInterrupted {
+        /// What was being listed.
+        operation: &'static str,
+        /// How many times it was asked.
+        attempts: u32,
+    },
     /// Any other failure of the netlink socket or of the kernel's answer.
     #[error("{operation} failed: {source}")]
     Io {
@@ -148,7 +155,7 @@ impl Netlink {
     /// Every interface.
     pub fn interfaces(&mut self) -> Result<Vec<Interface>, NetlinkError> {
         let request = RouteNetlinkMessage::GetLink(LinkMessage::default());
-        let replies = self.request(request, NLM_F_DUMP, "listing interfaces")?;
+        let replies = self.dump(request, "listing interfaces")?;
         Ok(replies
             .into_iter()
             .filter_map(|reply| match reply {
@@ -186,7 +193,7 @@ impl Netlink {
         let mut message = AddressMessage::default();
         message.header.family = netlink_family(family);
         let request = RouteNetlinkMessage::GetAddress(message);
-        let replies = self.request(request, NLM_F_DUMP, "listing addresses")?;
+        let replies = self.dump(request, "listing addresses")?;
         Ok(replies
             .into_iter()
             .filter_map(|reply| match reply {
@@ -274,7 +281,8 @@ impl Netlink {
         self.request_all(new_addresses(addresses), flags, "renewing an address")
     }
 
-    /// Removes `address`/`prefix_len` from interface `interface_index`.
+    /// Removes `address`/`prefix_len` from interface `interface_index`;
+    /// [`NetlinkError::NotPresent`] when it is not there, or the interface is gone.
     pub fn remove_address(
         &mut self,
         interface_index: u32,
@@ -284,8 +292,12 @@ impl Netlink {
         let message = address_message(interface_index, address, prefix_len);
         let request = RouteNetlinkMessage::DelAddress(message);
         match self.request(request, NLM_F_ACK, "removing an address") {
+            // The interface is gone, and its addresses with it.
             Err(NetlinkError::Io { source, .. })
-                if source.raw_os_error() == Some(libc::EADDRNOTAVAIL) =>
+                if matches!(
+                    source.raw_os_error(),
+                    Some(libc::EADDRNOTAVAIL | libc::ENODEV)
+                ) =>
             {
                 Err(NetlinkError::NotPresent {
                     interface_index,
@@ -373,56 +385,6 @@ impl Netlink {
             "deleting a link",
         )
         .map(drop)
-    }
-
-    /// Appends `message` to `buffer` as a request with `flags` and the next sequence number.
-    /// Each message starts on a 4-byte boundary; its length is a multiple of 4 already.
-    fn encode(&mut self, message: RouteNetlinkMessage, flags: u16, buffer: &mut Vec<u8>) {
-        self.sequence = self.sequence.wrapping_add(1);
-        let mut header = NetlinkHeader::default();
-        header.flags = NLM_F_REQUEST | flags;
-        header.sequence_number = self.sequence;
-        let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(message));
-        packet.finalize();
-        let start = buffer.len();
-        buffer.resize(start + packet.buffer_len(), 0);
-        packet.serialize(&mut buffer[start..]);
-    }
-
-    /// Sends `message` and collects the replies until the kernel's acknowledgement or end of dump.
-    fn request(
-        &mut self,
-        message: RouteNetlinkMessage,
-        flags: u16,
-        operation: &'static str,
-    ) -> Result<Vec<RouteNetlinkMessage>, NetlinkError> {
-        let io_error = |source| NetlinkError::Io { operation, source };
-        let mut buffer = Vec::new();
-        self.encode(message, flags, &mut buffer);
-        self.socket.send(&buffer, 0).map_err(io_error)?;
-
-        let mut replies = Vec::new();
-        loop {
-            let (datagram, _) = self.socket.recv_from_full().map_err(io_error)?;
-            for reply in split_messages(&datagram) {
-                let reply = reply.map_err(io_error)?;
-                if reply.header.sequence_number != self.sequence {
-                    continue;
-                }
-                match reply.payload {
-                    NetlinkPayload::Done(_) => return Ok(replies),
-                    NetlinkPayload::Error(error) => {
-                        return match error.code {
-                            None => Ok(replies),
-                            Some(code) => Err(NetlinkError::from_errno(-code.get(), operation)),
-                        };
-                    }
-                    NetlinkPayload::InnerMessage(message) => replies.push(message),
-                    // Noop and overrun notices carry nothing a request waits for.
-                    _ => {}
-                }
-            }
-        }
     }
 }
 
