@@ -708,6 +708,7 @@ fn announcement_repeats_are_paced_so_many_takeovers_do_not_flood_the_lan() {
 /// each one: the soak's fault menu on in-memory hosts, 10,000 seeds in a few seconds.
 mod chaos {
     use super::*;
+    use common::SplitMix64;
 
     /// The routers of each host: VRIDs 1 and 2, each with its VIP, advertising every second (the
     /// faults' effects are the same at any interval; a long one makes a seed cheap).
@@ -739,23 +740,6 @@ mod chaos {
             .collect()
     }
 
-    /// splitmix64: a seed is a whole schedule, replayable.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
     /// A host fault, undone before the invariants are checked.
     #[derive(Clone, Copy, Debug)]
     enum HostFault {
@@ -781,7 +765,7 @@ mod chaos {
         PriorityDip { vrid: u8 },
     }
 
-    fn pick(rng: &mut Rng) -> HostFault {
+    fn pick(rng: &mut SplitMix64) -> HostFault {
         let vrid = VRIDS[rng.below(VRIDS.len() as u64) as usize];
         let count = 1 + rng.below(3) as u32;
         match rng.below(10) {
@@ -915,7 +899,7 @@ mod chaos {
 
     /// Runs seed `seed`'s schedule; the faults inflicted and the first violation, if any.
     fn run_seed(seed: u64) -> Result<(), String> {
-        let mut rng = Rng(seed);
+        let mut rng = SplitMix64(seed);
         let mut lan = Lan::new(vec![configs(0), configs(1)]);
         lan.run_for(Duration::from_secs(5));
         let mut log = Vec::new();

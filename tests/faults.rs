@@ -454,6 +454,14 @@ fn set_up(lan: &Lan, name: &str) {
     lan.router(1).ip(&["link", "set", name, "up"]);
 }
 
+/// Deletes router 1's eth0, creates it again, gives it its addresses, then sets it up.
+fn recreate_addressed_then_up(lan: &Lan) {
+    delete_eth0(lan);
+    create_link(lan, "eth0");
+    add_addresses(lan, "eth0");
+    set_up(lan, "eth0");
+}
+
 /// Runs `change` on router 1's interface while r1 (the Master) is stopped, so that the driver
 /// reads every change it caused in one pass when it resumes, or with r1 running when `stopped`
 /// is false; then r1 must be Master with the VIP again (preempting r2, which took over), and
@@ -518,12 +526,7 @@ fn an_interface_created_again_down_then_up_then_given_its_address_is_taken_up_ag
 #[test]
 #[ignore = "needs root: creates network namespaces"]
 fn an_interface_created_again_given_its_address_then_up_in_one_pass_is_taken_up_again() {
-    after_link_changes(true, |lan| {
-        delete_eth0(lan);
-        create_link(lan, "eth0");
-        add_addresses(lan, "eth0");
-        set_up(lan, "eth0");
-    });
+    after_link_changes(true, recreate_addressed_then_up);
 }
 
 #[test]
@@ -542,12 +545,8 @@ fn an_interface_created_again_up_then_given_its_address_in_one_pass_is_taken_up_
 #[ignore = "needs root: creates network namespaces"]
 fn an_interface_deleted_and_created_twice_in_one_pass_is_taken_up_again() {
     after_link_changes(true, |lan| {
-        for _ in 0..2 {
-            delete_eth0(lan);
-            create_link(lan, "eth0");
-            add_addresses(lan, "eth0");
-            set_up(lan, "eth0");
-        }
+        recreate_addressed_then_up(lan);
+        recreate_addressed_then_up(lan);
     });
 }
 
