@@ -465,8 +465,9 @@ fn recreate_addressed_then_up(lan: &Lan) {
 /// Runs `change` on router 1's interface while r1 (the Master) is stopped, so that the driver
 /// reads every change it caused in one pass when it resumes, or with r1 running when `stopped`
 /// is false; then r1 must be Master with the VIP again (preempting r2, which took over), and
-/// r2 Backup: no router may stay in Fault on a link that is up with its address.
-fn after_link_changes(stopped: bool, change: impl FnOnce(&Lan)) {
+/// r2 Backup: no router may stay in Fault on a link that is up with its address. Returns what r1
+/// printed.
+fn after_link_changes(stopped: bool, change: impl FnOnce(&Lan)) -> Vec<String> {
     let lan = Lan::new(2);
     let (mut r1, mut r2) = elected_pair(&lan, &[]);
     if stopped {
@@ -507,6 +508,7 @@ fn after_link_changes(stopped: bool, change: impl FnOnce(&Lan)) {
         lan.router(1).ip(&["route"]),
         lan.hub.ip(&["-o", "link"]).replace(": ", "| "),
     );
+    r1.seen.iter().map(|(_, line)| line.clone()).collect()
 }
 
 #[test]
@@ -571,7 +573,7 @@ fn an_interface_given_its_address_under_another_name_then_renamed_is_taken_up_ag
 fn an_interface_created_again_during_a_netlink_overrun_is_taken_up_again() {
     let dir = std::env::temp_dir().join(format!("vrrp-recreate-flood-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("batch directory");
-    after_link_changes(true, |lan| {
+    let r1_lines = after_link_changes(true, |lan| {
         // The interface's first changes start the event socket's queue, the flood's 20,000
         // changes overrun it, and the interface's last changes (up, its address) are lost: acted
         // on after the re-read, the queued ones would take it back to down and without address.
@@ -584,5 +586,11 @@ fn an_interface_created_again_during_a_netlink_overrun_is_taken_up_again() {
         add_addresses(lan, "eth0");
         set_up(lan, "eth0");
     });
+    assert!(
+        r1_lines
+            .iter()
+            .any(|l| l.contains(r#""event":"resynchronized""#)),
+        "no overrun: {r1_lines:#?}"
+    );
     std::fs::remove_dir_all(&dir).expect("removing the batch");
 }

@@ -1235,3 +1235,53 @@ fn metrics_are_served_for_prometheus_and_a_scrape_prints_no_statistics_line() {
     backup.signal("TERM");
     assert!(backup.wait_exit().success());
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_reload_after_the_interface_was_created_again_leaves_its_routers_up_through_a_full_re_read() {
+    let scratch = Scratch::new("recreated-reload");
+    let lan = Lan::new(2);
+    let file = |name: &str, priority| {
+        let path = scratch.0.join(name);
+        let text = instance(&scratch, "VI_1", 51, priority, &["192.0.2.100/24"]);
+        std::fs::write(&path, text).expect("configuration");
+        path
+    };
+    let (master_conf, backup_conf) = (file("r1.conf", 200), file("r2.conf", 100));
+    let mut backup = vrrpd(&lan, 2, &backup_conf);
+    backup.wait_state("backup", SETTLE);
+    let mut master = vrrpd(&lan, 1, &master_conf);
+    master.wait_state("master", SETTLE);
+    // eth0 created again (a new index), then a reload: the instance is looked up by name, so
+    // it runs keyed by the new index now, while the interface still stands for the old one.
+    lan.router(1).ip(&["link", "del", "eth0"]);
+    master.wait_state("fault", SETTLE);
+    lan.recreate_eth0(1);
+    master.wait_state("master", SETTLE);
+    master.signal("HUP");
+    master.wait_for(&[r#""event":"reload""#, r#""ok":true"#], SETTLE);
+    master.wait_state("master", SETTLE);
+    // A full re-read: 20,000 address changes on another interface while vrrpd is stopped
+    // overrun its change stream.
+    let r1 = lan.router(1);
+    r1.ip(&["link", "add", "x0", "type", "veth", "peer", "name", "x1"]);
+    let mut batch = String::new();
+    for verb in ["add", "del"] {
+        for i in 0..10_000u32 {
+            let [_, _, high, low] = i.to_be_bytes();
+            batch.push_str(&format!("address {verb} 198.18.{high}.{low}/32 dev x0\n"));
+        }
+    }
+    let batch_file = scratch.0.join("flood.batch");
+    std::fs::write(&batch_file, batch).expect("the batch");
+    master.signal("STOP");
+    r1.ip(&["-batch", batch_file.to_str().expect("UTF-8")]);
+    master.signal("CONT");
+    master.wait_for(&[r#""event":"resynchronized""#], SETTLE);
+    let after = master.collect(Duration::from_secs(2));
+    assert!(
+        after.iter().all(|line| !line.contains(r#""to":"fault""#)),
+        "{after:#?}"
+    );
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+}

@@ -166,6 +166,11 @@ impl Keepalived {
         }
     }
 
+    /// The keepalived.conf it runs, which a reload (SIGHUP) reads again.
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.join("keepalived.conf")
+    }
+
     /// The pid of keepalived's parent process.
     pub fn pid(&self) -> u32 {
         self.child.id()

@@ -353,9 +353,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
 
     /// The driver read the whole host again (the change stream overran, or an interface was
     /// created again and what was said of it before may be lost): every router's link state and
-    /// primary address are recomputed from `snapshot`, whatever was believed before; addresses
-    /// this loop holds that are missing are added again; and [`Event::Resynchronized`] is
-    /// reported.
+    /// primary address are recomputed from `snapshot`, whatever was believed before; then the
+    /// addresses this loop still holds that are missing are added again; and
+    /// [`Event::Resynchronized`] is reported.
     pub fn resynchronize(
         &mut self,
         now: Instant,
@@ -374,15 +374,6 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             } else {
                 self.down.insert(key.interface_index);
             }
-        }
-        let missing: Vec<(u32, IpAddr)> = self
-            .applier
-            .added_addresses()
-            .map(|(interface, address)| (interface, address.address))
-            .filter(|pair| !snapshot.addresses.contains(pair))
-            .collect();
-        for (interface, address) in missing {
-            self.handle_address_removed(now, interface, address, on_event);
         }
         for key in keys {
             let Some(router) = self.routers.get(&key) else {
@@ -407,6 +398,17 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             self.routers.handle_link_of(now, &key, can_run);
         }
         self.drain(now, on_event);
+        // Then what the routers still hold, and is missing, is added again (a router that went to
+        // Fault above released its addresses instead).
+        let missing: Vec<(u32, IpAddr)> = self
+            .applier
+            .added_addresses()
+            .map(|(interface, address)| (interface, address.address))
+            .filter(|pair| !snapshot.addresses.contains(pair))
+            .collect();
+        for (interface, address) in missing {
+            self.handle_address_removed(now, interface, address, on_event);
+        }
         on_event(Event::Resynchronized);
     }
 

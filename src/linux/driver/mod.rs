@@ -21,32 +21,34 @@ use std::time::Instant;
 
 use crate::host::{
     ActionApplier, AddressBackend, BackendError, DriverError, DriverHandle, Event, EventLoop,
-    HostChange, HostSnapshot, Instance, Operation, Reconfiguration,
+    Instance, Reconfiguration,
 };
 use crate::linux::capability::Capability;
 use crate::linux::poll::wait_readable;
 use crate::linux::timer::DeadlineTimer;
 use crate::linux::{
-    Announcer, HeapTrim, Interface, Netlink, NetlinkError, NetlinkEvent, NetlinkEvents, Received,
-    Refused, SocketError, Sockets,
+    Announcer, HeapTrim, Netlink, NetlinkEvents, Received, Refused, SocketError, Sockets,
 };
 use crate::{AddressFamily, RouterKey, Routers};
 
 #[cfg(feature = "tokio")]
 mod async_loop;
+mod changes;
 mod filtering;
 mod links;
 mod setup;
 mod virtual_mac;
 
 use filtering::Filtering;
-use links::Seen;
 use setup::LinuxSetup;
 pub use setup::interface_source;
 pub use virtual_mac::virtual_mac_name;
 
 /// The largest datagram a VRRP socket reads: 255 IPv6 addresses plus headers fit.
 const RECEIVE_BUFFER: usize = 8192;
+
+/// How long after a failed re-read of the links and addresses it is tried again.
+const RESYNC_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// How many reads of a VRRP socket in a row may fail before the driver gives up on it.
 const MAX_RECEIVE_FAILURES: u32 = 1000;
@@ -128,6 +130,9 @@ pub struct Driver<A: AddressBackend = Netlink> {
     buffer: Vec<u8>,
     /// Whether the links and addresses must be read again (the change stream lost some).
     resync_pending: bool,
+    /// When a re-read that failed is tried again: routers in Fault have no timer to wake the
+    /// driver.
+    resync_retry: Option<Instant>,
     /// Reads of a VRRP socket that failed in a row.
     receive_failures: u32,
     /// The nftables rules: packets to addresses held with Accept_Mode off, and frames on the
@@ -204,6 +209,7 @@ impl<A: AddressBackend> Driver<A> {
             armed_for: None,
             buffer: vec![0; RECEIVE_BUFFER],
             resync_pending: false,
+            resync_retry: None,
             receive_failures: 0,
             filtering: Filtering::default(),
             heap: HeapTrim::new(Instant::now()),
@@ -323,7 +329,10 @@ impl<A: AddressBackend> Driver<A> {
 
     /// Sets the timer to the routers' next deadline, unless it is set to it already.
     fn arm_timer(&mut self) -> Result<(), DriverError> {
-        let deadline = self.event_loop.poll_timeout();
+        let deadline = match (self.event_loop.poll_timeout(), self.resync_retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if deadline == self.armed_for {
             return Ok(());
         }
@@ -398,7 +407,22 @@ impl<A: AddressBackend> Driver<A> {
         loop {
             match socket.recv(&mut self.buffer) {
                 Ok(Received::Packet { rx, payload }) => {
-                    let rx = rx.on_interface(self.setup.bindings.configured(rx.interface_index()));
+                    // An interface created again may stand for several configured ones: the
+                    // one with a router for the advert's VRID.
+                    let vrid = crate::packet::peek_vrid(payload);
+                    let routers = self.event_loop.routers();
+                    let serves = |index| {
+                        vrid.is_some_and(|vrid| {
+                            let key = RouterKey {
+                                interface_index: index,
+                                family,
+                                vrid,
+                            };
+                            routers.get(&key).is_some()
+                        })
+                    };
+                    let index = self.setup.bindings.configured(rx.interface_index(), serves);
+                    let rx = rx.on_interface(index);
                     // Rejected packets are counted in the statistics.
                     let _ = self.event_loop.handle_packet(now, &rx, payload, on_event);
                 }
@@ -423,210 +447,6 @@ impl<A: AddressBackend> Driver<A> {
                 }
             }
         }
-    }
-
-    /// Feeds link and address changes to the event loop; when the stream overran, the links and
-    /// addresses are read again instead.
-    fn host_changes(
-        &mut self,
-        now: Instant,
-        on_event: &mut impl FnMut(Event),
-    ) -> Result<(), DriverError> {
-        let events = match self.changes.recv() {
-            Ok(events) => events,
-            Err(error) => {
-                // Lost changes (an overrun), or a stream that cannot be trusted: the links and
-                // addresses are read again, now or, if that fails, at the next wake-up.
-                if !matches!(error, NetlinkError::Overrun) {
-                    on_event(transient("receiving link and address changes", error));
-                }
-                self.resync_pending = true;
-                self.resynchronize(now, on_event);
-                return Ok(());
-            }
-        };
-        for event in events {
-            // A virtual MAC interface deleted by someone else: made again, with its addresses.
-            // Only an address it still holds may tell of a deleted link: its own releases don't.
-            let gone = match &event {
-                NetlinkEvent::LinkRemoved { index } => Some(*index),
-                NetlinkEvent::AddressRemoved(removed)
-                    if self
-                        .event_loop
-                        .applier()
-                        .holds(removed.interface_index, removed.address) =>
-                {
-                    Some(removed.interface_index)
-                }
-                _ => None,
-            };
-            if let Some(index) = gone
-                && self.recreate_virtual_mac(index, on_event)
-            {
-                continue;
-            }
-            let change = match event {
-                NetlinkEvent::Link(interface) => HostChange::Link {
-                    interface_index: self.follow_link(now, &interface, on_event),
-                    up: interface.running,
-                },
-                NetlinkEvent::LinkRemoved { index } => HostChange::LinkRemoved {
-                    interface_index: self.setup.bindings.configured(index),
-                },
-                NetlinkEvent::AddressAdded(added) => HostChange::AddressAdded {
-                    interface_index: added.interface_index,
-                    address: added.address,
-                },
-                NetlinkEvent::AddressRemoved(removed) => HostChange::AddressRemoved {
-                    interface_index: removed.interface_index,
-                    address: removed.address,
-                },
-            };
-            self.event_loop.handle_change(now, change, on_event);
-        }
-        Ok(())
-    }
-
-    /// Creates virtual MAC interface `index` again if it is one of the routers' and is gone
-    /// (deleted by hand, say), moves its addresses to the new one and points the router at it;
-    /// returns whether it did. A failure is reported, and the router's next address operation fails and steps it
-    /// down until the backoff ends.
-    fn recreate_virtual_mac(&mut self, index: u32, on_event: &mut impl FnMut(Event)) -> bool {
-        let Some(key) = self.setup.virtual_macs.router_of(index) else {
-            return false;
-        };
-        let netlink = &mut self.setup.netlink;
-        let Ok(interfaces) = netlink.interfaces() else {
-            return false;
-        };
-        if interfaces.iter().any(|i| i.index == index) {
-            return false;
-        }
-        let applier = self.event_loop.applier_mut();
-        let parent_index = applier.parent_interface(&key);
-        let Some(parent) = interfaces.iter().find(|i| i.index == parent_index) else {
-            return false;
-        };
-        if applier.addressing(&key).is_none() {
-            return false;
-        }
-        let advertises_router = applier.advertises_router(&key);
-        self.setup.virtual_macs.forget(&key);
-        match self.setup.virtual_macs.create(
-            &mut self.setup.netlink,
-            key,
-            advertises_router,
-            parent,
-        ) {
-            Ok(new_index) => {
-                applier.redirect(&key, new_index, new_index);
-                let _ = applier.announcer_mut().prepare(new_index, key.family);
-                on_event(Event::InterfaceRecreated {
-                    interface_index: index,
-                    new_index,
-                    name: virtual_mac_name(&key),
-                });
-                applier.move_addresses(index, new_index, on_event);
-            }
-            Err(error) => on_event(Event::BackendFailed {
-                router: key,
-                operation: Operation::Rebind,
-                error: Box::new(error),
-            }),
-        }
-        true
-    }
-
-    /// Follows a bound interface's rename, or moves its routers to it when it was created again
-    /// under its name (and asks for a full re-read); returns the index the routers know it by.
-    fn follow_link(
-        &mut self,
-        now: Instant,
-        interface: &Interface,
-        on_event: &mut impl FnMut(Event),
-    ) -> u32 {
-        match self.setup.bindings.saw(interface.index, &interface.name) {
-            Seen::Unbound => interface.index,
-            Seen::Bound { configured } => configured,
-            Seen::Recreated { configured } => {
-                // The interface they ran on was deleted, with their addresses, whether or not its
-                // removal was read: they go through Fault, forgetting what was there, and come
-                // back from what the re-read says of the new one.
-                self.event_loop
-                    .handle_link(now, configured, false, on_event);
-                let routers: Vec<RouterKey> = self
-                    .event_loop
-                    .routers()
-                    .iter()
-                    .map(|(key, _)| key)
-                    .filter(|key| key.interface_index == configured)
-                    .collect();
-                let failures = self.setup.rebind(
-                    self.event_loop.applier_mut(),
-                    &routers,
-                    configured,
-                    interface,
-                );
-                on_event(Event::InterfaceRecreated {
-                    interface_index: configured,
-                    new_index: interface.index,
-                    name: interface.name.clone(),
-                });
-                // What was said of the new interface before it was known as ours (its address,
-                // under another name, say) is not looked at again: the whole host is read again
-                // at the end of this pass, and every router's link and primary address follow it.
-                self.resync_pending = true;
-                for (router, error) in failures {
-                    on_event(Event::BackendFailed {
-                        router,
-                        operation: Operation::Rebind,
-                        error: Box::new(error),
-                    });
-                }
-                configured
-            }
-        }
-    }
-
-    /// Reads the links and addresses again if the change stream lost some, and hands them to the
-    /// event loop; a failed read is reported and tried again at the next wake-up (the routers'
-    /// timers wake the driver at least every advertisement interval).
-    fn resynchronize(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
-        if !self.resync_pending {
-            return;
-        }
-        match self.snapshot(now, on_event) {
-            Ok(snapshot) => {
-                self.resync_pending = false;
-                self.event_loop.resynchronize(now, &snapshot, on_event);
-            }
-            Err(error) => on_event(transient("reading the links and addresses again", error)),
-        }
-    }
-
-    /// The links and addresses as they are now, links under the index the routers know them by
-    /// (following interfaces created again meanwhile).
-    fn snapshot(
-        &mut self,
-        now: Instant,
-        on_event: &mut impl FnMut(Event),
-    ) -> Result<HostSnapshot, DriverError> {
-        let interfaces = self.setup.netlink.interfaces()?;
-        let links = interfaces
-            .iter()
-            .map(|i| (self.follow_link(now, i, on_event), i.running))
-            .collect();
-        let netlink = &mut self.setup.netlink;
-        let mut addresses = std::collections::HashSet::new();
-        for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
-            addresses.extend(
-                netlink
-                    .all_addresses(family)?
-                    .into_iter()
-                    .map(|a| (a.interface_index, a.address)),
-            );
-        }
-        Ok(HostSnapshot { links, addresses })
     }
 
     /// Shuts the routers down and removes what the driver created.

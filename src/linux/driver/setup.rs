@@ -43,7 +43,8 @@ pub(crate) struct LinuxSetup {
     pub(crate) netlink: Netlink,
     /// The raw VRRP sockets, shared with the advertisement sender; the driver reads them.
     pub(crate) sockets: Sockets,
-    /// The (configured interface, family) pairs whose VRRP multicast group the sockets joined.
+    /// The (interface, family) pairs whose VRRP multicast group the sockets joined, by the
+    /// interfaces' indexes now.
     joined: HashSet<(u32, AddressFamily)>,
     pub(crate) virtual_macs: VirtualMacs,
     /// The routers' interfaces by name, for one deleted and created again.
@@ -61,15 +62,15 @@ impl LinuxSetup {
         }
     }
 
-    /// Moves `keys`, the routers of configured interface `configured`, to `interface`, the
-    /// interface created again under its name: joins the VRRP groups there, creates the virtual
-    /// MAC interfaces again on it, and sends and places addresses on it. Returns what failed, by
-    /// router; the others are moved.
+    /// Moves `keys`, the routers of the configured interfaces that `interface` stands for, to
+    /// it: the interface created again under its name, which was index `previous`. Joins the VRRP
+    /// groups there, creates the virtual MAC interfaces again on it, and sends and places addresses
+    /// on it. Returns what failed, by router; the others are moved.
     pub(crate) fn rebind<A: AddressBackend>(
         &mut self,
         applier: &mut ActionApplier<Sockets, A, Announcer>,
         keys: &[RouterKey],
-        configured: u32,
+        previous: u32,
         interface: &Interface,
     ) -> Vec<(RouterKey, DriverError)> {
         let keys = keys.to_vec();
@@ -78,13 +79,19 @@ impl LinuxSetup {
             let Some(socket) = self.sockets.get(family) else {
                 continue;
             };
-            if !self.joined.contains(&(configured, family)) {
+            // The membership went with the old interface.
+            if !self.joined.remove(&(previous, family)) {
                 continue;
             }
-            if let Err(error) = socket.join(interface.index) {
-                let error = DriverError::from(error);
-                for key in keys.iter().filter(|key| key.family == family) {
-                    failures.push((*key, clone_error(&error)));
+            match socket.join(interface.index) {
+                Ok(()) => {
+                    self.joined.insert((interface.index, family));
+                }
+                Err(error) => {
+                    let error = DriverError::from(error);
+                    for key in keys.iter().filter(|key| key.family == family) {
+                        failures.push((*key, clone_error(&error)));
+                    }
                 }
             }
         }
@@ -99,6 +106,7 @@ impl LinuxSetup {
             .collect();
         self.virtual_macs
             .forget_parent(&interface.name, &with_virtual_mac);
+        let with_virtual_mac: HashSet<RouterKey> = with_virtual_mac.into_iter().collect();
         for key in keys {
             let advertises_router = applier.advertises_router(&key);
             let created = with_virtual_mac.contains(&key).then(|| {
@@ -181,11 +189,12 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
                 self.sockets.open(key.family)?;
                 *applier.sender_mut() = self.sockets.clone();
             }
+            let interface = self.bindings.current(key.interface_index);
             if let Some(socket) = self.sockets.get(key.family)
-                && !self.joined.contains(&(key.interface_index, key.family))
+                && !self.joined.contains(&(interface, key.family))
             {
-                socket.join(key.interface_index)?;
-                self.joined.insert((key.interface_index, key.family));
+                socket.join(interface)?;
+                self.joined.insert((interface, key.family));
             }
         }
         let mut down = Vec::new();
@@ -227,15 +236,24 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
         }
         let in_use: HashSet<(u32, AddressFamily)> = remaining
             .iter()
-            .map(|(key, _)| (key.interface_index, key.family))
+            .map(|(key, _)| (self.bindings.current(key.interface_index), key.family))
             .collect();
         for &(index, family) in self.joined.difference(&in_use) {
             if let Some(socket) = self.sockets.get(family) {
                 // Best effort: the interface may be gone.
-                let _ = socket.leave(self.bindings.current(index));
+                let _ = socket.leave(index);
             }
         }
         self.joined.retain(|pair| in_use.contains(pair));
+        let configured: HashSet<u32> = remaining
+            .iter()
+            .map(|(key, _)| key.interface_index)
+            .collect();
+        for index in self.bindings.configured_indexes() {
+            if !configured.contains(&index) {
+                self.bindings.unbind(index);
+            }
+        }
         Ok(())
     }
 }

@@ -33,13 +33,11 @@ pub enum NetlinkEvent {
 #[derive(Debug)]
 pub struct NetlinkEvents {
     socket: Socket,
-    /// An overrun whose stale notifications are not all discarded yet.
-    draining: bool,
 }
 
-/// How many notifications one call discards after an overrun before it returns, so that a flood
-/// of changes cannot hold the driver: the next call goes on discarding.
-const DISCARD_PER_CALL: usize = 65_536;
+/// How many reads in a row may fail (other than the end of the queue) while the stale
+/// notifications are discarded, before the failure is returned.
+const DISCARD_FAILURES: u32 = 16;
 
 impl NetlinkEvents {
     /// Subscribes to link, IPv4 address and IPv6 address changes.
@@ -58,10 +56,7 @@ impl NetlinkEvents {
         socket
             .set_non_blocking(true)
             .map_err(io_error("making the netlink socket non-blocking"))?;
-        Ok(Self {
-            socket,
-            draining: false,
-        })
+        Ok(Self { socket })
     }
 
     /// The events waiting now, in order; empty when there are none.
@@ -69,13 +64,9 @@ impl NetlinkEvents {
     /// [`NetlinkError::Overrun`] when the kernel dropped some: what depends on them must be read
     /// again, after this call returned. The notifications queued before the drop are discarded
     /// (the kernel reports the overrun before them, and the ones that followed them are lost, so
-    /// acted on after a fresh read they would take the host back to a past state); so are those
-    /// that came in meanwhile, which the fresh read covers. The call returns
-    /// [`NetlinkError::Overrun`] again until it has discarded them all.
+    /// acted on after a fresh read they would take the host back to a past state). The kernel
+    /// queues nothing more until the queue is empty, so discarding it ends.
     pub fn recv(&mut self) -> Result<Vec<NetlinkEvent>, NetlinkError> {
-        if self.draining {
-            return self.discard_queued();
-        }
         let mut events = Vec::new();
         loop {
             let datagram = match self.socket.recv_from_full() {
@@ -102,30 +93,28 @@ impl NetlinkEvents {
 }
 
 impl NetlinkEvents {
-    /// Discards the notifications queued now, up to [`DISCARD_PER_CALL`]; returns
-    /// [`NetlinkError::Overrun`] whether or not it reached the end, which the next call then
-    /// goes on looking for.
+    /// Discards every notification queued now, and returns [`NetlinkError::Overrun`].
     fn discard_queued(&mut self) -> Result<Vec<NetlinkEvent>, NetlinkError> {
-        self.draining = true;
-        for _ in 0..DISCARD_PER_CALL {
+        let mut failures = 0;
+        loop {
             match self.socket.recv_from_full() {
-                Ok(_) => {}
+                Ok(_) => failures = 0,
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                    self.draining = false;
-                    break;
+                    return Err(NetlinkError::Overrun);
                 }
                 // Another overrun while discarding: the fresh read comes after it anyway.
                 Err(error) if error.raw_os_error() == Some(libc::ENOBUFS) => {}
                 Err(source) => {
-                    self.draining = false;
-                    return Err(NetlinkError::Io {
-                        operation: "discarding stale netlink events",
-                        source,
-                    });
+                    failures += 1;
+                    if failures >= DISCARD_FAILURES {
+                        return Err(NetlinkError::Io {
+                            operation: "discarding stale netlink events",
+                            source,
+                        });
+                    }
                 }
             }
         }
-        Err(NetlinkError::Overrun)
     }
 }
 

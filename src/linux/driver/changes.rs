@@ -1,0 +1,238 @@
+//! What the driver learns of the host: the change stream read into the event loop, interfaces
+//! followed through renames and re-creation, virtual MAC interfaces made again, and the full
+//! re-read of links and addresses when the stream cannot be trusted.
+
+use std::time::Instant;
+
+use super::links::Seen;
+use super::{Driver, RESYNC_RETRY, transient, virtual_mac_name};
+use crate::host::{AddressBackend, DriverError, Event, HostChange, HostSnapshot, Operation};
+use crate::linux::{Interface, NetlinkError, NetlinkEvent};
+use crate::{AddressFamily, RouterKey};
+
+impl<A: AddressBackend> Driver<A> {
+    /// Feeds link and address changes to the event loop; when the stream overran, the links and
+    /// addresses are read again instead.
+    pub(super) fn host_changes(
+        &mut self,
+        now: Instant,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<(), DriverError> {
+        let events = match self.changes.recv() {
+            Ok(events) => events,
+            Err(error) => {
+                // Lost changes (an overrun), or a stream that cannot be trusted: the links and
+                // addresses are read again, now or, if that fails, at the next wake-up.
+                if !matches!(error, NetlinkError::Overrun) {
+                    on_event(transient("receiving link and address changes", error));
+                }
+                self.resync_pending = true;
+                self.resynchronize(now, on_event);
+                return Ok(());
+            }
+        };
+        for event in events {
+            // A virtual MAC interface deleted by someone else: made again, with its addresses.
+            // Only an address it still holds may tell of a deleted link: its own releases don't.
+            let gone = match &event {
+                NetlinkEvent::LinkRemoved { index } => Some(*index),
+                NetlinkEvent::AddressRemoved(removed)
+                    if self
+                        .event_loop
+                        .applier()
+                        .holds(removed.interface_index, removed.address) =>
+                {
+                    Some(removed.interface_index)
+                }
+                _ => None,
+            };
+            if let Some(index) = gone
+                && self.recreate_virtual_mac(index, on_event)
+            {
+                continue;
+            }
+            let changes = match event {
+                NetlinkEvent::Link(interface) => {
+                    let (configured, recreated) = self.follow_link(now, &interface, on_event);
+                    let up = interface.running;
+                    // Created again: the re-read at the end of the pass says whether it is up.
+                    let configured = if recreated { Vec::new() } else { configured };
+                    (configured.into_iter())
+                        .map(|interface_index| HostChange::Link {
+                            interface_index,
+                            up,
+                        })
+                        .collect()
+                }
+                NetlinkEvent::LinkRemoved { index } => (self.setup.bindings.all_configured(index))
+                    .into_iter()
+                    .map(|interface_index| HostChange::LinkRemoved { interface_index })
+                    .collect(),
+                NetlinkEvent::AddressAdded(added) => vec![HostChange::AddressAdded {
+                    interface_index: added.interface_index,
+                    address: added.address,
+                }],
+                NetlinkEvent::AddressRemoved(removed) => vec![HostChange::AddressRemoved {
+                    interface_index: removed.interface_index,
+                    address: removed.address,
+                }],
+            };
+            for change in changes {
+                self.event_loop.handle_change(now, change, on_event);
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates virtual MAC interface `index` again if it is one of the routers' and is gone
+    /// (deleted by hand, say), moves its addresses to the new one and points the router at it;
+    /// returns whether it did. A failure is reported, and the router's next address operation fails and steps it
+    /// down until the backoff ends.
+    fn recreate_virtual_mac(&mut self, index: u32, on_event: &mut impl FnMut(Event)) -> bool {
+        let Some(key) = self.setup.virtual_macs.router_of(index) else {
+            return false;
+        };
+        let netlink = &mut self.setup.netlink;
+        let Ok(interfaces) = netlink.interfaces() else {
+            return false;
+        };
+        if interfaces.iter().any(|i| i.index == index) {
+            return false;
+        }
+        let applier = self.event_loop.applier_mut();
+        let parent_index = applier.parent_interface(&key);
+        let Some(parent) = interfaces.iter().find(|i| i.index == parent_index) else {
+            return false;
+        };
+        if applier.addressing(&key).is_none() {
+            return false;
+        }
+        let advertises_router = applier.advertises_router(&key);
+        self.setup.virtual_macs.forget(&key);
+        match self.setup.virtual_macs.create(
+            &mut self.setup.netlink,
+            key,
+            advertises_router,
+            parent,
+        ) {
+            Ok(new_index) => {
+                applier.redirect(&key, new_index, new_index);
+                let _ = applier.announcer_mut().prepare(new_index, key.family);
+                on_event(Event::InterfaceRecreated {
+                    interface_index: index,
+                    new_index,
+                    name: virtual_mac_name(&key),
+                });
+                applier.move_addresses(index, new_index, on_event);
+            }
+            Err(error) => on_event(Event::BackendFailed {
+                router: key,
+                operation: Operation::Rebind,
+                error: Box::new(error),
+            }),
+        }
+        true
+    }
+
+    /// Follows a bound interface's rename, or moves its routers to it when it was created again
+    /// under its name (and asks for a full re-read); returns the indexes the routers know it by,
+    /// and whether it was created again (then its link state is the re-read's to say).
+    fn follow_link(
+        &mut self,
+        now: Instant,
+        interface: &Interface,
+        on_event: &mut impl FnMut(Event),
+    ) -> (Vec<u32>, bool) {
+        let (configured, previous) = match self.setup.bindings.saw(interface.index, &interface.name)
+        {
+            Seen::Unbound => return (vec![interface.index], false),
+            Seen::Bound { configured } => return (configured, false),
+            Seen::Recreated {
+                configured,
+                previous,
+            } => (configured, previous),
+        };
+        // The interface they ran on was deleted, with their addresses, whether or not its removal
+        // was read: they go through Fault, forgetting what was there, and come back from what
+        // the re-read says of the new one.
+        for &index in &configured {
+            self.event_loop.handle_link(now, index, false, on_event);
+        }
+        let routers: Vec<RouterKey> = (self.event_loop.routers().iter())
+            .map(|(key, _)| key)
+            .filter(|key| configured.contains(&key.interface_index))
+            .collect();
+        let failures =
+            self.setup
+                .rebind(self.event_loop.applier_mut(), &routers, previous, interface);
+        for &index in &configured {
+            on_event(Event::InterfaceRecreated {
+                interface_index: index,
+                new_index: interface.index,
+                name: interface.name.clone(),
+            });
+        }
+        // What was said of the new interface before it was known as ours (its address, under
+        // another name, say) is not looked at again: the whole host is read again at the end of
+        // this pass, and every router's link and primary address follow it.
+        self.resync_pending = true;
+        for (router, error) in failures {
+            on_event(Event::BackendFailed {
+                router,
+                operation: Operation::Rebind,
+                error: Box::new(error),
+            });
+        }
+        (configured, true)
+    }
+
+    /// Reads the links and addresses again if the change stream lost some (or an interface was
+    /// created again), and hands them to the event loop; a failed read is reported and tried again
+    /// [`RESYNC_RETRY`] later, or at the next wake-up if that comes first.
+    pub(super) fn resynchronize(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
+        if !self.resync_pending {
+            return;
+        }
+        match self.snapshot(now, on_event) {
+            Ok(snapshot) => {
+                self.resync_pending = false;
+                self.resync_retry = None;
+                self.event_loop.resynchronize(now, &snapshot, on_event);
+            }
+            Err(error) => {
+                self.resync_retry = Some(now + RESYNC_RETRY);
+                on_event(transient("reading the links and addresses again", error));
+            }
+        }
+    }
+
+    /// The links and addresses as they are now, links under the index the routers know them by
+    /// (following interfaces created again meanwhile).
+    fn snapshot(
+        &mut self,
+        now: Instant,
+        on_event: &mut impl FnMut(Event),
+    ) -> Result<HostSnapshot, DriverError> {
+        let interfaces = self.setup.netlink.interfaces()?;
+        let mut links = Vec::with_capacity(interfaces.len());
+        for interface in &interfaces {
+            let (configured, _) = self.follow_link(now, interface, on_event);
+            links.extend(
+                configured
+                    .into_iter()
+                    .map(|index| (index, interface.running)),
+            );
+        }
+        let netlink = &mut self.setup.netlink;
+        let mut addresses = std::collections::HashSet::new();
+        for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
+            addresses.extend(
+                netlink
+                    .all_addresses(family)?
+                    .into_iter()
+                    .map(|a| (a.interface_index, a.address)),
+            );
+        }
+        Ok(HostSnapshot { links, addresses })
+    }
+}
