@@ -594,3 +594,42 @@ fn an_interface_created_again_during_a_netlink_overrun_is_taken_up_again() {
     );
     std::fs::remove_dir_all(&dir).expect("removing the batch");
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn v3_tx_04_an_ipv6_master_whose_link_local_address_fails_dad_goes_to_fault_until_it_is_fixed() {
+    let lan = Lan::new(2);
+    let (mut r1, mut r2) = elected_pair(&lan, &common::lan::IPV6_VIPS);
+    let r1_ns = lan.router(1);
+    // The client takes r1's link-local address, and r1's is configured again with duplicate
+    // address detection: it fails, and r1 has nothing to send its adverts from.
+    lan.client
+        .ip(&["address", "add", "fe80::11/64", "dev", "eth0", "nodad"]);
+    r1_ns.ip(&["address", "del", "fe80::11/64", "dev", "eth0"]);
+    r1_ns.ip(&["address", "add", "fe80::11/64", "dev", "eth0"]);
+    r1.wait_state("fault", SETTLE);
+    r2.wait_state("master", SETTLE);
+    let deadline = Instant::now() + SETTLE;
+    while !r1_ns
+        .ip(&["-6", "address", "show", "dev", "eth0"])
+        .contains("dadfailed")
+    {
+        assert!(Instant::now() < deadline, "r1's address never failed DAD");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Still in Fault once the kernel says the address is a duplicate.
+    let r1_lines = r1.collect(Duration::from_millis(500));
+    assert!(
+        r1_lines.iter().all(|l| !l.contains(r#""event":"state""#)),
+        "{r1_lines:#?}"
+    );
+    assert!(lan.holds(2, VIP6) && !lan.holds(1, VIP6));
+    // Fixed: the duplicate goes, r1's address is configured again.
+    lan.client
+        .ip(&["address", "del", "fe80::11/64", "dev", "eth0"]);
+    r1_ns.ip(&["address", "del", "fe80::11/64", "dev", "eth0"]);
+    r1_ns.ip(&["address", "add", "fe80::11/64", "dev", "eth0", "nodad"]);
+    r1.wait_state("master", SETTLE);
+    r2.wait_state("backup", SETTLE);
+    assert!(lan.holds(1, VIP6) && !lan.holds(2, VIP6));
+}

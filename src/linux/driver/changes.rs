@@ -68,6 +68,14 @@ impl<A: AddressBackend> Driver<A> {
                     .into_iter()
                     .map(|interface_index| HostChange::LinkRemoved { interface_index })
                     .collect(),
+                // A tentative or duplicate address (IPv6 DAD) cannot be sent from: as good as
+                // gone until the kernel says it is usable.
+                NetlinkEvent::AddressAdded(added) if !added.usable => {
+                    vec![HostChange::AddressRemoved {
+                        interface_index: added.interface_index,
+                        address: added.address,
+                    }]
+                }
                 NetlinkEvent::AddressAdded(added) => vec![HostChange::AddressAdded {
                     interface_index: added.interface_index,
                     address: added.address,
@@ -230,6 +238,7 @@ impl<A: AddressBackend> Driver<A> {
                 netlink
                     .all_addresses(family)?
                     .into_iter()
+                    .filter(|a| a.usable)
                     .map(|a| (a.interface_index, a.address)),
             );
         }

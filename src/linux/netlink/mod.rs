@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use netlink_packet_core::{NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NetlinkMessage};
 use netlink_packet_route::address::{
-    AddressAttribute, AddressHeaderFlags, AddressMessage, AddressScope, CacheInfo,
+    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope, CacheInfo,
 };
 use netlink_packet_route::link::{
     AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan, LinkAttribute,
@@ -122,6 +122,9 @@ pub struct InterfaceAddress {
     /// Who added it (`IFA_PROTO`): 0 when unspecified, [`ADDRESS_PROTOCOL`] for the addresses
     /// [`Netlink::add_address`] added.
     pub protocol: u8,
+    /// Whether it can be used: not tentative (IPv6 duplicate address detection still running)
+    /// and not found to be a duplicate (`dadfailed`).
+    pub usable: bool,
 }
 
 /// The `IFA_PROTO` value that marks the virtual addresses this crate adds (112, VRRP's IP protocol
@@ -478,11 +481,24 @@ fn interface_address(message: &AddressMessage) -> Option<InterfaceAddress> {
             _ => None,
         })
         .unwrap_or(0);
+    // IFA_FLAGS when the kernel sends it (all 32 bits), else the header's 8.
+    let flags = message.attributes.iter().find_map(|a| match a {
+        AddressAttribute::Flags(flags) => Some(*flags),
+        _ => None,
+    });
+    let unusable = match flags {
+        Some(flags) => flags.intersects(AddressFlags::Tentative | AddressFlags::Dadfailed),
+        None => message
+            .header
+            .flags
+            .intersects(AddressHeaderFlags::Tentative | AddressHeaderFlags::Dadfailed),
+    };
     Some(InterfaceAddress {
         interface_index: message.header.index,
         address,
         prefix_len: message.header.prefix_len,
         protocol,
+        usable: !unusable,
     })
 }
 
