@@ -380,23 +380,7 @@ fn two_drivers_on_one_host_each_keep_their_own_accept_mode_rules() {
     let mut first = router("va", "51", "192.0.2.100/24");
     let mut second = router("vb", "52", "198.51.100.100/24");
     // Each driver owns a table: `vrrp`, and `vrrp-PID` for the one that came second.
-    let list = |table: &str| {
-        std::process::Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &netns.name,
-                "nft",
-                "list",
-                "table",
-                "inet",
-                table,
-            ])
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-    };
+    let list = |table: &str| netns.nft(&["list", "table", "inet", table]);
     let own = format!("vrrp-{}", second.pid());
     // The rules follow the state change at the end of the driver's pass, just after its event.
     let lists = |table: &str, address: &str| {

@@ -333,16 +333,8 @@ impl Soak {
             }
             HostFault::FirewallTableDeleted => {
                 // The table is the driver's own (`flags owner`): the kernel refuses both.
-                for command in [
-                    "delete table inet vrrp",
-                    "flush set inet vrrp unaccepted_v4",
-                ] {
-                    let _ = std::process::Command::new("ip")
-                        .args(["netns", "exec", &a.name, "nft"])
-                        .args(command.split(' '))
-                        .stderr(std::process::Stdio::null())
-                        .status();
-                }
+                a.nft(&["delete", "table", "inet", "vrrp"]);
+                a.nft(&["flush", "set", "inet", "vrrp", "unaccepted_v4"]);
             }
             HostFault::Stall | HostFault::StallPastVipLifetime => {
                 self.daemons[0].signal("STOP");
@@ -522,21 +514,9 @@ fn state_change(line: &str) -> Option<(String, u64, String)> {
 
 /// The IPv4 addresses in the driver's nftables set of refused addresses in `netns`.
 fn unaccepted(netns: &Netns) -> BTreeSet<String> {
-    let output = std::process::Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            &netns.name,
-            "nft",
-            "list",
-            "set",
-            "inet",
-            "vrrp",
-        ])
-        .arg("unaccepted_v4")
-        .output()
-        .expect("running nft");
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = netns
+        .nft(&["list", "set", "inet", "vrrp", "unaccepted_v4"])
+        .unwrap_or_default();
     (text.split(|c: char| c.is_whitespace() || c == ',' || c == '{' || c == '}'))
         .filter(|word| word.parse::<std::net::Ipv4Addr>().is_ok())
         .map(str::to_string)

@@ -49,6 +49,18 @@ impl Netns {
         ip(&all)
     }
 
+    /// Runs `nft` with `args` inside the namespace; its output if it succeeded.
+    pub fn nft(&self, args: &[&str]) -> Option<String> {
+        Command::new("ip")
+            .args(["netns", "exec", &self.name, "nft"])
+            .args(args)
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    }
+
     /// A namespace holding a veth pair `va` (192.0.2.1/24, fe80::1/64) and `vb`, both up.
     pub fn with_veth_pair(suffix: &str) -> Self {
         let netns = Self::new(suffix);
