@@ -5,9 +5,10 @@
 //! (on `s0` only), or keepalived (`VRRP_SOAK_IMPL=keepalived`, for the side-by-side figure in
 //! BENCHMARKS.md; it is measured, not asserted).
 //!
-//! Random host faults follow one another: a VIP deleted by hand, a link flapped for 1 s, deleted
-//! and created again under its name (its addresses added back once it is up), its addresses
-//! flushed, renamed and back, its MTU changed, 5,000 address changes on an unrelated interface,
+//! Random host faults follow one another: a VIP deleted by hand, or deleted and added again by
+//! another process, a link flapped for 1 s, deleted and created again under its name (its
+//! addresses added back once it is up), its addresses flushed, renamed and back, its MTU changed,
+//! 5,000 address changes on an unrelated interface,
 //! the nftables table deleted, A stopped for 2 s, or for 30 s (longer than its 3 s VIP lifetime),
 //! killed and restarted, reloaded with a priority changed and back, and B stalled or killed.
 //! After each fault and Master_Down_Interval + 2 s (and again 5 s later before a violation is
@@ -110,6 +111,7 @@ impl Daemon {
 #[derive(Clone, Copy, Debug)]
 enum HostFault {
     VipDeleted { link: u64, vrid: u64 },
+    VipTakenByAnotherProcess { link: u64, vrid: u64 },
     LinkFlap { link: u64 },
     LinkRecreated { link: u64 },
     AddressFlush { link: u64 },
@@ -129,8 +131,9 @@ fn pick(rng: &mut SplitMix64, links: u64, routers: u64) -> HostFault {
     let link = rng.below(links);
     let vrid = 1 + rng.below(routers);
     // The long stall takes 30 s: one draw in 40.
-    match rng.below(40) {
+    match rng.below(42) {
         0..=4 => HostFault::VipDeleted { link, vrid },
+        40..=41 => HostFault::VipTakenByAnotherProcess { link, vrid },
         5..=7 => HostFault::LinkFlap { link },
         8..=10 => HostFault::LinkRecreated { link },
         11..=13 => HostFault::AddressFlush { link },
@@ -294,6 +297,15 @@ impl Soak {
                 let vip = format!("{}/32", vip(link, vrid));
                 // Not held (a Backup's): nothing to delete.
                 let _ = quiet_ip(a, &["address", "del", &vip, "dev", &link_name(link)]);
+            }
+            HostFault::VipTakenByAnotherProcess { link, vrid } => {
+                // Deleted and added again by someone else (no `proto 112`), in one go.
+                let vip = format!("{}/32", vip(link, vrid));
+                let batch = self.dir.join("take.batch");
+                let name = link_name(link);
+                let text = format!("address del {vip} dev {name}\naddress add {vip} dev {name}\n");
+                std::fs::write(&batch, text).expect("the batch");
+                let _ = quiet_ip(a, &["-batch", batch.to_str().expect("UTF-8")]);
             }
             HostFault::LinkFlap { link } => {
                 a.ip(&["link", "set", &link_name(link), "down"]);
