@@ -22,7 +22,7 @@ impl<A: AddressBackend> Driver<A> {
             Ok(events) => events,
             Err(error) => {
                 // Lost changes (an overrun), or a stream that cannot be trusted: the links and
-                // addresses are read again, now or, if that fails, at the next wake-up.
+                // addresses are read again, now or, if that fails, `RESYNC_RETRY` later.
                 if !matches!(error, NetlinkError::Overrun) {
                     on_event(transient("receiving link and address changes", error));
                 }
