@@ -617,3 +617,49 @@ fn v3_tx_04_an_ipv6_master_whose_link_local_address_fails_dad_goes_to_fault_unti
     r2.wait_state("backup", SETTLE);
     assert!(lan.holds(1, VIP6) && !lan.holds(2, VIP6));
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_virtual_mac_interface_deleted_during_a_netlink_overrun_is_created_again_by_the_re_read() {
+    let lan = Lan::new(2);
+    let (mut r1, _r2) = elected_pair(&lan, &["--vmac"]);
+    let r1_ns = lan.router(1);
+    let link = r1_ns.ip(&["-o", "link", "show", "eth0"]);
+    let index = link.split(':').next().expect("an index").trim().to_string();
+    let vmac = format!("vr4.{index}.51");
+    r1_ns.ip(&["link", "add", "x0", "type", "veth", "peer", "name", "x1"]);
+    let dir = std::env::temp_dir().join(format!("vrrp-vmac-flood-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("batch directory");
+    let batch = address_flood(&dir, "x0", 10_000);
+    // Its deletion is lost with the overrun's drop: only the re-read can find it gone.
+    r1.signal("STOP");
+    r1_ns.ip(&["-batch", &batch.display().to_string()]);
+    r1_ns.ip(&["link", "del", &vmac]);
+    r1.signal("CONT");
+    r1.wait_for(&[r#""event":"resynchronized""#], SETTLE);
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        // r2 took over while r1 was stopped; r1, resumed with the higher priority, preempts it.
+        let shown = quiet_link(r1_ns, &vmac);
+        if shown.contains("192.0.2.100/24") && !lan.holds(2, VIP) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{vmac} not back with the VIP alone: {shown}; {:#?}",
+            r1.seen
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(lan.client_pings(VIP));
+    std::fs::remove_dir_all(&dir).expect("removing the batch");
+}
+
+/// The addresses of `device` in `netns`, empty when it does not exist.
+fn quiet_link(netns: &common::netns::Netns, device: &str) -> String {
+    std::process::Command::new("ip")
+        .args(["-n", &netns.name, "-o", "address", "show", "dev", device])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}

@@ -215,7 +215,8 @@ impl<A: AddressBackend> Driver<A> {
     }
 
     /// The links and addresses as they are now, links under the index the routers know them by
-    /// (following interfaces created again meanwhile).
+    /// (following interfaces created again meanwhile, and making again the virtual MAC interfaces
+    /// deleted meanwhile).
     fn snapshot(
         &mut self,
         now: Instant,
@@ -230,6 +231,14 @@ impl<A: AddressBackend> Driver<A> {
                     .into_iter()
                     .map(|index| (index, interface.running)),
             );
+        }
+        // A virtual MAC interface deleted while the stream was lost: made again, its addresses
+        // moved to it, before the addresses are read.
+        let present: std::collections::HashSet<u32> = interfaces.iter().map(|i| i.index).collect();
+        for index in self.setup.virtual_macs.indexes() {
+            if !present.contains(&index) {
+                self.recreate_virtual_mac(index, on_event);
+            }
         }
         let netlink = &mut self.setup.netlink;
         let mut addresses = std::collections::HashSet::new();

@@ -81,6 +81,11 @@ impl VirtualMacs {
         self.links.remove(key);
     }
 
+    /// The indexes of the virtual MAC interfaces created.
+    pub(crate) fn indexes(&self) -> Vec<u32> {
+        self.links.values().copied().collect()
+    }
+
     /// The router whose virtual MAC interface has index `index`, if one has.
     pub(crate) fn router_of(&self, index: u32) -> Option<RouterKey> {
         self.links
