@@ -1,7 +1,7 @@
 //! A seeded chaos soak on real interfaces. Two hosts, A and B, joined by `VRRP_SOAK_LINKS` veth
 //! links `s0`, `s1`, ... (2 unless set); on each link `VRRP_SOAK_ROUTERS` virtual routers (4 unless
 //! set), VRRPv3 at 100 ms, A at priority 200 and B at 100, the VIP of VRID v on link k being
-//! 198.18.k.v/32. The pair runs `vrrpd` from a generated keepalived.conf, the `failover` example
+//! 198.18.k.v/32, and one IPv6 router per link (fe80::100 and 2001:db8:k::100). The pair runs `vrrpd` from a generated keepalived.conf, the `failover` example
 //! (on `s0` only), or keepalived (`VRRP_SOAK_IMPL=keepalived`, for the side-by-side figure in
 //! BENCHMARKS.md; it is measured, not asserted).
 //!
@@ -192,8 +192,21 @@ fn keepalived_conf(links: u64, routers: u64, priority: u8, changed: Option<u8>) 
                 vip(link, vrid)
             ));
         }
+        // And one IPv6 router per link: a link-local VIP first (RFC 5798 §5.2.9), then a global.
+        text.push_str(&format!(
+            "vrrp_instance L{link}V6 {{\n    state BACKUP\n    interface s{link}\n    \
+             virtual_router_id 1\n    priority {priority}\n    advert_int 0.1\n    \
+             virtual_ipaddress {{\n        fe80::100/64\n        {}/64\n    }}\n}}\n",
+            vip6(link)
+        ));
     }
     text
+}
+
+/// The global IPv6 VIP of link `link`'s IPv6 router.
+fn vip6(link: u64) -> String {
+    let link = u16::try_from(link).expect("a few links");
+    std::net::Ipv6Addr::new(0x2001, 0xdb8, link, 0, 0, 0, 0, 0x100).to_string()
 }
 
 impl Soak {
@@ -258,8 +271,8 @@ impl Soak {
         }
         let held = [held(&self.hosts[0]), held(&self.hosts[1])];
         for link in 0..self.links {
-            for vrid in 1..=self.routers {
-                let vip = vip(link, vrid);
+            let ipv6 = (self.program != Program::Failover).then(|| vip6(link));
+            for vip in (1..=self.routers).map(|vrid| vip(link, vrid)).chain(ipv6) {
                 let (a, b) = (held[0].contains(&vip), held[1].contains(&vip));
                 if !a || b {
                     return Some(format!("{vip}: held by A {a}, by B {b}"));
@@ -311,6 +324,7 @@ impl Soak {
                 a.ip(&["link", "set", &link_name(link), "down"]);
                 std::thread::sleep(second);
                 a.ip(&["link", "set", &link_name(link), "up"]);
+                link_local_back(a, &link_name(link));
             }
             HostFault::LinkRecreated { link } => {
                 // Both ends go: a cable pulled out and a new one plugged in.
@@ -332,6 +346,7 @@ impl Soak {
                     a.ip(&["link", "set", from, "down"]);
                     a.ip(&["link", "set", from, "name", to]);
                     a.ip(&["link", "set", to, "up"]);
+                    link_local_back(a, to);
                     std::thread::sleep(second);
                 }
             }
@@ -389,6 +404,7 @@ impl Soak {
         }
         for (h, host) in self.hosts.iter().enumerate() {
             text.push_str(&host.ip(&["-o", "link", "show"]));
+            text.push_str(&host.ip(&["-o", "-6", "address", "show"]));
             if self.program == Program::Vrrpd {
                 let control = self.dir.join(format!("{h}.sock"));
                 let status = std::process::Command::new(env!("CARGO_BIN_EXE_vrrpd"))
@@ -443,6 +459,15 @@ fn create_link(hosts: &[Netns; 2], link: u64) {
         host.ip(&["address", "add", &ipv4, "dev", &name]);
         host.ip(&["address", "add", &link_local, "dev", &name, "nodad"]);
     }
+}
+
+/// Gives A's `device`, just up again, its link-local address back: Linux removes link-local
+/// addresses when an interface goes down, and one derived from the MAC (`addrgenmode eui64`) comes
+/// back when it is up; the soak's are static (`addrgenmode none`), so that A and B keep theirs
+/// across re-created links.
+fn link_local_back(a: &Netns, device: &str) {
+    let (_, link_local) = addresses(0);
+    quiet_ip(a, &["address", "add", &link_local, "dev", device, "nodad"]);
 }
 
 /// Runs `ip` in `netns`, ignoring its failure.
