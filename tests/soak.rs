@@ -194,7 +194,7 @@ fn keepalived_conf(links: u64, routers: u64, priority: u8, changed: Option<u8>) 
         }
         // And one IPv6 router per link: a link-local VIP first (RFC 5798 §5.2.9), then a global.
         text.push_str(&format!(
-            "vrrp_instance L{link}V6 {{\n    state BACKUP\n    interface s{link}\n    \
+            "vrrp_instance L{link}IPv6 {{\n    state BACKUP\n    interface s{link}\n    \
              virtual_router_id 1\n    priority {priority}\n    advert_int 0.1\n    \
              virtual_ipaddress {{\n        fe80::100/64\n        {}/64\n    }}\n}}\n",
             vip6(link)
