@@ -791,10 +791,6 @@ mod chaos {
         }
     }
 
-    fn vrid_key(vrid: u8) -> RouterKey {
-        key(vrid)
-    }
-
     /// Applies `fault` to host `n` of `lan`, runs through it and undoes it.
     fn inflict(lan: &mut Lan, n: usize, fault: HostFault) {
         let host = lan.nodes[n].host.clone();
@@ -848,10 +844,10 @@ mod chaos {
             HostFault::SendsFail { count } => host.fail_next(Fault::Send, count),
             HostFault::Unhealthy { vrid } => {
                 let handle = lan.nodes[n].event_loop.handle();
-                handle.set_healthy(vrid_key(vrid), false).expect("known");
+                handle.set_healthy(key(vrid), false).expect("known");
                 lan.nodes[n].commands(lan.now);
                 lan.run_for(2 * second);
-                handle.set_healthy(vrid_key(vrid), true).expect("known");
+                handle.set_healthy(key(vrid), true).expect("known");
                 lan.nodes[n].commands(lan.now);
             }
             HostFault::PriorityDip { vrid } => {
@@ -859,12 +855,12 @@ mod chaos {
                 let own = if n == 0 { 200 } else { 100 };
                 let dip = if n == 0 { 50 } else { 250 };
                 handle
-                    .set_priority(vrid_key(vrid), Priority::new(dip))
+                    .set_priority(key(vrid), Priority::new(dip))
                     .expect("known");
                 lan.nodes[n].commands(lan.now);
                 lan.run_for(2 * second);
                 handle
-                    .set_priority(vrid_key(vrid), Priority::new(own))
+                    .set_priority(key(vrid), Priority::new(own))
                     .expect("known");
                 lan.nodes[n].commands(lan.now);
             }

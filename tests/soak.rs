@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use common::SplitMix64;
 use common::keepalived::Keepalived;
 use common::lan::{Failover, Lines, example_binary, send_signal};
-use common::netns::Netns;
+use common::netns::{Netns, address_flood};
 
 /// Master_Down_Interval at 100 ms for B (priority 100): 361 ms, and 2 s more.
 const SETTLE: Duration = Duration::from_millis(2361);
@@ -158,8 +158,8 @@ struct Soak {
     dir: PathBuf,
     hosts: [Netns; 2],
     daemons: [Daemon; 2],
-    /// The last state each router of each host reported, by (interface, VRID).
-    states: [HashMap<(String, u64), String>; 2],
+    /// The last state each router of each host reported, by (interface, family, VRID).
+    states: [HashMap<(String, String, u64), String>; 2],
 }
 
 /// Host `h`'s (0: A, 1: B) addresses on link `s{link}`.
@@ -257,8 +257,8 @@ impl Soak {
         for h in 0..2 {
             let lines = self.daemons[h].lines().collect(Duration::from_millis(1));
             for line in lines {
-                if let Some((interface, vrid, to)) = state_change(&line) {
-                    self.states[h].insert((interface, vrid), to);
+                if let Some((router, to)) = state_change(&line) {
+                    self.states[h].insert(router, to);
                 }
             }
         }
@@ -293,9 +293,13 @@ impl Soak {
         }
         self.read_states();
         for (h, states) in self.states.iter().enumerate() {
-            if let Some(((interface, vrid), _)) = states.iter().find(|(_, to)| *to == "fault") {
+            if let Some(((interface, family, vrid), _)) =
+                states.iter().find(|(_, to)| *to == "fault")
+            {
                 let host = ["A", "B"][h];
-                return Some(format!("{host}'s VRID {vrid} on {interface} is in Fault"));
+                return Some(format!(
+                    "{host}'s {family} VRID {vrid} on {interface} is in Fault"
+                ));
             }
         }
         None
@@ -531,8 +535,9 @@ fn start(program: Program, hosts: &[Netns; 2], dir: &Path, h: usize, routers: u6
     }
 }
 
-/// The (interface, VRID, new state) of an event line that reports a state change.
-fn state_change(line: &str) -> Option<(String, u64, String)> {
+/// The router (interface, family, VRID) and its new state, of an event line that reports a state
+/// change.
+fn state_change(line: &str) -> Option<((String, String, u64), String)> {
     if !line.contains(r#""event":"state""#) {
         return None;
     }
@@ -542,11 +547,12 @@ fn state_change(line: &str) -> Option<(String, u64, String)> {
         let end = rest.find([',', '}'])?;
         Some(rest[..end].trim_matches('"').to_string())
     };
-    Some((
+    let router = (
         field("interface")?,
+        field("family")?,
         field("vrid")?.parse().ok()?,
-        field("to")?,
-    ))
+    );
+    Some((router, field("to")?))
 }
 
 /// The IPv4 addresses in the driver's nftables set of refused addresses in `netns`.
@@ -596,15 +602,8 @@ fn soak(program: Program, seed: u64) -> (usize, Vec<String>) {
         soak.links, soak.routers
     );
     let mut rng = SplitMix64(seed);
-    let flood = soak.dir.join("flood.batch");
-    let mut batch = String::new();
-    for verb in ["add", "del"] {
-        for i in 0..2_500u32 {
-            let [_, _, high, low] = i.to_be_bytes();
-            batch.push_str(&format!("address {verb} 203.0.{high}.{low}/32 dev x0\n"));
-        }
-    }
-    std::fs::write(&flood, batch).expect("the flood's batch");
+    // The VIPs are in 198.18/16; the flood's addresses in 198.19/16.
+    let flood = address_flood(&soak.dir, "x0", 2_500, [198, 19]);
     let started = Instant::now();
     let pid = soak.daemons[0].pid();
     let (first_fds, first_rss) = (open_descriptors(pid), rss_kib(pid));

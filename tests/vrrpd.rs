@@ -1265,17 +1265,10 @@ fn a_reload_after_the_interface_was_created_again_leaves_its_routers_up_through_
     // overrun its change stream.
     let r1 = lan.router(1);
     r1.ip(&["link", "add", "x0", "type", "veth", "peer", "name", "x1"]);
-    let mut batch = String::new();
-    for verb in ["add", "del"] {
-        for i in 0..10_000u32 {
-            let [_, _, high, low] = i.to_be_bytes();
-            batch.push_str(&format!("address {verb} 198.18.{high}.{low}/32 dev x0\n"));
-        }
-    }
-    let batch_file = scratch.0.join("flood.batch");
-    std::fs::write(&batch_file, batch).expect("the batch");
+    let batch = common::netns::address_flood(&scratch.0, "x0", 10_000, [198, 18]);
     master.signal("STOP");
-    r1.ip(&["-batch", batch_file.to_str().expect("UTF-8")]);
+    r1.ip(&["-batch", batch.to_str().expect("UTF-8")]);
+    assert!(common::netns::netlink_drops(r1) > 0, "no overrun");
     master.signal("CONT");
     master.wait_for(&[r#""event":"resynchronized""#], SETTLE);
     let after = master.collect(Duration::from_secs(2));

@@ -40,8 +40,9 @@ pub enum HostChange {
 /// The host as a full re-read finds it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HostSnapshot {
-    /// Every interface, with whether its link is up; an interface not listed is gone.
+    /// Every interface, with whether its link is up, under the index the routers know it by (an
+    /// interface created again may be listed under several); an interface not listed is gone.
     pub links: Vec<(u32, bool)>,
-    /// Every address configured, with its interface.
+    /// Every address that can be used (IPv6: not tentative, not a duplicate), with its interface.
     pub addresses: HashSet<(u32, IpAddr)>,
 }

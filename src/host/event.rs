@@ -125,8 +125,9 @@ pub enum Event {
         /// The error.
         error: BackendError,
     },
-    /// The stream of link and address changes lost events (the kernel's buffer overran), so the
-    /// driver read the links and addresses again and applied what had changed.
+    /// The driver read the links and addresses again and applied what had changed: the stream of
+    /// link and address changes lost events (the kernel's buffer overran), or an interface was
+    /// created again and what was said of it before may be lost.
     Resynchronized,
     /// The statistics, as asked for with [`DriverHandle::request_stats`](crate::host::DriverHandle::request_stats)
     /// and once more when the driver stops.

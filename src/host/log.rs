@@ -133,7 +133,9 @@ pub fn event(event: &Event) {
             "{operation} failed, trying again: {error}"
         ),
         Event::Resynchronized => {
-            info!("link and address changes were lost; read the links and addresses again");
+            info!(
+                "read the links and addresses again (changes lost, or an interface created again)"
+            );
         }
         Event::UnknownRouter(router) => info!(
             interface = router.interface_index,

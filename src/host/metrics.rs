@@ -546,7 +546,7 @@ impl Snapshot {
         family(
             encoder,
             "vrrp_host_resynchronizations",
-            "Full re-reads of the links and addresses after the change stream lost changes.",
+            "Full re-reads of the links and addresses: the change stream lost changes, or an interface was created again.",
             C,
             [(NoLabels, self.resynchronizations)],
         )

@@ -2,6 +2,7 @@
 //! test binary inside them. Needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW).
 
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -221,4 +222,36 @@ impl Drop for Reporter {
 /// Prints a report line for the parent.
 pub fn report(line: &str) {
     println!("{REPORT} {line}");
+}
+
+/// Writes an `ip -batch` file into `dir` that adds, then removes, `count` addresses of
+/// `network`.0.0/16 (198.18 or 198.19, the benchmarking prefix) on `device`; returns its path.
+/// Run while a driver cannot read, it overruns the driver's change stream.
+pub fn address_flood(dir: &Path, device: &str, count: u32, network: [u8; 2]) -> PathBuf {
+    let [a, b] = network;
+    let mut batch = String::new();
+    for verb in ["add", "del"] {
+        for i in 0..count {
+            let [_, _, high, low] = i.to_be_bytes();
+            batch.push_str(&format!(
+                "address {verb} {a}.{b}.{high}.{low}/32 dev {device}\n"
+            ));
+        }
+    }
+    let path = dir.join(format!("flood-{device}.batch"));
+    std::fs::write(&path, batch).expect("writing the batch");
+    path
+}
+
+/// The notifications the kernel dropped for the netlink sockets in `netns` (their `Drops` in
+/// /proc/net/netlink): non-zero once a reader's buffer overran.
+pub fn netlink_drops(netns: &Netns) -> u64 {
+    let output = Command::new("ip")
+        .args(["netns", "exec", &netns.name, "cat", "/proc/net/netlink"])
+        .output()
+        .expect("reading /proc/net/netlink");
+    // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+    (String::from_utf8_lossy(&output.stdout).lines().skip(1))
+        .filter_map(|line| line.split_whitespace().nth(8)?.parse::<u64>().ok())
+        .sum()
 }

@@ -112,24 +112,38 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             .map(|(key, _)| key)
             .collect();
         for key in keys {
-            let changed = if present {
-                self.primary_missing.remove(&key)
-            } else {
-                self.primary_missing.insert(key)
-            };
-            if !changed {
+            if !self.note_primary(key, address, present, on_event) {
                 continue;
             }
-            on_event(Event::PrimaryAddress {
-                router: key,
-                address,
-                present,
-            });
             let _on_thread = OnDriverThread::enter(self.handle.id());
             let link_up = !self.down.contains(&key.interface_index);
             self.routers.handle_link_of(now, &key, present && link_up);
             self.drain(now, on_event);
         }
+    }
+
+    /// Notes whether router `key`'s primary address `address` is present, and reports an
+    /// [`Event::PrimaryAddress`] if that changed; returns whether it did.
+    pub(super) fn note_primary(
+        &mut self,
+        key: RouterKey,
+        address: IpAddr,
+        present: bool,
+        on_event: &mut impl FnMut(Event),
+    ) -> bool {
+        let changed = if present {
+            self.primary_missing.remove(&key)
+        } else {
+            self.primary_missing.insert(key)
+        };
+        if changed {
+            on_event(Event::PrimaryAddress {
+                router: key,
+                address,
+                present,
+            });
+        }
+        changed
     }
 
     /// `address` went away from interface `interface_index`. If this loop added it and still holds

@@ -382,18 +382,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             let address = router.config().primary_address();
             let parent = self.applier.parent_interface(&key);
             let present = snapshot.addresses.contains(&(parent, address));
-            let changed = if present {
-                self.primary_missing.remove(&key)
-            } else {
-                self.primary_missing.insert(key)
-            };
-            if changed {
-                on_event(Event::PrimaryAddress {
-                    router: key,
-                    address,
-                    present,
-                });
-            }
+            self.note_primary(key, address, present, on_event);
             let can_run = present && !self.down.contains(&key.interface_index);
             self.routers.handle_link_of(now, &key, can_run);
         }

@@ -70,16 +70,20 @@ impl<A: AddressBackend> Driver<A> {
                     .collect(),
                 // A tentative or duplicate address (IPv6 DAD) cannot be sent from: as good as
                 // gone until the kernel says it is usable.
-                NetlinkEvent::AddressAdded(added) if !added.usable => {
-                    vec![HostChange::AddressRemoved {
-                        interface_index: added.interface_index,
-                        address: added.address,
+                NetlinkEvent::AddressAdded(added) => {
+                    let (interface_index, address) = (added.interface_index, added.address);
+                    vec![if added.usable {
+                        HostChange::AddressAdded {
+                            interface_index,
+                            address,
+                        }
+                    } else {
+                        HostChange::AddressRemoved {
+                            interface_index,
+                            address,
+                        }
                     }]
                 }
-                NetlinkEvent::AddressAdded(added) => vec![HostChange::AddressAdded {
-                    interface_index: added.interface_index,
-                    address: added.address,
-                }],
                 NetlinkEvent::AddressRemoved(removed) => vec![HostChange::AddressRemoved {
                     interface_index: removed.interface_index,
                     address: removed.address,
@@ -94,14 +98,31 @@ impl<A: AddressBackend> Driver<A> {
 
     /// Creates virtual MAC interface `index` again if it is one of the routers' and is gone
     /// (deleted by hand, say), moves its addresses to the new one and points the router at it;
-    /// returns whether it did. A failure is reported, and the router's next address operation fails and steps it
-    /// down until the backoff ends.
+    /// returns whether it did. A failure is reported, and the router's next address operation
+    /// fails and steps it down until the backoff ends; a failed listing asks for a full re-read.
     fn recreate_virtual_mac(&mut self, index: u32, on_event: &mut impl FnMut(Event)) -> bool {
-        let Some(key) = self.setup.virtual_macs.router_of(index) else {
+        if self.setup.virtual_macs.router_of(index).is_none() {
             return false;
-        };
-        let netlink = &mut self.setup.netlink;
-        let Ok(interfaces) = netlink.interfaces() else {
+        }
+        match self.setup.netlink.interfaces() {
+            Ok(interfaces) => self.recreate_virtual_mac_among(index, &interfaces, on_event),
+            Err(error) => {
+                // Whether it is gone is for the re-read to say.
+                on_event(transient("listing interfaces", error));
+                self.resync_pending = true;
+                false
+            }
+        }
+    }
+
+    /// [`recreate_virtual_mac`](Self::recreate_virtual_mac), with the interfaces as they are now.
+    fn recreate_virtual_mac_among(
+        &mut self,
+        index: u32,
+        interfaces: &[Interface],
+        on_event: &mut impl FnMut(Event),
+    ) -> bool {
+        let Some(key) = self.setup.virtual_macs.router_of(index) else {
             return false;
         };
         if interfaces.iter().any(|i| i.index == index) {
@@ -223,6 +244,9 @@ impl<A: AddressBackend> Driver<A> {
         on_event: &mut impl FnMut(Event),
     ) -> Result<HostSnapshot, DriverError> {
         let interfaces = self.setup.netlink.interfaces()?;
+        // The virtual MAC interfaces as the listing could know them: a parent created again is
+        // given new ones below, which the listing does not show.
+        let virtual_macs = self.setup.virtual_macs.indexes();
         let mut links = Vec::with_capacity(interfaces.len());
         for interface in &interfaces {
             let (configured, _) = self.follow_link(now, interface, on_event);
@@ -235,9 +259,9 @@ impl<A: AddressBackend> Driver<A> {
         // A virtual MAC interface deleted while the stream was lost: made again, its addresses
         // moved to it, before the addresses are read.
         let present: std::collections::HashSet<u32> = interfaces.iter().map(|i| i.index).collect();
-        for index in self.setup.virtual_macs.indexes() {
+        for index in virtual_macs {
             if !present.contains(&index) {
-                self.recreate_virtual_mac(index, on_event);
+                self.recreate_virtual_mac_among(index, &interfaces, on_event);
             }
         }
         let netlink = &mut self.setup.netlink;

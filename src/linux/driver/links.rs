@@ -77,20 +77,11 @@ impl Bindings {
     }
 
     /// The index the routers know interface `index` (an index now) by, for a packet: of those it
-    /// stands for, the first that `serves` (one with a router for the packet's VRID), else the
-    /// first, else `index` itself.
+    /// stands for, the lowest that `serves` (one with a router for the packet's VRID), else the
+    /// lowest, else `index` itself.
     pub(crate) fn configured(&self, index: u32, serves: impl Fn(u32) -> bool) -> u32 {
-        let mut first = None;
-        for (&configured, binding) in &self.by_configured {
-            if binding.current != index {
-                continue;
-            }
-            if serves(configured) {
-                return configured;
-            }
-            first = Some(first.map_or(configured, |f: u32| f.min(configured)));
-        }
-        first.unwrap_or(index)
+        let all = self.all_configured(index);
+        all.iter().copied().find(|&c| serves(c)).unwrap_or(all[0])
     }
 
     /// The index configured interface `configured` has now.

@@ -128,7 +128,8 @@ pub struct Driver<A: AddressBackend = Netlink> {
     /// The deadline the timer is set to (`None`: disarmed or expired).
     armed_for: Option<Instant>,
     buffer: Vec<u8>,
-    /// Whether the links and addresses must be read again (the change stream lost some).
+    /// Whether the links and addresses must be read again (the change stream lost some, or an
+    /// interface was created again).
     resync_pending: bool,
     /// When a re-read that failed is tried again: routers in Fault have no timer to wake the
     /// driver.

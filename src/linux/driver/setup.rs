@@ -79,8 +79,11 @@ impl LinuxSetup {
             let Some(socket) = self.sockets.get(family) else {
                 continue;
             };
-            // The membership went with the old interface.
-            if !self.joined.remove(&(previous, family)) {
+            // The membership went with the old interface. The routers need one on the new one,
+            // whether or not the old one was joined (it may have gone before a join could take).
+            self.joined.remove(&(previous, family));
+            let needed = keys.iter().any(|key| key.family == family);
+            if !needed || self.joined.contains(&(interface.index, family)) {
                 continue;
             }
             match socket.join(interface.index) {
@@ -223,8 +226,8 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
         Ok(down)
     }
 
-    /// Deletes the removed routers' virtual MAC interfaces and leaves the multicast groups no
-    /// remaining router needs.
+    /// Deletes the removed routers' virtual MAC interfaces, leaves the multicast groups no
+    /// remaining router needs and forgets the interfaces no remaining router is configured on.
     fn uninstall(
         &mut self,
         _: &mut ActionApplier<Sockets, A, Announcer>,
