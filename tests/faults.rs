@@ -619,7 +619,7 @@ fn a_virtual_mac_interface_deleted_during_a_netlink_overrun_is_created_again_by_
     let deadline = Instant::now() + SETTLE;
     loop {
         // r2 took over while r1 was stopped; r1, resumed with the higher priority, preempts it.
-        let shown = quiet_link(r1_ns, &vmac);
+        let shown = (r1_ns.try_ip(&["-o", "address", "show", "dev", &vmac])).unwrap_or_default();
         if shown.contains("192.0.2.100/24") && !lan.holds(2, VIP) {
             break;
         }
@@ -632,15 +632,6 @@ fn a_virtual_mac_interface_deleted_during_a_netlink_overrun_is_created_again_by_
     }
     assert!(lan.client_pings(VIP));
     std::fs::remove_dir_all(&dir).expect("removing the batch");
-}
-
-/// The addresses of `device` in `netns`, empty when it does not exist.
-fn quiet_link(netns: &common::netns::Netns, device: &str) -> String {
-    std::process::Command::new("ip")
-        .args(["-n", &netns.name, "-o", "address", "show", "dev", device])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default()
 }
 
 #[test]

@@ -120,20 +120,13 @@ fn user_system_time(pid: u32) -> (Duration, Duration) {
     (ticks(fields[11]), ticks(fields[12]))
 }
 
-/// The resident memory of process `pid`, in KiB: `field` of its status (`VmRSS`, `RssAnon`).
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .expect("the field")
-}
-
 /// The resident memory of process `pid` (VmRSS), and of that the anonymous part (the heap and
 /// stacks, without the program's own pages), in KiB.
 fn rss_kib(pid: u32) -> (u64, u64) {
-    (status_kib(pid, "VmRSS"), status_kib(pid, "RssAnon"))
+    (
+        common::status_kib(pid, "VmRSS"),
+        common::status_kib(pid, "RssAnon"),
+    )
 }
 
 /// Waits until every one of `routers` of `process` is Master, checks that `host` holds every

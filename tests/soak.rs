@@ -313,7 +313,7 @@ impl Soak {
             HostFault::VipDeleted { link, vrid } => {
                 let vip = format!("{}/32", vip(link, vrid));
                 // Not held (a Backup's): nothing to delete.
-                let _ = quiet_ip(a, &["address", "del", &vip, "dev", &link_name(link)]);
+                let _ = a.try_ip(&["address", "del", &vip, "dev", &link_name(link)]);
             }
             HostFault::VipTakenByAnotherProcess { link, vrid } => {
                 // Deleted and added again by someone else (no `proto 112`), in one go.
@@ -322,7 +322,7 @@ impl Soak {
                 let name = link_name(link);
                 let text = format!("address del {vip} dev {name}\naddress add {vip} dev {name}\n");
                 std::fs::write(&batch, text).expect("the batch");
-                let _ = quiet_ip(a, &["-batch", batch.to_str().expect("UTF-8")]);
+                let _ = a.try_ip(&["-batch", batch.to_str().expect("UTF-8")]);
             }
             HostFault::LinkFlap { link } => {
                 a.ip(&["link", "set", &link_name(link), "down"]);
@@ -471,17 +471,7 @@ fn create_link(hosts: &[Netns; 2], link: u64) {
 /// across re-created links.
 fn link_local_back(a: &Netns, device: &str) {
     let (_, link_local) = addresses(0);
-    quiet_ip(a, &["address", "add", &link_local, "dev", device, "nodad"]);
-}
-
-/// Runs `ip` in `netns`, ignoring its failure.
-fn quiet_ip(netns: &Netns, args: &[&str]) -> bool {
-    std::process::Command::new("ip")
-        .args(["-n", &netns.name])
-        .args(args)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    let _ = a.try_ip(&["address", "add", &link_local, "dev", device, "nodad"]);
 }
 
 /// Starts `program` on host `h`.
@@ -582,14 +572,6 @@ fn open_descriptors(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    (status.lines())
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
 /// Runs the soak with `program` for `VRRP_SOAK_SECONDS` from `seed` (or `VRRP_SOAK_SEED`);
 /// returns the faults and the violations.
 fn soak(program: Program, seed: u64) -> (usize, Vec<String>) {
@@ -606,7 +588,7 @@ fn soak(program: Program, seed: u64) -> (usize, Vec<String>) {
     let flood = address_flood(&soak.dir, "x0", 2_500, [198, 19]);
     let started = Instant::now();
     let pid = soak.daemons[0].pid();
-    let (first_fds, first_rss) = (open_descriptors(pid), rss_kib(pid));
+    let (first_fds, first_rss) = (open_descriptors(pid), common::status_kib(pid, "VmRSS"));
     let mut since_restart_fds = first_fds;
     let mut faults = 0;
     let mut violations = Vec::new();
@@ -631,7 +613,13 @@ fn soak(program: Program, seed: u64) -> (usize, Vec<String>) {
         }
     }
     let pid = soak.daemons[0].pid();
-    let (fds, rss) = (open_descriptors(pid), rss_kib(pid));
+    // A dead A is a violation already: its figures are then 0.
+    let rss = if alive(pid) {
+        common::status_kib(pid, "VmRSS")
+    } else {
+        0
+    };
+    let fds = open_descriptors(pid);
     eprintln!(
         "soak of {program:?}, seed {seed}: {faults} faults, {} violations; A's RSS {first_rss} -> \
          {rss} KiB, descriptors {first_fds} -> {fds}",

@@ -136,3 +136,13 @@ impl SplitMix64 {
         self.next() % bound
     }
 }
+
+/// `field` of process `pid`'s /proc status (`VmRSS`, `RssAnon`), in KiB.
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("the field")
+}

@@ -50,6 +50,19 @@ impl Netns {
         ip(&all)
     }
 
+    /// Runs `ip` inside the namespace and returns its output if it succeeded, for a command that
+    /// may fail (an address already gone, a device that does not exist).
+    pub fn try_ip(&self, args: &[&str]) -> Option<String> {
+        Command::new("ip")
+            .args(["-n", &self.name])
+            .args(args)
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    }
+
     /// Runs `nft` with `args` inside the namespace; its output if it succeeded.
     pub fn nft(&self, args: &[&str]) -> Option<String> {
         Command::new("ip")

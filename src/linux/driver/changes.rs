@@ -101,11 +101,11 @@ impl<A: AddressBackend> Driver<A> {
     /// returns whether it did. A failure is reported, and the router's next address operation
     /// fails and steps it down until the backoff ends; a failed listing asks for a full re-read.
     fn recreate_virtual_mac(&mut self, index: u32, on_event: &mut impl FnMut(Event)) -> bool {
-        if self.setup.virtual_macs.router_of(index).is_none() {
+        let Some(key) = self.setup.virtual_macs.router_of(index) else {
             return false;
-        }
+        };
         match self.setup.netlink.interfaces() {
-            Ok(interfaces) => self.recreate_virtual_mac_among(index, &interfaces, on_event),
+            Ok(interfaces) => self.recreate_virtual_mac_among(key, index, &interfaces, on_event),
             Err(error) => {
                 // Whether it is gone is for the re-read to say.
                 on_event(transient("listing interfaces", error));
@@ -115,16 +115,15 @@ impl<A: AddressBackend> Driver<A> {
         }
     }
 
-    /// [`recreate_virtual_mac`](Self::recreate_virtual_mac), with the interfaces as they are now.
+    /// [`recreate_virtual_mac`](Self::recreate_virtual_mac) for router `key`'s interface `index`,
+    /// with the interfaces as they are now.
     fn recreate_virtual_mac_among(
         &mut self,
+        key: RouterKey,
         index: u32,
         interfaces: &[Interface],
         on_event: &mut impl FnMut(Event),
     ) -> bool {
-        let Some(key) = self.setup.virtual_macs.router_of(index) else {
-            return false;
-        };
         if interfaces.iter().any(|i| i.index == index) {
             return false;
         }
@@ -246,7 +245,7 @@ impl<A: AddressBackend> Driver<A> {
         let interfaces = self.setup.netlink.interfaces()?;
         // The virtual MAC interfaces as the listing could know them: a parent created again is
         // given new ones below, which the listing does not show.
-        let virtual_macs = self.setup.virtual_macs.indexes();
+        let virtual_macs = self.setup.virtual_macs.all();
         let mut links = Vec::with_capacity(interfaces.len());
         for interface in &interfaces {
             let (configured, _) = self.follow_link(now, interface, on_event);
@@ -259,9 +258,11 @@ impl<A: AddressBackend> Driver<A> {
         // A virtual MAC interface deleted while the stream was lost: made again, its addresses
         // moved to it, before the addresses are read.
         let present: std::collections::HashSet<u32> = interfaces.iter().map(|i| i.index).collect();
-        for index in virtual_macs {
-            if !present.contains(&index) {
-                self.recreate_virtual_mac_among(index, &interfaces, on_event);
+        for (key, index) in virtual_macs {
+            // Still this router's (a rebind above forgets the ones it made again).
+            let current = self.setup.virtual_macs.index_of(&key) == Some(index);
+            if current && !present.contains(&index) {
+                self.recreate_virtual_mac_among(key, index, &interfaces, on_event);
             }
         }
         let netlink = &mut self.setup.netlink;

@@ -79,9 +79,27 @@ impl Bindings {
     /// The index the routers know interface `index` (an index now) by, for a packet: of those it
     /// stands for, the lowest that `serves` (one with a router for the packet's VRID), else the
     /// lowest, else `index` itself.
+    /// Called for every received packet: no allocation, and `serves` is asked only when the
+    /// interface stands for several.
     pub(crate) fn configured(&self, index: u32, serves: impl Fn(u32) -> bool) -> u32 {
-        let all = self.all_configured(index);
-        all.iter().copied().find(|&c| serves(c)).unwrap_or(all[0])
+        let mut bound = (self.by_configured.iter())
+            .filter(|(_, binding)| binding.current == index)
+            .map(|(&configured, _)| configured);
+        let Some(first) = bound.next() else {
+            return index;
+        };
+        let Some(second) = bound.next() else {
+            return first;
+        };
+        let mut lowest = first.min(second);
+        let mut lowest_serving: Option<u32> = None;
+        for configured in [first, second].into_iter().chain(bound) {
+            lowest = lowest.min(configured);
+            if serves(configured) {
+                lowest_serving = Some(lowest_serving.map_or(configured, |l| l.min(configured)));
+            }
+        }
+        lowest_serving.unwrap_or(lowest)
     }
 
     /// The index configured interface `configured` has now.

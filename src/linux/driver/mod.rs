@@ -330,10 +330,10 @@ impl<A: AddressBackend> Driver<A> {
 
     /// Sets the timer to the routers' next deadline, unless it is set to it already.
     fn arm_timer(&mut self) -> Result<(), DriverError> {
-        let deadline = match (self.event_loop.poll_timeout(), self.resync_retry) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let deadline = [self.event_loop.poll_timeout(), self.resync_retry]
+            .into_iter()
+            .flatten()
+            .min();
         if deadline == self.armed_for {
             return Ok(());
         }
@@ -410,10 +410,9 @@ impl<A: AddressBackend> Driver<A> {
                 Ok(Received::Packet { rx, payload }) => {
                     // An interface created again may stand for several configured ones: the
                     // one with a router for the advert's VRID.
-                    let vrid = crate::packet::peek_vrid(payload);
                     let routers = self.event_loop.routers();
                     let serves = |index| {
-                        vrid.is_some_and(|vrid| {
+                        crate::packet::peek_vrid(payload).is_some_and(|vrid| {
                             let key = RouterKey {
                                 interface_index: index,
                                 family,

@@ -81,9 +81,17 @@ impl VirtualMacs {
         self.links.remove(key);
     }
 
-    /// The indexes of the virtual MAC interfaces created.
-    pub(crate) fn indexes(&self) -> Vec<u32> {
-        self.links.values().copied().collect()
+    /// The index of router `key`'s virtual MAC interface, if it has one.
+    pub(crate) fn index_of(&self, key: &RouterKey) -> Option<u32> {
+        self.links.get(key).copied()
+    }
+
+    /// The virtual MAC interfaces created, with their routers.
+    pub(crate) fn all(&self) -> Vec<(RouterKey, u32)> {
+        self.links
+            .iter()
+            .map(|(&key, &index)| (key, index))
+            .collect()
     }
 
     /// The router whose virtual MAC interface has index `index`, if one has.

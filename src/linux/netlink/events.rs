@@ -90,9 +90,7 @@ impl NetlinkEvents {
             }
         }
     }
-}
 
-impl NetlinkEvents {
     /// Discards every notification queued now, and returns [`NetlinkError::Overrun`].
     fn discard_queued(&mut self) -> Result<Vec<NetlinkEvent>, NetlinkError> {
         let mut failures = 0;
