@@ -27,6 +27,16 @@ pub fn ip(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// What `command` printed, if it succeeded; its error output is dropped.
+fn output_if_ok(command: &mut Command) -> Option<String> {
+    command
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
 /// A network namespace, deleted (with its interfaces) when dropped.
 pub struct Netns {
     pub name: String,
@@ -53,26 +63,18 @@ impl Netns {
     /// Runs `ip` inside the namespace and returns its output if it succeeded, for a command that
     /// may fail (an address already gone, a device that does not exist).
     pub fn try_ip(&self, args: &[&str]) -> Option<String> {
-        Command::new("ip")
-            .args(["-n", &self.name])
-            .args(args)
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        let mut all = vec!["-n", self.name.as_str()];
+        all.extend_from_slice(args);
+        output_if_ok(Command::new("ip").args(all))
     }
 
     /// Runs `nft` with `args` inside the namespace; its output if it succeeded.
     pub fn nft(&self, args: &[&str]) -> Option<String> {
-        Command::new("ip")
-            .args(["netns", "exec", &self.name, "nft"])
-            .args(args)
-            .stderr(Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        output_if_ok(
+            Command::new("ip")
+                .args(["netns", "exec", &self.name, "nft"])
+                .args(args),
+        )
     }
 
     /// A namespace holding a veth pair `va` (192.0.2.1/24, fe80::1/64) and `vb`, both up.
