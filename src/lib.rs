@@ -45,6 +45,10 @@ mod protocol;
 pub mod track;
 
 pub use protocol::action::{Action, Reason, State, Transmit};
+#[cfg(feature = "auth-hmac")]
+pub use protocol::auth_hmac::{
+    AntiReplay, HmacAuth, HmacAuthBuilder, HmacAuthError, HmacKey, HmacKeyError, HmacMode,
+};
 pub use protocol::config::{
     Announcements, Config, ConfigBuilder, ConfigError, LowerPriorityResponse,
 };
@@ -58,6 +62,7 @@ pub use protocol::router_advertisements::RouterAdvertisements;
 pub use protocol::routers::{GlobalStats, RouterKey, Routers, RoutersError};
 pub use protocol::stats::{NewMasterReason, Stats};
 pub use protocol::vrid::Vrid;
+pub use protocol::wall_clock::WallClock;
 pub use protocol::{packet, sim, timing};
 
 /// The README's examples, compiled and run as doctests so that they stay true. One of them runs the

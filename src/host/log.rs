@@ -166,6 +166,8 @@ enum Topic {
     SecondOwner,
     /// Mastership lost soon after it was taken (RFC 9568 §2.5).
     Flap,
+    /// An authenticated advert from a clock more than half the freshness window away.
+    ClockSkew,
 }
 
 /// A (router, reason)'s last line and the discards held back since.
@@ -180,7 +182,8 @@ struct Window {
 #[derive(Debug)]
 pub(crate) struct Before {
     #[cfg(feature = "tracing")]
-    errors: Option<(RouterKey, [u64; Counter::ALL.len()], u64, u64)>,
+    /// The router's key, its discard counters, then its owner conflicts, flaps and clock skews.
+    errors: Option<(RouterKey, [u64; Counter::ALL.len()], (u64, u64, u64))>,
 }
 
 /// The discard counters of `stats`, in the order of [`Counter::ALL`].
@@ -226,7 +229,8 @@ impl DiscardLog {
             });
             let errors = key.and_then(|key| {
                 let stats = routers.get(&key)?.stats();
-                Some((key, errors(stats), stats.owner_conflicts, stats.flaps))
+                let counts = (stats.owner_conflicts, stats.flaps, stats.auth_clock_skews);
+                Some((key, errors(stats), counts))
             });
             Before { errors }
         }
@@ -254,7 +258,7 @@ impl DiscardLog {
             Err(error) => self.discarded(now, rx, payload, error),
             Ok(key) => {
                 self.tick(now);
-                let (Some((counted, earlier, owners, flaps)), Some(router)) =
+                let (Some((counted, earlier, (owners, flaps, skews))), Some(router)) =
                     (before.errors, routers.get(key))
                 else {
                     return;
@@ -297,6 +301,20 @@ impl DiscardLog {
                         "virtual router {key} lost mastership to {source} soon after taking it: \
                          flapping (RFC 9568 §2.5); late advertisements from {source} (egress \
                          queueing at a small interval?) or a Master that keeps restarting"
+                    );
+                }
+                if router.stats().auth_clock_skews > skews
+                    && let Some(suppressed) =
+                        self.due(now, (owner.0, owner.1, owner.2, Topic::ClockSkew))
+                {
+                    let source = rx.source();
+                    tracing::warn!(
+                        interface = key.interface_index,
+                        family = %key.family,
+                        vrid = key.vrid.get(),
+                        %source,
+                        suppressed,
+                        "virtual router {key}: the clock of {source} is more than half the HMAC                          freshness window away from ours; its adverts will be refused as stale                          once it reaches the window (check NTP on both)"
                     );
                 }
                 for &counter in Counter::ALL {

@@ -349,6 +349,16 @@ const ROUTER_COUNTERS: &[RouterCounter] = &[
         |r| r.stats.rcvd_message_only_checksums,
     ),
     (
+        "vrrp_rcvd_authenticated",
+        "Advertisements accepted with a valid HMAC authentication trailer.",
+        |r| r.stats.rcvd_authenticated,
+    ),
+    (
+        "vrrp_auth_clock_skews",
+        "Authenticated advertisements from a clock more than half the freshness window away.",
+        |r| r.stats.auth_clock_skews,
+    ),
+    (
         "vrrp_owner_conflicts",
         "Advertisements of priority 255 heard while this router owns the addresses.",
         |r| r.stats.owner_conflicts,
@@ -597,6 +607,12 @@ mod tests {
                 "vrrp_stats_auth_type_mismatch",
                 "vrrp_stats_auth_failures",
                 "vrrp_unknown_peer_errors",
+                "vrrp_auth_trailer_missing",
+                "vrrp_auth_trailer_malformed",
+                "vrrp_auth_unknown_key",
+                "vrrp_auth_invalid_hmac",
+                "vrrp_auth_stale",
+                "vrrp_auth_replayed",
             ]
         );
     }

@@ -40,6 +40,19 @@ pub enum Counter {
     /// An advertisement from a source that is not one of the configured unicast peers. No MIB
     /// defines it; unicast VRRP is an extension (keepalived's `unicast_peer`).
     UnknownPeerErrors,
+    /// HMAC authentication (keepalived's `auth_hmac`) is enforced and an advertisement came
+    /// without its trailer. This and the five below are this crate's; no MIB defines them.
+    AuthTrailerMissing,
+    /// An authentication trailer of an unknown scheme or with reserved bits set.
+    AuthTrailerMalformed,
+    /// An authentication trailer naming a key id that is not configured.
+    AuthUnknownKey,
+    /// An authentication trailer whose HMAC does not verify: a key mismatch or a forgery.
+    AuthInvalidHmac,
+    /// An authentication trailer outside the freshness window: a replay, or clock drift.
+    AuthStale,
+    /// An authentication trailer whose sequence did not grow: a replay.
+    AuthReplayed,
 }
 
 impl Counter {
@@ -58,6 +71,12 @@ impl Counter {
         Self::AuthTypeMismatch,
         Self::AuthFailures,
         Self::UnknownPeerErrors,
+        Self::AuthTrailerMissing,
+        Self::AuthTrailerMalformed,
+        Self::AuthUnknownKey,
+        Self::AuthInvalidHmac,
+        Self::AuthStale,
+        Self::AuthReplayed,
     ];
 
     /// The position of this counter in [`Counter::ALL`].
@@ -73,8 +92,7 @@ impl Counter {
         )
     }
 
-    /// The MIB object's name (or, for [`UnknownPeerErrors`](Self::UnknownPeerErrors), a name in
-    /// the same style), for logs and statistics output.
+    /// The MIB object's name (or, for the counters no MIB defines, a name in the same style), for logs and statistics output.
     pub const fn mib_name(self) -> &'static str {
         match self {
             Self::ChecksumErrors => "vrrpv3RouterChecksumErrors",
@@ -89,6 +107,12 @@ impl Counter {
             Self::AuthTypeMismatch => "vrrpStatsAuthTypeMismatch",
             Self::AuthFailures => "vrrpStatsAuthFailures",
             Self::UnknownPeerErrors => "unknownPeerErrors",
+            Self::AuthTrailerMissing => "authTrailerMissing",
+            Self::AuthTrailerMalformed => "authTrailerMalformed",
+            Self::AuthUnknownKey => "authUnknownKey",
+            Self::AuthInvalidHmac => "authInvalidHmac",
+            Self::AuthStale => "authStale",
+            Self::AuthReplayed => "authReplayed",
         }
     }
 }

@@ -3,6 +3,8 @@
 //! knows what a host does with an address; everything is re-exported at the crate root.
 
 pub(crate) mod action;
+#[cfg(feature = "auth-hmac")]
+pub(crate) mod auth_hmac;
 pub(crate) mod config;
 pub(crate) mod counter;
 pub(crate) mod family;
@@ -18,3 +20,4 @@ pub mod sim;
 pub(crate) mod stats;
 pub mod timing;
 pub(crate) mod vrid;
+pub(crate) mod wall_clock;

@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Instant;
 
 use crate::packet::{self, Advertisement, RxError, RxMeta};
-use crate::{Action, Config, Reason, State, VirtualRouter};
+use crate::{Action, Config, Reason, State, VirtualRouter, WallClock};
 use crate::{AddressFamily, Counter, Priority, Vrid};
 
 /// What identifies a virtual router on a host (RFC 5798 §6.2): interface, address family and VRID.
@@ -89,6 +89,9 @@ pub enum RoutersError {
     /// No virtual router with this key runs, so it cannot be removed or started.
     #[error("virtual router {0} is not configured")]
     NotConfigured(RouterKey),
+    /// A change to a running virtual router's configuration that it cannot take.
+    #[error("virtual router {0}: {1}")]
+    Config(RouterKey, crate::ConfigError),
 }
 
 /// Many virtual routers driven as one: packets are demultiplexed by (interface, family, VRID),
@@ -149,6 +152,8 @@ pub struct Routers {
     /// Deadlines, earliest first. An entry whose instant is no longer its router's `scheduled` one is
     /// stale and skipped, so a changed deadline costs a push instead of a search.
     timers: BinaryHeap<Reverse<(Instant, usize)>>,
+    /// The last wall-clock reading, handed to each router before it is called.
+    wall_clock: Option<WallClock>,
 }
 
 impl Routers {
@@ -219,6 +224,12 @@ impl Routers {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.routers.is_empty()
+    }
+
+    /// Gives the routers a reading of the wall clock (see [`VirtualRouter::set_wall_clock`]): each
+    /// gets it before its next call, so a reading per wake-up costs nothing per router.
+    pub fn set_wall_clock(&mut self, clock: WallClock) {
+        self.wall_clock = Some(clock);
     }
 
     /// The router-wide counters.
@@ -293,21 +304,21 @@ impl Routers {
             // for a reason of its own then holds the others again.
             let members = self.groups[group].clone();
             for &member in &members {
-                self.routers[member].follow_group(now, State::Initialize);
+                self.router(member).follow_group(now, State::Initialize);
             }
             if let Some(&faulty) = members
                 .iter()
                 .find(|&&m| self.routers[m].state() == State::Fault)
             {
                 for &member in members.iter().filter(|&&m| m != faulty) {
-                    self.routers[member].follow_group(now, State::Fault);
+                    self.router(member).follow_group(now, State::Fault);
                 }
             }
             for member in members {
                 self.settle(now, member);
             }
         }
-        self.routers[i].shutdown(now);
+        self.router(i).shutdown(now);
         self.settle(now, i);
         // Compact: the last router takes the removed one's place.
         let last = self.routers.len() - 1;
@@ -347,7 +358,7 @@ impl Routers {
                 continue;
             }
             self.scheduled[i] = None;
-            self.routers[i].handle_timeout(now);
+            self.router(i).handle_timeout(now);
             self.settle(now, i);
         }
         self.discard_stale();
@@ -380,7 +391,7 @@ impl Routers {
             self.global.record(&error);
             return Err(error);
         };
-        let result = self.routers[i].handle_packet(now, rx, vrrp);
+        let result = self.router(i).handle_packet(now, rx, vrrp);
         if let Err(error) = &result {
             self.global.record(error);
         }
@@ -401,7 +412,7 @@ impl Routers {
         self.note_time(now);
         for i in 0..self.routers.len() {
             if self.keys[i].interface_index == interface_index {
-                self.routers[i].handle_link(now, up);
+                self.router(i).handle_link(now, up);
                 self.settle(now, i);
             }
         }
@@ -425,6 +436,23 @@ impl Routers {
         self.with(now, key, |router| router.set_healthy(now, healthy))
     }
 
+    /// Replaces the HMAC authentication of one virtual router in place (see
+    /// [`VirtualRouter::set_auth_hmac`]).
+    #[cfg(feature = "auth-hmac")]
+    pub fn set_auth_hmac(
+        &mut self,
+        key: &RouterKey,
+        auth: Option<crate::HmacAuth>,
+    ) -> Result<(), RoutersError> {
+        let &i = self
+            .index
+            .get(key)
+            .ok_or(RoutersError::NotConfigured(*key))?;
+        self.router(i)
+            .set_auth_hmac(auth)
+            .map_err(|error| RoutersError::Config(*key, error))
+    }
+
     /// Sets the tracking weight of one virtual router (see [`VirtualRouter::set_tracking_weight`]).
     pub fn set_tracking_weight(&mut self, now: Instant, key: &RouterKey, weight: i16) -> bool {
         self.with(now, key, |router| router.set_tracking_weight(now, weight))
@@ -440,7 +468,7 @@ impl Routers {
         let Some(&i) = self.index.get(key) else {
             return false;
         };
-        f(&mut self.routers[i]);
+        f(self.router(i));
         self.settle(now, i);
         true
     }
@@ -448,9 +476,18 @@ impl Routers {
     fn each(&mut self, now: Instant, f: impl Fn(&mut VirtualRouter)) {
         self.note_time(now);
         for i in 0..self.routers.len() {
-            f(&mut self.routers[i]);
+            f(self.router(i));
             self.settle(now, i);
         }
+    }
+
+    /// Router `i`, given the latest wall-clock reading.
+    fn router(&mut self, i: usize) -> &mut VirtualRouter {
+        let router = &mut self.routers[i];
+        if let Some(clock) = self.wall_clock {
+            router.set_wall_clock(clock);
+        }
+        router
     }
 
     /// The router-wide counters start from zero with the first instant the routers are given.
@@ -479,7 +516,7 @@ impl Routers {
         // members its fault held back (see `VirtualRouter::follow_group`).
         for member in self.groups[group].clone() {
             if member != i {
-                self.routers[member].follow_group(now, to);
+                self.router(member).follow_group(now, to);
                 while let Some(action) = self.routers[member].poll_action() {
                     self.actions.push_back((self.keys[member], action));
                 }

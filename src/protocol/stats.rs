@@ -94,6 +94,13 @@ pub struct Stats {
     /// of taking it (RFC 9568 §2.5): flapping, as when the Master's adverts come late (egress
     /// queueing at a small interval) or a Master keeps restarting.
     pub flaps: u64,
+    /// Adverts accepted with a valid HMAC trailer (the rest of `rcvd_advertisements` came without
+    /// one, accepted by a receive-only or permissive router): during a migration, proof that every
+    /// peer signs before switching to enforce.
+    pub rcvd_authenticated: u64,
+    /// Authenticated adverts accepted with the sender's clock more than half the freshness window
+    /// from ours: clocks drifting toward refusal (fix NTP).
+    pub auth_clock_skews: u64,
     /// `vrrpv3StatisticsRowDiscontinuityTime`: when these counters started from zero, which is the
     /// first instant the router was given (a router is created with zeroed counters, so one that
     /// a reconfiguration adds starts its own); `None` before that. A monitor that sees it change

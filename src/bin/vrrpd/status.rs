@@ -84,6 +84,10 @@ pub struct RouterStats {
     pub rcvd_pseudo_header_checksums: u64,
     /// IPv4 VRRPv3 adverts whose checksum covered the message only.
     pub rcvd_message_only_checksums: u64,
+    /// Adverts accepted with a valid HMAC trailer.
+    pub rcvd_authenticated: u64,
+    /// Authenticated adverts from a clock more than half the freshness window away.
+    pub auth_clock_skews: u64,
     /// Priority-255 adverts heard while owning the addresses.
     pub owner_conflicts: u64,
     /// Adverts from this router's own primary address.
@@ -209,6 +213,8 @@ pub fn stats(report: &StatsReport, running: &[Running], names: &InterfaceNames) 
                 sent_announcements: s.sent_announcements,
                 rcvd_pseudo_header_checksums: s.rcvd_pseudo_header_checksums,
                 rcvd_message_only_checksums: s.rcvd_message_only_checksums,
+                rcvd_authenticated: s.rcvd_authenticated,
+                auth_clock_skews: s.auth_clock_skews,
                 owner_conflicts: s.owner_conflicts,
                 address_conflicts: s.address_conflicts,
                 flaps: s.flaps,
@@ -297,6 +303,8 @@ pub fn stats_text(reply: &StatsReply) -> String {
                 "rcvd_message_only_checksums",
                 r.rcvd_message_only_checksums.to_string(),
             ),
+            ("rcvd_authenticated", r.rcvd_authenticated.to_string()),
+            ("auth_clock_skews", r.auth_clock_skews.to_string()),
             ("owner_conflicts", r.owner_conflicts.to_string()),
             ("address_conflicts", r.address_conflicts.to_string()),
             ("flaps", r.flaps.to_string()),

@@ -142,6 +142,12 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         self.handle.clone()
     }
 
+    /// Gives the routers a reading of the wall clock, for HMAC authentication's sequences (see
+    /// [`Routers::set_wall_clock`]); a driver does it once per wake-up.
+    pub fn set_wall_clock(&mut self, clock: crate::WallClock) {
+        self.routers.set_wall_clock(clock);
+    }
+
     /// The virtual routers.
     pub fn routers(&self) -> &Routers {
         &self.routers

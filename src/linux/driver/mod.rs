@@ -29,7 +29,7 @@ use crate::linux::timer::DeadlineTimer;
 use crate::linux::{
     Announcer, HeapTrim, Netlink, NetlinkEvents, Received, Refused, SocketError, Sockets,
 };
-use crate::{AddressFamily, RouterKey, Routers};
+use crate::{AddressFamily, RouterKey, Routers, WallClock};
 
 #[cfg(feature = "tokio")]
 mod async_loop;
@@ -301,6 +301,7 @@ impl<A: AddressBackend> Driver<A> {
     /// shutdown, before anything started.
     fn start(&mut self, on_event: &mut impl FnMut(Event)) -> bool {
         let now = Instant::now();
+        self.event_loop.set_wall_clock(WallClock::now());
         if self
             .event_loop
             .handle_commands(now, &mut self.setup, on_event)
@@ -354,6 +355,8 @@ impl<A: AddressBackend> Driver<A> {
         on_event: &mut impl FnMut(Event),
     ) -> Result<bool, DriverError> {
         let now = Instant::now();
+        // Read per wake-up, so a stepped clock is followed at the next advert.
+        self.event_loop.set_wall_clock(WallClock::now());
         let mut shutdown = false;
         for &source in ready {
             match source {
@@ -451,6 +454,7 @@ impl<A: AddressBackend> Driver<A> {
 
     /// Shuts the routers down and removes what the driver created.
     fn stop(mut self, on_event: &mut impl FnMut(Event)) -> Result<(), DriverError> {
+        self.event_loop.set_wall_clock(WallClock::now());
         self.event_loop.shutdown(Instant::now(), on_event);
         self.remove_created()
     }

@@ -122,6 +122,35 @@ pub enum RxError {
     /// The virtual router talks to unicast peers, and the source is none of them.
     #[error("advertisement from {0}, which is not a configured unicast peer")]
     UnknownPeer(std::net::IpAddr),
+    /// HMAC authentication is enforced and the advertisement carries no trailer: a router that does
+    /// not sign yet, or a forgery.
+    #[error("no authentication trailer, and HMAC authentication is enforced")]
+    AuthTrailerMissing,
+    /// The trailer names an unknown scheme or sets its reserved bits.
+    #[error("malformed authentication trailer: unknown scheme or reserved bits set")]
+    AuthTrailerMalformed,
+    /// The trailer names a key id that is not configured here.
+    #[error("authentication key id {0} is not configured")]
+    AuthUnknownKey(u8),
+    /// The HMAC does not verify: another key under the same id, or a forged or altered advertisement.
+    #[error(
+        "the authentication HMAC does not verify: a different key, or a forged or altered advertisement"
+    )]
+    AuthInvalidHmac,
+    /// The sequence's time is outside the freshness window (`anti_replay time`): a replayed
+    /// capture, or clocks that disagree by more than the window.
+    #[error(
+        "the authentication sequence is {skew} s from this host's clock, outside the {window} s window (replay, or clocks out of sync)"
+    )]
+    AuthStale {
+        /// This host's UTC seconds minus the sender's.
+        skew: i64,
+        /// The freshness window in seconds.
+        window: u16,
+    },
+    /// The sequence does not grow from the last one accepted from this sender: a replay.
+    #[error("the authentication sequence does not grow: a replayed advertisement")]
+    AuthReplayed,
 }
 
 impl RxError {
@@ -144,6 +173,12 @@ impl RxError {
             Self::IntervalMismatch { .. } => Counter::AdvIntervalErrors,
             Self::AddressListMismatch => Counter::AddressListErrors,
             Self::UnknownPeer(_) => Counter::UnknownPeerErrors,
+            Self::AuthTrailerMissing => Counter::AuthTrailerMissing,
+            Self::AuthTrailerMalformed => Counter::AuthTrailerMalformed,
+            Self::AuthUnknownKey(_) => Counter::AuthUnknownKey,
+            Self::AuthInvalidHmac => Counter::AuthInvalidHmac,
+            Self::AuthStale { .. } => Counter::AuthStale,
+            Self::AuthReplayed => Counter::AuthReplayed,
         }
     }
 

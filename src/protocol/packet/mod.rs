@@ -29,6 +29,7 @@ mod checksum;
 mod error;
 mod ipv4;
 mod rx_meta;
+mod trailer;
 mod view;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -43,6 +44,7 @@ pub use checksum::{ChecksumAcceptance, ChecksumForm};
 pub use error::{EmitError, RxError};
 pub use ipv4::{Ipv4Datagram, Ipv4Error};
 pub use rx_meta::RxMeta;
+pub use trailer::{TRAILER_HMAC_LEN, TRAILER_LEN, Trailer};
 pub use view::{HEADER_LEN, Packet, Version, peek_vrid};
 
 use auth::{AUTH_TYPE_AH, AUTH_TYPE_NONE, AUTH_TYPE_PASSWORD};
@@ -98,11 +100,63 @@ impl Advertisement {
         vrrp: &[u8],
         acceptance: ChecksumAcceptance,
     ) -> Result<Self, RxError> {
-        if rx.hop_limit() != HOP_LIMIT {
+        Self::parse_parts(rx, vrrp, &[], acceptance, HOP_LIMIT)
+    }
+
+    /// Parses a received IP payload that may end in an authentication [`Trailer`] (keepalived's
+    /// `auth_hmac`), recognised by its length as [`Trailer::split`] says, and returns the
+    /// advertisement with the trailer read but not verified: the virtual router does that. Without
+    /// a trailer it is [`parse_with`](Self::parse_with).
+    ///
+    /// Over IPv6 the checksum covers the trailer too, as a kernel computing it over the whole
+    /// payload writes it; over IPv4 it covers the message alone.
+    pub fn parse_signed(
+        rx: &RxMeta,
+        payload: &[u8],
+        acceptance: ChecksumAcceptance,
+    ) -> Result<(Self, Option<Trailer>), RxError> {
+        Self::parse_for_router(rx, payload, acceptance, HOP_LIMIT, true)
+    }
+
+    /// What a virtual router parses: with hop limits from `min_hop_limit` up accepted (below 255
+    /// only for unicast peers across routers), and a trailer split off if `trailer` says one may
+    /// come.
+    pub(crate) fn parse_for_router(
+        rx: &RxMeta,
+        payload: &[u8],
+        acceptance: ChecksumAcceptance,
+        min_hop_limit: u8,
+        trailer: bool,
+    ) -> Result<(Self, Option<Trailer>), RxError> {
+        let split = trailer
+            .then(|| Trailer::split(rx.family(), payload))
+            .flatten();
+        match split {
+            None => {
+                let advert = Self::parse_parts(rx, payload, &[], acceptance, min_hop_limit)?;
+                Ok((advert, None))
+            }
+            Some((message, trailer)) => {
+                let advert = Self::parse_parts(rx, message, trailer, acceptance, min_hop_limit)?;
+                Ok((advert, Some(Trailer::parse(trailer)?)))
+            }
+        }
+    }
+
+    /// The checks of [`parse_with`](Self::parse_with) on `vrrp`, followed by `trailer` (empty or a
+    /// trailer that the IPv6 checksum covers).
+    fn parse_parts(
+        rx: &RxMeta,
+        vrrp: &[u8],
+        trailer: &[u8],
+        acceptance: ChecksumAcceptance,
+        min_hop_limit: u8,
+    ) -> Result<Self, RxError> {
+        if rx.hop_limit() < min_hop_limit {
             return Err(RxError::HopLimit(rx.hop_limit()));
         }
         let packet = Packet::new_checked(vrrp, rx.family())?;
-        let checksum_form = verify_checksum(&packet, rx, acceptance)?;
+        let checksum_form = verify_checksum(&packet, trailer, rx, acceptance)?;
 
         let packet_type = packet.packet_type();
         if packet_type != TYPE_ADVERTISEMENT {
@@ -189,6 +243,43 @@ impl Advertisement {
         Ok(())
     }
 
+    /// Appends the message sent from `source` to `destination` followed by an authentication
+    /// [`Trailer`] with `key_id` and `sequence`. `sign` is given the bytes the HMAC covers after its
+    /// pseudo-header: the message and the trailer with the checksum and the HMAC still zero; it
+    /// returns the HMAC. The checksum is computed last, over the trailer too for IPv6. Nothing is
+    /// appended on error.
+    pub fn emit_signed_to(
+        &self,
+        source: IpAddr,
+        destination: IpAddr,
+        key_id: u8,
+        sequence: u64,
+        sign: impl FnOnce(&[u8]) -> [u8; TRAILER_HMAC_LEN],
+        buffer: &mut BytesMut,
+    ) -> Result<(), EmitError> {
+        self.check_emittable(source, destination)?;
+        let start = buffer.len();
+        let len = self.buffer_len();
+        buffer.resize(start + len + TRAILER_LEN, 0);
+        let out = &mut buffer[start..];
+        let (message, trailer_out) = out.split_at_mut(len);
+        self.write_fields(message);
+        let mut trailer = Trailer {
+            key_id,
+            sequence,
+            hmac: [0; TRAILER_HMAC_LEN],
+        };
+        let mut trailer_bytes = [0; TRAILER_LEN];
+        trailer.write(&mut trailer_bytes);
+        trailer_out.copy_from_slice(&trailer_bytes);
+        trailer.hmac = sign(out);
+        trailer.write(&mut trailer_bytes);
+        let (message, trailer_out) = out.split_at_mut(len);
+        trailer_out.copy_from_slice(&trailer_bytes);
+        self.write_checksum(source, destination, message, &trailer_bytes);
+        Ok(())
+    }
+
     fn check_emittable(&self, source: IpAddr, destination: IpAddr) -> Result<(), EmitError> {
         let family = self.addresses.family();
         if AddressFamily::of(source) != family || AddressFamily::of(destination) != family {
@@ -228,6 +319,12 @@ impl Advertisement {
 
     /// Writes the checked advertisement into `out`, which is exactly `buffer_len()` bytes long.
     fn write(&self, source: IpAddr, destination: IpAddr, out: &mut [u8]) {
+        self.write_fields(out);
+        self.write_checksum(source, destination, out, &[]);
+    }
+
+    /// Writes every field but the checksum, which is left zero.
+    fn write_fields(&self, out: &mut [u8]) {
         let (header, rest) = out.split_at_mut(HEADER_LEN);
         header[0] = (self.version.number() << 4) | TYPE_ADVERTISEMENT;
         header[1] = self.vrid.get();
@@ -246,15 +343,27 @@ impl Advertisement {
         let (addresses, auth_data) = rest.split_at_mut(address_len);
         self.addresses.write(addresses);
         auth_data.copy_from_slice(&self.authentication.data()[..auth_data.len()]);
+    }
 
+    /// Writes the checksum of `message`, whose checksum field is zero, followed by `trailer` (empty,
+    /// or an authentication trailer, which only the IPv6 checksum covers).
+    fn write_checksum(
+        &self,
+        source: IpAddr,
+        destination: IpAddr,
+        message: &mut [u8],
+        trailer: &[u8],
+    ) {
+        let trailer = covered_trailer(self.addresses.family(), trailer);
         let pseudo_header = match self.form_used() {
             ChecksumForm::PseudoHeader => {
-                checksum::pseudo_header_sum(source, destination, out.len())
+                checksum::pseudo_header_sum(source, destination, message.len() + trailer.len())
             }
             ChecksumForm::MessageOnly => 0,
         };
-        let sum = checksum::finish(checksum::add_bytes(0, out), pseudo_header);
-        out[6..8].copy_from_slice(&sum.to_be_bytes());
+        let sum = checksum::add_bytes(checksum::add_bytes(0, message), trailer);
+        let sum = checksum::finish(sum, pseudo_header);
+        message[6..8].copy_from_slice(&sum.to_be_bytes());
     }
 
     /// The checksum form the protocol version and family impose, or the configured one.
@@ -267,19 +376,33 @@ impl Advertisement {
     }
 }
 
-/// Verifies the checksum and returns the form that matched.
+/// The part of an authentication trailer the checksum covers: all of it over IPv6, where a kernel
+/// computes the checksum over the whole payload, none over IPv4 (keepalived 2.4.3 on the wire).
+fn covered_trailer(family: AddressFamily, trailer: &[u8]) -> &[u8] {
+    match family {
+        AddressFamily::Ipv4 => &[],
+        AddressFamily::Ipv6 => trailer,
+    }
+}
+
+/// Verifies the checksum of the message in `packet` followed by `trailer` (see
+/// [`covered_trailer`]) and returns the form that matched.
 fn verify_checksum(
     packet: &Packet<&[u8]>,
+    trailer: &[u8],
     rx: &RxMeta,
     acceptance: ChecksumAcceptance,
 ) -> Result<ChecksumForm, RxError> {
     let message = packet.message();
+    let trailer = covered_trailer(packet.family(), trailer);
     let received = packet.checksum();
-    let without_checksum =
-        checksum::add_bytes(checksum::add_bytes(0, &message[..6]), &message[8..]);
+    let without_checksum = checksum::add_bytes(
+        checksum::add_bytes(checksum::add_bytes(0, &message[..6]), &message[8..]),
+        trailer,
+    );
     let with_checksum = without_checksum + u32::from(received);
-    let pseudo_header =
-        || checksum::pseudo_header_sum(rx.source(), rx.destination(), message.len());
+    let covered = message.len() + trailer.len();
+    let pseudo_header = || checksum::pseudo_header_sum(rx.source(), rx.destination(), covered);
 
     // The forms to try, in order: only VRRPv3 over IPv4 has a choice, which `acceptance` makes.
     let candidates = match (packet.version(), packet.family()) {

@@ -7,6 +7,7 @@ use bytes::BytesMut;
 use smallvec::SmallVec;
 
 mod advertise_router;
+mod auth;
 mod interop;
 mod leaving;
 mod mib;
@@ -17,7 +18,7 @@ use crate::timing::{master_down_interval, skew_time};
 use crate::{Action, Reason, State, Transmit};
 use crate::{AddressFamily, Interval, Priority};
 use crate::{Config, LowerPriorityResponse};
-use crate::{NewMasterReason, Stats};
+use crate::{NewMasterReason, Stats, WallClock};
 
 /// One virtual router, (interface, address family, VRID): the RFC 5798 / RFC 9568 state machine
 /// (and RFC 3768's VRRPv2 rules), sans IO.
@@ -143,12 +144,16 @@ pub struct VirtualRouter {
     actions: SmallVec<[Action; 1]>,
     stats: Stats,
     tx: BytesMut,
+    /// HMAC authentication's sequences and wall clock, when configured (boxed: most routers have
+    /// none, and then pay a pointer).
+    hmac: Option<Box<auth::HmacRuntime>>,
 }
 
 impl VirtualRouter {
     /// A virtual router in Initialize, waiting for [`start`](Self::start).
     pub fn new(config: Config) -> Self {
         Self {
+            hmac: auth::HmacRuntime::of(&config),
             priority: config.priority,
             master_adver_interval: config.interval,
             config,
@@ -329,7 +334,10 @@ impl VirtualRouter {
             return Ok(());
         }
         let advert = check_peer(&self.config, rx.source())
-            .and_then(|()| Advertisement::parse_with(rx, vrrp, self.config.checksum_acceptance))
+            .and_then(|()| {
+                let hmac = self.hmac.as_deref_mut();
+                auth::parse(&self.config, hmac, &mut self.stats, now, rx, vrrp)
+            })
             .and_then(|advert| check_against_config(&self.config, &mut self.stats, advert))
             .inspect_err(|error| self.stats.record_error(error))?;
         self.stats.rcvd_advertisements += 1;
@@ -355,6 +363,37 @@ impl VirtualRouter {
             State::Backup => self.backup_receive(now, rx.source(), &advert),
             State::Master => self.master_receive(now, rx.source(), &advert),
             State::Initialize | State::Fault => {}
+        }
+        Ok(())
+    }
+
+    /// Gives the router a reading of the wall clock (see [`WallClock`]), from which HMAC
+    /// authentication takes its sequences and freshness window until the next reading. A router
+    /// without HMAC authentication ignores it.
+    pub fn set_wall_clock(&mut self, clock: WallClock) {
+        if let Some(hmac) = self.hmac.as_deref_mut() {
+            hmac.wall_clock = Some(clock);
+        }
+    }
+
+    /// Replaces the HMAC authentication (or sets it, or with `None` removes it) while the router
+    /// runs, keeping its state, timers, sequence and what it remembers of each sender: how a
+    /// running group rotates keys and migrates between modes without a transition. A router given
+    /// authentication it did not have needs a [wall-clock reading](Self::set_wall_clock) after.
+    /// Refused, changing nothing, for a VRRPv2 router with a password.
+    #[cfg(feature = "auth-hmac")]
+    pub fn set_auth_hmac(
+        &mut self,
+        auth: Option<crate::HmacAuth>,
+    ) -> Result<(), crate::ConfigError> {
+        if auth.is_some() && self.config.authentication != crate::packet::Authentication::None {
+            return Err(crate::ConfigError::AuthHmacWithPassword);
+        }
+        self.config.auth_hmac = auth.map(Box::new);
+        match (&self.config.auth_hmac, &self.hmac) {
+            (Some(_), None) => self.hmac = auth::HmacRuntime::of(&self.config),
+            (None, Some(_)) => self.hmac = None,
+            _ => {}
         }
         Ok(())
     }
@@ -591,10 +630,11 @@ impl VirtualRouter {
 
     fn send(&mut self, advert: &Advertisement) {
         let config = &self.config;
+        let signer = auth::Signer::new(config, self.hmac.as_deref_mut(), self.latest);
         for &destination in config.destinations() {
             // `Config::build` proved this configuration's advertisements emit, so this cannot fail.
-            if advert
-                .emit_to(config.primary_address, destination, &mut self.tx)
+            if signer
+                .emit(advert, config.primary_address, destination, &mut self.tx)
                 .is_err()
             {
                 return;

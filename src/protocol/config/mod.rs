@@ -6,8 +6,14 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 
+mod error;
+
+pub use error::ConfigError;
+
+#[cfg(feature = "auth-hmac")]
+use crate::HmacAuth;
 use crate::packet::{
-    AddressList, Advertisement, Authentication, ChecksumAcceptance, ChecksumForm, EmitError,
+    AddressList, Advertisement, Authentication, ChecksumAcceptance, ChecksumForm, HOP_LIMIT,
     IPV4_MULTICAST, IPV6_MULTICAST, Version,
 };
 use crate::{AddressFamily, Interval, Priority, RouterAdvertisements, Vrid};
@@ -88,8 +94,12 @@ pub struct Config {
     pub(crate) announcements: Announcements,
     pub(crate) v2_interop: bool,
     pub(crate) unicast_peers: Box<[IpAddr]>,
+    pub(crate) min_hop_limit: u8,
     /// Boxed: most routers have none, and then pay a pointer.
     pub(crate) router_advertisements: Option<Box<RouterAdvertisements>>,
+    /// Boxed, for the same reason.
+    #[cfg(feature = "auth-hmac")]
+    pub(crate) auth_hmac: Option<Box<HmacAuth>>,
 }
 
 impl Config {
@@ -116,7 +126,10 @@ impl Config {
             announcements: Announcements::default(),
             v2_interop: false,
             unicast_peers: Vec::new(),
+            min_hop_limit: HOP_LIMIT,
             router_advertisements: None,
+            #[cfg(feature = "auth-hmac")]
+            auth_hmac: None,
         }
     }
 
@@ -228,6 +241,18 @@ impl Config {
     pub fn unicast_peers(&self) -> &[IpAddr] {
         &self.unicast_peers
     }
+
+    /// The lowest TTL / hop limit a received advert may arrive with: 255 (on the link) unless
+    /// [`ConfigBuilder::min_hop_limit`] lowered it for unicast peers across routers.
+    pub fn min_hop_limit(&self) -> u8 {
+        self.min_hop_limit
+    }
+
+    /// The HMAC authentication of the advertisements, if any.
+    #[cfg(feature = "auth-hmac")]
+    pub fn auth_hmac(&self) -> Option<&HmacAuth> {
+        self.auth_hmac.as_deref()
+    }
 }
 
 impl Config {
@@ -242,6 +267,19 @@ impl Config {
                 advert
                     .emit_to(self.primary_address, destination, &mut scratch)
                     .map_err(ConfigError::Advertisement)?;
+                #[cfg(feature = "auth-hmac")]
+                if self.auth_hmac.is_some() {
+                    advert
+                        .emit_signed_to(
+                            self.primary_address,
+                            destination,
+                            0,
+                            0,
+                            |_| [0; crate::packet::TRAILER_HMAC_LEN],
+                            &mut scratch,
+                        )
+                        .map_err(ConfigError::Advertisement)?;
+                }
             }
         }
         Ok(())
@@ -328,7 +366,10 @@ pub struct ConfigBuilder {
     announcements: Announcements,
     v2_interop: bool,
     unicast_peers: Vec<IpAddr>,
+    min_hop_limit: u8,
     router_advertisements: Option<RouterAdvertisements>,
+    #[cfg(feature = "auth-hmac")]
+    auth_hmac: Option<HmacAuth>,
 }
 
 impl ConfigBuilder {
@@ -440,6 +481,26 @@ impl ConfigBuilder {
         self
     }
 
+    /// The lowest TTL / hop limit a received advert may arrive with (default 255, RFC 5798
+    /// §7.1: an advert that crossed a router is refused). Unicast peers only, when they are routers
+    /// away (keepalived accepts any TTL from unicast peers, which is `min_hop_limit(0)`): the hop
+    /// limit then no longer proves an advert came from the link, so authenticate the adverts with
+    /// [`auth_hmac`](Self::auth_hmac).
+    pub fn min_hop_limit(mut self, min_hop_limit: u8) -> Self {
+        self.min_hop_limit = min_hop_limit;
+        self
+    }
+
+    /// HMAC authentication of the advertisements (keepalived 2.4's `auth_hmac`; default none):
+    /// adverts are signed as its mode says and received ones verified before the state machine
+    /// sees them. Needs the wall clock: see [`WallClock`](crate::WallClock). It replaces the
+    /// VRRPv2 password, which cannot be set with it.
+    #[cfg(feature = "auth-hmac")]
+    pub fn auth_hmac(mut self, auth: HmacAuth) -> Self {
+        self.auth_hmac = Some(auth);
+        self
+    }
+
     /// Validates the settings together.
     pub fn build(self) -> Result<Config, ConfigError> {
         let priority = match (self.priority, self.owner) {
@@ -523,6 +584,13 @@ impl ConfigBuilder {
             return Err(ConfigError::InteropNeedsVersion3OverIpv4);
         }
         self.check_unicast_peers(family)?;
+        if self.min_hop_limit < HOP_LIMIT && self.unicast_peers.is_empty() {
+            return Err(ConfigError::HopLimitRelaxedForMulticast(self.min_hop_limit));
+        }
+        #[cfg(feature = "auth-hmac")]
+        if self.auth_hmac.is_some() && self.authentication != Authentication::None {
+            return Err(ConfigError::AuthHmacWithPassword);
+        }
         let config = Config {
             interface_index: self.interface_index,
             vrid: self.vrid,
@@ -545,7 +613,10 @@ impl ConfigBuilder {
             announcements: self.announcements,
             v2_interop: self.v2_interop,
             unicast_peers: self.unicast_peers.into_boxed_slice(),
+            min_hop_limit: self.min_hop_limit,
             router_advertisements: self.router_advertisements.map(Box::new),
+            #[cfg(feature = "auth-hmac")]
+            auth_hmac: self.auth_hmac.map(Box::new),
         };
         config.check_advertisement()?;
         Ok(config)
@@ -588,102 +659,4 @@ impl ConfigBuilder {
         }
         Ok(interval)
     }
-}
-
-/// A configuration that cannot run: one variant per invalid setting or combination.
-///
-/// Later versions may add variants, for settings they add.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// VRID 0 (RFC 5798 §5.2.3: 1–255), from a raw VRID: see [`Vrid::try_from`].
-    #[error("VRID 0 is invalid; use 1 to 255")]
-    VridZero,
-    /// Priority 0 is reserved for a Master that stops (RFC 5798 §5.2.4).
-    #[error(
-        "priority 0 is reserved for a Master that stops; use 1 to 254, or 255 for the address owner"
-    )]
-    PriorityZero,
-    /// Priority 255 belongs to the owner of the addresses (RFC 5798 §5.2.4).
-    #[error(
-        "priority 255 is for the owner of the virtual addresses; declare the owner, or use 1 to 254"
-    )]
-    PriorityReservedForOwner,
-    /// The owner of the addresses must use priority 255 (RFC 5798 §5.2.4).
-    #[error("the owner of the virtual addresses must use priority 255, not {0}")]
-    OwnerPriorityNot255(Priority),
-    /// The interval is zero (RFC 9568 erratum 8301).
-    #[error("the advertisement interval must not be zero")]
-    IntervalZero,
-    /// The interval is not a whole number of centiseconds.
-    #[error("advertisement interval {0:?} is not a whole number of centiseconds")]
-    IntervalNotCentiseconds(Duration),
-    /// The interval exceeds 4095 cs (VRRPv3) or 255 s (VRRPv2).
-    #[error(
-        "advertisement interval {0:?} is too long: VRRPv3 carries at most 40.95 s, VRRPv2 at most 255 s"
-    )]
-    IntervalTooLong(Duration),
-    /// VRRPv2 carries whole seconds only (RFC 3768 §5.3.7).
-    #[error("VRRPv2 carries whole seconds; advertisement interval {0:?} is not one")]
-    Version2IntervalNotWholeSeconds(Duration),
-    /// VRRPv2 is defined for IPv4 only.
-    #[error("VRRPv2 is defined for IPv4 only; use VRRPv3 for IPv6")]
-    Version2WithIpv6,
-    /// VRRPv3 has no authentication.
-    #[error("VRRPv3 has no authentication; a password needs VRRPv2")]
-    AuthenticationInVersion3,
-    /// No virtual address.
-    #[error("a virtual router needs at least one virtual address")]
-    NoAddresses,
-    /// More than 255 addresses do not fit an advertisement.
-    #[error("{0} virtual addresses do not fit an advertisement (at most 255)")]
-    TooManyAddresses(usize),
-    /// An address appears twice.
-    #[error("virtual address {0} is listed twice")]
-    DuplicateAddress(IpAddr),
-    /// The virtual addresses and the primary address are not of one family (RFC 5798 §5.2.9).
-    #[error("virtual address {address} is not of the family of primary address {primary_address}")]
-    MixedFamilies {
-        /// The sending address, which decides the family.
-        primary_address: IpAddr,
-        /// The first address of the other family.
-        address: IpAddr,
-    },
-    /// The first IPv6 virtual address must be link-local (RFC 9568 §5.2.9).
-    #[error("the first IPv6 virtual address {0} must be link-local (fe80::/10)")]
-    FirstIpv6AddressNotLinkLocal(std::net::Ipv6Addr),
-    /// IPv6 advertisements are sent from the interface's link-local address (RFC 5798 §5.1.2.1).
-    #[error("IPv6 advertisements are sent from a link-local address, not {0}")]
-    Ipv6SourceNotLinkLocal(std::net::Ipv6Addr),
-    /// An owner (priority 255) always preempts at once (RFC 5798 §6.1).
-    #[error(
-        "the address owner (priority 255) preempts at once; a preempt delay has no meaning for it"
-    )]
-    PreemptDelayOnOwner,
-    /// VRRPv2/VRRPv3 interoperation is defined for a VRRPv3 router over IPv4 (RFC 5798 §8.4).
-    #[error("VRRPv2 interoperation needs a VRRPv3 router over IPv4")]
-    InteropNeedsVersion3OverIpv4,
-    /// A unicast peer of the other address family.
-    #[error("unicast peer {0} is not of the virtual router's address family")]
-    PeerFamilyMismatch(IpAddr),
-    /// A unicast peer that is multicast, unspecified, or the router's own primary address.
-    #[error("unicast peer {0} must be another router's unicast address")]
-    InvalidPeer(IpAddr),
-    /// A unicast peer listed twice.
-    #[error("unicast peer {0} is listed twice")]
-    DuplicatePeer(IpAddr),
-    /// An announcement burst of zero packets announces nothing.
-    #[error("an announcement burst needs at least one packet")]
-    NoAnnouncements,
-    /// Router advertisements are IPv6's.
-    #[error("router advertisements need an IPv6 virtual router")]
-    RouterAdvertisementsNeedIpv6,
-    /// A router advertisement interval outside 4–1,800 s, or a lifetime shorter than it or
-    /// longer than 9,000 s (RFC 4861 §6.2.1).
-    #[error("router advertisements every {:?} with a lifetime of {:?}: the interval must be 4 s to 1800 s and the lifetime from the interval to 9000 s", .0.interval, .0.lifetime)]
-    InvalidRouterAdvertisements(RouterAdvertisements),
-    /// The advertisement this configuration would send cannot be emitted; the checks above should
-    /// have caught the cause, so this names a gap in them.
-    #[error("the configuration's advertisement cannot be emitted: {0}")]
-    Advertisement(EmitError),
 }
