@@ -145,7 +145,7 @@ fn the_appendix_images_verify_and_drive_the_backup() {
     let (mut router, t0) = v4_backup(auth(HmacMode::Enforce));
     assert_eq!(router.handle_packet(t0, &v4_rx(), &hex(IPV4_IMAGE)), Ok(()));
     assert_eq!(router.master_address(), Some(SOURCE4.into()));
-    assert_eq!(router.stats().rcvd_authenticated, 1);
+    assert_eq!(router.stats().rcvd_authenticated(), 1);
 
     let (mut router, t0) = backup(
         PEER6.into(),
@@ -155,7 +155,7 @@ fn the_appendix_images_verify_and_drive_the_backup() {
     );
     let rx = RxMeta::ipv6(SOURCE6, PEER6, 64, 2);
     assert_eq!(router.handle_packet(t0, &rx, &hex(IPV6_IMAGE)), Ok(()));
-    assert_eq!(router.stats().rcvd_authenticated, 1);
+    assert_eq!(router.stats().rcvd_authenticated(), 1);
 }
 
 /// The IPv4 image with the byte at `offset` flipped.
@@ -182,7 +182,7 @@ fn every_byte_the_hmac_covers_is_bound_to_it() {
             "byte {offset}: {result:?}"
         );
         assert_eq!(router.state(), State::Backup);
-        assert_eq!(router.stats().rcvd_authenticated, 0, "byte {offset}");
+        assert_eq!(router.stats().rcvd_authenticated(), 0, "byte {offset}");
     }
 }
 
@@ -235,7 +235,7 @@ fn an_unsigned_advert_is_refused_in_enforce_mode_only() {
             Ok(()),
             "{mode:?}"
         );
-        assert_eq!(router.stats().rcvd_authenticated, 0);
+        assert_eq!(router.stats().rcvd_authenticated(), 0);
         // A trailer that comes is still verified.
         let forged = reseal(flipped(2));
         assert_eq!(
@@ -443,7 +443,7 @@ fn an_authenticated_pair_elects_and_stays_put() {
     assert_eq!(pair.states(), [State::Master, State::Backup]);
     pair.run(Duration::from_secs(10));
     assert_eq!(pair.transitions, 0);
-    assert!(pair.routers[1].stats().rcvd_authenticated >= 99);
+    assert!(pair.routers[1].stats().rcvd_authenticated() >= 99);
     assert_eq!(pair.routers[1].stats().total_errors(), 0);
 }
 
@@ -514,10 +514,10 @@ fn the_three_step_migration_never_loses_the_master() {
     for router in &pair.routers {
         assert_eq!(router.stats().total_errors(), 0);
     }
-    let authenticated = pair.routers[1].stats().rcvd_authenticated;
+    let authenticated = pair.routers[1].stats().rcvd_authenticated();
     pair.run(Duration::from_secs(1));
     assert_eq!(
-        pair.routers[1].stats().rcvd_authenticated,
+        pair.routers[1].stats().rcvd_authenticated(),
         authenticated + 10
     );
 }

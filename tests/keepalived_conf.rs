@@ -839,3 +839,168 @@ fn files_in_memory_follow_includes_and_globs_as_the_file_system_does() {
     let error = parse_file_with(&files, "/missing.conf").expect_err("no file");
     assert!(matches!(error.errors[0].kind, ErrorKind::Io { .. }));
 }
+
+/// An instance with unicast peers and `auth_hmac` written as `block`.
+#[cfg(feature = "auth-hmac")]
+fn with_auth_hmac(block: &str) -> String {
+    format!(
+        "{INSTANCE_HEAD} version 3\n unicast_src_ip 192.0.2.1\n unicast_peer {{\n  198.51.100.1\n }}\n\
+         auth_hmac {{\n{block} }}\n virtual_ipaddress {{\n  192.0.2.100\n }}\n}}\n"
+    )
+}
+
+#[cfg(feature = "auth-hmac")]
+#[test]
+fn auth_hmac_reads_keepalived_2_4s_block_with_inline_and_file_keys() {
+    use vrrp::{AntiReplay, HmacAuth, HmacKey, HmacMode};
+    let text = with_auth_hmac(
+        "  key 1 hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n\
+         \x20 key 2 file:${_ENV CARGO_MANIFEST_DIR}/tests/keepalived-conf/hmac.key\n\
+         \x20 key 3 an-ascii-passphrase-of-32-bytes.\n\
+         \x20 active_key 2\n  anti_replay monotonic\n  time_window 7\n  mode permissive\n",
+    );
+    let config = parse_str("t.conf", &text).unwrap_or_else(|e| panic!("{e}"));
+    let instance = &config.instances[0];
+    let key: Vec<u8> = (0..32).collect();
+    let expected = HmacAuth::builder(2)
+        .key(HmacKey::new(1, &key).unwrap())
+        .key(HmacKey::new(2, &key).unwrap())
+        .key(HmacKey::new(3, b"an-ascii-passphrase-of-32-bytes.").unwrap())
+        .anti_replay(AntiReplay::Monotonic)
+        .time_window(7)
+        .mode(HmacMode::Permissive)
+        .build()
+        .unwrap();
+    assert_eq!(instance.auth_hmac.as_ref(), Some(&expected));
+    // The key file is in git, readable by all: said, without the key.
+    let warning = config
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .find(|w| w.contains("hmac.key"));
+    let warning = warning.expect("a loose-permission warning");
+    assert!(
+        warning.contains("may be read by group or others"),
+        "{warning}"
+    );
+    assert!(!warning.contains("000102"), "{warning}");
+    // Unicast peers from a keepalived.conf are heard whatever their TTL, as keepalived hears them.
+    let built = instance.config(2, ip("192.0.2.1")).unwrap();
+    assert_eq!(built.min_hop_limit(), 0);
+    assert_eq!(built.auth_hmac(), Some(&expected));
+}
+
+#[cfg(feature = "auth-hmac")]
+#[test]
+fn auth_hmac_defaults_to_enforce_and_vrrp_strict_forces_it() {
+    let key = "  key 1 hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
+    let text = with_auth_hmac(&format!("{key}  active_key 1\n"));
+    let config = parse_str("t.conf", &text).unwrap();
+    let auth = config.instances[0].auth_hmac.clone().unwrap();
+    assert_eq!(auth.mode(), vrrp::HmacMode::Enforce);
+    let strict = format!(
+        "global_defs {{\n vrrp_strict\n}}\n{}",
+        with_auth_hmac(&format!("{key}  active_key 1\n  mode receive-only\n"))
+    );
+    let config = parse_str("t.conf", &strict).unwrap();
+    assert_eq!(
+        config.instances[0].auth_hmac.as_ref().unwrap().mode(),
+        vrrp::HmacMode::Enforce
+    );
+    assert!(
+        config
+            .warnings
+            .iter()
+            .any(|w| w.to_string().contains("vrrp_strict requires enforce"))
+    );
+}
+
+#[cfg(feature = "auth-hmac")]
+#[test]
+fn a_key_file_only_its_owner_reads_is_read_without_a_warning() {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("vrrp-hmac-0600.key");
+    let _ = std::fs::remove_file(&path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .unwrap();
+    file.write_all(b"0123456789abcdef0123456789abcdef\r\n")
+        .unwrap();
+    let text = with_auth_hmac(&format!(
+        "  key 4 file:{}\n  active_key 4\n",
+        path.display()
+    ));
+    let config = parse_str("t.conf", &text).unwrap_or_else(|e| panic!("{e}"));
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    let auth = config.instances[0].auth_hmac.as_ref().unwrap();
+    assert_eq!(auth.keys()[0].len(), 32);
+}
+
+#[cfg(feature = "auth-hmac")]
+#[test]
+fn auth_hmac_mistakes_name_their_cause_and_never_run_unauthenticated() {
+    let cases = [
+        (
+            "  key 1 hex:00\n  active_key 1\n",
+            "t.conf:10:9: key 1: an HMAC key has 32 to 64 bytes, this one has 1",
+        ),
+        (
+            "  key 1 short\n  active_key 1\n",
+            "t.conf:10:9: key 1: an HMAC key has 32 to 64 bytes",
+        ),
+        (
+            "  key 0 an-ascii-passphrase-of-32-bytes.\n  active_key 1\n",
+            "t.conf:10:7: `key`: \"0\" is not a key id from 1 to 255",
+        ),
+        (
+            "  key 1 an-ascii-passphrase-of-32-bytes.\n",
+            "t.conf:9:1: `auth_hmac` needs `active_key`",
+        ),
+        (
+            "  key 1 an-ascii-passphrase-of-32-bytes.\n  active_key 2\n",
+            "t.conf:9:1: the active HMAC key 2 is not defined",
+        ),
+        (
+            "  key 1 file:${_ENV VRRP_NO_SUCH_VARIABLE}/k\n  active_key 1\n",
+            "t.conf:10:9: environment variable VRRP_NO_SUCH_VARIABLE is not set",
+        ),
+        (
+            "  key 1 file:/nonexistent/vrrp.key\n  active_key 1\n",
+            "t.conf:10:9: cannot read /nonexistent/vrrp.key",
+        ),
+        (
+            "  key 1 an-ascii-passphrase-of-32-bytes.\n  active_key 1\n  mode strict\n",
+            "t.conf:12:8: `mode`: \"strict\" is not enforce, permissive or receive-only",
+        ),
+        (
+            "  key 1 an-ascii-passphrase-of-32-bytes.\n  active_key 1\n  time_window 0\n",
+            "t.conf:12:15: `time_window`: \"0\" is not a whole number from 1 to 300",
+        ),
+    ];
+    for (block, start) in cases {
+        let found = errors(&with_auth_hmac(block));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with(start), "{block}: {found:?}");
+        assert!(found.iter().all(|e| !e.contains("passphrase")), "{found:?}");
+    }
+}
+
+#[test]
+fn a_unicast_peers_min_ttl_is_the_lowest_hop_limit_heard() {
+    let text = format!(
+        "{INSTANCE_HEAD} version 3\n unicast_src_ip 192.0.2.1\n unicast_peer {{\n  198.51.100.1 min_ttl 250\n  198.51.100.2 min_ttl 254\n }}\n virtual_ipaddress {{\n  192.0.2.100\n }}\n}}\n"
+    );
+    let config = parse_str("t.conf", &text).unwrap_or_else(|e| panic!("{e}"));
+    let built = config.instances[0].config(2, ip("192.0.2.1")).unwrap();
+    assert_eq!(built.min_hop_limit(), 250);
+    let max = text.replace("min_ttl 254", "max_ttl 254");
+    assert!(
+        errors(&max)[0].contains("`max_ttl` is not supported"),
+        "{:?}",
+        errors(&max)
+    );
+}

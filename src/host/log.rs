@@ -179,11 +179,14 @@ struct Window {
 }
 
 /// A router's discard counters before a packet ([`DiscardLog::before`]).
+/// A router's discard counters, then its owner conflicts, flaps and clock skews.
+#[cfg(feature = "tracing")]
+type Counts = ([u64; Counter::ALL.len()], (u64, u64, u64));
+
 #[derive(Debug)]
 pub(crate) struct Before {
     #[cfg(feature = "tracing")]
-    /// The router's key, its discard counters, then its owner conflicts, flaps and clock skews.
-    errors: Option<(RouterKey, [u64; Counter::ALL.len()], (u64, u64, u64))>,
+    errors: Option<(RouterKey, Counts)>,
 }
 
 /// The discard counters of `stats`, in the order of [`Counter::ALL`].
@@ -229,8 +232,8 @@ impl DiscardLog {
             });
             let errors = key.and_then(|key| {
                 let stats = routers.get(&key)?.stats();
-                let counts = (stats.owner_conflicts, stats.flaps, stats.auth_clock_skews);
-                Some((key, errors(stats), counts))
+                let counts = (stats.owner_conflicts, stats.flaps, stats.auth_clock_skews());
+                Some((key, (errors(stats), counts)))
             });
             Before { errors }
         }
@@ -258,7 +261,7 @@ impl DiscardLog {
             Err(error) => self.discarded(now, rx, payload, error),
             Ok(key) => {
                 self.tick(now);
-                let (Some((counted, earlier, (owners, flaps, skews))), Some(router)) =
+                let (Some((counted, (earlier, (owners, flaps, skews)))), Some(router)) =
                     (before.errors, routers.get(key))
                 else {
                     return;
@@ -303,7 +306,7 @@ impl DiscardLog {
                          queueing at a small interval?) or a Master that keeps restarting"
                     );
                 }
-                if router.stats().auth_clock_skews > skews
+                if router.stats().auth_clock_skews() > skews
                     && let Some(suppressed) =
                         self.due(now, (owner.0, owner.1, owner.2, Topic::ClockSkew))
                 {

@@ -351,12 +351,12 @@ const ROUTER_COUNTERS: &[RouterCounter] = &[
     (
         "vrrp_rcvd_authenticated",
         "Advertisements accepted with a valid HMAC authentication trailer.",
-        |r| r.stats.rcvd_authenticated,
+        |r| r.stats.rcvd_authenticated(),
     ),
     (
         "vrrp_auth_clock_skews",
         "Authenticated advertisements from a clock more than half the freshness window away.",
-        |r| r.stats.auth_clock_skews,
+        |r| r.stats.auth_clock_skews(),
     ),
     (
         "vrrp_owner_conflicts",
@@ -603,10 +603,10 @@ mod tests {
                 "vrrp_statistics_packet_length_errors",
                 "vrrp_statistics_address_list_errors",
                 "vrrp_statistics_adv_interval_errors",
+                "vrrp_unknown_peer_errors",
                 "vrrp_stats_invalid_auth_type",
                 "vrrp_stats_auth_type_mismatch",
                 "vrrp_stats_auth_failures",
-                "vrrp_unknown_peer_errors",
                 "vrrp_auth_trailer_missing",
                 "vrrp_auth_trailer_malformed",
                 "vrrp_auth_unknown_key",

@@ -117,6 +117,17 @@ fn tokenize_line(
             let start = i;
             while i < chars.len() {
                 let c = chars[i];
+                if c == '$' && chars.get(i + 1) == Some(&'{') {
+                    // A definition such as `${_ENV NAME}` is part of the word, spaces and all.
+                    match chars[i..].iter().position(|&c| c == '}') {
+                        Some(close) => i += close + 1,
+                        None => {
+                            let why = "`${` without its closing `}` on this line".to_string();
+                            return Err(ParseError::boxed(at(i), ErrorKind::Invalid(why)));
+                        }
+                    }
+                    continue;
+                }
                 if c.is_whitespace() || matches!(c, '{' | '}' | '!' | '#' | '"') {
                     break;
                 }
@@ -166,6 +177,20 @@ mod tests {
                 ("}".into(), 3, 1),
             ]
         );
+    }
+
+    #[test]
+    fn a_definition_is_one_word_with_its_braces_and_spaces() {
+        assert_eq!(
+            words("key 1 file:${_ENV CREDENTIALS_DIRECTORY}/vrrp51 {"),
+            [
+                ("key".into(), 1, 1),
+                ("1".into(), 1, 5),
+                ("file:${_ENV CREDENTIALS_DIRECTORY}/vrrp51".into(), 1, 7),
+                ("{".into(), 1, 49),
+            ]
+        );
+        assert!(tokenize(&Arc::from("t"), "a ${_ENV X").is_err());
     }
 
     #[test]

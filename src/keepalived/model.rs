@@ -249,6 +249,9 @@ pub struct VrrpInstance {
     pub accept: bool,
     /// `authentication { auth_type PASS auth_pass ... }` (VRRPv2 only).
     pub password: Option<Password>,
+    /// `auth_hmac { ... }`: HMAC authentication of the adverts (keepalived 2.4).
+    #[cfg(feature = "auth-hmac")]
+    pub auth_hmac: Option<crate::HmacAuth>,
     /// `virtual_ipaddress`: advertised and installed.
     pub addresses: Vec<VirtualIp>,
     /// `virtual_ipaddress_excluded`: installed, not advertised.
@@ -257,6 +260,9 @@ pub struct VrrpInstance {
     pub unicast_source: Option<IpAddr>,
     /// `unicast_peer`.
     pub unicast_peers: Vec<IpAddr>,
+    /// The lowest `min_ttl` of the unicast peers. Without one, adverts from unicast peers are
+    /// accepted whatever their TTL, as keepalived accepts them (peers may be routers away).
+    pub min_ttl: Option<u8>,
     /// `use_vmac`.
     pub use_vmac: bool,
     /// `step_down_on_failure` (this crate's, not keepalived's): a failing tracked item makes the
@@ -324,6 +330,13 @@ impl VrrpInstance {
         }
         for peer in &self.unicast_peers {
             builder = builder.unicast_peer(*peer);
+        }
+        if !self.unicast_peers.is_empty() {
+            builder = builder.min_hop_limit(self.min_ttl.unwrap_or(0));
+        }
+        #[cfg(feature = "auth-hmac")]
+        if let Some(auth) = &self.auth_hmac {
+            builder = builder.auth_hmac(auth.clone());
         }
         builder.build()
     }

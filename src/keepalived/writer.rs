@@ -87,11 +87,28 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
             line("}".into());
         }
     }
+    #[cfg(feature = "auth-hmac")]
+    if let Some(auth) = config.auth_hmac() {
+        line("auth_hmac {".into());
+        for key in auth.keys() {
+            let hex: String = key.bytes().iter().map(|b| format!("{b:02x}")).collect();
+            line(format!("    key {} hex:{hex}", key.id()));
+        }
+        line(format!("    active_key {}", auth.active_key()));
+        line(format!("    mode {}", auth.mode().as_str()));
+        line(format!("    anti_replay {}", auth.anti_replay().as_str()));
+        let window = auth.time_window(config.interval());
+        line(format!("    time_window {}", window.as_secs()));
+        line("}".into());
+    }
     if !config.unicast_peers().is_empty() {
         line(format!("unicast_src_ip {}", config.primary_address()));
         line("unicast_peer {".into());
         for peer in config.unicast_peers() {
-            line(format!("    {peer}"));
+            match config.min_hop_limit() {
+                0 => line(format!("    {peer}")),
+                ttl => line(format!("    {peer} min_ttl {ttl}")),
+            }
         }
         line("}".into());
     }

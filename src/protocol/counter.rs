@@ -30,6 +30,9 @@ pub enum Counter {
     /// `vrrpv3StatisticsAdvIntervalErrors`: an interval of zero, or one that differs from the
     /// configuration.
     AdvIntervalErrors,
+    /// An advertisement from a source that is not one of the configured unicast peers. No MIB
+    /// defines it; unicast VRRP is an extension (keepalived's `unicast_peer`).
+    UnknownPeerErrors,
     /// `vrrpStatsInvalidAuthType` (RFC 2787): a VRRPv2 authentication type that is unknown or
     /// unsupported (IP Authentication Header).
     InvalidAuthType,
@@ -37,9 +40,6 @@ pub enum Counter {
     AuthTypeMismatch,
     /// `vrrpStatsAuthFailures` (RFC 2787): a VRRPv2 password other than the configured one.
     AuthFailures,
-    /// An advertisement from a source that is not one of the configured unicast peers. No MIB
-    /// defines it; unicast VRRP is an extension (keepalived's `unicast_peer`).
-    UnknownPeerErrors,
     /// HMAC authentication (keepalived's `auth_hmac`) is enforced and an advertisement came
     /// without its trailer. This and the five below are this crate's; no MIB defines them.
     AuthTrailerMissing,
@@ -67,10 +67,10 @@ impl Counter {
         Self::PacketLengthErrors,
         Self::AddressListErrors,
         Self::AdvIntervalErrors,
+        Self::UnknownPeerErrors,
         Self::InvalidAuthType,
         Self::AuthTypeMismatch,
         Self::AuthFailures,
-        Self::UnknownPeerErrors,
         Self::AuthTrailerMissing,
         Self::AuthTrailerMalformed,
         Self::AuthUnknownKey,
@@ -78,6 +78,10 @@ impl Counter {
         Self::AuthStale,
         Self::AuthReplayed,
     ];
+
+    /// The position of the first authentication counter in [`Counter::ALL`] (VRRPv2's, then HMAC's):
+    /// those come last.
+    pub(crate) const FIRST_AUTH: usize = Self::InvalidAuthType as usize;
 
     /// The position of this counter in [`Counter::ALL`].
     pub const fn index(self) -> usize {

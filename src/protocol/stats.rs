@@ -60,7 +60,11 @@ impl NewMasterReason {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
-    errors: [u64; Counter::ALL.len()],
+    /// The counters before the first authentication one, which every router keeps.
+    errors: [u64; Counter::FIRST_AUTH],
+    /// The authentication counters (VRRPv2's, HMAC's), kept (boxed) once a router counts one: most
+    /// routers never do, and then pay a pointer.
+    auth: Option<Box<AuthStats>>,
     /// `vrrpv3StatisticsMasterTransitions`.
     pub master_transitions: u64,
     /// `vrrpv3StatisticsNewMasterReason`.
@@ -94,13 +98,6 @@ pub struct Stats {
     /// of taking it (RFC 9568 §2.5): flapping, as when the Master's adverts come late (egress
     /// queueing at a small interval) or a Master keeps restarting.
     pub flaps: u64,
-    /// Adverts accepted with a valid HMAC trailer (the rest of `rcvd_advertisements` came without
-    /// one, accepted by a receive-only or permissive router): during a migration, proof that every
-    /// peer signs before switching to enforce.
-    pub rcvd_authenticated: u64,
-    /// Authenticated adverts accepted with the sender's clock more than half the freshness window
-    /// from ours: clocks drifting toward refusal (fix NTP).
-    pub auth_clock_skews: u64,
     /// `vrrpv3StatisticsRowDiscontinuityTime`: when these counters started from zero, which is the
     /// first instant the router was given (a router is created with zeroed counters, so one that
     /// a reconfiguration adds starts its own); `None` before that. A monitor that sees it change
@@ -111,12 +108,32 @@ pub struct Stats {
 impl Stats {
     /// How many received packets were discarded for `counter`.
     pub fn errors(&self, counter: Counter) -> u64 {
-        self.errors[counter.index()]
+        match counter.index().checked_sub(Counter::FIRST_AUTH) {
+            None => self.errors[counter.index()],
+            Some(i) => self.auth.as_ref().map_or(0, |auth| auth.errors[i]),
+        }
+    }
+
+    /// Adverts accepted with a valid HMAC trailer (the rest of `rcvd_advertisements` came without
+    /// one, accepted by a receive-only or permissive router): during a migration, proof that every
+    /// peer signs before switching to enforce.
+    pub fn rcvd_authenticated(&self) -> u64 {
+        self.auth.as_ref().map_or(0, |auth| auth.rcvd_authenticated)
+    }
+
+    /// Authenticated adverts accepted with the sender's clock more than half the freshness window
+    /// from ours: clocks drifting toward refusal (fix NTP).
+    pub fn auth_clock_skews(&self) -> u64 {
+        self.auth.as_ref().map_or(0, |auth| auth.clock_skews)
     }
 
     /// All discarded packets, whatever the reason.
     pub fn total_errors(&self) -> u64 {
-        self.errors.iter().sum()
+        let auth = self
+            .auth
+            .as_ref()
+            .map_or(0, |auth| auth.errors.iter().sum());
+        self.errors.iter().sum::<u64>() + auth
     }
 
     pub(crate) fn record_error(&mut self, error: &RxError) {
@@ -127,7 +144,22 @@ impl Stats {
     }
 
     pub(crate) fn record_mismatch(&mut self, counter: Counter) {
-        self.errors[counter.index()] += 1;
+        match counter.index().checked_sub(Counter::FIRST_AUTH) {
+            None => self.errors[counter.index()] += 1,
+            Some(i) => self.auth_mut().errors[i] += 1,
+        }
+    }
+
+    /// An advert accepted with a valid trailer, its sender's clock `skewed` or not.
+    #[cfg(feature = "auth-hmac")]
+    pub(crate) fn record_authenticated(&mut self, skewed: bool) {
+        let auth = self.auth_mut();
+        auth.rcvd_authenticated += 1;
+        auth.clock_skews += u64::from(skewed);
+    }
+
+    fn auth_mut(&mut self) -> &mut AuthStats {
+        self.auth.get_or_insert_with(Box::default)
     }
 
     pub(crate) fn record_checksum_form(&mut self, form: ChecksumForm) {
@@ -136,4 +168,12 @@ impl Stats {
             ChecksumForm::MessageOnly => self.rcvd_message_only_checksums += 1,
         }
     }
+}
+
+/// The counters of authentication.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct AuthStats {
+    errors: [u64; Counter::ALL.len() - Counter::FIRST_AUTH],
+    rcvd_authenticated: u64,
+    clock_skews: u64,
 }

@@ -25,6 +25,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "accept",
     "no_accept",
     "authentication",
+    "auth_hmac",
     "virtual_ipaddress",
     "virtual_ipaddress_excluded",
     "unicast_src_ip",
@@ -58,10 +59,14 @@ struct InstanceDraft {
     preempt_delay: Duration,
     accept: Option<bool>,
     password: Option<Password>,
+    #[cfg(feature = "auth-hmac")]
+    auth_hmac: Option<crate::HmacAuth>,
     addresses: Vec<VirtualIp>,
     excluded: Vec<VirtualIp>,
     unicast_source: Option<IpAddr>,
     unicast_peers: Vec<IpAddr>,
+    /// The lowest `min_ttl` of the unicast peers.
+    min_ttl: Option<u8>,
     use_vmac: bool,
     step_down_on_failure: bool,
     router_advertisements: Option<RouterAdvertisements>,
@@ -95,10 +100,13 @@ impl Default for InstanceDraft {
             preempt_delay: Duration::ZERO,
             accept: None,
             password: None,
+            #[cfg(feature = "auth-hmac")]
+            auth_hmac: None,
             addresses: Vec::new(),
             excluded: Vec::new(),
             unicast_source: None,
             unicast_peers: Vec::new(),
+            min_ttl: None,
             use_vmac: false,
             step_down_on_failure: false,
             router_advertisements: None,
@@ -205,10 +213,13 @@ impl Reader {
             preempt_delay: draft.preempt_delay,
             accept: draft.accept.unwrap_or(!self.config.global.strict),
             password: draft.password,
+            #[cfg(feature = "auth-hmac")]
+            auth_hmac: draft.auth_hmac,
             addresses: draft.addresses,
             excluded_addresses: draft.excluded,
             unicast_source: draft.unicast_source,
             unicast_peers: draft.unicast_peers,
+            min_ttl: draft.min_ttl,
             use_vmac: draft.use_vmac,
             step_down_on_failure: draft.step_down_on_failure,
             router_advertisements: draft.router_advertisements,
@@ -394,6 +405,15 @@ impl Reader {
                 draft.password = self.authentication(s);
                 draft.at.authentication = Some(s.keyword.location.clone());
             }
+            #[cfg(feature = "auth-hmac")]
+            "auth_hmac" => draft.auth_hmac = self.auth_hmac(s, self.config.global.strict),
+            #[cfg(not(feature = "auth-hmac"))]
+            "auth_hmac" => self.unsupported(
+                &s.keyword,
+                "auth_hmac",
+                "this build has no HMAC authentication (the `auth-hmac` feature is off); \
+                 running without the authentication asked for would be unsafe",
+            ),
             "virtual_ipaddress" => {
                 let vips = self.addresses(s);
                 draft.addresses.extend(vips);
@@ -416,13 +436,7 @@ impl Reader {
             "unicast_peer" => {
                 if let Some(block) = self.block(s) {
                     for peer in block {
-                        if let Some(extra) = peer.args.first() {
-                            self.unsupported(
-                                extra,
-                                &extra.text,
-                                "per-peer options are not supported; list the address alone",
-                            );
-                        }
+                        self.peer_options(peer, &mut draft.min_ttl);
                         match peer.keyword.text.parse() {
                             Ok(address) => {
                                 draft.unicast_peers.push(address);
@@ -455,6 +469,34 @@ impl Reader {
                 if !self.common(s, &mut draft.common) {
                     self.unknown(&s.keyword, "vrrp_instance", INSTANCE);
                 }
+            }
+        }
+    }
+
+    /// A unicast peer's options after its address: `min_ttl N` (the lowest of all peers is
+    /// checked); `max_ttl` is refused.
+    fn peer_options(&mut self, peer: &Statement, min_ttl: &mut Option<u8>) {
+        let mut words = peer.args.iter();
+        while let Some(option) = words.next() {
+            match option.text.as_str() {
+                "min_ttl" => match words.next().map(|v| (v, v.text.parse::<u8>())) {
+                    Some((_, Ok(ttl))) => *min_ttl = Some(min_ttl.map_or(ttl, |m| m.min(ttl))),
+                    Some((v, Err(_))) => self.bad_word("min_ttl", v, "a TTL from 0 to 255"),
+                    None => self.missing_value(option, "a TTL from 0 to 255"),
+                },
+                "max_ttl" => {
+                    words.next();
+                    self.unsupported(
+                        option,
+                        "max_ttl",
+                        "only a lowest TTL is checked (min_ttl); drop max_ttl",
+                    );
+                }
+                _ => self.unsupported(
+                    option,
+                    &option.text,
+                    "a unicast peer takes min_ttl only; list the address alone otherwise",
+                ),
             }
         }
     }

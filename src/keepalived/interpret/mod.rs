@@ -6,6 +6,8 @@
 //! mistakes and warnings, values and flags, tracking and notify lines, and the references
 //! between definitions. Each block is read in its own module.
 
+#[cfg(feature = "auth-hmac")]
+mod auth_hmac;
 mod global;
 mod instance;
 mod process;

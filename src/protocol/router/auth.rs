@@ -82,11 +82,8 @@ fn parse_signed(
         .state
         .verify(config, auth, unix, rx.source(), advert.version, signed)?;
     if let Verified::Signed { skew_secs } = verified {
-        stats.rcvd_authenticated += 1;
         let half_window = auth.time_window(config.interval).as_secs() / 2;
-        if skew_secs.unsigned_abs() > half_window {
-            stats.auth_clock_skews += 1;
-        }
+        stats.record_authenticated(skew_secs.unsigned_abs() > half_window);
     }
     Ok(advert)
 }
