@@ -6,7 +6,8 @@
 //!          [--version 2|3] [--advert-interval 1s|100ms] [--no-preempt] [--preempt-delay 5s]
 //!          [--no-accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568]
 //!          [--auth-pass SECRET] [--count N] [--vip-lifetime 10s] [--router-advertisements 600s]
-//!          [--async]
+//!          [--auth-hmac-key ID:hex:DIGITS]... [--auth-hmac-active ID]
+//!          [--auth-hmac-mode enforce|permissive|receive-only] [--min-hop-limit N] [--async]
 //! ```
 //!
 //! The virtual addresses accept traffic, as keepalived's do without `vrrp_strict`: a service answers
@@ -18,6 +19,10 @@
 //! routers per family: VRIDs N, N+1, ... from `--vrid`, the k-th (from 0) with every VIP plus k.
 //! `--router-advertisements 600s` has the IPv6 Master send router advertisements at that interval
 //! (4 s to 1800 s) for the prefixes of its IPv6 VIPs.
+//! `--auth-hmac-key` authenticates the adverts with HMAC-SHA256 as keepalived 2.4's `auth_hmac` does
+//! (repeat it to rotate keys), signing with the first key unless `--auth-hmac-active` names
+//! another; `--auth-hmac-mode` migrates a running pair (default enforce). `--min-hop-limit` accepts
+//! adverts from unicast peers that are routers away (255 by default: on the link only).
 //! `--vip-lifetime` installs the VIPs with that lifetime (3 s or more) and renews them every third of
 //! it, so that the kernel removes them by itself when the process is killed or hangs.
 //!
@@ -45,13 +50,17 @@ use vips::FamilyVips;
 use vrrp::host::{Event, Instance, MAX_ADDRESS_LIFETIME, MIN_ADDRESS_LIFETIME};
 use vrrp::linux::{Driver, Netlink};
 use vrrp::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Password, Version};
-use vrrp::{AddressFamily, Config, Priority, RouterAdvertisements, Vrid};
+use vrrp::{
+    AddressFamily, Config, HmacAuth, HmacKey, HmacMode, Priority, RouterAdvertisements, Vrid,
+};
 
 const USAGE: &str =
     "usage: failover --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
        [--version 2|3] [--advert-interval DURATION] [--no-preempt] [--preempt-delay DURATION]
        [--no-accept] [--vmac] [--unicast-peer IP]... [--checksum rfc5798|rfc9568] [--auth-pass SECRET]
-       [--count N] [--vip-lifetime DURATION] [--router-advertisements DURATION] [--async]";
+       [--count N] [--vip-lifetime DURATION] [--router-advertisements DURATION]
+       [--auth-hmac-key ID:hex:DIGITS]... [--auth-hmac-active ID]
+       [--auth-hmac-mode enforce|permissive|receive-only] [--min-hop-limit N] [--async]";
 
 /// The command line, checked.
 struct Options {
@@ -72,6 +81,10 @@ struct Options {
     count: u8,
     vip_lifetime: Option<Duration>,
     router_advertisements: Option<RouterAdvertisements>,
+    hmac_keys: Vec<HmacKey>,
+    hmac_active: Option<u8>,
+    hmac_mode: HmacMode,
+    min_hop_limit: u8,
 }
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgError> {
@@ -95,6 +108,10 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
         count: 1,
         vip_lifetime: None,
         router_advertisements: None,
+        hmac_keys: Vec::new(),
+        hmac_active: None,
+        hmac_mode: HmacMode::Enforce,
+        min_hop_limit: 255,
     };
     while let Some(flag) = args.next() {
         let mut value = || value_after(&flag, &mut args);
@@ -140,6 +157,21 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
                         .map_err(|e| ArgError(format!("--auth-pass: {e}")))?,
                 );
             }
+            "--auth-hmac-key" => options.hmac_keys.push(hmac_key(&value()?)?),
+            "--auth-hmac-active" => options.hmac_active = Some(number(&flag, &value()?)?),
+            "--auth-hmac-mode" => {
+                options.hmac_mode = match value()?.as_str() {
+                    "enforce" => HmacMode::Enforce,
+                    "permissive" => HmacMode::Permissive,
+                    "receive-only" => HmacMode::ReceiveOnly,
+                    other => {
+                        return Err(ArgError(format!(
+                            "--auth-hmac-mode: {other:?} is not enforce, permissive or receive-only"
+                        )));
+                    }
+                }
+            }
+            "--min-hop-limit" => options.min_hop_limit = number(&flag, &value()?)?,
             "--count" => {
                 options.count = number(&flag, &value()?)?;
                 if options.count == 0 {
@@ -177,6 +209,45 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
     Ok(options)
 }
 
+/// `ID:hex:DIGITS`: an HMAC key of 32 to 64 bytes.
+fn hmac_key(text: &str) -> Result<HmacKey, ArgError> {
+    let bad = |why: String| ArgError(format!("--auth-hmac-key: {why}"));
+    let (id, hex) = text.split_once(":hex:").ok_or_else(|| {
+        bad(format!(
+            "{:?} is not ID:hex:DIGITS",
+            text.get(..4).unwrap_or(text)
+        ))
+    })?;
+    let id = id
+        .parse()
+        .map_err(|_| bad(format!("{id:?} is not a key id from 1 to 255")))?;
+    if !hex.len().is_multiple_of(2) {
+        return Err(bad("an odd number of hex digits".into()));
+    }
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| bad("a character that is not a hex digit".into()))?;
+    HmacKey::new(id, &bytes).map_err(|e| bad(e.to_string()))
+}
+
+/// The HMAC authentication the options ask for, if any.
+fn hmac(options: &Options) -> Result<Option<HmacAuth>, String> {
+    let Some(first) = options.hmac_keys.first() else {
+        return Ok(None);
+    };
+    let mut builder =
+        HmacAuth::builder(options.hmac_active.unwrap_or(first.id())).mode(options.hmac_mode);
+    for key in &options.hmac_keys {
+        builder = builder.key(key.clone());
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| format!("--auth-hmac-key: {e}"))
+}
+
 /// `--count` instances per address family among the VIPs.
 fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, String> {
     let mut instances = Vec::new();
@@ -208,6 +279,12 @@ fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, 
             }
             if let Some(password) = options.password {
                 builder = builder.authentication(Authentication::Password(password));
+            }
+            if let Some(auth) = hmac(options)? {
+                builder = builder.auth_hmac(auth);
+            }
+            if !options.peers.is_empty() {
+                builder = builder.min_hop_limit(options.min_hop_limit);
             }
             if family == AddressFamily::Ipv6 {
                 builder = builder.router_advertisements(options.router_advertisements);

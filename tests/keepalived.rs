@@ -20,8 +20,10 @@ mod common;
 
 use std::time::Duration;
 
+use common::keepalived::Keepalived;
 use common::lan::Lan;
-use common::pair::{Implementation, Side, Variant};
+use common::pair::{INSTANCE, Implementation, Side, Variant};
+use common::routed::{R1, R2, Routed};
 
 const MASTER_PRIORITY: u8 = 200;
 const BACKUP_PRIORITY: u8 = 100;
@@ -200,4 +202,292 @@ fn v2_09_keepalived_v2_and_our_v3_on_one_vrid_both_become_master_and_count_versi
         theirs.iter().any(|e| e.contains("wrong version")),
         "keepalived: {theirs:?}"
     );
+}
+
+// HMAC authentication (keepalived 2.4's `auth_hmac`) against keepalived 2.4.3, which
+// `VRRP_KEEPALIVED` names: the same story with a shared key on both sides, then unicast across a
+// router, then what an attacker can inject there.
+
+macro_rules! hmac_pairings {
+    ($($name:ident: $variant:expr, $master:ident, $backup:ident;)*) => {$(
+        #[test]
+        #[ignore = "needs root and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
+        fn $name() {
+            if common::keepalived::keepalived_2_4().is_none() {
+                return;
+            }
+            interop($variant.hmac(), Implementation::$master, Implementation::$backup);
+        }
+    )*};
+}
+
+hmac_pairings! {
+    auth_hmac_v3_ipv4_100ms_ours_master: Variant::v3(false, 100), Ours, Keepalived;
+    auth_hmac_v3_ipv4_100ms_keepalived_master: Variant::v3(false, 100), Keepalived, Ours;
+    auth_hmac_v3_ipv6_100ms_ours_master: Variant::v3(true, 100), Ours, Keepalived;
+    auth_hmac_v3_ipv6_100ms_keepalived_master: Variant::v3(true, 100), Keepalived, Ours;
+    auth_hmac_v2_1s_ours_master: Variant::v2(None), Ours, Keepalived;
+    auth_hmac_v2_1s_keepalived_master: Variant::v2(None), Keepalived, Ours;
+}
+
+/// The pair across a router: `master` at priority 200 on r1, `backup` at 100 on r2, VRRPv3 at
+/// 100 ms, unicast, authenticated; the story of [`interop`] but for the client, which a routed
+/// pair has not.
+fn routed_story(master: Implementation, backup: Implementation) -> (Routed, Side, Side) {
+    let routed = Routed::new();
+    let variant = Variant::v3(false, 100).hmac();
+    let settle = variant.settle();
+    let label = format!("routed, {master:?} Master, {backup:?} Backup");
+    let start = |implementation, i: usize, priority| {
+        let (me, peer) = if i == 1 { (R1, R2) } else { (R2, R1) };
+        let netns = routed.router(i);
+        let mut side = Side::start_in(
+            implementation,
+            netns,
+            i,
+            variant,
+            priority,
+            &[],
+            Some((me, peer)),
+        );
+        side.wait_state("backup", settle);
+        side
+    };
+    // The Master first, so that the Backup hears it from its start: however long either takes to
+    // start, there is no race for the first election.
+    let mut m = start(master, 1, MASTER_PRIORITY);
+    m.wait_state("master", settle);
+    let mut b = start(backup, 2, BACKUP_PRIORITY);
+    std::thread::sleep(variant.interval * 4);
+    assert!(!b.was_master(), "{label}: the Backup became Master");
+    assert!(routed.holds(1, variant.vip()) && !routed.holds(2, variant.vip()));
+
+    let mdi = variant.master_down_interval(BACKUP_PRIORITY);
+    let killed = m.kill();
+    let takeover = b.wait_state("master", settle) - killed;
+    println!(
+        "{label}: SIGKILL takeover {:.1} ms (Master_Down_Interval {:.1} ms)",
+        ms(takeover),
+        ms(mdi)
+    );
+    assert!(
+        takeover + variant.interval >= mdi && takeover <= mdi + TOLERANCE,
+        "{label}: takeover after {takeover:?}, Master_Down_Interval {mdi:?}"
+    );
+
+    let mut m = start(master, 1, MASTER_PRIORITY);
+    m.wait_state("master", settle);
+    b.wait_state("backup", settle);
+    std::thread::sleep(variant.interval * 4);
+    let (master_errors, _) = m.errors_and_priority_zero_received();
+    assert_eq!(
+        master_errors,
+        Vec::<String>::new(),
+        "{label}: Master errors"
+    );
+    let (backup_errors, _) = b.errors_and_priority_zero_received();
+    assert_eq!(
+        backup_errors,
+        Vec::<String>::new(),
+        "{label}: Backup errors"
+    );
+    (routed, m, b)
+}
+
+/// SIGTERM of the routed pair's Master: the Backup takes over within Skew_Time.
+fn routed_hand_over(label: &str, mut m: Side, mut b: Side) {
+    let variant = Variant::v3(false, 100).hmac();
+    let skew = variant.skew(BACKUP_PRIORITY);
+    let terminated = m.terminate();
+    let takeover = b.wait_state("master", variant.settle()) - terminated;
+    println!(
+        "{label}: SIGTERM takeover {:.1} ms (Skew_Time {:.1} ms)",
+        ms(takeover),
+        ms(skew)
+    );
+    assert!(
+        takeover + Duration::from_millis(5) >= skew && takeover <= skew + TOLERANCE,
+        "{label}: takeover after {takeover:?}, Skew_Time {skew:?}"
+    );
+    m.assert_left_with_priority_zero();
+    let (backup_errors, priority_zero) = b.errors_and_priority_zero_received();
+    assert_eq!(
+        backup_errors,
+        Vec::<String>::new(),
+        "{label}: Backup errors"
+    );
+    assert_eq!(priority_zero, 1, "{label}: priority-0 adverts received");
+}
+
+#[test]
+#[ignore = "needs root and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
+fn auth_hmac_unicast_across_a_router_ours_master() {
+    if common::keepalived::keepalived_2_4().is_none() {
+        return;
+    }
+    let (_routed, m, b) = routed_story(Implementation::Ours, Implementation::Keepalived);
+    routed_hand_over("routed, ours Master", m, b);
+}
+
+#[test]
+#[ignore = "needs root and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
+fn auth_hmac_unicast_across_a_router_keepalived_master() {
+    if common::keepalived::keepalived_2_4().is_none() {
+        return;
+    }
+    let (_routed, m, b) = routed_story(Implementation::Keepalived, Implementation::Ours);
+    routed_hand_over("routed, keepalived Master", m, b);
+}
+
+/// A priority-0 advert from r1 to r2 as r1 would send it on leaving, signed with `key` at
+/// wall-clock time `at` (UTC since the epoch), or unsigned without a key.
+fn priority_zero_advert(key: Option<[u8; 32]>, at: Duration) -> Vec<u8> {
+    use std::net::IpAddr;
+    use std::time::Instant;
+    use vrrp::{Action, Config, HmacAuth, HmacKey, Priority, VirtualRouter, Vrid, WallClock};
+    let r1: IpAddr = R1.parse().unwrap();
+    let mut builder = Config::builder(2, Vrid::new(51).unwrap(), r1)
+        .priority(Priority::new(MASTER_PRIORITY))
+        .advert_interval(Duration::from_millis(100))
+        .address("192.0.2.100".parse().unwrap())
+        .unicast_peer(R2.parse().unwrap());
+    if let Some(key) = key {
+        let auth = HmacAuth::builder(1)
+            .key(HmacKey::new(1, &key).unwrap())
+            .build()
+            .unwrap();
+        builder = builder.auth_hmac(auth);
+    }
+    let mut router = VirtualRouter::new(builder.build().unwrap());
+    let t0 = Instant::now();
+    router.set_wall_clock(WallClock::new(t0, at));
+    router.start(t0);
+    let due = router.poll_timeout().unwrap();
+    router.handle_timeout(due);
+    router.shutdown(due);
+    std::iter::from_fn(|| router.poll_action())
+        .filter_map(|action| match action {
+            Action::Send(transmit) => Some(transmit.payload.to_vec()),
+            _ => None,
+        })
+        .last()
+        .expect("a priority-0 advert")
+}
+
+/// Sends `payload` as VRRP from r1's address to r2 with TTL 64, from the gateway: what an
+/// attacker on the path can do.
+fn inject(routed: &Routed, payload: &[u8]) {
+    let hex: String = payload.iter().map(|b| format!("{b:02x}")).collect();
+    let script = format!(
+        r#"
+import socket, struct
+payload = bytes.fromhex("{hex}")
+src, dst = socket.inet_aton("{R1}"), socket.inet_aton("{R2}")
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0xc0, 20 + len(payload), 0, 0, 64, 112, 0, src, dst)
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.sendto(ip + payload, ("{R2}", 0))
+"#
+    );
+    let status = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &routed.gateway.name,
+            "python3",
+            "-c",
+            &script,
+        ])
+        .status()
+        .expect("python3");
+    assert!(status.success(), "injecting an advert");
+}
+
+/// Forged, unsigned, stale and replayed priority-0 adverts in the Master's name reach the Backup
+/// across the router: any of them accepted would hand it the VIP within Skew_Time.
+fn injections_change_nothing(master: Implementation, backup: Implementation) {
+    let (routed, mut m, mut b) = routed_story(master, backup);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap();
+    let key: [u8; 32] = std::array::from_fn(|i| i as u8);
+    let forged = priority_zero_advert(Some([0x66; 32]), now);
+    let unsigned = priority_zero_advert(None, now);
+    let stale = priority_zero_advert(Some(key), now - Duration::from_secs(60));
+    let replayed = priority_zero_advert(Some(key), now - Duration::from_secs(2));
+    let before = b.times_master();
+    for (what, payload) in [
+        ("forged", &forged),
+        ("unsigned", &unsigned),
+        ("stale", &stale),
+        ("replayed", &replayed),
+    ] {
+        inject(&routed, payload);
+        std::thread::sleep(Duration::from_secs(1));
+        assert_eq!(
+            b.times_master(),
+            before,
+            "{backup:?} Backup took over after a {what} advert"
+        );
+    }
+    let counts: Vec<(&str, u64)> = match &mut b {
+        Side::Ours(ours) => {
+            let stats = ours.stats();
+            let count = |name: &str| {
+                let field = format!(r#""{name}":"#);
+                let at = stats
+                    .find(&field)
+                    .unwrap_or_else(|| panic!("{name} in {stats}"))
+                    + field.len();
+                stats[at..]
+                    .split(|c: char| !c.is_ascii_digit())
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            };
+            [
+                "authInvalidHmac",
+                "authTrailerMissing",
+                "authStale",
+                "authReplayed",
+            ]
+            .map(|name| (name, count(name)))
+            .to_vec()
+        }
+        Side::Keepalived(theirs) => {
+            let stats = theirs.stats(1);
+            let section = "Authentication Extension Errors:";
+            ["Invalid HMAC", "Missing", "Stale", "Replay"]
+                .map(|name| (name, Keepalived::counter(&stats, INSTANCE, section, name)))
+                .to_vec()
+        }
+    };
+    for (name, count) in &counts {
+        assert!(
+            *count >= 1,
+            "{backup:?} Backup counted no {name}: {counts:?}"
+        );
+    }
+    // The Master is still the only one holding the VIP.
+    assert!(routed.holds(1, "192.0.2.100") && !routed.holds(2, "192.0.2.100"));
+    let (master_errors, _) = m.errors_and_priority_zero_received();
+    assert_eq!(master_errors, Vec::<String>::new(), "{master:?} Master errors");
+}
+
+#[test]
+#[ignore = "needs root, python3 and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
+fn auth_hmac_forged_unsigned_stale_and_replayed_adverts_move_nothing_on_our_backup() {
+    if common::keepalived::keepalived_2_4().is_none() {
+        return;
+    }
+    injections_change_nothing(Implementation::Keepalived, Implementation::Ours);
+}
+
+#[test]
+#[ignore = "needs root, python3 and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
+fn auth_hmac_forged_unsigned_stale_and_replayed_adverts_move_nothing_on_keepalived_backup() {
+    if common::keepalived::keepalived_2_4().is_none() {
+        return;
+    }
+    injections_change_nothing(Implementation::Ours, Implementation::Keepalived);
 }

@@ -27,6 +27,8 @@ pub struct Instance {
     pub vips: Vec<String>,
     /// `auth_type PASS` with this password (VRRPv2 only).
     pub auth_pass: Option<String>,
+    /// Lines written into the block as they are (`auth_hmac { ... }`, unicast settings).
+    pub extra: String,
 }
 
 impl Instance {
@@ -41,6 +43,7 @@ impl Instance {
             interval,
             vips: vips.iter().map(|v| v.to_string()).collect(),
             auth_pass: None,
+            extra: String::new(),
         }
     }
 
@@ -63,12 +66,18 @@ impl Instance {
                 "  authentication {{\n    auth_type PASS\n    auth_pass {pass}\n  }}\n"
             );
         }
+        conf.push_str(&self.extra);
         conf.push_str("  virtual_ipaddress {\n");
         for vip in &self.vips {
             let _ = writeln!(conf, "    {vip}");
         }
         conf.push_str("  }\n}\n");
     }
+}
+
+/// An `auth_hmac` block with `key` (hex) as key 1, enforced, as keepalived 2.4 reads it.
+pub fn auth_hmac_block(key: &str) -> String {
+    format!("  auth_hmac {{\n    key 1 hex:{key}\n    active_key 1\n  }}\n")
 }
 
 /// keepalived.conf for `instances`.
@@ -97,7 +106,26 @@ const DROP_MESSAGES: &[&str] = &[
     "advertisement interval mismatch",
     "ip_tot_len mismatch",
     "not a unicast peer",
+    // keepalived 2.4's auth_hmac.
+    "authentication trailer",
+    "authentication key id",
+    "authentication HMAC",
 ];
+
+/// The keepalived 2.4.3 that `VRRP_KEEPALIVED` names (Debian's 2.2.7 has no `auth_hmac`), or
+/// `None` with a message saying why the test that needs it is skipped.
+pub fn keepalived_2_4() -> Option<String> {
+    match std::env::var("VRRP_KEEPALIVED") {
+        Ok(path) if std::path::Path::new(&path).exists() => Some(path),
+        _ => {
+            eprintln!(
+                "skipped: set VRRP_KEEPALIVED to a keepalived 2.4.3 binary (build one with \
+                 ../shared/keepalived/build.sh: /opt/keepalived-2.4.3/sbin/keepalived)"
+            );
+            None
+        }
+    }
+}
 
 /// A running keepalived (VRRP subsystem only) and its log (through `Deref` to [`Lines`]).
 pub struct Keepalived {
@@ -107,8 +135,14 @@ pub struct Keepalived {
 }
 
 impl Keepalived {
-    /// Writes `conf` into a new directory and starts keepalived on it in `netns`.
+    /// Writes `conf` into a new directory and starts keepalived (the Debian package's) on it in
+    /// `netns`.
     pub fn start(netns: &Netns, conf: &str) -> Self {
+        Self::start_program("keepalived", netns, conf)
+    }
+
+    /// [`start`](Self::start) with the keepalived at `program`.
+    pub fn start_program(program: &str, netns: &Netns, conf: &str) -> Self {
         static RUNS: AtomicU32 = AtomicU32::new(0);
         let dir = std::env::temp_dir().join(format!(
             "vrrp-keepalived-{}-{}",
@@ -119,7 +153,7 @@ impl Keepalived {
         let file = dir.join("keepalived.conf");
         std::fs::write(&file, conf).expect("writing keepalived.conf");
         let mut child = Command::new("ip")
-            .args(["netns", "exec", &netns.name, "keepalived"])
+            .args(["netns", "exec", &netns.name, program])
             .args([
                 "--dont-fork",
                 "--log-console",
@@ -180,6 +214,9 @@ impl Keepalived {
     /// `--dont-respawn`, then exits); returns when the signal was sent.
     pub fn kill(&mut self) -> Instant {
         let at = send_signal(self.vrrp_pid(), "KILL");
+        // keepalived 2.4 respawns the VRRP process even with `--dont-respawn`: the parent goes
+        // too, as in a crash of the whole daemon (2.2.7's has exited already, or is exiting).
+        let _ = self.child.kill();
         self.wait_exit();
         at
     }
@@ -221,7 +258,12 @@ impl Keepalived {
         let mut errors: Vec<String> = counters(stats)
             .into_iter()
             .filter(|c| {
-                matches!(c.section, "Packet Errors:" | "Authentication Errors:") && c.value != 0
+                matches!(
+                    c.section,
+                    "Packet Errors:"
+                        | "Authentication Errors:"
+                        | "Authentication Extension Errors:"
+                ) && c.value != 0
             })
             .map(|c| format!("{} {}: {}", c.section, c.name, c.value))
             .collect();

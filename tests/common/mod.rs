@@ -6,6 +6,7 @@ pub mod lan;
 pub mod netns;
 pub mod pair;
 pub mod pcap;
+pub mod routed;
 pub mod sim;
 pub mod tshark;
 

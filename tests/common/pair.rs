@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::keepalived::{self, Keepalived};
 use super::lan::{Failover, Lan, Lines, protocol_errors};
+use super::netns::Netns;
 
 /// The VRID of every pair.
 pub const VRID: u8 = 51;
@@ -19,7 +20,12 @@ pub struct Variant {
     pub ipv6: bool,
     pub interval: Duration,
     pub auth_pass: Option<&'static str>,
+    /// `auth_hmac` on both sides with this key (hex), keepalived being 2.4.3.
+    pub hmac_key: Option<&'static str>,
 }
+
+/// The HMAC key of the pairs that authenticate: the draft's test key.
+pub const HMAC_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 impl Variant {
     pub const fn v3(ipv6: bool, interval_ms: u64) -> Self {
@@ -28,6 +34,15 @@ impl Variant {
             ipv6,
             interval: Duration::from_millis(interval_ms),
             auth_pass: None,
+            hmac_key: None,
+        }
+    }
+
+    /// This variant with `auth_hmac` on both sides.
+    pub const fn hmac(self) -> Self {
+        Self {
+            hmac_key: Some(HMAC_KEY),
+            ..self
         }
     }
 
@@ -37,6 +52,7 @@ impl Variant {
             ipv6: false,
             interval: Duration::from_secs(1),
             auth_pass,
+            hmac_key: None,
         }
     }
 
@@ -98,6 +114,28 @@ impl Side {
         priority: u8,
         extra: &[&str],
     ) -> Self {
+        Self::start_in(
+            implementation,
+            lan.router(router),
+            router,
+            variant,
+            priority,
+            extra,
+            None,
+        )
+    }
+
+    /// [`start`](Self::start) in `netns`, with `unicast` (this router's address, its peer's)
+    /// when the pair talks unicast across routers.
+    pub fn start_in(
+        implementation: Implementation,
+        netns: &Netns,
+        router: usize,
+        variant: Variant,
+        priority: u8,
+        extra: &[&str],
+        unicast: Option<(&str, &str)>,
+    ) -> Self {
         match implementation {
             Implementation::Ours => {
                 let vrid = VRID.to_string();
@@ -122,20 +160,37 @@ impl Side {
                 if let Some(pass) = variant.auth_pass {
                     args.extend(["--auth-pass", pass]);
                 }
+                let hmac_key = variant.hmac_key.map(|key| format!("1:hex:{key}"));
+                if let Some(key) = &hmac_key {
+                    args.extend(["--auth-hmac-key", key]);
+                }
+                if let Some((_, peer)) = unicast {
+                    args.extend(["--unicast-peer", peer, "--min-hop-limit", "1"]);
+                }
                 if extra.is_empty() && variant.version == 3 && !variant.ipv6 {
                     // keepalived 2.2.7's only IPv4 form, and nothing else accepted.
                     args.extend(["--checksum", "rfc5798"]);
                 }
                 args.extend_from_slice(extra);
-                Self::Ours(Failover::start(lan.router(router), &args))
+                Self::Ours(Failover::start(netns, &args))
             }
             Implementation::Keepalived => {
                 let mut instance =
                     keepalived::Instance::new(VRID, priority, variant.interval, variant.vips());
                 instance.version = variant.version;
                 instance.auth_pass = variant.auth_pass.map(str::to_string);
+                let mut program = "keepalived".to_string();
+                if let Some(key) = variant.hmac_key {
+                    instance.extra = keepalived::auth_hmac_block(key);
+                    program = keepalived::keepalived_2_4().expect("checked by the test");
+                }
+                if let Some((source, peer)) = unicast {
+                    instance.extra.push_str(&format!(
+                        "  unicast_src_ip {source}\n  unicast_peer {{\n    {peer}\n  }}\n"
+                    ));
+                }
                 let conf = keepalived::config(&format!("r{router}"), &[instance]);
-                Self::Keepalived(Keepalived::start(lan.router(router), &conf))
+                Self::Keepalived(Keepalived::start_program(&program, netns, &conf))
             }
         }
     }
@@ -150,12 +205,21 @@ impl Side {
 
     /// Whether any line so far reports a transition to Master.
     pub fn was_master(&mut self) -> bool {
+        self.times_master() > 0
+    }
+
+    /// How many lines so far report a transition to Master.
+    pub fn times_master(&mut self) -> usize {
         let (lines, pattern): (&mut Lines, _) = match self {
             Self::Ours(ours) => (ours, r#""to":"master""#),
             Self::Keepalived(theirs) => (theirs, "Entering MASTER STATE"),
         };
         lines.collect(Duration::ZERO);
-        lines.seen.iter().any(|(_, line)| line.contains(pattern))
+        lines
+            .seen
+            .iter()
+            .filter(|(_, line)| line.contains(pattern))
+            .count()
     }
 
     /// SIGKILL of the process that speaks VRRP; returns when it was sent.
