@@ -959,3 +959,95 @@ mod chaos {
         );
     }
 }
+
+/// `config` of the elected pair's node `i` with HMAC authentication in `mode`, as a reload would
+/// bring it.
+#[cfg(feature = "auth-hmac")]
+fn authenticated(i: usize, mode: vrrp::HmacMode) -> Instance {
+    let (primary, priority) = [([192, 0, 2, 1], 200), ([192, 0, 2, 2], 100)][i];
+    let key = vrrp::HmacKey::new(1, &[0x5a; 32]).expect("a valid key");
+    let auth = vrrp::HmacAuth::builder(1)
+        .key(key)
+        .mode(mode)
+        .build()
+        .expect("valid");
+    let config = Config::builder(LAN, common::vrid(51), primary.into())
+        .priority(Priority::new(priority))
+        .address(VIP.into())
+        .advert_interval(Duration::from_millis(100))
+        .auth_hmac(auth)
+        .build()
+        .expect("valid configuration");
+    Instance::new(config)
+}
+
+#[cfg(feature = "auth-hmac")]
+#[test]
+fn a_reconfiguration_that_only_changes_hmac_authentication_keeps_every_router_running() {
+    use vrrp::HmacMode::{Enforce, Permissive, ReceiveOnly};
+    let mut lan = elected_pair();
+    let clock = vrrp::WallClock::new(lan.now, Duration::from_secs(1_900_000_000));
+    for node in &mut lan.nodes {
+        node.event_loop.set_wall_clock(clock);
+        node.host.take_calls();
+    }
+    // Plain, then receive-only, permissive and enforce everywhere, the Backup first each time.
+    for mode in [ReceiveOnly, Permissive, Enforce] {
+        for i in [1, 0] {
+            let now = lan.now;
+            let node = &mut lan.nodes[i];
+            let change = Reconfiguration {
+                remove: vec![key(51)],
+                add: vec![authenticated(i, mode)],
+                ..Reconfiguration::default()
+            };
+            let events = &mut node.events;
+            let added = node
+                .event_loop
+                .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e))
+                .expect("accepted");
+            assert_eq!(
+                added,
+                Vec::<RouterKey>::new(),
+                "changed in place, not added"
+            );
+            lan.run_for(Duration::from_secs(1));
+        }
+    }
+    for node in &mut lan.nodes {
+        let events = node.take_events();
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, Event::StateChanged { .. })),
+            "{events:?}"
+        );
+        let router = node.event_loop.routers().get(&key(51)).expect("running");
+        assert_eq!(router.stats().total_errors(), 0);
+        assert!(
+            node.host
+                .take_calls()
+                .iter()
+                .all(|c| matches!(c, Call::Send { .. }))
+        );
+    }
+    let backup = lan.nodes[1]
+        .event_loop
+        .routers()
+        .get(&key(51))
+        .expect("running");
+    assert!(backup.stats().rcvd_authenticated() >= 10);
+    // A change of anything else still replaces the router.
+    let now = lan.now;
+    let node = &mut lan.nodes[1];
+    let change = Reconfiguration {
+        remove: vec![key(51)],
+        add: vec![Instance::new(config([192, 0, 2, 2], 90, 51, VIP))],
+        ..Reconfiguration::default()
+    };
+    let events = &mut node.events;
+    let added = node
+        .event_loop
+        .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e));
+    assert_eq!(added.expect("accepted"), vec![key(51)]);
+}

@@ -471,7 +471,11 @@ fn injections_change_nothing(master: Implementation, backup: Implementation) {
     // The Master is still the only one holding the VIP.
     assert!(routed.holds(1, "192.0.2.100") && !routed.holds(2, "192.0.2.100"));
     let (master_errors, _) = m.errors_and_priority_zero_received();
-    assert_eq!(master_errors, Vec::<String>::new(), "{master:?} Master errors");
+    assert_eq!(
+        master_errors,
+        Vec::<String>::new(),
+        "{master:?} Master errors"
+    );
 }
 
 #[test]

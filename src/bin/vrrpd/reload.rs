@@ -145,7 +145,15 @@ pub fn reload(
             Err(error.to_string())
         }
         Err(error) => Err(error.to_string()),
-        Ok(_) => Ok(summary),
+        Ok(added) => {
+            // Routers whose only change was their HMAC authentication were changed in place.
+            let in_place = summary.added - added.len();
+            Ok(Reloaded {
+                removed: summary.removed - in_place,
+                added: added.len(),
+                kept: summary.kept + in_place,
+            })
+        }
     };
     let d = &mut *d;
     d.tracking = tracking::start(&d.config, &d.running, handle, Some(&carried))?;

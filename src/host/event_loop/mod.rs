@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 mod deadlines;
 mod host_state;
+#[cfg(feature = "auth-hmac")]
+mod in_place;
 
 use crate::host::handle::OnDriverThread;
 use crate::host::health::Health;
@@ -181,7 +183,10 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     /// [`check_instances`](crate::host::check_instances), then `setup`'s), and changes nothing when
     /// a check fails. Then the removed routers shut down (a Master advertises priority 0 and
     /// releases its addresses) and `setup` undoes what they needed; the added ones are installed
-    /// and, once the loop has started, started. Returns the added routers' keys.
+    /// and, once the loop has started, started. A router removed and added again with only its
+    /// HMAC authentication changed is changed in place instead, keeping its state, timers and
+    /// addresses (a key rotation, a mode migration). Returns the added routers' keys (not those
+    /// changed in place).
     pub fn reconfigure<T: Setup<S, A, N>>(
         &mut self,
         now: Instant,
@@ -191,7 +196,14 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     ) -> Result<Vec<RouterKey>, ReconfigureError> {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         let refused = |error: DriverError| ReconfigureError::Refused(error);
+        #[cfg(feature = "auth-hmac")]
+        let (change, in_place) = &in_place::split(change, &self.routers, &self.applier);
         let mut next = self.routers.clone();
+        #[cfg(feature = "auth-hmac")]
+        for (key, auth) in in_place {
+            next.set_auth_hmac(key, auth.clone())
+                .map_err(|e| refused(e.into()))?;
+        }
         for key in &change.remove {
             next.remove(now, key).map_err(|e| refused(e.into()))?;
         }

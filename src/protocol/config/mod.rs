@@ -253,6 +253,15 @@ impl Config {
     pub fn auth_hmac(&self) -> Option<&HmacAuth> {
         self.auth_hmac.as_deref()
     }
+
+    /// Whether `other` is this configuration but for its HMAC authentication (which may be the
+    /// same too).
+    #[cfg(feature = "auth-hmac")]
+    pub(crate) fn differs_only_in_auth_hmac(&self, other: &Config) -> bool {
+        let mut same = other.clone();
+        same.auth_hmac.clone_from(&self.auth_hmac);
+        same == *self
+    }
 }
 
 impl Config {
