@@ -53,3 +53,11 @@ fn keepalived_conf_seeds_hold_the_invariants_and_the_samples_parse() {
     // The samples and the include set all parse; fuzzing may add more.
     assert!(parsed >= 6, "{parsed} of {files} parsed");
 }
+
+#[cfg(feature = "auth-hmac")]
+#[test]
+fn auth_trailer_seeds_hold_the_invariants_and_the_drafts_images_verify() {
+    let (files, accepted) = replay("auth_trailer", invariants::auth_trailer);
+    // The draft's images in every mode, and the unsigned one where it is allowed.
+    assert!(accepted >= 5, "{accepted} of {files} accepted");
+}

@@ -362,6 +362,89 @@ pub fn keepalived_conf(data: &[u8]) -> bool {
     true
 }
 
+/// Input: a flags byte (bit 0: IPv6; bits 1-2: mode, 0 enforce, 1 permissive, 2 receive-only;
+/// bit 3: monotonic anti-replay), a signed byte of seconds added to the receiver's clock (which
+/// otherwise reads the draft's sequence time, 0x68000000.5), then a VRRP payload that crossed one
+/// router from the draft's sender to a Backup that shares the draft's key. Whatever it holds:
+/// no panic; in enforce mode nothing without a trailer is accepted; the authenticated count grows
+/// exactly when a trailer came and was accepted; a trailer that reads writes back the same.
+/// Returns whether the advert was accepted.
+pub fn auth_trailer(data: &[u8]) -> bool {
+    use std::net::IpAddr;
+    use std::time::{Duration, Instant};
+
+    use vrrp::packet::{TRAILER_LEN, Trailer};
+    use vrrp::{AntiReplay, Config, HmacAuth, HmacKey, HmacMode, VirtualRouter, Vrid, WallClock};
+
+    let Some(([flags, offset], payload)) = data.split_first_chunk::<2>() else {
+        return false;
+    };
+    let (sender, me, vip): (IpAddr, IpAddr, IpAddr) = if flags & 1 == 0 {
+        let at = |d| Ipv4Addr::new(198, 51, 100, d).into();
+        (at(10), at(20), Ipv4Addr::new(192, 0, 2, 100).into())
+    } else {
+        let at = |d| Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, d).into();
+        (at(0x10), at(0x20), at(0x100))
+    };
+    let mode = match (flags >> 1) & 0b11 {
+        1 => HmacMode::Permissive,
+        2 => HmacMode::ReceiveOnly,
+        _ => HmacMode::Enforce,
+    };
+    let anti_replay = if flags & 0b1000 == 0 {
+        AntiReplay::Time
+    } else {
+        AntiReplay::Monotonic
+    };
+    let key: Vec<u8> = (0..32).collect();
+    let auth = HmacAuth::builder(1)
+        .key(HmacKey::new(1, &key).expect("32 bytes"))
+        .mode(mode)
+        .anti_replay(anti_replay)
+        .build()
+        .expect("valid");
+    let config = Config::builder(2, Vrid::new(51).expect("not 0"), me)
+        .address(vip)
+        .unicast_peer(sender)
+        .min_hop_limit(1)
+        .auth_hmac(auth)
+        .build()
+        .expect("valid");
+    let mut router = VirtualRouter::new(config);
+    let t0 = Instant::now();
+    let offset = *offset as i8;
+    let draft = Duration::new(0x6800_0000, 500_000_000);
+    let shift = Duration::from_secs(u64::from(offset.unsigned_abs()));
+    let wall = if offset < 0 {
+        draft - shift
+    } else {
+        draft + shift
+    };
+    router.set_wall_clock(WallClock::new(t0, wall));
+    router.start(t0);
+    let rx = match (sender, me) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => RxMeta::ipv4(s, d, 254, 2),
+        (IpAddr::V6(s), IpAddr::V6(d)) => RxMeta::ipv6(s, d, 254, 2),
+        _ => unreachable!("one family"),
+    };
+    let accepted = router.handle_packet(t0, &rx, payload).is_ok();
+    let trailer = Trailer::split(rx.family(), payload);
+    if accepted && mode == HmacMode::Enforce {
+        assert!(
+            trailer.is_some(),
+            "accepted without a trailer in enforce mode"
+        );
+    }
+    let authenticated = router.stats().rcvd_authenticated() == 1;
+    assert_eq!(authenticated, accepted && trailer.is_some());
+    if let Some(parsed) = trailer.and_then(|(_, bytes)| Trailer::parse(bytes).ok()) {
+        let mut written = [0; TRAILER_LEN];
+        parsed.write(&mut written);
+        assert_eq!(Some(&written), trailer.map(|(_, bytes)| bytes));
+    }
+    accepted
+}
+
 mod sequence {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     use std::time::Duration;
