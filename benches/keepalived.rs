@@ -3,7 +3,9 @@
 //!
 //! Run as root: `sudo cargo bench --bench keepalived`. Without root or keepalived it says so and
 //! measures nothing. `VRRP_BENCH_TRIALS` (default 5) and `VRRP_BENCH_CPU_SECONDS` (default 60) set
-//! the effort; `VRRP_BENCH_ONLY=failover` or `=resources` runs one half.
+//! the effort; `VRRP_BENCH_ONLY=failover` or `=resources` runs one half. `VRRP_BENCH_ONLY=hmac`
+//! measures the resources twice against the keepalived 2.4.3 that `VRRP_KEEPALIVED` names, without
+//! then with HMAC authentication (`auth_hmac`, one shared key) on both sides.
 //!
 //! **Failover.** Each trial builds a fresh LAN and runs one implementation on both routers: r1
 //! (priority 200) is elected, r2 (priority 100) backs it up. dumpcap records the bridge and
@@ -58,11 +60,17 @@ fn main() {
     lan::use_release_build();
     let dir = std::env::temp_dir().join(format!("vrrp-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("creating the bench directory");
-    if only != "resources" {
+    if only != "resources" && only != "hmac" {
         failover(trials, &dir);
     }
-    if only != "failover" {
-        resources(seconds);
+    if only == "hmac" {
+        let Some(program) = keepalived::keepalived_2_4() else {
+            return;
+        };
+        resources(seconds, &program, false);
+        resources(seconds, &program, true);
+    } else if only != "failover" {
+        resources(seconds, "keepalived", false);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -390,16 +398,19 @@ struct Usage {
     vrrp_process: Option<(Duration, u64)>,
 }
 
-fn resources(seconds: u64) {
+/// The resource table, with keepalived run from `program`, all routers authenticated if `hmac`.
+fn resources(seconds: u64, program: &str, hmac: bool) {
+    let authenticated = if hmac { ", HMAC-authenticated" } else { "" };
     println!(
-        "## Resources: a Master and a Backup with {ROUTERS} virtual routers each at 100 ms, over {seconds} s\n"
+        "## Resources: a Master and a Backup with {ROUTERS} virtual routers each at 100 ms{authenticated}, over {seconds} s ({program})\n"
     );
     println!(
         "| implementation | role | CPU (utime+stime) | adverts | CPU per advert | RSS | anonymous | PSS | VRRP process alone (CPU, RSS) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     for implementation in IMPLEMENTATIONS {
-        let [master, backup] = resource_run(implementation, Duration::from_secs(seconds));
+        let window = Duration::from_secs(seconds);
+        let [master, backup] = resource_run(implementation, window, program, hmac);
         for (role, usage) in [("Master (sent)", master), ("Backup (received)", backup)] {
             let per_advert = usage.cpu.as_secs_f64() * 1e6 / usage.adverts.max(1) as f64;
             let alone = usage
@@ -430,7 +441,13 @@ enum Many {
 }
 
 impl Many {
-    fn start(implementation: Implementation, netns: &Netns, priority: u8) -> Self {
+    fn start(
+        implementation: Implementation,
+        netns: &Netns,
+        priority: u8,
+        program: &str,
+        hmac: bool,
+    ) -> Self {
         let state_line = match implementation {
             Implementation::Ours => r#""to":"#,
             Implementation::Keepalived => "Entering ",
@@ -439,6 +456,12 @@ impl Many {
             Implementation::Ours => {
                 let priority = priority.to_string();
                 let count = ROUTERS.to_string();
+                let key = format!("1:hex:{}", common::pair::HMAC_KEY);
+                let auth: &[&str] = if hmac {
+                    &["--auth-hmac-key", &key]
+                } else {
+                    &[]
+                };
                 Self::Ours(Failover::start(
                     netns,
                     &[
@@ -456,7 +479,11 @@ impl Many {
                         "198.51.100.1/24",
                         "--checksum",
                         "rfc5798",
-                    ],
+                    ]
+                    .iter()
+                    .chain(auth)
+                    .copied()
+                    .collect::<Vec<&str>>(),
                 ))
             }
             Implementation::Keepalived => {
@@ -464,15 +491,20 @@ impl Many {
                     .map(|k| {
                         let vrid = u8::try_from(k).expect("VRIDs up to 255");
                         let vip = format!("198.51.100.{k}/24");
-                        keepalived::Instance::new(
+                        let mut instance = keepalived::Instance::new(
                             vrid,
                             priority,
                             Duration::from_millis(100),
                             &[&vip],
-                        )
+                        );
+                        if hmac {
+                            instance.extra = keepalived::auth_hmac_block(common::pair::HMAC_KEY);
+                        }
+                        instance
                     })
                     .collect();
-                Self::Keepalived(Keepalived::start(
+                Self::Keepalived(Keepalived::start_program(
+                    program,
                     netns,
                     &keepalived::config(&format!("p{priority}"), &instances),
                 ))
@@ -588,10 +620,15 @@ fn memory(pid: u32) -> (u64, u64, u64) {
     )
 }
 
-fn resource_run(implementation: Implementation, window: Duration) -> [Usage; 2] {
+fn resource_run(
+    implementation: Implementation,
+    window: Duration,
+    program: &str,
+    hmac: bool,
+) -> [Usage; 2] {
     let lan = Lan::new(2);
-    let mut master = Many::start(implementation, lan.router(1), 200);
-    let mut backup = Many::start(implementation, lan.router(2), 100);
+    let mut master = Many::start(implementation, lan.router(1), 200, program, hmac);
+    let mut backup = Many::start(implementation, lan.router(2), 100, program, hmac);
     std::thread::sleep(Duration::from_secs(2));
     let before: Vec<(Vec<Duration>, (u64, u64))> = [&mut master, &mut backup]
         .into_iter()

@@ -1051,3 +1051,30 @@ fn a_reconfiguration_that_only_changes_hmac_authentication_keeps_every_router_ru
         .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e));
     assert_eq!(added.expect("accepted"), vec![key(51)]);
 }
+
+#[cfg(feature = "auth-hmac")]
+#[test]
+fn a_reconfiguration_that_changes_a_sync_group_still_replaces_its_routers() {
+    let now = Instant::now();
+    let configs = vec![
+        config([192, 0, 2, 1], 200, 51, VIP),
+        config([192, 0, 2, 1], 200, 52, VIP2),
+    ];
+    let mut node = Node::new(configs.clone(), now);
+    // The same routers, now grouped: nothing but the group changes, and the group must form.
+    let change = Reconfiguration {
+        remove: vec![key(51), key(52)],
+        add: configs.into_iter().map(Instance::new).collect(),
+        sync_groups: vec![vec![key(51), key(52)]],
+    };
+    let events = &mut node.events;
+    let added = node
+        .event_loop
+        .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e))
+        .expect("accepted");
+    assert_eq!(added, vec![key(51), key(52)]);
+    assert_eq!(
+        node.event_loop.routers().sync_group_of(&key(51)),
+        Some(vec![key(51), key(52)])
+    );
+}

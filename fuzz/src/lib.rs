@@ -369,6 +369,7 @@ pub fn keepalived_conf(data: &[u8]) -> bool {
 /// no panic; in enforce mode nothing without a trailer is accepted; the authenticated count grows
 /// exactly when a trailer came and was accepted; a trailer that reads writes back the same.
 /// Returns whether the advert was accepted.
+#[cfg(feature = "auth-hmac")]
 pub fn auth_trailer(data: &[u8]) -> bool {
     use std::net::IpAddr;
     use std::time::{Duration, Instant};

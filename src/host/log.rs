@@ -178,11 +178,11 @@ struct Window {
     suppressed: u64,
 }
 
-/// A router's discard counters before a packet ([`DiscardLog::before`]).
 /// A router's discard counters, then its owner conflicts, flaps and clock skews.
 #[cfg(feature = "tracing")]
 type Counts = ([u64; Counter::ALL.len()], (u64, u64, u64));
 
+/// A router's discard counters before a packet ([`DiscardLog::before`]).
 #[derive(Debug)]
 pub(crate) struct Before {
     #[cfg(feature = "tracing")]
@@ -317,7 +317,9 @@ impl DiscardLog {
                         vrid = key.vrid.get(),
                         %source,
                         suppressed,
-                        "virtual router {key}: the clock of {source} is more than half the HMAC                          freshness window away from ours; its adverts will be refused as stale                          once it reaches the window (check NTP on both)"
+                        "virtual router {key}: the clock of {source} is more than half the HMAC \
+                         freshness window away from ours; its adverts will be refused as stale \
+                         once it reaches the window (check NTP on both)"
                     );
                 }
                 for &counter in Counter::ALL {

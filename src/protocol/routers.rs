@@ -211,6 +211,14 @@ impl Routers {
         self.index.get(key).map(|&i| &self.routers[i])
     }
 
+    /// The members of `key`'s sync group, itself included, in the order they were grouped; `None`
+    /// if it is in none (or unknown).
+    pub fn sync_group_of(&self, key: &RouterKey) -> Option<Vec<RouterKey>> {
+        let &i = self.index.get(key)?;
+        let group = self.group_of[i]?;
+        Some(self.groups[group].iter().map(|&m| self.keys[m]).collect())
+    }
+
     /// Every virtual router with its key, in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = (RouterKey, &VirtualRouter)> {
         self.keys.iter().copied().zip(&self.routers)

@@ -7,7 +7,8 @@ use crate::{HmacAuth, RouterKey, Routers};
 
 /// Splits `change` into what must still be removed and added, and the routers whose new instance
 /// differs from the running one only in its HMAC authentication, with that authentication. A
-/// router in a sync group is changed in place only if every member of the group's new form is.
+/// router is changed in place only if its sync group stays as it is (or it stays in none), and
+/// every member of that group is changed in place too.
 pub(super) fn split<S: AdvertSender, A: AddressBackend, N: Announce>(
     change: &Reconfiguration,
     routers: &Routers,
@@ -19,7 +20,16 @@ pub(super) fn split<S: AdvertSender, A: AddressBackend, N: Announce>(
         .filter_map(|instance| {
             let key = RouterKey::of(instance.config());
             let running = routers.get(&key)?.config();
+            let sorted = |mut keys: Vec<RouterKey>| {
+                keys.sort();
+                keys
+            };
+            let grouped_now = routers.sync_group_of(&key).map(sorted);
+            let grouped_next = (change.sync_groups.iter())
+                .find(|group| group.contains(&key))
+                .map(|group| sorted(group.clone()));
             let unchanged = change.remove.contains(&key)
+                && grouped_now == grouped_next
                 && applier.addressing(&key) == Some(instance.addressing())
                 && running.differs_only_in_auth_hmac(instance.config());
             unchanged.then(|| (key, instance.config().auth_hmac().cloned()))

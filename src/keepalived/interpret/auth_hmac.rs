@@ -124,19 +124,25 @@ impl Reader {
             self.missing_value(&s.keyword, expected);
             return None;
         };
-        let Some(first) = value.first() else {
-            self.missing_value(&s.keyword, expected);
-            return None;
+        let first = match value {
+            [] => {
+                self.missing_value(&s.keyword, expected);
+                return None;
+            }
+            // keepalived reads the first word and ignores the rest: a key written with a space
+            // would differ between the two, so it is refused.
+            [_, extra, ..] => {
+                self.extra_value(s, extra);
+                return None;
+            }
+            [first] => first,
         };
         let Some(id) = id.text.parse::<u8>().ok().filter(|&id| id != 0) else {
             self.bad(s, id, "a key id from 1 to 255");
             return None;
         };
-        // `${_ENV NAME}` has a space inside, so the value may span words.
-        let written: Vec<&str> = value.iter().map(|t| t.text.as_str()).collect();
-        let written = written.join(" ");
         let at = &first.location;
-        let text = match expand_env(&written) {
+        let text = match expand_env(&first.text) {
             Ok(text) => text,
             Err(why) => {
                 self.fail(first, ErrorKind::Invalid(why));
@@ -163,29 +169,32 @@ impl Reader {
         }
     }
 
-    /// The contents of a key file without its trailing line ending; warns when others than its
-    /// owner may read it.
+    /// The contents of a key file without its trailing line ending, read through one handle and
+    /// at most a key's length (a FIFO or a device is refused); warns when others than its owner
+    /// may read it.
     fn key_file(&mut self, at: &Location, path: &Path) -> Option<Vec<u8>> {
+        use std::io::Read as _;
+
         let shown = path.display().to_string();
+        let fail = |reader: &mut Self, kind: ErrorKind| {
+            reader.errors.push(ParseError::new(at.clone(), kind));
+            None
+        };
         let io = |error: std::io::Error| ErrorKind::Io {
             path: shown.clone(),
             error: error.to_string(),
         };
-        let metadata = match std::fs::metadata(path) {
-            Ok(metadata) => metadata,
-            Err(error) => {
-                self.errors.push(ParseError::new(at.clone(), io(error)));
-                return None;
-            }
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(error) => return fail(self, io(error)),
         };
-        if metadata.len() > MAX_KEY_FILE {
-            let why = format!(
-                "key file {shown} is larger than a key ({} bytes)",
-                metadata.len()
-            );
-            self.errors
-                .push(ParseError::new(at.clone(), ErrorKind::Invalid(why)));
-            return None;
+        let metadata = match file.metadata() {
+            Ok(metadata) => metadata,
+            Err(error) => return fail(self, io(error)),
+        };
+        if !metadata.is_file() {
+            let why = format!("key file {shown} is not a regular file");
+            return fail(self, ErrorKind::Invalid(why));
         }
         #[cfg(unix)]
         {
@@ -202,41 +211,39 @@ impl Reader {
                 );
             }
         }
-        match std::fs::read(path) {
-            Ok(mut bytes) => {
-                while bytes.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
-                    bytes.pop();
-                }
-                Some(bytes)
-            }
-            Err(error) => {
-                self.errors.push(ParseError::new(at.clone(), io(error)));
-                None
-            }
+        let mut bytes = Vec::new();
+        if let Err(error) = file.take(MAX_KEY_FILE + 1).read_to_end(&mut bytes) {
+            return fail(self, io(error));
         }
+        if bytes.len() as u64 > MAX_KEY_FILE {
+            let why = format!("key file {shown} is larger than a key");
+            return fail(self, ErrorKind::Invalid(why));
+        }
+        while bytes.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+            bytes.pop();
+        }
+        Some(bytes)
     }
 }
 
 /// Replaces each `${_ENV NAME}` in `text` by the environment variable NAME, as keepalived does. An
 /// unset variable is an error, not an empty string: `file:${_ENV CREDENTIALS_DIRECTORY}/key` outside
-/// systemd would otherwise read `/key`.
+/// systemd would otherwise read `/key`. Errors never repeat the text, which may be a key.
 pub(super) fn expand_env(text: &str) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let Some(end) = rest[start..].find('}') else {
-            return Err(format!("`{}` has no closing `}}`", &rest[start..]));
+            return Err("`${` without its closing `}`".into());
         };
         let inner = rest[start + 2..start + end].trim();
         let Some(name) = inner
-            .strip_prefix("_ENV")
+            .strip_prefix("_ENV ")
             .map(str::trim)
             .filter(|n| !n.is_empty())
         else {
-            return Err(format!(
-                "`${{{inner}}}`: only `${{_ENV NAME}}` is expanded in a key"
-            ));
+            return Err("only `${_ENV NAME}` is expanded in a key".into());
         };
         match std::env::var(name) {
             Ok(value) => out.push_str(&value),
@@ -257,29 +264,35 @@ pub(super) fn expand_env(text: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// A key as written inline or in a file: `hex:` then hex digits (spaces between bytes allowed),
-/// or the ASCII text itself.
+/// A key as written inline or in a file: `hex:` then hex digits, or the ASCII text itself. As in
+/// keepalived, spaces separate bytes and a digit standing alone before a space is a byte of its
+/// own (`hex:a bc` is 0a bc).
 pub(super) fn decode_key(written: &[u8]) -> Result<Vec<u8>, String> {
     let Some(hex) = written.strip_prefix(b"hex:") else {
         return Ok(written.to_vec());
     };
-    let digits: Vec<u8> = hex
-        .iter()
-        .copied()
-        .filter(|b| !matches!(b, b' ' | b'\t'))
-        .collect();
-    if !digits.len().is_multiple_of(2) {
-        return Err("a hex: key needs an even number of hex digits".into());
+    let digit = |c: u8| {
+        (c as char)
+            .to_digit(16)
+            .map(|d| d as u8)
+            .ok_or_else(|| "a hex: key has a character that is not a hex digit".to_string())
+    };
+    let mut bytes = Vec::with_capacity(hex.len() / 2);
+    let mut i = 0;
+    while i < hex.len() {
+        if matches!(hex[i], b' ' | b'\t') {
+            i += 1;
+            continue;
+        }
+        let mut byte = digit(hex[i])?;
+        i += 1;
+        if let Some(&next) = hex.get(i).filter(|&&c| !matches!(c, b' ' | b'\t')) {
+            byte = (byte << 4) | digit(next)?;
+            i += 1;
+        }
+        bytes.push(byte);
     }
-    digits
-        .chunks(2)
-        .map(|pair| {
-            std::str::from_utf8(pair)
-                .ok()
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-                .ok_or_else(|| "a hex: key has a character that is not a hex digit".to_string())
-        })
-        .collect()
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -289,7 +302,7 @@ mod tests {
     #[test]
     fn hex_keys_decode_and_ascii_keys_stay_as_written() {
         assert_eq!(decode_key(b"hex:00ff 10"), Ok(vec![0, 255, 16]));
-        assert!(decode_key(b"hex:0").is_err());
+        assert_eq!(decode_key(b"hex:a bc d"), Ok(vec![0x0a, 0xbc, 0x0d]));
         assert!(decode_key(b"hex:zz").is_err());
         assert_eq!(decode_key(b"secret"), Ok(b"secret".to_vec()));
     }

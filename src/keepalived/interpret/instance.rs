@@ -197,6 +197,21 @@ impl Reader {
         if let Some(at) = draft.at.vrid.clone() {
             self.vrid_at.insert(name.clone(), at);
         }
+        #[cfg(feature = "auth-hmac")]
+        let authenticated = draft.auth_hmac.is_some();
+        #[cfg(not(feature = "auth-hmac"))]
+        let authenticated = false;
+        if let (Some(at), None, false) =
+            (draft.at.unicast_peers.first(), draft.min_ttl, authenticated)
+        {
+            self.warn(
+                at,
+                "unicast peers are heard at any TTL, as keepalived hears them: anyone who can \
+                 route a packet here with a peer's address can take over or demote the Master; \
+                 add auth_hmac (keepalived 2.4), or `min_ttl 255` after each peer on the link"
+                    .into(),
+            );
+        }
         let announcements = draft
             .announcements
             .unwrap_or(self.config.global.announcements);
@@ -435,8 +450,12 @@ impl Reader {
             }
             "unicast_peer" => {
                 if let Some(block) = self.block(s) {
+                    // A peer without min_ttl is heard at any TTL (keepalived's 0): the bound
+                    // checked is the lowest, 0 if any peer has none.
+                    let ttls: Vec<Option<u8>> =
+                        block.iter().map(|peer| self.peer_options(peer)).collect();
+                    draft.min_ttl = ttls.iter().copied().min().flatten();
                     for peer in block {
-                        self.peer_options(peer, &mut draft.min_ttl);
                         match peer.keyword.text.parse() {
                             Ok(address) => {
                                 draft.unicast_peers.push(address);
@@ -473,14 +492,14 @@ impl Reader {
         }
     }
 
-    /// A unicast peer's options after its address: `min_ttl N` (the lowest of all peers is
-    /// checked); `max_ttl` is refused.
-    fn peer_options(&mut self, peer: &Statement, min_ttl: &mut Option<u8>) {
+    /// A unicast peer's options after its address: its `min_ttl N`, if any; `max_ttl` is refused.
+    fn peer_options(&mut self, peer: &Statement) -> Option<u8> {
+        let mut min_ttl = None;
         let mut words = peer.args.iter();
         while let Some(option) = words.next() {
             match option.text.as_str() {
                 "min_ttl" => match words.next().map(|v| (v, v.text.parse::<u8>())) {
-                    Some((_, Ok(ttl))) => *min_ttl = Some(min_ttl.map_or(ttl, |m| m.min(ttl))),
+                    Some((_, Ok(ttl))) => min_ttl = Some(ttl),
                     Some((v, Err(_))) => self.bad_word("min_ttl", v, "a TTL from 0 to 255"),
                     None => self.missing_value(option, "a TTL from 0 to 255"),
                 },
@@ -499,6 +518,7 @@ impl Reader {
                 ),
             }
         }
+        min_ttl
     }
 
     fn authentication(&mut self, statement: &Statement) -> Option<Password> {

@@ -12,7 +12,7 @@ use crate::{Priority, RouterAdvertisements};
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// VRID 0 (RFC 5798 §5.2.3: 1–255), from a raw VRID: see [`Vrid::try_from`].
+    /// VRID 0 (RFC 5798 §5.2.3: 1–255), from a raw VRID: see [`Vrid::try_from`](crate::Vrid::try_from).
     #[error("VRID 0 is invalid; use 1 to 255")]
     VridZero,
     /// Priority 0 is reserved for a Master that stops (RFC 5798 §5.2.4).
