@@ -52,7 +52,11 @@ pub(super) fn parse(
     vrrp: &[u8],
 ) -> Result<Advertisement, RxError> {
     #[cfg(feature = "auth-hmac")]
-    if let (Some(auth), Some(hmac)) = (config.auth_hmac.as_deref(), hmac) {
+    if let Some(auth) = config.auth_hmac.as_deref() {
+        // The router makes its state with its configuration; without it, a fresh one without a
+        // wall clock refuses every signed advert as stale: closed, never open.
+        let mut fresh = HmacRuntime::default();
+        let hmac = hmac.unwrap_or(&mut fresh);
         return parse_signed(config, auth, hmac, stats, now, rx, vrrp);
     }
     #[cfg(not(feature = "auth-hmac"))]
