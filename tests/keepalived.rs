@@ -495,3 +495,92 @@ fn auth_hmac_forged_unsigned_stale_and_replayed_adverts_move_nothing_on_keepaliv
     }
     injections_change_nothing(Implementation::Ours, Implementation::Keepalived);
 }
+
+/// keepalived 2.4.3's own advert, captured on the wire, is the one we emit for the same key,
+/// sequence, addresses and settings, byte for byte: the HMAC, the pseudo-header it covers, the
+/// sequence layout and the checksum.
+#[test]
+#[ignore = "needs root, tshark and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
+fn auth_hmac_keepalived_2_4_3s_advert_is_ours_byte_for_byte() {
+    use std::time::Instant;
+    use vrrp::packet::{ChecksumForm, TRAILER_LEN, Trailer};
+    use vrrp::{Action, AddressFamily, Config, HmacAuth, HmacKey, Priority};
+    use vrrp::{VirtualRouter, Vrid, WallClock};
+
+    let Some(program) = common::keepalived::keepalived_2_4() else {
+        return;
+    };
+    let lan = Lan::new(2);
+    let dir = std::env::temp_dir().join(format!("vrrp-hmac-capture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("adverts.pcap");
+    let mut tshark = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &lan.router(2).name,
+            "tshark",
+            "-n",
+            "-i",
+            "eth0",
+        ])
+        .args(["-f", "ip proto 112", "-c", "20", "-a", "duration:15", "-F", "pcap", "-w"])
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("running tshark");
+    std::thread::sleep(Duration::from_secs(2));
+    let variant = Variant::v3(false, 100).hmac();
+    let mut theirs = Side::start(Implementation::Keepalived, &lan, 1, variant, 200, &[]);
+    theirs.wait_state("master", variant.settle());
+    assert!(tshark.wait().expect("tshark ran").success());
+    let frames = common::pcap::read_frames(&file);
+    let _ = std::fs::remove_dir_all(&dir);
+    // Ethernet, then a 20-byte IPv4 header, then VRRP: 12 bytes and the trailer.
+    let payloads: Vec<&[u8]> = frames
+        .iter()
+        .filter(|f| f.len() >= 14 + 20 + 12 + TRAILER_LEN)
+        .map(|f| &f[34..34 + 12 + TRAILER_LEN])
+        .collect();
+    // One whose counter is 0: the sequence is then the clock alone.
+    let (captured, trailer) = payloads
+        .iter()
+        .find_map(|p| {
+            let (_, bytes) = Trailer::split(AddressFamily::Ipv4, p)?;
+            let trailer = Trailer::parse(bytes).ok()?;
+            (trailer.sequence & 0xffff == 0).then_some((*p, trailer))
+        })
+        .unwrap_or_else(|| panic!("no signed advert among {} captured", frames.len()));
+    let fraction = (trailer.sequence >> 16) & 0xffff;
+    let nanos = (fraction * 1_000_000_000).div_ceil(65_536);
+    let wall = Duration::new(u64::from(trailer.seconds()), nanos as u32);
+
+    let key: Vec<u8> = (0..32).collect();
+    let auth = HmacAuth::builder(1)
+        .key(HmacKey::new(1, &key).unwrap())
+        .build()
+        .unwrap();
+    let config = Config::builder(2, Vrid::new(51).unwrap(), [192, 0, 2, 11].into())
+        .priority(Priority::new(200))
+        .advert_interval(Duration::from_millis(100))
+        .address([192, 0, 2, 100].into())
+        .checksum_form(ChecksumForm::PseudoHeader)
+        .auth_hmac(auth)
+        .build()
+        .unwrap();
+    let mut ours = VirtualRouter::new(config);
+    let t0 = Instant::now();
+    ours.start(t0);
+    while ours.poll_action().is_some() {}
+    let due = ours.poll_timeout().unwrap();
+    ours.set_wall_clock(WallClock::new(due, wall));
+    ours.handle_timeout(due);
+    let emitted = std::iter::from_fn(|| ours.poll_action())
+        .find_map(|action| match action {
+            Action::Send(transmit) => Some(transmit.payload.to_vec()),
+            _ => None,
+        })
+        .expect("a new Master advertises");
+    assert_eq!(emitted, captured, "ours, then keepalived 2.4.3's");
+}
