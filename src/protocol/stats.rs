@@ -114,6 +114,17 @@ impl Stats {
         }
     }
 
+    /// Every advert discarded by authentication: the VRRPv2 password's failures
+    /// ([`Counter::AuthFailures`], RFC 2787's `vrrpStatsAuthFailures`) and the HMAC trailer's,
+    /// which have a counter each ([`Counter::AuthTrailerMissing`] to [`Counter::AuthReplayed`]).
+    pub fn auth_failures(&self) -> u64 {
+        Counter::ALL
+            .iter()
+            .filter(|&&c| c == Counter::AuthFailures || c >= Counter::AuthTrailerMissing)
+            .map(|&c| self.errors(c))
+            .sum()
+    }
+
     /// Adverts accepted with a valid HMAC trailer (the rest of `rcvd_advertisements` came without
     /// one, accepted by a receive-only or permissive router): during a migration, proof that every
     /// peer signs before switching to enforce.
