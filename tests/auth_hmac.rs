@@ -318,7 +318,11 @@ fn an_unknown_key_id_or_a_malformed_trailer_is_named_as_such() {
     assert_eq!(router.stats().errors(Counter::AuthUnknownKey), 1);
     assert_eq!(router.stats().errors(Counter::AuthTrailerMalformed), 2);
     assert_eq!(router.stats().auth_failures(), 3);
-    assert_eq!(router.stats().errors(Counter::AuthFailures), 0, "the VRRPv2 password's");
+    assert_eq!(
+        router.stats().errors(Counter::AuthFailures),
+        0,
+        "the VRRPv2 password's"
+    );
 }
 
 #[test]

@@ -249,67 +249,47 @@ mod tests {
         (buffer.to_vec(), trailer)
     }
 
+    /// What `state` says of an advert from `source` signed with `sequence`, heard at `now`.
+    fn hear(
+        state: &mut HmacState,
+        auth: &HmacAuth,
+        now: Duration,
+        source: Ipv4Addr,
+        sequence: u64,
+    ) -> Result<Verified, RxError> {
+        let (bytes, trailer) = signed(auth, source, sequence);
+        let signed = Some((bytes.as_slice(), trailer));
+        state.verify(&config(), auth, now, source.into(), Version::V3, signed)
+    }
+
     #[test]
     fn a_multicast_router_remembers_four_senders_and_forgets_the_least_recent() {
         let auth = auth(AntiReplay::Time);
-        let config = config();
         let mut state = HmacState::default();
         let sequence = clock_sequence(NOW);
         let hosts: Vec<Ipv4Addr> = (10..16).map(|h| Ipv4Addr::new(192, 0, 2, h)).collect();
         for &host in &hosts {
-            let (bytes, trailer) = signed(&auth, host, sequence);
-            let result = state.verify(
-                &config,
-                &auth,
-                NOW,
-                host.into(),
-                Version::V3,
-                Some((&bytes, trailer)),
-            );
-            assert_eq!(result, Ok(Verified::Signed { skew_secs: 0 }));
+            let heard = hear(&mut state, &auth, NOW, host, sequence);
+            assert_eq!(heard, Ok(Verified::Signed { skew_secs: 0 }));
         }
         assert_eq!(state.remembered(), MULTICAST_SENDERS);
         // The last four are remembered: a replay from them is refused...
-        let (bytes, trailer) = signed(&auth, hosts[5], sequence);
-        let replay = state.verify(
-            &config,
-            &auth,
-            NOW,
-            hosts[5].into(),
-            Version::V3,
-            Some((&bytes, trailer)),
-        );
+        let replay = hear(&mut state, &auth, NOW, hosts[5], sequence);
         assert_eq!(replay, Err(RxError::AuthReplayed));
         // ...the first one was forgotten, so its old sequence passes once more (inside the window).
-        let (bytes, trailer) = signed(&auth, hosts[0], sequence);
-        let forgotten = state.verify(
-            &config,
-            &auth,
-            NOW,
-            hosts[0].into(),
-            Version::V3,
-            Some((&bytes, trailer)),
-        );
-        assert!(forgotten.is_ok());
+        assert!(hear(&mut state, &auth, NOW, hosts[0], sequence).is_ok());
         assert_eq!(state.remembered(), MULTICAST_SENDERS);
     }
 
     #[test]
     fn a_forged_advert_moves_no_replay_state() {
         let auth = auth(AntiReplay::Time);
-        let config = config();
         let mut state = HmacState::default();
         let (mut bytes, trailer) = signed(&auth, SOURCE, clock_sequence(NOW));
         bytes[2] ^= 1;
-        let forged = state.verify(
-            &config,
-            &auth,
-            NOW,
-            SOURCE.into(),
-            Version::V3,
-            Some((&bytes, trailer)),
-        );
-        assert_eq!(forged, Err(RxError::AuthInvalidHmac));
+        let forged = Some((bytes.as_slice(), trailer));
+        let result = state.verify(&config(), &auth, NOW, SOURCE.into(), Version::V3, forged);
+        assert_eq!(result, Err(RxError::AuthInvalidHmac));
         assert_eq!(state.remembered(), 0);
     }
 
@@ -343,39 +323,14 @@ mod tests {
     #[test]
     fn a_sender_is_heard_again_after_both_clocks_were_stepped_back() {
         let auth = auth(AntiReplay::Time);
-        let config = config();
         let mut state = HmacState::default();
-        let (bytes, trailer) = signed(&auth, SOURCE, clock_sequence(NOW));
-        let heard = state.verify(
-            &config,
-            &auth,
-            NOW,
-            SOURCE.into(),
-            Version::V3,
-            Some((&bytes, trailer)),
-        );
-        assert!(heard.is_ok());
+        assert!(hear(&mut state, &auth, NOW, SOURCE, clock_sequence(NOW)).is_ok());
         // NTP steps both hosts a minute back: the sender's sequences are now below the mark, which
         // has left the window and is forgotten rather than refusing the sender for a minute.
         let back = NOW - Duration::from_secs(60);
-        let (bytes, trailer) = signed(&auth, SOURCE, clock_sequence(back));
-        let heard = state.verify(
-            &config,
-            &auth,
-            back,
-            SOURCE.into(),
-            Version::V3,
-            Some((&bytes, trailer)),
-        );
-        assert!(heard.is_ok());
-        let replay = state.verify(
-            &config,
-            &auth,
-            back,
-            SOURCE.into(),
-            Version::V3,
-            Some((&bytes, trailer)),
-        );
+        let sequence = clock_sequence(back);
+        assert!(hear(&mut state, &auth, back, SOURCE, sequence).is_ok());
+        let replay = hear(&mut state, &auth, back, SOURCE, sequence);
         assert_eq!(replay, Err(RxError::AuthReplayed));
     }
 }
