@@ -119,8 +119,8 @@ pub fn keepalived_2_4() -> Option<String> {
         Ok(path) if std::path::Path::new(&path).exists() => Some(path),
         _ => {
             eprintln!(
-                "skipped: set VRRP_KEEPALIVED to a keepalived 2.4.3 binary (build one with \
-                 ../shared/keepalived/build.sh: /opt/keepalived-2.4.3/sbin/keepalived)"
+                "skipped: set VRRP_KEEPALIVED to a keepalived 2.4.3 binary (README, \
+                 \"Building and testing\": /opt/keepalived-2.4.3/sbin/keepalived)"
             );
             None
         }
