@@ -83,8 +83,27 @@ pub fn describe(config: &KeepalivedConfig) -> String {
         if i.password.is_some() {
             line("  authentication: PASS".into());
         }
+        if let Some(auth) = &i.auth_hmac {
+            // Key ids and lengths only: never a key.
+            let keys: Vec<String> = (auth.keys().iter())
+                .map(|key| format!("{} ({} bytes)", key.id(), key.len()))
+                .collect();
+            line(format!(
+                "  auth_hmac: {}, anti_replay {}, keys {}, active {}",
+                auth.mode().as_str(),
+                auth.anti_replay().as_str(),
+                keys.join(", "),
+                auth.active_key()
+            ));
+        }
         if let Some(source) = i.unicast_source {
-            line(format!("  unicast from {source} to {:?}", i.unicast_peers));
+            let ttl = i
+                .min_ttl
+                .map_or("any TTL".into(), |ttl| format!("TTL {ttl} or more"));
+            line(format!(
+                "  unicast from {source} to {:?}, heard at {ttl}",
+                i.unicast_peers
+            ));
         }
         for tracked in tracked_lines(
             &i.track_scripts,
