@@ -233,3 +233,41 @@ pub enum HmacAuthError {
     #[error("HMAC time window {0} s is outside 1 to 300 s")]
     TimeWindow(u16),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_and_anti_replay_are_named_as_keepalived_names_them() {
+        let modes = [
+            HmacMode::ReceiveOnly,
+            HmacMode::Permissive,
+            HmacMode::Enforce,
+        ];
+        assert_eq!(
+            modes.map(HmacMode::as_str),
+            ["receive-only", "permissive", "enforce"]
+        );
+        assert_eq!(modes.map(HmacMode::signs), [false, true, true]);
+        let anti_replay = [AntiReplay::Time, AntiReplay::Monotonic];
+        assert_eq!(anti_replay.map(AntiReplay::as_str), ["time", "monotonic"]);
+    }
+
+    #[test]
+    fn the_keys_are_listed_in_the_order_given() {
+        let key = |id| HmacKey::new(id, &[id; 32]).unwrap();
+        let auth = HmacAuth::builder(7)
+            .key(key(9))
+            .key(key(7))
+            .build()
+            .unwrap();
+        let ids: Vec<u8> = auth.keys().iter().map(HmacKey::id).collect();
+        assert_eq!(ids, [9, 7]);
+        assert!(
+            auth.keys()
+                .iter()
+                .all(|key| !key.is_empty() && key.len() == 32)
+        );
+    }
+}

@@ -333,4 +333,47 @@ mod tests {
         let replay = hear(&mut state, &auth, back, SOURCE, sequence);
         assert_eq!(replay, Err(RxError::AuthReplayed));
     }
+
+    #[test]
+    fn a_time_exactly_at_the_window_edge_is_still_fresh() {
+        // 1 s adverts: a window of 5 s. keepalived refuses beyond it, not at it.
+        let auth = auth(AntiReplay::Time);
+        let mut state = HmacState::default();
+        let edge = NOW - Duration::from_secs(5);
+        assert!(hear(&mut state, &auth, NOW, SOURCE, clock_sequence(edge)).is_ok());
+        let beyond = NOW - Duration::from_secs(6);
+        let stale = hear(
+            &mut state,
+            &auth,
+            NOW,
+            Ipv4Addr::new(192, 0, 2, 9),
+            clock_sequence(beyond),
+        );
+        assert_eq!(stale, Err(RxError::AuthStale { skew: 6, window: 5 }));
+    }
+
+    #[test]
+    fn a_sequence_at_most_the_window_ahead_of_the_clock_keeps_counting() {
+        let window = Duration::from_secs(5);
+        let auth = auth(AntiReplay::Time);
+        let mut state = HmacState::default();
+        let ahead = state.next_sequence(&auth, window, NOW + window);
+        // The clock was stepped back by exactly the window: receivers still accept what follows
+        // the last sequence, so it goes on from there.
+        assert_eq!(state.next_sequence(&auth, window, NOW), ahead + 1);
+    }
+
+    #[test]
+    fn a_replay_at_the_window_edge_is_still_refused() {
+        let auth = auth(AntiReplay::Time);
+        let mut state = HmacState::default();
+        let sequence = clock_sequence(NOW);
+        assert!(hear(&mut state, &auth, NOW, SOURCE, sequence).is_ok());
+        // Five seconds on, the capture is still fresh, and the mark it left is still remembered.
+        let edge = NOW + Duration::from_secs(5);
+        assert_eq!(
+            hear(&mut state, &auth, edge, SOURCE, sequence),
+            Err(RxError::AuthReplayed)
+        );
+    }
 }

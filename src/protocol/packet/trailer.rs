@@ -139,6 +139,11 @@ mod tests {
         assert_eq!(message.len(), 12);
         payload.push(0);
         assert_eq!(Trailer::split(AddressFamily::Ipv4, &payload), None);
+        // VRRPv2 carries 8 bytes of authentication data after the addresses.
+        let mut v2 = vec![0x21, 51, 100, 1, 0, 1, 0, 0, 192, 0, 2, 100];
+        v2.extend([0; 8 + TRAILER_LEN]);
+        let (message, _) = Trailer::split(AddressFamily::Ipv4, &v2).unwrap();
+        assert_eq!(message.len(), 20);
         // VRRPv2 over IPv6 does not exist, so nothing splits.
         payload.truncate(12 + TRAILER_LEN);
         payload[0] = 0x21;
