@@ -644,3 +644,24 @@ fn v3_rx_01_only_unicast_peers_may_be_heard_across_routers() {
         .build();
     assert_eq!(multicast, Err(ConfigError::HopLimitRelaxedForMulticast(1)));
 }
+
+#[test]
+fn an_accepted_advert_from_a_clock_past_half_the_window_is_counted_as_skewed() {
+    // The window is 5 s: a skew of 2 s is within half of it, 3 s is past, in either direction.
+    for (offset, ahead, skewed) in [(2, false, 0), (3, false, 1), (3, true, 1), (2, true, 0)] {
+        let (mut router, t0) = v4_backup(auth(HmacMode::Enforce));
+        let offset = Duration::from_secs(offset);
+        let clock = if ahead {
+            SEQUENCE_TIME + offset
+        } else {
+            SEQUENCE_TIME - offset
+        };
+        router.set_wall_clock(WallClock::new(t0, clock));
+        assert_eq!(router.handle_packet(t0, &v4_rx(), &hex(IPV4_IMAGE)), Ok(()));
+        assert_eq!(
+            router.stats().auth_clock_skews(),
+            skewed,
+            "{offset:?} ahead: {ahead}"
+        );
+    }
+}
