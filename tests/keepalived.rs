@@ -299,31 +299,6 @@ fn routed_story(master: Implementation, backup: Implementation) -> (Routed, Side
     (routed, m, b)
 }
 
-#[test]
-#[ignore = "needs root and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
-fn auth_hmac_unicast_across_a_router_ours_master() {
-    if common::keepalived::keepalived_2_4().is_none() {
-        return;
-    }
-    let (_routed, m, b) = routed_story(Implementation::Ours, Implementation::Keepalived);
-    hand_over("routed, ours Master", Variant::v3(false, 100).hmac(), m, b);
-}
-
-#[test]
-#[ignore = "needs root and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
-fn auth_hmac_unicast_across_a_router_keepalived_master() {
-    if common::keepalived::keepalived_2_4().is_none() {
-        return;
-    }
-    let (_routed, m, b) = routed_story(Implementation::Keepalived, Implementation::Ours);
-    hand_over(
-        "routed, keepalived Master",
-        Variant::v3(false, 100).hmac(),
-        m,
-        b,
-    );
-}
-
 /// A priority-0 advert from r1 to r2 as r1 would send it on leaving, signed with `key` at
 /// wall-clock time `at` (UTC since the epoch), or unsigned without a key.
 fn priority_zero_advert(key: Option<[u8; 32]>, at: Duration) -> Vec<u8> {
@@ -463,22 +438,32 @@ fn injections_change_nothing(master: Implementation, backup: Implementation) {
     );
 }
 
-#[test]
-#[ignore = "needs root, python3 and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
-fn auth_hmac_forged_unsigned_stale_and_replayed_adverts_move_nothing_on_our_backup() {
-    if common::keepalived::keepalived_2_4().is_none() {
-        return;
-    }
-    injections_change_nothing(Implementation::Keepalived, Implementation::Ours);
+/// The routed pair through its story and a hand-over.
+fn routed(master: Implementation, backup: Implementation) {
+    let (_routed, m, b) = routed_story(master, backup);
+    let label = format!("routed, {master:?} Master");
+    hand_over(&label, Variant::v3(false, 100).hmac(), m, b);
 }
 
-#[test]
-#[ignore = "needs root, python3 and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
-fn auth_hmac_forged_unsigned_stale_and_replayed_adverts_move_nothing_on_keepalived_backup() {
-    if common::keepalived::keepalived_2_4().is_none() {
-        return;
-    }
-    injections_change_nothing(Implementation::Ours, Implementation::Keepalived);
+macro_rules! routed_pairings {
+    ($($name:ident: $story:ident, $master:ident, $backup:ident;)*) => {$(
+        #[test]
+        #[ignore = "needs root, python3 and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
+        fn $name() {
+            if common::keepalived::keepalived_2_4().is_some() {
+                $story(Implementation::$master, Implementation::$backup);
+            }
+        }
+    )*};
+}
+
+routed_pairings! {
+    auth_hmac_unicast_across_a_router_ours_master: routed, Ours, Keepalived;
+    auth_hmac_unicast_across_a_router_keepalived_master: routed, Keepalived, Ours;
+    auth_hmac_forged_unsigned_stale_and_replayed_adverts_move_nothing_on_our_backup:
+        injections_change_nothing, Keepalived, Ours;
+    auth_hmac_forged_unsigned_stale_and_replayed_adverts_move_nothing_on_keepalived_backup:
+        injections_change_nothing, Ours, Keepalived;
 }
 
 /// keepalived 2.4.3's own advert, captured on the wire, is the one we emit for the same key,
