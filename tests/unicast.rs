@@ -130,3 +130,37 @@ fn unicast_peers_are_validated() {
         .unwrap();
     assert_eq!(v6.unicast_peers(), [peer6]);
 }
+
+#[test]
+fn every_setting_reads_back_from_the_built_configuration() {
+    use vrrp::LowerPriorityResponse;
+    use vrrp::packet::ChecksumAcceptance;
+    let only = ChecksumAcceptance::Only(ChecksumForm::MessageOnly);
+    let config = Config::builder(1, VRID, MASTER.into())
+        .address(VIP.into())
+        .checksum_form(ChecksumForm::MessageOnly)
+        .checksum_acceptance(only)
+        .lower_priority_response(LowerPriorityResponse::Discard)
+        .v2_interop(true)
+        .unicast_peer(PEER_A.into())
+        .min_hop_limit(64)
+        .build()
+        .unwrap();
+    assert_eq!(config.checksum_form(), ChecksumForm::MessageOnly);
+    assert_eq!(config.checksum_acceptance(), only);
+    assert_eq!(
+        config.lower_priority_response(),
+        LowerPriorityResponse::Discard
+    );
+    assert!(config.v2_interop());
+    assert_eq!(config.min_hop_limit(), 64);
+    let defaults = unicast_config();
+    assert_eq!(defaults.checksum_form(), ChecksumForm::PseudoHeader);
+    assert_eq!(defaults.checksum_acceptance(), ChecksumAcceptance::Either);
+    assert_eq!(
+        defaults.lower_priority_response(),
+        LowerPriorityResponse::Readvertise
+    );
+    assert!(!defaults.v2_interop());
+    assert_eq!(defaults.min_hop_limit(), 255);
+}

@@ -156,3 +156,39 @@ pub enum Action {
         reason: Reason,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_and_reasons_read_as_operators_see_them_in_logs_events_and_status() {
+        let states = [
+            State::Initialize,
+            State::Backup,
+            State::Master,
+            State::Fault,
+        ];
+        assert_eq!(
+            states.map(|s| s.to_string()),
+            ["initialize", "backup", "master", "fault"]
+        );
+        let reasons = [
+            (Reason::Startup, "startup"),
+            (Reason::MasterNoResponse, "master-no-response"),
+            (Reason::Preempted, "preempted"),
+            (Reason::MasterStopped, "master-stopped"),
+            (Reason::HigherPriority, "higher-priority"),
+            (Reason::Shutdown, "shutdown"),
+            (Reason::LinkDown, "link-down"),
+            (Reason::LinkUp, "link-up"),
+            (Reason::TrackingFault, "tracking-fault"),
+            (Reason::TrackingRecovered, "tracking-recovered"),
+            (Reason::SyncGroup, "sync-group"),
+            (Reason::SteppedDown, "stepped-down"),
+        ];
+        for (reason, word) in reasons {
+            assert_eq!(reason.to_string(), word);
+        }
+    }
+}
