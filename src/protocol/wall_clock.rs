@@ -4,7 +4,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// A reading of the real-time clock (UTC since the Unix epoch) taken at a monotonic instant, from
 /// which the wall-clock time at any nearby instant follows. The core reads no clock: the caller
-/// takes a reading ([`WallClock::now`] on a host) and passes it in with
+/// reads both clocks ([`WallClock::from_system_time`] with `Instant::now()` and
+/// `SystemTime::now()`, as the Linux driver does) and passes the reading in with
 /// [`VirtualRouter::set_wall_clock`](crate::VirtualRouter::set_wall_clock) or
 /// [`Routers::set_wall_clock`](crate::Routers::set_wall_clock) as often as it wants clock steps
 /// followed; the Linux driver does it once per wake-up.
@@ -33,10 +34,10 @@ impl WallClock {
         Self { at, since_epoch }
     }
 
-    /// Reads both clocks of this host. A real-time clock set before 1970 reads as the epoch.
-    pub fn now() -> Self {
-        let at = Instant::now();
-        let since_epoch = SystemTime::now()
+    /// The reading `time` of the real-time clock, taken at instant `at`. A time before 1970
+    /// reads as the epoch.
+    pub fn from_system_time(at: Instant, time: SystemTime) -> Self {
+        let since_epoch = time
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
         Self { at, since_epoch }

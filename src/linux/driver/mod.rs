@@ -17,7 +17,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use crate::host::{
     ActionApplier, AddressBackend, BackendError, DriverError, DriverHandle, Event, EventLoop,
@@ -301,7 +301,7 @@ impl<A: AddressBackend> Driver<A> {
     /// shutdown, before anything started.
     fn start(&mut self, on_event: &mut impl FnMut(Event)) -> bool {
         let now = Instant::now();
-        self.event_loop.set_wall_clock(WallClock::now());
+        self.event_loop.set_wall_clock(wall_clock());
         if self
             .event_loop
             .handle_commands(now, &mut self.setup, on_event)
@@ -356,7 +356,7 @@ impl<A: AddressBackend> Driver<A> {
     ) -> Result<bool, DriverError> {
         let now = Instant::now();
         // Read per wake-up, so a stepped clock is followed at the next advert.
-        self.event_loop.set_wall_clock(WallClock::now());
+        self.event_loop.set_wall_clock(wall_clock());
         let mut shutdown = false;
         for &source in ready {
             match source {
@@ -454,7 +454,7 @@ impl<A: AddressBackend> Driver<A> {
 
     /// Shuts the routers down and removes what the driver created.
     fn stop(mut self, on_event: &mut impl FnMut(Event)) -> Result<(), DriverError> {
-        self.event_loop.set_wall_clock(WallClock::now());
+        self.event_loop.set_wall_clock(wall_clock());
         self.event_loop.shutdown(Instant::now(), on_event);
         self.remove_created()
     }
@@ -487,4 +487,9 @@ impl<A: AddressBackend> Drop for Driver<A> {
         // dropped without running.
         let _ = self.remove_created();
     }
+}
+
+/// This host's two clocks, read together: what HMAC authentication's sequences come from.
+fn wall_clock() -> WallClock {
+    WallClock::from_system_time(Instant::now(), SystemTime::now())
 }
