@@ -44,11 +44,7 @@ impl Trailer {
     /// is exactly that of the message its header describes plus [`TRAILER_LEN`]: the only way a
     /// trailer is recognised, as Ethernet padding never reaches that size. `None` if it is not.
     pub fn split(family: AddressFamily, payload: &[u8]) -> Option<(&[u8], &[u8; TRAILER_LEN])> {
-        let version = match (payload.first()? >> 4, family) {
-            (3, _) => Version::V3,
-            (2, AddressFamily::Ipv4) => Version::V2,
-            _ => return None,
-        };
+        let version = Version::of(*payload.first()?, family)?;
         let count = usize::from(*payload.get(3)?);
         let message_len = version.message_len(family, count);
         if payload.len() != message_len + TRAILER_LEN {

@@ -57,6 +57,16 @@ pub enum Version {
 }
 
 impl Version {
+    /// The version of a message whose first byte is `first_byte`, received over `family`: 3, or 2
+    /// over IPv4 only; `None` for any other.
+    pub(crate) const fn of(first_byte: u8, family: AddressFamily) -> Option<Self> {
+        match (first_byte >> 4, family) {
+            (3, _) => Some(Self::V3),
+            (2, AddressFamily::Ipv4) => Some(Self::V2),
+            _ => None,
+        }
+    }
+
     /// The version nibble.
     pub const fn number(self) -> u8 {
         match self {
@@ -100,10 +110,10 @@ impl<T: AsRef<[u8]>> Packet<T> {
         let Some(header) = bytes.first_chunk::<HEADER_LEN>() else {
             return Err(RxError::TooShort(bytes.len()));
         };
-        let version = match (header[field::VERSION_TYPE] >> 4, family) {
-            (3, _) => Version::V3,
-            (2, AddressFamily::Ipv4) => Version::V2,
-            (version, family) => return Err(RxError::Version { version, family }),
+        let first = header[field::VERSION_TYPE];
+        let Some(version) = Version::of(first, family) else {
+            let version = first >> 4;
+            return Err(RxError::Version { version, family });
         };
         let count = header[field::COUNT];
         if count == 0 {
