@@ -935,18 +935,7 @@ fn upstream(lan: &Lan) -> common::netns::Netns {
         } else {
             "eth1"
         };
-        hub.ip(&[
-            "link",
-            "add",
-            &port,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            name,
-            "netns",
-            &netns.name,
-        ]);
+        hub.add_veth(&port, netns, name);
         hub.ip(&["link", "set", &port, "master", "br1", "up"]);
         netns.ip(&["addr", "add", &address, "dev", name]);
         netns.ip(&["link", "set", name, "up"]);

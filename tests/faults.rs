@@ -401,10 +401,7 @@ fn delete_eth0(lan: &Lan) {
 /// Creates router 1's veth again, its end called `name` in the router's namespace, down and with
 /// no address; its port joins the bridge and comes up.
 fn create_link(lan: &Lan, name: &str) {
-    let netns = &lan.router(1).name;
-    lan.hub.ip(&[
-        "link", "add", "p1", "type", "veth", "peer", "name", name, "netns", netns,
-    ]);
+    lan.hub.add_veth("p1", lan.router(1), name);
     lan.hub.ip(&["link", "set", "p1", "master", "br0", "up"]);
     lan.router(1)
         .ip(&["link", "set", name, "addrgenmode", "none"]);

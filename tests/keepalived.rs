@@ -63,18 +63,7 @@ fn interop(variant: Variant, master: Implementation, backup: Implementation) {
     assert!(lan.client_pings(variant.vip()), "{label}: no answer");
 
     // 2. SIGKILL: the Backup's timer runs out after its Master_Down_Interval.
-    let mdi = variant.master_down_interval(BACKUP_PRIORITY);
-    let killed = m.kill();
-    let takeover = b.wait_state("master", settle) - killed;
-    println!(
-        "{label}: SIGKILL takeover {:.1} ms (Master_Down_Interval {:.1} ms)",
-        ms(takeover),
-        ms(mdi)
-    );
-    assert!(
-        takeover + variant.interval >= mdi && takeover <= mdi + TOLERANCE,
-        "{label}: takeover after {takeover:?}, Master_Down_Interval {mdi:?}"
-    );
+    kill_and_take_over(&label, variant, &mut m, &mut b);
     assert!(lan.holds(2, variant.vip()));
 
     // 3. The higher priority returns and preempts.
@@ -100,6 +89,22 @@ fn interop(variant: Variant, master: Implementation, backup: Implementation) {
     // 4. SIGTERM: priority 0, and the Backup takes over after Skew_Time.
     // 5. The Backup saw everything and counted nothing wrong.
     hand_over(&label, variant, m, b);
+}
+
+/// SIGKILL of `m`, the Master: `b`'s timer runs out after its Master_Down_Interval.
+fn kill_and_take_over(label: &str, variant: Variant, m: &mut Side, b: &mut Side) {
+    let mdi = variant.master_down_interval(BACKUP_PRIORITY);
+    let killed = m.kill();
+    let takeover = b.wait_state("master", variant.settle()) - killed;
+    println!(
+        "{label}: SIGKILL takeover {:.1} ms (Master_Down_Interval {:.1} ms)",
+        ms(takeover),
+        ms(mdi)
+    );
+    assert!(
+        takeover + variant.interval >= mdi && takeover <= mdi + TOLERANCE,
+        "{label}: takeover after {takeover:?}, Master_Down_Interval {mdi:?}"
+    );
 }
 
 /// SIGTERM of `m`, the Master: its priority-0 advert makes `b` take over within Skew_Time, and
@@ -267,18 +272,7 @@ fn routed_story(master: Implementation, backup: Implementation) -> (Routed, Side
     assert!(!b.was_master(), "{label}: the Backup became Master");
     assert!(routed.holds(1, variant.vip()) && !routed.holds(2, variant.vip()));
 
-    let mdi = variant.master_down_interval(BACKUP_PRIORITY);
-    let killed = m.kill();
-    let takeover = b.wait_state("master", settle) - killed;
-    println!(
-        "{label}: SIGKILL takeover {:.1} ms (Master_Down_Interval {:.1} ms)",
-        ms(takeover),
-        ms(mdi)
-    );
-    assert!(
-        takeover + variant.interval >= mdi && takeover <= mdi + TOLERANCE,
-        "{label}: takeover after {takeover:?}, Master_Down_Interval {mdi:?}"
-    );
+    kill_and_take_over(&label, variant, &mut m, &mut b);
 
     let mut m = start(master, 1, MASTER_PRIORITY);
     m.wait_state("master", settle);
@@ -392,26 +386,13 @@ fn injections_change_nothing(master: Implementation, backup: Implementation) {
     let counts: Vec<(&str, u64)> = match &mut b {
         Side::Ours(ours) => {
             let stats = ours.stats();
-            let count = |name: &str| {
-                let field = format!(r#""{name}":"#);
-                let at = stats
-                    .find(&field)
-                    .unwrap_or_else(|| panic!("{name} in {stats}"))
-                    + field.len();
-                stats[at..]
-                    .split(|c: char| !c.is_ascii_digit())
-                    .next()
-                    .unwrap()
-                    .parse()
-                    .unwrap()
-            };
             [
                 "authInvalidHmac",
                 "authTrailerMissing",
                 "authStale",
                 "authReplayed",
             ]
-            .map(|name| (name, count(name)))
+            .map(|name| (name, common::pair::json_counter(&stats, name)))
             .to_vec()
         }
         Side::Keepalived(theirs) => {

@@ -183,9 +183,7 @@ fn hosts(links: u32) -> (Netns, Netns) {
     let b = Netns::new("scale-b");
     for link in 0..links {
         let name = format!("s{link}");
-        a.ip(&[
-            "link", "add", &name, "type", "veth", "peer", "name", &name, "netns", &b.name,
-        ]);
+        a.add_veth(&name, &b, &name);
         a.configure(&name, "192.0.2.1/24", "fe80::1/64");
         b.configure(&name, "192.0.2.2/24", "fe80::2/64");
         a.wait_until_up(&name);

@@ -441,18 +441,7 @@ impl Drop for Soak {
 /// Creates link `s{link}` between the hosts, each end with its addresses, once it is up.
 fn create_link(hosts: &[Netns; 2], link: u64) {
     let name = format!("s{link}");
-    hosts[0].ip(&[
-        "link",
-        "add",
-        &name,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        &name,
-        "netns",
-        &hosts[1].name,
-    ]);
+    hosts[0].add_veth(&name, &hosts[1], &name);
     for host in hosts {
         host.ip(&["link", "set", &name, "addrgenmode", "none"]);
         host.ip(&["link", "set", &name, "up"]);

@@ -122,18 +122,7 @@ impl Lan {
 /// Joins `netns` to the bridge in `hub` through a veth pair: `port` on the bridge, `eth0` in
 /// `netns` with `ipv4` and `link_local`.
 fn attach(hub: &Netns, netns: &Netns, port: &str, ipv4: &str, link_local: &str) {
-    hub.ip(&[
-        "link",
-        "add",
-        port,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "netns",
-        &netns.name,
-    ]);
+    hub.add_veth(port, netns, "eth0");
     hub.ip(&["link", "set", port, "master", "br0", "up"]);
     netns.configure("eth0", ipv4, link_local);
     netns.wait_until_up("eth0");

@@ -77,6 +77,13 @@ impl Netns {
         )
     }
 
+    /// Creates a veth pair: `port` in this namespace, `name` in `peer`'s, both down.
+    pub fn add_veth(&self, port: &str, peer: &Netns, name: &str) {
+        self.ip(&[
+            "link", "add", port, "type", "veth", "peer", "name", name, "netns", &peer.name,
+        ]);
+    }
+
     /// A namespace holding a veth pair `va` (192.0.2.1/24, fe80::1/64) and `vb`, both up.
     pub fn with_veth_pair(suffix: &str) -> Self {
         let netns = Self::new(suffix);
@@ -196,9 +203,7 @@ impl Drop for Netns {
 pub fn linked_pair(suffix: &str) -> (Netns, Netns) {
     let a = Netns::new(&format!("{suffix}-a"));
     let b = Netns::new(&format!("{suffix}-b"));
-    a.ip(&[
-        "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", &b.name,
-    ]);
+    a.add_veth("va", &b, "vb");
     a.configure("va", "192.0.2.1/24", "fe80::1/64");
     b.configure("vb", "192.0.2.2/24", "fe80::2/64");
     a.wait_until_up("va");

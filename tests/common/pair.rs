@@ -279,8 +279,16 @@ impl Side {
 }
 
 pub fn rcvd_pri_zero(stats: &str) -> u64 {
-    let field = r#""rcvd_pri_zero_packets":"#;
-    let at = stats.find(field).expect("rcvd_pri_zero_packets") + field.len();
+    json_counter(stats, "rcvd_pri_zero_packets")
+}
+
+/// The first counter called `name` in a statistics line of ours (the first router's).
+pub fn json_counter(stats: &str, name: &str) -> u64 {
+    let field = format!(r#""{name}":"#);
+    let at = stats
+        .find(&field)
+        .unwrap_or_else(|| panic!("no {name} in {stats}"))
+        + field.len();
     stats[at..]
         .split(|c: char| !c.is_ascii_digit())
         .next()

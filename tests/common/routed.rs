@@ -24,18 +24,7 @@ impl Routed {
             .map(|(i, subnet, address)| {
                 let netns = Netns::new(&format!("r{i}"));
                 let port = format!("g{i}");
-                gateway.ip(&[
-                    "link",
-                    "add",
-                    &port,
-                    "type",
-                    "veth",
-                    "peer",
-                    "name",
-                    "eth0",
-                    "netns",
-                    &netns.name,
-                ]);
+                gateway.add_veth(&port, &netns, "eth0");
                 gateway.configure(&port, &format!("{subnet}.1/24"), &format!("fe80::{i}:1/64"));
                 netns.configure(
                     "eth0",
