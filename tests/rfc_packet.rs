@@ -198,6 +198,15 @@ fn v3_pkt_12_one_family_per_message() {
         v3_ipv6().emit(MASTER.into(), IPV4_MULTICAST.into(), &mut buf),
         Err(EmitError::FamilyMismatch)
     );
+    // Either address alone of the other family is refused too.
+    assert_eq!(
+        v3_ipv4().emit(MASTER.into(), IPV6_MULTICAST.into(), &mut buf),
+        Err(EmitError::FamilyMismatch)
+    );
+    assert_eq!(
+        v3_ipv4().emit(MASTER_LL.into(), IPV4_MULTICAST.into(), &mut buf),
+        Err(EmitError::FamilyMismatch)
+    );
     // The carrying IP version decides the address size: an IPv4 message read over IPv6 is too short.
     let err = Advertisement::parse(&rx6(), &KEEPALIVED_V3).expect_err("wrong family");
     assert!(

@@ -237,6 +237,11 @@ fn v3_pkt_05_07_10_configuration_is_validated() {
         b.address(Ipv4Addr::from(0xC633_6400 + i).into())
     });
     assert_eq!(too_many.build(), Err(ConfigError::TooManyAddresses(256)));
+    // 255 addresses fill the count octet exactly.
+    let most = (0..255u32).fold(Config::builder(2, VRID, LOCAL.into()), |b, i| {
+        b.address(Ipv4Addr::from(0xC633_6400 + i).into())
+    });
+    assert_eq!(most.build().map(|c| c.addresses().len()), Ok(255));
     // The limits themselves are valid.
     assert!(
         builder()

@@ -163,4 +163,76 @@ fn every_setting_reads_back_from_the_built_configuration() {
     );
     assert!(!defaults.v2_interop());
     assert_eq!(defaults.min_hop_limit(), 255);
+    assert_eq!(defaults.priority(), Priority::new(200));
+    assert!(!defaults.is_owner());
+    assert!(defaults.preempt());
+    assert!(!defaults.accept());
+    assert_eq!(defaults.preempt_delay(), Duration::ZERO);
+}
+
+#[test]
+fn every_other_setting_reads_back_too() {
+    use vrrp::packet::Version;
+    use vrrp::packet::{Authentication, Password};
+    use vrrp::{AddressFamily, Announcements, Interval};
+    let announcements = Announcements {
+        repeat: 3,
+        second_burst: None,
+        refresh: Some(Duration::from_secs(60)),
+    };
+    let v2 = Config::builder(4, VRID, MASTER.into())
+        .version(Version::V2)
+        .priority(Priority::new(90))
+        .advert_interval(Duration::from_secs(3))
+        .address(VIP.into())
+        .preempt(false)
+        .accept(true)
+        .authentication(Authentication::Password(Password::new(b"secret").unwrap()))
+        .announcements(announcements)
+        .build()
+        .unwrap();
+    assert_eq!(v2.interface_index(), 4);
+    assert_eq!(v2.vrid(), VRID);
+    assert_eq!(v2.family(), AddressFamily::Ipv4);
+    assert_eq!(v2.version(), Version::V2);
+    assert_eq!(v2.priority(), Priority::new(90));
+    assert_eq!(v2.interval(), Interval::from_centis(300).unwrap());
+    assert_eq!(v2.primary_address(), IpAddr::from(MASTER));
+    assert_eq!(
+        v2.addresses().iter().collect::<Vec<_>>(),
+        [IpAddr::from(VIP)]
+    );
+    assert!(!v2.preempt());
+    assert!(v2.accept());
+    assert_eq!(
+        *v2.authentication(),
+        Authentication::Password(Password::new(b"secret").unwrap())
+    );
+    assert_eq!(v2.announcements(), announcements);
+    assert!(v2.unicast_peers().is_empty());
+
+    let owner = Config::builder(1, VRID, VIP.into())
+        .owner(true)
+        .priority(Priority::OWNER)
+        .address(VIP.into())
+        .preempt_delay(Duration::ZERO)
+        .build()
+        .unwrap();
+    assert!(owner.is_owner());
+    assert_eq!(owner.priority(), Priority::OWNER);
+
+    let delayed = Config::builder(1, VRID, MASTER.into())
+        .address(VIP.into())
+        .preempt_delay(Duration::from_secs(7))
+        .build()
+        .unwrap();
+    assert_eq!(delayed.preempt_delay(), Duration::from_secs(7));
+    assert_eq!(delayed.version(), Version::V3);
+    assert_eq!(delayed.interval(), Interval::from_centis(100).unwrap());
+
+    let v6 = Config::builder(1, VRID, MASTER_LL.into())
+        .address(VIP_LL.into())
+        .build()
+        .unwrap();
+    assert_eq!(v6.family(), AddressFamily::Ipv6);
 }

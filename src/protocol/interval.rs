@@ -72,6 +72,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_interval_prints_in_centiseconds() {
+        assert_eq!(Interval::DEFAULT.to_string(), "100 cs");
+        assert_eq!(Interval::from_centis(5).unwrap().to_string(), "5 cs");
+    }
+
+    #[test]
     fn zero_is_no_interval() {
         assert_eq!(Interval::from_centis(0), None);
         assert_eq!(Interval::from_secs(0), None);

@@ -93,4 +93,11 @@ mod tests {
         assert_eq!(Priority::default().get(), 100);
         assert_eq!((Priority::SHUTDOWN.get(), Priority::OWNER.get()), (0, 255));
     }
+
+    #[test]
+    fn a_priority_converts_to_and_from_its_octet_and_prints_as_a_number() {
+        assert_eq!(Priority::from(150), Priority::new(150));
+        assert_eq!(u8::from(Priority::new(150)), 150);
+        assert_eq!(Priority::new(150).to_string(), "150");
+    }
 }

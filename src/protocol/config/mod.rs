@@ -320,13 +320,13 @@ impl Config {
         }
     }
 
-    /// The VRRPv2 copy sent alongside in interop mode.
+    /// The VRRPv2 copy sent alongside in interop mode. It keeps the rest of the VRRPv3 advert: no
+    /// password (`build` refuses one with VRRPv3), and a checksum form that VRRPv2 ignores (its
+    /// checksum covers the message only).
     pub(crate) fn v2_interop_advertisement(&self, priority: Priority) -> Option<Advertisement> {
         self.v2_interop.then(|| Advertisement {
             version: Version::V2,
             interval: self.v2_interop_interval(),
-            authentication: Authentication::None,
-            checksum_form: ChecksumForm::MessageOnly,
             ..self.advertisement(priority)
         })
     }
