@@ -447,6 +447,7 @@ fn mib_10_priority_zero_adverts_received_and_sent_are_counted() {
     let t0 = Instant::now();
     let mut router = started(config(51), t0);
     receive(&mut router, t0 + SECOND, &advert(51, 200, 100));
+    assert_eq!(router.stats().rcvd_pri_zero_packets, 0, "priority 200");
     receive(&mut router, t0 + 2 * SECOND, &advert(51, 0, 100));
     assert_eq!(
         (

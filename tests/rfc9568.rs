@@ -3,14 +3,14 @@
 
 mod common;
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
 use common::{MASTER_LL, VIP, VIP_LL, VIP6};
 use vrrp::host::announce::gratuitous_arp;
 use vrrp::packet::{
-    AddressList, Advertisement, Authentication, IPV4_MULTICAST, IPV6_MULTICAST, Password, RxError,
-    RxMeta,
+    AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST,
+    Password, RxError, RxMeta,
 };
 use vrrp::{
     Action, AddressFamily, Config, ConfigError, Counter, MacAddress, Priority, State, VirtualRouter,
@@ -206,4 +206,68 @@ fn v3_9568_e7947_e7949_the_gratuitous_arp_carries_the_virtual_address_and_the_vi
     assert_eq!(&arp[24..28], &VIP.octets(), "target protocol address");
     // Nowhere in the frame is the virtual MAC given as a protocol address.
     assert_ne!(&arp[14..18], &vmac.octets()[2..6]);
+}
+
+#[test]
+fn v3_9568_04_the_checksum_form_of_each_ipv4_advert_is_counted_and_ipv6_has_one_form() {
+    let t0 = Instant::now();
+    let mut v4 = VirtualRouter::new(
+        Config::builder(LAN, common::vrid(51), LOCAL.into())
+            .address(VIP.into())
+            .build()
+            .expect("valid"),
+    );
+    v4.start(t0);
+    let rx = RxMeta::ipv4(PEER, IPV4_MULTICAST, 255, LAN);
+    for (i, form) in [
+        ChecksumForm::MessageOnly,
+        ChecksumForm::PseudoHeader,
+        ChecksumForm::MessageOnly,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let advert = Advertisement {
+            checksum_form: form,
+            ..common::v3_ipv4()
+        };
+        let at = t0 + Duration::from_secs(i as u64 + 1);
+        v4.handle_packet(at, &rx, &common::emit(&advert, PEER, IPV4_MULTICAST))
+            .expect("accepted");
+    }
+    let stats = v4.stats();
+    assert_eq!(
+        (
+            stats.rcvd_message_only_checksums,
+            stats.rcvd_pseudo_header_checksums
+        ),
+        (2, 1)
+    );
+
+    // IPv6 has only the pseudo-header form: nothing to tell apart, nothing counted.
+    let peer = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
+    let mut v6 = VirtualRouter::new(
+        Config::builder(LAN, common::vrid(51), MASTER_LL.into())
+            .address(VIP_LL.into())
+            .address(VIP6.into())
+            .build()
+            .expect("valid"),
+    );
+    v6.start(t0);
+    let rx = RxMeta::ipv6(peer, IPV6_MULTICAST, 255, LAN);
+    v6.handle_packet(
+        t0 + Duration::from_secs(1),
+        &rx,
+        &common::emit(&common::v3_ipv6(), peer, IPV6_MULTICAST),
+    )
+    .expect("accepted");
+    let stats = v6.stats();
+    assert_eq!(stats.rcvd_advertisements, 1);
+    assert_eq!(
+        (
+            stats.rcvd_message_only_checksums,
+            stats.rcvd_pseudo_header_checksums
+        ),
+        (0, 0)
+    );
 }

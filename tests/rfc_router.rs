@@ -571,6 +571,16 @@ fn v3_fsm_20_master_advertises_every_interval_without_drift() {
         assert_eq!(sent_priorities(&drain(&mut router)), [100]);
     }
     assert_eq!(router.stats().sent_advertisements, 1001);
+    // A wake-up a whole interval late sends one advert, and the schedule restarts from then
+    // rather than catching up with a second advert at once.
+    let due = router.poll_timeout().expect("Adver_Timer runs");
+    let late = due + Duration::from_millis(30);
+    router.handle_timeout(late);
+    assert_eq!(sent_priorities(&drain(&mut router)), [100]);
+    assert_eq!(
+        router.poll_timeout(),
+        Some(late + Duration::from_millis(30))
+    );
 }
 
 #[test]
@@ -997,6 +1007,10 @@ fn announcements_repeat_after_the_second_burst_delay_and_every_refresh() {
         at + Duration::from_secs(5) - Duration::from_nanos(1)
     ));
     assert!(announced_at(&mut router, at + Duration::from_secs(5)));
+    assert!(!announced_at(
+        &mut router,
+        at + Duration::from_secs(65) - Duration::from_nanos(1)
+    ));
     assert!(announced_at(&mut router, at + Duration::from_secs(65)));
     assert_eq!(router.stats().sent_announcements, 3);
 }

@@ -275,11 +275,18 @@ fn a_hand_over_ends_at_once_when_the_link_goes_or_on_shutdown() {
     let mut lan = started_lan(&[150, 100]);
     lan.run_for(Duration::from_secs(2));
     lan.crash(1);
+    let from = lan.records().len();
     lan.hand_over(0);
     lan.stop(0);
     assert!(lan.addresses(0).is_empty());
     assert_eq!(lan.state(0, VRID), Some(State::Initialize));
     assert!(!router(&lan, 0).is_handing_over());
+    // The hand-over's priority 0 was the goodbye: the shutdown does not say it twice.
+    let goodbyes = lan.records()[from..]
+        .iter()
+        .filter(|r| r.host == 0 && r.kind == RecordKind::AdvertSent(Priority::SHUTDOWN))
+        .count();
+    assert_eq!(goodbyes, 1);
 }
 
 #[derive(Clone, Debug)]
