@@ -326,6 +326,19 @@ fn an_unknown_key_id_or_a_malformed_trailer_is_named_as_such() {
 }
 
 #[test]
+fn removing_the_authentication_from_a_running_router_leaves_a_plain_one() {
+    let unsigned = hex(IPV4_IMAGE)[..12].to_vec();
+    let (mut router, t0) = v4_backup(auth(HmacMode::Enforce));
+    router.set_auth_hmac(None).unwrap();
+    assert!(router.config().auth_hmac().is_none());
+    assert_eq!(router.handle_packet(t0, &v4_rx(), &unsigned), Ok(()));
+    assert!(matches!(
+        router.handle_packet(t0, &v4_rx(), &hex(IPV4_IMAGE)),
+        Err(RxError::Length { actual: 40, .. })
+    ));
+}
+
+#[test]
 fn a_router_without_hmac_refuses_a_signed_advert_by_its_length() {
     let plain = Config::builder(2, VRID, PEER4.into())
         .address(VIP4.into())
