@@ -458,3 +458,42 @@ fn removing_a_sync_group_member_releases_the_fault_it_held_the_others_in() {
         Err(RoutersError::AlreadyGrouped(outside))
     );
 }
+
+#[test]
+fn a_sync_group_member_in_fault_at_start_holds_the_others_in_fault() {
+    let t0 = Instant::now();
+    for down in [2, 3] {
+        let mut routers = Routers::new();
+        let inside = routers.add(config(2, 1, vip(1))).expect("new");
+        let outside = routers.add(config(3, 2, vip(2))).expect("new");
+        routers
+            .add_sync_group(&[inside, outside])
+            .expect("new group");
+        routers.handle_link(t0, down, false);
+        routers.start(t0);
+        let faulty = if down == 2 { 1 } else { 2 };
+        let reasons: Vec<_> = changes(&drain(&mut routers))
+            .into_iter()
+            .filter(|&(_, state, _)| state == State::Fault)
+            .map(|(vrid, _, reason)| (vrid == faulty, reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [(true, Reason::LinkDown), (false, Reason::SyncGroup)],
+            "link {down} down: the member whose link is down, then the other"
+        );
+        let states = [inside, outside].map(|key| routers.get(&key).map(|r| r.state()));
+        assert_eq!(
+            states,
+            [Some(State::Fault), Some(State::Fault)],
+            "link {down} down"
+        );
+        routers.handle_link(t0, down, true);
+        let states = [inside, outside].map(|key| routers.get(&key).map(|r| r.state()));
+        assert_eq!(
+            states,
+            [Some(State::Backup), Some(State::Backup)],
+            "link {down} up again"
+        );
+    }
+}

@@ -437,11 +437,12 @@ impl VirtualRouter {
     }
 
     /// Follows a member of its sync group into `state` (keepalived's `vrrp_sync_group`): Master,
-    /// Backup, or Fault; leaving a group Fault returns to Backup. Does nothing in Initialize.
+    /// Backup, or Fault; leaving a group Fault returns to Backup. In Initialize it only remembers
+    /// whether the group is in Fault, so that it starts in Fault while a member is.
     pub(crate) fn follow_group(&mut self, now: Instant, state: State) {
         let now = self.advance(now);
         match (self.state, state) {
-            (State::Initialize, _) => {}
+            (State::Initialize, to) => self.group_fault = to == State::Fault,
             (State::Backup, State::Master) => self.become_master(now, Reason::SyncGroup),
             (State::Master, State::Backup) => {
                 self.release_addresses();
@@ -488,10 +489,10 @@ impl VirtualRouter {
             if self.state != State::Fault {
                 self.change_state(
                     State::Fault,
-                    if self.link_up {
-                        Reason::TrackingFault
-                    } else {
-                        Reason::LinkDown
+                    match (self.link_up, self.tracking_fault) {
+                        (false, _) => Reason::LinkDown,
+                        (true, true) => Reason::TrackingFault,
+                        (true, false) => Reason::SyncGroup,
                     },
                 );
             }
