@@ -654,6 +654,51 @@ fn v3_fsm_23_9568_05_master_readvertises_at_once_on_a_losing_advert() {
 }
 
 #[test]
+fn v3_fsm_23_9568_05_a_burst_of_losing_adverts_gets_one_answer_per_half_of_their_interval() {
+    let t0 = Instant::now();
+    let (mut router, at) = master(build(builder()), t0);
+    // The loser advertises every second: its adverts are answered at most every half second.
+    let half = SECOND / 2;
+    let tick = Duration::from_nanos(1);
+    assert_eq!(
+        sent_priorities(&receive(&mut router, at, HIGHER_ADDRESS, 99)),
+        [100]
+    );
+    assert_eq!(
+        router.poll_timeout(),
+        Some(at + SECOND),
+        "the answer restarts the advert schedule"
+    );
+    assert_eq!(
+        sent_priorities(&receive(&mut router, at + half - tick, HIGHER_ADDRESS, 99)),
+        []
+    );
+    assert_eq!(
+        sent_priorities(&receive(&mut router, at + half, HIGHER_ADDRESS, 99)),
+        [100]
+    );
+    // Another loser is answered at once.
+    assert_eq!(
+        sent_priorities(&receive(&mut router, at + half, LOWER_ADDRESS, 99)),
+        [100]
+    );
+}
+
+#[test]
+fn v3_9568_13_a_master_that_yields_within_two_master_down_intervals_has_flapped() {
+    let t0 = Instant::now();
+    for (after, flaps) in [(Duration::ZERO, 1), (Duration::from_nanos(1), 0)] {
+        let (mut router, at) = master(build(builder()), t0);
+        let window = 2 * router.master_down_interval();
+        // Just inside the window: a flap; at its end: a Master that served its time.
+        let now = at + window - Duration::from_nanos(1) + after;
+        receive(&mut router, now, HIGHER_ADDRESS, 200);
+        assert_eq!(router.state(), State::Backup);
+        assert_eq!(router.stats().flaps, flaps, "{after:?} after the window");
+    }
+}
+
+#[test]
 fn v3_fsm_24_preempt_mode_is_not_consulted_in_master() {
     let t0 = Instant::now();
     let (mut router, at) = master(build(builder().preempt(false)), t0);
