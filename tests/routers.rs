@@ -497,3 +497,9 @@ fn a_sync_group_member_in_fault_at_start_holds_the_others_in_fault() {
         );
     }
 }
+
+#[test]
+fn a_router_key_prints_as_interface_family_and_vrid() {
+    let key = RouterKey::of(&config(2, 51, vip(1)));
+    assert_eq!(key.to_string(), "if2/ipv4/vrid51");
+}
