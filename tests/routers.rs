@@ -503,3 +503,72 @@ fn a_router_key_prints_as_interface_family_and_vrid() {
     let key = RouterKey::of(&config(2, 51, vip(1)));
     assert_eq!(key.to_string(), "if2/ipv4/vrid51");
 }
+
+#[test]
+fn a_set_says_whether_it_is_empty() {
+    let mut routers = Routers::new();
+    assert!(routers.is_empty());
+    routers.add(config(2, 1, vip(1))).expect("new");
+    assert!(!routers.is_empty());
+}
+
+#[test]
+fn every_queued_action_is_delivered_however_many_routers_start_at_once() {
+    let mut routers = Routers::new();
+    for interface in 2..7 {
+        for vrid in 1..=255u8 {
+            routers
+                .add(config(interface, vrid, vip(vrid)))
+                .expect("new");
+        }
+    }
+    routers.start(Instant::now());
+    let changes = drain(&mut routers)
+        .into_iter()
+        .filter(|(_, action)| matches!(action, Action::StateChanged { .. }))
+        .count();
+    assert_eq!(changes, 5 * 255);
+}
+
+#[cfg(feature = "auth-hmac")]
+#[test]
+fn the_wall_clock_reading_reaches_every_router_of_the_set() {
+    use vrrp::{HmacAuth, HmacKey, WallClock};
+    let auth = || {
+        HmacAuth::builder(1)
+            .key(HmacKey::new(1, &[7; 32]).expect("valid"))
+            .build()
+            .expect("valid")
+    };
+    let signed = |priority: u8, source: Ipv4Addr, peer: Ipv4Addr| {
+        Config::builder(2, common::vrid(1), source.into())
+            .priority(Priority::new(priority))
+            .address(vip(1).into())
+            .unicast_peer(peer.into())
+            .auth_hmac(auth())
+            .build()
+            .expect("valid")
+    };
+    let t0 = Instant::now();
+    let clock = WallClock::new(t0, Duration::from_secs(1_800_000_000));
+    let mut master = Routers::new();
+    master.add(signed(200, PEER, LOCAL)).expect("new");
+    master.set_wall_clock(clock);
+    master.start(t0);
+    let due = master.poll_timeout().expect("Master_Down_Timer");
+    master.handle_timeout(due);
+    let advert = drain(&mut master)
+        .into_iter()
+        .find_map(|(_, action)| match action {
+            Action::Send(transmit) => Some(transmit.payload.to_vec()),
+            _ => None,
+        })
+        .expect("the new Master advertises");
+
+    let mut backup = Routers::new();
+    backup.add(signed(100, LOCAL, PEER)).expect("new");
+    backup.set_wall_clock(clock);
+    backup.start(t0);
+    let rx = RxMeta::ipv4(PEER, LOCAL, 255, 2);
+    assert!(backup.handle_packet(due, &rx, &advert).is_ok());
+}
