@@ -572,3 +572,56 @@ fn the_wall_clock_reading_reaches_every_router_of_the_set() {
     let rx = RxMeta::ipv4(PEER, LOCAL, 255, 2);
     assert!(backup.handle_packet(due, &rx, &advert).is_ok());
 }
+
+#[test]
+fn removing_a_sync_group_member_leaves_the_others_held_by_a_member_still_in_fault() {
+    let t0 = Instant::now();
+    let mut routers = Routers::new();
+    let keys = [(2, 1), (3, 2), (4, 3)].map(|(interface, vrid)| {
+        routers
+            .add(config(interface, vrid, vip(vrid)))
+            .expect("new")
+    });
+    routers.add_sync_group(&keys).expect("new group");
+    routers.start(t0);
+    routers.handle_link(t0, 3, false);
+    drain(&mut routers);
+    routers.remove(t0, &keys[0]).expect("configured");
+    drain(&mut routers);
+    let states = keys[1..]
+        .iter()
+        .map(|key| routers.get(key).map(|r| r.state()));
+    assert!(
+        states.eq([Some(State::Fault), Some(State::Fault)]),
+        "the member whose link is down holds the last one in Fault"
+    );
+    routers.handle_link(t0, 3, true);
+    let states = keys[1..]
+        .iter()
+        .map(|key| routers.get(key).map(|r| r.state()));
+    assert!(states.eq([Some(State::Backup), Some(State::Backup)]));
+}
+
+#[test]
+fn a_sync_group_keeps_working_after_a_router_outside_it_is_removed() {
+    let t0 = Instant::now();
+    let mut routers = Routers::new();
+    let outsider = routers.add(config(2, 9, vip(9))).expect("new");
+    let inside = routers.add(config(3, 1, vip(1))).expect("new");
+    let outside = routers.add(config(4, 2, vip(2))).expect("new");
+    routers
+        .add_sync_group(&[inside, outside])
+        .expect("new group");
+    routers.start(t0);
+    // The last router takes the removed one's place: the group must follow it there.
+    routers.remove(t0, &outsider).expect("configured");
+    drain(&mut routers);
+    routers.handle_link(t0, 3, false);
+    assert_eq!(
+        changes(&drain(&mut routers)),
+        [
+            (1, State::Fault, Reason::LinkDown),
+            (2, State::Fault, Reason::SyncGroup)
+        ]
+    );
+}
