@@ -625,3 +625,13 @@ fn a_sync_group_keeps_working_after_a_router_outside_it_is_removed() {
         ]
     );
 }
+
+#[test]
+fn a_datagram_no_router_could_be_chosen_for_is_counted_router_wide() {
+    let mut routers = Routers::new();
+    routers.add(config(2, 1, vip(1))).expect("new");
+    routers.record_malformed(&RxError::TooShort(3));
+    let global = routers.global_stats();
+    assert_eq!(global.malformed_datagrams, 1);
+    assert_eq!(global.discontinuity_time, None, "counted before any time was given");
+}
