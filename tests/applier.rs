@@ -388,3 +388,102 @@ fn after_a_removal_in_the_pass_adds_wait_for_their_turn() {
     );
     assert!(applier.holds(1, VIP.into()) && applier.holds(1, VIP2.into()));
 }
+
+#[test]
+fn a_router_on_a_virtual_mac_interface_adds_and_sends_there_and_is_standby_until_master() {
+    let instance = Instance::new(config()).virtual_mac(true);
+    let key = instance.key();
+    let addressing = instance.addressing().clone();
+    let (mut routers, mut applier, host) = setup(Some(instance));
+    assert_eq!(applier.addressing(&key), Some(&addressing));
+    assert!(!applier.advertises_router(&key));
+    // Before the driver creates the virtual MAC interface, everything is on the router's own.
+    assert_eq!(
+        (
+            applier.address_interface(&key),
+            applier.send_interface(&key)
+        ),
+        (1, 1)
+    );
+    assert!(applier.standby_virtual_macs().is_empty());
+
+    // The driver made interface 7 for the virtual MAC, and sends from 8.
+    let before = applier.firewall_changes();
+    applier.redirect(&key, 7, 8);
+    applier.set_parent(&key, 1);
+    assert_eq!(applier.firewall_changes(), before + 1);
+    assert_eq!(
+        (
+            applier.address_interface(&key),
+            applier.send_interface(&key),
+            applier.parent_interface(&key)
+        ),
+        (7, 8, 1)
+    );
+    assert_eq!(applier.standby_virtual_macs(), [(key, 7)], "Initialize");
+    let t0 = Instant::now();
+    routers.start(t0);
+    run(&mut routers, &mut applier);
+    assert_eq!(applier.standby_virtual_macs(), [(key, 7)], "Backup");
+    let due = routers.poll_timeout().unwrap();
+    routers.handle_timeout(due);
+    run(&mut routers, &mut applier);
+    assert_eq!(
+        applier.standby_virtual_macs(),
+        [],
+        "Master holds its addresses"
+    );
+    assert_eq!(
+        log(&host)[..3],
+        [
+            "send if8 to 224.0.0.18",
+            "add if7 192.0.2.100/32",
+            "add if7 192.0.2.101/32"
+        ]
+    );
+
+    // Its own interface is where the addresses are (no virtual MAC after all): never standby.
+    applier.set_parent(&key, 7);
+    routers.shutdown(due);
+    run(&mut routers, &mut applier);
+    assert_eq!(applier.standby_virtual_macs(), []);
+
+    // Forgotten, it falls back to the interface its key names.
+    applier.unplace(&key);
+    assert_eq!(applier.addressing(&key), None);
+    assert_eq!(
+        (
+            applier.address_interface(&key),
+            applier.send_interface(&key),
+            applier.parent_interface(&key)
+        ),
+        (1, 1, 1)
+    );
+}
+
+#[test]
+fn an_owner_is_never_standby_and_a_router_advertiser_says_so() {
+    let owner = Config::builder(1, vrid(52), VIP.into())
+        .owner(true)
+        .priority(Priority::OWNER)
+        .address(VIP.into())
+        .build()
+        .unwrap();
+    let instance = Instance::new(owner).virtual_mac(true);
+    let key = instance.key();
+    let host = MemoryHost::default();
+    let mut applier = host.applier();
+    applier.place(instance);
+    applier.redirect(&key, 7, 7);
+    assert_eq!(applier.standby_virtual_macs(), []);
+
+    let advertiser = Config::builder(1, vrid(53), common::MASTER_LL.into())
+        .address(common::VIP_LL.into())
+        .router_advertisements(Some(vrrp::RouterAdvertisements::default()))
+        .build()
+        .unwrap();
+    let instance = Instance::new(advertiser);
+    let key = instance.key();
+    applier.place(instance);
+    assert!(applier.advertises_router(&key));
+}

@@ -633,5 +633,8 @@ fn a_datagram_no_router_could_be_chosen_for_is_counted_router_wide() {
     routers.record_malformed(&RxError::TooShort(3));
     let global = routers.global_stats();
     assert_eq!(global.malformed_datagrams, 1);
-    assert_eq!(global.discontinuity_time, None, "counted before any time was given");
+    assert_eq!(
+        global.discontinuity_time, None,
+        "counted before any time was given"
+    );
 }
