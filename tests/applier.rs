@@ -448,6 +448,8 @@ fn a_router_on_a_virtual_mac_interface_adds_and_sends_there_and_is_standby_until
     run(&mut routers, &mut applier);
     assert_eq!(applier.standby_virtual_macs(), []);
 
+    assert!(!applier.holds(7, VIP.into()), "released");
+
     // Forgotten, it falls back to the interface its key names.
     applier.unplace(&key);
     assert_eq!(applier.addressing(&key), None);
@@ -486,4 +488,70 @@ fn an_owner_is_never_standby_and_a_router_advertiser_says_so() {
     let key = instance.key();
     applier.place(instance);
     assert!(applier.advertises_router(&key));
+}
+
+/// An applier whose router became Master on interface 1, holding VIP and VIP2.
+fn holding() -> (Routers, MemoryApplier, MemoryHost) {
+    let (mut routers, mut applier, host) = setup(None);
+    let t0 = Instant::now();
+    routers.start(t0);
+    run(&mut routers, &mut applier);
+    let due = routers.poll_timeout().unwrap();
+    routers.handle_timeout(due);
+    run(&mut routers, &mut applier);
+    assert_eq!(host.addresses().len(), 2);
+    (routers, applier, host)
+}
+
+#[test]
+fn addresses_move_to_an_interface_created_again_with_the_current_lifetime() {
+    let (_routers, mut applier, host) = holding();
+    let six = Some(std::time::Duration::from_secs(6));
+    applier.set_address_lifetime(six);
+    let before = applier.firewall_changes();
+    // Interface 1 is gone: the kernel took its addresses with it.
+    for address in [VIP, VIP2] {
+        assert!(host.remove_address(1, address.into()));
+    }
+    let mut events = Vec::new();
+    applier.move_addresses(1, 9, &mut |e| events.push(e));
+    assert_eq!(applier.firewall_changes(), before + 2, "one per address");
+    let restored = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::AddressRestored {
+                    interface_index: 9,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(restored, 2);
+    let held: Vec<_> = host.addresses();
+    assert_eq!(held.len(), 2);
+    assert!(
+        held.iter()
+            .all(|(interface, a)| *interface == 9 && a.lifetime == six)
+    );
+    assert!(applier.holds(9, VIP.into()) && !applier.holds(1, VIP.into()));
+    // Nothing held on another interface moves.
+    applier.move_addresses(1, 10, &mut |e| events.push(e));
+    assert!(applier.holds(9, VIP.into()));
+}
+
+#[test]
+fn release_all_removes_every_address_and_returns_the_first_failure() {
+    let (_routers, mut applier, host) = holding();
+    let before = applier.firewall_changes();
+    host.fail_next(Fault::Remove, 1);
+    assert!(applier.release_all().is_err());
+    assert_eq!(applier.firewall_changes(), before + 1);
+    assert_eq!(applier.added_addresses().count(), 0);
+    assert_eq!(host.addresses().len(), 1, "the one whose removal failed");
+
+    let (_routers, mut applier, host) = holding();
+    assert!(applier.release_all().is_ok());
+    assert!(host.addresses().is_empty());
 }

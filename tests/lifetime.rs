@@ -316,6 +316,15 @@ fn a_restored_address_gets_the_lifetime_again() {
     );
     assert_eq!(host.adds().len(), 1);
     assert_eq!(host.adds()[0].lifetime, Some(LIFETIME));
+
+    // Restored after the setting changed, and before a renewal applied it: the setting's.
+    let mut host = Host::master(None);
+    let six = Some(Duration::from_secs(6));
+    host.event_loop.set_address_lifetime(six).expect("valid");
+    assert!(host.host.remove_address(LAN, VIP.into()));
+    host.read_changes();
+    assert_eq!(host.adds().len(), 1);
+    assert_eq!(host.adds()[0].lifetime, six);
 }
 
 #[test]

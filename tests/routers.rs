@@ -638,3 +638,18 @@ fn a_datagram_no_router_could_be_chosen_for_is_counted_router_wide() {
         "counted before any time was given"
     );
 }
+
+#[test]
+fn tracking_reaches_a_configured_router_and_says_so() {
+    let t0 = Instant::now();
+    let mut routers = Routers::new();
+    let key = routers.add(config(2, 1, vip(1))).expect("new");
+    routers.start(t0);
+    drain(&mut routers);
+    let unknown = RouterKey::of(&config(2, 2, vip(2)));
+    assert!(!routers.set_tracking_fault(t0, &unknown, true));
+    assert!(routers.set_tracking_fault(t0, &key, true));
+    assert_eq!(routers.get(&key).map(|r| r.state()), Some(State::Fault));
+    assert!(!routers.set_tracking_weight(t0, &unknown, -10));
+    assert!(routers.set_tracking_weight(t0, &key, -10));
+}
