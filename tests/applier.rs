@@ -555,3 +555,44 @@ fn release_all_removes_every_address_and_returns_the_first_failure() {
     assert!(applier.release_all().is_ok());
     assert!(host.addresses().is_empty());
 }
+
+#[test]
+fn an_address_two_routers_add_in_one_pass_goes_ahead_once_and_each_outcome_finds_its_address() {
+    let host = MemoryHost::default();
+    let mut applier = host.applier();
+    let mut routers = Routers::new();
+    let shared = Ipv4Addr::new(198, 51, 100, 1);
+    let own = Ipv4Addr::new(198, 51, 100, 2);
+    for (n, addresses) in [(1u8, vec![shared]), (2, vec![shared, own])] {
+        let config = addresses
+            .iter()
+            .fold(Config::builder(1, vrid(n), MASTER.into()), |b, a| {
+                b.address((*a).into())
+            })
+            .priority(Priority::new(200))
+            .build()
+            .unwrap();
+        routers.add(config.clone()).unwrap();
+        applier.place(Instance::new(config));
+    }
+    routers.start(Instant::now());
+    run_ahead(&mut routers, &mut applier);
+    host.take_calls();
+    let due = routers.poll_timeout().unwrap();
+    routers.handle_timeout(due);
+    run_ahead(&mut routers, &mut applier);
+    assert!(log(&host).contains(&"AddBatch { count: 2 }".to_string()));
+    assert!(applier.holds(1, shared.into()));
+    assert!(
+        applier.holds(1, own.into()),
+        "the second router's own address"
+    );
+    let before = applier.firewall_changes();
+    routers.shutdown(due);
+    run(&mut routers, &mut applier);
+    assert!(
+        applier.firewall_changes() > before,
+        "removals change the firewall"
+    );
+    assert_eq!(applier.added_addresses().count(), 0);
+}
