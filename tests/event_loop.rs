@@ -1037,6 +1037,30 @@ fn a_reconfiguration_that_only_changes_hmac_authentication_keeps_every_router_ru
         .get(&key(51))
         .expect("running");
     assert!(backup.stats().rcvd_authenticated() >= 10);
+    // The Master signs with the loop's wall clock: a router that reads the same clock hears it.
+    let master = &mut lan.nodes[0];
+    master.host.take_calls();
+    let due = master.event_loop.poll_timeout().expect("Adver_Timer");
+    master.event_loop.handle_timeout(due, &mut |_| {});
+    let advert = master
+        .host
+        .take_calls()
+        .into_iter()
+        .find_map(|call| match call {
+            Call::Send { transmit, .. } => Some(transmit),
+            _ => None,
+        })
+        .expect("the Master advertises");
+    let mut listener = vrrp::VirtualRouter::new(authenticated(1, Enforce).config().clone());
+    listener.set_wall_clock(clock);
+    listener.start(due);
+    let rx = RxMeta::ipv4(
+        [192, 0, 2, 1].into(),
+        vrrp::packet::IPV4_MULTICAST,
+        255,
+        LAN,
+    );
+    assert_eq!(listener.handle_packet(due, &rx, &advert.payload), Ok(()));
     // A change of anything else still replaces the router.
     let now = lan.now;
     let node = &mut lan.nodes[1];

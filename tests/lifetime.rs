@@ -160,6 +160,9 @@ fn a_lifetime_outside_3_s_to_2_to_the_32_s_is_refused_and_none_is_the_default() 
         event_loop.set_address_lifetime(Some(short)),
         Err(DriverError::AddressLifetime(d)) if d == short
     ));
+    // Linux's longest finite lifetime is 2^32 - 2 s (2^32 - 1 means for ever).
+    assert_eq!(MAX_ADDRESS_LIFETIME, Duration::from_secs(4_294_967_294));
+    assert_eq!(MIN_ADDRESS_LIFETIME, Duration::from_secs(3));
     let long = MAX_ADDRESS_LIFETIME + Duration::from_secs(1);
     assert!(event_loop.set_address_lifetime(Some(long)).is_err());
     let message = event_loop
