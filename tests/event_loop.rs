@@ -630,6 +630,51 @@ fn an_advert_from_our_own_primary_address_is_a_conflict_reported_at_most_once_a_
 }
 
 #[test]
+fn removing_a_router_forgets_its_protocol_error_reports_and_keeps_the_others_rate_limited() {
+    let now = Instant::now();
+    let mut node = Node::new(
+        vec![
+            config([192, 0, 2, 1], 200, 51, VIP),
+            config([192, 0, 2, 1], 200, 52, VIP2),
+        ],
+        now,
+    );
+    node.event_loop.start(now, &mut |_| {});
+    // Adverts that crossed a router (TTL 254): an IP TTL error for each router.
+    let source = Ipv4Addr::new(192, 0, 2, 9);
+    let rx = RxMeta::ipv4(source, vrrp::packet::IPV4_MULTICAST, 254, LAN);
+    let reported = |node: &mut Node, at: Instant, vrid: u8| {
+        let mut advert = common::v3_ipv4();
+        advert.vrid = common::vrid(vrid);
+        let bytes = common::emit(&advert, source, vrrp::packet::IPV4_MULTICAST);
+        let events = &mut node.events;
+        let _ = node
+            .event_loop
+            .handle_packet(at, &rx, &bytes, &mut |e| events.push(e));
+        node.take_events()
+            .into_iter()
+            .filter(|e| matches!(e, Event::ProtocolError { .. }))
+            .count()
+    };
+    assert_eq!(reported(&mut node, now, 51), 1);
+    assert_eq!(reported(&mut node, now, 52), 1);
+    let change = Reconfiguration {
+        remove: vec![key(52)],
+        ..Reconfiguration::default()
+    };
+    let events = &mut node.events;
+    node.event_loop
+        .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e))
+        .expect("accepted");
+    let later = now + Duration::from_secs(1);
+    assert_eq!(
+        reported(&mut node, later, 51),
+        0,
+        "not again within a minute"
+    );
+}
+
+#[test]
 fn v3_tx_04_a_master_whose_primary_address_goes_away_goes_to_fault_until_it_is_back() {
     let mut lan = elected_pair();
     let primary = IpAddr::from([192, 0, 2, 1]);

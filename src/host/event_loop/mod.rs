@@ -218,12 +218,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         for group in &change.sync_groups {
             next.add_sync_group(group).map_err(|e| refused(e.into()))?;
         }
-        let removed: HashSet<&RouterKey> = change.remove.iter().collect();
-        let placed = |key: &RouterKey| {
-            (!removed.contains(key))
-                .then(|| self.applier.addressing(key))
-                .flatten()
-        };
+        // A router of `next` that is not added kept its placement: it was not removed.
+        let placed = |key: &RouterKey| self.applier.addressing(key);
         check_instances(&next, &change.add, placed).map_err(refused)?;
         let checked = setup
             .check(&self.applier, &next, &change.add)
