@@ -238,3 +238,88 @@ fn the_same_seed_gives_the_same_run() {
     assert!(first.len() > 50);
     assert_eq!(first, timeline(&scenario));
 }
+
+/// Two hosts of priorities 200 and 100 (1 s adverts) on a LAN without latency, not started.
+fn pair() -> (Lan, std::time::Instant) {
+    let epoch = std::time::Instant::now();
+    let mut lan = Lan::new(7, epoch);
+    for (host, priority) in [200, 100].into_iter().enumerate() {
+        let config = Config::builder(1, VRID, host_address(host).into())
+            .priority(Priority::new(priority))
+            .address(Ipv4Addr::new(198, 51, 100, 1).into())
+            .build()
+            .expect("valid");
+        assert_eq!(lan.add_host(vec![config]), Ok(host), "ids count from 0");
+    }
+    assert_eq!(lan.host_count(), 2);
+    (lan, epoch)
+}
+
+#[test]
+fn the_simulators_clock_runs_a_deadline_that_falls_on_the_end_of_a_run() {
+    let (mut lan, epoch) = pair();
+    lan.start_all();
+    // Priority 200 at 1 s: Master_Down_Interval is 3 s + 56/256 s.
+    let down = Duration::from_secs(3) + Duration::from_micros(218_750);
+    lan.run_until(epoch + down - Duration::from_nanos(1));
+    assert_eq!(lan.masters(VRID), Vec::<HostId>::new());
+    lan.run_until(epoch + down);
+    assert_eq!(lan.masters(VRID), [0]);
+}
+
+#[test]
+fn the_simulators_latency_delays_each_delivery() {
+    let (mut lan, _) = pair();
+    let latency = Duration::from_millis(300);
+    lan.set_latency(latency, Duration::ZERO);
+    lan.start_all();
+    lan.run_for(Duration::from_secs(4));
+    let sent = lan
+        .records()
+        .iter()
+        .find(|r| r.host == 0 && matches!(r.kind, RecordKind::AdvertSent(_)))
+        .expect("the Master advertises")
+        .at;
+    let (mut lan, epoch) = pair();
+    lan.set_latency(latency, Duration::ZERO);
+    lan.start_all();
+    lan.run_until(epoch + sent + latency - Duration::from_nanos(1));
+    assert_eq!(lan.deliveries(1).0, 0);
+    lan.run_until(epoch + sent + latency);
+    assert_eq!(lan.deliveries(1).0, 1);
+}
+
+#[test]
+fn the_simulators_partition_splits_the_lan_and_heal_joins_it() {
+    let (mut lan, _) = pair();
+    lan.start_all();
+    lan.run_for(Duration::from_secs(5));
+    assert_eq!(lan.masters(VRID), [0]);
+    // One listed group, and the unlisted host on its own.
+    lan.partition(&[&[0]]);
+    lan.run_for(Duration::from_secs(5));
+    assert_eq!(lan.masters(VRID), [0, 1]);
+    lan.heal();
+    lan.run_for(Duration::from_secs(5));
+    assert_eq!(lan.masters(VRID), [0]);
+}
+
+#[test]
+fn the_simulators_priority_and_stall_reach_the_host() {
+    let (mut lan, _) = pair();
+    lan.start_all();
+    lan.run_for(Duration::from_secs(5));
+    lan.set_priority(1, VRID, Priority::new(250));
+    lan.run_for(Duration::from_secs(5));
+    assert_eq!(lan.masters(VRID), [1], "preempts with its new priority");
+    // Stalled past Master_Down_Interval, the Master is taken over; it resumes after 5 s.
+    lan.stall(1, Duration::from_secs(5));
+    lan.run_for(Duration::from_secs(4));
+    assert_eq!(lan.state(0, VRID), Some(State::Master));
+    lan.run_for(Duration::from_secs(6));
+    assert_eq!(
+        lan.masters(VRID),
+        [1],
+        "back, and the higher priority again"
+    );
+}
