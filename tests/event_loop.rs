@@ -59,6 +59,9 @@ impl Node {
         let host = MemoryHost::default();
         host.set_link(LAN, true);
         for config in &configs {
+            if config.interface_index() != LAN {
+                host.set_link(config.interface_index(), true);
+            }
             let primary = vrrp::host::VirtualAddress::host(config.primary_address());
             host.add_address(config.interface_index(), primary);
         }
@@ -672,6 +675,61 @@ fn removing_a_router_forgets_its_protocol_error_reports_and_keeps_the_others_rat
         0,
         "not again within a minute"
     );
+}
+
+#[test]
+fn a_link_change_reaches_the_routers_of_its_interface_while_a_primary_address_is_missing() {
+    let now = Instant::now();
+    let elsewhere = Config::builder(3, common::vrid(52), [192, 0, 2, 1].into())
+        .address(VIP2.into())
+        .advert_interval(Duration::from_millis(100))
+        .build()
+        .expect("valid configuration");
+    let mut node = Node::new(vec![config([192, 0, 2, 1], 200, 51, VIP), elsewhere], now);
+    node.event_loop.start(now, &mut |_| {});
+    let on_3 = RouterKey {
+        interface_index: 3,
+        ..key(52)
+    };
+    let state_of =
+        |node: &Node, key: &RouterKey| node.event_loop.routers().get(key).map(|r| r.state());
+    assert_eq!(state_of(&node, &on_3), Some(State::Backup));
+    // 51's primary address goes away: it waits in Fault for it.
+    assert!(node.host.remove_address(LAN, [192, 0, 2, 1].into()));
+    node.read_changes(now);
+    assert_eq!(node.state(51), Some(State::Fault));
+    // Meanwhile interface 3's link goes down, and only its router follows.
+    node.host.set_link(3, false);
+    node.read_changes(now);
+    assert_eq!(state_of(&node, &on_3), Some(State::Fault));
+    node.host.set_link(3, true);
+    node.read_changes(now);
+    assert_eq!(state_of(&node, &on_3), Some(State::Backup));
+    assert_eq!(
+        node.state(51),
+        Some(State::Fault),
+        "its primary address is still missing"
+    );
+}
+
+#[test]
+fn an_event_loop_forms_the_sync_groups_it_is_given() {
+    let now = Instant::now();
+    let mut node = Node::new(
+        vec![
+            config([192, 0, 2, 1], 200, 51, VIP),
+            config([192, 0, 2, 1], 200, 52, VIP2),
+        ],
+        now,
+    );
+    node.event_loop
+        .add_sync_group(&[key(51), key(52)])
+        .expect("new group");
+    assert_eq!(
+        node.event_loop.routers().sync_group_of(&key(52)),
+        Some(vec![key(51), key(52)])
+    );
+    assert!(node.event_loop.add_sync_group(&[key(51), key(53)]).is_err());
 }
 
 #[test]
