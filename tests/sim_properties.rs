@@ -241,8 +241,13 @@ fn the_same_seed_gives_the_same_run() {
 
 /// Two hosts of priorities 200 and 100 (1 s adverts) on a LAN without latency, not started.
 fn pair() -> (Lan, std::time::Instant) {
+    seeded_pair(7)
+}
+
+/// [`pair`], with the simulator's random numbers from `seed`.
+fn seeded_pair(seed: u64) -> (Lan, std::time::Instant) {
     let epoch = std::time::Instant::now();
-    let mut lan = Lan::new(7, epoch);
+    let mut lan = Lan::new(seed, epoch);
     for (host, priority) in [200, 100].into_iter().enumerate() {
         let config = Config::builder(1, VRID, host_address(host).into())
             .priority(Priority::new(priority))
@@ -287,6 +292,63 @@ fn the_simulators_latency_delays_each_delivery() {
     assert_eq!(lan.deliveries(1).0, 0);
     lan.run_until(epoch + sent + latency);
     assert_eq!(lan.deliveries(1).0, 1);
+
+    // Jitter only ever adds to the latency.
+    let jitter = Duration::from_millis(100);
+    for seed in 0..20 {
+        let (mut lan, epoch) = seeded_pair(seed);
+        lan.set_latency(latency, jitter);
+        lan.start_all();
+        lan.run_until(epoch + sent + latency - Duration::from_nanos(1));
+        assert_eq!(lan.deliveries(1).0, 0, "seed {seed}");
+        lan.run_until(epoch + sent + latency + jitter);
+        assert_eq!(lan.deliveries(1).0, 1, "seed {seed}");
+    }
+}
+
+#[test]
+fn the_simulators_loss_drops_about_the_share_it_is_set_to() {
+    let epoch = std::time::Instant::now();
+    let mut lan = Lan::new(11, epoch);
+    for (host, priority) in [200, 100].into_iter().enumerate() {
+        let config = Config::builder(1, VRID, host_address(host).into())
+            .priority(Priority::new(priority))
+            .advert_interval(Duration::from_millis(10))
+            .address(Ipv4Addr::new(198, 51, 100, 1).into())
+            .build()
+            .expect("valid");
+        lan.add_host(vec![config]).expect("new");
+    }
+    lan.set_loss(1);
+    lan.start_all();
+    lan.run_for(Duration::from_secs(100));
+    let sent = lan
+        .records()
+        .iter()
+        .filter(|r| r.host == 0 && matches!(r.kind, RecordKind::AdvertSent(_)))
+        .count() as f64;
+    let lost = 1.0 - lan.deliveries(1).0 as f64 / sent;
+    // 1 % of about 10,000: 0.5 % either side is five standard deviations.
+    assert!((0.005..0.015).contains(&lost), "{lost} of {sent}");
+}
+
+#[test]
+fn the_simulator_carries_ipv6_adverts() {
+    let epoch = std::time::Instant::now();
+    let mut lan = Lan::new(3, epoch);
+    for (host, priority) in [200, 100].into_iter().enumerate() {
+        let source = std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1 + host as u16);
+        let config = Config::builder(1, VRID, source.into())
+            .priority(Priority::new(priority))
+            .address(std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x100).into())
+            .build()
+            .expect("valid");
+        lan.add_host(vec![config]).expect("new");
+    }
+    lan.start_all();
+    lan.run_for(Duration::from_secs(10));
+    assert_eq!(lan.masters(VRID), [0]);
+    assert!(lan.deliveries(1).0 >= 5);
 }
 
 #[test]
