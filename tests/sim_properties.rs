@@ -375,6 +375,7 @@ fn the_simulators_priority_and_stall_reach_the_host() {
     lan.run_for(Duration::from_secs(5));
     assert_eq!(lan.masters(VRID), [1], "preempts with its new priority");
     // Stalled past Master_Down_Interval, the Master is taken over; it resumes after 5 s.
+    let stalled_at = lan.elapsed();
     lan.stall(1, Duration::from_secs(5));
     lan.run_for(Duration::from_secs(4));
     assert_eq!(lan.state(0, VRID), Some(State::Master));
@@ -384,4 +385,33 @@ fn the_simulators_priority_and_stall_reach_the_host() {
         [1],
         "back, and the higher priority again"
     );
+    let resumed = lan
+        .records()
+        .iter()
+        .find(|r| r.host == 1 && r.kind == RecordKind::Resumed)
+        .map(|r| r.at);
+    assert_eq!(resumed, Some(stalled_at + Duration::from_secs(5)));
+}
+
+#[test]
+fn the_simulator_counts_what_a_host_refuses() {
+    let epoch = std::time::Instant::now();
+    let mut lan = Lan::new(5, epoch);
+    for (host, vrid) in [51, 52].into_iter().enumerate() {
+        let config = Config::builder(
+            1,
+            Vrid::new(vrid).expect("not 0"),
+            host_address(host).into(),
+        )
+        .address(Ipv4Addr::new(198, 51, 100, vrid).into())
+        .build()
+        .expect("valid");
+        lan.add_host(vec![config]).expect("new");
+    }
+    lan.start_all();
+    lan.run_for(Duration::from_secs(10));
+    // Each hears the other's adverts for a VRID it does not run.
+    let (delivered, refused) = lan.deliveries(1);
+    assert!(delivered >= 5);
+    assert_eq!(refused, delivered);
 }
