@@ -293,6 +293,15 @@ fn the_simulators_latency_delays_each_delivery() {
     lan.run_until(epoch + sent + latency);
     assert_eq!(lan.deliveries(1).0, 1);
 
+    // A packet in flight to a host cut off meanwhile is lost.
+    let (mut lan, epoch) = pair();
+    lan.set_latency(latency, Duration::ZERO);
+    lan.start_all();
+    lan.run_until(epoch + sent);
+    lan.partition(&[&[1]]);
+    lan.run_until(epoch + sent + latency);
+    assert_eq!(lan.deliveries(1).0, 0);
+
     // Jitter only ever adds to the latency.
     let jitter = Duration::from_millis(100);
     for seed in 0..20 {
