@@ -212,6 +212,10 @@ fn a_forged_advert_is_dropped_counted_and_changes_no_state() {
         Err(RxError::AuthInvalidHmac)
     );
     assert_eq!(router.stats().errors(Counter::AuthInvalidHmac), 1);
+    // A checksum error is no authentication failure.
+    assert!(router.handle_packet(t0, &v4_rx(), &flipped(6)).is_err());
+    assert_eq!(router.stats().total_errors(), 2);
+    assert_eq!(router.stats().auth_failures(), 1);
     assert_eq!(router.stats().rcvd_pri_zero_packets, 0);
     assert_eq!(
         router.poll_timeout(),

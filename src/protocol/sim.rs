@@ -522,3 +522,26 @@ impl SplitMix64 {
         if bound == 0 { 0 } else { self.next() % bound }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SplitMix64;
+
+    #[test]
+    fn splitmix64_gives_the_reference_sequence() {
+        // The first outputs of the reference implementation seeded with 0.
+        let mut rng = SplitMix64(0);
+        assert_eq!(rng.next(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(rng.next(), 0x6E78_9E6A_A1B9_65F4);
+        assert_eq!(rng.next(), 0x06C4_5D18_8009_454F);
+    }
+
+    #[test]
+    fn below_stays_below_its_bound_and_zero_bounds_nothing() {
+        let mut rng = SplitMix64(1);
+        assert_eq!(rng.below(0), 0);
+        let draws: Vec<u64> = (0..1000).map(|_| rng.below(10)).collect();
+        assert!(draws.iter().all(|&d| d < 10));
+        assert!((0..10).all(|d| draws.contains(&d)), "every value comes up");
+    }
+}
