@@ -207,9 +207,25 @@ fn elected_pair() -> Lan {
     assert_eq!(lan.nodes[0].state(51), Some(State::Master));
     assert_eq!(lan.nodes[1].state(51), Some(State::Backup));
     assert!(lan.nodes[0].has_vip() && !lan.nodes[1].has_vip());
-    for node in &mut lan.nodes {
-        node.take_events();
-    }
+    // RFC 6527's vrrpv3NewMaster, from the new Master only.
+    let new_master = |node: &mut Node| {
+        node.take_events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::NewMaster {
+                    router,
+                    master_address,
+                    ..
+                } => Some((router, master_address)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        new_master(&mut lan.nodes[0]),
+        [(key(51), IpAddr::from([192, 0, 2, 1]))]
+    );
+    assert_eq!(new_master(&mut lan.nodes[1]), []);
     lan
 }
 
@@ -289,9 +305,12 @@ fn a_master_whose_vip_cannot_be_added_again_steps_down_and_tries_again_after_a_b
     assert_eq!(lan.nodes[0].state(51), Some(State::Backup));
     assert_eq!(lan.nodes[1].state(51), Some(State::Master));
     assert!(lan.nodes[1].has_vip() && !lan.nodes[0].has_vip());
-    // The fault gone, the next attempt (20 s later) succeeds and it preempts for good.
+    // The fault gone, the next attempt (20 s after the second failure, about 10.1 s in: the
+    // backoff doubled) succeeds and it preempts for good.
     lan.nodes[0].host.fail_next(Fault::Add, 0);
-    lan.run_for(Duration::from_secs(21));
+    lan.run_for(Duration::from_secs(18));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Backup), "29.1 s in");
+    lan.run_for(Duration::from_secs(3));
     assert_eq!(lan.nodes[0].state(51), Some(State::Master));
     assert!(lan.nodes[0].has_vip() && !lan.nodes[1].has_vip());
 }

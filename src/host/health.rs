@@ -83,3 +83,61 @@ impl Health {
         self.backoff.remove(key);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AddressFamily, Vrid};
+
+    fn key(vrid: u8) -> RouterKey {
+        RouterKey {
+            interface_index: 2,
+            family: AddressFamily::Ipv4,
+            vrid: Vrid::new(vrid).expect("not 0"),
+        }
+    }
+
+    #[test]
+    fn the_backoff_doubles_up_to_its_maximum_and_a_served_router_starts_again() {
+        let now = Instant::now();
+        let mut health = Health::default();
+        let waits: Vec<Duration> = (0..8)
+            .map(|_| health.address_failed(now, key(1)) - now)
+            .collect();
+        let secs: Vec<u64> = waits.iter().map(Duration::as_secs).collect();
+        assert_eq!(secs, [10, 20, 40, 80, 160, 300, 300, 300]);
+        health.served(&key(1));
+        assert_eq!(health.address_failed(now, key(1)), now + FIRST_BACKOFF);
+    }
+
+    #[test]
+    fn a_router_is_due_again_when_its_wait_ends() {
+        let now = Instant::now();
+        let mut health = Health::default();
+        assert_eq!(health.next_retry(), None);
+        let first = health.address_failed(now, key(1));
+        health.address_failed(now + Duration::from_secs(1), key(2));
+        assert!(!health.is_healthy(&key(1)));
+        assert_eq!(health.next_retry(), Some(first));
+        assert_eq!(health.take_due(first - Duration::from_nanos(1)), []);
+        assert_eq!(health.take_due(first), [key(1)]);
+        assert!(health.is_healthy(&key(1)));
+        assert_eq!(
+            health.next_retry(),
+            Some(now + Duration::from_secs(1) + FIRST_BACKOFF)
+        );
+    }
+
+    #[test]
+    fn a_forgotten_router_leaves_nothing_behind() {
+        let now = Instant::now();
+        let mut health = Health::default();
+        health.set_application(key(1), false);
+        health.address_failed(now, key(1));
+        health.address_failed(now, key(1));
+        health.forget(&key(1));
+        assert!(health.is_healthy(&key(1)));
+        assert_eq!(health.next_retry(), None);
+        assert_eq!(health.address_failed(now, key(1)), now + FIRST_BACKOFF);
+    }
+}
