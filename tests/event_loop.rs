@@ -649,6 +649,11 @@ fn an_advert_from_our_own_primary_address_is_a_conflict_reported_at_most_once_a_
         .map(|r| r.stats().address_conflicts);
     assert_eq!(stats, Some(3));
     assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+    // Shut down, a router counts no conflict, so a minute later there is nothing new to report.
+    let now = lan.now;
+    lan.nodes[0].event_loop.shutdown(now, &mut |_| {});
+    lan.now += Duration::from_secs(61);
+    assert_eq!(heard(&mut lan), 0, "nothing new");
 }
 
 #[test]
