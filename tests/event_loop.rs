@@ -654,6 +654,21 @@ fn an_advert_from_our_own_primary_address_is_a_conflict_reported_at_most_once_a_
     lan.nodes[0].event_loop.shutdown(now, &mut |_| {});
     lan.now += Duration::from_secs(61);
     assert_eq!(heard(&mut lan), 0, "nothing new");
+
+    // Nor does one shut down before it counted any, which has none to report at all.
+    let now = Instant::now();
+    let mut idle = Node::new(vec![config([192, 0, 2, 1], 200, 51, VIP)], now);
+    idle.event_loop.shutdown(now, &mut |_| {});
+    let events = &mut idle.events;
+    let _ = idle
+        .event_loop
+        .handle_packet(now, &rx, &advert, &mut |e| events.push(e));
+    assert!(
+        !idle
+            .take_events()
+            .iter()
+            .any(|e| matches!(e, Event::AddressConflict { .. }))
+    );
 }
 
 #[test]
@@ -666,7 +681,6 @@ fn removing_a_router_forgets_its_protocol_error_reports_and_keeps_the_others_rat
         ],
         now,
     );
-    node.event_loop.start(now, &mut |_| {});
     // Adverts that crossed a router (TTL 254): an IP TTL error for each router.
     let source = Ipv4Addr::new(192, 0, 2, 9);
     let rx = RxMeta::ipv4(source, vrrp::packet::IPV4_MULTICAST, 254, LAN);
@@ -710,7 +724,6 @@ fn a_link_change_reaches_the_routers_of_its_interface_while_a_primary_address_is
         .build()
         .expect("valid configuration");
     let mut node = Node::new(vec![config([192, 0, 2, 1], 200, 51, VIP), elsewhere], now);
-    node.event_loop.start(now, &mut |_| {});
     let on_3 = RouterKey {
         interface_index: 3,
         ..key(52)
