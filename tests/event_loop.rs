@@ -1218,6 +1218,67 @@ fn a_reconfiguration_that_only_changes_hmac_authentication_keeps_every_router_ru
 
 #[cfg(feature = "auth-hmac")]
 #[test]
+fn a_sync_group_is_changed_in_place_only_if_every_member_changes_only_its_authentication() {
+    let now = Instant::now();
+    let configs = vec![
+        config([192, 0, 2, 1], 200, 51, VIP),
+        config([192, 0, 2, 1], 200, 52, VIP2),
+        config([192, 0, 2, 1], 200, 53, Ipv4Addr::new(192, 0, 2, 102)),
+    ];
+    let mut node = Node::new(configs.clone(), now);
+    let group = vec![key(51), key(52)];
+    node.event_loop.add_sync_group(&group).expect("new group");
+    let auth = || {
+        vrrp::HmacAuth::builder(1)
+            .key(vrrp::HmacKey::new(1, &[0x5a; 32]).expect("a valid key"))
+            .build()
+            .expect("valid")
+    };
+    let signed = |config: &Config| {
+        Instance::new(
+            Config::builder(LAN, config.vrid(), config.primary_address())
+                .priority(config.priority())
+                .address(config.addresses().iter().next().expect("one"))
+                .advert_interval(Duration::from_millis(100))
+                .auth_hmac(auth())
+                .build()
+                .expect("valid configuration"),
+        )
+    };
+    // 51 changes only its authentication, 52 its priority too: the group is replaced whole. 53,
+    // outside it, changes only its authentication, in place.
+    let lower = config([192, 0, 2, 1], 150, 52, VIP2);
+    let change = Reconfiguration {
+        remove: vec![key(51), key(52), key(53)],
+        add: vec![signed(&configs[0]), signed(&lower), signed(&configs[2])],
+        sync_groups: vec![group.clone()],
+    };
+    let events = &mut node.events;
+    let added = node
+        .event_loop
+        .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e))
+        .expect("accepted");
+    assert_eq!(added, group);
+    // Both now drop their authentication and nothing else: in place, none replaced.
+    let change = Reconfiguration {
+        remove: group.clone(),
+        add: vec![Instance::new(configs[0].clone()), Instance::new(lower)],
+        sync_groups: vec![group.clone()],
+    };
+    let events = &mut node.events;
+    let added = node
+        .event_loop
+        .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e))
+        .expect("accepted");
+    assert_eq!(
+        added,
+        Vec::<RouterKey>::new(),
+        "both only dropped their keys"
+    );
+}
+
+#[cfg(feature = "auth-hmac")]
+#[test]
 fn a_reconfiguration_that_changes_a_sync_group_still_replaces_its_routers() {
     let now = Instant::now();
     let configs = vec![
