@@ -119,3 +119,17 @@ impl AddressList {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_is_empty_only_without_addresses() {
+        assert!(AddressList::ipv4([]).is_empty());
+        assert!(AddressList::ipv6([]).is_empty());
+        let one = AddressList::ipv4([Ipv4Addr::new(192, 0, 2, 1)]);
+        assert!(!one.is_empty());
+        assert_eq!(one.len(), 1);
+    }
+}
