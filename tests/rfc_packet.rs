@@ -458,6 +458,14 @@ fn v3_rx_03_ipv4_length_comes_from_the_header_so_ethernet_padding_is_ignored() {
         KEEPALIVED_V3
     );
 
+    // A header that fills the whole datagram leaves an empty payload, for VRRP to refuse.
+    assert_eq!(
+        Ipv4Datagram::parse(&ipv4_datagram(5, 20, &[]))
+            .expect("header only")
+            .payload,
+        &[] as &[u8]
+    );
+
     let parse = |d: &[u8]| Ipv4Datagram::parse(d).map(|_| ());
     assert_eq!(
         parse(&ipv4_datagram(5, 33, &KEEPALIVED_V3)),
