@@ -857,3 +857,9 @@ fn v2_01_version_2_is_ipv4_only_and_has_no_authentication_in_v3() {
         Err(EmitError::AuthenticationInVersion3)
     );
 }
+
+#[test]
+fn a_version_prints_as_its_protocol_name() {
+    assert_eq!(Version::V2.to_string(), "VRRPv2");
+    assert_eq!(Version::V3.to_string(), "VRRPv3");
+}
