@@ -69,6 +69,27 @@ fn v3_fsm_16_a_master_advertises_at_once_then_on_its_schedule() {
 }
 
 #[test]
+fn v3_fsm_16_router_advertisements_keep_their_own_timer_between_adverts() {
+    // Adverts every 3 s, router advertisements every 4 s: the latter are not late to the former.
+    let config = Config::builder(2, vrid(51), MASTER_LL.into())
+        .priority(Priority::new(200))
+        .advert_interval(3 * SECOND)
+        .address(VIP_LL.into())
+        .address(VIP6.into())
+        .router_advertisements(Some(RouterAdvertisements::every(4 * SECOND)))
+        .build()
+        .expect("valid");
+    let t0 = Instant::now();
+    let mut router = VirtualRouter::new(config);
+    router.start(t0);
+    let times = advertised(&mut router, t0, 30 * SECOND);
+    // Master_Down_Interval at 3 s: 9 s + 3 s x 56/256.
+    let mdi = Duration::from_micros(9_656_250);
+    let expected: Vec<Duration> = (0..5).map(|k| mdi + k * 4 * SECOND).collect();
+    assert_eq!(times[..5], expected);
+}
+
+#[test]
 fn v3_fsm_16_the_first_three_go_16_s_apart_then_every_interval() {
     let t0 = Instant::now();
     let mut router = VirtualRouter::new(
