@@ -1275,6 +1275,50 @@ fn v3_ops_10_an_owner_that_hears_another_owner_counts_it_and_stays_master() {
 }
 
 #[test]
+fn v3_v2i_05_the_patience_is_two_vrrpv2_intervals_of_the_speaker_and_at_least_2_s() {
+    let t0 = Instant::now();
+    // A Master advertising VRRPv3 every 3 s: counted once 6 s pass without a VRRPv2 copy, and
+    // not before.
+    let mut router = started(build(interop_builder()), t0);
+    let (rx, bytes) = advert_from(HIGHER_ADDRESS.into(), 200, 300);
+    let first = t0 + SECOND;
+    router.handle_packet(first, &rx, &bytes).expect("valid");
+    router
+        .handle_packet(first + 6 * SECOND - Duration::from_nanos(1), &rx, &bytes)
+        .expect("valid");
+    assert_eq!(router.stats().v3_masters_without_v2, 0);
+    router
+        .handle_packet(first + 6 * SECOND, &rx, &bytes)
+        .expect("valid");
+    assert_eq!(router.stats().v3_masters_without_v2, 1);
+}
+
+#[test]
+fn v3_v2i_03_a_vrrpv2_advert_from_another_router_is_not_the_speakers_copy() {
+    let t0 = Instant::now();
+    let mut router = started(build(interop_builder()), t0);
+    receive(&mut router, t0 + SECOND, HIGHER_ADDRESS, 200);
+    // A VRRPv2-only router with a higher priority, at another address: heard, and followed.
+    let other = Ipv4Addr::new(192, 0, 2, 250);
+    let advert = Advertisement {
+        version: Version::V2,
+        priority: Priority::new(250),
+        interval: Interval::from_secs(1).expect("non-zero"),
+        checksum_form: ChecksumForm::MessageOnly,
+        ..common::v3_ipv4()
+    };
+    let rx = RxMeta::ipv4(other, IPV4_MULTICAST, 255, 2);
+    router
+        .handle_packet(
+            t0 + 2 * SECOND,
+            &rx,
+            &common::emit(&advert, other, IPV4_MULTICAST),
+        )
+        .expect("valid");
+    assert_eq!(router.master_address(), Some(IpAddr::V4(other)));
+}
+
+#[test]
 fn v3_v2i_05_a_vrrpv3_master_heard_without_vrrpv2_copies_is_reported_once() {
     let t0 = Instant::now();
     // A Master that sends VRRPv3 only, every second: after two seconds without a VRRPv2 copy it
@@ -1294,4 +1338,43 @@ fn v3_v2i_05_a_vrrpv3_master_heard_without_vrrpv2_copies_is_reported_once() {
             .expect("ignored, not refused");
     }
     assert_eq!(router.stats().v3_masters_without_v2, 0);
+}
+
+#[test]
+fn a_hand_over_or_a_health_change_of_a_backup_or_an_owner_moves_no_address() {
+    let t0 = Instant::now();
+    // A Backup handing over simply shuts down: it says nothing.
+    let mut backup = backup_following_master(t0);
+    drain(&mut backup);
+    backup.hand_over(t0 + 2 * SECOND);
+    let actions = drain(&mut backup);
+    assert_eq!(sent_priorities(&actions), Vec::<u8>::new());
+    assert_eq!(backup.state(), State::Initialize);
+    assert!(!backup.is_handing_over());
+
+    // The owner's health does not move its addresses.
+    let owner = build(
+        Config::builder(2, VRID, LOCAL.into())
+            .address(VIP.into())
+            .priority(Priority::OWNER)
+            .owner(true),
+    );
+    let mut owner = VirtualRouter::new(owner);
+    owner.start(t0);
+    drain(&mut owner);
+    owner.set_healthy(t0 + SECOND, false);
+    assert_eq!(drain(&mut owner), []);
+    assert_eq!(owner.state(), State::Master);
+
+    // A Master that is the best there is while unhealthy stays Master when it is healthy again.
+    let (mut alone, at) = master(build(builder()), t0);
+    alone.set_healthy(at, false);
+    assert_eq!(alone.state(), State::Backup);
+    let due = alone.poll_timeout().expect("takes over again");
+    alone.handle_timeout(due);
+    assert_eq!(alone.state(), State::Master);
+    drain(&mut alone);
+    alone.set_healthy(due + SECOND, true);
+    assert_eq!(alone.state(), State::Master);
+    assert_eq!(sent_priorities(&drain(&mut alone)), Vec::<u8>::new());
 }
