@@ -1378,3 +1378,27 @@ fn a_hand_over_or_a_health_change_of_a_backup_or_an_owner_moves_no_address() {
     assert_eq!(alone.state(), State::Master);
     assert_eq!(sent_priorities(&drain(&mut alone)), Vec::<u8>::new());
 }
+
+#[test]
+fn a_backup_about_to_preempt_that_becomes_unhealthy_follows_the_master_instead() {
+    let t0 = Instant::now();
+    // Priority 200 hears a Master of 100: it will preempt when its timer runs out.
+    let mut router = started(build(builder().priority(Priority::new(200))), t0);
+    let heard = t0 + SECOND;
+    receive(&mut router, heard, HIGHER_ADDRESS, 100);
+    let preempt_at = router.poll_timeout().expect("runs");
+    let unwell = heard + SECOND / 2;
+    router.set_healthy(unwell, false);
+    let wait = router.master_down_interval() + SECOND;
+    assert_eq!(router.poll_timeout(), Some(unwell + wait));
+    assert!(unwell + wait > preempt_at);
+    // Healthy again, it keeps that timer: recovery is no reason to preempt sooner.
+    router.set_healthy(unwell + SECOND / 4, true);
+    assert_eq!(router.poll_timeout(), Some(unwell + wait));
+    router.handle_timeout(unwell + wait);
+    let actions = drain(&mut router);
+    assert_eq!(
+        state_change(&actions),
+        Some((State::Backup, State::Master, Reason::MasterNoResponse))
+    );
+}

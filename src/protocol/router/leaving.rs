@@ -71,7 +71,8 @@ impl VirtualRouter {
                 self.release_addresses();
                 self.enter_backup(now, Reason::SteppedDown);
             }
-            State::Backup if !healthy && self.takeover_reason == Reason::Preempted => {
+            // Only a healthy Backup preempts, so one about to is becoming unhealthy here.
+            State::Backup if self.takeover_reason == Reason::Preempted => {
                 // The Master it was about to preempt keeps the addresses: follow it instead.
                 self.master_down_at = Some(now + self.down_wait());
                 self.takeover_reason = Reason::MasterNoResponse;
