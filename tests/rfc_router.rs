@@ -1388,7 +1388,9 @@ fn a_backup_about_to_preempt_that_becomes_unhealthy_follows_the_master_instead()
     receive(&mut router, heard, HIGHER_ADDRESS, 100);
     let preempt_at = router.poll_timeout().expect("runs");
     let unwell = heard + SECOND / 2;
+    assert!(router.is_healthy());
     router.set_healthy(unwell, false);
+    assert!(!router.is_healthy());
     let wait = router.master_down_interval() + SECOND;
     assert_eq!(router.poll_timeout(), Some(unwell + wait));
     assert!(unwell + wait > preempt_at);
@@ -1401,4 +1403,19 @@ fn a_backup_about_to_preempt_that_becomes_unhealthy_follows_the_master_instead()
         state_change(&actions),
         Some((State::Backup, State::Master, Reason::MasterNoResponse))
     );
+}
+
+#[test]
+fn mib_14_a_master_refreshes_at_its_own_interval_whatever_it_learned_as_backup() {
+    let t0 = Instant::now();
+    let (mut router, at) = master(build(builder()), t0);
+    // It yields to a Master advertising every 2.5 s, and learns that interval.
+    let (rx, bytes) = advert_from(HIGHER_ADDRESS.into(), 200, 250);
+    router.handle_packet(at, &rx, &bytes).expect("valid");
+    assert_eq!(router.refresh_rate(), Duration::from_millis(2500));
+    // That Master goes silent: it takes over, and refreshes at its own 1 s.
+    let due = router.poll_timeout().expect("runs");
+    router.handle_timeout(due);
+    assert_eq!(router.state(), State::Master);
+    assert_eq!(router.refresh_rate(), SECOND);
 }
