@@ -123,6 +123,17 @@ impl Node {
     }
 }
 
+/// One host running VRID 51 (for VIP) and 52 (for VIP2), both priority 200, started at `now`.
+fn two_routers(now: Instant) -> Node {
+    Node::new(
+        vec![
+            config([192, 0, 2, 1], 200, 51, VIP),
+            config([192, 0, 2, 1], 200, 52, VIP2),
+        ],
+        now,
+    )
+}
+
 /// Hosts on one LAN with a simulated clock.
 struct Lan {
     now: Instant,
@@ -674,13 +685,7 @@ fn an_advert_from_our_own_primary_address_is_a_conflict_reported_at_most_once_a_
 #[test]
 fn removing_a_router_forgets_its_protocol_error_reports_and_keeps_the_others_rate_limited() {
     let now = Instant::now();
-    let mut node = Node::new(
-        vec![
-            config([192, 0, 2, 1], 200, 51, VIP),
-            config([192, 0, 2, 1], 200, 52, VIP2),
-        ],
-        now,
-    );
+    let mut node = two_routers(now);
     // Adverts that crossed a router (TTL 254): an IP TTL error for each router.
     let source = Ipv4Addr::new(192, 0, 2, 9);
     let rx = RxMeta::ipv4(source, vrrp::packet::IPV4_MULTICAST, 254, LAN);
@@ -752,13 +757,7 @@ fn a_link_change_reaches_the_routers_of_its_interface_while_a_primary_address_is
 #[test]
 fn an_event_loop_forms_the_sync_groups_it_is_given() {
     let now = Instant::now();
-    let mut node = Node::new(
-        vec![
-            config([192, 0, 2, 1], 200, 51, VIP),
-            config([192, 0, 2, 1], 200, 52, VIP2),
-        ],
-        now,
-    );
+    let mut node = two_routers(now);
     node.event_loop
         .add_sync_group(&[key(51), key(52)])
         .expect("new group");
