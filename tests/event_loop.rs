@@ -77,10 +77,7 @@ impl Node {
             add: configs.into_iter().map(Instance::new).collect(),
             ..Reconfiguration::default()
         };
-        let events = &mut node.events;
-        node.event_loop
-            .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e))
-            .expect("accepted");
+        node.reconfigure(now, &change).expect("accepted");
         node.event_loop.start(now, &mut |e| node.events.push(e));
         node
     }
@@ -102,6 +99,17 @@ impl Node {
                     .resynchronize(now, &snapshot, &mut |e| events.push(e));
             }
         }
+    }
+
+    /// Applies `change` as a reload does, collecting the events.
+    fn reconfigure(
+        &mut self,
+        now: Instant,
+        change: &Reconfiguration,
+    ) -> Result<Vec<RouterKey>, ReconfigureError> {
+        let events = &mut self.events;
+        self.event_loop
+            .reconfigure(now, change, &mut self.setup, &mut |e| events.push(e))
     }
 
     fn commands(&mut self, now: Instant) -> bool {
@@ -545,10 +553,7 @@ fn a_refused_reconfiguration_changes_nothing() {
         )],
         ..Reconfiguration::default()
     };
-    let events = &mut node.events;
-    let result = node
-        .event_loop
-        .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e));
+    let result = node.reconfigure(now, &change);
     assert!(matches!(
         result,
         Err(ReconfigureError::Refused(DriverError::UnknownInterface(9)))
@@ -1140,11 +1145,7 @@ fn a_reconfiguration_that_only_changes_hmac_authentication_keeps_every_router_ru
                 add: vec![authenticated(i, mode)],
                 ..Reconfiguration::default()
             };
-            let events = &mut node.events;
-            let added = node
-                .event_loop
-                .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e))
-                .expect("accepted");
+            let added = node.reconfigure(now, &change).expect("accepted");
             assert_eq!(
                 added,
                 Vec::<RouterKey>::new(),
@@ -1208,10 +1209,7 @@ fn a_reconfiguration_that_only_changes_hmac_authentication_keeps_every_router_ru
         add: vec![Instance::new(config([192, 0, 2, 2], 90, 51, VIP))],
         ..Reconfiguration::default()
     };
-    let events = &mut node.events;
-    let added = node
-        .event_loop
-        .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e));
+    let added = node.reconfigure(now, &change);
     assert_eq!(added.expect("accepted"), vec![key(51)]);
 }
 
@@ -1252,11 +1250,7 @@ fn a_sync_group_is_changed_in_place_only_if_every_member_changes_only_its_authen
         add: vec![signed(&configs[0]), signed(&lower), signed(&configs[2])],
         sync_groups: vec![group.clone()],
     };
-    let events = &mut node.events;
-    let added = node
-        .event_loop
-        .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e))
-        .expect("accepted");
+    let added = node.reconfigure(now, &change).expect("accepted");
     assert_eq!(added, group);
     // Both now drop their authentication and nothing else: in place, none replaced.
     let change = Reconfiguration {
@@ -1264,11 +1258,7 @@ fn a_sync_group_is_changed_in_place_only_if_every_member_changes_only_its_authen
         add: vec![Instance::new(configs[0].clone()), Instance::new(lower)],
         sync_groups: vec![group.clone()],
     };
-    let events = &mut node.events;
-    let added = node
-        .event_loop
-        .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e))
-        .expect("accepted");
+    let added = node.reconfigure(now, &change).expect("accepted");
     assert_eq!(
         added,
         Vec::<RouterKey>::new(),
@@ -1291,11 +1281,7 @@ fn a_reconfiguration_that_changes_a_sync_group_still_replaces_its_routers() {
         add: configs.into_iter().map(Instance::new).collect(),
         sync_groups: vec![vec![key(51), key(52)]],
     };
-    let events = &mut node.events;
-    let added = node
-        .event_loop
-        .reconfigure(now, &change, &mut node.setup, &mut |e| events.push(e))
-        .expect("accepted");
+    let added = node.reconfigure(now, &change).expect("accepted");
     assert_eq!(added, vec![key(51), key(52)]);
     assert_eq!(
         node.event_loop.routers().sync_group_of(&key(51)),
