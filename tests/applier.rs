@@ -493,12 +493,7 @@ fn an_owner_is_never_standby_and_a_router_advertiser_says_so() {
 /// An applier whose router became Master on interface 1, holding VIP and VIP2.
 fn holding() -> (Routers, MemoryApplier, MemoryHost) {
     let (mut routers, mut applier, host) = setup(None);
-    let t0 = Instant::now();
-    routers.start(t0);
-    run(&mut routers, &mut applier);
-    let due = routers.poll_timeout().unwrap();
-    routers.handle_timeout(due);
-    run(&mut routers, &mut applier);
+    elect(&mut routers, &mut applier);
     assert_eq!(host.addresses().len(), 2);
     (routers, applier, host)
 }
