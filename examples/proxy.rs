@@ -6,6 +6,8 @@
 //!       --upstream 198.51.100.1:8001 [--upstream ...] [--advert-interval 100ms] [--no-preempt]
 //!       [--health-interval 200ms] [--health-timeout 100ms] [--fall 2] [--rise 2] [--weight 60]
 //!       [--connect-timeout 1s] [--idle-timeout 30s] [--drain 2s] [--events]
+//!       [--unicast-peer ADDR ...] [--min-hop-limit N] [--auth-key-file FILE]
+//!       [--vip-lifetime 3s] [--routed-interface NAME]
 //! ```
 //!
 //! Connections to `--listen` (a wildcard address serves the virtual IP whenever this proxy holds
@@ -21,6 +23,12 @@
 //! unhealthy it does not take the address back, unless no one else holds it. Its priority also
 //! drops by `--weight` (`vrrp::track` turns health into the routers' tracking weight), and comes
 //! back when health returns.
+//!
+//! Routed mode (`--routed-interface NAME`, which needs `--vip-lifetime`): the VIPs are held on an
+//! interface the proxy creates and that disappears with it, for a BGP speaker on the host to
+//! announce, and not announced by ARP; `--unicast-peer`, `--min-hop-limit` (the TTL the peer's
+//! adverts arrive with across the routers) and `--auth-key-file` (a hex HMAC key, the same on both)
+//! carry VRRP across the routed network. `examples/demo/routed.sh` runs it.
 //!
 //! SIGTERM or SIGINT hands the virtual IP over make-before-break (`DriverHandle::hand_over`): a
 //! priority-0 advertisement, then the proxy keeps the address and keeps accepting until it hears
@@ -58,16 +66,17 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Notify;
 use tokio::time::timeout;
-use vrrp::host::{DriverHandle, Event, Instance};
+use vrrp::RouterKey;
+use vrrp::host::{DriverHandle, Event};
 use vrrp::linux::{Driver, Netlink};
 use vrrp::track::{RiseFall, Tracker};
-use vrrp::{Config, Priority, RouterKey, Vrid};
 
 const USAGE: &str = "usage: proxy --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
        --listen ADDR:PORT --upstream ADDR:PORT [--upstream ...] [--advert-interval DURATION]
        [--no-preempt] [--health-interval DURATION] [--health-timeout DURATION] [--fall N]
        [--rise N] [--weight N] [--connect-timeout DURATION] [--idle-timeout DURATION]
-       [--drain DURATION] [--events]";
+       [--drain DURATION] [--events] [--unicast-peer ADDR ...] [--min-hop-limit N]
+       [--auth-key-file FILE] [--vip-lifetime DURATION] [--routed-interface NAME]";
 
 /// Log lines: a human one on standard error, and with `--events` a JSON one on standard output.
 #[derive(Clone, Copy)]
@@ -147,24 +156,6 @@ impl Proxy {
     }
 }
 
-/// One virtual router per address family among the VIPs.
-fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, String> {
-    vips::per_family(netlink, &options.interface, &options.vips)?
-        .into_iter()
-        .map(|family| {
-            let vrid = Vrid::try_from(options.vrid)
-                .map_err(|e| format!("invalid {} configuration: {e}", family.family))?;
-            let builder = Config::builder(family.interface_index, vrid, family.source)
-                .priority(Priority::new(options.priority))
-                .advert_interval(options.advert_interval)
-                .preempt(options.preempt)
-                // A load balancer serves on its VIPs: Accept_Mode on, or the host drops clients.
-                .accept(true);
-            vips::instance(family.family, builder, &family.vips)
-        })
-        .collect()
-}
-
 fn main() -> ExitCode {
     let options = match parse_options(std::env::args().skip(1), args::duration) {
         Ok(options) => options,
@@ -193,7 +184,11 @@ fn fail(message: &str) -> ExitCode {
 
 async fn run(options: Options) -> Result<(), String> {
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
-    let instances = instances(&options, &mut netlink)?;
+    // In routed mode `_routed` holds the VIPs' interface: it goes, with the routes, when we do.
+    let proxy_options::Routers {
+        instances,
+        routed: _routed,
+    } = options.routers(&mut netlink)?;
     let keys: Vec<RouterKey> = instances
         .iter()
         .map(|i| RouterKey::of(i.config()))
@@ -202,7 +197,10 @@ async fn run(options: Options) -> Result<(), String> {
     let listener = TcpListener::bind(options.listen)
         .await
         .map_err(|e| format!("listening on {}: {e}", options.listen))?;
-    let driver = Driver::new(instances).map_err(|e| e.to_string())?;
+    let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
+    driver
+        .set_address_lifetime(options.vip_lifetime)
+        .map_err(|e| format!("--vip-lifetime: {e}"))?;
     let handle = driver.handle();
     let log = Log {
         events: options.events,

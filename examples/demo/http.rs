@@ -3,7 +3,7 @@
 //! ```text
 //! demo-http serve --listen ADDR:PORT --name NAME
 //! demo-http load --target ADDR:PORT [--every 10ms] [--timeout 2s]
-//! demo-http report --requests FILE --events FILE [--slow 200ms] [--json]
+//! demo-http report --requests FILE --events FILE [--routes FILE] [--slow 200ms] [--json]
 //! ```
 //!
 //! `serve` answers every HTTP request with `200 OK` and its name. `load` starts a request to the
@@ -18,6 +18,11 @@
 //! served by another server pool than before (the VIP moved to the other proxy), and the outage:
 //! from the event until the first request after which every request was ok and prompt. With
 //! `--json` it prints one JSON line per event instead of the table.
+//!
+//! `--routes` (the routed demo) reads a router's view of the VIP's announcements, one
+//! `MS PEER added|removed [best]` line per change, and adds for each event: when the router's best
+//! route moved to another peer (`route`), when the peer it pointed at before withdrew its
+//! announcement (`withdrawn`), and for how long two peers announced the VIP at once (`both`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -26,7 +31,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const USAGE: &str = "usage: demo-http serve --listen ADDR:PORT --name NAME
        demo-http load --target ADDR:PORT [--every DURATION] [--timeout DURATION]
-       demo-http report --requests FILE --events FILE [--slow DURATION] [--json]";
+       demo-http report --requests FILE --events FILE [--routes FILE] [--slow DURATION] [--json]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -58,7 +63,9 @@ fn main() -> ExitCode {
         Some("report") => match (flag("--requests"), flag("--events")) {
             (Some(requests), Some(events)) => {
                 let json = args.iter().any(|a| a == "--json");
-                millis("--slow", 200).and_then(|slow| report(&requests, &events, slow, json))
+                let routes = flag("--routes");
+                millis("--slow", 200)
+                    .and_then(|slow| report(&requests, &events, routes.as_deref(), slow, json))
             }
             _ => Err("report needs --requests and --events".into()),
         },
@@ -168,7 +175,13 @@ fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
     Some(rest[..end].trim_matches('"'))
 }
 
-fn report(requests: &str, events: &str, slow: Duration, json: bool) -> Result<(), String> {
+fn report(
+    requests: &str,
+    events: &str,
+    routes: Option<&str>,
+    slow: Duration,
+    json: bool,
+) -> Result<(), String> {
     let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
     let mut all: Vec<Request> = read(requests)?
         .lines()
@@ -189,12 +202,26 @@ fn report(requests: &str, events: &str, slow: Duration, json: bool) -> Result<()
             Some((at.parse().ok()?, label.to_string()))
         })
         .collect();
+    let routes: Vec<Route> = match routes {
+        Some(path) => read(path)?.lines().filter_map(Route::parse).collect(),
+        None => Vec::new(),
+    };
     let slow_ms = u64::try_from(slow.as_millis()).unwrap_or(u64::MAX);
     let pool = |server: &str| server.rsplit(':').next().unwrap_or_default().to_string();
     if !json {
         println!(
-            "{:<44} {:>8} {:>6} {:>5} {:>9} {:>9}",
-            "event", "requests", "failed", "slow", "VIP moved", "outage"
+            "{:<44} {:>8} {:>6} {:>5} {:>9} {:>9}{}",
+            "event",
+            "requests",
+            "failed",
+            "slow",
+            "VIP moved",
+            "outage",
+            if routes.is_empty() {
+                ""
+            } else {
+                "     route withdrawn   both"
+            }
         );
     }
     for (i, (at, label)) in events.iter().enumerate() {
@@ -218,20 +245,129 @@ fn report(requests: &str, events: &str, slow: Duration, json: bool) -> Result<()
         });
         let failed = window.iter().filter(|r| !r.ok).count();
         let slow = window.iter().filter(|r| r.ok && r.ms > slow_ms).count();
+        let router = (!routes.is_empty()).then(|| RouterView::of(&routes, *at, end));
+        let ms = |value: Option<u64>, none: &str, unit: &str| {
+            value.map_or(none.to_string(), |ms| format!("{ms}{unit}"))
+        };
         if json {
+            let router = router.map_or(String::new(), |view| {
+                format!(
+                    r#","route_ms":{},"withdrawn_ms":{},"both_ms":{}"#,
+                    ms(view.moved, "null", ""),
+                    ms(view.withdrawn, "null", ""),
+                    view.both,
+                )
+            });
             println!(
-                r#"{{"event":"{label}","requests":{},"failed":{failed},"slow":{slow},"moved_ms":{},"outage_ms":{outage}}}"#,
+                r#"{{"event":"{label}","requests":{},"failed":{failed},"slow":{slow},"moved_ms":{},"outage_ms":{outage}{router}}}"#,
                 window.len(),
-                moved.map_or("null".to_string(), |ms| ms.to_string()),
+                ms(moved, "null", ""),
             );
         } else {
+            let router = router.map_or(String::new(), |view| {
+                format!(
+                    " {:>9} {:>9} {:>6} ms",
+                    ms(view.moved, "-", " ms"),
+                    ms(view.withdrawn, "-", " ms"),
+                    view.both,
+                )
+            });
             println!(
-                "{:<44} {:>8} {failed:>6} {slow:>5} {:>9} {outage:>6} ms",
+                "{:<44} {:>8} {failed:>6} {slow:>5} {:>9} {outage:>6} ms{router}",
                 format!("{label} (+{} ms)", at - events[0].0),
                 window.len(),
-                moved.map_or("-".to_string(), |ms| format!("{ms} ms")),
+                ms(moved, "-", " ms"),
             );
         }
     }
     Ok(())
+}
+
+/// One change of a router's view of the VIP: a peer's announcement added or removed.
+struct Route {
+    at: u64,
+    peer: String,
+    added: bool,
+    /// Whether the router made it its best route on adding it.
+    best: bool,
+}
+
+impl Route {
+    /// `MS PEER added|removed [best]`.
+    fn parse(line: &str) -> Option<Route> {
+        let mut words = line.split_whitespace();
+        let at = words.next()?.parse().ok()?;
+        let peer = words.next()?.to_string();
+        let added = match words.next()? {
+            "added" => true,
+            "removed" => false,
+            _ => return None,
+        };
+        let best = words.next() == Some("best");
+        Some(Route {
+            at,
+            peer,
+            added,
+            best,
+        })
+    }
+}
+
+/// What the router's view did between an event (`at`) and the next (`end`), in milliseconds
+/// after the event.
+struct RouterView {
+    /// When the best route first pointed at another peer than before the event.
+    moved: Option<u64>,
+    /// When the peer of the best route before the event withdrew its announcement.
+    withdrawn: Option<u64>,
+    /// How long two or more peers announced the VIP at once.
+    both: u64,
+}
+
+impl RouterView {
+    fn of(routes: &[Route], at: u64, end: u64) -> RouterView {
+        let mut present: Vec<&str> = Vec::new();
+        let mut best: Option<&str> = None;
+        let mut before: Option<&str> = None;
+        let mut view = RouterView {
+            moved: None,
+            withdrawn: None,
+            both: 0,
+        };
+        let mut since = at;
+        for route in routes.iter().filter(|r| r.at < end) {
+            if route.at >= at {
+                if present.len() > 1 {
+                    view.both += route.at - since.max(at);
+                }
+                since = route.at;
+            }
+            let peer = route.peer.as_str();
+            if route.added {
+                if !present.contains(&peer) {
+                    present.push(peer);
+                }
+                if route.best || best.is_none() {
+                    best = Some(peer);
+                }
+            } else {
+                present.retain(|p| *p != peer);
+                if best == Some(peer) {
+                    best = present.first().copied();
+                }
+                if route.at >= at && before == Some(peer) && view.withdrawn.is_none() {
+                    view.withdrawn = Some(route.at - at);
+                }
+            }
+            if route.at < at {
+                before = best;
+            } else if view.moved.is_none() && best.is_some() && best != before {
+                view.moved = Some(route.at - at);
+            }
+        }
+        if present.len() > 1 && end != u64::MAX {
+            view.both += end - since.max(at);
+        }
+        view
+    }
 }

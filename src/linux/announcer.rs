@@ -82,7 +82,9 @@ impl FrameSocket {
 pub struct Announcer {
     frames: FrameSocket,
     netlink: Netlink,
-    macs: HashMap<u32, MacAddress>,
+    /// Each interface's Ethernet address; `None` for one without neighbours (no Ethernet
+    /// address, as a TUN device, or loopback's all-zero one).
+    macs: HashMap<u32, Option<MacAddress>>,
     link_locals: HashMap<u32, Ipv6Addr>,
 }
 
@@ -111,7 +113,7 @@ impl Announcer {
         Ok(())
     }
 
-    fn mac(&mut self, interface_index: u32) -> Result<MacAddress, BackendError> {
+    fn mac(&mut self, interface_index: u32) -> Result<Option<MacAddress>, BackendError> {
         if let Some(&mac) = self.macs.get(&interface_index) {
             return Ok(mac);
         }
@@ -121,12 +123,7 @@ impl Announcer {
             .into_iter()
             .find(|i| i.index == interface_index)
             .ok_or_else(|| NetlinkError::UnknownInterface(format!("#{interface_index}")))?;
-        let mac = interface.mac.ok_or_else(|| {
-            BackendError::from(format!(
-                "interface {} has no Ethernet address to announce from",
-                interface.name
-            ))
-        })?;
+        let mac = interface.mac.filter(|mac| *mac != MacAddress([0; 6]));
         self.macs.insert(interface_index, mac);
         Ok(mac)
     }
@@ -157,7 +154,10 @@ impl Announce for Announcer {
         address: IpAddr,
         repeat: u8,
     ) -> Result<(), BackendError> {
-        let mac = self.mac(interface_index)?;
+        let Some(mac) = self.mac(interface_index)? else {
+            // A routed address (on loopback or a TUN device): no neighbour to tell.
+            return Ok(());
+        };
         let frame = match address {
             IpAddr::V4(v4) => gratuitous_arp(v4, mac)?,
             IpAddr::V6(v6) => {
@@ -178,7 +178,11 @@ impl Announce for Announcer {
         lifetime: Duration,
         prefixes: &[(Ipv6Addr, u8)],
     ) -> Result<(), BackendError> {
-        let mac = self.mac(interface_index)?;
+        let mac = self.mac(interface_index)?.ok_or_else(|| {
+            BackendError::from(format!(
+                "interface #{interface_index} has no Ethernet address to advertise a router from"
+            ))
+        })?;
         let frame = router_advertisement(source, mac, lifetime, prefixes)?;
         self.frames.send_frame(interface_index, &frame)?;
         Ok(())

@@ -10,6 +10,7 @@
 //!   the [`Announce`](crate::host::Announce) backend.
 //! - [`Firewall`]: nftables rules over nfnetlink, in a table the process owns: Accept_Mode off,
 //!   and standby virtual MAC interfaces that take no frames.
+//! - [`RoutedInterface`]: an interface for routed virtual addresses that dies with the process.
 //! - [`Capability`]: the effective capabilities; ppoll(2) and timerfd(2) wrappers inside.
 //!
 //! This is the only part of the crate with `unsafe` code (system calls that socket2 does not
@@ -25,6 +26,7 @@ mod firewall;
 mod memory;
 mod netlink;
 mod poll;
+mod routed;
 mod socket;
 mod timer;
 
@@ -38,6 +40,7 @@ pub use netlink::{
     ADDRESS_PROTOCOL, Interface, InterfaceAddress, Netlink, NetlinkError, NetlinkEvent,
     NetlinkEvents,
 };
+pub use routed::{RoutedInterface, RoutedInterfaceError};
 pub use socket::{Received, SocketError, Sockets, VrrpSocket};
 
 /// The index of the network interface called `name`.

@@ -75,10 +75,10 @@ use pingora::{Error, ErrorType};
 use proxy_options::{Options, parse_options};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, watch};
-use vrrp::host::{DriverHandle, Event, Instance};
+use vrrp::host::{DriverHandle, Event};
 use vrrp::linux::{Driver, Netlink};
 use vrrp::track::Tracker;
-use vrrp::{Config, Priority, RouterKey, Vrid};
+use vrrp::RouterKey;
 
 const NAME: &str = "vrrp-pingora";
 
@@ -87,7 +87,8 @@ const USAGE: &str =
        --listen ADDR:PORT --upstream ADDR:PORT [--upstream ...] [--advert-interval DURATION]
        [--no-preempt] [--health-interval DURATION] [--health-timeout DURATION] [--fall N]
        [--rise N] [--weight N] [--connect-timeout DURATION] [--idle-timeout SECONDS]
-       [--drain DURATION] [--events]";
+       [--drain DURATION] [--events] [--unicast-peer ADDR ...] [--min-hop-limit N]
+       [--auth-key-file FILE] [--vip-lifetime DURATION] [--routed-interface NAME]";
 
 /// A duration of at least one whole second: Pingora's downstream keep-alive timeout is in seconds.
 fn whole_seconds(flag: &str, text: &str) -> Result<Duration, ArgError> {
@@ -593,24 +594,6 @@ impl ShutdownSignalWatch for HandOver {
     }
 }
 
-/// One virtual router per address family among the VIPs.
-fn instances(options: &Options, netlink: &mut Netlink) -> Result<Vec<Instance>, String> {
-    vips::per_family(netlink, &options.interface, &options.vips)?
-        .into_iter()
-        .map(|family| {
-            let vrid = Vrid::try_from(options.vrid)
-                .map_err(|e| format!("invalid {} configuration: {e}", family.family))?;
-            let builder = Config::builder(family.interface_index, vrid, family.source)
-                .priority(Priority::new(options.priority))
-                .advert_interval(options.advert_interval)
-                .preempt(options.preempt)
-                // A load balancer serves on its VIPs: Accept_Mode on, or the host drops clients.
-                .accept(true);
-            vips::instance(family.family, builder, &family.vips)
-        })
-        .collect()
-}
-
 fn main() -> ExitCode {
     let options = match parse_options(std::env::args().skip(1), whole_seconds) {
         Ok(options) => options,
@@ -630,7 +613,11 @@ fn main() -> ExitCode {
 
 fn run(options: Options) -> Result<(), String> {
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
-    let instances = instances(&options, &mut netlink)?;
+    // In routed mode `_routed` holds the VIPs' interface: it goes, with the routes, when we do.
+    let proxy_options::Routers {
+        instances,
+        routed: _routed,
+    } = options.routers(&mut netlink)?;
     let keys: Vec<RouterKey> = instances
         .iter()
         .map(|i| RouterKey::of(i.config()))
@@ -642,7 +629,10 @@ fn run(options: Options) -> Result<(), String> {
         std::net::TcpListener::bind(options.listen)
             .map_err(|e| format!("listening on {}: {e}", options.listen))?,
     );
-    let driver = Driver::new(instances).map_err(|e| e.to_string())?;
+    let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
+    driver
+        .set_address_lifetime(options.vip_lifetime)
+        .map_err(|e| format!("--vip-lifetime: {e}"))?;
     let handle = driver.handle();
 
     let conf = ServerConf {

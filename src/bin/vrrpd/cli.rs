@@ -42,6 +42,13 @@ pub struct Cli {
     #[arg(long, value_name = "SECONDS", value_parser = seconds)]
     pub vip_lifetime: Option<Duration>,
 
+    /// Create NAME, an interface for routed virtual addresses that disappears with vrrpd, killed
+    /// or not, so that a BGP speaker announcing its addresses withdraws them at once; give those
+    /// addresses `dev NAME` in `virtual_ipaddress`. Needs --vip-lifetime, for a vrrpd that hangs
+    /// (repeatable).
+    #[arg(long, value_name = "NAME", requires = "vip_lifetime")]
+    pub routed_interface: Vec<String>,
+
     /// Serve Prometheus metrics at http://ADDR:PORT/metrics (off unless given).
     #[arg(long, value_name = "ADDR:PORT")]
     pub metrics: Option<SocketAddr>,
@@ -347,6 +354,23 @@ mod tests {
         assert_eq!(
             error(&["--vip-lifetime", "soon"]),
             ErrorKind::ValueValidation
+        );
+    }
+
+    #[test]
+    fn a_routed_interface_needs_a_vip_lifetime() {
+        let cli = parse(&[
+            "--vip-lifetime",
+            "3",
+            "--routed-interface",
+            "vrrp-routed",
+            "--routed-interface",
+            "vrrp-routed6",
+        ]);
+        assert_eq!(cli.routed_interface, ["vrrp-routed", "vrrp-routed6"]);
+        assert_eq!(
+            error(&["--routed-interface", "vrrp-routed"]),
+            ErrorKind::MissingRequiredArgument
         );
     }
 

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! vrrpd [--config FILE] [--control PATH] [--events] [--vip-lifetime SECONDS]
-//!       [--log-level LEVEL] [--log-file PATH]      run the daemon
+//!       [--routed-interface NAME]... [--log-level LEVEL] [--log-file PATH]
+//!                                                  run the daemon
 //! vrrpd check [--config FILE] [--peer FILE]...     validate the file (also: vrrpd --check)
 //! vrrpd status [--control PATH] [--json]           every router's state, from the daemon
 //! vrrpd stats [--control PATH] [--json]            every router's RFC 6527 counters

@@ -12,7 +12,7 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vrrp::host::Event;
 use vrrp::keepalived::KeepalivedConfig;
-use vrrp::linux::{Driver, Netlink};
+use vrrp::linux::{Driver, Netlink, RoutedInterface};
 use vrrp::{RouterKey, State};
 
 use crate::cli::Cli;
@@ -26,6 +26,10 @@ use crate::{Context, Daemon, tracking};
 
 /// Runs the routers of `config` (read from `path`) until a signal stops them.
 pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), String> {
+    // Kept until vrrpd returns; the kernel deletes them, and their addresses, when it exits.
+    let _routed = (cli.routed_interface.iter())
+        .map(|name| RoutedInterface::create(name).map_err(|e| format!("--routed-interface: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
     let names = InterfaceNames::read(&mut netlink).map_err(|e| e.to_string())?;
     let running = build(&config, &mut netlink)?;
