@@ -75,10 +75,10 @@ use pingora::{Error, ErrorType};
 use proxy_options::{Options, parse_options};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, watch};
+use vrrp::RouterKey;
 use vrrp::host::{DriverHandle, Event};
 use vrrp::linux::{Driver, Netlink};
 use vrrp::track::Tracker;
-use vrrp::RouterKey;
 
 const NAME: &str = "vrrp-pingora";
 
