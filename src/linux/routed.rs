@@ -68,14 +68,18 @@ pub struct RoutedInterface {
     name: String,
 }
 
-/// The TUNSETIFF argument: `struct ifreq` with the name and the flags member of its union, padded
-/// to the kernel's size for it (40 bytes on 64-bit targets, 32 on 32-bit).
+/// The TUNSETIFF argument: `struct ifreq` with the name and the flags member of its union, the
+/// rest of the union zeroed.
 #[repr(C)]
 struct TunRequest {
     name: [libc::c_char; libc::IFNAMSIZ],
     flags: libc::c_short,
-    _rest: [u8; 3 * std::mem::size_of::<usize>() - std::mem::size_of::<libc::c_short>()],
+    _rest: [u8; REST],
 }
+
+/// The bytes of `struct ifreq` after the name and the flags.
+const REST: usize =
+    std::mem::size_of::<libc::ifreq>() - libc::IFNAMSIZ - std::mem::size_of::<libc::c_short>();
 
 impl RoutedInterface {
     /// Creates the TUN interface `name` (no packet information header, not persistent), sets it
@@ -103,7 +107,7 @@ impl RoutedInterface {
             name: [0; libc::IFNAMSIZ],
             // IFF_TUN | IFF_NO_PI both fit in a c_short.
             flags: (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short,
-            _rest: [0; 3 * std::mem::size_of::<usize>() - std::mem::size_of::<libc::c_short>()],
+            _rest: [0; REST],
         };
         for (slot, byte) in request.name.iter_mut().zip(name.bytes()) {
             *slot = byte as libc::c_char;
