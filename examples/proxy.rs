@@ -184,11 +184,7 @@ fn fail(message: &str) -> ExitCode {
 
 async fn run(options: Options) -> Result<(), String> {
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
-    // In routed mode `_routed` holds the VIPs' interface: it goes, with the routes, when we do.
-    let proxy_options::Routers {
-        instances,
-        routed: _routed,
-    } = options.routers(&mut netlink)?;
+    let proxy_options::Routers { instances, routed } = options.routers(&mut netlink)?;
     let keys: Vec<RouterKey> = instances
         .iter()
         .map(|i| RouterKey::of(i.config()))
@@ -201,6 +197,11 @@ async fn run(options: Options) -> Result<(), String> {
     driver
         .set_address_lifetime(options.vip_lifetime)
         .map_err(|e| format!("--vip-lifetime: {e}"))?;
+    // In routed mode the driver holds the VIPs' interface (and makes it again if it is deleted):
+    // it goes, with the routes, when the program does.
+    if let Some(routed) = routed {
+        driver.keep_routed_interface(routed);
+    }
     let handle = driver.handle();
     let log = Log {
         events: options.events,

@@ -20,7 +20,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::lan::example_binary;
-use common::netns::{Netns, ROLE, report};
+use common::netns::{Netns, ROLE, address_flood, report};
 use vrrp::host::{Announce, VirtualAddress};
 use vrrp::linux::{Announcer, Netlink, RoutedInterface, RoutedInterfaceError};
 
@@ -114,6 +114,122 @@ fn a_routed_interface_is_local_unannounced_and_deleted_with_its_addresses_when_i
     );
     let addresses = netns.ip(&["-4", "address", "show"]);
     assert!(!addresses.contains(VIP), "{addresses}");
+}
+
+/// Kills the program on drop.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits up to `limit` for `netns` to hold the VIP on a routed interface; returns that
+/// interface's index.
+fn routed_vip_index(netns: &Netns, limit: Duration) -> Option<String> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(shown) = netns.try_ip(&["-4", "-o", "address", "show", "dev", ROUTED])
+            && shown.contains(&format!("{VIP}/32"))
+        {
+            return shown.split(':').next().map(str::to_owned);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    None
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (README's second test command)"]
+fn a_routed_interface_deleted_under_a_master_is_made_again_with_its_vip_and_the_master_stays() {
+    let netns = Netns::with_veth_pair("routed-deleted");
+    let in_netns = |program: &Path, args: &[&str]| {
+        Command::new("ip")
+            .args(["netns", "exec", &netns.name])
+            .arg(program)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("starting a program in the namespace")
+    };
+    let _web = Running(in_netns(
+        &example_binary("demo-http"),
+        &["serve", "--listen", "127.0.0.1:8001", "--name", "web:8001"],
+    ));
+    let mut proxy = Running(in_netns(
+        &example_binary("proxy"),
+        &[
+            "--interface",
+            "va",
+            "--vrid",
+            "51",
+            "--priority",
+            "150",
+            "--vip",
+            "203.0.113.200/32",
+            "--listen",
+            "0.0.0.0:80",
+            "--upstream",
+            "127.0.0.1:8001",
+            "--routed-interface",
+            ROUTED,
+            "--vip-lifetime",
+            "3s",
+            "--unicast-peer",
+            "198.51.100.12",
+            "--min-hop-limit",
+            "254",
+        ],
+    ));
+    // A lone router: Master after Master_Down_Interval.
+    let first = routed_vip_index(&netns, Duration::from_secs(10)).expect("the VIP held");
+    let deleted = Instant::now();
+    netns.ip(&["link", "del", ROUTED]);
+    let again = routed_vip_index(&netns, Duration::from_secs(2))
+        .expect("the routed interface made again with the VIP");
+    println!(
+        "made again with the VIP {} ms after its deletion",
+        deleted.elapsed().as_millis()
+    );
+    assert_ne!(first, again, "a new interface");
+    // Still Master, and still so a Master_Down_Interval later: no step-down.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(routed_vip_index(&netns, Duration::from_millis(10)).is_some());
+
+    // Deleted again while the change stream overruns: its deletion is lost with the overrun's
+    // drop, and only the re-read can find it gone.
+    netns.ip(&["link", "add", "x0", "type", "veth", "peer", "name", "x1"]);
+    let dir = std::env::temp_dir().join(format!("vrrp-routed-flood-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("batch directory");
+    let batch = address_flood(&dir, "x0", 10_000, [198, 18]);
+    let pid = proxy.0.id().to_string();
+    let signal = |name: &str| {
+        let status = Command::new("kill").args([name, &pid]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill {name}");
+    };
+    signal("-STOP");
+    netns.ip(&["-batch", &batch.display().to_string()]);
+    netns.ip(&["link", "del", ROUTED]);
+    signal("-CONT");
+    let third = routed_vip_index(&netns, Duration::from_secs(10))
+        .expect("the routed interface made again by the re-read, with the VIP");
+    assert_ne!(again, third, "a new interface");
+    std::fs::remove_dir_all(&dir).expect("removing the batch");
+    let _ = proxy.0.kill();
+    let _ = proxy.0.wait();
+    let mut log = String::new();
+    std::io::Read::read_to_string(
+        proxy.0.stderr.as_mut().expect("piped standard error"),
+        &mut log,
+    )
+    .expect("the proxy's log");
+    assert!(log.contains(r#""event":"interface_recreated""#), "{log}");
+    assert!(!log.contains("master -> backup"), "{log}");
+    // The second deletion was found by the re-read after the overrun.
+    assert!(log.contains(r#""event":"resynchronized""#), "{log}");
 }
 
 /// One line of the report.

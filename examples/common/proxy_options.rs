@@ -127,7 +127,7 @@ pub fn socket_address(flag: &str, text: &str) -> Result<SocketAddr, ArgError> {
 }
 
 /// What the load balancer runs: one virtual router per address family among the VIPs, and in
-/// routed mode the interface that holds them (keep it as long as the driver runs).
+/// routed mode the interface that holds them (for the driver to keep).
 pub struct Routers {
     pub instances: Vec<vrrp::host::Instance>,
     pub routed: Option<vrrp::linux::RoutedInterface>,

@@ -163,6 +163,14 @@ impl Addressing {
         &self.excluded
     }
 
+    /// Places on interface `to` the addresses configured on interface `from` (which was created
+    /// again as `to`).
+    pub(crate) fn rebind_device(&mut self, from: u32, to: u32) {
+        for (_, interface) in self.devices.iter_mut().filter(|(_, i)| *i == from) {
+            *interface = to;
+        }
+    }
+
     /// The interface `address` (a virtual or an excluded one) is configured on: the one given with
     /// [`Instance::device`], else `own`, the router's (or its virtual MAC interface).
     pub fn interface_of(&self, address: IpAddr, own: u32) -> u32 {

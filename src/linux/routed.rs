@@ -56,8 +56,9 @@ pub enum RoutedInterfaceError {
 
 /// A network interface for routed virtual addresses, deleted by the kernel when this value is
 /// dropped or the process ends in any way. Give its [`index`](Self::index) to
-/// [`Instance::device`](crate::host::Instance::device) for each routed address, keep the value
-/// alive as long as the driver runs, and pair it with an address lifetime
+/// [`Instance::device`](crate::host::Instance::device) for each routed address, hand it to the
+/// driver with [`Driver::keep_routed_interface`](crate::linux::Driver::keep_routed_interface)
+/// (which makes it again if someone deletes it), and pair it with an address lifetime
 /// ([`Driver::set_address_lifetime`](crate::linux::Driver::set_address_lifetime)) for a process
 /// that hangs rather than dies.
 #[derive(Debug)]

@@ -26,8 +26,9 @@ use crate::{Context, Daemon, tracking};
 
 /// Runs the routers of `config` (read from `path`) until a signal stops them.
 pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), String> {
-    // Kept until vrrpd returns; the kernel deletes them, and their addresses, when it exits.
-    let _routed = (cli.routed_interface.iter())
+    // Held by the driver, which makes one again if it is deleted; the kernel deletes them, and
+    // their addresses, when vrrpd exits.
+    let routed = (cli.routed_interface.iter())
         .map(|name| RoutedInterface::create(name).map_err(|e| format!("--routed-interface: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
@@ -41,6 +42,9 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
     driver
         .set_address_lifetime(cli.vip_lifetime)
         .map_err(|e| format!("--vip-lifetime: {e}"))?;
+    for routed in routed {
+        driver.keep_routed_interface(routed);
+    }
     for (keys, group) in sync_groups(&config, &running)
         .iter()
         .zip(&config.sync_groups)

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::links::Seen;
 use super::{Driver, RESYNC_RETRY, transient, virtual_mac_name};
 use crate::host::{AddressBackend, DriverError, Event, HostChange, HostSnapshot, Operation};
-use crate::linux::{Interface, NetlinkError, NetlinkEvent};
+use crate::linux::{Interface, NetlinkError, NetlinkEvent, RoutedInterface};
 use crate::{AddressFamily, RouterKey};
 
 impl<A: AddressBackend> Driver<A> {
@@ -47,7 +47,8 @@ impl<A: AddressBackend> Driver<A> {
                 _ => None,
             };
             if let Some(index) = gone
-                && self.recreate_virtual_mac(index, on_event)
+                && (self.recreate_virtual_mac(index, on_event)
+                    || self.recreate_routed(index, None, on_event))
             {
                 continue;
             }
@@ -162,6 +163,54 @@ impl<A: AddressBackend> Driver<A> {
         true
     }
 
+    /// Makes again the routed interface of index `index` if it is one of the driver's and is gone
+    /// (from `interfaces`, else from a listing now), and moves the addresses placed and held on
+    /// it to the new one; returns whether `index` was a routed interface of the driver's. A
+    /// failure is reported and tried again at the next re-read.
+    fn recreate_routed(
+        &mut self,
+        index: u32,
+        interfaces: Option<&[Interface]>,
+        on_event: &mut impl FnMut(Event),
+    ) -> bool {
+        let Some(at) = self.setup.routed.iter().position(|r| r.index() == index) else {
+            return false;
+        };
+        let present = match interfaces {
+            Some(interfaces) => interfaces.iter().any(|i| i.index == index),
+            None => match self.setup.netlink.interfaces() {
+                Ok(interfaces) => interfaces.iter().any(|i| i.index == index),
+                Err(error) => {
+                    on_event(transient("listing interfaces", error));
+                    self.resync_pending = true;
+                    return true;
+                }
+            },
+        };
+        if present {
+            return false;
+        }
+        let name = self.setup.routed[at].name().to_owned();
+        match RoutedInterface::create(&name) {
+            Ok(routed) => {
+                let new_index = routed.index();
+                // The old device is gone already: closing it changes nothing.
+                self.setup.routed[at] = routed;
+                on_event(Event::InterfaceRecreated {
+                    interface_index: index,
+                    new_index,
+                    name,
+                });
+                (self.event_loop.applier_mut()).rebind_device(index, new_index, on_event);
+            }
+            Err(error) => {
+                on_event(transient("creating the routed interface again", error));
+                self.resync_pending = true;
+            }
+        }
+        true
+    }
+
     /// Follows a bound interface's rename, or moves its routers to it when it was created again
     /// under its name (and asks for a full re-read); returns the indexes the routers know it by,
     /// and whether it was created again (then its link state is the re-read's to say).
@@ -264,6 +313,11 @@ impl<A: AddressBackend> Driver<A> {
             if current && !present.contains(&index) {
                 self.recreate_virtual_mac_among(key, index, &interfaces, on_event);
             }
+        }
+        // So is a routed interface.
+        let routed: Vec<u32> = self.setup.routed.iter().map(|r| r.index()).collect();
+        for index in routed {
+            self.recreate_routed(index, Some(&interfaces), on_event);
         }
         let netlink = &mut self.setup.netlink;
         let mut addresses = std::collections::HashSet::new();

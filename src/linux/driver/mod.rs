@@ -257,6 +257,15 @@ impl<A: AddressBackend> Driver<A> {
         self.event_loop.set_address_lifetime(lifetime)
     }
 
+    /// Holds `routed`, the routed interface some routers' addresses are placed on
+    /// ([`Instance::device`](crate::host::Instance::device)), for as long as the driver lives,
+    /// and makes it again, under its name and with the addresses held on it, if someone deletes
+    /// it. Without this the routers could not add their addresses there again, and would step
+    /// down at each takeover until the program restarts.
+    pub fn keep_routed_interface(&mut self, routed: crate::linux::RoutedInterface) {
+        self.setup.routed.push(routed);
+    }
+
     /// A handle for other threads: priorities, statistics, reconfiguration, shutdown.
     pub fn handle(&self) -> DriverHandle {
         self.event_loop.handle()

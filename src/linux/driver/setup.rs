@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use crate::host::{ActionApplier, AddressBackend, Addressing, DriverError, Instance, Setup};
 use crate::linux::driver::links::Bindings;
 use crate::linux::driver::virtual_mac::VirtualMacs;
-use crate::linux::{ADDRESS_PROTOCOL, Announcer, Interface, Netlink, Sockets};
+use crate::linux::{ADDRESS_PROTOCOL, Announcer, Interface, Netlink, RoutedInterface, Sockets};
 use crate::{AddressFamily, RouterKey, Routers};
 
 /// Looks up interface `name` and the address a virtual router of `family` on it sends from: its
@@ -49,6 +49,8 @@ pub(crate) struct LinuxSetup {
     pub(crate) virtual_macs: VirtualMacs,
     /// The routers' interfaces by name, for one deleted and created again.
     pub(crate) bindings: Bindings,
+    /// The routed interfaces the driver holds, and makes again when deleted.
+    pub(crate) routed: Vec<RoutedInterface>,
 }
 
 impl LinuxSetup {
@@ -59,6 +61,7 @@ impl LinuxSetup {
             joined: HashSet::new(),
             virtual_macs: VirtualMacs::default(),
             bindings: Bindings::default(),
+            routed: Vec::new(),
         }
     }
 
