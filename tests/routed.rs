@@ -1,8 +1,10 @@
 //! The virtual IP beyond one LAN: a routed VIP announced by BGP. Root only, so ignored by a plain
 //! `cargo test`; the README's second test command runs them (with BIRD 2 installed).
 //!
-//! - The routed interface itself: created in a namespace, local to the host, never announced by
-//!   ARP, and deleted with its addresses by the kernel when its process is SIGKILLed.
+//! - The routed interface itself: created in a namespace, local to the host for IPv4 and IPv6,
+//!   never announced by ARP or ND, and deleted with its addresses by the kernel when its process
+//!   is SIGKILLed; deleted by someone else under a Master, made again with the VIP by the
+//!   driver, from the change stream and from the re-read after an overrun.
 //! - The routed demo (`examples/demo/routed.sh`), with the `proxy` example and with `vrrpd` on
 //!   `dist/keepalived-routed.conf.example`: two load balancers in two subnets (priorities 150 and
 //!   100, VRRPv3 unicast at 100 ms across the router, HMAC-signed), BIRD on each and on the router
@@ -45,6 +47,7 @@ const BOTH_LIVE_MS: u64 = BGP_UPDATE_MS + SLACK_MS;
 
 const ROUTED: &str = "vrrp-routed";
 const VIP: &str = "203.0.113.200";
+const VIP6: &str = "2001:db8::200";
 const HOLD_TEST: &str = "a_routed_interface_is_local_unannounced_and_deleted_with_its_addresses_when_its_process_is_killed";
 
 /// Inside the namespace: creates the routed interface, puts the VIP on it, checks what must be
@@ -61,15 +64,18 @@ fn hold() {
         Err(RoutedInterfaceError::Exists(_))
     ));
     let vip: IpAddr = VIP.parse().expect("address");
+    let vip6: IpAddr = VIP6.parse().expect("address");
     let mut netlink = Netlink::open().expect("netlink");
-    netlink
-        .add_address(routed.index(), &VirtualAddress::host(vip))
-        .expect("adding the VIP");
-    // No neighbours on it: nothing to send, and no error.
     let mut announcer = Announcer::open().expect("announcer");
-    announcer
-        .announce(routed.index(), vip, 3)
-        .expect("announcing on the routed interface is a no-op");
+    for address in [vip, vip6] {
+        netlink
+            .add_address(routed.index(), &VirtualAddress::host(address))
+            .expect("adding the VIP");
+        // No neighbours on it: nothing to send, and no error.
+        announcer
+            .announce(routed.index(), address, 3)
+            .expect("announcing on the routed interface is a no-op");
+    }
     report("ready");
     std::thread::sleep(Duration::from_secs(60));
     drop(routed);
@@ -92,12 +98,16 @@ fn a_routed_interface_is_local_unannounced_and_deleted_with_its_addresses_when_i
     assert!(link.contains("UP"), "{link}");
     let addresses = netns.ip(&["-4", "address", "show", "dev", ROUTED]);
     assert!(addresses.contains(&format!("{VIP}/32")), "{addresses}");
-    // Local to the host: the kernel answers for it.
-    let ping = Command::new("ip")
-        .args(["netns", "exec", &netns.name, "ping", "-c1", "-W1", VIP])
-        .output()
-        .expect("ping");
-    assert!(ping.status.success(), "{ping:?}");
+    let addresses = netns.ip(&["-6", "address", "show", "dev", ROUTED]);
+    assert!(addresses.contains(&format!("{VIP6}/128")), "{addresses}");
+    // Local to the host: the kernel answers for them.
+    for vip in [VIP, VIP6] {
+        let ping = Command::new("ip")
+            .args(["netns", "exec", &netns.name, "ping", "-c1", "-W1", vip])
+            .output()
+            .expect("ping");
+        assert!(ping.status.success(), "{vip}: {ping:?}");
+    }
     // Dropping the reporter SIGKILLs the child: no destructor runs.
     let killed = Instant::now();
     drop(child);
@@ -112,8 +122,11 @@ fn a_routed_interface_is_local_unannounced_and_deleted_with_its_addresses_when_i
         "the routed interface was gone {} µs after the SIGKILL",
         killed.elapsed().as_micros()
     );
-    let addresses = netns.ip(&["-4", "address", "show"]);
-    assert!(!addresses.contains(VIP), "{addresses}");
+    let addresses = netns.ip(&["address", "show"]);
+    assert!(
+        !addresses.contains(VIP) && !addresses.contains(VIP6),
+        "{addresses}"
+    );
 }
 
 /// Kills the program on drop.
