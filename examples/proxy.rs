@@ -68,7 +68,7 @@ use tokio::sync::Notify;
 use tokio::time::timeout;
 use vrrp::RouterKey;
 use vrrp::host::{DriverHandle, Event};
-use vrrp::linux::{Driver, Netlink};
+use vrrp::linux::Netlink;
 use vrrp::track::{RiseFall, Tracker};
 
 const USAGE: &str = "usage: proxy --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
@@ -184,8 +184,8 @@ fn fail(message: &str) -> ExitCode {
 
 async fn run(options: Options) -> Result<(), String> {
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
-    let proxy_options::Routers { instances, routed } = options.routers(&mut netlink)?;
-    let keys: Vec<RouterKey> = instances
+    let routers = options.routers(&mut netlink)?;
+    let keys: Vec<RouterKey> = (routers.instances)
         .iter()
         .map(|i| RouterKey::of(i.config()))
         .collect();
@@ -193,15 +193,7 @@ async fn run(options: Options) -> Result<(), String> {
     let listener = TcpListener::bind(options.listen)
         .await
         .map_err(|e| format!("listening on {}: {e}", options.listen))?;
-    let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
-    driver
-        .set_address_lifetime(options.vip_lifetime)
-        .map_err(|e| format!("--vip-lifetime: {e}"))?;
-    // In routed mode the driver holds the VIPs' interface (and makes it again if it is deleted):
-    // it goes, with the routes, when the program does.
-    if let Some(routed) = routed {
-        driver.keep_routed_interface(routed);
-    }
+    let driver = routers.driver(options.vip_lifetime)?;
     let handle = driver.handle();
     let log = Log {
         events: options.events,

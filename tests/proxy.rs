@@ -14,6 +14,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::demo::{self, outcome};
 use common::lan::example_binary;
 
 const MASTER_DOWN_MS: u64 = 361;
@@ -24,61 +25,14 @@ const STEP_DOWN_MS: u64 = 20;
 /// What a loaded machine adds: scheduling.
 const SLACK_MS: u64 = 100;
 
-/// One line of the report.
-#[derive(Debug)]
-struct Outcome {
-    failed: u64,
-    slow: u64,
-    moved_ms: Option<u64>,
-    outage_ms: u64,
-}
-
-fn number(line: &str, name: &str) -> Option<u64> {
-    let rest = &line[line.find(&format!(r#""{name}":"#))? + name.len() + 3..];
-    rest[..rest.find([',', '}'])?].parse().ok()
-}
-
-fn outcome(report: &str, event: &str) -> Outcome {
-    let line = report
-        .lines()
-        .find(|l| l.contains(&format!(r#""event":"{event}""#)))
-        .unwrap_or_else(|| panic!("no {event:?} in the report:\n{report}"));
-    Outcome {
-        failed: number(line, "failed").expect("failed"),
-        slow: number(line, "slow").expect("slow"),
-        moved_ms: number(line, "moved_ms"),
-        outage_ms: number(line, "outage_ms").expect("outage_ms"),
-    }
-}
-
 /// Runs the demo with `proxy` (`tcp` or `pingora`) and `args` (which programs), and asserts the
 /// deadlines on its report. The logs (requests, events, proxies) are removed when the deadlines
 /// hold, and kept for a look otherwise.
 fn demo_within_deadlines(proxy: &str, args: &[&std::ffi::OsStr]) {
-    let demo_http = example_binary("demo-http");
-    let bin = demo_http.parent().expect("the examples directory");
-    let logs = std::env::temp_dir().join(format!("vrrp-demo-{proxy}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&logs);
-    eprintln!("the demo's logs: {}", logs.display());
-    let output = Command::new("bash")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/run.sh"))
-        .arg("--json")
-        .arg("--bin")
-        .arg(bin)
-        .arg("--keep")
-        .arg(&logs)
-        .arg("--proxy")
-        .arg(proxy)
-        .args(args)
-        .output()
-        .expect("running examples/demo/run.sh");
-    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    let mut all = vec!["--proxy".as_ref(), proxy.as_ref()];
+    all.extend_from_slice(args);
+    let (report, logs) = demo::run("run.sh", &format!("demo-{proxy}"), &all);
     let proxy_log = std::fs::read_to_string(logs.join("lb1.log")).unwrap_or_default();
-    assert!(
-        output.status.success(),
-        "{report}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     assert_within_deadlines(&report, &proxy_log);
     let _ = std::fs::remove_dir_all(&logs);
 }
@@ -128,7 +82,7 @@ fn assert_within_deadlines(report: &str, proxy_log: &str) {
     let stopped = outcome(report, "lb1 SIGTERM (graceful)");
     let in_flight = proxy_log
         .lines()
-        .filter_map(|l| number(l, "open").filter(|_| l.contains(r#""event":"draining""#)))
+        .filter_map(|l| demo::number(l, "open").filter(|_| l.contains(r#""event":"draining""#)))
         .sum::<u64>();
     assert!(
         stopped.failed <= in_flight + 1,

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::demo::{self, outcome};
 use common::lan::example_binary;
 use common::netns::{Netns, ROLE, address_flood, report};
 use vrrp::host::{Announce, VirtualAddress};
@@ -245,67 +246,11 @@ fn a_routed_interface_deleted_under_a_master_is_made_again_with_its_vip_and_the_
     assert!(log.contains(r#""event":"resynchronized""#), "{log}");
 }
 
-/// One line of the report.
-#[derive(Debug)]
-struct Outcome {
-    failed: u64,
-    slow: u64,
-    moved_ms: Option<u64>,
-    outage_ms: u64,
-    /// When the router's best route moved to the other load balancer.
-    route_ms: Option<u64>,
-    /// When the load balancer the router routed to before withdrew its announcement.
-    withdrawn_ms: Option<u64>,
-    /// How long both announced the VIP.
-    both_ms: u64,
-}
-
-fn number(line: &str, name: &str) -> Option<u64> {
-    let rest = &line[line.find(&format!(r#""{name}":"#))? + name.len() + 3..];
-    rest[..rest.find([',', '}'])?].parse().ok()
-}
-
-fn outcome(report: &str, event: &str) -> Outcome {
-    let line = report
-        .lines()
-        .find(|l| l.contains(&format!(r#""event":"{event}""#)))
-        .unwrap_or_else(|| panic!("no {event:?} in the report:\n{report}"));
-    Outcome {
-        failed: number(line, "failed").expect("failed"),
-        slow: number(line, "slow").expect("slow"),
-        moved_ms: number(line, "moved_ms"),
-        outage_ms: number(line, "outage_ms").expect("outage_ms"),
-        route_ms: number(line, "route_ms"),
-        withdrawn_ms: number(line, "withdrawn_ms"),
-        both_ms: number(line, "both_ms").expect("both_ms"),
-    }
-}
-
-/// Runs the routed demo with `args` and returns its report; the logs are kept (and named) if it
-/// fails, removed otherwise by [`passed`].
+/// Runs the routed demo with `args` and returns its report, printed, and the directory of its
+/// logs, to remove when the bounds held.
 fn routed_demo(name: &str, args: &[&std::ffi::OsStr]) -> (String, PathBuf) {
-    let demo_http = example_binary("demo-http");
     example_binary("proxy");
-    let bin = demo_http.parent().expect("the examples directory");
-    let logs = std::env::temp_dir().join(format!("vrrp-routed-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&logs);
-    eprintln!("the demo's logs: {}", logs.display());
-    let output = Command::new("bash")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo/routed.sh"))
-        .arg("--json")
-        .arg("--bin")
-        .arg(bin)
-        .arg("--keep")
-        .arg(&logs)
-        .args(args)
-        .output()
-        .expect("running examples/demo/routed.sh");
-    let report = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{report}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (report, logs) = demo::run("routed.sh", &format!("routed-{name}"), args);
     println!("{report}");
     (report, logs)
 }

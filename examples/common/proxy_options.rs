@@ -133,6 +133,25 @@ pub struct Routers {
     pub routed: Option<vrrp::linux::RoutedInterface>,
 }
 
+impl Routers {
+    /// The driver that runs the routers, their addresses installed with `vip_lifetime`; in
+    /// routed mode it holds the VIPs' interface (and makes it again if it is deleted), which goes,
+    /// with the routes, when the program does.
+    pub fn driver(
+        self,
+        vip_lifetime: Option<std::time::Duration>,
+    ) -> Result<vrrp::linux::Driver, String> {
+        let mut driver = vrrp::linux::Driver::new(self.instances).map_err(|e| e.to_string())?;
+        driver
+            .set_address_lifetime(vip_lifetime)
+            .map_err(|e| format!("--vip-lifetime: {e}"))?;
+        if let Some(routed) = self.routed {
+            driver.keep_routed_interface(routed);
+        }
+        Ok(driver)
+    }
+}
+
 impl Options {
     /// The virtual routers these options describe, with Accept_Mode on (a load balancer serves on
     /// its VIPs, or the host drops its clients); in routed mode, the routed interface created and

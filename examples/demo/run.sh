@@ -10,6 +10,8 @@
 #
 # usage: sudo examples/demo/run.sh [--json] [--keep DIR] [--bin DIR] [--proxy tcp|pingora]
 #                                  [--pingora-bin PATH]
+#        sudo examples/demo/run.sh --routed [routed.sh's options]
+#   --routed            the VIP beyond one LAN, announced by BGP: examples/demo/routed.sh
 #   --json              the report as JSON lines (for BENCHMARKS.md and tests/proxy.rs)
 #   --keep DIR          keep the logs (requests, events, proxies) in DIR
 #   --bin DIR           use the `proxy` and `demo-http` examples in DIR instead of building them
@@ -20,6 +22,10 @@
 #   --pingora-bin PATH  the `vrrp-pingora` program to run instead of building it
 # Addresses: 192.0.2.0/24 only, inside namespaces the script creates and removes.
 set -euo pipefail
+if [ "${1:-}" = --routed ]; then
+    shift
+    exec bash "$(dirname "$0")/routed.sh" "$@"
+fi
 
 JSON=""
 KEEP=""

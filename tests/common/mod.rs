@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: captures on disk, and advertisements to build.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod demo;
 pub mod keepalived;
 pub mod lan;
 pub mod netns;

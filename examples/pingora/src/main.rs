@@ -613,8 +613,8 @@ fn main() -> ExitCode {
 
 fn run(options: Options) -> Result<(), String> {
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
-    let proxy_options::Routers { instances, routed } = options.routers(&mut netlink)?;
-    let keys: Vec<RouterKey> = instances
+    let routers = options.routers(&mut netlink)?;
+    let keys: Vec<RouterKey> = (routers.instances)
         .iter()
         .map(|i| RouterKey::of(i.config()))
         .collect();
@@ -625,15 +625,7 @@ fn run(options: Options) -> Result<(), String> {
         std::net::TcpListener::bind(options.listen)
             .map_err(|e| format!("listening on {}: {e}", options.listen))?,
     );
-    let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
-    driver
-        .set_address_lifetime(options.vip_lifetime)
-        .map_err(|e| format!("--vip-lifetime: {e}"))?;
-    // In routed mode the driver holds the VIPs' interface (and makes it again if it is deleted):
-    // it goes, with the routes, when the program does.
-    if let Some(routed) = routed {
-        driver.keep_routed_interface(routed);
-    }
+    let driver = routers.driver(options.vip_lifetime)?;
     let handle = driver.handle();
 
     let conf = ServerConf {
