@@ -57,7 +57,8 @@ if [ -z "$BIN" ]; then
 fi
 WORK=${KEEP:-$(mktemp -d)}
 mkdir -p "$WORK"
-: > "$WORK/events"
+# A kept directory may hold an earlier run's logs: BIRD appends.
+for log in events router.log lb1.log lb2.log; do : > "$WORK/$log"; done
 NS="vrrprouted$$"
 NAMESPACES=(router client lb1 lb2)
 declare -A PID=()

@@ -21,8 +21,9 @@ const MAX_NAME: usize = libc::IFNAMSIZ - 1;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RoutedInterfaceError {
-    /// The name is empty, longer than 15 bytes, or has a `/`, a space or a NUL.
-    #[error("{0:?} is not an interface name (1 to 15 bytes, no '/', space or NUL)")]
+    /// The name is empty, longer than 15 bytes, or has a `/`, a `%` (a kernel pattern), a space
+    /// or a NUL.
+    #[error("{0:?} is not an interface name (1 to 15 bytes, no '/', '%', space or NUL)")]
     InvalidName(String),
     /// An interface of that name exists: one this process did not create would not die with it.
     #[error(
@@ -90,7 +91,7 @@ impl RoutedInterface {
             && name.len() <= MAX_NAME
             && !name
                 .bytes()
-                .any(|b| b == b'/' || b == 0 || b.is_ascii_whitespace());
+                .any(|b| b == b'/' || b == b'%' || b == 0 || b.is_ascii_whitespace());
         if !valid {
             return Err(RoutedInterfaceError::InvalidName(name.to_owned()));
         }
@@ -106,8 +107,9 @@ impl RoutedInterface {
             .map_err(RoutedInterfaceError::NoTun)?;
         let mut request = TunRequest {
             name: [0; libc::IFNAMSIZ],
-            // IFF_TUN | IFF_NO_PI both fit in a c_short.
-            flags: (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short,
+            // A new device only (IFF_TUN_EXCL): never one someone made meanwhile, which could be
+            // persistent and outlive us. The flags are the short's bits.
+            flags: (libc::IFF_TUN | libc::IFF_NO_PI | libc::IFF_TUN_EXCL) as u16 as libc::c_short,
             _rest: [0; REST],
         };
         for (slot, byte) in request.name.iter_mut().zip(name.bytes()) {
@@ -122,6 +124,7 @@ impl RoutedInterface {
             let name = name.to_owned();
             return Err(match source.raw_os_error() {
                 Some(libc::EPERM) => RoutedInterfaceError::Permission { name, source },
+                Some(libc::EBUSY) => RoutedInterfaceError::Exists(name),
                 _ => RoutedInterfaceError::Create { name, source },
             });
         }
@@ -151,7 +154,7 @@ mod tests {
 
     #[test]
     fn names_the_kernel_would_refuse_are_refused_before_any_system_call() {
-        for name in ["", "sixteen-bytes-ab", "a/b", "a b", "a\0b"] {
+        for name in ["", "sixteen-bytes-ab", "a/b", "vip%d", "a b", "a\0b"] {
             assert!(
                 matches!(
                     RoutedInterface::create(name),

@@ -5,10 +5,10 @@
 use std::time::Instant;
 
 use super::links::Seen;
-use super::{Driver, RESYNC_RETRY, transient, virtual_mac_name};
+use super::{Driver, RESYNC_RETRY, ROUTED_RETRY, transient, virtual_mac_name};
 use crate::host::{AddressBackend, DriverError, Event, HostChange, HostSnapshot, Operation};
 use crate::linux::{Interface, NetlinkError, NetlinkEvent, RoutedInterface};
-use crate::{AddressFamily, RouterKey};
+use crate::{Action, AddressFamily, RouterKey, State};
 
 impl<A: AddressBackend> Driver<A> {
     /// Feeds link and address changes to the event loop; when the stream overran, the links and
@@ -166,7 +166,8 @@ impl<A: AddressBackend> Driver<A> {
     /// Makes again the routed interface of index `index` if it is one of the driver's and is gone
     /// (from `interfaces`, else from a listing now), and moves the addresses placed and held on
     /// it to the new one; returns whether `index` was a routed interface of the driver's. A
-    /// failure is reported and tried again at the next re-read.
+    /// failure (its name taken by another interface, say) is reported and tried again by a
+    /// re-read now, then every [`ROUTED_RETRY`].
     fn recreate_routed(
         &mut self,
         index: u32,
@@ -202,13 +203,42 @@ impl<A: AddressBackend> Driver<A> {
                     name,
                 });
                 (self.event_loop.applier_mut()).rebind_device(index, new_index, on_event);
+                self.add_to_recreated(new_index, on_event);
             }
             Err(error) => {
                 on_event(transient("creating the routed interface again", error));
                 self.resync_pending = true;
+                self.routed_missing = true;
             }
         }
         true
+    }
+
+    /// Adds on the routed interface `index`, made again, what its Masters place there and do not
+    /// hold: a Master that became one while the interface was missing could not add it then.
+    fn add_to_recreated(&mut self, index: u32, on_event: &mut impl FnMut(Event)) {
+        let masters: Vec<(RouterKey, Action)> = (self.event_loop.routers().iter())
+            .filter(|(_, router)| router.state() == State::Master)
+            .map(|(key, router)| {
+                let config = router.config();
+                let addresses = config.addresses().clone();
+                (key, addresses, config.accept())
+            })
+            .filter(|(key, addresses, _)| {
+                let applier = self.event_loop.applier();
+                let own = applier.address_interface(key);
+                applier.addressing(key).is_some_and(|addressing| {
+                    addresses.iter().any(|address| {
+                        addressing.interface_of(address, own) == index
+                            && !applier.holds(index, address)
+                    })
+                })
+            })
+            .map(|(key, addresses, accept)| (key, Action::AddAddresses { addresses, accept }))
+            .collect();
+        for (key, action) in masters {
+            self.event_loop.applier_mut().apply(key, action, on_event);
+        }
     }
 
     /// Follows a bound interface's rename, or moves its routers to it when it was created again
@@ -275,6 +305,10 @@ impl<A: AddressBackend> Driver<A> {
                 self.resync_pending = false;
                 self.resync_retry = None;
                 self.event_loop.resynchronize(now, &snapshot, on_event);
+                if std::mem::take(&mut self.routed_missing) {
+                    self.resync_pending = true;
+                    self.resync_retry = Some(now + ROUTED_RETRY);
+                }
             }
             Err(error) => {
                 self.resync_retry = Some(now + RESYNC_RETRY);

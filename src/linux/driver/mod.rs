@@ -49,6 +49,9 @@ const RECEIVE_BUFFER: usize = 8192;
 
 /// How long after a failed re-read of the links and addresses it is tried again.
 const RESYNC_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
+/// How long after a failure to make a deleted routed interface again it is tried again (its name
+/// may be taken by someone else's interface for a while).
+const ROUTED_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How many reads of a VRRP socket in a row may fail before the driver gives up on it.
 const MAX_RECEIVE_FAILURES: u32 = 1000;
@@ -134,6 +137,9 @@ pub struct Driver<A: AddressBackend = Netlink> {
     /// When a re-read that failed is tried again: routers in Fault have no timer to wake the
     /// driver.
     resync_retry: Option<Instant>,
+    /// Whether a routed interface could not be made again: the re-read tries again
+    /// [`ROUTED_RETRY`] later.
+    routed_missing: bool,
     /// Reads of a VRRP socket that failed in a row.
     receive_failures: u32,
     /// The nftables rules: packets to addresses held with Accept_Mode off, and frames on the
@@ -211,6 +217,7 @@ impl<A: AddressBackend> Driver<A> {
             buffer: vec![0; RECEIVE_BUFFER],
             resync_pending: false,
             resync_retry: None,
+            routed_missing: false,
             receive_failures: 0,
             filtering: Filtering::default(),
             heap: HeapTrim::new(Instant::now()),
