@@ -200,6 +200,13 @@ fn a_routed_interface_deleted_under_a_master_is_made_again_with_its_vip_and_the_
     ));
     // A lone router: Master after Master_Down_Interval.
     let first = routed_vip_index(&netns, Duration::from_secs(10)).expect("the VIP held");
+    // The VIP deleted from it: added again, as on any interface.
+    netns.ip(&["address", "del", &format!("{VIP}/32"), "dev", ROUTED]);
+    assert_eq!(
+        routed_vip_index(&netns, Duration::from_secs(2)).as_deref(),
+        Some(first.as_str()),
+        "the VIP restored"
+    );
     let deleted = Instant::now();
     netns.ip(&["link", "del", ROUTED]);
     let again = routed_vip_index(&netns, Duration::from_secs(2))

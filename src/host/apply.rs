@@ -339,6 +339,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// Follows interface `from`, on which some routers' addresses are configured
     /// ([`Instance::device`]) and which was created again as `to`: those addresses go on `to`
     /// from now on, and the ones held on `from` are added there ([`move_addresses`](Self::move_addresses)).
+    #[cfg(feature = "linux")]
     pub(crate) fn rebind_device(&mut self, from: u32, to: u32, on_event: &mut impl FnMut(Event)) {
         for placed in self.placed.values_mut() {
             placed.addressing.rebind_device(from, to);

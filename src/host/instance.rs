@@ -165,6 +165,7 @@ impl Addressing {
 
     /// Places on interface `to` the addresses configured on interface `from` (which was created
     /// again as `to`).
+    #[cfg(feature = "linux")]
     pub(crate) fn rebind_device(&mut self, from: u32, to: u32) {
         for (_, interface) in self.devices.iter_mut().filter(|(_, i)| *i == from) {
             *interface = to;
