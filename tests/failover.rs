@@ -798,13 +798,21 @@ fn v3_fsm_14_15_ops_06_07_the_master_joins_the_solicited_node_group_and_speaks_n
     );
 
     // The Master resolves a host from a virtual address: its solicitation carries the virtual
-    // MAC as source link-layer address, never the physical one (V3-OPS-06).
+    // MAC as source link-layer address, never the physical one (V3-OPS-06). Only those sent from
+    // the virtual address count: the Backup, which learns the prefix from the Master's router
+    // advertisements, may resolve the client from an address of its own meanwhile. The client
+    // forgets the VIP too: its reachability probe would teach the Master the client's address
+    // and spare it the solicitation.
+    run_in(&lan.client, &["ip", "-6", "neigh", "flush", "all"]);
     lan.router(1).ip(&["-6", "neigh", "flush", "all"]);
     let capture = Capture::start(
         &lan.client,
         3,
         "icmp6",
-        Some("icmpv6.type == 135 && icmpv6.nd.ns.target_address == 2001:db8::50"),
+        Some(
+            "icmpv6.type == 135 && icmpv6.nd.ns.target_address == 2001:db8::50 \
+             && ipv6.src == 2001:db8::100",
+        ),
         &["eth.src", "icmpv6.opt.linkaddr"],
     );
     let pinged = run_in(
