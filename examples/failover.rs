@@ -42,7 +42,7 @@ mod events;
 #[path = "common/vips.rs"]
 mod vips;
 
-use args::{ArgError, address, duration, number, prefix, value_after};
+use args::{ArgError, address, duration, hex_bytes, number, prefix, value_after};
 use events::InterfaceNames;
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
@@ -221,14 +221,7 @@ fn hmac_key(text: &str) -> Result<HmacKey, ArgError> {
     let id = id
         .parse()
         .map_err(|_| bad(format!("{id:?} is not a key id from 1 to 255")))?;
-    if !hex.len().is_multiple_of(2) {
-        return Err(bad("an odd number of hex digits".into()));
-    }
-    let bytes = (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| bad("a character that is not a hex digit".into()))?;
+    let bytes = hex_bytes("--auth-hmac-key", hex)?;
     HmacKey::new(id, &bytes).map_err(|e| bad(e.to_string()))
 }
 

@@ -287,24 +287,31 @@ fn run_ahead(routers: &mut Routers, applier: &mut MemoryApplier) -> Vec<Event> {
     events
 }
 
-#[test]
-fn a_pass_adds_every_routers_addresses_in_one_batch_before_its_adverts_and_announcements() {
+/// The routers of `configs`, each placed on its own interface, started and run once ahead,
+/// with the host's calls so far taken: the test sees what the next pass does.
+fn started(configs: impl IntoIterator<Item = Config>) -> (Routers, MemoryApplier, MemoryHost) {
     let host = MemoryHost::default();
     let mut applier = host.applier();
     let mut routers = Routers::new();
-    for n in 1..=3u8 {
-        let vip = Ipv4Addr::new(198, 51, 100, n);
-        let config = Config::builder(1, vrid(n), MASTER.into())
-            .priority(Priority::new(200))
-            .address(vip.into())
-            .build()
-            .unwrap();
+    for config in configs {
         routers.add(config.clone()).unwrap();
         applier.place(Instance::new(config));
     }
     routers.start(Instant::now());
     run_ahead(&mut routers, &mut applier);
     host.take_calls();
+    (routers, applier, host)
+}
+
+#[test]
+fn a_pass_adds_every_routers_addresses_in_one_batch_before_its_adverts_and_announcements() {
+    let (mut routers, mut applier, host) = started((1..=3u8).map(|n| {
+        Config::builder(1, vrid(n), MASTER.into())
+            .priority(Priority::new(200))
+            .address(Ipv4Addr::new(198, 51, 100, n).into())
+            .build()
+            .unwrap()
+    }));
     // The first add fails: its router alone hears of it, and the others' addresses are held.
     host.fail_next(Fault::Add, 1);
     let due = routers.poll_timeout().unwrap();
@@ -553,26 +560,20 @@ fn release_all_removes_every_address_and_returns_the_first_failure() {
 
 #[test]
 fn an_address_two_routers_add_in_one_pass_goes_ahead_once_and_each_outcome_finds_its_address() {
-    let host = MemoryHost::default();
-    let mut applier = host.applier();
-    let mut routers = Routers::new();
     let shared = Ipv4Addr::new(198, 51, 100, 1);
     let own = Ipv4Addr::new(198, 51, 100, 2);
-    for (n, addresses) in [(1u8, vec![shared]), (2, vec![shared, own])] {
-        let config = addresses
-            .iter()
-            .fold(Config::builder(1, vrid(n), MASTER.into()), |b, a| {
-                b.address((*a).into())
-            })
-            .priority(Priority::new(200))
-            .build()
-            .unwrap();
-        routers.add(config.clone()).unwrap();
-        applier.place(Instance::new(config));
-    }
-    routers.start(Instant::now());
-    run_ahead(&mut routers, &mut applier);
-    host.take_calls();
+    let (mut routers, mut applier, host) = started(
+        [(1u8, vec![shared]), (2, vec![shared, own])].map(|(n, addresses)| {
+            addresses
+                .iter()
+                .fold(Config::builder(1, vrid(n), MASTER.into()), |b, a| {
+                    b.address((*a).into())
+                })
+                .priority(Priority::new(200))
+                .build()
+                .unwrap()
+        }),
+    );
     let due = routers.poll_timeout().unwrap();
     routers.handle_timeout(due);
     run_ahead(&mut routers, &mut applier);

@@ -242,8 +242,8 @@ fn a_routed_interface_deleted_under_a_master_is_made_again_with_its_vip_and_the_
 
     // Deleted, and its name taken at once by someone else's TUN device: not used (it could be
     // persistent), and the name tried again until it is free. Meanwhile the Master cannot hold
-    // its VIP and steps down (a Backup would take over); it holds it again when the interface is
-    // back and its backoff (10 s) has passed.
+    // its VIP and steps down (a Backup would take over); a lone router takes the address back as
+    // Master but cannot add it, and adds it as soon as the interface is made again.
     signal("-STOP");
     netns.ip(&["link", "del", ROUTED]);
     netns.ip(&["tuntap", "add", "dev", ROUTED, "mode", "tun"]);

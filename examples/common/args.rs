@@ -61,3 +61,20 @@ pub fn duration(flag: &str, text: &str) -> Result<Duration, ArgError> {
         .map_err(|_| bad())?;
     Duration::try_from_secs_f64(secs).map_err(|_| bad())
 }
+
+/// `DIGITS`, an even number of hex digits, as bytes (an HMAC key's).
+#[allow(dead_code)] // not every example reads a key
+pub fn hex_bytes(flag: &str, text: &str) -> Result<Vec<u8>, ArgError> {
+    if !text.len().is_multiple_of(2) {
+        return Err(ArgError(format!("{flag}: an odd number of hex digits")));
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .filter(|pair| pair.bytes().all(|b| b.is_ascii_hexdigit()))
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| ArgError(format!("{flag}: a character that is not a hex digit")))
+}

@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::args::{ArgError, address, duration, number, prefix, value_after};
+use crate::args::{ArgError, address, duration, hex_bytes, number, prefix, value_after};
 
 /// The command line, checked.
 pub struct Options {
@@ -208,15 +208,8 @@ impl Options {
 fn hmac(path: &std::path::Path) -> Result<vrrp::HmacAuth, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("--auth-key-file {}: {e}", path.display()))?;
-    let text = text.trim();
-    let bytes = (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect::<Option<Vec<u8>>>()
-        .ok_or_else(|| format!("--auth-key-file {}: not hexadecimal", path.display()))?;
+    let flag = format!("--auth-key-file {}", path.display());
+    let bytes = hex_bytes(&flag, text.trim()).map_err(|ArgError(message)| message)?;
     let key = vrrp::HmacKey::new(1, &bytes).map_err(|e| format!("--auth-key-file: {e}"))?;
     vrrp::HmacAuth::builder(1)
         .key(key)

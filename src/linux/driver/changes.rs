@@ -47,8 +47,7 @@ impl<A: AddressBackend> Driver<A> {
                 _ => None,
             };
             if let Some(index) = gone
-                && (self.recreate_virtual_mac(index, on_event)
-                    || self.recreate_routed(index, None, on_event))
+                && self.recreate_own(index, on_event)
             {
                 continue;
             }
@@ -97,26 +96,34 @@ impl<A: AddressBackend> Driver<A> {
         Ok(())
     }
 
-    /// Creates virtual MAC interface `index` again if it is one of the routers' and is gone
-    /// (deleted by hand, say), moves its addresses to the new one and points the router at it;
-    /// returns whether it did. A failure is reported, and the router's next address operation
-    /// fails and steps it down until the backoff ends; a failed listing asks for a full re-read.
-    fn recreate_virtual_mac(&mut self, index: u32, on_event: &mut impl FnMut(Event)) -> bool {
-        let Some(key) = self.setup.virtual_macs.router_of(index) else {
+    /// Creates interface `index` again if it is one the driver made and it is gone (deleted by
+    /// hand, say): a router's virtual MAC interface, whose addresses move to the new one and
+    /// whose router is pointed at it, or a routed interface (see
+    /// [`recreate_routed`](Self::recreate_routed)); returns whether it did. A virtual MAC
+    /// interface that cannot be made is reported, and its router's next address operation fails
+    /// and steps it down until the backoff ends; a failed listing asks for a full re-read.
+    fn recreate_own(&mut self, index: u32, on_event: &mut impl FnMut(Event)) -> bool {
+        let virtual_mac = self.setup.virtual_macs.router_of(index);
+        let routed = self.setup.routed.iter().any(|r| r.index() == index);
+        if virtual_mac.is_none() && !routed {
             return false;
-        };
+        }
         match self.setup.netlink.interfaces() {
-            Ok(interfaces) => self.recreate_virtual_mac_among(key, index, &interfaces, on_event),
+            Ok(interfaces) => match virtual_mac {
+                Some(key) => self.recreate_virtual_mac_among(key, index, &interfaces, on_event),
+                None => self.recreate_routed(index, &interfaces, on_event),
+            },
             Err(error) => {
-                // Whether it is gone is for the re-read to say.
+                // Whether it is gone is for the re-read to say; a routed interface's addresses
+                // cannot be restored on it before.
                 on_event(transient("listing interfaces", error));
                 self.resync_pending = true;
-                false
+                routed
             }
         }
     }
 
-    /// [`recreate_virtual_mac`](Self::recreate_virtual_mac) for router `key`'s interface `index`,
+    /// [`recreate_own`](Self::recreate_own) for router `key`'s interface `index`,
     /// with the interfaces as they are now.
     fn recreate_virtual_mac_among(
         &mut self,
@@ -164,31 +171,20 @@ impl<A: AddressBackend> Driver<A> {
     }
 
     /// Makes again the routed interface of index `index` if it is one of the driver's and is gone
-    /// (from `interfaces`, else from a listing now), and moves the addresses placed and held on
-    /// it to the new one; returns whether `index` was a routed interface of the driver's. A
-    /// failure (its name taken by another interface, say) is reported and tried again by a
-    /// re-read now, then every [`ROUTED_RETRY`].
+    /// from `interfaces`, and moves the addresses placed and held on it to the new one; returns
+    /// whether `index` was a routed interface of the driver's. A failure (its name taken by
+    /// another interface, say) is reported and tried again by a re-read now, then every
+    /// [`ROUTED_RETRY`].
     fn recreate_routed(
         &mut self,
         index: u32,
-        interfaces: Option<&[Interface]>,
+        interfaces: &[Interface],
         on_event: &mut impl FnMut(Event),
     ) -> bool {
         let Some(at) = self.setup.routed.iter().position(|r| r.index() == index) else {
             return false;
         };
-        let present = match interfaces {
-            Some(interfaces) => interfaces.iter().any(|i| i.index == index),
-            None => match self.setup.netlink.interfaces() {
-                Ok(interfaces) => interfaces.iter().any(|i| i.index == index),
-                Err(error) => {
-                    on_event(transient("listing interfaces", error));
-                    self.resync_pending = true;
-                    return true;
-                }
-            },
-        };
-        if present {
+        if interfaces.iter().any(|i| i.index == index) {
             return false;
         }
         let name = self.setup.routed[at].name().to_owned();
@@ -217,26 +213,31 @@ impl<A: AddressBackend> Driver<A> {
     /// Adds on the routed interface `index`, made again, what its Masters place there and do not
     /// hold: a Master that became one while the interface was missing could not add it then.
     fn add_to_recreated(&mut self, index: u32, on_event: &mut impl FnMut(Event)) {
-        let masters: Vec<(RouterKey, Action)> = (self.event_loop.routers().iter())
-            .filter(|(_, router)| router.state() == State::Master)
+        let applier = self.event_loop.applier();
+        let lacking: Vec<(RouterKey, Action)> = (self.event_loop.routers().iter())
+            .filter(|(key, router)| {
+                let own = applier.address_interface(key);
+                router.state() == State::Master
+                    && applier.addressing(key).is_some_and(|addressing| {
+                        router.config().addresses().iter().any(|address| {
+                            addressing.interface_of(address, own) == index
+                                && !applier.holds(index, address)
+                        })
+                    })
+            })
             .map(|(key, router)| {
                 let config = router.config();
                 let addresses = config.addresses().clone();
-                (key, addresses, config.accept())
+                (
+                    key,
+                    Action::AddAddresses {
+                        addresses,
+                        accept: config.accept(),
+                    },
+                )
             })
-            .filter(|(key, addresses, _)| {
-                let applier = self.event_loop.applier();
-                let own = applier.address_interface(key);
-                applier.addressing(key).is_some_and(|addressing| {
-                    addresses.iter().any(|address| {
-                        addressing.interface_of(address, own) == index
-                            && !applier.holds(index, address)
-                    })
-                })
-            })
-            .map(|(key, addresses, accept)| (key, Action::AddAddresses { addresses, accept }))
             .collect();
-        for (key, action) in masters {
+        for (key, action) in lacking {
             self.event_loop.applier_mut().apply(key, action, on_event);
         }
     }
@@ -351,7 +352,7 @@ impl<A: AddressBackend> Driver<A> {
         // So is a routed interface.
         let routed: Vec<u32> = self.setup.routed.iter().map(|r| r.index()).collect();
         for index in routed {
-            self.recreate_routed(index, Some(&interfaces), on_event);
+            self.recreate_routed(index, &interfaces, on_event);
         }
         let netlink = &mut self.setup.netlink;
         let mut addresses = std::collections::HashSet::new();
