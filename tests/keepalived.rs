@@ -360,22 +360,27 @@ s.sendto(ip + payload, ("{R2}", 0))
 /// across the router: any of them accepted would hand it the VIP within Skew_Time.
 fn injections_change_nothing(master: Implementation, backup: Implementation) {
     let (routed, mut m, mut b) = routed_story(master, backup);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::SystemTime::UNIX_EPOCH)
-        .unwrap();
     let key: [u8; 32] = std::array::from_fn(|i| i as u8);
-    let forged = priority_zero_advert(Some([0x66; 32]), now);
-    let unsigned = priority_zero_advert(None, now);
-    let stale = priority_zero_advert(Some(key), now - Duration::from_secs(60));
-    let replayed = priority_zero_advert(Some(key), now - Duration::from_secs(2));
+    // Each advert is made just before it is sent: the replayed one is older than the Master's
+    // last advert but well inside the 5 s window, whatever the earlier steps took.
+    let adverts: [(&str, fn(Duration, [u8; 32]) -> Vec<u8>); 4] = [
+        ("forged", |now, _| {
+            priority_zero_advert(Some([0x66; 32]), now)
+        }),
+        ("unsigned", |now, _| priority_zero_advert(None, now)),
+        ("stale", |now, key| {
+            priority_zero_advert(Some(key), now - Duration::from_secs(60))
+        }),
+        ("replayed", |now, key| {
+            priority_zero_advert(Some(key), now - Duration::from_secs(2))
+        }),
+    ];
     let before = b.times_master();
-    for (what, payload) in [
-        ("forged", &forged),
-        ("unsigned", &unsigned),
-        ("stale", &stale),
-        ("replayed", &replayed),
-    ] {
-        inject(&routed, payload);
+    for (what, advert) in adverts {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::SystemTime::UNIX_EPOCH)
+            .unwrap();
+        inject(&routed, &advert(now, key));
         std::thread::sleep(Duration::from_secs(1));
         assert_eq!(
             b.times_master(),
