@@ -313,9 +313,19 @@ fn includes_follow_globs_from_the_including_files_directory() {
     let config = parse_file(dir.join("keepalived.conf")).expect("reads");
     let names: Vec<&str> = config.instances.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["I1", "I2"]);
+    // keepalived's `include` of a file that is not there yet reads nothing, with a warning.
     std::fs::write(dir.join("keepalived.conf"), "include missing.conf\n").expect("write");
-    let error = parse_file(dir.join("keepalived.conf")).expect_err("missing include");
-    assert_eq!(error.errors[0].location.line, 1);
+    let config = parse_file(dir.join("keepalived.conf")).expect("a missing include is read");
+    assert_eq!(config.warnings[0].location.line, 1);
+    assert!(
+        config.warnings[0]
+            .message
+            .contains("missing.conf does not exist"),
+        "{}",
+        config.warnings[0]
+    );
+    // The file itself must exist.
+    let error = parse_file(dir.join("nothing.conf")).expect_err("no file");
     assert!(matches!(error.errors[0].kind, ErrorKind::Io { .. }));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -324,7 +334,7 @@ fn includes_follow_globs_from_the_including_files_directory() {
 fn every_mistake_in_a_file_is_named_not_just_the_first() {
     let text = format!(
         "{INSTANCE_HEAD} priority 0\n advert_intt 1\n virtual_ipaddress {{\n  192.0.2.1 dve eth0\n }}\n}}\n\
-         vrrp_sync_group G {{\n group {{\n  A\n  NOPE\n }}\n}}\n"
+         vrrp_sync_group G {{\n group {{\n  A\n  A\n }}\n}}\n"
     );
     assert_eq!(
         errors(&text),
@@ -332,7 +342,7 @@ fn every_mistake_in_a_file_is_named_not_just_the_first() {
             "t.conf:4:11: `priority`: \"0\" is not a whole number from 1 to 255",
             "t.conf:5:2: unknown keyword `advert_intt` in vrrp_instance (did you mean `advert_int`?)",
             "t.conf:7:13: unknown keyword `dve` in a virtual address line (did you mean `dev`?)",
-            "t.conf:13:3: vrrp_instance `NOPE` is not defined",
+            "t.conf:13:3: sync group member `A` is already defined at t.conf:12:3",
         ]
     );
 }
@@ -413,6 +423,7 @@ mod round_trip {
                             repeat,
                             second_burst: burst_ms.map(Duration::from_millis),
                             refresh: refresh_s.map(Duration::from_secs),
+                            refresh_repeat: 1,
                         });
                     if ipv6 {
                         builder = builder
@@ -1003,4 +1014,79 @@ fn a_unicast_peers_min_ttl_is_the_lowest_hop_limit_heard() {
         "{:?}",
         errors(&max)
     );
+}
+
+/// The corpus of real keepalived.conf files (`tests/keepalived-conf/real/`), each from a public
+/// repository named on its first line: every one is read, except the ones `REFUSED` lists, which
+/// must be refused for the cause it names (a mistake in the file, or something not honoured yet).
+mod corpus {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use vrrp::keepalived::parse_file;
+
+    const CORPUS: &str = "tests/keepalived-conf/real";
+
+    /// `REFUSED`: `FILE  NEEDLE` lines, NEEDLE a part of the first error the file gets.
+    fn refusals() -> BTreeMap<String, String> {
+        let text = std::fs::read_to_string(format!("{CORPUS}/REFUSED")).expect("REFUSED");
+        text.lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .map(|line| {
+                let (file, needle) = line.split_once(char::is_whitespace).expect("FILE NEEDLE");
+                (file.to_string(), needle.trim().to_string())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_real_file_is_read_except_the_refusals_listed_with_their_cause() {
+        let mut refused = refusals();
+        let mut files: Vec<_> = std::fs::read_dir(CORPUS)
+            .expect("the corpus")
+            .map(|entry| entry.expect("an entry").path())
+            .filter(|path| path.extension().is_some_and(|e| e == "conf"))
+            .collect();
+        files.sort();
+        let mut read = 0;
+        let mut wrong = Vec::new();
+        for path in &files {
+            let name = path
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .to_string();
+            let first = std::fs::read_to_string(path).expect("readable");
+            assert!(
+                first.starts_with("# source: "),
+                "{name}: the first line names the source repository"
+            );
+            match (parse_file(path), refused.remove(&name)) {
+                (Ok(_), None) => read += 1,
+                (Ok(_), Some(needle)) => wrong.push(format!(
+                    "{name} is read now: remove it from REFUSED (was: {needle})"
+                )),
+                (Err(error), None) => wrong.push(format!("{name} is refused:\n{error}")),
+                (Err(error), Some(needle)) => {
+                    if !error.errors[0].to_string().contains(&needle) {
+                        wrong.push(format!(
+                            "{name}: the first error does not say {needle:?}:\n{error}"
+                        ));
+                    }
+                }
+            }
+        }
+        for name in refused.keys() {
+            wrong.push(format!("REFUSED names {name}, which is not in the corpus"));
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        // Only ever raised: each feature honoured moves files from REFUSED to the ones read.
+        assert!(
+            read >= 24,
+            "{read} of {} real files read, fewer than before",
+            files.len()
+        );
+        assert!(Path::new(CORPUS).join("README.md").exists());
+    }
 }

@@ -1032,6 +1032,7 @@ fn announcements_repeat_after_the_second_burst_delay_and_every_refresh() {
         repeat: 3,
         second_burst: Some(Duration::from_secs(5)),
         refresh: Some(Duration::from_secs(60)),
+        refresh_repeat: 2,
     };
     let (mut router, at) = master(
         build(
@@ -1041,23 +1042,31 @@ fn announcements_repeat_after_the_second_burst_delay_and_every_refresh() {
         ),
         t0,
     );
+    // How many announcements of each address go out at `when`: 0 for none.
     let announced_at = |router: &mut VirtualRouter, when: Instant| {
         router.handle_timeout(when);
         drain(router)
             .iter()
-            .any(|a| matches!(a, Action::Announce { repeat: 3, .. }))
+            .find_map(|a| match a {
+                Action::Announce { repeat, .. } => Some(*repeat),
+                _ => None,
+            })
+            .unwrap_or(0)
     };
-    assert!(!announced_at(
-        &mut router,
-        at + Duration::from_secs(5) - Duration::from_nanos(1)
-    ));
-    assert!(announced_at(&mut router, at + Duration::from_secs(5)));
-    assert!(!announced_at(
-        &mut router,
-        at + Duration::from_secs(65) - Duration::from_nanos(1)
-    ));
-    assert!(announced_at(&mut router, at + Duration::from_secs(65)));
-    assert_eq!(router.stats().sent_announcements, 3);
+    let before = |at: Instant| at - Duration::from_nanos(1);
+    assert_eq!(
+        announced_at(&mut router, before(at + Duration::from_secs(5))),
+        0
+    );
+    // The second burst is a whole one (garp_master_repeat), each refresh garp_master_refresh_repeat.
+    assert_eq!(announced_at(&mut router, at + Duration::from_secs(5)), 3);
+    assert_eq!(
+        announced_at(&mut router, before(at + Duration::from_secs(65))),
+        0
+    );
+    assert_eq!(announced_at(&mut router, at + Duration::from_secs(65)), 2);
+    assert_eq!(announced_at(&mut router, at + Duration::from_secs(125)), 2);
+    assert_eq!(router.stats().sent_announcements, 4);
 }
 
 #[test]

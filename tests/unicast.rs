@@ -179,6 +179,7 @@ fn every_other_setting_reads_back_too() {
         repeat: 3,
         second_burst: None,
         refresh: Some(Duration::from_secs(60)),
+        refresh_repeat: 1,
     };
     let v2 = Config::builder(4, VRID, MASTER.into())
         .version(Version::V2)

@@ -38,6 +38,7 @@ mod failover;
 mod files;
 mod interop;
 mod interpret;
+mod keywords;
 mod lexer;
 mod model;
 mod syntax;
@@ -49,6 +50,7 @@ pub use error::{ConfigFileError, ErrorKind, Location, ParseError, Warning};
 pub use failover::failover_warnings;
 pub use files::{ConfigFiles, MemoryFiles, SystemFiles};
 pub use interop::interop_warnings;
+pub use keywords::{KEYWORDS, Keyword, Support, keyword_table};
 pub use model::{
     GlobalDefs, KeepalivedConfig, Notify, ScriptUser, SyncGroup, TrackFile, TrackProcess, Tracked,
     VirtualIp, VrrpInstance, VrrpScript,
@@ -67,20 +69,27 @@ pub fn parse_file_with(
     files: &dyn ConfigFiles,
     path: impl AsRef<Path>,
 ) -> Result<KeepalivedConfig, ConfigFileError> {
-    let statements = syntax::read_file(files, path.as_ref()).map_err(|error| ConfigFileError {
+    let read = syntax::read_file(files, path.as_ref()).map_err(|error| ConfigFileError {
         errors: vec![*error],
     })?;
-    interpret::interpret(&statements).map_err(|errors| ConfigFileError { errors })
+    interpreted(read)
 }
 
 /// Reads configuration `text` as if it were the file `name`; `include`s are relative to the
 /// current directory.
 pub fn parse_str(name: &str, text: &str) -> Result<KeepalivedConfig, ConfigFileError> {
-    let statements =
-        syntax::read_text(&SystemFiles, name, text, Path::new(".")).map_err(|error| {
-            ConfigFileError {
-                errors: vec![*error],
-            }
-        })?;
-    interpret::interpret(&statements).map_err(|errors| ConfigFileError { errors })
+    let read = syntax::read_text(&SystemFiles, name, text, Path::new(".")).map_err(|error| {
+        ConfigFileError {
+            errors: vec![*error],
+        }
+    })?;
+    interpreted(read)
+}
+
+/// The configuration that `read`'s statements make, its warnings first.
+fn interpreted(read: syntax::Read) -> Result<KeepalivedConfig, ConfigFileError> {
+    let mut config =
+        interpret::interpret(&read.statements).map_err(|errors| ConfigFileError { errors })?;
+    config.warnings.splice(0..0, read.warnings);
+    Ok(config)
 }

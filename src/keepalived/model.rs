@@ -77,6 +77,13 @@ pub struct GlobalDefs {
     pub script_security: bool,
     /// `script_user USER [GROUP]`: who scripts run as by default.
     pub script_user: Option<ScriptUser>,
+    /// `default_interface`: keepalived's interface for `static_ipaddress` lines without `dev`
+    /// (not for instances, which name theirs).
+    pub default_interface: Option<String>,
+    /// `vrrp_lower_prio_no_advert`: the default of every instance's `lower_prio_no_advert`.
+    pub lower_prio_no_advert: Option<bool>,
+    /// `v3_checksum_as_v2`: the default of every instance's.
+    pub checksum_as_v2: bool,
 }
 
 /// A user, and optionally a group, for running scripts.
@@ -110,6 +117,8 @@ pub struct VrrpScript {
     pub fall: u32,
     /// `user USER [GROUP]`.
     pub user: Option<ScriptUser>,
+    /// `init_fail`: failing until `rise` runs succeed, instead of good from the start.
+    pub init_fail: bool,
 }
 
 /// `vrrp_track_file NAME { file PATH weight W }`: a number in a file, times the weight, added to
@@ -265,6 +274,13 @@ pub struct VrrpInstance {
     pub min_ttl: Option<u8>,
     /// `use_vmac`.
     pub use_vmac: bool,
+    /// `lower_prio_no_advert` (or the global `vrrp_lower_prio_no_advert`; on by default under
+    /// `vrrp_strict`): a Master discards a lower priority's advert silently, as RFC 5798 did,
+    /// instead of answering it at once (RFC 9568, keepalived's default).
+    pub lower_prio_no_advert: bool,
+    /// `v3_checksum_as_v2` (or the global one): the VRRPv3 IPv4 checksum over the message alone
+    /// (RFC 9568 §5.2.8, Cisco and Juniper), not with keepalived's default pseudo-header.
+    pub checksum_as_v2: bool,
     /// `step_down_on_failure` (this crate's, not keepalived's): a failing tracked item makes the
     /// instance step down ([`VirtualRouter::set_healthy`](crate::VirtualRouter::set_healthy))
     /// instead of going to FAULT: a Master advertises priority 0 and releases its addresses,
@@ -315,11 +331,19 @@ impl VrrpInstance {
         .preempt(self.preempt)
         .preempt_delay(self.preempt_delay)
         .accept(self.accept)
-        // keepalived answers a losing advert at once in both versions (unless
-        // `vrrp_lower_prio_no_advert`, which vrrpd does not take).
-        .lower_priority_response(LowerPriorityResponse::Readvertise)
+        // keepalived answers a losing advert at once in both versions, unless
+        // `lower_prio_no_advert`.
+        .lower_priority_response(if self.lower_prio_no_advert {
+            LowerPriorityResponse::Discard
+        } else {
+            LowerPriorityResponse::Readvertise
+        })
         // keepalived's IPv4 VRRPv3 checksum, the only one 2.2.7 speaks.
-        .checksum_form(ChecksumForm::PseudoHeader)
+        .checksum_form(if self.checksum_as_v2 {
+            ChecksumForm::MessageOnly
+        } else {
+            ChecksumForm::PseudoHeader
+        })
         .announcements(self.announcements)
         .router_advertisements(self.router_advertisements);
         if let Some(password) = self.password {

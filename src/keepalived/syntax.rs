@@ -1,12 +1,13 @@
 //! Words into statements: a keyword, the words after it on its line, and an optional `{ ... }` block
 //! of further statements. `include PATTERN` is replaced by the statements of the files it names
 //! (`*` and `?` match within one path component; relative patterns start from the including
-//! file's directory, as in keepalived).
+//! file's directory, as in keepalived). A file that `include` names and that does not exist is a
+//! warning, as in keepalived, whose `include` is meant for files that may not be there yet.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::error::{ErrorKind, Location, ParseError};
+use super::error::{ErrorKind, Location, ParseError, Warning};
 use super::files::ConfigFiles;
 use super::lexer::{Token, Tokens};
 
@@ -21,12 +22,21 @@ pub(crate) struct Statement {
     pub block: Option<Vec<Statement>>,
 }
 
+/// The statements of a file, includes expanded, and the warnings reading them gave.
+#[derive(Debug, Default)]
+pub(crate) struct Read {
+    pub statements: Vec<Statement>,
+    pub warnings: Vec<Warning>,
+}
+
 /// The statements of `path`, read through `files`, includes expanded.
-pub(crate) fn read_file(
-    files: &dyn ConfigFiles,
-    path: &Path,
-) -> Result<Vec<Statement>, Box<ParseError>> {
-    read_at(files, path, None, 0)
+pub(crate) fn read_file(files: &dyn ConfigFiles, path: &Path) -> Result<Read, Box<ParseError>> {
+    let mut warnings = Vec::new();
+    let statements = read_at(files, path, None, 0, &mut warnings)?;
+    Ok(Read {
+        statements,
+        warnings,
+    })
 }
 
 /// The statements of `text`, which is the content of `name`; includes are relative to `dir` and
@@ -36,15 +46,21 @@ pub(crate) fn read_text(
     name: &str,
     text: &str,
     dir: &Path,
-) -> Result<Vec<Statement>, Box<ParseError>> {
+) -> Result<Read, Box<ParseError>> {
     let file: Arc<str> = Arc::from(name);
-    Parser {
+    let mut warnings = Vec::new();
+    let statements = Parser {
         tokens: Tokens::new(&file, text),
         files,
         dir: dir.to_path_buf(),
         depth: 0,
+        warnings: &mut warnings,
     }
-    .statements(None)
+    .statements(None)?;
+    Ok(Read {
+        statements,
+        warnings,
+    })
 }
 
 fn read_at(
@@ -52,6 +68,7 @@ fn read_at(
     path: &Path,
     from: Option<&Location>,
     depth: usize,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Statement>, Box<ParseError>> {
     let name = path.display().to_string();
     let text = files.read(path).map_err(|error| {
@@ -74,6 +91,7 @@ fn read_at(
         files,
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         depth,
+        warnings,
     }
     .statements(None)
 }
@@ -83,6 +101,7 @@ struct Parser<'a> {
     files: &'a dyn ConfigFiles,
     dir: PathBuf,
     depth: usize,
+    warnings: &'a mut Vec<Warning>,
 }
 
 impl Parser<'_> {
@@ -152,7 +171,7 @@ impl Parser<'_> {
         })
     }
 
-    fn include(&self, statement: &Statement) -> Result<Vec<Statement>, Box<ParseError>> {
+    fn include(&mut self, statement: &Statement) -> Result<Vec<Statement>, Box<ParseError>> {
         let at = &statement.keyword.location;
         let pattern = match statement.args.as_slice() {
             [pattern] if statement.block.is_none() => pattern,
@@ -178,8 +197,17 @@ impl Parser<'_> {
         let wildcard = pattern.text.contains(['*', '?']);
         let paths = if wildcard {
             glob(self.files, &full)
-        } else {
+        } else if self.files.exists(&full) {
             vec![full]
+        } else {
+            self.warnings.push(Warning {
+                location: pattern.location.clone(),
+                message: format!(
+                    "`include`: {} does not exist, so nothing is read from it, as in keepalived",
+                    full.display()
+                ),
+            });
+            Vec::new()
         };
         let mut statements = Vec::new();
         for path in paths {
@@ -188,6 +216,7 @@ impl Parser<'_> {
                 &path,
                 Some(&pattern.location),
                 self.depth + 1,
+                self.warnings,
             )?);
         }
         Ok(statements)
@@ -270,7 +299,8 @@ mod tests {
             "vrrp_sync_group VG_DB{\n group {\n  A\n  B\n }\n}\n",
             Path::new("."),
         )
-        .expect("parses");
+        .expect("parses")
+        .statements;
         assert_eq!(statements.len(), 1);
         let group = &statements[0];
         assert_eq!(group.args[0].text, "VG_DB");

@@ -17,14 +17,8 @@ pub struct WriteError(pub &'static str);
 /// reads back into the same [`Config`] (given the same interface index and, without unicast peers,
 /// the same interface address). Settings keepalived has no keyword for are a [`WriteError`].
 pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<String, WriteError> {
-    if config.checksum_form() != ChecksumForm::PseudoHeader {
-        return Err(WriteError("the RFC 9568 checksum form"));
-    }
     if config.checksum_acceptance() != ChecksumAcceptance::Either {
         return Err(WriteError("a restricted checksum acceptance"));
-    }
-    if config.lower_priority_response() != LowerPriorityResponse::Readvertise {
-        return Err(WriteError("a silent lower-priority response"));
     }
     if config.v2_interop() {
         return Err(WriteError("VRRPv2/v3 interop mode"));
@@ -122,6 +116,16 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
         "garp_master_refresh {}",
         announcements.refresh.map_or("0".into(), seconds)
     ));
+    line(format!(
+        "garp_master_refresh_repeat {}",
+        announcements.refresh_repeat
+    ));
+    if config.checksum_form() == ChecksumForm::MessageOnly {
+        line("v3_checksum_as_v2".into());
+    }
+    if config.lower_priority_response() == LowerPriorityResponse::Discard {
+        line("lower_prio_no_advert".into());
+    }
     if let Some(advertisements) = config.router_advertisements() {
         if advertisements != RouterAdvertisements::every(advertisements.interval) {
             return Err(WriteError(

@@ -11,6 +11,7 @@ pub struct Script {
     pub(super) rise: u32,
     pub(super) fall: u32,
     user: Option<(String, Option<String>)>,
+    pub(super) initially_failing: bool,
 }
 
 /// Why a [`Script`] could not run.
@@ -33,6 +34,7 @@ impl Script {
             rise: 1,
             fall: 1,
             user: None,
+            initially_failing: false,
         }
     }
 
@@ -46,6 +48,13 @@ impl Script {
     /// `timeout`; by default the interval).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Starts failing, so that `rise` successes are needed before it is good (keepalived's
+    /// `init_fail`); by default it starts good.
+    pub fn initially_failing(mut self, failing: bool) -> Self {
+        self.initially_failing = failing;
         self
     }
 

@@ -65,7 +65,11 @@ impl Tracker {
     /// Defines check `name` as `script`, which [`start`](Self::start) runs if some router tracks
     /// the check.
     pub fn add_script(&mut self, name: impl Into<String>, script: Script) -> &mut Self {
-        self.scripts.insert(name.into(), script);
+        let name = name.into();
+        if script.initially_failing {
+            self.checks.insert(name.clone(), false);
+        }
+        self.scripts.insert(name, script);
         self
     }
 
@@ -533,6 +537,16 @@ mod tests {
         assert!(tracker.set_interface("i", true));
         assert!(!tracker.set_file("f", 0));
         assert!(tracker.set_file("f", 3));
+    }
+
+    #[test]
+    fn a_script_that_starts_failing_is_failing_until_it_has_run() {
+        let mut tracker = Tracker::new();
+        tracker
+            .add_script("up", Script::new("true"))
+            .add_script("down", Script::new("true").initially_failing(true));
+        assert!(tracker.check("up"));
+        assert!(!tracker.check("down"));
     }
 
     #[test]

@@ -19,7 +19,9 @@ pub fn run(config: &KeepalivedConfig, peers: &[PathBuf]) -> ExitCode {
         match parse_file(path) {
             Ok(peer) => all.push(peer),
             Err(error) => {
-                tracing::error!("{error}");
+                for mistake in &error.errors {
+                    tracing::error!("{mistake}");
+                }
                 return ExitCode::FAILURE;
             }
         }

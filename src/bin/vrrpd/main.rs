@@ -158,7 +158,10 @@ fn main() -> ExitCode {
     let config = match parse_file(path) {
         Ok(config) => config,
         Err(error) => {
-            tracing::error!("{error}");
+            // One ERROR line per mistake, each with its file:line:column.
+            for mistake in &error.errors {
+                tracing::error!("{mistake}");
+            }
             return ExitCode::FAILURE;
         }
     };
@@ -296,7 +299,9 @@ impl Context {
                 }
             }
             Err(message) => {
-                tracing::error!("reloading {path} failed:\n{message}");
+                for line in message.lines() {
+                    tracing::error!("reloading {path} failed: {line}");
+                }
                 if self.print_events {
                     println!(
                         "{}",

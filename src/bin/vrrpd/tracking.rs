@@ -81,6 +81,7 @@ fn script_check(config: &KeepalivedConfig, script: &VrrpScript) -> Script {
     let mut check = Script::new(&script.script)
         .interval(script.interval)
         .rise(script.rise)
+        .initially_failing(script.init_fail)
         .fall(script.fall);
     if let Some(timeout) = script.timeout {
         check = check.timeout(timeout);

@@ -23,7 +23,7 @@ use crate::keepalived::syntax::Statement;
 use crate::{AntiReplay, HmacAuth, HmacAuthError, HmacKey, HmacMode};
 
 /// The keywords of an `auth_hmac` block.
-const AUTH_HMAC: &[&str] = &["key", "active_key", "anti_replay", "time_window", "mode"];
+pub(super) const AUTH_HMAC: &[&str] = &["key", "active_key", "anti_replay", "time_window", "mode"];
 
 /// The longest key file read: `hex:`, 64 bytes in hex, a line ending and some slack.
 const MAX_KEY_FILE: u64 = 4 + 2 * 64 + 16;

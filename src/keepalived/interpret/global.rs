@@ -7,7 +7,7 @@ use crate::keepalived::lexer::Token;
 use crate::keepalived::model::GlobalDefs;
 use crate::keepalived::syntax::Statement;
 
-const GLOBAL_DEFS: &[&str] = &[
+pub(super) const GLOBAL_DEFS: &[&str] = &[
     "router_id",
     "vrrp_version",
     "vrrp_strict",
@@ -19,13 +19,14 @@ const GLOBAL_DEFS: &[&str] = &[
     "vrrp_garp_master_delay",
     "vrrp_garp_master_repeat",
     "vrrp_garp_master_refresh",
+    "vrrp_garp_master_refresh_repeat",
+    "vrrp_lower_prio_no_advert",
+    "default_interface",
+    "vrrp_check_unicast_src",
+    "v3_checksum_as_v2",
+    "vrrp_min_garp",
     "enable_script_security",
     "script_user",
-    "notification_email",
-    "notification_email_from",
-    "smtp_server",
-    "smtp_connect_timeout",
-    "smtp_helo_name",
 ];
 
 impl Reader {
@@ -34,6 +35,7 @@ impl Reader {
             return;
         };
         let mut global = GlobalDefs::default();
+        let mut min_garp = false;
         for s in block {
             match s.keyword.text.as_str() {
                 "router_id" => global.router_id = self.text(s),
@@ -72,15 +74,36 @@ impl Reader {
                 }
                 "vrrp_garp_master_delay"
                 | "vrrp_garp_master_repeat"
-                | "vrrp_garp_master_refresh" => self.announcement(s, &mut global.announcements),
+                | "vrrp_garp_master_refresh"
+                | "vrrp_garp_master_refresh_repeat" => {
+                    self.announcement(s, &mut global.announcements);
+                }
+                "vrrp_lower_prio_no_advert" => global.lower_prio_no_advert = Some(self.flag(s)),
+                "default_interface" => global.default_interface = self.text(s),
+                // Always so here; keepalived ignores any value after it.
+                "vrrp_check_unicast_src" => {}
+                // keepalived ignores a value here: `v3_checksum_as_v2 false` turns it on too.
+                "v3_checksum_as_v2" => global.checksum_as_v2 = self.flag_ignoring_value(s),
+                // One announcement, no second burst, no refresh: over the defaults only, as in
+                // keepalived, so the garp_* lines win wherever they are written.
+                "vrrp_min_garp" => {
+                    if self.flag(s) {
+                        min_garp = true;
+                    }
+                }
                 "enable_script_security" => global.script_security = self.flag(s),
                 "script_user" => global.script_user = self.user(s),
-                "notification_email"
-                | "notification_email_from"
-                | "smtp_server"
-                | "smtp_connect_timeout"
-                | "smtp_helo_name" => self.unused_mail(s),
-                _ => self.unknown(&s.keyword, "global_defs", GLOBAL_DEFS),
+                _ => self.other(s, "global_defs", GLOBAL_DEFS),
+            }
+        }
+        if min_garp {
+            let defaults = crate::Announcements::default();
+            let a = &mut global.announcements;
+            if a.repeat == defaults.repeat {
+                a.repeat = 1;
+            }
+            if a.second_burst == defaults.second_burst {
+                a.second_burst = None;
             }
         }
         self.config.global = global;

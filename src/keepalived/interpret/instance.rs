@@ -29,13 +29,21 @@ pub(super) const INSTANCE: &[&str] = &[
     "virtual_ipaddress",
     "virtual_ipaddress_excluded",
     "unicast_src_ip",
+    "mcast_src_ip",
     "unicast_peer",
+    "lower_prio_no_advert",
+    "native_ipv6",
+    "check_unicast_src",
+    "skip_check_adv_addr",
+    "strict_mode",
+    "v3_checksum_as_v2",
     "use_vmac",
     "step_down_on_failure",
     "router_advertisements",
     "garp_master_delay",
     "garp_master_repeat",
     "garp_master_refresh",
+    "garp_master_refresh_repeat",
     "track_interface",
     "track_script",
     "track_file",
@@ -45,7 +53,6 @@ pub(super) const INSTANCE: &[&str] = &[
     "notify_fault",
     "notify_stop",
     "notify",
-    "smtp_alert",
 ];
 
 /// An instance while its block is read.
@@ -68,6 +75,10 @@ struct InstanceDraft {
     /// The lowest `min_ttl` of the unicast peers.
     min_ttl: Option<u8>,
     use_vmac: bool,
+    lower_prio_no_advert: Option<bool>,
+    native_ipv6: Option<Location>,
+    strict: Option<bool>,
+    checksum_as_v2: Option<bool>,
     step_down_on_failure: bool,
     router_advertisements: Option<RouterAdvertisements>,
     announcements: Option<Announcements>,
@@ -86,6 +97,8 @@ struct Places {
     authentication: Option<Location>,
     unicast_source: Option<Location>,
     unicast_peers: Vec<Location>,
+    /// `state MASTER`.
+    state_master: Option<Location>,
 }
 
 impl Default for InstanceDraft {
@@ -108,6 +121,10 @@ impl Default for InstanceDraft {
             unicast_peers: Vec::new(),
             min_ttl: None,
             use_vmac: false,
+            lower_prio_no_advert: None,
+            native_ipv6: None,
+            strict: None,
+            checksum_as_v2: None,
             step_down_on_failure: false,
             router_advertisements: None,
             announcements: None,
@@ -133,8 +150,10 @@ impl Reader {
             return;
         }
         let block_name = || format!("vrrp_instance {name}");
-        let (Some(interface), Some(vrid)) = (draft.interface.clone(), draft.vrid) else {
-            if draft.interface.is_none() {
+        let interface = draft.interface.clone();
+        let has_interface = interface.is_some();
+        let (Some(interface), Some(vrid)) = (interface, draft.vrid) else {
+            if !has_interface {
                 self.required(statement, block_name(), "interface");
             }
             if draft.vrid.is_none() {
@@ -149,6 +168,19 @@ impl Reader {
         // Excluded addresses are not advertised, so they may be of either family, as in
         // keepalived (IPv6 addresses moved by an IPv4 instance).
         let family = AddressFamily::of(first.address);
+        if let Some(at) = &draft.native_ipv6
+            && family != AddressFamily::Ipv6
+        {
+            self.errors.push(ParseError::new(
+                at.clone(),
+                ErrorKind::Invalid(format!(
+                    "vrrp_instance {name}: `native_ipv6` makes it an IPv6 instance, and its first \
+                     virtual address {} at {} is IPv4",
+                    first.address, first.location
+                )),
+            ));
+            return;
+        }
         if let Some(other) = draft
             .addresses
             .iter()
@@ -212,9 +244,21 @@ impl Reader {
                     .into(),
             );
         }
+        if let Some(at) = &draft.at.state_master
+            && draft.priority != Some(255)
+        {
+            self.warn(
+                at,
+                "`state MASTER`: below priority 255 every router starts as Backup \
+                 (RFC 9568 §6.4.1), and the election makes the highest priority Master within \
+                 Master_Down_Interval"
+                    .into(),
+            );
+        }
         let announcements = draft
             .announcements
             .unwrap_or(self.config.global.announcements);
+        let strict = draft.strict.unwrap_or(self.config.global.strict);
         self.config.instances.push(VrrpInstance {
             name,
             location: statement.args[0].location.clone(),
@@ -226,7 +270,7 @@ impl Reader {
             family,
             preempt: draft.preempt,
             preempt_delay: draft.preempt_delay,
-            accept: draft.accept.unwrap_or(!self.config.global.strict),
+            accept: draft.accept.unwrap_or(!strict),
             password: draft.password,
             #[cfg(feature = "auth-hmac")]
             auth_hmac: draft.auth_hmac,
@@ -236,6 +280,11 @@ impl Reader {
             unicast_peers: draft.unicast_peers,
             min_ttl: draft.min_ttl,
             use_vmac: draft.use_vmac,
+            // keepalived: off unless strict (RFC 9568 answers a lower priority at once).
+            lower_prio_no_advert: (draft.lower_prio_no_advert)
+                .or(self.config.global.lower_prio_no_advert)
+                .unwrap_or(strict),
+            checksum_as_v2: (draft.checksum_as_v2).unwrap_or(self.config.global.checksum_as_v2),
             step_down_on_failure: draft.step_down_on_failure,
             router_advertisements: draft.router_advertisements,
             announcements,
@@ -367,13 +416,8 @@ impl Reader {
                 if let Some(v) = self.value(s, "MASTER or BACKUP") {
                     match v.text.as_str() {
                         "BACKUP" => {}
-                        "MASTER" => self.warn(
-                            &v.location,
-                            "`state MASTER`: below priority 255 every router starts as Backup \
-                             (RFC 9568 §6.4.1), and the election makes the highest priority \
-                             Master within Master_Down_Interval"
-                                .into(),
-                        ),
+                        // Warned of once the priority is known: at 255 it is what happens.
+                        "MASTER" => draft.at.state_master = Some(v.location.clone()),
                         _ => self.bad(s, v, "MASTER or BACKUP"),
                     }
                 }
@@ -437,7 +481,8 @@ impl Reader {
                 let vips = self.addresses(s);
                 draft.excluded.extend(vips);
             }
-            "unicast_src_ip" => {
+            // keepalived's older name for the same setting: the source of every advert.
+            "unicast_src_ip" | "mcast_src_ip" => {
                 if let Some(v) = self.value(s, "an IP address") {
                     match v.text.parse() {
                         Ok(address) => {
@@ -478,15 +523,34 @@ impl Reader {
                     draft.use_vmac = self.flag(s);
                 }
             }
-            "garp_master_delay" | "garp_master_repeat" | "garp_master_refresh" => {
+            "lower_prio_no_advert" => draft.lower_prio_no_advert = Some(self.flag(s)),
+            "strict_mode" => draft.strict = Some(self.flag(s)),
+            "v3_checksum_as_v2" => draft.checksum_as_v2 = Some(self.flag(s)),
+            // Always so here: unicast adverts are heard from the listed peers only, and an
+            // address list that differs is counted, never dropped.
+            "check_unicast_src" | "skip_check_adv_addr" => {
+                self.flag(s);
+            }
+            "native_ipv6" => {
+                if self.flag(s) {
+                    draft.native_ipv6 = Some(s.keyword.location.clone());
+                }
+            }
+            "garp_master_delay"
+            | "garp_master_repeat"
+            | "garp_master_refresh"
+            | "garp_master_refresh_repeat" => {
                 let announcements = draft
                     .announcements
                     .get_or_insert(self.config.global.announcements);
                 self.announcement(s, announcements);
             }
+            // Nothing to install, nothing to refuse (templates leave such blocks empty).
+            "virtual_routes" | "virtual_rules"
+                if s.args.is_empty() && s.block.as_ref().is_some_and(Vec::is_empty) => {}
             _ => {
                 if !self.common(s, &mut draft.common) {
-                    self.unknown(&s.keyword, "vrrp_instance", INSTANCE);
+                    self.other(s, "vrrp_instance", INSTANCE);
                 }
             }
         }
@@ -523,6 +587,7 @@ impl Reader {
 
     fn authentication(&mut self, statement: &Statement) -> Option<Password> {
         let block = self.block(statement)?;
+        let before = self.errors.len();
         let mut kind = None;
         let mut password = None;
         for s in block {
@@ -535,22 +600,21 @@ impl Reader {
                                 v,
                                 "auth_type AH",
                                 "IPsec AH authentication was removed from VRRP (RFC 3768 \
-                                 §5.3.6.1); use PASS with keepalived peers, or none",
+                                 §5.3.6.1), and running without the authentication asked for \
+                                 would be unsafe; use PASS with keepalived peers, auth_hmac \
+                                 (keepalived 2.4), or none",
                             ),
-                            _ => self.bad(s, v, "PASS"),
+                            _ => self.bad(s, v, "PASS (or AH, which is not supported)"),
                         }
                     }
                 }
-                "auth_pass" => {
-                    if let Some(v) = self.value(s, "a password of 1 to 8 characters") {
-                        match Password::new(v.text.as_bytes()) {
-                            Ok(p) => password = Some(p),
-                            Err(_) => self.bad(s, v, "a password of 1 to 8 characters"),
-                        }
-                    }
-                }
+                "auth_pass" => password = self.password(s).or(password),
                 _ => self.unknown(&s.keyword, "authentication", &["auth_type", "auth_pass"]),
             }
+        }
+        if self.errors.len() > before {
+            // The real cause is reported; a missing keyword would only repeat it in other words.
+            return None;
         }
         let missing = match (kind, password) {
             (Some(()), Some(password)) => return Some(password),
@@ -559,6 +623,32 @@ impl Reader {
         };
         self.required(statement, "authentication".into(), missing);
         None
+    }
+
+    /// `auth_pass`: 1 to 8 bytes. A longer one is cut to its first 8 with a warning, as keepalived
+    /// does: only those 8 bytes go on the wire, so peers configured with the whole of it agree.
+    fn password(&mut self, s: &Statement) -> Option<Password> {
+        const EXPECTED: &str = "a password of 1 to 8 characters";
+        let v = self.value(s, EXPECTED)?;
+        let bytes = v.text.as_bytes();
+        if bytes.len() > 8 {
+            // Never the password itself: a warning is logged.
+            self.warn(
+                &v.location,
+                format!(
+                    "`auth_pass` is {} bytes long and VRRPv2 carries 8: only its first 8 bytes are \
+                     sent and checked, as keepalived does",
+                    bytes.len()
+                ),
+            );
+        }
+        match Password::new(&bytes[..bytes.len().min(8)]) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                self.bad(s, v, EXPECTED);
+                None
+            }
+        }
     }
 
     /// The lines of a `virtual_ipaddress` block.

@@ -19,6 +19,7 @@ use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use super::error::{ErrorKind, Location, ParseError, Warning};
+use super::keywords::Support;
 use super::lexer::Token;
 use super::model::{KeepalivedConfig, Notify, ScriptUser, Tracked};
 use super::syntax::Statement;
@@ -68,7 +69,7 @@ pub(crate) fn interpret(statements: &[Statement]) -> Result<KeepalivedConfig, Ve
                 keyword,
                 "configure static addresses, routes and rules outside the VRRP daemon",
             ),
-            _ => reader.unknown(&statement.keyword, "the top level", TOP_LEVEL),
+            _ => reader.other(statement, "the top level", TOP_LEVEL),
         }
     }
     reader.check_references();
@@ -99,7 +100,7 @@ struct Reader {
     config: KeepalivedConfig,
     errors: Vec<ParseError>,
     /// Sync-group members, checked once every instance is read.
-    pending_members: Vec<Token>,
+    pending_members: Vec<(String, Token)>,
     /// Instances defined with mistakes (already reported): references to them are not undefined.
     broken_instances: Vec<String>,
     /// Where `global_defs` sets `vrrp_version`, for the instances whose settings contradict it.
@@ -119,6 +120,22 @@ impl Reader {
             location: at.clone(),
             message,
         });
+    }
+
+    /// A keyword that `block`'s reader does not act on: ignored with a warning or refused as
+    /// [`KEYWORDS`](super::keywords::KEYWORDS) says, unknown otherwise.
+    fn other(&mut self, statement: &Statement, block: &str, known: &'static [&'static str]) {
+        let keyword = &statement.keyword;
+        match super::keywords::support(&keyword.text) {
+            Some(Support::Ignored(why)) => {
+                self.warn(
+                    &keyword.location,
+                    format!("`{}` is ignored: {why}", keyword.text),
+                );
+            }
+            Some(Support::Refused(why)) => self.unsupported(keyword, &keyword.text, why),
+            Some(Support::Honoured) | None => self.unknown(keyword, block, known),
+        }
     }
 
     fn unknown(&mut self, keyword: &Token, block: &str, known: &'static [&'static str]) {
@@ -186,16 +203,6 @@ impl Reader {
             },
         );
     }
-
-    fn unused_mail(&mut self, statement: &Statement) {
-        self.warn(
-            &statement.keyword.location,
-            format!(
-                "`{}`: mail alerts are not sent by this crate; use notify scripts",
-                statement.keyword.text
-            ),
-        );
-    }
 }
 
 /// Values, words and blocks.
@@ -226,9 +233,50 @@ impl Reader {
         self.words(statement, 1..=1, expected)?.first()
     }
 
-    /// A keyword that takes nothing at all.
+    /// A keyword that is on when written: alone, or with a `<BOOL>` (`on`, `off`, `true`,
+    /// `false`, `yes`, `no`, in any case) for the keywords keepalived reads one for. keepalived
+    /// ignores a value after the others and turns them on, so a false one there is refused rather
+    /// than read as either meaning.
     fn flag(&mut self, statement: &Statement) -> bool {
-        self.no_block(statement).is_some() && self.words(statement, 0..=0, "nothing").is_some()
+        let takes = takes_boolean(&statement.keyword.text);
+        self.flag_with(statement, takes)
+    }
+
+    /// [`flag`](Self::flag) for a keyword keepalived ignores any value after.
+    fn flag_ignoring_value(&mut self, statement: &Statement) -> bool {
+        self.flag_with(statement, false)
+    }
+
+    fn flag_with(&mut self, statement: &Statement, takes_boolean: bool) -> bool {
+        const EXPECTED: &str = "nothing, or one of on, off, true, false, yes, no";
+        if self.no_block(statement).is_none() {
+            return false;
+        }
+        let Some(words) = self.words(statement, 0..=1, EXPECTED) else {
+            return false;
+        };
+        let Some(value) = words.first() else {
+            return true;
+        };
+        let keyword = statement.keyword.text.as_str();
+        match (boolean(&value.text), takes_boolean) {
+            (Some(on), true) | (Some(on @ true), false) => on,
+            (Some(false), false) => {
+                self.unsupported(
+                    value,
+                    keyword,
+                    format!(
+                        "keepalived ignores the value after `{keyword}` and turns it on; remove \
+                         the line to leave it off, or the value to turn it on"
+                    ),
+                );
+                false
+            }
+            (None, _) => {
+                self.bad(statement, value, EXPECTED);
+                false
+            }
+        }
     }
 
     fn no_block(&mut self, statement: &Statement) -> Option<()> {
@@ -315,8 +363,8 @@ impl Reader {
         })
     }
 
-    /// `garp_master_delay`, `garp_master_repeat` or `garp_master_refresh` (`vrrp_` before each in
-    /// global_defs) into `announcements`. A delay or refresh of 0 means none.
+    /// `garp_master_delay`, `garp_master_repeat`, `garp_master_refresh` or
+    /// `garp_master_refresh_repeat` (`vrrp_` before each in global_defs) into `announcements`. A delay or refresh of 0 means none.
     fn announcement(&mut self, statement: &Statement, announcements: &mut Announcements) {
         match statement.keyword.text.trim_start_matches("vrrp_") {
             "garp_master_delay" => {
@@ -327,6 +375,11 @@ impl Reader {
             "garp_master_repeat" => {
                 if let Some(n) = self.integer(statement, 1..=255) {
                     announcements.repeat = n;
+                }
+            }
+            "garp_master_refresh_repeat" => {
+                if let Some(n) = self.integer(statement, 1..=255) {
+                    announcements.refresh_repeat = n;
                 }
             }
             _ => {
@@ -350,8 +403,8 @@ struct Common {
 
 /// Tracking and notify lines, in instances and sync groups alike.
 impl Reader {
-    /// Reads `statement` into `common` if it is a notify command, a `track_*` block or
-    /// `smtp_alert`; false if it is none of them.
+    /// Reads `statement` into `common` if it is a notify command or a `track_*` block; false if it
+    /// is neither.
     fn common(&mut self, statement: &Statement, common: &mut Common) -> bool {
         match statement.keyword.text.as_str() {
             "notify_master" | "notify_backup" | "notify_fault" | "notify_stop" | "notify" => {
@@ -362,7 +415,6 @@ impl Reader {
             "track_script" => common.track_scripts.extend(self.tracked(statement)),
             "track_file" => common.track_files.extend(self.tracked(statement)),
             "track_process" => common.track_processes.extend(self.tracked(statement)),
-            "smtp_alert" => self.unused_mail(statement),
             _ => return false,
         }
         true
@@ -497,15 +549,21 @@ impl Reader {
             }
         }
         let mut group_of: HashMap<String, Location> = HashMap::new();
-        for member in std::mem::take(&mut self.pending_members) {
+        let mut dropped: Vec<String> = Vec::new();
+        for (group, member) in std::mem::take(&mut self.pending_members) {
             if self.config.instance(&member.text).is_none()
                 && !self.broken_instances.contains(&member.text)
             {
-                undefined.push((
-                    member.location.clone(),
-                    "vrrp_instance",
-                    member.text.clone(),
-                ));
+                // keepalived removes such a group and runs its instances on their own.
+                self.warn(
+                    &member.location,
+                    format!(
+                        "vrrp_sync_group {group}: vrrp_instance `{}` is not defined, so the group \
+                         is dropped, as keepalived drops it: its other instances run on their own",
+                        member.text
+                    ),
+                );
+                dropped.push(group);
             } else if let Some(first) =
                 group_of.insert(member.text.clone(), member.location.clone())
             {
@@ -519,6 +577,9 @@ impl Reader {
                 ));
             }
         }
+        self.config
+            .sync_groups
+            .retain(|g| !dropped.contains(&g.name));
         for (location, what, name) in undefined {
             self.errors.push(ParseError::new(
                 location,
@@ -526,6 +587,30 @@ impl Reader {
             ));
         }
     }
+}
+
+/// keepalived's `<BOOL>`: `on`, `true`, `yes` or `off`, `false`, `no` (any case here).
+fn boolean(word: &str) -> Option<bool> {
+    match word.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => Some(true),
+        "off" | "false" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether keepalived reads a `<BOOL>` after the flag `keyword` (it ignores one after the others).
+fn takes_boolean(keyword: &str) -> bool {
+    matches!(
+        keyword.trim_start_matches("vrrp_"),
+        "lower_prio_no_advert"
+            | "higher_prio_send_advert"
+            | "min_garp"
+            | "v3_checksum_as_v2"
+            | "strict_mode"
+            | "notify_priority_changes"
+            | "use_symlink_paths"
+            | "data_use_instance"
+    )
 }
 
 /// `12`, `0.1`, `1.25` as an exact duration: digits, optionally a point and up to nine more.
@@ -585,6 +670,43 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::instance::INSTANCE;
     use super::*;
+
+    /// The keyword table and the readers cannot drift: every keyword the table calls honoured is
+    /// read by some block, and no block reads one the table ignores or refuses.
+    #[test]
+    fn every_honoured_keyword_is_read_and_no_other_is() {
+        use super::super::keywords::{KEYWORDS, Support};
+        let mut read: Vec<&str> = [
+            super::global::GLOBAL_DEFS,
+            INSTANCE,
+            super::script::SCRIPT,
+            super::script::TRACK_FILE,
+            super::process::TRACK_PROCESS,
+            super::sync_group::SYNC_GROUP,
+            &["global_defs", "authentication", "auth_type", "auth_pass"],
+        ]
+        .concat();
+        #[cfg(feature = "auth-hmac")]
+        read.extend(super::auth_hmac::AUTH_HMAC);
+        read.extend(TOP_LEVEL.iter().filter(|k| k.starts_with("vrrp_")));
+        for keyword in KEYWORDS {
+            let is_read = read.contains(&keyword.name);
+            match keyword.support {
+                Support::Honoured => {
+                    #[cfg(not(feature = "auth-hmac"))]
+                    if super::super::keywords::HMAC.contains(&keyword.name) {
+                        continue;
+                    }
+                    assert!(
+                        is_read,
+                        "`{}` is honoured and no block reads it",
+                        keyword.name
+                    );
+                }
+                _ => assert!(!is_read, "`{}` is read and not honoured", keyword.name),
+            }
+        }
+    }
 
     #[test]
     fn a_misspelt_keyword_gets_the_closest_one() {

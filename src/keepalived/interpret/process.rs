@@ -9,7 +9,7 @@ use crate::keepalived::model::TrackProcess;
 use crate::keepalived::syntax::Statement;
 use crate::track::ParamMatch;
 
-const TRACK_PROCESS: &[&str] = &[
+pub(super) const TRACK_PROCESS: &[&str] = &[
     "process",
     "param_match",
     "weight",
@@ -102,7 +102,7 @@ impl Reader {
                     }
                 }
                 "full_command" => track.full_command = self.flag(s),
-                _ => self.unknown(&s.keyword, "vrrp_track_process", TRACK_PROCESS),
+                _ => self.other(s, "vrrp_track_process", TRACK_PROCESS),
             }
         }
         if process.is_none() {

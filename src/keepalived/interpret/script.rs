@@ -8,11 +8,18 @@ use super::Reader;
 use crate::keepalived::model::{TrackFile, VrrpScript};
 use crate::keepalived::syntax::Statement;
 
-const SCRIPT: &[&str] = &[
-    "script", "interval", "timeout", "weight", "rise", "fall", "user",
+pub(super) const SCRIPT: &[&str] = &[
+    "script",
+    "interval",
+    "timeout",
+    "weight",
+    "rise",
+    "fall",
+    "user",
+    "init_fail",
 ];
 
-const TRACK_FILE: &[&str] = &["file", "weight"];
+pub(super) const TRACK_FILE: &[&str] = &["file", "weight"];
 
 impl Reader {
     pub(super) fn script(&mut self, statement: &Statement) {
@@ -29,6 +36,7 @@ impl Reader {
             rise: 1,
             fall: 1,
             user: None,
+            init_fail: false,
         };
         let mut has_script = false;
         for s in block {
@@ -61,7 +69,8 @@ impl Reader {
                     }
                 }
                 "user" => script.user = self.user(s),
-                _ => self.unknown(&s.keyword, "vrrp_script", SCRIPT),
+                "init_fail" => script.init_fail = self.flag(s),
+                _ => self.other(s, "vrrp_script", SCRIPT),
             }
         }
         if !has_script {
@@ -84,7 +93,7 @@ impl Reader {
                         weight = w;
                     }
                 }
-                _ => self.unknown(&s.keyword, "vrrp_track_file", TRACK_FILE),
+                _ => self.other(s, "vrrp_track_file", TRACK_FILE),
             }
         }
         let Some(file) = file else {

@@ -5,8 +5,9 @@ use super::{Common, Reader};
 use crate::keepalived::model::SyncGroup;
 use crate::keepalived::syntax::Statement;
 
-const SYNC_GROUP: &[&str] = &[
+pub(super) const SYNC_GROUP: &[&str] = &[
     "group",
+    "sync_group_tracking_weight",
     "notify_master",
     "notify_backup",
     "notify_fault",
@@ -16,7 +17,6 @@ const SYNC_GROUP: &[&str] = &[
     "track_script",
     "track_file",
     "track_process",
-    "smtp_alert",
 ];
 
 impl Reader {
@@ -29,6 +29,10 @@ impl Reader {
         let mut member_locations = Vec::new();
         for s in block {
             match s.keyword.text.as_str() {
+                // Tracked weights of members always count here.
+                "sync_group_tracking_weight" => {
+                    self.flag(s);
+                }
                 "group" => {
                     if let Some(lines) = self.block(s) {
                         for m in lines {
@@ -39,9 +43,28 @@ impl Reader {
                         }
                     }
                 }
+                // keepalived 1.x's form, members without `group { }`, as its lvs_syncd sample
+                // still writes them: keepalived 2 reads them as unknown keywords and removes
+                // the group; here they are the members they were meant to be.
+                word if s.args.is_empty()
+                    && s.block.is_none()
+                    && !SYNC_GROUP.contains(&word)
+                    && super::super::keywords::support(word).is_none() =>
+                {
+                    self.warn(
+                        &s.keyword.location,
+                        format!(
+                            "vrrp_sync_group {name}: `{word}` is read as a member; write the \
+                             members in `group {{ }}`, which keepalived 2 requires (it removes \
+                             this group)"
+                        ),
+                    );
+                    members.push(word.to_string());
+                    member_locations.push(s.keyword.clone());
+                }
                 _ => {
                     if !self.common(s, &mut common) {
-                        self.unknown(&s.keyword, "vrrp_sync_group", SYNC_GROUP);
+                        self.other(s, "vrrp_sync_group", SYNC_GROUP);
                     }
                 }
             }
@@ -49,7 +72,7 @@ impl Reader {
         if members.is_empty() {
             self.required(statement, format!("vrrp_sync_group {name}"), "group");
         }
-        self.pending_members.extend(member_locations);
+        (self.pending_members).extend(member_locations.into_iter().map(|m| (name.clone(), m)));
         self.config.sync_groups.push(SyncGroup {
             name,
             location: statement.args[0].location.clone(),

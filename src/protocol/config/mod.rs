@@ -42,6 +42,9 @@ pub struct Announcements {
     pub second_burst: Option<Duration>,
     /// A burst every this long while Master (keepalived's `garp_master_refresh`); `None` for none.
     pub refresh: Option<Duration>,
+    /// How many announcements make one refresh burst (keepalived's `garp_master_refresh_repeat`,
+    /// default 1).
+    pub refresh_repeat: u8,
 }
 
 impl Default for Announcements {
@@ -50,6 +53,7 @@ impl Default for Announcements {
             repeat: 5,
             second_burst: Some(Duration::from_secs(5)),
             refresh: None,
+            refresh_repeat: 1,
         }
     }
 }
@@ -578,7 +582,7 @@ impl ConfigBuilder {
         if self.owner && self.preempt_delay > Duration::ZERO {
             return Err(ConfigError::PreemptDelayOnOwner);
         }
-        if self.announcements.repeat == 0 {
+        if self.announcements.repeat == 0 || self.announcements.refresh_repeat == 0 {
             return Err(ConfigError::NoAnnouncements);
         }
         if let Some(advertisements) = self.router_advertisements {

@@ -112,6 +112,9 @@ pub struct VirtualRouter {
     advert_at: Option<Instant>,
     /// The next announcement burst, in Master.
     announce_at: Option<Instant>,
+    /// The burst at `announce_at` is the second one after becoming Master (a whole burst), not a
+    /// refresh.
+    second_burst_due: bool,
     /// The next IPv6 router advertisement, in Master.
     router_adverts: advertise_router::RouterAdvertTimer,
     /// Preemption is held back until then (keepalived's `preempt_delay`).
@@ -161,6 +164,7 @@ impl VirtualRouter {
             master_down_at: None,
             advert_at: None,
             announce_at: None,
+            second_burst_due: false,
             router_adverts: Default::default(),
             preempt_allowed_at: None,
             takeover_reason: Reason::MasterNoResponse,
@@ -305,7 +309,13 @@ impl VirtualRouter {
         }
         self.router_advert_due(now);
         if self.announce_at.is_some_and(|at| at <= now) {
-            self.announce();
+            let announcements = self.config.announcements;
+            let repeat = if std::mem::take(&mut self.second_burst_due) {
+                announcements.repeat
+            } else {
+                announcements.refresh_repeat
+            };
+            self.announce(repeat);
             self.announce_at = self
                 .config
                 .announcements
@@ -524,11 +534,12 @@ impl VirtualRouter {
                 accept: self.config.accept,
             });
         }
-        self.announce();
+        self.announce(self.config.announcements.repeat);
         self.start_router_adverts(now);
         let interval = self.config.interval.as_duration();
         self.advert_at = Some(now + interval);
         let announcements = self.config.announcements;
+        self.second_burst_due = announcements.second_burst.is_some();
         self.announce_at = announcements
             .second_burst
             .or(announcements.refresh)
@@ -616,7 +627,7 @@ impl VirtualRouter {
                 self.answered = Some((source, now));
                 self.send_advert(self.priority);
                 self.advert_at = Some(now + interval);
-                self.announce();
+                self.announce(self.config.announcements.repeat);
             }
         }
     }
@@ -653,10 +664,11 @@ impl VirtualRouter {
         }
     }
 
-    fn announce(&mut self) {
+    /// Announces the addresses, `repeat` times each.
+    fn announce(&mut self, repeat: u8) {
         self.actions.push(Action::Announce {
             addresses: self.config.addresses.clone(),
-            repeat: self.config.announcements.repeat,
+            repeat,
         });
         self.stats.sent_announcements += 1;
     }
@@ -672,6 +684,7 @@ impl VirtualRouter {
         self.master_down_at = None;
         self.advert_at = None;
         self.announce_at = None;
+        self.second_burst_due = false;
         self.stop_router_adverts();
     }
 
