@@ -1090,3 +1090,166 @@ mod corpus {
         assert!(Path::new(CORPUS).join("README.md").exists());
     }
 }
+
+/// `text` read, with its warnings as `line:message` texts.
+fn read_with_warnings(text: &str) -> (KeepalivedConfig, Vec<String>) {
+    let config = parse_str("t.conf", text).unwrap_or_else(|e| panic!("{e}"));
+    let warnings = config.warnings.iter().map(|w| w.to_string()).collect();
+    (config, warnings)
+}
+
+#[test]
+fn an_auth_pass_over_8_bytes_is_cut_to_8_with_a_warning_that_never_shows_it() {
+    let text = format!(
+        "{INSTANCE_HEAD} authentication {{\n  auth_type PASS\n  auth_pass secret-longer-than-8\n }}\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    let (config, warnings) = read_with_warnings(&text);
+    assert_eq!(
+        config.instances[0].password,
+        Some(Password::new(b"secret-l").expect("8 bytes"))
+    );
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("t.conf:6:13: warning: `auth_pass` is 20 bytes long"),
+        "{warnings:?}"
+    );
+    assert!(!warnings[0].contains("secret"), "{warnings:?}");
+}
+
+#[test]
+fn an_authentication_mistake_is_named_once_by_its_real_cause() {
+    for (auth_type, cause) in [
+        ("AH", "`auth_type AH` is not supported"),
+        ("PASS;", "`auth_type`: \"PASS;\" is not PASS"),
+    ] {
+        let text = format!(
+            "{INSTANCE_HEAD} authentication {{\n  auth_type {auth_type}\n  auth_pass x\n }}\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+        );
+        let found = errors(&text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains(cause), "{found:?}");
+    }
+}
+
+#[test]
+fn state_master_is_warned_about_only_below_priority_255() {
+    let with = |priority: u8| {
+        format!(
+            "{INSTANCE_HEAD} state MASTER\n priority {priority}\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+        )
+    };
+    let (_, warnings) = read_with_warnings(&with(200));
+    assert!(warnings[0].contains("`state MASTER`"), "{warnings:?}");
+    let (_, warnings) = read_with_warnings(&with(255));
+    assert_eq!(warnings, Vec::<String>::new());
+}
+
+#[test]
+fn a_flag_takes_a_boolean_where_keepalived_reads_one_and_refuses_a_false_one_it_would_ignore() {
+    let instance = |lines: &str| {
+        format!("{INSTANCE_HEAD}{lines} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n")
+    };
+    let (config, _) = read_with_warnings(&instance(" lower_prio_no_advert off\n"));
+    assert!(!config.instances[0].lower_prio_no_advert);
+    let (config, _) = read_with_warnings(&instance(" lower_prio_no_advert\n"));
+    assert!(config.instances[0].lower_prio_no_advert);
+    // keepalived ignores what follows `nopreempt` and turns it on: `True` is read so, `false`
+    // would be misread either way.
+    let (config, _) = read_with_warnings(&instance(" nopreempt True\n"));
+    assert!(!config.instances[0].preempt);
+    let found = errors(&instance(" nopreempt false\n"));
+    assert!(
+        found[0].contains("keepalived ignores the value after `nopreempt`"),
+        "{found:?}"
+    );
+    assert!(errors(&instance(" nopreempt maybe\n"))[0].contains("is not nothing, or one of on"));
+}
+
+#[test]
+fn lower_prio_no_advert_and_v3_checksum_as_v2_reach_the_config() {
+    use vrrp::LowerPriorityResponse;
+    use vrrp::packet::ChecksumForm;
+    let text = format!(
+        "global_defs {{\n v3_checksum_as_v2\n}}\n{INSTANCE_HEAD} version 3\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n\
+         vrrp_instance B {{\n interface eth0\n virtual_router_id 6\n strict_mode\n virtual_ipaddress {{\n  192.0.2.2\n }}\n}}\n"
+    );
+    let (config, _) = read_with_warnings(&text);
+    let source = ip("192.0.2.10");
+    let a = config.instances[0].config(2, source).expect("valid");
+    assert_eq!(a.checksum_form(), ChecksumForm::MessageOnly);
+    assert_eq!(
+        a.lower_priority_response(),
+        LowerPriorityResponse::Readvertise
+    );
+    // strict_mode: RFC 5798's silent discard and Accept_Mode off, as vrrp_strict for all.
+    let b = &config.instances[1];
+    assert!(b.lower_prio_no_advert && !b.accept);
+    let b = b.config(2, source).expect("valid");
+    assert_eq!(b.lower_priority_response(), LowerPriorityResponse::Discard);
+}
+
+#[test]
+fn garp_master_refresh_repeat_and_vrrp_min_garp_set_the_announcements() {
+    let text = format!(
+        "global_defs {{\n vrrp_min_garp\n vrrp_garp_master_refresh 60\n vrrp_garp_master_refresh_repeat 2\n}}\n\
+         {INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    let (config, _) = read_with_warnings(&text);
+    let announcements = config.instances[0].announcements;
+    assert_eq!(announcements.repeat, 1);
+    assert_eq!(announcements.second_burst, None);
+    assert_eq!(announcements.refresh, Some(Duration::from_secs(60)));
+    assert_eq!(announcements.refresh_repeat, 2);
+}
+
+#[test]
+fn mcast_src_ip_init_fail_and_native_ipv6_are_read() {
+    let text = "vrrp_script chk {\n script /bin/true\n init_fail\n}\n\
+         vrrp_instance A {\n interface eth0\n virtual_router_id 5\n mcast_src_ip 192.0.2.10\n \
+         virtual_ipaddress {\n  192.0.2.1\n }\n}\n\
+         vrrp_instance B {\n interface eth0\n virtual_router_id 5\n native_ipv6\n \
+         virtual_ipaddress {\n  fe80::1\n }\n}\n";
+    let (config, _) = read_with_warnings(text);
+    assert!(config.script("chk").expect("chk").init_fail);
+    assert_eq!(config.instances[0].unicast_source, Some(ip("192.0.2.10")));
+    assert_eq!(config.instances[1].family, AddressFamily::Ipv6);
+    let ipv4 = "vrrp_instance B {\n interface eth0\n virtual_router_id 5\n native_ipv6\n \
+         virtual_ipaddress {\n  192.0.2.1\n }\n}\n";
+    assert!(errors(ipv4)[0].contains("`native_ipv6` makes it an IPv6 instance"));
+}
+
+#[test]
+fn keywords_for_what_is_not_run_here_are_warned_about_once_each_and_refused_ones_say_why() {
+    let text = format!(
+        "global_defs {{\n enable_snmp_vrrp\n vrrp_rt_priority 50\n vrrp_iptables\n}}\n\
+         {INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    let (_, warnings) = read_with_warnings(&text);
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[0].contains("`enable_snmp_vrrp` is ignored: there is no SNMP agent"));
+    assert!(warnings[1].contains("`vrrp_rt_priority` is ignored"));
+    assert!(warnings[2].contains("table `inet vrrp`"));
+    let refused = format!(
+        "{INSTANCE_HEAD} unicast_ttl 64\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    assert!(errors(&refused)[0].contains("`unicast_ttl` is not supported"));
+}
+
+#[test]
+fn a_sync_group_naming_an_undefined_instance_is_dropped_and_the_old_member_form_is_read() {
+    let two = format!(
+        "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n\
+         vrrp_instance B {{\n interface eth0\n virtual_router_id 6\n virtual_ipaddress {{\n  192.0.2.2\n }}\n}}\n"
+    );
+    let broken = format!("{two}vrrp_sync_group G {{\n group {{\n  A\n  NOPE\n }}\n}}\n");
+    let (config, warnings) = read_with_warnings(&broken);
+    assert!(config.sync_groups.is_empty());
+    assert!(
+        warnings[0].contains("vrrp_instance `NOPE` is not defined, so the group is dropped"),
+        "{warnings:?}"
+    );
+    let legacy = format!("{two}vrrp_sync_group G {{\n A\n B\n}}\n");
+    let (config, warnings) = read_with_warnings(&legacy);
+    assert_eq!(config.sync_groups[0].members, ["A", "B"]);
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+}
