@@ -1229,9 +1229,8 @@ fn keywords_for_what_is_not_run_here_are_warned_about_once_each_and_refused_ones
     assert!(warnings[0].contains("`enable_snmp_vrrp` is ignored: there is no SNMP agent"));
     assert!(warnings[1].contains("`vrrp_rt_priority` is ignored"));
     assert!(warnings[2].contains("table `inet vrrp`"));
-    let refused = format!(
-        "{INSTANCE_HEAD} unicast_ttl 64\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
-    );
+    let refused =
+        format!("{INSTANCE_HEAD} unicast_ttl 64\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n");
     assert!(errors(&refused)[0].contains("`unicast_ttl` is not supported"));
 }
 
@@ -1252,4 +1251,27 @@ fn a_sync_group_naming_an_undefined_instance_is_dropped_and_the_old_member_form_
     let (config, warnings) = read_with_warnings(&legacy);
     assert_eq!(config.sync_groups[0].members, ["A", "B"]);
     assert_eq!(warnings.len(), 2, "{warnings:?}");
+}
+
+#[test]
+fn conditional_lines_follow_the_config_id_as_keepalived_reads_them() {
+    use vrrp::keepalived::{MemoryFiles, parse_file_as};
+    let mut files = MemoryFiles::default();
+    files.insert(
+        "/k.conf",
+        "vrrp_instance A {\n interface eth0\n virtual_router_id 5\n @lb1 priority 150\n \
+         @^lb1 priority 100\n unicast_peer {\n  @^lb1 192.0.2.11\n  @^lb2 192.0.2.12\n }\n \
+         virtual_ipaddress {\n  192.0.2.1\n }\n}\n",
+    );
+    let read = |id: Option<&str>| {
+        let config = parse_file_as(&files, "/k.conf", id).unwrap_or_else(|e| panic!("{e}"));
+        let instance = config.instances[0].clone();
+        (instance.priority, instance.unicast_peers)
+    };
+    assert_eq!(read(Some("lb1")), (150, vec![ip("192.0.2.12")]));
+    assert_eq!(read(Some("lb2")), (100, vec![ip("192.0.2.11")]));
+    assert_eq!(
+        read(None),
+        (100, vec![ip("192.0.2.11"), ip("192.0.2.12")])
+    );
 }

@@ -33,6 +33,8 @@ impl Token {
 /// them: a large file is never held as a whole list of words.
 pub(crate) struct Tokens<'a> {
     file: Arc<str>,
+    /// keepalived's config-id, which `@ID` and `@^ID` lines are compared with.
+    config_id: Option<&'a str>,
     lines: std::iter::Enumerate<std::str::Lines<'a>>,
     /// The words of the line read last that were not taken yet.
     buffered: VecDeque<Token>,
@@ -43,9 +45,17 @@ impl<'a> Tokens<'a> {
     pub fn new(file: &Arc<str>, text: &'a str) -> Self {
         Self {
             file: Arc::clone(file),
+            config_id: None,
             lines: text.lines().enumerate(),
             buffered: VecDeque::new(),
         }
+    }
+
+    /// Compares conditional lines (`@ID ...`, `@^ID ...`) with `config_id`: without one, every
+    /// `@ID` line is left out and every `@^ID` line read, as in keepalived.
+    pub fn config_id(mut self, config_id: Option<&'a str>) -> Self {
+        self.config_id = config_id;
+        self
     }
 
     /// The next word, left in place; `None` at the end of the text.
@@ -66,10 +76,36 @@ impl<'a> Tokens<'a> {
             let Some((index, line)) = self.lines.next() else {
                 return Ok(());
             };
-            tokenize_line(&self.file, index, line, &mut self.buffered)?;
+            match conditional(line, self.config_id) {
+                Some(kept) => tokenize_line(&self.file, index, &kept, &mut self.buffered)?,
+                None => tokenize_line(&self.file, index, line, &mut self.buffered)?,
+            }
         }
         Ok(())
     }
+}
+
+/// A conditional line, `@ID rest` or `@^ID rest` (after any indentation): the line with its
+/// `@ID` blanked out (so columns stay right) when it is kept, an empty line when it is not. `None`
+/// for any other line. keepalived keeps `@ID` lines where ID is the whole config-id, `@^ID` lines
+/// where it is not, and drops a line that is `@ID` alone.
+fn conditional(line: &str, config_id: Option<&str>) -> Option<String> {
+    let body = line.trim_start();
+    let condition = body.strip_prefix('@')?;
+    let (negated, condition) = match condition.strip_prefix('^') {
+        Some(rest) => (true, rest),
+        None => (false, condition),
+    };
+    let id_end = condition
+        .find(char::is_whitespace)
+        .unwrap_or(condition.len());
+    let (id, rest) = condition.split_at(id_end);
+    let matches = config_id == Some(id);
+    if rest.trim().is_empty() || matches == negated {
+        return Some(String::new());
+    }
+    let prefix = line.len() - rest.len();
+    Some(" ".repeat(line[..prefix].chars().count()) + rest)
 }
 
 /// The words of line `line_index` (from 0), `line`, added to `tokens`.
@@ -191,6 +227,29 @@ mod tests {
             ]
         );
         assert!(tokenize(&Arc::from("t"), "a ${_ENV X").is_err());
+    }
+
+    #[test]
+    fn conditional_lines_are_kept_for_their_config_id_with_their_columns() {
+        let text = "@lb1 priority 150\n  @^lb1 priority 100\n@lb1\n@lb10 x\n";
+        let read = |id: Option<&str>| -> Vec<(String, u32, u32)> {
+            let file = Arc::from("t.conf");
+            let mut tokens = Tokens::new(&file, text).config_id(id);
+            let mut all = Vec::new();
+            while let Some(t) = tokens.next_token().expect("lexes") {
+                all.push((t.text, t.location.line, t.location.column));
+            }
+            all
+        };
+        assert_eq!(
+            read(Some("lb1")),
+            [("priority".into(), 1, 6), ("150".into(), 1, 15)]
+        );
+        assert_eq!(
+            read(Some("lb2")),
+            [("priority".into(), 2, 9), ("100".into(), 2, 18)]
+        );
+        assert_eq!(read(None), read(Some("lb2")));
     }
 
     #[test]

@@ -58,7 +58,8 @@ pub use model::{
 pub use writer::{WriteError, instance_block};
 
 /// Reads the keepalived configuration at `path`, following its `include`s (relative ones from
-/// the including file's directory).
+/// the including file's directory). Conditional lines (`@ID ...`, `@^ID ...`) are compared with
+/// [`default_config_id`], as keepalived compares them without `--config-id`.
 pub fn parse_file(path: impl AsRef<Path>) -> Result<KeepalivedConfig, ConfigFileError> {
     parse_file_with(&SystemFiles, path)
 }
@@ -69,19 +70,45 @@ pub fn parse_file_with(
     files: &dyn ConfigFiles,
     path: impl AsRef<Path>,
 ) -> Result<KeepalivedConfig, ConfigFileError> {
-    let read = syntax::read_file(files, path.as_ref()).map_err(|error| ConfigFileError {
-        errors: vec![*error],
-    })?;
+    parse_file_as(files, path, default_config_id().as_deref())
+}
+
+/// [`parse_file_with`], with conditional lines compared with `config_id` (keepalived's
+/// `--config-id`): `@ID` lines are read where ID is `config_id`, `@^ID` lines where it is not.
+/// Without one, every `@ID` line is left out and every `@^ID` line read.
+pub fn parse_file_as(
+    files: &dyn ConfigFiles,
+    path: impl AsRef<Path>,
+    config_id: Option<&str>,
+) -> Result<KeepalivedConfig, ConfigFileError> {
+    let read =
+        syntax::read_file(files, path.as_ref(), config_id).map_err(|error| ConfigFileError {
+            errors: vec![*error],
+        })?;
     interpreted(read)
+}
+
+/// keepalived's config-id when `--config-id` is not given: the host's name up to its first `.`
+/// (`None` where it cannot be read).
+pub fn default_config_id() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let name = name.trim().split('.').next()?.to_string();
+    (!name.is_empty()).then_some(name)
 }
 
 /// Reads configuration `text` as if it were the file `name`; `include`s are relative to the
 /// current directory.
 pub fn parse_str(name: &str, text: &str) -> Result<KeepalivedConfig, ConfigFileError> {
-    let read = syntax::read_text(&SystemFiles, name, text, Path::new(".")).map_err(|error| {
-        ConfigFileError {
-            errors: vec![*error],
-        }
+    let config_id = default_config_id();
+    let read = syntax::read_text(
+        &SystemFiles,
+        name,
+        text,
+        Path::new("."),
+        config_id.as_deref(),
+    )
+    .map_err(|error| ConfigFileError {
+        errors: vec![*error],
     })?;
     interpreted(read)
 }

@@ -30,9 +30,13 @@ pub(crate) struct Read {
 }
 
 /// The statements of `path`, read through `files`, includes expanded.
-pub(crate) fn read_file(files: &dyn ConfigFiles, path: &Path) -> Result<Read, Box<ParseError>> {
+pub(crate) fn read_file(
+    files: &dyn ConfigFiles,
+    path: &Path,
+    config_id: Option<&str>,
+) -> Result<Read, Box<ParseError>> {
     let mut warnings = Vec::new();
-    let statements = read_at(files, path, None, 0, &mut warnings)?;
+    let statements = read_at(files, path, None, 0, config_id, &mut warnings)?;
     Ok(Read {
         statements,
         warnings,
@@ -46,14 +50,16 @@ pub(crate) fn read_text(
     name: &str,
     text: &str,
     dir: &Path,
+    config_id: Option<&str>,
 ) -> Result<Read, Box<ParseError>> {
     let file: Arc<str> = Arc::from(name);
     let mut warnings = Vec::new();
     let statements = Parser {
-        tokens: Tokens::new(&file, text),
+        tokens: Tokens::new(&file, text).config_id(config_id),
         files,
         dir: dir.to_path_buf(),
         depth: 0,
+        config_id,
         warnings: &mut warnings,
     }
     .statements(None)?;
@@ -68,6 +74,7 @@ fn read_at(
     path: &Path,
     from: Option<&Location>,
     depth: usize,
+    config_id: Option<&str>,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Statement>, Box<ParseError>> {
     let name = path.display().to_string();
@@ -87,10 +94,11 @@ fn read_at(
     })?;
     let file: Arc<str> = Arc::from(name.as_str());
     Parser {
-        tokens: Tokens::new(&file, &text),
+        tokens: Tokens::new(&file, &text).config_id(config_id),
         files,
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         depth,
+        config_id,
         warnings,
     }
     .statements(None)
@@ -101,6 +109,7 @@ struct Parser<'a> {
     files: &'a dyn ConfigFiles,
     dir: PathBuf,
     depth: usize,
+    config_id: Option<&'a str>,
     warnings: &'a mut Vec<Warning>,
 }
 
@@ -216,6 +225,7 @@ impl Parser<'_> {
                 &path,
                 Some(&pattern.location),
                 self.depth + 1,
+                self.config_id,
                 self.warnings,
             )?);
         }
@@ -298,6 +308,7 @@ mod tests {
             "t.conf",
             "vrrp_sync_group VG_DB{\n group {\n  A\n  B\n }\n}\n",
             Path::new("."),
+            None,
         )
         .expect("parses")
         .statements;
@@ -317,6 +328,7 @@ mod tests {
             "t.conf",
             "a {\n b {\n }\n",
             Path::new("."),
+            None,
         )
         .expect_err("unclosed");
         assert_eq!((error.location.line, error.location.column), (1, 3));
@@ -335,6 +347,7 @@ mod tests {
             "t.conf",
             "a {\n}\n}\n",
             Path::new("."),
+            None,
         )
         .expect_err("extra");
         assert_eq!(error.location.line, 3);

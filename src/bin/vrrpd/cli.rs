@@ -132,6 +132,22 @@ pub struct Common {
     /// The control socket, where `vrrpd status`, `stats` and `reload` reach the daemon.
     #[arg(long, value_name = "PATH", default_value = DEFAULT_CONTROL, global = true)]
     pub control: PathBuf,
+
+    /// Read the file's `@ID` lines where ID is this, and its `@^ID` lines where it is not
+    /// (keepalived's -i; by default the host name up to its first dot).
+    #[arg(long = "config-id", short = 'i', value_name = "ID", global = true)]
+    pub config_id: Option<String>,
+}
+
+impl Common {
+    /// The keepalived.conf at `path`, its conditional lines compared with `--config-id`.
+    pub fn read(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<vrrp::keepalived::KeepalivedConfig, vrrp::keepalived::ConfigFileError> {
+        let id = (self.config_id.clone()).or_else(vrrp::keepalived::default_config_id);
+        vrrp::keepalived::parse_file_as(&vrrp::keepalived::SystemFiles, path, id.as_deref())
+    }
 }
 
 /// keepalived's flags that have no meaning for vrrpd: accepted by the parser, then refused with
@@ -157,8 +173,6 @@ struct Refused {
     snmp: bool,
     #[arg(long = "namespace", short = 's', hide = true, value_name = "NAME")]
     namespace: Option<String>,
-    #[arg(long = "config-id", short = 'i', hide = true, value_name = "ID")]
-    config_id: Option<String>,
     #[arg(long = "release-vips", short = 'X', hide = true)]
     release_vips: bool,
     #[arg(long = "core-dump", short = 'm', hide = true)]
@@ -214,8 +228,6 @@ impl Cli {
             "-x/--snmp: vrrpd has no SNMP agent"
         } else if r.namespace.is_some() {
             "-s/--namespace: start vrrpd inside the namespace instead (ip netns exec NAME vrrpd)"
-        } else if r.config_id.is_some() {
-            "-i/--config-id: vrrpd reads every instance of the file"
         } else if r.release_vips {
             "-X/--release-vips: vrrpd releases its addresses at every stop"
         } else if r.core_dump {
@@ -405,6 +417,13 @@ mod tests {
     }
 
     #[test]
+    fn takes_keepalived_config_id() {
+        let cli = parse(&["check", "-i", "lb1"]);
+        assert_eq!(cli.common.config_id.as_deref(), Some("lb1"));
+        assert_eq!(cli.refusal(), None);
+    }
+
+    #[test]
     fn refuses_keepalived_flags_without_meaning_here() {
         for (args, flag) in [
             (&["-C"][..], "-C"),
@@ -414,7 +433,6 @@ mod tests {
             (&["--bfd"], "--bfd"),
             (&["-x"], "--snmp"),
             (&["--namespace", "blue"], "--namespace"),
-            (&["-i", "lb1"], "--config-id"),
             (&["-X"], "--release-vips"),
             (&["-m"], "--core-dump"),
         ] {

@@ -36,8 +36,9 @@
 //! | `-R`, `--dont-respawn` | accepted: vrrpd has no children to respawn |
 //! | `-d`, `--dump-conf` | logs the configuration as `check` prints it, at start |
 //! | `-p`, `--pid FILE`; `-r`, `--vrrp_pid FILE` | writes vrrpd's pid there, removed at exit |
+//! | `-i`, `--config-id ID` | `@ID` lines read where ID matches, `@^ID` lines where it does not; by default the host name up to its first dot, as in keepalived |
 //! | `-v`, `-V`, `--version`; `-h`, `--help` | as usual |
-//! | `-C` (checkers only), `-S`/`--log-facility`, `-c`/`--checkers_pid`, `-b`/`--bfd`, `--bfd_pid`, `-x`/`--snmp`, `-s`/`--namespace`, `-i`/`--config-id`, `-X`/`--release-vips`, `-m`/`--core-dump` | refused, with the reason: they ask for what vrrpd does not do |
+//! | `-C` (checkers only), `-S`/`--log-facility`, `-c`/`--checkers_pid`, `-b`/`--bfd`, `--bfd_pid`, `-x`/`--snmp`, `-s`/`--namespace`, `-X`/`--release-vips`, `-m`/`--core-dump` | refused, with the reason: they ask for what vrrpd does not do |
 //!
 //! keepalived's `--check` (checkers only) is vrrpd's `--check` (the configuration check): its
 //! short form `-C` is refused.
@@ -102,7 +103,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use vrrp::host::DriverHandle;
-use vrrp::keepalived::{KeepalivedConfig, failover_warnings, interop_warnings, parse_file};
+use vrrp::keepalived::{KeepalivedConfig, failover_warnings, interop_warnings};
 use vrrp::track::Monitor;
 use vrrp::{Priority, RouterKey, State};
 
@@ -155,7 +156,7 @@ fn main() -> ExitCode {
         Some(Command::Check) | None => {}
     }
     let path = &cli.common.config;
-    let config = match parse_file(path) {
+    let config = match cli.common.read(path) {
         Ok(config) => config,
         Err(error) => {
             // One ERROR line per mistake, each with its file:line:column.
@@ -259,6 +260,8 @@ struct Context {
     systemd: Systemd,
     /// The keepalived.conf.
     path: PathBuf,
+    /// `--config-id`.
+    config_id: Option<String>,
     /// `--events`.
     print_events: bool,
     /// Whether the watchdog is on: every statistics report pings it.
@@ -278,7 +281,12 @@ impl Context {
         let _one = self.reloading.lock().expect("no panics while held");
         self.systemd.reloading();
         let path = self.path.display();
-        let result = reload(&self.path, &self.daemon, &self.handle);
+        let result = reload(
+            &self.path,
+            self.config_id.as_deref(),
+            &self.daemon,
+            &self.handle,
+        );
         match &result {
             Ok(Reloaded {
                 removed,

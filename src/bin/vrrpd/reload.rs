@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use vrrp::RouterKey;
 use vrrp::host::Instance;
 use vrrp::host::{DriverHandle, Reconfiguration, ReconfigureError};
-use vrrp::keepalived::{KeepalivedConfig, parse_file};
+use vrrp::keepalived::{KeepalivedConfig, SystemFiles, default_config_id, parse_file_as};
 use vrrp::linux::Netlink;
 
 use crate::Daemon;
@@ -85,11 +85,14 @@ pub struct Reloaded {
 /// driver refuses, is reported and changes nothing.
 pub fn reload(
     path: &Path,
+    config_id: Option<&str>,
     daemon: &Mutex<Daemon>,
     handle: &DriverHandle,
 ) -> Result<Reloaded, String> {
     let unchanged = |message: String| format!("{message}\nnothing changed");
-    let mut config = parse_file(path).map_err(|e| unchanged(e.to_string()))?;
+    let id = config_id.map(str::to_string).or_else(default_config_id);
+    let mut config =
+        parse_file_as(&SystemFiles, path, id.as_deref()).map_err(|e| unchanged(e.to_string()))?;
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }

@@ -79,6 +79,7 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
         handle,
         systemd,
         path: path.to_path_buf(),
+        config_id: cli.common.config_id.clone(),
         print_events: cli.events,
         watchdog: watchdog.is_some(),
         reloading: Mutex::new(()),
