@@ -1270,8 +1270,5 @@ fn conditional_lines_follow_the_config_id_as_keepalived_reads_them() {
     };
     assert_eq!(read(Some("lb1")), (150, vec![ip("192.0.2.12")]));
     assert_eq!(read(Some("lb2")), (100, vec![ip("192.0.2.11")]));
-    assert_eq!(
-        read(None),
-        (100, vec![ip("192.0.2.11"), ip("192.0.2.12")])
-    );
+    assert_eq!(read(None), (100, vec![ip("192.0.2.11"), ip("192.0.2.12")]));
 }

@@ -653,6 +653,73 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
     }
 }
 
+/// Every file of the real corpus gets the same verdict from `vrrpd check --json` as from the
+/// library, as one JSON object a script reads, with every error at its place; and every error of a
+/// refused file is its own ERROR line in the log.
+#[test]
+fn check_json_gives_each_real_file_its_verdict_and_each_error_its_own_error_line() {
+    let vrrpd = env!("CARGO_BIN_EXE_vrrpd");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keepalived-conf/real");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .expect("the corpus")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 30, "{files:?}");
+    for file in &files {
+        let run = |json: bool| {
+            let mut command = std::process::Command::new(vrrpd);
+            command.arg("check");
+            if json {
+                command.arg("--json");
+            }
+            command.arg("--config").arg(file).output().expect("vrrpd check")
+        };
+        let output = run(true);
+        let verdict: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("one JSON object");
+        let library = vrrp::keepalived::parse_file(file);
+        assert_eq!(verdict["ok"], library.is_ok(), "{}", file.display());
+        assert_eq!(output.status.code(), Some(if library.is_ok() { 0 } else { 1 }));
+        if let Err(error) = library {
+            let errors = verdict["errors"].as_array().expect("errors");
+            assert_eq!(errors.len(), error.errors.len());
+            for (json, error) in errors.iter().zip(&error.errors) {
+                assert_eq!(json["line"], error.location.line);
+                assert_eq!(json["column"], error.location.column);
+                assert_eq!(json["message"], error.kind.to_string());
+            }
+            let log = String::from_utf8_lossy(&run(false).stderr).into_owned();
+            let error_lines = log.lines().filter(|l| l.starts_with("ERROR")).count();
+            assert_eq!(error_lines, error.errors.len(), "{log}");
+        }
+    }
+}
+
+/// `vrrpd keywords` prints the table that docs/keepalived-keywords.md holds (after its heading):
+/// one source for the code and the documentation.
+#[test]
+fn the_keyword_table_in_the_docs_is_the_one_vrrpd_prints() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+        .arg("keywords")
+        .output()
+        .expect("vrrpd keywords");
+    let table = String::from_utf8(output.stdout).expect("UTF-8");
+    assert_eq!(table, vrrp::keepalived::keyword_table());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/keepalived-keywords.md");
+    let docs = std::fs::read_to_string(&path).unwrap_or_default();
+    let start = docs.find("| keyword |").unwrap_or(docs.len());
+    if std::env::var_os("VRRP_BLESS_KEYWORDS").is_some() {
+        std::fs::write(&path, format!("{}{table}", &docs[..start])).expect("bless");
+        return;
+    }
+    assert!(
+        docs[start..] == table,
+        "docs/keepalived-keywords.md is not `vrrpd keywords`: run with VRRP_BLESS_KEYWORDS=1"
+    );
+}
+
 #[test]
 fn check_mode_prints_what_it_understood_and_fails_on_any_mistake_or_refusal() {
     let vrrpd = env!("CARGO_BIN_EXE_vrrpd");

@@ -36,6 +36,69 @@ pub fn run(config: &KeepalivedConfig, peers: &[PathBuf]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `vrrpd check --json`: the verdict on the file at `path` (`read`) and on the `peers` as one JSON
+/// object, for scripts: `ok`, `errors` and `warnings` (each `{file, line, column, message}`, the
+/// failover and interop warnings without a place), and the instances read. Exits 1 when any file
+/// has an error, as `check` does.
+pub fn json(
+    path: &std::path::Path,
+    read: Result<KeepalivedConfig, vrrp::keepalived::ConfigFileError>,
+    peers: &[PathBuf],
+) -> ExitCode {
+    use serde_json::{Value, json};
+    let place = |location: &vrrp::keepalived::Location, message: String| {
+        json!({
+            "file": &*location.file, "line": location.line, "column": location.column,
+            "message": message,
+        })
+    };
+    let mut errors: Vec<Value> = Vec::new();
+    let mut warnings: Vec<Value> = Vec::new();
+    let mut configs = Vec::new();
+    let reads = std::iter::once(read).chain(peers.iter().map(parse_file));
+    for result in reads {
+        match result {
+            Ok(config) => {
+                for w in &config.warnings {
+                    warnings.push(place(&w.location, w.message.clone()));
+                }
+                configs.push(config);
+            }
+            Err(error) => {
+                for e in &error.errors {
+                    errors.push(place(&e.location, e.kind.to_string()));
+                }
+            }
+        }
+    }
+    let instances: Vec<&str> = (configs.first().into_iter())
+        .flat_map(|c| c.instances.iter().map(|i| i.name.as_str()))
+        .collect();
+    if errors.is_empty() {
+        let all: Vec<&KeepalivedConfig> = configs.iter().collect();
+        for warning in failover_warnings(&all)
+            .into_iter()
+            .chain(interop_warnings(&all))
+        {
+            warnings.push(json!({ "message": warning.to_string() }));
+        }
+    }
+    let ok = errors.is_empty();
+    let verdict = json!({
+        "file": path.display().to_string(),
+        "ok": ok,
+        "errors": errors,
+        "warnings": warnings,
+        "instances": instances,
+    });
+    println!("{verdict}");
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 /// What `--check` prints: every instance, script and group as understood.
 pub fn describe(config: &KeepalivedConfig) -> String {
     let mut out = String::new();

@@ -18,7 +18,9 @@ pub const DEFAULT_CONTROL: &str = "/run/vrrpd/control.sock";
     name = "vrrpd",
     version,
     disable_version_flag = true,
-    args_override_self = true
+    args_override_self = true,
+    after_help = "Every keyword of keepalived 2.4.3 is honoured, ignored with a warning, or refused \
+                  with the reason: `vrrpd keywords` prints which, as a table."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -183,7 +185,15 @@ struct Refused {
 #[derive(Debug, Subcommand, PartialEq, Eq)]
 pub enum Command {
     /// Validate the configuration, print what it says and exit: 1 on any error.
-    Check,
+    Check {
+        /// Print the verdict as one JSON object instead: `ok`, `errors` and `warnings` (each with
+        /// its file, line and column), and the instances read.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What vrrpd does with each keyword of keepalived 2.4.3: honoured, ignored with a warning,
+    /// or refused with the reason, as a Markdown table.
+    Keywords,
     /// One line per virtual router from the running daemon: state, priorities, Master, since.
     Status {
         /// Print the reply as JSON.
@@ -241,7 +251,7 @@ impl Cli {
     /// The subcommand, `--check` counting as `check`; `None` runs the daemon.
     pub fn command(&self) -> Option<&Command> {
         if self.check {
-            Some(&Command::Check)
+            Some(&Command::Check { json: false })
         } else {
             self.command.as_ref()
         }
@@ -314,7 +324,11 @@ mod tests {
             &["--config-test", "-f", "a.conf"],
         ] {
             let cli = parse(args);
-            assert_eq!(cli.command(), Some(&Command::Check), "{args:?}");
+            assert_eq!(
+                cli.command(),
+                Some(&Command::Check { json: false }),
+                "{args:?}"
+            );
             assert_eq!(cli.common.config, PathBuf::from("a.conf"), "{args:?}");
         }
     }
@@ -324,7 +338,7 @@ mod tests {
         let cli = parse(&[
             "check", "-f", "a.conf", "--peer", "b.conf", "--peer", "c.conf",
         ]);
-        assert_eq!(cli.command(), Some(&Command::Check));
+        assert_eq!(cli.command(), Some(&Command::Check { json: false }));
         assert_eq!(cli.peer, [PathBuf::from("b.conf"), PathBuf::from("c.conf")]);
     }
 

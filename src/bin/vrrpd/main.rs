@@ -153,7 +153,15 @@ fn main() -> ExitCode {
         Some(Command::Status { json }) => return client(Request::Status, *json),
         Some(Command::Stats { json }) => return client(Request::Stats, *json),
         Some(Command::Reload) => return client(Request::Reload, false),
-        Some(Command::Check) | None => {}
+        Some(Command::Keywords) => {
+            print!("{}", vrrp::keepalived::keyword_table());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Check { json: true }) => {
+            let path = &cli.common.config;
+            return check::json(path, cli.common.read(path), &cli.peer);
+        }
+        Some(Command::Check { json: false }) | None => {}
     }
     let path = &cli.common.config;
     let config = match cli.common.read(path) {
@@ -169,7 +177,7 @@ fn main() -> ExitCode {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    if cli.command() == Some(&Command::Check) {
+    if cli.command() == Some(&Command::Check { json: false }) {
         return check::run(&config, &cli.peer);
     }
     if !cli.peer.is_empty() {
