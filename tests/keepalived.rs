@@ -356,6 +356,9 @@ s.sendto(ip + payload, ("{R2}", 0))
     assert!(status.success(), "injecting an advert");
 }
 
+/// A priority-0 advert made at a wall-clock time with a key.
+type MakeAdvert = fn(Duration, [u8; 32]) -> Vec<u8>;
+
 /// Forged, unsigned, stale and replayed priority-0 adverts in the Master's name reach the Backup
 /// across the router: any of them accepted would hand it the VIP within Skew_Time.
 fn injections_change_nothing(master: Implementation, backup: Implementation) {
@@ -363,7 +366,7 @@ fn injections_change_nothing(master: Implementation, backup: Implementation) {
     let key: [u8; 32] = std::array::from_fn(|i| i as u8);
     // Each advert is made just before it is sent: the replayed one is older than the Master's
     // last advert but well inside the 5 s window, whatever the earlier steps took.
-    let adverts: [(&str, fn(Duration, [u8; 32]) -> Vec<u8>); 4] = [
+    let adverts: [(&str, MakeAdvert); 4] = [
         ("forged", |now, _| {
             priority_zero_advert(Some([0x66; 32]), now)
         }),

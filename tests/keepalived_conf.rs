@@ -1272,3 +1272,28 @@ fn conditional_lines_follow_the_config_id_as_keepalived_reads_them() {
     assert_eq!(read(Some("lb2")), (100, vec![ip("192.0.2.11")]));
     assert_eq!(read(None), (100, vec![ip("192.0.2.11"), ip("192.0.2.12")]));
 }
+
+#[test]
+fn notify_fifos_read_with_their_owner_and_reader_and_a_reader_needs_its_fifo() {
+    let text = format!(
+        "global_defs {{\n notify_fifo /run/ka.fifo root root\n notify_fifo_script \"/usr/local/bin/read fifo\" nobody\n \
+         vrrp_notify_fifo /run/vrrp.fifo\n}}\n{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    let (config, warnings) = read_with_warnings(&text);
+    assert_eq!(warnings, Vec::<String>::new());
+    let fifos = &config.global.notify_fifos;
+    assert_eq!(fifos.len(), 2);
+    assert_eq!(fifos[0].path, std::path::Path::new("/run/ka.fifo"));
+    assert_eq!(fifos[0].owner.as_ref().map(|o| o.user.as_str()), Some("root"));
+    assert_eq!(fifos[0].script.as_deref(), Some("/usr/local/bin/read fifo"));
+    assert_eq!(
+        fifos[0].script_user.as_ref().map(|u| u.user.as_str()),
+        Some("nobody")
+    );
+    assert_eq!(fifos[1].path, std::path::Path::new("/run/vrrp.fifo"));
+    assert_eq!(fifos[1].script, None);
+    let orphan = "global_defs {\n vrrp_notify_fifo_script /bin/reader\n}\n";
+    assert!(errors(orphan)[0].contains("and there is none"));
+    let shared = "global_defs {\n notify_fifo /run/f\n vrrp_notify_fifo /run/f\n}\n";
+    assert!(errors(shared)[0].contains("each needs its own"));
+}

@@ -674,14 +674,21 @@ fn check_json_gives_each_real_file_its_verdict_and_each_error_its_own_error_line
             if json {
                 command.arg("--json");
             }
-            command.arg("--config").arg(file).output().expect("vrrpd check")
+            command
+                .arg("--config")
+                .arg(file)
+                .output()
+                .expect("vrrpd check")
         };
         let output = run(true);
         let verdict: serde_json::Value =
             serde_json::from_slice(&output.stdout).expect("one JSON object");
         let library = vrrp::keepalived::parse_file(file);
         assert_eq!(verdict["ok"], library.is_ok(), "{}", file.display());
-        assert_eq!(output.status.code(), Some(if library.is_ok() { 0 } else { 1 }));
+        assert_eq!(
+            output.status.code(),
+            Some(if library.is_ok() { 0 } else { 1 })
+        );
         if let Err(error) = library {
             let errors = verdict["errors"].as_array().expect("errors");
             assert_eq!(errors.len(), error.errors.len());

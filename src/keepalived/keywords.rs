@@ -70,7 +70,10 @@ const DYNAMIC_INTERFACES: Support = Support::Ignored(
     "not applied by this version: every interface must exist when vrrpd starts or reloads, keepalived's default",
 );
 const FIFO_WRITE_VRRP_STATES_ON_RELOAD: Support = Support::Ignored(
-    "there is no notify FIFO here (notify_fifo is refused), so there is nothing to write to",
+    "not applied by this version: notify FIFOs get state changes only, not the states after a reload",
+);
+const NOTIFY_PRIORITY_CHANGES: Support = Support::Ignored(
+    "not applied by this version: notify FIFOs get state changes only, not priority changes",
 );
 const GARP_EXTRA_IF: Support = Support::Ignored(
     "announcements go out on the instance's interfaces in the bursts of garp_master_*, back to back",
@@ -105,9 +108,6 @@ const NO_VIRTUAL_IPADDRESS: Support = Support::Refused(
 );
 const NOTIFY_DELETED: Support = Support::Refused(
     "not supported by this version: an instance removed by a reload runs its notify_stop command",
-);
-const NOTIFY_FIFO: Support = Support::Refused(
-    "notify FIFOs are not supported by this version; use notify scripts (`notify`), or `vrrpd --print-events`",
 );
 const NOTIFY_MASTER_RX_LOWER_PRI: Support = Support::Refused(
     "not supported by this version; a lower priority's advert is counted and answered at once",
@@ -290,11 +290,11 @@ pub const KEYWORDS: &[Keyword] = &[
     k("notify_backup", HONOURED),
     k("notify_deleted", NOTIFY_DELETED),
     k("notify_fault", HONOURED),
-    k("notify_fifo", NOTIFY_FIFO),
-    k("notify_fifo_script", NOTIFY_FIFO),
+    k("notify_fifo", HONOURED),
+    k("notify_fifo_script", HONOURED),
     k("notify_master", HONOURED),
     k("notify_master_rx_lower_pri", NOTIFY_MASTER_RX_LOWER_PRI),
-    k("notify_priority_changes", FIFO_WRITE_VRRP_STATES_ON_RELOAD),
+    k("notify_priority_changes", NOTIFY_PRIORITY_CHANGES),
     k("notify_stop", HONOURED),
     k("old_unicast_checksum", OLD_UNICAST_CHECKSUM),
     k("owner_ignore_adverts", OWNER_IGNORE_ADVERTS),
@@ -405,12 +405,9 @@ pub const KEYWORDS: &[Keyword] = &[
     k("vrrp_netlink_monitor_rcv_bufs", NETLINK_BUFFERS),
     k("vrrp_netlink_monitor_rcv_bufs_force", NETLINK_BUFFERS),
     k("vrrp_no_swap", SCHEDULING),
-    k("vrrp_notify_fifo", NOTIFY_FIFO),
-    k("vrrp_notify_fifo_script", NOTIFY_FIFO),
-    k(
-        "vrrp_notify_priority_changes",
-        FIFO_WRITE_VRRP_STATES_ON_RELOAD,
-    ),
+    k("vrrp_notify_fifo", HONOURED),
+    k("vrrp_notify_fifo_script", HONOURED),
+    k("vrrp_notify_priority_changes", NOTIFY_PRIORITY_CHANGES),
     k("vrrp_owner_ignore_adverts", OWNER_IGNORE_ADVERTS),
     k("vrrp_priority", SCHEDULING),
     k("vrrp_process_name", PROCESS_SETUP),
@@ -431,7 +428,7 @@ pub const KEYWORDS: &[Keyword] = &[
 ];
 
 /// The keywords of `auth_hmac`, honoured with the `auth-hmac` feature (refused without it).
-#[cfg(test)]
+#[cfg(all(test, not(feature = "auth-hmac")))]
 pub(crate) const HMAC: &[&str] = &[
     "active_key",
     "anti_replay",

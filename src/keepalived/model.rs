@@ -84,6 +84,26 @@ pub struct GlobalDefs {
     pub lower_prio_no_advert: Option<bool>,
     /// `v3_checksum_as_v2`: the default of every instance's.
     pub checksum_as_v2: bool,
+    /// `notify_fifo` and `vrrp_notify_fifo`, in that order, each with its script.
+    pub notify_fifos: Vec<NotifyFifo>,
+}
+
+/// `notify_fifo` or `vrrp_notify_fifo` (the same here, where there is no LVS), with its
+/// `_script`: a FIFO that gets one line per state change, `INSTANCE "VI_1" MASTER 100` or
+/// `GROUP "VG_1" BACKUP 0`, and the command started to read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyFifo {
+    /// The FIFO; made (mode 0600) if it does not exist, and removed at exit if it was made.
+    pub path: PathBuf,
+    /// `USER [GROUP]` after the path: who owns a FIFO that is made.
+    pub owner: Option<ScriptUser>,
+    /// `notify_fifo_script`: started with the FIFO's path as its last argument, stopped with
+    /// SIGTERM at exit.
+    pub script: Option<String>,
+    /// `USER [GROUP]` after the script: who it runs as (else `script_user`).
+    pub script_user: Option<ScriptUser>,
+    /// Where the FIFO is named.
+    pub location: Location,
 }
 
 /// A user, and optionally a group, for running scripts.

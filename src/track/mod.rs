@@ -78,6 +78,8 @@ mod tracker;
 pub use monitor::{Monitor, Report, StartError};
 pub use process::{PROCESS_POLL, ParamMatch, Process, ProcessInfo, ProcessState, scan};
 pub use rise_fall::RiseFall;
+#[cfg(unix)]
+pub use script::user_ids;
 pub use script::{RunError, Script, split_command};
 pub use tracker::Tracker;
 

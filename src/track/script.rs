@@ -102,8 +102,8 @@ impl Script {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         if let Some((user, group)) = &self.user {
-            let (uid, gid) =
-                ids(user, group.as_deref()).ok_or_else(|| RunError::UnknownUser(user.clone()))?;
+            let (uid, gid) = user_ids(user, group.as_deref())
+                .ok_or_else(|| RunError::UnknownUser(user.clone()))?;
             command.uid(uid).gid(gid);
         }
         let Ok(mut child) = command.spawn() else {
@@ -141,9 +141,9 @@ pub fn split_command(line: &str) -> Vec<String> {
 }
 
 /// The uid and gid of `user` (`group` if given, else the user's own), from /etc/passwd and
-/// /etc/group.
+/// /etc/group; `None` if either is not there.
 #[cfg(unix)]
-fn ids(user: &str, group: Option<&str>) -> Option<(u32, u32)> {
+pub fn user_ids(user: &str, group: Option<&str>) -> Option<(u32, u32)> {
     let field = |file: &str, name: &str, index: usize| -> Option<u32> {
         std::fs::read_to_string(file)
             .ok()?

@@ -43,7 +43,7 @@
 //! keepalived's `--check` (checkers only) is vrrpd's `--check` (the configuration check): its
 //! short form `-C` is refused.
 //!
-//! # Running
+//! # Resolved
 //!
 //! Health checks run on their interval with their timeout; `rise` successes or `fall` failures in
 //! a row change their state, and their weight then moves the priority of every instance that
@@ -86,6 +86,7 @@ mod check;
 mod cli;
 mod control;
 mod events;
+mod fifo;
 mod logging;
 mod metrics;
 mod notify;
@@ -94,7 +95,6 @@ mod run;
 mod status;
 mod systemd;
 mod tracking;
-mod translate;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -103,7 +103,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use vrrp::host::DriverHandle;
-use vrrp::keepalived::{KeepalivedConfig, failover_warnings, interop_warnings};
+use vrrp::keepalived::{KeepalivedConfig, Resolved, failover_warnings, interop_warnings};
 use vrrp::track::Monitor;
 use vrrp::{Priority, RouterKey, State};
 
@@ -113,7 +113,6 @@ use events::InterfaceNames;
 use reload::{Reloaded, reload};
 use status::Transition;
 use systemd::Systemd;
-use translate::Running;
 
 fn main() -> ExitCode {
     let cli = match Cli::parse_from_args(std::env::args_os()) {
@@ -237,9 +236,9 @@ impl Drop for PidFiles {
 /// What the driver's thread (notifications) and the reload thread share.
 struct Daemon {
     config: KeepalivedConfig,
-    running: Vec<Running>,
+    running: Vec<Resolved>,
     /// The routers a reload in progress removes: their STOP notifications name them.
-    retiring: Vec<Running>,
+    retiring: Vec<Resolved>,
     /// What moves the priorities.
     tracking: Monitor,
     /// The effective priority of each router whose priority tracking moved, as the driver
@@ -250,11 +249,13 @@ struct Daemon {
     names: InterfaceNames,
     /// Each router's last transition, for `vrrpd status`.
     transitions: HashMap<RouterKey, Transition>,
+    /// `notify_fifo`, `vrrp_notify_fifo`.
+    fifos: fifo::Fifos,
 }
 
 impl Daemon {
     /// The instance a state change of `key` to `to` is about.
-    fn instance(&self, key: RouterKey, to: State) -> Option<&Running> {
+    fn instance(&self, key: RouterKey, to: State) -> Option<&Resolved> {
         let retiring = self.retiring.iter().filter(|_| to == State::Initialize);
         retiring.chain(&self.running).find(|r| r.key == key)
     }

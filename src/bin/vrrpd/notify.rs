@@ -28,6 +28,8 @@ pub fn notify(daemon: &mut Daemon, key: RouterKey, to: State, notifier: &Notifie
         .copied()
         .unwrap_or(configured)
         .get();
+    let word = state_word(to);
+    (daemon.fifos).write(&format!("INSTANCE \"{}\" {word} {priority}", instance.name));
     let _ = notifier.send(notify_jobs(
         "INSTANCE",
         &instance.name,
@@ -42,6 +44,8 @@ pub fn notify(daemon: &mut Daemon, key: RouterKey, to: State, notifier: &Notifie
         .filter(|g| g.members.contains(&instance.name))
     {
         if daemon.group_states.insert(group.name.clone(), to) != Some(to) {
+            // keepalived gives a group priority 0.
+            (daemon.fifos).write(&format!("GROUP \"{}\" {word} 0", group.name));
             let _ = notifier.send(notify_jobs(
                 "GROUP",
                 &group.name,

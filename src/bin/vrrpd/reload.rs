@@ -6,19 +6,21 @@ use std::sync::Mutex;
 use vrrp::RouterKey;
 use vrrp::host::Instance;
 use vrrp::host::{DriverHandle, Reconfiguration, ReconfigureError};
-use vrrp::keepalived::{KeepalivedConfig, SystemFiles, default_config_id, parse_file_as};
+use vrrp::keepalived::{
+    KeepalivedConfig, Resolved, SystemFiles, default_config_id, parse_file_as, resolve, sync_groups,
+};
 use vrrp::linux::Netlink;
 
 use crate::Daemon;
 use crate::events::InterfaceNames;
+use crate::fifo::Fifos;
 use crate::tracking;
-use crate::translate::{Running, build, sync_groups};
 
 /// What changes as a unit: a sync group's members, or an instance outside any group, each with
 /// what the driver runs for it, sorted by key.
 fn units(
     config: &KeepalivedConfig,
-    running: &[Running],
+    running: &[Resolved],
 ) -> Result<Vec<Vec<(RouterKey, Instance)>>, String> {
     let groups = sync_groups(config, running);
     let mut units = Vec::with_capacity(running.len());
@@ -43,8 +45,8 @@ fn units(
 /// kept, with its state and addresses; any other is removed, added, or replaced. Tracking and
 /// notify settings are not part of it: they apply without touching the routers.
 fn reconfiguration(
-    old: (&KeepalivedConfig, &[Running]),
-    new: (&KeepalivedConfig, &[Running]),
+    old: (&KeepalivedConfig, &[Resolved]),
+    new: (&KeepalivedConfig, &[Resolved]),
 ) -> Result<Reconfiguration, String> {
     let (old_units, new_units) = (units(old.0, old.1)?, units(new.0, new.1)?);
     let mut change = Reconfiguration::default();
@@ -97,7 +99,7 @@ pub fn reload(
         tracing::warn!("{warning}");
     }
     let mut netlink = Netlink::open().map_err(|e| unchanged(e.to_string()))?;
-    let running = build(&config, &mut netlink).map_err(unchanged)?;
+    let running = resolve(&config, &mut netlink).map_err(|e| unchanged(e.to_string()))?;
     let names = InterfaceNames::read(&mut netlink).map_err(|e| unchanged(e.to_string()))?;
     let tracked = config.instances.iter().flat_map(|i| &i.track_interfaces);
     for t in tracked.chain(config.sync_groups.iter().flat_map(|g| &g.track_interfaces)) {
@@ -108,7 +110,7 @@ pub fn reload(
             )));
         }
     }
-    // Each instance lives on in its `Running`; the configuration keeps the rest.
+    // Each instance lives on in its `Resolved`; the configuration keeps the rest.
     config.instances = Vec::new();
     // Switch what notifications look up before the driver changes, and without holding the lock
     // while it does: its events take the lock.
@@ -117,7 +119,7 @@ pub fn reload(
         let change =
             reconfiguration((&d.config, &d.running), (&config, &running)).map_err(unchanged)?;
         let carried = d.tracking.stop();
-        let removed: Vec<Running> = d
+        let removed: Vec<Resolved> = d
             .running
             .iter()
             .filter(|r| change.remove.contains(&r.key))
@@ -125,6 +127,20 @@ pub fn reload(
             .collect();
         d.retiring = removed;
         d.names = names;
+        if !d.fifos.are(&config.global.notify_fifos) {
+            // The old FIFOs close (their readers stopped) before the new ones open: one may keep
+            // its path.
+            d.fifos = Fifos::default();
+            match Fifos::open(
+                &config.global.notify_fifos,
+                config.global.script_user.as_ref(),
+            ) {
+                Ok(fifos) => d.fifos = fifos,
+                Err(error) => {
+                    tracing::error!("{error}; no notify FIFO until the next reload");
+                }
+            }
+        }
         let old_config = std::mem::replace(&mut d.config, config);
         let old_running = std::mem::replace(&mut d.running, running);
         (change, old_config, old_running, carried)

@@ -11,17 +11,17 @@ use std::time::SystemTime;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vrrp::host::Event;
-use vrrp::keepalived::KeepalivedConfig;
+use vrrp::keepalived::{KeepalivedConfig, Resolved, resolve, sync_groups};
 use vrrp::linux::{Driver, Netlink, RoutedInterface};
 use vrrp::{RouterKey, State};
 
 use crate::cli::Cli;
 use crate::control::{self, Purpose, StatsRequests};
 use crate::events::{self, InterfaceNames};
+use crate::fifo::Fifos;
 use crate::notify::{self, Notifier};
 use crate::status::Transition;
 use crate::systemd::{self, Systemd};
-use crate::translate::{Running, build, sync_groups};
 use crate::{Context, Daemon, tracking};
 
 /// Runs the routers of `config` (read from `path`) until a signal stops them.
@@ -33,10 +33,10 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
         .collect::<Result<Vec<_>, _>>()?;
     let mut netlink = Netlink::open().map_err(|e| e.to_string())?;
     let names = InterfaceNames::read(&mut netlink).map_err(|e| e.to_string())?;
-    let running = build(&config, &mut netlink)?;
+    let running = resolve(&config, &mut netlink)?;
     let instances = running
         .iter()
-        .map(Running::driven)
+        .map(Resolved::driven)
         .collect::<Result<_, _>>()?;
     let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
     driver
@@ -56,7 +56,7 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
     let (listener, socket) = control::listen(&cli.common.control)?;
     let handle = driver.handle();
     let tracking = tracking::start(&config, &running, &handle, None)?;
-    // Each instance lives on in its `Running` (4,000 of them are megabytes); the configuration
+    // Each instance lives on in its `Resolved` (4,000 of them are megabytes); the configuration
     // keeps the scripts, files, processes and sync groups they refer to.
     config.instances = Vec::new();
     let mut starting: HashSet<RouterKey> = running.iter().map(|r| r.key).collect();
@@ -64,8 +64,13 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
     // Pings only go somewhere under systemd.
     let watchdog = systemd::watchdog_interval().filter(|_| systemd.is_on());
     let metrics = crate::metrics::Metrics::new(names.0.clone());
+    let fifos = Fifos::open(
+        &config.global.notify_fifos,
+        config.global.script_user.as_ref(),
+    )?;
     let context = Arc::new(Context {
         daemon: Mutex::new(Daemon {
+            fifos,
             config,
             running,
             retiring: Vec::new(),

@@ -12,7 +12,7 @@ use vrrp::host::StatsReport;
 use vrrp::{Counter, Reason, RouterKey};
 
 use crate::events::InterfaceNames;
-use crate::translate::Running;
+use vrrp::keepalived::Resolved;
 
 /// A virtual router's last transition, as the driver reported it.
 #[derive(Clone, Copy, Debug)]
@@ -140,7 +140,7 @@ pub struct StatsReply {
 }
 
 /// The `vrrp_instance` name of `key`.
-fn instance_name(running: &[Running], key: RouterKey) -> String {
+fn instance_name(running: &[Resolved], key: RouterKey) -> String {
     running
         .iter()
         .find(|r| r.key == key)
@@ -158,7 +158,7 @@ fn mib_word(debug: String) -> String {
 /// The status of every router in `report`.
 pub fn status(
     report: &StatsReport,
-    running: &[Running],
+    running: &[Resolved],
     transitions: &std::collections::HashMap<RouterKey, Transition>,
     names: &InterfaceNames,
 ) -> Vec<RouterStatus> {
@@ -185,7 +185,7 @@ pub fn status(
 }
 
 /// The counters of every router in `report`.
-pub fn stats(report: &StatsReport, running: &[Running], names: &InterfaceNames) -> StatsReply {
+pub fn stats(report: &StatsReport, running: &[Resolved], names: &InterfaceNames) -> StatsReply {
     let mut totals = Totals::default();
     let routers = report
         .routers

@@ -3,17 +3,15 @@
 //! a [`vrrp::track::Tracker`], started.
 
 use vrrp::host::DriverHandle;
-use vrrp::keepalived::{KeepalivedConfig, SyncGroup, Tracked, VrrpScript};
+use vrrp::keepalived::{KeepalivedConfig, Resolved, SyncGroup, Tracked, VrrpScript};
 use vrrp::track::{Monitor, Script, Tracker};
-
-use crate::translate::Running;
 
 /// Starts tracking what the instances of `running` track, from `config`, and applies the initial
 /// state through `handle`; a check that `carried` tracks starts in the state it had there, any
 /// other as good. Changes are logged.
 pub fn start(
     config: &KeepalivedConfig,
-    running: &[Running],
+    running: &[Resolved],
     handle: &DriverHandle,
     carried: Option<&Tracker>,
 ) -> Result<Monitor, String> {
@@ -28,7 +26,7 @@ pub fn start(
 
 /// Every router of `running` with what it tracks, its own and its sync groups', and the weights
 /// that apply; the scripts and files as defined.
-fn tracker(config: &KeepalivedConfig, running: &[Running]) -> Tracker {
+fn tracker(config: &KeepalivedConfig, running: &[Resolved]) -> Tracker {
     let mut tracker = Tracker::new();
     for script in &config.scripts {
         tracker.add_script(&script.name, script_check(config, script));

@@ -4,7 +4,10 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::Reader;
 use crate::keepalived::lexer::Token;
-use crate::keepalived::model::GlobalDefs;
+use std::path::PathBuf;
+
+use crate::keepalived::error::ErrorKind;
+use crate::keepalived::model::{GlobalDefs, NotifyFifo, ScriptUser};
 use crate::keepalived::syntax::Statement;
 
 pub(super) const GLOBAL_DEFS: &[&str] = &[
@@ -25,6 +28,10 @@ pub(super) const GLOBAL_DEFS: &[&str] = &[
     "vrrp_check_unicast_src",
     "v3_checksum_as_v2",
     "vrrp_min_garp",
+    "notify_fifo",
+    "notify_fifo_script",
+    "vrrp_notify_fifo",
+    "vrrp_notify_fifo_script",
     "enable_script_security",
     "script_user",
 ];
@@ -36,6 +43,7 @@ impl Reader {
         };
         let mut global = GlobalDefs::default();
         let mut min_garp = false;
+        let mut fifo_lines = Vec::new();
         for s in block {
             match s.keyword.text.as_str() {
                 "router_id" => global.router_id = self.text(s),
@@ -86,6 +94,14 @@ impl Reader {
                 "v3_checksum_as_v2" => global.checksum_as_v2 = self.flag_ignoring_value(s),
                 // One announcement, no second burst, no refresh: over the defaults only, as in
                 // keepalived, so the garp_* lines win wherever they are written.
+                "notify_fifo"
+                | "vrrp_notify_fifo"
+                | "notify_fifo_script"
+                | "vrrp_notify_fifo_script" => {
+                    if let Some((word, user)) = self.word_and_user(s) {
+                        fifo_lines.push((s.keyword.clone(), word, user));
+                    }
+                }
                 "vrrp_min_garp" => {
                     if self.flag(s) {
                         min_garp = true;
@@ -96,6 +112,7 @@ impl Reader {
                 _ => self.other(s, "global_defs", GLOBAL_DEFS),
             }
         }
+        global.notify_fifos = self.notify_fifos(fifo_lines);
         if min_garp {
             let defaults = crate::Announcements::default();
             let a = &mut global.announcements;
@@ -107,6 +124,65 @@ impl Reader {
             }
         }
         self.config.global = global;
+    }
+
+    /// `WORD [USER [GROUP]]`, the form of the FIFO lines.
+    fn word_and_user(&mut self, s: &Statement) -> Option<(String, Option<ScriptUser>)> {
+        self.no_block(s)?;
+        let words = self.words(
+            s,
+            1..=3,
+            "a path or command, then optionally a user and a group",
+        )?;
+        let user = words.get(1).map(|user| ScriptUser {
+            user: user.text.clone(),
+            group: words.get(2).map(|g| g.text.clone()),
+        });
+        Some((words[0].text.clone(), user))
+    }
+
+    /// The FIFOs that `notify_fifo`, `vrrp_notify_fifo` and their `_script` lines make: a script
+    /// without its FIFO is an error, and so are two FIFOs at one path.
+    fn notify_fifos(&mut self, lines: Vec<(Token, String, Option<ScriptUser>)>) -> Vec<NotifyFifo> {
+        let mut fifos: Vec<NotifyFifo> = Vec::new();
+        for kind in ["notify_fifo", "vrrp_notify_fifo"] {
+            let script_keyword = format!("{kind}_script");
+            let fifo = lines.iter().rev().find(|(k, _, _)| k.text == kind);
+            let script = lines
+                .iter()
+                .rev()
+                .find(|(k, _, _)| k.text == script_keyword);
+            match (fifo, script) {
+                (Some((at, path, owner)), script) => {
+                    if let Some(other) = fifos.iter().find(|f| f.path.as_os_str() == path.as_str())
+                    {
+                        self.fail(
+                            at,
+                            ErrorKind::Invalid(format!(
+                                "`{kind}` {path} is the FIFO of {} too: each needs its own",
+                                other.location
+                            )),
+                        );
+                        continue;
+                    }
+                    fifos.push(NotifyFifo {
+                        path: PathBuf::from(path),
+                        owner: owner.clone(),
+                        script: script.map(|(_, command, _)| command.clone()),
+                        script_user: script.and_then(|(_, _, user)| user.clone()),
+                        location: at.location.clone(),
+                    });
+                }
+                (None, Some((at, _, _))) => self.fail(
+                    at,
+                    ErrorKind::Invalid(format!(
+                        "`{script_keyword}` reads the FIFO that `{kind}` names, and there is none"
+                    )),
+                ),
+                (None, None) => {}
+            }
+        }
+        fifos
     }
 
     fn unsupported_group(&mut self, statement: &Statement, value: &Token, standard: &str) {

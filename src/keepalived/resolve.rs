@@ -1,21 +1,48 @@
-//! keepalived.conf into what the driver runs: each `vrrp_instance` as an [`Instance`] on the
-//! interfaces it names, and the sync groups as lists of router keys.
+//! A keepalived.conf on the driver: each `vrrp_instance` resolved against the host's interfaces
+//! into the [`Instance`] the [`Driver`](crate::linux::Driver) runs, and the sync groups as lists
+//! of router keys. What `vrrpd` runs, for any program that runs a keepalived.conf itself.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::fmt;
 use std::net::IpAddr;
 
-use vrrp::host::Instance;
-use vrrp::host::{AddressLabel, VirtualAddress};
-use vrrp::keepalived::{KeepalivedConfig, VirtualIp, VrrpInstance};
-use vrrp::linux::{Netlink, interface_source};
-use vrrp::{AddressFamily, RouterKey};
+use super::{KeepalivedConfig, Location, VirtualIp, VrrpInstance};
+use crate::host::{AddressLabel, Instance, VirtualAddress};
+use crate::linux::{Netlink, interface_source};
+use crate::{AddressFamily, RouterKey};
+
+/// An instance that cannot run on this host as written: its interface or a `dev` is missing,
+/// or its settings do not make a valid router here. Its `Display` is `file:line:column: reason`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{location}: {reason}")]
+pub struct ResolveError {
+    /// The statement that cannot run.
+    pub location: Location,
+    /// Why.
+    pub reason: String,
+}
+
+impl ResolveError {
+    fn at(location: &Location, reason: impl fmt::Display) -> Self {
+        Self {
+            location: location.clone(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+impl From<ResolveError> for String {
+    fn from(error: ResolveError) -> Self {
+        error.to_string()
+    }
+}
 
 /// One instance as it runs: its key in the driver, its configuration, and what the interface
 /// lookups found for it. What the driver runs for it is built from these again when a reload
 /// compares it ([`driven`](Self::driven)) rather than kept: at 4,000 instances a copy is megabytes.
 #[derive(Clone)]
-pub struct Running {
+pub struct Resolved {
     /// Its key in the driver.
     pub key: RouterKey,
     /// Its `vrrp_instance` block.
@@ -26,14 +53,14 @@ pub struct Running {
     devices: Vec<(IpAddr, u32)>,
 }
 
-impl Running {
+impl Resolved {
     /// What the driver runs for it.
-    pub fn driven(&self) -> Result<Instance, String> {
+    pub fn driven(&self) -> Result<Instance, ResolveError> {
         let instance = &self.instance;
         let (interface_index, source) = self.interface;
         let built = instance
             .config(interface_index, source)
-            .map_err(|e| format!("{}: {e}", instance.location))?;
+            .map_err(|e| ResolveError::at(&instance.location, e))?;
         let mut driven = Instance::new(built).virtual_mac(instance.use_vmac);
         for vip in &instance.addresses {
             // A plain host address needs no entry: the driver configures it so anyway, and
@@ -59,7 +86,10 @@ impl Running {
 /// Each interface and family is looked up once, not once per instance: every lookup of a source
 /// address reads all the host's addresses, so 4,000 instances after a crash that left their 4,000
 /// addresses behind made 16 million address records to read.
-pub fn build(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Vec<Running>, String> {
+pub fn resolve(
+    config: &KeepalivedConfig,
+    netlink: &mut Netlink,
+) -> Result<Vec<Resolved>, ResolveError> {
     let mut running = Vec::with_capacity(config.instances.len());
     let mut sources: HashMap<(&str, AddressFamily), (u32, IpAddr)> = HashMap::new();
     for instance in &config.instances {
@@ -68,7 +98,7 @@ pub fn build(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Vec<Run
             Entry::Vacant(entry) => {
                 let (interface, source) =
                     interface_source(netlink, &instance.interface, instance.family)
-                        .map_err(|e| format!("{}: {e}", instance.location))?;
+                        .map_err(|e| ResolveError::at(&instance.location, e))?;
                 *entry.insert((interface.index, source))
             }
         };
@@ -80,13 +110,13 @@ pub fn build(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Vec<Run
         for (vip, device) in elsewhere {
             let other = netlink
                 .interface_by_name(device)
-                .map_err(|e| format!("{}: {e}", vip.location))?;
+                .map_err(|e| ResolveError::at(&vip.location, e))?;
             devices.push((vip.address, other.index));
         }
         let built = instance
             .config(interface.0, interface.1)
-            .map_err(|e| format!("{}: {e}", instance.location))?;
-        let one = Running {
+            .map_err(|e| ResolveError::at(&instance.location, e))?;
+        let one = Resolved {
             key: RouterKey::of(&built),
             instance: instance.clone(),
             interface,
@@ -100,20 +130,20 @@ pub fn build(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Vec<Run
 }
 
 /// A `virtual_ipaddress` line as the driver configures it.
-fn virtual_address(vip: &VirtualIp) -> Result<VirtualAddress, String> {
+fn virtual_address(vip: &VirtualIp) -> Result<VirtualAddress, ResolveError> {
     let mut address = VirtualAddress::host(vip.address);
     address.prefix_len = vip.prefix_len;
     address.broadcast = vip.broadcast;
     address.scope = vip.scope;
     if let Some(label) = &vip.label {
         address.label =
-            Some(AddressLabel::new(label).map_err(|e| format!("{}: {e}", vip.location))?);
+            Some(AddressLabel::new(label).map_err(|e| ResolveError::at(&vip.location, e))?);
     }
     Ok(address)
 }
 
 /// The keys of each sync group's members, in the group's order.
-pub fn sync_groups(config: &KeepalivedConfig, running: &[Running]) -> Vec<Vec<RouterKey>> {
+pub fn sync_groups(config: &KeepalivedConfig, running: &[Resolved]) -> Vec<Vec<RouterKey>> {
     config
         .sync_groups
         .iter()
