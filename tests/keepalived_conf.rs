@@ -1284,7 +1284,10 @@ fn notify_fifos_read_with_their_owner_and_reader_and_a_reader_needs_its_fifo() {
     let fifos = &config.global.notify_fifos;
     assert_eq!(fifos.len(), 2);
     assert_eq!(fifos[0].path, std::path::Path::new("/run/ka.fifo"));
-    assert_eq!(fifos[0].owner.as_ref().map(|o| o.user.as_str()), Some("root"));
+    assert_eq!(
+        fifos[0].owner.as_ref().map(|o| o.user.as_str()),
+        Some("root")
+    );
     assert_eq!(fifos[0].script.as_deref(), Some("/usr/local/bin/read fifo"));
     assert_eq!(
         fifos[0].script_user.as_ref().map(|u| u.user.as_str()),

@@ -149,7 +149,29 @@ fn second_link(lan: &Lan) {
 #[ignore = "needs root: creates network namespaces"]
 fn a_vrrpd_pair_from_the_nginx_samples_elects_and_fails_over_on_health_and_on_kill() {
     let scratch = Scratch::new("pair");
-    let master_conf = scratch.config("nginx-master.conf", "master", &[]);
+    // The master's transitions also go to a notify FIFO, read by a script vrrpd starts.
+    let reader = scratch.0.join("fifo-reader.sh");
+    let fifo_log = scratch.0.join("fifo.log");
+    std::fs::write(
+        &reader,
+        format!("#!/bin/sh\nexec cat \"$1\" >> {}\n", fifo_log.display()),
+    )
+    .expect("reader");
+    std::process::Command::new("chmod")
+        .arg("755")
+        .arg(&reader)
+        .status()
+        .expect("chmod");
+    let fifo_lines = format!(
+        "router_id LB_01\n   vrrp_notify_fifo {}\n   vrrp_notify_fifo_script {}",
+        scratch.0.join("vrrp.fifo").display(),
+        reader.display()
+    );
+    let master_conf = scratch.config(
+        "nginx-master.conf",
+        "master",
+        &[("router_id LB_01", &fifo_lines)],
+    );
     let backup_conf = scratch.config("nginx-backup.conf", "backup", &[]);
     let lan = Lan::new(2);
     let (mut master, mut backup) = elect(&lan, &master_conf, &backup_conf);
@@ -174,6 +196,21 @@ fn a_vrrpd_pair_from_the_nginx_samples_elects_and_fails_over_on_health_and_on_ki
     // SIGKILL: the backup takes over within its Master_Down_Interval (plus slack). Killed before
     // its notify thread ran, the master would not log its last transition.
     scratch.wait_for_notifications("master ", 4);
+    // keepalived's FIFO lines, with the priority of each moment: 90 while the check failed.
+    let expected = "INSTANCE \"VI_1\" BACKUP 150\nINSTANCE \"VI_1\" MASTER 150\n\
+                    INSTANCE \"VI_1\" BACKUP 90\nINSTANCE \"VI_1\" MASTER 150\n";
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let read = std::fs::read_to_string(&fifo_log).unwrap_or_default();
+        if read == expected {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline && expected.starts_with(&read),
+            "the FIFO's reader got {read:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let killed = master.signal("KILL");
     let took_over = backup.wait_state("master", SETTLE);
     assert!(took_over - killed <= Duration::from_millis(3609 + 200));
