@@ -1300,3 +1300,23 @@ fn notify_fifos_read_with_their_owner_and_reader_and_a_reader_needs_its_fifo() {
     let shared = "global_defs {\n notify_fifo /run/f\n vrrp_notify_fifo /run/f\n}\n";
     assert!(errors(shared)[0].contains("each needs its own"));
 }
+
+#[test]
+fn the_instances_start_after_the_longer_of_the_startup_delay_and_what_remains_of_the_boot_delay() {
+    let text = format!(
+        "global_defs {{\n vrrp_startup_delay 5.5\n vrrp_delay_after_boot 60\n}}\n\
+         {INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    let (config, _) = read_with_warnings(&text);
+    let global = &config.global;
+    assert_eq!(global.start_delay(Duration::from_secs(10)), Duration::from_secs(50));
+    assert_eq!(
+        global.start_delay(Duration::from_secs(58)),
+        Duration::from_millis(5500)
+    );
+    assert_eq!(
+        global.start_delay(Duration::from_secs(3600)),
+        Duration::from_millis(5500)
+    );
+    assert!(errors("global_defs {\n vrrp_startup_delay 0\n}\n")[0].contains("above 0"));
+}

@@ -247,6 +247,41 @@ fn a_vrrpd_pair_from_the_nginx_samples_elects_and_fails_over_on_health_and_on_ki
     );
 }
 
+/// `vrrp_startup_delay`: the instances start that long after vrrpd, so a lone router is Master
+/// after the delay plus its Master_Down_Interval; a SIGTERM during the delay stops vrrpd at once.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn the_instances_start_after_vrrp_startup_delay_and_a_signal_meanwhile_stops_vrrpd_at_once() {
+    let scratch = Scratch::new("startup-delay");
+    let conf = scratch.config(
+        "nginx-master.conf",
+        "master",
+        &[("router_id LB_01", "router_id LB_01\n   vrrp_startup_delay 2")],
+    );
+    let lan = Lan::new(1);
+    let started = std::time::Instant::now();
+    let mut alone = vrrpd(&lan, 1, &conf);
+    let master = alone.wait_state("master", SETTLE);
+    // Master_Down_Interval at priority 150 and 1 s adverts: 3 s + (256 - 150)/256 s.
+    let down_interval = Duration::from_millis(3414);
+    let took = master - started;
+    assert!(
+        took >= Duration::from_secs(2) + down_interval,
+        "Master after {took:?}"
+    );
+    assert!(took <= Duration::from_secs(2) + down_interval + Duration::from_secs(2));
+    alone.signal("KILL");
+    alone.wait_exit();
+
+    let mut waiting = vrrpd(&lan, 1, &conf);
+    std::thread::sleep(Duration::from_millis(500));
+    let stopped = waiting.signal("TERM");
+    let status = waiting.wait_exit();
+    assert!(stopped.elapsed() < Duration::from_secs(1), "{status}");
+    assert!(status.success(), "{status}");
+    assert!(!lan.holds(1, VIP));
+}
+
 #[test]
 #[ignore = "needs root and keepalived: creates network namespaces"]
 fn keepalived_running_nginx_backup_conf_pairs_with_vrrpd_running_nginx_master_conf() {

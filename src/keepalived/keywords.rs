@@ -157,9 +157,6 @@ const VMAC_XMIT_BASE: Support =
 const VRF: Support = Support::Refused(
     "not supported by this version; start vrrpd in the VRF instead (ip vrf exec NAME vrrpd)",
 );
-const VRRP_DELAY_AFTER_BOOT: Support = Support::Ignored(
-    "not applied by this version: instances start at once; delay the unit instead (ExecStartPre=/bin/sleep)",
-);
 
 const fn k(name: &'static str, support: Support) -> Keyword {
     Keyword { name, support }
@@ -381,7 +378,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("vrf", VRF),
     k("vrrp_check_unicast_src", HONOURED),
     k("vrrp_cpu_affinity", SCHEDULING),
-    k("vrrp_delay_after_boot", VRRP_DELAY_AFTER_BOOT),
+    k("vrrp_delay_after_boot", HONOURED),
     k("vrrp_down_timer_adverts", DOWN_TIMER_ADVERTS),
     k("vrrp_garp_extra_if", GARP_EXTRA_IF),
     k("vrrp_garp_interval", HONOURED),
@@ -418,7 +415,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("vrrp_rx_bufs_policy", NETLINK_BUFFERS),
     k("vrrp_script", HONOURED),
     k("vrrp_skip_check_adv_addr", HONOURED),
-    k("vrrp_startup_delay", VRRP_DELAY_AFTER_BOOT),
+    k("vrrp_startup_delay", HONOURED),
     k("vrrp_strict", HONOURED),
     k("vrrp_sync_group", HONOURED),
     k("vrrp_track_process", HONOURED),

@@ -34,6 +34,16 @@ pub struct KeepalivedConfig {
     pub warnings: Vec<Warning>,
 }
 
+impl GlobalDefs {
+    /// How long the instances wait before they start, the host being up for `uptime`: the longer
+    /// of `vrrp_startup_delay` and what remains of `vrrp_delay_after_boot`, as in keepalived.
+    pub fn start_delay(&self, uptime: Duration) -> Duration {
+        let after_boot =
+            (self.delay_after_boot).map_or(Duration::ZERO, |d| d.saturating_sub(uptime));
+        self.startup_delay.unwrap_or_default().max(after_boot)
+    }
+}
+
 impl KeepalivedConfig {
     /// The `vrrp_script` called `name`.
     pub fn script(&self, name: &str) -> Option<&VrrpScript> {
@@ -86,6 +96,11 @@ pub struct GlobalDefs {
     pub checksum_as_v2: bool,
     /// `notify_fifo` and `vrrp_notify_fifo`, in that order, each with its script.
     pub notify_fifos: Vec<NotifyFifo>,
+    /// `vrrp_startup_delay`: the instances start this long after the daemon.
+    pub startup_delay: Option<Duration>,
+    /// `vrrp_delay_after_boot`: the instances start no sooner than this long after the host
+    /// booted.
+    pub delay_after_boot: Option<Duration>,
 }
 
 /// `notify_fifo` or `vrrp_notify_fifo` (the same here, where there is no LVS), with its

@@ -332,6 +332,11 @@ impl Context {
     }
 
     /// Tells systemd the service stops, once.
+    /// Whether a signal asked vrrpd to stop.
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
     fn stopping(&self) {
         if !self.stopping.swap(true, Ordering::SeqCst) {
             self.systemd.stopping();

@@ -64,6 +64,7 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
     // Pings only go somewhere under systemd.
     let watchdog = systemd::watchdog_interval().filter(|_| systemd.is_on());
     let metrics = crate::metrics::Metrics::new(names.0.clone());
+    let start_delay = config.global.start_delay(uptime());
     let fifos = Fifos::open(
         &config.global.notify_fifos,
         config.global.script_user.as_ref(),
@@ -113,6 +114,7 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
     if starting.is_empty() {
         context.systemd.ready();
     }
+    wait_to_start(&context, start_delay);
     let (notifier, notify_thread) = notify::start_notifier();
     let on_event = |event: Event| {
         on_event(&context, &notifier, &mut starting, event);
@@ -183,6 +185,34 @@ fn on_event(
         // conflicts, resynchronizations are not logged twice.
         _ => {}
     }
+}
+
+/// Waits `delay` (`vrrp_startup_delay`, `vrrp_delay_after_boot`) before the routers start, or
+/// until a signal stops vrrpd meanwhile; `vrrpd status` answers all along.
+fn wait_to_start(context: &Context, delay: std::time::Duration) {
+    if delay.is_zero() {
+        return;
+    }
+    tracing::info!("the instances start in {delay:?} (vrrp_startup_delay, vrrp_delay_after_boot)");
+    let until = std::time::Instant::now() + delay;
+    while !context.is_stopping() {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(std::time::Duration::from_millis(50)));
+    }
+}
+
+/// How long the host has been up, from /proc/uptime (0 if it cannot be read).
+fn uptime() -> std::time::Duration {
+    std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(
+            std::time::Duration::ZERO,
+            std::time::Duration::from_secs_f64,
+        )
 }
 
 /// Pings systemd's watchdog through the driver: every `interval`, a statistics request whose

@@ -28,6 +28,8 @@ pub(super) const GLOBAL_DEFS: &[&str] = &[
     "vrrp_check_unicast_src",
     "v3_checksum_as_v2",
     "vrrp_min_garp",
+    "vrrp_startup_delay",
+    "vrrp_delay_after_boot",
     "notify_fifo",
     "notify_fifo_script",
     "vrrp_notify_fifo",
@@ -101,6 +103,11 @@ impl Reader {
                     if let Some((word, user)) = self.word_and_user(s) {
                         fifo_lines.push((s.keyword.clone(), word, user));
                     }
+                }
+                // keepalived refuses 0 for both.
+                "vrrp_startup_delay" => global.startup_delay = self.seconds(s, false, 3600.0),
+                "vrrp_delay_after_boot" => {
+                    global.delay_after_boot = self.seconds(s, false, 86_400.0);
                 }
                 "vrrp_min_garp" => {
                     if self.flag(s) {
