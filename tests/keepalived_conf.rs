@@ -1309,7 +1309,10 @@ fn the_instances_start_after_the_longer_of_the_startup_delay_and_what_remains_of
     );
     let (config, _) = read_with_warnings(&text);
     let global = &config.global;
-    assert_eq!(global.start_delay(Duration::from_secs(10)), Duration::from_secs(50));
+    assert_eq!(
+        global.start_delay(Duration::from_secs(10)),
+        Duration::from_secs(50)
+    );
     assert_eq!(
         global.start_delay(Duration::from_secs(58)),
         Duration::from_millis(5500)
@@ -1319,4 +1322,21 @@ fn the_instances_start_after_the_longer_of_the_startup_delay_and_what_remains_of
         Duration::from_millis(5500)
     );
     assert!(errors("global_defs {\n vrrp_startup_delay 0\n}\n")[0].contains("above 0"));
+}
+
+#[test]
+fn the_scheduling_keywords_read_and_an_out_of_range_priority_is_clamped_as_keepalived_does() {
+    let text = format!(
+        "global_defs {{\n vrrp_rt_priority 150\n vrrp_rlimit_rttime 20000\n vrrp_no_swap\n \
+         vrrp_cpu_affinity 0 1\n vrrp_priority -5\n}}\n{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    let (config, warnings) = read_with_warnings(&text);
+    let scheduling = &config.global.scheduling;
+    assert_eq!(scheduling.rt_priority, Some(99));
+    assert!(warnings[0].contains("`vrrp_rt_priority` 150 is taken as 99"), "{warnings:?}");
+    assert_eq!(scheduling.rlimit_rttime, Duration::from_millis(20));
+    assert!(scheduling.no_swap);
+    assert_eq!(scheduling.cpu_affinity, [0, 1]);
+    assert_eq!(scheduling.nice, Some(-5));
+    assert!(errors("global_defs {\n vrrp_cpu_affinity zero\n}\n")[0].contains("CPU numbers"));
 }

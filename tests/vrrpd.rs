@@ -256,7 +256,10 @@ fn the_instances_start_after_vrrp_startup_delay_and_a_signal_meanwhile_stops_vrr
     let conf = scratch.config(
         "nginx-master.conf",
         "master",
-        &[("router_id LB_01", "router_id LB_01\n   vrrp_startup_delay 2")],
+        &[(
+            "router_id LB_01",
+            "router_id LB_01\n   vrrp_startup_delay 2",
+        )],
     );
     let lan = Lan::new(1);
     let started = std::time::Instant::now();
@@ -280,6 +283,67 @@ fn the_instances_start_after_vrrp_startup_delay_and_a_signal_meanwhile_stops_vrr
     assert!(stopped.elapsed() < Duration::from_secs(1), "{status}");
     assert!(status.success(), "{status}");
     assert!(!lan.holds(1, VIP));
+}
+
+/// `(policy, real-time priority)` of thread `tid` of process `pid`, from its stat line.
+fn thread_policy(pid: u32, tid: u32) -> (u32, u32) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).expect("stat");
+    // The fields after the command's closing parenthesis start at field 3.
+    let fields: Vec<&str> = stat[stat.rfind(')').expect("comm") + 2..]
+        .split_whitespace()
+        .collect();
+    let field = |n: usize| fields[n - 3].parse().expect("a number");
+    (field(41), field(40))
+}
+
+/// `vrrp_rt_priority`, `vrrp_no_swap`, `vrrp_cpu_affinity` and `vrrp_priority`: the thread that
+/// runs the routers is SCHED_RR at the priority asked, on the CPU asked, with the process's memory
+/// locked; vrrpd's other threads stay at normal priority; and the router still elects.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn the_scheduling_keywords_apply_to_the_routers_thread_only() {
+    let scratch = Scratch::new("scheduling");
+    let conf = scratch.config(
+        "nginx-master.conf",
+        "master",
+        &[(
+            "router_id LB_01",
+            "router_id LB_01\n   vrrp_rt_priority 10\n   vrrp_rlimit_rttime 50000\n   \
+             vrrp_no_swap\n   vrrp_cpu_affinity 0\n   vrrp_priority -5",
+        )],
+    );
+    let lan = Lan::new(1);
+    let mut alone = vrrpd(&lan, 1, &conf);
+    alone.wait_state("master", SETTLE);
+    let pid = alone.pid();
+    const SCHED_RR: u32 = 2;
+    assert_eq!(
+        thread_policy(pid, pid),
+        (SCHED_RR, 10),
+        "the routers' thread"
+    );
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let locked: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmLck:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("VmLck");
+    assert!(locked > 0, "no memory locked: {status}");
+    let main = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/status")).expect("status");
+    assert!(
+        main.lines()
+            .any(|l| l.starts_with("Cpus_allowed_list:") && l.trim_end().ends_with("\t0")),
+        "{main}"
+    );
+    let others: Vec<u32> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("tasks")
+        .filter_map(|t| t.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|&tid| tid != pid)
+        .collect();
+    assert!(!others.is_empty());
+    for tid in others {
+        assert_eq!(thread_policy(pid, tid).0, 0, "thread {tid} is SCHED_OTHER");
+    }
 }
 
 #[test]

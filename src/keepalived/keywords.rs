@@ -50,8 +50,8 @@ const NETLINK_BUFFERS: Support = Support::Ignored(
     "netlink receive buffers are sized by vrrpd, which re-reads the kernel's state after an overrun",
 );
 const SCHEDULING: Support = Support::Ignored(
-    "real-time scheduling, memory locking and CPU affinity are not applied by this version; \
-     vrrpd runs at normal priority, where its deadlines hold under load (BENCHMARKS.md)",
+    "not applied by this version: the priority is raised only as vrrp_rt_priority says, not when \
+     timers run late",
 );
 
 const HONOURED: Support = Support::Honoured;
@@ -377,7 +377,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("vmac_xmit_base", VMAC_XMIT_BASE),
     k("vrf", VRF),
     k("vrrp_check_unicast_src", HONOURED),
-    k("vrrp_cpu_affinity", SCHEDULING),
+    k("vrrp_cpu_affinity", HONOURED),
     k("vrrp_delay_after_boot", HONOURED),
     k("vrrp_down_timer_adverts", DOWN_TIMER_ADVERTS),
     k("vrrp_garp_extra_if", GARP_EXTRA_IF),
@@ -401,16 +401,16 @@ pub const KEYWORDS: &[Keyword] = &[
     k("vrrp_netlink_cmd_rcv_bufs_force", NETLINK_BUFFERS),
     k("vrrp_netlink_monitor_rcv_bufs", NETLINK_BUFFERS),
     k("vrrp_netlink_monitor_rcv_bufs_force", NETLINK_BUFFERS),
-    k("vrrp_no_swap", SCHEDULING),
+    k("vrrp_no_swap", HONOURED),
     k("vrrp_notify_fifo", HONOURED),
     k("vrrp_notify_fifo_script", HONOURED),
     k("vrrp_notify_priority_changes", NOTIFY_PRIORITY_CHANGES),
     k("vrrp_owner_ignore_adverts", OWNER_IGNORE_ADVERTS),
-    k("vrrp_priority", SCHEDULING),
+    k("vrrp_priority", HONOURED),
     k("vrrp_process_name", PROCESS_SETUP),
-    k("vrrp_rlimit_rtime", SCHEDULING),
-    k("vrrp_rlimit_rttime", SCHEDULING),
-    k("vrrp_rt_priority", SCHEDULING),
+    k("vrrp_rlimit_rtime", HONOURED),
+    k("vrrp_rlimit_rttime", HONOURED),
+    k("vrrp_rt_priority", HONOURED),
     k("vrrp_rx_bufs_multiplier", NETLINK_BUFFERS),
     k("vrrp_rx_bufs_policy", NETLINK_BUFFERS),
     k("vrrp_script", HONOURED),

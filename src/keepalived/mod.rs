@@ -54,7 +54,7 @@ pub use files::{ConfigFiles, MemoryFiles, SystemFiles};
 pub use interop::interop_warnings;
 pub use keywords::{KEYWORDS, Keyword, Support, keyword_table};
 pub use model::{
-    GlobalDefs, KeepalivedConfig, Notify, NotifyFifo, ScriptUser, SyncGroup, TrackFile,
+    GlobalDefs, KeepalivedConfig, Notify, NotifyFifo, Scheduling, ScriptUser, SyncGroup, TrackFile,
     TrackProcess, Tracked, VirtualIp, VrrpInstance, VrrpScript,
 };
 #[cfg(feature = "linux")]

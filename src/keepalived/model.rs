@@ -101,6 +101,9 @@ pub struct GlobalDefs {
     /// `vrrp_delay_after_boot`: the instances start no sooner than this long after the host
     /// booted.
     pub delay_after_boot: Option<Duration>,
+    /// `vrrp_rt_priority`, `vrrp_rlimit_rttime`, `vrrp_no_swap`, `vrrp_cpu_affinity`,
+    /// `vrrp_priority`: how the thread that runs the routers is scheduled.
+    pub scheduling: Scheduling,
 }
 
 /// `notify_fifo` or `vrrp_notify_fifo` (the same here, where there is no LVS), with its
@@ -119,6 +122,34 @@ pub struct NotifyFifo {
     pub script_user: Option<ScriptUser>,
     /// Where the FIFO is named.
     pub location: Location,
+}
+
+/// How the thread that runs the routers is scheduled (see `vrrp::linux::scheduling`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scheduling {
+    /// `vrrp_rt_priority`: SCHED_RR at this priority, 1 to 99.
+    pub rt_priority: Option<u8>,
+    /// `vrrp_rlimit_rttime`: the CPU time a real-time thread may use without blocking, default
+    /// 10 ms.
+    pub rlimit_rttime: Duration,
+    /// `vrrp_no_swap`: the memory locked into RAM.
+    pub no_swap: bool,
+    /// `vrrp_cpu_affinity`: the CPUs it runs on.
+    pub cpu_affinity: Vec<usize>,
+    /// `vrrp_priority`: its niceness, -20 to 19.
+    pub nice: Option<i8>,
+}
+
+impl Default for Scheduling {
+    fn default() -> Self {
+        Self {
+            rt_priority: None,
+            rlimit_rttime: Duration::from_micros(10_000),
+            no_swap: false,
+            cpu_affinity: Vec::new(),
+            nice: None,
+        }
+    }
 }
 
 /// A user, and optionally a group, for running scripts.

@@ -12,6 +12,8 @@
 //!   and standby virtual MAC interfaces that take no frames.
 //! - [`RoutedInterface`]: an interface for routed virtual addresses that dies with the process.
 //! - [`Capability`]: the effective capabilities; ppoll(2) and timerfd(2) wrappers inside.
+//! - [`scheduling`]: real-time priority, locked memory, CPU affinity and niceness for the
+//!   driver's thread.
 //!
 //! This is the only part of the crate with `unsafe` code (system calls that socket2 does not
 //! wrap), each block with a `SAFETY:` comment.
@@ -27,6 +29,7 @@ mod memory;
 mod netlink;
 mod poll;
 mod routed;
+pub mod scheduling;
 mod socket;
 mod timer;
 

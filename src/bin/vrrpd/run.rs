@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vrrp::host::Event;
-use vrrp::keepalived::{KeepalivedConfig, Resolved, resolve, sync_groups};
+use vrrp::keepalived::{KeepalivedConfig, Resolved, Scheduling, resolve, sync_groups};
 use vrrp::linux::{Driver, Netlink, RoutedInterface};
 use vrrp::{RouterKey, State};
 
@@ -65,6 +65,7 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
     let watchdog = systemd::watchdog_interval().filter(|_| systemd.is_on());
     let metrics = crate::metrics::Metrics::new(names.0.clone());
     let start_delay = config.global.start_delay(uptime());
+    let scheduling = config.global.scheduling.clone();
     let fifos = Fifos::open(
         &config.global.notify_fifos,
         config.global.script_user.as_ref(),
@@ -116,6 +117,8 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
     }
     wait_to_start(&context, start_delay);
     let (notifier, notify_thread) = notify::start_notifier();
+    // On this thread, which runs the routers, once every other thread is started.
+    schedule(&scheduling);
     let on_event = |event: Event| {
         on_event(&context, &notifier, &mut starting, event);
     };
@@ -201,6 +204,31 @@ fn wait_to_start(context: &Context, delay: std::time::Duration) {
             return;
         }
         std::thread::sleep(left.min(std::time::Duration::from_millis(50)));
+    }
+}
+
+/// Applies `vrrp_rt_priority` and the other scheduling settings to the calling thread. One the
+/// kernel refuses (without CAP_SYS_NICE or CAP_IPC_LOCK, say) is logged, and the routers run
+/// without it, as keepalived's do.
+fn schedule(settings: &Scheduling) {
+    use vrrp::linux::scheduling;
+    let results = [
+        settings.nice.map(scheduling::set_nice),
+        (!settings.cpu_affinity.is_empty())
+            .then(|| scheduling::set_cpu_affinity(&settings.cpu_affinity)),
+        settings.no_swap.then(scheduling::lock_memory),
+        (settings.rt_priority).map(|p| scheduling::set_realtime(p, settings.rlimit_rttime)),
+    ];
+    for result in results.into_iter().flatten() {
+        if let Err(error) = result {
+            tracing::error!("scheduling: {error}; the routers run without it");
+        }
+    }
+    if let Some(priority) = settings.rt_priority {
+        tracing::info!(
+            "running SCHED_RR at priority {priority}, at most {:?} of CPU without blocking",
+            settings.rlimit_rttime
+        );
     }
 }
 

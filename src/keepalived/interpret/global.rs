@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use super::Reader;
 use crate::keepalived::lexer::Token;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::keepalived::error::ErrorKind;
 use crate::keepalived::model::{GlobalDefs, NotifyFifo, ScriptUser};
@@ -29,6 +30,12 @@ pub(super) const GLOBAL_DEFS: &[&str] = &[
     "v3_checksum_as_v2",
     "vrrp_min_garp",
     "vrrp_startup_delay",
+    "vrrp_rt_priority",
+    "vrrp_rlimit_rttime",
+    "vrrp_rlimit_rtime",
+    "vrrp_no_swap",
+    "vrrp_cpu_affinity",
+    "vrrp_priority",
     "vrrp_delay_after_boot",
     "notify_fifo",
     "notify_fifo_script",
@@ -104,6 +111,31 @@ impl Reader {
                         fifo_lines.push((s.keyword.clone(), word, user));
                     }
                 }
+                "vrrp_rt_priority" => {
+                    // keepalived clamps to 1..99 and says so; so does this.
+                    if let Some(priority) = self.integer::<i64>(s, -9999..=9999) {
+                        let clamped = priority.clamp(1, 99);
+                        if clamped != priority {
+                            self.warn(
+                                &s.args[0].location,
+                                format!("`vrrp_rt_priority` {priority} is taken as {clamped}, as keepalived takes it: real-time priorities are 1 to 99"),
+                            );
+                        }
+                        global.scheduling.rt_priority = u8::try_from(clamped).ok();
+                    }
+                }
+                "vrrp_rlimit_rttime" | "vrrp_rlimit_rtime" => {
+                    if let Some(micros) = self.integer::<u64>(s, 2..=i64::from(u32::MAX)) {
+                        global.scheduling.rlimit_rttime = Duration::from_micros(micros);
+                    }
+                }
+                "vrrp_no_swap" => global.scheduling.no_swap = self.flag(s),
+                "vrrp_cpu_affinity" => {
+                    if let Some(cpus) = self.cpus(s) {
+                        global.scheduling.cpu_affinity = cpus;
+                    }
+                }
+                "vrrp_priority" => global.scheduling.nice = self.integer(s, -20..=19),
                 // keepalived refuses 0 for both.
                 "vrrp_startup_delay" => global.startup_delay = self.seconds(s, false, 3600.0),
                 "vrrp_delay_after_boot" => {
@@ -131,6 +163,24 @@ impl Reader {
             }
         }
         self.config.global = global;
+    }
+
+    /// `vrrp_cpu_affinity CPU...`: CPU numbers as /proc/cpuinfo counts them.
+    fn cpus(&mut self, s: &Statement) -> Option<Vec<usize>> {
+        const EXPECTED: &str = "CPU numbers (0, 1, ...)";
+        self.no_block(s)?;
+        let words = self.words(s, 1..=1024, EXPECTED)?;
+        let mut cpus = Vec::new();
+        for word in words {
+            match word.text.parse::<u16>() {
+                Ok(cpu) => cpus.push(usize::from(cpu)),
+                Err(_) => {
+                    self.bad(s, word, EXPECTED);
+                    return None;
+                }
+            }
+        }
+        Some(cpus)
     }
 
     /// `WORD [USER [GROUP]]`, the form of the FIFO lines.

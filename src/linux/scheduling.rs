@@ -1,0 +1,170 @@
+//! Scheduling for the thread that runs the [`Driver`](crate::linux::Driver): real-time
+//! priority, locked memory, CPU affinity and niceness (keepalived's `vrrp_rt_priority`,
+//! `vrrp_rlimit_rttime`, `vrrp_no_swap`, `vrrp_cpu_affinity` and `vrrp_priority`).
+//!
+//! None is needed for the protocol's deadlines on a loaded host (BENCHMARKS.md measures them at
+//! normal priority); they are for hosts where other processes outrank it. Apply them on the
+//! thread that runs the driver, after the threads that should not have them are started: a
+//! thread's scheduling is inherited by the threads it starts, and never by the processes it runs
+//! (`SCHED_RESET_ON_FORK`), so health checks and notify scripts run at normal priority.
+
+use std::io;
+use std::time::Duration;
+
+/// A scheduling setting the kernel refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SchedulingError {
+    /// A real-time priority outside 1 to 99.
+    #[error("a real-time priority is 1 to 99, not {0}")]
+    Priority(u8),
+    /// A niceness outside -20 to 19.
+    #[error("a niceness is -20 to 19, not {0}")]
+    Nice(i8),
+    /// No CPU given, or one the host does not have.
+    #[error("CPU affinity {cpus:?}: {why}")]
+    Cpus {
+        /// The CPUs asked for.
+        cpus: Vec<usize>,
+        /// What is wrong with them.
+        why: &'static str,
+    },
+    /// The system call failed (without CAP_SYS_NICE or CAP_IPC_LOCK, say).
+    #[error("{call}: {source}")]
+    System {
+        /// The call.
+        call: &'static str,
+        /// Its error.
+        source: io::Error,
+    },
+}
+
+fn check(call: &'static str, result: libc::c_int) -> Result<(), SchedulingError> {
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(SchedulingError::System {
+            call,
+            source: io::Error::last_os_error(),
+        })
+    }
+}
+
+/// Runs the calling thread SCHED_RR at `priority` (1 to 99) with `SCHED_RESET_ON_FORK`, and
+/// limits the CPU time it may use without blocking to `rttime` (RLIMIT_RTTIME; keepalived's
+/// `vrrp_rlimit_rttime`, 10 ms by default): a real-time loop that never blocks gets SIGXCPU
+/// and then SIGKILL instead of freezing the host.
+pub fn set_realtime(priority: u8, rttime: Duration) -> Result<(), SchedulingError> {
+    if !(1..=99).contains(&priority) {
+        return Err(SchedulingError::Priority(priority));
+    }
+    let micros = libc::rlim_t::try_from(rttime.as_micros()).unwrap_or(libc::rlim_t::MAX);
+    // The soft limit warns (SIGXCPU), the hard one a little later kills, as keepalived sets them.
+    let limit = libc::rlimit {
+        rlim_cur: micros,
+        rlim_max: micros
+            .saturating_add(micros / 10)
+            .max(micros.saturating_add(1)),
+    };
+    // SAFETY: `limit` is a valid rlimit that lives across the call, which only reads it.
+    check("setrlimit(RLIMIT_RTTIME)", unsafe {
+        libc::setrlimit(libc::RLIMIT_RTTIME, &limit)
+    })?;
+    let param = libc::sched_param {
+        sched_priority: libc::c_int::from(priority),
+    };
+    // SAFETY: `param` is a valid sched_param that lives across the call, which only reads it;
+    // pid 0 is the calling thread.
+    check("sched_setscheduler(SCHED_RR)", unsafe {
+        libc::sched_setscheduler(0, libc::SCHED_RR | libc::SCHED_RESET_ON_FORK, &param)
+    })
+}
+
+/// Locks the process's memory, present and future, into RAM (keepalived's `vrrp_no_swap`), so a
+/// host under memory pressure never pages the driver out.
+pub fn lock_memory() -> Result<(), SchedulingError> {
+    // SAFETY: mlockall takes flags only and touches no memory of ours.
+    check("mlockall", unsafe {
+        libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE)
+    })
+}
+
+/// Runs the calling thread on `cpus` only (keepalived's `vrrp_cpu_affinity`).
+pub fn set_cpu_affinity(cpus: &[usize]) -> Result<(), SchedulingError> {
+    let bad = |why| SchedulingError::Cpus {
+        cpus: cpus.to_vec(),
+        why,
+    };
+    let online = std::thread::available_parallelism().map_or(1, usize::from);
+    if cpus.is_empty() {
+        return Err(bad("no CPU given"));
+    }
+    if cpus.iter().any(|&cpu| cpu >= libc::CPU_SETSIZE as usize) {
+        return Err(bad("beyond the CPUs the kernel can name"));
+    }
+    // SAFETY: an all-zero cpu_set_t is a valid, empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &cpu in cpus {
+        // SAFETY: `cpu` is below CPU_SETSIZE (checked above), within `set`.
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
+    // SAFETY: `set` is a valid cpu_set_t of the size passed, read by the call; pid 0 is the
+    // calling thread.
+    let result =
+        unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if result != 0 && cpus.iter().all(|&cpu| cpu >= online) {
+        return Err(bad("none of them is online"));
+    }
+    check("sched_setaffinity", result)
+}
+
+/// Sets the calling thread's niceness, -20 to 19 (keepalived's `vrrp_priority`).
+pub fn set_nice(nice: i8) -> Result<(), SchedulingError> {
+    if !(-20..=19).contains(&nice) {
+        return Err(SchedulingError::Nice(nice));
+    }
+    // SAFETY: setpriority takes plain values; 0 is the calling thread (Linux's per-thread
+    // niceness).
+    check("setpriority", unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, libc::c_int::from(nice))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_values_are_refused_before_any_system_call() {
+        assert!(matches!(
+            set_realtime(0, Duration::from_millis(10)),
+            Err(SchedulingError::Priority(0))
+        ));
+        assert!(matches!(
+            set_realtime(100, Duration::from_millis(10)),
+            Err(SchedulingError::Priority(100))
+        ));
+        assert!(matches!(set_nice(20), Err(SchedulingError::Nice(20))));
+        assert!(matches!(
+            set_cpu_affinity(&[]),
+            Err(SchedulingError::Cpus { .. })
+        ));
+    }
+
+    #[test]
+    fn a_thread_runs_on_the_cpu_it_is_given() {
+        std::thread::spawn(|| {
+            set_cpu_affinity(&[0]).expect("CPU 0 exists");
+            let status = std::fs::read_to_string("/proc/thread-self/status").expect("status");
+            let allowed = status
+                .lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+                .expect("Cpus_allowed_list")
+                .trim()
+                .to_string();
+            assert_eq!(allowed, "0");
+        })
+        .join()
+        .expect("the thread");
+    }
+}
