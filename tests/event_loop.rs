@@ -1288,3 +1288,38 @@ fn a_reconfiguration_that_changes_a_sync_group_still_replaces_its_routers() {
         Some(vec![key(51), key(52)])
     );
 }
+
+/// Each deadline served is counted with how late it was served, and the statistics carry it.
+#[test]
+fn the_lateness_of_each_deadline_served_is_measured_and_reported() {
+    use vrrp::host::DriverHandle;
+    let t0 = Instant::now();
+    let mut node = two_routers(t0);
+    assert_eq!(node.event_loop.lateness().count(), 0);
+    let due = node.event_loop.poll_timeout().expect("a deadline");
+    // Served on time, then 30 ms late (a stalled host).
+    let events = &mut node.events;
+    node.event_loop.handle_timeout(due, &mut |e| events.push(e));
+    let due = node.event_loop.poll_timeout().expect("a deadline");
+    node.event_loop
+        .handle_timeout(due + Duration::from_millis(30), &mut |e| events.push(e));
+    // Woken before any deadline (a packet, say): nothing is counted.
+    let early = node.event_loop.poll_timeout().expect("a deadline") - Duration::from_millis(1);
+    node.event_loop
+        .handle_timeout(early, &mut |e| events.push(e));
+    let lateness = *node.event_loop.lateness();
+    assert_eq!(lateness.count(), 2);
+    assert_eq!(lateness.max(), Duration::from_millis(30));
+    let handle: DriverHandle = node.event_loop.handle();
+    handle.request_stats().expect("the loop runs");
+    node.commands(due + Duration::from_millis(30));
+    let report = node
+        .take_events()
+        .into_iter()
+        .find_map(|e| match e {
+            Event::Stats(report) => Some(report),
+            _ => None,
+        })
+        .expect("a stats report");
+    assert_eq!(report.lateness, lateness);
+}

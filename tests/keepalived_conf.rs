@@ -1333,7 +1333,10 @@ fn the_scheduling_keywords_read_and_an_out_of_range_priority_is_clamped_as_keepa
     let (config, warnings) = read_with_warnings(&text);
     let scheduling = &config.global.scheduling;
     assert_eq!(scheduling.rt_priority, Some(99));
-    assert!(warnings[0].contains("`vrrp_rt_priority` 150 is taken as 99"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("`vrrp_rt_priority` 150 is taken as 99"),
+        "{warnings:?}"
+    );
     assert_eq!(scheduling.rlimit_rttime, Duration::from_millis(20));
     assert!(scheduling.no_swap);
     assert_eq!(scheduling.cpu_affinity, [0, 1]);

@@ -1209,6 +1209,13 @@ fn vrrpd_status_stats_and_reload_answer_on_the_control_socket() {
         stats["totals"]["sent_advertisements"], router["sent_advertisements"],
         "{json}"
     );
+    // Every advert sent was a deadline served, counted in the lateness histogram.
+    let lateness = &stats["lateness"];
+    assert!(
+        lateness["count"].as_u64() >= router["sent_advertisements"].as_u64(),
+        "{json}"
+    );
+    assert_eq!(lateness["within"]["le_inf"], lateness["count"], "{json}");
     // The Backup has heard the Master's adverts (one a second).
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
@@ -1225,6 +1232,7 @@ fn vrrpd_status_stats_and_reload_answer_on_the_control_socket() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(text.contains("  master_transitions 1\n"), "{text}");
     assert!(text.contains("\ntotals sent_advertisements "), "{text}");
+    assert!(text.contains("\nlateness deadlines "), "{text}");
 
     // A reload of the same file keeps the router running, untouched.
     let (code, text, stderr) = vrrpd_client(&["reload"], &on_master);

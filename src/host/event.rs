@@ -182,6 +182,9 @@ pub struct StatsReport {
     /// When the snapshot was taken, in the time the routers are given: what the instants in it
     /// ([`RouterReport::up_since`], the discontinuity times) are compared with.
     pub taken_at: Instant,
+    /// How late the event loop served its deadlines since it started (empty in a report made
+    /// with [`of`](Self::of) alone).
+    pub lateness: super::Lateness,
 }
 
 /// One virtual router in a [`StatsReport`].
@@ -258,6 +261,7 @@ impl StatsReport {
                 .collect(),
             global: routers.global_stats(),
             taken_at: now,
+            lateness: super::Lateness::default(),
         }
     }
 }

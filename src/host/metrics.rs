@@ -54,6 +54,9 @@
 //! `vrrp_host_interface_recreated_total{interface}`, `vrrp_host_transient_errors_total{operation}`
 //! and `vrrp_host_resynchronizations_total`.
 //!
+//! From the event loop: `vrrp_deadline_lateness_seconds`, a histogram of how late each deadline
+//! was served (buckets of [`LATENESS_BUCKETS`](crate::host::LATENESS_BUCKETS)).
+//!
 //! ```
 //! use vrrp::host::metrics::{HostCounters, render};
 //! use vrrp::host::{Event, StatsReport};
@@ -205,6 +208,7 @@ pub fn render(
         routers,
         global: report.global,
         taken_at: report.taken_at,
+        lateness: report.lateness,
         address_restored: by_router(&host.address_restored, &mut labels),
         address_conflicts: by_router(&host.address_conflicts, &mut labels),
         primary_lost: by_router(&host.primary_lost, &mut labels),
@@ -250,6 +254,7 @@ struct Snapshot {
     routers: Vec<(Labels, RouterReport)>,
     global: GlobalStats,
     taken_at: Instant,
+    lateness: crate::host::Lateness,
     address_restored: Vec<(Labels, u64)>,
     address_conflicts: Vec<(Labels, u64)>,
     primary_lost: Vec<(Labels, u64)>,
@@ -581,13 +586,54 @@ impl Collector for Snapshot {
         self.encode_routers(&mut encoder)?;
         self.encode_operations(&mut encoder)?;
         self.encode_global(&mut encoder)?;
-        self.encode_host(&mut encoder)
+        self.encode_host(&mut encoder)?;
+        self.encode_lateness(&mut encoder)
+    }
+}
+
+impl Snapshot {
+    /// `vrrp_deadline_lateness_seconds`, a histogram.
+    fn encode_lateness(&self, encoder: &mut DescriptorEncoder) -> fmt::Result {
+        let buckets: Vec<(f64, u64)> = (self.lateness.buckets())
+            .map(|(bound, n)| (bound.map_or(f64::INFINITY, |b| b.as_secs_f64()), n))
+            .collect();
+        encoder
+            .encode_descriptor(
+                "vrrp_deadline_lateness_seconds",
+                "How late the event loop served its deadlines (adverts, Master_Down_Timer, renewals), from each deadline to the wake-up that served it.",
+                None,
+                MetricType::Histogram,
+            )?
+            .encode_histogram::<NoLabels>(
+                self.lateness.sum().as_secs_f64(),
+                self.lateness.count(),
+                &buckets,
+                None,
+            )
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lateness_is_a_histogram_in_seconds() {
+        let mut report = StatsReport::of(&crate::Routers::new(), Instant::now());
+        report.lateness.record(std::time::Duration::from_micros(50));
+        report.lateness.record(std::time::Duration::from_millis(20));
+        let text = render(&report, &HostCounters::default(), &|_| None);
+        for line in [
+            "# TYPE vrrp_deadline_lateness_seconds histogram",
+            "vrrp_deadline_lateness_seconds_bucket{le=\"0.0001\"} 1",
+            "vrrp_deadline_lateness_seconds_bucket{le=\"0.01\"} 1",
+            "vrrp_deadline_lateness_seconds_bucket{le=\"0.05\"} 2",
+            "vrrp_deadline_lateness_seconds_bucket{le=\"+Inf\"} 2",
+            "vrrp_deadline_lateness_seconds_count 2",
+        ] {
+            assert!(text.contains(line), "{line}: {text}");
+        }
+    }
 
     #[test]
     fn counter_names_follow_the_mib_objects() {

@@ -25,6 +25,7 @@ mod event_loop;
 mod handle;
 mod health;
 mod instance;
+mod lateness;
 mod log;
 pub mod memory;
 #[cfg(feature = "metrics")]
@@ -48,5 +49,6 @@ pub use handle::{
     ReconfigureReply,
 };
 pub use instance::{Addressing, Instance};
+pub use lateness::{LATENESS_BUCKETS, Lateness};
 pub use log::event as log_event;
 pub use setup::{Setup, check_instances};

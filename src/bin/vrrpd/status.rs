@@ -128,8 +128,22 @@ pub struct Totals {
     pub errors: u64,
 }
 
+/// How late the routers' deadlines were served (see `vrrp::host::Lateness`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatenessReply {
+    /// Deadlines served.
+    pub count: u64,
+    /// The latest, in seconds.
+    pub max_seconds: f64,
+    /// Their mean, in seconds.
+    pub mean_seconds: f64,
+    /// How many were served within each bound (`le_0.0001` seconds...; `le_inf` for all),
+    /// cumulative as in Prometheus.
+    pub within: BTreeMap<String, u64>,
+}
+
 /// `vrrpd stats`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StatsReply {
     /// Every virtual router.
     pub routers: Vec<RouterStats>,
@@ -137,6 +151,9 @@ pub struct StatsReply {
     pub global: Global,
     /// Sums over the virtual routers.
     pub totals: Totals,
+    /// How late the deadlines were served.
+    #[serde(default)]
+    pub lateness: LatenessReply,
 }
 
 /// The `vrrp_instance` name of `key`.
@@ -237,6 +254,30 @@ pub fn stats(report: &StatsReport, running: &[Resolved], names: &InterfaceNames)
             malformed_datagrams: g.malformed_datagrams,
         },
         totals,
+        lateness: lateness(&report.lateness),
+    }
+}
+
+fn lateness(lateness: &vrrp::host::Lateness) -> LatenessReply {
+    let count = lateness.count();
+    let mut cumulative = 0;
+    let within = lateness
+        .buckets()
+        .map(|(bound, n)| {
+            cumulative += n;
+            let name = bound.map_or("le_inf".to_string(), |b| format!("le_{}", b.as_secs_f64()));
+            (name, cumulative)
+        })
+        .collect();
+    LatenessReply {
+        count,
+        max_seconds: lateness.max().as_secs_f64(),
+        mean_seconds: if count == 0 {
+            0.0
+        } else {
+            lateness.sum().as_secs_f64() / count as f64
+        },
+        within,
     }
 }
 
@@ -328,6 +369,18 @@ pub fn stats_text(reply: &StatsReply) -> String {
         out,
         "totals sent_advertisements {} rcvd_advertisements {} master_transitions {} errors {}",
         t.sent_advertisements, t.rcvd_advertisements, t.master_transitions, t.errors
+    );
+    let l = &reply.lateness;
+    let within: Vec<String> = (l.within.iter())
+        .map(|(bound, n)| format!("{bound} {n}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "lateness deadlines {} max {:.6}s mean {:.6}s {}",
+        l.count,
+        l.max_seconds,
+        l.mean_seconds,
+        within.join(" ")
     );
     out
 }

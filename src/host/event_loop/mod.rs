@@ -18,6 +18,7 @@ mod in_place;
 
 use crate::host::handle::OnDriverThread;
 use crate::host::health::Health;
+use crate::host::lateness::Lateness;
 use crate::host::log::DiscardLog;
 use crate::host::setup::check_instances;
 use crate::host::{
@@ -93,6 +94,8 @@ pub struct EventLoop<S, A, N> {
     health: Health,
     /// The rate limiter of the discarded-packet log lines (feature `tracing`).
     discard_log: DiscardLog,
+    /// How late the deadlines were served.
+    lateness: Lateness,
 }
 
 /// How often the repeats of announcements are sent: every 10 ms, at most [`ANNOUNCE_BURST`]
@@ -135,6 +138,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             pacing: None,
             handing_over: false,
             health: Health::default(),
+            lateness: Lateness::default(),
             discard_log: DiscardLog::default(),
         }
     }
@@ -445,9 +449,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                         self.routers.set_healthy(now, &key, healthy);
                     }
                 }
-                Command::RequestStats => {
-                    on_event(Event::Stats(StatsReport::of(&self.routers, now)))
-                }
+                Command::RequestStats => on_event(Event::Stats(self.stats_report(now))),
                 Command::Reconfigure(change, reply) => {
                     let result = self.reconfigure(now, &change, setup, on_event);
                     // The caller may have stopped waiting; the change stands either way.
@@ -488,11 +490,29 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         }
     }
 
+    /// How late the deadlines were served, from each deadline to the
+    /// [`handle_timeout`](Self::handle_timeout) that served it.
+    pub fn lateness(&self) -> &Lateness {
+        &self.lateness
+    }
+
+    /// The statistics at `now`, with the lateness.
+    fn stats_report(&self, now: Instant) -> StatsReport {
+        let mut report = StatsReport::of(&self.routers, now);
+        report.lateness = self.lateness;
+        report
+    }
+
     /// Acts on the deadlines that are due at `now`: the routers' timers, then the renewal of the
     /// addresses held (see [`set_address_lifetime`](Self::set_address_lifetime)), then the
     /// announcements' repeats ([`ANNOUNCE_PACE`]).
     pub fn handle_timeout(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
         let _on_thread = OnDriverThread::enter(self.handle.id());
+        if let Some(due) = self.poll_timeout()
+            && due <= now
+        {
+            self.lateness.record(now - due);
+        }
         self.routers.handle_timeout(now);
         for key in self.health.take_due(now) {
             // Its address could not be added: now it may try again, as its health allows.
@@ -521,7 +541,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         self.routers.shutdown(now);
         self.drain(now, on_event);
-        on_event(Event::Stats(StatsReport::of(&self.routers, now)));
+        on_event(Event::Stats(self.stats_report(now)));
     }
 
     /// Applies the routers' actions, then plans the next renewal.
