@@ -1342,4 +1342,19 @@ fn the_scheduling_keywords_read_and_an_out_of_range_priority_is_clamped_as_keepa
     assert_eq!(scheduling.cpu_affinity, [0, 1]);
     assert_eq!(scheduling.nice, Some(-5));
     assert!(errors("global_defs {\n vrrp_cpu_affinity zero\n}\n")[0].contains("CPU numbers"));
+    let auto = |lines: &str| {
+        let (config, _) = read_with_warnings(&format!(
+            "global_defs {{\n{lines}\n}}\n{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+        ));
+        let s = config.global.scheduling;
+        (s.max_auto_priority, s.min_auto_priority_delay)
+    };
+    let second = Duration::from_secs(1);
+    assert_eq!(auto(" max_auto_priority"), (Some(99), second));
+    assert_eq!(auto(" max_auto_priority -1"), (None, second));
+    assert_eq!(auto(" max_auto_priority 0"), (None, second));
+    assert_eq!(
+        auto(" max_auto_priority 20\n min_auto_priority_delay 250000"),
+        (Some(20), Duration::from_millis(250))
+    );
 }

@@ -346,6 +346,44 @@ fn the_scheduling_keywords_apply_to_the_routers_thread_only() {
     }
 }
 
+/// `max_auto_priority`: a deadline served late by `min_auto_priority_delay` or more (vrrpd stopped
+/// with SIGSTOP, here) raises the routers' thread a real-time step, reported as an event, up to
+/// the maximum.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn deadlines_served_late_raise_the_routers_thread_to_real_time_up_to_max_auto_priority() {
+    let scratch = Scratch::new("auto-priority");
+    let conf = scratch.config(
+        "nginx-master.conf",
+        "master",
+        &[(
+            "router_id LB_01",
+            "router_id LB_01\n   max_auto_priority 2\n   min_auto_priority_delay 200000",
+        )],
+    );
+    let lan = Lan::new(1);
+    let mut alone = vrrpd(&lan, 1, &conf);
+    alone.wait_state("master", SETTLE);
+    let pid = alone.pid();
+    assert_eq!(thread_policy(pid, pid), (0, 0), "not real-time before it is late");
+    for step in 1..=3u32 {
+        alone.signal("STOP");
+        std::thread::sleep(Duration::from_millis(1500));
+        alone.signal("CONT");
+        if step <= 2 {
+            alone.wait_for(
+                &[
+                    r#""event":"realtime_raised""#,
+                    &format!(r#""priority":{step}"#),
+                ],
+                Duration::from_secs(5),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(thread_policy(pid, pid), (2, step.min(2)), "after stop {step}");
+    }
+}
+
 #[test]
 #[ignore = "needs root and keepalived: creates network namespaces"]
 fn keepalived_running_nginx_backup_conf_pairs_with_vrrpd_running_nginx_master_conf() {

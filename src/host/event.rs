@@ -129,6 +129,15 @@ pub enum Event {
     /// link and address changes lost events (the kernel's buffer overran), or an interface was
     /// created again and what was said of it before may be lost.
     Resynchronized,
+    /// A deadline was served `late`, at least the delay the driver was given, and the driver
+    /// raised the thread that runs the routers to SCHED_RR at `priority` (keepalived's
+    /// `max_auto_priority`; see `Driver::set_auto_realtime` in the Linux layer).
+    RealtimeRaised {
+        /// How late the deadline was served.
+        late: std::time::Duration,
+        /// The real-time priority the thread runs at now.
+        priority: u8,
+    },
     /// The statistics, as asked for with [`DriverHandle::request_stats`](crate::host::DriverHandle::request_stats)
     /// and once more when the driver stops.
     Stats(StatsReport),

@@ -137,6 +137,10 @@ pub fn event(event: &Event) {
                 "read the links and addresses again (changes lost, or an interface created again)"
             );
         }
+        Event::RealtimeRaised { late, priority } => warn!(
+            priority,
+            "a deadline was served {late:?} late: running SCHED_RR at priority {priority} now"
+        ),
         Event::UnknownRouter(router) => info!(
             interface = router.interface_index,
             vrid = router.vrid.get(),

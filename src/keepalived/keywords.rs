@@ -49,10 +49,6 @@ const PROCESS_SETUP: Support = Support::Ignored(
 const NETLINK_BUFFERS: Support = Support::Ignored(
     "netlink receive buffers are sized by vrrpd, which re-reads the kernel's state after an overrun",
 );
-const SCHEDULING: Support = Support::Ignored(
-    "not applied by this version: the priority is raised only as vrrp_rt_priority says, not when \
-     timers run late",
-);
 
 const HONOURED: Support = Support::Honoured;
 const DEBUG: Support =
@@ -260,10 +256,10 @@ pub const KEYWORDS: &[Keyword] = &[
     k("lvs_sync_daemon", LVS),
     k("lvs_sync_daemon_interface", LVS),
     k("lvs_timeouts", LVS),
-    k("max_auto_priority", SCHEDULING),
+    k("max_auto_priority", HONOURED),
     k("mcast_dst_ip", MCAST_DST_IP),
     k("mcast_src_ip", HONOURED),
-    k("min_auto_priority_delay", SCHEDULING),
+    k("min_auto_priority_delay", HONOURED),
     k("mode", HONOURED),
     k("namespace_with_ipsets", NAMESPACE_WITH_IPSETS),
     k("native_ipv6", HONOURED),

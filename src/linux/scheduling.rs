@@ -80,6 +80,52 @@ pub fn set_realtime(priority: u8, rttime: Duration) -> Result<(), SchedulingErro
     })
 }
 
+/// keepalived's `max_auto_priority` and `min_auto_priority_delay`: a driver given one (see
+/// `Driver::set_auto_realtime`) that serves a deadline `min_delay` late or later raises its
+/// thread one real-time priority step, SCHED_RR from 1 up to `max_priority`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AutoRealtime {
+    /// The highest real-time priority it goes to, 1 to 99.
+    pub max_priority: u8,
+    /// How late a deadline must be served to raise it (keepalived's default: 1 s).
+    pub min_delay: Duration,
+    /// RLIMIT_RTTIME once real-time (see [`set_realtime`]).
+    pub rttime: Duration,
+    /// The real-time priority reached so far (0: not real-time).
+    pub current: u8,
+}
+
+impl AutoRealtime {
+    /// Up to `max_priority`, raised when a deadline is `min_delay` late, RLIMIT_RTTIME `rttime`.
+    pub fn new(max_priority: u8, min_delay: Duration, rttime: Duration) -> Self {
+        Self {
+            max_priority: max_priority.min(99),
+            min_delay,
+            rttime,
+            current: 0,
+        }
+    }
+
+    /// Starts from real-time `priority`, the thread's already (set with [`set_realtime`]), so that
+    /// a step never lowers it.
+    pub fn starting_at(mut self, priority: u8) -> Self {
+        self.current = priority;
+        self
+    }
+
+    /// A deadline was served `late`: the priority raised to, if it is raised now.
+    pub fn on_late(&mut self, late: Duration) -> Option<Result<u8, SchedulingError>> {
+        if late < self.min_delay || self.current >= self.max_priority {
+            return None;
+        }
+        let next = self.current + 1;
+        Some(set_realtime(next, self.rttime).map(|()| {
+            self.current = next;
+            next
+        }))
+    }
+}
+
 /// Locks the process's memory, present and future, into RAM (keepalived's `vrrp_no_swap`), so a
 /// host under memory pressure never pages the driver out.
 pub fn lock_memory() -> Result<(), SchedulingError> {
@@ -149,6 +195,17 @@ mod tests {
             set_cpu_affinity(&[]),
             Err(SchedulingError::Cpus { .. })
         ));
+    }
+
+    #[test]
+    fn auto_realtime_waits_for_a_late_enough_deadline_and_stops_at_its_maximum() {
+        let second = Duration::from_secs(1);
+        let mut auto = AutoRealtime::new(5, second, Duration::from_millis(10)).starting_at(5);
+        // At its maximum already: nothing to raise, no system call.
+        assert!(auto.on_late(Duration::from_secs(3)).is_none());
+        let mut auto = AutoRealtime::new(5, second, Duration::from_millis(10));
+        assert!(auto.on_late(Duration::from_millis(999)).is_none());
+        assert_eq!(auto.current, 0);
     }
 
     #[test]

@@ -98,6 +98,11 @@ pub fn value(event: &Event, names: &InterfaceNames) -> Value {
             json!({"address_interface": names.name(*interface_index), "address": address}),
         ),
         Event::Resynchronized => line("resynchronized", None, json!({})),
+        Event::RealtimeRaised { late, priority } => line(
+            "realtime_raised",
+            None,
+            json!({"late_seconds": late.as_secs_f64(), "priority": priority}),
+        ),
         Event::TransientError { operation, error } => line(
             "transient_error",
             None,

@@ -42,6 +42,15 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
     driver
         .set_address_lifetime(cli.vip_lifetime)
         .map_err(|e| format!("--vip-lifetime: {e}"))?;
+    let scheduling = &config.global.scheduling;
+    driver.set_auto_realtime(scheduling.max_auto_priority.map(|max| {
+        vrrp::linux::scheduling::AutoRealtime::new(
+            max,
+            scheduling.min_auto_priority_delay,
+            scheduling.rlimit_rttime,
+        )
+        .starting_at(scheduling.rt_priority.unwrap_or(0))
+    }));
     for routed in routed {
         driver.keep_routed_interface(routed);
     }

@@ -36,6 +36,8 @@ pub(super) const GLOBAL_DEFS: &[&str] = &[
     "vrrp_no_swap",
     "vrrp_cpu_affinity",
     "vrrp_priority",
+    "max_auto_priority",
+    "min_auto_priority_delay",
     "vrrp_delay_after_boot",
     "notify_fifo",
     "notify_fifo_script",
@@ -136,6 +138,23 @@ impl Reader {
                     }
                 }
                 "vrrp_priority" => global.scheduling.nice = self.integer(s, -20..=19),
+                // Without a value, the highest there is; 0 and -1 never raise it.
+                "max_auto_priority" if s.args.is_empty() => {
+                    if self.flag(s) {
+                        global.scheduling.max_auto_priority = Some(99);
+                    }
+                }
+                "max_auto_priority" => {
+                    if let Some(max) = self.integer::<i16>(s, -1..=99) {
+                        global.scheduling.max_auto_priority =
+                            u8::try_from(max).ok().filter(|&m| m > 0);
+                    }
+                }
+                "min_auto_priority_delay" => {
+                    if let Some(micros) = self.integer::<u64>(s, 1..=10_000_000) {
+                        global.scheduling.min_auto_priority_delay = Duration::from_micros(micros);
+                    }
+                }
                 // keepalived refuses 0 for both.
                 "vrrp_startup_delay" => global.startup_delay = self.seconds(s, false, 3600.0),
                 "vrrp_delay_after_boot" => {

@@ -147,6 +147,8 @@ pub struct Driver<A: AddressBackend = Netlink> {
     filtering: Filtering,
     /// Hands the heap's freed memory back after bursts (thousands of routers taking over).
     heap: HeapTrim,
+    /// Raises the thread to real-time when deadlines are served late.
+    auto_realtime: Option<crate::linux::scheduling::AutoRealtime>,
 }
 
 impl<A: AddressBackend> std::fmt::Debug for Driver<A> {
@@ -217,6 +219,7 @@ impl<A: AddressBackend> Driver<A> {
             buffer: vec![0; RECEIVE_BUFFER],
             resync_pending: false,
             resync_retry: None,
+            auto_realtime: None,
             routed_missing: false,
             receive_failures: 0,
             filtering: Filtering::default(),
@@ -262,6 +265,15 @@ impl<A: AddressBackend> Driver<A> {
         lifetime: Option<std::time::Duration>,
     ) -> Result<(), DriverError> {
         self.event_loop.set_address_lifetime(lifetime)
+    }
+
+    /// Raises the thread that runs the routers one real-time priority step each time it serves a
+    /// deadline late by `auto.min_delay` or more, up to `auto.max_priority` (keepalived's
+    /// `max_auto_priority`), reporting each step as [`Event::RealtimeRaised`]. A step the kernel
+    /// refuses is reported as a [`Event::TransientError`] and ends the raising. `None` (the
+    /// default) never raises it.
+    pub fn set_auto_realtime(&mut self, auto: Option<crate::linux::scheduling::AutoRealtime>) {
+        self.auto_realtime = auto;
     }
 
     /// Holds `routed`, the routed interface some routers' addresses are placed on
@@ -393,11 +405,35 @@ impl<A: AddressBackend> Driver<A> {
         }
         if !shutdown {
             self.resynchronize(now, on_event);
-            self.event_loop.handle_timeout(Instant::now(), on_event);
+            let due = self.event_loop.poll_timeout();
+            let served = Instant::now();
+            self.event_loop.handle_timeout(served, on_event);
+            if let Some(due) = due.filter(|&due| due <= served) {
+                self.raise_if_late(served - due, on_event);
+            }
             self.sync_filtering(now, on_event);
             self.heap.tend(now);
         }
         Ok(shutdown || self.event_loop.has_handed_over())
+    }
+
+    /// Raises the thread's real-time priority a step if a deadline served `late` calls for it
+    /// ([`set_auto_realtime`](Self::set_auto_realtime)).
+    fn raise_if_late(&mut self, late: std::time::Duration, on_event: &mut impl FnMut(Event)) {
+        let Some(auto) = &mut self.auto_realtime else {
+            return;
+        };
+        match auto.on_late(late) {
+            None => {}
+            Some(Ok(priority)) => on_event(Event::RealtimeRaised { late, priority }),
+            Some(Err(error)) => {
+                self.auto_realtime = None;
+                on_event(Event::TransientError {
+                    operation: "raising the real-time priority (not tried again)",
+                    error: Box::new(error),
+                });
+            }
+        }
     }
 
     /// The descriptors to wait on, each with what it is: the sockets that are open, the change
