@@ -138,8 +138,8 @@ pub struct Scheduling {
     pub cpu_affinity: Vec<usize>,
     /// `vrrp_priority`: its niceness, -20 to 19.
     pub nice: Option<i8>,
-    /// `max_auto_priority`: the highest real-time priority it is raised to when deadlines are
-    /// served late (`None`: never raised, keepalived's 0 and -1).
+    /// `max_auto_priority`: the real-time priority it is raised to when a deadline is served late
+    /// (`None`: never raised, keepalived's 0 and -1).
     pub max_auto_priority: Option<u8>,
     /// `min_auto_priority_delay`: how late a deadline must be to raise it, default 1 s.
     pub min_auto_priority_delay: Duration,

@@ -82,7 +82,9 @@ pub fn set_realtime(priority: u8, rttime: Duration) -> Result<(), SchedulingErro
 
 /// keepalived's `max_auto_priority` and `min_auto_priority_delay`: a driver given one (see
 /// `Driver::set_auto_realtime`) that serves a deadline `min_delay` late or later raises its
-/// thread one real-time priority step, SCHED_RR from 1 up to `max_priority`.
+/// thread to SCHED_RR at `max_priority`, at once. Not a step at a time: a real-time thread below
+/// the real-time processes that made it late gets no CPU at all (the normal processes' share is
+/// no longer its), and is later than before (BENCHMARKS.md, "Scheduling").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AutoRealtime {
     /// The highest real-time priority it goes to, 1 to 99.
@@ -91,7 +93,7 @@ pub struct AutoRealtime {
     pub min_delay: Duration,
     /// RLIMIT_RTTIME once real-time (see [`set_realtime`]).
     pub rttime: Duration,
-    /// The real-time priority reached so far (0: not real-time).
+    /// The real-time priority the thread runs at (0: not real-time).
     pub current: u8,
 }
 
@@ -106,8 +108,8 @@ impl AutoRealtime {
         }
     }
 
-    /// Starts from real-time `priority`, the thread's already (set with [`set_realtime`]), so that
-    /// a step never lowers it.
+    /// Starts from real-time `priority`, the thread's already (set with [`set_realtime`]): one at or
+    /// above `max_priority` is never changed.
     pub fn starting_at(mut self, priority: u8) -> Self {
         self.current = priority;
         self
@@ -118,10 +120,10 @@ impl AutoRealtime {
         if late < self.min_delay || self.current >= self.max_priority {
             return None;
         }
-        let next = self.current + 1;
-        Some(set_realtime(next, self.rttime).map(|()| {
-            self.current = next;
-            next
+        let to = self.max_priority;
+        Some(set_realtime(to, self.rttime).map(|()| {
+            self.current = to;
+            to
         }))
     }
 }

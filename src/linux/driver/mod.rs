@@ -267,9 +267,9 @@ impl<A: AddressBackend> Driver<A> {
         self.event_loop.set_address_lifetime(lifetime)
     }
 
-    /// Raises the thread that runs the routers one real-time priority step each time it serves a
-    /// deadline late by `auto.min_delay` or more, up to `auto.max_priority` (keepalived's
-    /// `max_auto_priority`), reporting each step as [`Event::RealtimeRaised`]. A step the kernel
+    /// Raises the thread that runs the routers to real-time priority `auto.max_priority`
+    /// (keepalived's `max_auto_priority`) the first time it serves a deadline late by
+    /// `auto.min_delay` or more, reporting it as [`Event::RealtimeRaised`]. A step the kernel
     /// refuses is reported as a [`Event::TransientError`] and ends the raising. `None` (the
     /// default) never raises it.
     pub fn set_auto_realtime(&mut self, auto: Option<crate::linux::scheduling::AutoRealtime>) {
@@ -417,7 +417,7 @@ impl<A: AddressBackend> Driver<A> {
         Ok(shutdown || self.event_loop.has_handed_over())
     }
 
-    /// Raises the thread's real-time priority a step if a deadline served `late` calls for it
+    /// Raises the thread to real-time if a deadline served `late` calls for it
     /// ([`set_auto_realtime`](Self::set_auto_realtime)).
     fn raise_if_late(&mut self, late: std::time::Duration, on_event: &mut impl FnMut(Event)) {
         let Some(auto) = &mut self.auto_realtime else {
