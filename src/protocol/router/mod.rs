@@ -7,6 +7,7 @@ use bytes::BytesMut;
 use smallvec::SmallVec;
 
 mod advertise_router;
+mod announcements;
 mod auth;
 mod interop;
 mod leaving;
@@ -308,20 +309,7 @@ impl VirtualRouter {
             });
         }
         self.router_advert_due(now);
-        if self.announce_at.is_some_and(|at| at <= now) {
-            let announcements = self.config.announcements;
-            let repeat = if std::mem::take(&mut self.second_burst_due) {
-                announcements.repeat
-            } else {
-                announcements.refresh_repeat
-            };
-            self.announce(repeat);
-            self.announce_at = self
-                .config
-                .announcements
-                .refresh
-                .map(|refresh| now + refresh);
-        }
+        self.announcement_due(now);
     }
 
     /// Handles a received VRRP message (`vrrp`: the IP payload) that arrived with metadata `rx`.
@@ -535,15 +523,10 @@ impl VirtualRouter {
             });
         }
         self.announce(self.config.announcements.repeat);
+        self.plan_announcements(now);
         self.start_router_adverts(now);
         let interval = self.config.interval.as_duration();
         self.advert_at = Some(now + interval);
-        let announcements = self.config.announcements;
-        self.second_burst_due = announcements.second_burst.is_some();
-        self.announce_at = announcements
-            .second_burst
-            .or(announcements.refresh)
-            .map(|delay| now + delay);
         self.stats.master_transitions += 1;
         self.stats.new_master_reason = NewMasterReason::of(reason);
         self.change_state(State::Master, reason);
@@ -662,15 +645,6 @@ impl VirtualRouter {
         if advert.priority == Priority::SHUTDOWN {
             self.stats.sent_pri_zero_packets += 1;
         }
-    }
-
-    /// Announces the addresses, `repeat` times each.
-    fn announce(&mut self, repeat: u8) {
-        self.actions.push(Action::Announce {
-            addresses: self.config.addresses.clone(),
-            repeat,
-        });
-        self.stats.sent_announcements += 1;
     }
 
     fn release_addresses(&mut self) {

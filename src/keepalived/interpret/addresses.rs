@@ -1,0 +1,172 @@
+//! Reads an instance's `authentication` block and its `virtual_ipaddress` lines.
+
+use std::net::IpAddr;
+
+use super::Reader;
+use crate::host::AddressScope;
+use crate::keepalived::model::VirtualIp;
+use crate::keepalived::syntax::Statement;
+use crate::packet::Password;
+
+impl Reader {
+    pub(super) fn authentication(&mut self, statement: &Statement) -> Option<Password> {
+        let block = self.block(statement)?;
+        let before = self.errors.len();
+        let mut kind = None;
+        let mut password = None;
+        for s in block {
+            match s.keyword.text.as_str() {
+                "auth_type" => {
+                    if let Some(v) = self.value(s, "PASS") {
+                        match v.text.as_str() {
+                            "PASS" => kind = Some(()),
+                            "AH" => self.unsupported(
+                                v,
+                                "auth_type AH",
+                                "IPsec AH authentication was removed from VRRP (RFC 3768 \
+                                 §5.3.6.1), and running without the authentication asked for \
+                                 would be unsafe; use PASS with keepalived peers, auth_hmac \
+                                 (keepalived 2.4), or none",
+                            ),
+                            _ => self.bad(s, v, "PASS (or AH, which is not supported)"),
+                        }
+                    }
+                }
+                "auth_pass" => password = self.password(s).or(password),
+                _ => self.unknown(&s.keyword, "authentication", &["auth_type", "auth_pass"]),
+            }
+        }
+        if self.errors.len() > before {
+            // The real cause is reported; a missing keyword would only repeat it in other words.
+            return None;
+        }
+        let missing = match (kind, password) {
+            (Some(()), Some(password)) => return Some(password),
+            (None, _) => "auth_type",
+            (Some(()), None) => "auth_pass",
+        };
+        self.required(statement, "authentication".into(), missing);
+        None
+    }
+
+    /// `auth_pass`: 1 to 8 bytes. A longer one is cut to its first 8 with a warning, as keepalived
+    /// does: only those 8 bytes go on the wire, so peers configured with the whole of it agree.
+    pub(super) fn password(&mut self, s: &Statement) -> Option<Password> {
+        const EXPECTED: &str = "a password of 1 to 8 characters";
+        let v = self.value(s, EXPECTED)?;
+        let bytes = v.text.as_bytes();
+        if bytes.len() > 8 {
+            // Never the password itself: a warning is logged.
+            self.warn(
+                &v.location,
+                format!(
+                    "`auth_pass` is {} bytes long and VRRPv2 carries 8: only its first 8 bytes are \
+                     sent and checked, as keepalived does",
+                    bytes.len()
+                ),
+            );
+        }
+        match Password::new(&bytes[..bytes.len().min(8)]) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                self.bad(s, v, EXPECTED);
+                None
+            }
+        }
+    }
+
+    /// The lines of a `virtual_ipaddress` block.
+    pub(super) fn addresses(&mut self, statement: &Statement) -> Vec<VirtualIp> {
+        let Some(block) = self.block(statement) else {
+            return Vec::new();
+        };
+        let mut vips = Vec::new();
+        for line in block {
+            if let Some(vip) = self.address_line(statement, line) {
+                vips.push(vip);
+            }
+        }
+        vips
+    }
+
+    /// `ADDRESS[/LEN] [brd B] [dev D] [label L] [scope S]`.
+    pub(super) fn address_line(
+        &mut self,
+        statement: &Statement,
+        line: &Statement,
+    ) -> Option<VirtualIp> {
+        const EXPECTED: &str = "an IP address with an optional /prefix length";
+        let written = &line.keyword;
+        let (address, length) = written
+            .text
+            .split_once('/')
+            .map_or((written.text.as_str(), None), |(a, l)| (a, Some(l)));
+        let Ok(address) = address.parse::<IpAddr>() else {
+            self.bad(statement, written, EXPECTED);
+            return None;
+        };
+        let max = if address.is_ipv4() { 32 } else { 128 };
+        let prefix_len = match length.map(str::parse::<u8>) {
+            None => max,
+            Some(Ok(len)) if len <= max => len,
+            Some(_) => {
+                self.bad(statement, written, EXPECTED);
+                return None;
+            }
+        };
+        let mut vip = VirtualIp {
+            address,
+            prefix_len,
+            broadcast: None,
+            device: None,
+            scope: None,
+            label: None,
+            location: written.location.clone(),
+        };
+        let mut words = line.args.iter();
+        while let Some(option) = words.next() {
+            let Some(value) = words.next() else {
+                self.missing_value(option, "a value");
+                return None;
+            };
+            match option.text.as_str() {
+                "brd" | "broadcast" => match value.text.parse() {
+                    Ok(b) if address.is_ipv4() => vip.broadcast = Some(b),
+                    _ => {
+                        self.bad_word("brd", value, "an IPv4 broadcast address");
+                        return None;
+                    }
+                },
+                "dev" => vip.device = Some(value.text.clone()),
+                "label" if address.is_ipv4() && (1..=15).contains(&value.text.len()) => {
+                    vip.label = Some(value.text.clone());
+                }
+                "label" => {
+                    self.bad_word(
+                        "label",
+                        value,
+                        "a label of 1 to 15 bytes on an IPv4 address",
+                    );
+                    return None;
+                }
+                "scope" => match AddressScope::from_name(&value.text) {
+                    Some(scope) => vip.scope = Some(scope),
+                    None => {
+                        self.bad_word("scope", value, "global, site, link, host or nowhere");
+                        return None;
+                    }
+                },
+                _ => {
+                    self.unknown(
+                        option,
+                        "a virtual address line",
+                        &["brd", "dev", "label", "scope"],
+                    );
+                    return None;
+                }
+            }
+        }
+        self.no_block(line)?;
+        Some(vip)
+    }
+}
