@@ -1176,6 +1176,13 @@ fn lower_prio_no_advert_and_v3_checksum_as_v2_reach_the_config() {
     let (config, _) = read_with_warnings(&text);
     let source = ip("192.0.2.10");
     let a = config.instances[0].config(2, source).expect("valid");
+    assert!(a.tracks_link());
+    let untracked = format!(
+        "{INSTANCE_HEAD} dont_track_primary\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    let (untracked, _) = read_with_warnings(&untracked);
+    let untracked = untracked.instances[0].config(2, source).expect("valid");
+    assert!(!untracked.tracks_link());
     assert_eq!(a.checksum_form(), ChecksumForm::MessageOnly);
     assert_eq!(
         a.lower_priority_response(),
@@ -1184,6 +1191,7 @@ fn lower_prio_no_advert_and_v3_checksum_as_v2_reach_the_config() {
     // strict_mode: RFC 5798's silent discard and Accept_Mode off, as vrrp_strict for all.
     let b = &config.instances[1];
     assert!(b.lower_prio_no_advert && !b.accept);
+    assert!(!b.dont_track_primary);
     let b = b.config(2, source).expect("valid");
     assert_eq!(b.lower_priority_response(), LowerPriorityResponse::Discard);
 }
@@ -1221,13 +1229,13 @@ fn mcast_src_ip_init_fail_and_native_ipv6_are_read() {
 #[test]
 fn keywords_for_what_is_not_run_here_are_warned_about_once_each_and_refused_ones_say_why() {
     let text = format!(
-        "global_defs {{\n enable_snmp_vrrp\n vrrp_rt_priority 50\n vrrp_iptables\n}}\n\
+        "global_defs {{\n enable_snmp_vrrp\n vrrp_netlink_cmd_rcv_bufs 1048576\n vrrp_iptables\n}}\n\
          {INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
     );
     let (_, warnings) = read_with_warnings(&text);
     assert_eq!(warnings.len(), 3, "{warnings:?}");
     assert!(warnings[0].contains("`enable_snmp_vrrp` is ignored: there is no SNMP agent"));
-    assert!(warnings[1].contains("`vrrp_rt_priority` is ignored"));
+    assert!(warnings[1].contains("`vrrp_netlink_cmd_rcv_bufs` is ignored"));
     assert!(warnings[2].contains("table `inet vrrp`"));
     let refused =
         format!("{INSTANCE_HEAD} unicast_ttl 64\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n");

@@ -967,6 +967,24 @@ fn tracking_weights_add_to_the_configured_priority_within_1_to_254() {
     assert_eq!(owner.priority(), Priority::OWNER);
 }
 
+/// keepalived's `dont_track_primary`: a router that does not track its link stays Master while
+/// the link is down, and keeps advertising (the sends fail, the schedule goes on).
+#[test]
+fn a_router_that_does_not_track_its_link_stays_master_while_it_is_down() {
+    let t0 = Instant::now();
+    let (mut router, at) = master(build(builder().track_link(false)), t0);
+    assert!(!router.config().tracks_link());
+    router.handle_link(at, false);
+    assert_eq!(drain(&mut router), []);
+    assert_eq!(router.state(), State::Master);
+    let due = router.poll_timeout().expect("the advert timer runs");
+    router.handle_timeout(due);
+    assert_eq!(sent_priorities(&drain(&mut router)), [100]);
+    // A tracked item still puts it in Fault.
+    router.set_tracking_fault(due, true);
+    assert_eq!(router.state(), State::Fault);
+}
+
 #[test]
 fn link_down_puts_a_master_in_fault_and_link_up_brings_it_back_as_backup() {
     let t0 = Instant::now();

@@ -56,9 +56,6 @@ const DEBUG: Support =
 const DISABLE_LOCAL_IGMP: Support = Support::Ignored(
     "set net.ipv4.conf.all.igmp_link_local_mcast_reports=0 with sysctl if the IGMP reports matter",
 );
-const DONT_TRACK_PRIMARY: Support = Support::Ignored(
-    "not applied by this version: the instance goes to FAULT while its interface is down, keepalived's default",
-);
 const DOWN_TIMER_ADVERTS: Support = Support::Refused(
     "Master_Down_Interval is 3 advertisement intervals plus Skew_Time (RFC 9568 §6.1); other multiples are not supported",
 );
@@ -193,7 +190,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("default_interface", HONOURED),
     k("delay", HONOURED),
     k("disable_local_igmp", DISABLE_LOCAL_IGMP),
-    k("dont_track_primary", DONT_TRACK_PRIMARY),
+    k("dont_track_primary", HONOURED),
     k("down_timer_adverts", DOWN_TIMER_ADVERTS),
     k("dynamic_interfaces", DYNAMIC_INTERFACES),
     k("enable_dbus", DBUS),

@@ -354,6 +354,8 @@ pub struct VrrpInstance {
     /// `v3_checksum_as_v2` (or the global one): the VRRPv3 IPv4 checksum over the message alone
     /// (RFC 9568 §5.2.8, Cisco and Juniper), not with keepalived's default pseudo-header.
     pub checksum_as_v2: bool,
+    /// `dont_track_primary`: the interface's link going down does not put it in Fault.
+    pub dont_track_primary: bool,
     /// `step_down_on_failure` (this crate's, not keepalived's): a failing tracked item makes the
     /// instance step down ([`VirtualRouter::set_healthy`](crate::VirtualRouter::set_healthy))
     /// instead of going to FAULT: a Master advertises priority 0 and releases its addresses,
@@ -418,6 +420,7 @@ impl VrrpInstance {
             ChecksumForm::PseudoHeader
         })
         .announcements(self.announcements)
+        .track_link(!self.dont_track_primary)
         .router_advertisements(self.router_advertisements);
         if let Some(password) = self.password {
             builder = builder.authentication(Authentication::Password(password));

@@ -126,6 +126,9 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
     if config.lower_priority_response() == LowerPriorityResponse::Discard {
         line("lower_prio_no_advert".into());
     }
+    if !config.tracks_link() {
+        line("dont_track_primary".into());
+    }
     if let Some(advertisements) = config.router_advertisements() {
         if advertisements != RouterAdvertisements::every(advertisements.interval) {
             return Err(WriteError(

@@ -36,6 +36,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "skip_check_adv_addr",
     "strict_mode",
     "v3_checksum_as_v2",
+    "dont_track_primary",
     "use_vmac",
     "step_down_on_failure",
     "router_advertisements",
@@ -78,6 +79,7 @@ struct InstanceDraft {
     native_ipv6: Option<Location>,
     strict: Option<bool>,
     checksum_as_v2: Option<bool>,
+    dont_track_primary: bool,
     step_down_on_failure: bool,
     router_advertisements: Option<RouterAdvertisements>,
     announcements: Option<Announcements>,
@@ -124,6 +126,7 @@ impl Default for InstanceDraft {
             native_ipv6: None,
             strict: None,
             checksum_as_v2: None,
+            dont_track_primary: false,
             step_down_on_failure: false,
             router_advertisements: None,
             announcements: None,
@@ -284,6 +287,7 @@ impl Reader {
                 .or(self.config.global.lower_prio_no_advert)
                 .unwrap_or(strict),
             checksum_as_v2: (draft.checksum_as_v2).unwrap_or(self.config.global.checksum_as_v2),
+            dont_track_primary: draft.dont_track_primary,
             step_down_on_failure: draft.step_down_on_failure,
             router_advertisements: draft.router_advertisements,
             announcements,
@@ -524,6 +528,7 @@ impl Reader {
             }
             "lower_prio_no_advert" => draft.lower_prio_no_advert = Some(self.flag(s)),
             "strict_mode" => draft.strict = Some(self.flag(s)),
+            "dont_track_primary" => draft.dont_track_primary = self.flag(s),
             "v3_checksum_as_v2" => draft.checksum_as_v2 = Some(self.flag(s)),
             // Always so here: unicast adverts are heard from the listed peers only, and an
             // address list that differs is counted, never dropped.

@@ -97,6 +97,7 @@ pub struct Config {
     pub(crate) lower_priority_response: LowerPriorityResponse,
     pub(crate) announcements: Announcements,
     pub(crate) v2_interop: bool,
+    pub(crate) track_link: bool,
     pub(crate) unicast_peers: Box<[IpAddr]>,
     pub(crate) min_hop_limit: u8,
     /// Boxed: most routers have none, and then pay a pointer.
@@ -129,6 +130,7 @@ impl Config {
             lower_priority_response: None,
             announcements: Announcements::default(),
             v2_interop: false,
+            track_link: true,
             unicast_peers: Vec::new(),
             min_hop_limit: HOP_LIMIT,
             router_advertisements: None,
@@ -231,6 +233,11 @@ impl Config {
     /// Whether this VRRPv3 IPv4 router also speaks VRRPv2 (RFC 5798 §8.4).
     pub fn v2_interop(&self) -> bool {
         self.v2_interop
+    }
+
+    /// Whether its interface's link going down puts it in Fault.
+    pub fn tracks_link(&self) -> bool {
+        self.track_link
     }
 
     /// The whole seconds a VRRPv2 copy of this router's advert carries in interop mode: the interval
@@ -378,6 +385,7 @@ pub struct ConfigBuilder {
     lower_priority_response: Option<LowerPriorityResponse>,
     announcements: Announcements,
     v2_interop: bool,
+    track_link: bool,
     unicast_peers: Vec<IpAddr>,
     min_hop_limit: u8,
     router_advertisements: Option<RouterAdvertisements>,
@@ -483,6 +491,15 @@ impl ConfigBuilder {
     /// permanent deployment; give no VRRPv2 router a higher priority than a sub-second VRRPv3 one.
     pub fn v2_interop(mut self, interop: bool) -> Self {
         self.v2_interop = interop;
+        self
+    }
+
+    /// Whether the interface's link going down puts the router in Fault (default on). Off
+    /// (keepalived's `dont_track_primary`), the router stays in its state while the link is down,
+    /// its adverts failing to go out: for an interface whose link state says nothing of its
+    /// reachability.
+    pub fn track_link(mut self, track: bool) -> Self {
+        self.track_link = track;
         self
     }
 
@@ -625,6 +642,7 @@ impl ConfigBuilder {
             }),
             announcements: self.announcements,
             v2_interop: self.v2_interop,
+            track_link: self.track_link,
             unicast_peers: self.unicast_peers.into_boxed_slice(),
             min_hop_limit: self.min_hop_limit,
             router_advertisements: self.router_advertisements.map(Box::new),

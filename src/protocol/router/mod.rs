@@ -431,7 +431,7 @@ impl VirtualRouter {
 
     /// Whether the link, tracking, or a sync group member holds the router in Fault.
     fn is_faulty(&self) -> bool {
-        !self.link_up || self.tracking_fault || self.group_fault
+        (!self.link_up && self.config.track_link) || self.tracking_fault || self.group_fault
     }
 
     /// Follows a member of its sync group into `state` (keepalived's `vrrp_sync_group`): Master,
