@@ -1243,16 +1243,27 @@ fn keywords_for_what_is_not_run_here_are_warned_about_once_each_and_refused_ones
 }
 
 #[test]
-fn a_sync_group_naming_an_undefined_instance_is_dropped_and_the_old_member_form_is_read() {
+fn a_sync_group_member_that_is_not_defined_is_left_out_and_the_old_member_form_is_read() {
     let two = format!(
         "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n\
          vrrp_instance B {{\n interface eth0\n virtual_router_id 6\n virtual_ipaddress {{\n  192.0.2.2\n }}\n}}\n"
     );
-    let broken = format!("{two}vrrp_sync_group G {{\n group {{\n  A\n  NOPE\n }}\n}}\n");
+    let broken = format!(
+        "{two}vrrp_sync_group G {{\n group {{\n  A\n  NOPE\n  B\n }}\n}}\n\
+         vrrp_sync_group H {{\n group {{\n  GONE\n }}\n}}\n"
+    );
     let (config, warnings) = read_with_warnings(&broken);
-    assert!(config.sync_groups.is_empty());
+    // The group keeps its defined members; one left with none is dropped.
+    assert_eq!(config.sync_groups.len(), 1);
+    assert_eq!(config.sync_groups[0].members, ["A", "B"]);
     assert!(
-        warnings[0].contains("vrrp_instance `NOPE` is not defined, so the group is dropped"),
+        warnings[0].contains("vrrp_instance `NOPE` is not defined, so it is left out"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("vrrp_sync_group H has no member left")),
         "{warnings:?}"
     );
     let legacy = format!("{two}vrrp_sync_group G {{\n A\n B\n}}\n");

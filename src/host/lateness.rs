@@ -1,5 +1,5 @@
-//! How late the event loop served its deadlines: a histogram of the time from each deadline to
-//! the wake-up that served it. A loaded host, a stalled process or a real-time process that
+//! How late the event loop served its deadlines: a histogram of the time from the earliest
+//! deadline due to the wake-up that served it (one sample per wake-up that found one due). A loaded host, a stalled process or a real-time process that
 //! outranks the routers shows here before it costs an election.
 
 use std::time::Duration;

@@ -600,7 +600,7 @@ impl Snapshot {
         encoder
             .encode_descriptor(
                 "vrrp_deadline_lateness_seconds",
-                "How late the event loop served its deadlines (adverts, Master_Down_Timer, renewals), from each deadline to the wake-up that served it.",
+                "How late the event loop served its deadlines (adverts, Master_Down_Timer, renewals): at each wake-up that found one due, the time since the earliest.",
                 None,
                 MetricType::Histogram,
             )?

@@ -3,11 +3,12 @@
 //!
 //! [`parse_file`] reads a keepalived.conf (with its `include`s) into a [`KeepalivedConfig`]:
 //! `global_defs`, `vrrp_script`, `vrrp_track_file`, `vrrp_track_process`, `vrrp_instance` and
-//! `vrrp_sync_group`, each checked. Unlike keepalived, which logs most mistakes and carries on with defaults, a file with
-//! any mistake is refused, and every mistake is named with its file, line and column
-//! ([`ConfigFileError`]). So is anything keepalived accepts that this crate cannot honour: it is
-//! an error, never silently dropped. LVS blocks (`virtual_server`, `virtual_server_group`) and
-//! mail settings are accepted with a [`Warning`], since they do not change VRRP.
+//! `vrrp_sync_group`, each checked. Unlike keepalived, which logs most mistakes and carries on
+//! with defaults, a file with any mistake is refused, and every mistake is named with its file,
+//! line and column ([`ConfigFileError`]). Every keyword of keepalived 2.4.3 has its treatment in
+//! [`KEYWORDS`]: honoured; ignored with a [`Warning`] where it concerns what this crate does not
+//! run (LVS, SNMP, mail, D-Bus, keepalived's other processes); or refused with the reason, where
+//! running without it would do something else than the file asks. Nothing is dropped silently.
 //!
 //! [`failover_warnings`] tells of instances whose tracked weights can never take them below a
 //! peer's priority, in one file or in a pair of them; [`interop_warnings`] of VRRPv2 instances

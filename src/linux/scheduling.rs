@@ -4,9 +4,13 @@
 //!
 //! None is needed for the protocol's deadlines on a loaded host (BENCHMARKS.md measures them at
 //! normal priority); they are for hosts where other processes outrank it. Apply them on the
-//! thread that runs the driver, after the threads that should not have them are started: a
-//! thread's scheduling is inherited by the threads it starts, and never by the processes it runs
-//! (`SCHED_RESET_ON_FORK`), so health checks and notify scripts run at normal priority.
+//! thread that runs the driver, after the threads that should not have them are started. With
+//! `SCHED_RESET_ON_FORK`, what the real-time thread starts, threads or processes (health checks,
+//! notify scripts), begins at normal priority.
+//!
+//! A real-time thread that uses more than its `rttime` of CPU without blocking gets SIGXCPU at
+//! half of it and is killed at all of it: a program that sets one should catch SIGXCPU (vrrpd
+//! logs it) rather than die of its default action.
 
 use std::io;
 use std::time::Duration;
@@ -52,19 +56,17 @@ fn check(call: &'static str, result: libc::c_int) -> Result<(), SchedulingError>
 
 /// Runs the calling thread SCHED_RR at `priority` (1 to 99) with `SCHED_RESET_ON_FORK`, and
 /// limits the CPU time it may use without blocking to `rttime` (RLIMIT_RTTIME; keepalived's
-/// `vrrp_rlimit_rttime`, 10 ms by default): a real-time loop that never blocks gets SIGXCPU
-/// and then SIGKILL instead of freezing the host.
+/// `vrrp_rlimit_rttime`, 10 ms by default): a real-time loop that never blocks gets SIGXCPU at
+/// half of it and SIGKILL at all of it, instead of freezing the host.
 pub fn set_realtime(priority: u8, rttime: Duration) -> Result<(), SchedulingError> {
     if !(1..=99).contains(&priority) {
         return Err(SchedulingError::Priority(priority));
     }
     let micros = libc::rlim_t::try_from(rttime.as_micros()).unwrap_or(libc::rlim_t::MAX);
-    // The soft limit warns (SIGXCPU), the hard one a little later kills, as keepalived sets them.
+    // Half of it warns (SIGXCPU), all of it kills: a thread that never blocks is told before.
     let limit = libc::rlimit {
-        rlim_cur: micros,
-        rlim_max: micros
-            .saturating_add(micros / 10)
-            .max(micros.saturating_add(1)),
+        rlim_cur: (micros / 2).max(1),
+        rlim_max: micros.max(2),
     };
     // SAFETY: `limit` is a valid rlimit that lives across the call, which only reads it.
     check("setrlimit(RLIMIT_RTTIME)", unsafe {
@@ -129,9 +131,18 @@ impl AutoRealtime {
 }
 
 /// Locks the process's memory, present and future, into RAM (keepalived's `vrrp_no_swap`), so a
-/// host under memory pressure never pages the driver out.
+/// host under memory pressure never pages the driver out. Pages of later mappings are locked as
+/// they are touched (`MCL_ONFAULT`, Linux 4.4), not all at once: a thread's whole stack is not
+/// made resident by being mapped.
 pub fn lock_memory() -> Result<(), SchedulingError> {
     // SAFETY: mlockall takes flags only and touches no memory of ours.
+    let on_fault =
+        unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE | libc::MCL_ONFAULT) };
+    if on_fault == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL) {
+        return check("mlockall", on_fault);
+    }
+    // A kernel before 4.4, without MCL_ONFAULT.
+    // SAFETY: as above.
     check("mlockall", unsafe {
         libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE)
     })

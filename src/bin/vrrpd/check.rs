@@ -55,6 +55,10 @@ pub fn json(
     let mut errors: Vec<Value> = Vec::new();
     let mut warnings: Vec<Value> = Vec::new();
     let mut configs = Vec::new();
+    // The instances of the file checked, not of a peer's.
+    let instances: Vec<String> = (read.iter())
+        .flat_map(|c| c.instances.iter().map(|i| i.name.clone()))
+        .collect();
     let reads = std::iter::once(read).chain(peers.iter().map(parse_file));
     for result in reads {
         match result {
@@ -71,9 +75,6 @@ pub fn json(
             }
         }
     }
-    let instances: Vec<&str> = (configs.first().into_iter())
-        .flat_map(|c| c.instances.iter().map(|i| i.name.as_str()))
-        .collect();
     if errors.is_empty() {
         let all: Vec<&KeepalivedConfig> = configs.iter().collect();
         for warning in failover_warnings(&all)

@@ -48,9 +48,13 @@ impl Fifos {
         Ok(fifos)
     }
 
-    /// Whether these are the FIFOs `config` asks for.
+    /// Whether these are the FIFOs `config` asks for (wherever in the file they are written).
     pub fn are(&self, config: &[NotifyFifo]) -> bool {
-        self.config == config
+        let same = |a: &NotifyFifo, b: &NotifyFifo| {
+            (&a.path, &a.owner, &a.script, &a.script_user)
+                == (&b.path, &b.owner, &b.script, &b.script_user)
+        };
+        self.config.len() == config.len() && self.config.iter().zip(config).all(|(a, b)| same(a, b))
     }
 
     /// Writes `line` (with its newline) to every FIFO. A FIFO that is full (its reader is behind
@@ -82,18 +86,34 @@ impl Open {
                 0,
             )
             .map_err(|e| format!("cannot make it: {e}"))?;
-            if let Some(owner) = &fifo.owner {
-                let (uid, gid) = ids(owner)?;
-                std::os::unix::fs::chown(path, Some(uid), Some(gid))
-                    .map_err(|e| format!("cannot give it to {}: {e}", owner.user))?;
-            }
         } else if !is_fifo(path) {
             return Err("exists and is not a FIFO".into());
+        }
+        let opened = Self::open_made(fifo, script_user, made);
+        if opened.is_err() && made {
+            let _ = std::fs::remove_file(path);
+        }
+        opened
+    }
+
+    /// Gives a FIFO it made to its owner (by default the reader's user), opens it and starts its
+    /// reader.
+    fn open_made(
+        fifo: &NotifyFifo,
+        script_user: Option<&ScriptUser>,
+        made: bool,
+    ) -> Result<Self, String> {
+        let path = &fifo.path;
+        let reader_user = fifo.script_user.as_ref().or(script_user);
+        if made && let Some(owner) = fifo.owner.as_ref().or(reader_user) {
+            let (uid, gid) = ids(owner)?;
+            std::os::unix::fs::chown(path, Some(uid), Some(gid))
+                .map_err(|e| format!("cannot give it to {}: {e}", owner.user))?;
         }
         // Read-write: opening never waits for a reader, and writing never fails for want of one.
         let fd = rustix::fs::open(
             path,
-            OFlags::RDWR | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            OFlags::RDWR | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOFOLLOW,
             Mode::empty(),
         )
         .map_err(|e| format!("cannot open it: {e}"))?;
@@ -101,12 +121,15 @@ impl Open {
         let reader = match &fifo.script {
             None => None,
             Some(script) => {
-                let mut argv = split_command(script);
-                argv.push(path.display().to_string());
-                let (program, args) = argv.split_first().ok_or("an empty notify_fifo_script")?;
+                let (program, args) = reader_argv(script, path);
                 let mut command = Command::new(program);
-                command.args(args).stdin(Stdio::null());
-                if let Some(user) = fifo.script_user.as_ref().or(script_user) {
+                command
+                    .args(args)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    // Its own process group: stopped as a whole, a shell's children too.
+                    .process_group(0);
+                if let Some(user) = reader_user {
                     let (uid, gid) = ids(user)?;
                     command.uid(uid).gid(gid);
                 }
@@ -126,18 +149,49 @@ impl Open {
     }
 }
 
+/// The reader's program and arguments: the command with the FIFO's path as its last argument, as
+/// keepalived runs it; a command that needs a shell gets it as `"$@"`.
+fn reader_argv(script: &str, path: &Path) -> (String, Vec<String>) {
+    let path = path.display().to_string();
+    let mut argv = split_command(script);
+    if argv.len() == 3 && argv[0] == "/bin/sh" && argv[1] == "-c" {
+        argv[2] = format!("{} \"$@\"", argv[2]);
+        argv.push("notify_fifo_script".into());
+    }
+    argv.push(path);
+    let program = argv.remove(0);
+    (program, argv)
+}
+
 impl Drop for Open {
-    /// Stops the reader with SIGTERM, as keepalived does, and removes a FIFO that was made.
+    /// Removes a FIFO that was made and closes it, so the reader sees the end, then stops the
+    /// reader's process group with SIGTERM, as keepalived does: SIGKILL after a second if it is
+    /// still there, so a reader that ignores SIGTERM never holds vrrpd up.
     fn drop(&mut self) {
-        if let Some(reader) = &mut self.reader {
-            if let Some(pid) = rustix::process::Pid::from_raw(reader.id() as i32) {
-                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-            }
-            let _ = reader.wait();
-        }
         if self.made {
             let _ = std::fs::remove_file(&self.path);
         }
+        let Some(mut reader) = self.reader.take() else {
+            return;
+        };
+        let group = i32::try_from(reader.id())
+            .ok()
+            .and_then(rustix::process::Pid::from_raw);
+        let signal = |signal| {
+            if let Some(group) = group {
+                let _ = rustix::process::kill_process_group(group, signal);
+            }
+        };
+        signal(rustix::process::Signal::TERM);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        while std::time::Instant::now() < deadline {
+            if matches!(reader.try_wait(), Ok(Some(_)) | Err(_)) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        signal(rustix::process::Signal::KILL);
+        let _ = reader.wait();
     }
 }
 
@@ -165,8 +219,8 @@ mod tests {
         let fifo = NotifyFifo {
             path: path.clone(),
             owner: None,
-            // The FIFO's path comes last: $0 of the shell's command.
-            script: Some(format!("cat \"$0\" > {}", out.display())),
+            // The FIFO's path comes last, as an argument of the shell's command.
+            script: Some(format!("cat > {}", out.display())),
             script_user: None,
             location: Location {
                 file: "t.conf".into(),

@@ -43,7 +43,7 @@
 //! keepalived's `--check` (checkers only) is vrrpd's `--check` (the configuration check): its
 //! short form `-C` is refused.
 //!
-//! # Resolved
+//! # Running
 //!
 //! Health checks run on their interval with their timeout; `rise` successes or `fall` failures in
 //! a row change their state, and their weight then moves the priority of every instance that
@@ -331,12 +331,12 @@ impl Context {
         result
     }
 
-    /// Tells systemd the service stops, once.
     /// Whether a signal asked vrrpd to stop.
     fn is_stopping(&self) -> bool {
         self.stopping.load(Ordering::SeqCst)
     }
 
+    /// Tells systemd the service stops, once.
     fn stopping(&self) {
         if !self.stopping.swap(true, Ordering::SeqCst) {
             self.systemd.stopping();

@@ -127,20 +127,6 @@ pub fn reload(
             .collect();
         d.retiring = removed;
         d.names = names;
-        if !d.fifos.are(&config.global.notify_fifos) {
-            // The old FIFOs close (their readers stopped) before the new ones open: one may keep
-            // its path.
-            d.fifos = Fifos::default();
-            match Fifos::open(
-                &config.global.notify_fifos,
-                config.global.script_user.as_ref(),
-            ) {
-                Ok(fifos) => d.fifos = fifos,
-                Err(error) => {
-                    tracing::error!("{error}; no notify FIFO until the next reload");
-                }
-            }
-        }
         let old_config = std::mem::replace(&mut d.config, config);
         let old_running = std::mem::replace(&mut d.running, running);
         (change, old_config, old_running, carried)
@@ -174,6 +160,23 @@ pub fn reload(
             })
         }
     };
+    if outcome.is_ok() && !d.fifos.are(&d.config.global.notify_fifos) {
+        // The old FIFOs close (their readers stopped) before the new ones open, since one may
+        // keep its path; and out of the lock, which the driver's events need.
+        let old = std::mem::take(&mut d.fifos);
+        let (fifos, user) = (
+            d.config.global.notify_fifos.clone(),
+            d.config.global.script_user.clone(),
+        );
+        drop(d);
+        drop(old);
+        let opened = Fifos::open(&fifos, user.as_ref());
+        d = daemon.lock().expect("no panics while held");
+        match opened {
+            Ok(fifos) => d.fifos = fifos,
+            Err(error) => tracing::error!("{error}; no notify FIFO until the next reload"),
+        }
+    }
     let d = &mut *d;
     d.tracking = tracking::start(&d.config, &d.running, handle, Some(&carried))?;
     outcome

@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGXCPU};
 use signal_hook::iterator::Signals;
 use vrrp::host::Event;
 use vrrp::keepalived::{KeepalivedConfig, Resolved, Scheduling, resolve, sync_groups};
@@ -140,6 +140,9 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
     // The shutdown's transitions queued `notify_stop`: let them run before exiting.
     drop(notifier);
     let _ = notify_thread.join();
+    // The other threads hold the context to the end: close the FIFOs and stop their readers now.
+    let fifos = std::mem::take(&mut context.daemon.lock().expect("no panics while held").fifos);
+    drop(fifos);
     drop(socket);
     result
 }
@@ -200,11 +203,15 @@ fn on_event(
 }
 
 /// Waits `delay` (`vrrp_startup_delay`, `vrrp_delay_after_boot`) before the routers start, or
-/// until a signal stops vrrpd meanwhile; `vrrpd status` answers all along.
+/// until a signal stops vrrpd meanwhile. systemd's start timeout is extended by the delay;
+/// `vrrpd status`, `stats` and a reload wait for the routers to start.
 fn wait_to_start(context: &Context, delay: std::time::Duration) {
     if delay.is_zero() {
         return;
     }
+    context
+        .systemd
+        .extend_start(delay + std::time::Duration::from_secs(30));
     tracing::info!("the instances start in {delay:?} (vrrp_startup_delay, vrrp_delay_after_boot)");
     let until = std::time::Instant::now() + delay;
     while !context.is_stopping() {
@@ -270,13 +277,22 @@ fn ping_watchdog(context: Arc<Context>, interval: std::time::Duration) {
 /// Handles the signals on a thread of its own: SIGUSR1 asks for statistics, SIGHUP reloads
 /// (reported as a `{"event":"reload",...}` line with `--events`), the others shut down.
 fn watch_signals(context: Arc<Context>) -> Result<(), String> {
-    let mut signals = Signals::new([SIGTERM, SIGINT, SIGUSR1, SIGHUP])
+    let mut signals = Signals::new([SIGTERM, SIGINT, SIGUSR1, SIGHUP, SIGXCPU])
         .map_err(|e| format!("installing signal handlers: {e}"))?;
     std::thread::spawn(move || {
         let mut stopping = false;
         for signal in signals.forever() {
             let sent = match signal {
                 SIGUSR1 => context.stats.request(Purpose::Print),
+                // vrrp_rlimit_rttime: the real-time thread ran half its limit without blocking;
+                // at the whole of it the kernel kills vrrpd.
+                SIGXCPU => {
+                    tracing::warn!(
+                        "SIGXCPU: the routers' real-time thread used half of vrrp_rlimit_rttime \
+                         without blocking; the kernel kills vrrpd at all of it"
+                    );
+                    Ok(())
+                }
                 SIGHUP => {
                     let _ = context.reload();
                     Ok(())

@@ -98,6 +98,12 @@ impl Systemd {
         self.send(&reloading_message(monotonic_usec()));
     }
 
+    /// `EXTEND_TIMEOUT_USEC`: the start takes `by` more (the start-up delay), so that systemd's
+    /// start timeout does not run out meanwhile.
+    pub fn extend_start(&self, by: std::time::Duration) {
+        self.send(&format!("EXTEND_TIMEOUT_USEC={}", by.as_micros()));
+    }
+
     /// `STOPPING=1`: the shutdown began.
     pub fn stopping(&self) {
         self.send("STOPPING=1");

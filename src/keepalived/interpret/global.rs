@@ -103,8 +103,6 @@ impl Reader {
                 "vrrp_check_unicast_src" => {}
                 // keepalived ignores a value here: `v3_checksum_as_v2 false` turns it on too.
                 "v3_checksum_as_v2" => global.checksum_as_v2 = self.flag_ignoring_value(s),
-                // One announcement, no second burst, no refresh: over the defaults only, as in
-                // keepalived, so the garp_* lines win wherever they are written.
                 "notify_fifo"
                 | "vrrp_notify_fifo"
                 | "notify_fifo_script"
@@ -160,6 +158,8 @@ impl Reader {
                 "vrrp_delay_after_boot" => {
                     global.delay_after_boot = self.seconds(s, false, 86_400.0);
                 }
+                // One announcement, no second burst, no refresh: over the defaults only, as in
+                // keepalived, so the garp_* lines win wherever they are written.
                 "vrrp_min_garp" => {
                     if self.flag(s) {
                         min_garp = true;

@@ -282,10 +282,12 @@ impl Reader {
             unicast_peers: draft.unicast_peers,
             min_ttl: draft.min_ttl,
             use_vmac: draft.use_vmac,
-            // keepalived: off unless strict (RFC 9568 answers a lower priority at once).
-            lower_prio_no_advert: (draft.lower_prio_no_advert)
-                .or(self.config.global.lower_prio_no_advert)
-                .unwrap_or(strict),
+            // keepalived: off by default (RFC 9568 answers a lower priority at once), and always
+            // on in strict mode, whatever else says.
+            lower_prio_no_advert: strict
+                || (draft.lower_prio_no_advert)
+                    .or(self.config.global.lower_prio_no_advert)
+                    .unwrap_or(false),
             checksum_as_v2: (draft.checksum_as_v2).unwrap_or(self.config.global.checksum_as_v2),
             dont_track_primary: draft.dont_track_primary,
             step_down_on_failure: draft.step_down_on_failure,

@@ -361,21 +361,21 @@ impl Reader {
             }
         }
         let mut group_of: HashMap<String, Location> = HashMap::new();
-        let mut dropped: Vec<String> = Vec::new();
+        let mut missing: Vec<(String, String)> = Vec::new();
         for (group, member) in std::mem::take(&mut self.pending_members) {
             if self.config.instance(&member.text).is_none()
                 && !self.broken_instances.contains(&member.text)
             {
-                // keepalived removes such a group and runs its instances on their own.
+                // keepalived leaves it out of the group, and keeps the group for the others.
                 self.warn(
                     &member.location,
                     format!(
-                        "vrrp_sync_group {group}: vrrp_instance `{}` is not defined, so the group \
-                         is dropped, as keepalived drops it: its other instances run on their own",
+                        "vrrp_sync_group {group}: vrrp_instance `{}` is not defined, so it is left \
+                         out of the group, as keepalived leaves it out",
                         member.text
                     ),
                 );
-                dropped.push(group);
+                missing.push((group, member.text.clone()));
             } else if let Some(first) =
                 group_of.insert(member.text.clone(), member.location.clone())
             {
@@ -389,9 +389,23 @@ impl Reader {
                 ));
             }
         }
-        self.config
-            .sync_groups
-            .retain(|g| !dropped.contains(&g.name));
+        for group in &mut self.config.sync_groups {
+            (group.members).retain(|m| !missing.contains(&(group.name.clone(), m.clone())));
+        }
+        let emptied: Vec<(String, Location)> = (self.config.sync_groups.iter())
+            .filter(|g| g.members.is_empty() && missing.iter().any(|(name, _)| *name == g.name))
+            .map(|g| (g.name.clone(), g.location.clone()))
+            .collect();
+        for (name, location) in emptied {
+            self.warn(
+                &location,
+                format!(
+                    "vrrp_sync_group {name} has no member left, so it is dropped, as keepalived \
+                     drops it"
+                ),
+            );
+            self.config.sync_groups.retain(|g| g.name != name);
+        }
         for (location, what, name) in undefined {
             self.errors.push(ParseError::new(
                 location,

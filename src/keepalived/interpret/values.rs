@@ -223,7 +223,9 @@ fn boolean(word: &str) -> Option<bool> {
 fn takes_boolean(keyword: &str) -> bool {
     matches!(
         keyword.trim_start_matches("vrrp_"),
-        "lower_prio_no_advert"
+        "strict"
+            | "skip_check_adv_addr"
+            | "lower_prio_no_advert"
             | "higher_prio_send_advert"
             | "min_garp"
             | "v3_checksum_as_v2"
