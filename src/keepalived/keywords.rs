@@ -69,7 +69,8 @@ const NOTIFY_PRIORITY_CHANGES: Support = Support::Ignored(
     "not applied by this version: notify FIFOs get state changes only, not priority changes",
 );
 const GARP_EXTRA_IF: Support = Support::Ignored(
-    "announcements go out on the instance's interfaces in the bursts of garp_master_*, back to back",
+    "not applied by this version: announcements go out in the bursts of garp_master_*, each \
+     address's repeats 10 ms apart, without per-interface pacing or extra periodic ones",
 );
 const GARP_LOWER_PRIO_DELAY: Support = Support::Ignored(
     "a Master that hears a lower priority announces its addresses again at once, as one garp_master_repeat burst",

@@ -71,8 +71,9 @@ impl Reader {
                         self.unsupported(
                             &s.keyword,
                             &s.keyword.text,
-                            "announcements of a burst go out back to back; only 0 can be \
-                             honoured",
+                            "announcements are paced by vrrpd, not per interface: an \
+                             address's repeats go 10 ms apart, at most 10,000 frames a second \
+                             in all; remove the line (or write 0)",
                         );
                     }
                 }
