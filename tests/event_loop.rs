@@ -13,8 +13,8 @@ use vrrp::host::memory::{
     Call, Fault, MemoryAddresses, MemoryAnnouncer, MemoryHost, MemorySender, MemorySetup,
 };
 use vrrp::host::{
-    CommandError, DriverError, Event, EventLoop, Instance, Operation, Reconfiguration,
-    ReconfigureError,
+    CommandError, DriverError, Event, EventLoop, HostEntry, Instance, NextHop, Operation,
+    Reconfiguration, ReconfigureError, RuleAction, Statics, VirtualRoute, VirtualRule,
 };
 use vrrp::packet::RxMeta;
 use vrrp::{AddressFamily, Config, Priority, RouterKey, State, Vrid};
@@ -56,6 +56,13 @@ fn key(vrid: u8) -> RouterKey {
 
 impl Node {
     fn new(configs: Vec<Config>, now: Instant) -> Self {
+        let instances = configs.into_iter().map(Instance::new).collect();
+        Self::with(instances, None, now)
+    }
+
+    /// A host running `instances`, holding `statics`.
+    fn with(instances: Vec<Instance>, statics: Option<Statics>, now: Instant) -> Self {
+        let configs: Vec<Config> = instances.iter().map(|i| i.config().clone()).collect();
         let host = MemoryHost::default();
         host.set_link(LAN, true);
         for config in &configs {
@@ -74,7 +81,8 @@ impl Node {
             stalled: false,
         };
         let change = Reconfiguration {
-            add: configs.into_iter().map(Instance::new).collect(),
+            add: instances,
+            statics,
             ..Reconfiguration::default()
         };
         node.reconfigure(now, &change).expect("accepted");
@@ -1249,6 +1257,7 @@ fn a_sync_group_is_changed_in_place_only_if_every_member_changes_only_its_authen
         remove: vec![key(51), key(52), key(53)],
         add: vec![signed(&configs[0]), signed(&lower), signed(&configs[2])],
         sync_groups: vec![group.clone()],
+        statics: None,
     };
     let added = node.reconfigure(now, &change).expect("accepted");
     assert_eq!(added, group);
@@ -1257,6 +1266,7 @@ fn a_sync_group_is_changed_in_place_only_if_every_member_changes_only_its_authen
         remove: group.clone(),
         add: vec![Instance::new(configs[0].clone()), Instance::new(lower)],
         sync_groups: vec![group.clone()],
+        statics: None,
     };
     let added = node.reconfigure(now, &change).expect("accepted");
     assert_eq!(
@@ -1280,6 +1290,7 @@ fn a_reconfiguration_that_changes_a_sync_group_still_replaces_its_routers() {
         remove: vec![key(51), key(52)],
         add: configs.into_iter().map(Instance::new).collect(),
         sync_groups: vec![vec![key(51), key(52)]],
+        statics: None,
     };
     let added = node.reconfigure(now, &change).expect("accepted");
     assert_eq!(added, vec![key(51), key(52)]);
@@ -1322,4 +1333,254 @@ fn the_lateness_of_each_deadline_served_is_measured_and_reported() {
         })
         .expect("a stats report");
     assert_eq!(report.lateness, lateness);
+}
+
+/// A route to 198.51.100.0/24 via 192.0.2.254, in table 10 when `table` says so.
+fn route_via_gateway(table: u32) -> VirtualRoute {
+    let mut route = VirtualRoute::new([198, 51, 100, 0].into(), 24);
+    route.next_hops.push(NextHop::via([192, 0, 2, 254].into()));
+    route.table = table;
+    route
+}
+
+/// A route to 203.0.113.0/24 out of the LAN from the VIP (`src VIP`).
+fn route_from_vip() -> VirtualRoute {
+    let mut route = VirtualRoute::new([203, 0, 113, 0].into(), 24);
+    route.next_hops.push(NextHop::dev(LAN));
+    route.source = Some(VIP.into());
+    route
+}
+
+/// `from VIP lookup 10 priority 100`.
+fn rule_from_vip() -> VirtualRule {
+    let mut rule = VirtualRule::new(RuleAction::Table(10));
+    rule.from = Some((VIP.into(), 32));
+    rule.priority = Some(100);
+    rule
+}
+
+/// VRID 51 at `priority` from `primary`, with a route in table 10, a `src VIP` route and a rule.
+fn routed_instance(primary: [u8; 4], priority: u8) -> Instance {
+    Instance::new(config(primary, priority, 51, VIP))
+        .route(route_via_gateway(10))
+        .route(route_from_vip())
+        .rule(rule_from_vip())
+}
+
+/// A Master (200) and a Backup (100) for VRID 51 whose instances have routes and a rule.
+fn elected_routed_pair(statics: Option<Statics>) -> Lan {
+    let now = Instant::now();
+    let nodes = vec![
+        Node::with(vec![routed_instance([192, 0, 2, 1], 200)], statics.clone(), now),
+        Node::with(vec![routed_instance([192, 0, 2, 2], 100)], statics, now),
+    ];
+    let mut lan = Lan { now, nodes };
+    lan.run_for(Duration::from_secs(2));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Backup));
+    lan
+}
+
+#[test]
+fn virtual_routes_and_rules_are_installed_with_the_vips_and_only_on_the_master() {
+    let lan = elected_routed_pair(None);
+    let master = &lan.nodes[0].host;
+    assert_eq!(master.routes(), [route_via_gateway(10), route_from_vip()]);
+    assert_eq!(master.rules(), [rule_from_vip()]);
+    let backup = &lan.nodes[1].host;
+    assert!(backup.routes().is_empty() && backup.rules().is_empty());
+}
+
+#[test]
+fn virtual_routes_follow_the_vips_in_the_same_pass() {
+    // Alone, the router becomes Master at its first Master_Down_Interval.
+    let now = Instant::now();
+    let mut node = Node::with(vec![routed_instance([192, 0, 2, 1], 200)], None, now);
+    let due = node.event_loop.poll_timeout().expect("a deadline");
+    let events = &mut node.events;
+    node.event_loop.handle_timeout(due, &mut |e| events.push(e));
+    assert_eq!(node.state(51), Some(State::Master));
+    let calls = node.host.calls();
+    let position = |wanted: &dyn Fn(&Call) -> bool| calls.iter().position(wanted);
+    let vip = position(&|c| matches!(c, Call::Add { address, .. } if address.address == IpAddr::from(VIP)));
+    let route = position(&|c| matches!(c, Call::AddRoute(r) if *r == route_from_vip()));
+    let rule = position(&|c| matches!(c, Call::AddRule(_)));
+    assert!(vip.is_some() && vip < route && route < rule, "{calls:?}");
+}
+
+#[test]
+fn virtual_routes_and_rules_leave_with_mastership_before_the_vips() {
+    let mut lan = elected_routed_pair(None);
+    lan.nodes[0].host.take_calls();
+    let now = lan.now;
+    let node = &mut lan.nodes[0];
+    let events = &mut node.events;
+    node.event_loop.shutdown(now, &mut |e| events.push(e));
+    assert!(node.host.routes().is_empty() && node.host.rules().is_empty());
+    assert!(!node.has_vip());
+    let calls = node.host.calls();
+    let rule = calls.iter().position(|c| matches!(c, Call::RemoveRule(_)));
+    let route = calls.iter().position(|c| matches!(c, Call::RemoveRoute(_)));
+    let vip = calls.iter().position(|c| matches!(c, Call::Remove { .. }));
+    assert!(rule < route && route < vip, "{calls:?}");
+    // The Backup takes over, routes and all.
+    lan.run_for(Duration::from_secs(2));
+    assert_eq!(lan.nodes[1].state(51), Some(State::Master));
+    assert_eq!(lan.nodes[1].host.routes().len(), 2);
+    assert_eq!(lan.nodes[1].host.rules(), [rule_from_vip()]);
+}
+
+#[test]
+fn a_virtual_route_or_rule_deleted_by_someone_else_comes_back_and_is_reported() {
+    let mut lan = elected_routed_pair(None);
+    lan.nodes[0].take_events();
+    assert!(lan.nodes[0].host.remove_route(&route_via_gateway(10)));
+    assert!(lan.nodes[0].host.remove_rule(&rule_from_vip()));
+    lan.run_for(Duration::from_millis(10));
+    let master = &lan.nodes[0];
+    assert!(master.host.routes().contains(&route_via_gateway(10)));
+    assert_eq!(master.host.rules(), [rule_from_vip()]);
+    let restored: Vec<String> = (master.events.iter())
+        .filter_map(|e| match e {
+            Event::Restored { router: Some(router), entry } if *router == key(51) => {
+                Some(entry.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        restored,
+        [
+            "route 198.51.100.0/24 via 192.0.2.254 table 10",
+            "rule 100: from 192.0.2.100/32 lookup 10"
+        ]
+    );
+}
+
+#[test]
+fn routes_the_kernel_dropped_with_a_link_or_an_address_are_installed_again() {
+    const OTHER: u32 = 3;
+    let mut out_of_other = VirtualRoute::new([198, 51, 100, 200].into(), 32);
+    out_of_other.next_hops.push(NextHop::dev(OTHER));
+    let now = Instant::now();
+    let instance = routed_instance([192, 0, 2, 1], 200).route(out_of_other.clone());
+    let node = Node::with(vec![instance], None, now);
+    node.host.set_link(OTHER, true);
+    let mut lan = Lan {
+        now,
+        nodes: vec![node],
+    };
+    lan.run_for(Duration::from_secs(2));
+    assert!(lan.nodes[0].host.routes().contains(&out_of_other));
+    // The other interface goes down and up: Linux drops the route out of it silently.
+    lan.nodes[0].host.set_link(OTHER, false);
+    assert!(!lan.nodes[0].host.routes().contains(&out_of_other));
+    lan.nodes[0].host.set_link(OTHER, true);
+    lan.run_for(Duration::from_millis(10));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+    assert!(lan.nodes[0].host.routes().contains(&out_of_other));
+    // The VIP removed by someone: the `src VIP` route went with it, and comes back after it.
+    let master = &lan.nodes[0].host;
+    master.remove_address(LAN, VIP.into());
+    assert!(!master.routes().contains(&route_from_vip()));
+    lan.run_for(Duration::from_millis(10));
+    assert!(lan.nodes[0].has_vip());
+    assert!(lan.nodes[0].host.routes().contains(&route_from_vip()));
+}
+
+#[test]
+fn a_route_already_there_is_left_there_when_mastership_goes() {
+    let now = Instant::now();
+    let node = Node::with(vec![routed_instance([192, 0, 2, 1], 200)], None, now);
+    // Present before the router became Master: an operator's.
+    node.host.add_route(route_via_gateway(10));
+    let mut lan = Lan {
+        now,
+        nodes: vec![node],
+    };
+    lan.run_for(Duration::from_secs(2));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+    let node = &mut lan.nodes[0];
+    let events = &mut node.events;
+    node.event_loop.shutdown(lan.now, &mut |e| events.push(e));
+    assert_eq!(node.host.routes(), [route_via_gateway(10)]);
+}
+
+#[test]
+fn a_route_that_cannot_be_installed_is_a_backend_failure_and_the_master_stays() {
+    let now = Instant::now();
+    let node = Node::with(vec![routed_instance([192, 0, 2, 1], 200)], None, now);
+    node.host.fail_next(Fault::Route, 1);
+    let mut lan = Lan {
+        now,
+        nodes: vec![node],
+    };
+    lan.run_for(Duration::from_secs(2));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+    assert!(lan.nodes[0].events.iter().any(|e| matches!(e,
+        Event::BackendFailed { operation: Operation::AddRoute(id), .. } if id.table == 10)));
+    assert_eq!(lan.nodes[0].host.routes(), [route_from_vip()]);
+}
+
+/// A static route to 198.51.100.128/25 via 192.0.2.253, a static rule and a static address.
+fn statics() -> Statics {
+    let mut route = VirtualRoute::new([198, 51, 100, 128].into(), 25);
+    route.next_hops.push(NextHop::via([192, 0, 2, 253].into()));
+    let mut rule = VirtualRule::new(RuleAction::Table(20));
+    rule.fwmark = Some((7, None));
+    rule.priority = Some(200);
+    let address = vrrp::host::VirtualAddress::host([192, 0, 2, 50].into());
+    Statics {
+        addresses: vec![(LAN, address)],
+        routes: vec![route],
+        rules: vec![rule],
+    }
+}
+
+#[test]
+fn static_routes_rules_and_addresses_stay_through_state_changes_and_come_back() {
+    let mut lan = elected_routed_pair(Some(statics()));
+    for node in &lan.nodes {
+        assert!(node.host.routes().contains(&statics().routes[0]));
+        assert!(node.host.rules().contains(&statics().rules[0]));
+        assert!(node.host.has_address(LAN, [192, 0, 2, 50].into()));
+    }
+    // The Master leaves: its routes go, the statics stay on both.
+    let now = lan.now;
+    let node = &mut lan.nodes[0];
+    let events = &mut node.events;
+    node.event_loop.shutdown(now, &mut |e| events.push(e));
+    assert_eq!(node.host.routes(), statics().routes);
+    assert_eq!(node.host.rules(), statics().rules);
+    // Deleted by someone: back, reported as static.
+    let backup = &mut lan.nodes[1];
+    backup.take_events();
+    backup.host.remove_route(&statics().routes[0]);
+    backup.host.remove_address(LAN, [192, 0, 2, 50].into());
+    lan.run_for(Duration::from_millis(10));
+    let backup = &lan.nodes[1];
+    assert!(backup.host.routes().contains(&statics().routes[0]));
+    assert!(backup.host.has_address(LAN, [192, 0, 2, 50].into()));
+    let restored = (backup.events.iter())
+        .filter(|e| matches!(e, Event::Restored { router: None, entry: HostEntry::Route(_) | HostEntry::Address { .. } }))
+        .count();
+    assert_eq!(restored, 2, "{:?}", backup.events);
+}
+
+#[test]
+fn a_reconfiguration_changes_the_statics_and_a_release_removes_them() {
+    let now = Instant::now();
+    let mut node = Node::with(vec![routed_instance([192, 0, 2, 1], 200)], Some(statics()), now);
+    let mut next = statics();
+    next.routes.clear();
+    let change = Reconfiguration {
+        statics: Some(next),
+        ..Reconfiguration::default()
+    };
+    node.reconfigure(now, &change).expect("accepted");
+    assert!(node.host.routes().is_empty());
+    assert_eq!(node.host.rules(), statics().rules);
+    node.event_loop.applier_mut().release_all().expect("released");
+    assert!(node.host.rules().is_empty());
+    assert!(!node.host.has_address(LAN, [192, 0, 2, 50].into()));
 }

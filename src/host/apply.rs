@@ -6,9 +6,10 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 use crate::host::repeats::Repeats;
+use crate::host::routing::Routing;
 use crate::host::{
     Added, AddressBackend, Addressing, AdvertSender, Announce, BackendError, Event, Instance,
-    Operation, VirtualAddress,
+    Operation, RouteId, Statics, VirtualAddress, VirtualRoute, VirtualRule,
 };
 use crate::packet::AddressList;
 use crate::{Action, RouterKey};
@@ -68,6 +69,8 @@ pub struct ActionApplier<S, A, N> {
     /// The outcomes of the addresses [`add_ahead`](Self::add_ahead) added, by (interface,
     /// address), in the order [`apply`](Self::apply) meets them.
     ahead: VecDeque<((u32, IpAddr), Result<Added, BackendError>)>,
+    /// The routes, rules and static addresses added and held.
+    routing: Routing,
 }
 
 impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
@@ -83,6 +86,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             lifetime: None,
             paced: Repeats::default(),
             ahead: VecDeque::new(),
+            routing: Routing::default(),
         }
     }
 
@@ -290,6 +294,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     interface_index: interface,
                     address,
                 });
+                // The kernel dropped the routes whose source the address was, silently.
+                self.routing
+                    .reinstall(Some(router), &mut self.addresses, on_event);
             }
             Ok(Added::AlreadyPresent) => {}
             Err(error) => on_event(Event::BackendFailed {
@@ -344,13 +351,81 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
         for placed in self.placed.values_mut() {
             placed.addressing.rebind_device(from, to);
         }
+        self.routing.rebind(from, to);
         self.move_addresses(from, to, on_event);
     }
 
-    /// Removes every address this applier added, for a driver that stops without its routers'
-    /// shutdown actions; the first failure is returned after trying them all.
+    /// Holds `statics` from now on: what the previous static configuration added and this one
+    /// does not have is removed, what it adds is installed (addresses, routes, rules); each
+    /// failure is an [`Event::StaticFailed`].
+    pub fn set_statics(&mut self, statics: Statics, on_event: &mut impl FnMut(Event)) {
+        self.routing
+            .set_statics(statics, &mut self.addresses, on_event);
+    }
+
+    /// The static configuration held ([`set_statics`](Self::set_statics)).
+    pub fn statics(&self) -> &Statics {
+        self.routing.statics()
+    }
+
+    /// Whether routes or rules are held or configured to be: a driver then follows the host's
+    /// route and rule deletions, and calls [`route_removed`](Self::route_removed) and
+    /// [`rule_removed`](Self::rule_removed).
+    pub fn has_routing(&self) -> bool {
+        self.routing.has_routing()
+    }
+
+    /// The routes this applier added and holds, each with its router (`None`: static).
+    pub fn held_routes(&self) -> impl Iterator<Item = (Option<RouterKey>, &VirtualRoute)> {
+        self.routing.routes()
+    }
+
+    /// The rules this applier added and holds, each with its router (`None`: static).
+    pub fn held_rules(&self) -> impl Iterator<Item = (Option<RouterKey>, &VirtualRule)> {
+        self.routing.rules()
+    }
+
+    /// Route `id` was deleted: the held routes it names are added again, each with an
+    /// [`Event::Restored`] (or a failure), unless configured not to be.
+    pub fn route_removed(&mut self, id: RouteId, on_event: &mut impl FnMut(Event)) {
+        self.routing
+            .route_removed(id, &mut self.addresses, on_event);
+    }
+
+    /// A rule was deleted: the held rules that are missing are added again, each with an
+    /// [`Event::Restored`] (or a failure).
+    pub fn rule_removed(&mut self, on_event: &mut impl FnMut(Event)) {
+        self.routing.rule_removed(&mut self.addresses, on_event);
+    }
+
+    /// Adds again every held route, rule and static address that is missing (after a full re-read
+    /// or an interface that came up again: the kernel drops routes through an interface that goes
+    /// down, without a word).
+    pub fn reinstall_routing(&mut self, on_event: &mut impl FnMut(Event)) {
+        self.routing
+            .reinstall(None, &mut self.addresses, on_event);
+    }
+
+    /// Whether `address` on interface `interface` is a static address this applier added.
+    pub fn holds_static(&self, interface: u32, address: IpAddr) -> bool {
+        self.routing.holds_static(interface, address)
+    }
+
+    /// A static address held was removed: it is added again, with an [`Event::Restored`].
+    pub fn static_address_removed(
+        &mut self,
+        interface: u32,
+        address: IpAddr,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        (self.routing).static_address_removed(interface, address, &mut self.addresses, on_event);
+    }
+
+    /// Removes every address, route and rule this applier added (its routers' and the static
+    /// ones), for a driver that stops without its routers' shutdown actions; the first failure is
+    /// returned after trying them all.
     pub fn release_all(&mut self) -> Result<(), BackendError> {
-        let mut first_error = None;
+        let mut first_error = self.routing.release_all(&mut self.addresses).err();
         self.firewall_changes += 1;
         for ((interface, _), held) in self.added.drain() {
             if let Err(error) = self.addresses.remove(interface, held.address) {
@@ -447,6 +522,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             lifetime,
             paced,
             ahead,
+            routing,
         } = self;
         let placed = placed.get(&router).map(Box::as_ref);
         let (instance, own) = addressing_of(placed, router);
@@ -493,8 +569,14 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                         Err(error) => fail(Operation::AddAddress(address), error),
                     }
                 }
+                // Then its routes and rules: a route from a virtual address needs it there.
+                if let Some(addressing) = instance {
+                    routing.install(router, addressing, backend, on_event);
+                }
             }
             Action::RemoveAddresses(addresses) => {
+                // Its routes and rules go first, while the addresses they may name are there.
+                routing.release(router, backend, on_event);
                 for (interface, address) in with_interfaces(placed, router, &addresses) {
                     paced.drop_address(interface, address);
                     let Some(held) = added.remove(&(interface, address)) else {
@@ -502,7 +584,11 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     };
                     *firewall_changes += 1;
                     if let Err(error) = backend.remove(interface, held.address) {
-                        fail(Operation::RemoveAddress(address), error);
+                        on_event(Event::BackendFailed {
+                            router,
+                            operation: Operation::RemoveAddress(address),
+                            error,
+                        });
                     }
                 }
             }

@@ -11,6 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use crate::Transmit;
+use crate::host::{VirtualRoute, VirtualRule};
 
 /// A backend's failure, boxed so that each backend keeps its own typed error.
 pub type BackendError = Box<dyn Error + Send + Sync + 'static>;
@@ -167,7 +168,7 @@ pub trait AdvertSender {
     fn send(&mut self, interface_index: u32, transmit: &Transmit) -> Result<(), BackendError>;
 }
 
-/// Configures the virtual addresses.
+/// Configures the virtual addresses, and the routes and policy rules that go with them.
 pub trait AddressBackend {
     /// Configures `address` on interface `interface_index`, for `address.lifetime` if it has one.
     fn add(&mut self, interface_index: u32, address: VirtualAddress)
@@ -204,6 +205,35 @@ pub trait AddressBackend {
         (addresses.iter())
             .map(|&(interface_index, address)| self.renew(interface_index, address))
             .collect()
+    }
+
+    /// Installs `route`, with the backend's own mark unless it names a
+    /// [`protocol`](VirtualRoute::protocol); a route already there is [`Added::AlreadyPresent`]
+    /// and stays when its router leaves Master.
+    ///
+    /// The default refuses: a backend that configures only addresses (a cloud API) has no
+    /// routes, and a router asks for them only when its [`Instance`](crate::host::Instance) has
+    /// some.
+    fn add_route(&mut self, route: &VirtualRoute) -> Result<Added, BackendError> {
+        Err(format!("this address backend cannot install routes ({})", route.id()).into())
+    }
+
+    /// Removes `route`, and only if it carries the mark (or protocol) it was added with; a route
+    /// already gone is no error. The default refuses, as [`add_route`](Self::add_route) does.
+    fn remove_route(&mut self, route: &VirtualRoute) -> Result<(), BackendError> {
+        Err(format!("this address backend cannot remove routes ({})", route.id()).into())
+    }
+
+    /// Installs policy rule `rule`, as [`add_route`](Self::add_route) does a route. The default
+    /// refuses.
+    fn add_rule(&mut self, rule: &VirtualRule) -> Result<Added, BackendError> {
+        Err(format!("this address backend cannot install rules ({})", rule.id()).into())
+    }
+
+    /// Removes policy rule `rule`, as [`remove_route`](Self::remove_route) does a route. The
+    /// default refuses.
+    fn remove_rule(&mut self, rule: &VirtualRule) -> Result<(), BackendError> {
+        Err(format!("this address backend cannot remove rules ({})", rule.id()).into())
     }
 }
 

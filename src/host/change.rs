@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 
+use crate::host::RouteId;
+
 /// A change on the host, as the kernel reports it (rtnetlink on Linux). Changes the driver made
 /// itself are reported too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +37,10 @@ pub enum HostChange {
         /// The address.
         address: IpAddr,
     },
+    /// A route carrying the driver's mark was deleted (a driver reports only those).
+    RouteRemoved(RouteId),
+    /// A policy rule was deleted.
+    RuleRemoved,
 }
 
 /// The host as a full re-read finds it.

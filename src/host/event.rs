@@ -4,7 +4,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::host::BackendError;
+use crate::host::{BackendError, HostEntry, RouteId, RuleId};
 use crate::packet::RxError;
 use crate::{GlobalStats, Interval, MacAddress, NewMasterReason, Priority, ProtoErrReason};
 use crate::{Reason, RouterKey, State, Stats};
@@ -82,6 +82,22 @@ pub enum Event {
         interface_index: u32,
         /// The address.
         address: IpAddr,
+    },
+    /// A route, policy rule or static address this driver holds was deleted by someone else (or
+    /// dropped by the kernel with an address or an interface), and was added again.
+    Restored {
+        /// The virtual router that holds it; `None` for a static entry.
+        router: Option<RouterKey>,
+        /// What was added again.
+        entry: HostEntry,
+    },
+    /// A static address, route or rule ([`Statics`](crate::host::Statics)) could not be
+    /// installed, removed or restored; the routers carry on.
+    StaticFailed {
+        /// What failed.
+        operation: Operation,
+        /// The backend's error.
+        error: BackendError,
     },
     /// Another router advertises with this router's primary address as its source (a duplicate
     /// address, which can hide a second Master): reported when first heard and at most once a
@@ -163,6 +179,14 @@ pub enum Operation {
     /// Renewing a virtual address's lifetime
     /// ([`EventLoop::set_address_lifetime`](crate::host::EventLoop::set_address_lifetime)).
     RenewAddress(IpAddr),
+    /// Installing a route (a router's while Master, or a static one).
+    AddRoute(RouteId),
+    /// Removing a route.
+    RemoveRoute(RouteId),
+    /// Installing a policy rule.
+    AddRule(RuleId),
+    /// Removing a policy rule.
+    RemoveRule(RuleId),
 }
 
 impl fmt::Display for Operation {
@@ -175,6 +199,10 @@ impl fmt::Display for Operation {
             Self::AdvertiseRouter => f.write_str("sending a router advertisement"),
             Self::Rebind => f.write_str("moving to the interface created again"),
             Self::RenewAddress(address) => write!(f, "renewing {address}"),
+            Self::AddRoute(route) => write!(f, "adding {route}"),
+            Self::RemoveRoute(route) => write!(f, "removing {route}"),
+            Self::AddRule(rule) => write!(f, "adding {rule}"),
+            Self::RemoveRule(rule) => write!(f, "removing {rule}"),
         }
     }
 }

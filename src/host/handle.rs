@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, RwLock};
 
-use crate::host::{DriverError, Instance};
+use crate::host::{DriverError, Instance, Statics};
 use crate::{Priority, RouterKey};
 
 /// A change to the set of virtual routers a running driver runs, applied as one step (see
@@ -25,12 +25,19 @@ pub struct Reconfiguration {
     pub add: Vec<Instance>,
     /// Sync groups to form, of added routers or of routers not yet in a group.
     pub sync_groups: Vec<Vec<RouterKey>>,
+    /// The static addresses, routes and rules to hold from now on, in place of the ones held
+    /// (see [`ActionApplier::set_statics`](crate::host::ActionApplier::set_statics)); `None`
+    /// leaves them as they are.
+    pub statics: Option<Statics>,
 }
 
 impl Reconfiguration {
     /// Whether it changes nothing.
     pub fn is_empty(&self) -> bool {
-        self.remove.is_empty() && self.add.is_empty() && self.sync_groups.is_empty()
+        self.remove.is_empty()
+            && self.add.is_empty()
+            && self.sync_groups.is_empty()
+            && self.statics.is_none()
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use crate::host::{AddressLabel, VirtualAddress};
+use crate::host::{AddressLabel, VirtualAddress, VirtualRoute, VirtualRule};
 use crate::{Config, RouterKey};
 
 /// A virtual router as a driver runs it: its [`Config`] plus what only the host needs (prefix
@@ -38,6 +38,8 @@ pub struct Addressing {
     excluded: Vec<VirtualAddress>,
     devices: Vec<(IpAddr, u32)>,
     virtual_mac: bool,
+    routes: Vec<VirtualRoute>,
+    rules: Vec<VirtualRule>,
 }
 
 impl Instance {
@@ -92,6 +94,33 @@ impl Instance {
         devices.retain(|(a, _)| *a != address);
         devices.push((address, interface_index));
         self
+    }
+
+    /// Adds a route installed while the router is Master, after its addresses, and removed when
+    /// it leaves, before them (keepalived's `virtual_routes`). A route with a `src` among the
+    /// virtual addresses can only be installed once they are there, which this order gives.
+    pub fn route(mut self, route: VirtualRoute) -> Self {
+        self.addressing.routes.retain(|r| *r != route);
+        self.addressing.routes.push(route);
+        self
+    }
+
+    /// Adds a policy rule installed while the router is Master and removed when it leaves
+    /// (keepalived's `virtual_rules`).
+    pub fn rule(mut self, rule: VirtualRule) -> Self {
+        self.addressing.rules.retain(|r| *r != rule);
+        self.addressing.rules.push(rule);
+        self
+    }
+
+    /// The routes it installs while Master.
+    pub fn routes(&self) -> &[VirtualRoute] {
+        &self.addressing.routes
+    }
+
+    /// The policy rules it installs while Master.
+    pub fn rules(&self) -> &[VirtualRule] {
+        &self.addressing.rules
     }
 
     /// The key of the virtual router it runs.
@@ -153,6 +182,16 @@ impl Instance {
 }
 
 impl Addressing {
+    /// The routes installed while Master.
+    pub fn routes(&self) -> &[VirtualRoute] {
+        &self.routes
+    }
+
+    /// The policy rules installed while Master.
+    pub fn rules(&self) -> &[VirtualRule] {
+        &self.rules
+    }
+
     /// The addresses configured on another interface than the router's, with that interface.
     pub fn devices(&self) -> &[(IpAddr, u32)] {
         &self.devices
@@ -169,6 +208,9 @@ impl Addressing {
     pub(crate) fn rebind_device(&mut self, from: u32, to: u32) {
         for (_, interface) in self.devices.iter_mut().filter(|(_, i)| *i == from) {
             *interface = to;
+        }
+        for route in &mut self.routes {
+            crate::host::routing::rebind_route(route, from, to);
         }
     }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::Transmit;
 use crate::host::{
     ActionApplier, Added, AddressBackend, AdvertSender, Announce, BackendError, DriverError,
-    HostChange, HostSnapshot, Instance, Setup, VirtualAddress,
+    HostChange, HostSnapshot, Instance, Setup, VirtualAddress, VirtualRoute, VirtualRule,
 };
 use crate::{RouterKey, Routers};
 
@@ -64,6 +64,14 @@ pub enum Call {
         /// How many times.
         repeat: u8,
     },
+    /// A route added ([`AddressBackend::add_route`]).
+    AddRoute(VirtualRoute),
+    /// A route removed.
+    RemoveRoute(VirtualRoute),
+    /// A policy rule added.
+    AddRule(VirtualRule),
+    /// A policy rule removed.
+    RemoveRule(VirtualRule),
     /// A router advertisement sent on `interface`.
     AdvertiseRouter {
         /// The interface.
@@ -91,12 +99,18 @@ pub enum Fault {
     Announce,
     /// Renewing an address.
     Renew,
+    /// Adding or removing a route.
+    Route,
+    /// Adding or removing a policy rule.
+    Rule,
 }
 
 #[derive(Debug)]
 struct State {
     calls: Vec<Call>,
     addresses: BTreeMap<(u32, IpAddr), VirtualAddress>,
+    routes: Vec<VirtualRoute>,
+    rules: Vec<VirtualRule>,
     /// The interfaces, with whether their link is up.
     links: BTreeMap<u32, bool>,
     /// Calls still to fail, by kind.
@@ -112,6 +126,8 @@ impl Default for State {
         Self {
             calls: Vec::new(),
             addresses: BTreeMap::new(),
+            routes: Vec::new(),
+            rules: Vec::new(),
             links: BTreeMap::new(),
             faults: BTreeMap::new(),
             changes: VecDeque::new(),
@@ -204,11 +220,13 @@ impl MemoryHost {
     }
 
     /// Removes `address` from `interface` as someone else would (`ip address del`, a network
-    /// manager restarting). Returns whether it was there.
+    /// manager restarting); the routes with it as their source go with it, without a word, as
+    /// Linux drops them. Returns whether it was there.
     pub fn remove_address(&self, interface: u32, address: IpAddr) -> bool {
         let mut state = self.state();
         let removed = state.addresses.remove(&(interface, address)).is_some();
         if removed {
+            state.routes.retain(|route| route.source != Some(address));
             state.report(HostChange::AddressRemoved {
                 interface_index: interface,
                 address,
@@ -217,10 +235,56 @@ impl MemoryHost {
         removed
     }
 
-    /// Creates interface `interface` if it does not exist, and sets its link up or down.
+    /// The routes configured, in the order they were added.
+    pub fn routes(&self) -> Vec<VirtualRoute> {
+        self.state().routes.clone()
+    }
+
+    /// The policy rules configured, in the order they were added.
+    pub fn rules(&self) -> Vec<VirtualRule> {
+        self.state().rules.clone()
+    }
+
+    /// Configures `route` as someone else would (`ip route add`).
+    pub fn add_route(&self, route: VirtualRoute) {
+        self.state().routes.push(route);
+    }
+
+    /// Deletes `route` as someone else would (`ip route del`), and reports it if it carries the
+    /// driver's mark ([`protocol`](VirtualRoute::protocol) `None`), as the Linux driver does.
+    /// Returns whether it was there.
+    pub fn remove_route(&self, route: &VirtualRoute) -> bool {
+        let mut state = self.state();
+        let before = state.routes.len();
+        state.routes.retain(|r| r != route);
+        let removed = state.routes.len() < before;
+        if removed && route.protocol.is_none() {
+            state.report(HostChange::RouteRemoved(route.id()));
+        }
+        removed
+    }
+
+    /// Deletes `rule` as someone else would (`ip rule del`), and reports it. Returns whether it
+    /// was there.
+    pub fn remove_rule(&self, rule: &VirtualRule) -> bool {
+        let mut state = self.state();
+        let before = state.rules.len();
+        state.rules.retain(|r| r != rule);
+        let removed = state.rules.len() < before;
+        if removed {
+            state.report(HostChange::RuleRemoved);
+        }
+        removed
+    }
+
+    /// Creates interface `interface` if it does not exist, and sets its link up or down. Down, the
+    /// routes through it go, without a word, as Linux drops them.
     pub fn set_link(&self, interface: u32, up: bool) {
         let mut state = self.state();
         state.links.insert(interface, up);
+        if !up {
+            state.routes.retain(|r| r.interfaces().all(|i| i != interface));
+        }
         state.report(HostChange::Link {
             interface_index: interface,
             up,
@@ -334,6 +398,54 @@ impl AddressBackend for MemoryAddresses {
             });
         }
         Ok(())
+    }
+
+    fn add_route(&mut self, route: &VirtualRoute) -> Result<Added, BackendError> {
+        self.change(Fault::Route, route, true, |s| &mut s.routes, Call::AddRoute)
+    }
+
+    fn remove_route(&mut self, route: &VirtualRoute) -> Result<(), BackendError> {
+        let removed = self.change(Fault::Route, route, false, |s| &mut s.routes, Call::RemoveRoute);
+        removed.map(drop)
+    }
+
+    fn add_rule(&mut self, rule: &VirtualRule) -> Result<Added, BackendError> {
+        self.change(Fault::Rule, rule, true, |s| &mut s.rules, Call::AddRule)
+    }
+
+    fn remove_rule(&mut self, rule: &VirtualRule) -> Result<(), BackendError> {
+        let removed = self.change(Fault::Rule, rule, false, |s| &mut s.rules, Call::RemoveRule);
+        removed.map(drop)
+    }
+}
+
+/// Routes and rules, as the kernel takes them: one already there is [`Added::AlreadyPresent`],
+/// one that is not there is no error to remove.
+impl MemoryAddresses {
+    fn change<T: Clone + PartialEq>(
+        &mut self,
+        fault: Fault,
+        entry: &T,
+        add: bool,
+        list: impl FnOnce(&mut State) -> &mut Vec<T>,
+        call: impl FnOnce(T) -> Call,
+    ) -> Result<Added, BackendError> {
+        let mut state = self.0.state();
+        if state.fails(fault) {
+            return Err(format!("{fault:?} change failed (injected)").into());
+        }
+        state.calls.push(call(entry.clone()));
+        let list = list(&mut state);
+        let present = list.contains(entry);
+        if add && present {
+            return Ok(Added::AlreadyPresent);
+        }
+        if add {
+            list.push(entry.clone());
+        } else {
+            list.retain(|e| e != entry);
+        }
+        Ok(Added::Added)
     }
 }
 

@@ -52,7 +52,8 @@
 //! `vrrp_host_primary_address_missing` (1 while the primary address is gone) and
 //! `vrrp_host_backend_failures_total{operation}` by virtual router;
 //! `vrrp_host_interface_recreated_total{interface}`, `vrrp_host_transient_errors_total{operation}`
-//! and `vrrp_host_resynchronizations_total`.
+//! and `vrrp_host_resynchronizations_total`; `vrrp_host_restored_total{kind,owner}` (routes, rules
+//! and static addresses added again) and `vrrp_host_static_failures_total{operation}`.
 //!
 //! From the event loop: `vrrp_deadline_lateness_seconds`, a histogram of how late each deadline
 //! was served (buckets of [`LATENESS_BUCKETS`](crate::host::LATENESS_BUCKETS)).
@@ -95,7 +96,7 @@ use prometheus_client::registry::Registry;
 
 #[cfg(doc)]
 use crate::host::DriverHandle;
-use crate::host::{Event, Operation, RouterReport, StatsReport};
+use crate::host::{Event, HostEntry, Operation, RouterReport, StatsReport};
 use crate::{Counter, GlobalStats, RouterKey, State};
 
 mod operations;
@@ -116,6 +117,8 @@ pub struct HostCounters {
     interfaces_recreated: BTreeMap<String, u64>,
     transient_errors: BTreeMap<&'static str, u64>,
     resynchronizations: u64,
+    restored: BTreeMap<(&'static str, &'static str), u64>,
+    static_failures: BTreeMap<&'static str, u64>,
 }
 
 impl HostCounters {
@@ -152,6 +155,18 @@ impl HostCounters {
                 *self.transient_errors.entry(operation).or_default() += 1;
             }
             Event::Resynchronized => self.resynchronizations += 1,
+            Event::Restored { router, entry } => {
+                let kind = match entry {
+                    HostEntry::Address { .. } => "address",
+                    HostEntry::Route(_) => "route",
+                    HostEntry::Rule(_) => "rule",
+                };
+                let owner = if router.is_some() { "router" } else { "static" };
+                *self.restored.entry((kind, owner)).or_default() += 1;
+            }
+            Event::StaticFailed { operation, .. } => {
+                *self.static_failures.entry(operation_label(operation)).or_default() += 1;
+            }
             _ => {}
         }
     }
@@ -172,6 +187,10 @@ fn operation_label(operation: &Operation) -> &'static str {
         Operation::AdvertiseRouter => "advertise_router",
         Operation::Rebind => "rebind",
         Operation::RenewAddress(_) => "renew_address",
+        Operation::AddRoute(_) => "add_route",
+        Operation::RemoveRoute(_) => "remove_route",
+        Operation::AddRule(_) => "add_rule",
+        Operation::RemoveRule(_) => "remove_rule",
     }
 }
 
@@ -237,6 +256,14 @@ pub fn render(
             .map(|(operation, &n)| (vec![("operation", operation.to_string())], n))
             .collect(),
         resynchronizations: host.resynchronizations,
+        restored: (host.restored.iter())
+            .map(|(&(kind, owner), &n)| {
+                (vec![("kind", kind.to_string()), ("owner", owner.to_string())], n)
+            })
+            .collect(),
+        static_failures: (host.static_failures.iter())
+            .map(|(operation, &n)| (vec![("operation", operation.to_string())], n))
+            .collect(),
     };
     let mut registry = Registry::default();
     registry.register_collector(Box::new(snapshot));
@@ -263,6 +290,8 @@ struct Snapshot {
     interfaces_recreated: Vec<(Labels, u64)>,
     transient_errors: Vec<(Labels, u64)>,
     resynchronizations: u64,
+    restored: Vec<(Labels, u64)>,
+    static_failures: Vec<(Labels, u64)>,
 }
 
 /// Writes one metric family of `kind` (a counter or a gauge) with its `series`; nothing when it
@@ -510,7 +539,7 @@ impl Snapshot {
 
     fn encode_host(&self, encoder: &mut DescriptorEncoder) -> fmt::Result {
         use MetricType::{Counter as C, Gauge as G};
-        let families: [HostFamily<'_>; 7] = [
+        let families: [HostFamily<'_>; 9] = [
             (
                 "vrrp_host_address_restored",
                 "Virtual addresses removed by someone else and added again.",
@@ -552,6 +581,18 @@ impl Snapshot {
                 "System calls that failed in a way that passes, retried, by operation.",
                 C,
                 &self.transient_errors,
+            ),
+            (
+                "vrrp_host_restored",
+                "Routes, rules and static addresses deleted by someone else (or dropped by the kernel) and added again, by kind and owner (a router or static).",
+                C,
+                &self.restored,
+            ),
+            (
+                "vrrp_host_static_failures",
+                "Static addresses, routes and rules that could not be installed, removed or restored, by operation.",
+                C,
+                &self.static_failures,
             ),
         ];
         for (name, help, kind, series) in families {

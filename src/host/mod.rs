@@ -31,6 +31,8 @@ pub mod memory;
 #[cfg(feature = "metrics")]
 pub mod metrics;
 mod repeats;
+mod route;
+mod routing;
 mod setup;
 
 pub use apply::ActionApplier;
@@ -51,4 +53,8 @@ pub use handle::{
 pub use instance::{Addressing, Instance};
 pub use lateness::{LATENESS_BUCKETS, Lateness};
 pub use log::event as log_event;
+pub use route::{
+    HostEntry, MAIN_TABLE, NextHop, RouteId, RouteInsertion, RouteKind, RouteMetric,
+    RouteMetricKind, RuleAction, RuleId, Statics, VirtualRoute, VirtualRule,
+};
 pub use setup::{Setup, check_instances};

@@ -63,6 +63,7 @@ pub(super) fn split<S: AdvertSender, A: AddressBackend, N: Announce>(
             .filter(|group| !group.iter().all(|key| !changed(key)))
             .cloned()
             .collect(),
+        statics: change.statics.clone(),
     };
     (rest, in_place)
 }

@@ -21,6 +21,7 @@ use crate::host::health::Health;
 use crate::host::lateness::Lateness;
 use crate::host::log::DiscardLog;
 use crate::host::setup::check_instances;
+use crate::host::Statics;
 use crate::host::{
     ActionApplier, AddressBackend, AdvertSender, Announce, Command, DriverError, DriverHandle,
     Event, HostChange, HostSnapshot, Operation, Reconfiguration, ReconfigureError, Setup,
@@ -96,6 +97,9 @@ pub struct EventLoop<S, A, N> {
     discard_log: DiscardLog,
     /// How late the deadlines were served.
     lateness: Lateness,
+    /// The static configuration a reconfiguration brought before the loop started, installed when
+    /// it starts.
+    pending_statics: Option<Statics>,
 }
 
 /// How often the repeats of announcements are sent: every 10 ms, at most [`ANNOUNCE_BURST`]
@@ -138,6 +142,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             pacing: None,
             handing_over: false,
             health: Health::default(),
+            pending_statics: None,
             lateness: Lateness::default(),
             discard_log: DiscardLog::default(),
         }
@@ -260,6 +265,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             }
             self.drain(now, on_event);
         }
+        if let Some(statics) = &change.statics {
+            if self.started {
+                self.applier.set_statics(statics.clone(), on_event);
+            } else {
+                self.pending_statics = Some(statics.clone());
+            }
+        }
         Ok(added)
     }
 
@@ -272,6 +284,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     pub fn start(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         self.started = true;
+        if let Some(statics) = self.pending_statics.take() {
+            self.applier.set_statics(statics, on_event);
+        }
         self.routers.start(now);
         self.drain(now, on_event);
         for &index in &self.down {
@@ -351,7 +366,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             HostChange::Link {
                 interface_index,
                 up,
-            } => self.handle_link(now, interface_index, up, on_event),
+            } => {
+                self.handle_link(now, interface_index, up, on_event);
+                // The kernel dropped the routes through it when it went down, without a word.
+                if up && self.applier.has_routing() {
+                    self.applier.reinstall_routing(on_event);
+                }
+            }
             HostChange::LinkRemoved { interface_index } => {
                 self.handle_link(now, interface_index, false, on_event);
             }
@@ -360,12 +381,17 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                 address,
             } => {
                 self.handle_address_removed(now, interface_index, address, on_event);
+                if self.applier.holds_static(interface_index, address) {
+                    (self.applier).static_address_removed(interface_index, address, on_event);
+                }
                 self.primary_address(now, interface_index, address, false, on_event);
             }
             HostChange::AddressAdded {
                 interface_index,
                 address,
             } => self.primary_address(now, interface_index, address, true, on_event),
+            HostChange::RouteRemoved(route) => self.applier.route_removed(route, on_event),
+            HostChange::RuleRemoved => self.applier.rule_removed(on_event),
         }
     }
 
@@ -416,6 +442,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         for (interface, address) in missing {
             self.handle_address_removed(now, interface, address, on_event);
         }
+        // And the routes, rules and static addresses (only what is missing is added).
+        self.applier.reinstall_routing(on_event);
         on_event(Event::Resynchronized);
     }
 

@@ -1,0 +1,394 @@
+//! The routes, rules and static addresses an [`ActionApplier`](crate::host::ActionApplier) added
+//! and holds: a Master's routes and rules, installed after its addresses and removed before them,
+//! and the static ones, held for as long as the driver runs. Only what it added is removed or
+//! restored; what was there before is left alone.
+
+use crate::RouterKey;
+use crate::host::{
+    Added, AddressBackend, Addressing, BackendError, Event, HostEntry, Operation, RouteId,
+    Statics, VirtualAddress, VirtualRoute, VirtualRule,
+};
+
+/// A route, rule or static address added and held, with the router it is held for (`None`:
+/// static).
+#[derive(Clone, Debug)]
+struct Held<T> {
+    owner: Option<RouterKey>,
+    entry: T,
+}
+
+/// What is held, and the static configuration to hold.
+#[derive(Debug, Default)]
+pub(crate) struct Routing {
+    routes: Vec<Held<VirtualRoute>>,
+    rules: Vec<Held<VirtualRule>>,
+    static_addresses: Vec<(u32, VirtualAddress)>,
+    statics: Statics,
+}
+
+/// Reports a failure of `operation` for `owner` (a static entry's when `None`).
+fn failed(
+    owner: Option<RouterKey>,
+    operation: Operation,
+    error: BackendError,
+    on_event: &mut impl FnMut(Event),
+) {
+    on_event(match owner {
+        Some(router) => Event::BackendFailed {
+            router,
+            operation,
+            error,
+        },
+        None => Event::StaticFailed { operation, error },
+    });
+}
+
+impl Routing {
+    /// Whether any route or rule is held or to be held: the driver then watches the kernel's route
+    /// and rule changes.
+    pub(crate) fn has_routing(&self) -> bool {
+        !self.routes.is_empty()
+            || !self.rules.is_empty()
+            || !self.statics.routes.is_empty()
+            || !self.statics.rules.is_empty()
+    }
+
+    /// The routes held, with their routers (`None`: static).
+    pub(crate) fn routes(&self) -> impl Iterator<Item = (Option<RouterKey>, &VirtualRoute)> {
+        self.routes.iter().map(|held| (held.owner, &held.entry))
+    }
+
+    /// The rules held, with their routers (`None`: static).
+    pub(crate) fn rules(&self) -> impl Iterator<Item = (Option<RouterKey>, &VirtualRule)> {
+        self.rules.iter().map(|held| (held.owner, &held.entry))
+    }
+
+    /// The static configuration.
+    pub(crate) fn statics(&self) -> &Statics {
+        &self.statics
+    }
+
+    /// Installs router `router`'s routes then rules (its addresses are there already), holding
+    /// those it added; one it holds already is left as it is.
+    pub(crate) fn install<A: AddressBackend>(
+        &mut self,
+        router: RouterKey,
+        addressing: &Addressing,
+        backend: &mut A,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        for route in addressing.routes() {
+            self.add_route(Some(router), route, backend, on_event);
+        }
+        for rule in addressing.rules() {
+            self.add_rule(Some(router), rule, backend, on_event);
+        }
+    }
+
+    fn add_route<A: AddressBackend>(
+        &mut self,
+        owner: Option<RouterKey>,
+        route: &VirtualRoute,
+        backend: &mut A,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        if self.routes.iter().any(|h| h.owner == owner && h.entry == *route) {
+            return;
+        }
+        match backend.add_route(route) {
+            Ok(Added::Added) => self.routes.push(Held {
+                owner,
+                entry: route.clone(),
+            }),
+            Ok(Added::AlreadyPresent) => {}
+            Err(error) => failed(owner, Operation::AddRoute(route.id()), error, on_event),
+        }
+    }
+
+    fn add_rule<A: AddressBackend>(
+        &mut self,
+        owner: Option<RouterKey>,
+        rule: &VirtualRule,
+        backend: &mut A,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        if self.rules.iter().any(|h| h.owner == owner && h.entry == *rule) {
+            return;
+        }
+        match backend.add_rule(rule) {
+            Ok(Added::Added) => self.rules.push(Held {
+                owner,
+                entry: rule.clone(),
+            }),
+            Ok(Added::AlreadyPresent) => {}
+            Err(error) => failed(owner, Operation::AddRule(rule.id()), error, on_event),
+        }
+    }
+
+    /// Removes the rules then routes held for router `router` (before its addresses go).
+    pub(crate) fn release<A: AddressBackend>(
+        &mut self,
+        router: RouterKey,
+        backend: &mut A,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        self.release_where(Some(router), backend, on_event);
+    }
+
+    fn release_where<A: AddressBackend>(
+        &mut self,
+        owner: Option<RouterKey>,
+        backend: &mut A,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        let (rules, kept) = std::mem::take(&mut self.rules)
+            .into_iter()
+            .partition(|held| held.owner == owner);
+        self.rules = kept;
+        for Held { entry: rule, .. } in rules as Vec<Held<VirtualRule>> {
+            if let Err(error) = backend.remove_rule(&rule) {
+                failed(owner, Operation::RemoveRule(rule.id()), error, on_event);
+            }
+        }
+        let (routes, kept) = std::mem::take(&mut self.routes)
+            .into_iter()
+            .partition(|held| held.owner == owner);
+        self.routes = kept;
+        for Held { entry: route, .. } in routes as Vec<Held<VirtualRoute>> {
+            if let Err(error) = backend.remove_route(&route) {
+                failed(owner, Operation::RemoveRoute(route.id()), error, on_event);
+            }
+        }
+    }
+
+    /// Route `id` was deleted: each held route it names that is to be restored is added again,
+    /// with an [`Event::Restored`] (or a failure).
+    pub(crate) fn route_removed<A: AddressBackend>(
+        &mut self,
+        id: RouteId,
+        backend: &mut A,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        for held in self.routes.iter().filter(|h| h.entry.restore && h.entry.id() == id) {
+            restore_route(held, backend, on_event);
+        }
+    }
+
+    /// A rule was deleted: each held rule that is to be restored and is missing is added again.
+    pub(crate) fn rule_removed<A: AddressBackend>(
+        &mut self,
+        backend: &mut A,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        for held in self.rules.iter().filter(|h| h.entry.restore) {
+            restore_rule(held, backend, on_event);
+        }
+    }
+
+    /// Adds again whatever of router `owner`'s routes (`None`: every route, rule and static
+    /// address) is missing: after an address of its came back (the kernel drops the routes whose
+    /// source it was, without a word), an interface came up again (it drops the routes through
+    /// it), or a full re-read.
+    pub(crate) fn reinstall<A: AddressBackend>(
+        &mut self,
+        owner: Option<RouterKey>,
+        backend: &mut A,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        let routes = self.routes.iter().filter(|h| h.entry.restore);
+        for held in routes.filter(|h| owner.is_none() || h.owner == owner) {
+            restore_route(held, backend, on_event);
+        }
+        if owner.is_some() {
+            return;
+        }
+        self.rule_removed(backend, on_event);
+        let held: Vec<(u32, VirtualAddress)> = self.static_addresses.clone();
+        for (interface, address) in held {
+            self.static_address_removed(interface, address.address, backend, on_event);
+        }
+    }
+
+    /// Whether static address `address` on interface `interface` is held.
+    pub(crate) fn holds_static(&self, interface: u32, address: std::net::IpAddr) -> bool {
+        (self.static_addresses.iter()).any(|&(i, a)| i == interface && a.address == address)
+    }
+
+    /// A static address held was removed: it is added again.
+    pub(crate) fn static_address_removed<A: AddressBackend>(
+        &mut self,
+        interface: u32,
+        address: std::net::IpAddr,
+        backend: &mut A,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        let Some(&(_, held)) = (self.static_addresses.iter())
+            .find(|&&(i, a)| i == interface && a.address == address)
+        else {
+            return;
+        };
+        match backend.add(interface, held) {
+            Ok(Added::Added) => on_event(Event::Restored {
+                router: None,
+                entry: HostEntry::Address {
+                    interface_index: interface,
+                    address: held,
+                },
+            }),
+            Ok(Added::AlreadyPresent) => {}
+            Err(error) => failed(None, Operation::AddAddress(address), error, on_event),
+        }
+    }
+
+    /// Holds `statics` from now on: what the previous static configuration held and this one
+    /// does not is removed, what it adds is installed (addresses, then routes, then rules).
+    pub(crate) fn set_statics<A: AddressBackend>(
+        &mut self,
+        statics: Statics,
+        backend: &mut A,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        let rules = std::mem::take(&mut self.rules);
+        let (gone, kept): (Vec<_>, Vec<_>) = rules
+            .into_iter()
+            .partition(|h| h.owner.is_none() && !statics.rules.contains(&h.entry));
+        self.rules = kept;
+        for held in gone {
+            if let Err(error) = backend.remove_rule(&held.entry) {
+                failed(None, Operation::RemoveRule(held.entry.id()), error, on_event);
+            }
+        }
+        let routes = std::mem::take(&mut self.routes);
+        let (gone, kept): (Vec<_>, Vec<_>) = routes
+            .into_iter()
+            .partition(|h| h.owner.is_none() && !statics.routes.contains(&h.entry));
+        self.routes = kept;
+        for held in gone {
+            if let Err(error) = backend.remove_route(&held.entry) {
+                failed(None, Operation::RemoveRoute(held.entry.id()), error, on_event);
+            }
+        }
+        let addresses = std::mem::take(&mut self.static_addresses);
+        let (gone, kept): (Vec<_>, Vec<_>) = (addresses.into_iter())
+            .partition(|entry| !statics.addresses.contains(entry));
+        self.static_addresses = kept;
+        for (interface, address) in gone {
+            if let Err(error) = backend.remove(interface, address) {
+                failed(None, Operation::RemoveAddress(address.address), error, on_event);
+            }
+        }
+        for &(interface, address) in &statics.addresses {
+            if self.static_addresses.contains(&(interface, address)) {
+                continue;
+            }
+            match backend.add(interface, address) {
+                Ok(Added::Added) => self.static_addresses.push((interface, address)),
+                Ok(Added::AlreadyPresent) => {}
+                Err(error) => failed(None, Operation::AddAddress(address.address), error, on_event),
+            }
+        }
+        for route in &statics.routes {
+            self.add_route(None, route, backend, on_event);
+        }
+        for rule in &statics.rules {
+            self.add_rule(None, rule, backend, on_event);
+        }
+        self.statics = statics;
+    }
+
+    /// Moves what is held on interface `from`, created again as `to`, there.
+    #[cfg(feature = "linux")]
+    pub(crate) fn rebind(&mut self, from: u32, to: u32) {
+        for held in &mut self.routes {
+            rebind_route(&mut held.entry, from, to);
+        }
+        for route in &mut self.statics.routes {
+            rebind_route(route, from, to);
+        }
+        for (interface, _) in &mut self.static_addresses {
+            if *interface == from {
+                *interface = to;
+            }
+        }
+        for (interface, _) in &mut self.statics.addresses {
+            if *interface == from {
+                *interface = to;
+            }
+        }
+    }
+
+    /// Removes everything held, rules first, then routes, then static addresses; the first failure
+    /// is returned after trying them all.
+    pub(crate) fn release_all<A: AddressBackend>(
+        &mut self,
+        backend: &mut A,
+    ) -> Result<(), BackendError> {
+        let mut first_error = None;
+        for held in self.rules.drain(..) {
+            if let Err(error) = backend.remove_rule(&held.entry) {
+                first_error.get_or_insert(error);
+            }
+        }
+        for held in self.routes.drain(..) {
+            if let Err(error) = backend.remove_route(&held.entry) {
+                first_error.get_or_insert(error);
+            }
+        }
+        for (interface, address) in self.static_addresses.drain(..) {
+            if let Err(error) = backend.remove(interface, address) {
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Points route `route`'s next hops out of interface `from` at interface `to`.
+#[cfg(feature = "linux")]
+pub(crate) fn rebind_route(route: &mut VirtualRoute, from: u32, to: u32) {
+    for hop in &mut route.next_hops {
+        if hop.interface_index == Some(from) {
+            hop.interface_index = Some(to);
+        }
+    }
+}
+
+fn restore_route<A: AddressBackend>(
+    held: &Held<VirtualRoute>,
+    backend: &mut A,
+    on_event: &mut impl FnMut(Event),
+) {
+    match backend.add_route(&held.entry) {
+        Ok(Added::Added) => on_event(Event::Restored {
+            router: held.owner,
+            entry: HostEntry::Route(Box::new(held.entry.clone())),
+        }),
+        Ok(Added::AlreadyPresent) => {}
+        Err(error) => failed(
+            held.owner,
+            Operation::AddRoute(held.entry.id()),
+            error,
+            on_event,
+        ),
+    }
+}
+
+fn restore_rule<A: AddressBackend>(
+    held: &Held<VirtualRule>,
+    backend: &mut A,
+    on_event: &mut impl FnMut(Event),
+) {
+    match backend.add_rule(&held.entry) {
+        Ok(Added::Added) => on_event(Event::Restored {
+            router: held.owner,
+            entry: HostEntry::Rule(Box::new(held.entry.clone())),
+        }),
+        Ok(Added::AlreadyPresent) => {}
+        Err(error) => failed(
+            held.owner,
+            Operation::AddRule(held.entry.id()),
+            error,
+            on_event,
+        ),
+    }
+}
