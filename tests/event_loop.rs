@@ -1371,7 +1371,11 @@ fn routed_instance(primary: [u8; 4], priority: u8) -> Instance {
 fn elected_routed_pair(statics: Option<Statics>) -> Lan {
     let now = Instant::now();
     let nodes = vec![
-        Node::with(vec![routed_instance([192, 0, 2, 1], 200)], statics.clone(), now),
+        Node::with(
+            vec![routed_instance([192, 0, 2, 1], 200)],
+            statics.clone(),
+            now,
+        ),
         Node::with(vec![routed_instance([192, 0, 2, 2], 100)], statics, now),
     ];
     let mut lan = Lan { now, nodes };
@@ -1402,7 +1406,9 @@ fn virtual_routes_follow_the_vips_in_the_same_pass() {
     assert_eq!(node.state(51), Some(State::Master));
     let calls = node.host.calls();
     let position = |wanted: &dyn Fn(&Call) -> bool| calls.iter().position(wanted);
-    let vip = position(&|c| matches!(c, Call::Add { address, .. } if address.address == IpAddr::from(VIP)));
+    let vip = position(
+        &|c| matches!(c, Call::Add { address, .. } if address.address == IpAddr::from(VIP)),
+    );
     let route = position(&|c| matches!(c, Call::AddRoute(r) if *r == route_from_vip()));
     let rule = position(&|c| matches!(c, Call::AddRule(_)));
     assert!(vip.is_some() && vip < route && route < rule, "{calls:?}");
@@ -1442,9 +1448,10 @@ fn a_virtual_route_or_rule_deleted_by_someone_else_comes_back_and_is_reported() 
     assert_eq!(master.host.rules(), [rule_from_vip()]);
     let restored: Vec<String> = (master.events.iter())
         .filter_map(|e| match e {
-            Event::Restored { router: Some(router), entry } if *router == key(51) => {
-                Some(entry.to_string())
-            }
+            Event::Restored {
+                router: Some(router),
+                entry,
+            } if *router == key(51) => Some(entry.to_string()),
             _ => None,
         })
         .collect();
@@ -1562,7 +1569,15 @@ fn static_routes_rules_and_addresses_stay_through_state_changes_and_come_back() 
     assert!(backup.host.routes().contains(&statics().routes[0]));
     assert!(backup.host.has_address(LAN, [192, 0, 2, 50].into()));
     let restored = (backup.events.iter())
-        .filter(|e| matches!(e, Event::Restored { router: None, entry: HostEntry::Route(_) | HostEntry::Address { .. } }))
+        .filter(|e| {
+            matches!(
+                e,
+                Event::Restored {
+                    router: None,
+                    entry: HostEntry::Route(_) | HostEntry::Address { .. }
+                }
+            )
+        })
         .count();
     assert_eq!(restored, 2, "{:?}", backup.events);
 }
@@ -1570,7 +1585,11 @@ fn static_routes_rules_and_addresses_stay_through_state_changes_and_come_back() 
 #[test]
 fn a_reconfiguration_changes_the_statics_and_a_release_removes_them() {
     let now = Instant::now();
-    let mut node = Node::with(vec![routed_instance([192, 0, 2, 1], 200)], Some(statics()), now);
+    let mut node = Node::with(
+        vec![routed_instance([192, 0, 2, 1], 200)],
+        Some(statics()),
+        now,
+    );
     let mut next = statics();
     next.routes.clear();
     let change = Reconfiguration {
@@ -1580,7 +1599,10 @@ fn a_reconfiguration_changes_the_statics_and_a_release_removes_them() {
     node.reconfigure(now, &change).expect("accepted");
     assert!(node.host.routes().is_empty());
     assert_eq!(node.host.rules(), statics().rules);
-    node.event_loop.applier_mut().release_all().expect("released");
+    node.event_loop
+        .applier_mut()
+        .release_all()
+        .expect("released");
     assert!(node.host.rules().is_empty());
     assert!(!node.host.has_address(LAN, [192, 0, 2, 50].into()));
 }

@@ -9,7 +9,7 @@ use crate::host::repeats::Repeats;
 use crate::host::routing::Routing;
 use crate::host::{
     Added, AddressBackend, Addressing, AdvertSender, Announce, BackendError, Event, Instance,
-    Operation, RouteId, Statics, VirtualAddress, VirtualRoute, VirtualRule,
+    Operation, VirtualAddress,
 };
 use crate::packet::AddressList;
 use crate::{Action, RouterKey};
@@ -51,7 +51,7 @@ struct Held {
 #[derive(Debug)]
 pub struct ActionApplier<S, A, N> {
     sender: S,
-    addresses: A,
+    pub(super) addresses: A,
     announcer: N,
     /// Boxed: thousands of routers leave most of a map's slots empty, and an empty slot then
     /// costs a pointer rather than a whole `Placed`.
@@ -70,7 +70,7 @@ pub struct ActionApplier<S, A, N> {
     /// address), in the order [`apply`](Self::apply) meets them.
     ahead: VecDeque<((u32, IpAddr), Result<Added, BackendError>)>,
     /// The routes, rules and static addresses added and held.
-    routing: Routing,
+    pub(super) routing: Routing,
 }
 
 impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
@@ -353,72 +353,6 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
         }
         self.routing.rebind(from, to);
         self.move_addresses(from, to, on_event);
-    }
-
-    /// Holds `statics` from now on: what the previous static configuration added and this one
-    /// does not have is removed, what it adds is installed (addresses, routes, rules); each
-    /// failure is an [`Event::StaticFailed`].
-    pub fn set_statics(&mut self, statics: Statics, on_event: &mut impl FnMut(Event)) {
-        self.routing
-            .set_statics(statics, &mut self.addresses, on_event);
-    }
-
-    /// The static configuration held ([`set_statics`](Self::set_statics)).
-    pub fn statics(&self) -> &Statics {
-        self.routing.statics()
-    }
-
-    /// Whether routes or rules are held or configured to be: a driver then follows the host's
-    /// route and rule deletions, and calls [`route_removed`](Self::route_removed) and
-    /// [`rule_removed`](Self::rule_removed).
-    pub fn has_routing(&self) -> bool {
-        self.routing.has_routing()
-    }
-
-    /// The routes this applier added and holds, each with its router (`None`: static).
-    pub fn held_routes(&self) -> impl Iterator<Item = (Option<RouterKey>, &VirtualRoute)> {
-        self.routing.routes()
-    }
-
-    /// The rules this applier added and holds, each with its router (`None`: static).
-    pub fn held_rules(&self) -> impl Iterator<Item = (Option<RouterKey>, &VirtualRule)> {
-        self.routing.rules()
-    }
-
-    /// Route `id` was deleted: the held routes it names are added again, each with an
-    /// [`Event::Restored`] (or a failure), unless configured not to be.
-    pub fn route_removed(&mut self, id: RouteId, on_event: &mut impl FnMut(Event)) {
-        self.routing
-            .route_removed(id, &mut self.addresses, on_event);
-    }
-
-    /// A rule was deleted: the held rules that are missing are added again, each with an
-    /// [`Event::Restored`] (or a failure).
-    pub fn rule_removed(&mut self, on_event: &mut impl FnMut(Event)) {
-        self.routing.rule_removed(&mut self.addresses, on_event);
-    }
-
-    /// Adds again every held route, rule and static address that is missing (after a full re-read
-    /// or an interface that came up again: the kernel drops routes through an interface that goes
-    /// down, without a word).
-    pub fn reinstall_routing(&mut self, on_event: &mut impl FnMut(Event)) {
-        self.routing
-            .reinstall(None, &mut self.addresses, on_event);
-    }
-
-    /// Whether `address` on interface `interface` is a static address this applier added.
-    pub fn holds_static(&self, interface: u32, address: IpAddr) -> bool {
-        self.routing.holds_static(interface, address)
-    }
-
-    /// A static address held was removed: it is added again, with an [`Event::Restored`].
-    pub fn static_address_removed(
-        &mut self,
-        interface: u32,
-        address: IpAddr,
-        on_event: &mut impl FnMut(Event),
-    ) {
-        (self.routing).static_address_removed(interface, address, &mut self.addresses, on_event);
     }
 
     /// Removes every address, route and rule this applier added (its routers' and the static

@@ -215,7 +215,11 @@ pub trait AddressBackend {
     /// routes, and a router asks for them only when its [`Instance`](crate::host::Instance) has
     /// some.
     fn add_route(&mut self, route: &VirtualRoute) -> Result<Added, BackendError> {
-        Err(format!("this address backend cannot install routes ({})", route.id()).into())
+        Err(format!(
+            "this address backend cannot install routes ({})",
+            route.id()
+        )
+        .into())
     }
 
     /// Removes `route`, and only if it carries the mark (or protocol) it was added with; a route

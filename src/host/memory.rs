@@ -283,7 +283,9 @@ impl MemoryHost {
         let mut state = self.state();
         state.links.insert(interface, up);
         if !up {
-            state.routes.retain(|r| r.interfaces().all(|i| i != interface));
+            state
+                .routes
+                .retain(|r| r.interfaces().all(|i| i != interface));
         }
         state.report(HostChange::Link {
             interface_index: interface,
@@ -405,7 +407,13 @@ impl AddressBackend for MemoryAddresses {
     }
 
     fn remove_route(&mut self, route: &VirtualRoute) -> Result<(), BackendError> {
-        let removed = self.change(Fault::Route, route, false, |s| &mut s.routes, Call::RemoveRoute);
+        let removed = self.change(
+            Fault::Route,
+            route,
+            false,
+            |s| &mut s.routes,
+            Call::RemoveRoute,
+        );
         removed.map(drop)
     }
 

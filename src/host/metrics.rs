@@ -165,7 +165,10 @@ impl HostCounters {
                 *self.restored.entry((kind, owner)).or_default() += 1;
             }
             Event::StaticFailed { operation, .. } => {
-                *self.static_failures.entry(operation_label(operation)).or_default() += 1;
+                *self
+                    .static_failures
+                    .entry(operation_label(operation))
+                    .or_default() += 1;
             }
             _ => {}
         }
@@ -258,7 +261,10 @@ pub fn render(
         resynchronizations: host.resynchronizations,
         restored: (host.restored.iter())
             .map(|(&(kind, owner), &n)| {
-                (vec![("kind", kind.to_string()), ("owner", owner.to_string())], n)
+                (
+                    vec![("kind", kind.to_string()), ("owner", owner.to_string())],
+                    n,
+                )
             })
             .collect(),
         static_failures: (host.static_failures.iter())

@@ -3,11 +3,81 @@
 //! and the static ones, held for as long as the driver runs. Only what it added is removed or
 //! restored; what was there before is left alone.
 
+use std::net::IpAddr;
+
 use crate::RouterKey;
 use crate::host::{
-    Added, AddressBackend, Addressing, BackendError, Event, HostEntry, Operation, RouteId,
-    Statics, VirtualAddress, VirtualRoute, VirtualRule,
+    ActionApplier, Added, AddressBackend, Addressing, AdvertSender, Announce, BackendError, Event,
+    HostEntry, Operation, RouteId, Statics, VirtualAddress, VirtualRoute, VirtualRule,
 };
+
+/// The routes, rules and static addresses of an applier.
+impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
+    /// Holds `statics` from now on: what the previous static configuration added and this one
+    /// does not have is removed, what it adds is installed (addresses, routes, rules); each
+    /// failure is an [`Event::StaticFailed`].
+    pub fn set_statics(&mut self, statics: Statics, on_event: &mut impl FnMut(Event)) {
+        self.routing
+            .set_statics(statics, &mut self.addresses, on_event);
+    }
+
+    /// The static configuration held ([`set_statics`](Self::set_statics)).
+    pub fn statics(&self) -> &Statics {
+        self.routing.statics()
+    }
+
+    /// Whether routes or rules are held or configured to be: a driver then follows the host's
+    /// route and rule deletions, and calls [`route_removed`](Self::route_removed) and
+    /// [`rule_removed`](Self::rule_removed).
+    pub fn has_routing(&self) -> bool {
+        self.routing.has_routing()
+    }
+
+    /// The routes this applier added and holds, each with its router (`None`: static).
+    pub fn held_routes(&self) -> impl Iterator<Item = (Option<RouterKey>, &VirtualRoute)> {
+        self.routing.routes()
+    }
+
+    /// The rules this applier added and holds, each with its router (`None`: static).
+    pub fn held_rules(&self) -> impl Iterator<Item = (Option<RouterKey>, &VirtualRule)> {
+        self.routing.rules()
+    }
+
+    /// Route `id` was deleted: the held routes it names are added again, each with an
+    /// [`Event::Restored`] (or a failure), unless configured not to be.
+    pub fn route_removed(&mut self, id: RouteId, on_event: &mut impl FnMut(Event)) {
+        self.routing
+            .route_removed(id, &mut self.addresses, on_event);
+    }
+
+    /// A rule was deleted: the held rules that are missing are added again, each with an
+    /// [`Event::Restored`] (or a failure).
+    pub fn rule_removed(&mut self, on_event: &mut impl FnMut(Event)) {
+        self.routing.rule_removed(&mut self.addresses, on_event);
+    }
+
+    /// Adds again every held route, rule and static address that is missing (after a full re-read
+    /// or an interface that came up again: the kernel drops routes through an interface that goes
+    /// down, without a word).
+    pub fn reinstall_routing(&mut self, on_event: &mut impl FnMut(Event)) {
+        self.routing.reinstall(None, &mut self.addresses, on_event);
+    }
+
+    /// Whether `address` on interface `interface` is a static address this applier added.
+    pub fn holds_static(&self, interface: u32, address: IpAddr) -> bool {
+        self.routing.holds_static(interface, address)
+    }
+
+    /// A static address held was removed: it is added again, with an [`Event::Restored`].
+    pub fn static_address_removed(
+        &mut self,
+        interface: u32,
+        address: IpAddr,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        (self.routing).static_address_removed(interface, address, &mut self.addresses, on_event);
+    }
+}
 
 /// A route, rule or static address added and held, with the router it is held for (`None`:
 /// static).
@@ -92,7 +162,11 @@ impl Routing {
         backend: &mut A,
         on_event: &mut impl FnMut(Event),
     ) {
-        if self.routes.iter().any(|h| h.owner == owner && h.entry == *route) {
+        if self
+            .routes
+            .iter()
+            .any(|h| h.owner == owner && h.entry == *route)
+        {
             return;
         }
         match backend.add_route(route) {
@@ -112,7 +186,11 @@ impl Routing {
         backend: &mut A,
         on_event: &mut impl FnMut(Event),
     ) {
-        if self.rules.iter().any(|h| h.owner == owner && h.entry == *rule) {
+        if self
+            .rules
+            .iter()
+            .any(|h| h.owner == owner && h.entry == *rule)
+        {
             return;
         }
         match backend.add_rule(rule) {
@@ -169,7 +247,11 @@ impl Routing {
         backend: &mut A,
         on_event: &mut impl FnMut(Event),
     ) {
-        for held in self.routes.iter().filter(|h| h.entry.restore && h.entry.id() == id) {
+        for held in self
+            .routes
+            .iter()
+            .filter(|h| h.entry.restore && h.entry.id() == id)
+        {
             restore_route(held, backend, on_event);
         }
     }
@@ -210,7 +292,7 @@ impl Routing {
     }
 
     /// Whether static address `address` on interface `interface` is held.
-    pub(crate) fn holds_static(&self, interface: u32, address: std::net::IpAddr) -> bool {
+    pub(crate) fn holds_static(&self, interface: u32, address: IpAddr) -> bool {
         (self.static_addresses.iter()).any(|&(i, a)| i == interface && a.address == address)
     }
 
@@ -218,12 +300,12 @@ impl Routing {
     pub(crate) fn static_address_removed<A: AddressBackend>(
         &mut self,
         interface: u32,
-        address: std::net::IpAddr,
+        address: IpAddr,
         backend: &mut A,
         on_event: &mut impl FnMut(Event),
     ) {
-        let Some(&(_, held)) = (self.static_addresses.iter())
-            .find(|&&(i, a)| i == interface && a.address == address)
+        let Some(&(_, held)) =
+            (self.static_addresses.iter()).find(|&&(i, a)| i == interface && a.address == address)
         else {
             return;
         };
@@ -255,7 +337,12 @@ impl Routing {
         self.rules = kept;
         for held in gone {
             if let Err(error) = backend.remove_rule(&held.entry) {
-                failed(None, Operation::RemoveRule(held.entry.id()), error, on_event);
+                failed(
+                    None,
+                    Operation::RemoveRule(held.entry.id()),
+                    error,
+                    on_event,
+                );
             }
         }
         let routes = std::mem::take(&mut self.routes);
@@ -265,16 +352,26 @@ impl Routing {
         self.routes = kept;
         for held in gone {
             if let Err(error) = backend.remove_route(&held.entry) {
-                failed(None, Operation::RemoveRoute(held.entry.id()), error, on_event);
+                failed(
+                    None,
+                    Operation::RemoveRoute(held.entry.id()),
+                    error,
+                    on_event,
+                );
             }
         }
         let addresses = std::mem::take(&mut self.static_addresses);
-        let (gone, kept): (Vec<_>, Vec<_>) = (addresses.into_iter())
-            .partition(|entry| !statics.addresses.contains(entry));
+        let (gone, kept): (Vec<_>, Vec<_>) =
+            (addresses.into_iter()).partition(|entry| !statics.addresses.contains(entry));
         self.static_addresses = kept;
         for (interface, address) in gone {
             if let Err(error) = backend.remove(interface, address) {
-                failed(None, Operation::RemoveAddress(address.address), error, on_event);
+                failed(
+                    None,
+                    Operation::RemoveAddress(address.address),
+                    error,
+                    on_event,
+                );
             }
         }
         for &(interface, address) in &statics.addresses {
@@ -284,7 +381,12 @@ impl Routing {
             match backend.add(interface, address) {
                 Ok(Added::Added) => self.static_addresses.push((interface, address)),
                 Ok(Added::AlreadyPresent) => {}
-                Err(error) => failed(None, Operation::AddAddress(address.address), error, on_event),
+                Err(error) => failed(
+                    None,
+                    Operation::AddAddress(address.address),
+                    error,
+                    on_event,
+                ),
             }
         }
         for route in &statics.routes {

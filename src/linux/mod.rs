@@ -41,7 +41,7 @@ pub(crate) use memory::HeapTrim;
 pub use memory::release_free_memory;
 pub use netlink::{
     ADDRESS_PROTOCOL, Interface, InterfaceAddress, Netlink, NetlinkError, NetlinkEvent,
-    NetlinkEvents,
+    NetlinkEvents, ROUTE_PROTOCOL,
 };
 pub use routed::{RoutedInterface, RoutedInterfaceError};
 pub use socket::{Received, SocketError, Sockets, VrrpSocket};

@@ -16,12 +16,12 @@ mod host_state;
 #[cfg(feature = "auth-hmac")]
 mod in_place;
 
+use crate::host::Statics;
 use crate::host::handle::OnDriverThread;
 use crate::host::health::Health;
 use crate::host::lateness::Lateness;
 use crate::host::log::DiscardLog;
 use crate::host::setup::check_instances;
-use crate::host::Statics;
 use crate::host::{
     ActionApplier, AddressBackend, AdvertSender, Announce, Command, DriverError, DriverHandle,
     Event, HostChange, HostSnapshot, Operation, Reconfiguration, ReconfigureError, Setup,

@@ -55,6 +55,12 @@ impl<A: AddressBackend> Driver<A> {
                 NetlinkEvent::Link(interface) => {
                     let (configured, recreated) = self.follow_link(now, &interface, on_event);
                     let up = interface.running;
+                    // The kernel drops the routes out of an interface that goes down, without a
+                    // word: those held come back with it (a router's interface does it below).
+                    let applier = self.event_loop.applier_mut();
+                    if up && configured.is_empty() && applier.has_routing() {
+                        applier.reinstall_routing(on_event);
+                    }
                     // Created again: the re-read at the end of the pass says whether it is up.
                     let configured = if recreated { Vec::new() } else { configured };
                     (configured.into_iter())
@@ -88,6 +94,8 @@ impl<A: AddressBackend> Driver<A> {
                     interface_index: removed.interface_index,
                     address: removed.address,
                 }],
+                NetlinkEvent::RouteRemoved(route) => vec![HostChange::RouteRemoved(route)],
+                NetlinkEvent::RuleRemoved => vec![HostChange::RuleRemoved],
             };
             for change in changes {
                 self.event_loop.handle_change(now, change, on_event);

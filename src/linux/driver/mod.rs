@@ -338,6 +338,11 @@ impl<A: AddressBackend> Driver<A> {
             return true;
         }
         self.event_loop.start(now, on_event);
+        if self.event_loop.applier().has_routing()
+            && let Err(error) = self.changes.watch_routing()
+        {
+            on_event(transient("subscribing to route and rule changes", error));
+        }
         self.sync_filtering(now, on_event);
         false
     }
@@ -402,6 +407,12 @@ impl<A: AddressBackend> Driver<A> {
                     self.armed_for = None;
                 }
             }
+        }
+        // A driver that holds routes or rules follows their deletions from now on.
+        if self.event_loop.applier().has_routing()
+            && let Err(error) = self.changes.watch_routing()
+        {
+            on_event(transient("subscribing to route and rule changes", error));
         }
         if !shutdown {
             self.resynchronize(now, on_event);

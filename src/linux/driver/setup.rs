@@ -5,7 +5,10 @@
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
-use crate::host::{ActionApplier, AddressBackend, Addressing, DriverError, Instance, Setup};
+use crate::host::{
+    ActionApplier, AddressBackend, Addressing, DriverError, Instance, Setup, VirtualRoute,
+    VirtualRule,
+};
 use crate::linux::driver::links::Bindings;
 use crate::linux::driver::virtual_mac::VirtualMacs;
 use crate::linux::{ADDRESS_PROTOCOL, Announcer, Interface, Netlink, RoutedInterface, Sockets};
@@ -54,6 +57,31 @@ pub(crate) struct LinuxSetup {
 }
 
 impl LinuxSetup {
+    /// Removes the routes and rules of `added` that carry this crate's mark and that `applier`
+    /// does not hold: a killed process's, left behind. Those with a protocol of their own cannot
+    /// be told from an operator's, and stay.
+    fn remove_leftover_routing<A: AddressBackend>(
+        &mut self,
+        applier: &ActionApplier<Sockets, A, Announcer>,
+        added: &[Instance],
+    ) -> Result<(), DriverError> {
+        let held_routes: Vec<&VirtualRoute> = applier.held_routes().map(|(_, r)| r).collect();
+        let held_rules: Vec<&VirtualRule> = applier.held_rules().map(|(_, r)| r).collect();
+        for instance in added {
+            for route in instance.routes() {
+                if route.protocol.is_none() && !held_routes.contains(&route) {
+                    self.netlink.remove_route(route)?;
+                }
+            }
+            for rule in instance.rules() {
+                if rule.protocol.is_none() && !held_rules.contains(&rule) {
+                    self.netlink.remove_rule(rule)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn new(netlink: Netlink) -> Self {
         Self {
             netlink,
@@ -189,6 +217,7 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
         for &(index, address, prefix_len) in &checked.leftovers {
             self.netlink.remove_address(index, address, prefix_len)?;
         }
+        self.remove_leftover_routing(applier, added)?;
         for instance in added {
             let key = instance.key();
             if self.sockets.get(key.family).is_none() {

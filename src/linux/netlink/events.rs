@@ -6,10 +6,12 @@ use netlink_packet_core::NetlinkPayload;
 use netlink_packet_route::{AddressFamily as NetlinkFamily, RouteNetlinkMessage};
 use netlink_sys::Socket;
 
+use super::routes::{removed_route, removed_rule};
 use super::{
     Interface, InterfaceAddress, NetlinkError, interface, interface_address, route_socket,
     split_messages,
 };
+use crate::host::RouteId;
 
 /// A change the kernel reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,12 +29,19 @@ pub enum NetlinkEvent {
     AddressAdded(InterfaceAddress),
     /// An address was removed.
     AddressRemoved(InterfaceAddress),
+    /// A route carrying [`ROUTE_PROTOCOL`](super::ROUTE_PROTOCOL) was deleted (reported only
+    /// after [`NetlinkEvents::watch_routing`]).
+    RouteRemoved(RouteId),
+    /// A policy rule carrying [`ROUTE_PROTOCOL`](super::ROUTE_PROTOCOL) was deleted.
+    RuleRemoved,
 }
 
 /// A non-blocking subscription to link and address changes; poll its descriptor for readability.
 #[derive(Debug)]
 pub struct NetlinkEvents {
     socket: Socket,
+    /// Whether route and rule changes are subscribed to.
+    routing: bool,
 }
 
 /// How many reads in a row may fail (other than the end of the queue) while the stale
@@ -56,7 +65,32 @@ impl NetlinkEvents {
         socket
             .set_non_blocking(true)
             .map_err(io_error("making the netlink socket non-blocking"))?;
-        Ok(Self { socket })
+        Ok(Self {
+            socket,
+            routing: false,
+        })
+    }
+
+    /// Subscribes to route and rule changes too, once: a host with a full routing table makes
+    /// many, so only a driver that holds routes or rules asks for them. Only the deletions of
+    /// routes and rules carrying [`ROUTE_PROTOCOL`](super::ROUTE_PROTOCOL) are reported.
+    pub fn watch_routing(&mut self) -> Result<(), NetlinkError> {
+        if self.routing {
+            return Ok(());
+        }
+        for group in [
+            libc::RTNLGRP_IPV4_ROUTE,
+            libc::RTNLGRP_IPV6_ROUTE,
+            libc::RTNLGRP_IPV4_RULE,
+            libc::RTNLGRP_IPV6_RULE,
+        ] {
+            (self.socket.add_membership(group)).map_err(|source| NetlinkError::Io {
+                operation: "subscribing to route and rule changes",
+                source,
+            })?;
+        }
+        self.routing = true;
+        Ok(())
     }
 
     /// The events waiting now, in order; empty when there are none.
@@ -140,6 +174,12 @@ fn event(message: RouteNetlinkMessage) -> Option<NetlinkEvent> {
         }
         RouteNetlinkMessage::DelAddress(message) => {
             interface_address(&message).map(NetlinkEvent::AddressRemoved)
+        }
+        RouteNetlinkMessage::DelRoute(message) => {
+            removed_route(&message).map(NetlinkEvent::RouteRemoved)
+        }
+        RouteNetlinkMessage::DelRule(message) => {
+            removed_rule(&message).then_some(NetlinkEvent::RuleRemoved)
         }
         _ => None,
     }

@@ -17,14 +17,16 @@ use netlink_packet_route::{AddressFamily as NetlinkFamily, RouteNetlinkMessage};
 use netlink_sys::protocols::NETLINK_ROUTE;
 use netlink_sys::{Socket, SocketAddr};
 
-use crate::host::{Added, AddressBackend, BackendError, VirtualAddress};
+use crate::host::{Added, AddressBackend, BackendError, VirtualAddress, VirtualRoute, VirtualRule};
 use crate::{AddressFamily, MacAddress};
 
 mod batch;
 mod events;
 mod request;
+mod routes;
 
 pub use events::{NetlinkEvent, NetlinkEvents};
+pub use routes::ROUTE_PROTOCOL;
 
 /// Why a netlink request failed.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +84,15 @@ pub enum NetlinkError {
 }
 
 impl NetlinkError {
+    /// The kernel's `errno`, for a refusal of the kernel's or a failed system call.
+    fn errno(&self) -> Option<i32> {
+        match self {
+            Self::Io { source, .. } => source.raw_os_error(),
+            Self::Permission { .. } => Some(libc::EPERM),
+            _ => None,
+        }
+    }
+
     /// The kernel's refusal `errno` of `operation`: [`Permission`](Self::Permission) for EPERM.
     fn from_errno(errno: i32, operation: &'static str) -> Self {
         if errno == libc::EPERM {
@@ -633,5 +644,21 @@ impl AddressBackend for Netlink {
             Ok(()) | Err(NetlinkError::NotPresent { .. }) => Ok(()),
             Err(error) => Err(error.into()),
         }
+    }
+
+    fn add_route(&mut self, route: &VirtualRoute) -> Result<Added, BackendError> {
+        Ok(Netlink::add_route(self, route)?)
+    }
+
+    fn remove_route(&mut self, route: &VirtualRoute) -> Result<(), BackendError> {
+        Ok(Netlink::remove_route(self, route)?)
+    }
+
+    fn add_rule(&mut self, rule: &VirtualRule) -> Result<Added, BackendError> {
+        Ok(Netlink::add_rule(self, rule)?)
+    }
+
+    fn remove_rule(&mut self, rule: &VirtualRule) -> Result<(), BackendError> {
+        Ok(Netlink::remove_rule(self, rule)?)
     }
 }
