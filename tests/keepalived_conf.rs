@@ -209,8 +209,8 @@ fn what_keepalived_accepts_and_this_crate_cannot_honour_is_an_error() {
             "t.conf:2:20: `vrrp_mcast_group4` is not supported",
         ),
         (
-            "static_routes {\n}\n",
-            "t.conf:1:1: `static_routes` is not supported",
+            "track_group G {\n group {\n  A\n }\n}\n",
+            "t.conf:1:1: `track_group` is not supported",
         ),
     ];
     for (text, start) in cases {
@@ -1083,7 +1083,7 @@ mod corpus {
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
         // Only ever raised: each feature honoured moves files from REFUSED to the ones read.
         assert!(
-            read >= 24,
+            read >= 28,
             "{read} of {} real files read, fewer than before",
             files.len()
         );
@@ -1376,4 +1376,142 @@ fn the_scheduling_keywords_read_and_an_out_of_range_priority_is_clamped_as_keepa
         auto(" max_auto_priority 20\n min_auto_priority_delay 250000"),
         (Some(20), Duration::from_millis(250))
     );
+}
+
+/// `block` (lines of an instance) in an instance with one VIP.
+fn with_lines(block: &str) -> String {
+    format!("{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.100\n }}\n{block}}}\n")
+}
+
+#[test]
+fn virtual_routes_read_every_ip_route_option_as_iproute2_means_it() {
+    use vrrp::host::{AddressScope, RouteInsertion, RouteKind, RouteMetricKind};
+    let text = with_lines(
+        " virtual_routes {\n  \
+           198.51.100.0/24 dev eth1 src 192.0.2.100 scope link table 1\n  \
+           default via 203.0.113.1 dev eth0 metric 10 mtu lock 1400 rtt 100ms append\n  \
+           blackhole 198.51.102.0/24 table 100\n  \
+           \"192.0.2.0/24\" src \"192.0.2.100\" metric 1 dev \"eth0\" scope link\n  \
+           203.0.113.0/24 table 7 nexthop via 192.0.2.1 dev eth0 weight 1 nexthop via 192.0.2.2 dev eth0 onlink weight 3\n  \
+           2001:db8:1::/64 via 2001:db8::1 pref high protocol 4 no_track\n  \
+           198.51.101.0/24 via 192.0.2.1 or 192.0.2.2 dev eth0 protocol bird\n \
+         }\n",
+    );
+    let (config, warnings) = read_with_warnings(&text);
+    let routes: Vec<_> = config.instances[0].routes.iter().collect();
+    assert_eq!(routes.len(), 7);
+    let r = &routes[0].route;
+    assert_eq!(
+        (r.destination, r.prefix_len, r.source, r.scope, r.table),
+        (ip("198.51.100.0"), 24, Some(ip("192.0.2.100")), Some(AddressScope::Link), 1)
+    );
+    assert_eq!(routes[0].devices, [Some("eth1".to_string())]);
+    let r = &routes[1].route;
+    assert_eq!((r.destination, r.prefix_len), (ip("0.0.0.0"), 0));
+    assert_eq!(r.next_hops[0].gateway, Some(ip("203.0.113.1")));
+    assert_eq!((r.metric, r.insertion), (Some(10), RouteInsertion::Append));
+    let metrics: Vec<_> = r.metrics.iter().map(|m| (m.kind, m.value, m.locked)).collect();
+    // iproute2 keeps rtt in eighths of a millisecond.
+    assert_eq!(
+        metrics,
+        [(RouteMetricKind::Mtu, 1400, true), (RouteMetricKind::Rtt, 800, false)]
+    );
+    assert_eq!((routes[2].route.kind, routes[2].route.table), (RouteKind::Blackhole, 100));
+    assert!(routes[2].route.next_hops.is_empty());
+    assert_eq!(routes[3].devices, [Some("eth0".to_string())]);
+    let multipath = &routes[4].route;
+    let hops: Vec<_> = (multipath.next_hops.iter())
+        .map(|h| (h.gateway, h.weight, h.onlink))
+        .collect();
+    assert_eq!(
+        hops,
+        [(Some(ip("192.0.2.1")), 1, false), (Some(ip("192.0.2.2")), 3, true)]
+    );
+    // no_track keeps the protocol and leaves a deleted route deleted, as in keepalived.
+    let untracked = &routes[5].route;
+    assert_eq!((untracked.protocol, untracked.restore, untracked.preference), (Some(4), false, Some(1)));
+    // Without no_track, the protocol gives way to the daemon's mark, with a warning.
+    let or = &routes[6].route;
+    assert_eq!((or.protocol, or.restore, or.next_hops.len()), (None, true, 2));
+    assert_eq!(routes[6].devices, [Some("eth0".to_string()), Some("eth0".to_string())]);
+    assert!(
+        warnings.iter().any(|w| w.contains("`protocol 12` is replaced by this daemon's mark")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn virtual_rules_read_their_selectors_and_one_action() {
+    use vrrp::host::RuleAction;
+    let text = with_lines(
+        " virtual_rules {\n  \
+           from 198.51.100.100/32 table 1 priority 100\n  \
+           not to 198.51.100.0/24 fwmark 0x10/0xff iif eth0 oif eth1 lookup main preference 101\n  \
+           from 2001:db8::/64 goto 300 preference 200 uidrange 1000-1999 sport 10-20 ipproto udp\n  \
+           from all blackhole\n \
+         }\n",
+    );
+    let (config, warnings) = read_with_warnings(&text);
+    let rules: Vec<_> = config.instances[0].rules.iter().map(|r| &r.rule).collect();
+    assert_eq!(rules[0].from, Some((ip("198.51.100.100"), 32)));
+    assert_eq!((rules[0].action, rules[0].priority), (RuleAction::Table(1), Some(100)));
+    assert!(rules[1].invert);
+    assert_eq!(rules[1].fwmark, Some((0x10, Some(0xff))));
+    assert_eq!(
+        (rules[1].input_interface.as_deref(), rules[1].output_interface.as_deref()),
+        (Some("eth0"), Some("eth1"))
+    );
+    assert_eq!(rules[1].action, RuleAction::Table(254));
+    assert_eq!(rules[2].action, RuleAction::Goto(300));
+    assert_eq!(
+        (rules[2].uid_range, rules[2].source_ports, rules[2].ip_protocol),
+        (Some((1000, 1999)), Some((10, 20)), Some(17))
+    );
+    assert_eq!(rules[2].address_family(), AddressFamily::Ipv6);
+    // No preference: keepalived's 16384, counting down, with a warning.
+    assert_eq!(rules[3].priority, Some(16384));
+    assert_eq!(rules[3].action, RuleAction::Blackhole);
+    assert!(
+        warnings.iter().any(|w| w.contains("given priority 16384")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn static_addresses_routes_and_rules_read_at_the_top_level() {
+    let text = "global_defs {\n default_interface eth1\n}\n\
+                static_ipaddress {\n 192.0.2.50/24 dev eth0\n 192.0.2.51\n}\n\
+                static_routes {\n 198.51.100.0/24 via 192.0.2.254\n}\n\
+                static_rules {\n from 192.0.2.50 table 5 preference 50\n}\n";
+    let config = parse_str("t.conf", text).expect("reads");
+    let devices: Vec<_> = (config.static_addresses.iter())
+        .map(|a| (a.address, a.device.as_deref()))
+        .collect();
+    assert_eq!(
+        devices,
+        [(ip("192.0.2.50"), Some("eth0")), (ip("192.0.2.51"), Some("eth1"))]
+    );
+    assert_eq!(config.static_routes[0].route.next_hops[0].gateway, Some(ip("192.0.2.254")));
+    assert_eq!(config.static_rules[0].rule.priority, Some(50));
+}
+
+#[test]
+fn a_route_or_rule_that_cannot_be_installed_as_written_is_an_error_at_its_word() {
+    let cases = [
+        (" virtual_routes {\n  198.51.100.0/24 via nowhere\n }\n", "`via`"),
+        (" virtual_routes {\n  via 192.0.2.1\n }\n", "destination"),
+        (" virtual_routes {\n  198.51.100.0/24 dev eth0 track_group G\n }\n", "track_group"),
+        (" virtual_routes {\n  198.51.100.0/24 encap mpls 100 dev eth0\n }\n", "encapsulation"),
+        (" virtual_routes {\n  198.51.100.0/24 table nosuch\n }\n", "table"),
+        (" virtual_rules {\n  from 192.0.2.1 table 1 goto 5\n }\n", "one action"),
+        (" virtual_rules {\n  from 192.0.2.1 pref 5 table 1\n }\n", "preference"),
+        (" virtual_rules {\n  from 192.0.2.1 priority 5\n }\n", "an action"),
+        (" virtual_rules {\n  from 192.0.2.1 to 2001:db8::1 table 1 priority 5\n }\n", "same family"),
+    ];
+    for (block, cause) in cases {
+        let errors = errors(&with_lines(block));
+        assert_eq!(errors.len(), 1, "{block}: {errors:?}");
+        assert!(errors[0].contains(cause), "{block}: {errors:?}");
+        assert!(errors[0].starts_with("t.conf:8:"), "{block}: {errors:?}");
+    }
 }

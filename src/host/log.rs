@@ -147,6 +147,25 @@ pub fn event(event: &Event) {
             family = %router.family,
             "a command named virtual router {router}, which does not run"
         ),
+        Event::Restored {
+            router: Some(router),
+            entry,
+        } => warn!(
+            interface = router.interface_index,
+            vrid = router.vrid.get(),
+            family = %router.family,
+            %entry,
+            "the {entry} of virtual router {router} was deleted by someone else; added it again"
+        ),
+        Event::Restored {
+            router: None,
+            entry,
+        } => warn!(%entry, "the static {entry} was deleted by someone else; added it again"),
+        Event::StaticFailed { operation, error } => warn!(
+            %operation,
+            %error,
+            "static configuration: {operation} failed: {error}"
+        ),
         _ => {}
     }
 }

@@ -118,16 +118,15 @@ const PROMOTE_SECONDARIES: Support = Support::Refused(
 const SHUTDOWN_SCRIPT: Support = Support::Refused(
     "not run by this version; run it from the service unit (ExecStartPre=, ExecStopPost=)",
 );
-const STATIC_IPADDRESS: Support = Support::Refused(
-    "configure static addresses, routes and rules outside the VRRP daemon (ip, systemd-networkd)",
-);
 const THREAD_TIMER_EXPIRED: Support = Support::Refused(
     "not supported by this version; its deadlines hold under load (BENCHMARKS.md)",
 );
 const TRACK_BFD: Support =
     Support::Refused("there is no BFD here; track the peer with a vrrp_script instead");
-const TRACK_GROUP: Support =
-    Support::Refused("static addresses, routes and rules are not supported by this version");
+const TRACK_GROUP: Support = Support::Refused(
+    "not supported by this version: a lost static address, route or rule is restored, and takes \
+     no instance to Fault; track its interface with track_interface instead",
+);
 const TRACK_SRC_IP: Support = Support::Refused(
     "not supported by this version: the instance keeps its unicast_src_ip configured",
 );
@@ -140,9 +139,6 @@ const USE_IPVLAN: Support =
     Support::Refused("ipvlan interfaces are not supported; use use_vmac (macvlan)");
 const USE_VMAC_ADDR: Support = Support::Refused(
     "not supported by this version: only the instance's own interface gets a virtual MAC",
-);
-const VIRTUAL_ROUTES: Support = Support::Refused(
-    "routes and rules that follow mastership are not supported by this version; add them in notify_master and remove them in notify_backup",
 );
 const VMAC_ADDR_PREFIX: Support =
     Support::Ignored("virtual MAC interfaces are named vr4.IFINDEX.VRID (vr6 for IPv6)");
@@ -328,9 +324,9 @@ pub const KEYWORDS: &[Keyword] = &[
     k("startup_script_timeout", SHUTDOWN_SCRIPT),
     k("state", HONOURED),
     k("state_dump_file", DUMPS),
-    k("static_ipaddress", STATIC_IPADDRESS),
-    k("static_routes", STATIC_IPADDRESS),
-    k("static_rules", STATIC_IPADDRESS),
+    k("static_ipaddress", HONOURED),
+    k("static_routes", HONOURED),
+    k("static_rules", HONOURED),
     k("stats_dump_file", DUMPS),
     k("strict_mode", HONOURED),
     k("sync_group_tracking_weight", HONOURED),
@@ -363,8 +359,8 @@ pub const KEYWORDS: &[Keyword] = &[
     k("virtual_ipaddress", HONOURED),
     k("virtual_ipaddress_excluded", HONOURED),
     k("virtual_router_id", HONOURED),
-    k("virtual_routes", VIRTUAL_ROUTES),
-    k("virtual_rules", VIRTUAL_ROUTES),
+    k("virtual_routes", HONOURED),
+    k("virtual_rules", HONOURED),
     k("vmac_addr_prefix", VMAC_ADDR_PREFIX),
     k("vmac_garp_intvl", GARP_EXTRA_IF),
     k("vmac_prefix", VMAC_ADDR_PREFIX),

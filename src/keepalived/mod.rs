@@ -55,11 +55,11 @@ pub use files::{ConfigFiles, MemoryFiles, SystemFiles};
 pub use interop::interop_warnings;
 pub use keywords::{KEYWORDS, Keyword, Support, keyword_table};
 pub use model::{
-    GlobalDefs, KeepalivedConfig, Notify, NotifyFifo, Scheduling, ScriptUser, SyncGroup, TrackFile,
-    TrackProcess, Tracked, VirtualIp, VrrpInstance, VrrpScript,
+    GlobalDefs, KeepalivedConfig, Notify, NotifyFifo, Route, Rule, Scheduling, ScriptUser,
+    SyncGroup, TrackFile, TrackProcess, Tracked, VirtualIp, VrrpInstance, VrrpScript,
 };
 #[cfg(feature = "linux")]
-pub use resolve::{ResolveError, Resolved, resolve, sync_groups};
+pub use resolve::{ResolveError, Resolved, resolve, statics, sync_groups};
 pub use writer::{WriteError, instance_block};
 
 /// Reads the keepalived configuration at `path`, following its `include`s (relative ones from

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::error::{Location, Warning};
-use crate::host::AddressScope;
+use crate::host::{AddressScope, VirtualRoute, VirtualRule};
 use crate::packet::{Authentication, ChecksumForm, Password, Version};
 use crate::track::{ParamMatch, Process};
 use crate::{
@@ -30,6 +30,12 @@ pub struct KeepalivedConfig {
     pub instances: Vec<VrrpInstance>,
     /// `vrrp_sync_group` blocks, in file order.
     pub sync_groups: Vec<SyncGroup>,
+    /// `static_ipaddress` lines: addresses held for as long as the daemon runs.
+    pub static_addresses: Vec<VirtualIp>,
+    /// `static_routes` lines.
+    pub static_routes: Vec<Route>,
+    /// `static_rules` lines.
+    pub static_rules: Vec<Rule>,
     /// What was accepted and is not acted on (LVS blocks, mail settings, `state MASTER`).
     pub warnings: Vec<Warning>,
 }
@@ -276,6 +282,27 @@ pub struct VirtualIp {
     pub location: Location,
 }
 
+/// A `virtual_routes` or `static_routes` line: the route, its next hops' interfaces still by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// The route; its next hops' [`interface_index`](crate::host::NextHop::interface_index) are
+    /// left for [`resolve`](super::resolve) to fill from `devices`.
+    pub route: VirtualRoute,
+    /// The interface of each next hop (`dev`), by name, in order.
+    pub devices: Vec<Option<String>>,
+    /// Where the line is.
+    pub location: Location,
+}
+
+/// A `virtual_rules` or `static_rules` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// The rule (its interfaces are names already).
+    pub rule: VirtualRule,
+    /// Where the line is.
+    pub location: Location,
+}
+
 /// A tracked interface, script or file, with the weight that applies to this instance or group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tracked {
@@ -378,6 +405,10 @@ pub struct VrrpInstance {
     pub track_processes: Vec<Tracked>,
     /// The notify commands.
     pub notify: Notify,
+    /// `virtual_routes`: installed while Master.
+    pub routes: Vec<Route>,
+    /// `virtual_rules`: installed while Master.
+    pub rules: Vec<Rule>,
 }
 
 impl VrrpInstance {

@@ -7,8 +7,8 @@ use std::collections::hash_map::Entry;
 use std::fmt;
 use std::net::IpAddr;
 
-use super::{KeepalivedConfig, Location, VirtualIp, VrrpInstance};
-use crate::host::{AddressLabel, Instance, VirtualAddress};
+use super::{KeepalivedConfig, Location, Route, VirtualIp, VrrpInstance};
+use crate::host::{AddressLabel, Instance, Statics, VirtualAddress, VirtualRoute};
 use crate::linux::{Netlink, interface_source};
 use crate::{AddressFamily, RouterKey};
 
@@ -51,6 +51,8 @@ pub struct Resolved {
     interface: (u32, IpAddr),
     /// The index of each address's `dev` other than its instance's interface.
     devices: Vec<(IpAddr, u32)>,
+    /// Its `virtual_routes`, their interfaces looked up.
+    routes: Vec<VirtualRoute>,
 }
 
 impl Resolved {
@@ -75,6 +77,12 @@ impl Resolved {
         }
         for &(address, index) in &self.devices {
             driven = driven.device(address, index);
+        }
+        for route in &self.routes {
+            driven = driven.route(route.clone());
+        }
+        for rule in &instance.rules {
+            driven = driven.rule(rule.rule.clone());
         }
         Ok(driven)
     }
@@ -113,6 +121,10 @@ pub fn resolve(
                 .map_err(|e| ResolveError::at(&vip.location, e))?;
             devices.push((vip.address, other.index));
         }
+        let mut routes = Vec::with_capacity(instance.routes.len());
+        for route in &instance.routes {
+            routes.push(route_on(route, netlink)?);
+        }
         let built = instance
             .config(interface.0, interface.1)
             .map_err(|e| ResolveError::at(&instance.location, e))?;
@@ -121,12 +133,45 @@ pub fn resolve(
             instance: instance.clone(),
             interface,
             devices,
+            routes,
         };
         // The addresses' labels are checked here, once, rather than at the first reload.
         one.driven()?;
         running.push(one);
     }
     Ok(running)
+}
+
+/// A route line with its next hops' interfaces looked up.
+fn route_on(route: &Route, netlink: &mut Netlink) -> Result<VirtualRoute, ResolveError> {
+    let mut resolved = route.route.clone();
+    for (hop, device) in resolved.next_hops.iter_mut().zip(&route.devices) {
+        if let Some(name) = device {
+            let interface = netlink
+                .interface_by_name(name)
+                .map_err(|e| ResolveError::at(&route.location, e))?;
+            hop.interface_index = Some(interface.index);
+        }
+    }
+    Ok(resolved)
+}
+
+/// The `static_ipaddress`, `static_routes` and `static_rules` of `config`, their interfaces looked
+/// up: what [`Reconfiguration::statics`](crate::host::Reconfiguration::statics) holds.
+pub fn statics(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Statics, ResolveError> {
+    let mut statics = Statics::default();
+    for vip in &config.static_addresses {
+        let name = vip.device.as_deref().unwrap_or("eth0");
+        let interface = netlink
+            .interface_by_name(name)
+            .map_err(|e| ResolveError::at(&vip.location, e))?;
+        statics.addresses.push((interface.index, virtual_address(vip)?));
+    }
+    for route in &config.static_routes {
+        statics.routes.push(route_on(route, netlink)?);
+    }
+    statics.rules = config.static_rules.iter().map(|r| r.rule.clone()).collect();
+    Ok(statics)
 }
 
 /// A `virtual_ipaddress` line as the driver configures it.

@@ -98,6 +98,16 @@ pub fn value(event: &Event, names: &InterfaceNames) -> Value {
             json!({"address_interface": names.name(*interface_index), "address": address}),
         ),
         Event::Resynchronized => line("resynchronized", None, json!({})),
+        Event::Restored { router, entry } => line(
+            "restored",
+            router.as_ref().and_then(of),
+            json!({"entry": entry.to_string(), "static": router.is_none()}),
+        ),
+        Event::StaticFailed { operation, error } => line(
+            "static_error",
+            None,
+            json!({"operation": operation.to_string(), "error": error.to_string()}),
+        ),
         Event::RealtimeRaised { late, priority } => line(
             "realtime_raised",
             None,

@@ -100,6 +100,8 @@ pub fn reload(
     }
     let mut netlink = Netlink::open().map_err(|e| unchanged(e.to_string()))?;
     let running = resolve(&config, &mut netlink).map_err(|e| unchanged(e.to_string()))?;
+    let statics =
+        vrrp::keepalived::statics(&config, &mut netlink).map_err(|e| unchanged(e.to_string()))?;
     let names = InterfaceNames::read(&mut netlink).map_err(|e| unchanged(e.to_string()))?;
     let tracked = config.instances.iter().flat_map(|i| &i.track_interfaces);
     for t in tracked.chain(config.sync_groups.iter().flat_map(|g| &g.track_interfaces)) {
@@ -116,8 +118,15 @@ pub fn reload(
     // while it does: its events take the lock.
     let (change, old_config, old_running, carried) = {
         let mut d = daemon.lock().expect("no panics while held");
-        let change =
+        let mut change =
             reconfiguration((&d.config, &d.running), (&config, &running)).map_err(unchanged)?;
+        // The static entries: what is no longer written goes, what is new comes.
+        let fixed = |c: &KeepalivedConfig| {
+            (c.static_addresses.clone(), c.static_routes.clone(), c.static_rules.clone())
+        };
+        if fixed(&d.config) != fixed(&config) {
+            change.statics = Some(statics);
+        }
         let carried = d.tracking.stop();
         let removed: Vec<Resolved> = d
             .running

@@ -38,7 +38,11 @@ pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), S
         .iter()
         .map(Resolved::driven)
         .collect::<Result<_, _>>()?;
+    let statics = vrrp::keepalived::statics(&config, &mut netlink)?;
     let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
+    if !statics.is_empty() {
+        driver.hold_statics(statics).map_err(|e| e.to_string())?;
+    }
     driver
         .set_address_lifetime(cli.vip_lifetime)
         .map_err(|e| format!("--vip-lifetime: {e}"))?;

@@ -89,6 +89,23 @@ impl Reader {
         vips
     }
 
+    /// The lines of a `static_ipaddress` block: addresses held for as long as the daemon runs,
+    /// on their `dev`, else on `default_interface` (keepalived's default: `eth0`).
+    pub(super) fn static_addresses(&mut self, statement: &Statement) {
+        let Some(block) = self.block(statement) else {
+            return;
+        };
+        for line in block {
+            if let Some(mut address) = self.address_line(statement, line) {
+                if address.device.is_none() {
+                    let default = self.config.global.default_interface.clone();
+                    address.device = Some(default.unwrap_or_else(|| "eth0".into()));
+                }
+                self.config.static_addresses.push(address);
+            }
+        }
+    }
+
     /// `ADDRESS[/LEN] [brd B] [dev D] [label L] [scope S]`.
     pub(super) fn address_line(
         &mut self,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{Common, Reader};
 use crate::keepalived::error::{ErrorKind, Location, ParseError};
-use crate::keepalived::model::{VirtualIp, VrrpInstance};
+use crate::keepalived::model::{Route, Rule, VirtualIp, VrrpInstance};
 use crate::keepalived::syntax::Statement;
 use crate::packet::{Password, Version};
 use crate::{AddressFamily, Announcements, RouterAdvertisements};
@@ -44,6 +44,8 @@ pub(super) const INSTANCE: &[&str] = &[
     "garp_master_repeat",
     "garp_master_refresh",
     "garp_master_refresh_repeat",
+    "virtual_routes",
+    "virtual_rules",
     "track_interface",
     "track_script",
     "track_file",
@@ -83,6 +85,8 @@ struct InstanceDraft {
     step_down_on_failure: bool,
     router_advertisements: Option<RouterAdvertisements>,
     announcements: Option<Announcements>,
+    routes: Vec<Route>,
+    rules: Vec<Rule>,
     common: Common,
     /// Where the settings that other settings may contradict are written.
     at: Places,
@@ -130,6 +134,8 @@ impl Default for InstanceDraft {
             step_down_on_failure: false,
             router_advertisements: None,
             announcements: None,
+            routes: Vec::new(),
+            rules: Vec::new(),
             common: Common::default(),
             at: Places::default(),
         }
@@ -298,6 +304,8 @@ impl Reader {
             track_files: draft.common.track_files,
             track_processes: draft.common.track_processes,
             notify: draft.common.notify,
+            routes: draft.routes,
+            rules: draft.rules,
         });
     }
 
@@ -551,9 +559,8 @@ impl Reader {
                     .get_or_insert(self.config.global.announcements);
                 self.announcement(s, announcements);
             }
-            // Nothing to install, nothing to refuse (templates leave such blocks empty).
-            "virtual_routes" | "virtual_rules"
-                if s.args.is_empty() && s.block.as_ref().is_some_and(Vec::is_empty) => {}
+            "virtual_routes" => draft.routes.extend(self.routes(s, false)),
+            "virtual_rules" => draft.rules.extend(self.rules(s, false)),
             _ => {
                 if !self.common(s, &mut draft.common) {
                     self.other(s, "vrrp_instance", INSTANCE);

@@ -12,6 +12,7 @@ mod auth_hmac;
 mod global;
 mod instance;
 mod process;
+mod routes;
 mod script;
 mod sync_group;
 mod values;
@@ -62,11 +63,15 @@ pub(crate) fn interpret(statements: &[Statement]) -> Result<KeepalivedConfig, Ve
                     "`{keyword}` (LVS) is not handled by this crate; the VRRP part runs without it"
                 ),
             ),
-            "static_ipaddress" | "static_routes" | "static_rules" => reader.unsupported(
-                &statement.keyword,
-                keyword,
-                "configure static addresses, routes and rules outside the VRRP daemon",
-            ),
+            "static_ipaddress" => reader.static_addresses(statement),
+            "static_routes" => {
+                let routes = reader.routes(statement, true);
+                reader.config.static_routes.extend(routes);
+            }
+            "static_rules" => {
+                let rules = reader.rules(statement, true);
+                reader.config.static_rules.extend(rules);
+            }
             _ => reader.other(statement, "the top level", TOP_LEVEL),
         }
     }
@@ -105,6 +110,9 @@ struct Reader {
     vrrp_version_at: Option<Location>,
     /// Where each instance read sets its `virtual_router_id`, by instance name.
     vrid_at: HashMap<String, Location>,
+    /// How many rules of each family (IPv4, IPv6) were given a priority, as keepalived gives
+    /// those written without one.
+    rule_priorities: (u32, u32),
 }
 
 /// Mistakes and warnings.
@@ -475,7 +483,11 @@ mod tests {
         .concat();
         #[cfg(feature = "auth-hmac")]
         read.extend(super::auth_hmac::AUTH_HMAC);
-        read.extend(TOP_LEVEL.iter().filter(|k| k.starts_with("vrrp_")));
+        read.extend(
+            TOP_LEVEL
+                .iter()
+                .filter(|k| k.starts_with("vrrp_") || k.starts_with("static_")),
+        );
         for keyword in KEYWORDS {
             let is_read = read.contains(&keyword.name);
             match keyword.support {
@@ -500,7 +512,7 @@ mod tests {
         assert_eq!(closest("priorty", INSTANCE), Some("priority"));
         assert_eq!(closest("advert_intt", INSTANCE), Some("advert_int"));
         assert_eq!(
-            closest("virtual_router", INSTANCE),
+            closest("virtual_routerid", INSTANCE),
             Some("virtual_router_id")
         );
         assert_eq!(closest("xyz", INSTANCE), None);

@@ -253,6 +253,25 @@ impl<A: AddressBackend> Driver<A> {
         self.event_loop.add_sync_group(members)
     }
 
+    /// Holds `statics` (keepalived's `static_ipaddress`, `static_routes`, `static_rules`) while
+    /// the driver runs: installed when it starts, restored when deleted, removed when it stops.
+    /// What was there before is left there. A failure is an
+    /// [`Event::StaticFailed`](crate::host::Event::StaticFailed), and the routers run on.
+    /// [`Reconfiguration::statics`] changes them later.
+    pub fn hold_statics(&mut self, statics: crate::host::Statics) -> Result<(), DriverError> {
+        let change = Reconfiguration {
+            statics: Some(statics),
+            ..Reconfiguration::default()
+        };
+        (self.event_loop)
+            .reconfigure(Instant::now(), &change, &mut self.setup, &mut |_| {})
+            .map(drop)
+            .map_err(|error| DriverError::Backend {
+                operation: "holding the static addresses, routes and rules",
+                source: error.into(),
+            })
+    }
+
     /// Installs the virtual addresses with a finite `lifetime` (IFA_CACHEINFO) and renews them
     /// every third of it while they are held, so that when the process is killed or hangs the
     /// kernel removes them by itself, at most `lifetime` (and up to a second of its own) after

@@ -1,0 +1,763 @@
+//! Reads `virtual_routes`, `virtual_rules`, `static_routes` and `static_rules` lines: keepalived's
+//! forms of `ip route add` and `ip rule add`, each word with iproute2's meaning. A line that
+//! cannot be installed as written is an error, never a route quietly dropped.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::Reader;
+use crate::AddressFamily;
+use crate::host::{
+    AddressScope, NextHop, RouteInsertion, RouteKind, RouteMetric, RouteMetricKind, RuleAction,
+    VirtualRoute, VirtualRule,
+};
+use crate::keepalived::lexer::Token;
+use crate::keepalived::model::{Route, Rule};
+use crate::keepalived::syntax::Statement;
+
+/// Where the priorities keepalived gives rules without one start: 16384, counting down.
+const FIRST_RULE_PRIORITY: u32 = 16384;
+
+/// What a prefix word can be: an address with an optional length, or `default`/`any`/`all`
+/// (of the family the line settles on).
+#[derive(Clone, Copy)]
+enum Prefix {
+    Given(IpAddr, u8),
+    Any(Option<AddressFamily>),
+}
+
+fn prefix(word: &str) -> Option<Prefix> {
+    match word {
+        "default" | "any" | "all" => return Some(Prefix::Any(None)),
+        "default6" => return Some(Prefix::Any(Some(AddressFamily::Ipv6))),
+        _ => {}
+    }
+    let (address, length) = word
+        .split_once('/')
+        .map_or((word, None), |(a, l)| (a, Some(l)));
+    let address: IpAddr = address.parse().ok()?;
+    let max = if address.is_ipv4() { 32 } else { 128 };
+    let length = match length {
+        None => max,
+        Some(l) => l.parse::<u8>().ok().filter(|l| *l <= max)?,
+    };
+    Some(Prefix::Given(address, length))
+}
+
+fn unspecified(family: AddressFamily) -> IpAddr {
+    match family {
+        AddressFamily::Ipv4 => Ipv4Addr::UNSPECIFIED.into(),
+        AddressFamily::Ipv6 => Ipv6Addr::UNSPECIFIED.into(),
+    }
+}
+
+/// A number written in decimal, or in hexadecimal after `0x` (as `strtoul(…, 0)` reads it).
+fn number(word: &str) -> Option<u64> {
+    match word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => word.parse().ok(),
+    }
+}
+
+fn number_u32(word: &str) -> Option<u32> {
+    number(word).and_then(|n| u32::try_from(n).ok())
+}
+
+/// A routing table: a number, or iproute2's own names.
+fn table(word: &str) -> Option<u32> {
+    match word {
+        "main" => Some(254),
+        "local" => Some(255),
+        "default" => Some(253),
+        _ => number_u32(word).filter(|t| *t != 0),
+    }
+}
+
+/// A route protocol: a number, or the names iproute2 knows without its configuration files.
+fn protocol(word: &str) -> Option<u8> {
+    const NAMES: [(&str, u8); 16] = [
+        ("redirect", 1),
+        ("kernel", 2),
+        ("boot", 3),
+        ("static", 4),
+        ("gated", 8),
+        ("ra", 9),
+        ("mrt", 10),
+        ("zebra", 11),
+        ("bird", 12),
+        ("dnrouted", 13),
+        ("xorp", 14),
+        ("ntk", 15),
+        ("dhcp", 16),
+        ("keepalived", 18),
+        ("babel", 42),
+        ("bgp", 186),
+    ];
+    (NAMES.iter().find(|(name, _)| *name == word))
+        .map(|(_, n)| *n)
+        .or_else(|| number(word).and_then(|n| u8::try_from(n).ok()))
+}
+
+/// Route realms, `[SRC/]DST`, as numbers.
+fn realms(word: &str) -> Option<u32> {
+    let (source, destination) = word.split_once('/').map_or(("0", word), |(s, d)| (s, d));
+    let source = number(source).and_then(|n| u16::try_from(n).ok())?;
+    let destination = number(destination).and_then(|n| u16::try_from(n).ok())?;
+    Some(u32::from(source) << 16 | u32::from(destination))
+}
+
+/// A range `A-B` (or a single `A`).
+fn range<T: TryFrom<u64> + Copy>(word: &str) -> Option<(T, T)> {
+    let (start, end) = word.split_once('-').unwrap_or((word, word));
+    let start = T::try_from(number(start)?).ok()?;
+    let end = T::try_from(number(end)?).ok()?;
+    Some((start, end))
+}
+
+/// A time of iproute2's `rtt`, `rttvar` and `rto_min`: milliseconds with a unit (`s`, `ms`,
+/// `us`), or a bare number taken as the kernel's raw value. Returns the milliseconds, or the raw
+/// value, and whether it was raw.
+fn time(word: &str) -> Option<(u32, bool)> {
+    let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &word[digits.len()..];
+    let value: f64 = digits.parse().ok()?;
+    let milliseconds = match unit {
+        "" => return u32::try_from(number(digits)?).ok().map(|n| (n, true)),
+        "s" | "sec" | "secs" => value * 1000.0,
+        "ms" | "msec" | "msecs" => value,
+        "us" | "usec" | "usecs" => value / 1000.0,
+        _ => return None,
+    };
+    (milliseconds.is_finite() && (0.0..=f64::from(u32::MAX)).contains(&milliseconds))
+        .then_some((milliseconds as u32, false))
+}
+
+/// IP protocol names `ipproto` takes besides numbers.
+fn ip_protocol(word: &str) -> Option<u8> {
+    match word.to_ascii_lowercase().as_str() {
+        "icmp" => Some(1),
+        "tcp" => Some(6),
+        "udp" => Some(17),
+        "gre" => Some(47),
+        "esp" => Some(50),
+        "ah" => Some(51),
+        "ipv6-icmp" | "icmpv6" => Some(58),
+        "sctp" => Some(132),
+        _ => number(word).and_then(|n| u8::try_from(n).ok()),
+    }
+}
+
+impl Reader {
+    /// The lines of a `virtual_routes` (or, `fixed`, `static_routes`) block.
+    pub(super) fn routes(&mut self, statement: &Statement, fixed: bool) -> Vec<Route> {
+        let Some(block) = self.block(statement) else {
+            return Vec::new();
+        };
+        (block.iter())
+            .filter_map(|line| self.route_line(line, fixed))
+            .collect()
+    }
+
+    /// The lines of a `virtual_rules` (or, `fixed`, `static_rules`) block.
+    pub(super) fn rules(&mut self, statement: &Statement, fixed: bool) -> Vec<Rule> {
+        let Some(block) = self.block(statement) else {
+            return Vec::new();
+        };
+        (block.iter())
+            .filter_map(|line| self.rule_line(line, fixed))
+            .collect()
+    }
+
+    /// `track_group` (static entries only in keepalived, and not supported here), `encap` and
+    /// the other words this reader refuses, with what to do instead.
+    fn refuse_route_word(&mut self, word: &Token, fixed: bool) {
+        let why = match word.text.as_str() {
+            "track_group" if fixed => {
+                "a static route or rule that takes instances to Fault when lost is not supported; \
+                 track its interface with track_interface instead"
+            }
+            "track_group" => "keepalived drops a virtual route or rule with track_group; drop it",
+            "encap" | "ttl-propagate" => {
+                "lightweight tunnel encapsulation is not supported; add such routes outside the \
+                 VRRP daemon"
+            }
+            "vrf" => "write the VRF's table number with `table` instead",
+            "nat" | "xresolve" => "Linux has no such route type any more",
+            _ => "`as` (MPLS) is not supported",
+        };
+        self.unsupported(word, &word.text, why);
+    }
+
+    /// One route line. Errors name the word at fault.
+    fn route_line(&mut self, line: &Statement, fixed: bool) -> Option<Route> {
+        self.no_block(line)?;
+        let words: Vec<&Token> = std::iter::once(&line.keyword).chain(&line.args).collect();
+        let mut route = VirtualRoute::new(Ipv4Addr::UNSPECIFIED.into(), 0);
+        let mut destination: Option<Prefix> = None;
+        let mut family: Option<AddressFamily> = None;
+        let mut hop = NextHop::dev(0);
+        hop.interface_index = None;
+        let mut device: Option<String> = None;
+        let mut hops: Vec<(NextHop, Option<String>)> = Vec::new();
+        let mut or_gateway: Option<IpAddr> = None;
+        let mut protocol_written: Option<(u8, &Token)> = None;
+        let mut no_track = false;
+        let mut in_nexthops = false;
+        let mut i = 0;
+        // The value after word `i`, or an error naming what it needs.
+        macro_rules! value {
+            ($expected:expr) => {{
+                i += 1;
+                match words.get(i) {
+                    Some(v) => *v,
+                    None => {
+                        self.missing_value(words[i - 1], $expected);
+                        return None;
+                    }
+                }
+            }};
+        }
+        macro_rules! bad {
+            ($word:expr, $value:expr, $expected:expr) => {{
+                self.bad_word($word, $value, $expected);
+                return None;
+            }};
+        }
+        while i < words.len() {
+            let word = words[i];
+            let text = word.text.as_str();
+            match text {
+                "nexthop" => {
+                    if in_nexthops || hop.gateway.is_some() || device.is_some() {
+                        hops.push((hop, device.take()));
+                    }
+                    hop = NextHop::dev(0);
+                    hop.interface_index = None;
+                    in_nexthops = true;
+                }
+                "weight" if in_nexthops => {
+                    let v = value!("a weight from 1 to 256");
+                    match v.text.parse::<u16>() {
+                        Ok(w) if (1..=256).contains(&w) => hop.weight = w,
+                        _ => bad!("weight", v, "a weight from 1 to 256"),
+                    }
+                }
+                "via" | "gw" => {
+                    let mut v = value!("a gateway address");
+                    if matches!(v.text.as_str(), "inet" | "inet6") {
+                        v = value!("a gateway address");
+                    }
+                    match v.text.parse::<IpAddr>() {
+                        Ok(gateway) => hop.gateway = Some(gateway),
+                        Err(_) => bad!(text, v, "a gateway address"),
+                    }
+                    if text == "gw" {
+                        self.warn(&word.location, "`gw` is deprecated; write `via`".into());
+                    }
+                }
+                "or" if !in_nexthops => {
+                    let v = value!("a second gateway address");
+                    match v.text.parse::<IpAddr>() {
+                        Ok(gateway) => or_gateway = Some(gateway),
+                        Err(_) => bad!("or", v, "a second gateway address"),
+                    }
+                }
+                "dev" | "oif" => device = Some(value!("an interface name").text.clone()),
+                "onlink" => hop.onlink = true,
+                "realms" => {
+                    let v = value!("realms as [SOURCE/]DESTINATION numbers");
+                    let Some(r) = realms(&v.text) else {
+                        bad!("realms", v, "realms as [SOURCE/]DESTINATION numbers")
+                    };
+                    if in_nexthops {
+                        hop.realms = Some(r);
+                    } else {
+                        route.realms = Some(r);
+                    }
+                }
+                _ if in_nexthops => {
+                    self.unsupported(
+                        word,
+                        text,
+                        "only via, dev, weight, onlink and realms may follow `nexthop`",
+                    );
+                    return None;
+                }
+                "src" => {
+                    let v = value!("a source address");
+                    match v.text.parse::<IpAddr>() {
+                        Ok(source) => route.source = Some(source),
+                        Err(_) => bad!("src", v, "a source address"),
+                    }
+                }
+                "from" => {
+                    let v = value!("an IPv6 source prefix");
+                    match prefix(&v.text) {
+                        Some(Prefix::Given(address @ IpAddr::V6(_), len)) => {
+                            route.from = Some((address, len));
+                        }
+                        _ => bad!("from", v, "an IPv6 source prefix (IPv4 routes have none)"),
+                    }
+                }
+                "table" => {
+                    let v = value!("a table number, main, local or default");
+                    match table(&v.text) {
+                        Some(t) => route.table = t,
+                        None => bad!(
+                            "table",
+                            v,
+                            "a table number (1 to 2^32-1), main, local or default"
+                        ),
+                    }
+                }
+                "protocol" | "proto" => {
+                    let v = value!("a protocol number or name");
+                    match protocol(&v.text) {
+                        Some(p) => protocol_written = Some((p, v)),
+                        None => bad!(text, v, "a protocol number (0 to 255) or an iproute2 name"),
+                    }
+                }
+                "scope" => {
+                    let v = value!("a scope");
+                    let scope = match v.text.as_str() {
+                        "universe" => Some(AddressScope::Global),
+                        name => AddressScope::from_name(name),
+                    };
+                    match scope {
+                        Some(scope) => route.scope = Some(scope),
+                        None => bad!("scope", v, "global, site, link, host or nowhere"),
+                    }
+                }
+                "metric" | "priority" | "preference" => {
+                    let v = value!("a metric");
+                    match number_u32(&v.text) {
+                        Some(m) => route.metric = Some(m),
+                        None => bad!(text, v, "a metric from 0 to 2^32-1"),
+                    }
+                }
+                "tos" | "dsfield" => {
+                    let v = value!("a type of service");
+                    match number(&v.text).and_then(|n| u8::try_from(n).ok()) {
+                        Some(t) => route.tos = t,
+                        None => bad!(text, v, "a type of service from 0 to 255"),
+                    }
+                }
+                "expires" => {
+                    let v = value!("seconds");
+                    match number_u32(&v.text) {
+                        Some(e) => route.expires = Some(e),
+                        None => bad!("expires", v, "a number of seconds"),
+                    }
+                }
+                "pref" => {
+                    let v = value!("low, medium or high");
+                    route.preference = Some(match v.text.as_str() {
+                        "low" => 3,
+                        "medium" => 0,
+                        "high" => 1,
+                        other => match number(other).and_then(|n| u8::try_from(n).ok()) {
+                            Some(n) => n,
+                            None => bad!("pref", v, "low, medium, high or a number"),
+                        },
+                    });
+                }
+                "features" => {
+                    let v = value!("ecn");
+                    if v.text != "ecn" {
+                        bad!("features", v, "ecn");
+                    }
+                    route.metrics.push(RouteMetric {
+                        kind: RouteMetricKind::Features,
+                        value: 1,
+                        locked: false,
+                    });
+                }
+                "congctl" => {
+                    let mut v = value!("a congestion control algorithm");
+                    let locked = v.text == "lock";
+                    if locked {
+                        v = value!("a congestion control algorithm");
+                    }
+                    route.congestion_control = Some((v.text.clone(), locked));
+                }
+                "add" => route.insertion = RouteInsertion::Exclusive,
+                "prepend" => route.insertion = RouteInsertion::Prepend,
+                "append" => route.insertion = RouteInsertion::Append,
+                "no_track" => no_track = true,
+                "inet" => family = Some(AddressFamily::Ipv4),
+                "inet6" => family = Some(AddressFamily::Ipv6),
+                "track_group" | "encap" | "ttl-propagate" | "vrf" | "nat" | "xresolve" | "as" => {
+                    self.refuse_route_word(word, fixed);
+                    return None;
+                }
+                _ if RouteMetricKind::from_name(text).is_some() => {
+                    let kind = RouteMetricKind::from_name(text)?;
+                    let mut v = value!("a number");
+                    let locked = v.text == "lock";
+                    if locked {
+                        v = value!("a number");
+                    }
+                    let value = match kind {
+                        RouteMetricKind::Rtt
+                        | RouteMetricKind::RttVar
+                        | RouteMetricKind::RtoMin => {
+                            let Some((value, raw)) = time(&v.text) else {
+                                bad!(text, v, "a time (such as 100ms) or a raw number")
+                            };
+                            match (kind, raw) {
+                                (_, true) | (RouteMetricKind::RtoMin, _) => value,
+                                (RouteMetricKind::Rtt, false) => value.saturating_mul(8),
+                                _ => value.saturating_mul(4),
+                            }
+                        }
+                        _ => match number_u32(&v.text) {
+                            Some(n) => n,
+                            None => bad!(text, v, "a number"),
+                        },
+                    };
+                    route.metrics.push(RouteMetric {
+                        kind,
+                        value,
+                        locked,
+                    });
+                }
+                _ => {
+                    let (kind, target) = match RouteKind::from_name(text) {
+                        Some(kind) => (Some(kind), value!("a destination prefix")),
+                        None if text == "to" => (None, value!("a destination prefix")),
+                        None => (None, word),
+                    };
+                    if let Some(kind) = kind {
+                        route.kind = kind;
+                    }
+                    if destination.is_some() {
+                        self.unsupported(
+                            target,
+                            &target.text,
+                            "a route line has one destination; this word is not a route option",
+                        );
+                        return None;
+                    }
+                    match prefix(&target.text) {
+                        Some(p) => destination = Some(p),
+                        None => bad!(
+                            "a route",
+                            target,
+                            "a destination prefix (ADDRESS[/LENGTH] or default) or a route option"
+                        ),
+                    }
+                }
+            }
+            i += 1;
+        }
+        if in_nexthops || hop.gateway.is_some() || device.is_some() || hop.onlink {
+            hops.push((hop, device));
+        }
+        if let Some(gateway) = or_gateway {
+            let Some((first, dev)) = hops.first().cloned() else {
+                self.missing_value(&line.keyword, "a `via` gateway before `or`");
+                return None;
+            };
+            let mut second = first;
+            second.gateway = Some(gateway);
+            hops.push((second, dev));
+        }
+        let Some(destination) = destination else {
+            self.missing_value(&line.keyword, "a destination prefix");
+            return None;
+        };
+        let known = |address: Option<IpAddr>| address.map(AddressFamily::of);
+        let line_family = match destination {
+            Prefix::Given(address, _) => Some(AddressFamily::of(address)),
+            Prefix::Any(family) => family,
+        }
+        .or(family)
+        .or(known(route.source))
+        .or(hops.iter().find_map(|(h, _)| known(h.gateway)))
+        .unwrap_or(AddressFamily::Ipv4);
+        (route.destination, route.prefix_len) = match destination {
+            Prefix::Given(address, len) => (address, len),
+            Prefix::Any(_) => (unspecified(line_family), 0),
+        };
+        let mixed = route
+            .source
+            .is_some_and(|s| AddressFamily::of(s) != line_family);
+        if mixed {
+            self.bad_word(
+                "src",
+                &line.keyword,
+                "a source address of the destination's family",
+            );
+            return None;
+        }
+        match (protocol_written, no_track) {
+            (Some((p, _)), true) => route.protocol = Some(p),
+            (Some((p, at)), false) => self.warn(
+                &at.location,
+                format!(
+                    "`protocol {p}` is replaced by this daemon's mark (112), by which it knows its \
+                     routes, as keepalived replaces it with its own unless `no_track` is given"
+                ),
+            ),
+            (None, _) => {}
+        }
+        route.restore = !no_track;
+        let devices = hops.iter().map(|(_, d)| d.clone()).collect();
+        route.next_hops = hops.into_iter().map(|(h, _)| h).collect();
+        Some(Route {
+            route,
+            devices,
+            location: line.keyword.location.clone(),
+        })
+    }
+
+    /// One rule line.
+    fn rule_line(&mut self, line: &Statement, fixed: bool) -> Option<Rule> {
+        self.no_block(line)?;
+        let words: Vec<&Token> = std::iter::once(&line.keyword).chain(&line.args).collect();
+        let mut rule = VirtualRule::new(RuleAction::Nop);
+        let mut action: Option<(RuleAction, &Token)> = None;
+        let mut family: Option<AddressFamily> = None;
+        let mut protocol_written = None;
+        let mut no_track = false;
+        let mut i = 0;
+        macro_rules! value {
+            ($expected:expr) => {{
+                i += 1;
+                match words.get(i) {
+                    Some(v) => *v,
+                    None => {
+                        self.missing_value(words[i - 1], $expected);
+                        return None;
+                    }
+                }
+            }};
+        }
+        macro_rules! bad {
+            ($word:expr, $value:expr, $expected:expr) => {{
+                self.bad_word($word, $value, $expected);
+                return None;
+            }};
+        }
+        while i < words.len() {
+            let word = words[i];
+            let text = word.text.as_str();
+            let mut act = None;
+            match text {
+                "from" | "to" => {
+                    let v = value!("a prefix or all");
+                    let selected = match prefix(&v.text) {
+                        Some(Prefix::Given(address, len)) => Some((address, len)),
+                        Some(Prefix::Any(f)) => {
+                            family = f.or(family);
+                            None
+                        }
+                        None => bad!(text, v, "a prefix (ADDRESS[/LENGTH]) or all"),
+                    };
+                    if text == "from" {
+                        rule.from = selected;
+                    } else {
+                        rule.to = selected;
+                    }
+                }
+                "not" => rule.invert = true,
+                "preference" | "order" | "priority" => {
+                    let v = value!("a priority");
+                    match number_u32(&v.text) {
+                        Some(p) => rule.priority = Some(p),
+                        None => bad!(text, v, "a priority from 0 to 2^32-1"),
+                    }
+                }
+                "pref" | "prio" => {
+                    self.unsupported(
+                        word,
+                        text,
+                        "keepalived drops a rule with this abbreviation; write `preference`",
+                    );
+                    return None;
+                }
+                "table" | "lookup" => {
+                    let v = value!("a table");
+                    match table(&v.text) {
+                        Some(t) => act = Some(RuleAction::Table(t)),
+                        None => bad!(
+                            text,
+                            v,
+                            "a table number (1 to 2^32-1), main, local or default"
+                        ),
+                    }
+                }
+                "goto" => {
+                    let v = value!("the priority of the rule to go to");
+                    match number_u32(&v.text) {
+                        Some(p) => act = Some(RuleAction::Goto(p)),
+                        None => bad!("goto", v, "a rule priority"),
+                    }
+                }
+                "type" => {}
+                "nop" => act = Some(RuleAction::Nop),
+                "blackhole" => act = Some(RuleAction::Blackhole),
+                "unreachable" => act = Some(RuleAction::Unreachable),
+                "prohibit" => act = Some(RuleAction::Prohibit),
+                "l3mdev" => act = Some(RuleAction::L3mdev),
+                "tos" | "dsfield" => {
+                    let v = value!("a type of service");
+                    match number(&v.text).and_then(|n| u8::try_from(n).ok()) {
+                        Some(t) => rule.tos = t,
+                        None => bad!(text, v, "a type of service from 0 to 255"),
+                    }
+                }
+                "fwmark" => {
+                    let v = value!("a mark[/mask]");
+                    let (mark, mask) = match v.text.split_once('/') {
+                        Some((mark, mask)) => (number_u32(mark), number_u32(mask).map(Some)),
+                        None => (number_u32(&v.text), Some(None)),
+                    };
+                    match (mark, mask) {
+                        (Some(mark), Some(mask)) => rule.fwmark = Some((mark, mask)),
+                        _ => bad!("fwmark", v, "a mark with an optional /mask"),
+                    }
+                }
+                "dev" | "iif" => rule.input_interface = Some(value!("an interface").text.clone()),
+                "oif" => rule.output_interface = Some(value!("an interface").text.clone()),
+                "realms" => {
+                    let v = value!("realms");
+                    match realms(&v.text) {
+                        Some(r) => rule.realms = Some(r),
+                        None => bad!("realms", v, "realms as [SOURCE/]DESTINATION numbers"),
+                    }
+                }
+                "suppress_prefixlength" | "sup_pl" => {
+                    let v = value!("a prefix length");
+                    match number_u32(&v.text) {
+                        Some(n) => rule.suppress_prefix_len = Some(n),
+                        None => bad!(text, v, "a prefix length"),
+                    }
+                }
+                "suppress_ifgroup" | "sup_group" => {
+                    let v = value!("an interface group number");
+                    match number_u32(&v.text) {
+                        Some(n) => rule.suppress_interface_group = Some(n),
+                        None => bad!(text, v, "an interface group number"),
+                    }
+                }
+                "uidrange" => {
+                    let v = value!("a user id range");
+                    match range::<u32>(&v.text) {
+                        Some(r) => rule.uid_range = Some(r),
+                        None => bad!("uidrange", v, "a range of user ids, FIRST-LAST"),
+                    }
+                }
+                "tunnel-id" => {
+                    let v = value!("a tunnel id");
+                    match number(&v.text) {
+                        Some(n) => rule.tunnel_id = Some(n),
+                        None => bad!("tunnel-id", v, "a tunnel id"),
+                    }
+                }
+                "sport" | "dport" => {
+                    let v = value!("a port or a range of ports");
+                    let Some(r) = range::<u16>(&v.text) else {
+                        bad!(text, v, "a port or a range of ports, FIRST-LAST")
+                    };
+                    if text == "sport" {
+                        rule.source_ports = Some(r);
+                    } else {
+                        rule.destination_ports = Some(r);
+                    }
+                }
+                "ipproto" => {
+                    let v = value!("an IP protocol");
+                    match ip_protocol(&v.text) {
+                        Some(p) => rule.ip_protocol = Some(p),
+                        None => bad!("ipproto", v, "an IP protocol name or number"),
+                    }
+                }
+                "protocol" => {
+                    let v = value!("a protocol number");
+                    match number(&v.text).and_then(|n| u8::try_from(n).ok()) {
+                        Some(p) => protocol_written = Some((p, v)),
+                        None => bad!("protocol", v, "a protocol number from 0 to 255"),
+                    }
+                }
+                "no_track" => no_track = true,
+                "inet" => family = Some(AddressFamily::Ipv4),
+                "inet6" => family = Some(AddressFamily::Ipv6),
+                "track_group" => {
+                    self.refuse_route_word(word, fixed);
+                    return None;
+                }
+                _ => {
+                    self.unsupported(word, text, "this is not a rule option keepalived knows");
+                    return None;
+                }
+            }
+            if let Some(act) = act {
+                if let Some((_, first)) = action {
+                    self.unsupported(
+                        word,
+                        text,
+                        format!("a rule has one action, and `{}` is one already", first.text),
+                    );
+                    return None;
+                }
+                action = Some((act, word));
+            }
+            i += 1;
+        }
+        let Some((act, _)) = action else {
+            self.missing_value(
+                &line.keyword,
+                "an action (table, goto, nop, blackhole, unreachable, prohibit or l3mdev)",
+            );
+            return None;
+        };
+        rule.action = act;
+        rule.family = family.unwrap_or(AddressFamily::Ipv4);
+        let families = [rule.from, rule.to].map(|p| p.map(|(a, _)| AddressFamily::of(a)));
+        if let [Some(a), Some(b)] = families
+            && a != b
+        {
+            self.bad_word("to", &line.keyword, "a prefix of the same family as `from`");
+            return None;
+        }
+        if rule.priority.is_none() {
+            let next = self.next_rule_priority(rule.address_family());
+            rule.priority = Some(next);
+            self.warn(
+                &line.keyword.location,
+                format!(
+                    "a rule without `preference` is given priority {next}, as keepalived gives \
+                     it; write one"
+                ),
+            );
+        }
+        match protocol_written {
+            Some((p, _)) if no_track => rule.protocol = Some(p),
+            Some((p, at)) => self.warn(
+                &at.location,
+                format!(
+                    "`protocol {p}` is replaced by this daemon's mark (112), by which it knows its \
+                     rules, as keepalived replaces it with its own unless `no_track` is given"
+                ),
+            ),
+            None => {}
+        }
+        rule.restore = !no_track;
+        Some(Rule {
+            rule,
+            location: line.keyword.location.clone(),
+        })
+    }
+
+    /// The priority keepalived gives the next rule of `family` written without one: 16384 for
+    /// the first, then one less each time.
+    fn next_rule_priority(&mut self, family: AddressFamily) -> u32 {
+        let given = match family {
+            AddressFamily::Ipv4 => &mut self.rule_priorities.0,
+            AddressFamily::Ipv6 => &mut self.rule_priorities.1,
+        };
+        let next = FIRST_RULE_PRIORITY - *given;
+        *given += 1;
+        next
+    }
+}
