@@ -1403,20 +1403,36 @@ fn virtual_routes_read_every_ip_route_option_as_iproute2_means_it() {
     let r = &routes[0].route;
     assert_eq!(
         (r.destination, r.prefix_len, r.source, r.scope, r.table),
-        (ip("198.51.100.0"), 24, Some(ip("192.0.2.100")), Some(AddressScope::Link), 1)
+        (
+            ip("198.51.100.0"),
+            24,
+            Some(ip("192.0.2.100")),
+            Some(AddressScope::Link),
+            1
+        )
     );
     assert_eq!(routes[0].devices, [Some("eth1".to_string())]);
     let r = &routes[1].route;
     assert_eq!((r.destination, r.prefix_len), (ip("0.0.0.0"), 0));
     assert_eq!(r.next_hops[0].gateway, Some(ip("203.0.113.1")));
     assert_eq!((r.metric, r.insertion), (Some(10), RouteInsertion::Append));
-    let metrics: Vec<_> = r.metrics.iter().map(|m| (m.kind, m.value, m.locked)).collect();
+    let metrics: Vec<_> = r
+        .metrics
+        .iter()
+        .map(|m| (m.kind, m.value, m.locked))
+        .collect();
     // iproute2 keeps rtt in eighths of a millisecond.
     assert_eq!(
         metrics,
-        [(RouteMetricKind::Mtu, 1400, true), (RouteMetricKind::Rtt, 800, false)]
+        [
+            (RouteMetricKind::Mtu, 1400, true),
+            (RouteMetricKind::Rtt, 800, false)
+        ]
     );
-    assert_eq!((routes[2].route.kind, routes[2].route.table), (RouteKind::Blackhole, 100));
+    assert_eq!(
+        (routes[2].route.kind, routes[2].route.table),
+        (RouteKind::Blackhole, 100)
+    );
     assert!(routes[2].route.next_hops.is_empty());
     assert_eq!(routes[3].devices, [Some("eth0".to_string())]);
     let multipath = &routes[4].route;
@@ -1425,17 +1441,31 @@ fn virtual_routes_read_every_ip_route_option_as_iproute2_means_it() {
         .collect();
     assert_eq!(
         hops,
-        [(Some(ip("192.0.2.1")), 1, false), (Some(ip("192.0.2.2")), 3, true)]
+        [
+            (Some(ip("192.0.2.1")), 1, false),
+            (Some(ip("192.0.2.2")), 3, true)
+        ]
     );
     // no_track keeps the protocol and leaves a deleted route deleted, as in keepalived.
     let untracked = &routes[5].route;
-    assert_eq!((untracked.protocol, untracked.restore, untracked.preference), (Some(4), false, Some(1)));
+    assert_eq!(
+        (untracked.protocol, untracked.restore, untracked.preference),
+        (Some(4), false, Some(1))
+    );
     // Without no_track, the protocol gives way to the daemon's mark, with a warning.
     let or = &routes[6].route;
-    assert_eq!((or.protocol, or.restore, or.next_hops.len()), (None, true, 2));
-    assert_eq!(routes[6].devices, [Some("eth0".to_string()), Some("eth0".to_string())]);
+    assert_eq!(
+        (or.protocol, or.restore, or.next_hops.len()),
+        (None, true, 2)
+    );
+    assert_eq!(
+        routes[6].devices,
+        [Some("eth0".to_string()), Some("eth0".to_string())]
+    );
     assert!(
-        warnings.iter().any(|w| w.contains("`protocol 12` is replaced by this daemon's mark")),
+        warnings
+            .iter()
+            .any(|w| w.contains("`protocol 12` is replaced by this daemon's mark")),
         "{warnings:?}"
     );
 }
@@ -1454,17 +1484,27 @@ fn virtual_rules_read_their_selectors_and_one_action() {
     let (config, warnings) = read_with_warnings(&text);
     let rules: Vec<_> = config.instances[0].rules.iter().map(|r| &r.rule).collect();
     assert_eq!(rules[0].from, Some((ip("198.51.100.100"), 32)));
-    assert_eq!((rules[0].action, rules[0].priority), (RuleAction::Table(1), Some(100)));
+    assert_eq!(
+        (rules[0].action, rules[0].priority),
+        (RuleAction::Table(1), Some(100))
+    );
     assert!(rules[1].invert);
     assert_eq!(rules[1].fwmark, Some((0x10, Some(0xff))));
     assert_eq!(
-        (rules[1].input_interface.as_deref(), rules[1].output_interface.as_deref()),
+        (
+            rules[1].input_interface.as_deref(),
+            rules[1].output_interface.as_deref()
+        ),
         (Some("eth0"), Some("eth1"))
     );
     assert_eq!(rules[1].action, RuleAction::Table(254));
     assert_eq!(rules[2].action, RuleAction::Goto(300));
     assert_eq!(
-        (rules[2].uid_range, rules[2].source_ports, rules[2].ip_protocol),
+        (
+            rules[2].uid_range,
+            rules[2].source_ports,
+            rules[2].ip_protocol
+        ),
         (Some((1000, 1999)), Some((10, 20)), Some(17))
     );
     assert_eq!(rules[2].address_family(), AddressFamily::Ipv6);
@@ -1489,24 +1529,54 @@ fn static_addresses_routes_and_rules_read_at_the_top_level() {
         .collect();
     assert_eq!(
         devices,
-        [(ip("192.0.2.50"), Some("eth0")), (ip("192.0.2.51"), Some("eth1"))]
+        [
+            (ip("192.0.2.50"), Some("eth0")),
+            (ip("192.0.2.51"), Some("eth1"))
+        ]
     );
-    assert_eq!(config.static_routes[0].route.next_hops[0].gateway, Some(ip("192.0.2.254")));
+    assert_eq!(
+        config.static_routes[0].route.next_hops[0].gateway,
+        Some(ip("192.0.2.254"))
+    );
     assert_eq!(config.static_rules[0].rule.priority, Some(50));
 }
 
 #[test]
 fn a_route_or_rule_that_cannot_be_installed_as_written_is_an_error_at_its_word() {
     let cases = [
-        (" virtual_routes {\n  198.51.100.0/24 via nowhere\n }\n", "`via`"),
+        (
+            " virtual_routes {\n  198.51.100.0/24 via nowhere\n }\n",
+            "`via`",
+        ),
         (" virtual_routes {\n  via 192.0.2.1\n }\n", "destination"),
-        (" virtual_routes {\n  198.51.100.0/24 dev eth0 track_group G\n }\n", "track_group"),
-        (" virtual_routes {\n  198.51.100.0/24 encap mpls 100 dev eth0\n }\n", "encapsulation"),
-        (" virtual_routes {\n  198.51.100.0/24 table nosuch\n }\n", "table"),
-        (" virtual_rules {\n  from 192.0.2.1 table 1 goto 5\n }\n", "one action"),
-        (" virtual_rules {\n  from 192.0.2.1 pref 5 table 1\n }\n", "preference"),
-        (" virtual_rules {\n  from 192.0.2.1 priority 5\n }\n", "an action"),
-        (" virtual_rules {\n  from 192.0.2.1 to 2001:db8::1 table 1 priority 5\n }\n", "same family"),
+        (
+            " virtual_routes {\n  198.51.100.0/24 dev eth0 track_group G\n }\n",
+            "track_group",
+        ),
+        (
+            " virtual_routes {\n  198.51.100.0/24 encap mpls 100 dev eth0\n }\n",
+            "encapsulation",
+        ),
+        (
+            " virtual_routes {\n  198.51.100.0/24 table nosuch\n }\n",
+            "table",
+        ),
+        (
+            " virtual_rules {\n  from 192.0.2.1 table 1 goto 5\n }\n",
+            "one action",
+        ),
+        (
+            " virtual_rules {\n  from 192.0.2.1 pref 5 table 1\n }\n",
+            "preference",
+        ),
+        (
+            " virtual_rules {\n  from 192.0.2.1 priority 5\n }\n",
+            "an action",
+        ),
+        (
+            " virtual_rules {\n  from 192.0.2.1 to 2001:db8::1 table 1 priority 5\n }\n",
+            "same family",
+        ),
     ];
     for (block, cause) in cases {
         let errors = errors(&with_lines(block));

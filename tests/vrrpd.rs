@@ -1540,3 +1540,137 @@ fn a_reload_after_the_interface_was_created_again_leaves_its_routers_up_through_
     );
     assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
 }
+
+/// The routes and rules of the nginx pair's instance, and a static route: what the test adds to
+/// both samples.
+const ROUTES: &str = "    virtual_routes {
+        198.51.100.0/24 via 192.0.2.254 dev eth0 table 100
+        203.0.113.0/24 dev eth0 src 192.0.2.100
+    }
+    virtual_rules {
+        from 192.0.2.100 table 100 preference 100
+    }
+    track_script {";
+const STATIC: &str = "static_routes {
+    198.51.101.0/24 via 192.0.2.254 dev eth0
+}
+
+vrrp_instance VI_1 {";
+
+/// What router `i` holds of the test's routes: (the table 100 route, the `src VIP` route, the
+/// rule, the static route), each `ip` line or empty.
+fn routing(lan: &Lan, i: usize) -> [String; 4] {
+    let r = lan.router(i);
+    // A table with no route left does not exist: `ip` says so and fails.
+    let show = |args: &[&str]| r.try_ip(args).unwrap_or_default().trim().to_string();
+    [
+        show(&["route", "show", "table", "100", "198.51.100.0/24"]),
+        show(&["route", "show", "203.0.113.0/24"]),
+        show(&["rule", "show", "pref", "100"]),
+        show(&["route", "show", "198.51.101.0/24"]),
+    ]
+}
+
+/// Waits until `holds` says router `i`'s routing is as wanted.
+fn wait_routing(lan: &Lan, i: usize, what: &str, holds: impl Fn(&[String; 4]) -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let now = routing(lan, i);
+        if holds(&now) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "router {i}: {what}; it has {now:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn has_virtual(r: &[String; 4]) -> bool {
+    r[..3].iter().all(|s| !s.is_empty())
+}
+
+fn has_no_virtual(r: &[String; 4]) -> bool {
+    r[..3].iter().all(String::is_empty)
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn virtual_routes_and_rules_follow_mastership_come_back_when_deleted_and_outlive_no_kill() {
+    let scratch = Scratch::new("routes");
+    let changes = [
+        ("    track_script {", ROUTES),
+        ("vrrp_instance VI_1 {", STATIC),
+    ];
+    let master_conf = scratch.config("nginx-master.conf", "master", &changes);
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", &changes);
+    let lan = Lan::new(2);
+    let (mut master, mut backup) = elect(&lan, &master_conf, &backup_conf);
+    // On the Master with its VIP, marked as ours; on neither, the Backup's; static on both.
+    wait_routing(&lan, 1, "the Master's routes", has_virtual);
+    let master_routes = routing(&lan, 1);
+    assert!(master_routes[0].contains("proto 112"), "{master_routes:?}");
+    assert!(
+        master_routes[1].contains("src 192.0.2.100"),
+        "{master_routes:?}"
+    );
+    assert!(master_routes[2].contains("lookup 100"), "{master_routes:?}");
+    let backup_routes = routing(&lan, 2);
+    assert!(has_no_virtual(&backup_routes), "{backup_routes:?}");
+    assert!(
+        !backup_routes[3].is_empty(),
+        "the static route: {backup_routes:?}"
+    );
+
+    // Deleted by hand, they come back; the VIP deleted takes its `src` route along, silently, and
+    // both come back.
+    let r1 = lan.router(1);
+    r1.ip(&["route", "del", "198.51.100.0/24", "table", "100"]);
+    r1.ip(&["rule", "del", "pref", "100"]);
+    wait_routing(&lan, 1, "the deleted route and rule back", has_virtual);
+    r1.ip(&["addr", "del", "192.0.2.100/24", "dev", "eth0"]);
+    wait_routing(
+        &lan,
+        1,
+        "the `src VIP` route back with its VIP",
+        has_virtual,
+    );
+    assert!(lan.holds(1, VIP));
+    r1.ip(&["route", "del", "198.51.101.0/24"]);
+    wait_routing(&lan, 1, "the static route back", |r| !r[3].is_empty());
+
+    // The Master fails its check: the routes move with the VIP, the static ones stay.
+    scratch.fail("master", true);
+    backup.wait_state("master", SETTLE);
+    master.wait_state("backup", SETTLE);
+    wait_routing(&lan, 2, "the new Master's routes", has_virtual);
+    wait_routing(&lan, 1, "none on the old Master", |r| {
+        has_no_virtual(r) && !r[3].is_empty()
+    });
+
+    // Back, then killed: what it held stays (nothing runs to remove it), and a restart that
+    // finds itself Backup removes it, keeping only the static route.
+    scratch.fail("master", false);
+    master.wait_state("master", SETTLE);
+    wait_routing(&lan, 1, "the routes back on router 1", has_virtual);
+    master.signal("KILL");
+    master.wait_exit();
+    backup.wait_state("master", SETTLE);
+    wait_routing(&lan, 1, "what the killed process held", has_virtual);
+    scratch.fail("master", true);
+    let mut restarted = vrrpd(&lan, 1, &master_conf);
+    restarted.wait_state("backup", SETTLE);
+    wait_routing(&lan, 1, "no left-over after the restart", |r| {
+        has_no_virtual(r) && !r[3].is_empty()
+    });
+    assert!(!lan.holds(1, VIP));
+
+    // A graceful stop removes what it added, the static route too.
+    backup.signal("TERM");
+    backup.wait_exit();
+    let after = routing(&lan, 2);
+    assert!(after.iter().all(String::is_empty), "{after:?}");
+    restarted.signal("TERM");
+    restarted.wait_exit();
+}

@@ -165,7 +165,9 @@ pub fn statics(config: &KeepalivedConfig, netlink: &mut Netlink) -> Result<Stati
         let interface = netlink
             .interface_by_name(name)
             .map_err(|e| ResolveError::at(&vip.location, e))?;
-        statics.addresses.push((interface.index, virtual_address(vip)?));
+        statics
+            .addresses
+            .push((interface.index, virtual_address(vip)?));
     }
     for route in &config.static_routes {
         statics.routes.push(route_on(route, netlink)?);

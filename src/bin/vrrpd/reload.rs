@@ -122,7 +122,11 @@ pub fn reload(
             reconfiguration((&d.config, &d.running), (&config, &running)).map_err(unchanged)?;
         // The static entries: what is no longer written goes, what is new comes.
         let fixed = |c: &KeepalivedConfig| {
-            (c.static_addresses.clone(), c.static_routes.clone(), c.static_rules.clone())
+            (
+                c.static_addresses.clone(),
+                c.static_routes.clone(),
+                c.static_rules.clone(),
+            )
         };
         if fixed(&d.config) != fixed(&config) {
             change.statics = Some(statics);
