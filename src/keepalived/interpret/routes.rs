@@ -17,6 +17,10 @@ use crate::keepalived::syntax::Statement;
 /// Where the priorities keepalived gives rules without one start: 16384, counting down.
 const FIRST_RULE_PRIORITY: u32 = 16384;
 
+/// What a table is written as. A name from iproute2's `rt_tables` is refused: its number is
+/// what this reader can be sure of.
+const TABLE: &str = "a table number (1 to 2^32-1), main, local or default";
+
 /// What a prefix word can be: an address with an optional length, or `default`/`any`/`all`
 /// (of the family the line settles on).
 #[derive(Clone, Copy)]
@@ -167,6 +171,15 @@ impl Reader {
             .collect()
     }
 
+    /// A line keepalived leaves out with an error (a word it does not know, a value it cannot
+    /// read): left out too, with a warning at `at` that says so.
+    fn left_out(&mut self, at: &Token, message: String) {
+        self.warn(
+            &at.location,
+            format!("{message}: this line is left out, as keepalived leaves it out"),
+        );
+    }
+
     /// `track_group` (static entries only in keepalived, and not supported here), `encap` and
     /// the other words this reader refuses, with what to do instead.
     fn refuse_route_word(&mut self, word: &Token, fixed: bool) {
@@ -175,7 +188,7 @@ impl Reader {
                 "a static route or rule that takes instances to Fault when lost is not supported; \
                  track its interface with track_interface instead"
             }
-            "track_group" => "keepalived drops a virtual route or rule with track_group; drop it",
+
             "encap" | "ttl-propagate" => {
                 "lightweight tunnel encapsulation is not supported; add such routes outside the \
                  VRRP daemon"
@@ -184,6 +197,13 @@ impl Reader {
             "nat" | "xresolve" => "Linux has no such route type any more",
             _ => "`as` (MPLS) is not supported",
         };
+        if word.text == "track_group" && !fixed {
+            self.left_out(
+                word,
+                "`track_group` is for static routes and rules only".into(),
+            );
+            return;
+        }
         self.unsupported(word, &word.text, why);
     }
 
@@ -210,7 +230,8 @@ impl Reader {
                 match words.get(i) {
                     Some(v) => *v,
                     None => {
-                        self.missing_value(words[i - 1], $expected);
+                        let message = format!("`{}` needs {}", words[i - 1].text, $expected);
+                        self.left_out(words[i - 1], message);
                         return None;
                     }
                 }
@@ -218,7 +239,9 @@ impl Reader {
         }
         macro_rules! bad {
             ($word:expr, $value:expr, $expected:expr) => {{
-                self.bad_word($word, $value, $expected);
+                let value: &Token = $value;
+                let message = format!("`{}`: {:?} is not {}", $word, value.text, $expected);
+                self.left_out(value, message);
                 return None;
             }};
         }
@@ -275,11 +298,10 @@ impl Reader {
                     }
                 }
                 _ if in_nexthops => {
-                    self.unsupported(
-                        word,
-                        text,
-                        "only via, dev, weight, onlink and realms may follow `nexthop`",
+                    let message = format!(
+                        "`{text}` after `nexthop`, which takes via, dev, weight, onlink and realms"
                     );
+                    self.left_out(word, message);
                     return None;
                 }
                 "src" => {
@@ -302,18 +324,24 @@ impl Reader {
                     let v = value!("a table number, main, local or default");
                     match table(&v.text) {
                         Some(t) => route.table = t,
-                        None => bad!(
-                            "table",
-                            v,
-                            "a table number (1 to 2^32-1), main, local or default"
-                        ),
+                        None => {
+                            self.bad_word("table", v, TABLE);
+                            return None;
+                        }
                     }
                 }
                 "protocol" | "proto" => {
                     let v = value!("a protocol number or name");
                     match protocol(&v.text) {
                         Some(p) => protocol_written = Some((p, v)),
-                        None => bad!(text, v, "a protocol number (0 to 255) or an iproute2 name"),
+                        None => {
+                            self.bad_word(
+                                text,
+                                v,
+                                "a protocol number (0 to 255) or an iproute2 name",
+                            );
+                            return None;
+                        }
                     }
                 }
                 "scope" => {
@@ -430,11 +458,11 @@ impl Reader {
                         route.kind = kind;
                     }
                     if destination.is_some() {
-                        self.unsupported(
-                            target,
-                            &target.text,
-                            "a route line has one destination; this word is not a route option",
+                        let message = format!(
+                            "`{}` is not a route option, and the destination is given already",
+                            target.text
                         );
+                        self.left_out(target, message);
                         return None;
                     }
                     match prefix(&target.text) {
@@ -454,7 +482,10 @@ impl Reader {
         }
         if let Some(gateway) = or_gateway {
             let Some((first, dev)) = hops.first().cloned() else {
-                self.missing_value(&line.keyword, "a `via` gateway before `or`");
+                self.left_out(
+                    &line.keyword,
+                    "`or` without a `via` gateway before it".into(),
+                );
                 return None;
             };
             let mut second = first;
@@ -462,7 +493,7 @@ impl Reader {
             hops.push((second, dev));
         }
         let Some(destination) = destination else {
-            self.missing_value(&line.keyword, "a destination prefix");
+            self.left_out(&line.keyword, "a route without a destination".into());
             return None;
         };
         let known = |address: Option<IpAddr>| address.map(AddressFamily::of);
@@ -482,11 +513,8 @@ impl Reader {
             .source
             .is_some_and(|s| AddressFamily::of(s) != line_family);
         if mixed {
-            self.bad_word(
-                "src",
-                &line.keyword,
-                "a source address of the destination's family",
-            );
+            let message = "`src` is not of the destination's family".to_string();
+            self.left_out(&line.keyword, message);
             return None;
         }
         match (protocol_written, no_track) {
@@ -526,7 +554,8 @@ impl Reader {
                 match words.get(i) {
                     Some(v) => *v,
                     None => {
-                        self.missing_value(words[i - 1], $expected);
+                        let message = format!("`{}` needs {}", words[i - 1].text, $expected);
+                        self.left_out(words[i - 1], message);
                         return None;
                     }
                 }
@@ -534,7 +563,9 @@ impl Reader {
         }
         macro_rules! bad {
             ($word:expr, $value:expr, $expected:expr) => {{
-                self.bad_word($word, $value, $expected);
+                let value: &Token = $value;
+                let message = format!("`{}`: {:?} is not {}", $word, value.text, $expected);
+                self.left_out(value, message);
                 return None;
             }};
         }
@@ -568,22 +599,18 @@ impl Reader {
                     }
                 }
                 "pref" | "prio" => {
-                    self.unsupported(
-                        word,
-                        text,
-                        "keepalived drops a rule with this abbreviation; write `preference`",
-                    );
+                    let message = format!("`{text}` is not a rule option (write `preference`)");
+                    self.left_out(word, message);
                     return None;
                 }
                 "table" | "lookup" => {
                     let v = value!("a table");
                     match table(&v.text) {
                         Some(t) => act = Some(RuleAction::Table(t)),
-                        None => bad!(
-                            text,
-                            v,
-                            "a table number (1 to 2^32-1), main, local or default"
-                        ),
+                        None => {
+                            self.bad_word(text, v, TABLE);
+                            return None;
+                        }
                     }
                 }
                 "goto" => {
@@ -687,17 +714,15 @@ impl Reader {
                     return None;
                 }
                 _ => {
-                    self.unsupported(word, text, "this is not a rule option keepalived knows");
+                    self.left_out(word, format!("`{text}` is not a rule option"));
                     return None;
                 }
             }
             if let Some(act) = act {
                 if let Some((_, first)) = action {
-                    self.unsupported(
-                        word,
-                        text,
-                        format!("a rule has one action, and `{}` is one already", first.text),
-                    );
+                    let message =
+                        format!("a rule has one action, and `{}` is one already", first.text);
+                    self.left_out(word, message);
                     return None;
                 }
                 action = Some((act, word));
@@ -705,10 +730,9 @@ impl Reader {
             i += 1;
         }
         let Some((act, _)) = action else {
-            self.missing_value(
-                &line.keyword,
-                "an action (table, goto, nop, blackhole, unreachable, prohibit or l3mdev)",
-            );
+            let message = "a rule without an action (table, goto, nop, blackhole, unreachable, \
+                           prohibit or l3mdev)";
+            self.left_out(&line.keyword, message.into());
             return None;
         };
         rule.action = act;
@@ -717,7 +741,7 @@ impl Reader {
         if let [Some(a), Some(b)] = families
             && a != b
         {
-            self.bad_word("to", &line.keyword, "a prefix of the same family as `from`");
+            self.left_out(&line.keyword, "`from` and `to` of two families".into());
             return None;
         }
         if rule.priority.is_none() {
