@@ -635,9 +635,17 @@ fn v3_fsm_23_9568_05_master_readvertises_at_once_on_a_losing_advert() {
     let (mut router, at) = master(build(builder()), t0);
     for (source, priority) in [(HIGHER_ADDRESS, 99), (LOWER_ADDRESS, 100)] {
         let actions = receive(&mut router, at, source, priority);
+        let heard = Action::LowerPriorityMaster {
+            source: source.into(),
+            priority: Priority::new(priority),
+        };
+        assert_eq!(
+            actions[0], heard,
+            "reported to the host (notify_master_rx_lower_pri)"
+        );
         assert_eq!(sent_priorities(&actions), [100], "RFC 9568 §6.4.3");
         assert!(
-            matches!(&actions[1], Action::Announce { .. }),
+            matches!(actions.last(), Some(Action::Announce { .. })),
             "split brain: announce again"
         );
         assert_eq!(router.state(), State::Master);
@@ -648,8 +656,11 @@ fn v3_fsm_23_9568_05_master_readvertises_at_once_on_a_losing_advert() {
     );
     assert_eq!(
         receive(&mut strict, at, HIGHER_ADDRESS, 99),
-        [],
-        "RFC 5798: discarded silently"
+        [Action::LowerPriorityMaster {
+            source: HIGHER_ADDRESS.into(),
+            priority: Priority::new(99)
+        }],
+        "RFC 5798: discarded silently, only reported to the host"
     );
 }
 

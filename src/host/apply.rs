@@ -531,11 +531,16 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     if repeat == 0 {
                         continue;
                     }
-                    if let Err(error) = announcer.announce(interface, address, 1) {
-                        fail(Operation::Announce(address), error);
+                    let spacing = spacing_rounds(instance, address);
+                    let mut queued = repeat;
+                    if paced.may_send_now(interface, spacing) {
+                        queued -= 1;
+                        if let Err(error) = announcer.announce(interface, address, 1) {
+                            fail(Operation::Announce(address), error);
+                        }
                     }
                     // A burst replaces the repeats still queued for the address.
-                    paced.queue(router, interface, address, repeat - 1);
+                    paced.queue(router, interface, address, queued, spacing);
                 }
             }
             Action::AdvertiseRouter {
@@ -564,6 +569,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     fail(Operation::AdvertiseRouter, error);
                 }
             }
+            Action::LowerPriorityMaster { source, priority } => {
+                on_event(Event::LowerPriorityMaster {
+                    router,
+                    source,
+                    priority,
+                });
+            }
             Action::StateChanged { from, to, reason } => on_event(Event::StateChanged {
                 router,
                 from,
@@ -572,6 +584,16 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             }),
         }
     }
+}
+
+/// How many rounds of paced announcements apart `address`'s frames must go on their interface,
+/// as `addressing` spaces them ([`Instance::announce_spacing`]): 0 for no spacing.
+fn spacing_rounds(addressing: Option<&Addressing>, address: IpAddr) -> u32 {
+    let spacing = addressing.map_or(Duration::ZERO, |a| {
+        a.announce_spacing(crate::AddressFamily::of(address))
+    });
+    let pace = crate::host::ANNOUNCE_PACE.as_nanos();
+    u32::try_from(spacing.as_nanos().div_ceil(pace)).unwrap_or(u32::MAX)
 }
 
 /// Where `router`'s addresses go: its addressing if it was placed, and its own address interface

@@ -83,6 +83,18 @@ pub enum Event {
         /// The address.
         address: IpAddr,
     },
+    /// A Master heard a router of lower priority advertise: another router acts as Master too
+    /// (a split brain), which this one heals by answering at once (RFC 9568 §6.4.3) unless it
+    /// is to keep quiet ([`LowerPriorityResponse::Ignore`](crate::LowerPriorityResponse)).
+    /// keepalived's `notify_master_rx_lower_pri` runs on it. Once per advertisement heard.
+    LowerPriorityMaster {
+        /// The Master that heard it.
+        router: RouterKey,
+        /// The other router's primary address.
+        source: IpAddr,
+        /// The priority it advertised.
+        priority: Priority,
+    },
     /// A route, policy rule or static address this driver holds was deleted by someone else (or
     /// dropped by the kernel with an address or an interface), and was added again.
     Restored {

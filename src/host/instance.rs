@@ -2,9 +2,10 @@
 //! go on the host.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use crate::host::{AddressLabel, VirtualAddress, VirtualRoute, VirtualRule};
-use crate::{Config, RouterKey};
+use crate::{AddressFamily, Config, RouterKey};
 
 /// A virtual router as a driver runs it: its [`Config`] plus what only the host needs (prefix
 /// lengths, labels, broadcast addresses and scopes, excluded addresses, addresses on other
@@ -38,6 +39,13 @@ pub struct Addressing {
     excluded: Vec<VirtualAddress>,
     devices: Vec<(IpAddr, u32)>,
     virtual_mac: bool,
+    /// The virtual MAC interface's name, when not the driver's own.
+    virtual_mac_name: Option<String>,
+    /// Whether adverts leave from the parent interface rather than the virtual MAC one.
+    adverts_from_parent: bool,
+    /// The least time between two announcements on the interface: gratuitous ARPs, then
+    /// neighbour advertisements (zero: no spacing).
+    announce_spacing: [Duration; 2],
     routes: Vec<VirtualRoute>,
     rules: Vec<VirtualRule>,
 }
@@ -142,6 +150,36 @@ impl Instance {
     /// virtual addresses.
     pub fn virtual_mac(mut self, on: bool) -> Self {
         self.addressing.virtual_mac = on;
+        self
+    }
+
+    /// Names the virtual MAC interface `name` (keepalived's `use_vmac NAME`) instead of the
+    /// driver's own name (`vr4.IFINDEX.VRID` on Linux). It must be a valid interface name, 1 to
+    /// 15 bytes; an interface of that name is replaced, as keepalived replaces it. Implies
+    /// [`virtual_mac`](Self::virtual_mac).
+    pub fn virtual_mac_named(mut self, name: impl Into<String>) -> Self {
+        self.addressing.virtual_mac = true;
+        self.addressing.virtual_mac_name = Some(name.into());
+        self
+    }
+
+    /// Spaces the announcements of `family` on this router's interface at least `spacing` apart
+    /// (keepalived's `garp_interval` for IPv4's gratuitous ARPs, `gna_interval` for IPv6's
+    /// neighbour advertisements): for switches or hosts that drop frames that come too fast.
+    /// The driver sends them on a 10 ms clock ([`ANNOUNCE_PACE`](crate::host::ANNOUNCE_PACE)),
+    /// so a spacing is kept to the next multiple of 10 ms. Zero (the default): each address's
+    /// first announcement at once, its repeats 10 ms apart.
+    pub fn announce_spacing(mut self, family: AddressFamily, spacing: Duration) -> Self {
+        self.addressing.announce_spacing[family_slot(family)] = spacing;
+        self
+    }
+
+    /// With a virtual MAC interface, sends the advertisements from the parent interface, with
+    /// its MAC as their source (keepalived's `vmac_xmit_base`): for switches or peers that must
+    /// see the parent's MAC, and for unicast peers. The addresses stay on the virtual MAC
+    /// interface and are announced from it.
+    pub fn adverts_from_parent(mut self, on: bool) -> Self {
+        self.addressing.adverts_from_parent = on;
         self
     }
 
@@ -255,5 +293,30 @@ impl Addressing {
     /// Whether the addresses are held on a virtual MAC interface.
     pub fn has_virtual_mac(&self) -> bool {
         self.virtual_mac
+    }
+
+    /// The virtual MAC interface's name, if one was given
+    /// ([`Instance::virtual_mac_named`]).
+    pub fn virtual_mac_name(&self) -> Option<&str> {
+        self.virtual_mac_name.as_deref()
+    }
+
+    /// The least time between two announcements of `family`'s addresses on the interface
+    /// ([`Instance::announce_spacing`]).
+    pub fn announce_spacing(&self, family: AddressFamily) -> Duration {
+        self.announce_spacing[family_slot(family)]
+    }
+
+    /// Whether adverts leave from the parent interface ([`Instance::adverts_from_parent`]).
+    pub fn sends_from_parent(&self) -> bool {
+        self.adverts_from_parent
+    }
+}
+
+/// The slot of `family` in per-family settings.
+fn family_slot(family: AddressFamily) -> usize {
+    match family {
+        AddressFamily::Ipv4 => 0,
+        AddressFamily::Ipv6 => 1,
     }
 }

@@ -147,6 +147,18 @@ pub fn event(event: &Event) {
             family = %router.family,
             "a command named virtual router {router}, which does not run"
         ),
+        Event::LowerPriorityMaster {
+            router,
+            source,
+            priority,
+        } => info!(
+            interface = router.interface_index,
+            vrid = router.vrid.get(),
+            family = %router.family,
+            %source,
+            priority = priority.get(),
+            "virtual router {router} is Master and heard {source} advertise priority {priority}"
+        ),
         Event::Restored {
             router: Some(router),
             entry,

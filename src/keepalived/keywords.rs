@@ -103,9 +103,6 @@ const NO_VIRTUAL_IPADDRESS: Support = Support::Refused(
 const NOTIFY_DELETED: Support = Support::Refused(
     "not supported by this version: an instance removed by a reload runs its notify_stop command",
 );
-const NOTIFY_MASTER_RX_LOWER_PRI: Support = Support::Refused(
-    "not supported by this version; a lower priority's advert is counted and answered at once",
-);
 const OLD_UNICAST_CHECKSUM: Support = Support::Refused(
     "the checksum of keepalived before 1.3.6 for VRRPv3 unicast is not spoken; upgrade the peer",
 );
@@ -142,8 +139,6 @@ const USE_VMAC_ADDR: Support = Support::Refused(
 );
 const VMAC_ADDR_PREFIX: Support =
     Support::Ignored("virtual MAC interfaces are named vr4.IFINDEX.VRID (vr6 for IPv6)");
-const VMAC_XMIT_BASE: Support =
-    Support::Refused("not supported by this version: adverts go out of the virtual MAC interface");
 const VRF: Support = Support::Refused(
     "not supported by this version; start vrrpd in the VRF instead (ip vrf exec NAME vrrpd)",
 );
@@ -280,7 +275,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("notify_fifo", HONOURED),
     k("notify_fifo_script", HONOURED),
     k("notify_master", HONOURED),
-    k("notify_master_rx_lower_pri", NOTIFY_MASTER_RX_LOWER_PRI),
+    k("notify_master_rx_lower_pri", HONOURED),
     k("notify_priority_changes", NOTIFY_PRIORITY_CHANGES),
     k("notify_stop", HONOURED),
     k("old_unicast_checksum", OLD_UNICAST_CHECKSUM),
@@ -364,7 +359,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("vmac_addr_prefix", VMAC_ADDR_PREFIX),
     k("vmac_garp_intvl", GARP_EXTRA_IF),
     k("vmac_prefix", VMAC_ADDR_PREFIX),
-    k("vmac_xmit_base", VMAC_XMIT_BASE),
+    k("vmac_xmit_base", HONOURED),
     k("vrf", VRF),
     k("vrrp_check_unicast_src", HONOURED),
     k("vrrp_cpu_affinity", HONOURED),

@@ -89,6 +89,11 @@ pub struct GlobalDefs {
     /// `vrrp_garp_master_delay`, `vrrp_garp_master_repeat`, `vrrp_garp_master_refresh`: the
     /// defaults of every instance's announcements.
     pub announcements: Announcements,
+    /// `vrrp_garp_interval`: the least time between two gratuitous ARPs on an interface.
+    pub garp_interval: Duration,
+    /// `vrrp_gna_interval`: the least time between two unsolicited neighbour advertisements on
+    /// an interface.
+    pub gna_interval: Duration,
     /// `enable_script_security`.
     pub script_security: bool,
     /// `script_user USER [GROUP]`: who scripts run as by default.
@@ -329,6 +334,9 @@ pub struct Notify {
     pub stop: Option<String>,
     /// `notify`: called as `notify INSTANCE|GROUP NAME STATE PRIORITY`.
     pub any: Option<String>,
+    /// `notify_master_rx_lower_pri` (instances only): run, without arguments, each time the
+    /// Master hears a lower priority advertise.
+    pub master_rx_lower_pri: Option<String>,
 }
 
 /// `vrrp_instance NAME { ... }`, checked.
@@ -374,6 +382,14 @@ pub struct VrrpInstance {
     pub min_ttl: Option<u8>,
     /// `use_vmac`.
     pub use_vmac: bool,
+    /// `use_vmac NAME`: the virtual MAC interface's name, when given.
+    pub vmac_name: Option<String>,
+    /// `vmac_xmit_base`: adverts leave from the parent interface, not the virtual MAC one.
+    pub vmac_xmit_base: bool,
+    /// The global `vrrp_garp_interval`, for this instance's interface.
+    pub garp_interval: Duration,
+    /// The global `vrrp_gna_interval`, for this instance's interface.
+    pub gna_interval: Duration,
     /// `lower_prio_no_advert` (or the global `vrrp_lower_prio_no_advert`; on by default under
     /// `vrrp_strict`): a Master discards a lower priority's advert silently, as RFC 5798 did,
     /// instead of answering it at once (RFC 9568, keepalived's default).

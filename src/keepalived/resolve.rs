@@ -63,7 +63,14 @@ impl Resolved {
         let built = instance
             .config(interface_index, source)
             .map_err(|e| ResolveError::at(&instance.location, e))?;
-        let mut driven = Instance::new(built).virtual_mac(instance.use_vmac);
+        let mut driven = Instance::new(built)
+            .virtual_mac(instance.use_vmac)
+            .adverts_from_parent(instance.vmac_xmit_base)
+            .announce_spacing(AddressFamily::Ipv4, instance.garp_interval)
+            .announce_spacing(AddressFamily::Ipv6, instance.gna_interval);
+        if let Some(name) = &instance.vmac_name {
+            driven = driven.virtual_mac_named(name.clone());
+        }
         for vip in &instance.addresses {
             // A plain host address needs no entry: the driver configures it so anyway, and
             // thousands of routers with one /32 each then keep no list.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::Priority;
 use crate::packet::AddressList;
 
 /// The protocol state of a virtual router (RFC 5798 §6.4), plus keepalived's Fault.
@@ -145,6 +146,17 @@ pub enum Action {
         addresses: AddressList,
         /// The router lifetime to advertise.
         lifetime: Duration,
+    },
+    /// While Master, it heard an advertisement of lower (non-zero) priority: another router
+    /// acts as Master too, a split brain that this Master heals by answering (RFC 9568 §6.4.3)
+    /// or, with [`LowerPriorityResponse::Ignore`](crate::LowerPriorityResponse::Ignore), lets
+    /// time heal. keepalived's `notify_master_rx_lower_pri` runs on it (cloud setups take their
+    /// addresses back). Once per advertisement heard.
+    LowerPriorityMaster {
+        /// The other router's primary address.
+        source: IpAddr,
+        /// The priority it advertised.
+        priority: Priority,
     },
     /// The state changed.
     StateChanged {

@@ -84,6 +84,13 @@ pub enum RecordKind {
     Announced,
     /// An IPv6 router advertisement was sent.
     RouterAdvertised,
+    /// While Master, it heard a router of lower priority advertise.
+    LowerPriorityMaster {
+        /// That router's primary address.
+        source: std::net::IpAddr,
+        /// Its priority.
+        priority: Priority,
+    },
     /// The host crashed: no priority 0, its addresses gone with it.
     Crashed,
     /// The host came back and started its routers.
@@ -419,6 +426,9 @@ impl Lan {
                 }
                 Action::Announce { .. } => RecordKind::Announced,
                 Action::AdvertiseRouter { .. } => RecordKind::RouterAdvertised,
+                Action::LowerPriorityMaster { source, priority } => {
+                    RecordKind::LowerPriorityMaster { source, priority }
+                }
                 Action::StateChanged { from, to, reason } => {
                     RecordKind::StateChanged { from, to, reason }
                 }

@@ -98,6 +98,15 @@ pub fn value(event: &Event, names: &InterfaceNames) -> Value {
             json!({"address_interface": names.name(*interface_index), "address": address}),
         ),
         Event::Resynchronized => line("resynchronized", None, json!({})),
+        Event::LowerPriorityMaster {
+            router,
+            source,
+            priority,
+        } => line(
+            "lower_priority_master",
+            of(router),
+            json!({"source": source, "priority": priority.get()}),
+        ),
         Event::Restored { router, entry } => line(
             "restored",
             router.as_ref().and_then(of),

@@ -57,6 +57,27 @@ pub fn notify(daemon: &mut Daemon, key: RouterKey, to: State, notifier: &Notifie
     }
 }
 
+/// A Master heard a lower priority advertise: keepalived's `MASTER_RX_LOWER_PRI` FIFO line and
+/// the instance's `notify_master_rx_lower_pri` script, with no arguments (as keepalived runs it).
+pub fn lower_priority_master(daemon: &mut Daemon, key: RouterKey, notifier: &Notifier) {
+    let Some(r) = daemon.instance(key, State::Master) else {
+        return;
+    };
+    let (name, script) = (
+        r.instance.name.clone(),
+        r.instance.notify.master_rx_lower_pri.clone(),
+    );
+    let configured = Priority::new(r.instance.priority);
+    let priority = daemon.priorities.get(&key).copied().unwrap_or(configured);
+    (daemon.fifos).write(&format!(
+        "INSTANCE \"{name}\" MASTER_RX_LOWER_PRI {}",
+        priority.get()
+    ));
+    if let Some(command) = script {
+        let _ = notifier.send(vec![split_command(&command)]);
+    }
+}
+
 /// keepalived's word for a state in notify arguments.
 fn state_word(state: State) -> &'static str {
     match state {

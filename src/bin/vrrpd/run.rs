@@ -197,6 +197,9 @@ fn on_event(
                 context.systemd.ready();
             }
         }
+        Event::LowerPriorityMaster { router, .. } => {
+            notify::lower_priority_master(&mut daemon, *router, notifier);
+        }
         Event::PriorityChanged { router, to, .. } => {
             daemon.priorities.insert(*router, *to);
         }

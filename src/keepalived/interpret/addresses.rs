@@ -4,15 +4,22 @@ use std::net::IpAddr;
 
 use super::Reader;
 use crate::host::AddressScope;
+use crate::keepalived::lexer::Token;
 use crate::keepalived::model::VirtualIp;
 use crate::keepalived::syntax::Statement;
 use crate::packet::Password;
 
 impl Reader {
-    pub(super) fn authentication(&mut self, statement: &Statement) -> Option<Password> {
+    /// An `authentication` block: its password, and where `auth_type AH` is written if it is
+    /// (refused for VRRPv2 by the caller, which knows the version: VRRPv3 ignores any).
+    pub(super) fn authentication(
+        &mut self,
+        statement: &Statement,
+    ) -> Option<(Password, Option<Token>)> {
         let block = self.block(statement)?;
         let before = self.errors.len();
         let mut kind = None;
+        let mut ah = None;
         let mut password = None;
         for s in block {
             match s.keyword.text.as_str() {
@@ -20,15 +27,11 @@ impl Reader {
                     if let Some(v) = self.value(s, "PASS") {
                         match v.text.as_str() {
                             "PASS" => kind = Some(()),
-                            "AH" => self.unsupported(
-                                v,
-                                "auth_type AH",
-                                "IPsec AH authentication was removed from VRRP (RFC 3768 \
-                                 §5.3.6.1), and running without the authentication asked for \
-                                 would be unsafe; use PASS with keepalived peers, auth_hmac \
-                                 (keepalived 2.4), or none",
-                            ),
-                            _ => self.bad(s, v, "PASS (or AH, which is not supported)"),
+                            "AH" => {
+                                kind = Some(());
+                                ah = Some(v.clone());
+                            }
+                            _ => self.bad(s, v, "PASS or AH"),
                         }
                     }
                 }
@@ -41,7 +44,7 @@ impl Reader {
             return None;
         }
         let missing = match (kind, password) {
-            (Some(()), Some(password)) => return Some(password),
+            (Some(()), Some(password)) => return Some((password, ah)),
             (None, _) => "auth_type",
             (Some(()), None) => "auth_pass",
         };

@@ -3,6 +3,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::Reader;
+use crate::host::ANNOUNCE_PACE;
 use crate::keepalived::lexer::Token;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -65,16 +66,26 @@ impl Reader {
                 "vrrp_strict" => global.strict = self.flag(s),
                 "vrrp_skip_check_adv_addr" => global.skip_check_adv_addr = self.flag(s),
                 "vrrp_garp_interval" | "vrrp_gna_interval" => {
-                    if let Some(delay) = self.seconds(s, true, 1.0)
-                        && !delay.is_zero()
-                    {
-                        self.unsupported(
-                            &s.keyword,
-                            &s.keyword.text,
-                            "announcements are paced by vrrpd, not per interface: an \
-                             address's repeats go 10 ms apart, at most 10,000 frames a second \
-                             in all; remove the line (or write 0)",
-                        );
+                    if let Some(spacing) = self.seconds(s, true, 3600.0) {
+                        let pace = ANNOUNCE_PACE.as_nanos();
+                        if spacing.as_nanos() % pace != 0 {
+                            // At most 3600 s: 360,000 rounds of 10 ms.
+                            let rounds = spacing.as_nanos().div_ceil(pace) as u32;
+                            self.warn(
+                                &s.keyword.location,
+                                format!(
+                                    "`{}`: announcements go on a 10 ms clock, so they are \
+                                     spaced {:?} apart",
+                                    s.keyword.text,
+                                    ANNOUNCE_PACE * rounds
+                                ),
+                            );
+                        }
+                        if s.keyword.text == "vrrp_garp_interval" {
+                            global.garp_interval = spacing;
+                        } else {
+                            global.gna_interval = spacing;
+                        }
                     }
                 }
                 "vrrp_mcast_group4" => {

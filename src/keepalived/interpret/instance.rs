@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::{Common, Reader};
 use crate::keepalived::error::{ErrorKind, Location, ParseError};
+use crate::keepalived::lexer::Token;
 use crate::keepalived::model::{Route, Rule, VirtualIp, VrrpInstance};
 use crate::keepalived::syntax::Statement;
 use crate::packet::{Password, Version};
@@ -38,6 +39,8 @@ pub(super) const INSTANCE: &[&str] = &[
     "v3_checksum_as_v2",
     "dont_track_primary",
     "use_vmac",
+    "vmac_xmit_base",
+    "notify_master_rx_lower_pri",
     "step_down_on_failure",
     "router_advertisements",
     "garp_master_delay",
@@ -68,6 +71,8 @@ struct InstanceDraft {
     preempt_delay: Duration,
     accept: Option<bool>,
     password: Option<Password>,
+    /// `auth_type AH`, where it is written.
+    ah: Option<Token>,
     #[cfg(feature = "auth-hmac")]
     auth_hmac: Option<crate::HmacAuth>,
     addresses: Vec<VirtualIp>,
@@ -77,6 +82,8 @@ struct InstanceDraft {
     /// The lowest `min_ttl` of the unicast peers.
     min_ttl: Option<u8>,
     use_vmac: bool,
+    vmac_name: Option<String>,
+    vmac_xmit_base: bool,
     lower_prio_no_advert: Option<bool>,
     native_ipv6: Option<Location>,
     strict: Option<bool>,
@@ -118,6 +125,7 @@ impl Default for InstanceDraft {
             preempt_delay: Duration::ZERO,
             accept: None,
             password: None,
+            ah: None,
             #[cfg(feature = "auth-hmac")]
             auth_hmac: None,
             addresses: Vec::new(),
@@ -126,6 +134,8 @@ impl Default for InstanceDraft {
             unicast_peers: Vec::new(),
             min_ttl: None,
             use_vmac: false,
+            vmac_name: None,
+            vmac_xmit_base: false,
             lower_prio_no_advert: None,
             native_ipv6: None,
             strict: None,
@@ -212,6 +222,31 @@ impl Reader {
             (None, AddressFamily::Ipv6) => Version::V3,
             (None, AddressFamily::Ipv4) => self.config.global.vrrp_version.unwrap_or(Version::V2),
         };
+        if version == Version::V2
+            && let Some(ah) = &draft.ah
+        {
+            self.unsupported(
+                ah,
+                "auth_type AH",
+                "IPsec AH authentication was removed from VRRP (RFC 3768 §5.3.6.1), and running \
+                 without the authentication asked for would be unsafe; use PASS with keepalived \
+                 peers, auth_hmac (keepalived 2.4), or none",
+            );
+            return;
+        }
+        if version == Version::V3 && draft.password.take().is_some() {
+            // keepalived runs it without the password, with an error: so does this reader, with
+            // a warning that says what authenticates VRRPv3.
+            let at = draft.at.authentication.clone();
+            self.warn(
+                &at.unwrap_or_else(|| statement.args[0].location.clone()),
+                format!(
+                    "vrrp_instance {name}: `authentication` is ignored, as keepalived ignores it: \
+                     it exists only in VRRPv2 (RFC 5798 removed it), and this instance speaks \
+                     VRRPv3; its adverts are not authenticated (auth_hmac authenticates VRRPv3)"
+                ),
+            );
+        }
         if !self.instance_is_consistent(statement, &name, &draft, version, family) {
             return;
         }
@@ -288,6 +323,10 @@ impl Reader {
             unicast_peers: draft.unicast_peers,
             min_ttl: draft.min_ttl,
             use_vmac: draft.use_vmac,
+            vmac_name: draft.vmac_name,
+            vmac_xmit_base: draft.vmac_xmit_base,
+            garp_interval: self.config.global.garp_interval,
+            gna_interval: self.config.global.gna_interval,
             // keepalived: off by default (RFC 9568 answers a lower priority at once), and always
             // on in strict mode, whatever else says.
             lower_prio_no_advert: strict
@@ -367,15 +406,6 @@ impl Reader {
                     "VRRPv3 ({version_source}) advertises in centiseconds, and advert_int {} is not \
                      a multiple of 0.01",
                     interval.as_secs_f64()
-                ),
-            ));
-        }
-        if version == Version::V3 && draft.password.is_some() {
-            problems.push((
-                draft.at.authentication.clone().unwrap_or(here.clone()),
-                format!(
-                    "authentication exists only in VRRPv2 (RFC 5798 removed it), and this instance \
-                     speaks VRRPv3 ({version_source})"
                 ),
             ));
         }
@@ -474,7 +504,9 @@ impl Reader {
             "accept" => draft.accept = self.flag(s).then_some(true),
             "no_accept" => draft.accept = self.flag(s).then_some(false),
             "authentication" => {
-                draft.password = self.authentication(s);
+                let read = self.authentication(s);
+                draft.ah = read.as_ref().and_then(|(_, ah)| ah.clone());
+                draft.password = read.map(|(password, _)| password);
                 draft.at.authentication = Some(s.keyword.location.clone());
             }
             #[cfg(feature = "auth-hmac")]
@@ -525,16 +557,27 @@ impl Reader {
                 }
             }
             "use_vmac" => {
-                if s.block.is_none() && !s.args.is_empty() {
-                    self.unsupported(
-                        &s.args[0],
-                        "use_vmac",
-                        "the virtual MAC interface is named vr4.IFINDEX.VRID (vr6 for IPv6); a \
-                         custom name cannot be honoured",
-                    );
+                if s.block.is_none() && s.args.len() == 1 {
+                    let name = &s.args[0];
+                    let valid = (1..=15).contains(&name.text.len())
+                        && !name.text.contains(['/', '%', ' ', '\0']);
+                    if valid {
+                        draft.use_vmac = true;
+                        draft.vmac_name = Some(name.text.clone());
+                    } else {
+                        self.bad(s, name, "an interface name of 1 to 15 bytes");
+                    }
                 } else {
                     draft.use_vmac = self.flag(s);
                 }
+            }
+            "vmac_xmit_base" => draft.vmac_xmit_base = self.flag(s),
+            "notify_master_rx_lower_pri" => {
+                let command = self.text(s);
+                draft
+                    .common
+                    .notify
+                    .set("notify_master_rx_lower_pri", command);
             }
             "lower_prio_no_advert" => draft.lower_prio_no_advert = Some(self.flag(s)),
             "strict_mode" => draft.strict = Some(self.flag(s)),

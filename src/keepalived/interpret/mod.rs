@@ -276,6 +276,7 @@ impl Notify {
     fn set(&mut self, keyword: &str, command: Option<String>) {
         let slot = match keyword {
             "notify_master" => &mut self.master,
+            "notify_master_rx_lower_pri" => &mut self.master_rx_lower_pri,
             "notify_backup" => &mut self.backup,
             "notify_fault" => &mut self.fault,
             "notify_stop" => &mut self.stop,

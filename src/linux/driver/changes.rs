@@ -5,7 +5,8 @@
 use std::time::Instant;
 
 use super::links::Seen;
-use super::{Driver, RESYNC_RETRY, ROUTED_RETRY, transient, virtual_mac_name};
+use super::virtual_mac::{name_for, send_interface};
+use super::{Driver, RESYNC_RETRY, ROUTED_RETRY, transient};
 use crate::host::{AddressBackend, DriverError, Event, HostChange, HostSnapshot, Operation};
 use crate::linux::{Interface, NetlinkError, NetlinkEvent, RoutedInterface};
 use crate::{Action, AddressFamily, RouterKey, State};
@@ -152,20 +153,23 @@ impl<A: AddressBackend> Driver<A> {
             return false;
         }
         let advertises_router = applier.advertises_router(&key);
+        let name = name_for(&key, applier.addressing(&key));
         self.setup.virtual_macs.forget(&key);
         match self.setup.virtual_macs.create(
             &mut self.setup.netlink,
             key,
+            &name,
             advertises_router,
             parent,
         ) {
             Ok(new_index) => {
-                applier.redirect(&key, new_index, new_index);
+                let send = send_interface(applier.addressing(&key), new_index, parent.index);
+                applier.redirect(&key, new_index, send);
                 let _ = applier.announcer_mut().prepare(new_index, key.family);
                 on_event(Event::InterfaceRecreated {
                     interface_index: index,
                     new_index,
-                    name: virtual_mac_name(&key),
+                    name,
                 });
                 applier.move_addresses(index, new_index, on_event);
             }

@@ -375,7 +375,7 @@ impl<A: AddressBackend> Driver<A> {
             interfaces: applier
                 .standby_virtual_macs()
                 .iter()
-                .map(|(key, _)| virtual_mac_name(key))
+                .map(|(key, _)| virtual_mac::name_for(key, applier.addressing(key)))
                 .collect(),
         };
         self.filtering.sync(now, changes, wanted, on_event);

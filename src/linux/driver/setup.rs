@@ -10,7 +10,7 @@ use crate::host::{
     VirtualRule,
 };
 use crate::linux::driver::links::Bindings;
-use crate::linux::driver::virtual_mac::VirtualMacs;
+use crate::linux::driver::virtual_mac::{VirtualMacs, name_for, send_interface};
 use crate::linux::{ADDRESS_PROTOCOL, Announcer, Interface, Netlink, RoutedInterface, Sockets};
 use crate::{AddressFamily, RouterKey, Routers};
 
@@ -143,12 +143,19 @@ impl LinuxSetup {
         let with_virtual_mac: HashSet<RouterKey> = with_virtual_mac.into_iter().collect();
         for key in keys {
             let advertises_router = applier.advertises_router(&key);
+            let addressing = applier.addressing(&key);
+            let name = name_for(&key, addressing);
             let created = with_virtual_mac.contains(&key).then(|| {
-                self.virtual_macs
-                    .create(&mut self.netlink, key, advertises_router, interface)
+                self.virtual_macs.create(
+                    &mut self.netlink,
+                    key,
+                    &name,
+                    advertises_router,
+                    interface,
+                )
             });
             let (address, send) = match created {
-                Some(Ok(index)) => (index, index),
+                Some(Ok(index)) => (index, send_interface(addressing, index, interface.index)),
                 Some(Err(error)) => {
                     failures.push((key, error));
                     (interface.index, interface.index)
@@ -243,12 +250,20 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
             }
             if instance.has_virtual_mac() {
                 let advertises_router = instance.config().router_advertisements().is_some();
-                let index =
-                    self.virtual_macs
-                        .create(&mut self.netlink, key, advertises_router, parent)?;
+                let addressing = Some(instance.addressing());
+                let name = name_for(&key, addressing);
+                let index = (self.virtual_macs).create(
+                    &mut self.netlink,
+                    key,
+                    &name,
+                    advertises_router,
+                    parent,
+                )?;
                 // Adverts leave from the virtual MAC interface, with the virtual MAC as their
-                // source (V3-TX-03); IPv6 ones with the parent's link-local address.
-                applier.redirect(&key, index, index);
+                // source (V3-TX-03); IPv6 ones with the parent's link-local address. Unless
+                // they are to leave from the parent (keepalived's `vmac_xmit_base`).
+                let send = send_interface(addressing, index, parent.index);
+                applier.redirect(&key, index, send);
             }
             // Best effort: what fails here is looked up again, and reported, at the first
             // announcement.

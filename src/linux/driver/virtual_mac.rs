@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::host::DriverError;
+use crate::host::{Addressing, DriverError};
 use crate::linux::{Interface, Netlink};
 use crate::{AddressFamily, MacAddress, RouterKey};
 
@@ -29,15 +29,15 @@ impl VirtualMacs {
         &mut self,
         netlink: &mut Netlink,
         key: RouterKey,
+        name: &str,
         advertises_router: bool,
         parent: &Interface,
     ) -> Result<u32, DriverError> {
-        let name = virtual_mac_name(&key);
         let mac = MacAddress::virtual_router(key.vrid, key.family);
-        if let Ok(stale) = netlink.interface_by_name(&name) {
+        if let Ok(stale) = netlink.interface_by_name(name) {
             netlink.delete_link(stale.index)?;
         }
-        let index = netlink.create_macvlan(parent.index, &name, mac)?;
+        let index = netlink.create_macvlan(parent.index, name, mac)?;
         self.links.insert(key, index);
         if key.family == AddressFamily::Ipv4 {
             self.raise_sysctl(&parent.name, "arp_ignore", 1)?;
@@ -146,12 +146,35 @@ impl VirtualMacs {
     }
 }
 
-/// The name of the virtual MAC interface of `key`: `vr<4|6>.<ifindex>.<vrid>`, within the
-/// kernel's 15 characters for every index below 10^6.
+/// The name the driver gives the virtual MAC interface of `key` unless its
+/// [`Instance`](crate::host::Instance) names it: `vr<4|6>.<ifindex>.<vrid>`, within the kernel's
+/// 15 characters for every index below 10^6.
 pub fn virtual_mac_name(key: &RouterKey) -> String {
     let family = match key.family {
         AddressFamily::Ipv4 => 4,
         AddressFamily::Ipv6 => 6,
     };
     format!("vr{family}.{}.{}", key.interface_index, key.vrid)
+}
+
+/// The name of router `key`'s virtual MAC interface: the one its `addressing` gives
+/// ([`Instance::virtual_mac_named`](crate::host::Instance::virtual_mac_named)), else
+/// [`virtual_mac_name`].
+pub(crate) fn name_for(key: &RouterKey, addressing: Option<&Addressing>) -> String {
+    (addressing.and_then(Addressing::virtual_mac_name))
+        .map_or_else(|| virtual_mac_name(key), str::to_string)
+}
+
+/// Where a router on virtual MAC interface `virtual_mac` sends its adverts from: there, or from
+/// `parent` when its `addressing` says so ([`Instance::adverts_from_parent`](crate::host::Instance::adverts_from_parent)).
+pub(crate) fn send_interface(
+    addressing: Option<&Addressing>,
+    virtual_mac: u32,
+    parent: u32,
+) -> u32 {
+    if addressing.is_some_and(Addressing::sends_from_parent) {
+        parent
+    } else {
+        virtual_mac
+    }
 }

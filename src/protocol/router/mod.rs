@@ -598,20 +598,38 @@ impl VirtualRouter {
             self.release_addresses();
             self.master_address = Some(source);
             self.enter_backup(now, Reason::HigherPriority);
-        } else if self.config.lower_priority_response == LowerPriorityResponse::Readvertise {
-            // RFC 9568 §6.4.3: assert Master at once; announce again, as the other router may have
-            // taken the addresses (split brain healing). Once per half of the sender's interval:
-            // after a stall, the adverts it queued meanwhile arrive together and get one answer,
-            // not a burst.
-            let recent = self.answered.is_some_and(|(from, at)| {
-                from == source && now < at + advert.interval.as_duration() / 2
+        } else {
+            self.actions.push(Action::LowerPriorityMaster {
+                source,
+                priority: advert.priority,
             });
-            if !recent {
-                self.answered = Some((source, now));
-                self.send_advert(self.priority);
-                self.advert_at = Some(now + interval);
-                self.announce(self.config.announcements.repeat);
+            if self.config.lower_priority_response == LowerPriorityResponse::Readvertise {
+                self.answer_lower_priority(now, source, advert.interval, interval);
             }
+        }
+    }
+
+    /// Answers a lower priority's advert from `source` (sent every `their_interval`) at once, as
+    /// a Master asserting itself, unless it answered that sender within half its interval.
+    fn answer_lower_priority(
+        &mut self,
+        now: Instant,
+        source: IpAddr,
+        their_interval: Interval,
+        interval: Duration,
+    ) {
+        // RFC 9568 §6.4.3: assert Master at once; announce again, as the other router may have
+        // taken the addresses (split brain healing). Once per half of the sender's interval:
+        // after a stall, the adverts it queued meanwhile arrive together and get one answer,
+        // not a burst.
+        let recent = self.answered.is_some_and(|(from, at)| {
+            from == source && now < at + their_interval.as_duration() / 2
+        });
+        if !recent {
+            self.answered = Some((source, now));
+            self.send_advert(self.priority);
+            self.advert_at = Some(now + interval);
+            self.announce(self.config.announcements.repeat);
         }
     }
 
