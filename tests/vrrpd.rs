@@ -1674,3 +1674,75 @@ fn virtual_routes_and_rules_follow_mastership_come_back_when_deleted_and_outlive
     restarted.signal("TERM");
     restarted.wait_exit();
 }
+
+/// keepalived's VMAC variants and split-brain notification, added to both samples: a named
+/// virtual MAC interface, adverts from the parent, and a script (`notify` of `scratch`) run when
+/// the Master hears a lower priority.
+fn vmac_lines(scratch: &Scratch) -> String {
+    format!(
+        "    use_vmac vrrp51\n    vmac_xmit_base\n    \
+         notify_master_rx_lower_pri \"{}/notify.sh master rxlower\"\n    track_script {{",
+        scratch.0.display()
+    )
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces, captures with tshark"]
+fn use_vmac_name_vmac_xmit_base_and_notify_master_rx_lower_pri_work_as_in_keepalived() {
+    let scratch = Scratch::new("vmac");
+    let lines = vmac_lines(&scratch);
+    let changes = [("    track_script {", lines.as_str())];
+    let master_conf = scratch.config("nginx-master.conf", "master", &changes);
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", &changes);
+    let lan = Lan::new(2);
+    let (mut master, mut backup) = elect(&lan, &master_conf, &backup_conf);
+    // The virtual MAC interface has the name given, and holds the VIP.
+    let link = lan.router(1).ip(&["-o", "link", "show", "vrrp51"]);
+    assert!(link.contains("00:00:5e:00:01:33"), "{link}");
+    let held = lan
+        .router(1)
+        .ip(&["-o", "-4", "addr", "show", "dev", "vrrp51"]);
+    assert!(held.contains(VIP), "{held}");
+    // The adverts leave from the parent, with its MAC.
+    let captured = common::tshark::Capture::start(
+        &lan.client,
+        3,
+        "ip proto 112",
+        None,
+        &["eth.src", "ip.src"],
+    )
+    .finish();
+    let parent = lan.router_mac(1);
+    let from_master: Vec<&str> = (captured.lines())
+        .filter(|line| line.ends_with("\t192.0.2.11"))
+        .map(|line| line.split('\t').next().unwrap_or_default())
+        .collect();
+    assert!(!from_master.is_empty(), "{captured}");
+    assert!(from_master.iter().all(|mac| *mac == parent), "{captured}");
+
+    // Split brain: the Backup hears nothing more and takes over; the Master hears its lower
+    // priority and runs notify_master_rx_lower_pri.
+    let r2 = lan.router(2);
+    for rule in [
+        &["add", "table", "netdev", "split"][..],
+        &[
+            "add", "chain", "netdev", "split", "in", "{", "type", "filter", "hook", "ingress",
+            "device", "eth0", "priority", "0", ";", "}",
+        ],
+        &[
+            "add", "rule", "netdev", "split", "in", "ip", "protocol", "112", "drop",
+        ],
+    ] {
+        r2.nft(rule).expect("nft");
+    }
+    backup.wait_state("master", SETTLE);
+    master.wait_for(
+        &[r#""event":"lower_priority_master""#, r#""priority":100"#],
+        SETTLE,
+    );
+    scratch.wait_for_notifications("master rxlower", 2);
+    // Healed: the Backup hears the Master again and gives way.
+    r2.nft(&["delete", "table", "netdev", "split"])
+        .expect("nft");
+    backup.wait_state("backup", SETTLE);
+}
