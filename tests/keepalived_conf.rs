@@ -1083,7 +1083,7 @@ mod corpus {
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
         // Only ever raised: each feature honoured moves files from REFUSED to the ones read.
         assert!(
-            read >= 32,
+            read >= 34,
             "{read} of {} real files read, fewer than before",
             files.len()
         );
@@ -1610,4 +1610,23 @@ fn a_route_or_rule_keepalived_leaves_out_is_left_out_with_a_warning_and_one_it_r
         assert!(errors[0].contains(cause), "{block}: {errors:?}");
         assert!(errors[0].starts_with("t.conf:8:"), "{block}: {errors:?}");
     }
+}
+
+#[test]
+fn a_vrrpv2_instance_without_addresses_runs_with_a_warning_and_a_vrrpv3_one_is_refused() {
+    let v2 = format!("{INSTANCE_HEAD} notify_master /bin/true\n}}\n");
+    let (config, warnings) = read_with_warnings(&v2);
+    assert!(config.instances[0].addresses.is_empty());
+    assert!(
+        warnings[0].starts_with("t.conf:1:15: warning: vrrp_instance A: no `virtual_ipaddress`"),
+        "{warnings:?}"
+    );
+    let meant = format!("{INSTANCE_HEAD} no_virtual_ipaddress\n}}\n");
+    assert_eq!(read_with_warnings(&meant).1, Vec::<String>::new());
+    let v3 = format!("{INSTANCE_HEAD} version 3\n}}\n");
+    let errors = errors(&v3);
+    assert!(
+        errors[0].contains("needs `virtual_ipaddress`: a VRRPv3 advert carries at least one"),
+        "{errors:?}"
+    );
 }

@@ -608,6 +608,19 @@ fn v3_rx_07_every_receive_error_feeds_one_counter() {
 }
 
 #[test]
+fn v2_01_a_vrrpv2_advert_may_carry_no_address_as_keepalived_sends_one() {
+    // RFC 3768 sets no minimum; keepalived advertises none for an instance without addresses.
+    let advert = Advertisement {
+        addresses: AddressList::ipv4([]),
+        ..v2_ipv4()
+    };
+    let bytes = emit(&advert, MASTER, IPV4_MULTICAST);
+    assert_eq!(bytes.len(), 16, "the header and the authentication data");
+    assert_eq!(bytes[3], 0);
+    assert_eq!(parse4(&bytes).expect("valid"), advert);
+}
+
+#[test]
 fn v3_rx_09_9568_e8299_zero_address_count_is_rejected() {
     let err = parse4(&v3_ipv4_wire(|b| b[3] = 0)).expect_err("count 0");
     assert_eq!(

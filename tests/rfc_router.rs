@@ -1457,3 +1457,38 @@ fn mib_14_a_master_refreshes_at_its_own_interval_whatever_it_learned_as_backup()
     assert_eq!(router.state(), State::Master);
     assert_eq!(router.refresh_rate(), SECOND);
 }
+
+#[test]
+fn v2_01_a_vrrpv2_router_without_addresses_runs_and_advertises_none_a_vrrpv3_one_is_refused() {
+    let t0 = Instant::now();
+    let config = build(
+        Config::builder(2, VRID, LOCAL.into())
+            .version(Version::V2)
+            .advert_interval(SECOND),
+    );
+    assert!(config.addresses().is_empty());
+    let mut router = started(config, t0);
+    let at = router.poll_timeout().expect("Master_Down_Timer runs");
+    router.handle_timeout(at);
+    let actions = drain(&mut router);
+    assert_eq!(router.state(), State::Master);
+    let sent = actions.iter().find_map(|a| match a {
+        Action::Send(transmit) => Some(transmit.payload.clone()),
+        _ => None,
+    });
+    let sent = sent.expect("an advert");
+    assert_eq!((sent.len(), sent[3]), (16, 0), "no address in it");
+    // Heard from a peer, an advert without addresses is one like any other.
+    let (rx, mut bytes) = v2_advert(200, 1, Authentication::None);
+    bytes.truncate(8);
+    bytes.extend([0; 8]);
+    bytes[3] = 0;
+    common::reseal(&mut bytes, None);
+    router.handle_packet(at, &rx, &bytes).expect("valid");
+    assert_eq!(router.state(), State::Backup);
+    assert_eq!(
+        Config::builder(2, VRID, LOCAL.into()).build(),
+        Err(ConfigError::NoAddresses),
+        "VRRPv3 (RFC 9568 erratum 8299)"
+    );
+}

@@ -97,9 +97,6 @@ const NAMESPACE_WITH_IPSETS: Support = Support::Ignored(
 );
 const NET_NAMESPACE: Support =
     Support::Refused("start vrrpd inside the namespace instead (ip netns exec NAME vrrpd)");
-const NO_VIRTUAL_IPADDRESS: Support = Support::Refused(
-    "an instance without virtual addresses is not supported: RFC 9568 requires at least one address in every advert",
-);
 const NOTIFY_DELETED: Support = Support::Refused(
     "not supported by this version: an instance removed by a reload runs its notify_stop command",
 );
@@ -264,7 +261,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("no_accept", HONOURED),
     k("no_checker_emails", MAIL),
     k("no_email_faults", MAIL),
-    k("no_virtual_ipaddress", NO_VIRTUAL_IPADDRESS),
+    k("no_virtual_ipaddress", HONOURED),
     k("nopreempt", HONOURED),
     k("notification_email", MAIL),
     k("notification_email_from", MAIL),

@@ -40,6 +40,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "dont_track_primary",
     "use_vmac",
     "vmac_xmit_base",
+    "no_virtual_ipaddress",
     "notify_master_rx_lower_pri",
     "step_down_on_failure",
     "router_advertisements",
@@ -84,6 +85,8 @@ struct InstanceDraft {
     use_vmac: bool,
     vmac_name: Option<String>,
     vmac_xmit_base: bool,
+    /// `no_virtual_ipaddress`: no addresses, on purpose.
+    no_addresses: bool,
     lower_prio_no_advert: Option<bool>,
     native_ipv6: Option<Location>,
     strict: Option<bool>,
@@ -136,6 +139,7 @@ impl Default for InstanceDraft {
             use_vmac: false,
             vmac_name: None,
             vmac_xmit_base: false,
+            no_addresses: false,
             lower_prio_no_advert: None,
             native_ipv6: None,
             strict: None,
@@ -179,14 +183,16 @@ impl Reader {
             }
             return;
         };
-        let Some(first) = draft.addresses.first() else {
-            self.required(statement, block_name(), "virtual_ipaddress");
-            return;
-        };
+        let first = draft.addresses.first();
         // Excluded addresses are not advertised, so they may be of either family, as in
         // keepalived (IPv6 addresses moved by an IPv4 instance).
-        let family = AddressFamily::of(first.address);
+        let family = match first {
+            Some(first) => AddressFamily::of(first.address),
+            None if draft.native_ipv6.is_some() => AddressFamily::Ipv6,
+            None => AddressFamily::Ipv4,
+        };
         if let Some(at) = &draft.native_ipv6
+            && let Some(first) = first
             && family != AddressFamily::Ipv6
         {
             self.errors.push(ParseError::new(
@@ -199,10 +205,9 @@ impl Reader {
             ));
             return;
         }
-        if let Some(other) = draft
-            .addresses
-            .iter()
-            .find(|v| AddressFamily::of(v.address) != family)
+        if let Some(first) = first
+            && let Some(other) =
+                (draft.addresses.iter()).find(|v| AddressFamily::of(v.address) != family)
         {
             self.errors.push(ParseError::new(
                 other.location.clone(),
@@ -222,6 +227,36 @@ impl Reader {
             (None, AddressFamily::Ipv6) => Version::V3,
             (None, AddressFamily::Ipv4) => self.config.global.vrrp_version.unwrap_or(Version::V2),
         };
+        if draft.addresses.is_empty() {
+            let strict = draft.strict.unwrap_or(self.config.global.strict);
+            if version == Version::V3 || strict {
+                self.fail(
+                    &statement.keyword,
+                    ErrorKind::Invalid(format!(
+                        "{} needs `virtual_ipaddress`: a VRRPv3 advert carries at least one \
+                         address (RFC 9568), and keepalived refuses it too in VRRPv3 or strict \
+                         mode (even with `no_virtual_ipaddress`, RFC 9568 receivers discard \
+                         its adverts)",
+                        block_name()
+                    )),
+                );
+                return;
+            }
+            // keepalived: "No VIP specified; at least one is sensible", and it runs, advertising
+            // none (cloud set-ups whose notify scripts move the address); `no_virtual_ipaddress`
+            // says it is meant.
+            if !draft.no_addresses {
+                self.warn(
+                    &statement.args[0].location,
+                    format!(
+                        "{}: no `virtual_ipaddress`; it runs as keepalived runs it, advertising no \
+                     address and holding none (the notify scripts must move the address; \
+                     `no_virtual_ipaddress` says it is meant)",
+                        block_name()
+                    ),
+                );
+            }
+        }
         if version == Version::V2
             && let Some(ah) = &draft.ah
         {
@@ -572,6 +607,7 @@ impl Reader {
                 }
             }
             "vmac_xmit_base" => draft.vmac_xmit_base = self.flag(s),
+            "no_virtual_ipaddress" => draft.no_addresses = self.flag(s),
             "notify_master_rx_lower_pri" => {
                 let command = self.text(s);
                 draft

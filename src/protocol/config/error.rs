@@ -48,8 +48,8 @@ pub enum ConfigError {
     /// VRRPv3 has no authentication.
     #[error("VRRPv3 has no authentication; a password needs VRRPv2")]
     AuthenticationInVersion3,
-    /// No virtual address.
-    #[error("a virtual router needs at least one virtual address")]
+    /// No virtual address, in VRRPv3 (RFC 9568 erratum 8299); VRRPv2 may have none.
+    #[error("a VRRPv3 virtual router needs at least one virtual address (VRRPv2 may have none)")]
     NoAddresses,
     /// More than 255 addresses do not fit an advertisement.
     #[error("{0} virtual addresses do not fit an advertisement (at most 255)")]

@@ -541,9 +541,12 @@ impl ConfigBuilder {
         };
         let interval = self.validated_interval()?;
         let family = AddressFamily::of(self.primary_address);
-        let Some(&first) = self.addresses.first() else {
+        // VRRPv2 may advertise none (keepalived's instances whose notify scripts move the
+        // address); VRRPv3 may not (RFC 9568 erratum 8299).
+        let first = self.addresses.first().copied();
+        if first.is_none() && self.version == Version::V3 {
             return Err(ConfigError::NoAddresses);
-        };
+        }
         if let Some(&other) = self
             .addresses
             .iter()
@@ -565,7 +568,7 @@ impl ConfigBuilder {
         {
             return Err(ConfigError::DuplicateAddress(duplicate));
         }
-        if let IpAddr::V6(first) = first
+        if let Some(IpAddr::V6(first)) = first
             && !first.is_unicast_link_local()
         {
             return Err(ConfigError::FirstIpv6AddressNotLinkLocal(first));

@@ -206,8 +206,9 @@ pub enum EmitError {
         /// Bytes the buffer has.
         available: usize,
     },
-    /// The address list is empty; RFC 5798 §5.2.5 requires at least one address.
-    #[error("an advertisement carries at least one address")]
+    /// The address list of a VRRPv3 advertisement is empty; RFC 5798 §5.2.5 requires at least
+    /// one address (VRRPv2 may carry none).
+    #[error("a VRRPv3 advertisement carries at least one address")]
     NoAddresses,
     /// More than 255 addresses do not fit the count octet.
     #[error("{0} addresses do not fit the 8-bit count")]

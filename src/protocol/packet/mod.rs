@@ -286,7 +286,7 @@ impl Advertisement {
             return Err(EmitError::FamilyMismatch);
         }
         match self.addresses.len() {
-            0 => return Err(EmitError::NoAddresses),
+            0 if self.version == Version::V3 => return Err(EmitError::NoAddresses),
             count if count > usize::from(u8::MAX) => {
                 return Err(EmitError::TooManyAddresses(count));
             }

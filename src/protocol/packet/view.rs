@@ -116,7 +116,9 @@ impl<T: AsRef<[u8]>> Packet<T> {
             return Err(RxError::Version { version, family });
         };
         let count = header[field::COUNT];
-        if count == 0 {
+        // RFC 9568 (erratum 8299) forbids an empty list in VRRPv3; RFC 3768 does not, and
+        // keepalived sends one for a VRRPv2 instance without addresses.
+        if count == 0 && version == Version::V3 {
             return Err(RxError::NoAddresses);
         }
         let expected = version.message_len(family, usize::from(count));
@@ -164,7 +166,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
         self.bytes()[field::PRIORITY]
     }
 
-    /// The IPvX Addr Count, never zero.
+    /// The IPvX Addr Count: never zero in VRRPv3, possibly zero in VRRPv2.
     pub fn address_count(&self) -> u8 {
         self.bytes()[field::COUNT]
     }
