@@ -1746,3 +1746,36 @@ fn use_vmac_name_vmac_xmit_base_and_notify_master_rx_lower_pri_work_as_in_keepal
         .expect("nft");
     backup.wait_state("backup", SETTLE);
 }
+
+#[test]
+#[ignore = "needs root and keepalived: creates network namespaces"]
+fn keepalived_and_vrrpd_pair_on_a_vrrpv2_instance_without_addresses() {
+    // The cloud set-up: no virtual_ipaddress, the notify scripts move the address.
+    let scratch = Scratch::new("no-vips");
+    let no_vips = [(
+        "    virtual_ipaddress {\n        192.0.2.100/24 dev eth0 label eth0:1\n    }\n",
+        "",
+    )];
+    let master_conf = scratch.config("nginx-master.conf", "master", &no_vips);
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", &no_vips);
+    let lan = Lan::new(2);
+    let backup_text = std::fs::read_to_string(&backup_conf).expect("backup conf");
+    let mut keepalived = Keepalived::start(lan.router(2), &backup_text);
+    keepalived.wait_state("VI_1", "BACKUP", SETTLE);
+    let mut master = vrrpd(&lan, 1, &master_conf);
+    master.wait_state("master", SETTLE);
+    std::thread::sleep(Duration::from_secs(3));
+    scratch.wait_for_notifications("master master", 1);
+    // keepalived hears our adverts (it stays Backup) and counts nothing wrong.
+    let stats = keepalived.stats(1);
+    assert_eq!(keepalived.protocol_errors(&stats), Vec::<String>::new());
+    let killed = master.signal("KILL");
+    let took_over = keepalived.wait_state("VI_1", "MASTER", SETTLE);
+    assert!(took_over - killed <= Duration::from_millis(3609 + 200));
+    // And we hear keepalived's: back, we preempt it, having counted nothing wrong.
+    let mut master = vrrpd(&lan, 1, &master_conf);
+    master.wait_state("master", SETTLE);
+    keepalived.wait_state("VI_1", "BACKUP", SETTLE);
+    let ours = common::lan::protocol_errors(&master.stats());
+    assert_eq!(ours, Vec::<String>::new());
+}
