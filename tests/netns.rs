@@ -114,6 +114,7 @@ fn send() {
             source,
             destination,
             payload: Bytes::from(payload),
+            ipsec_ah: false,
         };
         socket.send(&transmit).expect("send");
         std::thread::sleep(Duration::from_millis(100));

@@ -1492,3 +1492,109 @@ fn v2_01_a_vrrpv2_router_without_addresses_runs_and_advertises_none_a_vrrpv3_one
         "VRRPv3 (RFC 9568 erratum 8299)"
     );
 }
+
+/// A VRRPv2 router at `primary` with `priority` whose adverts travel in an IPsec Authentication
+/// Header keyed with `key` (keepalived's `auth_type AH`).
+#[cfg(feature = "auth-ah")]
+fn ah_router(primary: Ipv4Addr, priority: u8, key: &[u8]) -> VirtualRouter {
+    let key = vrrp::packet::Password::new(key).expect("1 to 8 bytes");
+    let config = Config::builder(2, VRID, primary.into())
+        .address(VIP.into())
+        .version(Version::V2)
+        .priority(Priority::new(priority))
+        .advert_interval(SECOND)
+        .authentication(Authentication::IpsecAh(key))
+        .build()
+        .expect("valid");
+    let mut router = VirtualRouter::new(config);
+    router.start(Instant::now());
+    drain(&mut router);
+    router
+}
+
+/// What a router's adverts look like to a receiver: each datagram taken apart into its receive
+/// metadata (with its Authentication Header) and its VRRP message.
+#[cfg(feature = "auth-ah")]
+fn ah_received(actions: &[Action]) -> Vec<(RxMeta, Vec<u8>)> {
+    use vrrp::packet::ipsec_ah::AhContext;
+    actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Send(transmit) => Some(transmit),
+            _ => None,
+        })
+        .map(|transmit| {
+            assert!(transmit.ipsec_ah, "a whole IPv4 datagram");
+            let datagram = &transmit.payload;
+            let (ah, message) = AhContext::open(datagram).expect("an AH datagram");
+            let (IpAddr::V4(source), IpAddr::V4(destination)) =
+                (transmit.source, transmit.destination)
+            else {
+                panic!("IPv4");
+            };
+            let rx = RxMeta::ipv4(source, destination, datagram[8], 2).with_ah(ah);
+            (rx, datagram[message].to_vec())
+        })
+        .collect()
+}
+
+#[test]
+#[cfg(feature = "auth-ah")]
+fn v2_03_keepalived_ipsec_ah_adverts_verify_with_the_key_and_never_twice() {
+    let t0 = Instant::now();
+    let mut master = ah_router(HIGHER_ADDRESS, 200, b"s3cr3t");
+    let at = master.poll_timeout().expect("Master_Down_Timer");
+    master.handle_timeout(at);
+    let sent = ah_received(&drain(&mut master));
+    let (rx, message) = sent.first().expect("an advert");
+    assert_eq!(rx.ah().map(|ah| ah.sequence()), Some(1));
+    assert_eq!(message[4], 2, "Auth Type 2, the IP Authentication Header");
+
+    let mut backup = ah_router(LOCAL, 100, b"s3cr3t");
+    backup.handle_packet(t0, rx, message).expect("verified");
+    assert_eq!(backup.stats().rcvd_advertisements, 1);
+    assert_eq!(
+        backup.handle_packet(t0, rx, message),
+        Err(RxError::AuthReplayed),
+        "the same sequence again"
+    );
+    // The next advert's sequence grows, and the receiver follows it.
+    master.handle_timeout(at + SECOND);
+    let next = ah_received(&drain(&mut master));
+    assert_eq!(next[0].0.ah().map(|ah| ah.sequence()), Some(2));
+    backup
+        .handle_packet(t0, &next[0].0, &next[0].1)
+        .expect("verified");
+
+    let mut wrong_key = ah_router(LOCAL, 100, b"other");
+    assert_eq!(
+        wrong_key.handle_packet(t0, &next[0].0, &next[0].1),
+        Err(RxError::AuthFailure)
+    );
+    let mut tampered = next[0].1.clone();
+    tampered[2] ^= 1;
+    let mut fresh = ah_router(LOCAL, 100, b"s3cr3t");
+    assert_eq!(
+        fresh.handle_packet(t0, &next[0].0, &tampered),
+        Err(RxError::AuthFailure)
+    );
+    // Auth Type 2 without the header, and an AH advert for a router without AH: refused.
+    let plain = RxMeta::ipv4(HIGHER_ADDRESS, IPV4_MULTICAST, 255, 2);
+    assert_eq!(
+        fresh.handle_packet(t0, &plain, &next[0].1),
+        Err(RxError::AuthenticationHeader)
+    );
+    let mut without = started(build(v2_builder()), t0);
+    assert!(matches!(
+        without.handle_packet(t0, &next[0].0, &next[0].1),
+        Err(RxError::AuthTypeMismatch {
+            configured: 0,
+            received: 2
+        })
+    ));
+    // A Backup that takes over goes on from the last sequence it accepted, as keepalived does.
+    let at = backup.poll_timeout().expect("Master_Down_Timer");
+    backup.handle_timeout(at);
+    let taken_over = ah_received(&drain(&mut backup));
+    assert_eq!(taken_over[0].0.ah().map(|ah| ah.sequence()), Some(3));
+}

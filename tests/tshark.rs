@@ -79,7 +79,7 @@ fn expected_fields(advert: &Advertisement, checksum: u16) -> String {
                 Authentication::Password(p) => String::from_utf8_lossy(p.as_wire())
                     .trim_end_matches('\0')
                     .to_string(),
-                Authentication::None => String::new(),
+                Authentication::None | Authentication::IpsecAh(_) => String::new(),
             };
             (
                 secs.to_string(),

@@ -1779,3 +1779,51 @@ fn keepalived_and_vrrpd_pair_on_a_vrrpv2_instance_without_addresses() {
     let ours = common::lan::protocol_errors(&master.stats());
     assert_eq!(ours, Vec::<String>::new());
 }
+
+/// The nginx pair with `auth_type AH` between keepalived `program` (the Backup, on r2) and vrrpd
+/// (the Master, on r1): election, takeover after a SIGKILL, preemption back, no error counted.
+fn ipsec_ah_pair_with(program: &str) {
+    let scratch = Scratch::new("ipsec-ah");
+    let ah = [("auth_type PASS", "auth_type AH")];
+    let master_conf = scratch.config("nginx-master.conf", "master", &ah);
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", &ah);
+    let lan = Lan::new(2);
+    let backup_text = std::fs::read_to_string(&backup_conf).expect("backup conf");
+    let mut keepalived = Keepalived::start_program(program, lan.router(2), &backup_text);
+    keepalived.wait_state("VI_1", "BACKUP", SETTLE);
+    let mut master = vrrpd(&lan, 1, &master_conf);
+    master.wait_state("master", SETTLE);
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        lan.holds(1, VIP) && !lan.holds(2, VIP),
+        "keepalived hears our AH adverts"
+    );
+    let stats = keepalived.stats(1);
+    assert_eq!(keepalived.protocol_errors(&stats), Vec::<String>::new());
+
+    let killed = master.signal("KILL");
+    let took_over = keepalived.wait_state("VI_1", "MASTER", SETTLE);
+    assert!(took_over - killed <= Duration::from_millis(3609 + 200));
+    // We hear keepalived's AH adverts and preempt it with a sequence past its own.
+    let mut master = vrrpd(&lan, 1, &master_conf);
+    master.wait_state("master", SETTLE);
+    keepalived.wait_state("VI_1", "BACKUP", SETTLE);
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
+    let ours = common::lan::protocol_errors(&master.stats());
+    assert_eq!(ours, Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "needs root and keepalived: creates network namespaces"]
+fn v2_03_keepalived_2_2_7_and_vrrpd_pair_with_ipsec_ah_authentication() {
+    ipsec_ah_pair_with("keepalived");
+}
+
+#[test]
+#[ignore = "needs root and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
+fn v2_03_keepalived_2_4_3_and_vrrpd_pair_with_ipsec_ah_authentication() {
+    if let Some(program) = common::keepalived::keepalived_2_4() {
+        ipsec_ah_pair_with(&program);
+    }
+}

@@ -366,6 +366,9 @@ pub struct VrrpInstance {
     pub accept: bool,
     /// `authentication { auth_type PASS auth_pass ... }` (VRRPv2 only).
     pub password: Option<Password>,
+    /// `auth_type AH`: the password keys an IPsec Authentication Header instead of going in
+    /// clear.
+    pub ipsec_ah: bool,
     /// `auth_hmac { ... }`: HMAC authentication of the adverts (keepalived 2.4).
     #[cfg(feature = "auth-hmac")]
     pub auth_hmac: Option<crate::HmacAuth>,
@@ -470,7 +473,11 @@ impl VrrpInstance {
         .track_link(!self.dont_track_primary)
         .router_advertisements(self.router_advertisements);
         if let Some(password) = self.password {
-            builder = builder.authentication(Authentication::Password(password));
+            builder = builder.authentication(if self.ipsec_ah {
+                Authentication::IpsecAh(password)
+            } else {
+                Authentication::Password(password)
+            });
         }
         for vip in &self.addresses {
             builder = builder.address(vip.address);

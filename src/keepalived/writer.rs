@@ -63,7 +63,7 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
     );
     match config.authentication() {
         Authentication::None => {}
-        Authentication::Password(password) => {
+        Authentication::Password(password) | Authentication::IpsecAh(password) => {
             let wire = password.as_wire();
             let len = wire.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
             let text = std::str::from_utf8(&wire[..len])
@@ -75,8 +75,12 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
                 .ok_or(WriteError(
                     "a password that is not printable ASCII without quotes",
                 ))?;
+            let kind = match config.authentication() {
+                Authentication::IpsecAh(_) => "AH",
+                _ => "PASS",
+            };
             line("authentication {".into());
-            line("    auth_type PASS".into());
+            line(format!("    auth_type {kind}"));
             line(format!("    auth_pass \"{text}\""));
             line("}".into());
         }

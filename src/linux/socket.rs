@@ -18,6 +18,7 @@ use std::sync::Arc;
 use crate::AddressFamily;
 use crate::Transmit;
 use crate::host::{AdvertSender, BackendError};
+use crate::packet::ipsec_ah::{AH_PROTOCOL, AhContext};
 use crate::packet::{
     HOP_LIMIT, IP_PROTOCOL, IPV4_MULTICAST, IPV6_MULTICAST, Ipv4Datagram, RxError, RxMeta,
 };
@@ -84,6 +85,9 @@ pub enum Received<'a> {
 pub struct VrrpSocket {
     socket: Socket,
     family: AddressFamily,
+    /// IP protocol 51 with `IP_HDRINCL`: keepalived's VRRPv2 adverts in an IPsec Authentication
+    /// Header, received with it and sent as the router sealed them.
+    ipsec_ah: bool,
 }
 
 impl VrrpSocket {
@@ -172,7 +176,47 @@ impl VrrpSocket {
         socket
             .set_nonblocking(true)
             .map_err(io_error("O_NONBLOCK"))?;
-        Ok(Self { socket, family })
+        Ok(Self {
+            socket,
+            family,
+            ipsec_ah: false,
+        })
+    }
+
+    /// Opens the IPv4 socket of IP protocol 51 for routers with IPsec AH authentication
+    /// (keepalived's `auth_type AH`): it receives the datagrams with their Authentication Header
+    /// (in the groups the VRRP socket joined) and sends whole datagrams (`IP_HDRINCL`), since
+    /// their IP header is part of what the header authenticates.
+    pub fn open_ipsec_ah() -> Result<Self, SocketError> {
+        let family = AddressFamily::Ipv4;
+        let io_error = |operation| {
+            move |source| SocketError::Io {
+                operation,
+                family,
+                source,
+            }
+        };
+        let protocol = Protocol::from(i32::from(AH_PROTOCOL));
+        let socket = Socket::new(Domain::IPV4, Type::RAW, Some(protocol)).map_err(|source| {
+            if source.kind() == io::ErrorKind::PermissionDenied {
+                SocketError::Permission { family, source }
+            } else {
+                io_error("socket(IPPROTO_AH)")(source)
+            }
+        })?;
+        enable(&socket, libc::IPPROTO_IP, libc::IP_HDRINCL).map_err(io_error("IP_HDRINCL"))?;
+        enable(&socket, libc::IPPROTO_IP, libc::IP_PKTINFO).map_err(io_error("IP_PKTINFO"))?;
+        socket
+            .set_multicast_loop_v4(false)
+            .map_err(io_error("IP_MULTICAST_LOOP"))?;
+        socket
+            .set_nonblocking(true)
+            .map_err(io_error("O_NONBLOCK"))?;
+        Ok(Self {
+            socket,
+            family,
+            ipsec_ah: true,
+        })
     }
 
     /// The family of the socket.
@@ -229,6 +273,30 @@ impl VrrpSocket {
         })?;
         let payload = &buffer[..message.len];
         match family {
+            AddressFamily::Ipv4 if self.ipsec_ah => {
+                let interface_index = message
+                    .interface_index
+                    .ok_or(SocketError::MissingAncillaryData(family))?;
+                Ok(match AhContext::open(payload) {
+                    Ok((ah, message)) => {
+                        let address = |at: usize| -> [u8; 4] {
+                            payload[at..at + 4].try_into().unwrap_or_default()
+                        };
+                        let (source, destination) = (address(12), address(16));
+                        let rx = RxMeta::ipv4(
+                            source.into(),
+                            destination.into(),
+                            payload[8],
+                            interface_index,
+                        );
+                        Received::Packet {
+                            rx: rx.with_ah(ah),
+                            payload: &payload[message],
+                        }
+                    }
+                    Err(_) => Received::Malformed(RxError::AuthenticationHeader),
+                })
+            }
             AddressFamily::Ipv4 => {
                 let interface_index = message
                     .interface_index
@@ -293,6 +361,7 @@ const RECEIVE_BUFFER_BYTES: usize = 16 << 20;
 pub struct Sockets {
     ipv4: Option<Arc<VrrpSocket>>,
     ipv6: Option<Arc<VrrpSocket>>,
+    ipsec_ah: Option<Arc<VrrpSocket>>,
 }
 
 impl Sockets {
@@ -317,12 +386,29 @@ impl Sockets {
     }
 }
 
+impl Sockets {
+    /// The IPsec AH socket, if it is open.
+    pub fn ipsec_ah(&self) -> Option<&Arc<VrrpSocket>> {
+        self.ipsec_ah.as_ref()
+    }
+
+    /// Opens the IPsec AH socket ([`VrrpSocket::open_ipsec_ah`]), unless it is open already.
+    pub fn open_ipsec_ah(&mut self) -> Result<(), SocketError> {
+        if self.ipsec_ah.is_none() {
+            self.ipsec_ah = Some(Arc::new(VrrpSocket::open_ipsec_ah()?));
+        }
+        Ok(())
+    }
+}
+
 impl AdvertSender for Sockets {
     fn send(&mut self, interface_index: u32, transmit: &Transmit) -> Result<(), BackendError> {
         let family = AddressFamily::of(transmit.source);
-        let socket = self
-            .get(family)
-            .ok_or_else(|| format!("no {family} VRRP socket is open"))?;
+        let socket = if transmit.ipsec_ah {
+            (self.ipsec_ah.as_ref()).ok_or("the IPsec AH socket is not open")?
+        } else {
+            (self.get(family)).ok_or_else(|| format!("no {family} VRRP socket is open"))?
+        };
         if interface_index == transmit.interface_index {
             socket.send(transmit)?;
         } else {

@@ -106,8 +106,13 @@ pub struct Transmit {
     pub source: IpAddr,
     /// The destination: 224.0.0.18 or ff02::12.
     pub destination: IpAddr,
-    /// The VRRP message, to be sent with TTL / hop limit 255 and IP protocol 112.
+    /// The VRRP message, to be sent with TTL / hop limit 255 and IP protocol 112; or, when
+    /// [`ipsec_ah`](Self::ipsec_ah), the whole IPv4 datagram, to be sent as it is.
     pub payload: Bytes,
+    /// Whether `payload` is a whole IPv4 datagram with an IP Authentication Header (keepalived's
+    /// `auth_type AH`, [`ipsec_ah`](crate::packet::ipsec_ah)): its IP header is part of what the
+    /// header authenticates, so it must go out unchanged (a raw socket with `IP_HDRINCL`).
+    pub ipsec_ah: bool,
 }
 
 /// Something the caller must do, in order, after a call into the virtual router.

@@ -259,13 +259,13 @@ impl Reader {
         }
         if version == Version::V2
             && let Some(ah) = &draft.ah
+            && cfg!(not(feature = "auth-ah"))
         {
             self.unsupported(
                 ah,
                 "auth_type AH",
-                "IPsec AH authentication was removed from VRRP (RFC 3768 §5.3.6.1), and running \
-                 without the authentication asked for would be unsafe; use PASS with keepalived \
-                 peers, auth_hmac (keepalived 2.4), or none",
+                "this build has no IPsec AH (the crate's `auth-ah` feature), and running \
+                 without the authentication asked for would be unsafe",
             );
             return;
         }
@@ -349,6 +349,7 @@ impl Reader {
             preempt: draft.preempt,
             preempt_delay: draft.preempt_delay,
             accept: draft.accept.unwrap_or(!strict),
+            ipsec_ah: draft.ah.is_some() && draft.password.is_some(),
             password: draft.password,
             #[cfg(feature = "auth-hmac")]
             auth_hmac: draft.auth_hmac,

@@ -77,6 +77,8 @@ fn logged(mut on_event: impl FnMut(Event)) -> impl FnMut(Event) {
 enum Source {
     /// The raw VRRP socket of a family.
     Socket(AddressFamily),
+    /// The IPsec AH socket (keepalived's `auth_type AH`).
+    IpsecAh,
     /// Link and address changes.
     Changes,
     /// The wake-up socket a [`DriverHandle`] writes to.
@@ -412,7 +414,8 @@ impl<A: AddressBackend> Driver<A> {
         let mut shutdown = false;
         for &source in ready {
             match source {
-                Source::Socket(family) => self.receive(now, family, on_event)?,
+                Source::Socket(family) => self.receive(now, family, false, on_event)?,
+                Source::IpsecAh => self.receive(now, AddressFamily::Ipv4, true, on_event)?,
                 Source::Changes => self.host_changes(now, on_event)?,
                 Source::Wake => {
                     let mut scratch = [0; 64];
@@ -474,20 +477,31 @@ impl<A: AddressBackend> Driver<A> {
             .into_iter()
             .filter_map(|family| Some((Source::Socket(family), sockets.get(family)?.as_fd())))
             .collect();
+        if let Some(socket) = sockets.ipsec_ah() {
+            fds.push((Source::IpsecAh, socket.as_fd()));
+        }
         fds.push((Source::Changes, self.changes.as_fd()));
         fds.push((Source::Wake, self.wake_receiver.as_fd()));
         fds.push((Source::Timer, self.timer.as_fd()));
         fds
     }
 
-    /// Reads every waiting datagram of `family` into the routers.
+    /// Reads every waiting datagram of `family` (of the IPsec AH socket, with `ipsec_ah`) into
+    /// the routers.
     fn receive(
         &mut self,
         now: Instant,
         family: AddressFamily,
+        ipsec_ah: bool,
         on_event: &mut impl FnMut(Event),
     ) -> Result<(), DriverError> {
-        let Some(socket) = self.setup.sockets.get(family).cloned() else {
+        let sockets = &self.setup.sockets;
+        let socket = if ipsec_ah {
+            sockets.ipsec_ah()
+        } else {
+            sockets.get(family)
+        };
+        let Some(socket) = socket.cloned() else {
             return Ok(());
         };
         loop {

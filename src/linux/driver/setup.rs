@@ -231,6 +231,14 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
                 self.sockets.open(key.family)?;
                 *applier.sender_mut() = self.sockets.clone();
             }
+            let ipsec_ah = matches!(
+                instance.config().authentication(),
+                crate::packet::Authentication::IpsecAh(_)
+            );
+            if ipsec_ah && self.sockets.ipsec_ah().is_none() {
+                self.sockets.open_ipsec_ah()?;
+                *applier.sender_mut() = self.sockets.clone();
+            }
             let interface = self.bindings.current(key.interface_index);
             if let Some(socket) = self.sockets.get(key.family)
                 && !self.joined.contains(&(interface, key.family))

@@ -48,6 +48,9 @@ pub enum ConfigError {
     /// VRRPv3 has no authentication.
     #[error("VRRPv3 has no authentication; a password needs VRRPv2")]
     AuthenticationInVersion3,
+    /// IPsec AH authentication without the `auth-ah` feature.
+    #[error("IPsec AH authentication needs this crate's `auth-ah` feature")]
+    IpsecAhUnsupported,
     /// No virtual address, in VRRPv3 (RFC 9568 erratum 8299); VRRPv2 may have none.
     #[error("a VRRPv3 virtual router needs at least one virtual address (VRRPv2 may have none)")]
     NoAddresses,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 
+mod checks;
 mod error;
 
 pub use error::ConfigError;
@@ -596,8 +597,14 @@ impl ConfigBuilder {
         if self.version == Version::V2 && family == AddressFamily::Ipv6 {
             return Err(ConfigError::Version2WithIpv6);
         }
-        if self.version == Version::V3 && self.authentication != Authentication::None {
-            return Err(ConfigError::AuthenticationInVersion3);
+        match (self.version, self.authentication) {
+            (_, Authentication::IpsecAh(_)) if cfg!(not(feature = "auth-ah")) => {
+                return Err(ConfigError::IpsecAhUnsupported);
+            }
+            (Version::V3, Authentication::Password(_) | Authentication::IpsecAh(_)) => {
+                return Err(ConfigError::AuthenticationInVersion3);
+            }
+            _ => {}
         }
         if self.owner && self.preempt_delay > Duration::ZERO {
             return Err(ConfigError::PreemptDelayOnOwner);
@@ -654,43 +661,5 @@ impl ConfigBuilder {
         };
         config.check_advertisement()?;
         Ok(config)
-    }
-
-    fn check_unicast_peers(&self, family: AddressFamily) -> Result<(), ConfigError> {
-        for (i, &peer) in self.unicast_peers.iter().enumerate() {
-            if AddressFamily::of(peer) != family {
-                return Err(ConfigError::PeerFamilyMismatch(peer));
-            }
-            if peer.is_multicast() || peer.is_unspecified() || peer == self.primary_address {
-                return Err(ConfigError::InvalidPeer(peer));
-            }
-            if self.unicast_peers[..i].contains(&peer) {
-                return Err(ConfigError::DuplicatePeer(peer));
-            }
-        }
-        Ok(())
-    }
-
-    fn validated_interval(&self) -> Result<Interval, ConfigError> {
-        let duration = self.interval;
-        if duration.is_zero() {
-            return Err(ConfigError::IntervalZero);
-        }
-        if !duration.as_nanos().is_multiple_of(10_000_000) {
-            return Err(ConfigError::IntervalNotCentiseconds(duration));
-        }
-        let max_centis = match self.version {
-            Version::V3 => u128::from(Interval::V3_MAX_CENTIS),
-            Version::V2 => u128::from(Interval::V2_MAX_SECS) * 100,
-        };
-        let interval = u16::try_from(duration.as_millis() / 10)
-            .ok()
-            .filter(|&centis| u128::from(centis) <= max_centis)
-            .and_then(Interval::from_centis)
-            .ok_or(ConfigError::IntervalTooLong(duration))?;
-        if self.version == Version::V2 && interval.as_v2_secs().is_none() {
-            return Err(ConfigError::Version2IntervalNotWholeSeconds(duration));
-        }
-        Ok(interval)
     }
 }

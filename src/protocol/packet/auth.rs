@@ -7,8 +7,9 @@ use super::RxError;
 /// The VRRPv2 authentication a router sends and expects. VRRPv3 has no authentication field.
 ///
 /// RFC 3768 only defines "no authentication"; the simple text password of RFC 2338 (type 1) is
-/// supported because keepalived's `auth_type PASS` sends it. The IP Authentication Header (type 2) is
-/// not supported: received packets that use it are rejected with [`RxError::AuthenticationHeader`].
+/// supported because keepalived's `auth_type PASS` sends it, and so is RFC 2338's IP
+/// Authentication Header (type 2), keepalived's `auth_type AH` (see
+/// [`ipsec_ah`](crate::packet::ipsec_ah)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Authentication {
     /// Type 0: no authentication; the 8 authentication bytes are sent as zero and ignored on receipt.
@@ -16,6 +17,10 @@ pub enum Authentication {
     None,
     /// Type 1: a simple text password of up to 8 bytes, zero-padded, sent in clear.
     Password(Password),
+    /// Type 2: the advert travels inside an IPsec Authentication Header whose HMAC-MD5-96 is keyed
+    /// with this password; the 8 authentication bytes are zero. The key is never on the wire: a
+    /// received advert of type 2 reads as `IpsecAh` with a zero key.
+    IpsecAh(Password),
 }
 
 impl Authentication {
@@ -24,6 +29,7 @@ impl Authentication {
         match self {
             Self::None => AUTH_TYPE_NONE,
             Self::Password(_) => AUTH_TYPE_PASSWORD,
+            Self::IpsecAh(_) => AUTH_TYPE_AH,
         }
     }
 
@@ -32,7 +38,8 @@ impl Authentication {
     /// ([`RxError::AuthFailure`]).
     pub fn verify(&self, received: &Authentication) -> Result<(), RxError> {
         match (self, received) {
-            (Self::None, Self::None) => Ok(()),
+            // The Authentication Header itself is the router's to verify (it has the key).
+            (Self::None, Self::None) | (Self::IpsecAh(_), Self::IpsecAh(_)) => Ok(()),
             (Self::Password(expected), Self::Password(got)) if expected == got => Ok(()),
             (Self::Password(_), Self::Password(_)) => Err(RxError::AuthFailure),
             _ => Err(RxError::AuthTypeMismatch {
@@ -45,7 +52,7 @@ impl Authentication {
     /// The 8 Authentication Data bytes as sent.
     pub(crate) const fn data(&self) -> [u8; 8] {
         match self {
-            Self::None => [0; 8],
+            Self::None | Self::IpsecAh(_) => [0; 8],
             Self::Password(password) => password.0,
         }
     }

@@ -64,8 +64,9 @@ pub enum RxError {
     /// The VRRPv2 Auth Type is not one RFC 2338 defined.
     #[error("VRRPv2 authentication type {0} is unknown")]
     AuthType(u8),
-    /// The VRRPv2 Auth Type is 2, the IP Authentication Header, which this crate does not support.
-    #[error("VRRPv2 IP Authentication Header (type 2) is not supported")]
+    /// The VRRPv2 Auth Type is 2, the IP Authentication Header, and the advert did not come
+    /// inside one.
+    #[error("VRRPv2 Auth Type 2 (IP Authentication Header) without an Authentication Header")]
     AuthenticationHeader,
     /// The advertisement interval is zero (RFC 9568 erratum 8301).
     #[error("the advertisement interval is zero")]

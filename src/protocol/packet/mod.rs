@@ -27,6 +27,7 @@ mod address_list;
 mod auth;
 mod checksum;
 mod error;
+pub mod ipsec_ah;
 mod ipv4;
 mod rx_meta;
 mod trailer;
@@ -168,7 +169,7 @@ impl Advertisement {
             (Some(AUTH_TYPE_PASSWORD), Some(data)) => {
                 Authentication::Password(Password::from_wire(data))
             }
-            (Some(AUTH_TYPE_AH), _) => return Err(RxError::AuthenticationHeader),
+            (Some(AUTH_TYPE_AH), _) => Authentication::IpsecAh(Password::from_wire([0; 8])),
             (Some(other), _) => return Err(RxError::AuthType(other)),
         };
         let interval =

@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::ipsec_ah::AhContext;
 use crate::AddressFamily;
 
 /// Receive metadata: the IP header fields that VRRP checks, and the interface the packet arrived on.
@@ -15,6 +16,8 @@ pub struct RxMeta {
     destination: IpAddr,
     hop_limit: u8,
     interface_index: u32,
+    /// The IP Authentication Header the advert came inside, if it did.
+    ah: Option<AhContext>,
 }
 
 impl RxMeta {
@@ -30,6 +33,7 @@ impl RxMeta {
             destination: IpAddr::V4(destination),
             hop_limit: ttl,
             interface_index,
+            ah: None,
         }
     }
 
@@ -45,6 +49,7 @@ impl RxMeta {
             destination: IpAddr::V6(destination),
             hop_limit,
             interface_index,
+            ah: None,
         }
     }
 
@@ -74,6 +79,18 @@ impl RxMeta {
     pub const fn on_interface(mut self, interface_index: u32) -> Self {
         self.interface_index = interface_index;
         self
+    }
+
+    /// The same packet as having come inside the IP Authentication Header `ah` (keepalived's
+    /// `auth_type AH`), which the router it is for verifies.
+    pub const fn with_ah(mut self, ah: AhContext) -> Self {
+        self.ah = Some(ah);
+        self
+    }
+
+    /// The IP Authentication Header the packet came inside, if it did.
+    pub const fn ah(&self) -> Option<&AhContext> {
+        self.ah.as_ref()
     }
 
     /// The address family of the packet.

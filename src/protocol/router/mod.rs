@@ -12,11 +12,12 @@ mod auth;
 mod interop;
 mod leaving;
 mod mib;
+mod transmit;
 
 use super::receive::{check_against_config, check_peer};
 use crate::packet::{Advertisement, RxError, RxMeta, Version};
 use crate::timing::{master_down_interval, skew_time};
-use crate::{Action, Reason, State, Transmit};
+use crate::{Action, Reason, State};
 use crate::{AddressFamily, Interval, Priority};
 use crate::{Config, LowerPriorityResponse};
 use crate::{NewMasterReason, Stats, WallClock};
@@ -630,38 +631,6 @@ impl VirtualRouter {
             self.send_advert(self.priority);
             self.advert_at = Some(now + interval);
             self.announce(self.config.announcements.repeat);
-        }
-    }
-
-    fn send_advert(&mut self, priority: Priority) {
-        let v3 = self.config.advertisement(priority);
-        let v2_copy = self.config.v2_interop_advertisement(priority);
-        for advert in std::iter::once(v3).chain(v2_copy) {
-            self.send(&advert);
-        }
-    }
-
-    fn send(&mut self, advert: &Advertisement) {
-        let config = &self.config;
-        let signer = auth::Signer::new(config, self.hmac.as_deref_mut(), self.latest);
-        for &destination in config.destinations() {
-            // `Config::build` proved this configuration's advertisements emit, so this cannot fail.
-            if signer
-                .emit(advert, config.primary_address, destination, &mut self.tx)
-                .is_err()
-            {
-                return;
-            }
-            self.actions.push(Action::Send(Transmit {
-                interface_index: config.interface_index,
-                source: config.primary_address,
-                destination,
-                payload: self.tx.split().freeze(),
-            }));
-        }
-        self.stats.sent_advertisements += 1;
-        if advert.priority == Priority::SHUTDOWN {
-            self.stats.sent_pri_zero_packets += 1;
         }
     }
 
