@@ -774,19 +774,24 @@ fn v2_02_interval_is_carried_in_whole_seconds() {
 }
 
 #[test]
-fn v2_03_auth_types_other_than_none_and_password_are_rejected() {
+fn v2_03_auth_types_other_than_none_password_and_ah_are_rejected() {
     let v2 = emit(&v2_ipv4(), MASTER, IPV4_MULTICAST);
-    for auth_type in 2..=255u8 {
+    // Type 2 parses (the router it is for checks its Authentication Header); 3 to 255 do not.
+    let mut ah = v2.clone();
+    ah[4] = 2;
+    reseal(&mut ah, None);
+    let parsed = parse4(&ah).expect("type 2 parses");
+    assert_eq!(parsed.authentication.auth_type(), 2);
+    assert_eq!(
+        parsed.authentication,
+        Authentication::IpsecAh(Password::from_wire([0; 8]))
+    );
+    for auth_type in 3..=255u8 {
         let mut bytes = v2.clone();
         bytes[4] = auth_type;
         reseal(&mut bytes, None);
         let err = parse4(&bytes).expect_err("auth type");
-        let expected = if auth_type == 2 {
-            RxError::AuthenticationHeader
-        } else {
-            RxError::AuthType(auth_type)
-        };
-        assert_eq!(err, expected);
+        assert_eq!(err, RxError::AuthType(auth_type));
         assert_eq!(err.counter(), Counter::InvalidAuthType);
     }
     assert_eq!(
