@@ -1598,3 +1598,45 @@ fn v2_03_keepalived_ipsec_ah_adverts_verify_with_the_key_and_never_twice() {
     let taken_over = ah_received(&drain(&mut backup));
     assert_eq!(taken_over[0].0.ah().map(|ah| ah.sequence()), Some(3));
 }
+
+#[test]
+fn v3_rx_10_a_router_configured_as_keepalived_sends_and_hears_a_global_first_address() {
+    const GLOBAL_SOURCE: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x21);
+    const PEER: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x22);
+    let keepalived_like = |source: Ipv6Addr, priority: u8| {
+        Config::builder(2, VRID, source.into())
+            .address(VIP6.into())
+            .priority(Priority::new(priority))
+            .link_local_required(false)
+    };
+    // RFC 9568 refuses both the global source and the global first address by default.
+    assert_eq!(
+        keepalived_like(GLOBAL_SOURCE, 100)
+            .link_local_required(true)
+            .build()
+            .map(drop),
+        Err(ConfigError::FirstIpv6AddressNotLinkLocal(VIP6))
+    );
+    let t0 = Instant::now();
+    let mut master = started(build(keepalived_like(PEER, 200)), t0);
+    let at = master.poll_timeout().expect("Master_Down_Timer");
+    master.handle_timeout(at);
+    let sent = drain(&mut master)
+        .into_iter()
+        .find_map(|action| match action {
+            Action::Send(transmit) => Some(transmit),
+            _ => None,
+        })
+        .expect("an advert");
+    let rx = RxMeta::ipv6(PEER, IPV6_MULTICAST, 255, 2);
+    let mut backup = started(build(keepalived_like(GLOBAL_SOURCE, 100)), t0);
+    backup.handle_packet(t0, &rx, &sent.payload).expect("heard");
+    assert_eq!(backup.stats().rcvd_advertisements, 1);
+    // An RFC 9568 router discards it.
+    let rfc = Config::builder(2, VRID, LOCAL_LL.into()).address(VIP_LL.into());
+    let mut strict = started(build(rfc.address(VIP6.into())), t0);
+    assert_eq!(
+        strict.handle_packet(t0, &rx, &sent.payload),
+        Err(RxError::FirstAddressNotLinkLocal(VIP6))
+    );
+}

@@ -471,7 +471,13 @@ impl VrrpInstance {
         })
         .announcements(self.announcements)
         .track_link(!self.dont_track_primary)
-        .router_advertisements(self.router_advertisements);
+        .router_advertisements(self.router_advertisements)
+        // keepalived sends an IPv6 instance's adverts as it is given them: from a global
+        // unicast_src_ip, with a global first address.
+        .link_local_required(
+            self.addresses.first().is_none_or(|v| link_local(v.address))
+                && link_local(self.source_address(interface_address)),
+        );
         if let Some(password) = self.password {
             builder = builder.authentication(if self.ipsec_ah {
                 Authentication::IpsecAh(password)
@@ -515,4 +521,13 @@ pub struct SyncGroup {
     pub track_files: Vec<Tracked>,
     /// `track_process` for the whole group.
     pub track_processes: Vec<Tracked>,
+}
+
+/// Whether `address` is what RFC 9568 wants of an IPv6 router's source and first address: any
+/// IPv4 address, an IPv6 link-local one.
+fn link_local(address: IpAddr) -> bool {
+    match address {
+        IpAddr::V6(v6) => v6.is_unicast_link_local(),
+        IpAddr::V4(_) => true,
+    }
 }

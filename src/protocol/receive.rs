@@ -24,6 +24,13 @@ pub(crate) fn check_against_config(
     stats: &mut Stats,
     advert: Advertisement,
 ) -> Result<Advertisement, RxError> {
+    // RFC 9568 erratum 8300, unless configured for keepalived's global first addresses.
+    if let Some(&first) = advert.addresses.as_ipv6().and_then(|list| list.first())
+        && !first.is_unicast_link_local()
+        && config.link_local_required
+    {
+        return Err(RxError::FirstAddressNotLinkLocal(first));
+    }
     if advert.vrid != config.vrid {
         return Err(RxError::VridMismatch {
             configured: config.vrid,

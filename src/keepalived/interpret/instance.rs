@@ -449,13 +449,16 @@ impl Reader {
             && let Some((address, at)) = &first_address
             && !matches!(address, IpAddr::V6(a) if a.is_unicast_link_local())
         {
-            problems.push((
-                at.clone(),
+            // keepalived logs it and sends it so; its peers accept it. RFC 9568 receivers do not.
+            self.warn(
+                at,
                 format!(
-                    "the first IPv6 virtual address must be link-local (RFC 9568 §5.2.9), not \
-                     {address}"
+                    "the first IPv6 virtual address {address} is not link-local: it is advertised \
+                     first as keepalived advertises it, and adverts whose first address is global \
+                     are accepted, which RFC 9568 receivers (FRR, routers) discard (§5.2.9); put \
+                     a link-local address first to speak with them"
                 ),
-            ));
+            );
         }
         if let Some(source) = draft.unicast_source
             && AddressFamily::of(source) != family

@@ -101,6 +101,7 @@ pub struct Config {
     pub(crate) track_link: bool,
     pub(crate) unicast_peers: Box<[IpAddr]>,
     pub(crate) min_hop_limit: u8,
+    pub(crate) link_local_required: bool,
     /// Boxed: most routers have none, and then pay a pointer.
     pub(crate) router_advertisements: Option<Box<RouterAdvertisements>>,
     /// Boxed, for the same reason.
@@ -134,6 +135,7 @@ impl Config {
             track_link: true,
             unicast_peers: Vec::new(),
             min_hop_limit: HOP_LIMIT,
+            link_local_required: true,
             router_advertisements: None,
             #[cfg(feature = "auth-hmac")]
             auth_hmac: None,
@@ -254,6 +256,12 @@ impl Config {
         &self.unicast_peers
     }
 
+    /// Whether IPv6 adverts must come from a link-local address with a link-local first address
+    /// (RFC 9568 §5.1.2.1, §5.2.9; the default): see [`ConfigBuilder::link_local_required`].
+    pub fn link_local_required(&self) -> bool {
+        self.link_local_required
+    }
+
     /// The lowest TTL / hop limit a received advert may arrive with: 255 (on the link) unless
     /// [`ConfigBuilder::min_hop_limit`] lowered it for unicast peers across routers.
     pub fn min_hop_limit(&self) -> u8 {
@@ -285,9 +293,13 @@ impl Config {
             .chain(self.v2_interop_advertisement(self.priority))
         {
             for &destination in self.destinations() {
-                advert
-                    .emit_to(self.primary_address, destination, &mut scratch)
-                    .map_err(ConfigError::Advertisement)?;
+                let source = self.primary_address;
+                if self.link_local_required {
+                    advert.emit_to(source, destination, &mut scratch)
+                } else {
+                    advert.emit_any_first_to(source, destination, &mut scratch)
+                }
+                .map_err(ConfigError::Advertisement)?;
                 #[cfg(feature = "auth-hmac")]
                 if self.auth_hmac.is_some() {
                     advert
@@ -389,6 +401,7 @@ pub struct ConfigBuilder {
     track_link: bool,
     unicast_peers: Vec<IpAddr>,
     min_hop_limit: u8,
+    link_local_required: bool,
     router_advertisements: Option<RouterAdvertisements>,
     #[cfg(feature = "auth-hmac")]
     auth_hmac: Option<HmacAuth>,
@@ -522,6 +535,16 @@ impl ConfigBuilder {
         self
     }
 
+    /// Whether an IPv6 router must advertise from a link-local address with a link-local first
+    /// virtual address, and refuses adverts whose first address is not (RFC 9568 §5.1.2.1,
+    /// §5.2.9 and erratum 8300; default `true`). `false` is keepalived's way, which sends what it
+    /// is given (a global first address, a global unicast source) and accepts the same: for a
+    /// group of such keepalived peers only, since RFC 9568 receivers discard those adverts.
+    pub fn link_local_required(mut self, required: bool) -> Self {
+        self.link_local_required = required;
+        self
+    }
+
     /// HMAC authentication of the advertisements (keepalived 2.4's `auth_hmac`; default none):
     /// adverts are signed as its mode says and received ones verified before the state machine
     /// sees them. Needs the wall clock: see [`WallClock`](crate::WallClock). It replaces the
@@ -571,6 +594,7 @@ impl ConfigBuilder {
         }
         if let Some(IpAddr::V6(first)) = first
             && !first.is_unicast_link_local()
+            && self.link_local_required
         {
             return Err(ConfigError::FirstIpv6AddressNotLinkLocal(first));
         }
@@ -591,6 +615,7 @@ impl ConfigBuilder {
         };
         if let IpAddr::V6(source) = self.primary_address
             && !source.is_unicast_link_local()
+            && self.link_local_required
         {
             return Err(ConfigError::Ipv6SourceNotLinkLocal(source));
         }
@@ -655,6 +680,7 @@ impl ConfigBuilder {
             track_link: self.track_link,
             unicast_peers: self.unicast_peers.into_boxed_slice(),
             min_hop_limit: self.min_hop_limit,
+            link_local_required: self.link_local_required,
             router_advertisements: self.router_advertisements.map(Box::new),
             #[cfg(feature = "auth-hmac")]
             auth_hmac: self.auth_hmac.map(Box::new),

@@ -101,7 +101,7 @@ impl Advertisement {
         vrrp: &[u8],
         acceptance: ChecksumAcceptance,
     ) -> Result<Self, RxError> {
-        Self::parse_parts(rx, vrrp, &[], acceptance, HOP_LIMIT)
+        Self::parse_parts(rx, vrrp, &[], acceptance, HOP_LIMIT)?.link_local_first()
     }
 
     /// Parses a received IP payload that may end in an authentication [`Trailer`] (keepalived's
@@ -116,12 +116,26 @@ impl Advertisement {
         payload: &[u8],
         acceptance: ChecksumAcceptance,
     ) -> Result<(Self, Option<Trailer>), RxError> {
-        Self::parse_for_router(rx, payload, acceptance, HOP_LIMIT, true)
+        let (advert, trailer) = Self::parse_for_router(rx, payload, acceptance, HOP_LIMIT, true)?;
+        Ok((advert.link_local_first()?, trailer))
+    }
+
+    /// This advertisement, if its first IPv6 address is link-local (RFC 9568 erratum 8300); a
+    /// virtual router configured for keepalived's global first addresses
+    /// ([`ConfigBuilder::link_local_required`](crate::ConfigBuilder::link_local_required)) skips
+    /// this check.
+    fn link_local_first(self) -> Result<Self, RxError> {
+        match self.addresses.as_ipv6().and_then(|list| list.first()) {
+            Some(&first) if !first.is_unicast_link_local() => {
+                Err(RxError::FirstAddressNotLinkLocal(first))
+            }
+            _ => Ok(self),
+        }
     }
 
     /// What a virtual router parses: with hop limits from `min_hop_limit` up accepted (below 255
     /// only for unicast peers across routers), and a trailer split off if `trailer` says one may
-    /// come.
+    /// come. The first IPv6 address is the router's to check (see `link_local_first`).
     pub(crate) fn parse_for_router(
         rx: &RxMeta,
         payload: &[u8],
@@ -175,11 +189,6 @@ impl Advertisement {
         let interval =
             Interval::from_centis(packet.interval_centis()).ok_or(RxError::ZeroInterval)?;
         let addresses = AddressList::read(packet.family(), packet.address_bytes());
-        if let Some(&first) = addresses.as_ipv6().and_then(|list| list.first())
-            && !first.is_unicast_link_local()
-        {
-            return Err(RxError::FirstAddressNotLinkLocal(first));
-        }
         Ok(Self {
             version: packet.version(),
             vrid,
@@ -238,10 +247,29 @@ impl Advertisement {
         buffer: &mut BytesMut,
     ) -> Result<(), EmitError> {
         self.check_emittable(source, destination)?;
+        self.append(source, destination, buffer);
+        Ok(())
+    }
+
+    /// [`emit_to`](Self::emit_to) with a first IPv6 address that may be global, for a router
+    /// configured so for keepalived's peers
+    /// ([`ConfigBuilder::link_local_required`](crate::ConfigBuilder::link_local_required)).
+    pub(crate) fn emit_any_first_to(
+        &self,
+        source: IpAddr,
+        destination: IpAddr,
+        buffer: &mut BytesMut,
+    ) -> Result<(), EmitError> {
+        self.check_fields(source, destination)?;
+        self.append(source, destination, buffer);
+        Ok(())
+    }
+
+    /// Appends the checked advertisement to `buffer`.
+    fn append(&self, source: IpAddr, destination: IpAddr, buffer: &mut BytesMut) {
         let start = buffer.len();
         buffer.resize(start + self.buffer_len(), 0);
         self.write(source, destination, &mut buffer[start..]);
-        Ok(())
     }
 
     /// Appends the message sent from `source` to `destination` followed by an authentication
@@ -281,7 +309,20 @@ impl Advertisement {
         Ok(())
     }
 
+    /// [`check_fields`](Self::check_fields), and a link-local first IPv6 address.
     fn check_emittable(&self, source: IpAddr, destination: IpAddr) -> Result<(), EmitError> {
+        self.check_fields(source, destination)?;
+        if let Some(&first) = self.addresses.as_ipv6().and_then(|list| list.first())
+            && !first.is_unicast_link_local()
+        {
+            return Err(EmitError::FirstAddressNotLinkLocal(first));
+        }
+        Ok(())
+    }
+
+    /// Everything but the first IPv6 address: families, count, interval, version and
+    /// authentication.
+    fn check_fields(&self, source: IpAddr, destination: IpAddr) -> Result<(), EmitError> {
         let family = self.addresses.family();
         if AddressFamily::of(source) != family || AddressFamily::of(destination) != family {
             return Err(EmitError::FamilyMismatch);
@@ -309,11 +350,6 @@ impl Advertisement {
                 return Err(EmitError::AuthenticationInVersion3);
             }
             _ => {}
-        }
-        if let Some(&first) = self.addresses.as_ipv6().and_then(|list| list.first())
-            && !first.is_unicast_link_local()
-        {
-            return Err(EmitError::FirstAddressNotLinkLocal(first));
         }
         Ok(())
     }

@@ -159,6 +159,8 @@ pub(super) struct Signer<'a> {
     signing: std::marker::PhantomData<&'a ()>,
     /// The AH key, the sequence of this advert and the runtime its IP identifications come from.
     sealing: Option<(Password, u32, &'a mut HmacRuntime)>,
+    /// The first IPv6 address may be global ([`Config::link_local_required`] false).
+    any_first: bool,
 }
 
 impl<'a> Signer<'a> {
@@ -183,6 +185,7 @@ impl<'a> Signer<'a> {
                 #[cfg(not(feature = "auth-hmac"))]
                 signing: std::marker::PhantomData,
                 sealing: Some((key, sequence, runtime)),
+                any_first: false,
             };
         }
         #[cfg(feature = "auth-hmac")]
@@ -198,6 +201,7 @@ impl<'a> Signer<'a> {
             Self {
                 signing,
                 sealing: None,
+                any_first: !config.link_local_required,
             }
         }
         #[cfg(not(feature = "auth-hmac"))]
@@ -206,6 +210,7 @@ impl<'a> Signer<'a> {
             Self {
                 signing: std::marker::PhantomData,
                 sealing: None,
+                any_first: !config.link_local_required,
             }
         }
     }
@@ -252,6 +257,9 @@ impl<'a> Signer<'a> {
                 sign,
                 buffer,
             );
+        }
+        if self.any_first {
+            return advert.emit_any_first_to(source, destination, buffer);
         }
         advert.emit_to(source, destination, buffer)
     }
