@@ -66,6 +66,34 @@ pub enum SocketError {
     },
 }
 
+impl SocketError {
+    /// `operation` failed with `source` on the socket of `family`.
+    fn io(operation: &'static str, family: AddressFamily, source: io::Error) -> Self {
+        Self::Io {
+            operation,
+            family,
+            source,
+        }
+    }
+}
+
+/// A raw socket of IP `protocol` in `domain`; a refusal is [`SocketError::Permission`].
+fn raw_socket(
+    family: AddressFamily,
+    domain: Domain,
+    protocol: u8,
+    operation: &'static str,
+) -> Result<Socket, SocketError> {
+    let protocol = Protocol::from(i32::from(protocol));
+    Socket::new(domain, Type::RAW, Some(protocol)).map_err(|source| {
+        if source.kind() == io::ErrorKind::PermissionDenied {
+            SocketError::Permission { family, source }
+        } else {
+            SocketError::io(operation, family, source)
+        }
+    })
+}
+
 /// A received VRRP message and its metadata, or a datagram whose IP header was malformed.
 #[derive(Debug)]
 pub enum Received<'a> {
@@ -98,29 +126,8 @@ impl VrrpSocket {
             AddressFamily::Ipv4 => Domain::IPV4,
             AddressFamily::Ipv6 => Domain::IPV6,
         };
-        let socket = Socket::new(
-            domain,
-            Type::RAW,
-            Some(Protocol::from(i32::from(IP_PROTOCOL))),
-        )
-        .map_err(|source| {
-            if source.kind() == io::ErrorKind::PermissionDenied {
-                SocketError::Permission { family, source }
-            } else {
-                SocketError::Io {
-                    operation: "socket()",
-                    family,
-                    source,
-                }
-            }
-        })?;
-        let io_error = |operation| {
-            move |source| SocketError::Io {
-                operation,
-                family,
-                source,
-            }
-        };
+        let socket = raw_socket(family, domain, IP_PROTOCOL, "socket()")?;
+        let io_error = |operation| move |source| SocketError::io(operation, family, source);
         match family {
             AddressFamily::Ipv4 => {
                 socket
@@ -189,21 +196,8 @@ impl VrrpSocket {
     /// their IP header is part of what the header authenticates.
     pub fn open_ipsec_ah() -> Result<Self, SocketError> {
         let family = AddressFamily::Ipv4;
-        let io_error = |operation| {
-            move |source| SocketError::Io {
-                operation,
-                family,
-                source,
-            }
-        };
-        let protocol = Protocol::from(i32::from(AH_PROTOCOL));
-        let socket = Socket::new(Domain::IPV4, Type::RAW, Some(protocol)).map_err(|source| {
-            if source.kind() == io::ErrorKind::PermissionDenied {
-                SocketError::Permission { family, source }
-            } else {
-                io_error("socket(IPPROTO_AH)")(source)
-            }
-        })?;
+        let io_error = |operation| move |source| SocketError::io(operation, family, source);
+        let socket = raw_socket(family, Domain::IPV4, AH_PROTOCOL, "socket(IPPROTO_AH)")?;
         enable(&socket, libc::IPPROTO_IP, libc::IP_HDRINCL).map_err(io_error("IP_HDRINCL"))?;
         enable(&socket, libc::IPPROTO_IP, libc::IP_PKTINFO).map_err(io_error("IP_PKTINFO"))?;
         socket

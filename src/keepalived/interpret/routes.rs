@@ -14,6 +14,33 @@ use crate::keepalived::lexer::Token;
 use crate::keepalived::model::{Route, Rule};
 use crate::keepalived::syntax::Statement;
 
+/// The word after `words[i]`, with `i` moved to it; without one, the line is left out with a
+/// warning (`return None`), as keepalived leaves it out.
+macro_rules! value {
+    ($reader:ident, $words:ident, $i:ident, $expected:expr) => {{
+        $i += 1;
+        match $words.get($i) {
+            Some(v) => *v,
+            None => {
+                let message = format!("`{}` needs {}", $words[$i - 1].text, $expected);
+                $reader.left_out($words[$i - 1], message);
+                return None;
+            }
+        }
+    }};
+}
+
+/// `value`, written for `word`, is not what is `expected`: the line is left out with a warning
+/// (`return None`), as keepalived leaves it out.
+macro_rules! bad {
+    ($reader:ident, $word:expr, $value:expr, $expected:expr) => {{
+        let value: &Token = $value;
+        let message = format!("`{}`: {:?} is not {}", $word, value.text, $expected);
+        $reader.left_out(value, message);
+        return None;
+    }};
+}
+
 /// Where the priorities keepalived gives rules without one start: 16384, counting down.
 const FIRST_RULE_PRIORITY: u32 = 16384;
 
@@ -224,27 +251,6 @@ impl Reader {
         let mut in_nexthops = false;
         let mut i = 0;
         // The value after word `i`, or an error naming what it needs.
-        macro_rules! value {
-            ($expected:expr) => {{
-                i += 1;
-                match words.get(i) {
-                    Some(v) => *v,
-                    None => {
-                        let message = format!("`{}` needs {}", words[i - 1].text, $expected);
-                        self.left_out(words[i - 1], message);
-                        return None;
-                    }
-                }
-            }};
-        }
-        macro_rules! bad {
-            ($word:expr, $value:expr, $expected:expr) => {{
-                let value: &Token = $value;
-                let message = format!("`{}`: {:?} is not {}", $word, value.text, $expected);
-                self.left_out(value, message);
-                return None;
-            }};
-        }
         while i < words.len() {
             let word = words[i];
             let text = word.text.as_str();
@@ -258,38 +264,40 @@ impl Reader {
                     in_nexthops = true;
                 }
                 "weight" if in_nexthops => {
-                    let v = value!("a weight from 1 to 256");
+                    let v = value!(self, words, i, "a weight from 1 to 256");
                     match v.text.parse::<u16>() {
                         Ok(w) if (1..=256).contains(&w) => hop.weight = w,
-                        _ => bad!("weight", v, "a weight from 1 to 256"),
+                        _ => bad!(self, "weight", v, "a weight from 1 to 256"),
                     }
                 }
                 "via" | "gw" => {
-                    let mut v = value!("a gateway address");
+                    let mut v = value!(self, words, i, "a gateway address");
                     if matches!(v.text.as_str(), "inet" | "inet6") {
-                        v = value!("a gateway address");
+                        v = value!(self, words, i, "a gateway address");
                     }
                     match v.text.parse::<IpAddr>() {
                         Ok(gateway) => hop.gateway = Some(gateway),
-                        Err(_) => bad!(text, v, "a gateway address"),
+                        Err(_) => bad!(self, text, v, "a gateway address"),
                     }
                     if text == "gw" {
                         self.warn(&word.location, "`gw` is deprecated; write `via`".into());
                     }
                 }
                 "or" if !in_nexthops => {
-                    let v = value!("a second gateway address");
+                    let v = value!(self, words, i, "a second gateway address");
                     match v.text.parse::<IpAddr>() {
                         Ok(gateway) => or_gateway = Some(gateway),
-                        Err(_) => bad!("or", v, "a second gateway address"),
+                        Err(_) => bad!(self, "or", v, "a second gateway address"),
                     }
                 }
-                "dev" | "oif" => device = Some(value!("an interface name").text.clone()),
+                "dev" | "oif" => {
+                    device = Some(value!(self, words, i, "an interface name").text.clone())
+                }
                 "onlink" => hop.onlink = true,
                 "realms" => {
-                    let v = value!("realms as [SOURCE/]DESTINATION numbers");
+                    let v = value!(self, words, i, "realms as [SOURCE/]DESTINATION numbers");
                     let Some(r) = realms(&v.text) else {
-                        bad!("realms", v, "realms as [SOURCE/]DESTINATION numbers")
+                        bad!(self, "realms", v, "realms as [SOURCE/]DESTINATION numbers")
                     };
                     if in_nexthops {
                         hop.realms = Some(r);
@@ -305,23 +313,28 @@ impl Reader {
                     return None;
                 }
                 "src" => {
-                    let v = value!("a source address");
+                    let v = value!(self, words, i, "a source address");
                     match v.text.parse::<IpAddr>() {
                         Ok(source) => route.source = Some(source),
-                        Err(_) => bad!("src", v, "a source address"),
+                        Err(_) => bad!(self, "src", v, "a source address"),
                     }
                 }
                 "from" => {
-                    let v = value!("an IPv6 source prefix");
+                    let v = value!(self, words, i, "an IPv6 source prefix");
                     match prefix(&v.text) {
                         Some(Prefix::Given(address @ IpAddr::V6(_), len)) => {
                             route.from = Some((address, len));
                         }
-                        _ => bad!("from", v, "an IPv6 source prefix (IPv4 routes have none)"),
+                        _ => bad!(
+                            self,
+                            "from",
+                            v,
+                            "an IPv6 source prefix (IPv4 routes have none)"
+                        ),
                     }
                 }
                 "table" => {
-                    let v = value!("a table number, main, local or default");
+                    let v = value!(self, words, i, "a table number, main, local or default");
                     match table(&v.text) {
                         Some(t) => route.table = t,
                         None => {
@@ -331,7 +344,7 @@ impl Reader {
                     }
                 }
                 "protocol" | "proto" => {
-                    let v = value!("a protocol number or name");
+                    let v = value!(self, words, i, "a protocol number or name");
                     match protocol(&v.text) {
                         Some(p) => protocol_written = Some((p, v)),
                         None => {
@@ -345,53 +358,53 @@ impl Reader {
                     }
                 }
                 "scope" => {
-                    let v = value!("a scope");
+                    let v = value!(self, words, i, "a scope");
                     let scope = match v.text.as_str() {
                         "universe" => Some(AddressScope::Global),
                         name => AddressScope::from_name(name),
                     };
                     match scope {
                         Some(scope) => route.scope = Some(scope),
-                        None => bad!("scope", v, "global, site, link, host or nowhere"),
+                        None => bad!(self, "scope", v, "global, site, link, host or nowhere"),
                     }
                 }
                 "metric" | "priority" | "preference" => {
-                    let v = value!("a metric");
+                    let v = value!(self, words, i, "a metric");
                     match number_u32(&v.text) {
                         Some(m) => route.metric = Some(m),
-                        None => bad!(text, v, "a metric from 0 to 2^32-1"),
+                        None => bad!(self, text, v, "a metric from 0 to 2^32-1"),
                     }
                 }
                 "tos" | "dsfield" => {
-                    let v = value!("a type of service");
+                    let v = value!(self, words, i, "a type of service");
                     match number(&v.text).and_then(|n| u8::try_from(n).ok()) {
                         Some(t) => route.tos = t,
-                        None => bad!(text, v, "a type of service from 0 to 255"),
+                        None => bad!(self, text, v, "a type of service from 0 to 255"),
                     }
                 }
                 "expires" => {
-                    let v = value!("seconds");
+                    let v = value!(self, words, i, "seconds");
                     match number_u32(&v.text) {
                         Some(e) => route.expires = Some(e),
-                        None => bad!("expires", v, "a number of seconds"),
+                        None => bad!(self, "expires", v, "a number of seconds"),
                     }
                 }
                 "pref" => {
-                    let v = value!("low, medium or high");
+                    let v = value!(self, words, i, "low, medium or high");
                     route.preference = Some(match v.text.as_str() {
                         "low" => 3,
                         "medium" => 0,
                         "high" => 1,
                         other => match number(other).and_then(|n| u8::try_from(n).ok()) {
                             Some(n) => n,
-                            None => bad!("pref", v, "low, medium, high or a number"),
+                            None => bad!(self, "pref", v, "low, medium, high or a number"),
                         },
                     });
                 }
                 "features" => {
-                    let v = value!("ecn");
+                    let v = value!(self, words, i, "ecn");
                     if v.text != "ecn" {
-                        bad!("features", v, "ecn");
+                        bad!(self, "features", v, "ecn");
                     }
                     route.metrics.push(RouteMetric {
                         kind: RouteMetricKind::Features,
@@ -400,10 +413,10 @@ impl Reader {
                     });
                 }
                 "congctl" => {
-                    let mut v = value!("a congestion control algorithm");
+                    let mut v = value!(self, words, i, "a congestion control algorithm");
                     let locked = v.text == "lock";
                     if locked {
-                        v = value!("a congestion control algorithm");
+                        v = value!(self, words, i, "a congestion control algorithm");
                     }
                     route.congestion_control = Some((v.text.clone(), locked));
                 }
@@ -419,17 +432,17 @@ impl Reader {
                 }
                 _ if RouteMetricKind::from_name(text).is_some() => {
                     let kind = RouteMetricKind::from_name(text)?;
-                    let mut v = value!("a number");
+                    let mut v = value!(self, words, i, "a number");
                     let locked = v.text == "lock";
                     if locked {
-                        v = value!("a number");
+                        v = value!(self, words, i, "a number");
                     }
                     let value = match kind {
                         RouteMetricKind::Rtt
                         | RouteMetricKind::RttVar
                         | RouteMetricKind::RtoMin => {
                             let Some((value, raw)) = time(&v.text) else {
-                                bad!(text, v, "a time (such as 100ms) or a raw number")
+                                bad!(self, text, v, "a time (such as 100ms) or a raw number")
                             };
                             match (kind, raw) {
                                 (_, true) | (RouteMetricKind::RtoMin, _) => value,
@@ -439,7 +452,7 @@ impl Reader {
                         }
                         _ => match number_u32(&v.text) {
                             Some(n) => n,
-                            None => bad!(text, v, "a number"),
+                            None => bad!(self, text, v, "a number"),
                         },
                     };
                     route.metrics.push(RouteMetric {
@@ -450,8 +463,10 @@ impl Reader {
                 }
                 _ => {
                     let (kind, target) = match RouteKind::from_name(text) {
-                        Some(kind) => (Some(kind), value!("a destination prefix")),
-                        None if text == "to" => (None, value!("a destination prefix")),
+                        Some(kind) => (Some(kind), value!(self, words, i, "a destination prefix")),
+                        None if text == "to" => {
+                            (None, value!(self, words, i, "a destination prefix"))
+                        }
                         None => (None, word),
                     };
                     if let Some(kind) = kind {
@@ -468,6 +483,7 @@ impl Reader {
                     match prefix(&target.text) {
                         Some(p) => destination = Some(p),
                         None => bad!(
+                            self,
                             "a route",
                             target,
                             "a destination prefix (ADDRESS[/LENGTH] or default) or a route option"
@@ -548,41 +564,20 @@ impl Reader {
         let mut protocol_written = None;
         let mut no_track = false;
         let mut i = 0;
-        macro_rules! value {
-            ($expected:expr) => {{
-                i += 1;
-                match words.get(i) {
-                    Some(v) => *v,
-                    None => {
-                        let message = format!("`{}` needs {}", words[i - 1].text, $expected);
-                        self.left_out(words[i - 1], message);
-                        return None;
-                    }
-                }
-            }};
-        }
-        macro_rules! bad {
-            ($word:expr, $value:expr, $expected:expr) => {{
-                let value: &Token = $value;
-                let message = format!("`{}`: {:?} is not {}", $word, value.text, $expected);
-                self.left_out(value, message);
-                return None;
-            }};
-        }
         while i < words.len() {
             let word = words[i];
             let text = word.text.as_str();
             let mut act = None;
             match text {
                 "from" | "to" => {
-                    let v = value!("a prefix or all");
+                    let v = value!(self, words, i, "a prefix or all");
                     let selected = match prefix(&v.text) {
                         Some(Prefix::Given(address, len)) => Some((address, len)),
                         Some(Prefix::Any(f)) => {
                             family = f.or(family);
                             None
                         }
-                        None => bad!(text, v, "a prefix (ADDRESS[/LENGTH]) or all"),
+                        None => bad!(self, text, v, "a prefix (ADDRESS[/LENGTH]) or all"),
                     };
                     if text == "from" {
                         rule.from = selected;
@@ -592,10 +587,10 @@ impl Reader {
                 }
                 "not" => rule.invert = true,
                 "preference" | "order" | "priority" => {
-                    let v = value!("a priority");
+                    let v = value!(self, words, i, "a priority");
                     match number_u32(&v.text) {
                         Some(p) => rule.priority = Some(p),
-                        None => bad!(text, v, "a priority from 0 to 2^32-1"),
+                        None => bad!(self, text, v, "a priority from 0 to 2^32-1"),
                     }
                 }
                 "pref" | "prio" => {
@@ -604,7 +599,7 @@ impl Reader {
                     return None;
                 }
                 "table" | "lookup" => {
-                    let v = value!("a table");
+                    let v = value!(self, words, i, "a table");
                     match table(&v.text) {
                         Some(t) => act = Some(RuleAction::Table(t)),
                         None => {
@@ -614,10 +609,10 @@ impl Reader {
                     }
                 }
                 "goto" => {
-                    let v = value!("the priority of the rule to go to");
+                    let v = value!(self, words, i, "the priority of the rule to go to");
                     match number_u32(&v.text) {
                         Some(p) => act = Some(RuleAction::Goto(p)),
-                        None => bad!("goto", v, "a rule priority"),
+                        None => bad!(self, "goto", v, "a rule priority"),
                     }
                 }
                 "type" => {}
@@ -627,64 +622,69 @@ impl Reader {
                 "prohibit" => act = Some(RuleAction::Prohibit),
                 "l3mdev" => act = Some(RuleAction::L3mdev),
                 "tos" | "dsfield" => {
-                    let v = value!("a type of service");
+                    let v = value!(self, words, i, "a type of service");
                     match number(&v.text).and_then(|n| u8::try_from(n).ok()) {
                         Some(t) => rule.tos = t,
-                        None => bad!(text, v, "a type of service from 0 to 255"),
+                        None => bad!(self, text, v, "a type of service from 0 to 255"),
                     }
                 }
                 "fwmark" => {
-                    let v = value!("a mark[/mask]");
+                    let v = value!(self, words, i, "a mark[/mask]");
                     let (mark, mask) = match v.text.split_once('/') {
                         Some((mark, mask)) => (number_u32(mark), number_u32(mask).map(Some)),
                         None => (number_u32(&v.text), Some(None)),
                     };
                     match (mark, mask) {
                         (Some(mark), Some(mask)) => rule.fwmark = Some((mark, mask)),
-                        _ => bad!("fwmark", v, "a mark with an optional /mask"),
+                        _ => bad!(self, "fwmark", v, "a mark with an optional /mask"),
                     }
                 }
-                "dev" | "iif" => rule.input_interface = Some(value!("an interface").text.clone()),
-                "oif" => rule.output_interface = Some(value!("an interface").text.clone()),
+                "dev" | "iif" => {
+                    rule.input_interface = Some(value!(self, words, i, "an interface").text.clone())
+                }
+                "oif" => {
+                    rule.output_interface =
+                        Some(value!(self, words, i, "an interface").text.clone())
+                }
                 "realms" => {
-                    let v = value!("realms");
+                    let v = value!(self, words, i, "realms");
                     match realms(&v.text) {
                         Some(r) => rule.realms = Some(r),
-                        None => bad!("realms", v, "realms as [SOURCE/]DESTINATION numbers"),
+                        None => bad!(self, "realms", v, "realms as [SOURCE/]DESTINATION numbers"),
                     }
                 }
                 "suppress_prefixlength" | "sup_pl" => {
-                    let v = value!("a prefix length");
+                    let v = value!(self, words, i, "a prefix length");
                     match number_u32(&v.text) {
                         Some(n) => rule.suppress_prefix_len = Some(n),
-                        None => bad!(text, v, "a prefix length"),
+                        None => bad!(self, text, v, "a prefix length"),
                     }
                 }
                 "suppress_ifgroup" | "sup_group" => {
-                    let v = value!("an interface group number");
+                    let v = value!(self, words, i, "an interface group number");
                     match number_u32(&v.text) {
                         Some(n) => rule.suppress_interface_group = Some(n),
-                        None => bad!(text, v, "an interface group number"),
+                        None => bad!(self, text, v, "an interface group number"),
                     }
                 }
                 "uidrange" => {
-                    let v = value!("a user id range");
+                    let v = value!(self, words, i, "a user id range");
                     match range::<u32>(&v.text) {
                         Some(r) => rule.uid_range = Some(r),
-                        None => bad!("uidrange", v, "a range of user ids, FIRST-LAST"),
+                        None => bad!(self, "uidrange", v, "a range of user ids, FIRST-LAST"),
                     }
                 }
                 "tunnel-id" => {
-                    let v = value!("a tunnel id");
+                    let v = value!(self, words, i, "a tunnel id");
                     match number(&v.text) {
                         Some(n) => rule.tunnel_id = Some(n),
-                        None => bad!("tunnel-id", v, "a tunnel id"),
+                        None => bad!(self, "tunnel-id", v, "a tunnel id"),
                     }
                 }
                 "sport" | "dport" => {
-                    let v = value!("a port or a range of ports");
+                    let v = value!(self, words, i, "a port or a range of ports");
                     let Some(r) = range::<u16>(&v.text) else {
-                        bad!(text, v, "a port or a range of ports, FIRST-LAST")
+                        bad!(self, text, v, "a port or a range of ports, FIRST-LAST")
                     };
                     if text == "sport" {
                         rule.source_ports = Some(r);
@@ -693,17 +693,17 @@ impl Reader {
                     }
                 }
                 "ipproto" => {
-                    let v = value!("an IP protocol");
+                    let v = value!(self, words, i, "an IP protocol");
                     match ip_protocol(&v.text) {
                         Some(p) => rule.ip_protocol = Some(p),
-                        None => bad!("ipproto", v, "an IP protocol name or number"),
+                        None => bad!(self, "ipproto", v, "an IP protocol name or number"),
                     }
                 }
                 "protocol" => {
-                    let v = value!("a protocol number");
+                    let v = value!(self, words, i, "a protocol number");
                     match number(&v.text).and_then(|n| u8::try_from(n).ok()) {
                         Some(p) => protocol_written = Some((p, v)),
-                        None => bad!("protocol", v, "a protocol number from 0 to 255"),
+                        None => bad!(self, "protocol", v, "a protocol number from 0 to 255"),
                     }
                 }
                 "no_track" => no_track = true,
