@@ -628,6 +628,9 @@ fn sighup_reload_keeps_unchanged_instances_and_their_addresses_and_applies_the_r
         keep.clone(),
         instance(&scratch, "VI_CHANGE", 11, 150, &["192.0.2.111/24"]),
         instance(&scratch, "VI_GONE", 12, 150, &["192.0.2.112/24"]),
+        // Deleted too, and says so: `notify_deleted`.
+        instance(&scratch, "VI_DELETED", 15, 150, &["192.0.2.115/24"])
+            .replace("    advert_int", "    notify_deleted\n    advert_int"),
     ]
     .concat();
     let r1_conf = scratch.0.join("r1.conf");
@@ -653,12 +656,12 @@ fn sighup_reload_keeps_unchanged_instances_and_their_addresses_and_applies_the_r
     wait(
         &mut r1,
         0,
-        &patterns(&[master("10"), master("11"), master("12")]),
+        &patterns(&[master("10"), master("11"), master("12"), master("15")]),
     );
-    scratch.wait_for_notifications("r1 ", 6);
+    scratch.wait_for_notifications("r1 ", 8);
 
-    // Reload: VI_KEEP unchanged, VI_CHANGE's priority changed, VI_GONE removed, VI_NEW4 and the
-    // IPv6 VI_NEW6 added.
+    // Reload: VI_KEEP unchanged, VI_CHANGE's priority changed, VI_GONE and VI_DELETED removed,
+    // VI_NEW4 and the IPv6 VI_NEW6 added.
     let monitor = AddressMonitor::start(lan.router(1), scratch.0.join("monitor.log"));
     let after = [
         keep.clone(),
@@ -673,7 +676,7 @@ fn sighup_reload_keeps_unchanged_instances_and_their_addresses_and_applies_the_r
     r1.wait_for(
         &[
             r#""event":"reload","ok":true"#,
-            r#""stopped":2,"started":3,"kept":1"#,
+            r#""stopped":3,"started":3,"kept":1"#,
         ],
         SETTLE,
     );
@@ -706,8 +709,9 @@ fn sighup_reload_keeps_unchanged_instances_and_their_addresses_and_applies_the_r
     for vip in ["192.0.2.111/", "192.0.2.112/"] {
         assert!(deleted.iter().any(|l| l.contains(vip)), "{changes}");
     }
-    // Nothing at all for VI_KEEP: the removed routers stop, the new and replaced ones start.
-    scratch.wait_for_notifications("r1 ", 13);
+    // Nothing at all for VI_KEEP: the replaced router stops, the deleted ones notify FAULT (or
+    // DELETED with notify_deleted) as in keepalived, the new and replaced ones start.
+    scratch.wait_for_notifications("r1 ", 16);
     let log = scratch.notify_log();
     let mut sorted: Vec<&str> = log.lines().filter(|l| l.starts_with("r1 ")).collect();
     sorted.sort_unstable();
@@ -719,9 +723,12 @@ fn sighup_reload_keeps_unchanged_instances_and_their_addresses_and_applies_the_r
             "r1 INSTANCE VI_CHANGE MASTER 140",
             "r1 INSTANCE VI_CHANGE MASTER 150",
             "r1 INSTANCE VI_CHANGE STOP 150",
+            "r1 INSTANCE VI_DELETED BACKUP 150",
+            "r1 INSTANCE VI_DELETED DELETED 150",
+            "r1 INSTANCE VI_DELETED MASTER 150",
             "r1 INSTANCE VI_GONE BACKUP 150",
+            "r1 INSTANCE VI_GONE FAULT 150",
             "r1 INSTANCE VI_GONE MASTER 150",
-            "r1 INSTANCE VI_GONE STOP 150",
             "r1 INSTANCE VI_KEEP BACKUP 150",
             "r1 INSTANCE VI_KEEP MASTER 150",
             "r1 INSTANCE VI_NEW4 BACKUP 150",

@@ -70,7 +70,8 @@ const NOTIFY_PRIORITY_CHANGES: Support = Support::Ignored(
 );
 const GARP_EXTRA_IF: Support = Support::Ignored(
     "not applied by this version: announcements go out in the bursts of garp_master_*, each \
-     address's repeats 10 ms apart, without per-interface pacing or extra periodic ones",
+     address's repeats 10 ms apart, spaced per interface only by the global vrrp_garp_interval \
+     and vrrp_gna_interval, without extra periodic ones",
 );
 const GARP_LOWER_PRIO_DELAY: Support = Support::Ignored(
     "a Master that hears a lower priority announces its addresses again at once, as one garp_master_repeat burst",
@@ -84,7 +85,7 @@ const HIGHER_PRIO_SEND_ADVERT: Support = Support::Ignored(
 const INTERFACE_UP_DOWN_DELAYS: Support =
     Support::Ignored("links are followed by netlink events, without delay");
 const IPROUTE_ETC_DIR: Support = Support::Ignored(
-    "routes and rules are not configured by this version, so route table names are never looked up",
+    "iproute2's name files are not read: write route tables, protocols and realms by number (or main, local, default)",
 );
 const LOG_UNKNOWN_VRIDS: Support = Support::Ignored(
     "adverts for VRIDs not configured here are counted (vrrpv3RouterVrIdErrors) and logged at debug level",
@@ -97,9 +98,6 @@ const NAMESPACE_WITH_IPSETS: Support = Support::Ignored(
 );
 const NET_NAMESPACE: Support =
     Support::Refused("start vrrpd inside the namespace instead (ip netns exec NAME vrrpd)");
-const NOTIFY_DELETED: Support = Support::Refused(
-    "not supported by this version: an instance removed by a reload runs its notify_stop command",
-);
 const OLD_UNICAST_CHECKSUM: Support = Support::Refused(
     "the checksum of keepalived before 1.3.6 for VRRPv3 unicast is not spoken; upgrade the peer",
 );
@@ -121,8 +119,10 @@ const TRACK_GROUP: Support = Support::Refused(
     "not supported by this version: a lost static address, route or rule is restored, and takes \
      no instance to Fault; track its interface with track_interface instead",
 );
-const TRACK_SRC_IP: Support = Support::Refused(
-    "not supported by this version: the instance keeps its unicast_src_ip configured",
+const TRACK_SRC_IP: Support = Support::Ignored(
+    "always so here: an instance whose source address goes away is in FAULT until it is back; \
+     one whose source address is missing when vrrpd starts or reloads is refused with its cause, \
+     where keepalived would start it in FAULT",
 );
 const UNICAST_FAULT_NO_PEER: Support = Support::Refused(
     "not supported by this version: an instance with no unicast_peer advertises by multicast",
@@ -134,8 +134,9 @@ const USE_IPVLAN: Support =
 const USE_VMAC_ADDR: Support = Support::Refused(
     "not supported by this version: only the instance's own interface gets a virtual MAC",
 );
-const VMAC_ADDR_PREFIX: Support =
-    Support::Ignored("virtual MAC interfaces are named vr4.IFINDEX.VRID (vr6 for IPv6)");
+const VMAC_ADDR_PREFIX: Support = Support::Ignored(
+    "virtual MAC interfaces are named vr4.IFINDEX.VRID (vr6 for IPv6) unless use_vmac names them",
+);
 const VRF: Support = Support::Refused(
     "not supported by this version; start vrrpd in the VRF instead (ip vrf exec NAME vrrpd)",
 );
@@ -267,7 +268,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("notification_email_from", MAIL),
     k("notify", HONOURED),
     k("notify_backup", HONOURED),
-    k("notify_deleted", NOTIFY_DELETED),
+    k("notify_deleted", HONOURED),
     k("notify_fault", HONOURED),
     k("notify_fifo", HONOURED),
     k("notify_fifo_script", HONOURED),

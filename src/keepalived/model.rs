@@ -337,6 +337,11 @@ pub struct Notify {
     /// `notify_master_rx_lower_pri` (instances only): run, without arguments, each time the
     /// Master hears a lower priority advertise.
     pub master_rx_lower_pri: Option<String>,
+    /// `notify_deleted [SCRIPT]` (instances only): an instance a reload deletes notifies
+    /// `DELETED` (running SCRIPT) instead of keepalived's default, `FAULT`.
+    pub notify_deleted: bool,
+    /// The script of `notify_deleted`.
+    pub deleted: Option<String>,
 }
 
 /// `vrrp_instance NAME { ... }`, checked.

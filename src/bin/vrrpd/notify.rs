@@ -28,13 +28,27 @@ pub fn notify(daemon: &mut Daemon, key: RouterKey, to: State, notifier: &Notifie
         .copied()
         .unwrap_or(configured)
         .get();
-    let word = state_word(to);
+    // An instance a reload deleted (not one it changed, which goes on under its name): keepalived
+    // notifies FAULT, or DELETED with `notify_deleted`.
+    let deleted = to == State::Initialize
+        && daemon.retiring.iter().any(|r| r.key == key)
+        && !daemon
+            .running
+            .iter()
+            .any(|r| r.instance.name == instance.name);
+    let notify = &instance.notify;
+    let (word, specific) = match (deleted, notify.notify_deleted) {
+        (true, true) => ("DELETED", &notify.deleted),
+        (true, false) => ("FAULT", &notify.fault),
+        (false, _) => (state_word(to), specific_script(notify, to)),
+    };
     (daemon.fifos).write(&format!("INSTANCE \"{}\" {word} {priority}", instance.name));
-    let _ = notifier.send(notify_jobs(
+    let _ = notifier.send(jobs(
         "INSTANCE",
         &instance.name,
-        &instance.notify,
-        to,
+        specific,
+        &notify.any,
+        word,
         priority,
     ));
     for group in daemon
@@ -88,6 +102,16 @@ fn state_word(state: State) -> &'static str {
     }
 }
 
+/// The script of `notify` for entering `state`.
+fn specific_script(notify: &Notify, state: State) -> &Option<String> {
+    match state {
+        State::Master => &notify.master,
+        State::Backup => &notify.backup,
+        State::Fault => &notify.fault,
+        State::Initialize => &notify.stop,
+    }
+}
+
 /// The commands for one transition, in keepalived's order: the state's own script, then
 /// `notify` with `KIND NAME STATE PRIORITY`.
 fn notify_jobs(
@@ -97,22 +121,36 @@ fn notify_jobs(
     state: State,
     priority: u8,
 ) -> Vec<Vec<String>> {
-    let specific = match state {
-        State::Master => &notify.master,
-        State::Backup => &notify.backup,
-        State::Fault => &notify.fault,
-        State::Initialize => &notify.stop,
-    };
+    let specific = specific_script(notify, state);
+    jobs(
+        kind,
+        name,
+        specific,
+        &notify.any,
+        state_word(state),
+        priority,
+    )
+}
+
+/// The commands for one notification: `specific`, then `any` with `KIND NAME WORD PRIORITY`.
+fn jobs(
+    kind: &str,
+    name: &str,
+    specific: &Option<String>,
+    any: &Option<String>,
+    word: &str,
+    priority: u8,
+) -> Vec<Vec<String>> {
     let mut jobs = Vec::new();
     if let Some(command) = specific {
         jobs.push(split_command(command));
     }
-    if let Some(command) = &notify.any {
+    if let Some(command) = any {
         let mut words = split_command(command);
         words.extend([
             kind.to_string(),
             name.to_string(),
-            state_word(state).to_string(),
+            word.to_string(),
             priority.to_string(),
         ]);
         jobs.push(words);

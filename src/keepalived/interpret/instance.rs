@@ -42,6 +42,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "vmac_xmit_base",
     "no_virtual_ipaddress",
     "notify_master_rx_lower_pri",
+    "notify_deleted",
     "step_down_on_failure",
     "router_advertisements",
     "garp_master_delay",
@@ -612,6 +613,15 @@ impl Reader {
             }
             "vmac_xmit_base" => draft.vmac_xmit_base = self.flag(s),
             "no_virtual_ipaddress" => draft.no_addresses = self.flag(s),
+            "notify_deleted" => {
+                draft.common.notify.notify_deleted = true;
+                if s.block.is_none() && !s.args.is_empty() {
+                    let command = self.text(s);
+                    draft.common.notify.deleted = command;
+                } else {
+                    self.no_block(s);
+                }
+            }
             "notify_master_rx_lower_pri" => {
                 let command = self.text(s);
                 draft
