@@ -147,7 +147,14 @@ pub fn describe(config: &KeepalivedConfig) -> String {
             ));
         }
         if i.password.is_some() {
-            line("  authentication: PASS".into());
+            let kind = if i.ipsec_ah { "AH" } else { "PASS" };
+            line(format!("  authentication: {kind}"));
+        }
+        for route in &i.routes {
+            line(format!("  virtual route: {}", route_text(route)));
+        }
+        for rule in &i.rules {
+            line(format!("  virtual rule: {}", rule.rule));
         }
         if let Some(auth) = &i.auth_hmac {
             // Key ids and lengths only: never a key.
@@ -182,6 +189,15 @@ pub fn describe(config: &KeepalivedConfig) -> String {
         for (what, command) in notify_commands(&i.notify) {
             line(format!("  {what}: {command}"));
         }
+    }
+    for address in &config.static_addresses {
+        line(format!("static address: {}", vip_text(address)));
+    }
+    for route in &config.static_routes {
+        line(format!("static route: {}", route_text(route)));
+    }
+    for rule in &config.static_rules {
+        line(format!("static rule: {}", rule.rule));
     }
     for s in &config.scripts {
         line(format!(
@@ -320,4 +336,14 @@ fn notify_commands(notify: &Notify) -> Vec<(&'static str, &str)> {
     .into_iter()
     .filter_map(|(what, command)| Some((what, command.as_deref()?)))
     .collect()
+}
+
+/// A route line as `ip route` would print it, its next hops' interfaces by name.
+fn route_text(route: &vrrp::keepalived::Route) -> String {
+    let mut text = route.route.to_string();
+    // The route prints interfaces it has no index for yet as nothing: name them.
+    for device in route.devices.iter().flatten() {
+        text.push_str(&format!(" dev {device}"));
+    }
+    text
 }
