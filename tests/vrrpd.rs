@@ -1834,3 +1834,32 @@ fn v2_03_keepalived_2_4_3_and_vrrpd_pair_with_ipsec_ah_authentication() {
         ipsec_ah_pair_with(&program);
     }
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn net_namespace_runs_the_routers_in_the_named_namespace() {
+    let scratch = Scratch::new("net-namespace");
+    let lan = Lan::new(1);
+    // Started in the hub's namespace, vrrpd moves into r1's before it opens anything.
+    let root_line = format!("net_namespace {}\n\nglobal_defs {{", lan.router(1).name);
+    let conf = scratch.config("nginx-master.conf", "master", &[("global_defs {", &root_line)]);
+    let control = control_socket(&conf);
+    let mut daemon = Failover::start_program(
+        Path::new(env!("CARGO_BIN_EXE_vrrpd")),
+        &lan.hub,
+        &[
+            "--events",
+            "--config",
+            conf.to_str().expect("a UTF-8 path"),
+            "--control",
+            control.to_str().expect("a UTF-8 path"),
+        ],
+    );
+    daemon.wait_state("master", SETTLE);
+    assert!(lan.holds(1, VIP), "the VIP is in r1's namespace");
+    let hub = lan.hub.ip(&["-o", "addr", "show"]);
+    assert!(!hub.contains(VIP), "{hub}");
+    daemon.signal("TERM");
+    daemon.wait_exit();
+    assert!(!lan.holds(1, VIP));
+}

@@ -96,8 +96,6 @@ const MCAST_DST_IP: Support = Support::Refused(
 const NAMESPACE_WITH_IPSETS: Support = Support::Ignored(
     "Accept_Mode off is enforced by vrrpd's own nftables rules, in table `inet vrrp`; keepalived's iptables, ipsets and nftables settings do not apply to them",
 );
-const NET_NAMESPACE: Support =
-    Support::Refused("start vrrpd inside the namespace instead (ip netns exec NAME vrrpd)");
 const OLD_UNICAST_CHECKSUM: Support = Support::Refused(
     "the checksum of keepalived before 1.3.6 for VRRPv3 unicast is not spoken; upgrade the peer",
 );
@@ -250,7 +248,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("mode", HONOURED),
     k("namespace_with_ipsets", NAMESPACE_WITH_IPSETS),
     k("native_ipv6", HONOURED),
-    k("net_namespace", NET_NAMESPACE),
+    k("net_namespace", HONOURED),
     k("net_namespace_ipvs", LVS),
     k("nftables", NAMESPACE_WITH_IPSETS),
     k("nftables_counters", NAMESPACE_WITH_IPSETS),

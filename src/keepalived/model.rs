@@ -98,6 +98,8 @@ pub struct GlobalDefs {
     pub script_security: bool,
     /// `script_user USER [GROUP]`: who scripts run as by default.
     pub script_user: Option<ScriptUser>,
+    /// `net_namespace NAME`: the routers run in network namespace NAME (`/run/netns/NAME`).
+    pub net_namespace: Option<String>,
     /// `default_interface`: keepalived's interface for `static_ipaddress` lines without `dev`
     /// (not for instances, which name theirs).
     pub default_interface: Option<String>,

@@ -26,6 +26,7 @@ mod capability;
 mod driver;
 mod firewall;
 mod memory;
+mod namespace;
 mod netlink;
 mod poll;
 mod routed;
@@ -39,6 +40,7 @@ pub use driver::{Driver, interface_source, virtual_mac_name};
 pub use firewall::{FIREWALL_TABLE, Firewall, FirewallError, Refused};
 pub(crate) use memory::HeapTrim;
 pub use memory::release_free_memory;
+pub use namespace::{NamespaceError, enter_network_namespace};
 pub use netlink::{
     ADDRESS_PROTOCOL, Interface, InterfaceAddress, Netlink, NetlinkError, NetlinkEvent,
     NetlinkEvents, ROUTE_PROTOCOL,

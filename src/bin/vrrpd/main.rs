@@ -192,6 +192,15 @@ fn main() -> ExitCode {
             tracing::info!("{line}");
         }
     }
+    // keepalived's `net_namespace`: everything from here on (sockets, netlink, threads) lives
+    // in it.
+    if let Some(name) = &config.global.net_namespace {
+        if let Err(error) = vrrp::linux::enter_network_namespace(name) {
+            tracing::error!("{error}");
+            return ExitCode::FAILURE;
+        }
+        tracing::info!("running in network namespace {name}");
+    }
     let pid_files = match PidFiles::write(cli.pid_files()) {
         Ok(files) => files,
         Err(message) => {

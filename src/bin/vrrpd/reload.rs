@@ -98,6 +98,18 @@ pub fn reload(
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
+    let namespace = daemon
+        .lock()
+        .expect("no panics while held")
+        .config
+        .global
+        .net_namespace
+        .clone();
+    if config.global.net_namespace != namespace {
+        return Err(unchanged(
+            "`net_namespace` cannot change on reload, as in keepalived; restart vrrpd".into(),
+        ));
+    }
     let mut netlink = Netlink::open().map_err(|e| unchanged(e.to_string()))?;
     let running = resolve(&config, &mut netlink).map_err(|e| unchanged(e.to_string()))?;
     let statics =

@@ -35,6 +35,7 @@ const TOP_LEVEL: &[&str] = &[
     "virtual_server",
     "virtual_server_group",
     "static_ipaddress",
+    "net_namespace",
     "static_routes",
     "static_rules",
 ];
@@ -64,6 +65,12 @@ pub(crate) fn interpret(statements: &[Statement]) -> Result<KeepalivedConfig, Ve
                 ),
             ),
             "static_ipaddress" => reader.static_addresses(statement),
+            // A root keyword, as in keepalived (unknown inside global_defs).
+            "net_namespace" => {
+                if let Some(name) = reader.value(statement, "a network namespace name") {
+                    reader.config.global.net_namespace = Some(name.text.clone());
+                }
+            }
             "static_routes" => {
                 let routes = reader.routes(statement, true);
                 reader.config.static_routes.extend(routes);
@@ -484,11 +491,9 @@ mod tests {
         .concat();
         #[cfg(feature = "auth-hmac")]
         read.extend(super::auth_hmac::AUTH_HMAC);
-        read.extend(
-            TOP_LEVEL
-                .iter()
-                .filter(|k| k.starts_with("vrrp_") || k.starts_with("static_")),
-        );
+        read.extend(TOP_LEVEL.iter().filter(|k| {
+            k.starts_with("vrrp_") || k.starts_with("static_") || **k == "net_namespace"
+        }));
         for keyword in KEYWORDS {
             let is_read = read.contains(&keyword.name);
             match keyword.support {
