@@ -1678,8 +1678,11 @@ fn virtual_routes_and_rules_follow_mastership_come_back_when_deleted_and_outlive
     backup.wait_exit();
     let after = routing(&lan, 2);
     assert!(after.iter().all(String::is_empty), "{after:?}");
+    // The restarted daemon took the killed one's static route over as its own: it goes with it.
     restarted.signal("TERM");
     restarted.wait_exit();
+    let after = routing(&lan, 1);
+    assert!(after.iter().all(String::is_empty), "{after:?}");
 }
 
 /// keepalived's VMAC variants and split-brain notification, added to both samples: a named
@@ -1842,7 +1845,11 @@ fn net_namespace_runs_the_routers_in_the_named_namespace() {
     let lan = Lan::new(1);
     // Started in the hub's namespace, vrrpd moves into r1's before it opens anything.
     let root_line = format!("net_namespace {}\n\nglobal_defs {{", lan.router(1).name);
-    let conf = scratch.config("nginx-master.conf", "master", &[("global_defs {", &root_line)]);
+    let conf = scratch.config(
+        "nginx-master.conf",
+        "master",
+        &[("global_defs {", &root_line)],
+    );
     let control = control_socket(&conf);
     let mut daemon = Failover::start_program(
         Path::new(env!("CARGO_BIN_EXE_vrrpd")),

@@ -257,10 +257,14 @@ impl<A: AddressBackend> Driver<A> {
 
     /// Holds `statics` (keepalived's `static_ipaddress`, `static_routes`, `static_rules`) while
     /// the driver runs: installed when it starts, restored when deleted, removed when it stops.
-    /// What was there before is left there. A failure is an
+    /// What was there before is left there, except what a killed process of this crate left
+    /// (marked with [`ADDRESS_PROTOCOL`](crate::linux::ADDRESS_PROTOCOL) or
+    /// [`ROUTE_PROTOCOL`](crate::linux::ROUTE_PROTOCOL)), which is removed first and installed
+    /// again as this driver's. A failure is an
     /// [`Event::StaticFailed`](crate::host::Event::StaticFailed), and the routers run on.
     /// [`Reconfiguration::statics`] changes them later.
     pub fn hold_statics(&mut self, statics: crate::host::Statics) -> Result<(), DriverError> {
+        self.setup.remove_leftover_statics(&statics)?;
         let change = Reconfiguration {
             statics: Some(statics),
             ..Reconfiguration::default()

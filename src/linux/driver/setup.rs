@@ -82,6 +82,32 @@ impl LinuxSetup {
         Ok(())
     }
 
+    /// Removes what a killed process left of `statics`: its marked addresses, routes and rules
+    /// (those with a protocol of their own cannot be told from an operator's, and stay).
+    pub(crate) fn remove_leftover_statics(
+        &mut self,
+        statics: &crate::host::Statics,
+    ) -> Result<(), DriverError> {
+        for &(index, address) in &statics.addresses {
+            let family = AddressFamily::of(address.address);
+            let present = self.netlink.addresses(index, family)?;
+            let ours = present
+                .iter()
+                .any(|a| a.address == address.address && a.protocol == ADDRESS_PROTOCOL);
+            if ours {
+                self.netlink
+                    .remove_address(index, address.address, address.prefix_len)?;
+            }
+        }
+        for route in statics.routes.iter().filter(|r| r.protocol.is_none()) {
+            self.netlink.remove_route(route)?;
+        }
+        for rule in statics.rules.iter().filter(|r| r.protocol.is_none()) {
+            self.netlink.remove_rule(rule)?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn new(netlink: Netlink) -> Self {
         Self {
             netlink,
