@@ -85,7 +85,7 @@ pub enum Event {
     },
     /// A Master heard a router of lower priority advertise: another router acts as Master too
     /// (a split brain), which this one heals by answering at once (RFC 9568 §6.4.3) unless it
-    /// is to keep quiet ([`LowerPriorityResponse::Ignore`](crate::LowerPriorityResponse)).
+    /// is to keep quiet ([`LowerPriorityResponse::Discard`](crate::LowerPriorityResponse::Discard)).
     /// keepalived's `notify_master_rx_lower_pri` runs on it. Once per advertisement heard.
     LowerPriorityMaster {
         /// The Master that heard it.

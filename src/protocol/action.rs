@@ -154,7 +154,7 @@ pub enum Action {
     },
     /// While Master, it heard an advertisement of lower (non-zero) priority: another router
     /// acts as Master too, a split brain that this Master heals by answering (RFC 9568 §6.4.3)
-    /// or, with [`LowerPriorityResponse::Ignore`](crate::LowerPriorityResponse::Ignore), lets
+    /// or, with [`LowerPriorityResponse::Discard`](crate::LowerPriorityResponse::Discard), lets
     /// time heal. keepalived's `notify_master_rx_lower_pri` runs on it (cloud setups take their
     /// addresses back). Once per advertisement heard.
     LowerPriorityMaster {
