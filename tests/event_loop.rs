@@ -1606,3 +1606,48 @@ fn a_reconfiguration_changes_the_statics_and_a_release_removes_them() {
     assert!(node.host.rules().is_empty());
     assert!(!node.host.has_address(LAN, [192, 0, 2, 50].into()));
 }
+
+#[test]
+fn an_address_owner_installs_its_routes_when_it_becomes_master_and_removes_them_when_it_stops() {
+    // Priority 255 owns its address: no address is added or removed, and the routes follow its
+    // state instead.
+    let now = Instant::now();
+    let owner = Config::builder(LAN, common::vrid(51), VIP.into())
+        .priority(Priority::new(255))
+        .owner(true)
+        .address(VIP.into())
+        .advert_interval(Duration::from_millis(100))
+        .build()
+        .expect("an owner");
+    let mut node = Node::with(
+        vec![Instance::new(owner).route(route_via_gateway(10))],
+        None,
+        now,
+    );
+    let due = node.event_loop.poll_timeout().unwrap_or(now);
+    let events = &mut node.events;
+    node.event_loop.handle_timeout(due, &mut |e| events.push(e));
+    assert_eq!(node.state(51), Some(State::Master));
+    assert_eq!(node.host.routes(), [route_via_gateway(10)]);
+    let events = &mut node.events;
+    node.event_loop.shutdown(due, &mut |e| events.push(e));
+    assert!(node.host.routes().is_empty());
+}
+
+#[test]
+fn a_route_that_cannot_come_back_with_its_vip_leaves_the_master_serving() {
+    let mut lan = elected_routed_pair(None);
+    lan.nodes[0].host.fail_next(Fault::Route, 1);
+    lan.nodes[0].host.remove_address(LAN, VIP.into());
+    lan.run_for(Duration::from_millis(10));
+    let master = &lan.nodes[0];
+    assert!(master.has_vip());
+    assert_eq!(master.state(51), Some(State::Master));
+    assert!(master.events.iter().any(|e| matches!(
+        e,
+        Event::BackendFailed {
+            operation: Operation::AddRoute(_),
+            ..
+        }
+    )));
+}

@@ -294,9 +294,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     interface_index: interface,
                     address,
                 });
-                // The kernel dropped the routes whose source the address was, silently.
-                self.routing
-                    .reinstall(Some(router), &mut self.addresses, on_event);
+                // The kernel dropped the routes whose source the address was, silently: a
+                // router's own, or static ones.
+                self.routing.reinstall_routes(&mut self.addresses, on_event);
             }
             Ok(Added::AlreadyPresent) => {}
             Err(error) => on_event(Event::BackendFailed {
@@ -576,12 +576,23 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     priority,
                 });
             }
-            Action::StateChanged { from, to, reason } => on_event(Event::StateChanged {
-                router,
-                from,
-                to,
-                reason,
-            }),
+            Action::StateChanged { from, to, reason } => {
+                // An address owner adds and removes no address (they are its own): its routes
+                // and rules follow its state instead.
+                if let Some(placed) = placed.filter(|p| p.owner) {
+                    if to == crate::State::Master {
+                        routing.install(router, &placed.addressing, backend, on_event);
+                    } else if from == crate::State::Master {
+                        routing.release(router, backend, on_event);
+                    }
+                }
+                on_event(Event::StateChanged {
+                    router,
+                    from,
+                    to,
+                    reason,
+                });
+            }
         }
     }
 }

@@ -122,9 +122,14 @@ impl Repeats {
                 self.order.push_back(key);
             }
         }
+        if self.frames == 0 {
+            // Nothing waits: the next burst, perhaps hours later, goes at once, as keepalived's
+            // first gratuitous ARP does (the spacing holds within a burst and between bursts a
+            // round apart).
+            self.cooldown.clear();
+        }
         if self.order.is_empty() && self.order.capacity() > 64 {
-            // After thousands of takeovers, give the queue's memory back (the spacing still
-            // holds).
+            // After thousands of takeovers, give the queue's memory back.
             self.order = VecDeque::new();
             self.left = HashMap::new();
         }
@@ -174,6 +179,21 @@ mod tests {
         let sent = rounds_sent(0, 2);
         let rounds: Vec<u32> = sent.iter().map(|(r, _)| *r).collect();
         assert_eq!(rounds, [0, 0, 1, 1]);
+    }
+
+    #[test]
+    fn once_a_spaced_burst_is_sent_the_next_one_goes_at_once() {
+        rounds_sent(3, 2);
+        let mut repeats = Repeats::default();
+        assert!(repeats.may_send_now(2, 3));
+        repeats.queue(router(), 2, [192, 0, 2, 1].into(), 1, 3);
+        while !repeats.is_empty() {
+            repeats.next_round(100);
+        }
+        assert!(
+            repeats.may_send_now(2, 3),
+            "no spacing left over from the last burst"
+        );
     }
 
     #[test]

@@ -303,19 +303,42 @@ impl VirtualRoute {
         AddressFamily::of(self.destination)
     }
 
-    /// What identifies it in events and errors: destination, table and metric.
+    /// What identifies it, as the kernel reports it when it is deleted: destination (its host
+    /// bits cleared, as the kernel clears them), table and metric (IPv6's default is 1024).
     pub fn id(&self) -> RouteId {
+        let default_metric = match self.family() {
+            AddressFamily::Ipv4 => 0,
+            AddressFamily::Ipv6 => 1024,
+        };
         RouteId {
-            destination: self.destination,
+            destination: network(self.destination, self.prefix_len),
             prefix_len: self.prefix_len,
             table: self.table,
-            metric: self.metric.unwrap_or(0),
+            metric: self.metric.unwrap_or(default_metric),
         }
     }
 
     /// The interfaces its next hops go out of.
     pub fn interfaces(&self) -> impl Iterator<Item = u32> + '_ {
         self.next_hops.iter().filter_map(|hop| hop.interface_index)
+    }
+}
+
+/// `address` with the bits past `prefix_len` cleared.
+fn network(address: IpAddr, prefix_len: u8) -> IpAddr {
+    match address {
+        IpAddr::V4(v4) => {
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(prefix_len.min(32)))
+                .unwrap_or(0);
+            IpAddr::V4((u32::from(v4) & mask).into())
+        }
+        IpAddr::V6(v6) => {
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(prefix_len.min(128)))
+                .unwrap_or(0);
+            IpAddr::V6((u128::from(v6) & mask).into())
+        }
     }
 }
 
@@ -626,5 +649,26 @@ impl Statics {
     /// Whether it holds nothing.
     pub fn is_empty(&self) -> bool {
         self.addresses.is_empty() && self.routes.is_empty() && self.rules.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_route_is_identified_as_the_kernel_reports_it_deleted() {
+        // IPv6's metric is 1024 unless given; host bits are cleared.
+        let v6 = VirtualRoute::new("2001:db8:5::1".parse().expect("address"), 64);
+        let id = v6.id();
+        assert_eq!(id.metric, 1024);
+        assert_eq!(
+            id.destination,
+            "2001:db8:5::".parse::<IpAddr>().expect("address")
+        );
+        let v4 = VirtualRoute::new([198, 51, 100, 7].into(), 24);
+        assert_eq!(v4.id().metric, 0);
+        assert_eq!(v4.id().destination, IpAddr::from([198, 51, 100, 0]));
+        assert_eq!(VirtualRoute::new([0, 0, 0, 0].into(), 0).id().prefix_len, 0);
     }
 }

@@ -60,7 +60,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// or an interface that came up again: the kernel drops routes through an interface that goes
     /// down, without a word).
     pub fn reinstall_routing(&mut self, on_event: &mut impl FnMut(Event)) {
-        self.routing.reinstall(None, &mut self.addresses, on_event);
+        self.routing.reinstall(&mut self.addresses, on_event);
     }
 
     /// Whether `address` on interface `interface` is a static address this applier added.
@@ -267,23 +267,27 @@ impl Routing {
         }
     }
 
-    /// Adds again whatever of router `owner`'s routes (`None`: every route, rule and static
-    /// address) is missing: after an address of its came back (the kernel drops the routes whose
-    /// source it was, without a word), an interface came up again (it drops the routes through
-    /// it), or a full re-read.
-    pub(crate) fn reinstall<A: AddressBackend>(
+    /// Adds again whatever held route is missing: after an address came back (the kernel drops
+    /// the routes whose source it was, without a word).
+    pub(crate) fn reinstall_routes<A: AddressBackend>(
         &mut self,
-        owner: Option<RouterKey>,
         backend: &mut A,
         on_event: &mut impl FnMut(Event),
     ) {
-        let routes = self.routes.iter().filter(|h| h.entry.restore);
-        for held in routes.filter(|h| owner.is_none() || h.owner == owner) {
+        for held in self.routes.iter().filter(|h| h.entry.restore) {
             restore_route(held, backend, on_event);
         }
-        if owner.is_some() {
-            return;
-        }
+    }
+
+    /// Adds again whatever route, rule and static address held is missing: after an interface
+    /// came up again (the kernel drops the routes through it when it goes down, without a word),
+    /// or a full re-read.
+    pub(crate) fn reinstall<A: AddressBackend>(
+        &mut self,
+        backend: &mut A,
+        on_event: &mut impl FnMut(Event),
+    ) {
+        self.reinstall_routes(backend, on_event);
         self.rule_removed(backend, on_event);
         let held: Vec<(u32, VirtualAddress)> = self.static_addresses.clone();
         for (interface, address) in held {
@@ -310,13 +314,17 @@ impl Routing {
             return;
         };
         match backend.add(interface, held) {
-            Ok(Added::Added) => on_event(Event::Restored {
-                router: None,
-                entry: HostEntry::Address {
-                    interface_index: interface,
-                    address: held,
-                },
-            }),
+            Ok(Added::Added) => {
+                on_event(Event::Restored {
+                    router: None,
+                    entry: HostEntry::Address {
+                        interface_index: interface,
+                        address: held,
+                    },
+                });
+                // The routes whose source it was went with it.
+                self.reinstall_routes(backend, on_event);
+            }
             Ok(Added::AlreadyPresent) => {}
             Err(error) => failed(None, Operation::AddAddress(address), error, on_event),
         }

@@ -166,7 +166,14 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         let mut failed = None;
         self.applier
             .restore(interface_index, address, &mut |event| {
-                if let Event::BackendFailed { router, .. } = &event {
+                // Only the address itself: a route that cannot come back with it is reported,
+                // and the Master serves on.
+                if let Event::BackendFailed {
+                    router,
+                    operation: crate::host::Operation::AddAddress(_),
+                    ..
+                } = &event
+                {
                     failed = Some(*router);
                 }
                 on_event(event);

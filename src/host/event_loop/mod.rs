@@ -250,6 +250,14 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         setup
             .uninstall(&mut self.applier, &change.remove, &self.routers)
             .map_err(failed)?;
+        // The static entries before the added routers start: their routes may need them.
+        if let Some(statics) = &change.statics {
+            if self.started {
+                self.applier.set_statics(statics.clone(), on_event);
+            } else {
+                self.pending_statics = Some(statics.clone());
+            }
+        }
         let down = setup
             .install(&mut self.applier, &change.add, checked)
             .map_err(failed)?;
@@ -264,13 +272,6 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                 }
             }
             self.drain(now, on_event);
-        }
-        if let Some(statics) = &change.statics {
-            if self.started {
-                self.applier.set_statics(statics.clone(), on_event);
-            } else {
-                self.pending_statics = Some(statics.clone());
-            }
         }
         Ok(added)
     }
@@ -367,9 +368,10 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                 interface_index,
                 up,
             } => {
+                let came_up = up && self.down.contains(&interface_index);
                 self.handle_link(now, interface_index, up, on_event);
                 // The kernel dropped the routes through it when it went down, without a word.
-                if up && self.applier.has_routing() {
+                if came_up && self.applier.has_routing() {
                     self.applier.reinstall_routing(on_event);
                 }
             }

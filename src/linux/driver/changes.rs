@@ -59,8 +59,17 @@ impl<A: AddressBackend> Driver<A> {
                     // The kernel drops the routes out of an interface that goes down, without a
                     // word: those held come back with it (a router's interface does it below).
                     let applier = self.event_loop.applier_mut();
-                    if up && configured.is_empty() && applier.has_routing() {
-                        applier.reinstall_routing(on_event);
+                    if configured.is_empty() && applier.has_routing() {
+                        let index = interface.index;
+                        let came_up = if up {
+                            self.routing_down.remove(&index)
+                        } else {
+                            self.routing_down.insert(index);
+                            false
+                        };
+                        if came_up {
+                            applier.reinstall_routing(on_event);
+                        }
                     }
                     // Created again: the re-read at the end of the pass says whether it is up.
                     let configured = if recreated { Vec::new() } else { configured };

@@ -144,6 +144,9 @@ pub struct Driver<A: AddressBackend = Netlink> {
     routed_missing: bool,
     /// Reads of a VRRP socket that failed in a row.
     receive_failures: u32,
+    /// The interfaces no router runs on that went down: routes through them come back when they
+    /// come up.
+    routing_down: std::collections::HashSet<u32>,
     /// The nftables rules: packets to addresses held with Accept_Mode off, and frames on the
     /// virtual MAC interfaces of routers that are not Master, are refused.
     filtering: Filtering,
@@ -224,6 +227,7 @@ impl<A: AddressBackend> Driver<A> {
             auto_realtime: None,
             routed_missing: false,
             receive_failures: 0,
+            routing_down: std::collections::HashSet::new(),
             filtering: Filtering::default(),
             heap: HeapTrim::new(Instant::now()),
         };

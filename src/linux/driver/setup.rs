@@ -6,8 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use crate::host::{
-    ActionApplier, AddressBackend, Addressing, DriverError, Instance, Setup, VirtualRoute,
-    VirtualRule,
+    ActionApplier, AddressBackend, Addressing, DriverError, Instance, Setup, VirtualRule,
 };
 use crate::linux::driver::links::Bindings;
 use crate::linux::driver::virtual_mac::{VirtualMacs, name_for, send_interface};
@@ -65,11 +64,12 @@ impl LinuxSetup {
         applier: &ActionApplier<Sockets, A, Announcer>,
         added: &[Instance],
     ) -> Result<(), DriverError> {
-        let held_routes: Vec<&VirtualRoute> = applier.held_routes().map(|(_, r)| r).collect();
+        // By what the kernel knows of a route, not the settings only this crate keeps.
+        let held_routes: Vec<_> = applier.held_routes().map(|(_, r)| r.id()).collect();
         let held_rules: Vec<&VirtualRule> = applier.held_rules().map(|(_, r)| r).collect();
         for instance in added {
             for route in instance.routes() {
-                if route.protocol.is_none() && !held_routes.contains(&route) {
+                if route.protocol.is_none() && !held_routes.contains(&route.id()) {
                     self.netlink.remove_route(route)?;
                 }
             }

@@ -143,11 +143,26 @@ fn metric(kind: RouteMetricKind, value: u32) -> RouteMetric {
     }
 }
 
-/// The metric's RTAX_* number: its bit in the lock mask is `1 << number`.
+/// The metric's RTAX_* number (linux/rtnetlink.h): its bit in the lock mask is `1 << number`.
 fn metric_number(kind: RouteMetricKind) -> u32 {
-    let index = RouteMetricKind::ALL.iter().position(|k| *k == kind);
-    // RTAX_MTU is 2: RTAX_LOCK (1) comes first, then the metrics in the kernel's order.
-    index.map_or(0, |i| i as u32 + 2)
+    match kind {
+        RouteMetricKind::Mtu => 2,
+        RouteMetricKind::Window => 3,
+        RouteMetricKind::Rtt => 4,
+        RouteMetricKind::RttVar => 5,
+        RouteMetricKind::SsThresh => 6,
+        RouteMetricKind::Cwnd => 7,
+        RouteMetricKind::Advmss => 8,
+        RouteMetricKind::Reordering => 9,
+        RouteMetricKind::Hoplimit => 10,
+        RouteMetricKind::InitCwnd => 11,
+        RouteMetricKind::Features => 12,
+        RouteMetricKind::RtoMin => 13,
+        RouteMetricKind::InitRwnd => 14,
+        RouteMetricKind::QuickAck => 15,
+        // RTAX_CC_ALGO (16) is the congestion control algorithm's.
+        RouteMetricKind::FastopenNoCookie => 17,
+    }
 }
 
 fn realm(realms: u32) -> RouteRealm {
@@ -232,8 +247,7 @@ pub(super) fn route_message(route: &VirtualRoute, delete: bool) -> RouteMessage 
         .collect();
     let mut locked: u32 = (route.metrics.iter())
         .filter(|m| m.locked)
-        .map(|m| 1 << metric_number(m.kind))
-        .sum();
+        .fold(0, |mask, m| mask | 1 << metric_number(m.kind));
     if let Some((name, lock)) = &route.congestion_control {
         metrics.push(RouteMetric::CcAlgo(name.clone()));
         if *lock {
@@ -433,6 +447,11 @@ mod tests {
             value: 1400,
             locked: true,
         });
+        route.metrics.push(Metric {
+            kind: RouteMetricKind::FastopenNoCookie,
+            value: 1,
+            locked: true,
+        });
         let message = route_message(&route, false);
         assert_eq!(
             message.header.table, 0,
@@ -443,9 +462,11 @@ mod tests {
         let has = |wanted: &RouteAttribute| message.attributes.contains(wanted);
         assert!(has(&RouteAttribute::Table(1000)));
         assert!(has(&RouteAttribute::Priority(5)));
+        // RTAX_MTU is 2, RTAX_FASTOPEN_NO_COOKIE 17 (16 is the congestion control's).
         assert!(has(&RouteAttribute::Metrics(vec![
-            RouteMetric::Lock(1 << 2),
-            RouteMetric::Mtu(1400)
+            RouteMetric::Lock(1 << 2 | 1 << 17),
+            RouteMetric::Mtu(1400),
+            RouteMetric::FastopenNoCookie(1)
         ])));
         let removal = route_message(&route, true);
         assert_eq!(removal.header.scope, RouteScope::NoWhere);
