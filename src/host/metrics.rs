@@ -2,8 +2,8 @@
 //! for an embedder to serve from its own HTTP server (feature `metrics`).
 //!
 //! [`render`] turns a [`StatsReport`] (from [`DriverHandle::request_stats`], delivered as
-//! [`Event::Stats`]) and the [`HostCounters`] the application keeps (it feeds
-//! [`HostCounters::record`] every [`Event`]) into one scrape's text. Serve it with
+//! [`Event::Stats`](crate::host::Event::Stats)) and the [`HostCounters`] the application keeps
+//! (it feeds [`HostCounters::record`] every [`Event`](crate::host::Event)) into one scrape's text. Serve it with
 //! [`CONTENT_TYPE`].
 //!
 //! Every virtual router's series carry the labels `interface` (its name when the caller's name map
@@ -96,106 +96,16 @@ use prometheus_client::registry::Registry;
 
 #[cfg(doc)]
 use crate::host::DriverHandle;
-use crate::host::{Event, HostEntry, Operation, RouterReport, StatsReport};
+use crate::host::{RouterReport, StatsReport};
 use crate::{Counter, GlobalStats, RouterKey, State};
 
+mod host_counters;
 mod operations;
+
+pub use host_counters::HostCounters;
 
 /// The `Content-Type` of what [`render`] returns: `text/plain; version=0.0.4; charset=utf-8`.
 pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
-
-/// Counts of the events a driver reports about the host (the reconciler's actions and the
-/// failures it carries on after): feed it every [`Event`] with [`record`](Self::record), and
-/// [`render`] shows it with the statistics.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HostCounters {
-    address_restored: BTreeMap<RouterKey, u64>,
-    address_conflicts: BTreeMap<RouterKey, u64>,
-    primary_lost: BTreeMap<RouterKey, u64>,
-    primary_missing: BTreeMap<RouterKey, bool>,
-    backend_failures: BTreeMap<(RouterKey, &'static str), u64>,
-    interfaces_recreated: BTreeMap<String, u64>,
-    transient_errors: BTreeMap<&'static str, u64>,
-    resynchronizations: u64,
-    restored: BTreeMap<(&'static str, &'static str), u64>,
-    static_failures: BTreeMap<&'static str, u64>,
-}
-
-impl HostCounters {
-    /// Counts `event` if it is one of the host's: [`Event::AddressRestored`],
-    /// [`Event::AddressConflict`], [`Event::PrimaryAddress`], [`Event::BackendFailed`],
-    /// [`Event::InterfaceRecreated`], [`Event::TransientError`], [`Event::Resynchronized`]. Other
-    /// events are ignored (their effects are in the [`StatsReport`]).
-    pub fn record(&mut self, event: &Event) {
-        match event {
-            Event::AddressRestored { router, .. } => {
-                *self.address_restored.entry(*router).or_default() += 1;
-            }
-            Event::AddressConflict { router, .. } => {
-                *self.address_conflicts.entry(*router).or_default() += 1;
-            }
-            Event::PrimaryAddress {
-                router, present, ..
-            } => {
-                if !present {
-                    *self.primary_lost.entry(*router).or_default() += 1;
-                }
-                self.primary_missing.insert(*router, !present);
-            }
-            Event::BackendFailed {
-                router, operation, ..
-            } => {
-                let key = (*router, operation_label(operation));
-                *self.backend_failures.entry(key).or_default() += 1;
-            }
-            Event::InterfaceRecreated { name, .. } => {
-                *self.interfaces_recreated.entry(name.clone()).or_default() += 1;
-            }
-            Event::TransientError { operation, .. } => {
-                *self.transient_errors.entry(operation).or_default() += 1;
-            }
-            Event::Resynchronized => self.resynchronizations += 1,
-            Event::Restored { router, entry } => {
-                let kind = match entry {
-                    HostEntry::Address { .. } => "address",
-                    HostEntry::Route(_) => "route",
-                    HostEntry::Rule(_) => "rule",
-                };
-                let owner = if router.is_some() { "router" } else { "static" };
-                *self.restored.entry((kind, owner)).or_default() += 1;
-            }
-            Event::StaticFailed { operation, .. } => {
-                *self
-                    .static_failures
-                    .entry(operation_label(operation))
-                    .or_default() += 1;
-            }
-            _ => {}
-        }
-    }
-
-    /// How many times [`Event::Resynchronized`] was recorded.
-    pub fn resynchronizations(&self) -> u64 {
-        self.resynchronizations
-    }
-}
-
-/// The `operation` label of a backend failure.
-fn operation_label(operation: &Operation) -> &'static str {
-    match operation {
-        Operation::Send => "send",
-        Operation::AddAddress(_) => "add_address",
-        Operation::RemoveAddress(_) => "remove_address",
-        Operation::Announce(_) => "announce",
-        Operation::AdvertiseRouter => "advertise_router",
-        Operation::Rebind => "rebind",
-        Operation::RenewAddress(_) => "renew_address",
-        Operation::AddRoute(_) => "add_route",
-        Operation::RemoveRoute(_) => "remove_route",
-        Operation::AddRule(_) => "add_rule",
-        Operation::RemoveRule(_) => "remove_rule",
-    }
-}
 
 /// `report` and `host` in the Prometheus text format, interfaces labelled with `names` (an
 /// interface it has no name for is labelled with its index). Serve it with [`CONTENT_TYPE`].

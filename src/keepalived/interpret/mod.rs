@@ -13,6 +13,7 @@ mod global;
 mod instance;
 mod process;
 mod routes;
+mod rules;
 mod script;
 mod sync_group;
 mod values;
