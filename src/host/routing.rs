@@ -210,33 +210,11 @@ impl Routing {
         backend: &mut A,
         on_event: &mut impl FnMut(Event),
     ) {
-        self.release_where(Some(router), backend, on_event);
-    }
-
-    fn release_where<A: AddressBackend>(
-        &mut self,
-        owner: Option<RouterKey>,
-        backend: &mut A,
-        on_event: &mut impl FnMut(Event),
-    ) {
-        let (rules, kept) = std::mem::take(&mut self.rules)
-            .into_iter()
-            .partition(|held| held.owner == owner);
-        self.rules = kept;
-        for Held { entry: rule, .. } in rules as Vec<Held<VirtualRule>> {
-            if let Err(error) = backend.remove_rule(&rule) {
-                failed(owner, Operation::RemoveRule(rule.id()), error, on_event);
-            }
-        }
-        let (routes, kept) = std::mem::take(&mut self.routes)
-            .into_iter()
-            .partition(|held| held.owner == owner);
-        self.routes = kept;
-        for Held { entry: route, .. } in routes as Vec<Held<VirtualRoute>> {
-            if let Err(error) = backend.remove_route(&route) {
-                failed(owner, Operation::RemoveRoute(route.id()), error, on_event);
-            }
-        }
+        let owner = Some(router);
+        let rules = take_where(&mut self.rules, |held| held.owner == owner);
+        remove_rules(owner, rules, backend, on_event);
+        let routes = take_where(&mut self.routes, |held| held.owner == owner);
+        remove_routes(owner, routes, backend, on_event);
     }
 
     /// Route `id` was deleted: each held route it names that is to be restored is added again,
@@ -338,48 +316,21 @@ impl Routing {
         backend: &mut A,
         on_event: &mut impl FnMut(Event),
     ) {
-        let rules = std::mem::take(&mut self.rules);
-        let (gone, kept): (Vec<_>, Vec<_>) = rules
-            .into_iter()
-            .partition(|h| h.owner.is_none() && !statics.rules.contains(&h.entry));
-        self.rules = kept;
-        for held in gone {
-            if let Err(error) = backend.remove_rule(&held.entry) {
-                failed(
-                    None,
-                    Operation::RemoveRule(held.entry.id()),
-                    error,
-                    on_event,
-                );
-            }
-        }
-        let routes = std::mem::take(&mut self.routes);
-        let (gone, kept): (Vec<_>, Vec<_>) = routes
-            .into_iter()
-            .partition(|h| h.owner.is_none() && !statics.routes.contains(&h.entry));
-        self.routes = kept;
-        for held in gone {
-            if let Err(error) = backend.remove_route(&held.entry) {
-                failed(
-                    None,
-                    Operation::RemoveRoute(held.entry.id()),
-                    error,
-                    on_event,
-                );
-            }
-        }
-        let addresses = std::mem::take(&mut self.static_addresses);
-        let (gone, kept): (Vec<_>, Vec<_>) =
-            (addresses.into_iter()).partition(|entry| !statics.addresses.contains(entry));
-        self.static_addresses = kept;
+        let gone = take_where(&mut self.rules, |h| {
+            h.owner.is_none() && !statics.rules.contains(&h.entry)
+        });
+        remove_rules(None, gone, backend, on_event);
+        let gone = take_where(&mut self.routes, |h| {
+            h.owner.is_none() && !statics.routes.contains(&h.entry)
+        });
+        remove_routes(None, gone, backend, on_event);
+        let gone = take_where(&mut self.static_addresses, |entry| {
+            !statics.addresses.contains(entry)
+        });
         for (interface, address) in gone {
             if let Err(error) = backend.remove(interface, address) {
-                failed(
-                    None,
-                    Operation::RemoveAddress(address.address),
-                    error,
-                    on_event,
-                );
+                let operation = Operation::RemoveAddress(address.address);
+                failed(None, operation, error, on_event);
             }
         }
         for &(interface, address) in &statics.addresses {
@@ -459,6 +410,41 @@ pub(crate) fn rebind_route(route: &mut VirtualRoute, from: u32, to: u32) {
     for hop in &mut route.next_hops {
         if hop.interface_index == Some(from) {
             hop.interface_index = Some(to);
+        }
+    }
+}
+
+/// Takes the entries `picked` picks out of `list`, the others staying in their order.
+fn take_where<T>(list: &mut Vec<T>, picked: impl Fn(&T) -> bool) -> Vec<T> {
+    let (taken, kept) = std::mem::take(list).into_iter().partition(|e| picked(e));
+    *list = kept;
+    taken
+}
+
+/// Removes `held`, the routes `owner` (`None`: static) held, reporting each failure.
+fn remove_routes<A: AddressBackend>(
+    owner: Option<RouterKey>,
+    held: Vec<Held<VirtualRoute>>,
+    backend: &mut A,
+    on_event: &mut impl FnMut(Event),
+) {
+    for Held { entry: route, .. } in held {
+        if let Err(error) = backend.remove_route(&route) {
+            failed(owner, Operation::RemoveRoute(route.id()), error, on_event);
+        }
+    }
+}
+
+/// Removes `held`, the rules `owner` (`None`: static) held, reporting each failure.
+fn remove_rules<A: AddressBackend>(
+    owner: Option<RouterKey>,
+    held: Vec<Held<VirtualRule>>,
+    backend: &mut A,
+    on_event: &mut impl FnMut(Event),
+) {
+    for Held { entry: rule, .. } in held {
+        if let Err(error) = backend.remove_rule(&rule) {
+            failed(owner, Operation::RemoveRule(rule.id()), error, on_event);
         }
     }
 }
