@@ -273,8 +273,10 @@ impl Reader {
             AddressFamily::Ipv4 => &mut self.rule_priorities.0,
             AddressFamily::Ipv6 => &mut self.rule_priorities.1,
         };
-        let next = FIRST_RULE_PRIORITY - *given;
-        *given += 1;
+        // Past 16,384 rules without one (a file no one writes), they all get priority 0 rather
+        // than the reader overflowing.
+        let next = FIRST_RULE_PRIORITY.saturating_sub(*given);
+        *given = given.saturating_add(1);
         next
     }
 }
