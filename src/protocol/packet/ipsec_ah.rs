@@ -165,24 +165,27 @@ fn icv(
     hmac_md5_96(key, &[ip_covered, &ah_covered, message])
 }
 
-#[cfg(feature = "auth-ah")]
+/// HMAC-MD5-96 (RFC 2403) of `parts` under `key`. Without the `auth-ah` feature no
+/// configuration asks for AH (`ConfigBuilder::build` refuses it): there is no ICV, so nothing
+/// sealed carries a valid one and nothing received verifies.
 fn hmac_md5_96(key: &Password, parts: &[&[u8]]) -> Option<[u8; ICV_LEN]> {
-    // An 8-byte key: HMAC takes any length, so this cannot fail.
-    let mut mac = hmac::Hmac::<md5::Md5>::new_from_slice(key.as_wire()).ok()?;
-    for part in parts {
-        mac.update(part);
+    #[cfg(feature = "auth-ah")]
+    {
+        // An 8-byte key: HMAC takes any length, so this cannot fail.
+        let mut mac = hmac::Hmac::<md5::Md5>::new_from_slice(key.as_wire()).ok()?;
+        for part in parts {
+            mac.update(part);
+        }
+        let digest = mac.finalize().into_bytes();
+        let mut icv = [0; ICV_LEN];
+        icv.copy_from_slice(&digest[..ICV_LEN]);
+        Some(icv)
     }
-    let digest = mac.finalize().into_bytes();
-    let mut icv = [0; ICV_LEN];
-    icv.copy_from_slice(&digest[..ICV_LEN]);
-    Some(icv)
-}
-
-/// Without the `auth-ah` feature no configuration asks for AH (`ConfigBuilder::build` refuses
-/// it): nothing is sealed (a zero ICV) and nothing received verifies.
-#[cfg(not(feature = "auth-ah"))]
-fn hmac_md5_96(_: &Password, _: &[&[u8]]) -> Option<[u8; ICV_LEN]> {
-    None
+    #[cfg(not(feature = "auth-ah"))]
+    {
+        let _ = (key, parts);
+        None
+    }
 }
 
 /// The IPv4 and AH header fields of one datagram a router sends.
@@ -258,6 +261,20 @@ mod tests {
         };
         seal(&key(), sealing, &message, &mut out);
         out.to_vec()
+    }
+
+    #[test]
+    fn the_icv_is_hmac_md5_truncated_to_96_bits() {
+        // RFC 2202, test case 2. HMAC pads a short key with zeros to the block size, so the
+        // password "Jefe" (zero-padded to 8 bytes on the wire) is the same key.
+        let key = Password::new(b"Jefe").expect("4 bytes");
+        let icv = hmac_md5_96(&key, &[b"what do ya want ", b"for nothing?"]);
+        assert_eq!(
+            icv,
+            Some([
+                0x75, 0x0c, 0x78, 0x3e, 0x6a, 0xb0, 0xb5, 0x03, 0xea, 0xa8, 0x6e, 0x31
+            ])
+        );
     }
 
     #[test]
