@@ -1651,3 +1651,67 @@ fn a_vrrpv2_instance_without_addresses_runs_with_a_warning_and_a_vrrpv3_one_is_r
         "{errors:?}"
     );
 }
+
+#[test]
+fn down_timer_adverts_sets_master_down_interval_except_in_strict_mode() {
+    let text = |global: &str, lines: &str| {
+        format!(
+            "global_defs {{\n{global}}}\n{INSTANCE_HEAD}{lines} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+        )
+    };
+    let adverts = |global: &str, lines: &str| {
+        let (config, warnings) = read_with_warnings(&text(global, lines));
+        let built = config.instances[0]
+            .config(2, ip("192.0.2.10"))
+            .expect("valid");
+        (built.down_interval_adverts(), warnings)
+    };
+    assert_eq!(adverts("", ""), (3, vec![]));
+    assert_eq!(adverts("", " down_timer_adverts 5\n"), (5, vec![]));
+    assert_eq!(adverts(" vrrp_down_timer_adverts 7\n", "").0, 7);
+    assert_eq!(
+        adverts(" vrrp_down_timer_adverts 7\n", " down_timer_adverts 2\n").0,
+        2
+    );
+    let (strict, warnings) = adverts(" vrrp_strict\n", " down_timer_adverts 5\n");
+    assert_eq!(strict, 3);
+    assert!(warnings[0].contains("strict mode keeps"), "{warnings:?}");
+    let (strict, warnings) = adverts(" vrrp_down_timer_adverts 5\n", " strict_mode\n");
+    assert_eq!(strict, 3);
+    assert!(warnings[0].contains("t.conf:2"), "{warnings:?}");
+    for bad in ["0", "101", "three"] {
+        let found = errors(&text("", &format!(" down_timer_adverts {bad}\n")));
+        assert!(found[0].contains("1 to 100"), "{found:?}");
+    }
+}
+
+#[test]
+fn owner_ignore_adverts_holds_for_an_address_owner_as_keepalived_settles_it() {
+    let text = |global: &str, lines: &str| {
+        format!(
+            "global_defs {{\n{global}}}\n{INSTANCE_HEAD}{lines} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+        )
+    };
+    let ignores = |global: &str, lines: &str| {
+        let (config, warnings) = read_with_warnings(&text(global, lines));
+        let built = config.instances[0]
+            .config(2, ip("192.0.2.10"))
+            .expect("valid");
+        (built.owner_ignores_adverts(), warnings.len())
+    };
+    const OWNER: &str = " priority 255\n";
+    assert_eq!(ignores("", OWNER), (false, 0));
+    assert_eq!(
+        ignores("", &format!("{OWNER} owner_ignore_adverts\n")),
+        (true, 0)
+    );
+    assert_eq!(ignores(" vrrp_owner_ignore_adverts\n", OWNER), (true, 0));
+    assert_eq!(ignores(" vrrp_strict\n", OWNER), (true, 0));
+    // keepalived turns an explicit `false` on for an owner, and drops it for a non-owner.
+    assert_eq!(
+        ignores("", &format!("{OWNER} owner_ignore_adverts off\n")),
+        (true, 1)
+    );
+    assert_eq!(ignores("", " owner_ignore_adverts\n"), (false, 1));
+    assert_eq!(ignores(" vrrp_owner_ignore_adverts\n", ""), (false, 0));
+}

@@ -1617,6 +1617,8 @@ fn v3_rx_10_a_router_configured_as_keepalived_sends_and_hears_a_global_first_add
             .map(drop),
         Err(ConfigError::FirstIpv6AddressNotLinkLocal(VIP6))
     );
+    assert!(build(builder()).link_local_required());
+    assert!(!build(keepalived_like(PEER, 200)).link_local_required());
     let t0 = Instant::now();
     let mut master = started(build(keepalived_like(PEER, 200)), t0);
     let at = master.poll_timeout().expect("Master_Down_Timer");
@@ -1638,5 +1640,57 @@ fn v3_rx_10_a_router_configured_as_keepalived_sends_and_hears_a_global_first_add
     assert_eq!(
         strict.handle_packet(t0, &rx, &sent.payload),
         Err(RxError::FirstAddressNotLinkLocal(VIP6))
+    );
+}
+
+#[test]
+fn v3_par_03_master_down_interval_counts_the_configured_number_of_adverts() {
+    let t0 = Instant::now();
+    // keepalived's down_timer_adverts 5: 5 × 1 s + Skew_Time (609.375 ms at priority 100).
+    let mut router = started(build(builder().down_interval_adverts(5)), t0);
+    receive(&mut router, t0 + SECOND, HIGHER_ADDRESS, 200);
+    let takeover = t0 + SECOND + Duration::from_micros(5_609_375);
+    assert_eq!(
+        router.master_down_interval(),
+        Duration::from_micros(5_609_375)
+    );
+    assert_eq!(router.poll_timeout(), Some(takeover));
+    router.handle_timeout(takeover - Duration::from_nanos(1));
+    assert_eq!(router.state(), State::Backup);
+    router.handle_timeout(takeover);
+    assert_eq!(router.state(), State::Master);
+    for adverts in [0, 101] {
+        assert_eq!(
+            builder().down_interval_adverts(adverts).build().map(drop),
+            Err(ConfigError::DownIntervalAdverts(adverts))
+        );
+    }
+    assert_eq!(build(builder()).down_interval_adverts(), 3);
+}
+
+#[test]
+fn v3_rx_owner_configured_to_ignore_adverts_stays_master_where_erratum_8298_would_yield() {
+    let t0 = Instant::now();
+    let owner = || builder().priority(Priority::OWNER).owner(true);
+    // By default another owner with a higher address wins the tie (RFC 9568 erratum 8298).
+    let mut processing = started(build(owner()), t0);
+    receive(&mut processing, t0 + SECOND, HIGHER_ADDRESS, 255);
+    assert_eq!(processing.state(), State::Backup);
+    // keepalived's owner_ignore_adverts: checked and counted, never acted on.
+    let mut ignoring = started(build(owner().owner_ignores_adverts(true)), t0);
+    assert!(build(owner().owner_ignores_adverts(true)).owner_ignores_adverts());
+    let actions = receive(&mut ignoring, t0 + SECOND, HIGHER_ADDRESS, 255);
+    assert_eq!((ignoring.state(), actions), (State::Master, vec![]));
+    assert_eq!(ignoring.stats().rcvd_advertisements, 1);
+    assert_eq!(ignoring.stats().owner_conflicts, 1);
+    let (rx, mut bytes) = advert_from(HIGHER_ADDRESS.into(), 255, 100);
+    bytes[1] = 52;
+    assert!(
+        ignoring.handle_packet(t0, &rx, &bytes).is_err(),
+        "still checked"
+    );
+    assert_eq!(
+        builder().owner_ignores_adverts(true).build().map(drop),
+        Err(ConfigError::IgnoringAdvertsNeedsOwner)
     );
 }

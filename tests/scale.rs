@@ -46,7 +46,12 @@ fn interval() -> Duration {
 fn master_down(priority: u8) -> Duration {
     let centis = u16::try_from(interval().as_millis() / 10).expect("a valid interval");
     let interval = vrrp::Interval::from_centis(centis).expect("a valid interval");
-    vrrp::timing::master_down_interval(vrrp::packet::Version::V3, Priority::new(priority), interval)
+    vrrp::timing::master_down_interval(
+        vrrp::packet::Version::V3,
+        Priority::new(priority),
+        interval,
+        3,
+    )
 }
 
 /// The keepalived.conf of one host: a router per (link, VRID) with `priority`, each with its own

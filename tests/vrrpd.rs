@@ -1713,6 +1713,9 @@ fn use_vmac_name_vmac_xmit_base_and_notify_master_rx_lower_pri_work_as_in_keepal
         .router(1)
         .ip(&["-o", "-4", "addr", "show", "dev", "vrrp51"]);
     assert!(held.contains(VIP), "{held}");
+    // It keeps a subnet's other addresses when the first goes, as keepalived sets it up.
+    let promote = "net.ipv4.conf.vrrp51.promote_secondaries";
+    assert_eq!(read_sysctl(lan.router(1), promote), "1");
     // The adverts leave from the parent, with its MAC.
     let captured = common::tshark::Capture::start(
         &lan.client,
@@ -1869,4 +1872,50 @@ fn net_namespace_runs_the_routers_in_the_named_namespace() {
     daemon.signal("TERM");
     daemon.wait_exit();
     assert!(!lan.holds(1, VIP));
+}
+
+/// The value of sysctl `key` (dotted) inside `netns`.
+fn read_sysctl(netns: &common::netns::Netns, key: &str) -> String {
+    let path = format!("/proc/sys/{}", key.replace('.', "/"));
+    let output = std::process::Command::new("ip")
+        .args(["netns", "exec", &netns.name, "cat", &path])
+        .output()
+        .expect("running cat in the namespace");
+    assert!(output.status.success(), "reading {key} in {}", netns.name);
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// `promote_secondaries`: set on the instance's interface while vrrpd runs (so removing the
+/// VIP that is its subnet's primary keeps the other addresses of the subnet), and the old
+/// value put back when vrrpd stops.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn promote_secondaries_holds_while_vrrpd_runs_and_the_old_value_comes_back_after() {
+    let scratch = Scratch::new("promote");
+    // The VIP is the first address of its subnet on eth0, so its primary there.
+    let changes = [
+        (
+            "    track_script {",
+            "    promote_secondaries\n    track_script {",
+        ),
+        (
+            "192.0.2.100/24 dev eth0 label eth0:1",
+            "198.51.100.100/24 dev eth0",
+        ),
+    ];
+    let conf = scratch.config("nginx-master.conf", "master", &changes);
+    let lan = Lan::new(1);
+    let r1 = lan.router(1);
+    let key = "net.ipv4.conf.eth0.promote_secondaries";
+    assert_eq!(read_sysctl(r1, key), "0");
+    let mut alone = vrrpd(&lan, 1, &conf);
+    alone.wait_state("master", SETTLE);
+    assert_eq!(read_sysctl(r1, key), "1");
+    // A secondary of the VIP's subnet: Linux would delete it with the VIP without the setting.
+    r1.ip(&["addr", "add", "198.51.100.200/24", "dev", "eth0"]);
+    alone.signal("TERM");
+    assert!(alone.wait_exit().success());
+    assert!(!lan.holds(1, "198.51.100.100"));
+    assert!(lan.holds(1, "198.51.100.200"), "{}", r1.ip(&["-o", "addr"]));
+    assert_eq!(read_sysctl(r1, key), "0");
 }

@@ -46,6 +46,8 @@ pub struct Addressing {
     /// The least time between two announcements on the interface: gratuitous ARPs, then
     /// neighbour advertisements (zero: no spacing).
     announce_spacing: [Duration; 2],
+    /// Whether the interface keeps a subnet's other addresses when its primary goes.
+    promote_secondaries: bool,
     routes: Vec<VirtualRoute>,
     rules: Vec<VirtualRule>,
 }
@@ -183,6 +185,18 @@ impl Instance {
         self
     }
 
+    /// Turns on the interface's `promote_secondaries` (keepalived's `promote_secondaries`; IPv4
+    /// only): when the virtual address that is the primary of its subnet on the interface is
+    /// removed, Linux then promotes another address of the subnet instead of deleting them
+    /// all. The driver restores them anyway, but only after they were gone for a moment; with
+    /// this they never go. The Linux driver sets `net.ipv4.conf.IFACE.promote_secondaries` when
+    /// the router starts, again if the interface is created again, and puts the old value back
+    /// when it stops.
+    pub fn promote_secondaries(mut self, on: bool) -> Self {
+        self.addressing.promote_secondaries = on;
+        self
+    }
+
     /// The virtual router's configuration.
     pub fn config(&self) -> &Config {
         &self.config
@@ -305,6 +319,12 @@ impl Addressing {
     /// ([`Instance::announce_spacing`]).
     pub fn announce_spacing(&self, family: AddressFamily) -> Duration {
         self.announce_spacing[family_slot(family)]
+    }
+
+    /// Whether the interface promotes secondary addresses
+    /// ([`Instance::promote_secondaries`]).
+    pub fn promotes_secondaries(&self) -> bool {
+        self.promote_secondaries
     }
 
     /// Whether adverts leave from the parent interface ([`Instance::adverts_from_parent`]).

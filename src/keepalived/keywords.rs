@@ -56,9 +56,6 @@ const DEBUG: Support =
 const DISABLE_LOCAL_IGMP: Support = Support::Ignored(
     "set net.ipv4.conf.all.igmp_link_local_mcast_reports=0 with sysctl if the IGMP reports matter",
 );
-const DOWN_TIMER_ADVERTS: Support = Support::Refused(
-    "Master_Down_Interval is 3 advertisement intervals plus Skew_Time (RFC 9568 §6.1); other multiples are not supported",
-);
 const DYNAMIC_INTERFACES: Support = Support::Ignored(
     "not applied by this version: every interface must exist when vrrpd starts or reloads, keepalived's default",
 );
@@ -98,12 +95,6 @@ const NAMESPACE_WITH_IPSETS: Support = Support::Ignored(
 );
 const OLD_UNICAST_CHECKSUM: Support = Support::Refused(
     "the checksum of keepalived before 1.3.6 for VRRPv3 unicast is not spoken; upgrade the peer",
-);
-const OWNER_IGNORE_ADVERTS: Support = Support::Refused(
-    "not supported by this version: an address owner processes adverts (RFC 9568 erratum 8298)",
-);
-const PROMOTE_SECONDARIES: Support = Support::Refused(
-    "not set by this version; set net.ipv4.conf.IFACE.promote_secondaries=1 with sysctl",
 );
 const SHUTDOWN_SCRIPT: Support = Support::Refused(
     "not run by this version; run it from the service unit (ExecStartPre=, ExecStopPost=)",
@@ -179,7 +170,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("delay", HONOURED),
     k("disable_local_igmp", DISABLE_LOCAL_IGMP),
     k("dont_track_primary", HONOURED),
-    k("down_timer_adverts", DOWN_TIMER_ADVERTS),
+    k("down_timer_adverts", HONOURED),
     k("dynamic_interfaces", DYNAMIC_INTERFACES),
     k("enable_dbus", DBUS),
     k("enable_script_security", HONOURED),
@@ -275,7 +266,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("notify_priority_changes", NOTIFY_PRIORITY_CHANGES),
     k("notify_stop", HONOURED),
     k("old_unicast_checksum", OLD_UNICAST_CHECKSUM),
-    k("owner_ignore_adverts", OWNER_IGNORE_ADVERTS),
+    k("owner_ignore_adverts", HONOURED),
     k("param_match", HONOURED),
     k("preempt", HONOURED),
     k("preempt_delay", HONOURED),
@@ -285,7 +276,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("process_monitor_rcv_bufs_force", NETLINK_BUFFERS),
     k("process_name", PROCESS_SETUP),
     k("process_names", PROCESS_SETUP),
-    k("promote_secondaries", PROMOTE_SECONDARIES),
+    k("promote_secondaries", HONOURED),
     k("quorum", HONOURED),
     k("quorum_max", HONOURED),
     k("random_seed", PROCESS_SETUP),
@@ -360,7 +351,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("vrrp_check_unicast_src", HONOURED),
     k("vrrp_cpu_affinity", HONOURED),
     k("vrrp_delay_after_boot", HONOURED),
-    k("vrrp_down_timer_adverts", DOWN_TIMER_ADVERTS),
+    k("vrrp_down_timer_adverts", HONOURED),
     k("vrrp_garp_extra_if", GARP_EXTRA_IF),
     k("vrrp_garp_interval", HONOURED),
     k("vrrp_garp_lower_prio_delay", GARP_LOWER_PRIO_DELAY),
@@ -386,7 +377,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("vrrp_notify_fifo", HONOURED),
     k("vrrp_notify_fifo_script", HONOURED),
     k("vrrp_notify_priority_changes", NOTIFY_PRIORITY_CHANGES),
-    k("vrrp_owner_ignore_adverts", OWNER_IGNORE_ADVERTS),
+    k("vrrp_owner_ignore_adverts", HONOURED),
     k("vrrp_priority", HONOURED),
     k("vrrp_process_name", PROCESS_SETUP),
     k("vrrp_rlimit_rtime", HONOURED),

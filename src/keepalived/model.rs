@@ -107,6 +107,11 @@ pub struct GlobalDefs {
     pub lower_prio_no_advert: Option<bool>,
     /// `v3_checksum_as_v2`: the default of every instance's.
     pub checksum_as_v2: bool,
+    /// `vrrp_down_timer_adverts`: the default of every instance's `down_timer_adverts`.
+    pub down_timer_adverts: Option<u8>,
+    /// `vrrp_owner_ignore_adverts`: the default of every address owner's
+    /// `owner_ignore_adverts`.
+    pub owner_ignore_adverts: bool,
     /// `notify_fifo` and `vrrp_notify_fifo`, in that order, each with its script.
     pub notify_fifos: Vec<NotifyFifo>,
     /// `vrrp_startup_delay`: the instances start this long after the daemon.
@@ -396,6 +401,9 @@ pub struct VrrpInstance {
     pub vmac_name: Option<String>,
     /// `vmac_xmit_base`: adverts leave from the parent interface, not the virtual MAC one.
     pub vmac_xmit_base: bool,
+    /// `promote_secondaries`: the interface keeps a subnet's other addresses when its primary
+    /// goes (always so on a virtual MAC interface, so false with `use_vmac`).
+    pub promote_secondaries: bool,
     /// The global `vrrp_garp_interval`, for this instance's interface.
     pub garp_interval: Duration,
     /// The global `vrrp_gna_interval`, for this instance's interface.
@@ -404,6 +412,12 @@ pub struct VrrpInstance {
     /// `vrrp_strict`): a Master discards a lower priority's advert silently, as RFC 5798 did,
     /// instead of answering it at once (RFC 9568, keepalived's default).
     pub lower_prio_no_advert: bool,
+    /// `down_timer_adverts` (or the global `vrrp_down_timer_adverts`; 3 by default and always
+    /// under `vrrp_strict`): Master_Down_Interval in advertisement intervals, before Skew_Time.
+    pub down_timer_adverts: u8,
+    /// `owner_ignore_adverts` (or the global `vrrp_owner_ignore_adverts`; on by default for an
+    /// address owner under `vrrp_strict`): the owner ignores every advert it receives.
+    pub owner_ignore_adverts: bool,
     /// `v3_checksum_as_v2` (or the global one): the VRRPv3 IPv4 checksum over the message alone
     /// (RFC 9568 §5.2.8, Cisco and Juniper), not with keepalived's default pseudo-header.
     pub checksum_as_v2: bool,
@@ -477,6 +491,8 @@ impl VrrpInstance {
             ChecksumForm::PseudoHeader
         })
         .announcements(self.announcements)
+        .down_interval_adverts(self.down_timer_adverts)
+        .owner_ignores_adverts(self.owner_ignore_adverts)
         .track_link(!self.dont_track_primary)
         .router_advertisements(self.router_advertisements)
         // keepalived sends an IPv6 instance's adverts as it is given them: from a global

@@ -127,6 +127,15 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
     if config.checksum_form() == ChecksumForm::MessageOnly {
         line("v3_checksum_as_v2".into());
     }
+    if config.down_interval_adverts() != 3 {
+        line(format!(
+            "down_timer_adverts {}",
+            config.down_interval_adverts()
+        ));
+    }
+    if config.owner_ignores_adverts() {
+        line("owner_ignore_adverts".into());
+    }
     if config.lower_priority_response() == LowerPriorityResponse::Discard {
         line("lower_prio_no_advert".into());
     }

@@ -23,14 +23,17 @@ pub fn skew_time(
     Duration::from_nanos(weight * base_nanos / 256)
 }
 
-/// Master_Down_Interval: `3 × Master_Adver_Interval + Skew_Time` (RFC 5798 §6.1). For VRRPv2 the
-/// interval is the locally configured one (RFC 3768 §6.1), which the caller passes.
+/// Master_Down_Interval: `adverts × Master_Adver_Interval + Skew_Time`, where RFC 5798 §6.1 has
+/// `adverts` 3 (other counts are keepalived's `down_timer_adverts`). For VRRPv2 the interval is
+/// the locally configured one (RFC 3768 §6.1), which the caller passes.
 pub fn master_down_interval(
     version: Version,
     priority: Priority,
     master_adver_interval: Interval,
+    adverts: u8,
 ) -> Duration {
-    3 * master_adver_interval.as_duration() + skew_time(version, priority, master_adver_interval)
+    u32::from(adverts) * master_adver_interval.as_duration()
+        + skew_time(version, priority, master_adver_interval)
 }
 
 #[cfg(test)]
@@ -58,12 +61,12 @@ mod tests {
     #[test]
     fn v3_par_03_master_down_interval_decreases_strictly_with_priority() {
         assert_eq!(
-            master_down_interval(Version::V3, Priority::new(100), cs(100)),
+            master_down_interval(Version::V3, Priority::new(100), cs(100), 3),
             Duration::from_micros(3_609_375)
         );
         for interval in [1, 10, 100, 4095] {
             let mdi: Vec<_> = (1..=255)
-                .map(|p| master_down_interval(Version::V3, Priority::new(p), cs(interval)))
+                .map(|p| master_down_interval(Version::V3, Priority::new(p), cs(interval), 3))
                 .collect();
             assert!(mdi.windows(2).all(|w| w[0] > w[1]), "interval {interval}");
         }
@@ -77,7 +80,7 @@ mod tests {
             Duration::from_micros(609_375)
         );
         assert_eq!(
-            master_down_interval(Version::V2, Priority::new(100), Interval::DEFAULT),
+            master_down_interval(Version::V2, Priority::new(100), Interval::DEFAULT, 3),
             Duration::from_micros(3_609_375)
         );
     }

@@ -26,6 +26,8 @@ pub(super) const GLOBAL_DEFS: &[&str] = &[
     "vrrp_garp_master_refresh",
     "vrrp_garp_master_refresh_repeat",
     "vrrp_lower_prio_no_advert",
+    "vrrp_down_timer_adverts",
+    "vrrp_owner_ignore_adverts",
     "default_interface",
     "vrrp_check_unicast_src",
     "v3_checksum_as_v2",
@@ -110,6 +112,11 @@ impl Reader {
                     self.announcement(s, &mut global.announcements);
                 }
                 "vrrp_lower_prio_no_advert" => global.lower_prio_no_advert = Some(self.flag(s)),
+                "vrrp_down_timer_adverts" => {
+                    global.down_timer_adverts = self.integer(s, 1..=100);
+                    self.down_timer_at = Some(s.keyword.location.clone());
+                }
+                "vrrp_owner_ignore_adverts" => global.owner_ignore_adverts = self.flag(s),
                 "default_interface" => global.default_interface = self.text(s),
                 // Always so here; keepalived ignores any value after it.
                 "vrrp_check_unicast_src" => {}

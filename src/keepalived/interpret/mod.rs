@@ -116,6 +116,8 @@ struct Reader {
     broken_instances: Vec<String>,
     /// Where `global_defs` sets `vrrp_version`, for the instances whose settings contradict it.
     vrrp_version_at: Option<Location>,
+    /// Where `global_defs` sets `vrrp_down_timer_adverts`, for strict instances that reset it.
+    down_timer_at: Option<Location>,
     /// Where each instance read sets its `virtual_router_id`, by instance name.
     vrid_at: HashMap<String, Location>,
     /// How many rules of each family (IPv4, IPv6) were given a priority, as keepalived gives

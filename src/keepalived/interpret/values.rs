@@ -233,6 +233,7 @@ fn takes_boolean(keyword: &str) -> bool {
             | "notify_priority_changes"
             | "use_symlink_paths"
             | "data_use_instance"
+            | "owner_ignore_adverts"
     )
 }
 

@@ -170,6 +170,11 @@ impl LinuxSetup {
         for key in keys {
             let advertises_router = applier.advertises_router(&key);
             let addressing = applier.addressing(&key);
+            if let Err(error) =
+                (self.virtual_macs).promote_secondaries(&key, addressing, &interface.name)
+            {
+                failures.push((key, error));
+            }
             let name = name_for(&key, addressing);
             let created = with_virtual_mac.contains(&key).then(|| {
                 self.virtual_macs.create(
@@ -282,9 +287,10 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
             if !parent.running {
                 down.push(key.interface_index);
             }
+            let addressing = Some(instance.addressing());
+            (self.virtual_macs).promote_secondaries(&key, addressing, &parent.name)?;
             if instance.has_virtual_mac() {
                 let advertises_router = instance.config().router_advertisements().is_some();
-                let addressing = Some(instance.addressing());
                 let name = name_for(&key, addressing);
                 let index = (self.virtual_macs).create(
                     &mut self.netlink,

@@ -1,6 +1,7 @@
 //! Virtual MAC interfaces (RFC 5798 §7.3): a macvlan with the virtual router MAC per router that
 //! asks for one, and the parent's ARP sysctls that keep the parent quiet about the virtual
-//! addresses. Everything created here is remembered and removed at the end.
+//! addresses; with them the other interface sysctls routers ask for (`promote_secondaries`).
+//! Everything created here is remembered and removed at the end.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,8 @@ use crate::{AddressFamily, MacAddress, RouterKey};
 pub(crate) struct VirtualMacs {
     /// The virtual MAC interfaces created, by router.
     links: HashMap<RouterKey, u32>,
-    /// The sysctls changed for virtual MACs, to restore: (path, old value).
+    /// The interface sysctls changed for virtual MACs and `promote_secondaries`, to restore:
+    /// (path, old value).
     changed_sysctls: Vec<(String, String)>,
 }
 
@@ -47,10 +49,16 @@ impl VirtualMacs {
         // this, every virtual MAC interface (an IPv6 router's too, or another VRID's) would
         // answer for every virtual IPv4 address of the host with its own MAC (V3-OPS-02/03). It
         // is this driver's and goes with it: nothing to restore.
-        for (sysctl, value) in [("arp_ignore", "1"), ("arp_announce", "2")] {
+        // And it keeps a subnet's other virtual addresses when the first one goes (as
+        // keepalived sets up its virtual MAC interfaces).
+        for (sysctl, value) in [
+            ("arp_ignore", "1"),
+            ("arp_announce", "2"),
+            ("promote_secondaries", "1"),
+        ] {
             let path = format!("/proc/sys/net/ipv4/conf/{name}/{sysctl}");
             std::fs::write(&path, value).map_err(|source| DriverError::Io {
-                operation: "setting an ARP sysctl on a virtual MAC interface",
+                operation: "setting a sysctl (ARP, promote_secondaries) on a virtual MAC interface",
                 source,
             })?;
         }
@@ -113,6 +121,22 @@ impl VirtualMacs {
         }
     }
 
+    /// Turns on `promote_secondaries` on `interface` for router `key` if its `addressing` asks
+    /// for it (IPv4 only), remembering the old value.
+    pub(crate) fn promote_secondaries(
+        &mut self,
+        key: &RouterKey,
+        addressing: Option<&Addressing>,
+        interface: &str,
+    ) -> Result<(), DriverError> {
+        if key.family == AddressFamily::Ipv4
+            && addressing.is_some_and(Addressing::promotes_secondaries)
+        {
+            self.raise_sysctl(interface, "promote_secondaries", 1)?;
+        }
+        Ok(())
+    }
+
     /// Raises IPv4 sysctl `name` of `interface` to at least `value`, remembering the old value.
     fn raise_sysctl(&mut self, interface: &str, name: &str, value: u8) -> Result<(), DriverError> {
         let path = format!("/proc/sys/net/ipv4/conf/{interface}/{name}");
@@ -120,10 +144,10 @@ impl VirtualMacs {
             return Ok(());
         }
         let io = |operation| move |source| DriverError::Io { operation, source };
-        let old = std::fs::read_to_string(&path).map_err(io("reading an ARP sysctl"))?;
+        let old = std::fs::read_to_string(&path).map_err(io("reading an interface sysctl"))?;
         if old.trim().parse::<u8>().is_ok_and(|old| old < value) {
             std::fs::write(&path, value.to_string())
-                .map_err(io("setting an ARP sysctl on a virtual MAC's parent"))?;
+                .map_err(io("setting an interface sysctl (ARP, promote_secondaries)"))?;
             self.changed_sysctls.push((path, old));
         }
         Ok(())

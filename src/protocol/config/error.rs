@@ -107,6 +107,12 @@ pub enum ConfigError {
         "a minimum hop limit of {0} needs unicast peers: multicast adverts never cross a router"
     )]
     HopLimitRelaxedForMulticast(u8),
+    /// Master_Down_Interval counts 1 to 100 advertisement intervals.
+    #[error("Master_Down_Interval must count 1 to 100 advertisement intervals, not {0}")]
+    DownIntervalAdverts(u8),
+    /// Only the address owner may ignore adverts.
+    #[error("only the address owner (priority 255) may ignore the adverts it receives")]
+    IgnoringAdvertsNeedsOwner,
     /// HMAC authentication replaces the VRRPv2 password; keepalived drops the password when both
     /// are configured, this crate asks which one is meant.
     #[error("HMAC authentication (auth_hmac) replaces the VRRPv2 password; configure one of them")]

@@ -229,12 +229,14 @@ impl VirtualRouter {
         )
     }
 
-    /// Master_Down_Interval for the current priority and Master_Adver_Interval.
+    /// Master_Down_Interval for the current priority and Master_Adver_Interval: 3 intervals
+    /// (RFC 5798 §6.1) or as many as [`Config::down_interval_adverts`] says, plus Skew_Time.
     pub fn master_down_interval(&self) -> Duration {
         master_down_interval(
             self.config.version,
             self.priority,
             self.master_adver_interval,
+            self.config.down_adverts,
         )
     }
 
@@ -357,6 +359,10 @@ impl VirtualRouter {
         if self.config.owner && advert.priority == Priority::OWNER {
             // RFC 9568 erratum 8298: another router claims the addresses; processed (ties decide).
             self.stats.owner_conflicts += 1;
+        }
+        if self.config.owner_ignores_adverts {
+            // Only the owner may (`build` checks): it stays Master whatever it hears.
+            return Ok(());
         }
         match self.state {
             State::Backup => self.backup_receive(now, rx.source(), &advert),

@@ -4,6 +4,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+mod consistency;
+
 use super::{Common, Reader};
 use crate::keepalived::error::{ErrorKind, Location, ParseError};
 use crate::keepalived::lexer::Token;
@@ -32,6 +34,8 @@ pub(super) const INSTANCE: &[&str] = &[
     "mcast_src_ip",
     "unicast_peer",
     "lower_prio_no_advert",
+    "down_timer_adverts",
+    "owner_ignore_adverts",
     "native_ipv6",
     "check_unicast_src",
     "skip_check_adv_addr",
@@ -40,6 +44,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "dont_track_primary",
     "use_vmac",
     "vmac_xmit_base",
+    "promote_secondaries",
     "no_virtual_ipaddress",
     "notify_master_rx_lower_pri",
     "notify_deleted",
@@ -86,9 +91,13 @@ struct InstanceDraft {
     use_vmac: bool,
     vmac_name: Option<String>,
     vmac_xmit_base: bool,
+    /// `promote_secondaries`, where it is written.
+    promote_secondaries: Option<Location>,
     /// `no_virtual_ipaddress`: no addresses, on purpose.
     no_addresses: bool,
     lower_prio_no_advert: Option<bool>,
+    down_timer_adverts: Option<u8>,
+    owner_ignore_adverts: Option<bool>,
     native_ipv6: Option<Location>,
     strict: Option<bool>,
     checksum_as_v2: Option<bool>,
@@ -115,6 +124,8 @@ struct Places {
     unicast_peers: Vec<Location>,
     /// `state MASTER`.
     state_master: Option<Location>,
+    down_timer_adverts: Option<Location>,
+    owner_ignore_adverts: Option<Location>,
 }
 
 impl Default for InstanceDraft {
@@ -140,8 +151,11 @@ impl Default for InstanceDraft {
             use_vmac: false,
             vmac_name: None,
             vmac_xmit_base: false,
+            promote_secondaries: None,
             no_addresses: false,
             lower_prio_no_advert: None,
+            down_timer_adverts: None,
+            owner_ignore_adverts: None,
             native_ipv6: None,
             strict: None,
             checksum_as_v2: None,
@@ -216,7 +230,7 @@ impl Reader {
                     "{} is not {} like the instance's first address ({} at {}); use one instance \
                      per family",
                     other.address,
-                    family_name(family),
+                    consistency::family_name(family),
                     first.address,
                     first.location
                 )),
@@ -297,7 +311,7 @@ impl Reader {
             let kind = ErrorKind::DuplicateVrid {
                 vrid,
                 interface,
-                family: family_name(family).into(),
+                family: consistency::family_name(family).into(),
                 other: other.name.clone(),
                 first,
             };
@@ -338,12 +352,27 @@ impl Reader {
             .announcements
             .unwrap_or(self.config.global.announcements);
         let strict = draft.strict.unwrap_or(self.config.global.strict);
+        let priority = draft.priority.unwrap_or(100);
+        let down_timer_adverts = self.down_timer_adverts(&draft, strict, &name);
+        let owner_ignore_adverts = self.owner_ignore_adverts(&draft, strict, priority, &name);
+        if let Some(at) = &draft.promote_secondaries
+            && draft.use_vmac
+        {
+            self.warn(
+                at,
+                format!(
+                    "vrrp_instance {name}: `promote_secondaries` is set on the virtual MAC \
+                     interface, which holds the addresses, and not on `{interface}` (as \
+                     keepalived)"
+                ),
+            );
+        }
         self.config.instances.push(VrrpInstance {
             name,
             location: statement.args[0].location.clone(),
             interface,
             vrid,
-            priority: draft.priority.unwrap_or(100),
+            priority,
             advert_interval: draft.interval.unwrap_or(Duration::from_secs(1)),
             version,
             family,
@@ -362,6 +391,7 @@ impl Reader {
             use_vmac: draft.use_vmac,
             vmac_name: draft.vmac_name,
             vmac_xmit_base: draft.vmac_xmit_base,
+            promote_secondaries: draft.promote_secondaries.is_some() && !draft.use_vmac,
             garp_interval: self.config.global.garp_interval,
             gna_interval: self.config.global.gna_interval,
             // keepalived: off by default (RFC 9568 answers a lower priority at once), and always
@@ -370,6 +400,8 @@ impl Reader {
                 || (draft.lower_prio_no_advert)
                     .or(self.config.global.lower_prio_no_advert)
                     .unwrap_or(false),
+            down_timer_adverts,
+            owner_ignore_adverts,
             checksum_as_v2: (draft.checksum_as_v2).unwrap_or(self.config.global.checksum_as_v2),
             dont_track_primary: draft.dont_track_primary,
             step_down_on_failure: draft.step_down_on_failure,
@@ -383,114 +415,6 @@ impl Reader {
             routes: draft.routes,
             rules: draft.rules,
         });
-    }
-
-    /// The checks across an instance's settings; false (with errors) when they contradict. Each
-    /// error is at the setting that breaks the rule, and names where the other one is written.
-    fn instance_is_consistent(
-        &mut self,
-        statement: &Statement,
-        name: &str,
-        draft: &InstanceDraft,
-        version: Version,
-        family: AddressFamily,
-    ) -> bool {
-        let before = self.errors.len();
-        let here = &statement.args[0].location;
-        // Where the version comes from, as words for a message.
-        let version_source = match (&draft.at.version, &self.vrrp_version_at) {
-            (Some(at), _) => format!("`version` at {at}"),
-            (None, Some(at)) if family == AddressFamily::Ipv4 => {
-                format!("global_defs' `vrrp_version` at {at}")
-            }
-            (None, _) if family == AddressFamily::Ipv6 => "IPv6, always VRRPv3".into(),
-            (None, _) => "keepalived's default for IPv4".into(),
-        };
-        let first_address = draft
-            .addresses
-            .first()
-            .map(|a| (a.address, a.location.clone()));
-        let family_source = match &first_address {
-            Some((address, at)) => format!("its first virtual address {address} at {at}"),
-            None => "its virtual addresses".into(),
-        };
-        let mut problems: Vec<(Location, String)> = Vec::new();
-        let interval = draft.interval.unwrap_or(Duration::from_secs(1));
-        let interval_at = draft.at.interval.clone().unwrap_or(here.clone());
-        if version == Version::V2 && interval.subsec_nanos() != 0 {
-            problems.push((
-                interval_at.clone(),
-                format!(
-                    "VRRPv2 ({version_source}) advertises whole seconds, and advert_int is {}; use \
-                     `version 3` for sub-second intervals",
-                    interval.as_secs_f64()
-                ),
-            ));
-        }
-        if version == Version::V3 && interval > Duration::from_millis(40_950) {
-            problems.push((
-                interval_at.clone(),
-                format!(
-                    "VRRPv3 ({version_source}) advertises at most every 40.95 s, and advert_int is {}",
-                    interval.as_secs_f64()
-                ),
-            ));
-        }
-        if version == Version::V3 && !interval.as_micros().is_multiple_of(10_000) {
-            problems.push((
-                interval_at,
-                format!(
-                    "VRRPv3 ({version_source}) advertises in centiseconds, and advert_int {} is not \
-                     a multiple of 0.01",
-                    interval.as_secs_f64()
-                ),
-            ));
-        }
-        if family == AddressFamily::Ipv6
-            && let Some((address, at)) = &first_address
-            && !matches!(address, IpAddr::V6(a) if a.is_unicast_link_local())
-        {
-            // keepalived logs it and sends it so; its peers accept it. RFC 9568 receivers do not.
-            self.warn(
-                at,
-                format!(
-                    "the first IPv6 virtual address {address} is not link-local: it is advertised \
-                     first as keepalived advertises it, and adverts whose first address is global \
-                     are accepted, which RFC 9568 receivers (FRR, routers) discard (§5.2.9); put \
-                     a link-local address first to speak with them"
-                ),
-            );
-        }
-        if let Some(source) = draft.unicast_source
-            && AddressFamily::of(source) != family
-        {
-            problems.push((
-                draft.at.unicast_source.clone().unwrap_or(here.clone()),
-                format!(
-                    "unicast_src_ip {source} is not {} like {family_source}",
-                    family_name(family)
-                ),
-            ));
-        }
-        if let Some((peer, at)) = (draft.unicast_peers.iter())
-            .zip(draft.at.unicast_peers.iter())
-            .find(|(p, _)| AddressFamily::of(**p) != family)
-        {
-            problems.push((
-                at.clone(),
-                format!(
-                    "unicast_peer {peer} is not {} like {family_source}",
-                    family_name(family)
-                ),
-            ));
-        }
-        for (at, message) in problems {
-            self.errors.push(ParseError::new(
-                at,
-                ErrorKind::Invalid(format!("vrrp_instance {name}: {message}")),
-            ));
-        }
-        self.errors.len() == before
     }
 
     fn instance_statement(&mut self, s: &Statement, draft: &mut InstanceDraft) {
@@ -612,6 +536,11 @@ impl Reader {
                 }
             }
             "vmac_xmit_base" => draft.vmac_xmit_base = self.flag(s),
+            "promote_secondaries" => {
+                if self.flag(s) {
+                    draft.promote_secondaries = Some(s.keyword.location.clone());
+                }
+            }
             "no_virtual_ipaddress" => draft.no_addresses = self.flag(s),
             "notify_deleted" => {
                 draft.common.notify.notify_deleted = true;
@@ -630,6 +559,14 @@ impl Reader {
                     .set("notify_master_rx_lower_pri", command);
             }
             "lower_prio_no_advert" => draft.lower_prio_no_advert = Some(self.flag(s)),
+            "down_timer_adverts" => {
+                draft.down_timer_adverts = self.integer(s, 1..=100);
+                draft.at.down_timer_adverts = Some(s.keyword.location.clone());
+            }
+            "owner_ignore_adverts" => {
+                draft.owner_ignore_adverts = Some(self.flag(s));
+                draft.at.owner_ignore_adverts = Some(s.keyword.location.clone());
+            }
             "strict_mode" => draft.strict = Some(self.flag(s)),
             "dont_track_primary" => draft.dont_track_primary = self.flag(s),
             "v3_checksum_as_v2" => draft.checksum_as_v2 = Some(self.flag(s)),
@@ -689,12 +626,5 @@ impl Reader {
             }
         }
         min_ttl
-    }
-}
-
-fn family_name(family: AddressFamily) -> &'static str {
-    match family {
-        AddressFamily::Ipv4 => "IPv4",
-        AddressFamily::Ipv6 => "IPv6",
     }
 }
