@@ -1715,3 +1715,33 @@ fn owner_ignore_adverts_holds_for_an_address_owner_as_keepalived_settles_it() {
     assert_eq!(ignores("", " owner_ignore_adverts\n"), (false, 1));
     assert_eq!(ignores(" vrrp_owner_ignore_adverts\n", ""), (false, 0));
 }
+
+#[test]
+fn startup_and_shutdown_scripts_are_read_with_their_users_and_timeouts() {
+    use vrrp::keepalived::{LifecycleScript, ScriptUser};
+    let text = format!(
+        "global_defs {{\n startup_script_timeout 30\n startup_script \"/usr/local/bin/up --now\" nobody nogroup\n \
+         shutdown_script /usr/local/bin/down\n shutdown_script /usr/local/bin/other\n}}\n\
+         {INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    let (config, warnings) = read_with_warnings(&text);
+    assert_eq!(
+        config.global.startup_script,
+        Some(LifecycleScript {
+            command: "/usr/local/bin/up --now".into(),
+            user: Some(ScriptUser {
+                user: "nobody".into(),
+                group: Some("nogroup".into()),
+            }),
+            timeout: Duration::from_secs(30),
+        })
+    );
+    let shutdown = config.global.shutdown_script.expect("read");
+    assert_eq!(shutdown.command, "/usr/local/bin/down");
+    assert_eq!(shutdown.timeout, Duration::from_secs(10));
+    assert!(warnings[0].contains("a second `shutdown_script` is not run"), "{warnings:?}");
+    for bad in ["0", "1001"] {
+        let text = format!("global_defs {{\n shutdown_script_timeout {bad}\n}}\n");
+        assert!(errors(&text)[0].contains("1 to 1000"), "{bad}");
+    }
+}

@@ -1919,3 +1919,64 @@ fn promote_secondaries_holds_while_vrrpd_runs_and_the_old_value_comes_back_after
     assert!(lan.holds(1, "198.51.100.200"), "{}", r1.ip(&["-o", "addr"]));
     assert_eq!(read_sysctl(r1, key), "0");
 }
+
+/// `startup_script` runs before the routers start, `shutdown_script` after they stopped (the
+/// VIP is gone by then), and one that outlives its timeout is stopped with its children.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn startup_and_shutdown_scripts_run_once_around_the_routers_within_their_timeouts() {
+    let scratch = Scratch::new("lifecycle");
+    let dir = scratch.0.display().to_string();
+    let scripts = format!(
+        "router_id LB_01\n   startup_script \"ip -4 -o addr show dev eth0 > {dir}/at-start\"\n   \
+         shutdown_script \"ip -4 -o addr show dev eth0 > {dir}/at-stop\"\n   \
+         shutdown_script_timeout 5"
+    );
+    let conf = scratch.config(
+        "nginx-master.conf",
+        "master",
+        &[("router_id LB_01", &scripts)],
+    );
+    let lan = Lan::new(1);
+    let mut alone = vrrpd(&lan, 1, &conf);
+    alone.wait_state("master", SETTLE);
+    let at_start = std::fs::read_to_string(scratch.0.join("at-start")).expect("startup_script ran");
+    assert!(
+        at_start.contains("192.0.2.11/24") && !at_start.contains(VIP),
+        "{at_start}"
+    );
+    assert!(!scratch.0.join("at-stop").exists());
+    alone.signal("TERM");
+    assert!(alone.wait_exit().success());
+    let at_stop = std::fs::read_to_string(scratch.0.join("at-stop")).expect("shutdown_script ran");
+    assert!(
+        at_stop.contains("192.0.2.11/24") && !at_stop.contains(VIP),
+        "{at_stop}"
+    );
+
+    // A shutdown_script still running at its timeout is stopped, a shell's children too.
+    let marker = format!("{dir}/slow-ran");
+    let slow = format!(
+        "router_id LB_01\n   shutdown_script \"touch {marker}; sleep 30; touch {marker}.late\"\n   \
+         shutdown_script_timeout 1"
+    );
+    let conf = scratch.config("nginx-master.conf", "master", &[("router_id LB_01", &slow)]);
+    let mut alone = vrrpd(&lan, 1, &conf);
+    alone.wait_state("master", SETTLE);
+    let stopped = alone.signal("TERM");
+    assert!(alone.wait_exit().success());
+    let took = stopped.elapsed();
+    assert!(std::path::Path::new(&marker).exists());
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    let sleepers = std::process::Command::new("pgrep")
+        .args(["-f", "sleep 30; touch"])
+        .output()
+        .expect("pgrep");
+    assert!(
+        sleepers.stdout.is_empty(),
+        "the script's shell was left running"
+    );
+}

@@ -96,9 +96,6 @@ const NAMESPACE_WITH_IPSETS: Support = Support::Ignored(
 const OLD_UNICAST_CHECKSUM: Support = Support::Refused(
     "the checksum of keepalived before 1.3.6 for VRRPv3 unicast is not spoken; upgrade the peer",
 );
-const SHUTDOWN_SCRIPT: Support = Support::Refused(
-    "not run by this version; run it from the service unit (ExecStartPre=, ExecStopPost=)",
-);
 const THREAD_TIMER_EXPIRED: Support = Support::Refused(
     "not supported by this version; its deadlines hold under load (BENCHMARKS.md)",
 );
@@ -290,8 +287,8 @@ pub const KEYWORDS: &[Keyword] = &[
     k("script", HONOURED),
     k("script_user", HONOURED),
     k("set_supplementary_groups", PROCESS_SETUP),
-    k("shutdown_script", SHUTDOWN_SCRIPT),
-    k("shutdown_script_timeout", SHUTDOWN_SCRIPT),
+    k("shutdown_script", HONOURED),
+    k("shutdown_script_timeout", HONOURED),
     k("skip_check_adv_addr", HONOURED),
     k("smtp_alert", MAIL),
     k("smtp_alert_checker", MAIL),
@@ -302,8 +299,8 @@ pub const KEYWORDS: &[Keyword] = &[
     k("snmp_rs_stats_update_interval", SNMP),
     k("snmp_socket", SNMP),
     k("snmp_vs_stats_update_interval", SNMP),
-    k("startup_script", SHUTDOWN_SCRIPT),
-    k("startup_script_timeout", SHUTDOWN_SCRIPT),
+    k("startup_script", HONOURED),
+    k("startup_script_timeout", HONOURED),
     k("state", HONOURED),
     k("state_dump_file", DUMPS),
     k("static_ipaddress", HONOURED),

@@ -119,6 +119,10 @@ pub struct GlobalDefs {
     /// `vrrp_delay_after_boot`: the instances start no sooner than this long after the host
     /// booted.
     pub delay_after_boot: Option<Duration>,
+    /// `startup_script`: run once before the routers start, within its timeout.
+    pub startup_script: Option<LifecycleScript>,
+    /// `shutdown_script`: run once after the routers stopped, within its timeout.
+    pub shutdown_script: Option<LifecycleScript>,
     /// `vrrp_rt_priority`, `vrrp_rlimit_rttime`, `vrrp_no_swap`, `vrrp_cpu_affinity`,
     /// `vrrp_priority`: how the thread that runs the routers is scheduled.
     pub scheduling: Scheduling,
@@ -175,6 +179,19 @@ impl Default for Scheduling {
             min_auto_priority_delay: Duration::from_secs(1),
         }
     }
+}
+
+/// `startup_script` or `shutdown_script` (with its `_timeout`): a command run once, before the
+/// routers start or after they stopped. The daemon goes on whatever it exits with; one still
+/// running at its timeout is stopped (SIGTERM, then SIGKILL to its process group).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LifecycleScript {
+    /// The command line.
+    pub command: String,
+    /// `USER [GROUP]` after the command: who it runs as (else `script_user`, else root).
+    pub user: Option<ScriptUser>,
+    /// `startup_script_timeout` / `shutdown_script_timeout`: 1 to 1000 s, default 10 s.
+    pub timeout: Duration,
 }
 
 /// A user, and optionally a group, for running scripts.

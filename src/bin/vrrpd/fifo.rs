@@ -174,24 +174,7 @@ impl Drop for Open {
         let Some(mut reader) = self.reader.take() else {
             return;
         };
-        let group = i32::try_from(reader.id())
-            .ok()
-            .and_then(rustix::process::Pid::from_raw);
-        let signal = |signal| {
-            if let Some(group) = group {
-                let _ = rustix::process::kill_process_group(group, signal);
-            }
-        };
-        signal(rustix::process::Signal::TERM);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
-        while std::time::Instant::now() < deadline {
-            if matches!(reader.try_wait(), Ok(Some(_)) | Err(_)) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        signal(rustix::process::Signal::KILL);
-        let _ = reader.wait();
+        crate::lifecycle::stop_process_group(&mut reader);
     }
 }
 

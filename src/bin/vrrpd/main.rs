@@ -87,6 +87,7 @@ mod cli;
 mod control;
 mod events;
 mod fifo;
+mod lifecycle;
 mod logging;
 mod metrics;
 mod notify;

@@ -19,13 +19,28 @@ use crate::cli::Cli;
 use crate::control::{self, Purpose, StatsRequests};
 use crate::events::{self, InterfaceNames};
 use crate::fifo::Fifos;
+use crate::lifecycle;
 use crate::notify::{self, Notifier};
 use crate::status::Transition;
 use crate::systemd::{self, Systemd};
 use crate::{Context, Daemon, tracking};
 
-/// Runs the routers of `config` (read from `path`) until a signal stops them.
-pub fn run(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), String> {
+/// Runs the routers of `config` (read from `path`) until a signal stops them: after its
+/// `startup_script`, and before its `shutdown_script`, however they stop.
+pub fn run(path: &Path, config: KeepalivedConfig, cli: &Cli) -> Result<(), String> {
+    let script_user = config.global.script_user.clone();
+    let shutdown = config.global.shutdown_script.clone();
+    if let Some(script) = &config.global.startup_script {
+        lifecycle::run_once("startup", script, script_user.as_ref());
+    }
+    let result = run_routers(path, config, cli);
+    if let Some(script) = &shutdown {
+        lifecycle::run_once("shutdown", script, script_user.as_ref());
+    }
+    result
+}
+
+fn run_routers(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(), String> {
     // Held by the driver, which makes one again if it is deleted; the kernel deletes them, and
     // their addresses, when vrrpd exits.
     let routed = (cli.routed_interface.iter())

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::keepalived::error::ErrorKind;
-use crate::keepalived::model::{GlobalDefs, NotifyFifo, ScriptUser};
+use crate::keepalived::model::{GlobalDefs, LifecycleScript, NotifyFifo, ScriptUser};
 use crate::keepalived::syntax::Statement;
 
 pub(super) const GLOBAL_DEFS: &[&str] = &[
@@ -47,6 +47,10 @@ pub(super) const GLOBAL_DEFS: &[&str] = &[
     "vrrp_notify_fifo",
     "vrrp_notify_fifo_script",
     "enable_script_security",
+    "startup_script",
+    "startup_script_timeout",
+    "shutdown_script",
+    "shutdown_script_timeout",
     "script_user",
 ];
 
@@ -58,6 +62,9 @@ impl Reader {
         let mut global = GlobalDefs::default();
         let mut min_garp = false;
         let mut fifo_lines = Vec::new();
+        // (script, timeout) of startup_script, then of shutdown_script.
+        let mut lifecycle: [(Option<(String, Option<ScriptUser>)>, Option<Duration>); 2] =
+            Default::default();
         for s in block {
             match s.keyword.text.as_str() {
                 "router_id" => global.router_id = self.text(s),
@@ -185,11 +192,39 @@ impl Reader {
                     }
                 }
                 "enable_script_security" => global.script_security = self.flag(s),
+                "startup_script" | "shutdown_script" => {
+                    let slot = &mut lifecycle[usize::from(s.keyword.text == "shutdown_script")];
+                    if slot.0.is_some() {
+                        // keepalived keeps the first, with an error.
+                        let why = format!(
+                            "a second `{}` is not run, as keepalived runs the first only",
+                            s.keyword.text
+                        );
+                        self.warn(&s.keyword.location, why);
+                    } else {
+                        slot.0 = self.word_and_user(s);
+                    }
+                }
+                "startup_script_timeout" | "shutdown_script_timeout" => {
+                    let slot = usize::from(s.keyword.text == "shutdown_script_timeout");
+                    if let Some(seconds) = self.integer::<u64>(s, 1..=1000) {
+                        lifecycle[slot].1 = Some(Duration::from_secs(seconds));
+                    }
+                }
                 "script_user" => global.script_user = self.user(s),
                 _ => self.other(s, "global_defs", GLOBAL_DEFS),
             }
         }
         global.notify_fifos = self.notify_fifos(fifo_lines);
+        let [startup, shutdown] = lifecycle.map(|(script, timeout)| {
+            script.map(|(command, user)| LifecycleScript {
+                command,
+                user,
+                timeout: timeout.unwrap_or(Duration::from_secs(10)),
+            })
+        });
+        global.startup_script = startup;
+        global.shutdown_script = shutdown;
         if min_garp {
             let defaults = crate::Announcements::default();
             let a = &mut global.announcements;
