@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let (a, b) = (0, 1);
     let interval = Interval::from_centis(10).ok_or("10 cs is a valid interval")?;
-    let mdi = |priority| master_down_interval(vrrp::packet::Version::V3, priority, interval);
+    let mdi = |priority| master_down_interval(vrrp::packet::Version::V3, priority, interval, 3);
     let skew = |priority| skew_time(vrrp::packet::Version::V3, priority, interval);
 
     println!(

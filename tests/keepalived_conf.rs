@@ -1739,9 +1739,42 @@ fn startup_and_shutdown_scripts_are_read_with_their_users_and_timeouts() {
     let shutdown = config.global.shutdown_script.expect("read");
     assert_eq!(shutdown.command, "/usr/local/bin/down");
     assert_eq!(shutdown.timeout, Duration::from_secs(10));
-    assert!(warnings[0].contains("a second `shutdown_script` is not run"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("a second `shutdown_script` is not run"),
+        "{warnings:?}"
+    );
     for bad in ["0", "1001"] {
         let text = format!("global_defs {{\n shutdown_script_timeout {bad}\n}}\n");
         assert!(errors(&text)[0].contains("1 to 1000"), "{bad}");
     }
+}
+
+#[test]
+fn unicast_ttl_sets_the_hop_limit_of_unicast_adverts_and_needs_peers() {
+    let text = |lines: &str| {
+        format!("{INSTANCE_HEAD}{lines} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n")
+    };
+    const PEERS: &str = " unicast_src_ip 192.0.2.10\n unicast_peer {\n  192.0.2.11\n }\n";
+    let (config, warnings) = read_with_warnings(&text(&format!("{PEERS} unicast_ttl 8\n")));
+    let built = config.instances[0]
+        .config(2, ip("192.0.2.10"))
+        .expect("valid");
+    assert_eq!(built.unicast_hop_limit(), 8);
+    assert!(
+        !warnings.iter().any(|w| w.contains("unicast_ttl")),
+        "{warnings:?}"
+    );
+    let (config, warnings) = read_with_warnings(&text(" unicast_ttl 8\n"));
+    let built = config.instances[0]
+        .config(2, ip("192.0.2.10"))
+        .expect("valid");
+    assert_eq!(built.unicast_hop_limit(), 255);
+    assert!(
+        warnings[0].contains("not used without `unicast_peer`"),
+        "{warnings:?}"
+    );
+    let found = errors(&text(&format!("{PEERS} unicast_ttl 0\n")));
+    assert!(found[0].contains("TTL 0 is discarded"), "{found:?}");
+    let found = errors(&text(&format!("{PEERS} unicast_ttl 256\n")));
+    assert!(found[0].contains("0 to 255"), "{found:?}");
 }

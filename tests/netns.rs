@@ -91,17 +91,20 @@ fn receive() {
 /// not hear it (multicast loopback off).
 fn send() {
     let index = interface_index(&device()).expect("interface index");
+    // To the groups with 255; or, given a hop limit, to the receiver's addresses with it.
+    let unicast: Option<u8> = std::env::var(HOP_LIMIT_VAR)
+        .ok()
+        .map(|v| v.parse().expect("u8"));
+    let (v4, v6): (IpAddr, IpAddr) = match unicast {
+        Some(_) => (
+            Ipv4Addr::new(192, 0, 2, 2).into(),
+            Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2).into(),
+        ),
+        None => (IPV4_MULTICAST.into(), IPV6_MULTICAST.into()),
+    };
     for (family, source, destination) in [
-        (
-            AddressFamily::Ipv4,
-            IpAddr::V4(SENDER_V4),
-            IpAddr::V4(IPV4_MULTICAST),
-        ),
-        (
-            AddressFamily::Ipv6,
-            IpAddr::V6(SENDER_LL),
-            IpAddr::V6(IPV6_MULTICAST),
-        ),
+        (AddressFamily::Ipv4, IpAddr::V4(SENDER_V4), v4),
+        (AddressFamily::Ipv6, IpAddr::V6(SENDER_LL), v6),
     ] {
         let socket = VrrpSocket::open(family).expect("open");
         socket.join(index).expect("join");
@@ -113,6 +116,7 @@ fn send() {
             interface_index: index,
             source,
             destination,
+            hop_limit: unicast.unwrap_or(255),
             payload: Bytes::from(payload),
             ipsec_ah: false,
         };
@@ -181,6 +185,49 @@ fn v3_rx_01_tx_02_05_06_pkt_02_adverts_leave_as_protocol_112_with_ttl_255_for_th
         [
             format!("rx ipv4 192.0.2.1 224.0.0.18 255 {index} vrid=51 priority=200"),
             format!("rx ipv6 fe80::1 ff02::12 255 {index} vrid=51 priority=200"),
+        ]
+    );
+}
+
+/// The sender's hop limit for unicast adverts, in the child processes of the test below.
+const HOP_LIMIT_VAR: &str = "VRRP_NETNS_HOP_LIMIT";
+const UNICAST_TEST: &str = "v3_tx_unicast_adverts_leave_with_the_configured_hop_limit";
+
+#[test]
+#[ignore = "needs root: creates network namespaces (README's second test command)"]
+/// keepalived's `unicast_ttl`: an advert to a unicast peer leaves with the hop limit its
+/// `Transmit` carries, in both families, where a multicast one leaves with 255 (above).
+fn v3_tx_unicast_adverts_leave_with_the_configured_hop_limit() {
+    match std::env::var(ROLE).as_deref() {
+        Ok("receive") => return receive(),
+        Ok("send") => return send(),
+        _ => {}
+    }
+    let (a, b) = netns::linked_pair("ttl");
+    let receiver = b.spawn(UNICAST_TEST, "receive", &[("VRRP_NETNS_DEVICE", "vb")]);
+    let ready = receiver.next(Duration::from_secs(10)).expect("ready");
+    let index = ready
+        .strip_prefix("ready ")
+        .expect("ready line")
+        .to_string();
+    let env = [("VRRP_NETNS_DEVICE", "va"), (HOP_LIMIT_VAR, "9")];
+    let sender = a.spawn(UNICAST_TEST, "send", &env);
+    for family in ["ipv4", "ipv6"] {
+        let sent = sender.next(Duration::from_secs(10));
+        assert_eq!(sent, Some(format!("sent {family}")));
+    }
+    sender.finish();
+    let mut received: Vec<String> = std::iter::from_fn(|| receiver.next(Duration::from_secs(10)))
+        .take(2)
+        .collect();
+    received.sort();
+    receiver.finish();
+    assert_eq!(
+        received,
+        [
+            // A parse without a peer's relaxed minimum refuses them, as it should.
+            format!("rx ipv4 192.0.2.1 192.0.2.2 9 {index} error=TTL / hop limit is 9, not 255"),
+            format!("rx ipv6 fe80::1 fe80::2 9 {index} error=TTL / hop limit is 9, not 255"),
         ]
     );
 }

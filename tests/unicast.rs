@@ -237,3 +237,43 @@ fn every_other_setting_reads_back_too() {
         .unwrap();
     assert_eq!(v6.family(), AddressFamily::Ipv6);
 }
+
+#[test]
+fn adverts_to_unicast_peers_leave_with_the_configured_hop_limit_and_multicast_ones_with_255() {
+    let peers = |hop_limit| {
+        Config::builder(1, VRID, MASTER.into())
+            .priority(Priority::new(200))
+            .address(VIP.into())
+            .unicast_peer(PEER_A.into())
+            .unicast_hop_limit(hop_limit)
+    };
+    let master_sends = |config: Config| {
+        let t0 = Instant::now();
+        let mut router = VirtualRouter::new(config);
+        router.start(t0);
+        sends(&mut router);
+        router.handle_timeout(router.poll_timeout().unwrap());
+        sends(&mut router)
+    };
+    let sent = master_sends(peers(64).build().unwrap());
+    assert_eq!(sent.iter().map(|t| t.hop_limit).collect::<Vec<_>>(), [64]);
+    assert_eq!(peers(64).build().unwrap().unicast_hop_limit(), 64);
+    let multicast = Config::builder(1, VRID, MASTER.into())
+        .address(VIP.into())
+        .build()
+        .unwrap();
+    assert_eq!(multicast.unicast_hop_limit(), 255);
+    let sent = master_sends(multicast);
+    assert_eq!(sent.iter().map(|t| t.hop_limit).collect::<Vec<_>>(), [255]);
+    assert_eq!(
+        peers(0).build().map(drop),
+        Err(ConfigError::UnicastHopLimit(0))
+    );
+    let without_peers = Config::builder(1, VRID, MASTER.into())
+        .address(VIP.into())
+        .unicast_hop_limit(64);
+    assert_eq!(
+        without_peers.build().map(drop),
+        Err(ConfigError::UnicastHopLimit(64))
+    );
+}

@@ -113,8 +113,6 @@ const TRACK_SRC_IP: Support = Support::Ignored(
 const UNICAST_FAULT_NO_PEER: Support = Support::Refused(
     "not supported by this version: an instance with no unicast_peer advertises by multicast",
 );
-const UNICAST_TTL: Support =
-    Support::Refused("not supported by this version: unicast adverts are sent with TTL 255");
 const USE_IPVLAN: Support =
     Support::Refused("ipvlan interfaces are not supported; use use_vmac (macvlan)");
 const USE_VMAC_ADDR: Support = Support::Refused(
@@ -326,7 +324,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("unicast_fault_no_peer", UNICAST_FAULT_NO_PEER),
     k("unicast_peer", HONOURED),
     k("unicast_src_ip", HONOURED),
-    k("unicast_ttl", UNICAST_TTL),
+    k("unicast_ttl", HONOURED),
     k("use_ipvlan", USE_IPVLAN),
     k("use_pid_dir", PROCESS_SETUP),
     k("use_symlink_paths", PROCESS_SETUP),

@@ -412,6 +412,9 @@ pub struct VrrpInstance {
     /// The lowest `min_ttl` of the unicast peers. Without one, adverts from unicast peers are
     /// accepted whatever their TTL, as keepalived accepts them (peers may be routers away).
     pub min_ttl: Option<u8>,
+    /// `unicast_ttl`: the TTL / hop limit of the adverts sent to the unicast peers (255 if not
+    /// given).
+    pub unicast_ttl: Option<u8>,
     /// `use_vmac`.
     pub use_vmac: bool,
     /// `use_vmac NAME`: the virtual MAC interface's name, when given.
@@ -533,6 +536,9 @@ impl VrrpInstance {
         }
         if !self.unicast_peers.is_empty() {
             builder = builder.min_hop_limit(self.min_ttl.unwrap_or(0));
+            if let Some(ttl) = self.unicast_ttl {
+                builder = builder.unicast_hop_limit(ttl);
+            }
         }
         #[cfg(feature = "auth-hmac")]
         if let Some(auth) = &self.auth_hmac {

@@ -101,6 +101,9 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
     }
     if !config.unicast_peers().is_empty() {
         line(format!("unicast_src_ip {}", config.primary_address()));
+        if config.unicast_hop_limit() != 255 {
+            line(format!("unicast_ttl {}", config.unicast_hop_limit()));
+        }
         line("unicast_peer {".into());
         for peer in config.unicast_peers() {
             match config.min_hop_limit() {

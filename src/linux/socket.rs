@@ -584,8 +584,18 @@ fn send_with_pktinfo(fd: RawFd, transmit: &Transmit) -> io::Result<()> {
         ),
     };
     let data_len = data_len as libc::c_uint;
+    // The hop limit only when it is not the socket's 255: a unicast peer further away.
+    let hop_limit = (transmit.hop_limit != HOP_LIMIT).then(|| match transmit.source {
+        IpAddr::V4(_) => (libc::IPPROTO_IP, libc::IP_TTL),
+        IpAddr::V6(_) => (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT),
+    });
+    let int_len = mem::size_of::<libc::c_int>() as libc::c_uint;
     // SAFETY: CMSG_SPACE only computes a size from its argument.
-    let space = unsafe { libc::CMSG_SPACE(data_len) } as usize;
+    let space = unsafe { libc::CMSG_SPACE(data_len) } as usize
+        + hop_limit.map_or(0, |_| {
+            // SAFETY: as above.
+            unsafe { libc::CMSG_SPACE(int_len) as usize }
+        });
     let mut iov = libc::iovec {
         iov_base: transmit.payload.as_ptr().cast_mut().cast(),
         iov_len: transmit.payload.len(),
@@ -631,6 +641,24 @@ fn send_with_pktinfo(fd: RawFd, transmit: &Transmit) -> io::Result<()> {
                         ipi6_ifindex: transmit.interface_index,
                     })
             }
+        }
+    }
+    if let Some((level, kind)) = hop_limit {
+        // SAFETY: `header` describes `control` with `space` bytes, which hold both messages, and
+        // `cmsg` is its first header, filled in above.
+        let next = unsafe { libc::CMSG_NXTHDR(&raw const header, cmsg) };
+        if next.is_null() {
+            return Err(io::Error::other("no room for the hop limit"));
+        }
+        // SAFETY: `next` points to a cmsghdr inside `control` with room for an int after it
+        // (CMSG_SPACE accounted for it); the writes are unaligned-safe.
+        unsafe {
+            (*next).cmsg_level = level;
+            (*next).cmsg_type = kind;
+            (*next).cmsg_len = libc::CMSG_LEN(int_len) as _;
+            libc::CMSG_DATA(next)
+                .cast::<libc::c_int>()
+                .write_unaligned(libc::c_int::from(transmit.hop_limit));
         }
     }
     // SAFETY: every pointer in `header` refers to a live buffer of the length given next to it (the

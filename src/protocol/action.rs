@@ -104,9 +104,13 @@ pub struct Transmit {
     pub interface_index: u32,
     /// The source address (the one the checksum was computed with).
     pub source: IpAddr,
-    /// The destination: 224.0.0.18 or ff02::12.
+    /// The destination: 224.0.0.18 or ff02::12, or a unicast peer.
     pub destination: IpAddr,
-    /// The VRRP message, to be sent with TTL / hop limit 255 and IP protocol 112; or, when
+    /// The TTL / hop limit to send it with: 255 (RFC 5798 §5.1.1.3, §5.1.2.3), or for a unicast
+    /// peer what [`ConfigBuilder::unicast_hop_limit`](crate::ConfigBuilder::unicast_hop_limit)
+    /// says. Part of `payload` already when [`ipsec_ah`](Self::ipsec_ah).
+    pub hop_limit: u8,
+    /// The VRRP message, to be sent with IP protocol 112; or, when
     /// [`ipsec_ah`](Self::ipsec_ah), the whole IPv4 datagram, to be sent as it is.
     pub payload: Bytes,
     /// Whether `payload` is a whole IPv4 datagram with an IP Authentication Header (keepalived's

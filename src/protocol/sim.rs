@@ -449,8 +449,12 @@ impl Lan {
             let jitter_nanos = u64::try_from(self.jitter.as_nanos()).unwrap_or(u64::MAX);
             let jitter = Duration::from_nanos(self.rng.below(jitter_nanos.saturating_add(1)));
             let rx = match (transmit.source, transmit.destination) {
-                (IpAddr::V4(s), IpAddr::V4(d)) => RxMeta::ipv4(s, d, 255, transmit.interface_index),
-                (IpAddr::V6(s), IpAddr::V6(d)) => RxMeta::ipv6(s, d, 255, transmit.interface_index),
+                (IpAddr::V4(s), IpAddr::V4(d)) => {
+                    RxMeta::ipv4(s, d, transmit.hop_limit, transmit.interface_index)
+                }
+                (IpAddr::V6(s), IpAddr::V6(d)) => {
+                    RxMeta::ipv6(s, d, transmit.hop_limit, transmit.interface_index)
+                }
                 // A router only emits one family per advert; nothing else reaches here.
                 _ => continue,
             };

@@ -41,6 +41,7 @@ impl Config {
             link_local_required: true,
             down_adverts: 3,
             owner_ignores_adverts: false,
+            unicast_hop_limit: HOP_LIMIT,
             router_advertisements: None,
             #[cfg(feature = "auth-hmac")]
             auth_hmac: None,
@@ -96,6 +97,7 @@ pub struct ConfigBuilder {
     link_local_required: bool,
     down_adverts: u8,
     owner_ignores_adverts: bool,
+    unicast_hop_limit: u8,
     router_advertisements: Option<RouterAdvertisements>,
     #[cfg(feature = "auth-hmac")]
     auth_hmac: Option<HmacAuth>,
@@ -226,6 +228,16 @@ impl ConfigBuilder {
     /// [`auth_hmac`](Self::auth_hmac).
     pub fn min_hop_limit(mut self, min_hop_limit: u8) -> Self {
         self.min_hop_limit = min_hop_limit;
+        self
+    }
+
+    /// The TTL / hop limit of the adverts sent to the unicast peers (keepalived's
+    /// `unicast_ttl`; default 255, 1 to 255): for peers behind routers, which discard a datagram
+    /// whose TTL runs out. Receivers on the link insist on 255 (RFC 5798 §5.1.1.3); set the
+    /// peers' [`min_hop_limit`](Self::min_hop_limit) to what arrives. Refused without peers
+    /// (multicast adverts always leave with 255).
+    pub fn unicast_hop_limit(mut self, hop_limit: u8) -> Self {
+        self.unicast_hop_limit = hop_limit;
         self
     }
 
@@ -365,6 +377,11 @@ impl ConfigBuilder {
         if self.min_hop_limit < HOP_LIMIT && self.unicast_peers.is_empty() {
             return Err(ConfigError::HopLimitRelaxedForMulticast(self.min_hop_limit));
         }
+        if self.unicast_hop_limit == 0
+            || (self.unicast_hop_limit != HOP_LIMIT && self.unicast_peers.is_empty())
+        {
+            return Err(ConfigError::UnicastHopLimit(self.unicast_hop_limit));
+        }
         if !(1..=100).contains(&self.down_adverts) {
             return Err(ConfigError::DownIntervalAdverts(self.down_adverts));
         }
@@ -402,6 +419,7 @@ impl ConfigBuilder {
             link_local_required: self.link_local_required,
             down_adverts: self.down_adverts,
             owner_ignores_adverts: self.owner_ignores_adverts,
+            unicast_hop_limit: self.unicast_hop_limit,
             router_advertisements: self.router_advertisements.map(Box::new),
             #[cfg(feature = "auth-hmac")]
             auth_hmac: self.auth_hmac.map(Box::new),

@@ -107,6 +107,12 @@ pub enum ConfigError {
         "a minimum hop limit of {0} needs unicast peers: multicast adverts never cross a router"
     )]
     HopLimitRelaxedForMulticast(u8),
+    /// A unicast hop limit of 0, or one set without unicast peers.
+    #[error(
+        "a unicast hop limit of {0} is invalid: it is 1 to 255, for adverts to unicast peers \
+         (multicast ones always leave with 255)"
+    )]
+    UnicastHopLimit(u8),
     /// Master_Down_Interval counts 1 to 100 advertisement intervals.
     #[error("Master_Down_Interval must count 1 to 100 advertisement intervals, not {0}")]
     DownIntervalAdverts(u8),

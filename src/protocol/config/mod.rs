@@ -105,6 +105,7 @@ pub struct Config {
     pub(crate) link_local_required: bool,
     pub(crate) down_adverts: u8,
     pub(crate) owner_ignores_adverts: bool,
+    pub(crate) unicast_hop_limit: u8,
     /// Boxed: most routers have none, and then pay a pointer.
     pub(crate) router_advertisements: Option<Box<RouterAdvertisements>>,
     /// Boxed, for the same reason.
@@ -242,6 +243,22 @@ impl Config {
     /// Whether the owner ignores received adverts: see [`ConfigBuilder::owner_ignores_adverts`].
     pub fn owner_ignores_adverts(&self) -> bool {
         self.owner_ignores_adverts
+    }
+
+    /// The TTL / hop limit of the adverts sent to unicast peers: 255 unless
+    /// [`ConfigBuilder::unicast_hop_limit`] lowered it.
+    pub fn unicast_hop_limit(&self) -> u8 {
+        self.unicast_hop_limit
+    }
+
+    /// The TTL / hop limit of an advert sent to `destination`: 255 to the multicast group, the
+    /// unicast hop limit to a peer.
+    pub(crate) fn hop_limit_to(&self, destination: IpAddr) -> u8 {
+        if destination.is_multicast() {
+            crate::packet::HOP_LIMIT
+        } else {
+            self.unicast_hop_limit
+        }
     }
 
     /// The lowest TTL / hop limit a received advert may arrive with: 255 (on the link) unless

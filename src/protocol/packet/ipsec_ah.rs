@@ -200,9 +200,12 @@ pub struct Sealing {
     pub id: u16,
     /// The AH sequence number.
     pub sequence: u32,
+    /// The TTL: 255 (RFC 3768 §5.1.1.3) unless a unicast peer is further away (keepalived's
+    /// `unicast_ttl`), which it may then be since the ICV leaves it out.
+    pub ttl: u8,
 }
 
-/// Appends to `out` the datagram a router sends: IPv4 header (TTL 255), AH, and the VRRP
+/// Appends to `out` the datagram a router sends: IPv4 header, AH, and the VRRP
 /// `message` (already of Auth Type 2), sealed with `key`.
 pub fn seal(key: &Password, sealing: Sealing, message: &[u8], out: &mut bytes::BytesMut) {
     let Sealing {
@@ -210,6 +213,7 @@ pub fn seal(key: &Password, sealing: Sealing, message: &[u8], out: &mut bytes::B
         destination,
         id,
         sequence,
+        ttl,
     } = sealing;
     let unicast = !destination.is_multicast();
     let total = IPV4_HEADER_LEN + AH_LEN + message.len();
@@ -218,7 +222,8 @@ pub fn seal(key: &Password, sealing: Sealing, message: &[u8], out: &mut bytes::B
     ip[1] = TOS;
     ip[2..4].copy_from_slice(&(total as u16).to_be_bytes());
     ip[4..6].copy_from_slice(&id.to_be_bytes());
-    ip[8] = super::HOP_LIMIT;
+    // A multicast datagram's TTL is in the ICV: 255, or it would not verify.
+    ip[8] = if unicast { ttl } else { super::HOP_LIMIT };
     ip[9] = AH_PROTOCOL;
     ip[12..16].copy_from_slice(&source.octets());
     ip[16..20].copy_from_slice(&destination.octets());
@@ -258,6 +263,7 @@ mod tests {
             destination,
             id: 7,
             sequence: 42,
+            ttl: 64,
         };
         seal(&key(), sealing, &message, &mut out);
         out.to_vec()

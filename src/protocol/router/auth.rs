@@ -161,6 +161,8 @@ pub(super) struct Signer<'a> {
     sealing: Option<(Password, u32, &'a mut HmacRuntime)>,
     /// The first IPv6 address may be global ([`Config::link_local_required`] false).
     any_first: bool,
+    /// The TTL of a sealed datagram to a unicast peer ([`Config::unicast_hop_limit`]).
+    unicast_ttl: u8,
 }
 
 impl<'a> Signer<'a> {
@@ -186,6 +188,7 @@ impl<'a> Signer<'a> {
                 signing: std::marker::PhantomData,
                 sealing: Some((key, sequence, runtime)),
                 any_first: false,
+                unicast_ttl: config.unicast_hop_limit,
             };
         }
         #[cfg(feature = "auth-hmac")]
@@ -202,6 +205,7 @@ impl<'a> Signer<'a> {
                 signing,
                 sealing: None,
                 any_first: !config.link_local_required,
+                unicast_ttl: config.unicast_hop_limit,
             }
         }
         #[cfg(not(feature = "auth-hmac"))]
@@ -211,6 +215,7 @@ impl<'a> Signer<'a> {
                 signing: std::marker::PhantomData,
                 sealing: None,
                 any_first: !config.link_local_required,
+                unicast_ttl: config.unicast_hop_limit,
             }
         }
     }
@@ -241,6 +246,11 @@ impl<'a> Signer<'a> {
                 destination: to,
                 id: runtime.ip_id,
                 sequence: *sequence,
+                ttl: if to.is_multicast() {
+                    crate::packet::HOP_LIMIT
+                } else {
+                    self.unicast_ttl
+                },
             };
             ipsec_ah::seal(key, sealing, &message, buffer);
             return Ok(());

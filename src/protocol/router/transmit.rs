@@ -29,6 +29,7 @@ impl VirtualRouter {
                 interface_index: config.interface_index,
                 source: config.primary_address,
                 destination,
+                hop_limit: config.hop_limit_to(destination),
                 payload: self.tx.split().freeze(),
                 ipsec_ah: signer.is_ipsec_ah(),
             }));

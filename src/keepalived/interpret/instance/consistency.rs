@@ -188,6 +188,36 @@ impl Reader {
             (None, _) => owner && (strict || self.config.global.owner_ignore_adverts),
         }
     }
+
+    /// `unicast_ttl`: with unicast peers only (without, keepalived resets it: a warning here),
+    /// and not 0, which keepalived sends and a router discards.
+    pub(super) fn unicast_ttl(&mut self, draft: &InstanceDraft, name: &str) -> Option<u8> {
+        let (ttl, at) = (draft.unicast_ttl?, draft.at.unicast_ttl.clone()?);
+        if draft.unicast_peers.is_empty() {
+            self.warn(
+                &at,
+                format!(
+                    "vrrp_instance {name}: `unicast_ttl` is not used without `unicast_peer`, as \
+                     keepalived does not use it: multicast adverts leave with TTL 255"
+                ),
+            );
+            return None;
+        }
+        if ttl == 0 {
+            self.errors.push(ParseError::new(
+                at,
+                ErrorKind::Unsupported {
+                    keyword: "unicast_ttl 0".into(),
+                    why: "a datagram with TTL 0 is discarded by the first router and is not \
+                          valid on the link either (RFC 1122 §3.2.1.7); use 1 for peers on the \
+                          link, more for peers behind routers"
+                        .into(),
+                },
+            ));
+            return None;
+        }
+        Some(ttl)
+    }
 }
 
 pub(super) fn family_name(family: AddressFamily) -> &'static str {

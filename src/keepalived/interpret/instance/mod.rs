@@ -33,6 +33,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "unicast_src_ip",
     "mcast_src_ip",
     "unicast_peer",
+    "unicast_ttl",
     "lower_prio_no_advert",
     "down_timer_adverts",
     "owner_ignore_adverts",
@@ -88,6 +89,7 @@ struct InstanceDraft {
     unicast_peers: Vec<IpAddr>,
     /// The lowest `min_ttl` of the unicast peers.
     min_ttl: Option<u8>,
+    unicast_ttl: Option<u8>,
     use_vmac: bool,
     vmac_name: Option<String>,
     vmac_xmit_base: bool,
@@ -126,6 +128,7 @@ struct Places {
     state_master: Option<Location>,
     down_timer_adverts: Option<Location>,
     owner_ignore_adverts: Option<Location>,
+    unicast_ttl: Option<Location>,
 }
 
 impl Default for InstanceDraft {
@@ -148,6 +151,7 @@ impl Default for InstanceDraft {
             unicast_source: None,
             unicast_peers: Vec::new(),
             min_ttl: None,
+            unicast_ttl: None,
             use_vmac: false,
             vmac_name: None,
             vmac_xmit_base: false,
@@ -355,6 +359,7 @@ impl Reader {
         let priority = draft.priority.unwrap_or(100);
         let down_timer_adverts = self.down_timer_adverts(&draft, strict, &name);
         let owner_ignore_adverts = self.owner_ignore_adverts(&draft, strict, priority, &name);
+        let unicast_ttl = self.unicast_ttl(&draft, &name);
         if let Some(at) = &draft.promote_secondaries
             && draft.use_vmac
         {
@@ -388,6 +393,7 @@ impl Reader {
             unicast_source: draft.unicast_source,
             unicast_peers: draft.unicast_peers,
             min_ttl: draft.min_ttl,
+            unicast_ttl,
             use_vmac: draft.use_vmac,
             vmac_name: draft.vmac_name,
             vmac_xmit_base: draft.vmac_xmit_base,
@@ -519,6 +525,10 @@ impl Reader {
                         }
                     }
                 }
+            }
+            "unicast_ttl" => {
+                draft.unicast_ttl = self.integer(s, 0..=255);
+                draft.at.unicast_ttl = Some(s.keyword.location.clone());
             }
             "use_vmac" => {
                 if s.block.is_none() && s.args.len() == 1 {
