@@ -347,14 +347,14 @@ impl ConfigBuilder {
         if self.version == Version::V2 && family == AddressFamily::Ipv6 {
             return Err(ConfigError::Version2WithIpv6);
         }
-        match (self.version, self.authentication) {
-            (_, Authentication::IpsecAh(_)) if cfg!(not(feature = "auth-ah")) => {
-                return Err(ConfigError::IpsecAhUnsupported);
-            }
-            (Version::V3, Authentication::Password(_) | Authentication::IpsecAh(_)) => {
-                return Err(ConfigError::AuthenticationInVersion3);
-            }
-            _ => {}
+        #[cfg(not(feature = "auth-ah"))]
+        if let Authentication::IpsecAh(_) = self.authentication {
+            return Err(ConfigError::IpsecAhUnsupported);
+        }
+        if let (Version::V3, Authentication::Password(_) | Authentication::IpsecAh(_)) =
+            (self.version, self.authentication)
+        {
+            return Err(ConfigError::AuthenticationInVersion3);
         }
         if self.owner && self.preempt_delay > Duration::ZERO {
             return Err(ConfigError::PreemptDelayOnOwner);

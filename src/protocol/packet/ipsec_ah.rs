@@ -288,6 +288,11 @@ mod tests {
         let datagram = sealed(false);
         let (context, range) = AhContext::open(&datagram).expect("opens");
         assert_eq!((context.spi(), context.sequence()), (0xc000_0201, 42));
+        // Logged by what identifies it, not 84 bytes of headers.
+        assert_eq!(
+            format!("{context:?}"),
+            "AhContext { spi: 3221225985, sequence: 42, .. }"
+        );
         assert_eq!(range, 44..datagram.len());
         let message = &datagram[range.clone()];
         assert!(context.verify(&key(), message, false));
