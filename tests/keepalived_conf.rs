@@ -1778,3 +1778,18 @@ fn unicast_ttl_sets_the_hop_limit_of_unicast_adverts_and_needs_peers() {
     let found = errors(&text(&format!("{PEERS} unicast_ttl 256\n")));
     assert!(found[0].contains("0 to 255"), "{found:?}");
 }
+
+#[test]
+fn unicast_fault_no_peer_holds_an_instance_without_peers_in_fault() {
+    let text = |lines: &str| {
+        format!("{INSTANCE_HEAD}{lines} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n")
+    };
+    let holds = |lines: &str| read_with_warnings(&text(lines)).0.instances[0].fault_without_peers;
+    assert!(holds(
+        " unicast_src_ip 192.0.2.10\n unicast_fault_no_peer\n"
+    ));
+    assert!(!holds(" unicast_src_ip 192.0.2.10\n"));
+    assert!(!holds(
+        " unicast_fault_no_peer\n unicast_peer {\n  192.0.2.11\n }\n"
+    ));
+}

@@ -1980,3 +1980,24 @@ fn startup_and_shutdown_scripts_run_once_around_the_routers_within_their_timeout
         "the script's shell was left running"
     );
 }
+
+/// `unicast_fault_no_peer` without `unicast_peer`: the instance stays in Fault, holding nothing,
+/// where it would otherwise advertise by multicast and become Master.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn unicast_fault_no_peer_without_peers_keeps_the_instance_in_fault() {
+    let scratch = Scratch::new("no-peer");
+    let changes = [(
+        "    track_script {",
+        "    unicast_src_ip 192.0.2.11\n    unicast_fault_no_peer\n    track_script {",
+    )];
+    let conf = scratch.config("nginx-master.conf", "master", &changes);
+    let lan = Lan::new(1);
+    let mut alone = vrrpd(&lan, 1, &conf);
+    alone.wait_state("fault", SETTLE);
+    // Longer than its Master_Down_Interval (3.4 s): still nothing held.
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(!lan.holds(1, VIP));
+    alone.signal("TERM");
+    assert!(alone.wait_exit().success());
+}

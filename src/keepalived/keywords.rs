@@ -110,9 +110,6 @@ const TRACK_SRC_IP: Support = Support::Ignored(
      one whose source address is missing when vrrpd starts or reloads is refused with its cause, \
      where keepalived would start it in FAULT",
 );
-const UNICAST_FAULT_NO_PEER: Support = Support::Refused(
-    "not supported by this version: an instance with no unicast_peer advertises by multicast",
-);
 const USE_IPVLAN: Support =
     Support::Refused("ipvlan interfaces are not supported; use use_vmac (macvlan)");
 const USE_VMAC_ADDR: Support = Support::Refused(
@@ -321,7 +318,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("track_script", HONOURED),
     k("track_src_ip", TRACK_SRC_IP),
     k("umask", PROCESS_SETUP),
-    k("unicast_fault_no_peer", UNICAST_FAULT_NO_PEER),
+    k("unicast_fault_no_peer", HONOURED),
     k("unicast_peer", HONOURED),
     k("unicast_src_ip", HONOURED),
     k("unicast_ttl", HONOURED),

@@ -415,6 +415,9 @@ pub struct VrrpInstance {
     /// `unicast_ttl`: the TTL / hop limit of the adverts sent to the unicast peers (255 if not
     /// given).
     pub unicast_ttl: Option<u8>,
+    /// `unicast_fault_no_peer` with no `unicast_peer`: the instance stays in Fault rather than
+    /// advertise by multicast.
+    pub fault_without_peers: bool,
     /// `use_vmac`.
     pub use_vmac: bool,
     /// `use_vmac NAME`: the virtual MAC interface's name, when given.

@@ -6,6 +6,10 @@ use vrrp::host::DriverHandle;
 use vrrp::keepalived::{KeepalivedConfig, Resolved, SyncGroup, Tracked, VrrpScript};
 use vrrp::track::{Monitor, Script, Tracker};
 
+/// The check that holds in Fault an instance with `unicast_fault_no_peer` and no peers: a name
+/// no `vrrp_script` can have (it has spaces), so logged as the reason.
+const NO_UNICAST_PEER: &str = "unicast_fault_no_peer: no unicast_peer";
+
 /// Starts tracking what the instances of `running` track, from `config`, and applies the initial
 /// state through `handle`; a check that `carried` tracks starts in the state it had there, any
 /// other as good. Changes are logged.
@@ -42,6 +46,11 @@ fn tracker(config: &KeepalivedConfig, running: &[Resolved]) -> Tracker {
         tracker.add_router(r.key);
         if r.instance.step_down_on_failure {
             tracker.step_down_on_failure(r.key);
+        }
+        if r.instance.fault_without_peers {
+            // A check no script runs, failed for good: Fault until a reload lists peers.
+            tracker.track_check(r.key, NO_UNICAST_PEER, 0);
+            tracker.set_check(NO_UNICAST_PEER, false);
         }
         let groups: Vec<&SyncGroup> = (config.sync_groups.iter())
             .filter(|g| g.members.contains(&r.instance.name))

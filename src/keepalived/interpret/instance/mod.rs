@@ -34,6 +34,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "mcast_src_ip",
     "unicast_peer",
     "unicast_ttl",
+    "unicast_fault_no_peer",
     "lower_prio_no_advert",
     "down_timer_adverts",
     "owner_ignore_adverts",
@@ -90,6 +91,7 @@ struct InstanceDraft {
     /// The lowest `min_ttl` of the unicast peers.
     min_ttl: Option<u8>,
     unicast_ttl: Option<u8>,
+    unicast_fault_no_peer: bool,
     use_vmac: bool,
     vmac_name: Option<String>,
     vmac_xmit_base: bool,
@@ -152,6 +154,7 @@ impl Default for InstanceDraft {
             unicast_peers: Vec::new(),
             min_ttl: None,
             unicast_ttl: None,
+            unicast_fault_no_peer: false,
             use_vmac: false,
             vmac_name: None,
             vmac_xmit_base: false,
@@ -360,6 +363,7 @@ impl Reader {
         let down_timer_adverts = self.down_timer_adverts(&draft, strict, &name);
         let owner_ignore_adverts = self.owner_ignore_adverts(&draft, strict, priority, &name);
         let unicast_ttl = self.unicast_ttl(&draft, &name);
+        let fault_without_peers = draft.unicast_fault_no_peer && draft.unicast_peers.is_empty();
         if let Some(at) = &draft.promote_secondaries
             && draft.use_vmac
         {
@@ -394,6 +398,7 @@ impl Reader {
             unicast_peers: draft.unicast_peers,
             min_ttl: draft.min_ttl,
             unicast_ttl,
+            fault_without_peers,
             use_vmac: draft.use_vmac,
             vmac_name: draft.vmac_name,
             vmac_xmit_base: draft.vmac_xmit_base,
@@ -526,6 +531,7 @@ impl Reader {
                     }
                 }
             }
+            "unicast_fault_no_peer" => draft.unicast_fault_no_peer = self.flag(s),
             "unicast_ttl" => {
                 draft.unicast_ttl = self.integer(s, 0..=255);
                 draft.at.unicast_ttl = Some(s.keyword.location.clone());
