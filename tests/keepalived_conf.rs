@@ -1793,3 +1793,60 @@ fn unicast_fault_no_peer_holds_an_instance_without_peers_in_fault() {
         " unicast_fault_no_peer\n unicast_peer {\n  192.0.2.11\n }\n"
     ));
 }
+
+#[test]
+fn mcast_dst_ip_and_the_global_groups_set_the_group_of_multicast_instances() {
+    let text = |global: &str, lines: &str| {
+        format!(
+            "global_defs {{\n{global}}}\n{INSTANCE_HEAD}{lines} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+        )
+    };
+    let group = |global: &str, lines: &str| {
+        let (config, warnings) = read_with_warnings(&text(global, lines));
+        let built = config.instances[0]
+            .config(2, ip("192.0.2.10"))
+            .expect("valid");
+        (built.multicast_group(), warnings.len())
+    };
+    assert_eq!(group("", ""), (ip("224.0.0.18"), 0));
+    assert_eq!(
+        group("", " mcast_dst_ip 224.0.0.100\n"),
+        (ip("224.0.0.100"), 0)
+    );
+    assert_eq!(
+        group(" vrrp_mcast_group4 224.0.0.101\n", ""),
+        (ip("224.0.0.101"), 0)
+    );
+    assert_eq!(
+        group(
+            " vrrp_mcast_group4 224.0.0.101\n",
+            " mcast_dst_ip 224.0.0.100\n"
+        ),
+        (ip("224.0.0.100"), 0)
+    );
+    // An IPv6 group leaves an IPv4 instance alone, with a warning at the instance's own.
+    assert_eq!(
+        group(" vrrp_mcast_group6 ff02::100\n", ""),
+        (ip("224.0.0.18"), 0)
+    );
+    assert_eq!(
+        group("", " mcast_dst_ip ff02::100\n"),
+        (ip("224.0.0.18"), 1)
+    );
+    // Unicast peers take the adverts: the group is not used, as keepalived does not use it.
+    let peers = " unicast_peer {\n  192.0.2.11\n }\n mcast_dst_ip 224.0.0.100\n";
+    let (config, warnings) = read_with_warnings(&text("", peers));
+    assert_eq!(config.instances[0].multicast_group, None);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("the adverts go to the unicast peers")),
+        "{warnings:?}"
+    );
+    for bad in ["192.0.2.9", "ff05::12", "group"] {
+        let found = errors(&text("", &format!(" mcast_dst_ip {bad}\n")));
+        assert!(found[0].contains("multicast address"), "{bad}: {found:?}");
+    }
+    let found = errors(&text(" vrrp_mcast_group6 ff0e::1\n", ""));
+    assert!(found[0].contains("link-local scope"), "{found:?}");
+}

@@ -1694,3 +1694,73 @@ fn v3_rx_owner_configured_to_ignore_adverts_stays_master_where_erratum_8298_woul
         Err(ConfigError::IgnoringAdvertsNeedsOwner)
     );
 }
+
+#[test]
+fn v3_tx_a_router_of_another_multicast_group_advertises_there_and_hears_only_its_group() {
+    const GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 100);
+    let t0 = Instant::now();
+    let config = build(builder().multicast_group(GROUP.into()));
+    assert_eq!(config.multicast_group(), IpAddr::from(GROUP));
+    assert_eq!(
+        build(builder()).multicast_group(),
+        IpAddr::from(IPV4_MULTICAST)
+    );
+    let (mut master, at) = master(config.clone(), t0);
+    master.handle_timeout(at + SECOND);
+    let sent: Vec<IpAddr> = drain(&mut master)
+        .into_iter()
+        .filter_map(|action| match action {
+            Action::Send(transmit) => Some(transmit.destination),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, [IpAddr::from(GROUP)]);
+    // A Backup of the group follows its group's Master, and not one of the standard group.
+    let mut backup = started(config, t0);
+    let (standard, bytes) = advert_from(HIGHER_ADDRESS.into(), 200, 100);
+    assert_eq!(
+        backup.handle_packet(t0, &standard, &bytes),
+        Err(RxError::OtherGroup {
+            group: GROUP.into(),
+            received: IPV4_MULTICAST.into(),
+        })
+    );
+    assert_eq!(backup.stats().errors(Counter::VrIdErrors), 1);
+    let ours = RxMeta::ipv4(HIGHER_ADDRESS, GROUP, 255, 2);
+    let bytes = common::emit(
+        &Advertisement {
+            vrid: VRID,
+            priority: Priority::new(200),
+            ..common::v3_ipv4()
+        },
+        ours.source(),
+        ours.destination(),
+    );
+    backup.handle_packet(t0, &ours, &bytes).expect("its group");
+    assert_eq!(backup.stats().rcvd_advertisements, 1);
+    for bad in [
+        IpAddr::from(Ipv4Addr::new(192, 0, 2, 9)),
+        IpAddr::from(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12)),
+    ] {
+        assert_eq!(
+            builder().multicast_group(bad).build().map(drop),
+            Err(ConfigError::InvalidMulticastGroup(bad))
+        );
+    }
+    let site_scope = IpAddr::from(Ipv6Addr::new(0xff05, 0, 0, 0, 0, 0, 0, 0x12));
+    let v6 = Config::builder(2, VRID, LOCAL_LL.into()).address(VIP_LL.into());
+    assert_eq!(
+        v6.clone().multicast_group(site_scope).build().map(drop),
+        Err(ConfigError::InvalidMulticastGroup(site_scope))
+    );
+    let ff12 = IpAddr::from(Ipv6Addr::new(0xff12, 0, 0, 0, 0, 0, 0, 0x99));
+    assert_eq!(build(v6.multicast_group(ff12)).multicast_group(), ff12);
+    assert_eq!(
+        builder()
+            .multicast_group(GROUP.into())
+            .unicast_peer(HIGHER_ADDRESS.into())
+            .build()
+            .map(drop),
+        Err(ConfigError::MulticastGroupWithPeers(GROUP.into()))
+    );
+}

@@ -2001,3 +2001,40 @@ fn unicast_fault_no_peer_without_peers_keeps_the_instance_in_fault() {
     alone.signal("TERM");
     assert!(alone.wait_exit().success());
 }
+
+/// `mcast_dst_ip`: a pair on group 224.0.0.100 elects among itself, and a router of the same
+/// VRID on the standard group beside them neither hears it nor is heard: both groups have a
+/// Master, each advertising to its own group.
+#[test]
+#[ignore = "needs root: creates network namespaces, captures with tshark"]
+fn mcast_dst_ip_puts_a_pair_on_its_own_group_beside_the_standard_one() {
+    let scratch = Scratch::new("group");
+    let changes = [(
+        "    track_script {",
+        "    mcast_dst_ip 224.0.0.100\n    track_script {",
+    )];
+    let master_conf = scratch.config("nginx-master.conf", "master", &changes);
+    let backup_conf = scratch.config("nginx-backup.conf", "backup", &changes);
+    let lan = Lan::new(3);
+    let (_master, _backup) = elect(&lan, &master_conf, &backup_conf);
+    // A file of its own (the control socket is named after it), of the same VRID.
+    let standard_conf = scratch.0.join("standard.conf");
+    let sample = scratch.config("nginx-master.conf", "other", &[]);
+    std::fs::copy(sample, &standard_conf).expect("copied");
+    let mut standard = vrrpd(&lan, 3, &standard_conf);
+    standard.wait_state("master", SETTLE);
+    let captured =
+        common::tshark::Capture::start(&lan.client, 3, "ip proto 112", None, &["ip.src", "ip.dst"])
+            .finish();
+    let mut seen: Vec<&str> = captured.lines().collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(
+        seen,
+        ["192.0.2.11\t224.0.0.100", "192.0.2.13\t224.0.0.18"],
+        "{captured}"
+    );
+    // The pair's Backup still follows its Master (it never heard the standard group's), and
+    // each group's Master holds the VIP.
+    assert!(lan.holds(1, VIP) && !lan.holds(2, VIP) && lan.holds(3, VIP));
+}

@@ -87,9 +87,6 @@ const IPROUTE_ETC_DIR: Support = Support::Ignored(
 const LOG_UNKNOWN_VRIDS: Support = Support::Ignored(
     "adverts for VRIDs not configured here are counted (vrrpv3RouterVrIdErrors) and logged at debug level",
 );
-const MCAST_DST_IP: Support = Support::Refused(
-    "only the standard groups are used (224.0.0.18, ff02::12); use unicast_peer for anything else",
-);
 const NAMESPACE_WITH_IPSETS: Support = Support::Ignored(
     "Accept_Mode off is enforced by vrrpd's own nftables rules, in table `inet vrrp`; keepalived's iptables, ipsets and nftables settings do not apply to them",
 );
@@ -225,7 +222,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("lvs_sync_daemon_interface", LVS),
     k("lvs_timeouts", LVS),
     k("max_auto_priority", HONOURED),
-    k("mcast_dst_ip", MCAST_DST_IP),
+    k("mcast_dst_ip", HONOURED),
     k("mcast_src_ip", HONOURED),
     k("min_auto_priority_delay", HONOURED),
     k("mode", HONOURED),

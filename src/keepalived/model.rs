@@ -107,6 +107,10 @@ pub struct GlobalDefs {
     pub lower_prio_no_advert: Option<bool>,
     /// `v3_checksum_as_v2`: the default of every instance's.
     pub checksum_as_v2: bool,
+    /// `vrrp_mcast_group4`: the IPv4 instances' multicast group, unless they name theirs.
+    pub mcast_group4: Option<std::net::Ipv4Addr>,
+    /// `vrrp_mcast_group6`: the IPv6 instances' multicast group, unless they name theirs.
+    pub mcast_group6: Option<std::net::Ipv6Addr>,
     /// `vrrp_down_timer_adverts`: the default of every instance's `down_timer_adverts`.
     pub down_timer_adverts: Option<u8>,
     /// `vrrp_owner_ignore_adverts`: the default of every address owner's
@@ -418,6 +422,9 @@ pub struct VrrpInstance {
     /// `unicast_fault_no_peer` with no `unicast_peer`: the instance stays in Fault rather than
     /// advertise by multicast.
     pub fault_without_peers: bool,
+    /// `mcast_dst_ip` (or the global `vrrp_mcast_group4` / `vrrp_mcast_group6`): the group
+    /// adverts go to without unicast peers, if not the standard one.
+    pub multicast_group: Option<IpAddr>,
     /// `use_vmac`.
     pub use_vmac: bool,
     /// `use_vmac NAME`: the virtual MAC interface's name, when given.
@@ -536,6 +543,9 @@ impl VrrpInstance {
         }
         for peer in &self.unicast_peers {
             builder = builder.unicast_peer(*peer);
+        }
+        if let Some(group) = self.multicast_group {
+            builder = builder.multicast_group(group);
         }
         if !self.unicast_peers.is_empty() {
             builder = builder.min_hop_limit(self.min_ttl.unwrap_or(0));

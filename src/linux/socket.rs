@@ -220,14 +220,23 @@ impl VrrpSocket {
 
     /// Joins the VRRP group (224.0.0.18 or ff02::12) on interface `interface_index`.
     pub fn join(&self, interface_index: u32) -> Result<(), SocketError> {
-        let result = match self.family {
-            AddressFamily::Ipv4 => self.socket.join_multicast_v4_n(
-                &IPV4_MULTICAST,
-                &InterfaceIndexOrAddress::Index(interface_index),
-            ),
-            AddressFamily::Ipv6 => self
+        self.join_group(interface_index, self.standard_group())
+    }
+
+    /// Leaves the VRRP group on interface `interface_index`.
+    pub fn leave(&self, interface_index: u32) -> Result<(), SocketError> {
+        self.leave_group(interface_index, self.standard_group())
+    }
+
+    /// Joins multicast group `group` (of the socket's family; a router's
+    /// [`Config::multicast_group`](crate::Config::multicast_group)) on interface
+    /// `interface_index`.
+    pub fn join_group(&self, interface_index: u32, group: IpAddr) -> Result<(), SocketError> {
+        let result = match group {
+            IpAddr::V4(group) => self
                 .socket
-                .join_multicast_v6(&IPV6_MULTICAST, interface_index),
+                .join_multicast_v4_n(&group, &InterfaceIndexOrAddress::Index(interface_index)),
+            IpAddr::V6(group) => self.socket.join_multicast_v6(&group, interface_index),
         };
         result.map_err(|source| SocketError::Io {
             operation: "joining the VRRP group",
@@ -236,22 +245,27 @@ impl VrrpSocket {
         })
     }
 
-    /// Leaves the VRRP group on interface `interface_index`.
-    pub fn leave(&self, interface_index: u32) -> Result<(), SocketError> {
-        let result = match self.family {
-            AddressFamily::Ipv4 => self.socket.leave_multicast_v4_n(
-                &IPV4_MULTICAST,
-                &InterfaceIndexOrAddress::Index(interface_index),
-            ),
-            AddressFamily::Ipv6 => self
+    /// Leaves multicast group `group` on interface `interface_index`.
+    pub fn leave_group(&self, interface_index: u32, group: IpAddr) -> Result<(), SocketError> {
+        let result = match group {
+            IpAddr::V4(group) => self
                 .socket
-                .leave_multicast_v6(&IPV6_MULTICAST, interface_index),
+                .leave_multicast_v4_n(&group, &InterfaceIndexOrAddress::Index(interface_index)),
+            IpAddr::V6(group) => self.socket.leave_multicast_v6(&group, interface_index),
         };
         result.map_err(|source| SocketError::Io {
             operation: "leaving the VRRP group",
             family: self.family,
             source,
         })
+    }
+
+    /// 224.0.0.18 or ff02::12, for the socket's family.
+    fn standard_group(&self) -> IpAddr {
+        match self.family {
+            AddressFamily::Ipv4 => IPV4_MULTICAST.into(),
+            AddressFamily::Ipv6 => IPV6_MULTICAST.into(),
+        }
     }
 
     /// Receives one datagram into `buffer`. `Err` with [`io::ErrorKind::WouldBlock`] inside

@@ -6,6 +6,20 @@ use std::net::IpAddr;
 use crate::packet::{Advertisement, RxError, Version};
 use crate::{Config, Counter, Priority, Stats};
 
+/// Without unicast peers, an advert sent to a multicast group is for the router's group only
+/// (another group's router of the same VRID is another router).
+pub(crate) fn check_group(config: &Config, destination: IpAddr) -> Result<(), RxError> {
+    let group = config.multicast_group;
+    if config.unicast_peers.is_empty() && destination.is_multicast() && destination != group {
+        Err(RxError::OtherGroup {
+            group,
+            received: destination,
+        })
+    } else {
+        Ok(())
+    }
+}
+
 /// With unicast peers configured, only they may speak to the router.
 pub(crate) fn check_peer(config: &Config, source: IpAddr) -> Result<(), RxError> {
     let peers = &config.unicast_peers;

@@ -98,18 +98,23 @@ impl Reader {
                     }
                 }
                 "vrrp_mcast_group4" => {
-                    if let Some(v) = self.value(s, "an IPv4 multicast address")
-                        && v.text.parse::<Ipv4Addr>().ok() != Some(Ipv4Addr::new(224, 0, 0, 18))
-                    {
-                        self.unsupported_group(s, v, "224.0.0.18");
+                    const EXPECTED: &str = "an IPv4 multicast address";
+                    if let Some(v) = self.value(s, EXPECTED) {
+                        match v.text.parse::<Ipv4Addr>() {
+                            Ok(group) if group.is_multicast() => global.mcast_group4 = Some(group),
+                            _ => self.bad(s, v, EXPECTED),
+                        }
                     }
                 }
                 "vrrp_mcast_group6" => {
-                    if let Some(v) = self.value(s, "an IPv6 multicast address")
-                        && v.text.parse::<Ipv6Addr>().ok()
-                            != Some(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12))
-                    {
-                        self.unsupported_group(s, v, "ff02::12");
+                    const EXPECTED: &str = "an IPv6 multicast address of link-local scope (ffX2::)";
+                    if let Some(v) = self.value(s, EXPECTED) {
+                        match v.text.parse::<Ipv6Addr>() {
+                            Ok(group) if link_local_group(group) => {
+                                global.mcast_group6 = Some(group);
+                            }
+                            _ => self.bad(s, v, EXPECTED),
+                        }
                     }
                 }
                 "vrrp_garp_master_delay"
@@ -314,12 +319,10 @@ impl Reader {
         }
         fifos
     }
+}
 
-    fn unsupported_group(&mut self, statement: &Statement, value: &Token, standard: &str) {
-        self.unsupported(
-            value,
-            &statement.keyword.text,
-            format!("only the standard group {standard} is used"),
-        );
-    }
+/// Whether `group` is an IPv6 multicast address of link-local scope (`ffX2::/16`), the only
+/// ones VRRP adverts may go to.
+pub(super) fn link_local_group(group: Ipv6Addr) -> bool {
+    group.segments()[0] & 0xff0f == 0xff02
 }

@@ -45,9 +45,10 @@ pub(crate) struct LinuxSetup {
     pub(crate) netlink: Netlink,
     /// The raw VRRP sockets, shared with the advertisement sender; the driver reads them.
     pub(crate) sockets: Sockets,
-    /// The (interface, family) pairs whose VRRP multicast group the sockets joined, by the
-    /// interfaces' indexes now.
-    joined: HashSet<(u32, AddressFamily)>,
+    /// The (interface, multicast group) pairs the sockets joined, by the interfaces' indexes now.
+    joined: HashSet<(u32, IpAddr)>,
+    /// The routers whose group is not the standard one ([`Config::multicast_group`]).
+    groups: HashMap<RouterKey, IpAddr>,
     pub(crate) virtual_macs: VirtualMacs,
     /// The routers' interfaces by name, for one deleted and created again.
     pub(crate) bindings: Bindings,
@@ -55,7 +56,20 @@ pub(crate) struct LinuxSetup {
     pub(crate) routed: Vec<RoutedInterface>,
 }
 
+/// 224.0.0.18 or ff02::12.
+fn standard_group(family: AddressFamily) -> IpAddr {
+    match family {
+        AddressFamily::Ipv4 => crate::packet::IPV4_MULTICAST.into(),
+        AddressFamily::Ipv6 => crate::packet::IPV6_MULTICAST.into(),
+    }
+}
+
 impl LinuxSetup {
+    /// The multicast group of router `key`, which the sockets join on its interface.
+    fn group_of(&self, key: &RouterKey) -> IpAddr {
+        (self.groups.get(key).copied()).unwrap_or_else(|| standard_group(key.family))
+    }
+
     /// Removes the routes and rules of `added` that carry this crate's mark and that `applier`
     /// does not hold: a killed process's, left behind. Those with a protocol of their own cannot
     /// be told from an operator's, and stay.
@@ -113,6 +127,7 @@ impl LinuxSetup {
             netlink,
             sockets: Sockets::default(),
             joined: HashSet::new(),
+            groups: HashMap::new(),
             virtual_macs: VirtualMacs::default(),
             bindings: Bindings::default(),
             routed: Vec::new(),
@@ -132,24 +147,25 @@ impl LinuxSetup {
     ) -> Vec<(RouterKey, DriverError)> {
         let keys = keys.to_vec();
         let mut failures = Vec::new();
-        for family in [AddressFamily::Ipv4, AddressFamily::Ipv6] {
+        // The memberships went with the old interface. The routers need theirs on the new one,
+        // whether or not the old one was joined (it may have gone before a join could take).
+        self.joined.retain(|(index, _)| *index != previous);
+        let groups: HashSet<IpAddr> = keys.iter().map(|key| self.group_of(key)).collect();
+        for group in groups {
+            let family = AddressFamily::of(group);
             let Some(socket) = self.sockets.get(family) else {
                 continue;
             };
-            // The membership went with the old interface. The routers need one on the new one,
-            // whether or not the old one was joined (it may have gone before a join could take).
-            self.joined.remove(&(previous, family));
-            let needed = keys.iter().any(|key| key.family == family);
-            if !needed || self.joined.contains(&(interface.index, family)) {
+            if self.joined.contains(&(interface.index, group)) {
                 continue;
             }
-            match socket.join(interface.index) {
+            match socket.join_group(interface.index, group) {
                 Ok(()) => {
-                    self.joined.insert((interface.index, family));
+                    self.joined.insert((interface.index, group));
                 }
                 Err(error) => {
                     let error = DriverError::from(error);
-                    for key in keys.iter().filter(|key| key.family == family) {
+                    for key in keys.iter().filter(|key| self.group_of(key) == group) {
                         failures.push((*key, clone_error(&error)));
                     }
                 }
@@ -270,12 +286,16 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
                 self.sockets.open_ipsec_ah()?;
                 *applier.sender_mut() = self.sockets.clone();
             }
+            let group = instance.config().multicast_group();
+            if group != standard_group(key.family) {
+                self.groups.insert(key, group);
+            }
             let interface = self.bindings.current(key.interface_index);
             if let Some(socket) = self.sockets.get(key.family)
-                && !self.joined.contains(&(interface, key.family))
+                && !self.joined.contains(&(interface, group))
             {
-                socket.join(interface)?;
-                self.joined.insert((interface, key.family));
+                socket.join_group(interface, group)?;
+                self.joined.insert((interface, group));
             }
         }
         let mut down = Vec::new();
@@ -324,14 +344,22 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
         for key in removed {
             self.virtual_macs.delete(&mut self.netlink, key)?;
         }
-        let in_use: HashSet<(u32, AddressFamily)> = remaining
+        for key in removed {
+            self.groups.remove(key);
+        }
+        let in_use: HashSet<(u32, IpAddr)> = remaining
             .iter()
-            .map(|(key, _)| (self.bindings.current(key.interface_index), key.family))
+            .map(|(key, _)| {
+                (
+                    self.bindings.current(key.interface_index),
+                    self.group_of(&key),
+                )
+            })
             .collect();
-        for &(index, family) in self.joined.difference(&in_use) {
-            if let Some(socket) = self.sockets.get(family) {
+        for &(index, group) in self.joined.difference(&in_use) {
+            if let Some(socket) = self.sockets.get(AddressFamily::of(group)) {
                 // Best effort: the interface may be gone.
-                let _ = socket.leave(index);
+                let _ = socket.leave_group(index, group);
             }
         }
         self.joined.retain(|pair| in_use.contains(pair));

@@ -6,7 +6,8 @@ use std::time::Duration;
 #[cfg(feature = "auth-hmac")]
 use crate::HmacAuth;
 use crate::packet::{
-    AddressList, Authentication, ChecksumAcceptance, ChecksumForm, HOP_LIMIT, Version,
+    AddressList, Authentication, ChecksumAcceptance, ChecksumForm, HOP_LIMIT, IPV4_MULTICAST,
+    IPV6_MULTICAST, Version,
 };
 use crate::{AddressFamily, Interval, Priority, RouterAdvertisements, Vrid};
 
@@ -42,6 +43,7 @@ impl Config {
             down_adverts: 3,
             owner_ignores_adverts: false,
             unicast_hop_limit: HOP_LIMIT,
+            multicast_group: None,
             router_advertisements: None,
             #[cfg(feature = "auth-hmac")]
             auth_hmac: None,
@@ -98,6 +100,7 @@ pub struct ConfigBuilder {
     down_adverts: u8,
     owner_ignores_adverts: bool,
     unicast_hop_limit: u8,
+    multicast_group: Option<IpAddr>,
     router_advertisements: Option<RouterAdvertisements>,
     #[cfg(feature = "auth-hmac")]
     auth_hmac: Option<HmacAuth>,
@@ -241,6 +244,19 @@ impl ConfigBuilder {
         self
     }
 
+    /// Sends the adverts to multicast group `group` instead of 224.0.0.18 or ff02::12
+    /// (keepalived's `mcast_dst_ip`, `vrrp_mcast_group4`, `vrrp_mcast_group6`), and discards
+    /// adverts sent to another group ([`RxError::OtherGroup`](crate::packet::RxError::OtherGroup)):
+    /// so groups of routers share a LAN and their VRIDs. An IPv4 multicast address, or an IPv6
+    /// one of link-local scope (`ffX2::/16`), of the router's family; not with unicast peers.
+    /// Routers that follow RFC 5798 listen on the standard group only, so all of the group's
+    /// routers must be set alike. The host joins the group on the interface (the Linux driver
+    /// does).
+    pub fn multicast_group(mut self, group: IpAddr) -> Self {
+        self.multicast_group = Some(group);
+        self
+    }
+
     /// Whether an IPv6 router must advertise from a link-local address with a link-local first
     /// virtual address, and refuses adverts whose first address is not (RFC 9568 §5.1.2.1,
     /// §5.2.9 and erratum 8300; default `true`). `false` is keepalived's way, which sends what it
@@ -377,6 +393,27 @@ impl ConfigBuilder {
         if self.min_hop_limit < HOP_LIMIT && self.unicast_peers.is_empty() {
             return Err(ConfigError::HopLimitRelaxedForMulticast(self.min_hop_limit));
         }
+        let multicast_group = match self.multicast_group {
+            None => match family {
+                AddressFamily::Ipv4 => IpAddr::V4(IPV4_MULTICAST),
+                AddressFamily::Ipv6 => IpAddr::V6(IPV6_MULTICAST),
+            },
+            Some(group) if !self.unicast_peers.is_empty() => {
+                return Err(ConfigError::MulticastGroupWithPeers(group));
+            }
+            Some(group) => {
+                let valid = match group {
+                    IpAddr::V4(v4) => v4.is_multicast() && family == AddressFamily::Ipv4,
+                    IpAddr::V6(v6) => {
+                        v6.segments()[0] & 0xff0f == 0xff02 && family == AddressFamily::Ipv6
+                    }
+                };
+                if !valid {
+                    return Err(ConfigError::InvalidMulticastGroup(group));
+                }
+                group
+            }
+        };
         if self.unicast_hop_limit == 0
             || (self.unicast_hop_limit != HOP_LIMIT && self.unicast_peers.is_empty())
         {
@@ -420,6 +457,7 @@ impl ConfigBuilder {
             down_adverts: self.down_adverts,
             owner_ignores_adverts: self.owner_ignores_adverts,
             unicast_hop_limit: self.unicast_hop_limit,
+            multicast_group,
             router_advertisements: self.router_advertisements.map(Box::new),
             #[cfg(feature = "auth-hmac")]
             auth_hmac: self.auth_hmac.map(Box::new),

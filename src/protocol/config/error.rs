@@ -107,6 +107,16 @@ pub enum ConfigError {
         "a minimum hop limit of {0} needs unicast peers: multicast adverts never cross a router"
     )]
     HopLimitRelaxedForMulticast(u8),
+    /// A multicast group that is not multicast, not of link-local scope (IPv6), or not of the
+    /// router's family.
+    #[error(
+        "{0} cannot be the advertisements' group: use an IPv4 multicast address, or an IPv6 one \
+         of link-local scope (ffX2::/16), of the router's family"
+    )]
+    InvalidMulticastGroup(IpAddr),
+    /// A multicast group set for a router that advertises to unicast peers.
+    #[error("multicast group {0} is set, and the advertisements go to unicast peers")]
+    MulticastGroupWithPeers(IpAddr),
     /// A unicast hop limit of 0, or one set without unicast peers.
     #[error(
         "a unicast hop limit of {0} is invalid: it is 1 to 255, for adverts to unicast peers \

@@ -15,13 +15,9 @@ pub use error::ConfigError;
 #[cfg(feature = "auth-hmac")]
 use crate::HmacAuth;
 use crate::packet::{
-    AddressList, Advertisement, Authentication, ChecksumAcceptance, ChecksumForm, IPV4_MULTICAST,
-    IPV6_MULTICAST, Version,
+    AddressList, Advertisement, Authentication, ChecksumAcceptance, ChecksumForm, Version,
 };
 use crate::{AddressFamily, Interval, Priority, RouterAdvertisements, Vrid};
-
-const MULTICAST_V4: IpAddr = IpAddr::V4(IPV4_MULTICAST);
-const MULTICAST_V6: IpAddr = IpAddr::V6(IPV6_MULTICAST);
 
 /// How a Master answers an advertisement of lower priority (or a lost tie).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -106,6 +102,7 @@ pub struct Config {
     pub(crate) down_adverts: u8,
     pub(crate) owner_ignores_adverts: bool,
     pub(crate) unicast_hop_limit: u8,
+    pub(crate) multicast_group: IpAddr,
     /// Boxed: most routers have none, and then pay a pointer.
     pub(crate) router_advertisements: Option<Box<RouterAdvertisements>>,
     /// Boxed, for the same reason.
@@ -245,6 +242,12 @@ impl Config {
         self.owner_ignores_adverts
     }
 
+    /// The multicast group adverts go to without unicast peers: 224.0.0.18 or ff02::12 (RFC 5798
+    /// §5.1.1.2, §5.1.2.2) unless [`ConfigBuilder::multicast_group`] set another.
+    pub fn multicast_group(&self) -> IpAddr {
+        self.multicast_group
+    }
+
     /// The TTL / hop limit of the adverts sent to unicast peers: 255 unless
     /// [`ConfigBuilder::unicast_hop_limit`] lowered it.
     pub fn unicast_hop_limit(&self) -> u8 {
@@ -318,13 +321,10 @@ impl Config {
     }
 
     /// Where advertisements go: the unicast peers if there are any, and if not the multicast group,
-    /// 224.0.0.18 or ff02::12 (RFC 5798 §5.1.1.2, §5.1.2.2).
+    /// 224.0.0.18 or ff02::12 (RFC 5798 §5.1.1.2, §5.1.2.2) unless configured otherwise.
     pub(crate) fn destinations(&self) -> &[IpAddr] {
         if self.unicast_peers.is_empty() {
-            std::slice::from_ref(match self.family() {
-                AddressFamily::Ipv4 => &MULTICAST_V4,
-                AddressFamily::Ipv6 => &MULTICAST_V6,
-            })
+            std::slice::from_ref(&self.multicast_group)
         } else {
             &self.unicast_peers
         }

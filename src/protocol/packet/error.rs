@@ -117,6 +117,15 @@ pub enum RxError {
         /// The VRID received.
         vrid: Vrid,
     },
+    /// Sent to a multicast group other than the virtual router's (keepalived's `mcast_dst_ip`):
+    /// another group's router of the same VRID, which is not this one.
+    #[error("advertisement to group {received}, and this virtual router's group is {group}")]
+    OtherGroup {
+        /// The virtual router's group.
+        group: std::net::IpAddr,
+        /// The group the advertisement was sent to.
+        received: std::net::IpAddr,
+    },
     /// A VRRPv2 address list other than the configured one from a non-owner (RFC 3768 §7.1).
     #[error("VRRPv2 address list differs from the configuration")]
     AddressListMismatch,
@@ -169,7 +178,9 @@ impl RxError {
             Self::ZeroInterval => Counter::AdvIntervalErrors,
             Self::AuthTypeMismatch { .. } => Counter::AuthTypeMismatch,
             Self::AuthFailure => Counter::AuthFailures,
-            Self::VridMismatch { .. } | Self::UnknownVrid { .. } => Counter::VrIdErrors,
+            Self::VridMismatch { .. } | Self::UnknownVrid { .. } | Self::OtherGroup { .. } => {
+                Counter::VrIdErrors
+            }
             Self::VersionMismatch { .. } => Counter::VersionErrors,
             Self::IntervalMismatch { .. } => Counter::AdvIntervalErrors,
             Self::AddressListMismatch => Counter::AddressListErrors,

@@ -14,7 +14,7 @@ mod leaving;
 mod mib;
 mod transmit;
 
-use super::receive::{check_against_config, check_peer};
+use super::receive::{check_against_config, check_group, check_peer};
 use crate::packet::{Advertisement, RxError, RxMeta, Version};
 use crate::timing::{master_down_interval, skew_time};
 use crate::{Action, Reason, State};
@@ -334,7 +334,8 @@ impl VirtualRouter {
             self.stats.address_conflicts += 1;
             return Ok(());
         }
-        let advert = check_peer(&self.config, rx.source())
+        let advert = check_group(&self.config, rx.destination())
+            .and_then(|()| check_peer(&self.config, rx.source()))
             .and_then(|()| {
                 let hmac = self.hmac.as_deref_mut();
                 auth::parse(&self.config, hmac, &mut self.stats, now, rx, vrrp)

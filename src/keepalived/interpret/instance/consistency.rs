@@ -218,6 +218,50 @@ impl Reader {
         }
         Some(ttl)
     }
+
+    /// The group of an instance without unicast peers: `mcast_dst_ip`, else the family's
+    /// global `vrrp_mcast_group4` / `vrrp_mcast_group6`; `None` for the standard one. With
+    /// peers, or of the other family, keepalived ignores `mcast_dst_ip` (a warning here).
+    pub(super) fn multicast_group(
+        &mut self,
+        draft: &InstanceDraft,
+        family: AddressFamily,
+        name: &str,
+    ) -> Option<IpAddr> {
+        let global = match family {
+            AddressFamily::Ipv4 => self.config.global.mcast_group4.map(IpAddr::V4),
+            AddressFamily::Ipv6 => self.config.global.mcast_group6.map(IpAddr::V6),
+        };
+        let at = draft.at.mcast_dst_ip.clone();
+        let own = match (draft.mcast_dst_ip, at) {
+            (Some(group), Some(at)) if !draft.unicast_peers.is_empty() => {
+                self.warn(
+                    &at,
+                    format!(
+                        "vrrp_instance {name}: `mcast_dst_ip {group}` is not used, as keepalived \
+                         does not use it: the adverts go to the unicast peers"
+                    ),
+                );
+                None
+            }
+            (Some(group), Some(at)) if AddressFamily::of(group) != family => {
+                self.warn(
+                    &at,
+                    format!(
+                        "vrrp_instance {name}: `mcast_dst_ip {group}` is not used, as keepalived \
+                         does not use it: the instance is {}",
+                        family_name(family)
+                    ),
+                );
+                None
+            }
+            (own, _) => own,
+        };
+        if !draft.unicast_peers.is_empty() {
+            return None;
+        }
+        own.or(global)
+    }
 }
 
 pub(super) fn family_name(family: AddressFamily) -> &'static str {

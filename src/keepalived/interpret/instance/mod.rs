@@ -34,6 +34,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "mcast_src_ip",
     "unicast_peer",
     "unicast_ttl",
+    "mcast_dst_ip",
     "unicast_fault_no_peer",
     "lower_prio_no_advert",
     "down_timer_adverts",
@@ -92,6 +93,7 @@ struct InstanceDraft {
     min_ttl: Option<u8>,
     unicast_ttl: Option<u8>,
     unicast_fault_no_peer: bool,
+    mcast_dst_ip: Option<IpAddr>,
     use_vmac: bool,
     vmac_name: Option<String>,
     vmac_xmit_base: bool,
@@ -131,6 +133,7 @@ struct Places {
     down_timer_adverts: Option<Location>,
     owner_ignore_adverts: Option<Location>,
     unicast_ttl: Option<Location>,
+    mcast_dst_ip: Option<Location>,
 }
 
 impl Default for InstanceDraft {
@@ -155,6 +158,7 @@ impl Default for InstanceDraft {
             min_ttl: None,
             unicast_ttl: None,
             unicast_fault_no_peer: false,
+            mcast_dst_ip: None,
             use_vmac: false,
             vmac_name: None,
             vmac_xmit_base: false,
@@ -364,6 +368,7 @@ impl Reader {
         let owner_ignore_adverts = self.owner_ignore_adverts(&draft, strict, priority, &name);
         let unicast_ttl = self.unicast_ttl(&draft, &name);
         let fault_without_peers = draft.unicast_fault_no_peer && draft.unicast_peers.is_empty();
+        let multicast_group = self.multicast_group(&draft, family, &name);
         if let Some(at) = &draft.promote_secondaries
             && draft.use_vmac
         {
@@ -399,6 +404,7 @@ impl Reader {
             min_ttl: draft.min_ttl,
             unicast_ttl,
             fault_without_peers,
+            multicast_group,
             use_vmac: draft.use_vmac,
             vmac_name: draft.vmac_name,
             vmac_xmit_base: draft.vmac_xmit_base,
@@ -529,6 +535,22 @@ impl Reader {
                             Err(_) => self.bad(s, &peer.keyword, "an IP address"),
                         }
                     }
+                }
+            }
+            "mcast_dst_ip" => {
+                const EXPECTED: &str =
+                    "an IPv4 multicast address, or an IPv6 one of link-local scope (ffX2::)";
+                if let Some(v) = self.value(s, EXPECTED) {
+                    match v.text.parse::<IpAddr>() {
+                        Ok(IpAddr::V4(group)) if group.is_multicast() => {
+                            draft.mcast_dst_ip = Some(group.into());
+                        }
+                        Ok(IpAddr::V6(group)) if super::global::link_local_group(group) => {
+                            draft.mcast_dst_ip = Some(group.into());
+                        }
+                        _ => self.bad(s, v, EXPECTED),
+                    }
+                    draft.at.mcast_dst_ip = Some(s.keyword.location.clone());
                 }
             }
             "unicast_fault_no_peer" => draft.unicast_fault_no_peer = self.flag(s),
