@@ -191,13 +191,13 @@ fn v3_rx_01_tx_02_05_06_pkt_02_adverts_leave_as_protocol_112_with_ttl_255_for_th
 
 /// The sender's hop limit for unicast adverts, in the child processes of the test below.
 const HOP_LIMIT_VAR: &str = "VRRP_NETNS_HOP_LIMIT";
-const UNICAST_TEST: &str = "v3_tx_unicast_adverts_leave_with_the_configured_hop_limit";
+const UNICAST_TEST: &str = "unicast_adverts_leave_with_the_configured_hop_limit";
 
 #[test]
 #[ignore = "needs root: creates network namespaces (README's second test command)"]
 /// keepalived's `unicast_ttl`: an advert to a unicast peer leaves with the hop limit its
 /// `Transmit` carries, in both families, where a multicast one leaves with 255 (above).
-fn v3_tx_unicast_adverts_leave_with_the_configured_hop_limit() {
+fn unicast_adverts_leave_with_the_configured_hop_limit() {
     match std::env::var(ROLE).as_deref() {
         Ok("receive") => return receive(),
         Ok("send") => return send(),

@@ -1644,7 +1644,7 @@ fn v3_rx_10_a_router_configured_as_keepalived_sends_and_hears_a_global_first_add
 }
 
 #[test]
-fn v3_par_03_master_down_interval_counts_the_configured_number_of_adverts() {
+fn master_down_interval_counts_the_configured_number_of_adverts_down_timer_adverts() {
     let t0 = Instant::now();
     // keepalived's down_timer_adverts 5: 5 × 1 s + Skew_Time (609.375 ms at priority 100).
     let mut router = started(build(builder().down_interval_adverts(5)), t0);
@@ -1669,7 +1669,7 @@ fn v3_par_03_master_down_interval_counts_the_configured_number_of_adverts() {
 }
 
 #[test]
-fn v3_rx_owner_configured_to_ignore_adverts_stays_master_where_erratum_8298_would_yield() {
+fn an_owner_configured_to_ignore_adverts_stays_master_where_erratum_8298_would_yield() {
     let t0 = Instant::now();
     let owner = || builder().priority(Priority::OWNER).owner(true);
     // By default another owner with a higher address wins the tie (RFC 9568 erratum 8298).
@@ -1696,7 +1696,7 @@ fn v3_rx_owner_configured_to_ignore_adverts_stays_master_where_erratum_8298_woul
 }
 
 #[test]
-fn v3_tx_a_router_of_another_multicast_group_advertises_there_and_hears_only_its_group() {
+fn a_router_of_another_multicast_group_advertises_there_and_hears_only_its_group() {
     const GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 100);
     let t0 = Instant::now();
     let config = build(builder().multicast_group(GROUP.into()));
