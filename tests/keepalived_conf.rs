@@ -201,8 +201,8 @@ fn a_vrid_twice_on_one_interface_and_family_is_refused_at_the_second_virtual_rou
 fn what_keepalived_accepts_and_this_crate_cannot_honour_is_an_error() {
     let cases = [
         (
-            "global_defs {\n vrrp_mcast_group4 224.0.0.19\n}\n",
-            "t.conf:2:20: `vrrp_mcast_group4` is not supported",
+            "vrrp_instance A {\n use_ipvlan\n}\n",
+            "t.conf:2:2: `use_ipvlan` is not supported",
         ),
         (
             "track_group G {\n group {\n  A\n }\n}\n",
@@ -1259,8 +1259,8 @@ fn keywords_for_what_is_not_run_here_are_warned_about_once_each_and_refused_ones
     assert!(warnings[1].contains("`vrrp_netlink_cmd_rcv_bufs` is ignored"));
     assert!(warnings[2].contains("table `inet vrrp`"));
     let refused =
-        format!("{INSTANCE_HEAD} unicast_ttl 64\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n");
-    assert!(errors(&refused)[0].contains("`unicast_ttl` is not supported"));
+        format!("{INSTANCE_HEAD} use_ipvlan\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n");
+    assert!(errors(&refused)[0].contains("`use_ipvlan` is not supported: ipvlan interfaces"));
 }
 
 #[test]

@@ -599,7 +599,7 @@ fn send_with_pktinfo(fd: RawFd, transmit: &Transmit) -> io::Result<()> {
     };
     let data_len = data_len as libc::c_uint;
     // The hop limit only when it is not the socket's 255: a unicast peer further away.
-    let hop_limit = (transmit.hop_limit != HOP_LIMIT).then(|| match transmit.source {
+    let hop_limit = (transmit.hop_limit != HOP_LIMIT).then_some(match transmit.source {
         IpAddr::V4(_) => (libc::IPPROTO_IP, libc::IP_TTL),
         IpAddr::V6(_) => (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT),
     });

@@ -12,6 +12,9 @@ use crate::keepalived::error::ErrorKind;
 use crate::keepalived::model::{GlobalDefs, LifecycleScript, NotifyFifo, ScriptUser};
 use crate::keepalived::syntax::Statement;
 
+/// A `startup_script` or `shutdown_script` line (command and user) and its `_timeout`, as read.
+type LifecycleLines = (Option<(String, Option<ScriptUser>)>, Option<Duration>);
+
 pub(super) const GLOBAL_DEFS: &[&str] = &[
     "router_id",
     "vrrp_version",
@@ -63,8 +66,7 @@ impl Reader {
         let mut min_garp = false;
         let mut fifo_lines = Vec::new();
         // (script, timeout) of startup_script, then of shutdown_script.
-        let mut lifecycle: [(Option<(String, Option<ScriptUser>)>, Option<Duration>); 2] =
-            Default::default();
+        let mut lifecycle: [LifecycleLines; 2] = Default::default();
         for s in block {
             match s.keyword.text.as_str() {
                 "router_id" => global.router_id = self.text(s),
