@@ -327,6 +327,39 @@ mod tests {
     }
 
     #[test]
+    fn open_holds_the_datagram_to_each_bound_of_its_headers_and_total_length() {
+        let datagram = sealed(false);
+        let with = |edit: &dyn Fn(&mut Vec<u8>)| {
+            let mut d = datagram.clone();
+            edit(&mut d);
+            AhContext::open(&d).map(|(_, range)| range)
+        };
+        let total = |d: &mut Vec<u8>, n: u16| d[2..4].copy_from_slice(&n.to_be_bytes());
+        // Version 6, or a header shorter than 20 bytes, is no IPv4 datagram.
+        assert_eq!(with(&|d| d[0] = 0x65), Err(AhError::NotIpv4));
+        assert_eq!(with(&|d| d[0] = 0x44), Err(AhError::NotIpv4));
+        // Exactly the headers, with nothing after them, opens (on an empty message).
+        let bare = with(&|d| {
+            d.truncate(44);
+            total(d, 44);
+        });
+        assert_eq!(bare, Ok(44..44));
+        assert_eq!(
+            with(&|d| {
+                d.truncate(43);
+                total(d, 43);
+            }),
+            Err(AhError::TooShort(43))
+        );
+        // A total length shorter than the headers, or longer than what arrived, is refused.
+        assert_eq!(with(&|d| total(d, 43)), Err(AhError::NotIpv4));
+        let len = datagram.len() as u16;
+        assert_eq!(with(&|d| total(d, len + 1)), Err(AhError::NotIpv4));
+        assert_eq!(with(&|d| total(d, len)), Ok(44..datagram.len()));
+        assert_eq!(with(&|d| total(d, len - 1)), Ok(44..datagram.len() - 1));
+    }
+
+    #[test]
     fn what_is_not_an_ah_protected_vrrp_message_is_refused() {
         let datagram = sealed(false);
         assert_eq!(AhContext::open(&datagram[..40]), Err(AhError::TooShort(40)));
