@@ -62,15 +62,18 @@ impl Node {
 
     /// A host running `instances`, holding `statics`.
     fn with(instances: Vec<Instance>, statics: Option<Statics>, now: Instant) -> Self {
-        let configs: Vec<Config> = instances.iter().map(|i| i.config().clone()).collect();
         let host = MemoryHost::default();
         host.set_link(LAN, true);
-        for config in &configs {
+        for instance in &instances {
+            let config = instance.config();
             if config.interface_index() != LAN {
                 host.set_link(config.interface_index(), true);
             }
-            let primary = vrrp::host::VirtualAddress::host(config.primary_address());
-            host.add_address(config.interface_index(), primary);
+            // The primary address, unless the test has it come later.
+            if !instance.addressing().waits_for_primary_address() {
+                let primary = vrrp::host::VirtualAddress::host(config.primary_address());
+                host.add_address(config.interface_index(), primary);
+            }
         }
         let mut node = Self {
             event_loop: EventLoop::new(host.applier(), Arc::new(|| {})),
@@ -1650,4 +1653,33 @@ fn a_route_that_cannot_come_back_with_its_vip_leaves_the_master_serving() {
             ..
         }
     )));
+}
+
+#[test]
+fn a_router_that_waits_for_its_primary_address_starts_in_fault_and_runs_once_it_comes() {
+    let primary = IpAddr::from([192, 0, 2, 1]);
+    let waiting =
+        Instance::new(config([192, 0, 2, 1], 200, 51, VIP)).wait_for_primary_address(true);
+    let mut lan = Lan {
+        now: Instant::now(),
+        nodes: Vec::new(),
+    };
+    lan.nodes.push(Node::with(vec![waiting], None, lan.now));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Fault));
+    let events = lan.nodes[0].take_events();
+    assert!(
+        events.iter().any(|e| matches!(e,
+            Event::PrimaryAddress { router, address, present: false }
+                if *router == key(51) && *address == primary)),
+        "{events:?}"
+    );
+    // Well past Master_Down_Interval: still waiting, holding nothing.
+    lan.run_for(Duration::from_secs(5));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Fault));
+    assert!(!lan.nodes[0].has_vip());
+    let host = lan.nodes[0].host.clone();
+    host.add_address(LAN, vrrp::host::VirtualAddress::host(primary));
+    lan.run_for(Duration::from_secs(5));
+    assert_eq!(lan.nodes[0].state(51), Some(State::Master));
+    assert!(lan.nodes[0].has_vip());
 }

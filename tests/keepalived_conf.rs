@@ -1850,3 +1850,15 @@ fn mcast_dst_ip_and_the_global_groups_set_the_group_of_multicast_instances() {
     let found = errors(&text(" vrrp_mcast_group6 ff0e::1\n", ""));
     assert!(found[0].contains("link-local scope"), "{found:?}");
 }
+
+#[test]
+fn track_src_ip_holds_with_a_source_address_of_the_instances_own_only() {
+    let text = |lines: &str| {
+        format!("{INSTANCE_HEAD}{lines} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n")
+    };
+    let tracks = |lines: &str| read_with_warnings(&text(lines)).0.instances[0].track_src_ip;
+    assert!(tracks(" unicast_src_ip 192.0.2.10\n track_src_ip\n"));
+    assert!(tracks(" mcast_src_ip 192.0.2.10\n track_src_ip\n"));
+    assert!(!tracks(" track_src_ip\n"));
+    assert!(!tracks(" unicast_src_ip 192.0.2.10\n"));
+}

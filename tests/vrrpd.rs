@@ -2038,3 +2038,54 @@ fn mcast_dst_ip_puts_a_pair_on_its_own_group_beside_the_standard_one() {
     // each group's Master holds the VIP.
     assert!(lan.holds(1, VIP) && !lan.holds(2, VIP) && lan.holds(3, VIP));
 }
+
+/// `track_src_ip`: an instance whose source address is not on its interface yet starts in Fault
+/// and runs once the address comes; without it, vrrpd refuses the instance and says why.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn track_src_ip_starts_in_fault_until_the_source_address_comes() {
+    let scratch = Scratch::new("track-src");
+    let source = "    mcast_src_ip 192.0.2.61\n    track_script {";
+    let tracked = "    mcast_src_ip 192.0.2.61\n    track_src_ip\n    track_script {";
+    let lan = Lan::new(1);
+    let refused = scratch.config(
+        "nginx-master.conf",
+        "master",
+        &[("    track_script {", source)],
+    );
+    let control = control_socket(&refused);
+    let exited = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &lan.router(1).name,
+            env!("CARGO_BIN_EXE_vrrpd"),
+        ])
+        .args(["--config", refused.to_str().expect("UTF-8")])
+        .args(["--control", control.to_str().expect("UTF-8")])
+        .output()
+        .expect("running vrrpd");
+    let (code, output) = (
+        exited.status.code(),
+        String::from_utf8_lossy(&exited.stderr).into_owned(),
+    );
+    assert_ne!(code, Some(0), "{output}");
+    assert!(
+        output.contains("192.0.2.61 is not configured on interface eth0"),
+        "{output}"
+    );
+
+    let conf = scratch.config(
+        "nginx-master.conf",
+        "master",
+        &[("    track_script {", tracked)],
+    );
+    let mut alone = vrrpd(&lan, 1, &conf);
+    alone.wait_state("fault", SETTLE);
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(!lan.holds(1, VIP));
+    lan.router(1)
+        .ip(&["addr", "add", "192.0.2.61/24", "dev", "eth0"]);
+    alone.wait_state("master", SETTLE);
+    assert!(lan.holds(1, VIP));
+}

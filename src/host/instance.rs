@@ -48,6 +48,9 @@ pub struct Addressing {
     announce_spacing: [Duration; 2],
     /// Whether the interface keeps a subnet's other addresses when its primary goes.
     promote_secondaries: bool,
+    /// Whether the router starts in Fault, rather than being refused, without its primary
+    /// address.
+    wait_for_primary: bool,
     routes: Vec<VirtualRoute>,
     rules: Vec<VirtualRule>,
 }
@@ -197,6 +200,16 @@ impl Instance {
         self
     }
 
+    /// Starts the router in Fault when its primary address (the source of its adverts) is not
+    /// on its interface yet, until the address comes (keepalived's `track_src_ip`), instead of
+    /// refusing it with [`DriverError::PrimaryAddressNotOnInterface`](crate::host::DriverError):
+    /// for an address that DHCP, SLAAC or another service configures after the router starts.
+    /// Once running, a router goes to Fault whenever its primary address goes, either way.
+    pub fn wait_for_primary_address(mut self, on: bool) -> Self {
+        self.addressing.wait_for_primary = on;
+        self
+    }
+
     /// The virtual router's configuration.
     pub fn config(&self) -> &Config {
         &self.config
@@ -325,6 +338,12 @@ impl Addressing {
     /// ([`Instance::promote_secondaries`]).
     pub fn promotes_secondaries(&self) -> bool {
         self.promote_secondaries
+    }
+
+    /// Whether the router may start without its primary address, in Fault
+    /// ([`Instance::wait_for_primary_address`]).
+    pub fn waits_for_primary_address(&self) -> bool {
+        self.wait_for_primary
     }
 
     /// Whether adverts leave from the parent interface ([`Instance::adverts_from_parent`]).

@@ -14,7 +14,8 @@ use std::time::Duration;
 use crate::Transmit;
 use crate::host::{
     ActionApplier, Added, AddressBackend, AdvertSender, Announce, BackendError, DriverError,
-    HostChange, HostSnapshot, Instance, Setup, VirtualAddress, VirtualRoute, VirtualRule,
+    HostChange, HostSnapshot, Installed, Instance, Setup, VirtualAddress, VirtualRoute,
+    VirtualRule,
 };
 use crate::{RouterKey, Routers};
 
@@ -544,17 +545,27 @@ where
         applier: &mut ActionApplier<S, A, N>,
         added: &[Instance],
         (): (),
-    ) -> Result<Vec<u32>, DriverError> {
-        let links = self.host.state().links.clone();
-        let mut down = Vec::new();
+    ) -> Result<Installed, DriverError> {
+        let state = self.host.state();
+        let mut installed = Installed::default();
         for instance in added {
-            let index = instance.config().interface_index();
-            if links.get(&index) == Some(&false) {
-                down.push(index);
+            let config = instance.config();
+            let index = config.interface_index();
+            if state.links.get(&index) == Some(&false) {
+                installed.down.push(index);
+            }
+            // The memory host holds the virtual addresses only: a router that waits for its
+            // primary address waits for it to be added there.
+            if instance.addressing().waits_for_primary_address()
+                && !state
+                    .addresses
+                    .contains_key(&(index, config.primary_address()))
+            {
+                installed.without_primary.push(instance.key());
             }
             applier.place(instance.clone());
         }
-        Ok(down)
+        Ok(installed)
     }
 
     fn uninstall(

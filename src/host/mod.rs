@@ -57,4 +57,4 @@ pub use route::{
     HostEntry, MAIN_TABLE, NextHop, RouteId, RouteInsertion, RouteKind, RouteMetric,
     RouteMetricKind, RuleAction, RuleId, Statics, VirtualRoute, VirtualRule,
 };
-pub use setup::{Setup, check_instances};
+pub use setup::{Installed, Setup, check_instances};

@@ -7,6 +7,16 @@ use std::net::IpAddr;
 use crate::host::{ActionApplier, Addressing, DriverError, Instance, VirtualAddress};
 use crate::{RouterKey, Routers};
 
+/// What keeps routers that [`Setup::install`] placed from running yet: they start in Fault.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Installed {
+    /// The interfaces among theirs whose link is down.
+    pub down: Vec<u32>,
+    /// The routers whose primary address is not on their interface yet (those that
+    /// [wait for it](crate::host::Instance::wait_for_primary_address)).
+    pub without_primary: Vec<RouterKey>,
+}
+
 /// The host side of adding and removing virtual routers: checks that change nothing, then the
 /// changes. [`EventLoop::reconfigure`](crate::host::EventLoop::reconfigure) calls `check` for a
 /// whole change before it commits anything, so a refused change leaves the host as it was.
@@ -27,14 +37,14 @@ pub trait Setup<S, A, N> {
         added: &[Instance],
     ) -> Result<Self::Checked, DriverError>;
 
-    /// Prepares what `added` needs and places each with [`ActionApplier::place`]. Returns the
-    /// interfaces among theirs whose link is down.
+    /// Prepares what `added` needs and places each with [`ActionApplier::place`]. Returns what
+    /// keeps some of them from running yet.
     fn install(
         &mut self,
         applier: &mut ActionApplier<S, A, N>,
         added: &[Instance],
         checked: Self::Checked,
-    ) -> Result<Vec<u32>, DriverError>;
+    ) -> Result<Installed, DriverError>;
 
     /// Undoes what [`install`](Self::install) did for `removed`, which no longer run; `remaining`
     /// are the routers that do.

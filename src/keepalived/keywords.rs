@@ -102,11 +102,6 @@ const TRACK_GROUP: Support = Support::Refused(
     "not supported by this version: a lost static address, route or rule is restored, and takes \
      no instance to Fault; track its interface with track_interface instead",
 );
-const TRACK_SRC_IP: Support = Support::Ignored(
-    "always so here: an instance whose source address goes away is in FAULT until it is back; \
-     one whose source address is missing when vrrpd starts or reloads is refused with its cause, \
-     where keepalived would start it in FAULT",
-);
 const USE_IPVLAN: Support =
     Support::Refused("ipvlan interfaces are not supported; use use_vmac (macvlan)");
 const USE_VMAC_ADDR: Support = Support::Refused(
@@ -313,7 +308,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("track_interface", HONOURED),
     k("track_process", HONOURED),
     k("track_script", HONOURED),
-    k("track_src_ip", TRACK_SRC_IP),
+    k("track_src_ip", HONOURED),
     k("umask", PROCESS_SETUP),
     k("unicast_fault_no_peer", HONOURED),
     k("unicast_peer", HONOURED),

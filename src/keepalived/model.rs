@@ -425,6 +425,10 @@ pub struct VrrpInstance {
     /// `mcast_dst_ip` (or the global `vrrp_mcast_group4` / `vrrp_mcast_group6`): the group
     /// adverts go to without unicast peers, if not the standard one.
     pub multicast_group: Option<IpAddr>,
+    /// `track_src_ip` (with `unicast_src_ip` or `mcast_src_ip`): the instance starts in Fault
+    /// when its source address is not on its interface yet, and runs once it comes. (Once
+    /// running, every instance goes to Fault while its source address is gone.)
+    pub track_src_ip: bool,
     /// `use_vmac`.
     pub use_vmac: bool,
     /// `use_vmac NAME`: the virtual MAC interface's name, when given.

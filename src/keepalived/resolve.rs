@@ -67,6 +67,7 @@ impl Resolved {
             .virtual_mac(instance.use_vmac)
             .adverts_from_parent(instance.vmac_xmit_base)
             .promote_secondaries(instance.promote_secondaries)
+            .wait_for_primary_address(instance.track_src_ip)
             .announce_spacing(AddressFamily::Ipv4, instance.garp_interval)
             .announce_spacing(AddressFamily::Ipv6, instance.gna_interval);
         if let Some(name) = &instance.vmac_name {

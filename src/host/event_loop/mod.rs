@@ -258,10 +258,16 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                 self.pending_statics = Some(statics.clone());
             }
         }
-        let down = setup
+        let installed = setup
             .install(&mut self.applier, &change.add, checked)
             .map_err(failed)?;
-        self.down.extend(down);
+        self.down.extend(installed.down);
+        for key in installed.without_primary {
+            if let Some(router) = self.routers.get(&key) {
+                let address = router.config().primary_address();
+                self.note_primary(key, address, false, on_event);
+            }
+        }
         if self.started {
             for key in &added {
                 self.routers
@@ -269,6 +275,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                     .map_err(|e| failed(e.into()))?;
                 if self.down.contains(&key.interface_index) {
                     self.routers.handle_link(now, key.interface_index, false);
+                }
+                if self.primary_missing.contains(key) {
+                    self.routers.handle_link_of(now, key, false);
                 }
             }
             self.drain(now, on_event);
@@ -281,7 +290,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         Ok(self.routers.add_sync_group(members)?)
     }
 
-    /// Starts the routers; a router whose link is down starts in Fault.
+    /// Starts the routers; a router whose link is down, or whose primary address is not there
+    /// yet, starts in Fault.
     pub fn start(&mut self, now: Instant, on_event: &mut impl FnMut(Event)) {
         let _on_thread = OnDriverThread::enter(self.handle.id());
         self.started = true;
@@ -292,6 +302,9 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         self.drain(now, on_event);
         for &index in &self.down {
             self.routers.handle_link(now, index, false);
+        }
+        for key in &self.primary_missing {
+            self.routers.handle_link_of(now, key, false);
         }
         self.drain(now, on_event);
     }

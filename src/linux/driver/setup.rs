@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use crate::host::{
-    ActionApplier, AddressBackend, Addressing, DriverError, Instance, Setup, VirtualRule,
+    ActionApplier, AddressBackend, Addressing, DriverError, Installed, Instance, Setup, VirtualRule,
 };
 use crate::linux::driver::links::Bindings;
 use crate::linux::driver::virtual_mac::{VirtualMacs, name_for, send_interface};
@@ -35,6 +35,8 @@ pub fn interface_source(
 pub(crate) struct Checked {
     leftovers: Vec<(u32, IpAddr, u8)>,
     links: HashMap<u32, Interface>,
+    /// The routers that wait for their primary address, which is not there yet.
+    without_primary: Vec<RouterKey>,
 }
 
 /// The host state a Linux driver sets up for its routers, and the netlink connection it reads and
@@ -249,15 +251,23 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
             .map(|i| (i.index, i))
             .collect();
         let mut leftovers = Vec::new();
+        let mut without_primary = Vec::new();
         for instance in added {
-            for (index, address, prefix_len) in check_instance(&mut self.netlink, &links, instance)?
-            {
+            let (ours, has_primary) = check_instance(&mut self.netlink, &links, instance)?;
+            for (index, address, prefix_len) in ours {
                 if !held.contains(&(index, address)) {
                     leftovers.push((index, address, prefix_len));
                 }
             }
+            if !has_primary {
+                without_primary.push(instance.key());
+            }
         }
-        Ok(Checked { leftovers, links })
+        Ok(Checked {
+            leftovers,
+            links,
+            without_primary,
+        })
     }
 
     /// Removes the leftovers, opens and joins what the sockets need, places the routers and
@@ -267,7 +277,7 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
         applier: &mut ActionApplier<Sockets, A, Announcer>,
         added: &[Instance],
         checked: Checked,
-    ) -> Result<Vec<u32>, DriverError> {
+    ) -> Result<Installed, DriverError> {
         for &(index, address, prefix_len) in &checked.leftovers {
             self.netlink.remove_address(index, address, prefix_len)?;
         }
@@ -330,7 +340,10 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
             let interface = applier.address_interface(&key);
             let _ = applier.announcer_mut().prepare(interface, key.family);
         }
-        Ok(down)
+        Ok(Installed {
+            down,
+            without_primary: checked.without_primary,
+        })
     }
 
     /// Deletes the removed routers' virtual MAC interfaces, leaves the multicast groups no
@@ -376,15 +389,16 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
     }
 }
 
-/// Checks the instance against the interface it runs on: its primary address is there, its prefix
-/// lengths are valid, and none of its addresses is held by someone else. Returns those of its
-/// addresses that this crate configured (with their interfaces and prefix lengths): a killed
-/// process left them, or a running router holds them.
+/// Checks the instance against the interface it runs on: its primary address is there (unless it
+/// waits for it), its prefix lengths are valid, and none of its addresses is held by someone
+/// else. Returns those of its addresses that this crate configured (with their interfaces and
+/// prefix lengths): a killed process left them, or a running router holds them; and whether its
+/// primary address is there.
 fn check_instance(
     netlink: &mut Netlink,
     links: &HashMap<u32, Interface>,
     instance: &Instance,
-) -> Result<Vec<(u32, IpAddr, u8)>, DriverError> {
+) -> Result<(Vec<(u32, IpAddr, u8)>, bool), DriverError> {
     let index = instance.config().interface_index();
     let interface = links
         .get(&index)
@@ -398,7 +412,8 @@ fn check_instance(
         });
     }
     let own = netlink.addresses(interface.index, config.family())?;
-    if !own.iter().any(|a| a.address == config.primary_address()) {
+    let has_primary = own.iter().any(|a| a.address == config.primary_address());
+    if !has_primary && !instance.addressing().waits_for_primary_address() {
         return Err(DriverError::PrimaryAddressNotOnInterface {
             interface: interface.name.clone(),
             address: config.primary_address(),
@@ -438,5 +453,5 @@ fn check_instance(
             }
         }
     }
-    Ok(ours)
+    Ok((ours, has_primary))
 }

@@ -35,6 +35,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "unicast_peer",
     "unicast_ttl",
     "mcast_dst_ip",
+    "track_src_ip",
     "unicast_fault_no_peer",
     "lower_prio_no_advert",
     "down_timer_adverts",
@@ -94,6 +95,7 @@ struct InstanceDraft {
     unicast_ttl: Option<u8>,
     unicast_fault_no_peer: bool,
     mcast_dst_ip: Option<IpAddr>,
+    track_src_ip: bool,
     use_vmac: bool,
     vmac_name: Option<String>,
     vmac_xmit_base: bool,
@@ -159,6 +161,7 @@ impl Default for InstanceDraft {
             unicast_ttl: None,
             unicast_fault_no_peer: false,
             mcast_dst_ip: None,
+            track_src_ip: false,
             use_vmac: false,
             vmac_name: None,
             vmac_xmit_base: false,
@@ -405,6 +408,8 @@ impl Reader {
             unicast_ttl,
             fault_without_peers,
             multicast_group,
+            // keepalived clears it without a source address of the instance's own.
+            track_src_ip: draft.track_src_ip && draft.unicast_source.is_some(),
             use_vmac: draft.use_vmac,
             vmac_name: draft.vmac_name,
             vmac_xmit_base: draft.vmac_xmit_base,
@@ -553,6 +558,7 @@ impl Reader {
                     draft.at.mcast_dst_ip = Some(s.keyword.location.clone());
                 }
             }
+            "track_src_ip" => draft.track_src_ip = self.flag(s),
             "unicast_fault_no_peer" => draft.unicast_fault_no_peer = self.flag(s),
             "unicast_ttl" => {
                 draft.unicast_ttl = self.integer(s, 0..=255);
