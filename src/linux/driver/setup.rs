@@ -389,6 +389,10 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
     }
 }
 
+/// What [`check_instance`] found: the addresses this crate configured, each with its interface
+/// and prefix length, and whether the primary address is there.
+type InstanceCheck = (Vec<(u32, IpAddr, u8)>, bool);
+
 /// Checks the instance against the interface it runs on: its primary address is there (unless it
 /// waits for it), its prefix lengths are valid, and none of its addresses is held by someone
 /// else. Returns those of its addresses that this crate configured (with their interfaces and
@@ -398,7 +402,7 @@ fn check_instance(
     netlink: &mut Netlink,
     links: &HashMap<u32, Interface>,
     instance: &Instance,
-) -> Result<(Vec<(u32, IpAddr, u8)>, bool), DriverError> {
+) -> Result<InstanceCheck, DriverError> {
     let index = instance.config().interface_index();
     let interface = links
         .get(&index)
