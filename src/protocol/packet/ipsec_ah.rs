@@ -317,6 +317,16 @@ mod tests {
     }
 
     #[test]
+    fn an_icv_with_differences_that_cancel_out_does_not_verify() {
+        // The same bit flipped in two bytes of the ICV: each difference counts.
+        let mut forged = sealed(false);
+        forged[32] ^= 1;
+        forged[33] ^= 1;
+        let (context, range) = AhContext::open(&forged).expect("opens");
+        assert!(!context.verify(&key(), &forged[range], false));
+    }
+
+    #[test]
     fn unicast_leaves_the_ttl_out_of_the_icv_and_multicast_does_not() {
         for unicast in [false, true] {
             let mut datagram = sealed(unicast);
