@@ -1862,3 +1862,32 @@ fn track_src_ip_holds_with_a_source_address_of_the_instances_own_only() {
     assert!(!tracks(" track_src_ip\n"));
     assert!(!tracks(" unicast_src_ip 192.0.2.10\n"));
 }
+
+#[test]
+fn timer_expired_backup_makes_a_stalled_master_yield_without_preemption_only() {
+    use vrrp::Priority;
+    let text = |lines: &str| {
+        format!("{INSTANCE_HEAD}{lines} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n")
+    };
+    let yields = |lines: &str| {
+        let (config, warnings) = read_with_warnings(&text(lines));
+        let built = config.instances[0].config(2, ip("192.0.2.10")).expect("valid");
+        (built.stall_yield(), warnings)
+    };
+    assert_eq!(
+        yields(" nopreempt\n timer_expired_backup\n"),
+        (Some(Priority::new(254)), vec![])
+    );
+    assert_eq!(
+        yields(" nopreempt\n timer_expired_backup 120\n").0,
+        Some(Priority::new(120))
+    );
+    let (old, warnings) = yields(" nopreempt\n thread_timer_expired 120\n");
+    assert_eq!(old, Some(Priority::new(120)));
+    assert!(warnings[0].contains("old name"), "{warnings:?}");
+    let (preempting, warnings) = yields(" timer_expired_backup\n");
+    assert_eq!(preempting, None);
+    assert!(warnings[0].contains("without `nopreempt`"), "{warnings:?}");
+    let found = errors(&text(" nopreempt\n timer_expired_backup 255\n"));
+    assert!(found[0].contains("1 to 254"), "{found:?}");
+}

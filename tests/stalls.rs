@@ -94,3 +94,52 @@ fn a_master_of_lower_priority_stalled_past_master_down_interval_resumes_as_backu
     assert_eq!(lan.state(0, VRID), Some(State::Backup));
     assert_eq!(sent(&lan, 0, resumed, Duration::from_secs(1)), (0, 0));
 }
+
+#[test]
+fn a_master_without_preemption_that_yields_after_a_stall_leaves_the_new_master_alone() {
+    // keepalived's timer_expired_backup: both without preemption, the stalled Master (200) knows
+    // the other (100) may have taken over, and follows it rather than take the addresses back.
+    let yielding = |yield_after: bool| {
+        let configs = [200, 100]
+            .into_iter()
+            .enumerate()
+            .map(|(host, priority)| {
+                sim::router(host, priority, |b| {
+                    let b = b.preempt(false);
+                    if yield_after {
+                        b.yield_after_stall(vrrp::Priority::new(100))
+                    } else {
+                        b
+                    }
+                })
+            })
+            .collect();
+        let mut lan = sim::started(3, LATENCY, configs);
+        lan.run_for(Duration::from_secs(2));
+        assert_eq!(lan.masters(VRID), [0]);
+        lan.stall(0, STALL);
+        lan.run_for(STALL);
+        let resumed = lan.elapsed();
+        lan.run_for(Duration::from_secs(2));
+        (
+            lan.masters(VRID),
+            sent(&lan, 0, resumed, Duration::from_secs(2)),
+        )
+    };
+    // It resumes as Backup, silently: no advert, no announcement.
+    assert_eq!(yielding(true), (vec![1], (0, 0)));
+    // Without it, the stalled Master asserts itself, as RFC 5798 has a Master do.
+    assert_eq!(yielding(false).0, [0]);
+    let with_preemption = sim::router(0, 200, |b| b);
+    assert!(with_preemption.stall_yield().is_none());
+    let builder = vrrp::Config::builder(1, VRID, std::net::Ipv4Addr::new(192, 0, 2, 1).into())
+        .address(std::net::Ipv4Addr::new(198, 51, 100, 1).into());
+    for (preempt, priority) in [(true, 100), (false, 255), (false, 0)] {
+        let stalled = builder.clone().preempt(preempt);
+        let priority = vrrp::Priority::new(priority);
+        assert_eq!(
+            stalled.yield_after_stall(priority).build().map(drop),
+            Err(vrrp::ConfigError::StallYield(priority))
+        );
+    }
+}

@@ -93,9 +93,6 @@ const NAMESPACE_WITH_IPSETS: Support = Support::Ignored(
 const OLD_UNICAST_CHECKSUM: Support = Support::Refused(
     "the checksum of keepalived before 1.3.6 for VRRPv3 unicast is not spoken; upgrade the peer",
 );
-const THREAD_TIMER_EXPIRED: Support = Support::Refused(
-    "not supported by this version; its deadlines hold under load (BENCHMARKS.md)",
-);
 const TRACK_BFD: Support =
     Support::Refused("there is no BFD here; track the peer with a vrrp_script instead");
 const TRACK_GROUP: Support = Support::Refused(
@@ -297,10 +294,10 @@ pub const KEYWORDS: &[Keyword] = &[
     k("strict_mode", HONOURED),
     k("sync_group_tracking_weight", HONOURED),
     k("terminate_delay", HONOURED),
-    k("thread_timer_expired", THREAD_TIMER_EXPIRED),
+    k("thread_timer_expired", HONOURED),
     k("time_window", HONOURED),
     k("timeout", HONOURED),
-    k("timer_expired_backup", THREAD_TIMER_EXPIRED),
+    k("timer_expired_backup", HONOURED),
     k("tmp_config_directory", PROCESS_SETUP),
     k("track_bfd", TRACK_BFD),
     k("track_file", HONOURED),

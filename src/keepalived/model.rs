@@ -429,6 +429,9 @@ pub struct VrrpInstance {
     /// when its source address is not on its interface yet, and runs once it comes. (Once
     /// running, every instance goes to Fault while its source address is gone.)
     pub track_src_ip: bool,
+    /// `timer_expired_backup` (with `nopreempt`): a Master that ran so late that a router of this
+    /// priority may have taken over becomes Backup.
+    pub timer_expired_backup: Option<u8>,
     /// `use_vmac`.
     pub use_vmac: bool,
     /// `use_vmac NAME`: the virtual MAC interface's name, when given.
@@ -547,6 +550,9 @@ impl VrrpInstance {
         }
         for peer in &self.unicast_peers {
             builder = builder.unicast_peer(*peer);
+        }
+        if let Some(priority) = self.timer_expired_backup {
+            builder = builder.yield_after_stall(Priority::new(priority));
         }
         if let Some(group) = self.multicast_group {
             builder = builder.multicast_group(group);

@@ -149,6 +149,9 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
     if config.owner_ignores_adverts() {
         line("owner_ignore_adverts".into());
     }
+    if let Some(priority) = config.stall_yield() {
+        line(format!("timer_expired_backup {}", priority.get()));
+    }
     if config.lower_priority_response() == LowerPriorityResponse::Discard {
         line("lower_prio_no_advert".into());
     }

@@ -72,6 +72,10 @@ pub enum Reason {
     TrackingRecovered,
     /// Another member of the sync group changed state.
     SyncGroup,
+    /// A Master ran too late to know that another router had not taken over, and became Backup
+    /// (keepalived's `timer_expired_backup`: see
+    /// [`ConfigBuilder::yield_after_stall`](crate::ConfigBuilder::yield_after_stall)).
+    Stalled,
     /// The application said the Master is unhealthy
     /// ([`VirtualRouter::set_healthy`](crate::VirtualRouter::set_healthy)): it advertised priority
     /// 0 and released its addresses.
@@ -86,6 +90,7 @@ impl fmt::Display for Reason {
             Self::Preempted => "preempted",
             Self::MasterStopped => "master-stopped",
             Self::HigherPriority => "higher-priority",
+            Self::Stalled => "stalled",
             Self::Shutdown => "shutdown",
             Self::LinkDown => "link-down",
             Self::LinkUp => "link-up",

@@ -44,6 +44,7 @@ impl Config {
             owner_ignores_adverts: false,
             unicast_hop_limit: HOP_LIMIT,
             multicast_group: None,
+            stall_yield: None,
             router_advertisements: None,
             #[cfg(feature = "auth-hmac")]
             auth_hmac: None,
@@ -101,6 +102,7 @@ pub struct ConfigBuilder {
     owner_ignores_adverts: bool,
     unicast_hop_limit: u8,
     multicast_group: Option<IpAddr>,
+    stall_yield: Option<Priority>,
     router_advertisements: Option<RouterAdvertisements>,
     #[cfg(feature = "auth-hmac")]
     auth_hmac: Option<HmacAuth>,
@@ -254,6 +256,17 @@ impl ConfigBuilder {
     /// does).
     pub fn multicast_group(mut self, group: IpAddr) -> Self {
         self.multicast_group = Some(group);
+        self
+    }
+
+    /// Makes a Master that ran late becomes Backup rather than carry on (keepalived's
+    /// `timer_expired_backup`): when its next advert is due later than a router of priority
+    /// `highest_other` (the highest the others may have, tracking included; 1 to 254) would
+    /// have taken over since its last one, it releases its addresses and follows whoever is
+    /// Master now. For routers without preemption, which would otherwise take the addresses back
+    /// from the router that took over while they stalled; refused with preemption on.
+    pub fn yield_after_stall(mut self, highest_other: Priority) -> Self {
+        self.stall_yield = Some(highest_other);
         self
     }
 
@@ -419,6 +432,11 @@ impl ConfigBuilder {
         {
             return Err(ConfigError::UnicastHopLimit(self.unicast_hop_limit));
         }
+        if let Some(priority) = self.stall_yield
+            && (self.preempt || !(1..=254).contains(&priority.get()))
+        {
+            return Err(ConfigError::StallYield(priority));
+        }
         if !(1..=100).contains(&self.down_adverts) {
             return Err(ConfigError::DownIntervalAdverts(self.down_adverts));
         }
@@ -458,6 +476,7 @@ impl ConfigBuilder {
             owner_ignores_adverts: self.owner_ignores_adverts,
             unicast_hop_limit: self.unicast_hop_limit,
             multicast_group,
+            stall_yield: self.stall_yield,
             router_advertisements: self.router_advertisements.map(Box::new),
             #[cfg(feature = "auth-hmac")]
             auth_hmac: self.auth_hmac.map(Box::new),

@@ -123,6 +123,12 @@ pub enum ConfigError {
          (multicast ones always leave with 255)"
     )]
     UnicastHopLimit(u8),
+    /// Yielding after a stall needs preemption off and a priority of 1 to 254.
+    #[error(
+        "yielding after a stall (to priority {0}) needs preemption off, and the other routers' \
+         highest priority, 1 to 254"
+    )]
+    StallYield(Priority),
     /// Master_Down_Interval counts 1 to 100 advertisement intervals.
     #[error("Master_Down_Interval must count 1 to 100 advertisement intervals, not {0}")]
     DownIntervalAdverts(u8),

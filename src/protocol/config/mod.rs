@@ -103,6 +103,7 @@ pub struct Config {
     pub(crate) owner_ignores_adverts: bool,
     pub(crate) unicast_hop_limit: u8,
     pub(crate) multicast_group: IpAddr,
+    pub(crate) stall_yield: Option<Priority>,
     /// Boxed: most routers have none, and then pay a pointer.
     pub(crate) router_advertisements: Option<Box<RouterAdvertisements>>,
     /// Boxed, for the same reason.
@@ -246,6 +247,12 @@ impl Config {
     /// §5.1.1.2, §5.1.2.2) unless [`ConfigBuilder::multicast_group`] set another.
     pub fn multicast_group(&self) -> IpAddr {
         self.multicast_group
+    }
+
+    /// The highest priority of the other routers, to which a Master that stalled yields: see
+    /// [`ConfigBuilder::yield_after_stall`].
+    pub fn stall_yield(&self) -> Option<Priority> {
+        self.stall_yield
     }
 
     /// The TTL / hop limit of the adverts sent to unicast peers: 255 unless

@@ -1,5 +1,5 @@
-//! Leaving Master on purpose: stepping down when the application says it is unhealthy, and the
-//! make-before-break hand-over of a graceful stop.
+//! Leaving Master on purpose: stepping down when the application says it is unhealthy, the
+//! make-before-break hand-over of a graceful stop, and yielding after a stall.
 
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,28 @@ impl VirtualRouter {
         self.send_advert(Priority::SHUTDOWN);
         self.stop_timers();
         self.handover_until = Some(now + self.master_down_interval());
+    }
+
+    /// keepalived's `timer_expired_backup`: a Master that ran so late (a stalled process, a
+    /// starved CPU) that a router of priority `yield_to` may have taken over since its last
+    /// advert (3 intervals and that priority's Skew_Time) becomes Backup, releasing its
+    /// addresses without advertising, and follows whoever is Master now; with preemption off, it
+    /// does not take the addresses back. Nobody there: it takes over after Master_Down_Interval.
+    pub(super) fn yield_if_stalled(&mut self, now: Instant) {
+        let (State::Master, Some(yield_to), Some(next_advert)) =
+            (self.state, self.config.stall_yield, self.advert_at)
+        else {
+            return;
+        };
+        let interval = self.config.interval;
+        let last_advert = next_advert - interval.as_duration();
+        let takeover =
+            crate::timing::master_down_interval(self.config.version, yield_to, interval, 3);
+        if now >= last_advert + takeover {
+            self.release_addresses();
+            self.master_address = None;
+            self.enter_backup(now, Reason::Stalled);
+        }
     }
 
     /// Whether a [`hand_over`](Self::hand_over) is waiting for the new Master.

@@ -292,6 +292,7 @@ impl VirtualRouter {
     /// Handles the timers that are due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.advance(now);
+        self.yield_if_stalled(now);
         if self.handover_until.is_some_and(|at| at <= now) {
             self.finish_shutdown();
             return;
@@ -327,6 +328,7 @@ impl VirtualRouter {
         if matches!(self.state, State::Initialize) {
             return Ok(());
         }
+        self.yield_if_stalled(now);
         if rx.source() == self.config.primary_address {
             // With multicast loopback off a router never hears itself, so this is another router
             // using our primary address: counted, for the driver to report, and not acted on (its

@@ -262,6 +262,23 @@ impl Reader {
         }
         own.or(global)
     }
+
+    /// `timer_expired_backup`: only without preemption (`nopreempt`), as keepalived resets it
+    /// otherwise (a warning here).
+    pub(super) fn timer_expired_backup(&mut self, draft: &InstanceDraft, name: &str) -> Option<u8> {
+        let (priority, at) = draft.timer_expired_backup.clone()?;
+        if draft.preempt {
+            self.warn(
+                &at,
+                format!(
+                    "vrrp_instance {name}: `timer_expired_backup` is not used without \
+                     `nopreempt`, as keepalived does not use it"
+                ),
+            );
+            return None;
+        }
+        Some(priority)
+    }
 }
 
 pub(super) fn family_name(family: AddressFamily) -> &'static str {

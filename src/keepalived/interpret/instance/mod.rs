@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 mod consistency;
+mod options;
 
 use super::{Common, Reader};
 use crate::keepalived::error::{ErrorKind, Location, ParseError};
@@ -36,6 +37,8 @@ pub(super) const INSTANCE: &[&str] = &[
     "unicast_ttl",
     "mcast_dst_ip",
     "track_src_ip",
+    "timer_expired_backup",
+    "thread_timer_expired",
     "unicast_fault_no_peer",
     "lower_prio_no_advert",
     "down_timer_adverts",
@@ -96,6 +99,8 @@ struct InstanceDraft {
     unicast_fault_no_peer: bool,
     mcast_dst_ip: Option<IpAddr>,
     track_src_ip: bool,
+    /// `timer_expired_backup`'s priority, and where it is written.
+    timer_expired_backup: Option<(u8, Location)>,
     use_vmac: bool,
     vmac_name: Option<String>,
     vmac_xmit_base: bool,
@@ -162,6 +167,7 @@ impl Default for InstanceDraft {
             unicast_fault_no_peer: false,
             mcast_dst_ip: None,
             track_src_ip: false,
+            timer_expired_backup: None,
             use_vmac: false,
             vmac_name: None,
             vmac_xmit_base: false,
@@ -372,6 +378,7 @@ impl Reader {
         let unicast_ttl = self.unicast_ttl(&draft, &name);
         let fault_without_peers = draft.unicast_fault_no_peer && draft.unicast_peers.is_empty();
         let multicast_group = self.multicast_group(&draft, family, &name);
+        let timer_expired_backup = self.timer_expired_backup(&draft, &name);
         if let Some(at) = &draft.promote_secondaries
             && draft.use_vmac
         {
@@ -408,6 +415,7 @@ impl Reader {
             unicast_ttl,
             fault_without_peers,
             multicast_group,
+            timer_expired_backup,
             // keepalived clears it without a source address of the instance's own.
             track_src_ip: draft.track_src_ip && draft.unicast_source.is_some(),
             use_vmac: draft.use_vmac,
@@ -542,43 +550,17 @@ impl Reader {
                     }
                 }
             }
-            "mcast_dst_ip" => {
-                const EXPECTED: &str =
-                    "an IPv4 multicast address, or an IPv6 one of link-local scope (ffX2::)";
-                if let Some(v) = self.value(s, EXPECTED) {
-                    match v.text.parse::<IpAddr>() {
-                        Ok(IpAddr::V4(group)) if group.is_multicast() => {
-                            draft.mcast_dst_ip = Some(group.into());
-                        }
-                        Ok(IpAddr::V6(group)) if super::global::link_local_group(group) => {
-                            draft.mcast_dst_ip = Some(group.into());
-                        }
-                        _ => self.bad(s, v, EXPECTED),
-                    }
-                    draft.at.mcast_dst_ip = Some(s.keyword.location.clone());
-                }
-            }
+            "mcast_dst_ip" => self.mcast_dst_ip(s, draft),
             "track_src_ip" => draft.track_src_ip = self.flag(s),
+            "timer_expired_backup" | "thread_timer_expired" => {
+                draft.timer_expired_backup = self.timer_expired_backup_line(s);
+            }
             "unicast_fault_no_peer" => draft.unicast_fault_no_peer = self.flag(s),
             "unicast_ttl" => {
                 draft.unicast_ttl = self.integer(s, 0..=255);
                 draft.at.unicast_ttl = Some(s.keyword.location.clone());
             }
-            "use_vmac" => {
-                if s.block.is_none() && s.args.len() == 1 {
-                    let name = &s.args[0];
-                    let valid = (1..=15).contains(&name.text.len())
-                        && !name.text.contains(['/', '%', ' ', '\0']);
-                    if valid {
-                        draft.use_vmac = true;
-                        draft.vmac_name = Some(name.text.clone());
-                    } else {
-                        self.bad(s, name, "an interface name of 1 to 15 bytes");
-                    }
-                } else {
-                    draft.use_vmac = self.flag(s);
-                }
-            }
+            "use_vmac" => self.use_vmac(s, draft),
             "vmac_xmit_base" => draft.vmac_xmit_base = self.flag(s),
             "promote_secondaries" => {
                 if self.flag(s) {
@@ -641,34 +623,5 @@ impl Reader {
                 }
             }
         }
-    }
-
-    /// A unicast peer's options after its address: its `min_ttl N`, if any; `max_ttl` is refused.
-    fn peer_options(&mut self, peer: &Statement) -> Option<u8> {
-        let mut min_ttl = None;
-        let mut words = peer.args.iter();
-        while let Some(option) = words.next() {
-            match option.text.as_str() {
-                "min_ttl" => match words.next().map(|v| (v, v.text.parse::<u8>())) {
-                    Some((_, Ok(ttl))) => min_ttl = Some(ttl),
-                    Some((v, Err(_))) => self.bad_word("min_ttl", v, "a TTL from 0 to 255"),
-                    None => self.missing_value(option, "a TTL from 0 to 255"),
-                },
-                "max_ttl" => {
-                    words.next();
-                    self.unsupported(
-                        option,
-                        "max_ttl",
-                        "only a lowest TTL is checked (min_ttl); drop max_ttl",
-                    );
-                }
-                _ => self.unsupported(
-                    option,
-                    &option.text,
-                    "a unicast peer takes min_ttl only; list the address alone otherwise",
-                ),
-            }
-        }
-        min_ttl
     }
 }
