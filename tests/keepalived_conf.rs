@@ -205,8 +205,8 @@ fn what_keepalived_accepts_and_this_crate_cannot_honour_is_an_error() {
             "t.conf:2:2: `use_ipvlan` is not supported",
         ),
         (
-            "track_group G {\n group {\n  A\n }\n}\n",
-            "t.conf:1:1: `track_group` is not supported",
+            "vrrp_instance A {\n track_bfd {\n  b\n }\n}\n",
+            "t.conf:2:2: `track_bfd` is not supported",
         ),
     ];
     for (text, start) in cases {
@@ -1871,7 +1871,9 @@ fn timer_expired_backup_makes_a_stalled_master_yield_without_preemption_only() {
     };
     let yields = |lines: &str| {
         let (config, warnings) = read_with_warnings(&text(lines));
-        let built = config.instances[0].config(2, ip("192.0.2.10")).expect("valid");
+        let built = config.instances[0]
+            .config(2, ip("192.0.2.10"))
+            .expect("valid");
         (built.stall_yield(), warnings)
     };
     assert_eq!(
@@ -1890,4 +1892,54 @@ fn timer_expired_backup_makes_a_stalled_master_yield_without_preemption_only() {
     assert!(warnings[0].contains("without `nopreempt`"), "{warnings:?}");
     let found = errors(&text(" nopreempt\n timer_expired_backup 255\n"));
     assert!(found[0].contains("1 to 254"), "{found:?}");
+}
+
+#[test]
+fn track_group_links_the_static_entries_that_name_it_to_its_member_instances() {
+    let text = format!(
+        "track_group G {{\n group {{\n  A\n  GONE\n }}\n}}\n\
+         static_ipaddress {{\n 203.0.113.5/24 dev t0 track_group G\n 203.0.113.6/24 dev t0\n}}\n\
+         static_routes {{\n 198.51.100.0/24 via 203.0.113.1 dev t0 track_group G\n}}\n\
+         static_rules {{\n from 198.51.100.0/24 table 100 track_group NOPE\n to 198.51.100.9 table 100 track_group G\n}}\n\
+         {INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+    );
+    let (config, warnings) = read_with_warnings(&text);
+    let group = &config.track_groups[0];
+    assert_eq!(group.name, "G");
+    assert_eq!(group.members, ["A"]);
+    assert_eq!(
+        (&group.addresses[..], &group.routes[..], &group.rules[..]),
+        (&[0][..], &[0][..], &[1][..])
+    );
+    assert_eq!(config.static_addresses.len(), 2);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("`GONE` is no vrrp_instance")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("track_group NOPE is not defined")),
+        "{warnings:?}"
+    );
+    // In a virtual route keepalived leaves the line out; a second one on a line is refused.
+    let virtual_route = format!(
+        "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1\n }}\n virtual_routes {{\n  198.51.100.0/24 via 192.0.2.9 track_group G\n }}\n}}\n"
+    );
+    let (config, warnings) = read_with_warnings(&virtual_route);
+    assert!(config.instances[0].routes.is_empty());
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("for static routes and rules only")),
+        "{warnings:?}"
+    );
+    let twice = "track_group G {\n group {\n  A\n }\n}\nstatic_routes {\n 198.51.100.0/24 dev t0 track_group G track_group G\n}\n";
+    assert!(
+        errors(twice)[0].contains("names one track_group"),
+        "{:?}",
+        errors(twice)
+    );
 }

@@ -2089,3 +2089,37 @@ fn track_src_ip_starts_in_fault_until_the_source_address_comes() {
     alone.wait_state("master", SETTLE);
     assert!(lan.holds(1, VIP));
 }
+
+/// `track_group`: a static address of the group that is lost and cannot be added back (its
+/// interface was deleted) holds the group's instance in Fault; created again and reloaded, the
+/// address is added back on it, and the instance runs again.
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn a_lost_static_entry_of_a_track_group_holds_its_instances_in_fault_until_it_is_back() {
+    let scratch = Scratch::new("track-group");
+    let lan = Lan::new(1);
+    second_link(&lan);
+    let statics = "track_group G {\n    group {\n        VI_1\n    }\n}\n\
+                   static_ipaddress {\n    203.0.113.5/24 dev t0 track_group G\n}\n\n\
+                   vrrp_instance VI_1 {";
+    let conf = scratch.config(
+        "nginx-master.conf",
+        "master",
+        &[("vrrp_instance VI_1 {", statics)],
+    );
+    let r1 = lan.router(1);
+    let on_t0 = || {
+        r1.try_ip(&["-o", "addr", "show", "dev", "t0"])
+            .unwrap_or_default()
+    };
+    let mut alone = vrrpd(&lan, 1, &conf);
+    alone.wait_state("master", SETTLE);
+    assert!(on_t0().contains("203.0.113.5/24"), "{}", on_t0());
+    r1.ip(&["link", "del", "t0"]);
+    alone.wait_state("fault", SETTLE);
+    assert!(!lan.holds(1, VIP));
+    second_link(&lan);
+    alone.signal("HUP");
+    alone.wait_state("master", SETTLE);
+    assert!(on_t0().contains("203.0.113.5/24"), "{}", on_t0());
+}

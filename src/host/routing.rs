@@ -309,7 +309,8 @@ impl Routing {
     }
 
     /// Holds `statics` from now on: what the previous static configuration held and this one
-    /// does not is removed, what it adds is installed (addresses, then routes, then rules).
+    /// does not is removed, what it adds is installed (addresses, then routes, then rules), and
+    /// what is held and missing is added again ([`Event::Restored`]).
     pub(crate) fn set_statics<A: AddressBackend>(
         &mut self,
         statics: Statics,
@@ -355,6 +356,8 @@ impl Routing {
             self.add_rule(None, rule, backend, on_event);
         }
         self.statics = statics;
+        // What was held and is missing (lost, and not added back since) is tried again too.
+        self.reinstall(backend, on_event);
     }
 
     /// Moves what is held on interface `from`, created again as `to`, there.

@@ -95,10 +95,6 @@ const OLD_UNICAST_CHECKSUM: Support = Support::Refused(
 );
 const TRACK_BFD: Support =
     Support::Refused("there is no BFD here; track the peer with a vrrp_script instead");
-const TRACK_GROUP: Support = Support::Refused(
-    "not supported by this version: a lost static address, route or rule is restored, and takes \
-     no instance to Fault; track its interface with track_interface instead",
-);
 const USE_IPVLAN: Support =
     Support::Refused("ipvlan interfaces are not supported; use use_vmac (macvlan)");
 const USE_VMAC_ADDR: Support = Support::Refused(
@@ -301,7 +297,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("tmp_config_directory", PROCESS_SETUP),
     k("track_bfd", TRACK_BFD),
     k("track_file", HONOURED),
-    k("track_group", TRACK_GROUP),
+    k("track_group", HONOURED),
     k("track_interface", HONOURED),
     k("track_process", HONOURED),
     k("track_script", HONOURED),

@@ -56,7 +56,8 @@ pub use interop::interop_warnings;
 pub use keywords::{KEYWORDS, Keyword, Support, keyword_table};
 pub use model::{
     GlobalDefs, KeepalivedConfig, LifecycleScript, Notify, NotifyFifo, Route, Rule, Scheduling,
-    ScriptUser, SyncGroup, TrackFile, TrackProcess, Tracked, VirtualIp, VrrpInstance, VrrpScript,
+    ScriptUser, SyncGroup, TrackFile, TrackGroup, TrackProcess, Tracked, VirtualIp, VrrpInstance,
+    VrrpScript,
 };
 #[cfg(feature = "linux")]
 pub use resolve::{ResolveError, Resolved, resolve, statics, sync_groups};

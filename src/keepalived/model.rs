@@ -36,6 +36,8 @@ pub struct KeepalivedConfig {
     pub static_routes: Vec<Route>,
     /// `static_rules` lines.
     pub static_rules: Vec<Rule>,
+    /// `track_group`s, with the static entries that name them.
+    pub track_groups: Vec<TrackGroup>,
     /// What was accepted and is not acted on (LVS blocks, mail settings, `state MASTER`).
     pub warnings: Vec<Warning>,
 }
@@ -569,6 +571,29 @@ impl VrrpInstance {
         }
         builder.build()
     }
+}
+
+/// `track_group NAME { group { VI_1 ... } }`: the instances that go to Fault while a static
+/// address, route or rule that names the group (`track_group NAME` on its line) is lost: gone
+/// and not added again (the driver adds a lost static entry again at once; one it cannot add
+/// keeps them in Fault until it can).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackGroup {
+    /// Its name.
+    pub name: String,
+    /// Where it is defined.
+    pub location: Location,
+    /// The member instances' names.
+    pub members: Vec<String>,
+    /// The static addresses that name it: indexes into
+    /// [`static_addresses`](KeepalivedConfig::static_addresses).
+    pub addresses: Vec<usize>,
+    /// The static routes that name it: indexes into
+    /// [`static_routes`](KeepalivedConfig::static_routes).
+    pub routes: Vec<usize>,
+    /// The static rules that name it: indexes into
+    /// [`static_rules`](KeepalivedConfig::static_rules).
+    pub rules: Vec<usize>,
 }
 
 /// `vrrp_sync_group NAME { group { ... } ... }`: instances that change state together.

@@ -138,6 +138,7 @@ type Reporter = Arc<dyn Fn(&Report) + Send + Sync>;
 /// A started [`Tracker`]: its threads run until [`stop`](Self::stop) or until it is dropped.
 pub struct Monitor {
     shared: Arc<Mutex<Shared>>,
+    handle: DriverHandle,
 }
 
 impl Monitor {
@@ -145,6 +146,18 @@ impl Monitor {
     pub fn tracking(&self, router: RouterKey) -> Tracking {
         let shared = lock(&self.shared);
         shared.applied.get(&router).copied().unwrap_or_default()
+    }
+
+    /// Sets check `name` good or bad: one that no script runs, whose state the embedder knows
+    /// (an entry it watches, a peer it counts). When that changes it, every router is given its
+    /// tracking again through the driver. Returns whether it changed; nothing once stopped.
+    pub fn set_check(&self, name: &str, good: bool) -> bool {
+        let mut shared = lock(&self.shared);
+        if shared.stopped || !shared.tracker.set_check(name, good) {
+            return false;
+        }
+        shared.apply(&self.handle);
+        true
     }
 
     /// Stops the threads (each ends at its next wake-up and sends nothing more) and returns the
@@ -228,7 +241,10 @@ impl Tracker {
             let (shared, handle) = (Arc::clone(&shared), handle.clone());
             std::thread::spawn(move || watch_files(&files, &shared, &handle, &*report));
         }
-        Ok(Monitor { shared })
+        Ok(Monitor {
+            shared,
+            handle: handle.clone(),
+        })
     }
 }
 

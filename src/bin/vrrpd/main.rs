@@ -251,6 +251,13 @@ struct Daemon {
     retiring: Vec<Resolved>,
     /// What moves the priorities.
     tracking: Monitor,
+    /// The static entries that name a track group, with the group's check.
+    static_groups: Vec<(tracking::StaticKey, String)>,
+    /// The static entries held (`static_ipaddress`, `static_routes`, `static_rules`), with their
+    /// interfaces looked up.
+    statics: vrrp::host::Statics,
+    /// The static entries that could not be added back since they were lost.
+    lost_statics: std::collections::HashSet<tracking::StaticKey>,
     /// The effective priority of each router whose priority tracking moved, as the driver
     /// reported it: the priority notify scripts are given.
     priorities: HashMap<RouterKey, Priority>,

@@ -128,20 +128,21 @@ pub fn reload(
     config.instances = Vec::new();
     // Switch what notifications look up before the driver changes, and without holding the lock
     // while it does: its events take the lock.
-    let (change, old_config, old_running, carried) = {
+    let (change, old_config, old_running, carried, old_statics) = {
         let mut d = daemon.lock().expect("no panics while held");
         let mut change =
             reconfiguration((&d.config, &d.running), (&config, &running)).map_err(unchanged)?;
-        // The static entries: what is no longer written goes, what is new comes.
-        let fixed = |c: &KeepalivedConfig| {
-            (
-                c.static_addresses.clone(),
-                c.static_routes.clone(),
-                c.static_rules.clone(),
-            )
-        };
-        if fixed(&d.config) != fixed(&config) {
+        // The static entries: what is no longer written goes, what is new comes; compared with
+        // their interfaces looked up, so that those of an interface created again move to it.
+        let groups = crate::tracking::static_groups(&config, &statics);
+        let old_groups = std::mem::replace(&mut d.static_groups, groups);
+        let old_lost = d.lost_statics.clone();
+        let old_held = d.statics.clone();
+        if d.statics != statics {
+            d.statics = statics.clone();
             change.statics = Some(statics);
+            // The driver tries every static entry again, and says which it cannot add.
+            d.lost_statics.clear();
         }
         let carried = d.tracking.stop();
         let removed: Vec<Resolved> = d
@@ -154,7 +155,8 @@ pub fn reload(
         d.names = names;
         let old_config = std::mem::replace(&mut d.config, config);
         let old_running = std::mem::replace(&mut d.running, running);
-        (change, old_config, old_running, carried)
+        let old_statics = (old_groups, old_lost, old_held);
+        (change, old_config, old_running, carried, old_statics)
     };
     let summary = Reloaded {
         removed: change.remove.len(),
@@ -172,6 +174,7 @@ pub fn reload(
         Err(error @ ReconfigureError::Refused(_)) => {
             d.config = old_config;
             d.running = old_running;
+            (d.static_groups, d.lost_statics, d.statics) = old_statics;
             Err(error.to_string())
         }
         Err(error) => Err(error.to_string()),
@@ -203,6 +206,7 @@ pub fn reload(
         }
     }
     let d = &mut *d;
-    d.tracking = tracking::start(&d.config, &d.running, handle, Some(&carried))?;
+    let groups = tracking::group_checks(&d.static_groups, &d.lost_statics);
+    d.tracking = tracking::start(&d.config, &d.running, handle, Some(&carried), &groups)?;
     outcome
 }

@@ -54,6 +54,8 @@ fn run_routers(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(
         .map(Resolved::driven)
         .collect::<Result<_, _>>()?;
     let statics = vrrp::keepalived::statics(&config, &mut netlink)?;
+    let static_groups = tracking::static_groups(&config, &statics);
+    let held_statics = statics.clone();
     let mut driver = Driver::new(instances).map_err(|e| e.to_string())?;
     if !statics.is_empty() {
         driver.hold_statics(statics).map_err(|e| e.to_string())?;
@@ -83,7 +85,7 @@ fn run_routers(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(
     }
     let (listener, socket) = control::listen(&cli.common.control)?;
     let handle = driver.handle();
-    let tracking = tracking::start(&config, &running, &handle, None)?;
+    let tracking = tracking::start(&config, &running, &handle, None, &[])?;
     // Each instance lives on in its `Resolved` (4,000 of them are megabytes); the configuration
     // keeps the scripts, files, processes and sync groups they refer to.
     config.instances = Vec::new();
@@ -105,6 +107,9 @@ fn run_routers(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(
             running,
             retiring: Vec::new(),
             tracking,
+            static_groups,
+            statics: held_statics,
+            lost_statics: HashSet::new(),
             priorities: HashMap::new(),
             group_states: HashMap::new(),
             names,
@@ -217,6 +222,23 @@ fn on_event(
         }
         Event::PriorityChanged { router, to, .. } => {
             daemon.priorities.insert(*router, *to);
+        }
+        Event::StaticFailed { .. } | Event::Restored { router: None, .. } => {
+            let daemon = &mut *daemon;
+            if tracking::note_static(&mut daemon.lost_statics, &event) {
+                for (check, good) in
+                    tracking::group_checks(&daemon.static_groups, &daemon.lost_statics)
+                {
+                    if daemon.tracking.set_check(&check, good) {
+                        let state = if good {
+                            "back: its members run again"
+                        } else {
+                            "lost: its members go to Fault"
+                        };
+                        tracing::warn!("{check}: a static entry is {state}");
+                    }
+                }
+            }
         }
         // The driver logs every event (`vrrp::host::log_event`): failures, restored addresses,
         // conflicts, resynchronizations are not logged twice.

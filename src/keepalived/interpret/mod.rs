@@ -16,6 +16,7 @@ mod routes;
 mod rules;
 mod script;
 mod sync_group;
+mod track_group;
 mod values;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ use super::keywords::Support;
 use super::lexer::Token;
 use super::model::{KeepalivedConfig, Notify, Tracked};
 use super::syntax::Statement;
+use track_group::StaticKind;
 
 const TOP_LEVEL: &[&str] = &[
     "global_defs",
@@ -39,6 +41,7 @@ const TOP_LEVEL: &[&str] = &[
     "net_namespace",
     "static_routes",
     "static_rules",
+    "track_group",
 ];
 
 /// Interprets the statements of a whole file.
@@ -65,7 +68,11 @@ pub(crate) fn interpret(statements: &[Statement]) -> Result<KeepalivedConfig, Ve
                     "`{keyword}` (LVS) is not handled by this crate; the VRRP part runs without it"
                 ),
             ),
-            "static_ipaddress" => reader.static_addresses(statement),
+            "static_ipaddress" => {
+                let stripped = reader.without_track_groups(statement, StaticKind::Address);
+                reader.static_addresses(&stripped);
+            }
+            "track_group" => reader.track_group(statement),
             // A root keyword, as in keepalived (unknown inside global_defs).
             "net_namespace" => {
                 if let Some(name) = reader.value(statement, "a network namespace name") {
@@ -73,17 +80,20 @@ pub(crate) fn interpret(statements: &[Statement]) -> Result<KeepalivedConfig, Ve
                 }
             }
             "static_routes" => {
-                let routes = reader.routes(statement, true);
+                let stripped = reader.without_track_groups(statement, StaticKind::Route);
+                let routes = reader.routes(&stripped, true);
                 reader.config.static_routes.extend(routes);
             }
             "static_rules" => {
-                let rules = reader.rules(statement, true);
+                let stripped = reader.without_track_groups(statement, StaticKind::Rule);
+                let rules = reader.rules(&stripped, true);
                 reader.config.static_rules.extend(rules);
             }
             _ => reader.other(statement, "the top level", TOP_LEVEL),
         }
     }
     reader.check_references();
+    reader.link_track_groups();
     if reader.errors.is_empty() {
         let mut config = reader.config;
         // Thousands of instances: keep what they hold, not the room their lists grew into.
@@ -123,6 +133,10 @@ struct Reader {
     /// How many rules of each family (IPv4, IPv6) were given a priority, as keepalived gives
     /// those written without one.
     rule_priorities: (u32, u32),
+    /// The `track_group` words of static lines, linked once the whole file is read.
+    static_track_groups: Vec<track_group::StaticTrackGroup>,
+    /// Each track group's members, by group name, checked once the whole file is read.
+    track_group_members: Vec<(String, Token)>,
 }
 
 /// Mistakes and warnings.
@@ -495,7 +509,9 @@ mod tests {
         #[cfg(feature = "auth-hmac")]
         read.extend(super::auth_hmac::AUTH_HMAC);
         read.extend(TOP_LEVEL.iter().filter(|k| {
-            k.starts_with("vrrp_") || k.starts_with("static_") || **k == "net_namespace"
+            k.starts_with("vrrp_")
+                || k.starts_with("static_")
+                || ["net_namespace", "track_group"].contains(k)
         }));
         for keyword in KEYWORDS {
             let is_read = read.contains(&keyword.name);

@@ -172,14 +172,11 @@ impl Reader {
         );
     }
 
-    /// `track_group` (static entries only in keepalived, and not supported here), `encap` and
+    /// A second `track_group` (static entries name one, which is taken out before), `encap` and
     /// the other words this reader refuses, with what to do instead.
     pub(super) fn refuse_route_word(&mut self, word: &Token, fixed: bool) {
         let why = match word.text.as_str() {
-            "track_group" if fixed => {
-                "a static route or rule that takes instances to Fault when lost is not supported; \
-                 track its interface with track_interface instead"
-            }
+            "track_group" if fixed => "a line names one track_group; keep the one meant",
 
             "encap" | "ttl-propagate" => {
                 "lightweight tunnel encapsulation is not supported; add such routes outside the \
