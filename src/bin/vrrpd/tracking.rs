@@ -194,11 +194,20 @@ mod tests {
         let lost_address: IpAddr = [203, 0, 113, 5].into();
         let groups = vec![
             (StaticKey::Address(lost_address), group_check("G")),
-            (StaticKey::Address([203, 0, 113, 6].into()), group_check("G")),
-            (StaticKey::Address([203, 0, 113, 7].into()), group_check("H")),
+            (
+                StaticKey::Address([203, 0, 113, 6].into()),
+                group_check("G"),
+            ),
+            (
+                StaticKey::Address([203, 0, 113, 7].into()),
+                group_check("H"),
+            ),
         ];
         let mut lost = HashSet::new();
-        let good = vec![("track_group G".into(), true), ("track_group H".into(), true)];
+        let good = vec![
+            ("track_group G".into(), true),
+            ("track_group H".into(), true),
+        ];
         assert_eq!(group_checks(&groups, &lost), good);
         let failed = Event::StaticFailed {
             operation: Operation::AddAddress(lost_address),
@@ -206,7 +215,10 @@ mod tests {
         };
         assert!(note_static(&mut lost, &failed));
         assert!(!note_static(&mut lost, &failed), "noted once");
-        let bad = vec![("track_group G".into(), false), ("track_group H".into(), true)];
+        let bad = vec![
+            ("track_group G".into(), false),
+            ("track_group H".into(), true),
+        ];
         assert_eq!(group_checks(&groups, &lost), bad);
         // Removing one is no loss: only an entry that cannot be added back is.
         let removal = Event::StaticFailed {
