@@ -257,6 +257,8 @@ fn adverts_to_unicast_peers_leave_with_the_configured_hop_limit_and_multicast_on
     };
     let sent = master_sends(peers(64).build().unwrap());
     assert_eq!(sent.iter().map(|t| t.hop_limit).collect::<Vec<_>>(), [64]);
+    // Plain VRRP messages, not whole datagrams sealed with an Authentication Header.
+    assert!(sent.iter().all(|t| !t.ipsec_ah));
     assert_eq!(peers(64).build().unwrap().unicast_hop_limit(), 64);
     let multicast = Config::builder(1, VRID, MASTER.into())
         .address(VIP.into())
