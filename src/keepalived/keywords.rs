@@ -98,7 +98,8 @@ const TRACK_BFD: Support =
 const USE_IPVLAN: Support =
     Support::Refused("ipvlan interfaces are not supported; use use_vmac (macvlan)");
 const USE_VMAC_ADDR: Support = Support::Refused(
-    "not supported by this version: only the instance's own interface gets a virtual MAC",
+    "virtual MAC interfaces are made on the instance's own interface only; run the addresses of \
+     another interface in an instance of their own on it, with use_vmac",
 );
 const VMAC_ADDR_PREFIX: Support = Support::Ignored(
     "virtual MAC interfaces are named vr4.IFINDEX.VRID (vr6 for IPv6) unless use_vmac names them",
