@@ -143,6 +143,35 @@ fn send() {
     }
 }
 
+/// Runs `test`'s receiver in one namespace of a linked pair (`suffix`) and its sender, given
+/// `env`, in the other: returns the receiver's interface index and the two lines it reported,
+/// sorted.
+fn exchange(suffix: &str, test: &str, env: &[(&str, &str)]) -> (String, Vec<String>) {
+    let (a, b) = netns::linked_pair(suffix);
+    let receiver = b.spawn(test, "receive", &[("VRRP_NETNS_DEVICE", "vb")]);
+    let ready = receiver
+        .next(Duration::from_secs(10))
+        .expect("the receiver is ready");
+    let index = ready
+        .strip_prefix("ready ")
+        .expect("ready line")
+        .to_string();
+    let mut sender_env = vec![("VRRP_NETNS_DEVICE", "va")];
+    sender_env.extend_from_slice(env);
+    let sender = a.spawn(test, "send", &sender_env);
+    for family in ["ipv4", "ipv6"] {
+        let sent = sender.next(Duration::from_secs(10));
+        assert_eq!(sent, Some(format!("sent {family}")));
+    }
+    sender.finish();
+    let mut received: Vec<String> = std::iter::from_fn(|| receiver.next(Duration::from_secs(10)))
+        .take(2)
+        .collect();
+    received.sort();
+    receiver.finish();
+    (index, received)
+}
+
 #[test]
 #[ignore = "needs root: creates network namespaces (README's second test command)"]
 /// The receiver's raw socket is bound to protocol 112 and reports each advert's source, group,
@@ -154,32 +183,7 @@ fn v3_rx_01_tx_02_05_06_pkt_02_adverts_leave_as_protocol_112_with_ttl_255_for_th
         Ok("send") => return send(),
         _ => {}
     }
-    let (a, b) = netns::linked_pair("sock");
-
-    let receiver = b.spawn(SOCKET_TEST, "receive", &[("VRRP_NETNS_DEVICE", "vb")]);
-    let ready = receiver
-        .next(Duration::from_secs(10))
-        .expect("the receiver is ready");
-    let index = ready
-        .strip_prefix("ready ")
-        .expect("ready line")
-        .to_string();
-    let sender = a.spawn(SOCKET_TEST, "send", &[("VRRP_NETNS_DEVICE", "va")]);
-    assert_eq!(
-        sender.next(Duration::from_secs(10)).as_deref(),
-        Some("sent ipv4")
-    );
-    assert_eq!(
-        sender.next(Duration::from_secs(10)).as_deref(),
-        Some("sent ipv6")
-    );
-    sender.finish();
-
-    let mut received: Vec<String> = std::iter::from_fn(|| receiver.next(Duration::from_secs(10)))
-        .take(2)
-        .collect();
-    received.sort();
-    receiver.finish();
+    let (index, received) = exchange("sock", SOCKET_TEST, &[]);
     assert_eq!(
         received,
         [
@@ -203,25 +207,7 @@ fn unicast_adverts_leave_with_the_configured_hop_limit() {
         Ok("send") => return send(),
         _ => {}
     }
-    let (a, b) = netns::linked_pair("ttl");
-    let receiver = b.spawn(UNICAST_TEST, "receive", &[("VRRP_NETNS_DEVICE", "vb")]);
-    let ready = receiver.next(Duration::from_secs(10)).expect("ready");
-    let index = ready
-        .strip_prefix("ready ")
-        .expect("ready line")
-        .to_string();
-    let env = [("VRRP_NETNS_DEVICE", "va"), (HOP_LIMIT_VAR, "9")];
-    let sender = a.spawn(UNICAST_TEST, "send", &env);
-    for family in ["ipv4", "ipv6"] {
-        let sent = sender.next(Duration::from_secs(10));
-        assert_eq!(sent, Some(format!("sent {family}")));
-    }
-    sender.finish();
-    let mut received: Vec<String> = std::iter::from_fn(|| receiver.next(Duration::from_secs(10)))
-        .take(2)
-        .collect();
-    received.sort();
-    receiver.finish();
+    let (index, received) = exchange("ttl", UNICAST_TEST, &[(HOP_LIMIT_VAR, "9")]);
     assert_eq!(
         received,
         [
