@@ -2000,6 +2000,16 @@ fn unicast_fault_no_peer_without_peers_keeps_the_instance_in_fault() {
     assert!(!lan.holds(1, VIP));
     alone.signal("TERM");
     assert!(alone.wait_exit().success());
+    // Stepping down on failure does not make it run: it is no failure to step down from.
+    let changes = [(
+        "    track_script {",
+        "    unicast_src_ip 192.0.2.11\n    unicast_fault_no_peer\n    step_down_on_failure\n    track_script {",
+    )];
+    let conf = scratch.config("nginx-master.conf", "master", &changes);
+    let mut alone = vrrpd(&lan, 1, &conf);
+    alone.wait_state("fault", SETTLE);
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(!lan.holds(1, VIP));
 }
 
 /// `mcast_dst_ip`: a pair on group 224.0.0.100 elects among itself, and a router of the same

@@ -119,6 +119,14 @@ impl Tracker {
         self.watch(router, Kind::Check, name, Some(weight))
     }
 
+    /// Makes `router` require check `name`: it is in Fault while the check fails, even if it
+    /// [steps down on failure](Self::step_down_on_failure), for a condition without which it
+    /// must not run at all (keepalived's `unicast_fault_no_peer` without a peer, a lost static
+    /// entry of its `track_group`).
+    pub fn require_check(&mut self, router: RouterKey, name: &str) -> &mut Self {
+        self.watch(router, Kind::Check, name, None)
+    }
+
     /// Makes `router` track interface `name`: without a weight the router is in Fault while the
     /// interface is down; W > 0 is added while it is up, W < 0 while it is down; W = 0 does
     /// neither.
@@ -235,13 +243,20 @@ impl Tracker {
             let tracking = self.sum(watches);
             handle.set_tracking_weight(*router, tracking.weight)?;
             if watches.step_down {
-                handle.set_tracking_fault(*router, false)?;
+                handle.set_tracking_fault(*router, self.required_failing(watches))?;
                 handle.set_healthy(*router, !tracking.failing)?;
             } else {
                 handle.set_tracking_fault(*router, tracking.fault)?;
             }
         }
         Ok(())
+    }
+
+    /// Whether a check `watches` [requires](Self::require_check) fails.
+    fn required_failing(&self, watches: &Watches) -> bool {
+        (watches.items.iter()).any(|item| {
+            item.kind == Kind::Check && item.weight.is_none() && !self.check(&item.name)
+        })
     }
 
     fn sum(&self, watches: &Watches) -> Tracking {
@@ -404,6 +419,16 @@ mod tests {
         assert!(health(&fatal, router(1)).is_some_and(|c| c.ends_with("false)")));
         assert!(!fault(&fatal, router(1)), "router 1 steps down instead");
         assert!(fault(&fatal, router(2)), "router 2 goes to Fault");
+
+        // A required check is a Fault even for a router that steps down.
+        tracker.set_check("fatal", true);
+        tracker.require_check(router(1), "required");
+        tracker.set_check("required", false);
+        let required = applied(&tracker);
+        assert!(fault(&required, router(1)), "router 1 goes to Fault too");
+        assert!(health(&required, router(1)).is_some_and(|c| c.ends_with("false)")));
+        tracker.set_check("required", true);
+        assert!(!fault(&applied(&tracker), router(1)));
     }
 
     #[test]

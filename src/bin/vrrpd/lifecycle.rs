@@ -76,7 +76,8 @@ pub fn run_once(kind: &str, script: &LifecycleScript, script_user: Option<&Scrip
 }
 
 /// Stops `child`, started in a process group of its own, and whatever it started: SIGTERM to
-/// the group, then SIGKILL after a second if it has not exited.
+/// the group, a second for it to exit, then SIGKILL to the group, for the children that
+/// outlived it (as keepalived kills a script's group).
 pub fn stop_process_group(child: &mut Child) {
     let group = i32::try_from(child.id())
         .ok()
@@ -90,7 +91,7 @@ pub fn stop_process_group(child: &mut Child) {
     let deadline = Instant::now() + GRACE;
     while Instant::now() < deadline {
         if matches!(child.try_wait(), Ok(Some(_)) | Err(_)) {
-            return;
+            break;
         }
         std::thread::sleep(Duration::from_millis(10));
     }

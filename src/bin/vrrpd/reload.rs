@@ -138,7 +138,8 @@ pub fn reload(
         let old_groups = std::mem::replace(&mut d.static_groups, groups);
         let old_lost = d.lost_statics.clone();
         let old_held = d.statics.clone();
-        if d.statics != statics {
+        // Lost ones are tried again too: a reload is how an operator says they are back.
+        if d.statics != statics || !d.lost_statics.is_empty() {
             d.statics = statics.clone();
             change.statics = Some(statics);
             // The driver tries every static entry again, and says which it cannot add.

@@ -27,6 +27,11 @@ pub fn start(
     if let Some(carried) = carried {
         tracker.carry_checks(carried);
     }
+    // Every track group good but those with a static entry lost: a group whose lost entry a
+    // reload took away does not stay bad with what was carried.
+    for group in &config.track_groups {
+        tracker.set_check(&group_check(&group.name), true);
+    }
     for (check, good) in groups {
         tracker.set_check(check, *good);
     }
@@ -55,12 +60,12 @@ fn tracker(config: &KeepalivedConfig, running: &[Resolved]) -> Tracker {
             tracker.step_down_on_failure(r.key);
         }
         for group in (config.track_groups.iter()).filter(|g| g.members.contains(&r.instance.name)) {
-            // Good until a static entry of the group is lost (weight 0: Fault while bad).
-            tracker.track_check(r.key, &group_check(&group.name), 0);
+            // Good until a static entry of the group is lost: Fault while bad.
+            tracker.require_check(r.key, &group_check(&group.name));
         }
         if r.instance.fault_without_peers {
             // A check no script runs, failed for good: Fault until a reload lists peers.
-            tracker.track_check(r.key, NO_UNICAST_PEER, 0);
+            tracker.require_check(r.key, NO_UNICAST_PEER);
             tracker.set_check(NO_UNICAST_PEER, false);
         }
         let groups: Vec<&SyncGroup> = (config.sync_groups.iter())
