@@ -546,23 +546,27 @@ where
         added: &[Instance],
         (): (),
     ) -> Result<Installed, DriverError> {
-        let state = self.host.state();
         let mut installed = Installed::default();
+        {
+            // Not held while the applier runs: the backends it may call take it too.
+            let state = self.host.state();
+            for instance in added {
+                let config = instance.config();
+                let index = config.interface_index();
+                if state.links.get(&index) == Some(&false) {
+                    installed.down.push(index);
+                }
+                // The memory host holds the virtual addresses only: a router that waits for
+                // its primary address waits for it to be added there.
+                let primary = (index, config.primary_address());
+                if instance.addressing().waits_for_primary_address()
+                    && !state.addresses.contains_key(&primary)
+                {
+                    installed.without_primary.push(instance.key());
+                }
+            }
+        }
         for instance in added {
-            let config = instance.config();
-            let index = config.interface_index();
-            if state.links.get(&index) == Some(&false) {
-                installed.down.push(index);
-            }
-            // The memory host holds the virtual addresses only: a router that waits for its
-            // primary address waits for it to be added there.
-            if instance.addressing().waits_for_primary_address()
-                && !state
-                    .addresses
-                    .contains_key(&(index, config.primary_address()))
-            {
-                installed.without_primary.push(instance.key());
-            }
             applier.place(instance.clone());
         }
         Ok(installed)
