@@ -3,12 +3,9 @@
 //! configurations, and for checking that reading loses nothing.
 
 use std::fmt::Write as _;
-use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::packet::{
-    Authentication, ChecksumAcceptance, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST, Version,
-};
+use crate::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Version};
 use crate::{Config, LowerPriorityResponse, RouterAdvertisements};
 
 /// A setting that keepalived's configuration language cannot express.
@@ -103,10 +100,7 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
         line("}".into());
     }
     let group = config.multicast_group();
-    if config.unicast_peers().is_empty()
-        && group != IpAddr::from(IPV4_MULTICAST)
-        && group != IpAddr::from(IPV6_MULTICAST)
-    {
+    if config.unicast_peers().is_empty() && group != config.family().vrrp_group() {
         line(format!("mcast_dst_ip {group}"));
     }
     if !config.unicast_peers().is_empty() {

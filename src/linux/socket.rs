@@ -19,9 +19,7 @@ use crate::AddressFamily;
 use crate::Transmit;
 use crate::host::{AdvertSender, BackendError};
 use crate::packet::ipsec_ah::{AH_PROTOCOL, AhContext};
-use crate::packet::{
-    HOP_LIMIT, IP_PROTOCOL, IPV4_MULTICAST, IPV6_MULTICAST, Ipv4Datagram, RxError, RxMeta,
-};
+use crate::packet::{HOP_LIMIT, IP_PROTOCOL, Ipv4Datagram, RxError, RxMeta};
 
 /// DSCP CS6 (network control) in the IPv4 TOS byte, as keepalived and FRR send VRRP.
 const TOS_CS6: u32 = 0xc0;
@@ -220,12 +218,12 @@ impl VrrpSocket {
 
     /// Joins the VRRP group (224.0.0.18 or ff02::12) on interface `interface_index`.
     pub fn join(&self, interface_index: u32) -> Result<(), SocketError> {
-        self.join_group(interface_index, self.standard_group())
+        self.join_group(interface_index, self.family.vrrp_group())
     }
 
     /// Leaves the VRRP group on interface `interface_index`.
     pub fn leave(&self, interface_index: u32) -> Result<(), SocketError> {
-        self.leave_group(interface_index, self.standard_group())
+        self.leave_group(interface_index, self.family.vrrp_group())
     }
 
     /// Joins multicast group `group` (of the socket's family; a router's
@@ -258,14 +256,6 @@ impl VrrpSocket {
             family: self.family,
             source,
         })
-    }
-
-    /// 224.0.0.18 or ff02::12, for the socket's family.
-    fn standard_group(&self) -> IpAddr {
-        match self.family {
-            AddressFamily::Ipv4 => IPV4_MULTICAST.into(),
-            AddressFamily::Ipv6 => IPV6_MULTICAST.into(),
-        }
     }
 
     /// Receives one datagram into `buffer`. `Err` with [`io::ErrorKind::WouldBlock`] inside

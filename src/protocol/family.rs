@@ -21,6 +21,15 @@ impl AddressFamily {
         }
     }
 
+    /// The VRRP multicast group of this family: 224.0.0.18 or ff02::12 (RFC 5798 §5.1.1.2,
+    /// §5.1.2.2).
+    pub const fn vrrp_group(self) -> IpAddr {
+        match self {
+            Self::Ipv4 => IpAddr::V4(crate::packet::IPV4_MULTICAST),
+            Self::Ipv6 => IpAddr::V6(crate::packet::IPV6_MULTICAST),
+        }
+    }
+
     /// How many bytes one address of this family takes in an advertisement.
     pub const fn address_len(self) -> usize {
         match self {

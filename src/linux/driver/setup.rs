@@ -58,18 +58,10 @@ pub(crate) struct LinuxSetup {
     pub(crate) routed: Vec<RoutedInterface>,
 }
 
-/// 224.0.0.18 or ff02::12.
-fn standard_group(family: AddressFamily) -> IpAddr {
-    match family {
-        AddressFamily::Ipv4 => crate::packet::IPV4_MULTICAST.into(),
-        AddressFamily::Ipv6 => crate::packet::IPV6_MULTICAST.into(),
-    }
-}
-
 impl LinuxSetup {
     /// The multicast group of router `key`, which the sockets join on its interface.
     fn group_of(&self, key: &RouterKey) -> IpAddr {
-        (self.groups.get(key).copied()).unwrap_or_else(|| standard_group(key.family))
+        (self.groups.get(key).copied()).unwrap_or_else(|| key.family.vrrp_group())
     }
 
     /// Removes the routes and rules of `added` that carry this crate's mark and that `applier`
@@ -297,7 +289,7 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
                 *applier.sender_mut() = self.sockets.clone();
             }
             let group = instance.config().multicast_group();
-            if group != standard_group(key.family) {
+            if group != key.family.vrrp_group() {
                 self.groups.insert(key, group);
             }
             let interface = self.bindings.current(key.interface_index);

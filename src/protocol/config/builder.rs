@@ -6,8 +6,7 @@ use std::time::Duration;
 #[cfg(feature = "auth-hmac")]
 use crate::HmacAuth;
 use crate::packet::{
-    AddressList, Authentication, ChecksumAcceptance, ChecksumForm, HOP_LIMIT, IPV4_MULTICAST,
-    IPV6_MULTICAST, Version,
+    AddressList, Authentication, ChecksumAcceptance, ChecksumForm, HOP_LIMIT, Version,
 };
 use crate::{AddressFamily, Interval, Priority, RouterAdvertisements, Vrid};
 
@@ -407,10 +406,7 @@ impl ConfigBuilder {
             return Err(ConfigError::HopLimitRelaxedForMulticast(self.min_hop_limit));
         }
         let multicast_group = match self.multicast_group {
-            None => match family {
-                AddressFamily::Ipv4 => IpAddr::V4(IPV4_MULTICAST),
-                AddressFamily::Ipv6 => IpAddr::V6(IPV6_MULTICAST),
-            },
+            None => family.vrrp_group(),
             Some(group) if !self.unicast_peers.is_empty() => {
                 return Err(ConfigError::MulticastGroupWithPeers(group));
             }
