@@ -306,6 +306,13 @@ mod tests {
         // A socket nobody answers on is stale: replaced.
         drop(listener);
         std::mem::forget(socket);
+        // A process another test spawns holds a copy of the closed listener's descriptor until it
+        // execs, and a connection made meanwhile is answered: wait until nobody answers, as a
+        // daemon started after a crash finds it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while UnixStream::connect(&path).is_ok() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let (_listener, socket) = listen(&path).expect("the stale socket replaced");
         drop(socket);
         assert!(!path.exists(), "removed when dropped");
