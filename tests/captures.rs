@@ -1,5 +1,5 @@
-//! Real traffic: every VRRP frame keepalived 2.2.7 sent in the captures parses, and emitting the parsed
-//! advertisement again gives the same bytes.
+//! Real traffic: every VRRP frame keepalived (2.2.7, and 2.4.3 for the old unicast checksum) sent
+//! in the captures parses, and emitting the parsed advertisement again gives the same bytes.
 
 mod common;
 
@@ -102,5 +102,37 @@ fn keepalived_v2_with_password_parses_and_re_emits_identically() {
     for advert in round_trip_capture("keepalived-v2-ipv4-pass.pcap") {
         assert_eq!(advert.authentication, secret);
         assert_eq!(secret.verify(&advert.authentication), Ok(()));
+    }
+}
+
+/// keepalived 2.4.3 with `old_unicast_checksum`, unicast from 192.0.2.1 to 192.0.2.2: the checksum
+/// of keepalived before 1.3.6, which tcpdump calls bad. It is refused by the standard forms,
+/// accepted as the legacy form by a receiver that learns it, and re-emitted in it identically.
+#[test]
+fn keepalived_old_unicast_checksum_is_the_legacy_form_and_re_emits_identically() {
+    let datagrams = vrrp_datagrams("keepalived-243-v3-ipv4-old-unicast.pcap");
+    assert!(datagrams.len() >= 3);
+    for datagram in &datagrams {
+        let refused = Advertisement::parse_ipv4_datagram(datagram, 1, ChecksumAcceptance::Either);
+        assert!(
+            matches!(refused, Err(vrrp::packet::RxError::Checksum { .. })),
+            "{refused:?}"
+        );
+        let (rx, advert) =
+            Advertisement::parse_ipv4_datagram(datagram, 1, ChecksumAcceptance::LearnLegacyUnicast)
+                .expect("the legacy form");
+        assert!(!rx.destination().is_multicast());
+        assert_eq!(advert.checksum_form, ChecksumForm::LegacyUnicast);
+        assert_eq!(advert.addresses.as_ipv4(), Some(&[VIP][..]));
+        let only = ChecksumAcceptance::Only(ChecksumForm::LegacyUnicast);
+        Advertisement::parse_ipv4_datagram(datagram, 1, only).expect("only the legacy form");
+        let payload = Ipv4Datagram::parse(datagram).expect("parsed above").payload;
+        assert_eq!(emit(&advert, rx.source(), rx.destination()), payload);
+        // The same advert in the standard form has another checksum.
+        let standard = Advertisement {
+            checksum_form: ChecksumForm::PseudoHeader,
+            ..advert
+        };
+        assert_ne!(emit(&standard, rx.source(), rx.destination()), payload);
     }
 }

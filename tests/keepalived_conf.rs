@@ -1943,3 +1943,46 @@ fn track_group_links_the_static_entries_that_name_it_to_its_member_instances() {
         errors(twice)
     );
 }
+
+#[test]
+fn old_unicast_checksum_sends_the_legacy_form_never_stops_learning_it_and_a_bad_mode_is_warned() {
+    use vrrp::keepalived::OldUnicastChecksum;
+    use vrrp::packet::{ChecksumAcceptance, ChecksumForm};
+    let source = ip("192.0.2.10");
+    let read = |line: &str| {
+        let text = format!(
+            "{INSTANCE_HEAD} version 3\n{line}\n unicast_peer {{\n  192.0.2.2 min_ttl 255\n }}\n virtual_ipaddress {{\n  192.0.2.1\n }}\n}}\n"
+        );
+        let (config, warnings) = read_with_warnings(&text);
+        let instance = config.instances[0].clone();
+        let built = instance.config(2, source).expect("valid");
+        (instance.old_unicast_checksum, built, warnings)
+    };
+    // keepalived's default: the standard form, learning the old one from a peer that sends it.
+    let (mode, config, warnings) = read("");
+    assert_eq!(mode, OldUnicastChecksum::Detect);
+    assert_eq!(config.checksum_form(), ChecksumForm::PseudoHeader);
+    assert_eq!(
+        config.checksum_acceptance(),
+        ChecksumAcceptance::LearnLegacyUnicast
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let (mode, config, _) = read(" old_unicast_checksum");
+    assert_eq!(mode, OldUnicastChecksum::Always);
+    assert_eq!(config.checksum_form(), ChecksumForm::LegacyUnicast);
+    let (mode, config, _) = read(" old_unicast_checksum never");
+    assert_eq!(mode, OldUnicastChecksum::Never);
+    assert_eq!(config.checksum_form(), ChecksumForm::PseudoHeader);
+    assert_eq!(config.checksum_acceptance(), ChecksumAcceptance::Either);
+    let (mode, _, warnings) = read(" old_unicast_checksum sometimes");
+    assert_eq!(mode, OldUnicastChecksum::Detect);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("old_unicast_checksum sometimes")),
+        "{warnings:?}"
+    );
+    // v3_checksum_as_v2 decides the form sent.
+    let (_, config, _) = read(" old_unicast_checksum\n v3_checksum_as_v2");
+    assert_eq!(config.checksum_form(), ChecksumForm::MessageOnly);
+}

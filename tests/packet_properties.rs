@@ -199,7 +199,8 @@ proptest! {
     fn v3_ck_03_accepting_either_form_only_lets_a_flip_pass_as_the_other_form(sent in v3_ipv4()) {
         let bytes = sent.bytes();
         let other = match sent.advert.checksum_form {
-            ChecksumForm::PseudoHeader => ChecksumForm::MessageOnly,
+            // To the group, the legacy unicast form is the pseudo-header form.
+            ChecksumForm::PseudoHeader | ChecksumForm::LegacyUnicast => ChecksumForm::MessageOnly,
             ChecksumForm::MessageOnly => ChecksumForm::PseudoHeader,
         };
         for bit in 0..bytes.len() * 8 {

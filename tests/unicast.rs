@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
 use common::{MASTER, MASTER_LL, VIP, VIP_LL};
-use vrrp::packet::{Advertisement, ChecksumForm, RxError, RxMeta};
+use vrrp::packet::{Advertisement, ChecksumAcceptance, ChecksumForm, RxError, RxMeta};
 use vrrp::{Action, Config, ConfigError, Counter, Priority, State, Transmit, VirtualRouter, Vrid};
 
 const VRID: Vrid = common::vrid(7);
@@ -278,4 +278,103 @@ fn adverts_to_unicast_peers_leave_with_the_configured_hop_limit_and_multicast_on
         without_peers.build().map(drop),
         Err(ConfigError::UnicastHopLimit(64))
     );
+}
+
+/// An advert of keepalived before 1.3.6 (or with `old_unicast_checksum`): its checksum takes
+/// 224.0.0.18 as the pseudo-header's destination although it is sent to a unicast peer.
+fn legacy_advert_from(source: Ipv4Addr, priority: u8) -> (RxMeta, Vec<u8>) {
+    let rx = RxMeta::ipv4(source, MASTER, 255, 1);
+    let advert = Advertisement {
+        priority: Priority::new(priority),
+        vrid: VRID,
+        checksum_form: ChecksumForm::LegacyUnicast,
+        ..common::v3_ipv4()
+    };
+    (rx, common::emit(&advert, source, MASTER))
+}
+
+fn legacy_config(acceptance: ChecksumAcceptance) -> Config {
+    Config::builder(1, VRID, MASTER.into())
+        .priority(Priority::new(200))
+        .address(VIP.into())
+        .unicast_peer(PEER_A.into())
+        .checksum_acceptance(acceptance)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_router_that_learns_the_legacy_unicast_checksum_answers_in_it() {
+    let t0 = Instant::now();
+    let mut router = VirtualRouter::new(legacy_config(ChecksumAcceptance::LearnLegacyUnicast));
+    router.start(t0);
+    sends(&mut router);
+    let (rx, bytes) = legacy_advert_from(PEER_A, 100);
+    router
+        .handle_packet(t0 + Duration::from_millis(100), &rx, &bytes)
+        .expect("accepted in the legacy form");
+    assert_eq!(router.stats().rcvd_legacy_unicast_checksums(), 1);
+    assert_eq!(router.stats().rcvd_pseudo_header_checksums, 0);
+    assert_eq!(router.config().checksum_form(), ChecksumForm::LegacyUnicast);
+
+    // Priority 200 over the peer's 100: Master at Master_Down_Interval, advertising in the
+    // legacy form, which the peer checks with 224.0.0.18 in its pseudo-header.
+    let due = router.poll_timeout().unwrap();
+    router.handle_timeout(due);
+    assert_eq!(router.state(), State::Master);
+    let sent = sends(&mut router);
+    assert_eq!(sent.len(), 1);
+    let rx = RxMeta::ipv4(MASTER, PEER_A, 255, 1);
+    let standard = Advertisement::parse(&rx, &sent[0].payload);
+    assert!(
+        matches!(standard, Err(RxError::Checksum { .. })),
+        "{standard:?}"
+    );
+    let only = ChecksumAcceptance::Only(ChecksumForm::LegacyUnicast);
+    Advertisement::parse_with(&rx, &sent[0].payload, only).expect("the legacy form");
+}
+
+#[test]
+fn the_legacy_unicast_checksum_is_a_checksum_error_unless_accepted() {
+    let t0 = Instant::now();
+    for acceptance in [
+        ChecksumAcceptance::Either,
+        ChecksumAcceptance::Only(ChecksumForm::PseudoHeader),
+    ] {
+        let mut router = VirtualRouter::new(legacy_config(acceptance));
+        router.start(t0);
+        let (rx, bytes) = legacy_advert_from(PEER_A, 100);
+        let refused = router.handle_packet(t0, &rx, &bytes);
+        assert!(
+            matches!(refused, Err(RxError::Checksum { .. })),
+            "{refused:?}"
+        );
+        assert_eq!(router.config().checksum_form(), ChecksumForm::PseudoHeader);
+    }
+    // Configured, it is sent (and accepted) without anything heard first; a multicast router's
+    // adverts are the same in both forms.
+    let mut router = VirtualRouter::new(
+        Config::builder(1, VRID, MASTER.into())
+            .priority(Priority::new(200))
+            .address(VIP.into())
+            .unicast_peer(PEER_A.into())
+            .checksum_form(ChecksumForm::LegacyUnicast)
+            .build()
+            .unwrap(),
+    );
+    router.start(t0);
+    sends(&mut router);
+    let due = router.poll_timeout().unwrap();
+    router.handle_timeout(due);
+    let sent = sends(&mut router);
+    let rx = RxMeta::ipv4(MASTER, PEER_A, 255, 1);
+    let only = ChecksumAcceptance::Only(ChecksumForm::LegacyUnicast);
+    let advert = Advertisement::parse_with(&rx, &sent[0].payload, only).expect("legacy form");
+    let multicast = vrrp::packet::IPV4_MULTICAST;
+    let legacy = common::emit(&advert, MASTER, multicast);
+    let standard = Advertisement {
+        checksum_form: ChecksumForm::PseudoHeader,
+        ..advert
+    };
+    assert_eq!(legacy, common::emit(&standard, MASTER, multicast));
 }

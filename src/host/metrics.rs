@@ -38,8 +38,9 @@
 //!   `vrrp_statistics_discontinuity_age_seconds` (since the router's counters started from zero).
 //!   Ages are taken at [`StatsReport::taken_at`].
 //! - `vrrp_sent_advertisements_total`, `vrrp_sent_announcements_total`,
-//!   `vrrp_rcvd_pseudo_header_checksums_total`, `vrrp_rcvd_message_only_checksums_total` (the
-//!   checksum forms of received VRRPv3 IPv4 adverts), `vrrp_owner_conflicts_total`,
+//!   `vrrp_rcvd_pseudo_header_checksums_total`, `vrrp_rcvd_message_only_checksums_total`,
+//!   `vrrp_rcvd_legacy_unicast_checksums_total` (the checksum forms of received VRRPv3 IPv4
+//!   adverts), `vrrp_owner_conflicts_total`,
 //!   `vrrp_address_conflicts_total`.
 //!
 //! Router-wide, without labels (RFC 6527's `vrrpv3RouterStatistics`):
@@ -297,6 +298,11 @@ const ROUTER_COUNTERS: &[RouterCounter] = &[
         "vrrp_rcvd_message_only_checksums",
         "Received VRRPv3 IPv4 advertisements whose checksum covers the message only (RFC 9568).",
         |r| r.stats.rcvd_message_only_checksums,
+    ),
+    (
+        "vrrp_rcvd_legacy_unicast_checksums",
+        "Received VRRPv3 IPv4 unicast advertisements in the checksum of keepalived before 1.3.6.",
+        |r| r.stats.rcvd_legacy_unicast_checksums(),
     ),
     (
         "vrrp_rcvd_authenticated",

@@ -90,9 +90,6 @@ const LOG_UNKNOWN_VRIDS: Support = Support::Ignored(
 const NAMESPACE_WITH_IPSETS: Support = Support::Ignored(
     "Accept_Mode off is enforced by vrrpd's own nftables rules, in table `inet vrrp`; keepalived's iptables, ipsets and nftables settings do not apply to them",
 );
-const OLD_UNICAST_CHECKSUM: Support = Support::Refused(
-    "the checksum of keepalived before 1.3.6 for VRRPv3 unicast is not spoken; upgrade the peer",
-);
 const TRACK_BFD: Support =
     Support::Refused("there is no BFD here; track the peer with a vrrp_script instead");
 const USE_IPVLAN: Support =
@@ -243,7 +240,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("notify_master_rx_lower_pri", HONOURED),
     k("notify_priority_changes", NOTIFY_PRIORITY_CHANGES),
     k("notify_stop", HONOURED),
-    k("old_unicast_checksum", OLD_UNICAST_CHECKSUM),
+    k("old_unicast_checksum", HONOURED),
     k("owner_ignore_adverts", HONOURED),
     k("param_match", HONOURED),
     k("preempt", HONOURED),

@@ -55,9 +55,9 @@ pub use files::{ConfigFiles, MemoryFiles, SystemFiles};
 pub use interop::interop_warnings;
 pub use keywords::{KEYWORDS, Keyword, Support, keyword_table};
 pub use model::{
-    GlobalDefs, KeepalivedConfig, LifecycleScript, Notify, NotifyFifo, Route, Rule, Scheduling,
-    ScriptUser, SyncGroup, TrackFile, TrackGroup, TrackProcess, Tracked, VirtualIp, VrrpInstance,
-    VrrpScript,
+    GlobalDefs, KeepalivedConfig, LifecycleScript, Notify, NotifyFifo, OldUnicastChecksum, Route,
+    Rule, Scheduling, ScriptUser, SyncGroup, TrackFile, TrackGroup, TrackProcess, Tracked,
+    VirtualIp, VrrpInstance, VrrpScript,
 };
 #[cfg(feature = "linux")]
 pub use resolve::{ResolveError, Resolved, resolve, statics, sync_groups};

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::error::{Location, Warning};
 use crate::host::{AddressScope, VirtualRoute, VirtualRule};
-use crate::packet::{Authentication, ChecksumForm, Password, Version};
+use crate::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Password, Version};
 use crate::track::{ParamMatch, Process};
 use crate::{
     AddressFamily, Announcements, Config, ConfigError, LowerPriorityResponse, Priority,
@@ -374,6 +374,20 @@ pub struct Notify {
     pub deleted: Option<String>,
 }
 
+/// `old_unicast_checksum [never]`: the VRRPv3 IPv4 checksum of unicast adverts, which keepalived
+/// computed with 224.0.0.18 as the pseudo-header's destination before 1.3.6 (2017).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OldUnicastChecksum {
+    /// Not written: the standard checksum, and the old one from the first advert heard in it
+    /// ([`ChecksumAcceptance::LearnLegacyUnicast`]), as keepalived does.
+    #[default]
+    Detect,
+    /// `old_unicast_checksum`: the old checksum ([`ChecksumForm::LegacyUnicast`]).
+    Always,
+    /// `old_unicast_checksum never`: the standard checksum only.
+    Never,
+}
+
 /// `vrrp_instance NAME { ... }`, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VrrpInstance {
@@ -460,6 +474,9 @@ pub struct VrrpInstance {
     /// `v3_checksum_as_v2` (or the global one): the VRRPv3 IPv4 checksum over the message alone
     /// (RFC 9568 §5.2.8, Cisco and Juniper), not with keepalived's default pseudo-header.
     pub checksum_as_v2: bool,
+    /// `old_unicast_checksum [never]`: whether VRRPv3 IPv4 unicast adverts use the checksum of
+    /// keepalived before 1.3.6.
+    pub old_unicast_checksum: OldUnicastChecksum,
     /// `dont_track_primary`: the interface's link going down does not put it in Fault.
     pub dont_track_primary: bool,
     /// `step_down_on_failure` (this crate's, not keepalived's): a failing tracked item makes the
@@ -523,11 +540,11 @@ impl VrrpInstance {
         } else {
             LowerPriorityResponse::Readvertise
         })
-        // keepalived's IPv4 VRRPv3 checksum, the only one 2.2.7 speaks.
-        .checksum_form(if self.checksum_as_v2 {
-            ChecksumForm::MessageOnly
-        } else {
-            ChecksumForm::PseudoHeader
+        // keepalived's IPv4 VRRPv3 checksum, the only one 2.2.7 speaks, or the old unicast one.
+        .checksum_form(match (self.checksum_as_v2, self.old_unicast_checksum) {
+            (true, _) => ChecksumForm::MessageOnly,
+            (false, OldUnicastChecksum::Always) => ChecksumForm::LegacyUnicast,
+            (false, _) => ChecksumForm::PseudoHeader,
         })
         .announcements(self.announcements)
         .down_interval_adverts(self.down_timer_adverts)
@@ -563,6 +580,12 @@ impl VrrpInstance {
             builder = builder.min_hop_limit(self.min_ttl.unwrap_or(0));
             if let Some(ttl) = self.unicast_ttl {
                 builder = builder.unicast_hop_limit(ttl);
+            }
+            // Only VRRPv3 IPv4 unicast has an old checksum to learn, as keepalived has.
+            let v3_ipv4 =
+                self.version == Version::V3 && self.source_address(interface_address).is_ipv4();
+            if v3_ipv4 && self.old_unicast_checksum != OldUnicastChecksum::Never {
+                builder = builder.checksum_acceptance(ChecksumAcceptance::LearnLegacyUnicast);
             }
         }
         #[cfg(feature = "auth-hmac")]

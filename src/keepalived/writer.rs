@@ -131,8 +131,18 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
         "garp_master_refresh_repeat {}",
         announcements.refresh_repeat
     ));
-    if config.checksum_form() == ChecksumForm::MessageOnly {
-        line("v3_checksum_as_v2".into());
+    match config.checksum_form() {
+        ChecksumForm::PseudoHeader => {}
+        ChecksumForm::MessageOnly => line("v3_checksum_as_v2".into()),
+        ChecksumForm::LegacyUnicast => line("old_unicast_checksum".into()),
+    }
+    let v3_ipv4_unicast = config.version() == Version::V3
+        && config.primary_address().is_ipv4()
+        && !config.unicast_peers().is_empty();
+    // keepalived learns the old checksum from a unicast peer unless told not to.
+    let learns = config.checksum_acceptance() == ChecksumAcceptance::LearnLegacyUnicast;
+    if v3_ipv4_unicast && !learns && config.checksum_form() != ChecksumForm::LegacyUnicast {
+        line("old_unicast_checksum never".into());
     }
     if config.down_interval_adverts() != 3 {
         line(format!(

@@ -62,9 +62,9 @@ impl NewMasterReason {
 pub struct Stats {
     /// The counters before the first authentication one, which every router keeps.
     errors: [u64; Counter::FIRST_AUTH],
-    /// The authentication counters (VRRPv2's, HMAC's), kept (boxed) once a router counts one: most
-    /// routers never do, and then pay a pointer.
-    auth: Option<Box<AuthStats>>,
+    /// The authentication counters (VRRPv2's, HMAC's) and the legacy checksum's, kept (boxed) once
+    /// a router counts one: most routers never do, and then pay a pointer.
+    rare: Option<Box<RareStats>>,
     /// `vrrpv3StatisticsMasterTransitions`.
     pub master_transitions: u64,
     /// `vrrpv3StatisticsNewMasterReason`.
@@ -110,7 +110,7 @@ impl Stats {
     pub fn errors(&self, counter: Counter) -> u64 {
         match counter.index().checked_sub(Counter::FIRST_AUTH) {
             None => self.errors[counter.index()],
-            Some(i) => self.auth.as_ref().map_or(0, |auth| auth.errors[i]),
+            Some(i) => self.rare.as_ref().map_or(0, |rare| rare.errors[i]),
         }
     }
 
@@ -129,21 +129,27 @@ impl Stats {
     /// one, accepted by a receive-only or permissive router): during a migration, proof that every
     /// peer signs before switching to enforce.
     pub fn rcvd_authenticated(&self) -> u64 {
-        self.auth.as_ref().map_or(0, |auth| auth.rcvd_authenticated)
+        self.rare.as_ref().map_or(0, |rare| rare.rcvd_authenticated)
     }
 
     /// Authenticated adverts accepted with the sender's clock more than half the freshness window
     /// from ours: clocks drifting toward refusal (fix NTP).
     pub fn auth_clock_skews(&self) -> u64 {
-        self.auth.as_ref().map_or(0, |auth| auth.clock_skews)
+        self.rare.as_ref().map_or(0, |rare| rare.clock_skews)
+    }
+
+    /// Received VRRPv3 IPv4 unicast adverts whose checksum matched only with 224.0.0.18 as the
+    /// pseudo-header's destination
+    /// ([`ChecksumForm::LegacyUnicast`]): keepalived before 1.3.6, or with `old_unicast_checksum`.
+    pub fn rcvd_legacy_unicast_checksums(&self) -> u64 {
+        self.rare
+            .as_ref()
+            .map_or(0, |rare| rare.legacy_unicast_checksums)
     }
 
     /// All discarded packets, whatever the reason.
     pub fn total_errors(&self) -> u64 {
-        let auth = self
-            .auth
-            .as_ref()
-            .map_or(0, |auth| auth.errors.iter().sum());
+        let auth = (self.rare.as_ref()).map_or(0, |rare| rare.errors.iter().sum());
         self.errors.iter().sum::<u64>() + auth
     }
 
@@ -157,34 +163,37 @@ impl Stats {
     pub(crate) fn record_mismatch(&mut self, counter: Counter) {
         match counter.index().checked_sub(Counter::FIRST_AUTH) {
             None => self.errors[counter.index()] += 1,
-            Some(i) => self.auth_mut().errors[i] += 1,
+            Some(i) => self.rare_mut().errors[i] += 1,
         }
     }
 
     /// An advert accepted with a valid trailer, its sender's clock `skewed` or not.
     #[cfg(feature = "auth-hmac")]
     pub(crate) fn record_authenticated(&mut self, skewed: bool) {
-        let auth = self.auth_mut();
-        auth.rcvd_authenticated += 1;
-        auth.clock_skews += u64::from(skewed);
+        let rare = self.rare_mut();
+        rare.rcvd_authenticated += 1;
+        rare.clock_skews += u64::from(skewed);
     }
 
-    fn auth_mut(&mut self) -> &mut AuthStats {
-        self.auth.get_or_insert_with(Box::default)
+    fn rare_mut(&mut self) -> &mut RareStats {
+        self.rare.get_or_insert_with(Box::default)
     }
 
     pub(crate) fn record_checksum_form(&mut self, form: ChecksumForm) {
         match form {
             ChecksumForm::PseudoHeader => self.rcvd_pseudo_header_checksums += 1,
             ChecksumForm::MessageOnly => self.rcvd_message_only_checksums += 1,
+            ChecksumForm::LegacyUnicast => self.rare_mut().legacy_unicast_checksums += 1,
         }
     }
 }
 
-/// The counters of authentication.
+/// The counters that stay zero on most routers, boxed when one is not: authentication's, and the
+/// legacy unicast checksum's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct AuthStats {
+struct RareStats {
     errors: [u64; Counter::ALL.len() - Counter::FIRST_AUTH],
     rcvd_authenticated: u64,
     clock_skews: u64,
+    legacy_unicast_checksums: u64,
 }

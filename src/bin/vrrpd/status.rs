@@ -84,6 +84,8 @@ pub struct RouterStats {
     pub rcvd_pseudo_header_checksums: u64,
     /// IPv4 VRRPv3 adverts whose checksum covered the message only.
     pub rcvd_message_only_checksums: u64,
+    /// IPv4 VRRPv3 unicast adverts in the checksum of keepalived before 1.3.6.
+    pub rcvd_legacy_unicast_checksums: u64,
     /// Adverts accepted with a valid HMAC trailer.
     pub rcvd_authenticated: u64,
     /// Authenticated adverts from a clock more than half the freshness window away.
@@ -230,6 +232,7 @@ pub fn stats(report: &StatsReport, running: &[Resolved], names: &InterfaceNames)
                 sent_announcements: s.sent_announcements,
                 rcvd_pseudo_header_checksums: s.rcvd_pseudo_header_checksums,
                 rcvd_message_only_checksums: s.rcvd_message_only_checksums,
+                rcvd_legacy_unicast_checksums: s.rcvd_legacy_unicast_checksums(),
                 rcvd_authenticated: s.rcvd_authenticated(),
                 auth_clock_skews: s.auth_clock_skews(),
                 owner_conflicts: s.owner_conflicts,
@@ -343,6 +346,10 @@ pub fn stats_text(reply: &StatsReply) -> String {
             (
                 "rcvd_message_only_checksums",
                 r.rcvd_message_only_checksums.to_string(),
+            ),
+            (
+                "rcvd_legacy_unicast_checksums",
+                r.rcvd_legacy_unicast_checksums.to_string(),
             ),
             ("rcvd_authenticated", r.rcvd_authenticated.to_string()),
             ("auth_clock_skews", r.auth_clock_skews.to_string()),

@@ -1,4 +1,4 @@
-//! The Internet checksum (RFC 1071) as VRRP uses it, and the two forms of the VRRPv3 IPv4 checksum.
+//! The Internet checksum (RFC 1071) as VRRP uses it, and the forms of the VRRPv3 IPv4 checksum.
 //!
 //! One's-complement sums do not depend on where a 16-bit word stands, so the message is summed once
 //! and each form only adds the sum of its pseudo-header: verifying both forms costs one pass.
@@ -8,7 +8,7 @@ use std::net::IpAddr;
 /// What the VRRPv3 checksum covers besides the VRRP message.
 ///
 /// VRRPv2 always covers the message only (RFC 3768 §5.3.8) and VRRPv3 over IPv6 always adds the
-/// RFC 8200 pseudo-header; the two forms differ only for VRRPv3 over IPv4, where the field uses both.
+/// RFC 8200 pseudo-header; the forms differ only for VRRPv3 over IPv4, where the field uses all.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ChecksumForm {
     /// The message plus an IP pseudo-header {source, destination, length, protocol 112}: RFC 5798
@@ -18,29 +18,40 @@ pub enum ChecksumForm {
     /// The message alone: RFC 9568 §5.2.8, and what Cisco and Juniper send (keepalived's
     /// `v3_checksum_as_v2`).
     MessageOnly,
+    /// The pseudo-header with the VRRP group 224.0.0.18 as its destination, whatever the packet's:
+    /// what keepalived before 1.3.6 (2017) sent to unicast peers, and later ones with
+    /// `old_unicast_checksum`. For multicast adverts to 224.0.0.18 it is the pseudo-header form.
+    LegacyUnicast,
 }
 
 /// Which VRRPv3 IPv4 checksum forms a receiver accepts.
 ///
-/// Accepting both is what interoperates with every peer, and the form that matched is reported so
-/// that it can be counted. Accepting both has a price: a corrupted packet whose damage happens to
+/// Accepting both standard forms is what interoperates with every current peer, and the form that
+/// matched is reported so that it can be counted. Accepting more than one has a price: a corrupted packet whose damage happens to
 /// equal the pseudo-header sum passes as the other form, so a receiver that knows its peers' form
 /// can insist on it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum ChecksumAcceptance {
-    /// Accept either form; the pseudo-header form is tried first.
+    /// Either standard form ([`PseudoHeader`](ChecksumForm::PseudoHeader) or
+    /// [`MessageOnly`](ChecksumForm::MessageOnly)); the pseudo-header form is tried first.
     #[default]
     Either,
     /// Accept only this form.
     Only(ChecksumForm),
+    /// Either standard form, then [`LegacyUnicast`](ChecksumForm::LegacyUnicast): a virtual
+    /// router that accepts an advert in the legacy form sends in it from then on (its
+    /// [`Config::checksum_form`](crate::Config::checksum_form) says so), as keepalived does unless
+    /// told `old_unicast_checksum never`.
+    LearnLegacyUnicast,
 }
 
 impl ChecksumAcceptance {
     /// Whether a checksum in `form` is acceptable.
     pub fn accepts(self, form: ChecksumForm) -> bool {
         match self {
-            Self::Either => true,
+            Self::Either => form != ChecksumForm::LegacyUnicast,
             Self::Only(only) => only == form,
+            Self::LearnLegacyUnicast => true,
         }
     }
 }
@@ -125,5 +136,8 @@ mod tests {
         assert!(only.accepts(ChecksumForm::MessageOnly));
         assert!(!only.accepts(ChecksumForm::PseudoHeader));
         assert!(ChecksumAcceptance::Either.accepts(ChecksumForm::PseudoHeader));
+        assert!(!ChecksumAcceptance::Either.accepts(ChecksumForm::LegacyUnicast));
+        assert!(ChecksumAcceptance::LearnLegacyUnicast.accepts(ChecksumForm::LegacyUnicast));
+        assert!(ChecksumAcceptance::LearnLegacyUnicast.accepts(ChecksumForm::MessageOnly));
     }
 }

@@ -392,12 +392,8 @@ impl Advertisement {
         trailer: &[u8],
     ) {
         let trailer = covered_trailer(self.addresses.family(), trailer);
-        let pseudo_header = match self.form_used() {
-            ChecksumForm::PseudoHeader => {
-                checksum::pseudo_header_sum(source, destination, message.len() + trailer.len())
-            }
-            ChecksumForm::MessageOnly => 0,
-        };
+        let covered = message.len() + trailer.len();
+        let pseudo_header = form_sum(self.form_used(), source, destination, covered);
         let sum = checksum::add_bytes(checksum::add_bytes(0, message), trailer);
         let sum = checksum::finish(sum, pseudo_header);
         message[6..8].copy_from_slice(&sum.to_be_bytes());
@@ -409,6 +405,18 @@ impl Advertisement {
             (Version::V2, _) => ChecksumForm::MessageOnly,
             (Version::V3, AddressFamily::Ipv6) => ChecksumForm::PseudoHeader,
             (Version::V3, AddressFamily::Ipv4) => self.checksum_form,
+        }
+    }
+}
+
+/// The sum that checksum form `form` adds to a message of `len` bytes from `source` to
+/// `destination`: its pseudo-header's, or nothing.
+fn form_sum(form: ChecksumForm, source: IpAddr, destination: IpAddr, len: usize) -> u32 {
+    match form {
+        ChecksumForm::PseudoHeader => checksum::pseudo_header_sum(source, destination, len),
+        ChecksumForm::MessageOnly => 0,
+        ChecksumForm::LegacyUnicast => {
+            checksum::pseudo_header_sum(source, AddressFamily::Ipv4.vrrp_group(), len)
         }
     }
 }
@@ -439,21 +447,19 @@ fn verify_checksum(
     );
     let with_checksum = without_checksum + u32::from(received);
     let covered = message.len() + trailer.len();
-    let pseudo_header = || checksum::pseudo_header_sum(rx.source(), rx.destination(), covered);
 
     // The forms to try, in order: only VRRPv3 over IPv4 has a choice, which `acceptance` makes.
     let candidates = match (packet.version(), packet.family()) {
-        (Version::V2, _) => [Some(ChecksumForm::MessageOnly), None],
-        (Version::V3, AddressFamily::Ipv6) => [Some(ChecksumForm::PseudoHeader), None],
-        (Version::V3, AddressFamily::Ipv4) => {
-            [ChecksumForm::PseudoHeader, ChecksumForm::MessageOnly]
-                .map(|form| acceptance.accepts(form).then_some(form))
-        }
+        (Version::V2, _) => [Some(ChecksumForm::MessageOnly), None, None],
+        (Version::V3, AddressFamily::Ipv6) => [Some(ChecksumForm::PseudoHeader), None, None],
+        (Version::V3, AddressFamily::Ipv4) => [
+            ChecksumForm::PseudoHeader,
+            ChecksumForm::MessageOnly,
+            ChecksumForm::LegacyUnicast,
+        ]
+        .map(|form| acceptance.accepts(form).then_some(form)),
     };
-    let extra = |form| match form {
-        ChecksumForm::PseudoHeader => pseudo_header(),
-        ChecksumForm::MessageOnly => 0,
-    };
+    let extra = |form| form_sum(form, rx.source(), rx.destination(), covered);
     for form in candidates.into_iter().flatten() {
         if checksum::verifies(with_checksum, extra(form)) {
             return Ok(form);

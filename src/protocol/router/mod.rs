@@ -15,7 +15,7 @@ mod mib;
 mod transmit;
 
 use super::receive::{check_against_config, check_group, check_peer};
-use crate::packet::{Advertisement, RxError, RxMeta, Version};
+use crate::packet::{Advertisement, ChecksumForm, RxError, RxMeta, Version};
 use crate::timing::{master_down_interval, skew_time};
 use crate::{Action, Reason, State};
 use crate::{AddressFamily, Interval, Priority};
@@ -347,6 +347,10 @@ impl VirtualRouter {
         self.stats.rcvd_advertisements += 1;
         if advert.version == Version::V3 && rx.family() == AddressFamily::Ipv4 {
             self.stats.record_checksum_form(advert.checksum_form);
+            if advert.checksum_form == ChecksumForm::LegacyUnicast {
+                // Only `LearnLegacyUnicast` accepts it besides `Only`, which sends it already.
+                self.config.checksum_form = ChecksumForm::LegacyUnicast;
+            }
         }
         if advert.priority == Priority::SHUTDOWN {
             self.stats.rcvd_pri_zero_packets += 1;

@@ -10,7 +10,7 @@ mod options;
 use super::{Common, Reader};
 use crate::keepalived::error::{ErrorKind, Location, ParseError};
 use crate::keepalived::lexer::Token;
-use crate::keepalived::model::{Route, Rule, VirtualIp, VrrpInstance};
+use crate::keepalived::model::{OldUnicastChecksum, Route, Rule, VirtualIp, VrrpInstance};
 use crate::keepalived::syntax::Statement;
 use crate::packet::{Password, Version};
 use crate::{AddressFamily, Announcements, RouterAdvertisements};
@@ -48,6 +48,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "skip_check_adv_addr",
     "strict_mode",
     "v3_checksum_as_v2",
+    "old_unicast_checksum",
     "dont_track_primary",
     "use_vmac",
     "vmac_xmit_base",
@@ -114,6 +115,7 @@ struct InstanceDraft {
     native_ipv6: Option<Location>,
     strict: Option<bool>,
     checksum_as_v2: Option<bool>,
+    old_unicast_checksum: OldUnicastChecksum,
     dont_track_primary: bool,
     step_down_on_failure: bool,
     router_advertisements: Option<RouterAdvertisements>,
@@ -179,6 +181,7 @@ impl Default for InstanceDraft {
             native_ipv6: None,
             strict: None,
             checksum_as_v2: None,
+            old_unicast_checksum: OldUnicastChecksum::Detect,
             dont_track_primary: false,
             step_down_on_failure: false,
             router_advertisements: None,
@@ -433,6 +436,7 @@ impl Reader {
             down_timer_adverts,
             owner_ignore_adverts,
             checksum_as_v2: (draft.checksum_as_v2).unwrap_or(self.config.global.checksum_as_v2),
+            old_unicast_checksum: draft.old_unicast_checksum,
             dont_track_primary: draft.dont_track_primary,
             step_down_on_failure: draft.step_down_on_failure,
             router_advertisements: draft.router_advertisements,
@@ -596,6 +600,7 @@ impl Reader {
             "strict_mode" => draft.strict = Some(self.flag(s)),
             "dont_track_primary" => draft.dont_track_primary = self.flag(s),
             "v3_checksum_as_v2" => draft.checksum_as_v2 = Some(self.flag(s)),
+            "old_unicast_checksum" => self.old_unicast_checksum(s, draft),
             // Always so here: unicast adverts are heard from the listed peers only, and an
             // address list that differs is counted, never dropped.
             "check_unicast_src" | "skip_check_adv_addr" => {

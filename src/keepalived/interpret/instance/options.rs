@@ -1,5 +1,5 @@
 //! The values of the `vrrp_instance` keywords that take more than a word or a number: a unicast
-//! peer's options, `mcast_dst_ip`, `timer_expired_backup`, `use_vmac`.
+//! peer's options, `mcast_dst_ip`, `timer_expired_backup`, `use_vmac`, `old_unicast_checksum`.
 
 use std::net::IpAddr;
 
@@ -7,6 +7,7 @@ use super::InstanceDraft;
 use crate::keepalived::error::Location;
 use crate::keepalived::interpret::Reader;
 use crate::keepalived::interpret::global::link_local_group;
+use crate::keepalived::model::OldUnicastChecksum;
 use crate::keepalived::syntax::Statement;
 
 impl Reader {
@@ -90,6 +91,27 @@ impl Reader {
             }
         } else {
             draft.use_vmac = self.flag(s);
+        }
+    }
+
+    /// `old_unicast_checksum [never]`; keepalived ignores another word after it, with a warning.
+    pub(super) fn old_unicast_checksum(&mut self, s: &Statement, draft: &mut InstanceDraft) {
+        if self.no_block(s).is_none() {
+            return;
+        }
+        match s.args.as_slice() {
+            [] => draft.old_unicast_checksum = OldUnicastChecksum::Always,
+            [never] if never.text == "never" => {
+                draft.old_unicast_checksum = OldUnicastChecksum::Never;
+            }
+            [other, ..] => self.warn(
+                &other.location,
+                format!(
+                    "`old_unicast_checksum {}`: the mode is `never` or nothing; ignored, as \
+                     keepalived does",
+                    other.text
+                ),
+            ),
         }
     }
 }
