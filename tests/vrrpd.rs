@@ -840,6 +840,89 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
     }
 }
 
+/// The index of interface `name` in `netns`.
+fn link_index(netns: &common::netns::Netns, name: &str) -> String {
+    let link = netns.ip(&["-o", "link", "show", name]);
+    link.split(':').next().expect("an index").trim().to_string()
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn use_vmac_addr_gives_the_addresses_of_another_interface_and_family_virtual_macs_of_their_own() {
+    let scratch = Scratch::new("vmac-addr");
+    let lan = Lan::new(1);
+    second_link(&lan);
+    let host = lan.router(1);
+    let conf = scratch.0.join("r1.conf");
+    std::fs::write(
+        &conf,
+        "vrrp_instance VI_V {\n    interface eth0\n    virtual_router_id 54\n    priority 150\n    \
+         advert_int 0.1\n    version 3\n    use_vmac_addr\n    virtual_ipaddress {\n        \
+         192.0.2.100/24\n        198.51.100.60/24 dev t0\n    }\n    \
+         virtual_ipaddress_excluded {\n        2001:db8::60/64\n    }\n}\n",
+    )
+    .expect("r1.conf");
+    let mut r1 = vrrpd(&lan, 1, &conf);
+    r1.wait_state("master", SETTLE);
+    std::thread::sleep(Duration::from_millis(300));
+    // The instance's own address stays on eth0 (no use_vmac); the one on t0 gets an IPv4 virtual
+    // MAC interface on t0, the IPv6 one an IPv6 virtual MAC interface on eth0 (VRID 54 = 0x36).
+    let (eth0, t0) = (link_index(host, "eth0"), link_index(host, "t0"));
+    let (v4, v6) = (format!("vr4.{t0}.54"), format!("vr6.{eth0}.54"));
+    assert!(
+        host.ip(&["-o", "addr", "show", "dev", "eth0"])
+            .contains("192.0.2.100/24")
+    );
+    for (vmac, parent, mac, address) in [
+        (&v4, "t0", "00:00:5e:00:01:36", "198.51.100.60/24"),
+        (&v6, "eth0", "00:00:5e:00:02:36", "2001:db8::60/64"),
+    ] {
+        let link = host.ip(&["-o", "link", "show", vmac]);
+        assert!(link.contains(&format!("{vmac}@{parent}")), "{link}");
+        assert_eq!(common::lan::mac_of(host, vmac), mac);
+        let shown = host.ip(&["-o", "addr", "show", "dev", vmac]);
+        assert!(shown.contains(address), "{shown}");
+    }
+    // Announced from its virtual MAC interface: the client on eth0's LAN reaches the IPv6
+    // address at the IPv6 virtual MAC.
+    assert!(lan.client_pings("2001:db8::60"));
+    assert_eq!(
+        lan.client_neighbour("2001:db8::60").as_deref(),
+        Some("00:00:5e:00:02:36")
+    );
+
+    // Deleted by hand: made again, with its address.
+    host.ip(&["link", "del", &v4]);
+    r1.wait_for(
+        &[
+            r#""event":"interface_recreated""#,
+            &format!(r#""interface":"{v4}""#),
+        ],
+        SETTLE,
+    );
+    r1.wait_for(
+        &[
+            r#""event":"address_restored""#,
+            r#""address":"198.51.100.60""#,
+        ],
+        SETTLE,
+    );
+    let shown = host.ip(&["-o", "addr", "show", "dev", &v4]);
+    assert!(shown.contains("198.51.100.60/24"), "{shown}");
+
+    r1.signal("TERM");
+    assert!(r1.wait_exit().success());
+    let links = host.ip(&["-o", "link", "show"]);
+    assert!(
+        !links.contains("vr4.") && !links.contains("vr6."),
+        "{links}"
+    );
+    let left = host.ip(&["-o", "addr", "show"]);
+    for gone in ["192.0.2.100", "198.51.100.60", "2001:db8::60"] {
+        assert!(!left.contains(gone), "{gone} released: {left}");
+    }
+}
+
 /// Every file of the real corpus gets the same verdict from `vrrpd check --json` as from the
 /// library, as one JSON object a script reads, with every error at its place; and every error of a
 /// refused file is its own ERROR line in the log.

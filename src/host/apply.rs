@@ -30,6 +30,9 @@ struct Placed {
     /// The interface its primary address is on: its own, or the one created again under its
     /// name.
     parent_interface: u32,
+    /// The virtual MAC interfaces of its addresses on other interfaces or of the other family
+    /// ([`Instance::virtual_mac_per_device`]).
+    device_virtual_macs: Vec<u32>,
 }
 
 /// An address this applier added and holds.
@@ -164,6 +167,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                 address_interface: own,
                 send_interface: own,
                 parent_interface: own,
+                device_virtual_macs: Vec::new(),
             }),
         );
     }
@@ -188,6 +192,24 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
         if let Some(placed) = self.placed.get_mut(key) {
             placed.address_interface = address_interface;
             placed.send_interface = send_interface;
+            self.firewall_changes += 1;
+        }
+    }
+
+    /// Places router `key`'s `addresses` on virtual MAC interface `index`, one made for them on
+    /// their interface ([`Instance::virtual_mac_per_device`]); it is standby with the router's own.
+    #[cfg(feature = "linux")]
+    pub(crate) fn place_on_virtual_mac(
+        &mut self,
+        key: &RouterKey,
+        addresses: &[IpAddr],
+        index: u32,
+    ) {
+        if let Some(placed) = self.placed.get_mut(key) {
+            for &address in addresses {
+                placed.addressing.set_device(address, index);
+            }
+            placed.device_virtual_macs.push(index);
             self.firewall_changes += 1;
         }
     }
@@ -258,12 +280,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
             self.added.values().map(|held| held.router).collect();
         self.placed
             .iter()
-            .filter(|(key, placed)| {
-                placed.address_interface != placed.parent_interface
-                    && !placed.owner
-                    && !holding.contains(key)
+            .filter(|(key, placed)| !placed.owner && !holding.contains(key))
+            .flat_map(|(key, placed)| {
+                let own = (placed.address_interface != placed.parent_interface)
+                    .then_some(placed.address_interface);
+                let devices = placed.device_virtual_macs.iter().copied();
+                own.into_iter().chain(devices).map(|index| (*key, index))
             })
-            .map(|(key, placed)| (*key, placed.address_interface))
             .collect()
     }
 
@@ -350,7 +373,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     pub(crate) fn rebind_device(&mut self, from: u32, to: u32, on_event: &mut impl FnMut(Event)) {
         for placed in self.placed.values_mut() {
             placed.addressing.rebind_device(from, to);
+            for index in &mut placed.device_virtual_macs {
+                if *index == from {
+                    *index = to;
+                }
+            }
         }
+        self.firewall_changes += 1;
         self.routing.rebind(from, to);
         self.move_addresses(from, to, on_event);
     }

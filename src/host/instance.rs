@@ -51,6 +51,9 @@ pub struct Addressing {
     /// Whether the router starts in Fault, rather than being refused, without its primary
     /// address.
     wait_for_primary: bool,
+    /// Whether the addresses on other interfaces or of the other family get virtual MAC
+    /// interfaces of their own.
+    virtual_mac_per_device: bool,
     routes: Vec<VirtualRoute>,
     rules: Vec<VirtualRule>,
 }
@@ -103,9 +106,7 @@ impl Instance {
     /// Configures `address` (a virtual or an excluded one) on interface `interface_index` instead
     /// of the router's own (keepalived's `dev`); it is announced there too.
     pub fn device(mut self, address: IpAddr, interface_index: u32) -> Self {
-        let devices = &mut self.addressing.devices;
-        devices.retain(|(a, _)| *a != address);
-        devices.push((address, interface_index));
+        self.addressing.set_device(address, interface_index);
         self
     }
 
@@ -210,6 +211,40 @@ impl Instance {
         self
     }
 
+    /// Holds each address that goes on another interface ([`device`](Self::device)), or that is
+    /// of the other address family (an [`excluded`](Self::excluded) one), on a virtual MAC
+    /// interface of its own (keepalived's `use_vmac_addr`): one per (interface, family), made on
+    /// that interface with the family's virtual router MAC (RFC 5798 §7.3), and announced from
+    /// it, so that the neighbours there reach the address at the virtual MAC too. The router's
+    /// own addresses go where [`virtual_mac`](Self::virtual_mac) says. The Linux driver names them
+    /// as it names a router's (`vr<4|6>.IFINDEX.VRID`), and makes one again when it is deleted.
+    pub fn virtual_mac_per_device(mut self, on: bool) -> Self {
+        self.addressing.virtual_mac_per_device = on;
+        self
+    }
+
+    /// The (interface, family) pairs that get a virtual MAC interface of their own
+    /// ([`virtual_mac_per_device`](Self::virtual_mac_per_device)), each with its addresses:
+    /// empty unless asked for.
+    pub fn device_virtual_macs(&self) -> Vec<((u32, AddressFamily), Vec<IpAddr>)> {
+        let mut pairs: Vec<((u32, AddressFamily), Vec<IpAddr>)> = Vec::new();
+        if !self.addressing.virtual_mac_per_device {
+            return pairs;
+        }
+        let own = self.config.interface_index();
+        for address in self.all_addresses() {
+            let pair = (self.interface_of(address, own), AddressFamily::of(address));
+            if pair == (own, self.config.family()) {
+                continue;
+            }
+            match pairs.iter_mut().find(|(p, _)| *p == pair) {
+                Some((_, addresses)) => addresses.push(address),
+                None => pairs.push((pair, vec![address])),
+            }
+        }
+        pairs
+    }
+
     /// The virtual router's configuration.
     pub fn config(&self) -> &Config {
         &self.config
@@ -265,6 +300,12 @@ impl Addressing {
     /// The excluded addresses.
     pub fn excluded_addresses(&self) -> &[VirtualAddress] {
         &self.excluded
+    }
+
+    /// Configures `address` on interface `interface_index`.
+    pub(crate) fn set_device(&mut self, address: IpAddr, interface_index: u32) {
+        self.devices.retain(|(a, _)| *a != address);
+        self.devices.push((address, interface_index));
     }
 
     /// Places on interface `to` the addresses configured on interface `from` (which was created
@@ -344,6 +385,12 @@ impl Addressing {
     /// ([`Instance::wait_for_primary_address`]).
     pub fn waits_for_primary_address(&self) -> bool {
         self.wait_for_primary
+    }
+
+    /// Whether the addresses on other interfaces or of the other family get virtual MAC
+    /// interfaces of their own ([`Instance::virtual_mac_per_device`]).
+    pub fn has_virtual_mac_per_device(&self) -> bool {
+        self.virtual_mac_per_device
     }
 
     /// Whether adverts leave from the parent interface ([`Instance::adverts_from_parent`]).

@@ -94,10 +94,6 @@ const TRACK_BFD: Support =
     Support::Refused("there is no BFD here; track the peer with a vrrp_script instead");
 const USE_IPVLAN: Support =
     Support::Refused("ipvlan interfaces are not supported; use use_vmac (macvlan)");
-const USE_VMAC_ADDR: Support = Support::Refused(
-    "virtual MAC interfaces are made on the instance's own interface only; run the addresses of \
-     another interface in an instance of their own on it, with use_vmac",
-);
 const VMAC_ADDR_PREFIX: Support = Support::Ignored(
     "virtual MAC interfaces are named vr4.IFINDEX.VRID (vr6 for IPv6) unless use_vmac names them",
 );
@@ -309,7 +305,7 @@ pub const KEYWORDS: &[Keyword] = &[
     k("use_pid_dir", PROCESS_SETUP),
     k("use_symlink_paths", PROCESS_SETUP),
     k("use_vmac", HONOURED),
-    k("use_vmac_addr", USE_VMAC_ADDR),
+    k("use_vmac_addr", HONOURED),
     k("user", HONOURED),
     k("v3_checksum_as_v2", HONOURED),
     k("version", HONOURED),

@@ -452,6 +452,10 @@ pub struct VrrpInstance {
     pub use_vmac: bool,
     /// `use_vmac NAME`: the virtual MAC interface's name, when given.
     pub vmac_name: Option<String>,
+    /// `use_vmac_addr`: the addresses on another interface (`dev`) or of the other family get
+    /// virtual MAC interfaces of their own, one per (interface, family)
+    /// ([`Instance::virtual_mac_per_device`](crate::host::Instance::virtual_mac_per_device)).
+    pub use_vmac_addr: bool,
     /// `vmac_xmit_base`: adverts leave from the parent interface, not the virtual MAC one.
     pub vmac_xmit_base: bool,
     /// `promote_secondaries`: the interface keeps a subnet's other addresses when its primary

@@ -65,6 +65,7 @@ impl Resolved {
             .map_err(|e| ResolveError::at(&instance.location, e))?;
         let mut driven = Instance::new(built)
             .virtual_mac(instance.use_vmac)
+            .virtual_mac_per_device(instance.use_vmac_addr)
             .adverts_from_parent(instance.vmac_xmit_base)
             .promote_secondaries(instance.promote_secondaries)
             .wait_for_primary_address(instance.track_src_ip)

@@ -122,13 +122,15 @@ impl<A: AddressBackend> Driver<A> {
     /// and steps it down until the backoff ends; a failed listing asks for a full re-read.
     fn recreate_own(&mut self, index: u32, on_event: &mut impl FnMut(Event)) -> bool {
         let virtual_mac = self.setup.virtual_macs.router_of(index);
+        let device = self.setup.virtual_macs.device(index).is_some();
         let routed = self.setup.routed.iter().any(|r| r.index() == index);
-        if virtual_mac.is_none() && !routed {
+        if virtual_mac.is_none() && !device && !routed {
             return false;
         }
         match self.setup.netlink.interfaces() {
             Ok(interfaces) => match virtual_mac {
                 Some(key) => self.recreate_virtual_mac_among(key, index, &interfaces, on_event),
+                None if device => self.recreate_device_virtual_mac(index, &interfaces, on_event),
                 None => self.recreate_routed(index, &interfaces, on_event),
             },
             Err(error) => {
@@ -191,6 +193,57 @@ impl<A: AddressBackend> Driver<A> {
         true
     }
 
+    /// Makes again the virtual MAC interface of index `index` made for a router's addresses on
+    /// another interface ([`Instance::virtual_mac_per_device`](crate::host::Instance::virtual_mac_per_device))
+    /// if it is gone from `interfaces`, on its parent found by name (created again, perhaps), and
+    /// moves the addresses placed and held on it to the new one; returns whether `index` was one.
+    /// Without its parent, or when it cannot be made, it is tried again by a re-read every
+    /// [`ROUTED_RETRY`].
+    fn recreate_device_virtual_mac(
+        &mut self,
+        index: u32,
+        interfaces: &[Interface],
+        on_event: &mut impl FnMut(Event),
+    ) -> bool {
+        let Some(device) = self.setup.virtual_macs.device(index).cloned() else {
+            return false;
+        };
+        if interfaces.iter().any(|i| i.index == index) {
+            return false;
+        }
+        let Some(parent) = interfaces.iter().find(|i| i.name == device.parent) else {
+            self.resync_pending = true;
+            self.own_missing = true;
+            return true;
+        };
+        let virtual_macs = &mut self.setup.virtual_macs;
+        let netlink = &mut self.setup.netlink;
+        match virtual_macs.create_for_device(netlink, device.router, device.family, parent) {
+            Ok(new_index) => {
+                virtual_macs.forget_device(index);
+                on_event(Event::InterfaceRecreated {
+                    interface_index: index,
+                    new_index,
+                    name: device.name,
+                });
+                let applier = self.event_loop.applier_mut();
+                let _ = applier.announcer_mut().prepare(new_index, device.family);
+                applier.rebind_device(index, new_index, on_event);
+                self.add_to_recreated(new_index, on_event);
+            }
+            Err(error) => {
+                on_event(Event::BackendFailed {
+                    router: device.router,
+                    operation: Operation::Rebind,
+                    error: Box::new(error),
+                });
+                self.resync_pending = true;
+                self.own_missing = true;
+            }
+        }
+        true
+    }
+
     /// Makes again the routed interface of index `index` if it is one of the driver's and is gone
     /// from `interfaces`, and moves the addresses placed and held on it to the new one; returns
     /// whether `index` was a routed interface of the driver's. A failure (its name taken by
@@ -225,7 +278,7 @@ impl<A: AddressBackend> Driver<A> {
             Err(error) => {
                 on_event(transient("creating the routed interface again", error));
                 self.resync_pending = true;
-                self.routed_missing = true;
+                self.own_missing = true;
             }
         }
         true
@@ -327,7 +380,7 @@ impl<A: AddressBackend> Driver<A> {
                 self.resync_pending = false;
                 self.resync_retry = None;
                 self.event_loop.resynchronize(now, &snapshot, on_event);
-                if std::mem::take(&mut self.routed_missing) {
+                if std::mem::take(&mut self.own_missing) {
                     self.resync_pending = true;
                     self.resync_retry = Some(now + ROUTED_RETRY);
                 }
@@ -370,10 +423,13 @@ impl<A: AddressBackend> Driver<A> {
                 self.recreate_virtual_mac_among(key, index, &interfaces, on_event);
             }
         }
-        // So is a routed interface.
+        // So is a routed interface, and the virtual MAC interface of addresses on another one.
         let routed: Vec<u32> = self.setup.routed.iter().map(|r| r.index()).collect();
         for index in routed {
             self.recreate_routed(index, &interfaces, on_event);
+        }
+        for (index, _) in self.setup.virtual_macs.all_devices() {
+            self.recreate_device_virtual_mac(index, &interfaces, on_event);
         }
         let netlink = &mut self.setup.netlink;
         let mut addresses = std::collections::HashSet::new();

@@ -139,9 +139,10 @@ pub struct Driver<A: AddressBackend = Netlink> {
     /// When a re-read that failed is tried again: routers in Fault have no timer to wake the
     /// driver.
     resync_retry: Option<Instant>,
-    /// Whether a routed interface could not be made again: the re-read tries again
+    /// Whether an interface of the driver's (a routed interface, a virtual MAC interface of
+    /// addresses on another interface) could not be made again: the re-read tries again
     /// [`ROUTED_RETRY`] later.
-    routed_missing: bool,
+    own_missing: bool,
     /// Reads of a VRRP socket that failed in a row.
     receive_failures: u32,
     /// The interfaces no router runs on that went down: routes through them come back when they
@@ -225,7 +226,7 @@ impl<A: AddressBackend> Driver<A> {
             resync_pending: false,
             resync_retry: None,
             auto_realtime: None,
-            routed_missing: false,
+            own_missing: false,
             receive_failures: 0,
             routing_down: std::collections::HashSet::new(),
             filtering: Filtering::default(),

@@ -331,6 +331,17 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
             // announcement.
             let interface = applier.address_interface(&key);
             let _ = applier.announcer_mut().prepare(interface, key.family);
+            for ((device, family), addresses) in instance.device_virtual_macs() {
+                let device = &checked.links[&device];
+                let index = (self.virtual_macs).create_for_device(
+                    &mut self.netlink,
+                    key,
+                    family,
+                    device,
+                )?;
+                applier.place_on_virtual_mac(&key, &addresses, index);
+                let _ = applier.announcer_mut().prepare(index, family);
+            }
         }
         Ok(Installed {
             down,

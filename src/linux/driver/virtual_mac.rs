@@ -1,7 +1,8 @@
 //! Virtual MAC interfaces (RFC 5798 §7.3): a macvlan with the virtual router MAC per router that
-//! asks for one, and the parent's ARP sysctls that keep the parent quiet about the virtual
-//! addresses; with them the other interface sysctls routers ask for (`promote_secondaries`).
-//! Everything created here is remembered and removed at the end.
+//! asks for one, and per (interface, family) of its other addresses when it asks for that
+//! (`Instance::virtual_mac_per_device`); the parents' ARP sysctls that keep them quiet about the
+//! virtual addresses; with them the other interface sysctls routers ask for
+//! (`promote_secondaries`). Everything created here is remembered and removed at the end.
 
 use std::collections::HashMap;
 
@@ -14,9 +15,26 @@ use crate::{AddressFamily, MacAddress, RouterKey};
 pub(crate) struct VirtualMacs {
     /// The virtual MAC interfaces created, by router.
     links: HashMap<RouterKey, u32>,
+    /// The virtual MAC interfaces created for routers' addresses on other interfaces or of the
+    /// other family, by index.
+    devices: HashMap<u32, DeviceVirtualMac>,
     /// The interface sysctls changed for virtual MACs and `promote_secondaries`, to restore:
     /// (path, old value).
     changed_sysctls: Vec<(String, String)>,
+}
+
+/// A virtual MAC interface made for a router's addresses on another interface, or of the other
+/// family ([`Instance::virtual_mac_per_device`](crate::host::Instance::virtual_mac_per_device)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DeviceVirtualMac {
+    /// The router whose addresses it holds.
+    pub(crate) router: RouterKey,
+    /// The family of its addresses, and of its MAC.
+    pub(crate) family: AddressFamily,
+    /// The interface it is made on, by name: it is followed when created again.
+    pub(crate) parent: String,
+    /// Its own name.
+    pub(crate) name: String,
 }
 
 impl VirtualMacs {
@@ -35,13 +53,92 @@ impl VirtualMacs {
         advertises_router: bool,
         parent: &Interface,
     ) -> Result<u32, DriverError> {
-        let mac = MacAddress::virtual_router(key.vrid, key.family);
+        let index = self.make(
+            netlink,
+            key.vrid,
+            key.family,
+            name,
+            advertises_router,
+            parent,
+        )?;
+        self.links.insert(key, index);
+        Ok(index)
+    }
+
+    /// Creates the virtual MAC interface of router `key`'s addresses of `family` on `parent`, an
+    /// interface other than its own or a family other than its own, and returns its index.
+    pub(crate) fn create_for_device(
+        &mut self,
+        netlink: &mut Netlink,
+        key: RouterKey,
+        family: AddressFamily,
+        parent: &Interface,
+    ) -> Result<u32, DriverError> {
+        let name = virtual_mac_name(&RouterKey {
+            interface_index: parent.index,
+            vrid: key.vrid,
+            family,
+        });
+        // Never another router's: the one of this (interface, VRID, family) is a clash.
+        let ours = |index: u32| self.links.values().any(|&own| own == index);
+        if let Ok(existing) = netlink.interface_by_name(&name)
+            && ours(existing.index)
+        {
+            return Err(DriverError::Io {
+                operation: "creating a virtual MAC interface for addresses on another interface",
+                source: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    format!("{name} is the virtual MAC interface of another router"),
+                ),
+            });
+        }
+        let index = self.make(netlink, key.vrid, family, &name, false, parent)?;
+        let device = DeviceVirtualMac {
+            router: key,
+            family,
+            parent: parent.name.clone(),
+            name,
+        };
+        self.devices.insert(index, device);
+        Ok(index)
+    }
+
+    /// The virtual MAC interface of index `index` made for a router's addresses on another
+    /// interface, if it is one.
+    pub(crate) fn device(&self, index: u32) -> Option<&DeviceVirtualMac> {
+        self.devices.get(&index)
+    }
+
+    /// Every virtual MAC interface made for a router's addresses on another interface, by index.
+    pub(crate) fn all_devices(&self) -> Vec<(u32, DeviceVirtualMac)> {
+        (self.devices.iter())
+            .map(|(&index, device)| (index, device.clone()))
+            .collect()
+    }
+
+    /// Forgets the virtual MAC interface of index `index` made for a router's addresses on
+    /// another interface: it is gone.
+    pub(crate) fn forget_device(&mut self, index: u32) {
+        self.devices.remove(&index);
+    }
+
+    /// Creates a virtual MAC interface `name` for VRID `vrid` of `family` on `parent` (replacing a
+    /// stale one of the same name) and returns its index: see [`create`](Self::create).
+    fn make(
+        &mut self,
+        netlink: &mut Netlink,
+        vrid: crate::Vrid,
+        family: AddressFamily,
+        name: &str,
+        advertises_router: bool,
+        parent: &Interface,
+    ) -> Result<u32, DriverError> {
+        let mac = MacAddress::virtual_router(vrid, family);
         if let Ok(stale) = netlink.interface_by_name(name) {
             netlink.delete_link(stale.index)?;
         }
         let index = netlink.create_macvlan(parent.index, name, mac)?;
-        self.links.insert(key, index);
-        if key.family == AddressFamily::Ipv4 {
+        if family == AddressFamily::Ipv4 {
             self.raise_sysctl(&parent.name, "arp_ignore", 1)?;
             self.raise_sysctl(&parent.name, "arp_announce", 2)?;
         }
@@ -62,7 +159,7 @@ impl VirtualMacs {
                 source,
             })?;
         }
-        if key.family == AddressFamily::Ipv6 && advertises_router {
+        if family == AddressFamily::Ipv6 && advertises_router {
             // The interface is this driver's and goes with it: nothing to restore.
             let path = format!("/proc/sys/net/ipv6/conf/{name}/forwarding");
             std::fs::write(&path, "1").map_err(|source| DriverError::Io {
@@ -109,16 +206,25 @@ impl VirtualMacs {
             .find_map(|(key, &link)| (link == index).then_some(*key))
     }
 
-    /// Deletes router `key`'s virtual MAC interface, if it has one.
+    /// Deletes router `key`'s virtual MAC interfaces, its own and those of its addresses on other
+    /// interfaces; the first failure is returned after trying them all.
     pub(crate) fn delete(
         &mut self,
         netlink: &mut Netlink,
         key: &RouterKey,
     ) -> Result<(), DriverError> {
-        match self.links.remove(key) {
-            Some(index) => Ok(netlink.delete_link(index)?),
-            None => Ok(()),
+        let devices: Vec<u32> = (self.devices.iter())
+            .filter(|(_, device)| device.router == *key)
+            .map(|(&index, _)| index)
+            .collect();
+        let mut result = Ok(());
+        for index in self.links.remove(key).into_iter().chain(devices) {
+            self.devices.remove(&index);
+            if let Err(error) = netlink.delete_link(index) {
+                result = result.and(Err(error.into()));
+            }
         }
+        result
     }
 
     /// Turns on `promote_secondaries` on `interface` for router `key` if its `addressing` asks
@@ -157,7 +263,8 @@ impl VirtualMacs {
     /// after trying them all.
     pub(crate) fn remove_all(&mut self, netlink: &mut Netlink) -> Result<(), DriverError> {
         let mut first_error = None;
-        for (_, index) in self.links.drain() {
+        let devices = self.devices.drain().map(|(index, _)| index);
+        for index in self.links.drain().map(|(_, index)| index).chain(devices) {
             if let Err(error) = netlink.delete_link(index) {
                 first_error.get_or_insert(error.into());
             }

@@ -51,6 +51,7 @@ pub(super) const INSTANCE: &[&str] = &[
     "old_unicast_checksum",
     "dont_track_primary",
     "use_vmac",
+    "use_vmac_addr",
     "vmac_xmit_base",
     "promote_secondaries",
     "no_virtual_ipaddress",
@@ -103,6 +104,7 @@ struct InstanceDraft {
     /// `timer_expired_backup`'s priority, and where it is written.
     timer_expired_backup: Option<(u8, Location)>,
     use_vmac: bool,
+    use_vmac_addr: bool,
     vmac_name: Option<String>,
     vmac_xmit_base: bool,
     /// `promote_secondaries`, where it is written.
@@ -171,6 +173,7 @@ impl Default for InstanceDraft {
             track_src_ip: false,
             timer_expired_backup: None,
             use_vmac: false,
+            use_vmac_addr: false,
             vmac_name: None,
             vmac_xmit_base: false,
             promote_secondaries: None,
@@ -422,6 +425,7 @@ impl Reader {
             // keepalived clears it without a source address of the instance's own.
             track_src_ip: draft.track_src_ip && draft.unicast_source.is_some(),
             use_vmac: draft.use_vmac,
+            use_vmac_addr: draft.use_vmac_addr,
             vmac_name: draft.vmac_name,
             vmac_xmit_base: draft.vmac_xmit_base,
             promote_secondaries: draft.promote_secondaries.is_some() && !draft.use_vmac,
@@ -566,6 +570,7 @@ impl Reader {
             }
             "use_vmac" => self.use_vmac(s, draft),
             "vmac_xmit_base" => draft.vmac_xmit_base = self.flag(s),
+            "use_vmac_addr" => draft.use_vmac_addr = self.flag(s),
             "promote_secondaries" => {
                 if self.flag(s) {
                     draft.promote_secondaries = Some(s.keyword.location.clone());
