@@ -592,3 +592,46 @@ fn an_address_two_routers_add_in_one_pass_goes_ahead_once_and_each_outcome_finds
     );
     assert_eq!(applier.added_addresses().count(), 0);
 }
+
+#[test]
+fn virtual_macs_per_device_go_to_each_other_interface_and_family_and_to_addresses_that_ask() {
+    use std::net::IpAddr;
+    use vrrp::AddressFamily;
+    let ip = |text: &str| text.parse::<IpAddr>().expect("address");
+    let config = vrrp::Config::builder(2, vrrp::Vrid::new(7).expect("vrid"), ip("192.0.2.1"))
+        .address(ip("192.0.2.100"))
+        .address(ip("192.0.2.101"))
+        .address(ip("192.0.2.102"))
+        .build()
+        .expect("valid");
+    let v6 = VirtualAddress::host(ip("2001:db8::1"));
+    let base = Instance::new(config)
+        .device(ip("192.0.2.101"), 3)
+        .device(ip("192.0.2.102"), 3)
+        .excluded(v6);
+    assert!(base.device_virtual_macs().is_empty(), "none unless asked");
+    let per_device = base.clone().virtual_mac_per_device(true);
+    assert_eq!(
+        per_device.device_virtual_macs(),
+        [
+            (
+                (3, AddressFamily::Ipv4),
+                vec![ip("192.0.2.101"), ip("192.0.2.102")]
+            ),
+            ((2, AddressFamily::Ipv6), vec![ip("2001:db8::1")]),
+        ]
+    );
+    // One by one: an address of the router's own interface and family gets one too, unless the
+    // router has its own virtual MAC interface, which holds it already.
+    let one = base.clone().virtual_mac_for(ip("192.0.2.100"));
+    assert_eq!(
+        one.device_virtual_macs(),
+        [((2, AddressFamily::Ipv4), vec![ip("192.0.2.100")])]
+    );
+    assert!(one.virtual_mac(true).device_virtual_macs().is_empty());
+    let other = base.virtual_mac_for(ip("192.0.2.102"));
+    assert_eq!(
+        other.device_virtual_macs(),
+        [((3, AddressFamily::Ipv4), vec![ip("192.0.2.102")])]
+    );
+}

@@ -1986,3 +1986,46 @@ fn old_unicast_checksum_sends_the_legacy_form_never_stops_learning_it_and_a_bad_
     let (_, config, _) = read(" old_unicast_checksum\n v3_checksum_as_v2");
     assert_eq!(config.checksum_form(), ChecksumForm::MessageOnly);
 }
+
+#[test]
+fn address_line_options_read_typed_and_an_address_elsewhere_is_tracked_unless_no_track() {
+    let text = format!(
+        "{INSTANCE_HEAD} version 3\n virtual_ipaddress {{\n  192.0.2.1/24 noprefixroute preferred_lft 0\n  \
+         192.0.2.2 dev eth1 use_vmac\n  192.0.2.3 dev eth2 no_track home autojoin\n  \
+         192.0.2.4 dev eth1 preferred_lft forever\n }}\n virtual_ipaddress_excluded {{\n  \
+         2001:db8::1/64 mngtmpaddr -nodad dev eth3\n }}\n}}\n"
+    );
+    let (config, warnings) = read_with_warnings(&text);
+    let instance = &config.instances[0];
+    let vips = &instance.addresses;
+    assert!(vips[0].options.no_prefix_route);
+    assert_eq!(vips[0].options.preferred_lifetime, Some(Duration::ZERO));
+    assert!(vips[1].use_vmac && !vips[1].no_track);
+    assert!(vips[2].no_track && vips[2].options.home && vips[2].options.auto_join);
+    assert_eq!(vips[3].options.preferred_lifetime, None);
+    let excluded = &instance.excluded_addresses[0];
+    assert!(excluded.options.manage_temporary);
+    assert!(
+        warnings.iter().any(|w| w.contains("`-nodad`")),
+        "{warnings:?}"
+    );
+    // keepalived goes to Fault when an address's interface goes down, unless no_track: eth1
+    // (once) and eth3 are tracked, eth2 is not, and eth0 is the instance's own.
+    let tracked: Vec<&str> = (instance.track_interfaces.iter())
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(tracked, ["eth1", "eth3"]);
+    assert!(instance.track_interfaces.iter().all(|t| t.weight.is_none()));
+
+    // A peer is refused with what to do instead; use_vmac is for VRRP addresses only.
+    let peer = errors(&format!(
+        "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1 peer 192.0.2.9\n }}\n}}\n"
+    ));
+    assert!(peer[0].contains("`peer` is not supported"), "{peer:?}");
+    let static_vmac = errors("static_ipaddress {\n 192.0.2.1 dev eth0 use_vmac\n}\n");
+    assert!(static_vmac[0].contains("use_vmac"), "{static_vmac:?}");
+    let bad = errors(&format!(
+        "{INSTANCE_HEAD} virtual_ipaddress {{\n  192.0.2.1 preferred_lft soon\n }}\n}}\n"
+    ));
+    assert!(bad[0].contains("seconds, or forever"), "{bad:?}");
+}

@@ -430,6 +430,51 @@ fn exercise_lifetimes() {
     // Renewing an address that is gone adds it again.
     netlink.renew_address(index, &v4).expect("renew");
     assert!(address_line("192.0.2.100").is_some());
+
+    // keepalived's address options: preferred_lft 0 deprecates an address at once (never a
+    // source), noprefixroute adds no prefix route, mngtmpaddr; kept by a renewal.
+    let options = vrrp::host::AddressOptions {
+        preferred_lifetime: Some(Duration::ZERO),
+        no_prefix_route: true,
+        manage_temporary: true,
+        ..Default::default()
+    };
+    let v6 = VirtualAddress {
+        address: "2001:db8::200".parse().expect("address"),
+        options,
+        ..v6
+    };
+    let v4 = VirtualAddress {
+        address: "198.51.100.200".parse().expect("address"),
+        label: None,
+        options: vrrp::host::AddressOptions {
+            manage_temporary: false,
+            ..options
+        },
+        ..v4
+    };
+    for address in [&v4, &v6] {
+        netlink
+            .add_address(index, address)
+            .expect("add with options");
+        netlink
+            .renew_address(index, address)
+            .expect("renew with options");
+        let line = address_line(&address.address.to_string()).expect("added");
+        assert!(line.contains("noprefixroute"), "{line}");
+        assert!(line.contains("preferred_lft 0sec"), "{line}");
+    }
+    let line = address_line("2001:db8::200").expect("added");
+    assert!(
+        line.contains("mngtmpaddr") && line.contains("deprecated"),
+        "{line}"
+    );
+    let routes = std::process::Command::new("ip")
+        .args(["-4", "route", "show", "dev", "va"])
+        .output()
+        .expect("ip route");
+    let routes = String::from_utf8_lossy(&routes.stdout);
+    assert!(!routes.contains("198.51.100.0/24"), "{routes}");
     report(&format!("lifetime ok {}", expired.as_millis()));
 }
 

@@ -38,6 +38,26 @@ pub struct VirtualAddress {
     /// on every address it adds or renews, so what an [`Instance`](crate::host::Instance) gives
     /// here is replaced.
     pub lifetime: Option<Duration>,
+    /// The rarer `ip address add` options (keepalived's address options): none by default.
+    pub options: AddressOptions,
+}
+
+/// The `ip address add` options of a virtual address besides its prefix length, label, broadcast
+/// address, scope and lifetime, as keepalived's address lines write them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AddressOptions {
+    /// `preferred_lft`: how long the address stays preferred as a source, at most its lifetime:
+    /// zero deprecates it at once, so the host never picks it as the source of its own
+    /// connections (a health check through the VIP, say). `None`: for as long as it is valid.
+    pub preferred_lifetime: Option<Duration>,
+    /// `noprefixroute`: the kernel adds no route for the address's prefix.
+    pub no_prefix_route: bool,
+    /// `home`: an IPv6 Mobile IP home address.
+    pub home: bool,
+    /// `mngtmpaddr`: IPv6 temporary (privacy) addresses are made from its prefix.
+    pub manage_temporary: bool,
+    /// `autojoin`: for a multicast address, the host joins its group.
+    pub auto_join: bool,
 }
 
 /// The scope of an address on its interface, as `ip address` names them.
@@ -141,6 +161,7 @@ impl VirtualAddress {
             broadcast: None,
             scope: None,
             lifetime: None,
+            options: AddressOptions::default(),
         }
     }
 }

@@ -54,6 +54,8 @@ pub struct Addressing {
     /// Whether the addresses on other interfaces or of the other family get virtual MAC
     /// interfaces of their own.
     virtual_mac_per_device: bool,
+    /// The addresses that get a virtual MAC interface of their own one by one.
+    virtual_mac_addresses: Vec<IpAddr>,
     routes: Vec<VirtualRoute>,
     rules: Vec<VirtualRule>,
 }
@@ -223,18 +225,37 @@ impl Instance {
         self
     }
 
+    /// Holds `address` (a virtual or an excluded one) on a virtual MAC interface of its own
+    /// interface and family, as [`virtual_mac_per_device`](Self::virtual_mac_per_device) does for
+    /// all of them (keepalived's `use_vmac` on an address line). An address of the router's own
+    /// interface and family is on its [`virtual_mac`](Self::virtual_mac) interface already when it
+    /// has one; without one, it gets one of its own.
+    pub fn virtual_mac_for(mut self, address: IpAddr) -> Self {
+        let listed = &mut self.addressing.virtual_mac_addresses;
+        if !listed.contains(&address) {
+            listed.push(address);
+        }
+        self
+    }
+
     /// The (interface, family) pairs that get a virtual MAC interface of their own
-    /// ([`virtual_mac_per_device`](Self::virtual_mac_per_device)), each with its addresses:
-    /// empty unless asked for.
+    /// ([`virtual_mac_per_device`](Self::virtual_mac_per_device),
+    /// [`virtual_mac_for`](Self::virtual_mac_for)), each with its addresses: empty unless asked
+    /// for.
     pub fn device_virtual_macs(&self) -> Vec<((u32, AddressFamily), Vec<IpAddr>)> {
         let mut pairs: Vec<((u32, AddressFamily), Vec<IpAddr>)> = Vec::new();
-        if !self.addressing.virtual_mac_per_device {
-            return pairs;
-        }
+        let addressing = &self.addressing;
         let own = self.config.interface_index();
         for address in self.all_addresses() {
             let pair = (self.interface_of(address, own), AddressFamily::of(address));
-            if pair == (own, self.config.family()) {
+            let own_pair = pair == (own, self.config.family());
+            let wanted = if own_pair {
+                !addressing.virtual_mac && addressing.virtual_mac_addresses.contains(&address)
+            } else {
+                addressing.virtual_mac_per_device
+                    || addressing.virtual_mac_addresses.contains(&address)
+            };
+            if !wanted {
                 continue;
             }
             match pairs.iter_mut().find(|(p, _)| *p == pair) {

@@ -37,8 +37,8 @@ mod setup;
 
 pub use apply::ActionApplier;
 pub use backend::{
-    Added, AddressBackend, AddressLabel, AddressLabelError, AddressScope, AdvertSender, Announce,
-    BackendError, VirtualAddress,
+    Added, AddressBackend, AddressLabel, AddressLabelError, AddressOptions, AddressScope,
+    AdvertSender, Announce, BackendError, VirtualAddress,
 };
 pub use change::{HostChange, HostSnapshot};
 pub use error::DriverError;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::error::{Location, Warning};
-use crate::host::{AddressScope, VirtualRoute, VirtualRule};
+use crate::host::{AddressOptions, AddressScope, VirtualRoute, VirtualRule};
 use crate::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Password, Version};
 use crate::track::{ParamMatch, Process};
 use crate::{
@@ -298,7 +298,8 @@ impl TrackProcess {
     }
 }
 
-/// A virtual address line: `ADDRESS[/LEN] [brd B] [dev D] [scope S] [label L]`.
+/// A virtual address line: `ADDRESS[/LEN] [brd B] [dev D] [scope S] [label L]` and the other
+/// options keepalived reads (see [`AddressOptions`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VirtualIp {
     /// The address.
@@ -313,6 +314,14 @@ pub struct VirtualIp {
     pub scope: Option<AddressScope>,
     /// `label`: the IPv4 address label (`eth0:1`).
     pub label: Option<String>,
+    /// `preferred_lft`, `noprefixroute`, `home`, `mngtmpaddr`, `autojoin`.
+    pub options: AddressOptions,
+    /// `no_track`: the instance does not go to Fault when the address's interface (`dev`) goes
+    /// down, as it does by default for an interface other than its own.
+    pub no_track: bool,
+    /// `use_vmac` (virtual and excluded addresses): a virtual MAC interface of its own on its
+    /// interface ([`Instance::virtual_mac_for`](crate::host::Instance::virtual_mac_for)).
+    pub use_vmac: bool,
     /// Where the line is.
     pub location: Location,
 }

@@ -85,6 +85,14 @@ impl Resolved {
         for vip in &instance.excluded_addresses {
             driven = driven.excluded(virtual_address(vip)?);
         }
+        let own_vmac = (instance
+            .addresses
+            .iter()
+            .chain(&instance.excluded_addresses))
+        .filter(|vip| vip.use_vmac);
+        for vip in own_vmac {
+            driven = driven.virtual_mac_for(vip.address);
+        }
         for &(address, index) in &self.devices {
             driven = driven.device(address, index);
         }
@@ -192,6 +200,7 @@ fn virtual_address(vip: &VirtualIp) -> Result<VirtualAddress, ResolveError> {
     address.prefix_len = vip.prefix_len;
     address.broadcast = vip.broadcast;
     address.scope = vip.scope;
+    address.options = vip.options;
     if let Some(label) = &vip.label {
         address.label =
             Some(AddressLabel::new(label).map_err(|e| ResolveError::at(&vip.location, e))?);

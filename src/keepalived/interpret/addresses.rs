@@ -1,9 +1,10 @@
 //! Reads an instance's `authentication` block and its `virtual_ipaddress` lines.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use super::Reader;
-use crate::host::AddressScope;
+use crate::host::{AddressOptions, AddressScope};
 use crate::keepalived::lexer::Token;
 use crate::keepalived::model::VirtualIp;
 use crate::keepalived::syntax::Statement;
@@ -109,7 +110,9 @@ impl Reader {
         }
     }
 
-    /// `ADDRESS[/LEN] [brd B] [dev D] [label L] [scope S]`.
+    /// `ADDRESS[/LEN] [brd B] [dev D] [label L] [scope S]` with keepalived's other options:
+    /// `preferred_lft N|forever`, `noprefixroute`, `home`, `mngtmpaddr`, `autojoin`, `no_track`,
+    /// `use_vmac` (not on a static address), and `-nodad` (ignored with a warning).
     pub(super) fn address_line(
         &mut self,
         statement: &Statement,
@@ -141,10 +144,37 @@ impl Reader {
             device: None,
             scope: None,
             label: None,
+            options: AddressOptions::default(),
+            no_track: false,
+            use_vmac: false,
             location: written.location.clone(),
         };
+        let is_static = statement.keyword.text == "static_ipaddress";
         let mut words = line.args.iter();
         while let Some(option) = words.next() {
+            let flag = match option.text.as_str() {
+                "noprefixroute" => Some(&mut vip.options.no_prefix_route),
+                "home" => Some(&mut vip.options.home),
+                "mngtmpaddr" => Some(&mut vip.options.manage_temporary),
+                "autojoin" => Some(&mut vip.options.auto_join),
+                "no_track" => Some(&mut vip.no_track),
+                "use_vmac" if !is_static => Some(&mut vip.use_vmac),
+                _ => None,
+            };
+            if let Some(flag) = flag {
+                *flag = true;
+                continue;
+            }
+            if option.text == "-nodad" {
+                self.warn(
+                    &option.location,
+                    "`-nodad`: virtual IPv6 addresses are added without duplicate address \
+                     detection, which would leave one that two routers hold after a split brain \
+                     unusable for good; ignored"
+                        .into(),
+                );
+                continue;
+            }
             let Some(value) = words.next() else {
                 self.missing_value(option, "a value");
                 return None;
@@ -169,6 +199,28 @@ impl Reader {
                     );
                     return None;
                 }
+                "preferred_lft" => match value.text.as_str() {
+                    "forever" => vip.options.preferred_lifetime = None,
+                    seconds => match seconds.parse::<u32>() {
+                        Ok(seconds) => {
+                            vip.options.preferred_lifetime =
+                                Some(Duration::from_secs(seconds.into()));
+                        }
+                        Err(_) => {
+                            self.bad_word("preferred_lft", value, "seconds, or forever");
+                            return None;
+                        }
+                    },
+                },
+                "peer" => {
+                    self.unsupported(
+                        option,
+                        "peer",
+                        "a point-to-point peer is not configured on a virtual address; add the \
+                         route to the peer as a virtual_route (or static_route)",
+                    );
+                    return None;
+                }
                 "scope" => match AddressScope::from_name(&value.text) {
                     Some(scope) => vip.scope = Some(scope),
                     None => {
@@ -180,7 +232,19 @@ impl Reader {
                     self.unknown(
                         option,
                         "a virtual address line",
-                        &["brd", "dev", "label", "scope"],
+                        &[
+                            "brd",
+                            "dev",
+                            "label",
+                            "scope",
+                            "preferred_lft",
+                            "noprefixroute",
+                            "home",
+                            "mngtmpaddr",
+                            "autojoin",
+                            "no_track",
+                            "use_vmac",
+                        ],
                     );
                     return None;
                 }

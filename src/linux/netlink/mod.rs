@@ -4,6 +4,7 @@
 
 use std::io;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use netlink_packet_core::{NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, NetlinkMessage};
 use netlink_packet_route::address::{
@@ -571,16 +572,30 @@ fn new_address(interface_index: u32, virtual_address: &VirtualAddress) -> RouteN
     }
     attributes.push(AddressAttribute::Protocol(ADDRESS_PROTOCOL.into()));
     // IFA_CACHEINFO: without it an address is permanent (0xffffffff, "forever").
-    let seconds = virtual_address.lifetime.map_or(u32::MAX, |lifetime| {
+    let seconds = |lifetime: Duration| {
         let whole = lifetime.as_secs() + u64::from(lifetime.subsec_nanos() > 0);
-        u32::try_from(whole)
-            .unwrap_or(u32::MAX)
-            .clamp(1, u32::MAX - 1)
-    });
+        u32::try_from(whole).unwrap_or(u32::MAX).min(u32::MAX - 1)
+    };
+    let valid = (virtual_address.lifetime).map_or(u32::MAX, |lifetime| seconds(lifetime).max(1));
+    let options = &virtual_address.options;
     let mut cache_info = CacheInfo::default();
-    cache_info.ifa_valid = seconds;
-    cache_info.ifa_preferred = seconds;
+    cache_info.ifa_valid = valid;
+    cache_info.ifa_preferred = options.preferred_lifetime.map_or(valid, seconds).min(valid);
     attributes.push(AddressAttribute::CacheInfo(cache_info));
+    // IFA_FLAGS, when any: it replaces the header's flags (IPv6's nodad), so it carries them.
+    let flags = [
+        (options.no_prefix_route, AddressFlags::Noprefixroute),
+        (options.home, AddressFlags::Homeaddress),
+        (options.manage_temporary, AddressFlags::Managetempaddr),
+        (options.auto_join, AddressFlags::Mcautojoin),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .fold(AddressFlags::empty(), |all, (_, flag)| all | flag);
+    if !flags.is_empty() {
+        let header = AddressFlags::from_bits_retain(u32::from(message.header.flags.bits()));
+        attributes.push(AddressAttribute::Flags(flags | header));
+    }
     RouteNetlinkMessage::NewAddress(message)
 }
 

@@ -397,6 +397,11 @@ impl Reader {
                 ),
             );
         }
+        let track_interfaces = options::with_address_interfaces(
+            &interface,
+            draft.addresses.iter().chain(&draft.excluded),
+            draft.common.track_interfaces,
+        );
         self.config.instances.push(VrrpInstance {
             name,
             location: statement.args[0].location.clone(),
@@ -445,7 +450,7 @@ impl Reader {
             step_down_on_failure: draft.step_down_on_failure,
             router_advertisements: draft.router_advertisements,
             announcements,
-            track_interfaces: draft.common.track_interfaces,
+            track_interfaces,
             track_scripts: draft.common.track_scripts,
             track_files: draft.common.track_files,
             track_processes: draft.common.track_processes,

@@ -7,7 +7,7 @@ use super::InstanceDraft;
 use crate::keepalived::error::Location;
 use crate::keepalived::interpret::Reader;
 use crate::keepalived::interpret::global::link_local_group;
-use crate::keepalived::model::OldUnicastChecksum;
+use crate::keepalived::model::{OldUnicastChecksum, Tracked, VirtualIp};
 use crate::keepalived::syntax::Statement;
 
 impl Reader {
@@ -114,4 +114,27 @@ impl Reader {
             ),
         }
     }
+}
+
+/// `tracked` with the interfaces of `addresses` other than the instance's own `interface`, each
+/// tracked once (Fault while it is down) unless its address line says `no_track`: keepalived
+/// tracks them so, since an address cannot be added on an interface that is down.
+pub(super) fn with_address_interfaces<'a>(
+    interface: &str,
+    addresses: impl Iterator<Item = &'a VirtualIp>,
+    mut tracked: Vec<Tracked>,
+) -> Vec<Tracked> {
+    for vip in addresses.filter(|vip| !vip.no_track) {
+        let Some(device) = vip.device.as_deref() else {
+            continue;
+        };
+        if device != interface && !tracked.iter().any(|t| t.name == device) {
+            tracked.push(Tracked {
+                name: device.to_string(),
+                weight: None,
+                location: vip.location.clone(),
+            });
+        }
+    }
+    tracked
 }
