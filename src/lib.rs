@@ -25,6 +25,8 @@
 //! 3. **`linux`** (feature `linux`): raw sockets, rtnetlink, the packet socket, and the `Driver`
 //!    that runs an event loop on them, on its own thread or as a tokio task (feature `tokio`).
 //!
+//! [`prelude`] gathers what a program that runs routers on a host needs in one import.
+//!
 //! Beside them, [`track`] moves a running driver's priorities by health checks, tracked
 //! interfaces and tracked files with keepalived's weight rules, `keepalived` (feature
 //! `keepalived`) reads keepalived.conf into `Config`s and `Instance`s, and the `vrrpd` binary (feature `daemon`) runs it as a drop-in for keepalived's
@@ -33,6 +35,9 @@
 // `unsafe` is denied everywhere but in the Linux backend, which allows it for the system calls
 // socket2 does not wrap; `.ci/run` checks that no other module allows it.
 #![deny(unsafe_code)]
+// docs.rs (and `RUSTDOCFLAGS="--cfg docsrs" cargo +nightly doc`) labels every item gated by a
+// feature with the features it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub mod host;
@@ -41,6 +46,7 @@ pub mod keepalived;
 #[cfg(all(feature = "linux", target_os = "linux"))]
 #[allow(unsafe_code)]
 pub mod linux;
+pub mod prelude;
 mod protocol;
 pub mod track;
 

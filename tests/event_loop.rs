@@ -1683,3 +1683,53 @@ fn a_router_that_waits_for_its_primary_address_starts_in_fault_and_runs_once_it_
     assert_eq!(lan.nodes[0].state(51), Some(State::Master));
     assert!(lan.nodes[0].has_vip());
 }
+
+/// The events of `node` that say a router runs with Accept_Mode off, with its addresses.
+fn accept_mode_off(node: &mut Node) -> Vec<(RouterKey, Vec<IpAddr>)> {
+    (node.take_events().into_iter())
+        .filter_map(|event| match event {
+            Event::AcceptModeOff { router, addresses } => Some((router, addresses)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_router_with_accept_mode_off_is_reported_at_start_with_the_addresses_its_host_will_refuse() {
+    let now = Instant::now();
+    let vip = |vrid: u8| Ipv4Addr::new(192, 0, 2, vrid + 50);
+    let refusing = |vrid: u8, accept, owner| {
+        let builder = Config::builder(LAN, common::vrid(vrid), [192, 0, 2, 1].into());
+        let builder = if owner {
+            (builder.address([192, 0, 2, 1].into()))
+                .priority(Priority::OWNER)
+                .owner(true)
+        } else {
+            builder.address(vip(vrid).into())
+        };
+        builder.accept(accept).build().expect("valid")
+    };
+    let v6: IpAddr = "2001:db8::60".parse().expect("address");
+    let excluded = vrrp::host::VirtualAddress::host(v6);
+    let instances = vec![
+        Instance::new(refusing(51, false, false)).excluded(excluded),
+        Instance::new(refusing(52, true, false)),
+        // The owner accepts what is sent to its own addresses whatever Accept_Mode says.
+        Instance::new(refusing(53, false, true)),
+    ];
+    let mut node = Node::with(instances, None, now);
+    assert_eq!(
+        accept_mode_off(&mut node),
+        [(key(51), vec![IpAddr::from(vip(51)), v6])]
+    );
+    // A router a reload adds is reported when it starts.
+    let change = Reconfiguration {
+        add: vec![Instance::new(refusing(54, false, false))],
+        ..Reconfiguration::default()
+    };
+    node.reconfigure(now, &change).expect("accepted");
+    assert_eq!(
+        accept_mode_off(&mut node),
+        [(key(54), vec![IpAddr::from(vip(54))])]
+    );
+}

@@ -456,7 +456,11 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
                     }
                 }
                 Action::RemoveAddresses(_) => break,
-                _ => {}
+                Action::Send(_)
+                | Action::Announce { .. }
+                | Action::AdvertiseRouter { .. }
+                | Action::LowerPriorityMaster { .. }
+                | Action::StateChanged { .. } => {}
             }
         }
         if batch.is_empty() {

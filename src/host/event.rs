@@ -166,6 +166,17 @@ pub enum Event {
         /// The real-time priority the thread runs at now.
         priority: u8,
     },
+    /// A router that is not the address owner runs with Accept_Mode off (RFC 5798 §6.1's
+    /// default): while it is Master its host refuses every packet sent to `addresses` (but IPv6
+    /// neighbour discovery), so a service listening on them gets no connection and no error.
+    /// Reported when the router starts. A service that answers on its virtual addresses (a load
+    /// balancer, a proxy) needs [`ConfigBuilder::accept`](crate::ConfigBuilder::accept)`(true)`.
+    AcceptModeOff {
+        /// The router.
+        router: RouterKey,
+        /// Its virtual and excluded addresses, which its host will refuse packets to.
+        addresses: Vec<IpAddr>,
+    },
     /// The statistics, as asked for with [`DriverHandle::request_stats`](crate::host::DriverHandle::request_stats)
     /// and once more when the driver stops.
     Stats(StatsReport),

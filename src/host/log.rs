@@ -29,7 +29,7 @@ const MAX_TRACKED: usize = 1024;
 
 /// Logs `event` through `tracing` (feature `tracing`; without it, does nothing): state and
 /// priority changes at `info`; backend failures, restored addresses, address conflicts, a primary
-/// address gone and transient errors at `warn`; a primary address back, an interface created
+/// address gone, a router with Accept_Mode off and transient errors at `warn`; a primary address back, an interface created
 /// again, a resynchronization and a command for an unknown router at `info`. Statistics are not
 /// logged. The Linux driver logs every event it reports; a driver of its own on
 /// [`EventLoop`](crate::host::EventLoop) calls this for the same lines.
@@ -83,6 +83,21 @@ pub fn event(event: &Event) {
             %address,
             "{address} of virtual router {router} was removed by someone else; added it again"
         ),
+        Event::AcceptModeOff { router, addresses } => {
+            let list = addresses
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            warn!(
+                interface = router.interface_index,
+                vrid = router.vrid.get(),
+                family = %router.family,
+                addresses = %list,
+                "virtual router {router} runs with Accept_Mode off: while Master, its host refuses \
+                 every packet sent to {list}; a service that answers on them needs accept"
+            );
+        }
         Event::AddressConflict {
             router,
             address,
@@ -178,7 +193,9 @@ pub fn event(event: &Event) {
             %error,
             "static configuration: {operation} failed: {error}"
         ),
-        _ => {}
+        // The state change that comes with a new Master says it; discarded adverts are logged
+        // where they are discarded, rate-limited (`DiscardLog`); statistics are not logged.
+        Event::NewMaster { .. } | Event::ProtocolError { .. } | Event::Stats(_) => {}
     }
 }
 

@@ -67,7 +67,22 @@ impl GlobalStats {
             Counter::ChecksumErrors => self.checksum_errors += 1,
             Counter::VersionErrors => self.version_errors += 1,
             Counter::VrIdErrors => self.vrid_errors += 1,
-            _ => {}
+            // Per virtual router only (RFC 6527's vrrpv3StatisticsTable).
+            Counter::IpTtlErrors
+            | Counter::RcvdInvalidTypePackets
+            | Counter::PacketLengthErrors
+            | Counter::AddressListErrors
+            | Counter::AdvIntervalErrors
+            | Counter::UnknownPeerErrors
+            | Counter::InvalidAuthType
+            | Counter::AuthTypeMismatch
+            | Counter::AuthFailures
+            | Counter::AuthTrailerMissing
+            | Counter::AuthTrailerMalformed
+            | Counter::AuthUnknownKey
+            | Counter::AuthInvalidHmac
+            | Counter::AuthStale
+            | Counter::AuthReplayed => {}
         }
     }
 }

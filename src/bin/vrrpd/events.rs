@@ -136,6 +136,11 @@ pub fn value(event: &Event, names: &InterfaceNames) -> Value {
             of(router),
             json!({"address": address, "present": present}),
         ),
+        Event::AcceptModeOff { router, addresses } => line(
+            "accept_mode_off",
+            of(router),
+            json!({"addresses": addresses}),
+        ),
         Event::AddressConflict {
             router,
             address,

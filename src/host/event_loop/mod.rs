@@ -269,6 +269,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             }
         }
         if self.started {
+            self.report_accept_mode_off(&added, on_event);
             for key in &added {
                 self.routers
                     .start_router(now, key)
@@ -298,6 +299,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
         if let Some(statics) = self.pending_statics.take() {
             self.applier.set_statics(statics, on_event);
         }
+        let all: Vec<RouterKey> = self.routers.iter().map(|(key, _)| key).collect();
+        self.report_accept_mode_off(&all, on_event);
         self.routers.start(now);
         self.drain(now, on_event);
         for &index in &self.down {
@@ -307,6 +310,25 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
             self.routers.handle_link_of(now, key, false);
         }
         self.drain(now, on_event);
+    }
+
+    /// Reports each of `keys` that runs with Accept_Mode off and is not the address owner
+    /// ([`Event::AcceptModeOff`]): its host will refuse the packets sent to its addresses.
+    fn report_accept_mode_off(&self, keys: &[RouterKey], on_event: &mut impl FnMut(Event)) {
+        for &router in keys {
+            let Some(config) = self.routers.get(&router).map(crate::VirtualRouter::config) else {
+                continue;
+            };
+            if config.accept() || config.is_owner() {
+                continue;
+            }
+            let excluded = (self.applier.addressing(&router))
+                .map_or(&[][..], |a| a.excluded_addresses())
+                .iter()
+                .map(|a| a.address);
+            let addresses = config.addresses().iter().chain(excluded).collect();
+            on_event(Event::AcceptModeOff { router, addresses });
+        }
     }
 
     /// Hands a received VRRP message (`payload`, what followed the IP header) to its router.

@@ -74,7 +74,16 @@ impl HostCounters {
                     .entry(operation_label(operation))
                     .or_default() += 1;
             }
-            _ => {}
+            // The routers' own: their effects are in the statistics.
+            Event::StateChanged { .. }
+            | Event::NewMaster { .. }
+            | Event::ProtocolError { .. }
+            | Event::PriorityChanged { .. }
+            | Event::UnknownRouter(_)
+            | Event::LowerPriorityMaster { .. }
+            | Event::RealtimeRaised { .. }
+            | Event::AcceptModeOff { .. }
+            | Event::Stats(_) => {}
         }
     }
 
