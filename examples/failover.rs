@@ -24,7 +24,8 @@
 //! another; `--auth-hmac-mode` migrates a running pair (default enforce). `--min-hop-limit` accepts
 //! adverts from unicast peers that are routers away (255 by default: on the link only).
 //! `--vip-lifetime` installs the VIPs with that lifetime (3 s or more) and renews them every third of
-//! it, so that the kernel removes them by itself when the process is killed or hangs.
+//! it, so that the kernel removes them by itself when the process is killed or hangs (the driver's
+//! default: 60 advertisement intervals); `--vip-lifetime forever` installs them for ever.
 //!
 //! SIGUSR1 prints the statistics as one JSON line; SIGTERM and SIGINT shut down cleanly (priority 0,
 //! addresses released) and print them once more. Bad arguments exit with status 2, a driver that
@@ -79,7 +80,8 @@ struct Options {
     password: Option<Password>,
     run_async: bool,
     count: u8,
-    vip_lifetime: Option<Duration>,
+    /// `--vip-lifetime`, when given: a lifetime, or `None` for ever.
+    vip_lifetime: Option<Option<Duration>>,
     router_advertisements: Option<RouterAdvertisements>,
     hmac_keys: Vec<HmacKey>,
     hmac_active: Option<u8>,
@@ -183,13 +185,18 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, ArgE
                 options.router_advertisements = Some(RouterAdvertisements::every(interval));
             }
             "--vip-lifetime" => {
-                let lifetime = duration(&flag, &value()?)?;
+                let text = value()?;
+                if text == "forever" {
+                    options.vip_lifetime = Some(None);
+                    continue;
+                }
+                let lifetime = duration(&flag, &text)?;
                 if !(MIN_ADDRESS_LIFETIME..=MAX_ADDRESS_LIFETIME).contains(&lifetime) {
                     return Err(ArgError(format!(
                         "--vip-lifetime: {lifetime:?} is out of range (3s or more)"
                     )));
                 }
-                options.vip_lifetime = Some(lifetime);
+                options.vip_lifetime = Some(Some(lifetime));
             }
             other => return Err(ArgError(format!("unknown argument {other:?}"))),
         }
@@ -329,7 +336,9 @@ fn main() -> ExitCode {
         Ok(driver) => driver,
         Err(error) => return fail(&error.to_string()),
     };
-    if let Err(error) = driver.set_address_lifetime(options.vip_lifetime) {
+    if let Some(lifetime) = options.vip_lifetime
+        && let Err(error) = driver.set_address_lifetime(lifetime)
+    {
         return fail(&error.to_string());
     }
     let handle = driver.handle();

@@ -142,9 +142,12 @@ impl Routers {
         vip_lifetime: Option<std::time::Duration>,
     ) -> Result<vrrp::linux::Driver, String> {
         let mut driver = vrrp::linux::Driver::new(self.instances).map_err(|e| e.to_string())?;
-        driver
-            .set_address_lifetime(vip_lifetime)
-            .map_err(|e| format!("--vip-lifetime: {e}"))?;
+        // Without one, the driver's own default (60 advertisement intervals).
+        if let Some(lifetime) = vip_lifetime {
+            driver
+                .set_address_lifetime(Some(lifetime))
+                .map_err(|e| format!("--vip-lifetime: {e}"))?;
+        }
         if let Some(routed) = self.routed {
             driver.keep_routed_interface(routed);
         }

@@ -44,7 +44,8 @@ pub use change::{HostChange, HostSnapshot};
 pub use error::DriverError;
 pub use event::{Event, Operation, RouterReport, StatsReport};
 pub use event_loop::{
-    ANNOUNCE_BURST, ANNOUNCE_PACE, EventLoop, MAX_ADDRESS_LIFETIME, MIN_ADDRESS_LIFETIME,
+    ANNOUNCE_BURST, ANNOUNCE_PACE, DEFAULT_LIFETIME_INTERVALS, EventLoop, MAX_ADDRESS_LIFETIME,
+    MIN_ADDRESS_LIFETIME, default_address_lifetime,
 };
 pub use handle::{
     Command, CommandError, DriverHandle, DriverStopped, Reconfiguration, ReconfigureError,

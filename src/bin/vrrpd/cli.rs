@@ -40,9 +40,10 @@ pub struct Cli {
     pub events: bool,
 
     /// Install the virtual addresses with this lifetime and renew them, so that the kernel drops
-    /// them if vrrpd is killed or hangs.
-    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
-    pub vip_lifetime: Option<Duration>,
+    /// them if vrrpd is killed or hangs; by default 60 advertisement intervals of the slowest
+    /// instance (60 s at 1 s), at least 3 s. `forever`: no lifetime, as keepalived installs them.
+    #[arg(long, value_name = "SECONDS|forever", value_parser = lifetime)]
+    pub vip_lifetime: Option<VipLifetime>,
 
     /// Create NAME, an interface for routed virtual addresses that disappears with vrrpd, killed
     /// or not, so that a BGP speaker announcing its addresses withdraws them at once; give those
@@ -264,6 +265,17 @@ impl Cli {
 }
 
 /// A whole number of seconds.
+/// `--vip-lifetime`: a number of seconds, or `forever`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VipLifetime(pub Option<Duration>);
+
+fn lifetime(value: &str) -> Result<VipLifetime, String> {
+    match value {
+        "forever" => Ok(VipLifetime(None)),
+        seconds_text => seconds(seconds_text).map(|s| VipLifetime(Some(s))),
+    }
+}
+
 fn seconds(value: &str) -> Result<Duration, String> {
     value
         .parse()
@@ -374,7 +386,12 @@ mod tests {
             "/tmp/c.sock",
         ]);
         assert!(cli.events);
-        assert_eq!(cli.vip_lifetime, Some(Duration::from_secs(30)));
+        assert_eq!(
+            cli.vip_lifetime,
+            Some(VipLifetime(Some(Duration::from_secs(30))))
+        );
+        let forever = parse(&["--vip-lifetime", "forever"]);
+        assert_eq!(forever.vip_lifetime, Some(VipLifetime(None)));
         assert_eq!(cli.log_level.as_deref(), Some("debug"));
         assert_eq!(cli.log_file, Some(PathBuf::from("/tmp/vrrpd.log")));
         assert_eq!(

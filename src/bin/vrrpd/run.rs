@@ -60,9 +60,11 @@ fn run_routers(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(
     if !statics.is_empty() {
         driver.hold_statics(statics).map_err(|e| e.to_string())?;
     }
-    driver
-        .set_address_lifetime(cli.vip_lifetime)
-        .map_err(|e| format!("--vip-lifetime: {e}"))?;
+    if let Some(lifetime) = cli.vip_lifetime {
+        driver
+            .set_address_lifetime(lifetime.0)
+            .map_err(|e| format!("--vip-lifetime: {e}"))?;
+    }
     let scheduling = &config.global.scheduling;
     driver.set_auto_realtime(scheduling.max_auto_priority.map(|max| {
         vrrp::linux::scheduling::AutoRealtime::new(

@@ -123,6 +123,20 @@ pub const MIN_ADDRESS_LIFETIME: Duration = Duration::from_secs(3);
 /// The longest: 2³² − 2 seconds (about 136 years), the longest finite lifetime Linux has.
 pub const MAX_ADDRESS_LIFETIME: Duration = Duration::from_secs(u32::MAX as u64 - 1);
 
+/// The address lifetime the Linux driver installs by default, in advertisement intervals of its
+/// slowest router: 60 s at keepalived's 1 s, 6 s at 100 ms (never less than
+/// [`MIN_ADDRESS_LIFETIME`]). Ten times the 1.5 × Master_Down_Interval below which a stall could
+/// drop an address before a Backup takes it over, and renewed every third of it: at 4,000 routers
+/// of 1 s, 200 renewals a second, about 0.2 % of a core (BENCHMARKS.md).
+pub const DEFAULT_LIFETIME_INTERVALS: u32 = 60;
+
+/// [`DEFAULT_LIFETIME_INTERVALS`] intervals of the slowest of `intervals` (1 s when there is
+/// none), within [`MIN_ADDRESS_LIFETIME`] and [`MAX_ADDRESS_LIFETIME`].
+pub fn default_address_lifetime(intervals: impl IntoIterator<Item = Duration>) -> Duration {
+    let slowest = (intervals.into_iter().max()).unwrap_or(Duration::from_secs(1));
+    (slowest * DEFAULT_LIFETIME_INTERVALS).clamp(MIN_ADDRESS_LIFETIME, MAX_ADDRESS_LIFETIME)
+}
+
 impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
     /// An event loop with no routers yet over `applier`'s backends; `wake` interrupts the
     /// driver's wait when a [`DriverHandle`] sends a command.

@@ -236,6 +236,10 @@ impl<A: AddressBackend> Driver<A> {
             .iter()
             .any(|i| (!i.config().accept() || i.has_virtual_mac()) && !i.config().is_owner());
         driver.filtering.clean_up(refuses);
+        // Crash-safe by default: addresses the kernel drops by itself if this process dies.
+        let intervals = (instances.iter()).map(|i| i.config().interval().as_duration());
+        let lifetime = crate::host::default_address_lifetime(intervals);
+        driver.event_loop.set_address_lifetime(Some(lifetime))?;
         let change = Reconfiguration {
             add: instances,
             ..Reconfiguration::default()
@@ -286,10 +290,18 @@ impl<A: AddressBackend> Driver<A> {
     /// Installs the virtual addresses with a finite `lifetime` (IFA_CACHEINFO) and renews them
     /// every third of it while they are held, so that when the process is killed or hangs the
     /// kernel removes them by itself, at most `lifetime` (and up to a second of its own) after
-    /// the kill; `None` (the default) installs them for ever. Set it before [`run`](Self::run).
-    /// It must be 3 s or more; 1.5 × Master_Down_Interval (6 advertisement intervals) or more
-    /// keeps a stall of the driver from dropping an address before a Backup takes it over. See
-    /// [`EventLoop::set_address_lifetime`] for why it is not the default.
+    /// the kill. Set it before [`run`](Self::run). It must be 3 s or more; 1.5 ×
+    /// Master_Down_Interval (6 advertisement intervals) or more keeps a stall of the driver from
+    /// dropping an address before a Backup takes it over (see
+    /// [`EventLoop::set_address_lifetime`]).
+    ///
+    /// By default a driver installs them with
+    /// [`default_address_lifetime`](crate::host::default_address_lifetime) of its routers'
+    /// intervals: 60 intervals of the slowest (60 s at 1 s adverts), so that a killed host stops
+    /// answering for its addresses within a minute. Shorter cleans up sooner for more renewals
+    /// (each costs the kernel a few microseconds per address); `None` installs them for ever,
+    /// as keepalived does, and a killed host then answers for them until the process starts
+    /// again.
     pub fn set_address_lifetime(
         &mut self,
         lifetime: Option<std::time::Duration>,
