@@ -8,6 +8,7 @@
 //! benchmark runs 16 links, 4,000 routers, stable for 60 s, in release mode). Root only, so
 //! ignored by a plain `cargo test`.
 //!
+//! `VRRP_SCALE_VRRPD_ARGS` gives both `vrrpd`s more options (`--vip-lifetime forever`).
 //! `VRRP_SCALE_IMPL=keepalived` runs keepalived (`--vrrp`, one per host, started as
 //! tests/common/keepalived.rs starts it) on the same configurations instead, for BENCHMARKS.md's
 //! side-by-side figures: it times the addresses (`ip`, polled every 50 ms) and keepalived's
@@ -203,18 +204,19 @@ fn vrrpd_at_scale(links: u32, a: &Netns, b: &Netns, dir: &Path) {
     let (conf_a, conf_b) = (dir.join("a.conf"), dir.join("b.conf"));
     std::fs::write(&conf_a, config(links, 200)).expect("a.conf");
     std::fs::write(&conf_b, config(links, 100)).expect("b.conf");
+    // `VRRP_SCALE_VRRPD_ARGS`: more options for both, `--vip-lifetime forever` say.
+    let more = std::env::var("VRRP_SCALE_VRRPD_ARGS").unwrap_or_default();
     let vrrpd = |host: &Netns, conf: &Path| {
-        Failover::start_program(
-            Path::new(env!("CARGO_BIN_EXE_vrrpd")),
-            host,
-            &[
-                "--events",
-                "--config",
-                conf.to_str().expect("UTF-8"),
-                "--control",
-                conf.with_extension("sock").to_str().expect("UTF-8"),
-            ],
-        )
+        let mut args = vec![
+            "--events",
+            "--config",
+            conf.to_str().expect("UTF-8"),
+            "--control",
+        ];
+        let control = conf.with_extension("sock");
+        args.push(control.to_str().expect("UTF-8"));
+        args.extend(more.split_whitespace());
+        Failover::start_program(Path::new(env!("CARGO_BIN_EXE_vrrpd")), host, &args)
     };
 
     // Master_Down_Interval at 1 s: 3.22 s at priority 200, 3.61 s at 100.
