@@ -18,15 +18,12 @@ use std::time::Duration;
 
 #[path = "common/args.rs"]
 mod args;
-#[path = "../src/bin/vrrpd/events.rs"]
-mod events;
 
 use args::{ArgError, duration, number, prefix, value_after};
-use events::InterfaceNames;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
-use vrrp::host::{Added, AddressBackend, BackendError, Instance, VirtualAddress};
-use vrrp::linux::{Driver, Netlink, interface_source};
+use vrrp::host::{Added, AddressBackend, BackendError, Instance, VirtualAddress, json};
+use vrrp::linux::{Driver, InterfaceNames, Netlink, interface_source};
 use vrrp::{AddressFamily, Config, Priority, Vrid};
 
 const USAGE: &str = "usage: address_hook --interface IF --vrid N --priority P --vip ADDR[/LEN]
@@ -142,7 +139,7 @@ fn run(options: Options) -> Result<(), String> {
         }
     });
     driver
-        .run(|event| println!("{}", events::json(&event, &names)))
+        .run(|event| println!("{}", json::event(&event, |i| names.name(i))))
         .map_err(|e| e.to_string())
 }
 

@@ -37,19 +37,15 @@ use std::time::Duration;
 
 #[path = "common/args.rs"]
 mod args;
-// The event lines are vrrpd's, so that every program of the crate prints them alike.
-#[path = "../src/bin/vrrpd/events.rs"]
-mod events;
 #[path = "common/vips.rs"]
 mod vips;
 
 use args::{ArgError, address, duration, hex_bytes, number, prefix, value_after};
-use events::InterfaceNames;
 use signal_hook::consts::{SIGINT, SIGTERM, SIGUSR1};
 use signal_hook::iterator::Signals;
 use vips::FamilyVips;
-use vrrp::host::{Event, Instance, MAX_ADDRESS_LIFETIME, MIN_ADDRESS_LIFETIME};
-use vrrp::linux::{Driver, Netlink};
+use vrrp::host::{Event, Instance, MAX_ADDRESS_LIFETIME, MIN_ADDRESS_LIFETIME, json};
+use vrrp::linux::{Driver, InterfaceNames, Netlink};
 use vrrp::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Password, Version};
 use vrrp::{
     AddressFamily, Config, HmacAuth, HmacKey, HmacMode, Priority, RouterAdvertisements, Vrid,
@@ -357,7 +353,7 @@ fn main() -> ExitCode {
             }
         }
     });
-    let on_event = |event: Event| println!("{}", events::json(&event, &names));
+    let on_event = |event: Event| println!("{}", json::event(&event, |i| names.name(i)));
     let result = if options.run_async {
         run_async(driver, on_event)
     } else {

@@ -42,9 +42,6 @@
 
 #[path = "common/args.rs"]
 mod args;
-// The event lines are vrrpd's, so that every program of the crate prints them alike.
-#[path = "../src/bin/vrrpd/events.rs"]
-mod events;
 #[path = "common/proxy_options.rs"]
 mod proxy_options;
 #[path = "common/vips.rs"]
@@ -58,7 +55,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use args::ArgError;
-use events::InterfaceNames;
 use proxy_options::{Options, parse_options};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -67,8 +63,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Notify;
 use tokio::time::timeout;
 use vrrp::RouterKey;
-use vrrp::host::{DriverHandle, Event};
-use vrrp::linux::Netlink;
+use vrrp::host::{DriverHandle, Event, json};
+use vrrp::linux::{InterfaceNames, Netlink};
 use vrrp::track::{RiseFall, Tracker};
 
 const USAGE: &str = "usage: proxy --interface IF --vrid N --priority P --vip ADDR/LEN [--vip ...]
@@ -250,11 +246,11 @@ async fn run(options: Options) -> Result<(), String> {
             to,
             reason,
         } => log.line(&format!("{router} {from} -> {to} ({reason})"), || {
-            events::json(&event, &names)
+            json::event(&event, |i| names.name(i))
         }),
-        Event::Stats(_) => println!("{}", events::json(&event, &names)),
-        _ => log.line(&events::json(&event, &names), || {
-            events::json(&event, &names)
+        Event::Stats(_) => println!("{}", json::event(&event, |i| names.name(i))),
+        _ => log.line(&json::event(&event, |i| names.name(i)), || {
+            json::event(&event, |i| names.name(i))
         }),
     };
     // Returns after a signal's hand-over (the standby heard, the virtual IP released) or shutdown.

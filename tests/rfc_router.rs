@@ -682,7 +682,7 @@ fn v3_fsm_23_9568_05_a_burst_of_losing_adverts_gets_one_answer_per_half_of_their
     );
     assert_eq!(
         sent_priorities(&receive(&mut router, at + half - tick, HIGHER_ADDRESS, 99)),
-        []
+        [0u8; 0]
     );
     assert_eq!(
         sent_priorities(&receive(&mut router, at + half, HIGHER_ADDRESS, 99)),

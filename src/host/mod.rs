@@ -14,6 +14,7 @@
 //! - [`announce`]: the gratuitous ARP and unsolicited neighbour advertisement frames.
 //! - `metrics` (feature `metrics`): the statistics and the host's events in the Prometheus text
 //!   format.
+//! - `json` (feature `serde`): each event as one JSON line.
 
 pub mod announce;
 mod apply;
@@ -25,6 +26,8 @@ mod event_loop;
 mod handle;
 mod health;
 mod instance;
+#[cfg(feature = "serde")]
+pub mod json;
 mod lateness;
 mod log;
 pub mod memory;

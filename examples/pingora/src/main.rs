@@ -41,11 +41,6 @@
 
 #[path = "../../common/args.rs"]
 mod args;
-// The event lines are vrrpd's, so that every program of the crate prints them alike. Not all of
-// that module is needed here.
-#[allow(dead_code)]
-#[path = "../../../src/bin/vrrpd/events.rs"]
-mod events;
 #[path = "../../common/proxy_options.rs"]
 mod proxy_options;
 #[path = "../../common/vips.rs"]
@@ -59,7 +54,6 @@ use std::time::Duration;
 
 use args::{ArgError, duration};
 use async_trait::async_trait;
-use events::InterfaceNames;
 use pingora::apps::ServerApp;
 use pingora::lb::health_check::{HealthCheck, TcpHealthCheck};
 use pingora::lb::selection::RoundRobin;
@@ -76,8 +70,8 @@ use proxy_options::{Options, parse_options};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, watch};
 use vrrp::RouterKey;
-use vrrp::host::{DriverHandle, Event};
-use vrrp::linux::{Driver, Netlink};
+use vrrp::host::{DriverHandle, Event, json};
+use vrrp::linux::{Driver, InterfaceNames, Netlink};
 use vrrp::track::Tracker;
 
 const NAME: &str = "vrrp-pingora";
@@ -459,11 +453,11 @@ impl BackgroundService for Vrrp {
                 to,
                 reason,
             } => log.line(&format!("{router} {from} -> {to} ({reason})"), || {
-                events::json(&event, &names)
+                json::event(&event, |i| names.name(i))
             }),
-            Event::Stats(_) => println!("{}", events::json(&event, &names)),
-            _ => log.line(&events::json(&event, &names), || {
-                events::json(&event, &names)
+            Event::Stats(_) => println!("{}", json::event(&event, |i| names.name(i))),
+            _ => log.line(&json::event(&event, |i| names.name(i)), || {
+                json::event(&event, |i| names.name(i))
             }),
         };
         // Returns after a hand-over (the standby heard, the virtual IP released) or shutdown.

@@ -85,7 +85,6 @@
 mod check;
 mod cli;
 mod control;
-mod events;
 mod fifo;
 mod lifecycle;
 mod logging;
@@ -110,10 +109,10 @@ use vrrp::{Priority, RouterKey, State};
 
 use cli::{Cli, Command};
 use control::{Request, StatsRequests};
-use events::InterfaceNames;
 use reload::{Reloaded, reload};
 use status::Transition;
 use systemd::Systemd;
+use vrrp::linux::InterfaceNames;
 
 fn main() -> ExitCode {
     let cli = match Cli::parse_from_args(std::env::args_os()) {

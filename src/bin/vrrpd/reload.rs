@@ -12,9 +12,9 @@ use vrrp::keepalived::{
 use vrrp::linux::Netlink;
 
 use crate::Daemon;
-use crate::events::InterfaceNames;
 use crate::fifo::Fifos;
 use crate::tracking;
+use vrrp::linux::InterfaceNames;
 
 /// What changes as a unit: a sync group's members, or an instance outside any group, each with
 /// what the driver runs for it, sorted by key.
@@ -117,7 +117,7 @@ pub fn reload(
     let names = InterfaceNames::read(&mut netlink).map_err(|e| unchanged(e.to_string()))?;
     let tracked = config.instances.iter().flat_map(|i| &i.track_interfaces);
     for t in tracked.chain(config.sync_groups.iter().flat_map(|g| &g.track_interfaces)) {
-        if !names.0.values().any(|name| *name == t.name) {
+        if !names.as_map().values().any(|name| *name == t.name) {
             return Err(unchanged(format!(
                 "tracked interface {} does not exist",
                 t.name

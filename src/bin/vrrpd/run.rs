@@ -17,13 +17,13 @@ use vrrp::{RouterKey, State};
 
 use crate::cli::Cli;
 use crate::control::{self, Purpose, StatsRequests};
-use crate::events::{self, InterfaceNames};
 use crate::fifo::Fifos;
 use crate::lifecycle;
 use crate::notify::{self, Notifier};
 use crate::status::Transition;
 use crate::systemd::{self, Systemd};
 use crate::{Context, Daemon, tracking};
+use vrrp::linux::InterfaceNames;
 
 /// Runs the routers of `config` (read from `path`) until a signal stops them: after its
 /// `startup_script`, and before its `shutdown_script`, however they stop.
@@ -95,7 +95,7 @@ fn run_routers(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(
     let systemd = Systemd::from_env();
     // Pings only go somewhere under systemd.
     let watchdog = systemd::watchdog_interval().filter(|_| systemd.is_on());
-    let metrics = crate::metrics::Metrics::new(names.0.clone());
+    let metrics = crate::metrics::Metrics::new(names.as_map().clone());
     let start_delay = config.global.start_delay(uptime());
     let scheduling = config.global.scheduling.clone();
     let fifos = Fifos::open(
@@ -197,7 +197,10 @@ fn on_event(
     }
     let mut daemon = context.daemon.lock().expect("no panics while held");
     if context.print_events || matches!(event, Event::Stats(_)) {
-        println!("{}", events::json(&event, &daemon.names));
+        println!(
+            "{}",
+            vrrp::host::json::event(&event, |i| daemon.names.name(i))
+        );
     }
     match &event {
         Event::StateChanged {

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use vrrp::host::StatsReport;
 use vrrp::{Counter, Reason, RouterKey};
 
-use crate::events::InterfaceNames;
 use vrrp::keepalived::Resolved;
+use vrrp::linux::InterfaceNames;
 
 /// A virtual router's last transition, as the driver reported it.
 #[derive(Clone, Copy, Debug)]

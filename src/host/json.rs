@@ -1,53 +1,37 @@
-//! Driver events as one JSON line each, printed by vrrpd and by the failover and proxy examples:
-//! `{"event":"state",...}`, `{"event":"error",...}`, `{"event":"priority",...}`,
-//! `{"event":"address_restored",...}` and `{"event":"stats","routers":[...],"global":{...}}`.
-
-use std::collections::HashMap;
+//! Driver events as one JSON line each (feature `serde`), as `vrrpd --events` and the examples
+//! print them: `{"event":"state",...}`, `{"event":"error",...}`, `{"event":"priority",...}`,
+//! `{"event":"address_restored",...}`, `{"event":"accept_mode_off",...}` and
+//! `{"event":"stats","routers":[...],"global":{...}}`; every [`Event`] has its own `event` name.
+//!
+//! ```
+//! use vrrp::host::{Event, json};
+//!
+//! let line = json::event(&Event::Resynchronized, |index| format!("if{index}"));
+//! assert_eq!(line, r#"{"event":"resynchronized"}"#);
+//! ```
 
 use serde_json::{Map, Value, json};
-use vrrp::host::{Event, StatsReport};
-use vrrp::linux::{Netlink, NetlinkError};
-use vrrp::{Counter, RouterKey};
 
-/// Interface names by index, read once, for the `interface` field of the event lines.
-#[derive(Clone, Debug, Default)]
-pub struct InterfaceNames(pub HashMap<u32, String>);
+use crate::host::{Event, StatsReport};
+use crate::{Counter, RouterKey};
 
-impl InterfaceNames {
-    /// The interfaces there are now.
-    pub fn read(netlink: &mut Netlink) -> Result<Self, NetlinkError> {
-        let all = netlink.interfaces()?;
-        Ok(Self(all.into_iter().map(|i| (i.index, i.name)).collect()))
-    }
-
-    /// The name of interface `index`, or the index itself for one not known.
-    pub fn name(&self, index: u32) -> String {
-        self.0
-            .get(&index)
-            .cloned()
-            .unwrap_or_else(|| index.to_string())
-    }
-}
-
-/// `event` as one JSON line (without the newline), interfaces by their `names`.
-pub fn json(event: &Event, names: &InterfaceNames) -> String {
-    value(event, names).to_string()
+/// `event` as one JSON line (without the newline), each interface named by `interface_name`
+/// (the Linux `InterfaceNames`, say, or the index itself).
+pub fn event(event: &Event, interface_name: impl Fn(u32) -> String) -> String {
+    value(event, &interface_name).to_string()
 }
 
 /// The fields that name a virtual router: its interface, VRID and family.
-fn router_fields(router: &RouterKey, names: &InterfaceNames) -> Map<String, Value> {
+fn router_fields(router: &RouterKey, names: &dyn Fn(u32) -> String) -> Map<String, Value> {
     let mut fields = Map::new();
-    fields.insert(
-        "interface".into(),
-        names.name(router.interface_index).into(),
-    );
+    fields.insert("interface".into(), names(router.interface_index).into());
     fields.insert("vrid".into(), router.vrid.get().into());
     fields.insert("family".into(), router.family.to_string().into());
     fields
 }
 
 /// `{"event":KIND}`, then `router`'s fields if any, then `rest`'s.
-fn line(kind: &str, router: Option<(&RouterKey, &InterfaceNames)>, rest: Value) -> Value {
+fn line(kind: &str, router: Option<(&RouterKey, &dyn Fn(u32) -> String)>, rest: Value) -> Value {
     let mut object = Map::new();
     object.insert("event".into(), kind.into());
     if let Some((router, names)) = router {
@@ -60,7 +44,7 @@ fn line(kind: &str, router: Option<(&RouterKey, &InterfaceNames)>, rest: Value) 
 }
 
 /// `event` as a JSON value.
-pub fn value(event: &Event, names: &InterfaceNames) -> Value {
+fn value(event: &Event, names: &dyn Fn(u32) -> String) -> Value {
     let of = |router| Some((router, names));
     match event {
         Event::StateChanged {
@@ -95,7 +79,7 @@ pub fn value(event: &Event, names: &InterfaceNames) -> Value {
         } => line(
             "address_restored",
             of(router),
-            json!({"address_interface": names.name(*interface_index), "address": address}),
+            json!({"address_interface": names(*interface_index), "address": address}),
         ),
         Event::Resynchronized => line("resynchronized", None, json!({})),
         Event::LowerPriorityMaster {
@@ -185,11 +169,10 @@ pub fn value(event: &Event, names: &InterfaceNames) -> Value {
             }),
         ),
         Event::Stats(report) => stats_value(report, names),
-        other => line("other", None, json!({"debug": format!("{other:?}")})),
     }
 }
 
-fn stats_value(report: &StatsReport, names: &InterfaceNames) -> Value {
+fn stats_value(report: &StatsReport, names: &dyn Fn(u32) -> String) -> Value {
     let routers: Vec<Value> = report
         .routers
         .iter()
