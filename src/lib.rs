@@ -77,3 +77,8 @@ pub use protocol::{packet, sim, timing};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The examples of `docs/library.md`, compiled and run as doctests like the README's.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/library.md")]
+pub struct LibraryDocDoctests;
