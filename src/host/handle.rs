@@ -231,7 +231,9 @@ impl DriverHandle {
 
     /// Tells `router` whether the service behind its addresses is healthy (see
     /// [`VirtualRouter::set_healthy`](crate::VirtualRouter::set_healthy)): an unhealthy Master
-    /// steps down, so that a Backup takes over after its Skew_Time.
+    /// steps down, so that a Backup takes over after its Skew_Time. It may be called before the
+    /// driver runs: the Linux driver applies the commands sent before it runs before its routers
+    /// start, so a router known to be unhealthy never takes the addresses first.
     pub fn set_healthy(&self, router: RouterKey, healthy: bool) -> Result<(), CommandError> {
         self.send_for(router, Command::SetHealthy(router, healthy))
     }
@@ -265,7 +267,8 @@ impl DriverHandle {
     /// Asks the driver to stop make-before-break: each Master advertises priority 0 and keeps its
     /// addresses until it hears the Backup that took over (at most Master_Down_Interval), so that
     /// there is no moment without a holder; then the driver returns as after
-    /// [`shutdown`](Self::shutdown). A `shutdown` sent meanwhile stops it at once.
+    /// [`shutdown`](Self::shutdown). A driver with no Master (all Backup) stops at once, as after
+    /// `shutdown`. A `shutdown` sent meanwhile stops it at once.
     pub fn hand_over(&self) -> Result<(), DriverStopped> {
         self.send(Command::HandOver)
     }

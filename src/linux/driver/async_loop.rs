@@ -25,7 +25,9 @@ impl<A: AddressBackend> Driver<A> {
     /// [`DriverHandle::shutdown`](crate::host::DriverHandle::shutdown), with the behaviour of
     /// [`run`](Self::run). Needs a runtime with I/O enabled; the routers' deadlines are a timerfd
     /// among the registered descriptors, not tokio timers, whose millisecond resolution would make
-    /// every takeover up to a millisecond late.
+    /// every takeover up to a millisecond late. The future is `Send` when `on_event` is, so it
+    /// may be `tokio::spawn`ed; the [`DriverHandle`](crate::host::DriverHandle) reaches it from
+    /// any task.
     pub async fn run_async(mut self, on_event: impl FnMut(Event)) -> Result<(), DriverError> {
         let mut on_event = super::logged(on_event);
         if self.start(&mut on_event) {
@@ -91,5 +93,17 @@ impl<A: AddressBackend> Driver<A> {
             registered.push((source, async_fd));
         }
         Ok(registered)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compiles only while `run_async`'s future is `Send`, as its documentation says.
+    #[allow(dead_code)]
+    fn run_async_is_send(driver: Driver) {
+        fn send<T: Send>(_: T) {}
+        send(driver.run_async(|_| {}));
     }
 }
