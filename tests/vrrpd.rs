@@ -473,6 +473,14 @@ fn tracked_files_and_interfaces_move_the_master_as_in_keepalived() {
     first.wait_state("master", SETTLE);
     second.wait_state("backup", SETTLE);
 
+    // Deleted, then created again under its name (a new index): followed, Fault until it is up.
+    r1.ip(&["link", "del", "t0"]);
+    first.wait_state("fault", SETTLE);
+    second.wait_state("master", SETTLE);
+    second_link(&lan);
+    first.wait_state("master", SETTLE);
+    second.wait_state("backup", SETTLE);
+
     // `notify` got every transition with keepalived's arguments, and the stop ran before exit.
     first.signal("TERM");
     assert!(first.wait_exit().success());
@@ -485,6 +493,9 @@ fn tracked_files_and_interfaces_move_the_master_as_in_keepalived() {
             "r1 INSTANCE VI_T MASTER 150",
             // keepalived passes the effective priority: 150 - 60 while the file says 1.
             "r1 INSTANCE VI_T BACKUP 90",
+            "r1 INSTANCE VI_T MASTER 150",
+            "r1 INSTANCE VI_T FAULT 150",
+            "r1 INSTANCE VI_T BACKUP 150",
             "r1 INSTANCE VI_T MASTER 150",
             "r1 INSTANCE VI_T FAULT 150",
             "r1 INSTANCE VI_T BACKUP 150",

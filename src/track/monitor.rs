@@ -230,7 +230,7 @@ impl Tracker {
         if let Some((events, indexes)) = links {
             let (shared, handle, report) = (Arc::clone(&shared), handle.clone(), report.clone());
             std::thread::spawn(move || {
-                links::watch(events, &indexes, &shared, &handle, &*report);
+                links::watch(events, indexes, &shared, &handle, &*report);
             });
         }
         if !states.is_empty() {
@@ -389,10 +389,11 @@ mod links {
         Ok(Some((events, indexes)))
     }
 
-    /// Follows link changes of the tracked interfaces until stopped.
+    /// Follows link changes of the tracked interfaces until stopped, by name: an interface
+    /// deleted and created again (a new index) is followed under its new index.
     pub(super) fn watch(
         mut events: NetlinkEvents,
-        indexes: &HashMap<u32, String>,
+        mut indexes: HashMap<u32, String>,
         shared: &Mutex<Shared>,
         handle: &DriverHandle,
         report: &dyn Fn(&Report),
@@ -405,7 +406,17 @@ mod links {
             let mut changed = false;
             for event in batch {
                 let (index, up) = match event {
-                    NetlinkEvent::Link(link) => (link.index, link.running),
+                    NetlinkEvent::Link(link) => {
+                        // A tracked name under an index not known: created again.
+                        if !indexes.contains_key(&link.index)
+                            && let Some(old) = (indexes.iter())
+                                .find_map(|(&i, name)| (*name == link.name).then_some(i))
+                        {
+                            let name = indexes.remove(&old).unwrap_or_default();
+                            indexes.insert(link.index, name);
+                        }
+                        (link.index, link.running)
+                    }
                     NetlinkEvent::LinkRemoved { index } => (index, false),
                     _ => continue,
                 };

@@ -267,6 +267,8 @@ struct Daemon {
     transitions: HashMap<RouterKey, Transition>,
     /// `notify_fifo`, `vrrp_notify_fifo`.
     fifos: fifo::Fifos,
+    /// The `--routed-interface` names: vrrpd makes them again itself, so they are never tracked.
+    routed: Vec<String>,
 }
 
 impl Daemon {

@@ -208,6 +208,13 @@ pub fn reload(
     }
     let d = &mut *d;
     let groups = tracking::group_checks(&d.static_groups, &d.lost_statics);
-    d.tracking = tracking::start(&d.config, &d.running, handle, Some(&carried), &groups)?;
+    d.tracking = tracking::start(
+        &d.config,
+        &d.running,
+        &d.routed,
+        handle,
+        Some(&carried),
+        &groups,
+    )?;
     outcome
 }

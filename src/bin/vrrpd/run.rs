@@ -87,7 +87,7 @@ fn run_routers(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(
     }
     let (listener, socket) = control::listen(&cli.common.control)?;
     let handle = driver.handle();
-    let tracking = tracking::start(&config, &running, &handle, None, &[])?;
+    let tracking = tracking::start(&config, &running, &cli.routed_interface, &handle, None, &[])?;
     // Each instance lives on in its `Resolved` (4,000 of them are megabytes); the configuration
     // keeps the scripts, files, processes and sync groups they refer to.
     config.instances = Vec::new();
@@ -116,6 +116,7 @@ fn run_routers(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(
             group_states: HashMap::new(),
             names,
             transitions: HashMap::new(),
+            routed: cli.routed_interface.clone(),
         }),
         stats: StatsRequests::new(handle.clone()),
         handle,

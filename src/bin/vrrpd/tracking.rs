@@ -15,15 +15,17 @@ const NO_UNICAST_PEER: &str = "unicast_fault_no_peer: no unicast_peer";
 
 /// Starts tracking what the instances of `running` track, from `config`, and applies the initial
 /// state through `handle`; a check that `carried` tracks starts in the state it had there, any
-/// other as good, but the track groups' checks, which `groups` say. Changes are logged.
+/// other as good, but the track groups' checks, which `groups` say. The `routed` interfaces are
+/// not tracked: the driver makes them again at once. Changes are logged.
 pub fn start(
     config: &KeepalivedConfig,
     running: &[Resolved],
+    routed: &[String],
     handle: &DriverHandle,
     carried: Option<&Tracker>,
     groups: &[(String, bool)],
 ) -> Result<Monitor, String> {
-    let mut tracker = tracker(config, running);
+    let mut tracker = tracker(config, running, routed);
     if let Some(carried) = carried {
         tracker.carry_checks(carried);
     }
@@ -42,7 +44,7 @@ pub fn start(
 
 /// Every router of `running` with what it tracks, its own and its sync groups', and the weights
 /// that apply; the scripts and files as defined.
-fn tracker(config: &KeepalivedConfig, running: &[Resolved]) -> Tracker {
+fn tracker(config: &KeepalivedConfig, running: &[Resolved], routed: &[String]) -> Tracker {
     let mut tracker = Tracker::new();
     for script in &config.scripts {
         tracker.add_script(&script.name, script_check(config, script));
@@ -83,7 +85,9 @@ fn tracker(config: &KeepalivedConfig, running: &[Resolved]) -> Tracker {
             }
         }
         for t in all(&r.instance.track_interfaces, |g| &g.track_interfaces) {
-            tracker.track_interface(r.key, &t.name, t.weight);
+            if !routed.contains(&t.name) {
+                tracker.track_interface(r.key, &t.name, t.weight);
+            }
         }
         for t in all(&r.instance.track_files, |g| &g.track_files) {
             if let Some(file) = config.track_file(&t.name) {
