@@ -819,7 +819,8 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
 
     let shown = host.ip(&["-o", "addr", "show", "dev", "eth0"]);
     for expected in [
-        "inet 192.0.2.100/24 brd 192.0.2.255 scope global secondary eth0:vip",
+        // Dynamic: with the default lifetime (60 intervals of 100 ms).
+        "inet 192.0.2.100/24 brd 192.0.2.255 scope global secondary dynamic eth0:vip",
         "inet 198.51.100.1/32 scope host",
         "inet 198.51.100.50/24",
         "inet6 2001:db8::50/64",
