@@ -992,12 +992,21 @@ fn v3_pkt_01_fsm_06_17_the_master_forwards_frames_to_the_vmac_a_backup_and_adver
         ["1\t63"],
         "ids 1 (via the Master) and 2 (via the Backup)"
     );
-    // Dropped by the standby rule, which holds the Backup's virtual MAC interface.
+    // Dropped by the standby rule, which holds the Backup's virtual MAC interface. The echo at
+    // least: the multicast sent to every macvlan of the LAN (the IGMP reports of an interface
+    // that just joined a group, say) is counted there too.
     let standby = run_in(lan.router(2), &["nft", "list", "table", "inet", "vrrp"]);
+    let dropped = standby.as_deref().and_then(|table| {
+        let rule = table.lines().find(|l| l.contains("iifname @standby"))?;
+        let mut words = rule.split_whitespace();
+        words.find(|w| *w == "packets")?;
+        words.next()?.parse::<u64>().ok()
+    });
     assert!(
         standby
             .as_deref()
-            .is_some_and(|table| table.contains(".51\" }") && table.contains("packets 1 ")),
+            .is_some_and(|table| table.contains(".51\" }"))
+            && dropped.is_some_and(|n| n >= 1),
         "{standby:?}"
     );
     // The routers forward IPv4 between the segments, but not the adverts of 224.0.0.18: the
