@@ -595,8 +595,7 @@ impl VrrpInstance {
                 builder = builder.unicast_hop_limit(ttl);
             }
             // Only VRRPv3 IPv4 unicast has an old checksum to learn, as keepalived has.
-            let v3_ipv4 =
-                self.version == Version::V3 && self.source_address(interface_address).is_ipv4();
+            let v3_ipv4 = self.version == Version::V3 && self.family == AddressFamily::Ipv4;
             if v3_ipv4 && self.old_unicast_checksum != OldUnicastChecksum::Never {
                 builder = builder.checksum_acceptance(ChecksumAcceptance::LearnLegacyUnicast);
             }

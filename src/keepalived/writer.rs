@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::packet::{Authentication, ChecksumAcceptance, ChecksumForm, Version};
-use crate::{Config, LowerPriorityResponse, RouterAdvertisements};
+use crate::{AddressFamily, Config, LowerPriorityResponse, RouterAdvertisements};
 
 /// A setting that keepalived's configuration language cannot express.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -137,7 +137,7 @@ pub fn instance_block(config: &Config, name: &str, interface: &str) -> Result<St
         ChecksumForm::LegacyUnicast => line("old_unicast_checksum".into()),
     }
     let v3_ipv4_unicast = config.version() == Version::V3
-        && config.primary_address().is_ipv4()
+        && config.family() == AddressFamily::Ipv4
         && !config.unicast_peers().is_empty();
     // keepalived learns the old checksum from a unicast peer unless told not to.
     let learns = config.checksum_acceptance() == ChecksumAcceptance::LearnLegacyUnicast;
