@@ -935,6 +935,62 @@ fn use_vmac_addr_gives_the_addresses_of_another_interface_and_family_virtual_mac
     }
 }
 
+#[test]
+#[ignore = "needs root: creates network namespaces"]
+fn use_vmac_addr_of_two_routers_of_one_vrid_on_one_interface_is_refused_not_taken_over() {
+    let scratch = Scratch::new("vmac-addr-clash");
+    let lan = Lan::new(1);
+    second_link(&lan);
+    let host = lan.router(1);
+    host.ip(&["addr", "add", "203.0.113.10/24", "dev", "t0"]);
+    // VRID 54 on eth0 and on t0, each with an address on t1: both want vr4.<t1>.54.
+    let instance = |name: &str, interface: &str, vip: &str, other: &str| {
+        format!(
+            "vrrp_instance {name} {{\n    interface {interface}\n    virtual_router_id 54\n    \
+             priority 150\n    advert_int 0.1\n    version 3\n    use_vmac_addr\n    \
+             virtual_ipaddress {{\n        {vip}\n        {other} dev t1\n    }}\n}}\n"
+        )
+    };
+    let conf = scratch.0.join("r1.conf");
+    std::fs::write(
+        &conf,
+        instance("VI_A", "eth0", "192.0.2.100/24", "198.51.100.60/24")
+            + &instance("VI_B", "t0", "203.0.113.1/24", "198.51.100.61/24"),
+    )
+    .expect("r1.conf");
+    let mut child = std::process::Command::new("ip")
+        .args(["netns", "exec", &host.name])
+        .arg(env!("CARGO_BIN_EXE_vrrpd"))
+        .arg("--config")
+        .arg(&conf)
+        .arg("--control")
+        .arg(control_socket(&conf))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running vrrpd");
+    // Refused at start: it exits at once. One that took the other's interface runs on.
+    let deadline = std::time::Instant::now() + SETTLE;
+    while child.try_wait().expect("vrrpd's status").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("vrrpd started both routers");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("vrrpd's output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("is the virtual MAC interface of another router"),
+        "{stderr}"
+    );
+    // Nothing left behind: the first router's interface went with the refusal.
+    let links = host.ip(&["-o", "link", "show"]);
+    assert!(!links.contains("vr4."), "{links}");
+}
+
 /// Every file of the real corpus gets the same verdict from `vrrpd check --json` as from the
 /// library, as one JSON object a script reads, with every error at its place; and every error of a
 /// refused file is its own ERROR line in the log.

@@ -428,7 +428,7 @@ impl<A: AddressBackend> Driver<A> {
         for index in routed {
             self.recreate_routed(index, &interfaces, on_event);
         }
-        for (index, _) in self.setup.virtual_macs.all_devices() {
+        for index in self.setup.virtual_macs.device_indexes() {
             self.recreate_device_virtual_mac(index, &interfaces, on_event);
         }
         let netlink = &mut self.setup.netlink;

@@ -79,8 +79,11 @@ impl VirtualMacs {
             vrid: key.vrid,
             family,
         });
-        // Never another router's: the one of this (interface, VRID, family) is a clash.
-        let ours = |index: u32| self.links.values().any(|&own| own == index);
+        // Never another router's, its own or one made for its addresses on this interface: the
+        // one of this (interface, VRID, family) is a clash, which `make` would delete as stale.
+        let ours = |index: u32| {
+            self.links.values().any(|&own| own == index) || self.devices.contains_key(&index)
+        };
         if let Ok(existing) = netlink.interface_by_name(&name)
             && ours(existing.index)
         {
@@ -109,11 +112,9 @@ impl VirtualMacs {
         self.devices.get(&index)
     }
 
-    /// Every virtual MAC interface made for a router's addresses on another interface, by index.
-    pub(crate) fn all_devices(&self) -> Vec<(u32, DeviceVirtualMac)> {
-        (self.devices.iter())
-            .map(|(&index, device)| (index, device.clone()))
-            .collect()
+    /// The indexes of the virtual MAC interfaces made for routers' addresses on other interfaces.
+    pub(crate) fn device_indexes(&self) -> Vec<u32> {
+        self.devices.keys().copied().collect()
     }
 
     /// Forgets the virtual MAC interface of index `index` made for a router's addresses on
