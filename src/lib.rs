@@ -66,7 +66,7 @@ pub use protocol::priority::Priority;
 pub use protocol::router::VirtualRouter;
 pub use protocol::router_advertisements::RouterAdvertisements;
 pub use protocol::routers::{GlobalStats, RouterKey, Routers, RoutersError};
-pub use protocol::stats::{NewMasterReason, Stats};
+pub use protocol::stats::{NewMasterReason, Statistic, Stats};
 pub use protocol::vrid::Vrid;
 pub use protocol::wall_clock::WallClock;
 pub use protocol::{packet, sim, timing};

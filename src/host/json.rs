@@ -13,7 +13,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::host::{Event, StatsReport};
-use crate::{Counter, RouterKey};
+use crate::{Counter, GlobalStats, RouterKey, Stats};
 
 /// `event` as one JSON line (without the newline), each interface named by `interface_name`
 /// (the Linux `InterfaceNames`, say, or the index itself).
@@ -183,30 +183,21 @@ fn stats_value(report: &StatsReport, names: &dyn Fn(u32) -> String) -> Value {
                 .iter()
                 .map(|c| (c.mib_name().to_string(), stats.errors(*c).into()))
                 .collect();
-            if let Value::Object(rest) = json!({
-                "state": router.state.to_string(),
-                "priority": router.priority.get(),
-                "sent_advertisements": stats.sent_advertisements,
-                "rcvd_advertisements": stats.rcvd_advertisements,
-                "master_transitions": stats.master_transitions,
-                "sent_pri_zero_packets": stats.sent_pri_zero_packets,
-                "rcvd_pri_zero_packets": stats.rcvd_pri_zero_packets,
-                "errors": errors,
-            }) {
-                object.extend(rest);
+            object.insert("state".into(), router.state.to_string().into());
+            object.insert("priority".into(), router.priority.get().into());
+            for statistic in Stats::COUNTERS {
+                object.insert(statistic.name.into(), statistic.value(stats).into());
             }
+            object.insert("errors".into(), Value::Object(errors));
             Value::Object(object)
         })
         .collect();
-    let global = &report.global;
     json!({
         "event": "stats",
         "routers": routers,
-        "global": {
-            "checksum_errors": global.checksum_errors,
-            "version_errors": global.version_errors,
-            "vrid_errors": global.vrid_errors,
-            "malformed_datagrams": global.malformed_datagrams,
-        },
+        "global": GlobalStats::COUNTERS
+            .iter()
+            .map(|c| (c.name.to_string(), Value::from(c.value(&report.global))))
+            .collect::<Map<String, Value>>(),
     })
 }

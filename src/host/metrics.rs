@@ -15,15 +15,11 @@
 //!   included) and the configured one.
 //! - `vrrp_router_master_address{address}`: 1, with the Master's address as last heard (absent
 //!   while none is known).
-//! - From RFC 6527's `vrrpv3StatisticsTable`, named after the MIB objects:
-//!   `vrrp_statistics_master_transitions_total`, `vrrp_statistics_rcvd_advertisements_total`,
-//!   `vrrp_statistics_rcvd_pri_zero_packets_total`, `vrrp_statistics_sent_pri_zero_packets_total`,
-//!   and one counter per discard reason of [`Counter::ALL`] kept per virtual router:
-//!   `vrrp_statistics_ip_ttl_errors_total`, `vrrp_statistics_rcvd_invalid_type_packets_total`,
-//!   `vrrp_statistics_packet_length_errors_total`, `vrrp_statistics_address_list_errors_total`,
-//!   `vrrp_statistics_adv_interval_errors_total`, RFC 2787's `vrrp_stats_invalid_auth_type_total`,
-//!   `vrrp_stats_auth_type_mismatch_total`, `vrrp_stats_auth_failures_total`, and
-//!   `vrrp_unknown_peer_errors_total` (unicast peers).
+//! - A counter per row of [`Stats::COUNTERS`] and per discard reason of [`Counter::ALL`] kept per
+//!   virtual router, named after the MIB object it is in snake case
+//!   (`vrrp_statistics_rcvd_advertisements_total` for `vrrpv3StatisticsRcvdAdvertisements`,
+//!   `vrrp_stats_auth_failures_total` for RFC 2787's `vrrpStatsAuthFailures`), or `vrrp_` and its
+//!   name for those no MIB defines (`vrrp_sent_advertisements_total`, `vrrp_flaps_total`).
 //! - `vrrp_statistics_new_master_reason{reason}` and `vrrp_statistics_proto_err_reason{reason}`:
 //!   info-style gauges, 1 with the MIB's name of the current value (`notMaster`, `priority`,
 //!   `preempted`, `masterNoResponse`; `noError`, `ipTtlError`, `versionError`, `checksumError`,
@@ -37,16 +33,11 @@
 //!   not counters: `vrrp_statistics_refresh_rate_seconds` and
 //!   `vrrp_statistics_discontinuity_age_seconds` (since the router's counters started from zero).
 //!   Ages are taken at [`StatsReport::taken_at`].
-//! - `vrrp_sent_advertisements_total`, `vrrp_sent_announcements_total`,
-//!   `vrrp_rcvd_pseudo_header_checksums_total`, `vrrp_rcvd_message_only_checksums_total`,
-//!   `vrrp_rcvd_legacy_unicast_checksums_total` (the checksum forms of received VRRPv3 IPv4
-//!   adverts), `vrrp_owner_conflicts_total`,
-//!   `vrrp_address_conflicts_total`.
 //!
-//! Router-wide, without labels (RFC 6527's `vrrpv3RouterStatistics`):
-//! `vrrp_router_checksum_errors_total`, `vrrp_router_version_errors_total`,
-//! `vrrp_router_vr_id_errors_total`, `vrrp_malformed_datagrams_total`, and
-//! `vrrp_global_statistics_discontinuity_age_seconds` (since they started from zero).
+//! Router-wide, without labels (RFC 6527's `vrrpv3RouterStatistics`): a counter per row of
+//! [`GlobalStats::COUNTERS`], named the same way (`vrrp_router_checksum_errors_total`,
+//! `vrrp_malformed_datagrams_total`), and `vrrp_global_statistics_discontinuity_age_seconds`
+//! (since they started from zero).
 //!
 //! From the events ([`HostCounters`]): `vrrp_host_address_restored_total`,
 //! `vrrp_host_address_conflict_reports_total`, `vrrp_host_primary_address_lost_total`,
@@ -98,7 +89,7 @@ use prometheus_client::registry::Registry;
 #[cfg(doc)]
 use crate::host::DriverHandle;
 use crate::host::{RouterReport, StatsReport};
-use crate::{Counter, GlobalStats, RouterKey, State};
+use crate::{Counter, GlobalStats, RouterKey, State, Statistic, Stats};
 
 mod host_counters;
 mod operations;
@@ -236,105 +227,41 @@ fn family<L: EncodeLabelSet, V: EncodeCounterValue + EncodeGaugeValue>(
     Ok(())
 }
 
-/// The metric name of a discard counter, derived from its MIB object's name (without the
-/// `_total` the encoder adds): `vrrpv3StatisticsIpTtlErrors` is `vrrp_statistics_ip_ttl_errors`,
-/// `vrrpStatsAuthFailures` is `vrrp_stats_auth_failures`, `unknownPeerErrors` is
-/// `vrrp_unknown_peer_errors`.
-fn counter_name(counter: Counter) -> String {
-    let mib = counter.mib_name();
+/// The metric name (without the `_total` the encoder adds) of a statistic named `name` that is
+/// the MIB object `mib_name`: the object's name in snake case when there is one
+/// (`vrrpv3StatisticsIpTtlErrors` is `vrrp_statistics_ip_ttl_errors`, `vrrpStatsAuthFailures`
+/// is `vrrp_stats_auth_failures`, `unknownPeerErrors` is `vrrp_unknown_peer_errors`), else
+/// `vrrp_` and its name.
+fn metric_name(mib_name: Option<&str>, name: &str) -> String {
+    let Some(mib) = mib_name else {
+        return format!("vrrp_{name}");
+    };
     let object = mib
         .strip_prefix("vrrpv3")
         .or_else(|| mib.strip_prefix("vrrp"))
         .unwrap_or(mib);
-    let mut name = String::from("vrrp");
+    let mut metric = String::from("vrrp");
     for c in object.chars() {
-        if c.is_ascii_uppercase() || name == "vrrp" {
-            name.push('_');
+        if c.is_ascii_uppercase() || metric == "vrrp" {
+            metric.push('_');
         }
-        name.push(c.to_ascii_lowercase());
+        metric.push(c.to_ascii_lowercase());
     }
-    name
+    metric
 }
 
-/// A per-router counter: its name, help, and how to read it from a router's report.
-type RouterCounter = (&'static str, &'static str, fn(&RouterReport) -> u64);
+/// The metric name of a discard counter.
+fn counter_name(counter: Counter) -> String {
+    metric_name(Some(counter.mib_name()), "")
+}
 
-/// The per-router counters other than the discard reasons.
-const ROUTER_COUNTERS: &[RouterCounter] = &[
-    (
-        "vrrp_statistics_master_transitions",
-        "Transitions to Master (vrrpv3StatisticsMasterTransitions).",
-        |r| r.stats.master_transitions,
-    ),
-    (
-        "vrrp_statistics_rcvd_advertisements",
-        "Advertisements received that passed every check (vrrpv3StatisticsRcvdAdvertisements).",
-        |r| r.stats.rcvd_advertisements,
-    ),
-    (
-        "vrrp_statistics_rcvd_pri_zero_packets",
-        "Advertisements of priority 0 received (vrrpv3StatisticsRcvdPriZeroPackets).",
-        |r| r.stats.rcvd_pri_zero_packets,
-    ),
-    (
-        "vrrp_statistics_sent_pri_zero_packets",
-        "Advertisements of priority 0 sent (vrrpv3StatisticsSentPriZeroPackets).",
-        |r| r.stats.sent_pri_zero_packets,
-    ),
-    ("vrrp_sent_advertisements", "Advertisements sent.", |r| {
-        r.stats.sent_advertisements
-    }),
-    (
-        "vrrp_sent_announcements",
-        "Announcement bursts (gratuitous ARP, unsolicited neighbour advertisements) requested.",
-        |r| r.stats.sent_announcements,
-    ),
-    (
-        "vrrp_rcvd_pseudo_header_checksums",
-        "Received VRRPv3 IPv4 advertisements whose checksum covers the pseudo-header.",
-        |r| r.stats.rcvd_pseudo_header_checksums,
-    ),
-    (
-        "vrrp_rcvd_message_only_checksums",
-        "Received VRRPv3 IPv4 advertisements whose checksum covers the message only (RFC 9568).",
-        |r| r.stats.rcvd_message_only_checksums,
-    ),
-    (
-        "vrrp_rcvd_legacy_unicast_checksums",
-        "Received VRRPv3 IPv4 unicast advertisements in the checksum of keepalived before 1.3.6.",
-        |r| r.stats.rcvd_legacy_unicast_checksums(),
-    ),
-    (
-        "vrrp_rcvd_authenticated",
-        "Advertisements accepted with a valid HMAC authentication trailer.",
-        |r| r.stats.rcvd_authenticated(),
-    ),
-    (
-        "vrrp_auth_clock_skews",
-        "Authenticated advertisements from a clock more than half the freshness window away.",
-        |r| r.stats.auth_clock_skews(),
-    ),
-    (
-        "vrrp_owner_conflicts",
-        "Advertisements of priority 255 heard while this router owns the addresses.",
-        |r| r.stats.owner_conflicts,
-    ),
-    (
-        "vrrp_flaps",
-        "Times mastership was lost to a higher priority within two Master_Down_Intervals of taking it.",
-        |r| r.stats.flaps,
-    ),
-    (
-        "vrrp_v3_masters_without_v2",
-        "Times a VRRPv3 Master was heard without VRRPv2 copies in VRRPv2 interoperation mode.",
-        |r| r.stats.v3_masters_without_v2,
-    ),
-    (
-        "vrrp_address_conflicts",
-        "Advertisements heard from this router's own primary address (a duplicate address).",
-        |r| r.stats.address_conflicts,
-    ),
-];
+/// A statistic's help text: its own, and the MIB object it is.
+fn statistic_help<S>(statistic: &Statistic<S>) -> String {
+    match statistic.mib_name {
+        Some(mib) => format!("{} ({mib}).", statistic.help.trim_end_matches('.')),
+        None => statistic.help.to_string(),
+    }
+}
 
 const STATES: [State; 4] = [
     State::Initialize,
@@ -422,8 +349,10 @@ impl Snapshot {
                 |_| 1,
             ),
         )?;
-        for &(name, help, value) in ROUTER_COUNTERS {
-            family(encoder, name, help, C, self.per_router(|_| None, value))?;
+        for statistic in Stats::COUNTERS {
+            let name = metric_name(statistic.mib_name, statistic.name);
+            let series = self.per_router(|_| None, |r| statistic.value(&r.stats));
+            family(encoder, &name, &statistic_help(statistic), C, series)?;
         }
         for &counter in Counter::ALL.iter().filter(|c| !c.is_global()) {
             let help = format!("Received packets discarded for {}.", counter.mib_name());
@@ -434,29 +363,18 @@ impl Snapshot {
     }
 
     fn encode_global(&self, encoder: &mut DescriptorEncoder) -> fmt::Result {
-        let global = [
-            (Counter::ChecksumErrors, self.global.checksum_errors),
-            (Counter::VersionErrors, self.global.version_errors),
-            (Counter::VrIdErrors, self.global.vrid_errors),
-        ];
-        for (counter, value) in global {
-            let help = format!("Received packets discarded for {}.", counter.mib_name());
-            let series = [(NoLabels, value)];
+        for statistic in GlobalStats::COUNTERS {
+            let name = metric_name(statistic.mib_name, statistic.name);
+            let series = [(NoLabels, statistic.value(&self.global))];
             family(
                 encoder,
-                &counter_name(counter),
-                &help,
+                &name,
+                &statistic_help(statistic),
                 MetricType::Counter,
                 series,
             )?;
         }
-        family(
-            encoder,
-            "vrrp_malformed_datagrams",
-            "Received datagrams whose IP header could not be taken apart.",
-            MetricType::Counter,
-            [(NoLabels, self.global.malformed_datagrams)],
-        )
+        Ok(())
     }
 
     fn encode_host(&self, encoder: &mut DescriptorEncoder) -> fmt::Result {

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::packet::{self, Advertisement, RxError, RxMeta};
 use crate::{Action, Config, Reason, State, VirtualRouter, WallClock};
-use crate::{AddressFamily, Counter, Priority, Vrid};
+use crate::{AddressFamily, Counter, Priority, Statistic, Vrid};
 
 /// What identifies a virtual router on a host (RFC 5798 §6.2): interface, address family and VRID.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,6 +62,34 @@ pub struct GlobalStats {
 }
 
 impl GlobalStats {
+    /// Every router-wide counter, in the order a report shows them.
+    pub const COUNTERS: &'static [Statistic<Self>] = &[
+        Statistic::new(
+            "checksum_errors",
+            Some("vrrpv3RouterChecksumErrors"),
+            "Received packets discarded for an invalid checksum.",
+            |g| g.checksum_errors,
+        ),
+        Statistic::new(
+            "version_errors",
+            Some("vrrpv3RouterVersionErrors"),
+            "Received packets discarded for an unknown or unsupported version.",
+            |g| g.version_errors,
+        ),
+        Statistic::new(
+            "vrid_errors",
+            Some("vrrpv3RouterVrIdErrors"),
+            "Received packets discarded for a VRID that no virtual router here runs.",
+            |g| g.vrid_errors,
+        ),
+        Statistic::new(
+            "malformed_datagrams",
+            None,
+            "Received datagrams whose IP header could not be taken apart.",
+            |g| g.malformed_datagrams,
+        ),
+    ];
+
     fn record(&mut self, error: &RxError) {
         match error.counter() {
             Counter::ChecksumErrors => self.checksum_errors += 1,

@@ -188,6 +188,137 @@ impl Stats {
     }
 }
 
+/// One statistic of a record `S` ([`Stats`] or [`GlobalStats`](crate::GlobalStats)): its name,
+/// the MIB object it is, what it counts, and how to read it. [`Stats::COUNTERS`] and
+/// [`GlobalStats::COUNTERS`](crate::GlobalStats::COUNTERS) list them, so that the metrics, the JSON
+/// lines and `vrrpd stats` are all written from one table; a counter added there shows everywhere.
+#[derive(Clone, Copy, Debug)]
+pub struct Statistic<S> {
+    /// Its name in snake case (`rcvd_advertisements`): the key in JSON and `vrrpd stats`.
+    pub name: &'static str,
+    /// The MIB object it is (`vrrpv3StatisticsRcvdAdvertisements`), `None` for the counters no MIB
+    /// defines.
+    pub mib_name: Option<&'static str>,
+    /// One sentence saying what it counts.
+    pub help: &'static str,
+    read: fn(&S) -> u64,
+}
+
+impl<S> Statistic<S> {
+    pub(crate) const fn new(
+        name: &'static str,
+        mib_name: Option<&'static str>,
+        help: &'static str,
+        read: fn(&S) -> u64,
+    ) -> Self {
+        Self {
+            name,
+            mib_name,
+            help,
+            read,
+        }
+    }
+
+    /// Its value in `stats`.
+    pub fn value(&self, stats: &S) -> u64 {
+        (self.read)(stats)
+    }
+}
+
+impl Stats {
+    /// Every counter of a router but the discard reasons (one per [`Counter`], read with
+    /// [`Stats::errors`]) and the two reasons, in the order a report shows them.
+    pub const COUNTERS: &'static [Statistic<Self>] = &[
+        Statistic::new(
+            "master_transitions",
+            Some("vrrpv3StatisticsMasterTransitions"),
+            "Transitions to Master.",
+            |s| s.master_transitions,
+        ),
+        Statistic::new(
+            "rcvd_advertisements",
+            Some("vrrpv3StatisticsRcvdAdvertisements"),
+            "Advertisements received that passed every check.",
+            |s| s.rcvd_advertisements,
+        ),
+        Statistic::new(
+            "rcvd_pri_zero_packets",
+            Some("vrrpv3StatisticsRcvdPriZeroPackets"),
+            "Advertisements of priority 0 received.",
+            |s| s.rcvd_pri_zero_packets,
+        ),
+        Statistic::new(
+            "sent_pri_zero_packets",
+            Some("vrrpv3StatisticsSentPriZeroPackets"),
+            "Advertisements of priority 0 sent.",
+            |s| s.sent_pri_zero_packets,
+        ),
+        Statistic::new("sent_advertisements", None, "Advertisements sent.", |s| {
+            s.sent_advertisements
+        }),
+        Statistic::new(
+            "sent_announcements",
+            None,
+            "Announcement bursts (gratuitous ARP, unsolicited neighbour advertisements) requested.",
+            |s| s.sent_announcements,
+        ),
+        Statistic::new(
+            "rcvd_pseudo_header_checksums",
+            None,
+            "Received VRRPv3 IPv4 advertisements whose checksum covers the pseudo-header.",
+            |s| s.rcvd_pseudo_header_checksums,
+        ),
+        Statistic::new(
+            "rcvd_message_only_checksums",
+            None,
+            "Received VRRPv3 IPv4 advertisements whose checksum covers the message only (RFC 9568).",
+            |s| s.rcvd_message_only_checksums,
+        ),
+        Statistic::new(
+            "rcvd_legacy_unicast_checksums",
+            None,
+            "Received VRRPv3 IPv4 unicast advertisements in the checksum of keepalived before 1.3.6.",
+            Self::rcvd_legacy_unicast_checksums,
+        ),
+        Statistic::new(
+            "rcvd_authenticated",
+            None,
+            "Advertisements accepted with a valid HMAC authentication trailer.",
+            Self::rcvd_authenticated,
+        ),
+        Statistic::new(
+            "auth_clock_skews",
+            None,
+            "Authenticated advertisements from a clock more than half the freshness window away.",
+            Self::auth_clock_skews,
+        ),
+        Statistic::new(
+            "owner_conflicts",
+            None,
+            "Advertisements of priority 255 heard while this router owns the addresses.",
+            |s| s.owner_conflicts,
+        ),
+        Statistic::new(
+            "address_conflicts",
+            None,
+            "Advertisements heard from this router's own primary address (a duplicate address).",
+            |s| s.address_conflicts,
+        ),
+        Statistic::new(
+            "flaps",
+            None,
+            "Times mastership was lost to a higher priority within two Master_Down_Intervals of taking it.",
+            |s| s.flaps,
+        ),
+        Statistic::new(
+            "v3_masters_without_v2",
+            None,
+            "Times a VRRPv3 Master was heard without VRRPv2 copies in VRRPv2 interoperation mode.",
+            |s| s.v3_masters_without_v2,
+        ),
+    ];
+}
+
 /// The counters that stay zero on most routers, boxed when one is not: authentication's, and the
 /// legacy unicast checksum's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -196,4 +327,83 @@ struct RareStats {
     rcvd_authenticated: u64,
     clock_skews: u64,
     legacy_unicast_checksums: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::GlobalStats;
+
+    /// Every counter field has its row: a field added to `Stats` fails to compile here until it
+    /// is named, and a row that reads the wrong field fails the values.
+    #[test]
+    fn every_counter_of_a_router_is_in_the_table_once() {
+        let mut stats = Stats {
+            master_transitions: 1,
+            rcvd_advertisements: 2,
+            rcvd_pri_zero_packets: 3,
+            sent_pri_zero_packets: 4,
+            sent_advertisements: 5,
+            sent_announcements: 6,
+            rcvd_pseudo_header_checksums: 7,
+            rcvd_message_only_checksums: 8,
+            owner_conflicts: 9,
+            address_conflicts: 10,
+            v3_masters_without_v2: 11,
+            flaps: 12,
+            ..Stats::default()
+        };
+        let rare = stats.rare_mut();
+        rare.legacy_unicast_checksums = 13;
+        rare.rcvd_authenticated = 14;
+        rare.clock_skews = 15;
+        let Stats {
+            errors: _,
+            rare: _,
+            master_transitions: _,
+            new_master_reason: _,
+            proto_err_reason: _,
+            rcvd_advertisements: _,
+            rcvd_pri_zero_packets: _,
+            sent_pri_zero_packets: _,
+            sent_advertisements: _,
+            sent_announcements: _,
+            rcvd_pseudo_header_checksums: _,
+            rcvd_message_only_checksums: _,
+            owner_conflicts: _,
+            address_conflicts: _,
+            v3_masters_without_v2: _,
+            flaps: _,
+            discontinuity_time: _,
+        } = &stats;
+        let RareStats {
+            errors: _,
+            rcvd_authenticated: _,
+            clock_skews: _,
+            legacy_unicast_checksums: _,
+        } = RareStats::default();
+        let mut values: Vec<u64> = Stats::COUNTERS.iter().map(|c| c.value(&stats)).collect();
+        values.sort_unstable();
+        assert_eq!(values, (1..=15).collect::<Vec<u64>>());
+        let mut names: Vec<&str> = Stats::COUNTERS.iter().map(|c| c.name).collect();
+        names.dedup();
+        assert_eq!(names.len(), Stats::COUNTERS.len());
+        assert_eq!(Stats::COUNTERS[1].name, "rcvd_advertisements");
+        assert_eq!(Stats::COUNTERS[1].value(&stats), 2);
+    }
+
+    #[test]
+    fn every_router_wide_counter_is_in_the_table_once() {
+        let global = GlobalStats {
+            checksum_errors: 1,
+            version_errors: 2,
+            vrid_errors: 3,
+            malformed_datagrams: 4,
+            discontinuity_time: None,
+        };
+        let values: Vec<u64> = (GlobalStats::COUNTERS.iter())
+            .map(|c| c.value(&global))
+            .collect();
+        assert_eq!(values, [1, 2, 3, 4]);
+    }
 }

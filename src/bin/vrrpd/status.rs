@@ -9,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use vrrp::host::StatsReport;
-use vrrp::{Counter, Reason, RouterKey};
+use vrrp::{Counter, GlobalStats, Reason, RouterKey, Stats};
 
 use vrrp::keepalived::Resolved;
 use vrrp::linux::InterfaceNames;
@@ -64,57 +64,17 @@ pub struct RouterStats {
     pub state: String,
     /// Its effective priority.
     pub priority: u8,
-    /// `vrrpv3StatisticsMasterTransitions`.
-    pub master_transitions: u64,
     /// `vrrpv3StatisticsNewMasterReason`.
     pub new_master_reason: String,
     /// `vrrpv3StatisticsProtoErrReason`.
     pub proto_err_reason: String,
-    /// `vrrpv3StatisticsRcvdAdvertisements`.
-    pub rcvd_advertisements: u64,
-    /// `vrrpv3StatisticsRcvdPriZeroPackets`.
-    pub rcvd_pri_zero_packets: u64,
-    /// `vrrpv3StatisticsSentPriZeroPackets`.
-    pub sent_pri_zero_packets: u64,
-    /// Advertisements sent.
-    pub sent_advertisements: u64,
-    /// Announcement bursts.
-    pub sent_announcements: u64,
-    /// IPv4 VRRPv3 adverts whose checksum covered the pseudo-header.
-    pub rcvd_pseudo_header_checksums: u64,
-    /// IPv4 VRRPv3 adverts whose checksum covered the message only.
-    pub rcvd_message_only_checksums: u64,
-    /// IPv4 VRRPv3 unicast adverts in the checksum of keepalived before 1.3.6.
-    pub rcvd_legacy_unicast_checksums: u64,
-    /// Adverts accepted with a valid HMAC trailer.
-    pub rcvd_authenticated: u64,
-    /// Authenticated adverts from a clock more than half the freshness window away.
-    pub auth_clock_skews: u64,
-    /// Priority-255 adverts heard while owning the addresses.
-    pub owner_conflicts: u64,
-    /// Adverts from this router's own primary address.
-    pub address_conflicts: u64,
-    /// Mastership lost to a higher priority soon after it was taken (RFC 9568 §2.5).
-    pub flaps: u64,
-    /// In VRRPv2 interop mode, VRRPv3 Masters heard without VRRPv2 copies.
-    pub v3_masters_without_v2: u64,
+    /// Every counter of [`vrrp::Stats::COUNTERS`], by its name.
+    #[serde(flatten)]
+    pub counters: BTreeMap<String, u64>,
     /// Discarded packets by RFC 6527 counter (its MIB name).
     pub errors: BTreeMap<String, u64>,
     /// All discarded packets.
     pub total_errors: u64,
-}
-
-/// The router-wide counters (RFC 6527 `vrrpv3RouterChecksumErrors`...).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Global {
-    /// `vrrpv3RouterChecksumErrors`.
-    pub checksum_errors: u64,
-    /// `vrrpv3RouterVersionErrors`.
-    pub version_errors: u64,
-    /// `vrrpv3RouterVrIdErrors`.
-    pub vrid_errors: u64,
-    /// Datagrams too short or malformed to be read as VRRP.
-    pub malformed_datagrams: u64,
 }
 
 /// Sums over every virtual router.
@@ -149,8 +109,8 @@ pub struct LatenessReply {
 pub struct StatsReply {
     /// Every virtual router.
     pub routers: Vec<RouterStats>,
-    /// The router-wide counters.
-    pub global: Global,
+    /// The router-wide counters of [`vrrp::GlobalStats::COUNTERS`], by name.
+    pub global: BTreeMap<String, u64>,
     /// Sums over the virtual routers.
     pub totals: Totals,
     /// How late the deadlines were served.
@@ -164,14 +124,6 @@ fn instance_name(running: &[Resolved], key: RouterKey) -> String {
         .iter()
         .find(|r| r.key == key)
         .map_or_else(String::new, |r| r.instance.name.clone())
-}
-
-/// RFC 6527's spelling of a reason enum's variant (`NotMaster` → `notMaster`).
-fn mib_word(debug: String) -> String {
-    let mut chars = debug.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_lowercase().chain(chars).collect()
-    })
 }
 
 /// The status of every router in `report`.
@@ -222,23 +174,11 @@ pub fn stats(report: &StatsReport, running: &[Resolved], names: &InterfaceNames)
                 family: r.router.family.to_string(),
                 state: r.state.to_string(),
                 priority: r.priority.get(),
-                master_transitions: s.master_transitions,
-                new_master_reason: mib_word(format!("{:?}", s.new_master_reason)),
-                proto_err_reason: mib_word(format!("{:?}", s.proto_err_reason)),
-                rcvd_advertisements: s.rcvd_advertisements,
-                rcvd_pri_zero_packets: s.rcvd_pri_zero_packets,
-                sent_pri_zero_packets: s.sent_pri_zero_packets,
-                sent_advertisements: s.sent_advertisements,
-                sent_announcements: s.sent_announcements,
-                rcvd_pseudo_header_checksums: s.rcvd_pseudo_header_checksums,
-                rcvd_message_only_checksums: s.rcvd_message_only_checksums,
-                rcvd_legacy_unicast_checksums: s.rcvd_legacy_unicast_checksums(),
-                rcvd_authenticated: s.rcvd_authenticated(),
-                auth_clock_skews: s.auth_clock_skews(),
-                owner_conflicts: s.owner_conflicts,
-                address_conflicts: s.address_conflicts,
-                flaps: s.flaps,
-                v3_masters_without_v2: s.v3_masters_without_v2,
+                new_master_reason: s.new_master_reason.mib_name().to_string(),
+                proto_err_reason: s.proto_err_reason.mib_name().to_string(),
+                counters: (Stats::COUNTERS.iter())
+                    .map(|c| (c.name.to_string(), c.value(s)))
+                    .collect(),
                 errors: Counter::ALL
                     .iter()
                     .map(|c| (c.mib_name().to_string(), s.errors(*c)))
@@ -247,15 +187,11 @@ pub fn stats(report: &StatsReport, running: &[Resolved], names: &InterfaceNames)
             }
         })
         .collect();
-    let g = &report.global;
     StatsReply {
         routers,
-        global: Global {
-            checksum_errors: g.checksum_errors,
-            version_errors: g.version_errors,
-            vrid_errors: g.vrid_errors,
-            malformed_datagrams: g.malformed_datagrams,
-        },
+        global: (GlobalStats::COUNTERS.iter())
+            .map(|c| (c.name.to_string(), c.value(&report.global)))
+            .collect(),
         totals,
         lateness: lateness(&report.lateness),
     }
@@ -330,48 +266,25 @@ pub fn stats_text(reply: &StatsReply) -> String {
             r.state,
             r.priority
         );
-        for (name, value) in [
-            ("master_transitions", r.master_transitions.to_string()),
-            ("new_master_reason", r.new_master_reason.clone()),
-            ("proto_err_reason", r.proto_err_reason.clone()),
-            ("rcvd_advertisements", r.rcvd_advertisements.to_string()),
-            ("rcvd_pri_zero_packets", r.rcvd_pri_zero_packets.to_string()),
-            ("sent_advertisements", r.sent_advertisements.to_string()),
-            ("sent_pri_zero_packets", r.sent_pri_zero_packets.to_string()),
-            ("sent_announcements", r.sent_announcements.to_string()),
-            (
-                "rcvd_pseudo_header_checksums",
-                r.rcvd_pseudo_header_checksums.to_string(),
-            ),
-            (
-                "rcvd_message_only_checksums",
-                r.rcvd_message_only_checksums.to_string(),
-            ),
-            (
-                "rcvd_legacy_unicast_checksums",
-                r.rcvd_legacy_unicast_checksums.to_string(),
-            ),
-            ("rcvd_authenticated", r.rcvd_authenticated.to_string()),
-            ("auth_clock_skews", r.auth_clock_skews.to_string()),
-            ("owner_conflicts", r.owner_conflicts.to_string()),
-            ("address_conflicts", r.address_conflicts.to_string()),
-            ("flaps", r.flaps.to_string()),
-            ("v3_masters_without_v2", r.v3_masters_without_v2.to_string()),
-            ("total_errors", r.total_errors.to_string()),
-        ] {
-            let _ = writeln!(out, "  {name} {value}");
+        let _ = writeln!(out, "  new_master_reason {}", r.new_master_reason);
+        let _ = writeln!(out, "  proto_err_reason {}", r.proto_err_reason);
+        for statistic in Stats::COUNTERS {
+            let value = r.counters.get(statistic.name).copied().unwrap_or(0);
+            let _ = writeln!(out, "  {} {value}", statistic.name);
         }
+        let _ = writeln!(out, "  total_errors {}", r.total_errors);
         for (name, value) in &r.errors {
             let _ = writeln!(out, "  {name} {value}");
         }
     }
-    let g = &reply.global;
+    let global: Vec<String> = (GlobalStats::COUNTERS.iter())
+        .map(|c| {
+            let value = reply.global.get(c.name).copied().unwrap_or(0);
+            format!("{} {value}", c.name)
+        })
+        .collect();
+    let _ = writeln!(out, "router {}", global.join(" "));
     let t = &reply.totals;
-    let _ = writeln!(
-        out,
-        "router checksum_errors {} version_errors {} vrid_errors {} malformed_datagrams {}",
-        g.checksum_errors, g.version_errors, g.vrid_errors, g.malformed_datagrams
-    );
     let _ = writeln!(
         out,
         "totals sent_advertisements {} rcvd_advertisements {} master_transitions {} errors {}",
@@ -423,12 +336,6 @@ mod tests {
         assert_eq!(utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(utc(1_798_761_599), "2026-12-31T23:59:59Z");
-    }
-
-    #[test]
-    fn spells_reasons_as_the_mib() {
-        assert_eq!(mib_word("NotMaster".into()), "notMaster");
-        assert_eq!(mib_word("VrIdError".into()), "vrIdError");
     }
 
     #[test]

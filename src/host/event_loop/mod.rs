@@ -656,18 +656,22 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
                         _ => None,
                     };
                     self.applier.apply(key, action, &mut |event| {
-                        match &event {
-                            Event::BackendFailed {
-                                router,
-                                operation: Operation::AddAddress(_),
-                                ..
-                            } => failed.push(*router),
-                            Event::StateChanged {
-                                router,
-                                to: State::Master,
-                                ..
-                            } if !failed.contains(router) => health.served(router),
-                            _ => {}
+                        // Only these two tell whether a Master serves its addresses.
+                        if let Event::BackendFailed {
+                            router,
+                            operation: Operation::AddAddress(_),
+                            ..
+                        } = &event
+                        {
+                            failed.push(*router);
+                        } else if let Event::StateChanged {
+                            router,
+                            to: State::Master,
+                            ..
+                        } = &event
+                            && !failed.contains(router)
+                        {
+                            health.served(router);
                         }
                         on_event(event);
                     });

@@ -340,7 +340,11 @@ pub(super) fn rule_message(rule: &VirtualRule) -> RuleMessage {
         }
         RuleAction::Goto(target) => attributes.push(RuleAttribute::Goto(target)),
         RuleAction::L3mdev => attributes.push(RuleAttribute::L3MDev(true)),
-        _ => {}
+        // The header's action says it all.
+        RuleAction::Nop
+        | RuleAction::Blackhole
+        | RuleAction::Unreachable
+        | RuleAction::Prohibit => {}
     }
     if let Some(priority) = rule.priority {
         attributes.push(RuleAttribute::Priority(priority));

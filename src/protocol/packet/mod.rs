@@ -349,7 +349,7 @@ impl Advertisement {
             (Version::V3, _) if self.authentication != Authentication::None => {
                 return Err(EmitError::AuthenticationInVersion3);
             }
-            _ => {}
+            (Version::V2, AddressFamily::Ipv4) | (Version::V3, _) => {}
         }
         Ok(())
     }

@@ -99,7 +99,9 @@ impl VirtualRouter {
                 self.master_down_at = Some(now + self.down_wait());
                 self.takeover_reason = Reason::MasterNoResponse;
             }
-            _ => {}
+            // Nothing to undo: a healthy Master, one handing over, a Backup that was not about
+            // to preempt, and the states that own nothing.
+            State::Master | State::Backup | State::Initialize | State::Fault => {}
         }
     }
 

@@ -468,7 +468,8 @@ impl VirtualRouter {
                 self.group_fault = false;
                 self.update_fault(now, Reason::SyncGroup, Reason::SyncGroup);
             }
-            _ => {}
+            // Already where the group goes, or no group fault to clear: nothing to do.
+            (State::Backup | State::Master | State::Fault, _) => {}
         }
     }
 
@@ -491,7 +492,10 @@ impl VirtualRouter {
                 self.change_state(State::Fault, down);
             }
             (State::Fault, false) => self.enter_operational(now, up),
-            _ => {}
+            // Still serving, still in Fault, or not started.
+            (State::Master | State::Backup, false)
+            | (State::Fault, true)
+            | (State::Initialize, _) => {}
         }
     }
 
