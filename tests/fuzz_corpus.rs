@@ -1,8 +1,7 @@
 //! Replays the fuzz targets' seed corpus through the same invariants on stable Rust, so a regression
 //! found by fuzzing and added to the corpus stays fixed.
 
-#[path = "../fuzz/src/lib.rs"]
-mod invariants;
+use vrrp::fuzzing as invariants;
 
 use std::path::PathBuf;
 

@@ -1,5 +1,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    vrrp_fuzz::auth_trailer(data);
+    vrrp::fuzzing::auth_trailer(data);
 });

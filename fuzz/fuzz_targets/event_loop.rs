@@ -1,5 +1,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    vrrp_fuzz::event_loop(data);
+    vrrp::fuzzing::event_loop(data);
 });

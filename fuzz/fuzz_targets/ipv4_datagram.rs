@@ -1,5 +1,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    vrrp_fuzz::ipv4_datagram(data);
+    vrrp::fuzzing::ipv4_datagram(data);
 });

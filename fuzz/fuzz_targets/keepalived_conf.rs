@@ -1,5 +1,5 @@
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    vrrp_fuzz::keepalived_conf(data);
+    vrrp::fuzzing::keepalived_conf(data);
 });

@@ -1,11 +1,11 @@
-//! What must hold for any input: shared by the fuzz targets and by the test that replays the seed
-//! corpus on stable Rust (`tests/fuzz_corpus.rs`). Each function returns whether the input parsed.
-
-#![forbid(unsafe_code)]
+//! What must hold for any input (feature `fuzzing`): the bodies of the fuzz targets in `fuzz/`,
+//! which the test `tests/fuzz_corpus.rs` also runs on every seed of their corpus on stable Rust.
+//! Each function takes the fuzzer's bytes, panics when an invariant breaks, and returns whether
+//! the input parsed. Not a stable API: it follows the fuzz targets.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use vrrp::packet::{Advertisement, ChecksumAcceptance, ChecksumForm, Ipv4Datagram, RxMeta};
+use crate::packet::{Advertisement, ChecksumAcceptance, ChecksumForm, Ipv4Datagram, RxMeta};
 
 /// Input: a flags byte (bit 0: IPv6; bits 1-2: accepted checksum forms; bit 3: hop limit 254 instead
 /// of 255), the source and destination addresses of the family, then the VRRP message.
@@ -55,8 +55,8 @@ pub fn advertisement(data: &[u8]) -> bool {
 pub fn ipv4_datagram(data: &[u8]) -> bool {
     // The same bytes as keepalived's `auth_type AH` datagram: taken apart within its bounds, and
     // checked without a panic.
-    if let Ok((ah, message)) = vrrp::packet::ipsec_ah::AhContext::open(data) {
-        let key = vrrp::packet::Password::new(b"fuzz").expect("4 bytes");
+    if let Ok((ah, message)) = crate::packet::ipsec_ah::AhContext::open(data) {
+        let key = crate::packet::Password::new(b"fuzz").expect("4 bytes");
         let _ = ah.verify(&key, &data[message], false);
     }
     match Advertisement::parse_ipv4_datagram(data, 1, ChecksumAcceptance::Either) {
@@ -102,7 +102,7 @@ pub fn router_sequence(data: &[u8]) -> bool {
     use std::collections::BTreeSet;
     use std::time::{Duration, Instant};
 
-    use vrrp::{Action, Priority, State, VirtualRouter};
+    use crate::{Action, Priority, State, VirtualRouter};
 
     let Some((&selector, mut ops)) = data.split_first() else {
         return false;
@@ -195,9 +195,9 @@ pub fn event_loop(data: &[u8]) -> bool {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use vrrp::host::memory::{Fault, MemoryHost, MemorySetup};
-    use vrrp::host::{Event, EventLoop, Instance, Reconfiguration, VirtualAddress};
-    use vrrp::{Priority, RouterKey};
+    use crate::host::memory::{Fault, MemoryHost, MemorySetup};
+    use crate::host::{Event, EventLoop, Instance, Reconfiguration, VirtualAddress};
+    use crate::{Priority, RouterKey};
 
     const LAN: u32 = 1;
     let host = MemoryHost::default();
@@ -323,8 +323,8 @@ pub fn event_loop(data: &[u8]) -> bool {
 pub fn keepalived_conf(data: &[u8]) -> bool {
     use std::net::IpAddr;
 
-    use vrrp::AddressFamily;
-    use vrrp::keepalived::{MemoryFiles, instance_block, parse_file_with, parse_str};
+    use crate::AddressFamily;
+    use crate::keepalived::{MemoryFiles, instance_block, parse_file_with, parse_str};
 
     let Ok(text) = std::str::from_utf8(data) else {
         return false;
@@ -380,8 +380,8 @@ pub fn auth_trailer(data: &[u8]) -> bool {
     use std::net::IpAddr;
     use std::time::{Duration, Instant};
 
-    use vrrp::packet::{TRAILER_LEN, Trailer};
-    use vrrp::{AntiReplay, Config, HmacAuth, HmacKey, HmacMode, VirtualRouter, Vrid, WallClock};
+    use crate::packet::{TRAILER_LEN, Trailer};
+    use crate::{AntiReplay, Config, HmacAuth, HmacKey, HmacMode, VirtualRouter, Vrid, WallClock};
 
     let Some(([flags, offset], payload)) = data.split_first_chunk::<2>() else {
         return false;
@@ -456,11 +456,11 @@ mod sequence {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     use std::time::Duration;
 
-    use vrrp::packet::{
+    use crate::packet::{
         Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST, Password,
         RxMeta, Version,
     };
-    use vrrp::{Config, Interval, Priority, Vrid};
+    use crate::{Config, Interval, Priority, Vrid};
 
     /// The VRID of every configuration.
     const VRID: Vrid = Vrid::new(51).expect("VRID 51 is not 0");
