@@ -4,12 +4,15 @@
 //! The tshark tests are ignored by a plain `cargo test`, since tshark is not part of Rust; the
 //! README's second test command runs them.
 
-mod common;
+use crate::common;
+use crate::harness;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 
-use common::{MASTER_LL, VIP, VIP_LL, VIP6, pcap, tshark};
+use common::adverts::{MASTER_LL, VIP, VIP_LL, VIP6};
+use common::pcap;
+use harness::tshark;
 use vrrp::host::announce::{gratuitous_arp, unsolicited_neighbor_advertisement};
 use vrrp::{AddressFamily, MacAddress};
 
@@ -34,7 +37,7 @@ fn v3_fsm_09_gratuitous_arp_is_byte_for_byte_keepalived_s() {
 #[test]
 #[ignore = "needs tshark (README's second test command)"]
 fn v3_fsm_02_09_tshark_decodes_the_gratuitous_arp_with_the_virtual_mac() {
-    let vmac = MacAddress::virtual_router(common::vrid(51), AddressFamily::Ipv4);
+    let vmac = MacAddress::virtual_router(common::adverts::vrid(51), AddressFamily::Ipv4);
     let frames = vec![
         gratuitous_arp(VIP, vmac).expect("valid"),
         gratuitous_arp(Ipv4Addr::new(198, 51, 100, 7), vmac).expect("valid"),
@@ -62,7 +65,7 @@ fn v3_fsm_02_09_tshark_decodes_the_gratuitous_arp_with_the_virtual_mac() {
 #[test]
 #[ignore = "needs tshark (README's second test command)"]
 fn v3_fsm_02_09_tshark_decodes_the_unsolicited_neighbor_advertisement() {
-    let vmac = MacAddress::virtual_router(common::vrid(51), AddressFamily::Ipv6);
+    let vmac = MacAddress::virtual_router(common::adverts::vrid(51), AddressFamily::Ipv6);
     let frames: Vec<Vec<u8>> = [VIP_LL, VIP6]
         .into_iter()
         .map(|address| unsolicited_neighbor_advertisement(address, vmac, MASTER_LL).expect("valid"))

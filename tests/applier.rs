@@ -1,12 +1,12 @@
 //! The action applier against in-memory backends: what a driver does with each action, without a
 //! kernel.
 
-mod common;
+use crate::common;
 
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
-use common::{MASTER, VIP, vrid};
+use common::adverts::{MASTER, VIP, vrid};
 use vrrp::host::memory::{Call, Fault, MemoryAddresses, MemoryAnnouncer, MemoryHost, MemorySender};
 use vrrp::host::{ActionApplier, Event, Instance, Operation, VirtualAddress};
 use vrrp::{Config, Priority, Routers, State};
@@ -486,8 +486,8 @@ fn an_owner_is_never_standby_and_a_router_advertiser_says_so() {
     applier.redirect(&key, 7, 7);
     assert_eq!(applier.standby_virtual_macs(), []);
 
-    let advertiser = Config::builder(1, vrid(53), common::MASTER_LL.into())
-        .address(common::VIP_LL.into())
+    let advertiser = Config::builder(1, vrid(53), common::adverts::MASTER_LL.into())
+        .address(common::adverts::VIP_LL.into())
         .router_advertisements(Some(vrrp::RouterAdvertisements::default()))
         .build()
         .unwrap();

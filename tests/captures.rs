@@ -1,12 +1,13 @@
 //! Real traffic: every VRRP frame keepalived (2.2.7, and 2.4.3 for the old unicast checksum) sent
 //! in the captures parses, and emitting the parsed advertisement again gives the same bytes.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use common::{MASTER, VIP, emit, pcap};
+use common::adverts::{MASTER, VIP, emit};
+use common::pcap;
 use vrrp::packet::{
     Advertisement, Authentication, ChecksumAcceptance, ChecksumForm, Ipv4Datagram, Password,
     Version,

@@ -3,7 +3,7 @@
 //! router and reason every 10 s of the time it is given, with the count of the lines it held back.
 //! Captured with a `tracing-subscriber` writing to a buffer; time is simulated.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::net::Ipv4Addr;
@@ -58,14 +58,14 @@ fn vip(vrid: u8) -> Ipv4Addr {
 fn advert(vrid: u8, interval: Interval) -> Vec<u8> {
     let advert = Advertisement {
         version: Version::V3,
-        vrid: common::vrid(vrid),
+        vrid: common::adverts::vrid(vrid),
         priority: Priority::new(200),
         interval,
         addresses: AddressList::ipv4([vip(vrid)]),
         authentication: Authentication::None,
         checksum_form: ChecksumForm::PseudoHeader,
     };
-    common::emit(&advert, PEER, IPV4_MULTICAST)
+    common::adverts::emit(&advert, PEER, IPV4_MULTICAST)
 }
 
 /// The lines that contain every one of `parts`.
@@ -93,7 +93,7 @@ fn v3_9568_07_discarded_adverts_are_logged_once_per_router_and_reason_every_ten_
         host.add_address(LAN, VirtualAddress::host(LOCAL.into()));
         let mut event_loop = EventLoop::new(host.applier(), Arc::new(|| {}));
         let configs = [51, 52].map(|vrid| {
-            Config::builder(LAN, common::vrid(vrid), LOCAL.into())
+            Config::builder(LAN, common::adverts::vrid(vrid), LOCAL.into())
                 .address(vip(vrid).into())
                 .build()
                 .expect("valid")
@@ -123,9 +123,12 @@ fn v3_9568_07_discarded_adverts_are_logged_once_per_router_and_reason_every_ten_
                 // RFC 9568 §7.1 lists the Type check: a Type other than ADVERTISEMENT is discarded.
                 let mut wrong_type = advert(51, Interval::DEFAULT);
                 wrong_type[0] = 0x32;
-                let pseudo =
-                    common::pseudo_header(PEER.into(), IPV4_MULTICAST.into(), wrong_type.len());
-                common::reseal(&mut wrong_type, Some(&pseudo));
+                let pseudo = common::checksum::pseudo_header(
+                    PEER.into(),
+                    IPV4_MULTICAST.into(),
+                    wrong_type.len(),
+                );
+                common::checksum::reseal(&mut wrong_type, Some(&pseudo));
                 let result = event_loop.handle_packet(now, &good, &wrong_type, &mut |_| {});
                 assert_eq!(result, Err(RxError::Type(2)));
             }
@@ -209,7 +212,7 @@ fn v3_9568_12_several_owners_are_counted_and_logged_at_most_every_ten_seconds() 
         host.set_link(LAN, true);
         host.add_address(LAN, VirtualAddress::host(LOCAL.into()));
         let mut event_loop = EventLoop::new(host.applier(), Arc::new(|| {}));
-        let owner = Config::builder(LAN, common::vrid(51), LOCAL.into())
+        let owner = Config::builder(LAN, common::adverts::vrid(51), LOCAL.into())
             .priority(Priority::OWNER)
             .owner(true)
             .address(vip(51).into())
@@ -232,7 +235,7 @@ fn v3_9568_12_several_owners_are_counted_and_logged_at_most_every_ten_seconds() 
         )
         .expect("sound");
         second_owner.priority = Priority::OWNER;
-        let bytes = common::emit(&second_owner, PEER, IPV4_MULTICAST);
+        let bytes = common::adverts::emit(&second_owner, PEER, IPV4_MULTICAST);
         let good = RxMeta::ipv4(PEER, IPV4_MULTICAST, 255, LAN);
         for tick in 0..50u64 {
             let now = t0 + Duration::from_millis(500 * tick);
@@ -262,7 +265,7 @@ fn the_driver_events_are_logged_at_their_level() {
         let key = vrrp::RouterKey {
             interface_index: LAN,
             family: vrrp::AddressFamily::Ipv4,
-            vrid: common::vrid(51),
+            vrid: common::adverts::vrid(51),
         };
         vrrp::host::log_event(&vrrp::host::Event::StateChanged {
             router: key,
@@ -307,7 +310,7 @@ fn v3_9568_13_a_master_that_loses_mastership_soon_after_taking_it_is_a_flap_logg
         host.add_address(LAN, VirtualAddress::host(LOCAL.into()));
         let mut event_loop = EventLoop::new(host.applier(), Arc::new(|| {}));
         // A Backup at 100 ms: Master_Down_Interval 360.9 ms.
-        let backup = Config::builder(LAN, common::vrid(51), LOCAL.into())
+        let backup = Config::builder(LAN, common::adverts::vrid(51), LOCAL.into())
             .advert_interval(Duration::from_millis(100))
             .address(vip(51).into())
             .build()

@@ -2,13 +2,13 @@
 //! demand, whose addresses disappear and whose change streams overrun. Two hosts share a LAN:
 //! what one sends, the other receives. Time is simulated.
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::VIP;
+use common::adverts::VIP;
 use vrrp::host::memory::{
     Call, Fault, MemoryAddresses, MemoryAnnouncer, MemoryHost, MemorySender, MemorySetup,
 };
@@ -38,7 +38,7 @@ struct Node {
 }
 
 fn config(primary: [u8; 4], priority: u8, vrid: u8, vip: Ipv4Addr) -> Config {
-    Config::builder(LAN, common::vrid(vrid), primary.into())
+    Config::builder(LAN, common::adverts::vrid(vrid), primary.into())
         .priority(Priority::new(priority))
         .address(vip.into())
         .advert_interval(Duration::from_millis(100))
@@ -557,7 +557,7 @@ fn a_refused_reconfiguration_changes_nothing() {
     let change = Reconfiguration {
         remove: vec![key(51)],
         add: vec![Instance::new(
-            Config::builder(9, common::vrid(52), [192, 0, 2, 1].into())
+            Config::builder(9, common::adverts::vrid(52), [192, 0, 2, 1].into())
                 .address(VIP2.into())
                 .build()
                 .expect("valid"),
@@ -646,11 +646,11 @@ fn an_advert_from_our_own_primary_address_is_a_conflict_reported_at_most_once_a_
     let mut lan = elected_pair();
     // Node 1 hears node 0's adverts; make node 0 hear one from its own address, as from a host
     // configured with the same one.
-    let mut from_us = common::v3_ipv4();
+    let mut from_us = common::adverts::v3_ipv4();
     from_us.priority = Priority::new(250);
     from_us.interval = vrrp::Interval::from_centis(10).expect("100 ms");
     let (source, group) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(224, 0, 0, 18));
-    let advert = common::emit(&from_us, source, group);
+    let advert = common::adverts::emit(&from_us, source, group);
     let rx = RxMeta::ipv4(source, group, 255, LAN);
     let heard = |lan: &mut Lan| {
         let now = lan.now;
@@ -706,9 +706,9 @@ fn removing_a_router_forgets_its_protocol_error_reports_and_keeps_the_others_rat
     let source = Ipv4Addr::new(192, 0, 2, 9);
     let rx = RxMeta::ipv4(source, vrrp::packet::IPV4_MULTICAST, 254, LAN);
     let reported = |node: &mut Node, at: Instant, vrid: u8| {
-        let mut advert = common::v3_ipv4();
-        advert.vrid = common::vrid(vrid);
-        let bytes = common::emit(&advert, source, vrrp::packet::IPV4_MULTICAST);
+        let mut advert = common::adverts::v3_ipv4();
+        advert.vrid = common::adverts::vrid(vrid);
+        let bytes = common::adverts::emit(&advert, source, vrrp::packet::IPV4_MULTICAST);
         let events = &mut node.events;
         let _ = node
             .event_loop
@@ -739,7 +739,7 @@ fn removing_a_router_forgets_its_protocol_error_reports_and_keeps_the_others_rat
 #[test]
 fn a_link_change_reaches_the_routers_of_its_interface_while_a_primary_address_is_missing() {
     let now = Instant::now();
-    let elsewhere = Config::builder(3, common::vrid(52), [192, 0, 2, 1].into())
+    let elsewhere = Config::builder(3, common::adverts::vrid(52), [192, 0, 2, 1].into())
         .address(VIP2.into())
         .advert_interval(Duration::from_millis(100))
         .build()
@@ -863,7 +863,7 @@ fn announcement_repeats_are_paced_so_many_takeovers_do_not_flood_the_lan() {
 /// each one: the soak's fault menu on in-memory hosts, 10,000 seeds in a few seconds.
 mod chaos {
     use super::*;
-    use common::SplitMix64;
+    use common::random::SplitMix64;
 
     /// The routers of each host: VRIDs 1 and 2, each with its VIP, advertising every second (the
     /// faults' effects are the same at any interval; a long one makes a seed cheap).
@@ -885,7 +885,7 @@ mod chaos {
         let priority = if node == 0 { 200 } else { 100 };
         (VRIDS.iter())
             .map(|&vrid| {
-                Config::builder(LAN, common::vrid(vrid), primary(node))
+                Config::builder(LAN, common::adverts::vrid(vrid), primary(node))
                     .priority(Priority::new(priority))
                     .address(vip(vrid).into())
                     .advert_interval(Duration::from_secs(1))
@@ -1126,7 +1126,7 @@ fn authenticated(i: usize, mode: vrrp::HmacMode) -> Instance {
         .mode(mode)
         .build()
         .expect("valid");
-    let config = Config::builder(LAN, common::vrid(51), primary.into())
+    let config = Config::builder(LAN, common::adverts::vrid(51), primary.into())
         .priority(Priority::new(priority))
         .address(VIP.into())
         .advert_interval(Duration::from_millis(100))
@@ -1615,7 +1615,7 @@ fn an_address_owner_installs_its_routes_when_it_becomes_master_and_removes_them_
     // Priority 255 owns its address: no address is added or removed, and the routes follow its
     // state instead.
     let now = Instant::now();
-    let owner = Config::builder(LAN, common::vrid(51), VIP.into())
+    let owner = Config::builder(LAN, common::adverts::vrid(51), VIP.into())
         .priority(Priority::new(255))
         .owner(true)
         .address(VIP.into())
@@ -1699,7 +1699,7 @@ fn a_router_with_accept_mode_off_is_reported_at_start_with_the_addresses_its_hos
     let now = Instant::now();
     let vip = |vrid: u8| Ipv4Addr::new(192, 0, 2, vrid + 50);
     let refusing = |vrid: u8, accept, owner| {
-        let builder = Config::builder(LAN, common::vrid(vrid), [192, 0, 2, 1].into());
+        let builder = Config::builder(LAN, common::adverts::vrid(vrid), [192, 0, 2, 1].into());
         let builder = if owner {
             (builder.address([192, 0, 2, 1].into()))
                 .priority(Priority::OWNER)

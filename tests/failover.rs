@@ -5,14 +5,14 @@
 //! Routers advertise every 100 ms. A priority-100 Backup then has Skew_Time = 60.9375 ms and
 //! Master_Down_Interval = 360.9375 ms (RFC 5798 §6.1 as updated by RFC 9568).
 
-mod common;
+use crate::harness;
 
 use std::time::{Duration, Instant};
 
-use common::lan::{
+use harness::lan::{
     DUAL_STACK, Failover, IPV6_VIPS, Lan, elected_pair, example_binary, mac_of, router, router_args,
 };
-use common::tshark::Capture;
+use harness::tshark::Capture;
 
 const VIP: &str = "192.0.2.100";
 const VIP6: &str = "2001:db8::100";
@@ -427,7 +427,7 @@ fn start_up_errors_name_the_argument_or_tell_the_operator_what_to_do() {
     let run = |wrapper: &[&str], extra: &[&str]| {
         let mut args = base.to_vec();
         args.extend_from_slice(extra);
-        common::lan::failover_exit(r1, wrapper, &args)
+        harness::lan::failover_exit(r1, wrapper, &args)
     };
     let (code, stderr) = run(&[], &["--priority", "300"]);
     assert_eq!(code, Some(2));
@@ -442,7 +442,7 @@ fn start_up_errors_name_the_argument_or_tell_the_operator_what_to_do() {
         "{stderr}"
     );
 
-    let (code, stderr) = common::lan::failover_exit(
+    let (code, stderr) = harness::lan::failover_exit(
         r1,
         &[],
         &[
@@ -542,7 +542,7 @@ fn an_embedders_address_backend_takes_and_releases_the_vip_through_its_own_calls
 }
 
 /// Runs `command` in `netns`; its standard output, or `None` when it fails.
-fn run_in(netns: &common::netns::Netns, command: &[&str]) -> Option<String> {
+fn run_in(netns: &harness::netns::Netns, command: &[&str]) -> Option<String> {
     let output = std::process::Command::new("ip")
         .args(["netns", "exec", &netns.name])
         .args(command)
@@ -929,12 +929,12 @@ s.send(eth + ip + icmp)
 
 /// A second segment behind the routers: bridge br1 in the hub, router `i`'s eth1 with
 /// 198.51.100.1i/24, and a server namespace with 198.51.100.50/24; the routers forward IPv4.
-fn upstream(lan: &Lan) -> common::netns::Netns {
+fn upstream(lan: &Lan) -> harness::netns::Netns {
     let hub = &lan.hub;
     hub.ip(&["link", "add", "br1", "type", "bridge"]);
     hub.ip(&["link", "set", "br1", "up"]);
-    let server = common::netns::Netns::new("server");
-    let mut ends: Vec<(&common::netns::Netns, String, String)> = (1..=lan.routers.len())
+    let server = harness::netns::Netns::new("server");
+    let mut ends: Vec<(&harness::netns::Netns, String, String)> = (1..=lan.routers.len())
         .map(|i| {
             (
                 lan.router(i),
@@ -962,7 +962,7 @@ fn upstream(lan: &Lan) -> common::netns::Netns {
 
 /// The ICMP identifiers of the echo requests that reach the server's eth0 in `window`, each with
 /// the TTL it arrived with, while `act` runs.
-fn reaching_server(server: &common::netns::Netns, act: impl FnOnce()) -> Vec<String> {
+fn reaching_server(server: &harness::netns::Netns, act: impl FnOnce()) -> Vec<String> {
     let capture = Capture::start(
         server,
         4,
@@ -1080,13 +1080,13 @@ s.send(eth + ip6 + body)
 #[test]
 #[ignore = "needs root: creates network namespaces and a tun device"]
 fn v3_9568_06_a_virtual_mac_needs_an_ieee_802_interface() {
-    let netns = common::netns::Netns::new("tun");
+    let netns = harness::netns::Netns::new("tun");
     netns.ip(&["tuntap", "add", "dev", "tun0", "mode", "tun"]);
     netns.ip(&["addr", "add", "192.0.2.1/24", "dev", "tun0"]);
     netns.ip(&["link", "set", "tun0", "up"]);
     let args = router_args("100", &["--interface", "tun0", "--vmac"]);
     // router_args names eth0 first; the later --interface wins.
-    let (code, stderr) = common::lan::failover_exit(&netns, &[], &args);
+    let (code, stderr) = harness::lan::failover_exit(&netns, &[], &args);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("tun0 has no Ethernet address, so it cannot carry a virtual MAC"),

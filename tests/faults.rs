@@ -5,12 +5,12 @@
 //! test checks the outcome and the event it produced (and the counter, where there is one). Root
 //! only, so ignored by a plain `cargo test`; the README's second test command runs them.
 
-mod common;
+use crate::harness;
 
 use std::time::{Duration, Instant};
 
-use common::lan::{DUAL_STACK, Lan, elected_pair, router};
-use common::netns::{address_flood, netlink_drops};
+use harness::lan::{DUAL_STACK, Lan, elected_pair, router};
+use harness::netns::{address_flood, netlink_drops};
 
 const VIP: &str = "192.0.2.100";
 const VIP6: &str = "2001:db8::100";
@@ -359,8 +359,8 @@ fn a_virtual_mac_interface_deleted_by_hand_is_created_again_with_its_vip() {
 #[test]
 #[ignore = "needs root: creates network namespaces, runs nft"]
 fn two_drivers_on_one_host_each_keep_their_own_accept_mode_rules() {
-    use common::lan::Failover;
-    let netns = common::netns::Netns::with_veth_pair("two-drivers");
+    use harness::lan::Failover;
+    let netns = harness::netns::Netns::with_veth_pair("two-drivers");
     netns.ip(&["addr", "add", "198.51.100.1/24", "dev", "vb"]);
     let router = |interface: &str, vrid: &str, vip: &str| {
         let args = [
@@ -578,7 +578,7 @@ fn an_interface_created_again_during_a_netlink_overrun_is_taken_up_again() {
 #[ignore = "needs root: creates network namespaces"]
 fn v3_tx_04_an_ipv6_master_whose_link_local_address_fails_dad_goes_to_fault_until_it_is_fixed() {
     let lan = Lan::new(2);
-    let (mut r1, mut r2) = elected_pair(&lan, &common::lan::IPV6_VIPS);
+    let (mut r1, mut r2) = elected_pair(&lan, &harness::lan::IPV6_VIPS);
     let r1_ns = lan.router(1);
     // The client takes r1's link-local address, and r1's is configured again with duplicate
     // address detection: it fails, and r1 has nothing to send its adverts from.

@@ -16,14 +16,15 @@
 //! shows instead that both sides see the mismatch, which also proves the error checks can fail.
 //! VRRPv2 runs at whole seconds only: keepalived writes a sub-second v2 interval as 0 on the wire.
 
-mod common;
+use crate::common;
+use crate::harness;
 
 use std::time::Duration;
 
-use common::keepalived::Keepalived;
-use common::lan::Lan;
-use common::pair::{INSTANCE, Implementation, Side, Variant};
-use common::routed::{R1, R2, Routed};
+use harness::keepalived::Keepalived;
+use harness::lan::Lan;
+use harness::pair::{INSTANCE, Implementation, Side, Variant};
+use harness::routed::{R1, R2, Routed};
 
 const MASTER_PRIORITY: u8 = 200;
 const BACKUP_PRIORITY: u8 = 100;
@@ -223,7 +224,7 @@ macro_rules! hmac_pairings {
         #[test]
         #[ignore = "needs root and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
         fn $name() {
-            if common::keepalived::keepalived_2_4().is_none() {
+            if harness::keepalived::keepalived_2_4().is_none() {
                 return;
             }
             interop($variant.hmac(), Implementation::$master, Implementation::$backup);
@@ -400,7 +401,7 @@ fn injections_change_nothing(master: Implementation, backup: Implementation) {
                 "authStale",
                 "authReplayed",
             ]
-            .map(|name| (name, common::pair::json_counter(&stats, name)))
+            .map(|name| (name, harness::pair::json_counter(&stats, name)))
             .to_vec()
         }
         Side::Keepalived(theirs) => {
@@ -439,7 +440,7 @@ macro_rules! routed_pairings {
         #[test]
         #[ignore = "needs root, python3 and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
         fn $name() {
-            if common::keepalived::keepalived_2_4().is_some() {
+            if harness::keepalived::keepalived_2_4().is_some() {
                 $story(Implementation::$master, Implementation::$backup);
             }
         }
@@ -466,7 +467,7 @@ fn auth_hmac_keepalived_2_4_3s_advert_is_ours_byte_for_byte() {
     use vrrp::{Action, AddressFamily, Config, HmacAuth, HmacKey, Priority};
     use vrrp::{VirtualRouter, Vrid, WallClock};
 
-    if common::keepalived::keepalived_2_4().is_none() {
+    if harness::keepalived::keepalived_2_4().is_none() {
         return;
     }
     let lan = Lan::new(2);

@@ -2,13 +2,13 @@
 //! them with the lifetime it is given, renews them every third of it while it holds them, stops
 //! when it releases them, and reports a renewal that fails. Time is simulated.
 
-mod common;
+use crate::common;
 
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{VIP, VIP6};
+use common::adverts::{VIP, VIP6};
 use vrrp::host::memory::{
     Call, Fault, MemoryAddresses, MemoryAnnouncer, MemoryHost, MemorySender, MemorySetup,
 };
@@ -40,7 +40,7 @@ fn key() -> RouterKey {
     RouterKey {
         interface_index: LAN,
         family: AddressFamily::Ipv4,
-        vrid: common::vrid(51),
+        vrid: common::adverts::vrid(51),
     }
 }
 
@@ -51,7 +51,7 @@ impl Host {
         host.set_link(LAN, true);
         let mut event_loop = EventLoop::new(host.applier(), Arc::new(|| {}));
         event_loop.set_address_lifetime(lifetime).expect("valid");
-        let config = Config::builder(LAN, common::vrid(51), [192, 0, 2, 1].into())
+        let config = Config::builder(LAN, common::adverts::vrid(51), [192, 0, 2, 1].into())
             .address(VIP.into())
             .build()
             .expect("valid configuration");

@@ -6,13 +6,10 @@ use std::time::{Duration, Instant};
 
 use vrrp::{Config, Priority, Routers, VirtualRouter, Vrid};
 
-#[global_allocator]
-static ALLOC: dhat::Alloc = dhat::Alloc;
-
 const COUNT: usize = 1000;
 
-#[test]
-fn a_virtual_router_with_one_address_takes_at_most_1_kib() {
+/// Run by [`crate::heap_measurements`].
+pub fn a_virtual_router_with_one_address_takes_at_most_1_kib() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let t0 = Instant::now();
     let before = dhat::HeapStats::get().curr_bytes;

@@ -2,7 +2,7 @@
 //! (`prometheus-parse`): routers driven in simulated time, bad packets fed to them, host events
 //! recorded, and every value checked as a number.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -22,7 +22,7 @@ const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
 const VIP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 100);
 
 fn config(vrid: u8, priority: u8) -> Config {
-    Config::builder(2, common::vrid(vrid), LOCAL.into())
+    Config::builder(2, common::adverts::vrid(vrid), LOCAL.into())
         .priority(Priority::new(priority))
         .address(VIP.into())
         .build()
@@ -32,14 +32,14 @@ fn config(vrid: u8, priority: u8) -> Config {
 fn advert(vrid: u8, priority: u8) -> Vec<u8> {
     let advert = Advertisement {
         version: Version::V3,
-        vrid: common::vrid(vrid),
+        vrid: common::adverts::vrid(vrid),
         priority: Priority::new(priority),
         interval: Interval::DEFAULT,
         addresses: AddressList::ipv4([VIP]),
         authentication: Authentication::None,
         checksum_form: ChecksumForm::PseudoHeader,
     };
-    common::emit(&advert, PEER, IPV4_MULTICAST)
+    common::adverts::emit(&advert, PEER, IPV4_MULTICAST)
 }
 
 /// Applies the routers' actions as a driver would, counting the adverts sent.
@@ -364,7 +364,7 @@ fn interfaces_without_a_name_are_labelled_with_their_index_and_ipv6_with_its_fam
     let t0 = Instant::now();
     let mut routers = Routers::new();
     let link_local: IpAddr = "fe80::1".parse().expect("an address");
-    let config = Config::builder(9, common::vrid(7), link_local)
+    let config = Config::builder(9, common::adverts::vrid(7), link_local)
         .address("fe80::100".parse().expect("an address"))
         .build()
         .expect("valid");

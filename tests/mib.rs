@@ -4,13 +4,13 @@
 //! Prometheus metrics. Each feeds real packets built with the crate's packet API and simulated
 //! time, then reads the object.
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::VIP;
+use common::adverts::VIP;
 use vrrp::host::memory::{MemoryHost, MemorySetup};
 use vrrp::host::{Event, EventLoop, Instance, Reconfiguration, StatsReport, VirtualAddress};
 use vrrp::packet::{
@@ -30,7 +30,7 @@ const MS: Duration = Duration::from_millis(1);
 const SECOND: Duration = Duration::from_secs(1);
 
 fn builder(vrid: u8) -> ConfigBuilder {
-    Config::builder(LAN, common::vrid(vrid), LOCAL.into()).address(VIP.into())
+    Config::builder(LAN, common::adverts::vrid(vrid), LOCAL.into()).address(VIP.into())
 }
 
 fn config(vrid: u8) -> Config {
@@ -41,7 +41,7 @@ fn config(vrid: u8) -> Config {
 fn advert(vrid: u8, priority: u8, centis: u16) -> Advertisement {
     Advertisement {
         version: Version::V3,
-        vrid: common::vrid(vrid),
+        vrid: common::adverts::vrid(vrid),
         priority: Priority::new(priority),
         interval: Interval::from_centis(centis).expect("non-zero"),
         addresses: AddressList::ipv4([VIP]),
@@ -51,7 +51,7 @@ fn advert(vrid: u8, priority: u8, centis: u16) -> Advertisement {
 }
 
 fn bytes(advert: &Advertisement) -> Vec<u8> {
-    common::emit(advert, PEER, IPV4_MULTICAST)
+    common::adverts::emit(advert, PEER, IPV4_MULTICAST)
 }
 
 /// What the IP header of a packet from PEER said, with TTL `ttl`.
@@ -61,8 +61,8 @@ fn rx(ttl: u8) -> RxMeta {
 
 /// `message` with its checksum made right again over the IPv4 pseudo-header.
 fn resealed(mut message: Vec<u8>) -> Vec<u8> {
-    let pseudo = common::pseudo_header(PEER.into(), IPV4_MULTICAST.into(), message.len());
-    common::reseal(&mut message, Some(&pseudo));
+    let pseudo = common::checksum::pseudo_header(PEER.into(), IPV4_MULTICAST.into(), message.len());
+    common::checksum::reseal(&mut message, Some(&pseudo));
     message
 }
 
@@ -173,7 +173,7 @@ fn mib_02_version_errors_are_counted_router_wide() {
         assert!(matches!(error, Err(RxError::Version { .. })), "{error:?}");
     }
     // A VRRPv2 advert to a VRRPv3 router is a version it does not run.
-    let v2 = common::emit(
+    let v2 = common::adverts::emit(
         &Advertisement {
             version: Version::V2,
             checksum_form: ChecksumForm::MessageOnly,
@@ -374,15 +374,19 @@ fn mib_08_ip_ttl_errors_count_a_ttl_or_hop_limit_other_than_255() {
     router.handle_packet(t0, &rx(255), &good).expect("TTL 255");
     assert_eq!(router.stats().errors(Counter::IpTtlErrors), 3);
     // IPv6: the hop limit.
-    let v6 = Config::builder(LAN, common::vrid(51), common::MASTER_LL.into())
-        .address(common::VIP_LL.into())
-        .build()
-        .expect("valid");
+    let v6 = Config::builder(
+        LAN,
+        common::adverts::vrid(51),
+        common::adverts::MASTER_LL.into(),
+    )
+    .address(common::adverts::VIP_LL.into())
+    .build()
+    .expect("valid");
     let mut router = started(v6, t0);
     let peer = std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
-    let message = common::emit(
+    let message = common::adverts::emit(
         &Advertisement {
-            addresses: AddressList::ipv6([common::VIP_LL]),
+            addresses: AddressList::ipv6([common::adverts::VIP_LL]),
             ..advert(51, 200, 100)
         },
         peer,
@@ -661,7 +665,7 @@ fn event_loop(
 #[test]
 fn mib_15_new_master_and_protocol_error_notifications_are_events() {
     let t0 = Instant::now();
-    let second = Config::builder(LAN, common::vrid(52), LOCAL.into())
+    let second = Config::builder(LAN, common::adverts::vrid(52), LOCAL.into())
         .address(VIP2.into())
         .build()
         .expect("valid");

@@ -1,16 +1,16 @@
 //! Behaviour on real interfaces, in network namespaces the tests create and remove themselves. They
 //! need root, so they are ignored by a plain `cargo test`; run them with the README's second test
-//! command: `cargo test --all-features --test netns -- --ignored --test-threads=1`.
+//! command: `cargo test --all-features --test system netns:: -- --ignored --test-threads=1`.
 //!
 //! Only documentation and link-local addresses are used, inside the namespaces.
 
-mod common;
+use crate::harness;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use common::netns::{self, Netns, ROLE, report};
+use harness::netns::{self, Netns, ROLE, report};
 use vrrp::linux::{Received, SocketError, VrrpSocket, interface_index};
 use vrrp::packet::{
     AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST,
@@ -794,7 +794,7 @@ fn run_reconfigured_async_driver() {
 
     let index = interface_index("vb").expect("vb");
     let config = move |vrid: u8, primary: IpAddr, vips: &[IpAddr]| {
-        let mut builder = Config::builder(index, common::vrid(vrid), primary)
+        let mut builder = Config::builder(index, crate::common::adverts::vrid(vrid), primary)
             .priority(Priority::DEFAULT)
             .advert_interval(Duration::from_millis(100));
         for vip in vips {

@@ -1,17 +1,13 @@
 //! Parsing the common advertisements allocates nothing (up to 4 IPv4 or 2 IPv6 addresses), and
 //! emitting into a caller's buffer never allocates.
 
-mod common;
+use crate::common;
 
-use common::{MASTER, MASTER_LL, emit, v2_ipv4, v3_ipv4, v3_ipv6};
+use common::adverts::{MASTER, MASTER_LL, emit, v2_ipv4, v3_ipv4, v3_ipv6};
 use vrrp::packet::{Advertisement, IPV4_MULTICAST, IPV6_MULTICAST, RxMeta};
 
-#[global_allocator]
-static ALLOC: dhat::Alloc = dhat::Alloc;
-
-// dhat's testing profiler is process-wide, so every measurement lives in this one test.
-#[test]
-fn parse_and_emit_of_common_adverts_do_not_allocate() {
+/// Run by [`crate::heap_measurements`].
+pub fn parse_and_emit_of_common_adverts_do_not_allocate() {
     let rx4 = RxMeta::ipv4(MASTER, IPV4_MULTICAST, 255, 1);
     let rx6 = RxMeta::ipv6(MASTER_LL, IPV6_MULTICAST, 255, 1);
     let cases = [

@@ -9,13 +9,13 @@
 //! The Backup (priority 100) has Master_Down_Interval = 3 × 100 ms + (256 − 100) / 256 × 100 ms
 //! = 360.9 ms and Skew_Time = 60.9 ms.
 
-mod common;
+use crate::harness;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::demo::{self, outcome};
-use common::lan::example_binary;
+use harness::demo::{self, outcome};
+use harness::lan::example_binary;
 
 const MASTER_DOWN_MS: u64 = 361;
 const SKEW_MS: u64 = 61;

@@ -1,12 +1,12 @@
 //! What RFC 9568 changed from RFC 5798 (the checklist's V3-9568 rows) that the other test files do
 //! not already check by name, one test per row, in simulated time.
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
-use common::{MASTER_LL, VIP, VIP_LL, VIP6};
+use common::adverts::{MASTER_LL, VIP, VIP_LL, VIP6};
 use vrrp::host::announce::gratuitous_arp;
 use vrrp::packet::{
     AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST,
@@ -26,7 +26,7 @@ fn drain(router: &mut VirtualRouter) -> Vec<Action> {
 
 /// A Master of priority 100 at 192.0.2.1 for VRID 51, and when it took over.
 fn master() -> (VirtualRouter, Instant) {
-    let config = Config::builder(LAN, common::vrid(51), LOCAL.into())
+    let config = Config::builder(LAN, common::adverts::vrid(51), LOCAL.into())
         .address(VIP.into())
         .build()
         .expect("valid");
@@ -44,10 +44,10 @@ fn master() -> (VirtualRouter, Instant) {
 fn equal_priority_from(source: Ipv4Addr) -> (RxMeta, Vec<u8>) {
     let advert = Advertisement {
         priority: Priority::DEFAULT,
-        ..common::v3_ipv4()
+        ..common::adverts::v3_ipv4()
     };
     let rx = RxMeta::ipv4(source, IPV4_MULTICAST, 255, LAN);
-    (rx, common::emit(&advert, source, IPV4_MULTICAST))
+    (rx, common::adverts::emit(&advert, source, IPV4_MULTICAST))
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn v3_9568_08_the_tie_break_compares_addresses_as_unsigned_numbers_in_network_or
 fn v3_9568_09_the_first_ipv6_address_must_be_link_local_on_both_sides() {
     // RFC 9568 §5.2.9 made RFC 5798's lowercase "must" a MUST: a configuration whose first IPv6
     // address is global is refused, and what a router sends starts with its link-local address.
-    let refused = Config::builder(LAN, common::vrid(51), MASTER_LL.into())
+    let refused = Config::builder(LAN, common::adverts::vrid(51), MASTER_LL.into())
         .address(VIP6.into())
         .address(VIP_LL.into())
         .build();
@@ -91,7 +91,7 @@ fn v3_9568_09_the_first_ipv6_address_must_be_link_local_on_both_sides() {
         refused.err(),
         Some(ConfigError::FirstIpv6AddressNotLinkLocal(VIP6))
     );
-    let config = Config::builder(LAN, common::vrid(51), MASTER_LL.into())
+    let config = Config::builder(LAN, common::adverts::vrid(51), MASTER_LL.into())
         .address(VIP_LL.into())
         .address(VIP6.into())
         .build()
@@ -114,7 +114,7 @@ fn v3_9568_09_the_first_ipv6_address_must_be_link_local_on_both_sides() {
     // The encoder refuses a list that does not start link-local, so nothing can send one.
     let global_first = Advertisement {
         addresses: AddressList::ipv6([VIP6, VIP_LL]),
-        ..common::v3_ipv6()
+        ..common::adverts::v3_ipv6()
     };
     let mut out = vec![0; global_first.buffer_len()];
     assert!(
@@ -128,7 +128,7 @@ fn v3_9568_09_the_first_ipv6_address_must_be_link_local_on_both_sides() {
 fn v3_9568_14_vrrpv3_has_no_authentication_and_refuses_off_link_packets() {
     // §9: no authentication, by design. A VRRPv3 configuration with a password is refused, and an
     // advert with RFC 3768's 8 authentication bytes after the addresses is not a VRRPv3 message.
-    let with_password = Config::builder(LAN, common::vrid(51), LOCAL.into())
+    let with_password = Config::builder(LAN, common::adverts::vrid(51), LOCAL.into())
         .address(VIP.into())
         .authentication(Authentication::Password(
             Password::new(b"secret").expect("8 bytes at most"),
@@ -139,10 +139,10 @@ fn v3_9568_14_vrrpv3_has_no_authentication_and_refuses_off_link_packets() {
         Some(ConfigError::AuthenticationInVersion3)
     );
     let (mut router, at) = master();
-    let mut message = common::emit(&common::v3_ipv4(), PEER, IPV4_MULTICAST);
+    let mut message = common::adverts::emit(&common::adverts::v3_ipv4(), PEER, IPV4_MULTICAST);
     message.extend_from_slice(b"secret\0\0");
-    let pseudo = common::pseudo_header(PEER.into(), IPV4_MULTICAST.into(), message.len());
-    common::reseal(&mut message, Some(&pseudo));
+    let pseudo = common::checksum::pseudo_header(PEER.into(), IPV4_MULTICAST.into(), message.len());
+    common::checksum::reseal(&mut message, Some(&pseudo));
     let rx = RxMeta::ipv4(PEER, IPV4_MULTICAST, 255, LAN);
     assert!(matches!(
         router.handle_packet(at, &rx, &message),
@@ -152,9 +152,9 @@ fn v3_9568_14_vrrpv3_has_no_authentication_and_refuses_off_link_packets() {
     // discarded, however high its priority.
     let higher = Advertisement {
         priority: Priority::new(254),
-        ..common::v3_ipv4()
+        ..common::adverts::v3_ipv4()
     };
-    let bytes = common::emit(&higher, PEER, IPV4_MULTICAST);
+    let bytes = common::adverts::emit(&higher, PEER, IPV4_MULTICAST);
     let routed = RxMeta::ipv4(PEER, IPV4_MULTICAST, 254, LAN);
     assert_eq!(
         router.handle_packet(at, &routed, &bytes),
@@ -175,10 +175,10 @@ fn v3_9568_e7947_e7949_the_gratuitous_arp_carries_the_virtual_address_and_the_vi
     // Back in Backup; the Master stops with priority 0, and this router takes over again.
     let stop = Advertisement {
         priority: Priority::SHUTDOWN,
-        ..common::v3_ipv4()
+        ..common::adverts::v3_ipv4()
     };
     let rx = RxMeta::ipv4(Ipv4Addr::new(192, 0, 2, 2), IPV4_MULTICAST, 255, LAN);
-    let bytes = common::emit(&stop, Ipv4Addr::new(192, 0, 2, 2), IPV4_MULTICAST);
+    let bytes = common::adverts::emit(&stop, Ipv4Addr::new(192, 0, 2, 2), IPV4_MULTICAST);
     router
         .handle_packet(at + Duration::from_secs(1), &rx, &bytes)
         .expect("sound");
@@ -192,7 +192,7 @@ fn v3_9568_e7947_e7949_the_gratuitous_arp_carries_the_virtual_address_and_the_vi
         })
         .expect("a new Master announces");
     assert_eq!(announced.as_ipv4(), Some(&[VIP][..]), "the IPv4 address");
-    let vmac = MacAddress::virtual_router(common::vrid(51), AddressFamily::Ipv4);
+    let vmac = MacAddress::virtual_router(common::adverts::vrid(51), AddressFamily::Ipv4);
     assert_eq!(vmac.octets(), [0x00, 0x00, 0x5e, 0x00, 0x01, 51]);
     let frame = gratuitous_arp(VIP, vmac).expect("valid");
     // Ethernet: from the virtual MAC, ARP (0x0806).
@@ -212,7 +212,7 @@ fn v3_9568_e7947_e7949_the_gratuitous_arp_carries_the_virtual_address_and_the_vi
 fn v3_9568_04_the_checksum_form_of_each_ipv4_advert_is_counted_and_ipv6_has_one_form() {
     let t0 = Instant::now();
     let mut v4 = VirtualRouter::new(
-        Config::builder(LAN, common::vrid(51), LOCAL.into())
+        Config::builder(LAN, common::adverts::vrid(51), LOCAL.into())
             .address(VIP.into())
             .build()
             .expect("valid"),
@@ -229,11 +229,15 @@ fn v3_9568_04_the_checksum_form_of_each_ipv4_advert_is_counted_and_ipv6_has_one_
     {
         let advert = Advertisement {
             checksum_form: form,
-            ..common::v3_ipv4()
+            ..common::adverts::v3_ipv4()
         };
         let at = t0 + Duration::from_secs(i as u64 + 1);
-        v4.handle_packet(at, &rx, &common::emit(&advert, PEER, IPV4_MULTICAST))
-            .expect("accepted");
+        v4.handle_packet(
+            at,
+            &rx,
+            &common::adverts::emit(&advert, PEER, IPV4_MULTICAST),
+        )
+        .expect("accepted");
     }
     let stats = v4.stats();
     assert_eq!(
@@ -247,7 +251,7 @@ fn v3_9568_04_the_checksum_form_of_each_ipv4_advert_is_counted_and_ipv6_has_one_
     // IPv6 has only the pseudo-header form: nothing to tell apart, nothing counted.
     let peer = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
     let mut v6 = VirtualRouter::new(
-        Config::builder(LAN, common::vrid(51), MASTER_LL.into())
+        Config::builder(LAN, common::adverts::vrid(51), MASTER_LL.into())
             .address(VIP_LL.into())
             .address(VIP6.into())
             .build()
@@ -258,7 +262,7 @@ fn v3_9568_04_the_checksum_form_of_each_ipv4_advert_is_counted_and_ipv6_has_one_
     v6.handle_packet(
         t0 + Duration::from_secs(1),
         &rx,
-        &common::emit(&common::v3_ipv6(), peer, IPV6_MULTICAST),
+        &common::adverts::emit(&common::adverts::v3_ipv6(), peer, IPV6_MULTICAST),
     )
     .expect("accepted");
     let stats = v6.stats();

@@ -1,14 +1,12 @@
 //! The packet-layer rows of the RFC checklist (RFC 5798 §5 and §7, RFC 9568 errata, RFC 3768), one
 //! test per requirement, named after its id.
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use common::{
-    MASTER, MASTER_LL, VIP, VIP_LL, VIP6, emit, internet_checksum, pseudo_header, reseal, v2_ipv4,
-    v3_ipv4, v3_ipv6,
-};
+use common::adverts::{MASTER, MASTER_LL, VIP, VIP_LL, VIP6, emit, v2_ipv4, v3_ipv4, v3_ipv6};
+use common::checksum::{internet_checksum, pseudo_header, reseal};
 use vrrp::packet::{
     AddressList, Advertisement, Authentication, ChecksumAcceptance, ChecksumForm, EmitError,
     IP_PROTOCOL, IPV4_MULTICAST, IPV6_MULTICAST, Ipv4Datagram, Ipv4Error, Password, RxError,
@@ -81,7 +79,7 @@ fn v3_pkt_05_vrid_0_is_rejected_and_every_other_round_trips() {
     );
     for vrid in 1..=255 {
         let advert = Advertisement {
-            vrid: common::vrid(vrid),
+            vrid: common::adverts::vrid(vrid),
             ..v3_ipv4()
         };
         let parsed = parse4(&emit(&advert, MASTER, IPV4_MULTICAST)).expect("valid");
@@ -708,7 +706,7 @@ fn the_protocol_and_group_constants_are_112_and_the_vrrp_groups() {
 
 #[test]
 fn v3_mac_01_virtual_mac_per_family() {
-    let vrid = common::vrid(51);
+    let vrid = common::adverts::vrid(51);
     assert_eq!(
         MacAddress::virtual_router(vrid, AddressFamily::Ipv4).to_string(),
         "00:00:5e:00:01:33"
@@ -718,7 +716,7 @@ fn v3_mac_01_virtual_mac_per_family() {
         [0, 0, 0x5e, 0, 2, 51]
     );
     assert_eq!(
-        MacAddress::virtual_router(common::vrid(255), AddressFamily::Ipv4).octets()[5],
+        MacAddress::virtual_router(common::adverts::vrid(255), AddressFamily::Ipv4).octets()[5],
         0xff
     );
 }

@@ -2,12 +2,12 @@
 //! one test per requirement, named after its id, driven with simulated time: deadlines are checked
 //! exactly, and nothing sleeps.
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
-use common::{MASTER_LL, VIP, VIP_LL, VIP6, vrid};
+use common::adverts::{MASTER_LL, VIP, VIP_LL, VIP6, vrid};
 use vrrp::packet::{
     AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST,
     Password, RxError, RxMeta, Version,
@@ -61,14 +61,14 @@ fn advert_from(source: IpAddr, priority: u8, centis: u16) -> (RxMeta, Vec<u8>) {
     };
     let advert = Advertisement {
         version: Version::V3,
-        vrid: common::vrid(51),
+        vrid: common::adverts::vrid(51),
         priority: Priority::new(priority),
         interval: Interval::from_centis(centis).expect("non-zero"),
         addresses,
         authentication: Authentication::None,
         checksum_form: ChecksumForm::PseudoHeader,
     };
-    (rx, common::emit(&advert, source, destination))
+    (rx, common::adverts::emit(&advert, source, destination))
 }
 
 fn receive(
@@ -724,16 +724,16 @@ fn v3_rx_05_an_advert_for_another_vrid_is_discarded_and_counted() {
     let deadline = router.poll_timeout();
     let (rx, bytes) = advert_from(HIGHER_ADDRESS.into(), 200, 100);
     let mut other = Advertisement::parse(&rx, &bytes).expect("valid");
-    other.vrid = common::vrid(52);
-    let bytes = common::emit(&other, HIGHER_ADDRESS, IPV4_MULTICAST);
+    other.vrid = common::adverts::vrid(52);
+    let bytes = common::adverts::emit(&other, HIGHER_ADDRESS, IPV4_MULTICAST);
     let err = router
         .handle_packet(t0 + 2 * SECOND, &rx, &bytes)
         .expect_err("other VRID");
     assert_eq!(
         err,
         RxError::VridMismatch {
-            configured: common::vrid(51),
-            received: common::vrid(52)
+            configured: common::adverts::vrid(51),
+            received: common::adverts::vrid(52)
         }
     );
     assert_eq!(router.stats().errors(Counter::VrIdErrors), 1);
@@ -831,7 +831,7 @@ fn v2_builder() -> ConfigBuilder {
 fn v2_advert(priority: u8, secs: u8, authentication: Authentication) -> (RxMeta, Vec<u8>) {
     let advert = Advertisement {
         version: Version::V2,
-        vrid: common::vrid(51),
+        vrid: common::adverts::vrid(51),
         priority: Priority::new(priority),
         interval: Interval::from_secs(secs).expect("non-zero"),
         addresses: AddressList::ipv4([VIP]),
@@ -840,7 +840,7 @@ fn v2_advert(priority: u8, secs: u8, authentication: Authentication) -> (RxMeta,
     };
     (
         RxMeta::ipv4(HIGHER_ADDRESS, IPV4_MULTICAST, 255, 2),
-        common::emit(&advert, HIGHER_ADDRESS, IPV4_MULTICAST),
+        common::adverts::emit(&advert, HIGHER_ADDRESS, IPV4_MULTICAST),
     )
 }
 
@@ -1343,14 +1343,14 @@ fn v3_v2i_03_a_vrrpv2_advert_from_another_router_is_not_the_speakers_copy() {
         priority: Priority::new(250),
         interval: Interval::from_secs(1).expect("non-zero"),
         checksum_form: ChecksumForm::MessageOnly,
-        ..common::v3_ipv4()
+        ..common::adverts::v3_ipv4()
     };
     let rx = RxMeta::ipv4(other, IPV4_MULTICAST, 255, 2);
     router
         .handle_packet(
             t0 + 2 * SECOND,
             &rx,
-            &common::emit(&advert, other, IPV4_MULTICAST),
+            &common::adverts::emit(&advert, other, IPV4_MULTICAST),
         )
         .expect("valid");
     assert_eq!(router.master_address(), Some(IpAddr::V4(other)));
@@ -1483,7 +1483,7 @@ fn v2_01_a_vrrpv2_router_without_addresses_runs_and_advertises_none_a_vrrpv3_one
     bytes.truncate(8);
     bytes.extend([0; 8]);
     bytes[3] = 0;
-    common::reseal(&mut bytes, None);
+    common::checksum::reseal(&mut bytes, None);
     router.handle_packet(at, &rx, &bytes).expect("valid");
     assert_eq!(router.state(), State::Backup);
     assert_eq!(
@@ -1727,11 +1727,11 @@ fn a_router_of_another_multicast_group_advertises_there_and_hears_only_its_group
     );
     assert_eq!(backup.stats().errors(Counter::VrIdErrors), 1);
     let ours = RxMeta::ipv4(HIGHER_ADDRESS, GROUP, 255, 2);
-    let bytes = common::emit(
+    let bytes = common::adverts::emit(
         &Advertisement {
             vrid: VRID,
             priority: Priority::new(200),
-            ..common::v3_ipv4()
+            ..common::adverts::v3_ipv4()
         },
         ours.source(),
         ours.destination(),

@@ -14,16 +14,16 @@
 //! The Backup (priority 100) has Master_Down_Interval = 3 × 100 ms + (256 − 100) / 256 × 100 ms
 //! = 360.9 ms and Skew_Time = 60.9 ms.
 
-mod common;
+use crate::harness;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::demo::{self, outcome};
-use common::lan::{Failover, example_binary};
-use common::netns::{Netns, ROLE, address_flood, report};
+use harness::demo::{self, outcome};
+use harness::lan::{Failover, example_binary};
+use harness::netns::{Netns, ROLE, address_flood, report};
 use vrrp::host::{Announce, VirtualAddress};
 use vrrp::linux::{Announcer, Netlink, RoutedInterface, RoutedInterfaceError};
 

@@ -2,12 +2,14 @@
 //! Master sends them on the configured schedule and a Backup never does, in simulated time; the
 //! frame is decoded field by field by tshark (ignored by a plain `cargo test`).
 
-mod common;
+use crate::common;
+use crate::harness;
 
 use std::net::Ipv6Addr;
 use std::time::{Duration, Instant};
 
-use common::{MASTER_LL, VIP_LL, VIP6, tshark, vrid};
+use common::adverts::{MASTER_LL, VIP_LL, VIP6, vrid};
+use harness::tshark;
 use vrrp::host::announce::router_advertisement;
 use vrrp::packet::{AddressList, Advertisement, IPV6_MULTICAST, RxMeta};
 use vrrp::{
@@ -131,9 +133,9 @@ fn v3_fsm_05_a_backup_sends_none_and_a_master_stops_when_it_leaves() {
     let advert = Advertisement {
         priority: Priority::new(200),
         addresses: AddressList::ipv6([VIP_LL, VIP6]),
-        ..common::v3_ipv6()
+        ..common::adverts::v3_ipv6()
     };
-    let payload = common::emit(&advert, PEER_LL, IPV6_MULTICAST);
+    let payload = common::adverts::emit(&advert, PEER_LL, IPV6_MULTICAST);
     let rx = RxMeta::ipv6(PEER_LL, IPV6_MULTICAST, 255, 2);
     for _ in 0..30 {
         router

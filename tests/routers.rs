@@ -1,12 +1,12 @@
 //! Many virtual routers behind one input: demultiplexing, router-wide counters, merged deadlines and
 //! sync groups, with simulated time.
 
-mod common;
+use crate::common;
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-use common::VIP;
+use common::adverts::VIP;
 use vrrp::packet::{
     AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, RxError, RxMeta,
     Version,
@@ -17,7 +17,7 @@ const LOCAL: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
 const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
 
 fn config(interface_index: u32, vrid: u8, vip: Ipv4Addr) -> Config {
-    Config::builder(interface_index, common::vrid(vrid), LOCAL.into())
+    Config::builder(interface_index, common::adverts::vrid(vrid), LOCAL.into())
         .address(vip.into())
         .build()
         .expect("valid")
@@ -27,7 +27,7 @@ fn config(interface_index: u32, vrid: u8, vip: Ipv4Addr) -> Config {
 fn advert(interface_index: u32, vrid: u8, vip: Ipv4Addr, priority: u8) -> (RxMeta, Vec<u8>) {
     let advert = Advertisement {
         version: Version::V3,
-        vrid: common::vrid(vrid),
+        vrid: common::adverts::vrid(vrid),
         priority: Priority::new(priority),
         interval: Interval::DEFAULT,
         addresses: AddressList::ipv4([vip]),
@@ -35,7 +35,7 @@ fn advert(interface_index: u32, vrid: u8, vip: Ipv4Addr, priority: u8) -> (RxMet
         checksum_form: ChecksumForm::PseudoHeader,
     };
     let rx = RxMeta::ipv4(PEER, IPV4_MULTICAST, 255, interface_index);
-    (rx, common::emit(&advert, PEER, IPV4_MULTICAST))
+    (rx, common::adverts::emit(&advert, PEER, IPV4_MULTICAST))
 }
 
 fn drain(routers: &mut Routers) -> Vec<(RouterKey, Action)> {
@@ -95,7 +95,7 @@ fn v3_rx_05_packets_reach_the_router_of_their_interface_family_and_vrid() {
         routers.handle_packet(later, &rx, &bytes),
         Err(RxError::UnknownVrid {
             interface_index: 2,
-            vrid: common::vrid(53)
+            vrid: common::adverts::vrid(53)
         })
     );
     let (rx, mut damaged) = advert(4, 51, VIP, 200);
@@ -262,7 +262,7 @@ fn sync_groups_are_validated() {
     let a = routers.add(config(2, 1, vip(1))).expect("new");
     let b = routers.add(config(2, 2, vip(2))).expect("new");
     let unknown = RouterKey {
-        vrid: common::vrid(9),
+        vrid: common::adverts::vrid(9),
         ..a
     };
     assert_eq!(
@@ -541,7 +541,7 @@ fn the_wall_clock_reading_reaches_every_router_of_the_set() {
             .expect("valid")
     };
     let signed = |priority: u8, source: Ipv4Addr, peer: Ipv4Addr| {
-        Config::builder(2, common::vrid(1), source.into())
+        Config::builder(2, common::adverts::vrid(1), source.into())
             .priority(Priority::new(priority))
             .address(vip(1).into())
             .unicast_peer(peer.into())

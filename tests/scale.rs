@@ -15,14 +15,14 @@
 //! `Entering MASTER STATE` lines, counts its state lines while stable, sums the CPU of its parent
 //! and VRRP child, and reports what does not settle within two minutes instead of failing on it.
 
-mod common;
+use crate::harness;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::keepalived::Keepalived;
-use common::lan::{Failover, Lines};
-use common::netns::Netns;
+use harness::keepalived::Keepalived;
+use harness::lan::{Failover, Lines};
+use harness::netns::Netns;
 use vrrp::Priority;
 
 const VRIDS_PER_LINK: u32 = 250;
@@ -130,8 +130,8 @@ fn user_system_time(pid: u32) -> (Duration, Duration) {
 /// stacks, without the program's own pages), in KiB.
 fn rss_kib(pid: u32) -> (u64, u64) {
     (
-        common::status_kib(pid, "VmRSS"),
-        common::status_kib(pid, "RssAnon"),
+        harness::status_kib(pid, "VmRSS"),
+        harness::status_kib(pid, "RssAnon"),
     )
 }
 

@@ -20,16 +20,17 @@
 //! The seed and every fault are printed, so a failure replays: `VRRP_SOAK_SEED=N`. The length:
 //! `VRRP_SOAK_SECONDS` per run (60 unless set). Root only, so ignored by a plain `cargo test`.
 
-mod common;
+use crate::common;
+use crate::harness;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::SplitMix64;
-use common::keepalived::Keepalived;
-use common::lan::{Failover, Lines, example_binary, send_signal};
-use common::netns::{Netns, address_flood};
+use common::random::SplitMix64;
+use harness::keepalived::Keepalived;
+use harness::lan::{Failover, Lines, example_binary, send_signal};
+use harness::netns::{Netns, address_flood};
 
 /// Master_Down_Interval at 100 ms for B (priority 100): 361 ms, and 2 s more.
 const SETTLE: Duration = Duration::from_millis(2361);
@@ -577,7 +578,7 @@ fn soak(program: Program, seed: u64) -> (usize, Vec<String>) {
     let flood = address_flood(&soak.dir, "x0", 2_500, [198, 19]);
     let started = Instant::now();
     let pid = soak.daemons[0].pid();
-    let (first_fds, first_rss) = (open_descriptors(pid), common::status_kib(pid, "VmRSS"));
+    let (first_fds, first_rss) = (open_descriptors(pid), harness::status_kib(pid, "VmRSS"));
     let mut since_restart_fds = first_fds;
     let mut faults = 0;
     let mut violations = Vec::new();
@@ -604,7 +605,7 @@ fn soak(program: Program, seed: u64) -> (usize, Vec<String>) {
     let pid = soak.daemons[0].pid();
     // A dead A is a violation already: its figures are then 0.
     let rss = if alive(pid) {
-        common::status_kib(pid, "VmRSS")
+        harness::status_kib(pid, "VmRSS")
     } else {
         0
     };

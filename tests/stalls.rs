@@ -4,7 +4,7 @@
 //! end with the right state and at most one advert of its own: no burst for the intervals it
 //! missed, and one answer, not one per waiting advert.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

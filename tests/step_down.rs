@@ -4,7 +4,7 @@
 //! routers that all share a failure do not hand the addresses back and forth. A hand-over leaves
 //! no moment without a holder of the addresses.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

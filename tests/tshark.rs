@@ -7,12 +7,14 @@
 //! tshark is not part of Rust, so these tests are ignored by a plain `cargo test`; the README's
 //! second test command runs them.
 
-mod common;
+use crate::common;
+use crate::harness;
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use common::{MASTER, MASTER_LL, emit, tshark, v2_ipv4, v3_ipv4, v3_ipv6};
+use common::adverts::{MASTER, MASTER_LL, emit, v2_ipv4, v3_ipv4, v3_ipv6};
 use etherparse::{IpNumber, PacketBuilder};
+use harness::tshark;
 use vrrp::packet::{
     AddressList, Advertisement, Authentication, ChecksumForm, IPV4_MULTICAST, IPV6_MULTICAST,
     Password, Version,
@@ -189,14 +191,14 @@ fn v3_ipv4_adverts(form: ChecksumForm) -> Vec<Advertisement> {
             ..v3_ipv4()
         },
         Advertisement {
-            vrid: common::vrid(255),
+            vrid: common::adverts::vrid(255),
             priority: Priority::OWNER,
             interval: Interval::from_centis(4095).expect("non-zero"),
             addresses: sixteen,
             ..v3_ipv4()
         },
         Advertisement {
-            vrid: common::vrid(1),
+            vrid: common::adverts::vrid(1),
             interval: Interval::from_centis(1).expect("non-zero"),
             ..v3_ipv4()
         },

@@ -1,16 +1,16 @@
 //! Unicast peers (keepalived's `unicast_peer`): one advertisement per peer, each with the checksum
 //! of its own destination, and adverts only from configured peers.
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
-use common::{MASTER, MASTER_LL, VIP, VIP_LL};
+use common::adverts::{MASTER, MASTER_LL, VIP, VIP_LL};
 use vrrp::packet::{Advertisement, ChecksumAcceptance, ChecksumForm, RxError, RxMeta};
 use vrrp::{Action, Config, ConfigError, Counter, Priority, State, Transmit, VirtualRouter, Vrid};
 
-const VRID: Vrid = common::vrid(7);
+const VRID: Vrid = common::adverts::vrid(7);
 const PEER_A: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 2);
 const PEER_B: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 3);
 const STRANGER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 9);
@@ -38,10 +38,10 @@ fn advert_from(source: Ipv4Addr, priority: u8) -> (RxMeta, Vec<u8>) {
     let rx = RxMeta::ipv4(source, MASTER, 255, 1);
     let advert = Advertisement {
         priority: vrrp::Priority::new(priority),
-        vrid: common::vrid(7),
-        ..common::v3_ipv4()
+        vrid: common::adverts::vrid(7),
+        ..common::adverts::v3_ipv4()
     };
-    let bytes = common::emit(&advert, rx.source(), rx.destination());
+    let bytes = common::adverts::emit(&advert, rx.source(), rx.destination());
     (rx, bytes)
 }
 
@@ -288,9 +288,9 @@ fn legacy_advert_from(source: Ipv4Addr, priority: u8) -> (RxMeta, Vec<u8>) {
         priority: Priority::new(priority),
         vrid: VRID,
         checksum_form: ChecksumForm::LegacyUnicast,
-        ..common::v3_ipv4()
+        ..common::adverts::v3_ipv4()
     };
-    (rx, common::emit(&advert, source, MASTER))
+    (rx, common::adverts::emit(&advert, source, MASTER))
 }
 
 fn legacy_config(acceptance: ChecksumAcceptance) -> Config {
@@ -374,10 +374,10 @@ fn the_legacy_unicast_checksum_is_a_checksum_error_unless_accepted() {
     let only = ChecksumAcceptance::Only(ChecksumForm::LegacyUnicast);
     let advert = Advertisement::parse_with(&rx, &sent[0].payload, only).expect("legacy form");
     let multicast = vrrp::packet::IPV4_MULTICAST;
-    let legacy = common::emit(&advert, MASTER, multicast);
+    let legacy = common::adverts::emit(&advert, MASTER, multicast);
     let standard = Advertisement {
         checksum_form: ChecksumForm::PseudoHeader,
         ..advert
     };
-    assert_eq!(legacy, common::emit(&standard, MASTER, multicast));
+    assert_eq!(legacy, common::adverts::emit(&standard, MASTER, multicast));
 }

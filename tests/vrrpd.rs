@@ -8,13 +8,13 @@
 //! check takes the master to 90, below the backup. VRRPv2 at 1 s: Master_Down_Interval 3.609 s
 //! for the backup at 100.
 
-mod common;
+use crate::harness;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::keepalived::Keepalived;
-use common::lan::{Failover, Lan};
+use harness::keepalived::Keepalived;
+use harness::lan::{Failover, Lan};
 
 const VIP: &str = "192.0.2.100";
 const SETTLE: Duration = Duration::from_secs(12);
@@ -416,7 +416,7 @@ fn keepalived_running_nginx_backup_conf_pairs_with_vrrpd_running_nginx_master_co
     let stats = keepalived.stats(1);
     let errors = keepalived.protocol_errors(&stats);
     assert_eq!(errors, Vec::<String>::new());
-    let ours = common::lan::protocol_errors(&master.stats());
+    let ours = harness::lan::protocol_errors(&master.stats());
     assert_eq!(ours, Vec::<String>::new());
 }
 
@@ -601,7 +601,7 @@ fn wait_all(daemon: &mut Failover, from: usize, wanted: &[&[&str]], timeout: Dur
 struct AddressMonitor(std::process::Child, PathBuf);
 
 impl AddressMonitor {
-    fn start(netns: &common::netns::Netns, file: PathBuf) -> Self {
+    fn start(netns: &harness::netns::Netns, file: PathBuf) -> Self {
         let out = std::fs::File::create(&file).expect("monitor output");
         let child = std::process::Command::new("ip")
             .args(["-n", &netns.name, "monitor", "address"])
@@ -778,7 +778,7 @@ fn sighup_reload_keeps_unchanged_instances_and_their_addresses_and_applies_the_r
     );
     assert!(lan.holds(1, "192.0.2.111") && lan.holds(1, "192.0.2.114"));
     assert_eq!(
-        common::lan::protocol_errors(&r1.stats()),
+        harness::lan::protocol_errors(&r1.stats()),
         Vec::<String>::new()
     );
     r1.signal("TERM");
@@ -832,7 +832,7 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
     assert!(!shown.contains("198.51.100.60"), "{shown}");
     assert!(lan.client_pings(VIP));
     assert_eq!(
-        common::lan::protocol_errors(&r2.stats()),
+        harness::lan::protocol_errors(&r2.stats()),
         Vec::<String>::new(),
         "r2 saw only the addresses it is configured with"
     );
@@ -853,7 +853,7 @@ fn address_options_and_excluded_addresses_are_configured_but_only_the_virtual_on
 }
 
 /// The index of interface `name` in `netns`.
-fn link_index(netns: &common::netns::Netns, name: &str) -> String {
+fn link_index(netns: &harness::netns::Netns, name: &str) -> String {
     let link = netns.ip(&["-o", "link", "show", name]);
     link.split(':').next().expect("an index").trim().to_string()
 }
@@ -891,7 +891,7 @@ fn use_vmac_addr_gives_the_addresses_of_another_interface_and_family_virtual_mac
     ] {
         let link = host.ip(&["-o", "link", "show", vmac]);
         assert!(link.contains(&format!("{vmac}@{parent}")), "{link}");
-        assert_eq!(common::lan::mac_of(host, vmac), mac);
+        assert_eq!(harness::lan::mac_of(host, vmac), mac);
         let shown = host.ip(&["-o", "addr", "show", "dev", vmac]);
         assert!(shown.contains(address), "{shown}");
     }
@@ -1303,7 +1303,7 @@ fn vrrpd_tells_systemd_it_is_ready_reloading_and_stopping_and_pings_the_watchdog
     }
     assert!(pings >= 3, "{pings} pings in 1.5 s");
 
-    common::lan::send_signal(vrrpd.id(), "HUP");
+    harness::lan::send_signal(vrrpd.id(), "HUP");
     let reloading = next_notification(&socket, &mut pings);
     let mut lines = reloading.lines();
     assert_eq!(lines.next(), Some("RELOADING=1"), "{reloading}");
@@ -1314,7 +1314,7 @@ fn vrrpd_tells_systemd_it_is_ready_reloading_and_stopping_and_pings_the_watchdog
     assert!(usec.is_some_and(|u| u > 0), "{reloading}");
     assert_eq!(next_notification(&socket, &mut pings), "READY=1");
 
-    common::lan::send_signal(vrrpd.id(), "TERM");
+    harness::lan::send_signal(vrrpd.id(), "TERM");
     assert_eq!(next_notification(&socket, &mut pings), "STOPPING=1");
     assert!(vrrpd.wait().expect("vrrpd exits").success());
     assert!(
@@ -1509,7 +1509,7 @@ fn step_down_on_failure_hands_over_after_the_backups_skew_time_and_stays_backup_
 
 /// `GET path` on `127.0.0.1:port` inside `netns` (with bash's /dev/tcp, so that no HTTP client
 /// need be installed): the status line, the headers and the body.
-fn http_get(netns: &common::netns::Netns, port: u16, path: &str) -> (String, String, String) {
+fn http_get(netns: &harness::netns::Netns, port: u16, path: &str) -> (String, String, String) {
     let script = format!(
         "exec 3<>/dev/tcp/127.0.0.1/{port} && printf 'GET {path} HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3 && cat <&3"
     );
@@ -1544,7 +1544,7 @@ fn metric(scrape: &prometheus_parse::Scrape, metric: &str, labels: &[(&str, &str
 }
 
 /// Scrapes `http://127.0.0.1:port/metrics` in `netns` and parses it with an independent parser.
-fn scrape(netns: &common::netns::Netns, port: u16) -> prometheus_parse::Scrape {
+fn scrape(netns: &harness::netns::Netns, port: u16) -> prometheus_parse::Scrape {
     let (status, headers, body) = http_get(netns, port, "/metrics");
     assert!(status.contains(" 200 "), "{status}");
     assert!(
@@ -1685,10 +1685,10 @@ fn a_reload_after_the_interface_was_created_again_leaves_its_routers_up_through_
     // overrun its change stream.
     let r1 = lan.router(1);
     r1.ip(&["link", "add", "x0", "type", "veth", "peer", "name", "x1"]);
-    let batch = common::netns::address_flood(&scratch.0, "x0", 10_000, [198, 18]);
+    let batch = harness::netns::address_flood(&scratch.0, "x0", 10_000, [198, 18]);
     master.signal("STOP");
     r1.ip(&["-batch", batch.to_str().expect("UTF-8")]);
-    assert!(common::netns::netlink_drops(r1) > 0, "no overrun");
+    assert!(harness::netns::netlink_drops(r1) > 0, "no overrun");
     master.signal("CONT");
     master.wait_for(&[r#""event":"resynchronized""#], SETTLE);
     let after = master.collect(Duration::from_secs(2));
@@ -1868,7 +1868,7 @@ fn use_vmac_name_vmac_xmit_base_and_notify_master_rx_lower_pri_work_as_in_keepal
     let promote = "net.ipv4.conf.vrrp51.promote_secondaries";
     assert_eq!(read_sysctl(lan.router(1), promote), "1");
     // The adverts leave from the parent, with its MAC.
-    let captured = common::tshark::Capture::start(
+    let captured = harness::tshark::Capture::start(
         &lan.client,
         3,
         "ip proto 112",
@@ -1940,7 +1940,7 @@ fn keepalived_and_vrrpd_pair_on_a_vrrpv2_instance_without_addresses() {
     let mut master = vrrpd(&lan, 1, &master_conf);
     master.wait_state("master", SETTLE);
     keepalived.wait_state("VI_1", "BACKUP", SETTLE);
-    let ours = common::lan::protocol_errors(&master.stats());
+    let ours = harness::lan::protocol_errors(&master.stats());
     assert_eq!(ours, Vec::<String>::new());
 }
 
@@ -1974,7 +1974,7 @@ fn ipsec_ah_pair_with(program: &str) {
     keepalived.wait_state("VI_1", "BACKUP", SETTLE);
     std::thread::sleep(Duration::from_secs(3));
     assert!(lan.holds(1, VIP) && !lan.holds(2, VIP));
-    let ours = common::lan::protocol_errors(&master.stats());
+    let ours = harness::lan::protocol_errors(&master.stats());
     assert_eq!(ours, Vec::<String>::new());
 }
 
@@ -1987,7 +1987,7 @@ fn v2_03_keepalived_2_2_7_and_vrrpd_pair_with_ipsec_ah_authentication() {
 #[test]
 #[ignore = "needs root and keepalived 2.4.3 (VRRP_KEEPALIVED): creates network namespaces"]
 fn v2_03_keepalived_2_4_3_and_vrrpd_pair_with_ipsec_ah_authentication() {
-    if let Some(program) = common::keepalived::keepalived_2_4() {
+    if let Some(program) = harness::keepalived::keepalived_2_4() {
         ipsec_ah_pair_with(&program);
     }
 }
@@ -2026,7 +2026,7 @@ fn net_namespace_runs_the_routers_in_the_named_namespace() {
 }
 
 /// The value of sysctl `key` (dotted) inside `netns`.
-fn read_sysctl(netns: &common::netns::Netns, key: &str) -> String {
+fn read_sysctl(netns: &harness::netns::Netns, key: &str) -> String {
     let path = format!("/proc/sys/{}", key.replace('.', "/"));
     let output = std::process::Command::new("ip")
         .args(["netns", "exec", &netns.name, "cat", &path])
@@ -2184,9 +2184,14 @@ fn mcast_dst_ip_puts_a_pair_on_its_own_group_beside_the_standard_one() {
     std::fs::copy(sample, &standard_conf).expect("copied");
     let mut standard = vrrpd(&lan, 3, &standard_conf);
     standard.wait_state("master", SETTLE);
-    let captured =
-        common::tshark::Capture::start(&lan.client, 3, "ip proto 112", None, &["ip.src", "ip.dst"])
-            .finish();
+    let captured = harness::tshark::Capture::start(
+        &lan.client,
+        3,
+        "ip proto 112",
+        None,
+        &["ip.src", "ip.dst"],
+    )
+    .finish();
     let mut seen: Vec<&str> = captured.lines().collect();
     seen.sort_unstable();
     seen.dedup();

@@ -3,8 +3,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-const MAGIC_MICROS: u32 = 0xa1b2_c3d4;
-const LINKTYPE_ETHERNET: u32 = 1;
+pub const MAGIC_MICROS: u32 = 0xa1b2_c3d4;
+pub const LINKTYPE_ETHERNET: u32 = 1;
 
 /// The Ethernet frames of a little-endian pcap file.
 pub fn read_frames(path: &Path) -> Vec<Vec<u8>> {
@@ -42,22 +42,4 @@ pub fn read_records(path: &Path) -> Vec<(Duration, Vec<u8>)> {
         at = start + captured;
     }
     frames
-}
-
-/// Writes `frames` as a pcap file, one millisecond apart.
-pub fn write_frames(path: &Path, frames: &[Vec<u8>]) {
-    let mut out = Vec::new();
-    for word in [MAGIC_MICROS, 0x0004_0002, 0, 0, 65535, LINKTYPE_ETHERNET] {
-        // Version 2.4 is the two 16-bit halves of the second word.
-        out.extend_from_slice(&word.to_le_bytes());
-    }
-    for (i, frame) in frames.iter().enumerate() {
-        let len = u32::try_from(frame.len()).expect("frames are small");
-        let micros = u32::try_from(i * 1000).expect("few frames");
-        for word in [0, micros, len, len] {
-            out.extend_from_slice(&word.to_le_bytes());
-        }
-        out.extend_from_slice(frame);
-    }
-    std::fs::write(path, out).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
 }

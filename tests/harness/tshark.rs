@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use super::pcap;
+use crate::common::pcap;
 
 /// Decodes `frames` with tshark (preferences `prefs`, each `name:value`) and returns, per frame, the
 /// `fields` joined by `|` (several values of one field joined by `,`).
@@ -10,7 +10,7 @@ pub fn decode(name: &str, frames: &[Vec<u8>], prefs: &[&str], fields: &[&str]) -
     let dir = std::env::temp_dir().join(format!("vrrp-tshark-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary directory");
     let path = dir.join("frames.pcap");
-    pcap::write_frames(&path, frames);
+    write_frames(&path, frames);
 
     let mut command = Command::new("tshark");
     command.args(["-n", "-r"]).arg(&path);
@@ -92,4 +92,29 @@ impl Capture {
         assert!(output.status.success(), "tshark failed");
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
+}
+
+/// Writes `frames` as a pcap file, one millisecond apart.
+pub fn write_frames(path: &std::path::Path, frames: &[Vec<u8>]) {
+    let mut out = Vec::new();
+    for word in [
+        pcap::MAGIC_MICROS,
+        0x0004_0002,
+        0,
+        0,
+        65535,
+        pcap::LINKTYPE_ETHERNET,
+    ] {
+        // Version 2.4 is the two 16-bit halves of the second word.
+        out.extend_from_slice(&word.to_le_bytes());
+    }
+    for (i, frame) in frames.iter().enumerate() {
+        let len = u32::try_from(frame.len()).expect("frames are small");
+        let micros = u32::try_from(i * 1000).expect("few frames");
+        for word in [0, micros, len, len] {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        out.extend_from_slice(frame);
+    }
+    std::fs::write(path, out).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
 }

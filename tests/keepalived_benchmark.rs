@@ -1,11 +1,19 @@
 //! Failover and resource use of `vrrp` and keepalived side by side: both implementations on bridged
 //! LANs of network namespaces, in the same run, alternating trial by trial.
 //!
-//! Run as root: `sudo cargo bench --bench keepalived`. Without root or keepalived it says so and
-//! measures nothing. `VRRP_BENCH_TRIALS` (default 5) and `VRRP_BENCH_CPU_SECONDS` (default 60) set
-//! the effort; `VRRP_BENCH_ONLY=failover` or `=resources` runs one half. `VRRP_BENCH_ONLY=hmac`
-//! measures the resources twice against the keepalived 2.4.3 that `VRRP_KEEPALIVED` names, without
-//! then with HMAC authentication (`auth_hmac`, one shared key) on both sides.
+//! As root, with keepalived installed, the benchmark (about 10 minutes, release builds):
+//!
+//! ```sh
+//! sudo VRRP_BENCH_FULL=1 cargo test --release --all-features --test system keepalived_side_by_side -- --ignored --nocapture
+//! ```
+//!
+//! `VRRP_BENCH_FULL=1` measures intervals of 1 s, 100 ms and 10 ms, 5 trials of each and 60 s of
+//! CPU; without it the test runs a reduced size (100 ms, one trial, 5 s), which the root test run
+//! does, and checks that ours took over in every trial. `VRRP_BENCH_INTERVALS` (milliseconds,
+//! comma-separated), `VRRP_BENCH_TRIALS` and `VRRP_BENCH_CPU_SECONDS` set the effort one by one;
+//! `VRRP_BENCH_ONLY=failover` or `=resources` runs one half. `VRRP_BENCH_ONLY=hmac` measures the
+//! resources twice against the keepalived 2.4.3 that `VRRP_KEEPALIVED` names, without then with
+//! HMAC authentication (`auth_hmac`, one shared key) on both sides.
 //!
 //! **Failover.** Each trial builds a fresh LAN and runs one implementation on both routers: r1
 //! (priority 200) is elected, r2 (priority 100) backs it up. dumpcap records the bridge and
@@ -17,22 +25,22 @@
 //!
 //! **Resources.** A Master and a Backup, each with 200 virtual routers advertising every 100 ms,
 //! measured over a window: CPU time (utime + stime from /proc) and RSS, and CPU per advert sent
-//! (Master) or received (Backup). Ours runs the blocking driver (the `failover` example, release
-//! build); keepalived runs its VRRP process and a parent that watches it.
+//! (Master) or received (Backup). Ours runs the blocking driver (the `failover` example, a release
+//! build when the test is one); keepalived runs its VRRP process and a parent that watches it.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+use crate::common;
+use crate::harness;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::keepalived::{self, Keepalived};
-use common::lan::{self, Failover, Lan, Lines, send_signal};
-use common::netns::Netns;
-use common::pair::{Implementation, Side, Variant};
 use common::pcap;
+use harness::keepalived::{self, Keepalived};
+use harness::lan::{self, Failover, Lan, Lines, send_signal};
+use harness::netns::Netns;
+use harness::pair::{Implementation, Side, Variant};
 
 const OLD_MASTER: [u8; 4] = [192, 0, 2, 11];
 const NEW_MASTER: [u8; 4] = [192, 0, 2, 12];
@@ -41,27 +49,36 @@ const IMPLEMENTATIONS: [Implementation; 2] = [Implementation::Ours, Implementati
 /// Routers per process in the resource measurement.
 const ROUTERS: usize = 200;
 
-fn main() {
-    if !is_root() {
-        println!("keepalived bench: needs root (network namespaces); nothing measured");
-        return;
-    }
-    if Command::new("keepalived")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        println!("keepalived bench: keepalived is not installed; nothing measured");
-        return;
-    }
-    let trials = setting("VRRP_BENCH_TRIALS", 5);
-    let seconds = setting("VRRP_BENCH_CPU_SECONDS", 60);
+#[test]
+#[ignore = "needs root, keepalived and dumpcap (tshark); a benchmark: see the module's documentation"]
+fn keepalived_side_by_side() {
+    assert!(is_root(), "needs root (network namespaces)");
+    assert!(
+        Command::new("keepalived").arg("--version").output().is_ok(),
+        "keepalived is not installed"
+    );
+    let full = std::env::var_os("VRRP_BENCH_FULL").is_some();
+    let trials = setting("VRRP_BENCH_TRIALS", if full { 5 } else { 1 });
+    let seconds = setting("VRRP_BENCH_CPU_SECONDS", if full { 60 } else { 5 });
+    let intervals: Vec<u64> = match std::env::var("VRRP_BENCH_INTERVALS") {
+        Ok(list) => (list.split(','))
+            .map(|ms| {
+                ms.trim()
+                    .parse()
+                    .expect("VRRP_BENCH_INTERVALS: milliseconds")
+            })
+            .collect(),
+        Err(_) if full => vec![1000, 100, 10],
+        Err(_) => vec![100],
+    };
     let only = std::env::var("VRRP_BENCH_ONLY").unwrap_or_default();
-    lan::use_release_build();
+    if !cfg!(debug_assertions) {
+        lan::use_release_build();
+    }
     let dir = std::env::temp_dir().join(format!("vrrp-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("creating the bench directory");
     if only != "resources" && only != "hmac" {
-        failover(trials, &dir);
+        failover(trials, &intervals, &dir);
     }
     if only == "hmac" {
         let Some(program) = keepalived::keepalived_2_4() else {
@@ -104,13 +121,13 @@ struct Trial {
     arp: Option<Duration>,
 }
 
-fn failover(trials: u64, dir: &Path) {
+fn failover(trials: u64, intervals: &[u64], dir: &Path) {
     println!("## Failover (trials: {trials} per row, implementations alternating)\n");
     println!(
         "| interval | stop | implementation | deadline | → new Master's first advert | → VIP on r2 | → first ARP | expiry → advert | advert → VIP | advert → ARP |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    for interval_ms in [1000, 100, 10] {
+    for &interval_ms in intervals {
         let variant = Variant::v3(false, interval_ms);
         for stop in [Stop::Kill, Stop::Term] {
             let mut results: [Vec<Trial>; 2] = [Vec::new(), Vec::new()];
@@ -129,6 +146,11 @@ fn failover(trials: u64, dir: &Path) {
             for (implementation, trials) in IMPLEMENTATIONS.iter().zip(&results) {
                 print_row(interval_ms, stop, *implementation, deadline, trials);
             }
+            let ours = &results[0];
+            assert!(
+                ours.iter().all(|t| t.advert.is_some() && t.vip.is_some()),
+                "{interval_ms} ms, {stop:?}: r2 did not take over in every trial of ours"
+            );
         }
     }
     println!();
@@ -456,7 +478,7 @@ impl Many {
             Implementation::Ours => {
                 let priority = priority.to_string();
                 let count = ROUTERS.to_string();
-                let key = format!("1:hex:{}", common::pair::HMAC_KEY);
+                let key = format!("1:hex:{}", harness::pair::HMAC_KEY);
                 let auth: &[&str] = if hmac {
                     &["--auth-hmac-key", &key]
                 } else {
@@ -498,7 +520,7 @@ impl Many {
                             &[&vip],
                         );
                         if hmac {
-                            instance.extra = keepalived::auth_hmac_block(common::pair::HMAC_KEY);
+                            instance.extra = keepalived::auth_hmac_block(harness::pair::HMAC_KEY);
                         }
                         instance
                     })
