@@ -39,20 +39,13 @@
 //! `{"event":"upstream",...}`, `{"event":"health",...}`, `{"event":"draining","open":N}`,
 //! `{"event":"stopped","cut":N}`).
 
-#[path = "../../common/args.rs"]
-mod args;
-#[path = "../../common/proxy_options.rs"]
-mod proxy_options;
-#[path = "../../common/vips.rs"]
-mod vips;
-
 use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use args::{ArgError, duration};
+use example_common::args::{ArgError, duration};
 use async_trait::async_trait;
 use pingora::apps::ServerApp;
 use pingora::lb::health_check::{HealthCheck, TcpHealthCheck};
@@ -66,7 +59,7 @@ use pingora::services::background::{BackgroundService, background_service};
 use pingora::services::listening::Service;
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{Error, ErrorType};
-use proxy_options::{Options, parse_options};
+use example_common::proxy_options::{Options, parse_options};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, watch};
 use vrrp::RouterKey;
