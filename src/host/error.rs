@@ -11,15 +11,6 @@ use crate::{AddressFamily, RouterKey, RoutersError};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DriverError {
-    /// The process lacks a capability.
-    #[cfg(all(feature = "linux", target_os = "linux"))]
-    #[error("{} is missing: it is needed to {needed_for}; run as root or grant it (setcap {}=ep)", capability.name(), capability.name().to_lowercase())]
-    MissingCapability {
-        /// The capability.
-        capability: crate::linux::Capability,
-        /// What needs it.
-        needed_for: &'static str,
-    },
     /// A configuration names an interface that does not exist.
     #[error("no network interface has index {0}")]
     UnknownInterface(u32),
@@ -102,14 +93,10 @@ pub enum DriverError {
     /// Two instances for one virtual router, or an invalid sync group.
     #[error(transparent)]
     Routers(#[from] RoutersError),
-    /// A raw socket failed.
-    #[cfg(all(feature = "linux", target_os = "linux"))]
+    /// The platform failed: on Linux a `vrrp::linux::PlatformError` (a missing capability, a raw
+    /// socket, a netlink request), which [`DriverError::platform`] reads back.
     #[error(transparent)]
-    Socket(#[from] crate::linux::SocketError),
-    /// A netlink request failed.
-    #[cfg(all(feature = "linux", target_os = "linux"))]
-    #[error(transparent)]
-    Netlink(#[from] crate::linux::NetlinkError),
+    Platform(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// A backend failed outside the protocol's actions: opening, or releasing at the end.
     #[error("{operation}: {source}")]
     Backend {
@@ -132,4 +119,15 @@ pub enum DriverError {
         /// The error.
         source: io::Error,
     },
+}
+
+impl DriverError {
+    /// The error of [`DriverError::Platform`] as the platform's type `E` (on Linux,
+    /// `vrrp::linux::PlatformError`), to match on what failed; `None` for the other variants.
+    pub fn platform<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match self {
+            Self::Platform(error) => error.downcast_ref(),
+            _ => None,
+        }
+    }
 }

@@ -100,10 +100,10 @@ pub enum StartError {
     /// A tracked interface does not exist.
     #[error("tracked interface {0} does not exist")]
     UnknownInterface(String),
-    /// Reading the interfaces, or subscribing to their changes, failed.
-    #[cfg(all(feature = "linux", target_os = "linux"))]
+    /// Reading the interfaces, or subscribing to their changes, failed: on Linux a
+    /// `vrrp::linux::PlatformError`.
     #[error(transparent)]
-    Netlink(#[from] crate::linux::NetlinkError),
+    Platform(Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 /// What the tracking threads share.

@@ -24,6 +24,7 @@ use crate::host::{
     Instance, Reconfiguration,
 };
 use crate::linux::capability::Capability;
+use crate::linux::error::PlatformError;
 use crate::linux::poll::wait_readable;
 use crate::linux::timer::DeadlineTimer;
 use crate::linux::{
@@ -188,10 +189,11 @@ impl<A: AddressBackend> Driver<A> {
             (Capability::NetAdmin, "configure virtual addresses"),
         ] {
             if capability.is_effective() == Some(false) {
-                return Err(DriverError::MissingCapability {
+                return Err(PlatformError::MissingCapability {
                     capability,
                     needed_for,
-                });
+                }
+                .into());
             }
         }
         let announcer = Announcer::open().map_err(|source| DriverError::Backend {
