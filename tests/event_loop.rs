@@ -649,7 +649,7 @@ fn an_advert_from_our_own_primary_address_is_a_conflict_reported_at_most_once_a_
     let mut from_us = common::adverts::v3_ipv4();
     from_us.priority = Priority::new(250);
     from_us.interval = vrrp::Interval::from_centis(10).expect("100 ms");
-    let (source, group) = (Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(224, 0, 0, 18));
+    let (source, group) = (common::adverts::MASTER, Ipv4Addr::new(224, 0, 0, 18));
     let advert = common::adverts::emit(&from_us, source, group);
     let rx = RxMeta::ipv4(source, group, 255, LAN);
     let heard = |lan: &mut Lan| {

@@ -9,7 +9,6 @@ mod common {
     pub mod random;
 }
 
-mod applier;
 #[cfg(feature = "tracing")]
 mod discard_log;
 mod event_loop;

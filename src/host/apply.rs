@@ -1,7 +1,7 @@
 //! Applies a [`Routers`](crate::Routers)' actions through the backends, and keeps track of which
 //! virtual addresses it added, so that it removes those and only those.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
@@ -15,6 +15,8 @@ use crate::packet::AddressList;
 use crate::{Action, RouterKey};
 
 mod renewal;
+#[cfg(test)]
+mod tests;
 
 /// A running router's addressing and the interfaces it uses now. Its [`Config`](crate::Config)
 /// is the router's: at thousands of routers a second copy here is megabytes.
@@ -24,6 +26,10 @@ struct Placed {
     /// Whether it is the address owner (its virtual MAC interface is never standby).
     owner: bool,
     /// Whether it sends IPv6 router advertisements.
+    #[cfg_attr(
+        not(feature = "linux"),
+        allow(dead_code, reason = "read by the Linux driver")
+    )]
     advertises_router: bool,
     /// Where its addresses go and are announced: its own interface or its virtual MAC interface.
     address_interface: u32,
@@ -34,6 +40,10 @@ struct Placed {
     parent_interface: u32,
     /// The virtual MAC interfaces of its addresses on other interfaces or of the other family
     /// ([`Instance::virtual_mac_per_device`]).
+    #[cfg_attr(
+        not(feature = "linux"),
+        allow(dead_code, reason = "read by the Linux driver")
+    )]
     device_virtual_macs: Vec<u32>,
 }
 
@@ -45,6 +55,10 @@ struct Held {
     /// The address, with the lifetime it was last installed with.
     address: VirtualAddress,
     /// The router's Accept_Mode: whether the host may accept packets addressed to it.
+    #[cfg_attr(
+        not(feature = "linux"),
+        allow(dead_code, reason = "read by the Linux driver")
+    )]
     accept: bool,
 }
 
@@ -96,7 +110,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     }
 
     /// Gives the addresses added from now on `lifetime` (`None`: for ever, the default), and the
-    /// ones held already at their next [`renew_all`](Self::renew_all). Unchecked: an
+    /// ones held already at their next renewal. Unchecked: an
     /// [`EventLoop`](crate::host::EventLoop), which also renews, checks it in
     /// [`set_address_lifetime`](crate::host::EventLoop::set_address_lifetime).
     pub fn set_address_lifetime(&mut self, lifetime: Option<Duration>) {
@@ -130,14 +144,15 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     }
 
     /// Notes that router `key`'s own interface (where its primary address is) is `parent` now.
-    pub fn set_parent(&mut self, key: &RouterKey, parent: u32) {
+    #[cfg(any(feature = "linux", test))]
+    pub(crate) fn set_parent(&mut self, key: &RouterKey, parent: u32) {
         if let Some(placed) = self.placed.get_mut(key) {
             placed.parent_interface = parent;
         }
     }
 
     /// The interface router `key`'s primary address is on.
-    pub fn parent_interface(&self, key: &RouterKey) -> u32 {
+    pub(crate) fn parent_interface(&self, key: &RouterKey) -> u32 {
         self.placed
             .get(key)
             .map_or(key.interface_index, |placed| placed.parent_interface)
@@ -145,7 +160,13 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
 
     /// Moves router `key`'s addresses to interface `address_interface` and its advertisements to
     /// `send_interface`, as a virtual MAC interface does. Does nothing for a router not placed.
-    pub fn redirect(&mut self, key: &RouterKey, address_interface: u32, send_interface: u32) {
+    #[cfg(any(feature = "linux", test))]
+    pub(crate) fn redirect(
+        &mut self,
+        key: &RouterKey,
+        address_interface: u32,
+        send_interface: u32,
+    ) {
         if let Some(placed) = self.placed.get_mut(key) {
             placed.address_interface = address_interface;
             placed.send_interface = send_interface;
@@ -173,7 +194,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
 
     /// Forgets a router that no longer runs. The addresses it added and still holds stay recorded,
     /// so [`release_all`](Self::release_all) still removes them.
-    pub fn unplace(&mut self, key: &RouterKey) {
+    pub(crate) fn unplace(&mut self, key: &RouterKey) {
         self.placed.remove(key);
         self.paced.drop_router(key);
     }
@@ -184,28 +205,31 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     }
 
     /// Whether router `key` was placed and sends IPv6 router advertisements.
-    pub fn advertises_router(&self, key: &RouterKey) -> bool {
+    #[cfg(any(feature = "linux", test))]
+    pub(crate) fn advertises_router(&self, key: &RouterKey) -> bool {
         self.placed
             .get(key)
             .is_some_and(|placed| placed.advertises_router)
     }
 
     /// The interface router `key`'s addresses go on (its own, or its virtual MAC interface).
-    pub fn address_interface(&self, key: &RouterKey) -> u32 {
+    #[cfg(any(feature = "linux", test))]
+    pub(crate) fn address_interface(&self, key: &RouterKey) -> u32 {
         self.placed
             .get(key)
             .map_or(key.interface_index, |placed| placed.address_interface)
     }
 
     /// The interface router `key`'s advertisements leave from.
-    pub fn send_interface(&self, key: &RouterKey) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn send_interface(&self, key: &RouterKey) -> u32 {
         self.placed
             .get(key)
             .map_or(key.interface_index, |placed| placed.send_interface)
     }
 
     /// The addresses this applier added and has not removed, with their interfaces.
-    pub fn added_addresses(&self) -> impl Iterator<Item = (u32, VirtualAddress)> + '_ {
+    pub(crate) fn added_addresses(&self) -> impl Iterator<Item = (u32, VirtualAddress)> + '_ {
         self.added
             .iter()
             .map(|(&(interface, _), held)| (interface, held.address))
@@ -214,7 +238,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// The addresses held for routers whose Accept_Mode is off (RFC 5798 §6.4.3): the host must
     /// not accept packets addressed to them, except IPv6 neighbour discovery. A driver installs
     /// them as firewall rules.
-    pub fn unaccepted_addresses(&self) -> BTreeSet<IpAddr> {
+    #[cfg(any(feature = "linux", test))]
+    pub(crate) fn unaccepted_addresses(&self) -> std::collections::BTreeSet<IpAddr> {
         self.added
             .iter()
             .filter(|(_, held)| !held.accept)
@@ -225,14 +250,16 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// A number that changes whenever [`unaccepted_addresses`](Self::unaccepted_addresses) or
     /// [`standby_virtual_macs`](Self::standby_virtual_macs) may have: a firewall compares it with
     /// the one it last installed to skip unchanged rules.
-    pub fn firewall_changes(&self) -> u64 {
+    #[cfg(any(feature = "linux", test))]
+    pub(crate) fn firewall_changes(&self) -> u64 {
         self.firewall_changes
     }
 
     /// The routers placed on a virtual MAC interface that hold none of their addresses (not
     /// Master), each with that interface: the interface must take no frame sent to the virtual
     /// MAC (RFC 5798 §6.4.2, V3-FSM-06). An owner's is never standby.
-    pub fn standby_virtual_macs(&self) -> Vec<(RouterKey, u32)> {
+    #[cfg(any(feature = "linux", test))]
+    pub(crate) fn standby_virtual_macs(&self) -> Vec<(RouterKey, u32)> {
         let holding: std::collections::HashSet<RouterKey> =
             self.added.values().map(|held| held.router).collect();
         self.placed
@@ -255,7 +282,12 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// Adds again an address this applier holds that someone else removed, and reports it: an
     /// [`Event::AddressRestored`], or an [`Event::BackendFailed`] if the backend fails. Nothing
     /// happens for an address it does not hold, or one that is there after all.
-    pub fn restore(&mut self, interface: u32, address: IpAddr, on_event: &mut impl FnMut(Event)) {
+    pub(crate) fn restore(
+        &mut self,
+        interface: u32,
+        address: IpAddr,
+        on_event: &mut impl FnMut(Event),
+    ) {
         let Some(held) = self.added.get_mut(&(interface, address)) else {
             return;
         };
@@ -291,7 +323,8 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// MAC interface created again), adding each there: an [`Event::AddressRestored`] for each,
     /// or an [`Event::BackendFailed`] (the address is then forgotten, as the router's next
     /// release would fail on it).
-    pub fn move_addresses(&mut self, from: u32, to: u32, on_event: &mut impl FnMut(Event)) {
+    #[cfg(any(feature = "linux", test))]
+    pub(crate) fn move_addresses(&mut self, from: u32, to: u32, on_event: &mut impl FnMut(Event)) {
         let moved: Vec<(IpAddr, Held)> = self
             .added
             .iter()
@@ -356,28 +389,25 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     }
 
     /// The advertisement sender.
-    pub fn sender_mut(&mut self) -> &mut S {
+    #[cfg(feature = "linux")]
+    pub(crate) fn sender_mut(&mut self) -> &mut S {
         &mut self.sender
     }
 
-    /// The address backend.
-    pub fn addresses_mut(&mut self) -> &mut A {
-        &mut self.addresses
-    }
-
     /// The announcer.
-    pub fn announcer_mut(&mut self) -> &mut N {
+    #[cfg(feature = "linux")]
+    pub(crate) fn announcer_mut(&mut self) -> &mut N {
         &mut self.announcer
     }
 
     /// Whether announcement repeats wait for [`send_paced`](Self::send_paced).
-    pub fn has_paced(&self) -> bool {
+    pub(crate) fn has_paced(&self) -> bool {
         !self.paced.is_empty()
     }
 
     /// Sends at most `max` of the announcements' repeats: one frame for each address in turn, so
     /// an address's repeats are a round apart. Returns how many frames wait still.
-    pub fn send_paced(&mut self, max: usize, on_event: &mut impl FnMut(Event)) -> usize {
+    pub(crate) fn send_paced(&mut self, max: usize, on_event: &mut impl FnMut(Event)) -> usize {
         for (router, interface, address) in self.paced.next_round(max) {
             if let Err(error) = self.announcer.announce(interface, address, 1) {
                 on_event(Event::BackendFailed {
@@ -398,7 +428,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// address once: a removal can take other addresses with it (Linux drops the secondary
     /// addresses of a subnet with its primary unless `promote_secondaries` is set), so an add
     /// after one waits for its turn, and the host sees the changes in the routers' order.
-    pub fn add_ahead(&mut self, actions: &[(RouterKey, Action)]) {
+    pub(crate) fn add_ahead(&mut self, actions: &[(RouterKey, Action)]) {
         self.ahead.clear();
         let mut seen: HashSet<(u32, IpAddr)> = HashSet::new();
         let mut batch = Vec::new();
@@ -433,7 +463,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// Applies `action` of `router`, calling `on_event` with a state change and with each failure.
     ///
     /// An announcement sends one frame per address at once and queues the other `repeat - 1`
-    /// for [`send_paced`](Self::send_paced); releasing the addresses drops the router's queued
+    /// for the event loop to send paced; releasing the addresses drops the router's queued
     /// repeats.
     pub fn apply(&mut self, router: RouterKey, action: Action, on_event: &mut impl FnMut(Event)) {
         let Self {

@@ -12,7 +12,7 @@ const RENEW_CHUNK: usize = 256;
 impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// How often the addresses held must be renewed: a third of the shortest lifetime among the
     /// setting and the addresses held; `None` when no address held has or is to get a lifetime.
-    pub fn renewal_period(&self) -> Option<Duration> {
+    pub(crate) fn renewal_period(&self) -> Option<Duration> {
         if self.added.is_empty() {
             return None;
         }
@@ -25,7 +25,7 @@ impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
     /// time so that thousands of addresses need no more memory than a few hundred; each failure
     /// is an [`Event::BackendFailed`] of [`Operation::RenewAddress`], and that address is tried
     /// again at the next call.
-    pub fn renew_all(&mut self, on_event: &mut impl FnMut(Event)) {
+    pub(crate) fn renew_all(&mut self, on_event: &mut impl FnMut(Event)) {
         let lifetime = self.lifetime;
         let due: Vec<(u32, IpAddr)> = (self.added.iter())
             .filter(|(_, held)| held.address.lifetime.is_some() || lifetime.is_some())

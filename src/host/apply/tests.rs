@@ -1,17 +1,25 @@
 //! The action applier against in-memory backends: what a driver does with each action, without a
-//! kernel.
+//! kernel. Unit tests, as much of what they read is the crate's own API.
 
-use crate::common;
-
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
-use common::adverts::{MASTER, VIP, vrid};
-use vrrp::host::memory::{Call, Fault, MemoryAddresses, MemoryAnnouncer, MemoryHost, MemorySender};
-use vrrp::host::{ActionApplier, Event, Instance, Operation, VirtualAddress};
-use vrrp::{Config, Priority, Routers, State};
+use crate::Vrid;
+use crate::host::memory::{
+    Call, Fault, MemoryAddresses, MemoryAnnouncer, MemoryHost, MemorySender,
+};
+use crate::host::{ActionApplier, Event, Instance, Operation, VirtualAddress};
+use crate::{Config, Priority, Routers, State};
 
+const MASTER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+const VIP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 100);
 const VIP2: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 101);
+const MASTER_LL: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+const VIP_LL: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x100);
+
+fn vrid(n: u8) -> Vrid {
+    Vrid::new(n).expect("not 0")
+}
 
 type MemoryApplier = ActionApplier<MemorySender, MemoryAddresses, MemoryAnnouncer>;
 
@@ -370,12 +378,12 @@ fn after_a_removal_in_the_pass_adds_wait_for_their_turn() {
     let actions = vec![
         (
             key,
-            vrrp::Action::RemoveAddresses(vrrp::packet::AddressList::ipv4([VIP])),
+            crate::Action::RemoveAddresses(crate::packet::AddressList::ipv4([VIP])),
         ),
         (
             key,
-            vrrp::Action::AddAddresses {
-                addresses: vrrp::packet::AddressList::ipv4([VIP, VIP2]),
+            crate::Action::AddAddresses {
+                addresses: crate::packet::AddressList::ipv4([VIP, VIP2]),
                 accept: true,
             },
         ),
@@ -486,9 +494,9 @@ fn an_owner_is_never_standby_and_a_router_advertiser_says_so() {
     applier.redirect(&key, 7, 7);
     assert_eq!(applier.standby_virtual_macs(), []);
 
-    let advertiser = Config::builder(1, vrid(53), common::adverts::MASTER_LL.into())
-        .address(common::adverts::VIP_LL.into())
-        .router_advertisements(Some(vrrp::RouterAdvertisements::default()))
+    let advertiser = Config::builder(1, vrid(53), MASTER_LL.into())
+        .address(VIP_LL.into())
+        .router_advertisements(Some(crate::RouterAdvertisements::default()))
         .build()
         .unwrap();
     let instance = Instance::new(advertiser);
@@ -595,10 +603,10 @@ fn an_address_two_routers_add_in_one_pass_goes_ahead_once_and_each_outcome_finds
 
 #[test]
 fn virtual_macs_per_device_go_to_each_other_interface_and_family_and_to_addresses_that_ask() {
+    use crate::AddressFamily;
     use std::net::IpAddr;
-    use vrrp::AddressFamily;
     let ip = |text: &str| text.parse::<IpAddr>().expect("address");
-    let config = vrrp::Config::builder(2, vrrp::Vrid::new(7).expect("vrid"), ip("192.0.2.1"))
+    let config = crate::Config::builder(2, crate::Vrid::new(7).expect("vrid"), ip("192.0.2.1"))
         .address(ip("192.0.2.100"))
         .address(ip("192.0.2.101"))
         .address(ip("192.0.2.102"))
