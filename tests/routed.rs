@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use harness::demo::{self, outcome};
 use harness::lan::{Failover, example_binary};
 use harness::netns::{Netns, ROLE, address_flood, report};
-use vrrp::host::{Announce, VirtualAddress};
+use vrrp::host::{AnnounceBackend, VirtualAddress};
 use vrrp::linux::{Announcer, Netlink, RoutedInterface, RoutedInterfaceError};
 
 const MASTER_DOWN_MS: u64 = 361;

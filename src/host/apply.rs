@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::host::repeats::Repeats;
 use crate::host::routing::Routing;
 use crate::host::{
-    Added, AddressBackend, Addressing, AdvertSender, Announce, BackendError, Event, Instance,
-    Operation, VirtualAddress,
+    Added, AddressBackend, Addressing, AdvertSender, AnnounceBackend, BackendError, Event,
+    Instance, Operation, VirtualAddress,
 };
 use crate::packet::AddressList;
 use crate::{Action, RouterKey};
@@ -92,7 +92,7 @@ pub struct ActionApplier<S, A, N> {
     pub(super) routing: Routing,
 }
 
-impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
+impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A, N> {
     /// An applier over the three backends.
     pub fn new(sender: S, addresses: A, announcer: N) -> Self {
         Self {

@@ -263,7 +263,7 @@ pub trait AddressBackend {
 }
 
 /// Tells the neighbours where the virtual addresses are now.
-pub trait Announce {
+pub trait AnnounceBackend {
     /// Announces `address` on interface `interface_index`, `repeat` times: a gratuitous ARP for
     /// IPv4, an unsolicited neighbour advertisement for IPv6, with the interface's MAC (the virtual
     /// MAC on a virtual MAC interface).

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::Transmit;
 use crate::host::{
-    ActionApplier, Added, AddressBackend, AdvertSender, Announce, BackendError, DriverError,
+    ActionApplier, Added, AddressBackend, AdvertSender, AnnounceBackend, BackendError, DriverError,
     HostChange, HostSnapshot, Installed, Instance, Setup, VirtualAddress, VirtualRoute,
     VirtualRule,
 };
@@ -462,7 +462,7 @@ impl MemoryAddresses {
 #[derive(Debug)]
 pub struct MemoryAnnouncer(MemoryHost);
 
-impl Announce for MemoryAnnouncer {
+impl AnnounceBackend for MemoryAnnouncer {
     fn announce(
         &mut self,
         interface: u32,
@@ -520,7 +520,7 @@ impl<S, A, N> Setup<S, A, N> for MemorySetup
 where
     S: AdvertSender,
     A: AddressBackend,
-    N: Announce,
+    N: AnnounceBackend,
 {
     type Checked = ();
 

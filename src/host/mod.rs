@@ -2,7 +2,7 @@
 //!
 //! - [`Instance`]: a virtual router's [`Config`](crate::Config) plus where its addresses go on the
 //!   host (prefix lengths, labels, excluded addresses, other interfaces, a virtual MAC).
-//! - The three backend traits, [`AdvertSender`], [`AddressBackend`] and [`Announce`]: sending
+//! - The three backend traits, [`AdvertSender`], [`AddressBackend`] and [`AnnounceBackend`]: sending
 //!   advertisements, configuring addresses, announcing them. [`crate::linux`] implements them over
 //!   raw sockets, rtnetlink and a packet socket; an embedder can plug in its own (a cloud API that
 //!   moves an elastic IP, a BGP speaker that announces the VIP).
@@ -41,7 +41,7 @@ mod setup;
 pub use apply::ActionApplier;
 pub use backend::{
     Added, AddressBackend, AddressLabel, AddressLabelError, AddressOptions, AddressScope,
-    AdvertSender, Announce, BackendError, VirtualAddress,
+    AdvertSender, AnnounceBackend, BackendError, VirtualAddress,
 };
 pub use change::{HostChange, HostSnapshot};
 pub use error::DriverError;

@@ -7,12 +7,12 @@ use std::net::IpAddr;
 
 use crate::RouterKey;
 use crate::host::{
-    ActionApplier, Added, AddressBackend, Addressing, AdvertSender, Announce, BackendError, Event,
-    HostEntry, Operation, RouteId, Statics, VirtualAddress, VirtualRoute, VirtualRule,
+    ActionApplier, Added, AddressBackend, Addressing, AdvertSender, AnnounceBackend, BackendError,
+    Event, HostEntry, Operation, RouteId, Statics, VirtualAddress, VirtualRoute, VirtualRule,
 };
 
 /// The routes, rules and static addresses of an applier.
-impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
+impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A, N> {
     /// Holds `statics` from now on: what the previous static configuration added and this one
     /// does not have is removed, what it adds is installed (addresses, routes, rules); each
     /// failure is an [`Event::StaticFailed`].

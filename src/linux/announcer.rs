@@ -13,7 +13,7 @@ use socket2::{Domain, Socket, Type};
 use crate::host::announce::{
     FrameError, gratuitous_arp, router_advertisement, unsolicited_neighbor_advertisement,
 };
-use crate::host::{Announce, BackendError};
+use crate::host::{AnnounceBackend, BackendError};
 use crate::linux::{Netlink, NetlinkError};
 use crate::{AddressFamily, MacAddress};
 
@@ -75,7 +75,7 @@ impl FrameSocket {
     }
 }
 
-/// The Linux [`Announce`] backend: announces over a [`FrameSocket`] with the MAC (and, for IPv6,
+/// The Linux [`AnnounceBackend`] backend: announces over a [`FrameSocket`] with the MAC (and, for IPv6,
 /// the link-local source) of the interface, which it looks up once per interface over its own
 /// netlink connection.
 #[derive(Debug)]
@@ -147,7 +147,7 @@ impl Announcer {
     }
 }
 
-impl Announce for Announcer {
+impl AnnounceBackend for Announcer {
     fn announce(
         &mut self,
         interface_index: u32,

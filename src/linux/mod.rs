@@ -7,7 +7,7 @@
 //! - [`Netlink`]: interfaces, addresses and virtual MAC macvlans over rtnetlink, the
 //!   [`AddressBackend`](crate::host::AddressBackend); [`NetlinkEvents`], the change stream.
 //! - [`Announcer`]: gratuitous ARP and unsolicited neighbour advertisements on a [`FrameSocket`],
-//!   the [`Announce`](crate::host::Announce) backend.
+//!   the [`AnnounceBackend`](crate::host::AnnounceBackend) backend.
 //! - [`Firewall`]: nftables rules over nfnetlink, in a table the process owns: Accept_Mode off,
 //!   and standby virtual MAC interfaces that take no frames.
 //! - [`RoutedInterface`]: an interface for routed virtual addresses that dies with the process.

@@ -4,12 +4,14 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::ActionApplier;
-use crate::host::{AddressBackend, AdvertSender, Announce, Event, Operation, VirtualAddress};
+use crate::host::{
+    AddressBackend, AdvertSender, AnnounceBackend, Event, Operation, VirtualAddress,
+};
 
 /// How many addresses [`ActionApplier::renew_all`] renews at a time.
 const RENEW_CHUNK: usize = 256;
 
-impl<S: AdvertSender, A: AddressBackend, N: Announce> ActionApplier<S, A, N> {
+impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A, N> {
     /// How often the addresses held must be renewed: a third of the shortest lifetime among the
     /// setting and the addresses held; `None` when no address held has or is to get a lifetime.
     pub(crate) fn renewal_period(&self) -> Option<Duration> {

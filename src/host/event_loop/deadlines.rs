@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use super::{ANNOUNCE_BURST, ANNOUNCE_PACE, EventLoop, MAX_ADDRESS_LIFETIME, MIN_ADDRESS_LIFETIME};
-use crate::host::{AddressBackend, AdvertSender, Announce, DriverError, Event};
+use crate::host::{AddressBackend, AdvertSender, AnnounceBackend, DriverError, Event};
 
-impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
+impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> EventLoop<S, A, N> {
     /// Installs every virtual address with a finite `lifetime` and renews the addresses it holds
     /// every third of it, so that when the process is killed or hangs, the kernel removes them by
     /// itself instead of answering for an address the new Master holds. `None`, the default,

@@ -8,10 +8,10 @@ use std::time::Instant;
 use super::{CONFLICT_REPORT_INTERVAL, EventLoop};
 use crate::RouterKey;
 use crate::host::handle::OnDriverThread;
-use crate::host::{AddressBackend, AdvertSender, Announce, Event};
+use crate::host::{AddressBackend, AdvertSender, AnnounceBackend, Event};
 use crate::packet::{self, RxError, RxMeta};
 
-impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
+impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> EventLoop<S, A, N> {
     /// Reports an [`Event::AddressConflict`] when router `key` counted a new one (an advert from
     /// `source`, its own primary address), at most once a minute while it goes on.
     pub(super) fn report_conflict(

@@ -2,14 +2,14 @@
 //! router keeps its state, timers and addresses, so a running group rotates keys and migrates
 //! between modes (receive-only, permissive, enforce) without a transition.
 
-use crate::host::{ActionApplier, AddressBackend, AdvertSender, Announce, Reconfiguration};
+use crate::host::{ActionApplier, AddressBackend, AdvertSender, AnnounceBackend, Reconfiguration};
 use crate::{HmacAuth, RouterKey, Routers};
 
 /// Splits `change` into what must still be removed and added, and the routers whose new instance
 /// differs from the running one only in its HMAC authentication, with that authentication. A
 /// router is changed in place only if its sync group stays as it is (or it stays in none), and
 /// every member of that group is changed in place too.
-pub(super) fn split<S: AdvertSender, A: AddressBackend, N: Announce>(
+pub(super) fn split<S: AdvertSender, A: AddressBackend, N: AnnounceBackend>(
     change: &Reconfiguration,
     routers: &Routers,
     applier: &ActionApplier<S, A, N>,

@@ -23,9 +23,9 @@ use crate::host::lateness::Lateness;
 use crate::host::log::DiscardLog;
 use crate::host::setup::check_instances;
 use crate::host::{
-    ActionApplier, AddressBackend, AdvertSender, Announce, Command, DriverError, DriverHandle,
-    Event, HostChange, HostSnapshot, Operation, Reconfiguration, ReconfigureError, Setup,
-    StatsReport,
+    ActionApplier, AddressBackend, AdvertSender, AnnounceBackend, Command, DriverError,
+    DriverHandle, Event, HostChange, HostSnapshot, Operation, Reconfiguration, ReconfigureError,
+    Setup, StatsReport,
 };
 use crate::packet::{RxError, RxMeta};
 use crate::{Action, NewMasterReason, ProtoErrReason, RouterKey, Routers, State};
@@ -137,7 +137,7 @@ pub fn default_address_lifetime(intervals: impl IntoIterator<Item = Duration>) -
     (slowest * DEFAULT_LIFETIME_INTERVALS).clamp(MIN_ADDRESS_LIFETIME, MAX_ADDRESS_LIFETIME)
 }
 
-impl<S: AdvertSender, A: AddressBackend, N: Announce> EventLoop<S, A, N> {
+impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> EventLoop<S, A, N> {
     /// An event loop with no routers yet over `applier`'s backends; `wake` interrupts the
     /// driver's wait when a [`DriverHandle`] sends a command.
     pub fn new(applier: ActionApplier<S, A, N>, wake: Arc<dyn Fn() + Send + Sync>) -> Self {
