@@ -45,8 +45,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use example_common::args::{ArgError, duration};
 use async_trait::async_trait;
+use example_common::args::{ArgError, duration};
+use example_common::proxy_options::{Options, parse_options};
 use pingora::apps::ServerApp;
 use pingora::lb::health_check::{HealthCheck, TcpHealthCheck};
 use pingora::lb::selection::RoundRobin;
@@ -59,7 +60,6 @@ use pingora::services::background::{BackgroundService, background_service};
 use pingora::services::listening::Service;
 use pingora::upstreams::peer::HttpPeer;
 use pingora::{Error, ErrorType};
-use example_common::proxy_options::{Options, parse_options};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, watch};
 use vrrp::RouterKey;
