@@ -19,6 +19,7 @@ mod packet_properties;
 mod rfc9568;
 mod rfc_packet;
 mod rfc_router;
+mod router_advertisements;
 mod routers;
 mod sim_properties;
 mod stalls;

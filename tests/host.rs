@@ -1,4 +1,4 @@
-//! The host layer on in-memory backends (the applier, the event loop, address lifetimes), the
+//! The host layer on in-memory backends (the event loop, address lifetimes), the
 //! keepalived.conf reader, and what an operator reads: statistics, the MIB, metrics and logs
 //! (tests/README.md).
 

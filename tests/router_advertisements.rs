@@ -3,18 +3,13 @@
 //! frame is decoded field by field by tshark (ignored by a plain `cargo test`).
 
 use crate::common;
-use crate::harness;
 
 use std::net::Ipv6Addr;
 use std::time::{Duration, Instant};
 
 use common::adverts::{MASTER_LL, VIP_LL, VIP6, vrid};
-use harness::tshark;
-use vrrp::host::announce::router_advertisement;
 use vrrp::packet::{AddressList, Advertisement, IPV6_MULTICAST, RxMeta};
-use vrrp::{
-    Action, Config, ConfigError, MacAddress, Priority, RouterAdvertisements, State, VirtualRouter,
-};
+use vrrp::{Action, Config, ConfigError, Priority, RouterAdvertisements, State, VirtualRouter};
 
 const SECOND: Duration = Duration::from_secs(1);
 const PEER_LL: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 9);
@@ -197,51 +192,4 @@ fn router_advertisements_need_ipv6_and_rfc_4861_bounds() {
             ConfigError::InvalidRouterAdvertisements(bad)
         );
     }
-}
-
-#[test]
-#[ignore = "needs tshark (README's second test command)"]
-fn v3_fsm_16_tshark_decodes_the_router_advertisement() {
-    let mac = MacAddress([0, 0, 0x5e, 0, 2, 51]);
-    let frame = router_advertisement(
-        VIP_LL,
-        mac,
-        1800 * SECOND,
-        &[
-            (VIP6, 64),
-            (Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 1), 48),
-        ],
-    )
-    .expect("valid");
-    let fields = [
-        "eth.src",
-        "ipv6.src",
-        "ipv6.dst",
-        "ipv6.hlim",
-        "icmpv6.type",
-        "icmpv6.checksum.status",
-        "icmpv6.nd.ra.router_lifetime",
-        "icmpv6.opt.linkaddr",
-        "icmpv6.opt.prefix",
-        "icmpv6.opt.prefix.length",
-        "icmpv6.opt.prefix.flag.a",
-    ];
-    let decoded = tshark::decode("ra", &[frame], &[], &fields);
-    assert_eq!(
-        decoded,
-        [[
-            "00:00:5e:00:02:33",
-            "fe80::100",
-            "ff02::1",
-            "255",
-            "134",
-            "1",
-            "1800",
-            "00:00:5e:00:02:33",
-            "2001:db8::,2001:db8:1::",
-            "64,48",
-            "1,0",
-        ]
-        .join("|")]
-    );
 }

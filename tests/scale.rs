@@ -10,7 +10,7 @@
 //!
 //! `VRRP_SCALE_VRRPD_ARGS` gives both `vrrpd`s more options (`--vip-lifetime forever`).
 //! `VRRP_SCALE_IMPL=keepalived` runs keepalived (`--vrrp`, one per host, started as
-//! tests/common/keepalived.rs starts it) on the same configurations instead, for BENCHMARKS.md's
+//! tests/harness/keepalived.rs starts it) on the same configurations instead, for BENCHMARKS.md's
 //! side-by-side figures: it times the addresses (`ip`, polled every 50 ms) and keepalived's
 //! `Entering MASTER STATE` lines, counts its state lines while stable, sums the CPU of its parent
 //! and VRRP child, and reports what does not settle within two minutes instead of failing on it.

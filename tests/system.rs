@@ -22,7 +22,6 @@ mod netns;
 mod proxy;
 #[cfg(all(feature = "daemon", feature = "tokio"))]
 mod routed;
-mod router_advertisements;
 #[cfg(feature = "daemon")]
 mod scale;
 mod soak;

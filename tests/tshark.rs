@@ -223,3 +223,50 @@ fn v3_ck_03_tshark_decodes_rfc9568_message_only_form() {
     adverts.extend(form_independent());
     assert_tshark_decodes("message-only", ChecksumForm::MessageOnly, &adverts);
 }
+
+#[test]
+#[ignore = "needs tshark (README's second test command)"]
+fn v3_fsm_16_tshark_decodes_the_router_advertisement() {
+    let mac = MacAddress([0, 0, 0x5e, 0, 2, 51]);
+    let frame = vrrp::host::announce::router_advertisement(
+        common::adverts::VIP_LL,
+        mac,
+        std::time::Duration::from_secs(1800),
+        &[
+            (common::adverts::VIP6, 64),
+            (std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 1), 48),
+        ],
+    )
+    .expect("valid");
+    let fields = [
+        "eth.src",
+        "ipv6.src",
+        "ipv6.dst",
+        "ipv6.hlim",
+        "icmpv6.type",
+        "icmpv6.checksum.status",
+        "icmpv6.nd.ra.router_lifetime",
+        "icmpv6.opt.linkaddr",
+        "icmpv6.opt.prefix",
+        "icmpv6.opt.prefix.length",
+        "icmpv6.opt.prefix.flag.a",
+    ];
+    let decoded = tshark::decode("ra", &[frame], &[], &fields);
+    assert_eq!(
+        decoded,
+        [[
+            "00:00:5e:00:02:33",
+            "fe80::100",
+            "ff02::1",
+            "255",
+            "134",
+            "1",
+            "1800",
+            "00:00:5e:00:02:33",
+            "2001:db8::,2001:db8:1::",
+            "64,48",
+            "1,0",
+        ]
+        .join("|")]
+    );
+}

@@ -192,7 +192,7 @@ impl Stats {
 /// the MIB object it is, what it counts, and how to read it. [`Stats::COUNTERS`] and
 /// [`GlobalStats::COUNTERS`](crate::GlobalStats::COUNTERS) list them, so that the metrics, the JSON
 /// lines and `vrrpd stats` are all written from one table; a counter added there shows everywhere.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 pub struct Statistic<S> {
     /// Its name in snake case (`rcvd_advertisements`): the key in JSON and `vrrpd stats`.
     pub name: &'static str,
@@ -203,6 +203,14 @@ pub struct Statistic<S> {
     pub help: &'static str,
     read: fn(&S) -> u64,
 }
+
+impl<S> Clone for Statistic<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for Statistic<S> {}
 
 impl<S> Statistic<S> {
     pub(crate) const fn new(
@@ -386,6 +394,7 @@ mod tests {
         values.sort_unstable();
         assert_eq!(values, (1..=15).collect::<Vec<u64>>());
         let mut names: Vec<&str> = Stats::COUNTERS.iter().map(|c| c.name).collect();
+        names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Stats::COUNTERS.len());
         assert_eq!(Stats::COUNTERS[1].name, "rcvd_advertisements");

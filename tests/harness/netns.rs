@@ -153,7 +153,15 @@ impl Netns {
     }
 
     /// Starts this test binary inside the namespace, running test `test` as `role`, with `env`.
+    /// `test` is the function's name in the caller's file; the binary knows it by its module's
+    /// path, which the caller's file names (each file of `tests/` is a module of its binary).
+    #[track_caller]
     pub fn spawn(&self, test: &str, role: &str, env: &[(&str, &str)]) -> Reporter {
+        let module = std::path::Path::new(std::panic::Location::caller().file())
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .expect("a file name");
+        let test = format!("{module}::{test}");
         let exe = std::env::current_exe().expect("the test binary's path");
         let mut command = Command::new("ip");
         command
@@ -161,7 +169,7 @@ impl Netns {
             .arg(exe)
             .args([
                 "--exact",
-                test,
+                &test,
                 "--ignored",
                 "--nocapture",
                 "--test-threads=1",
