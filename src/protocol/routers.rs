@@ -66,19 +66,19 @@ impl GlobalStats {
     pub const COUNTERS: &'static [Statistic<Self>] = &[
         Statistic::new(
             "checksum_errors",
-            Some("vrrpv3RouterChecksumErrors"),
+            Some(Counter::ChecksumErrors.mib_name()),
             "Received packets discarded for an invalid checksum.",
             |g| g.checksum_errors,
         ),
         Statistic::new(
             "version_errors",
-            Some("vrrpv3RouterVersionErrors"),
+            Some(Counter::VersionErrors.mib_name()),
             "Received packets discarded for an unknown or unsupported version.",
             |g| g.version_errors,
         ),
         Statistic::new(
             "vrid_errors",
-            Some("vrrpv3RouterVrIdErrors"),
+            Some(Counter::VrIdErrors.mib_name()),
             "Received packets discarded for a VRID that no virtual router here runs.",
             |g| g.vrid_errors,
         ),
