@@ -30,6 +30,7 @@
 
 use crate::common;
 use crate::harness;
+use harness::setting;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -58,8 +59,8 @@ fn keepalived_side_by_side() {
         "keepalived is not installed"
     );
     let full = std::env::var_os("VRRP_BENCH_FULL").is_some();
-    let trials = setting("VRRP_BENCH_TRIALS", if full { 5 } else { 1 });
-    let seconds = setting("VRRP_BENCH_CPU_SECONDS", if full { 60 } else { 5 });
+    let trials = setting("VRRP_BENCH_TRIALS", if full { 5u64 } else { 1 });
+    let seconds = setting("VRRP_BENCH_CPU_SECONDS", if full { 60u64 } else { 5 });
     let intervals: Vec<u64> = match std::env::var("VRRP_BENCH_INTERVALS") {
         Ok(list) => (list.split(','))
             .map(|ms| {
@@ -98,13 +99,6 @@ fn is_root() -> bool {
             .lines()
             .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
     })
-}
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

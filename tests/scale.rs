@@ -16,6 +16,7 @@
 //! and VRRP child, and reports what does not settle within two minutes instead of failing on it.
 
 use crate::harness;
+use harness::setting;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -30,17 +31,9 @@ const VRIDS_PER_LINK: u32 = 250;
 /// release build; the test runs a debug one on a machine that may be busy.
 const SLACK: Duration = Duration::from_secs(3);
 
-/// The number in environment variable `name`, or `default`.
-fn setting(name: &str, default: u32) -> u32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// The advertisement interval: `VRRP_SCALE_INTERVAL_MS` (default 1,000 ms).
 fn interval() -> Duration {
-    Duration::from_millis(setting("VRRP_SCALE_INTERVAL_MS", 1000).into())
+    Duration::from_millis(setting("VRRP_SCALE_INTERVAL_MS", 1000u32).into())
 }
 
 /// Master_Down_Interval at `priority` with [`interval`].
@@ -169,7 +162,7 @@ fn virtual_addresses(host: &Netns) -> usize {
 #[test]
 #[ignore = "needs root: creates network namespaces"]
 fn thousands_of_routers_elect_stay_put_and_fail_over_within_their_deadlines() {
-    let links = setting("VRRP_SCALE_LINKS", 4);
+    let links = setting("VRRP_SCALE_LINKS", 4u32);
     let implementation = std::env::var("VRRP_SCALE_IMPL").unwrap_or_else(|_| "vrrpd".into());
     let (a, b) = hosts(links);
     let dir = std::env::temp_dir().join(format!("vrrp-scale-{}", std::process::id()));
@@ -243,7 +236,7 @@ fn vrrpd_at_scale(links: u32, a: &Netns, b: &Netns, dir: &Path) {
 
     // Stable: no transition on either side, and the Master's steady-state cost.
     backup.collect(Duration::from_millis(200));
-    let window = Duration::from_secs(setting("VRRP_SCALE_STABLE_SECONDS", 10).into());
+    let window = Duration::from_secs(setting("VRRP_SCALE_STABLE_SECONDS", 10u32).into());
     let (before, from) = (user_system_time(master.pid()), Instant::now());
     master.collect(window);
     backup.collect(Duration::from_millis(10));
@@ -518,7 +511,7 @@ fn keepalived_at_scale(links: u32, a: &Netns, b: &Netns, dir: &Path) {
 
         // Stable: transitions on either side, and the Master's steady-state cost.
         backup.collect(Duration::from_millis(200));
-        let window = Duration::from_secs(setting("VRRP_SCALE_STABLE_SECONDS", 10).into());
+        let window = Duration::from_secs(setting("VRRP_SCALE_STABLE_SECONDS", 10u32).into());
         let (before, from) = (keepalived_usage(&master), Instant::now());
         master.collect(window);
         backup.collect(Duration::from_millis(10));

@@ -22,6 +22,7 @@
 
 use crate::common;
 use crate::harness;
+use harness::setting;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -38,13 +39,6 @@ const SETTLE: Duration = Duration::from_millis(2361);
 const GRACE: Duration = Duration::from_secs(5);
 /// The VIP lifetime of `vrrpd` and the `failover` example: a stall of 30 s outlasts it.
 const VIP_LIFETIME: &str = "3";
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
 
 /// What runs on both hosts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,9 +209,9 @@ impl Soak {
         let links = if program == Program::Failover {
             1
         } else {
-            setting("VRRP_SOAK_LINKS", 2)
+            setting("VRRP_SOAK_LINKS", 2u64)
         };
-        let routers = setting("VRRP_SOAK_ROUTERS", 4);
+        let routers = setting("VRRP_SOAK_ROUTERS", 4u64);
         let hosts = [Netns::new("soak-a"), Netns::new("soak-b")];
         for link in 0..links {
             create_link(&hosts, link);
@@ -566,7 +560,7 @@ fn open_descriptors(pid: u32) -> usize {
 /// returns the faults and the violations.
 fn soak(program: Program, seed: u64) -> (usize, Vec<String>) {
     let seed = setting("VRRP_SOAK_SEED", seed);
-    let seconds = setting("VRRP_SOAK_SECONDS", 60);
+    let seconds = setting("VRRP_SOAK_SECONDS", 60u64);
     let mut soak = Soak::new(program);
     eprintln!(
         "soak of {program:?}, {} links of {} routers: seed {seed}, {seconds} s \

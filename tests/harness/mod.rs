@@ -19,3 +19,12 @@ pub fn status_kib(pid: u32, field: &str) -> u64 {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .expect("the field")
 }
+
+/// The value of environment variable `name` (a size or a duration the run can be given), or
+/// `default` when it is unset or does not parse.
+pub fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
