@@ -784,6 +784,63 @@ fn an_event_loop_forms_the_sync_groups_it_is_given() {
     assert!(node.event_loop.add_sync_group(&[key(51), key(53)]).is_err());
 }
 
+/// What `node`'s driver answers to [`vrrp::host::DriverHandle::instances`], asked from another
+/// thread as a reload asks.
+fn running_instances(node: &mut Node, now: Instant) -> vrrp::host::RunningInstances {
+    let handle = node.event_loop.handle();
+    let reply = std::thread::spawn(move || handle.instances());
+    while !reply.is_finished() {
+        node.commands(now);
+        std::thread::yield_now();
+    }
+    reply.join().expect("no panic").expect("answered")
+}
+
+#[test]
+fn the_driver_answers_with_the_instances_it_runs_and_their_sync_groups() {
+    let now = Instant::now();
+    let first = Instance::new(config([192, 0, 2, 1], 200, 51, VIP)).prefix_len(VIP.into(), 24);
+    let second = Instance::new(config([192, 0, 2, 1], 150, 52, VIP2)).virtual_mac(true);
+    let third = Instance::new(config(
+        [192, 0, 2, 1],
+        100,
+        53,
+        Ipv4Addr::new(192, 0, 2, 102),
+    ));
+    let mut node = Node::with(
+        vec![first.clone(), second.clone(), third.clone()],
+        None,
+        now,
+    );
+    node.event_loop
+        .add_sync_group(&[key(53), key(51)])
+        .expect("new group");
+    let running = running_instances(&mut node, now);
+    assert_eq!(running.instances, [first.clone(), second, third.clone()]);
+    assert_eq!(running.sync_groups, [vec![key(53), key(51)]]);
+    // A removed router is gone from both; the last one takes its place.
+    let change = Reconfiguration {
+        remove: vec![key(52)],
+        ..Reconfiguration::default()
+    };
+    node.reconfigure(now, &change).expect("accepted");
+    let running = running_instances(&mut node, now);
+    assert_eq!(running.instances, [first, third]);
+    assert_eq!(running.sync_groups, [vec![key(53), key(51)]]);
+    // Asked from the driver's own thread, it is refused rather than waiting for ever.
+    let handle = node.event_loop.handle();
+    let mut answers = Vec::new();
+    node.event_loop.handle_link(now, LAN, false, &mut |_| {
+        answers.push(handle.instances());
+    });
+    assert!(!answers.is_empty());
+    assert!(
+        answers
+            .iter()
+            .all(|a| *a == Err(vrrp::host::InstancesError::OnDriverThread))
+    );
+}
+
 #[test]
 fn v3_tx_04_a_master_whose_primary_address_goes_away_goes_to_fault_until_it_is_back() {
     let mut lan = elected_pair();
@@ -1164,6 +1221,12 @@ fn a_reconfiguration_that_only_changes_hmac_authentication_keeps_every_router_ru
             );
             lan.run_for(Duration::from_secs(1));
         }
+    }
+    // What the driver answers that it runs is the instance as changed in place.
+    let now = lan.now;
+    for (i, node) in lan.nodes.iter_mut().enumerate() {
+        let running = running_instances(node, now);
+        assert_eq!(running.instances, [authenticated(i, Enforce)]);
     }
     for node in &mut lan.nodes {
         let events = node.take_events();

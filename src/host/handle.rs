@@ -79,6 +79,33 @@ pub enum CommandError {
 /// A driver's answer to [`Command::Reconfigure`]: the keys of the added routers.
 pub type ReconfigureReply = Sender<Result<Vec<RouterKey>, ReconfigureError>>;
 
+/// What a running driver runs (see [`DriverHandle::instances`]): what a reconfiguration is
+/// worked out against, so that a program need not keep a copy of every instance it started.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunningInstances {
+    /// Each virtual router's instance, as it was added, with the HMAC authentication a
+    /// reconfiguration changed in place since.
+    pub instances: Vec<Instance>,
+    /// The sync groups, each as its members' keys in the order they were grouped.
+    pub sync_groups: Vec<Vec<RouterKey>>,
+}
+
+/// Why [`DriverHandle::instances`] has no answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InstancesError {
+    /// The driver has stopped.
+    #[error(transparent)]
+    Stopped(#[from] DriverStopped),
+    /// It was asked for on the driver's own thread (from its event callback), where waiting for
+    /// the answer would wait for ever. Send [`Command::Instances`] with [`DriverHandle::send`]
+    /// instead and read the answer later.
+    #[error(
+        "the running instances asked for from the driver's own thread, where it would wait for ever"
+    )]
+    OnDriverThread,
+}
+
 /// A request to a running driver.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -95,6 +122,8 @@ pub enum Command {
     RequestStats,
     /// Apply a [`Reconfiguration`] and answer with the added routers' keys.
     Reconfigure(Box<Reconfiguration>, ReconfigureReply),
+    /// Answer with the [`RunningInstances`].
+    Instances(Sender<RunningInstances>),
     /// Shut down cleanly: Masters advertise priority 0 and release their addresses, virtual MAC
     /// interfaces are removed, and the driver returns.
     Shutdown,
@@ -257,6 +286,23 @@ impl DriverHandle {
         let (reply, answer) = channel();
         self.send(Command::Reconfigure(Box::new(change), reply))?;
         answer.recv().map_err(|_| DriverStopped)?
+    }
+
+    /// The instances the driver runs and its sync groups, as it runs them now. A program that
+    /// reconfigures the driver (a reload of its configuration file) compares the new instances
+    /// with these rather than keeping its own copy of each: at thousands of routers that copy is
+    /// megabytes.
+    ///
+    /// It blocks until the driver answers. Called on the driver's own thread (from its event
+    /// callback) it would wait for ever, so there it returns [`InstancesError::OnDriverThread`] at
+    /// once.
+    pub fn instances(&self) -> Result<RunningInstances, InstancesError> {
+        if RUNNING_DRIVER.get() == self.id {
+            return Err(InstancesError::OnDriverThread);
+        }
+        let (reply, answer) = channel();
+        self.send(Command::Instances(reply))?;
+        Ok(answer.recv().map_err(|_| DriverStopped)?)
     }
 
     /// Asks the driver to shut down cleanly.

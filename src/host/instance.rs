@@ -33,19 +33,12 @@ pub struct Instance {
 /// Where and how a router's addresses go on the host: what an [`Instance`] adds to its
 /// [`Config`]. An [`ActionApplier`](crate::host::ActionApplier) keeps only this of each router it
 /// places; the protocol configuration is the router's own.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Addressing {
     prefixes: Vec<VirtualAddress>,
-    excluded: Vec<VirtualAddress>,
-    devices: Vec<(IpAddr, u32)>,
     virtual_mac: bool,
-    /// The virtual MAC interface's name, when not the driver's own.
-    virtual_mac_name: Option<String>,
     /// Whether adverts leave from the parent interface rather than the virtual MAC one.
     adverts_from_parent: bool,
-    /// The least time between two announcements on the interface: gratuitous ARPs, then
-    /// neighbour advertisements (zero: no spacing).
-    announce_spacing: [Duration; 2],
     /// Whether the interface keeps a subnet's other addresses when its primary goes.
     promote_secondaries: bool,
     /// Whether the router starts in Fault, rather than being refused, without its primary
@@ -54,11 +47,52 @@ pub struct Addressing {
     /// Whether the addresses on other interfaces or of the other family get virtual MAC
     /// interfaces of their own.
     virtual_mac_per_device: bool,
+    /// What few routers set, out of line: `None` is all empty.
+    rare: Option<Box<Rare>>,
+}
+
+/// What few routers set, kept out of line as [`Stats`](crate::Stats) keeps its rare counters:
+/// thousands of routers with an address or two each carry 8 bytes for it rather than 170.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Rare {
+    excluded: Vec<VirtualAddress>,
+    devices: Vec<(IpAddr, u32)>,
+    /// The virtual MAC interface's name, when not the driver's own.
+    virtual_mac_name: Option<String>,
+    /// The least time between two announcements on the interface: gratuitous ARPs, then
+    /// neighbour advertisements (zero: no spacing).
+    announce_spacing: [Duration; 2],
     /// The addresses that get a virtual MAC interface of their own one by one.
     virtual_mac_addresses: Vec<IpAddr>,
     routes: Vec<VirtualRoute>,
     rules: Vec<VirtualRule>,
 }
+
+/// The rare settings of a router that has none.
+static NO_RARE: Rare = Rare {
+    excluded: Vec::new(),
+    devices: Vec::new(),
+    virtual_mac_name: None,
+    announce_spacing: [Duration::ZERO; 2],
+    virtual_mac_addresses: Vec::new(),
+    routes: Vec::new(),
+    rules: Vec::new(),
+};
+
+impl PartialEq for Addressing {
+    /// Equal when configured alike, whether or not an empty rare part was allocated.
+    fn eq(&self, other: &Self) -> bool {
+        self.prefixes == other.prefixes
+            && self.virtual_mac == other.virtual_mac
+            && self.adverts_from_parent == other.adverts_from_parent
+            && self.promote_secondaries == other.promote_secondaries
+            && self.wait_for_primary == other.wait_for_primary
+            && self.virtual_mac_per_device == other.virtual_mac_per_device
+            && self.rare() == other.rare()
+    }
+}
+
+impl Eq for Addressing {}
 
 impl Instance {
     /// Runs `config`, with host prefixes (/32, /128) and no virtual MAC.
@@ -99,7 +133,7 @@ impl Instance {
     /// announced with the virtual addresses while Master, released with them, but not listed in
     /// the advertisements, so peers need not agree on it. It may be of the other address family.
     pub fn excluded(mut self, address: VirtualAddress) -> Self {
-        let excluded = &mut self.addressing.excluded;
+        let excluded = &mut self.addressing.rare_mut().excluded;
         excluded.retain(|a| a.address != address.address);
         excluded.push(address);
         self
@@ -116,27 +150,29 @@ impl Instance {
     /// it leaves, before them (keepalived's `virtual_routes`). A route with a `src` among the
     /// virtual addresses can only be installed once they are there, which this order gives.
     pub fn route(mut self, route: VirtualRoute) -> Self {
-        self.addressing.routes.retain(|r| *r != route);
-        self.addressing.routes.push(route);
+        let routes = &mut self.addressing.rare_mut().routes;
+        routes.retain(|r| *r != route);
+        routes.push(route);
         self
     }
 
     /// Adds a policy rule installed while the router is Master and removed when it leaves
     /// (keepalived's `virtual_rules`).
     pub fn rule(mut self, rule: VirtualRule) -> Self {
-        self.addressing.rules.retain(|r| *r != rule);
-        self.addressing.rules.push(rule);
+        let rules = &mut self.addressing.rare_mut().rules;
+        rules.retain(|r| *r != rule);
+        rules.push(rule);
         self
     }
 
     /// The routes it installs while Master.
     pub fn routes(&self) -> &[VirtualRoute] {
-        &self.addressing.routes
+        self.addressing.routes()
     }
 
     /// The policy rules it installs while Master.
     pub fn rules(&self) -> &[VirtualRule] {
-        &self.addressing.rules
+        self.addressing.rules()
     }
 
     /// The key of the virtual router it runs.
@@ -146,7 +182,8 @@ impl Instance {
 
     /// Every address it configures while Master, virtual then excluded.
     pub fn all_addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
-        let excluded = self.addressing.excluded.iter().map(|a| a.address);
+        let excluded = self.addressing.excluded_addresses().iter();
+        let excluded = excluded.map(|a| a.address);
         self.config.addresses().iter().chain(excluded)
     }
 
@@ -167,7 +204,7 @@ impl Instance {
     /// [`virtual_mac`](Self::virtual_mac).
     pub fn virtual_mac_named(mut self, name: impl Into<String>) -> Self {
         self.addressing.virtual_mac = true;
-        self.addressing.virtual_mac_name = Some(name.into());
+        self.addressing.rare_mut().virtual_mac_name = Some(name.into());
         self
     }
 
@@ -178,7 +215,9 @@ impl Instance {
     /// so a spacing is kept to the next multiple of 10 ms. Zero (the default): each address's
     /// first announcement at once, its repeats 10 ms apart.
     pub fn announce_spacing(mut self, family: AddressFamily, spacing: Duration) -> Self {
-        self.addressing.announce_spacing[family_slot(family)] = spacing;
+        if spacing != self.addressing.announce_spacing(family) {
+            self.addressing.rare_mut().announce_spacing[family_slot(family)] = spacing;
+        }
         self
     }
 
@@ -231,7 +270,7 @@ impl Instance {
     /// interface and family is on its [`virtual_mac`](Self::virtual_mac) interface already when it
     /// has one; without one, it gets one of its own.
     pub fn virtual_mac_for(mut self, address: IpAddr) -> Self {
-        let listed = &mut self.addressing.virtual_mac_addresses;
+        let listed = &mut self.addressing.rare_mut().virtual_mac_addresses;
         if !listed.contains(&address) {
             listed.push(address);
         }
@@ -245,15 +284,15 @@ impl Instance {
     pub fn device_virtual_macs(&self) -> Vec<((u32, AddressFamily), Vec<IpAddr>)> {
         let mut pairs: Vec<((u32, AddressFamily), Vec<IpAddr>)> = Vec::new();
         let addressing = &self.addressing;
+        let listed = &addressing.rare().virtual_mac_addresses;
         let own = self.config.interface_index();
         for address in self.all_addresses() {
             let pair = (self.interface_of(address, own), AddressFamily::of(address));
             let own_pair = pair == (own, self.config.family());
             let wanted = if own_pair {
-                !addressing.virtual_mac && addressing.virtual_mac_addresses.contains(&address)
+                !addressing.virtual_mac && listed.contains(&address)
             } else {
-                addressing.virtual_mac_per_device
-                    || addressing.virtual_mac_addresses.contains(&address)
+                addressing.virtual_mac_per_device || listed.contains(&address)
             };
             if !wanted {
                 continue;
@@ -303,40 +342,54 @@ impl Instance {
 }
 
 impl Addressing {
+    /// Its rare settings, all empty if none was set.
+    fn rare(&self) -> &Rare {
+        self.rare.as_deref().unwrap_or(&NO_RARE)
+    }
+
+    /// Its rare settings, to set one.
+    fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
     /// The routes installed while Master.
     pub fn routes(&self) -> &[VirtualRoute] {
-        &self.routes
+        &self.rare().routes
     }
 
     /// The policy rules installed while Master.
     pub fn rules(&self) -> &[VirtualRule] {
-        &self.rules
+        &self.rare().rules
     }
 
     /// The addresses configured on another interface than the router's, with that interface.
     pub fn devices(&self) -> &[(IpAddr, u32)] {
-        &self.devices
+        &self.rare().devices
     }
 
     /// The excluded addresses.
     pub fn excluded_addresses(&self) -> &[VirtualAddress] {
-        &self.excluded
+        &self.rare().excluded
     }
 
     /// Configures `address` on interface `interface_index`.
     pub(crate) fn set_device(&mut self, address: IpAddr, interface_index: u32) {
-        self.devices.retain(|(a, _)| *a != address);
-        self.devices.push((address, interface_index));
+        let devices = &mut self.rare_mut().devices;
+        devices.retain(|(a, _)| *a != address);
+        devices.push((address, interface_index));
     }
 
     /// Places on interface `to` the addresses configured on interface `from` (which was created
     /// again as `to`).
     #[cfg(feature = "linux")]
     pub(crate) fn rebind_device(&mut self, from: u32, to: u32) {
-        for (_, interface) in self.devices.iter_mut().filter(|(_, i)| *i == from) {
+        let Some(rare) = self.rare.as_deref_mut() else {
+            return;
+        };
+        for (_, interface) in rare.devices.iter_mut().filter(|(_, i)| *i == from) {
             *interface = to;
         }
-        for route in &mut self.routes {
+        for route in &mut rare.routes {
             crate::host::routing::rebind_route(route, from, to);
         }
     }
@@ -344,7 +397,7 @@ impl Addressing {
     /// The interface `address` (a virtual or an excluded one) is configured on: the one given with
     /// [`Instance::device`], else `own`, the router's (or its virtual MAC interface).
     pub fn interface_of(&self, address: IpAddr, own: u32) -> u32 {
-        self.devices
+        self.devices()
             .iter()
             .find(|(a, _)| *a == address)
             .map_or(own, |&(_, interface)| interface)
@@ -387,13 +440,13 @@ impl Addressing {
     /// The virtual MAC interface's name, if one was given
     /// ([`Instance::virtual_mac_named`]).
     pub fn virtual_mac_name(&self) -> Option<&str> {
-        self.virtual_mac_name.as_deref()
+        self.rare().virtual_mac_name.as_deref()
     }
 
     /// The least time between two announcements of `family`'s addresses on the interface
     /// ([`Instance::announce_spacing`]).
     pub fn announce_spacing(&self, family: AddressFamily) -> Duration {
-        self.announce_spacing[family_slot(family)]
+        self.rare().announce_spacing[family_slot(family)]
     }
 
     /// Whether the interface promotes secondary addresses
@@ -425,5 +478,44 @@ fn family_slot(family: AddressFamily) -> usize {
     match family {
         AddressFamily::Ipv4 => 0,
         AddressFamily::Ipv6 => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Vrid;
+
+    fn instance() -> Instance {
+        let config = Config::builder(2, Vrid::new(51).expect("not 0"), [192, 0, 2, 1].into())
+            .address([192, 0, 2, 100].into())
+            .build()
+            .expect("valid");
+        Instance::new(config)
+    }
+
+    #[test]
+    fn rare_settings_set_back_to_their_defaults_compare_equal_to_none_set() {
+        let plain = instance();
+        // Setting the default allocates nothing; setting one and back leaves it allocated.
+        let zero = instance().announce_spacing(AddressFamily::Ipv4, Duration::ZERO);
+        assert!(zero.addressing.rare.is_none());
+        let back = instance()
+            .announce_spacing(AddressFamily::Ipv4, Duration::from_millis(20))
+            .announce_spacing(AddressFamily::Ipv4, Duration::ZERO);
+        assert!(back.addressing.rare.is_some());
+        assert_eq!(back, plain);
+        assert_eq!(
+            back.addressing().announce_spacing(AddressFamily::Ipv6),
+            Duration::ZERO
+        );
+        // A rare setting that differs makes them differ.
+        let spaced = instance().announce_spacing(AddressFamily::Ipv6, Duration::from_millis(20));
+        assert_ne!(spaced, plain);
+        assert_eq!(
+            spaced.addressing().announce_spacing(AddressFamily::Ipv6),
+            Duration::from_millis(20)
+        );
+        assert_ne!(instance().device([192, 0, 2, 100].into(), 3), plain);
     }
 }

@@ -51,8 +51,8 @@ pub use event_loop::{
     MIN_ADDRESS_LIFETIME, default_address_lifetime,
 };
 pub use handle::{
-    Command, CommandError, DriverHandle, DriverStopped, Reconfiguration, ReconfigureError,
-    ReconfigureReply,
+    Command, CommandError, DriverHandle, DriverStopped, InstancesError, Reconfiguration,
+    ReconfigureError, ReconfigureReply, RunningInstances,
 };
 pub use instance::{Addressing, Instance};
 pub use lateness::{LATENESS_BUCKETS, Lateness};

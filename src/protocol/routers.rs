@@ -262,7 +262,15 @@ impl Routers {
         Some(self.groups[group].iter().map(|&m| self.keys[m]).collect())
     }
 
-    /// Every virtual router with its key, in the order they were added.
+    /// The sync groups, each as its members' keys in the order they were grouped.
+    pub fn sync_groups(&self) -> impl Iterator<Item = Vec<RouterKey>> + '_ {
+        (self.groups.iter())
+            .filter(|members| !members.is_empty())
+            .map(|members| members.iter().map(|&m| self.keys[m]).collect())
+    }
+
+    /// Every virtual router with its key, in the order they were added, but that the last one
+    /// takes the place of one removed.
     pub fn iter(&self) -> impl Iterator<Item = (RouterKey, &VirtualRouter)> {
         self.keys.iter().copied().zip(&self.routers)
     }

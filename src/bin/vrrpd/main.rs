@@ -92,6 +92,7 @@ mod metrics;
 mod notify;
 mod reload;
 mod run;
+mod running;
 mod status;
 mod systemd;
 mod tracking;
@@ -103,13 +104,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use vrrp::host::DriverHandle;
-use vrrp::keepalived::{KeepalivedConfig, Resolved, failover_warnings, interop_warnings};
+use vrrp::keepalived::{KeepalivedConfig, failover_warnings, interop_warnings};
 use vrrp::track::Monitor;
 use vrrp::{Priority, RouterKey, State};
 
 use cli::{Cli, Command};
 use control::{Request, StatsRequests};
 use reload::{Reloaded, reload};
+use running::RunningInstance;
 use status::Transition;
 use systemd::Systemd;
 use vrrp::linux::InterfaceNames;
@@ -245,9 +247,9 @@ impl Drop for PidFiles {
 /// What the driver's thread (notifications) and the reload thread share.
 struct Daemon {
     config: KeepalivedConfig,
-    running: Vec<Resolved>,
+    running: Vec<RunningInstance>,
     /// The routers a reload in progress removes: their STOP notifications name them.
-    retiring: Vec<Resolved>,
+    retiring: Vec<RunningInstance>,
     /// What moves the priorities.
     tracking: Monitor,
     /// The static entries that name a track group, with the group's check.
@@ -273,7 +275,7 @@ struct Daemon {
 
 impl Daemon {
     /// The instance a state change of `key` to `to` is about.
-    fn instance(&self, key: RouterKey, to: State) -> Option<&Resolved> {
+    fn instance(&self, key: RouterKey, to: State) -> Option<&RunningInstance> {
         let retiring = self.retiring.iter().filter(|_| to == State::Initialize);
         retiring.chain(&self.running).find(|r| r.key == key)
     }

@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 
 use vrrp::keepalived::Notify;
 use vrrp::track::split_command;
-use vrrp::{Priority, RouterKey, State};
+use vrrp::{RouterKey, State};
 
 use crate::Daemon;
 
@@ -19,33 +19,28 @@ pub fn notify(daemon: &mut Daemon, key: RouterKey, to: State, notifier: &Notifie
     let Some(r) = daemon.instance(key, to) else {
         return;
     };
-    let instance = r.instance.clone();
-    tracing::info!("({}) entering {} state", instance.name, state_word(to));
-    let configured = Priority::new(instance.priority);
+    let (name, notify) = (r.name.clone(), r.notify());
+    tracing::info!("({name}) entering {} state", state_word(to));
     let priority = daemon
         .priorities
         .get(&key)
         .copied()
-        .unwrap_or(configured)
+        .unwrap_or(r.priority)
         .get();
     // An instance a reload deleted (not one it changed, which goes on under its name): keepalived
     // notifies FAULT, or DELETED with `notify_deleted`.
     let deleted = to == State::Initialize
         && daemon.retiring.iter().any(|r| r.key == key)
-        && !daemon
-            .running
-            .iter()
-            .any(|r| r.instance.name == instance.name);
-    let notify = &instance.notify;
+        && !daemon.running.iter().any(|r| r.name == name);
     let (word, specific) = match (deleted, notify.notify_deleted) {
         (true, true) => ("DELETED", &notify.deleted),
         (true, false) => ("FAULT", &notify.fault),
-        (false, _) => (state_word(to), specific_script(notify, to)),
+        (false, _) => (state_word(to), specific_script(&notify, to)),
     };
-    (daemon.fifos).write(&format!("INSTANCE \"{}\" {word} {priority}", instance.name));
+    (daemon.fifos).write(&format!("INSTANCE \"{name}\" {word} {priority}"));
     let _ = notifier.send(jobs(
         "INSTANCE",
-        &instance.name,
+        &name,
         specific,
         &notify.any,
         word,
@@ -55,7 +50,7 @@ pub fn notify(daemon: &mut Daemon, key: RouterKey, to: State, notifier: &Notifie
         .config
         .sync_groups
         .iter()
-        .filter(|g| g.members.contains(&instance.name))
+        .filter(|g| g.members.contains(&name))
     {
         if daemon.group_states.insert(group.name.clone(), to) != Some(to) {
             // keepalived gives a group priority 0.
@@ -77,12 +72,8 @@ pub fn lower_priority_master(daemon: &mut Daemon, key: RouterKey, notifier: &Not
     let Some(r) = daemon.instance(key, State::Master) else {
         return;
     };
-    let (name, script) = (
-        r.instance.name.clone(),
-        r.instance.notify.master_rx_lower_pri.clone(),
-    );
-    let configured = Priority::new(r.instance.priority);
-    let priority = daemon.priorities.get(&key).copied().unwrap_or(configured);
+    let (name, script) = (r.name.clone(), r.notify().master_rx_lower_pri);
+    let priority = daemon.priorities.get(&key).copied().unwrap_or(r.priority);
     (daemon.fifos).write(&format!(
         "INSTANCE \"{name}\" MASTER_RX_LOWER_PRI {}",
         priority.get()

@@ -3,9 +3,10 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use std::collections::HashMap;
+
 use vrrp::RouterKey;
-use vrrp::host::Instance;
-use vrrp::host::{DriverHandle, Reconfiguration, ReconfigureError};
+use vrrp::host::{DriverHandle, Instance, Reconfiguration, ReconfigureError, RunningInstances};
 use vrrp::keepalived::{
     KeepalivedConfig, Resolved, SystemFiles, default_config_id, parse_file_as, resolve, sync_groups,
 };
@@ -13,47 +14,63 @@ use vrrp::linux::Netlink;
 
 use crate::Daemon;
 use crate::fifo::Fifos;
+use crate::running::RunningInstance;
 use crate::tracking;
 use vrrp::linux::InterfaceNames;
 
-/// What changes as a unit: a sync group's members, or an instance outside any group, each with
-/// what the driver runs for it, sorted by key.
-fn units(
-    config: &KeepalivedConfig,
-    running: &[Resolved],
-) -> Result<Vec<Vec<(RouterKey, Instance)>>, String> {
-    let groups = sync_groups(config, running);
-    let mut units = Vec::with_capacity(running.len());
-    for keys in &groups {
-        let mut unit = running
-            .iter()
-            .filter(|r| keys.contains(&r.key))
-            .map(|r| Ok((r.key, r.driven()?)))
-            .collect::<Result<Vec<_>, String>>()?;
-        unit.sort_by_key(|(key, _)| *key);
-        units.push(unit);
-    }
-    for r in running {
-        if !groups.iter().any(|keys| keys.contains(&r.key)) {
-            units.push(vec![(r.key, r.driven()?)]);
+/// A sync group's members, or an instance outside any group, each with what the driver runs for
+/// it, sorted by key: what changes as a unit.
+type Unit = Vec<(RouterKey, Instance)>;
+
+/// The units of `instances` (each with its key), grouped by `groups`: the groups first, then the
+/// others in the order given.
+fn units(instances: Vec<(RouterKey, Instance)>, groups: &[Vec<RouterKey>]) -> Vec<Unit> {
+    let group_of: HashMap<RouterKey, usize> = (groups.iter().enumerate())
+        .flat_map(|(i, keys)| keys.iter().map(move |key| (*key, i)))
+        .collect();
+    let mut units: Vec<Unit> = vec![Vec::new(); groups.len()];
+    for (key, instance) in instances {
+        match group_of.get(&key) {
+            Some(&group) => units[group].push((key, instance)),
+            None => units.push(vec![(key, instance)]),
         }
     }
-    Ok(units)
+    for unit in &mut units[..groups.len()] {
+        unit.sort_by_key(|(key, _)| *key);
+    }
+    units
 }
 
-/// The change from the old file to the new one: a unit that runs the same before and after is
-/// kept, with its state and addresses; any other is removed, added, or replaced. Tracking and
-/// notify settings are not part of it: they apply without touching the routers.
+/// The units the driver runs, as it answered.
+fn running_units(running: RunningInstances) -> Vec<Unit> {
+    let instances = (running.instances.into_iter())
+        .map(|instance| (RouterKey::of(instance.config()), instance))
+        .collect();
+    units(instances, &running.sync_groups)
+}
+
+/// The units the new file runs.
+fn file_units(config: &KeepalivedConfig, resolved: &[Resolved]) -> Result<Vec<Unit>, String> {
+    let instances = (resolved.iter())
+        .map(|r| Ok((r.key, r.driven()?)))
+        .collect::<Result<_, String>>()?;
+    Ok(units(instances, &sync_groups(config, resolved)))
+}
+
+/// The change from what the driver runs to what the new file says: a unit that runs the same
+/// before and after is kept, with its state and addresses; any other is removed, added, or
+/// replaced. Tracking and notify settings are not part of it: they apply without touching the
+/// routers.
 fn reconfiguration(
-    old: (&KeepalivedConfig, &[Resolved]),
+    old: RunningInstances,
     new: (&KeepalivedConfig, &[Resolved]),
 ) -> Result<Reconfiguration, String> {
-    let (old_units, new_units) = (units(old.0, old.1)?, units(new.0, new.1)?);
+    let (old_units, new_units) = (running_units(old), file_units(new.0, new.1)?);
     let mut change = Reconfiguration::default();
     for unit in old_units.iter().filter(|u| !new_units.contains(u)) {
         change.remove.extend(unit.iter().map(|(key, _)| *key));
     }
-    let changed: Vec<&Vec<(RouterKey, Instance)>> = new_units
+    let changed: Vec<&Unit> = new_units
         .iter()
         .filter(|u| !old_units.contains(u))
         .collect();
@@ -124,14 +141,18 @@ pub fn reload(
             )));
         }
     }
-    // Each instance lives on in its `Resolved`; the configuration keeps the rest.
+    // Each instance lives on in its `Resolved` until the routers run; the configuration keeps the
+    // rest.
     config.instances = Vec::new();
+    // Asked before the lock is taken: the driver's events take it. Only reloads change what the
+    // driver runs, one at a time, so the answer holds until the change is applied.
+    let old = handle.instances().map_err(|e| unchanged(e.to_string()))?;
+    let old_count = old.instances.len();
+    let mut change = reconfiguration(old, (&config, &running)).map_err(unchanged)?;
     // Switch what notifications look up before the driver changes, and without holding the lock
     // while it does: its events take the lock.
-    let (change, old_config, old_running, carried, old_statics) = {
+    let (old_config, old_running, carried, old_statics) = {
         let mut d = daemon.lock().expect("no panics while held");
-        let mut change =
-            reconfiguration((&d.config, &d.running), (&config, &running)).map_err(unchanged)?;
         // The static entries: what is no longer written goes, what is new comes; compared with
         // their interfaces looked up, so that those of an interface created again move to it.
         let groups = crate::tracking::static_groups(&config, &statics);
@@ -146,7 +167,7 @@ pub fn reload(
             d.lost_statics.clear();
         }
         let carried = d.tracking.stop();
-        let removed: Vec<Resolved> = d
+        let removed: Vec<RunningInstance> = d
             .running
             .iter()
             .filter(|r| change.remove.contains(&r.key))
@@ -155,14 +176,14 @@ pub fn reload(
         d.retiring = removed;
         d.names = names;
         let old_config = std::mem::replace(&mut d.config, config);
-        let old_running = std::mem::replace(&mut d.running, running);
+        let old_running = std::mem::replace(&mut d.running, RunningInstance::all(&running));
         let old_statics = (old_groups, old_lost, old_held);
-        (change, old_config, old_running, carried, old_statics)
+        (old_config, old_running, carried, old_statics)
     };
     let summary = Reloaded {
         removed: change.remove.len(),
         added: change.add.len(),
-        kept: old_running.len() - change.remove.len(),
+        kept: old_count - change.remove.len(),
     };
     let applied = if change.is_empty() {
         Ok(Vec::new())
@@ -171,6 +192,7 @@ pub fn reload(
     };
     let mut d = daemon.lock().expect("no panics while held");
     d.retiring.clear();
+    let refused = matches!(applied, Err(ReconfigureError::Refused(_)));
     let outcome = match applied {
         Err(error @ ReconfigureError::Refused(_)) => {
             d.config = old_config;
@@ -207,14 +229,19 @@ pub fn reload(
         }
     }
     let d = &mut *d;
-    let groups = tracking::group_checks(&d.static_groups, &d.lost_statics);
-    d.tracking = tracking::start(
-        &d.config,
-        &d.running,
-        &d.routed,
-        handle,
-        Some(&carried),
-        &groups,
-    )?;
+    d.tracking = if refused {
+        // The old routers run on as they were, and so does their tracking.
+        tracking::resume(carried, handle)?
+    } else {
+        let groups = tracking::group_checks(&d.static_groups, &d.lost_statics);
+        tracking::start(
+            &d.config,
+            &running,
+            &d.routed,
+            handle,
+            Some(&carried),
+            &groups,
+        )?
+    };
     outcome
 }

@@ -12,6 +12,8 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGXCPU};
 use signal_hook::iterator::Signals;
 use vrrp::host::Event;
 use vrrp::keepalived::{KeepalivedConfig, Resolved, Scheduling, resolve, sync_groups};
+
+use crate::running::RunningInstance;
 use vrrp::linux::{Driver, Netlink, RoutedInterface};
 use vrrp::{RouterKey, State};
 
@@ -88,9 +90,12 @@ fn run_routers(path: &Path, mut config: KeepalivedConfig, cli: &Cli) -> Result<(
     let (listener, socket) = control::listen(&cli.common.control)?;
     let handle = driver.handle();
     let tracking = tracking::start(&config, &running, &cli.routed_interface, &handle, None, &[])?;
-    // Each instance lives on in its `Resolved` (4,000 of them are megabytes); the configuration
-    // keeps the scripts, files, processes and sync groups they refer to.
+    // What runs after start-up is kept of each instance (4,000 whole ones are megabytes), and the
+    // configuration keeps the scripts, files, processes and sync groups they refer to.
     config.instances = Vec::new();
+    let resolved = running;
+    let running = RunningInstance::all(&resolved);
+    drop(resolved);
     let mut starting: HashSet<RouterKey> = running.iter().map(|r| r.key).collect();
     let systemd = Systemd::from_env();
     // Pings only go somewhere under systemd.

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use vrrp::host::StatsReport;
 use vrrp::{Counter, GlobalStats, Reason, RouterKey, Stats};
 
-use vrrp::keepalived::Resolved;
 use vrrp::linux::InterfaceNames;
+
+use crate::RunningInstance;
 
 /// A virtual router's last transition, as the driver reported it.
 #[derive(Clone, Copy, Debug)]
@@ -119,17 +120,17 @@ pub struct StatsReply {
 }
 
 /// The `vrrp_instance` name of `key`.
-fn instance_name(running: &[Resolved], key: RouterKey) -> String {
+fn instance_name(running: &[RunningInstance], key: RouterKey) -> String {
     running
         .iter()
         .find(|r| r.key == key)
-        .map_or_else(String::new, |r| r.instance.name.clone())
+        .map_or_else(String::new, |r| r.name.clone())
 }
 
 /// The status of every router in `report`.
 pub fn status(
     report: &StatsReport,
-    running: &[Resolved],
+    running: &[RunningInstance],
     transitions: &std::collections::HashMap<RouterKey, Transition>,
     names: &InterfaceNames,
 ) -> Vec<RouterStatus> {
@@ -156,7 +157,11 @@ pub fn status(
 }
 
 /// The counters of every router in `report`.
-pub fn stats(report: &StatsReport, running: &[Resolved], names: &InterfaceNames) -> StatsReply {
+pub fn stats(
+    report: &StatsReport,
+    running: &[RunningInstance],
+    names: &InterfaceNames,
+) -> StatsReply {
     let mut totals = Totals::default();
     let routers = report
         .routers

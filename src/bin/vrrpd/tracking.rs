@@ -37,6 +37,12 @@ pub fn start(
     for (check, good) in groups {
         tracker.set_check(check, *good);
     }
+    resume(tracker, handle)
+}
+
+/// Starts `tracker` as it stands: a stopped one again, as the routers it tracks run on as they
+/// were when a reload was refused. Changes are logged.
+pub fn resume(tracker: Tracker, handle: &DriverHandle) -> Result<Monitor, String> {
     tracker
         .start(handle, |report| tracing::info!("{report}"))
         .map_err(|e| e.to_string())

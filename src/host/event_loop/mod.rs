@@ -15,6 +15,7 @@ mod deadlines;
 mod host_state;
 #[cfg(feature = "auth-hmac")]
 mod in_place;
+mod running;
 
 use crate::host::Statics;
 use crate::host::handle::OnDriverThread;
@@ -534,6 +535,7 @@ impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> EventLoop<S, A, N> 
                     // The caller may have stopped waiting; the change stands either way.
                     let _ = reply.send(result);
                 }
+                Command::Instances(reply) => drop(reply.send(self.running_instances())),
                 Command::Shutdown => shutdown = true,
                 Command::HandOver => {
                     self.handing_over = true;
