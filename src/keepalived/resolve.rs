@@ -39,8 +39,9 @@ impl From<ResolveError> for String {
 }
 
 /// One instance as it runs: its key in the driver, its configuration, and what the interface
-/// lookups found for it. What the driver runs for it is built from these again when a reload
-/// compares it ([`driven`](Self::driven)) rather than kept: at 4,000 instances a copy is megabytes.
+/// lookups found for it; what the driver runs for it is [`driven`](Self::driven). A program that
+/// runs thousands need not keep these once the routers run: a reload compares the new file's with
+/// [`DriverHandle::instances`](crate::host::DriverHandle::instances).
 #[derive(Clone)]
 pub struct Resolved {
     /// Its key in the driver.
