@@ -14,6 +14,7 @@ mod harness;
 mod announce;
 mod failover;
 mod faults;
+mod frr;
 #[cfg(feature = "auth-hmac")]
 mod keepalived;
 mod keepalived_benchmark;

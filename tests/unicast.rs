@@ -317,7 +317,10 @@ fn a_router_that_learns_the_legacy_unicast_checksum_answers_in_it() {
     }
     assert_eq!(router.stats().rcvd_legacy_unicast_checksums(), 2);
     assert_eq!(router.stats().rcvd_pseudo_header_checksums, 0);
-    assert_eq!(router.config().checksum_form(), ChecksumForm::LegacyUnicast);
+    assert_eq!(router.checksum_form(), ChecksumForm::LegacyUnicast);
+    // Learnt as the router's own state: its configuration stays as it was given, so that a
+    // reload of the same file finds it unchanged (`DriverHandle::instances`).
+    assert_eq!(router.config().checksum_form(), ChecksumForm::PseudoHeader);
 
     // Priority 200 over the peer's 100: Master at Master_Down_Interval, advertising in the
     // legacy form, which the peer checks with 224.0.0.18 in its pseudo-header.

@@ -45,6 +45,15 @@ struct Placed {
         allow(dead_code, reason = "read by the Linux driver")
     )]
     device_virtual_macs: Vec<u32>,
+    /// The addressing as it was placed, kept only once `addressing` was moved onto virtual MAC
+    /// interfaces of its own ([`place_on_virtual_mac`](ActionApplier::place_on_virtual_mac)):
+    /// what [`ActionApplier::addressing`] answers, so that a reload of the same configuration
+    /// finds it unchanged.
+    #[cfg_attr(
+        not(feature = "linux"),
+        allow(dead_code, reason = "set by the Linux driver")
+    )]
+    as_placed: Option<Box<Addressing>>,
 }
 
 /// An address this applier added and holds.
@@ -140,6 +149,7 @@ impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A,
                 send_interface: own,
                 parent_interface: own,
                 device_virtual_macs: Vec::new(),
+                as_placed: None,
             }),
         );
     }
@@ -185,6 +195,9 @@ impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A,
         index: u32,
     ) {
         if let Some(placed) = self.placed.get_mut(key) {
+            if placed.as_placed.is_none() {
+                placed.as_placed = Some(Box::new(placed.addressing.clone()));
+            }
             for &address in addresses {
                 placed.addressing.set_device(address, index);
             }
@@ -200,8 +213,18 @@ impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A,
         self.paced.drop_router(key);
     }
 
-    /// Where and how router `key`'s addresses go, if it was placed.
+    /// Where and how router `key`'s addresses go, as it was placed ([`place`](Self::place)), if
+    /// it was: an interface created again since is followed, the virtual MAC interfaces the
+    /// driver made for addresses on other interfaces are not (see [`Instance::virtual_mac_for`]).
     pub fn addressing(&self, key: &RouterKey) -> Option<&Addressing> {
+        let placed = self.placed.get(key)?;
+        Some(placed.as_placed.as_deref().unwrap_or(&placed.addressing))
+    }
+
+    /// Where router `key`'s addresses go now, if it was placed: as [`addressing`](Self::addressing)
+    /// says, but an address moved onto a virtual MAC interface of its own is on that interface.
+    #[cfg(feature = "linux")]
+    pub(crate) fn placement(&self, key: &RouterKey) -> Option<&Addressing> {
         self.placed.get(key).map(|placed| &placed.addressing)
     }
 
@@ -364,6 +387,9 @@ impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A,
     pub(crate) fn rebind_device(&mut self, from: u32, to: u32, on_event: &mut impl FnMut(Event)) {
         for placed in self.placed.values_mut() {
             placed.addressing.rebind_device(from, to);
+            if let Some(as_placed) = &mut placed.as_placed {
+                as_placed.rebind_device(from, to);
+            }
             for index in &mut placed.device_virtual_macs {
                 if *index == from {
                     *index = to;

@@ -83,8 +83,10 @@ pub type ReconfigureReply = Sender<Result<Vec<RouterKey>, ReconfigureError>>;
 /// worked out against, so that a program need not keep a copy of every instance it started.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunningInstances {
-    /// Each virtual router's instance, as it was added, with the HMAC authentication a
-    /// reconfiguration changed in place since.
+    /// Each virtual router's instance, as it was added: with the HMAC authentication a
+    /// reconfiguration changed in place since, and the interfaces created again since (see
+    /// [`ActionApplier::addressing`](crate::host::ActionApplier::addressing)); what a router
+    /// learnt while running (keepalived's old unicast checksum, say) is its own state.
     pub instances: Vec<Instance>,
     /// The sync groups, each as its members' keys in the order they were grouped.
     pub sync_groups: Vec<Vec<RouterKey>>,

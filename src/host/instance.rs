@@ -82,12 +82,22 @@ static NO_RARE: Rare = Rare {
 impl PartialEq for Addressing {
     /// Equal when configured alike, whether or not an empty rare part was allocated.
     fn eq(&self, other: &Self) -> bool {
-        self.prefixes == other.prefixes
-            && self.virtual_mac == other.virtual_mac
-            && self.adverts_from_parent == other.adverts_from_parent
-            && self.promote_secondaries == other.promote_secondaries
-            && self.wait_for_primary == other.wait_for_primary
-            && self.virtual_mac_per_device == other.virtual_mac_per_device
+        // Every field named, so that a new one is compared too.
+        let Self {
+            prefixes,
+            virtual_mac,
+            adverts_from_parent,
+            promote_secondaries,
+            wait_for_primary,
+            virtual_mac_per_device,
+            rare: _,
+        } = self;
+        *prefixes == other.prefixes
+            && *virtual_mac == other.virtual_mac
+            && *adverts_from_parent == other.adverts_from_parent
+            && *promote_secondaries == other.promote_secondaries
+            && *wait_for_primary == other.wait_for_primary
+            && *virtual_mac_per_device == other.virtual_mac_per_device
             && self.rare() == other.rare()
     }
 }

@@ -1,8 +1,9 @@
 //! What the system tests drive: network namespaces and LANs of them, the programs on them (our
-//! examples, vrrpd, keepalived, BIRD), packet captures and tshark, and the demos' reports.
+//! examples, vrrpd, keepalived, FRR, BIRD), packet captures and tshark, and the demos' reports.
 
 #[cfg(feature = "tokio")]
 pub mod demo;
+pub mod frr;
 pub mod keepalived;
 pub mod lan;
 pub mod netns;

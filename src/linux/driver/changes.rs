@@ -292,7 +292,7 @@ impl<A: AddressBackend> Driver<A> {
             .filter(|(key, router)| {
                 let own = applier.address_interface(key);
                 router.state() == State::Master
-                    && applier.addressing(key).is_some_and(|addressing| {
+                    && applier.placement(key).is_some_and(|addressing| {
                         router.config().addresses().iter().any(|address| {
                             addressing.interface_of(address, own) == index
                                 && !applier.holds(index, address)

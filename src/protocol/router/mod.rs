@@ -117,6 +117,10 @@ pub struct VirtualRouter {
     /// The burst at `announce_at` is the second one after becoming Master (a whole burst), not a
     /// refresh.
     second_burst_due: bool,
+    /// A peer's advert came in keepalived's old unicast checksum
+    /// ([`ChecksumAcceptance::LearnLegacyUnicast`](crate::packet::ChecksumAcceptance)): ours go in it
+    /// from then on. Kept here, not in `config`, which stays as it was given.
+    learned_legacy_checksum: bool,
     /// The next IPv6 router advertisement, in Master.
     router_adverts: advertise_router::RouterAdvertTimer,
     /// Preemption is held back until then (keepalived's `preempt_delay`).
@@ -167,6 +171,7 @@ impl VirtualRouter {
             advert_at: None,
             announce_at: None,
             second_burst_due: false,
+            learned_legacy_checksum: false,
             router_adverts: Default::default(),
             preempt_allowed_at: None,
             takeover_reason: Reason::MasterNoResponse,
@@ -349,7 +354,7 @@ impl VirtualRouter {
             self.stats.record_checksum_form(advert.checksum_form);
             if advert.checksum_form == ChecksumForm::LegacyUnicast {
                 // Only `LearnLegacyUnicast` accepts it besides `Only`, which sends it already.
-                self.config.checksum_form = ChecksumForm::LegacyUnicast;
+                self.learned_legacy_checksum = true;
             }
         }
         if advert.priority == Priority::SHUTDOWN {

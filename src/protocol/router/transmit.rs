@@ -2,12 +2,24 @@
 //! authentication says.
 
 use super::{VirtualRouter, auth};
-use crate::packet::Advertisement;
+use crate::packet::{Advertisement, ChecksumForm};
 use crate::{Action, Priority, Transmit};
 
 impl VirtualRouter {
+    /// The VRRPv3 IPv4 checksum form its adverts go in: the configured one, or keepalived's old
+    /// unicast form once a peer's advert came in it and the configuration says to learn it
+    /// ([`ChecksumAcceptance::LearnLegacyUnicast`](crate::packet::ChecksumAcceptance)).
+    pub fn checksum_form(&self) -> ChecksumForm {
+        if self.learned_legacy_checksum {
+            ChecksumForm::LegacyUnicast
+        } else {
+            self.config.checksum_form
+        }
+    }
+
     pub(super) fn send_advert(&mut self, priority: Priority) {
-        let v3 = self.config.advertisement(priority);
+        let mut v3 = self.config.advertisement(priority);
+        v3.checksum_form = self.checksum_form();
         let v2_copy = self.config.v2_interop_advertisement(priority);
         for advert in std::iter::once(v3).chain(v2_copy) {
             self.send(&advert);
