@@ -1,9 +1,9 @@
 //! Interoperation with FRR's VRRP daemon on the wire: FRR 8.4 (the Debian package `frr`) and our
-//! `failover` example on one bridged LAN of network namespaces, VRRPv3 over IPv4 at 100 ms with
-//! FRR's default checksum (the pseudo-header form, V3-CK-03). Root and FRR only, so ignored by a
-//! plain `cargo test`; the README's second test command runs it.
+//! `failover` example on one bridged LAN of network namespaces, VRRPv3 at 100 ms over IPv4, with
+//! FRR's default checksum (the pseudo-header form, V3-CK-03), and over IPv6 (V3-CK-02). Root and
+//! FRR only, so ignored by a plain `cargo test`; the README's second test command runs them.
 //!
-//! The story ([`v3_ck_03_frr_and_ours_elect_take_over_preempt_and_hand_over_both_ways`]):
+//! The story of each family ([`story`]):
 //! 1. FRR at priority 200 is Master; ours at 100 stays Backup on its adverts, counting no error;
 //! 2. SIGKILL of FRR's `vrrpd`: ours takes over within its Master_Down_Interval (V3-FSM-09);
 //! 3. FRR's `vrrpd` back: it hears ours, preempts (V3-FSM-11), and ours goes back to Backup;
@@ -19,25 +19,25 @@ use harness::frr::{self, Frr, Router};
 use harness::lan::Lan;
 use harness::pair::{Implementation, Side, VRID, Variant, json_counter};
 
-const VARIANT: Variant = Variant::v3(false, 100);
 /// What processes, pipes and a busy 2-core machine may add to a protocol deadline; FRR's state is
 /// polled through `vtysh`, which adds its own few tens of milliseconds.
 const TOLERANCE: Duration = Duration::from_millis(150);
 
-/// FRR's router on r1 at `priority`.
-fn frr_router(priority: u8) -> Router {
+/// FRR's router of `variant` on r1 at `priority`.
+fn frr_router(variant: Variant, priority: u8) -> Router {
     Router {
         interface: "eth0",
         vrid: VRID,
         priority,
-        interval: VARIANT.interval,
-        vip: VARIANT.vip(),
+        interval: variant.interval,
+        ipv6: variant.ipv6,
+        vips: variant.vips(),
     }
 }
 
 /// Ours on r2, started at `priority`.
-fn ours(lan: &Lan, priority: u8) -> Side {
-    Side::start(Implementation::Ours, lan, 2, VARIANT, priority, &[])
+fn ours(lan: &Lan, variant: Variant, priority: u8) -> Side {
+    Side::start(Implementation::Ours, lan, 2, variant, priority, &[])
 }
 
 /// The adverts ours received so far, after checking it counted no protocol error.
@@ -52,37 +52,53 @@ fn received_without_errors(side: &mut Side, label: &str) -> u64 {
 
 #[test]
 #[ignore = "needs root and FRR (the frr package: zebra, vrrpd): creates network namespaces"]
-fn v3_ck_03_frr_and_ours_elect_take_over_preempt_and_hand_over_both_ways() {
+fn v3_ck_03_frr_and_ours_elect_take_over_preempt_and_hand_over_both_ways_ipv4() {
+    story(Variant::v3(false, 100));
+}
+
+#[test]
+#[ignore = "needs root and FRR (the frr package: zebra, vrrpd): creates network namespaces"]
+fn v3_ck_02_frr_and_ours_elect_take_over_preempt_and_hand_over_both_ways_ipv6() {
+    story(Variant::v3(true, 100));
+}
+
+/// The story of the module documentation, in `variant`.
+fn story(variant: Variant) {
     assert!(frr::installed(), "FRR is not installed (apt install frr)");
     let lan = Lan::new(2);
-    let settle = VARIANT.settle();
-    let backup_down = VARIANT.master_down_interval(100);
+    let settle = variant.settle();
+    let backup_down = variant.master_down_interval(100);
+    let family = if variant.ipv6 { "IPv6" } else { "IPv4" };
 
     // 1. FRR Master at 200, ours Backup at 100.
-    let mut theirs = Frr::start(lan.router(1), frr_router(200));
+    let mut theirs = Frr::start(lan.router(1), frr_router(variant, 200));
     theirs.wait_state("Master", settle);
-    let mut b = ours(&lan, 100);
+    let mut b = ours(&lan, variant, 100);
     b.wait_state("backup", settle);
-    std::thread::sleep(VARIANT.interval * 10);
-    assert!(!b.was_master(), "ours became Master under FRR's adverts");
+    std::thread::sleep(variant.interval * 10);
+    assert!(
+        !b.was_master(),
+        "ours became Master under FRR's adverts: {:?}",
+        b.master_lines()
+    );
     let heard = received_without_errors(&mut b, "under FRR");
     assert!(heard >= 5, "ours heard {heard} of FRR's adverts");
     let status = theirs.status().expect("FRR answers");
     assert_eq!(status.state, "Master", "{status:?}");
-    assert!(lan.client_pings(VARIANT.vip()), "no answer from FRR's VIP");
+    assert!(lan.client_pings(variant.vip()), "no answer from FRR's VIP");
 
     // 2. SIGKILL of FRR's vrrpd: ours takes over after its Master_Down_Interval.
     let killed = theirs.kill_vrrpd();
     let takeover = b.wait_state("master", settle) - killed;
     println!(
-        "FRR killed: ours took over after {takeover:?} (Master_Down_Interval {backup_down:?})"
+        "{family}: FRR killed: ours took over after {takeover:?} (Master_Down_Interval {backup_down:?})"
     );
     assert!(
-        takeover + VARIANT.interval >= backup_down && takeover <= backup_down + TOLERANCE,
+        takeover + variant.interval >= backup_down && takeover <= backup_down + TOLERANCE,
         "takeover after {takeover:?}, Master_Down_Interval {backup_down:?}"
     );
     assert!(
-        lan.holds(2, VARIANT.vip()),
+        lan.holds(2, variant.vip()),
         "ours took over without the VIP"
     );
 
@@ -94,18 +110,18 @@ fn v3_ck_03_frr_and_ours_elect_take_over_preempt_and_hand_over_both_ways() {
         "FRR preempted without hearing ours: {status:?}"
     );
     b.wait_state("backup", settle);
-    std::thread::sleep(VARIANT.interval * 4);
-    assert!(!lan.holds(2, VARIANT.vip()), "ours kept the VIP as Backup");
+    std::thread::sleep(variant.interval * 4);
+    assert!(!lan.holds(2, variant.vip()), "ours kept the VIP as Backup");
     received_without_errors(&mut b, "after FRR preempted");
     b.terminate();
     drop(theirs);
 
     // 4. Ours Master at 200, FRR Backup at 100.
-    let mut m = ours(&lan, 200);
+    let mut m = ours(&lan, variant, 200);
     m.wait_state("master", settle);
-    let theirs = Frr::start(lan.router(1), frr_router(100));
+    let theirs = Frr::start(lan.router(1), frr_router(variant, 100));
     let (_, before) = theirs.wait_state("Backup", settle);
-    std::thread::sleep(VARIANT.interval * 10);
+    std::thread::sleep(variant.interval * 10);
     let after = theirs.status().expect("FRR answers");
     assert_eq!(
         after.state, "Backup",
@@ -121,11 +137,11 @@ fn v3_ck_03_frr_and_ours_elect_take_over_preempt_and_hand_over_both_ways() {
     );
 
     // 5. SIGTERM of ours: FRR takes over on our priority-0 advert, after Skew_Time.
-    let skew = VARIANT.skew(100);
+    let skew = variant.skew(100);
     let terminated: Instant = m.terminate();
     let (seen, _) = theirs.wait_state("Master", settle);
     let takeover = seen - terminated;
-    println!("ours stopped: FRR took over after {takeover:?} (Skew_Time {skew:?})");
+    println!("{family}: ours stopped: FRR took over after {takeover:?} (Skew_Time {skew:?})");
     assert!(
         takeover <= skew + TOLERANCE && takeover < backup_down,
         "FRR took over after {takeover:?}: Skew_Time {skew:?}, Master_Down_Interval {backup_down:?}"

@@ -19,18 +19,31 @@ pub fn installed() -> bool {
     Path::new(DAEMONS).join("vrrpd").exists() && Path::new(DAEMONS).join("zebra").exists()
 }
 
-/// One VRRPv3 IPv4 virtual router of FRR.
+/// One VRRPv3 virtual router of FRR.
 #[derive(Clone, Copy, Debug)]
 pub struct Router {
     pub interface: &'static str,
     pub vrid: u8,
     pub priority: u8,
     pub interval: Duration,
-    /// The VIP, without prefix length.
-    pub vip: &'static str,
+    pub ipv6: bool,
+    /// The VIPs with their prefix lengths; an IPv6 router's first is link-local.
+    pub vips: &'static [&'static str],
 }
 
-/// What `show vrrp json` says of the IPv4 router.
+impl Router {
+    /// The family's key in FRR's names and JSON: `4` or `6`.
+    fn family(&self) -> char {
+        if self.ipv6 { '6' } else { '4' }
+    }
+
+    /// The macvlan that holds the VIPs, named as FRR's manual names it.
+    fn macvlan(&self) -> String {
+        format!("vrrp{}-{}", self.family(), self.vrid)
+    }
+}
+
+/// What `show vrrp json` says of the router's family.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Status {
     /// `Initialize`, `Backup` or `Master`.
@@ -50,10 +63,15 @@ pub struct Frr {
 }
 
 impl Frr {
-    /// Makes the macvlan that holds `router`'s VIP, then starts `zebra` and `vrrpd` in `netns`.
+    /// Makes the macvlan that holds `router`'s VIPs, then starts `zebra` and `vrrpd` in `netns`.
     pub fn start(netns: &Netns, router: Router) -> Self {
-        let macvlan = format!("vrrp4-{}", router.vrid);
-        let mac = format!("00:00:5e:00:01:{:02x}", router.vrid);
+        let macvlan = router.macvlan();
+        // RFC 5798 §7.3: 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6.
+        let mac = format!(
+            "00:00:5e:00:0{}:{:02x}",
+            1 + u8::from(router.ipv6),
+            router.vrid
+        );
         netns.ip(&[
             "link",
             "add",
@@ -67,30 +85,47 @@ impl Frr {
         ]);
         netns.ip(&["link", "set", &macvlan, "addrgenmode", "random"]);
         netns.ip(&["link", "set", &macvlan, "address", &mac]);
-        netns.ip(&[
-            "addr",
-            "add",
-            &format!("{}/24", router.vip),
-            "dev",
-            &macvlan,
-        ]);
+        for vip in router.vips {
+            if router.ipv6 {
+                // The other router may hold them: no duplicate address detection, which would
+                // leave them unusable, as a VIP must be on a Backup's macvlan too.
+                netns.ip(&["addr", "add", vip, "dev", &macvlan, "nodad"]);
+            } else {
+                netns.ip(&["addr", "add", vip, "dev", &macvlan]);
+            }
+        }
         netns.ip(&["link", "set", &macvlan, "up"]);
+        // FRR sends IPv6 adverts from the macvlan's own link-local address, which the kernel does
+        // not send from until duplicate address detection is done.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while router.ipv6
+            && !netns
+                .ip(&["-6", "addr", "show", "dev", &macvlan, "tentative"])
+                .trim()
+                .is_empty()
+        {
+            assert!(Instant::now() < deadline, "{macvlan} still tentative");
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let dir = std::env::temp_dir().join(format!("vrrp-frr-{}", netns.name));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a directory for FRR");
         // The daemons drop to the `frr` user, which writes its sockets and pid files here.
         let open = std::os::unix::fs::PermissionsExt::from_mode(0o777);
         std::fs::set_permissions(&dir, open).expect("the directory open to FRR");
-        let conf = format!(
+        let mut conf = format!(
             "log timestamp precision 3\ninterface {interface}\n vrrp {vrid} version 3\n \
-             vrrp {vrid} priority {priority}\n vrrp {vrid} advertisement-interval {ms}\n \
-             vrrp {vrid} ip {vip}\n",
+             vrrp {vrid} priority {priority}\n vrrp {vrid} advertisement-interval {ms}\n",
             interface = router.interface,
             vrid = router.vrid,
             priority = router.priority,
             ms = router.interval.as_millis(),
-            vip = router.vip,
         );
+        let keyword = if router.ipv6 { "ipv6" } else { "ip" };
+        for vip in router.vips {
+            let address = vip.split('/').next().expect("an address");
+            conf.push_str(&format!(" vrrp {} {keyword} {address}\n", router.vrid));
+        }
         std::fs::write(dir.join("frr.conf"), conf).expect("frr.conf written");
         let zebra = daemon(&netns.name, &dir, "zebra");
         let api = dir.join("zserv.api");
@@ -139,10 +174,10 @@ impl Frr {
             .as_array()?
             .iter()
             .find(|r| r["vrid"] == u64::from(self.router.vrid))?;
-        let v4 = &router["v4"];
-        let stats = &v4["stats"];
+        let family = &router[format!("v{}", self.router.family())];
+        let stats = &family["stats"];
         Some(Status {
-            state: v4["status"].as_str()?.to_string(),
+            state: family["status"].as_str()?.to_string(),
             adverts_sent: stats["adverTx"].as_u64()?,
             adverts_received: stats["adverRx"].as_u64()?,
             transitions: stats["transitions"].as_u64()?,
@@ -182,7 +217,7 @@ impl Drop for Frr {
         let _ = self.zebra.kill();
         let _ = self.zebra.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
-        let macvlan = format!("vrrp4-{}", self.router.vrid);
+        let macvlan = self.router.macvlan();
         let _ = Command::new("ip")
             .args(["-n", &self.netns, "link", "del", &macvlan])
             .status();

@@ -208,6 +208,19 @@ impl Side {
         self.times_master() > 0
     }
 
+    /// The lines so far that report a transition to Master.
+    pub fn master_lines(&mut self) -> Vec<String> {
+        let (lines, pattern): (&mut Lines, _) = match self {
+            Self::Ours(ours) => (ours, r#""to":"master""#),
+            Self::Keepalived(theirs) => (theirs, "Entering MASTER STATE"),
+        };
+        lines.collect(Duration::ZERO);
+        (lines.seen.iter())
+            .filter(|(_, line)| line.contains(pattern))
+            .map(|(_, line)| line.clone())
+            .collect()
+    }
+
     /// How many lines so far report a transition to Master.
     pub fn times_master(&mut self) -> usize {
         let (lines, pattern): (&mut Lines, _) = match self {
