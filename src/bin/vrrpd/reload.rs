@@ -1,9 +1,8 @@
 //! SIGHUP: the file read again, and only what changed applied.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
-
-use std::collections::HashMap;
 
 use vrrp::RouterKey;
 use vrrp::host::{DriverHandle, Instance, Reconfiguration, ReconfigureError, RunningInstances};
@@ -13,8 +12,8 @@ use vrrp::keepalived::{
 use vrrp::linux::Netlink;
 
 use crate::Daemon;
+use crate::RunningInstance;
 use crate::fifo::Fifos;
-use crate::running::RunningInstance;
 use crate::tracking;
 use vrrp::linux::InterfaceNames;
 

@@ -12,8 +12,6 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGXCPU};
 use signal_hook::iterator::Signals;
 use vrrp::host::Event;
 use vrrp::keepalived::{KeepalivedConfig, Resolved, Scheduling, resolve, sync_groups};
-
-use crate::running::RunningInstance;
 use vrrp::linux::{Driver, Netlink, RoutedInterface};
 use vrrp::{RouterKey, State};
 
@@ -24,7 +22,7 @@ use crate::lifecycle;
 use crate::notify::{self, Notifier};
 use crate::status::Transition;
 use crate::systemd::{self, Systemd};
-use crate::{Context, Daemon, tracking};
+use crate::{Context, Daemon, RunningInstance, tracking};
 use vrrp::linux::InterfaceNames;
 
 /// Runs the routers of `config` (read from `path`) until a signal stops them: after its
