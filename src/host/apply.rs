@@ -136,7 +136,7 @@ impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A,
             .flat_map(|(key, placed)| {
                 let own = (placed.address_interface != placed.parent_interface)
                     .then_some(placed.address_interface);
-                let devices = placed.device_virtual_macs.iter().copied();
+                let devices = placed.device_virtual_macs.iter().map(|(index, _)| *index);
                 own.into_iter().chain(devices).map(|index| (*key, index))
             })
             .collect()
@@ -231,10 +231,7 @@ impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A,
     pub(crate) fn rebind_device(&mut self, from: u32, to: u32, on_event: &mut impl FnMut(Event)) {
         for placed in self.placed.values_mut() {
             placed.addressing.rebind_device(from, to);
-            if let Some(as_placed) = &mut placed.as_placed {
-                as_placed.rebind_device(from, to);
-            }
-            for index in &mut placed.device_virtual_macs {
+            for (index, _) in &mut placed.device_virtual_macs {
                 if *index == from {
                     *index = to;
                 }

@@ -15,8 +15,7 @@ use crate::packet::AddressList;
 /// is the router's: at thousands of routers a second copy here is megabytes.
 #[derive(Clone, Debug)]
 pub(super) struct Placed {
-    /// Where and how its addresses go now: as placed, but that those the driver moved onto
-    /// virtual MAC interfaces of their own are on those.
+    /// Where and how its addresses go, as placed; an interface created again since is followed.
     pub(super) addressing: Addressing,
     /// Whether it is the address owner (its virtual MAC interface is never standby).
     pub(super) owner: bool,
@@ -33,22 +32,28 @@ pub(super) struct Placed {
     /// The interface its primary address is on: its own, or the one created again under its
     /// name.
     pub(super) parent_interface: u32,
-    /// The virtual MAC interfaces of its addresses on other interfaces or of the other family
-    /// ([`Instance::virtual_mac_per_device`]).
-    #[cfg_attr(
-        not(feature = "linux"),
-        allow(dead_code, reason = "read by the Linux driver")
-    )]
-    pub(super) device_virtual_macs: Vec<u32>,
-    /// The addressing as it was placed, kept only once `addressing` was moved onto virtual MAC
-    /// interfaces of its own ([`place_on_virtual_mac`](ActionApplier::place_on_virtual_mac)):
-    /// what [`ActionApplier::addressing`] answers, so that a reload of the same configuration
-    /// finds it unchanged.
-    #[cfg_attr(
-        not(feature = "linux"),
-        allow(dead_code, reason = "set by the Linux driver")
-    )]
-    pub(super) as_placed: Option<Box<Addressing>>,
+    /// The virtual MAC interfaces made for its addresses on other interfaces or of the other
+    /// family ([`Instance::virtual_mac_per_device`]), each with those addresses, which go there
+    /// rather than where `addressing` says. Kept beside `addressing`, not written into it, so
+    /// that [`ActionApplier::addressing`] answers the addressing as placed and a reload of the
+    /// same configuration finds it unchanged.
+    pub(super) device_virtual_macs: Vec<(u32, Vec<IpAddr>)>,
+}
+
+impl Placed {
+    /// The interface `address` (a virtual or an excluded one) goes on: its own virtual MAC
+    /// interface, else the one its addressing gives, else the router's address interface.
+    fn interface_of(&self, address: IpAddr) -> u32 {
+        (self.device_virtual_macs.iter())
+            .find(|(_, addresses)| addresses.contains(&address))
+            .map_or_else(
+                || {
+                    self.addressing
+                        .interface_of(address, self.address_interface)
+                },
+                |&(index, _)| index,
+            )
+    }
 }
 
 impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A, N> {
@@ -69,7 +74,6 @@ impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A,
                 send_interface: own,
                 parent_interface: own,
                 device_virtual_macs: Vec::new(),
-                as_placed: None,
             }),
         );
     }
@@ -111,17 +115,11 @@ impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A,
     pub(crate) fn place_on_virtual_mac(
         &mut self,
         key: &RouterKey,
-        addresses: &[IpAddr],
+        addresses: Vec<IpAddr>,
         index: u32,
     ) {
         if let Some(placed) = self.placed.get_mut(key) {
-            if placed.as_placed.is_none() {
-                placed.as_placed = Some(Box::new(placed.addressing.clone()));
-            }
-            for &address in addresses {
-                placed.addressing.set_device(address, index);
-            }
-            placed.device_virtual_macs.push(index);
+            placed.device_virtual_macs.push((index, addresses));
             self.firewall_changes += 1;
         }
     }
@@ -137,15 +135,15 @@ impl<S: AdvertSender, A: AddressBackend, N: AnnounceBackend> ActionApplier<S, A,
     /// it was: an interface created again since is followed, the virtual MAC interfaces the
     /// driver made for addresses on other interfaces are not (see [`Instance::virtual_mac_for`]).
     pub fn addressing(&self, key: &RouterKey) -> Option<&Addressing> {
-        let placed = self.placed.get(key)?;
-        Some(placed.as_placed.as_deref().unwrap_or(&placed.addressing))
+        self.placed.get(key).map(|placed| &placed.addressing)
     }
 
-    /// Where router `key`'s addresses go now, if it was placed: as [`addressing`](Self::addressing)
-    /// says, but an address moved onto a virtual MAC interface of its own is on that interface.
+    /// The interface router `key` configures `address` (a virtual or an excluded one) on: its
+    /// own virtual MAC interface for it, its `dev`, its address interface; for a router not
+    /// placed, its own interface.
     #[cfg(feature = "linux")]
-    pub(crate) fn placement(&self, key: &RouterKey) -> Option<&Addressing> {
-        self.placed.get(key).map(|placed| &placed.addressing)
+    pub(crate) fn interface_of(&self, key: &RouterKey, address: IpAddr) -> u32 {
+        interface_of(self.placed.get(key).map(Box::as_ref), *key, address)
     }
 
     /// Whether router `key` was placed and sends IPv6 router advertisements.
@@ -185,6 +183,14 @@ pub(super) fn addressing_of(
     )
 }
 
+/// The interface `router` (placed as `placed`) configures `address` on (see
+/// [`Placed::interface_of`]); a router not placed, its own interface.
+fn interface_of(placed: Option<&Placed>, router: RouterKey, address: IpAddr) -> u32 {
+    placed.map_or(router.interface_index, |placed| {
+        placed.interface_of(address)
+    })
+}
+
 /// What an [`Action::AddAddresses`] of `router` (placed as `placed`) with `addresses` configures:
 /// each address as its addressing says, then the excluded ones, all with `lifetime`, each with
 /// its interface.
@@ -194,7 +200,7 @@ pub(super) fn to_add(
     lifetime: Option<Duration>,
     addresses: &AddressList,
 ) -> Vec<(u32, VirtualAddress)> {
-    let (addressing, own) = addressing_of(placed, router);
+    let (addressing, _) = addressing_of(placed, router);
     let excluded = addressing.map_or(&[][..], Addressing::excluded_addresses);
     (addresses.iter())
         .map(|address| {
@@ -205,8 +211,7 @@ pub(super) fn to_add(
         .chain(excluded.iter().copied())
         .map(|mut address| {
             address.lifetime = lifetime;
-            let interface = addressing.map_or(own, |a| a.interface_of(address.address, own));
-            (interface, address)
+            (interface_of(placed, router, address.address), address)
         })
         .collect()
 }
@@ -218,14 +223,9 @@ pub(super) fn with_interfaces<'a>(
     router: RouterKey,
     addresses: &'a AddressList,
 ) -> impl Iterator<Item = (u32, IpAddr)> + 'a {
-    let (addressing, own) = addressing_of(placed, router);
+    let (addressing, _) = addressing_of(placed, router);
     let excluded = addressing.map_or(&[][..], Addressing::excluded_addresses);
     (addresses.iter())
         .chain(excluded.iter().map(|a| a.address))
-        .map(move |address| {
-            (
-                addressing.map_or(own, |a| a.interface_of(address, own)),
-                address,
-            )
-        })
+        .map(move |address| (interface_of(placed, router, address), address))
 }

@@ -290,13 +290,11 @@ impl<A: AddressBackend> Driver<A> {
         let applier = self.event_loop.applier();
         let lacking: Vec<(RouterKey, Action)> = (self.event_loop.routers().iter())
             .filter(|(key, router)| {
-                let own = applier.address_interface(key);
                 router.state() == State::Master
-                    && applier.placement(key).is_some_and(|addressing| {
-                        router.config().addresses().iter().any(|address| {
-                            addressing.interface_of(address, own) == index
-                                && !applier.holds(index, address)
-                        })
+                    && applier.addressing(key).is_some()
+                    && router.config().addresses().iter().any(|address| {
+                        applier.interface_of(key, address) == index
+                            && !applier.holds(index, address)
                     })
             })
             .map(|(key, router)| {

@@ -339,7 +339,7 @@ impl<A: AddressBackend> Setup<Sockets, A, Announcer> for LinuxSetup {
                     family,
                     device,
                 )?;
-                applier.place_on_virtual_mac(&key, &addresses, index);
+                applier.place_on_virtual_mac(&key, addresses, index);
                 let _ = applier.announcer_mut().prepare(index, family);
             }
         }
